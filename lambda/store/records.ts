@@ -1,0 +1,88 @@
+// What the gateway remembers about every file and batch (DynamoDB items, without the key attributes).
+import type { BatchError, BatchStatus, BatchUsage, RequestCounts } from '../openai/types';
+
+export type ProviderName = 'openai' | 'bedrock' | 'anthropic' | 'gemini';
+
+/** Where a blob lives. The gateway's own bucket unless a provider (Bedrock storage_config) says otherwise. */
+export interface BlobLocation {
+  bucket: string;
+  key: string;
+}
+
+export interface FileRecord {
+  id: string;
+  tenantId: string;
+  provider: ProviderName;
+  filename: string;
+  purpose: string;
+  bytes: number;
+  createdAt: number;
+  expiresAt: number | null;
+  status: 'uploaded' | 'processed' | 'error';
+  statusDetails: string | null;
+  /** The gateway's copy of the bytes (the content endpoint serves it). */
+  blob: BlobLocation;
+  /** Number of JSONL lines, known once validated (batch inputs only). */
+  lineCount?: number;
+  /** The single model used by every line, or null when lines mix models. */
+  model?: string | null;
+  /** The provider's own id for this file (OpenAI file id, Gemini `files/…`), when the provider holds a copy. */
+  providerFileId?: string;
+  /** Adapter-private data, opaque to handlers. */
+  providerData?: Record<string, unknown>;
+  /** For batch_output files: the batch that produced them. */
+  batchId?: string;
+}
+
+export interface CostSummary {
+  currency: 'USD';
+  cost_usd: number;
+  on_demand_cost_usd: number;
+  savings_usd: number;
+  price_version: string;
+}
+
+export interface BatchRecord {
+  id: string;
+  tenantId: string;
+  provider: ProviderName;
+  endpoint: string;
+  completionWindow: string;
+  inputFileId: string;
+  model: string | null;
+  status: BatchStatus;
+  createdAt: number;
+  expiresAt: number;
+  inProgressAt: number | null;
+  finalizingAt: number | null;
+  completedAt: number | null;
+  failedAt: number | null;
+  expiredAt: number | null;
+  cancellingAt: number | null;
+  cancelledAt: number | null;
+  requestCounts: RequestCounts;
+  outputFileId: string | null;
+  errorFileId: string | null;
+  errors: BatchError[] | null;
+  metadata: Record<string, string> | null;
+  usage: BatchUsage | null;
+  cost?: CostSummary | null;
+  /** The provider's own batch/job id (never shown to clients as an id). */
+  providerBatchId: string | null;
+  /** Adapter-private data, opaque to handlers and the tracker. */
+  providerData?: Record<string, unknown>;
+  /** Set by batches.cancel; the tracker carries it through. */
+  cancelRequested?: boolean;
+  /** The gateway key that created the batch (for per-key cost reports); a key id, never the key. */
+  keyId?: string;
+}
+
+export interface ApiKeyRecord {
+  keyHash: string;
+  keyId: string;
+  name: string;
+  tenantId: string;
+  createdAt: number;
+  revokedAt: number | null;
+  monthlyBudgetUsd?: number | null;
+}

@@ -1,0 +1,37 @@
+// The API surface as data: one operation per Lambda function, served under both /openai/… and
+// /openai/v1/…. The CDK API construct and the local gateway both read this table, so the two
+// cannot drift apart. Plain data only: no CDK imports here.
+
+export interface OperationRoute {
+  /** Function and handler file name: lambda/handlers/<operation>.ts */
+  operation: string;
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Path below the API prefix, with API Gateway style {params}. */
+  path: string;
+  /** Lambda sizing, chosen from measurements (README "Lambda sizing"). */
+  memoryMb: number;
+  timeoutSeconds: number;
+}
+
+export const API_PREFIXES = ['/openai', '/openai/v1'] as const;
+
+export const OPERATION_ROUTES: readonly OperationRoute[] = [
+  { operation: 'files-create', method: 'POST', path: '/files', memoryMb: 1024, timeoutSeconds: 29 },
+  { operation: 'files-list', method: 'GET', path: '/files', memoryMb: 256, timeoutSeconds: 10 },
+  { operation: 'files-retrieve', method: 'GET', path: '/files/{file_id}', memoryMb: 256, timeoutSeconds: 10 },
+  { operation: 'files-delete', method: 'DELETE', path: '/files/{file_id}', memoryMb: 256, timeoutSeconds: 15 },
+  { operation: 'files-content', method: 'GET', path: '/files/{file_id}/content', memoryMb: 512, timeoutSeconds: 29 },
+  { operation: 'batches-create', method: 'POST', path: '/batches', memoryMb: 1024, timeoutSeconds: 29 },
+  { operation: 'batches-list', method: 'GET', path: '/batches', memoryMb: 256, timeoutSeconds: 10 },
+  { operation: 'batches-retrieve', method: 'GET', path: '/batches/{batch_id}', memoryMb: 256, timeoutSeconds: 10 },
+  { operation: 'batches-cancel', method: 'POST', path: '/batches/{batch_id}/cancel', memoryMb: 256, timeoutSeconds: 15 },
+];
+
+/** Functions the batch tracker state machine invokes (lambda/handlers/<operation>.ts). */
+export const TRACKER_FUNCTIONS = {
+  checkStatus: { operation: 'tracker-check-status', memoryMb: 512, timeoutSeconds: 300 },
+  collectResults: { operation: 'tracker-collect-results', memoryMb: 1024, timeoutSeconds: 900 },
+  markFailed: { operation: 'tracker-mark-failed', memoryMb: 256, timeoutSeconds: 30 },
+} as const;
+
+export const AUTHORIZER_FUNCTION = { operation: 'authorizer', memoryMb: 256, timeoutSeconds: 5 } as const;
