@@ -1,2 +1,43 @@
-// placeholder: being written
-export const handler = async () => ({ statusCode: 501 });
+// API Gateway Lambda authorizer (REST API, REQUEST type): `Authorization: Bearer <gateway key>` →
+// the key's tenant, passed to handlers in the authorizer context. API Gateway caches the answer per
+// Authorization header for 60 s, so a revoked key stops working within a minute.
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { getServices, logger } from '../runtime';
+import { bearerToken, hashesEqual, hashKey } from '../auth/keys';
+
+export interface AuthorizedCaller {
+  tenantId: string;
+  keyId: string;
+}
+
+/** The caller a bearer token belongs to, or null for a missing, unknown or revoked key. */
+export async function authenticate(authorization: string | undefined): Promise<AuthorizedCaller | null> {
+  const token = bearerToken(authorization);
+  if (!token) return null;
+  const hash = hashKey(token);
+  const record = await getServices().metadata.getKeyByHash(hash);
+  if (!record || !hashesEqual(record.keyHash, hash) || record.revokedAt) return null;
+  return { tenantId: record.tenantId, keyId: record.keyId };
+}
+
+/** Allows every route of this API stage, since the cached answer is reused across routes. */
+function stageWildcard(methodArn: string): string {
+  const [arnPrefix, apiId, stage] = methodArn.split('/');
+  return `${arnPrefix}/${apiId}/${stage}/*/*`;
+}
+
+export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+  const headers = event.headers ?? {};
+  const authorization = Object.entries(headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+  const caller = await authenticate(authorization ?? undefined);
+  if (!caller) {
+    logger.info('Rejected request with a missing or unknown key');
+    // API Gateway answers 401 (gateway response UNAUTHORIZED, shaped like an OpenAI error).
+    throw new Error('Unauthorized');
+  }
+  return {
+    principalId: caller.keyId,
+    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: stageWildcard(event.methodArn) }] },
+    context: { tenantId: caller.tenantId, keyId: caller.keyId },
+  };
+};

@@ -1,2 +1,120 @@
-// placeholder: being written
-export const handler = async () => ({ statusCode: 501 });
+// POST /openai/batches — validate, submit to the provider, record, start the tracker.
+import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { httpHandler, json } from '../http/handler';
+import { callerOf, jsonBody, passThroughKey, type GatewayEvent } from '../http/request';
+import { badRequest, noSuchFile, GatewayError } from '../http/errors';
+import { parseBatchCreate, COMPLETION_WINDOW_SECONDS } from '../batches/create';
+import { getServices, logger, providerContext } from '../runtime';
+import { adapterFor, resolveProvider } from '../providers/registry';
+import { newBatchId, stableToken, FILE_ID_PATTERN } from '../ids';
+import { nowSeconds } from '../time';
+import { toOpenAIBatch } from '../openai/objects';
+import type { BatchRecord, FileRecord } from '../store/records';
+import '../providers/all';
+
+/** A client-chosen Idempotency-Key makes a retried create return the first batch instead of a second. */
+function batchIdFor(event: GatewayEvent, tenantId: string): string {
+  const key = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'idempotency-key')?.[1];
+  return key ? `batch_${stableToken(24, tenantId, key)}` : newBatchId();
+}
+
+export const handler = httpHandler(async (event) => {
+  const caller = callerOf(event);
+  const { config, metadata, sfn } = getServices();
+  const request = parseBatchCreate(jsonBody(event));
+  const batchId = batchIdFor(event, caller.tenantId);
+  const existing = await metadata.getBatch(caller.tenantId, batchId);
+  if (existing) return json(toOpenAIBatch(existing));
+
+  let inputFile: FileRecord | null = null;
+  if (request.inputFileId !== '') {
+    if (!FILE_ID_PATTERN.test(request.inputFileId)) throw badRequest(`Invalid 'input_file_id': ${JSON.stringify(request.inputFileId.slice(0, 80))} is not a file id.`, 'input_file_id', 'invalid_id');
+    inputFile = await metadata.getFile(caller.tenantId, request.inputFileId);
+    if (!inputFile) throw Object.assign(noSuchFile(request.inputFileId), { param: 'input_file_id' });
+  }
+  // A file knows its provider; `provider` may be omitted, but must not contradict it.
+  const provider = resolveProvider(request.provider, inputFile?.provider ?? config.defaultProvider);
+  const adapter = adapterFor(provider);
+  if (inputFile) {
+    if (inputFile.provider !== provider) {
+      throw badRequest(`File ${inputFile.id} was uploaded for provider '${inputFile.provider}'; create the batch with provider '${inputFile.provider}' or upload the file again for '${provider}'.`, 'input_file_id', 'provider_mismatch');
+    }
+    if (inputFile.purpose !== 'batch') throw badRequest(`File ${inputFile.id} has purpose '${inputFile.purpose}'; a batch needs a file uploaded with purpose "batch".`, 'input_file_id', 'invalid_purpose');
+    if (inputFile.endpoint && inputFile.endpoint !== request.endpoint) {
+      throw badRequest(`The requests in ${inputFile.id} use url ${inputFile.endpoint}, but the batch endpoint is ${request.endpoint}.`, 'endpoint', 'url_mismatch');
+    }
+  } else if (!adapter.acceptsInlineRequests) {
+    throw badRequest(`Missing 'input_file_id': provider '${provider}' runs batches from an uploaded file (purpose "batch").`, 'input_file_id', 'missing_required_parameter');
+  }
+
+  const createdAt = nowSeconds();
+  const ctx = providerContext(provider, caller.tenantId, passThroughKey(event, config.allowProviderKeyPassThrough));
+  const created = await adapter.createBatch(ctx, {
+    batchId,
+    tenantId: caller.tenantId,
+    endpoint: request.endpoint,
+    completionWindow: request.completionWindow,
+    inputFile,
+    model: request.model,
+    extras: request.extras,
+    metadata: request.metadata,
+    createdAt,
+    expiresAt: createdAt + COMPLETION_WINDOW_SECONDS,
+  });
+
+  const batch: BatchRecord = {
+    id: batchId,
+    tenantId: caller.tenantId,
+    keyId: caller.keyId,
+    provider,
+    endpoint: request.endpoint,
+    completionWindow: request.completionWindow,
+    inputFileId: created.inputFileId ?? inputFile?.id ?? '',
+    model: created.model,
+    status: created.status,
+    createdAt,
+    expiresAt: created.expiresAt ?? createdAt + COMPLETION_WINDOW_SECONDS,
+    inProgressAt: created.status === 'in_progress' ? createdAt : null,
+    finalizingAt: null,
+    completedAt: null,
+    failedAt: null,
+    expiredAt: null,
+    cancellingAt: null,
+    cancelledAt: null,
+    requestCounts: created.requestCounts,
+    outputFileId: null,
+    errorFileId: null,
+    errors: null,
+    metadata: request.metadata || created.metadata ? { ...(request.metadata ?? {}), ...(created.metadata ?? {}) } : null,
+    usage: null,
+    providerBatchId: created.providerBatchId,
+    providerData: created.providerData,
+  };
+  try {
+    await metadata.putBatch(batch);
+    await startTracker(batch);
+  } catch (err) {
+    // Never leave a provider batch running (and billing) without a gateway batch that tracks it.
+    logger.error('Could not record or start tracking a submitted batch; cancelling it at the provider', err as Error);
+    await adapter.cancelBatch(ctx, batch).catch((cancelErr) => logger.error('Cancel after failed create also failed', cancelErr as Error));
+    await metadata.deleteBatch(batch.id).catch(() => undefined);
+    throw new GatewayError(500, 'The batch could not be recorded after submission; it was cancelled at the provider. Retry the request.', 'server_error');
+  }
+  return json(toOpenAIBatch(batch));
+});
+
+async function startTracker(batch: BatchRecord): Promise<void> {
+  const { config, sfn } = getServices();
+  try {
+    await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: config.stateMachineArn,
+        name: batch.id,
+        input: JSON.stringify({ batchId: batch.id, provider: batch.provider }),
+      }),
+    );
+  } catch (err) {
+    if (err instanceof ExecutionAlreadyExists || (err as Error).name === 'ExecutionAlreadyExists') return; // a retried create
+    throw err;
+  }
+}

@@ -1,2 +1,22 @@
-// placeholder: being written
-export const handler = async () => ({ statusCode: 501 });
+// GET /openai/batches — the caller's batches, newest first, cursor-paginated.
+import { httpHandler, json } from '../http/handler';
+import { callerOf, queryOf } from '../http/request';
+import { optionalString, parseAfter, parseLimit } from '../http/params';
+import { getServices } from '../runtime';
+import { resolveProvider } from '../providers/registry';
+import { toListPage, toOpenAIBatch } from '../openai/objects';
+
+export const handler = httpHandler(async (event) => {
+  const caller = callerOf(event);
+  const query = queryOf(event);
+  const where: Record<string, string> = {};
+  if (query.provider !== undefined) where.provider = resolveProvider(query.provider, getServices().config.defaultProvider);
+  const model = optionalString(query.model, 'model');
+  if (model) where.model = model;
+  const page = await getServices().metadata.listBatches(caller.tenantId, {
+    limit: parseLimit(query.limit, 20, 100),
+    after: parseAfter(query.after, 'batch'),
+    where,
+  });
+  return json(toListPage(page.items, page.hasMore, toOpenAIBatch));
+});

@@ -26,6 +26,8 @@ export interface FileRecord {
   lineCount?: number;
   /** The single model used by every line, or null when lines mix models. */
   model?: string | null;
+  /** The endpoint (`url`) every line uses. */
+  endpoint?: string | null;
   /** The provider's own id for this file (OpenAI file id, Gemini `files/…`), when the provider holds a copy. */
   providerFileId?: string;
   /** Adapter-private data, opaque to handlers. */

@@ -1,0 +1,96 @@
+// Turning uploaded bytes into a gateway file: place, store, validate (streamed from storage), hand to
+// the provider, record. Shared by files.create and the Uploads API. Any failure leaves nothing behind.
+import type { Readable } from 'node:stream';
+import { badRequest } from '../http/errors';
+import { newFileId } from '../ids';
+import { nowSeconds } from '../time';
+import { getServices, providerContext } from '../runtime';
+import { adapterFor } from '../providers/registry';
+import { validateBatchFile } from '../batch-files/validate';
+import type { Extras } from '../providers/provider';
+import type { BlobLocation, FileRecord, ProviderName } from '../store/records';
+
+export const SUPPORTED_PURPOSES = ['batch'] as const;
+export const MAX_FILENAME_LENGTH = 255;
+
+export function checkPurpose(purpose: unknown): 'batch' {
+  if (purpose === undefined || purpose === '') throw badRequest("Missing required parameter: 'purpose'. Use purpose \"batch\" for batch input files.", 'purpose', 'missing_required_parameter');
+  if (purpose !== 'batch') {
+    throw badRequest(`Invalid 'purpose': ${JSON.stringify(String(purpose).slice(0, 40))}. This gateway stores batch input files only: use purpose "batch".`, 'purpose', 'invalid_purpose');
+  }
+  return purpose;
+}
+
+export function checkFilename(filename: string): string {
+  if (filename.length > MAX_FILENAME_LENGTH) throw badRequest(`The filename is ${filename.length} characters long; the limit is ${MAX_FILENAME_LENGTH}.`, 'file', 'invalid_filename');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(filename)) throw badRequest('The filename contains control characters.', 'file', 'invalid_filename');
+  return filename;
+}
+
+export function parseExpiresAfter(value: unknown, createdAt: number): number | null {
+  if (value === undefined) return null;
+  const v = value as { anchor?: unknown; seconds?: unknown };
+  const seconds = Number(v?.seconds);
+  if (v?.anchor !== 'created_at' || !Number.isInteger(seconds) || seconds < 3600 || seconds > 2_592_000) {
+    throw badRequest("Invalid 'expires_after': expected { anchor: \"created_at\", seconds: 3600..2592000 }.", 'expires_after', 'invalid_expires_after');
+  }
+  return createdAt + seconds;
+}
+
+export interface IngestInput {
+  tenantId: string;
+  provider: ProviderName;
+  filename: string;
+  purpose: 'batch';
+  extras: Extras;
+  passThroughKey?: string;
+  /** Writes the bytes to the chosen location; resolves with the byte count. */
+  write(location: BlobLocation): Promise<number>;
+  /** A fixed id (Uploads API: the upload's file id), else a new one. */
+  fileId?: string;
+}
+
+export async function ingestBatchFile(input: IngestInput): Promise<FileRecord> {
+  const { config, blobs, metadata } = getServices();
+  const adapter = adapterFor(input.provider);
+  const ctx = providerContext(input.provider, input.tenantId, input.passThroughKey);
+  const fileId = input.fileId ?? newFileId();
+  const createdAt = nowSeconds();
+  const expiresAt = parseExpiresAfter(input.extras.expires_after, createdAt);
+  const location = adapter.placeFile
+    ? await adapter.placeFile(ctx, { tenantId: input.tenantId, fileId, filename: input.filename, extras: input.extras })
+    : { bucket: config.filesBucket, key: `files/${input.tenantId}/${fileId}` };
+
+  const bytes = await input.write(location);
+  try {
+    const summary = await validateBatchFile(blobs.readLines(location));
+    let file: FileRecord = {
+      id: fileId,
+      tenantId: input.tenantId,
+      provider: input.provider,
+      filename: input.filename,
+      purpose: input.purpose,
+      bytes,
+      createdAt,
+      expiresAt,
+      status: 'processed',
+      statusDetails: null,
+      blob: location,
+      lineCount: summary.lineCount,
+      model: summary.model,
+      endpoint: summary.endpoint,
+    };
+    if (adapter.onFileStored) file = { ...file, ...(await adapter.onFileStored(ctx, file, input.extras)) };
+    await metadata.putFile(file);
+    return file;
+  } catch (err) {
+    await blobs.delete(location).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Streams a stored file's bytes (for handlers that serve content). */
+export async function openFile(file: FileRecord): Promise<Readable> {
+  return getServices().blobs.get(file.blob);
+}

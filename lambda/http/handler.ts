@@ -1,0 +1,52 @@
+// The wrapper every API handler uses: middy with Powertools logging, and one place where any thrown
+// error becomes an OpenAI-shaped response. Internal details never reach the client.
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyResult, Context } from 'aws-lambda';
+import { GatewayError } from './errors';
+import type { GatewayEvent } from './request';
+import { logger } from '../runtime';
+import { ProviderLostBatchError, ProviderUnavailableError } from '../providers/errors';
+import { LineError } from '../batch-files/lines';
+
+export type HttpResult = APIGatewayProxyResult;
+
+export function json(body: unknown, statusCode = 200, headers: Record<string, string> = {}): HttpResult {
+  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+export function toErrorResult(err: unknown): HttpResult {
+  if (err instanceof GatewayError) return json(err.toBody(), err.status, err.headers);
+  if (err instanceof ProviderUnavailableError) {
+    const status = err.status === 429 ? 429 : 503;
+    const headers: Record<string, string> = err.retryAfterSeconds ? { 'retry-after': String(err.retryAfterSeconds) } : {};
+    return json(
+      { error: { message: `The provider is temporarily unavailable (${err.message}). Nothing was changed; retry the request.`, type: status === 429 ? 'rate_limit_error' : 'server_error', param: null, code: 'provider_unavailable' } },
+      status,
+      headers,
+    );
+  }
+  if (err instanceof ProviderLostBatchError) {
+    return json({ error: { message: err.message, type: 'server_error', param: null, code: 'provider_lost_batch' } }, 502);
+  }
+  logger.error('Unhandled error', err as Error);
+  return json({ error: { message: 'The gateway had an internal error while processing your request. Nothing was changed.', type: 'server_error', param: null, code: null } }, 500);
+}
+
+type Operation = (event: GatewayEvent, context: Context) => Promise<HttpResult>;
+
+/** Wraps an operation: structured logs with the request id, OpenAI-shaped errors. */
+export function httpHandler(operation: Operation) {
+  return middy<GatewayEvent, HttpResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (event, context) => {
+      logger.appendKeys({ route: `${event.httpMethod} ${event.resource}`, tenant: event.requestContext.authorizer?.tenantId });
+      try {
+        return await operation(event, context);
+      } catch (err) {
+        if (err instanceof LineError) logger.info('Rejected input', { line: err.line, code: err.code });
+        else if (err instanceof GatewayError) logger.info('Rejected request', { status: err.status, code: err.code });
+        return toErrorResult(err);
+      }
+    });
+}

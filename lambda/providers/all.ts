@@ -1,0 +1,4 @@
+// Registers every provider adapter. Adding a provider: one folder under lambda/providers/ and one line here.
+import { registerAdapter } from './registry';
+
+void registerAdapter;

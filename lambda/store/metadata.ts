@@ -1,0 +1,242 @@
+// File, batch and key metadata in one DynamoDB table (lib-dynamodb).
+//   pk = FILE#<id> | BATCH#<id> | KEY#<sha256>      sk = the kind
+//   GSI byOwner: gsi1pk = <tenant>#FILE | <tenant>#BATCH | KEYS, gsi1sk = <created_at, zero-padded>#<id>
+// Listing a tenant's files or batches newest first is a Query on byOwner, never a Scan; the `after`
+// cursor is turned back into the exact ExclusiveStartKey, so pages neither repeat nor skip.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { ApiKeyRecord, BatchRecord, FileRecord } from './records';
+
+type Kind = 'FILE' | 'BATCH' | 'KEY';
+
+const pk = (kind: Kind, id: string) => `${kind}#${id}`;
+const ownerKey = (tenantId: string, kind: Kind) => `${tenantId}#${kind}`;
+const sortKey = (createdAt: number, id: string) => `${String(createdAt).padStart(12, '0')}#${id}`;
+const KEY_FIELDS = ['pk', 'sk', 'gsi1pk', 'gsi1sk'] as const;
+
+export interface ListOptions {
+  limit: number;
+  after?: string;
+  /** Only items whose attribute equals the value (e.g. { provider: 'gemini' }). */
+  where?: Record<string, string>;
+  order?: 'asc' | 'desc';
+}
+
+export interface ListResult<T> {
+  items: T[];
+  hasMore: boolean;
+}
+
+/** A conditional write lost a race (another request changed the item first). */
+export class WriteConflictError extends Error {
+  override readonly name = 'WriteConflict';
+}
+
+function strip<T>(item: Record<string, unknown> | undefined): T | null {
+  if (!item) return null;
+  const copy = { ...item };
+  for (const field of KEY_FIELDS) delete copy[field];
+  delete copy.ttl;
+  return copy as T;
+}
+
+export class MetadataStore {
+  private readonly db: DynamoDBDocumentClient;
+
+  constructor(client: DynamoDBClient, private readonly table: string) {
+    this.db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });
+  }
+
+  // ---- files ----
+  async putFile(file: FileRecord): Promise<void> {
+    await this.put('FILE', file.id, file.tenantId, file.createdAt, file, true);
+  }
+
+  /** The file if it exists and belongs to the tenant; another tenant's file is indistinguishable from none. */
+  async getFile(tenantId: string, id: string): Promise<FileRecord | null> {
+    const file = await this.get<FileRecord>('FILE', id);
+    return file && file.tenantId === tenantId ? file : null;
+  }
+
+  async updateFile(id: string, patch: Partial<FileRecord>): Promise<FileRecord> {
+    return this.update<FileRecord>('FILE', id, patch);
+  }
+
+  async deleteFile(id: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: pk('FILE', id), sk: 'FILE' } }));
+  }
+
+  listFiles(tenantId: string, options: ListOptions): Promise<ListResult<FileRecord>> {
+    return this.list<FileRecord>('FILE', tenantId, options);
+  }
+
+  // ---- batches ----
+  async putBatch(batch: BatchRecord): Promise<void> {
+    await this.put('BATCH', batch.id, batch.tenantId, batch.createdAt, batch, true);
+  }
+
+  async getBatch(tenantId: string, id: string): Promise<BatchRecord | null> {
+    const batch = await this.get<BatchRecord>('BATCH', id);
+    return batch && batch.tenantId === tenantId ? batch : null;
+  }
+
+  /** For the tracker, which acts for whoever owns the batch. */
+  getBatchById(id: string): Promise<BatchRecord | null> {
+    return this.get<BatchRecord>('BATCH', id);
+  }
+
+  getFileById(id: string): Promise<FileRecord | null> {
+    return this.get<FileRecord>('FILE', id);
+  }
+
+  /**
+   * Updates a batch. With `unlessStatusIn`, the write only happens while the stored status is none of
+   * those (e.g. never overwrite a terminal status); otherwise WriteConflictError.
+   */
+  updateBatch(id: string, patch: Partial<BatchRecord>, unlessStatusIn?: readonly string[]): Promise<BatchRecord> {
+    return this.update<BatchRecord>('BATCH', id, patch, unlessStatusIn);
+  }
+
+  async deleteBatch(id: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: pk('BATCH', id), sk: 'BATCH' } }));
+  }
+
+  listBatches(tenantId: string, options: ListOptions): Promise<ListResult<BatchRecord>> {
+    return this.list<BatchRecord>('BATCH', tenantId, options);
+  }
+
+  // ---- gateway keys ----
+  async putKey(key: ApiKeyRecord): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: pk('KEY', key.keyHash), sk: 'KEY', gsi1pk: 'KEYS', gsi1sk: sortKey(key.createdAt, key.keyId), ...key },
+      }),
+    );
+  }
+
+  getKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    return this.get<ApiKeyRecord>('KEY', keyHash);
+  }
+
+  async listKeys(): Promise<ApiKeyRecord[]> {
+    const out: ApiKeyRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({ TableName: this.table, IndexName: 'byOwner', KeyConditionExpression: 'gsi1pk = :k', ExpressionAttributeValues: { ':k': 'KEYS' }, ExclusiveStartKey: start }),
+      );
+      for (const item of page.Items ?? []) out.push(strip<ApiKeyRecord>(item)!);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  async updateKey(keyHash: string, patch: Partial<ApiKeyRecord>): Promise<ApiKeyRecord> {
+    return this.update<ApiKeyRecord>('KEY', keyHash, patch);
+  }
+
+  // ---- generic ----
+  private async put(kind: Kind, id: string, tenantId: string, createdAt: number, record: object, mustBeNew: boolean) {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: pk(kind, id), sk: kind, gsi1pk: ownerKey(tenantId, kind), gsi1sk: sortKey(createdAt, id), ...record },
+          ConditionExpression: mustBeNew ? 'attribute_not_exists(pk)' : undefined,
+        }),
+      );
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') throw new WriteConflictError(`${kind} ${id} already exists`);
+      throw err;
+    }
+  }
+
+  private async get<T>(kind: Kind, id: string): Promise<T | null> {
+    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: pk(kind, id), sk: kind }, ConsistentRead: true }));
+    return strip<T>(res.Item);
+  }
+
+  private async update<T>(kind: Kind, id: string, patch: object, unlessStatusIn?: readonly string[]): Promise<T> {
+    const entries = Object.entries(patch).filter(([, value]) => value !== undefined);
+    const names: Record<string, string> = { '#pk': 'pk' };
+    const values: Record<string, unknown> = {};
+    const sets = entries.map(([field, value], i) => {
+      names[`#f${i}`] = field;
+      values[`:v${i}`] = value;
+      return `#f${i} = :v${i}`;
+    });
+    let condition = 'attribute_exists(#pk)';
+    if (unlessStatusIn?.length) {
+      names['#status'] = 'status';
+      const placeholders = unlessStatusIn.map((status, i) => {
+        values[`:s${i}`] = status;
+        return `:s${i}`;
+      });
+      condition += ` AND NOT #status IN (${placeholders.join(', ')})`;
+    }
+    try {
+      const res = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: pk(kind, id), sk: kind },
+          UpdateExpression: sets.length ? `SET ${sets.join(', ')}` : undefined,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return strip<T>(res.Attributes)!;
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') throw new WriteConflictError(`${kind} ${id} changed concurrently or does not exist`);
+      throw err;
+    }
+  }
+
+  private async list<T extends { id: string; createdAt: number }>(kind: Kind, tenantId: string, options: ListOptions): Promise<ListResult<T>> {
+    let start: Record<string, unknown> | undefined;
+    if (options.after) {
+      const cursor = await this.get<T & { tenantId: string }>(kind, options.after);
+      if (!cursor || cursor.tenantId !== tenantId) return { items: [], hasMore: false };
+      start = { pk: pk(kind, cursor.id), sk: kind, gsi1pk: ownerKey(tenantId, kind), gsi1sk: sortKey(cursor.createdAt, cursor.id) };
+    }
+    const filters = Object.entries(options.where ?? {});
+    const input: QueryCommandInput = {
+      TableName: this.table,
+      IndexName: 'byOwner',
+      KeyConditionExpression: 'gsi1pk = :owner',
+      ExpressionAttributeValues: { ':owner': ownerKey(tenantId, kind) },
+      ScanIndexForward: options.order === 'asc',
+    };
+    if (filters.length) {
+      input.ExpressionAttributeNames = {};
+      input.FilterExpression = filters
+        .map(([field, value], i) => {
+          input.ExpressionAttributeNames![`#w${i}`] = field;
+          input.ExpressionAttributeValues![`:w${i}`] = value;
+          return `#w${i} = :w${i}`;
+        })
+        .join(' AND ');
+    }
+    // Read one more than asked to know whether there is a next page.
+    const wanted = options.limit + 1;
+    const items: T[] = [];
+    do {
+      const page = await this.db.send(new QueryCommand({ ...input, ExclusiveStartKey: start, Limit: Math.max(wanted - items.length, 25) }));
+      for (const item of page.Items ?? []) {
+        if (items.length < wanted) items.push(strip<T>(item)!);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start && items.length < wanted);
+    return { items: items.slice(0, options.limit), hasMore: items.length > options.limit };
+  }
+}

@@ -1,0 +1,9 @@
+// OpenAI timestamps are Unix seconds, never milliseconds.
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** RFC 3339 / ISO-8601 (or a Date) → Unix seconds; null when absent or unparseable. */
+export function toUnixSeconds(value: string | Date | null | undefined): number | null {
+  if (value === null || value === undefined || value === '') return null;
+  const ms = value instanceof Date ? value.getTime() : Date.parse(value);
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : null;
+}

@@ -1,0 +1,54 @@
+// What the tracker does after a status check: pure, so every branch is table-tested.
+import { isTerminal, type BatchStatus } from '../openai/types';
+import type { ProviderBatchState } from '../providers/provider';
+import type { BatchRecord } from '../store/records';
+import { nextWaitSeconds } from './schedule';
+
+/** The outcome a batch ends with, once results are collected. */
+export type Outcome = 'completed' | 'failed' | 'expired' | 'cancelled';
+
+export interface CheckResult {
+  next: 'wait' | 'collect' | 'done';
+  waitSeconds: number;
+  /** Set when next = collect. */
+  outcome: Outcome | null;
+}
+
+export interface Decision {
+  result: CheckResult;
+  /** Fields to record on the batch (empty when nothing changed). */
+  patch: Partial<BatchRecord>;
+  /** The client asked to cancel and the provider has not acknowledged it yet: ask again. */
+  repeatCancel: boolean;
+}
+
+export function decideAfterCheck(batch: BatchRecord, state: ProviderBatchState, now: number): Decision {
+  const patch: Partial<BatchRecord> = {};
+  if (state.requestCounts) patch.requestCounts = state.requestCounts;
+  if (state.providerData) patch.providerData = { ...(batch.providerData ?? {}), ...state.providerData };
+  if (state.errors?.length) patch.errors = state.errors;
+  const wait = nextWaitSeconds(now - batch.createdAt, state.retryAfterSeconds);
+
+  if (isTerminal(state.status)) {
+    const outcome = state.status as Outcome;
+    if (outcome === 'completed' && batch.status !== 'finalizing') {
+      patch.status = 'finalizing';
+      patch.finalizingAt = now;
+    }
+    if (!batch.inProgressAt && outcome === 'completed') patch.inProgressAt = state.inProgressAt ?? now;
+    return { result: { next: 'collect', waitSeconds: wait, outcome }, patch, repeatCancel: false };
+  }
+
+  let status: BatchStatus = state.status;
+  if (batch.cancelRequested) status = 'cancelling';
+  if (status === 'in_progress' && !batch.inProgressAt) patch.inProgressAt = state.inProgressAt ?? now;
+  if (status !== batch.status) patch.status = status;
+  if (status === 'cancelling' && !batch.cancellingAt) patch.cancellingAt = now;
+  const repeatCancel = Boolean(batch.cancelRequested) && state.status !== 'cancelling';
+  return { result: { next: 'wait', waitSeconds: wait, outcome: null }, patch, repeatCancel };
+}
+
+/** The batch outlived its completion window (plus grace): stop it and keep what finished. */
+export function isPastDeadline(batch: BatchRecord, now: number, graceSeconds: number): boolean {
+  return now > batch.expiresAt + graceSeconds;
+}

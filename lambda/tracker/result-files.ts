@@ -1,0 +1,116 @@
+// The sink adapters stream results into: successful lines to the output file, the rest to the error
+// file, with stable line ids, counts and summed token usage. Files get ids derived from the batch id,
+// so collecting twice rewrites the same two files instead of making new ones.
+import { batchRequestId, resultFileId } from '../ids';
+import { isSuccess } from '../openai/output-lines';
+import type { BatchRequestOutput, BatchUsage, ChatCompletionUsage, RequestCounts } from '../openai/types';
+import type { ResultSink } from '../providers/provider';
+import type { BlobStore, LineWriter } from '../store/blobs';
+import type { BatchRecord, BlobLocation, FileRecord } from '../store/records';
+import { nowSeconds } from '../time';
+
+export interface CollectedResults {
+  outputFile: FileRecord | null;
+  errorFile: FileRecord | null;
+  requestCounts: RequestCounts;
+  usage: BatchUsage | null;
+  /** Per-model usage, for cost accounting. */
+  usageByModel: Record<string, BatchUsage>;
+}
+
+export function emptyUsage(): BatchUsage {
+  return { input_tokens: 0, input_tokens_details: { cached_tokens: 0 }, output_tokens: 0, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 0 };
+}
+
+/** Adds one chat.completion usage block to a batch usage total. */
+export function addUsage(total: BatchUsage, usage: ChatCompletionUsage | undefined): void {
+  if (!usage) return;
+  total.input_tokens += usage.prompt_tokens ?? 0;
+  total.output_tokens += usage.completion_tokens ?? 0;
+  total.total_tokens += usage.total_tokens ?? (usage.prompt_tokens ?? 0) + (usage.completion_tokens ?? 0);
+  total.input_tokens_details.cached_tokens += usage.prompt_tokens_details?.cached_tokens ?? 0;
+  total.output_tokens_details.reasoning_tokens += usage.completion_tokens_details?.reasoning_tokens ?? 0;
+}
+
+export class ResultFiles implements ResultSink {
+  private readonly output: LineWriter;
+  private readonly errors: LineWriter;
+  private readonly seen = new Set<string>();
+  private readonly usage = emptyUsage();
+  private readonly usageByModel: Record<string, BatchUsage> = {};
+  private succeeded = 0;
+  private failed = 0;
+  private duplicates = 0;
+
+  constructor(private readonly blobs: BlobStore, private readonly batch: BatchRecord, private readonly bucket: string) {
+    this.output = blobs.openLineWriter(this.location('output'));
+    this.errors = blobs.openLineWriter(this.location('error'));
+  }
+
+  private location(kind: 'output' | 'error'): BlobLocation {
+    return { bucket: this.bucket, key: `results/${this.batch.tenantId}/${this.batch.id}/${kind}.jsonl` };
+  }
+
+  async write(line: Omit<BatchRequestOutput, 'id'>): Promise<void> {
+    // A provider that repeats a result (retried download, duplicate record) must not duplicate a line.
+    if (this.seen.has(line.custom_id)) {
+      this.duplicates += 1;
+      return;
+    }
+    this.seen.add(line.custom_id);
+    const full: BatchRequestOutput = { id: batchRequestId(this.batch.id, line.custom_id), custom_id: line.custom_id, response: line.response, error: line.error };
+    if (isSuccess(line)) {
+      this.succeeded += 1;
+      const body = line.response?.body as { usage?: ChatCompletionUsage; model?: string } | undefined;
+      addUsage(this.usage, body?.usage);
+      const model = this.batch.model ?? body?.model ?? 'unknown';
+      addUsage((this.usageByModel[model] ??= emptyUsage()), body?.usage);
+      await this.output.writeLine(JSON.stringify(full));
+    } else {
+      this.failed += 1;
+      await this.errors.writeLine(JSON.stringify(full));
+    }
+  }
+
+  get duplicateCount(): number {
+    return this.duplicates;
+  }
+
+  async abort(): Promise<void> {
+    await Promise.all([this.output.abort(), this.errors.abort()]);
+  }
+
+  /** Finishes both files; a file with no lines is deleted rather than registered. */
+  async close(): Promise<CollectedResults> {
+    const [out, err] = await Promise.all([this.output.close(), this.errors.close()]);
+    const register = async (kind: 'output' | 'error', written: { bytes: number; lines: number }): Promise<FileRecord | null> => {
+      if (written.lines === 0) {
+        await this.blobs.delete(this.location(kind)).catch(() => undefined);
+        return null;
+      }
+      return {
+        id: resultFileId(this.batch.id, kind),
+        tenantId: this.batch.tenantId,
+        provider: this.batch.provider,
+        filename: `${this.batch.id}_${kind}.jsonl`,
+        purpose: 'batch_output',
+        bytes: written.bytes,
+        createdAt: nowSeconds(),
+        expiresAt: null,
+        status: 'processed',
+        statusDetails: null,
+        blob: this.location(kind),
+        lineCount: written.lines,
+        batchId: this.batch.id,
+      };
+    };
+    const total = Math.max(this.batch.requestCounts.total, this.succeeded + this.failed);
+    return {
+      outputFile: await register('output', out),
+      errorFile: await register('error', err),
+      requestCounts: { total, completed: this.succeeded, failed: this.failed },
+      usage: this.succeeded > 0 ? this.usage : null,
+      usageByModel: this.usageByModel,
+    };
+  }
+}

@@ -1,0 +1,174 @@
+// The whole gateway on one machine: AWS stand-ins, provider simulators for providers without a key,
+// the synthesized state machine run locally, and the API server in front of the real handlers.
+// `npm start` (local/start.ts) and the integration tests both use startLocalGateway().
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { startDynamoDB, startS3, LOCAL_CREDENTIALS, type RunningStandIn } from './stand-ins';
+import { LocalStepFunctions } from './step-functions';
+import { startApiServer } from './server';
+import { startOpenAISimulator } from './simulators/openai';
+import { startAnthropicSimulator } from './simulators/anthropic';
+import { startGeminiSimulator } from './simulators/gemini';
+import { startBedrockSimulator } from './simulators/bedrock';
+import type { RunningSimulator } from './simulators/simulator';
+import { localTrackerDefinition } from '../lib/synth';
+import { TrackerState } from '../lib/batch-tracker/state-names';
+import { resetConfig } from '../lambda/config';
+import { resetServices } from '../lambda/runtime';
+import type { ProviderName } from '../lambda/store/records';
+
+export const DEFAULT_DEV_KEY = 'sk-finops-local-dev';
+
+export interface LocalGatewayOptions {
+  /** API port (0 = any free port). Default 8787. */
+  port?: number;
+  /** Where DynamoDB and S3 data, executions and events live. Default ./.finops */
+  dataDir?: string;
+  /** Gateway keys accepted (comma-separated in FINOPS_API_KEYS). */
+  apiKeys?: string[];
+  /** Milliseconds each simulated provider status lasts. */
+  simulatorStepMs?: number;
+  /** Milliseconds the tracker's "Wait before next check" lasts locally. */
+  trackerWaitMs?: number;
+  /** Milliseconds between task retries locally. */
+  trackerRetryMs?: number;
+  /** Extra environment for the handlers (e.g. lowered provider limits in tests). */
+  env?: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+export interface ProviderEndpointInfo {
+  provider: ProviderName;
+  mode: 'live' | 'simulated';
+  url: string;
+  simulator?: RunningSimulator;
+}
+
+export interface LocalGateway {
+  /** OpenAI base URL for clients, e.g. http://127.0.0.1:8787/openai */
+  baseURL: string;
+  apiKeys: string[];
+  providers: ProviderEndpointInfo[];
+  stepFunctions: LocalStepFunctions;
+  dataDir: string;
+  dynamodbEndpoint: string;
+  s3Endpoint: string;
+  close(): Promise<void>;
+}
+
+const BUCKETS = { files: 'finops-files', bedrockInput: 'finops-bedrock-input', bedrockOutput: 'finops-bedrock-output' };
+const TABLE = 'finops-gateway';
+
+export async function startLocalGateway(options: LocalGatewayOptions = {}): Promise<LocalGateway> {
+  const dataDir = resolve(options.dataDir ?? '.finops');
+  mkdirSync(dataDir, { recursive: true });
+  const stepMs = options.simulatorStepMs ?? 1500;
+  const closers: Array<() => Promise<void>> = [];
+  const started = async <T extends { close(): Promise<void> }>(thing: Promise<T>): Promise<T> => {
+    const value = await thing;
+    closers.unshift(() => value.close());
+    return value;
+  };
+
+  try {
+    const dynamodb: RunningStandIn = await started(startDynamoDB(dataDir, TABLE));
+    const s3: RunningStandIn = await started(startS3(dataDir, Object.values(BUCKETS)));
+
+    // Environment read by lambda/config.ts and by the AWS SDK (service-specific endpoints).
+    const env: Record<string, string> = {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      FINOPS_S3_FORCE_PATH_STYLE: 'true',
+      FINOPS_TABLE_NAME: TABLE,
+      FINOPS_FILES_BUCKET: BUCKETS.files,
+      FINOPS_BEDROCK_INPUT_BUCKET: BUCKETS.bedrockInput,
+      FINOPS_BEDROCK_OUTPUT_BUCKET: BUCKETS.bedrockOutput,
+      FINOPS_BEDROCK_ROLE_ARN: 'arn:aws:iam::000000000000:role/finops-bedrock-batch',
+      FINOPS_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:finops-batch-tracker',
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    };
+
+    // Providers: live where a key is configured, otherwise a simulator on loopback.
+    const providers: ProviderEndpointInfo[] = [];
+    const httpProvider = async (provider: 'openai' | 'anthropic' | 'gemini', keyVar: string, urlVar: string, start: typeof startOpenAISimulator) => {
+      if (process.env[keyVar]) {
+        providers.push({ provider, mode: 'live', url: process.env[urlVar] ?? '(provider default)' });
+        return;
+      }
+      const sim = await started(start({ stepMs }));
+      env[urlVar] = sim.url;
+      env[keyVar] = sim.apiKey;
+      providers.push({ provider, mode: 'simulated', url: sim.url, simulator: sim });
+    };
+    await httpProvider('openai', 'OPENAI_API_KEY', 'FINOPS_OPENAI_BASE_URL', startOpenAISimulator);
+    await httpProvider('anthropic', 'ANTHROPIC_API_KEY', 'FINOPS_ANTHROPIC_BASE_URL', startAnthropicSimulator);
+    await httpProvider('gemini', 'GEMINI_API_KEY', 'FINOPS_GEMINI_BASE_URL', startGeminiSimulator);
+    if (process.env.AWS_ENDPOINT_URL_BEDROCK || process.env.FINOPS_BEDROCK_LIVE === 'true') {
+      providers.push({ provider: 'bedrock', mode: 'live', url: process.env.AWS_ENDPOINT_URL_BEDROCK ?? '(AWS default endpoint)' });
+    } else {
+      const sim = await started(startBedrockSimulator({ stepMs, s3: { endpoint: s3.endpoint, region: 'us-east-1' } }));
+      env.AWS_ENDPOINT_URL_BEDROCK = sim.url;
+      env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME = sim.url;
+      providers.push({ provider: 'bedrock', mode: 'simulated', url: sim.url, simulator: sim });
+    }
+
+    Object.assign(process.env, env, options.env ?? {});
+    resetConfig();
+    resetServices();
+
+    const apiKeys = options.apiKeys ?? (process.env.FINOPS_API_KEYS ?? DEFAULT_DEV_KEY).split(',').map((k) => k.trim()).filter(Boolean);
+    await seedKeys(apiKeys);
+
+    // The tracker: the synthesized ASL, its Lambda tasks bound to the local handlers.
+    const { checkStatus } = await import('../lambda/handlers/tracker-check-status');
+    const { collectResults } = await import('../lambda/handlers/tracker-collect-results');
+    const { markFailed } = await import('../lambda/handlers/tracker-mark-failed');
+    const stepFunctions = new LocalStepFunctions({
+      definition: localTrackerDefinition(),
+      dataDir,
+      waitMs: options.trackerWaitMs ?? 500,
+      retryMs: options.trackerRetryMs ?? 200,
+      tasks: {
+        [TrackerState.checkStatus]: (p) => checkStatus(p as never),
+        [TrackerState.collectResults]: (p) => collectResults(p as never),
+        [TrackerState.markFailed]: (p) => markFailed(p as never),
+      },
+    });
+    process.env.AWS_ENDPOINT_URL_SFN = await stepFunctions.start();
+    closers.unshift(() => stepFunctions.close());
+    resetServices();
+
+    const api = await started(startApiServer(options.port ?? Number(process.env.PORT ?? 8787)));
+    return {
+      baseURL: `${api.url}/openai`,
+      apiKeys,
+      providers,
+      stepFunctions,
+      dataDir,
+      dynamodbEndpoint: dynamodb.endpoint,
+      s3Endpoint: s3.endpoint,
+      close: async () => {
+        for (const close of closers) await close().catch(() => undefined);
+      },
+    };
+  } catch (err) {
+    for (const close of closers) await close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Local keys: each configured key is its own tenant (tenant = the key's public id). */
+async function seedKeys(keys: string[]): Promise<void> {
+  const { getServices } = await import('../lambda/runtime');
+  const { hashKey, keyIdOf } = await import('../lambda/auth/keys');
+  const { metadata } = getServices();
+  for (const [i, key] of keys.entries()) {
+    const keyHash = hashKey(key);
+    if (await metadata.getKeyByHash(keyHash)) continue;
+    const keyId = keyIdOf(keyHash);
+    await metadata.putKey({ keyHash, keyId, name: `local-${i + 1}`, tenantId: `tenant_${keyId.slice(4)}`, createdAt: Math.floor(Date.now() / 1000), revokedAt: null });
+  }
+}

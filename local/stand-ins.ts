@@ -1,0 +1,87 @@
+// Embedded stand-ins for the AWS services the gateway uses, all on 127.0.0.1:
+//   DynamoDB  → dynalite (on disk under the data folder, so a restart loses nothing)
+//   S3        → s3rver   (on disk)
+//   Step Functions → a small server speaking the SFN JSON protocol that runs the synthesized state
+//                    machine with aws-local-stepfunctions (local/step-functions.ts)
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const S3rver = require('s3rver') as new (options: Record<string, unknown>) => { run(): Promise<AddressInfo>; close(): Promise<void> };
+
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+export interface RunningStandIn {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/** DynamoDB-compatible server with the gateway's table (same keys and index as lib/storage). */
+export async function startDynamoDB(dataDir: string, tableName: string, port = 0): Promise<RunningStandIn> {
+  const dir = join(dataDir, 'dynamodb');
+  mkdirSync(dir, { recursive: true });
+  const server = dynalite({ path: dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const bound = await listen(server, port);
+  const endpoint = `http://127.0.0.1:${bound}`;
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+  } catch {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'gsi1pk', AttributeType: 'S' },
+          { AttributeName: 'gsi1sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byOwner',
+            KeySchema: [
+              { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+  }
+  client.destroy();
+  return { endpoint, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** S3-compatible server with the given buckets. */
+export async function startS3(dataDir: string, buckets: string[], port = 0): Promise<RunningStandIn> {
+  const dir = join(dataDir, 's3');
+  mkdirSync(dir, { recursive: true });
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port,
+    directory: dir,
+    silent: true,
+    allowMismatchedSignatures: true,
+    vhostBuckets: false,
+    configureBuckets: buckets.map((name) => ({ name, configs: [] })),
+  });
+  const address = await server.run();
+  return { endpoint: `http://127.0.0.1:${address.port}`, close: () => server.close() };
+}

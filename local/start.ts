@@ -1,0 +1,31 @@
+// `npm start`: the gateway on this machine, with a banner that says where everything is.
+import { startLocalGateway, DEFAULT_DEV_KEY } from './gateway';
+
+async function main(): Promise<void> {
+  const gateway = await startLocalGateway({ log: console.log });
+  const lines = [
+    '',
+    'FinOps Batch Gateway (local)',
+    `  OpenAI base URL : ${gateway.baseURL}`,
+    `  API key(s)      : ${gateway.apiKeys.map((k) => (k === DEFAULT_DEV_KEY ? `${k} (default dev key; set FINOPS_API_KEYS to change)` : k)).join(', ')}`,
+    `  Data            : ${gateway.dataDir}`,
+    '  Providers:',
+    ...gateway.providers.map((p) => `    ${p.provider.padEnd(10)} ${p.mode.padEnd(9)} ${p.url}`),
+    '',
+    `  Try: OPENAI_BASE_URL=${gateway.baseURL} OPENAI_API_KEY=${gateway.apiKeys[0]} node your-script.js`,
+    '  Ctrl+C to stop.',
+    '',
+  ];
+  console.log(lines.join('\n'));
+  const stop = async () => {
+    await gateway.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error('The local gateway could not start:', err);
+  process.exit(1);
+});
