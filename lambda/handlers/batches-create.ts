@@ -10,6 +10,7 @@ import { newBatchId, stableToken, FILE_ID_PATTERN } from '../ids';
 import { nowSeconds } from '../time';
 import { toOpenAIBatch } from '../openai/objects';
 import type { BatchRecord, FileRecord } from '../store/records';
+import { checkBudget } from '../finops/budget';
 import '../providers/all';
 
 /** A client-chosen Idempotency-Key makes a retried create return the first batch instead of a second. */
@@ -46,6 +47,15 @@ export const handler = httpHandler(async (event) => {
   } else if (!adapter.acceptsInlineRequests) {
     throw badRequest(`Missing 'input_file_id': provider '${provider}' runs batches from an uploaded file (purpose "batch").`, 'input_file_id', 'missing_required_parameter');
   }
+
+  await checkBudget({
+    tenantId: caller.tenantId,
+    keyId: caller.keyId,
+    provider,
+    model: request.model ?? inputFile?.model ?? null,
+    inputFile,
+    inlineRequests: Array.isArray(request.extras.requests) ? request.extras.requests : undefined,
+  });
 
   const createdAt = nowSeconds();
   const ctx = providerContext(provider, caller.tenantId, passThroughKey(event, config.allowProviderKeyPassThrough));

@@ -25,6 +25,11 @@ export const OPERATION_ROUTES: readonly OperationRoute[] = [
   { operation: 'batches-list', method: 'GET', path: '/batches', memoryMb: 256, timeoutSeconds: 10 },
   { operation: 'batches-retrieve', method: 'GET', path: '/batches/{batch_id}', memoryMb: 256, timeoutSeconds: 10 },
   { operation: 'batches-cancel', method: 'POST', path: '/batches/{batch_id}/cancel', memoryMb: 256, timeoutSeconds: 15 },
+  { operation: 'uploads-create', method: 'POST', path: '/uploads', memoryMb: 256, timeoutSeconds: 10 },
+  { operation: 'uploads-parts-create', method: 'POST', path: '/uploads/{upload_id}/parts', memoryMb: 512, timeoutSeconds: 29 },
+  { operation: 'uploads-complete', method: 'POST', path: '/uploads/{upload_id}/complete', memoryMb: 1024, timeoutSeconds: 29 },
+  { operation: 'uploads-cancel', method: 'POST', path: '/uploads/{upload_id}/cancel', memoryMb: 256, timeoutSeconds: 10 },
+  { operation: 'finops-usage', method: 'GET', path: '/finops/usage', memoryMb: 256, timeoutSeconds: 10 },
 ];
 
 /** Functions the batch tracker state machine invokes (lambda/handlers/<operation>.ts). */
