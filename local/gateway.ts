@@ -14,7 +14,7 @@ import type { RunningSimulator } from './simulators/simulator';
 import { localTrackerDefinition } from '../lib/synth';
 import { TrackerState } from '../lib/batch-tracker/state-names';
 import { resetConfig } from '../lambda/config';
-import { resetServices } from '../lambda/runtime';
+import { logger, resetServices } from '../lambda/runtime';
 import type { ProviderName } from '../lambda/store/records';
 
 export const DEFAULT_DEV_KEY = 'sk-finops-local-dev';
@@ -118,6 +118,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     Object.assign(process.env, env, options.env ?? {});
     resetConfig();
     resetServices();
+    logger.setLogLevel((process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN') as never);
 
     const apiKeys = options.apiKeys ?? (process.env.FINOPS_API_KEYS ?? DEFAULT_DEV_KEY).split(',').map((k) => k.trim()).filter(Boolean);
     await seedKeys(apiKeys);

@@ -1,4 +1,5 @@
 // Registers every provider adapter. Adding a provider: one folder under lambda/providers/ and one line here.
 import { registerAdapter } from './registry';
+import { openaiAdapter } from './openai/adapter';
 
-void registerAdapter;
+registerAdapter(openaiAdapter);

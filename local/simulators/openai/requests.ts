@@ -1,0 +1,116 @@
+// How the simulated OpenAI answers one request of a batch: a deterministic chat.completion, or an
+// OpenAI-shaped HTTP error for the triggers listed in ./index.ts. Pure: no I/O, no clock, no randomness
+// (ids and timestamps are passed in), so the same prompt always gets the same answer and token counts.
+
+/** A user message containing this makes that request fail with HTTP 400 (in the batch's error file). */
+export const SIMULATE_ERROR_MARKER = '[simulate-error]';
+/** A user message containing this makes that request fail with HTTP 500 (in the batch's error file). */
+export const SIMULATE_SERVER_ERROR_MARKER = '[simulate-server-error]';
+/** A model whose name starts with this does not exist: HTTP 404 `model_not_found` for the request. */
+export const INVALID_MODEL_PREFIX = 'invalid-';
+
+export interface RequestAnswer {
+  statusCode: number;
+  body: unknown;
+  /** Tokens billed for a successful answer (0 for errors). */
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface AnswerIds {
+  completionId: string;
+  /** Unix seconds. */
+  created: number;
+}
+
+/** Roughly OpenAI's tokenizer for English text: about four characters per token. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/** The text of a message's content, whether a plain string or a list of parts. */
+export function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((part) => (part && typeof part === 'object' && typeof (part as { text?: unknown }).text === 'string' ? (part as { text: string }).text : ''))
+      .join(' ');
+  }
+  return '';
+}
+
+function errorAnswer(statusCode: number, message: string, type: string, param: string | null, code: string | null): RequestAnswer {
+  return { statusCode, body: { error: { message, type, param, code } }, promptTokens: 0, completionTokens: 0 };
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Answers one `/v1/chat/completions` request body. */
+export function answerChatCompletion(body: unknown, ids: AnswerIds): RequestAnswer {
+  if (!isObject(body)) return errorAnswer(400, 'The request body must be a JSON object.', 'invalid_request_error', null, null);
+  const model = body.model;
+  if (typeof model !== 'string' || model === '') {
+    return errorAnswer(400, 'you must provide a model parameter', 'invalid_request_error', null, null);
+  }
+  const messages = body.messages;
+  if (!Array.isArray(messages)) {
+    return errorAnswer(400, "Missing required parameter: 'messages'.", 'invalid_request_error', 'messages', 'missing_required_parameter');
+  }
+  if (messages.length === 0) {
+    return errorAnswer(
+      400,
+      "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+      'invalid_request_error',
+      'messages',
+      'empty_array',
+    );
+  }
+  if (model.startsWith(INVALID_MODEL_PREFIX)) {
+    return errorAnswer(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', null, 'model_not_found');
+  }
+
+  const texts = messages.map((m) => (isObject(m) ? contentText(m.content) : ''));
+  const userTexts = messages.filter((m) => isObject(m) && m.role === 'user').map((m) => contentText((m as Record<string, unknown>).content));
+  if (userTexts.some((t) => t.includes(SIMULATE_SERVER_ERROR_MARKER))) {
+    return errorAnswer(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null, null);
+  }
+  if (userTexts.some((t) => t.includes(SIMULATE_ERROR_MARKER))) {
+    return errorAnswer(400, `Simulated error: the prompt contains ${SIMULATE_ERROR_MARKER}.`, 'invalid_request_error', 'messages', 'simulated_error');
+  }
+
+  // About what OpenAI bills: the text plus a few tokens of framing per message and per reply.
+  const promptTokens = texts.reduce((sum, t) => sum + estimateTokens(t) + 4, 3);
+  const lastUser = (userTexts[userTexts.length - 1] ?? '').replace(/\s+/g, ' ').trim();
+  const snippet = lastUser.length > 120 ? `${lastUser.slice(0, 117)}...` : lastUser;
+  let content = `Simulated answer from ${model} to: "${snippet}"`;
+  let completionTokens = estimateTokens(content);
+  let finishReason: 'stop' | 'length' = 'stop';
+  const limit = typeof body.max_completion_tokens === 'number' ? body.max_completion_tokens : typeof body.max_tokens === 'number' ? body.max_tokens : null;
+  if (limit !== null && limit >= 0 && completionTokens > limit) {
+    content = content.slice(0, limit * 4);
+    completionTokens = limit;
+    finishReason = 'length';
+  }
+
+  return {
+    statusCode: 200,
+    promptTokens,
+    completionTokens,
+    body: {
+      id: ids.completionId,
+      object: 'chat.completion',
+      created: ids.created,
+      model,
+      choices: [{ index: 0, message: { role: 'assistant', content, refusal: null, annotations: [] }, logprobs: null, finish_reason: finishReason }],
+      usage: {
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
+        prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+      },
+      service_tier: 'default',
+      system_fingerprint: 'fp_simulator',
+    },
+  };
+}
