@@ -1,5 +1,7 @@
 // Registers every provider adapter. Adding a provider: one folder under lambda/providers/ and one line here.
 import { registerAdapter } from './registry';
 import { openaiAdapter } from './openai/adapter';
+import { anthropicAdapter } from './anthropic/adapter';
 
 registerAdapter(openaiAdapter);
+registerAdapter(anthropicAdapter);

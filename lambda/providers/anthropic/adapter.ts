@@ -1,0 +1,483 @@
+// Anthropic Message Batches behind the OpenAI Batch API. The I/O edge of the provider: conversion
+// lives in request.ts / response.ts / status.ts, this file talks to Anthropic (official SDK) and to
+// the gateway's blob store.
+//
+// One gateway batch may be several Message Batches (Anthropic takes at most 100,000 requests or
+// 256 MB per batch). The client sees one batch: providerBatchId is the first Message Batch, and
+// providerData (AnthropicBatchData) lists them all with the custom_id manifest that joins results
+// back to the client's ids.
+import Anthropic, { APIConnectionError, APIError } from '@anthropic-ai/sdk';
+import type { BatchCreateParams, MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
+import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../provider';
+import type { BatchRecord, BlobLocation, FileRecord } from '../../store/records';
+import type { BatchStatus } from '../../openai/types';
+import { GatewayError, badRequest, upstreamError } from '../../http/errors';
+import { ProviderLostBatchError, ProviderUnavailableError } from '../errors';
+import { SUPPORTED_ENDPOINTS, inputRequests } from '../../batch-files/validate';
+import { newFileId, stableToken } from '../../ids';
+import { notRunLine } from '../../openai/output-lines';
+import { ConversionError, toAnthropicParams, type AnthropicMessageParams } from './request';
+import { validateInlineRequests, type InlineRequest } from './inline-requests';
+import { CustomIdAssigner, joinTable, originalIdOf, sentIdOf, type CustomIdManifest } from './custom-ids';
+import { SubBatchPlanner, batchLimits, requestBytes, type BatchLimits } from './limits';
+import { resultToLine } from './response';
+import { combinedState, toUnixSeconds } from './status';
+
+/** What the adapter keeps in BatchRecord.providerData. */
+export interface AnthropicBatchData {
+  /** Every Message Batch of this gateway batch, in submission order. */
+  messageBatchIds: string[];
+  /** Requests per Message Batch (same order). */
+  requestsPerMessageBatch: number[];
+  /** The custom_id manifest, when small enough to live in the record… */
+  customIds?: CustomIdManifest;
+  /** …otherwise where it is stored (JSON, see ManifestBlob). */
+  customIdsBlob?: BlobLocation;
+}
+
+/** The stored form of a manifest too large for the DynamoDB item (400 KB per item). */
+interface ManifestBlob {
+  version: 1;
+  customIds: CustomIdManifest;
+}
+
+/** Manifests up to this JSON size stay in the record; larger ones go to the files bucket. */
+export const MAX_INLINE_MANIFEST_BYTES = 32_000;
+
+/** Per-call timeout for Anthropic API calls (ms), until the response headers arrive. */
+const DEFAULT_TIMEOUT_MS = 20_000;
+
+/** Results downloads interrupted mid-body are resumed (skipping lines already written) this often. */
+const RESULT_DOWNLOAD_ATTEMPTS = 3;
+
+/** Message Batches retrieved or cancelled at once. */
+const PARALLEL_CALLS = 4;
+
+const INLINE_FILE_FORMAT = 'anthropic-message-batch-requests';
+
+/** A batch, ready to submit: its manifest and a way to produce each Message Batch's requests. */
+interface SubmissionPlan {
+  manifest: CustomIdManifest;
+  requestCount: number;
+  models: Set<string>;
+  /** Yields each Message Batch's requests in turn, built only when needed (bounded memory). */
+  messageBatches(): AsyncGenerator<BatchCreateParams.Request[]>;
+  inputFileId?: string;
+}
+
+export const anthropicAdapter: ProviderAdapter = {
+  name: 'anthropic',
+  acceptsInlineRequests: true,
+
+  async createBatch(ctx, input) {
+    if (!(SUPPORTED_ENDPOINTS as readonly string[]).includes(input.endpoint)) {
+      throw badRequest(`endpoint must be one of ${SUPPORTED_ENDPOINTS.join(', ')} for Anthropic batches.`, 'endpoint', 'invalid_endpoint');
+    }
+    const inline = input.extras.requests;
+    if (input.inputFile && inline !== undefined && inline !== null) {
+      throw badRequest('Give either input_file_id or requests (inline Anthropic requests), not both.', 'requests', 'invalid_request');
+    }
+    const limits = batchLimits();
+    let plan: SubmissionPlan;
+    if (input.inputFile) plan = await planFromFile(ctx, input.inputFile, limits);
+    else if (inline !== undefined && inline !== null) plan = await planInline(ctx, input, inline, limits);
+    else throw badRequest('Anthropic batches need either an input_file_id or inline requests (extra_body.requests).', 'input_file_id', 'missing_input');
+
+    const manifestData = await storeManifest(ctx, input.batchId, plan.manifest);
+    const client = await clientFor(ctx);
+    const messageBatchIds: string[] = [];
+    try {
+      for await (const requests of plan.messageBatches()) {
+        const created = await client.messages.batches.create({ requests });
+        messageBatchIds.push(created.id);
+      }
+    } catch (err) {
+      // All or nothing: a client must not pay for half a batch it was told failed.
+      await cancelQuietly(ctx, client, messageBatchIds);
+      throw createFailure(err);
+    }
+    ctx.logger.info('Anthropic Message Batches created', { batchId: input.batchId, messageBatchIds, requests: plan.requestCount });
+
+    const data: AnthropicBatchData = {
+      messageBatchIds,
+      requestsPerMessageBatch: plan.manifest.map((part) => part.length),
+      ...manifestData,
+    };
+    const models = [...plan.models];
+    const result: CreatedBatch = {
+      providerBatchId: messageBatchIds[0],
+      model: models.length === 1 ? models[0] : input.model,
+      status: 'in_progress',
+      requestCounts: { total: plan.requestCount, completed: 0, failed: 0 },
+      providerData: data as unknown as Record<string, unknown>,
+    };
+    if (plan.inputFileId) result.inputFileId = plan.inputFileId;
+    return result;
+  },
+
+  async checkBatch(ctx, batch) {
+    const data = batchData(batch);
+    const client = await clientFor(ctx);
+    try {
+      const parts = await mapLimit(data.messageBatchIds, PARALLEL_CALLS, (id) => client.messages.batches.retrieve(id));
+      return combinedState(parts);
+    } catch (err) {
+      // A 429 with Retry-After is not a failure: report the last known state and when to ask again.
+      const retryAfter = err instanceof APIError && err.status === 429 ? retryAfterSeconds(err) : undefined;
+      if (retryAfter !== undefined) return { status: runningStatus(batch.status), retryAfterSeconds: retryAfter } satisfies ProviderBatchState;
+      throw knownBatchFailure(err, batch);
+    }
+  },
+
+  async cancelBatch(ctx, batch) {
+    const data = batchData(batch);
+    const client = await clientFor(ctx);
+    await mapLimit(data.messageBatchIds, PARALLEL_CALLS, async (id) => {
+      try {
+        await client.messages.batches.cancel(id);
+      } catch (err) {
+        // Cancelling a Message Batch that already ended (or is ending) is refused; that is fine here.
+        if (err instanceof APIError && (err.status === 400 || err.status === 409)) {
+          const part = await retrieveKnown(client, id, batch);
+          if (part.processing_status !== 'in_progress') return;
+        }
+        throw knownBatchFailure(err, batch);
+      }
+    });
+  },
+
+  async collectResults(ctx, batch, sink) {
+    const data = batchData(batch);
+    const manifest = await loadManifest(ctx, data);
+    const client = await clientFor(ctx);
+    // Client custom_ids already written: every request comes out exactly once, even when a download
+    // is resumed after a reset or Anthropic repeats a line.
+    const written = new Set<string>();
+    const write = async (customId: string, line: Parameters<ResultSink['write']>[0]) => {
+      if (written.has(customId)) return;
+      written.add(customId);
+      await sink.write(line);
+    };
+
+    for (const [index, messageBatchId] of data.messageBatchIds.entries()) {
+      const entries = manifest?.[index] ?? null;
+      const table = entries ? joinTable(entries) : null;
+      const part = await retrieveKnown(client, messageBatchId, batch);
+
+      if (part.processing_status === 'ended' && part.results_url && !part.archived_at) {
+        await streamResults(ctx, client, batch, part, table, write);
+      }
+      if (!entries) continue;
+      // Requests Anthropic reported nothing for: a part still running when the tracker gave up on the
+      // batch, results archived (29 days), or a line missing from the results.
+      const why = notReportedReason(part);
+      for (const entry of entries) {
+        const original = originalIdOf(entry);
+        if (!written.has(original)) await write(original, notRunLine(original, why.code, why.message));
+      }
+    }
+  },
+};
+
+async function streamResults(
+  ctx: ProviderContext,
+  client: Anthropic,
+  batch: BatchRecord,
+  part: MessageBatch,
+  table: Map<string, string> | null,
+  write: (customId: string, line: Parameters<ResultSink['write']>[0]) => Promise<void>,
+): Promise<void> {
+  const created = toUnixSeconds(part.ended_at) ?? Math.floor(Date.now() / 1000);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const results = await client.messages.batches.results(part.id);
+      for await (const result of results) {
+        const original = table ? table.get(result.custom_id) : result.custom_id;
+        if (original === undefined) {
+          ctx.logger.warn('Anthropic result for a custom_id this batch never sent; skipped', { batchId: batch.id, messageBatchId: part.id, customId: result.custom_id });
+          continue;
+        }
+        await write(original, resultToLine(result, original, { created, fallbackRequestId: `req_${stableToken(24, batch.id, original)}` }));
+      }
+      return;
+    } catch (err) {
+      if (err instanceof GatewayError) throw err;
+      const failure = knownBatchFailure(err, batch);
+      if (!(failure instanceof ProviderUnavailableError) || attempt >= RESULT_DOWNLOAD_ATTEMPTS) throw failure;
+      ctx.logger.warn('Anthropic results download interrupted; resuming', { batchId: batch.id, messageBatchId: part.id, attempt, error: String(err) });
+    }
+  }
+}
+
+function notReportedReason(part: MessageBatch): { code: 'batch_expired' | 'batch_failed'; message: string } {
+  if (part.processing_status !== 'ended') {
+    return { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' };
+  }
+  if (part.archived_at || !part.results_url) {
+    return { code: 'batch_failed', message: 'Anthropic no longer holds the results of this request (results are kept 29 days).' };
+  }
+  return { code: 'batch_failed', message: 'Anthropic returned no result for this request.' };
+}
+
+/** Inline requests (extra_body.requests), as the client wrote them in Anthropic's own format. */
+async function planInline(ctx: ProviderContext, input: CreateBatchInput, value: unknown, limits: BatchLimits): Promise<SubmissionPlan> {
+  const requests = validateInlineRequests(value);
+  const assigner = new CustomIdAssigner();
+  const planner = new SubBatchPlanner(limits);
+  const manifest: CustomIdManifest = [];
+  const sent: BatchCreateParams.Request[] = [];
+  const models = new Set<string>();
+  requests.forEach((request, i) => {
+    const entry = assigner.assign(request.custom_id, i);
+    const outgoing = { custom_id: sentIdOf(entry), params: request.params };
+    const size = requestBytes(outgoing);
+    if (!planner.fitsAlone(size)) throw tooLarge(`requests[${i}] (custom_id ${JSON.stringify(request.custom_id)})`, size, limits, `requests[${i}]`);
+    const part = planner.add(size);
+    (manifest[part] ??= []).push(entry);
+    sent.push(outgoing);
+    models.add(request.params.model);
+  });
+
+  const inputFile = await registerInlineInputFile(ctx, input, requests, [...models]);
+  return {
+    manifest,
+    requestCount: requests.length,
+    models,
+    inputFileId: inputFile.id,
+    async *messageBatches() {
+      let start = 0;
+      for (const count of planner.counts) {
+        yield sent.slice(start, start + count);
+        start += count;
+      }
+    },
+  };
+}
+
+/**
+ * The inline requests become the batch's input file, so the batch has a real input_file_id whose
+ * content shows exactly what was submitted: one `{custom_id, params}` line per request, in Anthropic's
+ * format as the client wrote it (not converted to OpenAI lines, which would lose Anthropic-only fields).
+ */
+async function registerInlineInputFile(ctx: ProviderContext, input: CreateBatchInput, requests: InlineRequest[], models: string[]): Promise<FileRecord> {
+  const blob: BlobLocation = { bucket: ctx.config.filesBucket, key: `batches/${input.batchId}/anthropic-inline-requests.jsonl` };
+  const body = requests.map((r) => JSON.stringify(r)).join('\n') + '\n';
+  const { bytes } = await ctx.blobs.put(blob, body, 'application/jsonl');
+  return ctx.registerFile({
+    id: newFileId(),
+    tenantId: input.tenantId,
+    provider: 'anthropic',
+    filename: `${input.batchId}-anthropic-requests.jsonl`,
+    purpose: 'batch',
+    bytes,
+    blob,
+    lineCount: requests.length,
+    model: models.length === 1 ? models[0] : null,
+    providerData: { format: INLINE_FILE_FORMAT },
+  });
+}
+
+/**
+ * An uploaded OpenAI batch file. Every line is converted (and the split planned) before anything is
+ * submitted, so a line Anthropic cannot take fails the create with a 400 naming it; the lines are then
+ * read and converted again, one Message Batch at a time, so memory holds at most one Message Batch.
+ */
+async function planFromFile(ctx: ProviderContext, file: FileRecord, limits: BatchLimits): Promise<SubmissionPlan> {
+  const assigner = new CustomIdAssigner();
+  const planner = new SubBatchPlanner(limits);
+  const manifest: CustomIdManifest = [];
+  const models = new Set<string>();
+  let index = 0;
+  for await (const { line, request } of inputRequests(ctx.blobs.readLines(file.blob))) {
+    const params = convertLine(line, request.body);
+    const entry = assigner.assign(request.custom_id, index);
+    const size = requestBytes({ custom_id: sentIdOf(entry), params });
+    if (!planner.fitsAlone(size)) throw tooLarge(`Line ${line}`, size, limits, 'input_file_id');
+    (manifest[planner.add(size)] ??= []).push(entry);
+    models.add(params.model);
+    index += 1;
+  }
+  if (index === 0) throw badRequest('The input file has no requests.', 'input_file_id', 'empty_file');
+
+  return {
+    manifest,
+    requestCount: index,
+    models,
+    async *messageBatches() {
+      let part = 0;
+      let position = 0;
+      let requests: BatchCreateParams.Request[] = [];
+      for await (const { line, request } of inputRequests(ctx.blobs.readLines(file.blob))) {
+        const entries = manifest[part];
+        if (!entries) throw new Error(`Input file ${file.id} changed while it was being submitted.`);
+        requests.push({ custom_id: sentIdOf(entries[position]), params: convertLine(line, request.body) });
+        position += 1;
+        if (position === entries.length) {
+          yield requests;
+          requests = [];
+          part += 1;
+          position = 0;
+        }
+      }
+      if (part !== manifest.length) throw new Error(`Input file ${file.id} changed while it was being submitted.`);
+    },
+  };
+}
+
+function convertLine(line: number, body: Parameters<typeof toAnthropicParams>[0]): AnthropicMessageParams {
+  try {
+    return toAnthropicParams(body);
+  } catch (err) {
+    if (err instanceof ConversionError) {
+      throw badRequest(`Line ${line}: body.${err.field}: ${err.message}`, 'input_file_id', 'unsupported_for_provider');
+    }
+    throw err;
+  }
+}
+
+function tooLarge(what: string, size: number, limits: BatchLimits, param: string): GatewayError {
+  return new GatewayError(413, `${what} is ${size} bytes as an Anthropic request; a Message Batch holds at most ${limits.maxBytes} bytes.`, 'invalid_request_error', param, 'request_too_large');
+}
+
+/** Small manifests stay in the record; large ones go to `batches/<batchId>/anthropic-ids.json`. */
+async function storeManifest(ctx: ProviderContext, batchId: string, manifest: CustomIdManifest): Promise<Pick<AnthropicBatchData, 'customIds' | 'customIdsBlob'>> {
+  const json = JSON.stringify({ version: 1, customIds: manifest } satisfies ManifestBlob);
+  if (Buffer.byteLength(json) <= MAX_INLINE_MANIFEST_BYTES) return { customIds: manifest };
+  const location: BlobLocation = { bucket: ctx.config.filesBucket, key: `batches/${batchId}/anthropic-ids.json` };
+  await ctx.blobs.put(location, json, 'application/json');
+  return { customIdsBlob: location };
+}
+
+async function loadManifest(ctx: ProviderContext, data: AnthropicBatchData): Promise<CustomIdManifest | null> {
+  if (data.customIds) return data.customIds;
+  if (!data.customIdsBlob) return null;
+  const stored = JSON.parse((await ctx.blobs.getBuffer(data.customIdsBlob)).toString('utf8')) as ManifestBlob;
+  return stored.customIds;
+}
+
+/** providerData of a batch this adapter created; a record without it is a single Message Batch. */
+export function batchData(batch: BatchRecord): AnthropicBatchData {
+  const data = batch.providerData as Partial<AnthropicBatchData> | undefined;
+  if (data && Array.isArray(data.messageBatchIds) && data.messageBatchIds.length > 0) {
+    return { requestsPerMessageBatch: [], ...data, messageBatchIds: data.messageBatchIds };
+  }
+  if (batch.providerBatchId) return { messageBatchIds: [batch.providerBatchId], requestsPerMessageBatch: [] };
+  throw new Error(`Batch ${batch.id} has no Anthropic Message Batch id.`);
+}
+
+async function clientFor(ctx: ProviderContext): Promise<Anthropic> {
+  const { baseUrl, apiKey } = await ctx.credentials();
+  const timeout = Number(process.env.FINOPS_ANTHROPIC_TIMEOUT_MS);
+  return new Anthropic({
+    baseURL: baseUrl,
+    apiKey,
+    // Retries belong to the caller: the tracker backs off between checks, and a handler answers the
+    // client promptly instead of sleeping through Retry-After inside a 29-second Lambda.
+    maxRetries: 0,
+    timeout: Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS,
+  });
+}
+
+async function cancelQuietly(ctx: ProviderContext, client: Anthropic, ids: string[]): Promise<void> {
+  for (const id of ids) {
+    try {
+      await client.messages.batches.cancel(id);
+    } catch (err) {
+      ctx.logger.error('Could not cancel a Message Batch after a failed create; it will run unattended', { messageBatchId: id, error: String(err) });
+    }
+  }
+}
+
+/** Status to report while we cannot ask (rate limited): the batch is still where we last saw it. */
+function runningStatus(status: BatchStatus): BatchStatus {
+  return status === 'cancelling' ? 'cancelling' : 'in_progress';
+}
+
+export function retryAfterSeconds(err: APIError): number | undefined {
+  const header = err.headers?.get('retry-after');
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+  const date = Date.parse(header);
+  return Number.isFinite(date) ? Math.max(0, Math.ceil((date - Date.now()) / 1000)) : undefined;
+}
+
+function isTransient(err: unknown): boolean {
+  if (err instanceof APIConnectionError) return true; // includes timeouts
+  if (err instanceof APIError) {
+    const status = err.status ?? 0;
+    return status === 408 || status === 409 || status === 429 || status >= 500;
+  }
+  return isNetworkFailure(err);
+}
+
+/**
+ * A body cut off mid-download surfaces as undici's `TypeError: terminated` (cause: a socket error),
+ * not as an SDK error. Matched by name and message: the error may come from another realm (instanceof
+ * fails under test runners), and a TypeError from a bug in our code must not look retryable.
+ */
+function isNetworkFailure(err: unknown): boolean {
+  const e = err as { name?: string; message?: string; code?: string; cause?: { code?: string } } | null;
+  if (!e) return false;
+  const networkCodes = ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'];
+  if (networkCodes.includes(e.code ?? '') || networkCodes.includes(e.cause?.code ?? '')) return true;
+  return e.name === 'TypeError' && (e.message === 'terminated' || e.message === 'fetch failed');
+}
+
+function unavailable(err: unknown): ProviderUnavailableError {
+  const status = err instanceof APIError ? err.status : undefined;
+  const retryAfter = err instanceof APIError ? retryAfterSeconds(err) : undefined;
+  return new ProviderUnavailableError(`Anthropic is unavailable: ${describe(err)}`, retryAfter, status);
+}
+
+async function retrieveKnown(client: Anthropic, id: string, batch: BatchRecord): Promise<MessageBatch> {
+  try {
+    return await client.messages.batches.retrieve(id);
+  } catch (err) {
+    throw knownBatchFailure(err, batch);
+  }
+}
+
+/** Errors of calls about a Message Batch we created: 404 means Anthropic lost it. */
+function knownBatchFailure(err: unknown, batch: BatchRecord): Error {
+  if (err instanceof ProviderUnavailableError || err instanceof ProviderLostBatchError || err instanceof GatewayError) return err;
+  if (isTransient(err)) return unavailable(err);
+  if (err instanceof APIError && err.status === 404) {
+    return new ProviderLostBatchError(`Anthropic no longer knows the Message Batch of batch ${batch.id}: ${describe(err)}`);
+  }
+  if (err instanceof APIError) return upstreamError(502, `Anthropic refused a call about batch ${batch.id}: ${describe(err)}`);
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** Errors of batches.create: the provider's own message reaches the client. */
+function createFailure(err: unknown): Error {
+  if (err instanceof GatewayError || err instanceof ProviderUnavailableError) return err;
+  if (isTransient(err)) return unavailable(err);
+  if (err instanceof APIError) {
+    const status = err.status ?? 502;
+    if (status === 401 || status === 403) {
+      return upstreamError(502, `Anthropic rejected the gateway's credentials: ${describe(err)}`, 'provider_auth_error');
+    }
+    return new GatewayError(status === 413 ? 413 : 400, `Anthropic rejected the batch: ${describe(err)}`, 'invalid_request_error', null, 'provider_rejected_request');
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function describe(err: unknown): string {
+  if (err instanceof APIError) return err.apiMessage ?? err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Runs fn over items, at most `limit` at a time, keeping the order of results. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
