@@ -2,6 +2,8 @@
 import { registerAdapter } from './registry';
 import { openaiAdapter } from './openai/adapter';
 import { anthropicAdapter } from './anthropic/adapter';
+import { geminiAdapter } from './gemini/adapter';
 
 registerAdapter(openaiAdapter);
 registerAdapter(anthropicAdapter);
+registerAdapter(geminiAdapter);

@@ -1,0 +1,333 @@
+// Gemini behind the OpenAI Files and Batch APIs (shared/spec/gemini.md).
+//
+// files.create: the gateway keeps the validated OpenAI JSONL (Gemini cannot give uploaded files back);
+//   this adapter converts it line by line into Gemini batch lines and uploads them to the Files API
+//   with the resumable protocol, holding one chunk in memory at a time.
+// batches.create: POST models/{model}:batchGenerateContent with that file; the Operation name
+//   (`batches/…`) is kept as providerBatchId and never shown to clients.
+// results: the responses file is streamed, each line converted to an OpenAI output or error line, and
+//   every input custom_id without a result gets a not-run error line, so each request appears once.
+//
+// HTTP goes through plain fetch (client.ts explains why not the @google/genai SDK).
+import { GatewayError, badRequest } from '../../http/errors';
+import { LineError, readLines, type Line } from '../../batch-files/lines';
+import { inputRequests } from '../../batch-files/validate';
+import { notRunLine } from '../../openai/output-lines';
+import { isTerminal, type RequestCounts } from '../../openai/types';
+import type { BatchRecord, BlobLocation, FileRecord } from '../../store/records';
+import { ProviderLostBatchError, ProviderUnavailableError } from '../errors';
+import type { CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../provider';
+import { GeminiClient, DEFAULT_TIMEOUT_MS } from './client';
+import { GeminiConversionError, toGeminiBatchLine } from './request';
+import { parseResponseLine, toOutputLine, type ResultContext } from './response';
+import { batchStateName, responsesFileOf, rfc3339ToUnixSeconds, toProviderBatchState } from './status';
+import type { GeminiFile, GeminiOperation } from './types';
+
+/** Google's resumable protocol wants every chunk but the last to be a multiple of this. */
+export const UPLOAD_CHUNK_GRANULARITY = 256 * 1024;
+/** What js-genai uses: large enough to keep the number of calls low, small enough for a 1 GB Lambda. */
+export const DEFAULT_UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024;
+const CHUNK_ATTEMPTS = 3;
+const GEMINI_MIME_TYPE = 'application/jsonl';
+const MODEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const BATCH_NAME_PATTERN = /^batches\/[A-Za-z0-9_-]+$/;
+const FILE_NAME_PATTERN = /^files\/[A-Za-z0-9_-]+$/;
+
+export interface GeminiAdapterOptions {
+  /** Bytes per upload chunk; a multiple of 256 KiB (default 8 MiB). Tests use small chunks. */
+  uploadChunkBytes?: number;
+  /** Timeout of one HTTP exchange (default 30 s). */
+  timeoutMs?: number;
+  /** Pause before retrying a failed upload chunk (default 500 ms, doubled per attempt); a Retry-After of up to 5 s takes precedence. */
+  chunkRetryDelayMs?: number;
+}
+
+/** What the adapter keeps in FileRecord.providerData / BatchRecord.providerData. */
+interface GeminiFileData {
+  geminiFile?: { name: string; uri?: string; sizeBytes?: number; expiresAt?: number | null };
+}
+interface GeminiBatchData {
+  /** The gateway's copy of the input: custom_ids of requests without a result are read from it. */
+  inputBlob: BlobLocation;
+  geminiFile: string;
+  geminiModel: string;
+}
+
+export function createGeminiAdapter(options: GeminiAdapterOptions = {}): ProviderAdapter {
+  const chunkBytes = options.uploadChunkBytes ?? DEFAULT_UPLOAD_CHUNK_BYTES;
+  if (chunkBytes <= 0 || chunkBytes % UPLOAD_CHUNK_GRANULARITY !== 0) {
+    throw new Error(`uploadChunkBytes must be a positive multiple of ${UPLOAD_CHUNK_GRANULARITY}.`);
+  }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const retryDelayMs = options.chunkRetryDelayMs ?? 500;
+
+  async function clientFor(ctx: ProviderContext): Promise<GeminiClient> {
+    return new GeminiClient(await ctx.credentials(), timeoutMs);
+  }
+
+  /**
+   * Converts the gateway's copy to Gemini batch lines and uploads them. Two streaming passes: the first
+   * converts everything (so a bad line fails before any upload starts) and measures the converted size,
+   * which the resumable protocol declares up front; the second converts again and uploads chunk by chunk.
+   */
+  async function uploadConverted(ctx: ProviderContext, client: GeminiClient, file: FileRecord): Promise<GeminiFile> {
+    let totalBytes = 0;
+    for await (const text of convertedLines(ctx, file)) totalBytes += Buffer.byteLength(text);
+
+    const displayName = `${file.filename} (${file.id})`.slice(0, 512);
+    const uploadUrl = await client.startUpload(totalBytes, GEMINI_MIME_TYPE, displayName);
+    const chunk = Buffer.allocUnsafe(chunkBytes);
+    let filled = 0;
+    let offset = 0;
+    const send = async (finalize: boolean) => {
+      const stored = await sendChunk(client, uploadUrl, offset, chunk.subarray(0, filled), finalize);
+      offset += filled;
+      filled = 0;
+      return stored;
+    };
+    for await (const text of convertedLines(ctx, file)) {
+      const bytes = Buffer.from(text);
+      let at = 0;
+      while (at < bytes.length) {
+        // A full chunk is sent only once more bytes follow: the last chunk must carry `finalize`.
+        if (filled === chunkBytes) await send(false);
+        const copied = bytes.copy(chunk, filled, at);
+        filled += copied;
+        at += copied;
+      }
+    }
+    const stored = await send(true);
+    if (!stored || offset !== totalBytes) {
+      throw new Error(`Gemini upload of ${file.id}: converted ${offset} bytes, expected ${totalBytes}.`);
+    }
+    ctx.logger.info('Uploaded batch input to Gemini', { fileId: file.id, geminiFile: stored.name, bytes: totalBytes });
+    return stored;
+  }
+
+  /** Sends one chunk, retrying transient failures; asks the server what it holds before resending. */
+  async function sendChunk(client: GeminiClient, uploadUrl: string, offset: number, bytes: Buffer, finalize: boolean): Promise<GeminiFile | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (attempt > 1 && !finalize) {
+          // The previous attempt may have landed even though its answer was lost.
+          const received = await client.uploadedBytes(uploadUrl);
+          if (received === offset + bytes.length) return null;
+        }
+        return await client.uploadChunk(uploadUrl, offset, bytes, finalize);
+      } catch (err) {
+        if (!(err instanceof ProviderUnavailableError) || attempt >= CHUNK_ATTEMPTS) throw err;
+        const backoff = retryDelayMs * 2 ** (attempt - 1);
+        const delay = err.retryAfterSeconds !== undefined ? Math.min(err.retryAfterSeconds * 1000, 5000) : backoff;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  return {
+    name: 'gemini',
+
+    async onFileStored(ctx, file) {
+      // Only batch inputs go to Gemini; result files are the gateway's own.
+      if (file.purpose !== 'batch') return {};
+      const client = await clientFor(ctx);
+      const stored = await uploadConverted(ctx, client, file);
+      return { providerFileId: stored.name, providerData: { ...file.providerData, ...fileData(stored) } };
+    },
+
+    async onFileDeleted(ctx, file) {
+      if (!file.providerFileId || !FILE_NAME_PATTERN.test(file.providerFileId)) return;
+      const client = await clientFor(ctx);
+      // Already gone (deleted, or expired after 48 h) is fine.
+      await client.jsonOrMissing('DELETE', `v1beta/${file.providerFileId}`);
+    },
+
+    async createBatch(ctx, input): Promise<CreatedBatch> {
+      const file = input.inputFile;
+      if (!file) {
+        throw badRequest('Gemini batches need an input_file_id: upload the requests with files.create (provider "gemini") first.', 'input_file_id', 'missing_input_file');
+      }
+      const model = resolveModel(input.model, file);
+      const client = await clientFor(ctx);
+      const geminiFile = await ensureGeminiCopy(ctx, client, file);
+
+      const operation = await client.json<GeminiOperation>('POST', `v1beta/models/${model}:batchGenerateContent`, {
+        // Creation is not idempotent on Gemini's side: a retried call makes a second batch. The display
+        // name carries our batch id so an operator can tell duplicates apart in the Gemini console.
+        body: { batch: { display_name: input.batchId, input_config: { file_name: geminiFile } } },
+      });
+      if (!operation.name || !BATCH_NAME_PATTERN.test(operation.name)) {
+        throw new ProviderUnavailableError(`Gemini answered batchGenerateContent without a batch name (${JSON.stringify(operation.name ?? null)}).`);
+      }
+      const state = toProviderBatchState(operation);
+      const counts: RequestCounts = state.requestCounts && state.requestCounts.total > 0 ? state.requestCounts : { total: file.lineCount ?? 0, completed: 0, failed: 0 };
+      ctx.logger.info('Created Gemini batch', { batchId: input.batchId, geminiBatch: operation.name, model });
+      const providerData: GeminiBatchData = { inputBlob: file.blob, geminiFile, geminiModel: `models/${model}` };
+      return { providerBatchId: operation.name, model, status: state.status, requestCounts: counts, providerData: { ...providerData } };
+    },
+
+    async checkBatch(ctx, batch): Promise<ProviderBatchState> {
+      // Gemini has no "cancelling" state: between a cancel call and CANCELLED it still says PENDING or
+      // RUNNING. That is reported as is, so the tracker (which shows the batch as cancelling) keeps
+      // repeating the cancel, which Gemini accepts any number of times, until it lands.
+      return toProviderBatchState(await getOperation(await clientFor(ctx), batch));
+    },
+
+    async cancelBatch(ctx, batch) {
+      const client = await clientFor(ctx);
+      const name = batchName(batch);
+      try {
+        await client.json('POST', `v1beta/${name}:cancel`, { body: {}, knownBatch: name });
+      } catch (err) {
+        // Cancelling a finished batch is refused (FAILED_PRECONDITION); for us that is success.
+        if (!(err instanceof GatewayError)) throw err;
+        const state = toProviderBatchState(await getOperation(client, batch));
+        if (!isTerminal(state.status)) throw err;
+      }
+    },
+
+    async collectResults(ctx, batch, sink: ResultSink) {
+      const client = await clientFor(ctx);
+      const operation = await getOperation(client, batch);
+      const state = toProviderBatchState(operation);
+      // Writing not-run lines for a batch that is still working would report requests as lost.
+      if (!isTerminal(state.status)) throw new Error(`Gemini batch ${batch.providerBatchId} of ${batch.id} has not finished (state ${batchStateName(operation.metadata?.state)}).`);
+      const data = batch.providerData as Partial<GeminiBatchData> | undefined;
+      if (!data?.inputBlob) throw new Error(`Batch ${batch.id} has no record of its input file; cannot account for every request.`);
+
+      // Which custom_ids exist: results are joined on them, never on order.
+      const expected = new Set<string>();
+      for await (const { request } of inputRequests(ctx.blobs.readLines(data.inputBlob))) expected.add(request.custom_id);
+
+      const context: ResultContext = {
+        batchId: batch.id,
+        model: batch.model ?? (operation.metadata?.model ?? '').replace(/^models\//, ''),
+        created: rfc3339ToUnixSeconds(operation.metadata?.endTime ?? operation.metadata?.updateTime) ?? batch.createdAt,
+      };
+      const written = new Set<string>();
+      let unknown = 0;
+      const emit = async (line: ReturnType<typeof parseResponseLine>) => {
+        if (!expected.has(line.key) || written.has(line.key)) {
+          unknown += 1;
+          return;
+        }
+        written.add(line.key);
+        await sink.write(toOutputLine(line, context));
+      };
+
+      const responsesFile = responsesFileOf(operation);
+      if (responsesFile) {
+        if (!FILE_NAME_PATTERN.test(responsesFile)) throw new Error(`Gemini named an unexpected responses file ${JSON.stringify(responsesFile)} for batch ${batch.id}.`);
+        let lines: AsyncIterable<Line>;
+        try {
+          lines = readLines(await client.download(responsesFile));
+        } catch (err) {
+          throw isGone(err) ? new ProviderLostBatchError(`Gemini responses file ${responsesFile} of batch ${batch.id} is gone: ${(err as Error).message}`) : err;
+        }
+        for await (const line of lines) {
+          if (line.text.trim() === '') continue;
+          await emit(parseResponseLine(line.text, line.number));
+        }
+      }
+      const inlined = (operation.metadata?.output ?? operation.response)?.inlinedResponses?.inlinedResponses ?? [];
+      for (const item of inlined) {
+        if (typeof item.metadata?.key === 'string') await emit({ key: item.metadata.key, response: item.response, error: item.error });
+      }
+
+      let missing = 0;
+      if (written.size < expected.size) {
+        const [code, message] = notRunReason(state, batchStateName(operation.metadata?.state));
+        for (const customId of expected) {
+          if (written.has(customId)) continue;
+          missing += 1;
+          await sink.write(notRunLine(customId, code, message));
+        }
+      }
+      ctx.logger.info('Collected Gemini results', { batchId: batch.id, geminiBatch: batch.providerBatchId, results: written.size, withoutResult: missing, ignoredLines: unknown });
+    },
+  };
+
+  /** The Gemini file for a batch input; uploads a fresh copy when Gemini's has expired (48 h) or vanished. */
+  async function ensureGeminiCopy(ctx: ProviderContext, client: GeminiClient, file: FileRecord): Promise<string> {
+    if (file.providerFileId && FILE_NAME_PATTERN.test(file.providerFileId)) {
+      const existing = await client.jsonOrMissing<GeminiFile>('GET', `v1beta/${file.providerFileId}`);
+      if (existing && existing.state !== 'FAILED') return existing.name;
+    }
+    ctx.logger.info('Gemini copy of the input file is gone; uploading it again', { fileId: file.id, geminiFile: file.providerFileId });
+    return (await uploadConverted(ctx, client, file)).name;
+  }
+}
+
+/** The one model of a Gemini batch: extra_body `model`, else the model every line names. */
+export function resolveModel(requested: string | null, file: Pick<FileRecord, 'model' | 'id'>): string {
+  const fromLines = file.model === undefined || file.model === null ? file.model : stripModelsPrefix(file.model);
+  if (file.model === null) {
+    throw badRequest(`The lines of ${file.id} name several models; a Gemini batch runs one model. Split the file by model.`, 'input_file_id', 'mixed_models');
+  }
+  const model = requested ? stripModelsPrefix(requested) : fromLines;
+  if (!model) throw badRequest('No model: pass "model" in the request body (extra_body) for a Gemini batch.', 'model', 'missing_model');
+  if (fromLines && fromLines !== model) {
+    throw badRequest(`model ${JSON.stringify(model)} differs from ${JSON.stringify(fromLines)} named by the lines of ${file.id}; a Gemini batch runs one model.`, 'model', 'model_mismatch');
+  }
+  if (!MODEL_PATTERN.test(model)) throw badRequest(`model ${JSON.stringify(model)} is not a valid Gemini model name.`, 'model', 'invalid_model');
+  return model;
+}
+
+function stripModelsPrefix(model: string): string {
+  return model.replace(/^models\//, '');
+}
+
+function fileData(stored: GeminiFile): GeminiFileData {
+  return {
+    geminiFile: {
+      name: stored.name,
+      uri: stored.uri,
+      sizeBytes: stored.sizeBytes === undefined ? undefined : Number(stored.sizeBytes),
+      expiresAt: rfc3339ToUnixSeconds(stored.expirationTime) ?? null,
+    },
+  };
+}
+
+async function* convertedLines(ctx: ProviderContext, file: FileRecord): AsyncGenerator<string> {
+  for await (const { line, request } of inputRequests(ctx.blobs.readLines(file.blob))) {
+    try {
+      yield JSON.stringify(toGeminiBatchLine(request)) + '\n';
+    } catch (err) {
+      if (err instanceof GeminiConversionError) {
+        throw new LineError(line, `Line ${line}: ${err.message}`, 'unsupported_for_gemini');
+      }
+      throw err;
+    }
+  }
+}
+
+function batchName(batch: BatchRecord): string {
+  if (!batch.providerBatchId || !BATCH_NAME_PATTERN.test(batch.providerBatchId)) {
+    throw new ProviderLostBatchError(`Batch ${batch.id} has no valid Gemini batch name (${JSON.stringify(batch.providerBatchId)}).`);
+  }
+  return batch.providerBatchId;
+}
+
+async function getOperation(client: GeminiClient, batch: BatchRecord): Promise<GeminiOperation> {
+  const name = batchName(batch);
+  return client.json<GeminiOperation>('GET', `v1beta/${name}`, { knownBatch: name });
+}
+
+function isGone(err: unknown): boolean {
+  return err instanceof GatewayError && (err.code === 'not_found' || err.code === 'permission_denied');
+}
+
+/** Why requests without a result did not run, from the batch's final state. */
+function notRunReason(state: ProviderBatchState, geminiState: string): ['batch_expired' | 'batch_cancelled' | 'batch_failed', string | undefined] {
+  switch (state.status) {
+    case 'cancelled':
+      return ['batch_cancelled', undefined];
+    case 'expired':
+      return ['batch_expired', 'This request was not executed: the Gemini batch expired (48 h) before it ran.'];
+    case 'failed':
+      return ['batch_failed', state.errors?.[0]?.message ?? undefined];
+    default:
+      return ['batch_failed', `Gemini returned no result for this request (batch state ${geminiState}).`];
+  }
+}
+
+export const geminiAdapter: ProviderAdapter = createGeminiAdapter();
