@@ -1,8 +1,9 @@
 // The whole gateway on one machine: AWS stand-ins, provider simulators for providers without a key,
 // the synthesized state machine run locally, and the API server in front of the real handlers.
 // `npm start` (local/start.ts) and the integration tests both use startLocalGateway().
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DEFAULT_DEV_KEY } from './dev-key';
 import { startDynamoDB, startS3, LOCAL_CREDENTIALS, type RunningStandIn } from './stand-ins';
 import { LocalStepFunctions } from './step-functions';
 import { startApiServer } from './server';
@@ -17,7 +18,7 @@ import { resetConfig } from '../lambda/config';
 import { logger, resetServices } from '../lambda/runtime';
 import type { ProviderName } from '../lambda/store/records';
 
-export const DEFAULT_DEV_KEY = 'sk-finops-local-dev';
+export { DEFAULT_DEV_KEY };
 
 export interface LocalGatewayOptions {
   /** API port (0 = any free port). Default 8787. */
@@ -91,6 +92,9 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     };
 
+    // Test or operator overrides first, so that simulators and handlers see the same settings.
+    Object.assign(process.env, options.env ?? {});
+
     // Providers: live where a key is configured, otherwise a simulator on loopback.
     const providers: ProviderEndpointInfo[] = [];
     const httpProvider = async (provider: 'openai' | 'anthropic' | 'gemini', keyVar: string, urlVar: string, start: typeof startOpenAISimulator) => {
@@ -143,6 +147,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     resetServices();
 
     const api = await started(startApiServer(options.port ?? Number(process.env.PORT ?? 8787)));
+    // Where tools (npm run keys, npm run report) find the running gateway's stand-ins.
+    writeFileSync(join(dataDir, 'endpoints.json'), JSON.stringify({ api: `${api.url}/openai`, dynamodb: dynamodb.endpoint, s3: s3.endpoint }, null, 2));
     return {
       baseURL: `${api.url}/openai`,
       apiKeys,

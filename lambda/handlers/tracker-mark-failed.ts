@@ -7,6 +7,8 @@ import { isTerminal, type OpenAIBatch } from '../openai/types';
 import { toOpenAIBatch } from '../openai/objects';
 import { nowSeconds } from '../time';
 import { loadBatch, type TrackerInput } from '../tracker/context';
+import { recordBatchCost } from '../finops/record';
+import type { BatchRecord } from '../store/records';
 
 interface StepError {
   Error?: string;
@@ -31,11 +33,14 @@ export async function markFailed(input: TrackerInput & { error?: StepError }): P
   if (isTerminal(batch.status)) return toOpenAIBatch(batch);
   const message = describeTrackingError(input.error);
   logger.error('Batch tracking failed', { reason: message });
-  const updated = await getServices().metadata.updateBatch(batch.id, {
+  const patch: Partial<BatchRecord> = {
     status: 'failed',
     failedAt: nowSeconds(),
     errors: [...(batch.errors ?? []), { code: 'tracking_failed', message, param: null, line: null }],
-  });
+  };
+  // Failed batches count in the usage aggregates and metrics too (with no tokens).
+  const cost = await recordBatchCost({ ...batch, ...patch } as BatchRecord, {});
+  const updated = await getServices().metadata.updateBatch(batch.id, cost ? { ...patch, cost } : patch);
   return toOpenAIBatch(updated);
 }
 

@@ -39,20 +39,9 @@ export function toOpenAIBatch(batch: BatchRecord): OpenAIBatch {
     cancelled_at: batch.cancelledAt ?? null,
     request_counts: batch.requestCounts,
     usage: batch.usage ?? null,
-    metadata: mergedMetadata(batch),
+    metadata: batch.metadata && Object.keys(batch.metadata).length ? batch.metadata : null,
+    finops: batch.cost ?? null,
   };
-}
-
-/** The client's metadata plus the gateway's documented keys (provider, run mode, cost). */
-function mergedMetadata(batch: BatchRecord): Record<string, string> | null {
-  const extra: Record<string, string> = {};
-  if (batch.cost) {
-    extra.cost_usd = batch.cost.cost_usd.toFixed(6);
-    extra.on_demand_cost_usd = batch.cost.on_demand_cost_usd.toFixed(6);
-    extra.savings_usd = batch.cost.savings_usd.toFixed(6);
-  }
-  const merged = { ...(batch.metadata ?? {}), ...extra };
-  return Object.keys(merged).length ? merged : null;
 }
 
 export function toListPage<R, T extends { id: string }>(records: R[], hasMore: boolean, toObject: (r: R) => T): ListPage<T> {

@@ -75,6 +75,22 @@ export interface OpenAIBatch {
   request_counts: RequestCounts;
   usage: BatchUsage | null;
   metadata: Record<string, string> | null;
+  /**
+   * Gateway extension (not in OpenAI's API; SDKs pass it through): what the batch cost, once it has
+   * finished and its models are in the price table. README "FinOps".
+   */
+  finops: BatchCost | null;
+}
+
+export interface BatchCost {
+  currency: 'USD';
+  /** At the provider's batch price. */
+  cost_usd: number;
+  /** What the same requests would have cost without the batch discount. */
+  on_demand_cost_usd: number;
+  savings_usd: number;
+  /** Version of the price table used (pricing/prices.json, plus overrides). */
+  price_version: string;
 }
 
 export interface ListPage<T> {

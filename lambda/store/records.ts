@@ -1,5 +1,5 @@
 // What the gateway remembers about every file and batch (DynamoDB items, without the key attributes).
-import type { BatchError, BatchStatus, BatchUsage, RequestCounts } from '../openai/types';
+import type { BatchCost, BatchError, BatchStatus, BatchUsage, RequestCounts } from '../openai/types';
 
 export type ProviderName = 'openai' | 'bedrock' | 'anthropic' | 'gemini';
 
@@ -36,13 +36,8 @@ export interface FileRecord {
   batchId?: string;
 }
 
-export interface CostSummary {
-  currency: 'USD';
-  cost_usd: number;
-  on_demand_cost_usd: number;
-  savings_usd: number;
-  price_version: string;
-}
+/** What a finished batch cost (the batch object's `finops` field). */
+export type CostSummary = BatchCost;
 
 export interface BatchRecord {
   id: string;

@@ -22,7 +22,7 @@ describe('Anthropic provider through the gateway', () => {
     expect(batch.id).toMatch(/^batch_/);
     expect(['validating', 'in_progress']).toContain(batch.status);
     expect(batch.input_file_id).toMatch(/^file-/); // the inline requests are kept as the batch's input file
-    expect(batch.request_counts.total).toBe(2);
+    expect(batch.request_counts!.total).toBe(2);
 
     const { batch: done } = await pollUntilDone(client, batch.id, { provider: 'anthropic' });
     expect(done.status).toBe('completed'); // never Anthropic's own 'ended'

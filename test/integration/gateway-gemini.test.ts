@@ -68,7 +68,7 @@ describe('Gemini provider through the gateway', () => {
     const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'gemini', model: MODEL } as never);
     const { batch: done } = await pollUntilDone(client, batch.id);
     expect(done.status).toBe('failed');
-    expect(done.errors?.data[0].message).toEqual(expect.any(String));
+    expect(done.errors?.data![0].message).toEqual(expect.any(String));
     expect(done.failed_at).not.toBeNull();
   });
 
