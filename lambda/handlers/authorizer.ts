@@ -20,10 +20,12 @@ export async function authenticate(authorization: string | undefined): Promise<A
   return { tenantId: record.tenantId, keyId: record.keyId };
 }
 
-/** Allows every route of this API stage, since the cached answer is reused across routes. */
+/** Allows every method and route of this API stage, since the cached answer is reused across them. */
+export { stageWildcard };
 function stageWildcard(methodArn: string): string {
-  const [arnPrefix, apiId, stage] = methodArn.split('/');
-  return `${arnPrefix}/${apiId}/${stage}/*/*`;
+  // arn:aws:execute-api:<region>:<account>:<apiId>/<stage>/<METHOD>/<path…>
+  const [apiArn, stage] = methodArn.split('/');
+  return `${apiArn}/${stage}/*/*`;
 }
 
 export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {

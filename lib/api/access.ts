@@ -1,0 +1,115 @@
+// What each gateway function may touch, as data: one row per operation in lib/api/routes.ts
+// (API routes, tracker functions, authorizer). grantFunctionAccess turns a row into IAM grants, so a
+// function's permissions are read here, in one table, rather than pieced together from the stack.
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { BedrockBatchAccess } from '../bedrock-access/bedrock-batch-access';
+import type { GatewayBuckets } from '../storage/gateway-buckets';
+import type { ProviderSecrets } from '../storage/provider-secrets';
+import { AUTHORIZER_FUNCTION, TRACKER_FUNCTIONS } from './routes';
+
+export interface FunctionAccess {
+  /** DynamoDB: `read` = Get/Query/Scan; `readWrite` adds Put/Update/Delete/BatchWrite. */
+  readonly records: 'read' | 'readWrite';
+  /**
+   * S3 objects. `read`: the files, Bedrock staging and allowed buckets (serving content).
+   * `readWrite`: read/write/delete the files, Bedrock input and allowed buckets; read/delete Bedrock output.
+   * @default - none
+   */
+  readonly blobs?: 'read' | 'readWrite';
+  /** Reads the HTTP providers' API keys from Secrets Manager. */
+  readonly providerKeys?: boolean;
+  /** Creates, reads, stops and tags Bedrock model invocation jobs and passes the Bedrock service role. */
+  readonly bedrockJobs?: boolean;
+  /** Calls bedrock:InvokeModel itself (a batch too small for a Bedrock job runs on demand). */
+  readonly invokesModels?: boolean;
+  /** Starts a batch tracker execution. */
+  readonly startsTracker?: boolean;
+}
+
+/** The tracker polls providers, turns their results into gateway files and records the outcome. */
+const TRACKER_ACCESS: FunctionAccess = { records: 'readWrite', blobs: 'readWrite', providerKeys: true, bedrockJobs: true };
+/** List and retrieve answer from the table alone; the tracker keeps it current. */
+const RECORDS_ONLY: FunctionAccess = { records: 'read' };
+
+export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
+  'files-create': { records: 'readWrite', blobs: 'readWrite', providerKeys: true },
+  'files-list': RECORDS_ONLY,
+  'files-retrieve': RECORDS_ONLY,
+  'files-delete': { records: 'readWrite', blobs: 'readWrite', providerKeys: true },
+  'files-content': { records: 'read', blobs: 'read' },
+  'batches-create': { records: 'readWrite', blobs: 'readWrite', providerKeys: true, bedrockJobs: true, startsTracker: true },
+  'batches-list': RECORDS_ONLY,
+  'batches-retrieve': RECORDS_ONLY,
+  'batches-cancel': { records: 'readWrite', providerKeys: true, bedrockJobs: true },
+  // The Uploads API stages parts as an S3 multipart upload; completing it stores the file like
+  // files.create does, including the provider's copy.
+  'uploads-create': { records: 'readWrite', blobs: 'readWrite' },
+  'uploads-parts-create': { records: 'readWrite', blobs: 'readWrite' },
+  'uploads-complete': { records: 'readWrite', blobs: 'readWrite', providerKeys: true },
+  'uploads-cancel': { records: 'readWrite', blobs: 'readWrite' },
+  // Cost report computed from the batch records.
+  'finops-usage': RECORDS_ONLY,
+  [TRACKER_FUNCTIONS.checkStatus.operation]: { ...TRACKER_ACCESS, invokesModels: true },
+  [TRACKER_FUNCTIONS.collectResults.operation]: TRACKER_ACCESS,
+  // Records the failure; talks to no provider.
+  [TRACKER_FUNCTIONS.markFailed.operation]: { records: 'readWrite' },
+  // Looks up the caller's gateway key; never writes.
+  [AUTHORIZER_FUNCTION.operation]: RECORDS_ONLY,
+};
+
+export function accessFor(operation: string): FunctionAccess {
+  const access = FUNCTION_ACCESS[operation];
+  if (!access) {
+    throw new Error(`No access profile for operation "${operation}": add a row to FUNCTION_ACCESS in lib/api/access.ts`);
+  }
+  return access;
+}
+
+/** The resources the table above refers to. */
+export interface AccessTargets {
+  readonly table: ITable;
+  readonly buckets: GatewayBuckets;
+  /** Buckets the operator allowed clients to name (the stack's allowedBuckets). */
+  readonly allowedBuckets: readonly IBucket[];
+  readonly bedrock: BedrockBatchAccess;
+  readonly providerSecrets: ProviderSecrets;
+  readonly tracker: IStateMachine;
+}
+
+export function grantFunctionAccess(fn: IGrantable, access: FunctionAccess, targets: AccessTargets): void {
+  if (access.records === 'readWrite') targets.table.grantReadWriteData(fn);
+  else targets.table.grantReadData(fn);
+
+  const { files, bedrockInput, bedrockOutput } = targets.buckets;
+  if (access.blobs === 'read') {
+    for (const bucket of [files, bedrockInput, bedrockOutput, ...targets.allowedBuckets]) grantObjects(fn, bucket, OBJECT_READ);
+  } else if (access.blobs === 'readWrite') {
+    for (const bucket of [files, bedrockInput, ...targets.allowedBuckets]) grantObjects(fn, bucket, OBJECT_READ_WRITE);
+    // Bedrock writes the output; the gateway reads it, converts it and cleans up.
+    grantObjects(fn, bedrockOutput, OBJECT_READ_DELETE);
+  }
+
+  if (access.providerKeys) targets.providerSecrets.grantRead(fn);
+  if (access.bedrockJobs) targets.bedrock.grantJobControl(fn);
+  if (access.invokesModels) targets.bedrock.grantInvokeModel(fn);
+  if (access.startsTracker) targets.tracker.grantStartExecution(fn);
+}
+
+// Exact S3 actions instead of the bucket's grantRead/grantReadWrite, which add wildcard actions
+// (s3:GetObject*, s3:List*, s3:DeleteObject*) and object-lock/ACL/tagging rights the gateway never uses.
+// ListBucket makes a missing key answer 404 rather than 403; AbortMultipartUpload and
+// ListMultipartUploadParts serve multipart uploads (lib-storage, the Uploads API).
+const OBJECT_READ = { bucket: ['s3:ListBucket'], objects: ['s3:GetObject'] };
+const OBJECT_READ_WRITE = {
+  bucket: ['s3:ListBucket'],
+  objects: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+};
+const OBJECT_READ_DELETE = { bucket: ['s3:ListBucket'], objects: ['s3:GetObject', 's3:DeleteObject'] };
+
+function grantObjects(grantee: IGrantable, bucket: IBucket, actions: { bucket: string[]; objects: string[] }): void {
+  Grant.addToPrincipal({ grantee, actions: actions.bucket, resourceArns: [bucket.bucketArn] });
+  Grant.addToPrincipal({ grantee, actions: actions.objects, resourceArns: [bucket.arnForObjects('*')] });
+}

@@ -1,0 +1,249 @@
+// Who may do what: the Bedrock service role exactly, and least privilege for every function.
+import { Stack } from 'aws-cdk-lib';
+import { FUNCTION_ACCESS } from '../../lib/api/access';
+import { AUTHORIZER_FUNCTION, OPERATION_ROUTES, TRACKER_FUNCTIONS } from '../../lib/api/routes';
+import type { GatewayFunction } from '../../lib/gateway-function';
+import { actionsOf, allIdentityStatements, asArray, Built, buildStack, logicalIdOf, Statement, statementsOfRole } from './helpers';
+
+/** Actions with no resource-level permissions: the only ones allowed on Resource "*". */
+const ALLOWED_ON_ANY_RESOURCE = new Set([
+  // Active tracing (functions and the state machine)
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  // Step Functions execution logging to CloudWatch Logs (vended log delivery)
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+  // Listing Bedrock jobs (the adapter finds an orphaned job by name)
+  'bedrock:ListModelInvocationJobs',
+]);
+
+let built: Built;
+beforeAll(() => {
+  built = buildStack();
+});
+
+const resolve = (value: unknown) => Stack.of(built.stack).resolve(value);
+const sortedJson = (values: unknown[]) => values.map((v) => JSON.stringify(v)).sort();
+/** A statement with its Action and Resource lists sorted, so comparisons ignore CDK's merge order. */
+const normalize = (s: Statement) => ({
+  ...s,
+  Action: asArray(s.Action).slice().sort(),
+  Resource: sortedJson(asArray(s.Resource as unknown)),
+});
+
+function allFunctions(stack = built.stack): GatewayFunction[] {
+  return [...Object.values(stack.api.functions), stack.api.authorizerFunction, ...Object.values(stack.tracker.functions)];
+}
+function fnByOperation(operation: string, stack = built.stack): GatewayFunction {
+  const fn = allFunctions(stack).find((f) => f.operation === operation);
+  if (!fn) throw new Error(`no function ${operation}`);
+  return fn;
+}
+const statementsOf = (operation: string, b: Built = built) => statementsOfRole(b.json, logicalIdOf(fnByOperation(operation, b.stack).role!));
+
+describe('Bedrock batch service role', () => {
+  const roleResource = () => built.json.Resources[logicalIdOf(built.stack.bedrockAccess.role)];
+
+  test('trusts only bedrock.amazonaws.com, for jobs of this account', () => {
+    expect(roleResource().Properties.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Principal: { Service: 'bedrock.amazonaws.com' },
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnLike: {
+              'aws:SourceArn': {
+                'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':model-invocation-job/*']],
+              },
+            },
+          },
+        },
+      ],
+    });
+  });
+
+  test('reads the input bucket, writes the output bucket, invokes models: nothing more', () => {
+    const { bedrockInput, bedrockOutput } = built.stack.buckets;
+    const sameAccount = { StringEquals: { 'aws:ResourceAccount': { Ref: 'AWS::AccountId' } } };
+    const statements = statementsOfRole(built.json, logicalIdOf(built.stack.bedrockAccess.role)).map(normalize);
+    const modelArns = (region: unknown) => [
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:', region, '::foundation-model/*']] },
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':inference-profile/*']] },
+    ];
+    expect(statements).toEqual([
+      {
+        Sid: 'ReadStagedInput',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:ListBucket'],
+        Resource: sortedJson([resolve(bedrockInput.bucketArn), resolve(bedrockInput.arnForObjects('*'))]),
+        Condition: sameAccount,
+      },
+      {
+        Sid: 'WriteJobOutput',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:ListBucket', 's3:PutObject'],
+        Resource: sortedJson([resolve(bedrockOutput.bucketArn), resolve(bedrockOutput.arnForObjects('*'))]),
+        Condition: sameAccount,
+      },
+      { Sid: 'InvokeModels', Effect: 'Allow', Action: ['bedrock:InvokeModel'], Resource: sortedJson(modelArns({ Ref: 'AWS::Region' })) },
+    ]);
+  });
+
+  test('allowed buckets and cross-region model regions extend the role', () => {
+    const custom = buildStack({ allowedBuckets: ['team-data'], crossRegionModelRegions: ['us-west-2'] });
+    const statements = statementsOfRole(custom.json, logicalIdOf(custom.stack.bedrockAccess.role));
+    const allowed = statements.find((s) => s.Sid === 'UseAllowedBuckets');
+    expect(allowed).toBeDefined();
+    expect(JSON.stringify(allowed!.Resource)).toContain(':s3:::team-data/*');
+    expect(allowed!.Condition).toBeUndefined();
+    const invoke = statements.find((s) => s.Sid === 'InvokeModels')!;
+    expect(JSON.stringify(invoke.Resource)).toContain(':bedrock:us-west-2::foundation-model/*');
+  });
+});
+
+describe('no wildcards', () => {
+  test('no identity policy grants an action with "*"', () => {
+    const wildcards = allIdentityStatements(built.json).filter(({ statement }) => actionsOf([statement]).some((a) => a.includes('*')));
+    expect(wildcards).toEqual([]);
+  });
+
+  test('Resource "*" only for actions that have no resource-level permissions', () => {
+    const offenders = allIdentityStatements(built.json)
+      .filter(({ statement }) => asArray(statement.Resource as unknown).includes('*'))
+      .flatMap(({ source, statement }) => actionsOf([statement]).filter((a) => !ALLOWED_ON_ANY_RESOURCE.has(a)).map((a) => `${source}: ${a}`));
+    expect(offenders).toEqual([]);
+  });
+
+  test('the exception list is used (the check above is not vacuous)', () => {
+    const starActions = allIdentityStatements(built.json)
+      .filter(({ statement }) => asArray(statement.Resource as unknown).includes('*'))
+      .flatMap(({ statement }) => actionsOf([statement]));
+    expect(starActions).toContain('xray:PutTraceSegments');
+  });
+});
+
+describe('function permissions', () => {
+  const READ_ONLY = ['files-list', 'files-retrieve', 'batches-list', 'batches-retrieve', 'finops-usage', AUTHORIZER_FUNCTION.operation];
+  const DYNAMO_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+  const operationsWith = (action: string) =>
+    allFunctions()
+      .filter((fn) => actionsOf(statementsOf(fn.operation)).includes(action))
+      .map((fn) => fn.operation)
+      .sort();
+
+  test('every operation of routes.ts has an access profile', () => {
+    const operations = [...OPERATION_ROUTES.map((r) => r.operation), ...Object.values(TRACKER_FUNCTIONS).map((f) => f.operation), AUTHORIZER_FUNCTION.operation];
+    for (const operation of operations) expect(FUNCTION_ACCESS[operation]).toBeDefined();
+  });
+
+  test('mark-failed only records the failure', () => {
+    const actions = actionsOf(statementsOf(TRACKER_FUNCTIONS.markFailed.operation));
+    expect(actions).toContain('dynamodb:UpdateItem');
+    expect(actions.filter((a) => /^(s3|secretsmanager|bedrock|iam|states|events):/.test(a))).toEqual([]);
+  });
+
+  test.each(READ_ONLY)('%s reads the table and nothing else', (operation) => {
+    const actions = actionsOf(statementsOf(operation));
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+    for (const write of DYNAMO_WRITES) expect(actions).not.toContain(write);
+    expect(actions.filter((a) => /^(s3|secretsmanager|bedrock|iam|states|events):/.test(a))).toEqual([]);
+  });
+
+  test('only batches-create starts tracker executions, on the tracker only', () => {
+    expect(operationsWith('states:StartExecution')).toEqual(['batches-create']);
+    const statement = statementsOf('batches-create').find((s) => asArray(s.Action).includes('states:StartExecution'))!;
+    expect(statement.Resource).toEqual({ Ref: logicalIdOf(built.stack.tracker.stateMachine) });
+  });
+
+  test('only the check function invokes models directly', () => {
+    expect(operationsWith('bedrock:InvokeModel')).toEqual([TRACKER_FUNCTIONS.checkStatus.operation]);
+  });
+
+  test('only the state machine puts events, on the default bus', () => {
+    expect(operationsWith('events:PutEvents')).toEqual([]);
+    const putEvents = allIdentityStatements(built.json).filter(({ statement }) => actionsOf([statement]).includes('events:PutEvents'));
+    expect(putEvents).toHaveLength(1);
+    expect(JSON.stringify(putEvents[0].statement.Resource)).toContain(':event-bus/default');
+  });
+
+  test('provider keys are readable only by functions that call providers', () => {
+    expect(operationsWith('secretsmanager:GetSecretValue')).toEqual(
+      ['batches-cancel', 'batches-create', 'files-create', 'files-delete', 'uploads-complete', 'tracker-check-status', 'tracker-collect-results'].sort(),
+    );
+  });
+
+  test('iam:PassRole only on the Bedrock role, only towards Bedrock', () => {
+    const passRoles = allIdentityStatements(built.json).filter(({ statement }) => actionsOf([statement]).includes('iam:PassRole'));
+    expect(passRoles.length).toBeGreaterThan(0);
+    for (const { statement } of passRoles) {
+      expect(statement.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(built.stack.bedrockAccess.role), 'Arn'] });
+      expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'bedrock.amazonaws.com' } });
+    }
+    expect(operationsWith('iam:PassRole')).toEqual(['batches-cancel', 'batches-create', 'tracker-check-status', 'tracker-collect-results'].sort());
+    expect(operationsWith('bedrock:ListModelInvocationJobs')).toEqual(operationsWith('iam:PassRole'));
+  });
+
+  test('Bedrock job control is scoped to jobs, models and profiles of this region', () => {
+    const statement = statementsOf('batches-create').find((s) => asArray(s.Action).includes('bedrock:CreateModelInvocationJob'))!;
+    expect(asArray(statement.Action).sort()).toEqual([
+      'bedrock:CreateModelInvocationJob',
+      'bedrock:GetModelInvocationJob',
+      'bedrock:StopModelInvocationJob',
+      'bedrock:TagResource',
+    ]);
+    const resources = JSON.stringify(statement.Resource);
+    expect(resources).toContain(':model-invocation-job/*');
+    expect(resources).toContain('::foundation-model/*');
+    expect(resources).toContain(':inference-profile/*');
+  });
+
+  test('files-content reads objects but cannot write or delete them', () => {
+    const actions = actionsOf(statementsOf('files-content'));
+    expect(actions).toContain('s3:GetObject');
+    expect(actions).not.toContain('s3:PutObject');
+    expect(actions).not.toContain('s3:DeleteObject');
+  });
+
+  test('Bedrock output is read and deleted by the gateway, never written', () => {
+    const outputObjects = JSON.stringify(resolve(built.stack.buckets.bedrockOutput.arnForObjects('*')));
+    const writesToOutput = allFunctions().filter((fn) =>
+      statementsOf(fn.operation).some((s) => asArray(s.Action).includes('s3:PutObject') && JSON.stringify(s.Resource).includes(outputObjects)),
+    );
+    expect(writesToOutput).toEqual([]);
+  });
+
+  test('each function writes only to its own log group', () => {
+    for (const fn of allFunctions()) {
+      const logWrites = statementsOf(fn.operation).filter((s) => asArray(s.Action).includes('logs:PutLogEvents'));
+      expect(logWrites).toHaveLength(1);
+      expect(logWrites[0].Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(fn.logGroup as any), 'Arn'] });
+    }
+  });
+
+  test('no function role carries a managed policy', () => {
+    for (const fn of allFunctions()) {
+      expect(built.json.Resources[logicalIdOf(fn.role!)].Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  test('allowedBuckets: read/write for functions that store files, nothing for read-only ones', () => {
+    const custom = buildStack({ allowedBuckets: ['team-data'] });
+    const grants = (operation: string) => JSON.stringify(statementsOf(operation, custom));
+    expect(grants('files-create')).toContain(':s3:::team-data/*');
+    expect(grants('uploads-complete')).toContain(':s3:::team-data/*');
+    expect(grants('files-content')).toContain(':s3:::team-data/*');
+    expect(grants('files-list')).not.toContain('team-data');
+    expect(grants(AUTHORIZER_FUNCTION.operation)).not.toContain('team-data');
+  });
+});
