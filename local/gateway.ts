@@ -73,7 +73,9 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
 
   try {
     const dynamodb: RunningStandIn = await started(startDynamoDB(dataDir, TABLE));
-    const s3: RunningStandIn = await started(startS3(dataDir, Object.values(BUCKETS)));
+    // Buckets a client may name in storage_config / output_s3_uri exist locally too.
+    const allowedBuckets = (options.env?.FINOPS_ALLOWED_BUCKETS ?? process.env.FINOPS_ALLOWED_BUCKETS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+    const s3: RunningStandIn = await started(startS3(dataDir, [...Object.values(BUCKETS), ...allowedBuckets]));
 
     // Environment read by lambda/config.ts and by the AWS SDK (service-specific endpoints).
     const env: Record<string, string> = {

@@ -1,0 +1,517 @@
+// Amazon Bedrock batch inference behind the OpenAI Files + Batch API.
+//
+// files.create   → the upload goes to the stack's Bedrock input bucket (or storage_config.s3 when the
+//                  bucket is allowed).
+// batches.create → every line is translated for the model's family and streamed to
+//                  s3://<input bucket>/batches/<batchId>/input.jsonl as {recordId, modelInput}; the
+//                  custom_ids go, in the same order, to custom-ids.jsonl beside it. Then:
+//                  - at least FINOPS_BEDROCK_MIN_RECORDS records (default 100, Bedrock's quota): one
+//                    CreateModelInvocationJob (metadata.run_mode = "batch_job");
+//                  - fewer: the batch runs on demand inside the tracker (metadata.run_mode = "on_demand",
+//                    no Bedrock job), unless extra_body.small_batch = "reject" asks for a 400 instead.
+// tracker        → checkBatch polls the job (or advances the on-demand run); collectResults reads
+//                  <output prefix>/<jobId>/input.jsonl.out and writes every input line exactly once.
+//
+// Extra fields: storage_config.s3 {bucket, region, prefix} (files.create), model, output_s3_uri,
+// small_batch ("on_demand" | "reject"), timeout_hours (24–168) (batches.create).
+import {
+  CreateModelInvocationJobCommand,
+  GetModelInvocationJobCommand,
+  ListModelInvocationJobsCommand,
+  StopModelInvocationJobCommand,
+  type GetModelInvocationJobResponse,
+} from '@aws-sdk/client-bedrock';
+import type { ProviderAdapter, ProviderBatchState, ProviderContext, CreateBatchInput, CreatedBatch, ResultSink } from '../provider';
+import type { BatchRecord, FileRecord } from '../../store/records';
+import type { LineWriter } from '../../store/blobs';
+import type { RequestCounts } from '../../openai/types';
+import { badRequest } from '../../http/errors';
+import { LineError } from '../../batch-files/lines';
+import { inputRequests } from '../../batch-files/validate';
+import { notRunLine } from '../../openai/output-lines';
+import { stableToken } from '../../ids';
+import { ProviderUnavailableError } from '../errors';
+import { requireFamily, type BedrockFamily } from './model-family';
+import { recordIdFor, recordIndexOf, toBedrockRecord, type BedrockOutputRecord } from './records';
+import { resultLineFor } from './results';
+import { notRunCodeForBatch, toOpenAIStatus, type NotRunCode } from './status';
+import {
+  assertBucketAllowed,
+  batchInputKeys,
+  defaultOutputUri,
+  filePlacement,
+  jobIdOf,
+  normalizePrefix,
+  parseS3Uri,
+  storageConfigOf,
+  toS3Uri,
+  type S3Uri,
+} from './s3-locations';
+import { awsErrorName, createJobError, isValidationOrConflict, jobCallError, s3CallError, unavailableOrSame } from './aws-errors';
+import { bedrockClient, bedrockRuntimeClient } from './clients';
+import { advanceOnDemand, resultKey, storedResults, type OnDemandLocations } from './on-demand';
+
+/** Bedrock's default quota "Minimum number of records per batch inference job". */
+export const DEFAULT_MIN_RECORDS = 100;
+export const MIN_TIMEOUT_HOURS = 24;
+export const MAX_TIMEOUT_HOURS = 168;
+const ON_DEMAND_CONCURRENCY = 4;
+
+export type RunMode = 'batch_job' | 'on_demand';
+
+/** What the adapter keeps in BatchRecord.providerData. */
+export interface BedrockBatchData {
+  runMode: RunMode;
+  family: BedrockFamily;
+  recordCount: number;
+  inputBucket: string;
+  recordsKey: string;
+  customIdsKey: string;
+  /** Job runs: the output S3 URI given to Bedrock (a prefix ending in '/'). */
+  outputUri?: string;
+  jobArn?: string;
+  /** On-demand runs: where each record's answer is stored. */
+  onDemandPrefix?: string;
+  /** Last Bedrock job status seen by checkBatch. */
+  jobStatus?: string;
+  inputTokenCount?: number;
+  outputTokenCount?: number;
+}
+
+export function minRecordCount(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.FINOPS_BEDROCK_MIN_RECORDS);
+  return Number.isInteger(value) && value >= 1 ? value : DEFAULT_MIN_RECORDS;
+}
+
+function onDemandOptions(env: NodeJS.ProcessEnv = process.env) {
+  const seconds = Number(env.FINOPS_BEDROCK_ON_DEMAND_BUDGET_SECONDS);
+  // The tracker's check function runs for at most 300 s: start calls for 120 s, abandon stragglers at 240 s.
+  const startBudgetMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 120_000;
+  return { concurrency: ON_DEMAND_CONCURRENCY, startBudgetMs, hardDeadlineMs: startBudgetMs * 2 };
+}
+
+/** Bedrock job names and request tokens allow letters, digits and hyphens only; gateway ids have '_'. */
+export const jobNameFor = (batchId: string) => `gw-${batchId.replace(/[^A-Za-z0-9]+/g, '-')}`.slice(0, 63);
+export const requestTokenFor = (batchId: string) => batchId.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+
+function smallBatchMode(extras: Record<string, unknown>): 'on_demand' | 'reject' {
+  const value = extras.small_batch;
+  if (value === undefined || value === null || value === '' || value === 'on_demand') return 'on_demand';
+  if (value === 'reject') return 'reject';
+  throw badRequest(`small_batch must be "on_demand" (default) or "reject"; got ${JSON.stringify(value)}.`, 'small_batch');
+}
+
+function timeoutHoursOf(extras: Record<string, unknown>): number {
+  const raw = extras.timeout_hours;
+  if (raw === undefined || raw === null || raw === '') return MIN_TIMEOUT_HOURS;
+  const hours = typeof raw === 'number' ? raw : Number(raw);
+  if (!Number.isInteger(hours) || hours < MIN_TIMEOUT_HOURS || hours > MAX_TIMEOUT_HOURS) {
+    throw badRequest(`timeout_hours must be a whole number of hours from ${MIN_TIMEOUT_HOURS} to ${MAX_TIMEOUT_HOURS}; got ${JSON.stringify(raw)}.`, 'timeout_hours');
+  }
+  return hours;
+}
+
+/** One model per Bedrock job: extra_body.model, else the model every line names. */
+function resolveModel(requested: string | null, file: FileRecord): string {
+  if (file.model === null) {
+    throw badRequest('The input file mixes several models; a Bedrock batch job runs exactly one model. Split the file by model.', 'input_file_id', 'model_mismatch');
+  }
+  const model = requested ?? file.model;
+  if (!model) throw badRequest('model is required for Bedrock batches: pass extra_body.model or set body.model on every line.', 'model', 'missing_model');
+  if (requested && file.model && requested !== file.model) {
+    throw badRequest(`extra_body.model is ${JSON.stringify(requested)} but the input file's lines use ${JSON.stringify(file.model)}; they must match.`, 'model', 'model_mismatch');
+  }
+  return model;
+}
+
+function outputUriOf(ctx: ProviderContext, input: CreateBatchInput): S3Uri {
+  const raw = input.extras.output_s3_uri;
+  if (raw === undefined || raw === null || raw === '') return defaultOutputUri(ctx.config, input.tenantId, input.batchId);
+  if (typeof raw !== 'string') throw badRequest('output_s3_uri must be a string like s3://bucket/prefix/.', 'output_s3_uri');
+  const uri = parseS3Uri(raw, 'output_s3_uri');
+  assertBucketAllowed(uri.bucket, [ctx.config.bedrockOutputBucket], ctx.config, 'output_s3_uri');
+  // Each batch gets its own folder under the client's prefix, so two batches never share output.
+  return { bucket: uri.bucket, key: `${normalizePrefix(uri.key)}${input.tenantId}/${input.batchId}/` };
+}
+
+/**
+ * Translates every line and streams the records and custom_ids to the input bucket. Nothing reaches
+ * Bedrock until every line has translated, so a bad line costs nothing.
+ */
+async function stageRecords(ctx: ProviderContext, file: FileRecord, model: string, family: BedrockFamily, keys: ReturnType<typeof batchInputKeys>): Promise<number> {
+  const bucket = ctx.config.bedrockInputBucket;
+  const records = ctx.blobs.openLineWriter({ bucket, key: keys.records });
+  const customIds = ctx.blobs.openLineWriter({ bucket, key: keys.customIds });
+  const write = async (writer: LineWriter, text: string, key: string) => {
+    try {
+      await writer.writeLine(text);
+    } catch (err) {
+      throw s3CallError(err, 'write', toS3Uri({ bucket, key }));
+    }
+  };
+  let count = 0;
+  try {
+    for await (const { line, request } of inputRequests(ctx.blobs.readLines(file.blob))) {
+      if (request.body.model !== model) {
+        throw new LineError(line, `Line ${line}: body.model is ${JSON.stringify(request.body.model)} but the batch runs ${JSON.stringify(model)}; a Bedrock job runs one model.`, 'model_mismatch');
+      }
+      const record = toBedrockRecord(recordIdFor(count), request.body, family, line);
+      await write(records, JSON.stringify(record), keys.records);
+      await write(customIds, JSON.stringify(request.custom_id), keys.customIds);
+      count += 1;
+    }
+  } catch (err) {
+    await Promise.all([records.abort(), customIds.abort()]);
+    // Line and write errors are already GatewayErrors and pass through; what is left came from reading the upload.
+    throw s3CallError(err, 'read', toS3Uri(file.blob));
+  }
+  try {
+    await Promise.all([records.close(), customIds.close()]);
+  } catch (err) {
+    throw s3CallError(err, 'write', toS3Uri({ bucket, key: keys.records }));
+  }
+  if (count === 0) throw badRequest('The input file has no requests.', 'input_file_id', 'empty_file');
+  return count;
+}
+
+/** After a CreateModelInvocationJob whose answer never arrived: stop the job it may have made. */
+async function stopOrphanedJob(ctx: ProviderContext, jobName: string): Promise<void> {
+  const bedrock = bedrockClient(ctx.config.region);
+  try {
+    const page = await bedrock.send(new ListModelInvocationJobsCommand({ nameContains: jobName, maxResults: 10 }));
+    for (const job of page.invocationJobSummaries ?? []) {
+      if (job.jobName !== jobName || !job.jobArn) continue;
+      await bedrock.send(new StopModelInvocationJobCommand({ jobIdentifier: job.jobArn })).catch((err) => {
+        if (!isValidationOrConflict(err)) throw err;
+      });
+      ctx.logger.warn('Stopped a Bedrock job whose creation did not complete', { jobArn: job.jobArn });
+    }
+  } catch (err) {
+    ctx.logger.error('Could not check for an orphaned Bedrock job; look for it by name', { jobName, error: String(err) });
+  }
+}
+
+const DEFINITE_REFUSALS = ['ValidationException', 'AccessDeniedException', 'ServiceQuotaExceededException', 'ResourceNotFoundException', 'ConflictException'];
+
+async function createJob(ctx: ProviderContext, input: CreateBatchInput, model: string, data: BedrockBatchData, timeoutHours: number): Promise<string> {
+  const bedrock = bedrockClient(ctx.config.region);
+  const jobName = jobNameFor(input.batchId);
+  try {
+    const created = await bedrock.send(
+      new CreateModelInvocationJobCommand({
+        jobName,
+        roleArn: ctx.config.bedrockRoleArn,
+        modelId: model,
+        inputDataConfig: { s3InputDataConfig: { s3Uri: toS3Uri({ bucket: data.inputBucket, key: data.recordsKey }), s3InputFormat: 'JSONL' } },
+        outputDataConfig: { s3OutputDataConfig: { s3Uri: data.outputUri! } },
+        // Same token on every attempt (the SDK's retries and ours): Bedrock then never makes two jobs.
+        clientRequestToken: requestTokenFor(input.batchId),
+        timeoutDurationInHours: timeoutHours,
+        tags: [{ key: 'gw-batch', value: input.batchId }],
+      }),
+    );
+    if (!created.jobArn) throw new Error('CreateModelInvocationJob answered without a jobArn');
+    return created.jobArn;
+  } catch (err) {
+    // A definite refusal made no job. Anything else (connection lost, 5xx after the SDK's retries, an
+    // unreadable answer) may have come after Bedrock accepted the job: the create fails, so stop that
+    // job now, or it would run and bill without a gateway batch.
+    if (!DEFINITE_REFUSALS.includes(awsErrorName(err))) await stopOrphanedJob(ctx, jobName);
+    throw createJobError(err);
+  }
+}
+
+async function createBatch(ctx: ProviderContext, input: CreateBatchInput): Promise<CreatedBatch> {
+  const file = input.inputFile;
+  if (!file) throw badRequest('input_file_id is required for Bedrock batches: upload the JSONL with files.create first.', 'input_file_id');
+  const model = resolveModel(input.model, file);
+  const family = requireFamily(model);
+  const smallBatch = smallBatchMode(input.extras);
+  const timeoutHours = timeoutHoursOf(input.extras);
+  const output = outputUriOf(ctx, input);
+  const minimum = minRecordCount();
+  const rejectSmall = (count: number) =>
+    badRequest(
+      `The batch has ${count} request${count === 1 ? '' : 's'}; a Bedrock batch job needs at least ${minimum}. ` +
+        'Leave out small_batch (or set "on_demand") to run it with on-demand invocations instead.',
+      'small_batch',
+      'too_few_requests',
+    );
+  if (smallBatch === 'reject' && file.lineCount !== undefined && file.lineCount < minimum) throw rejectSmall(file.lineCount);
+
+  const keys = batchInputKeys(input.batchId);
+  const count = await stageRecords(ctx, file, model, family, keys);
+  const data: BedrockBatchData = {
+    runMode: count < minimum ? 'on_demand' : 'batch_job',
+    family,
+    recordCount: count,
+    inputBucket: ctx.config.bedrockInputBucket,
+    recordsKey: keys.records,
+    customIdsKey: keys.customIds,
+  };
+  const requestCounts: RequestCounts = { total: count, completed: 0, failed: 0 };
+
+  if (data.runMode === 'on_demand') {
+    if (smallBatch === 'reject') {
+      // Only reached when the file's line count was unknown before staging: remove what was staged.
+      await Promise.all([keys.records, keys.customIds].map((key) => ctx.blobs.delete({ bucket: data.inputBucket, key }).catch(() => undefined)));
+      throw rejectSmall(count);
+    }
+    data.onDemandPrefix = keys.onDemandPrefix;
+    return { providerBatchId: null, model, status: 'in_progress', requestCounts, providerData: { ...data }, metadata: { run_mode: 'on_demand' } };
+  }
+
+  data.outputUri = toS3Uri(output);
+  const jobArn = await createJob(ctx, input, model, data, timeoutHours);
+  data.jobArn = jobArn;
+  ctx.logger.info('Bedrock batch job created', { batchId: input.batchId, jobArn, records: count });
+  return {
+    providerBatchId: jobArn,
+    model,
+    status: 'validating',
+    requestCounts,
+    providerData: { ...data },
+    metadata: { run_mode: 'batch_job' },
+    expiresAt: input.createdAt + timeoutHours * 3600,
+  };
+}
+
+function batchData(batch: BatchRecord): BedrockBatchData {
+  const data = batch.providerData as BedrockBatchData | undefined;
+  if (!data?.runMode || !data.recordsKey) throw new Error(`Batch ${batch.id} has no Bedrock run data`);
+  return data;
+}
+
+function onDemandLocations(batch: BatchRecord, data: BedrockBatchData): OnDemandLocations {
+  return {
+    bucket: data.inputBucket,
+    recordsKey: data.recordsKey,
+    resultsPrefix: data.onDemandPrefix ?? batchInputKeys(batch.id).onDemandPrefix,
+    modelId: batch.model ?? '',
+    recordCount: data.recordCount,
+  };
+}
+
+async function getJob(ctx: ProviderContext, jobArn: string): Promise<GetModelInvocationJobResponse> {
+  try {
+    return await bedrockClient(ctx.config.region).send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }));
+  } catch (err) {
+    throw jobCallError(err, 'GetModelInvocationJob', jobArn);
+  }
+}
+
+interface Manifest {
+  totalRecordCount?: number;
+  processedRecordCount?: number;
+  successRecordCount?: number;
+  errorRecordCount?: number;
+  inputTokenCount?: number;
+  outputTokenCount?: number;
+}
+
+/** The job's output objects: `<prefix><jobId>/<input name>.out` and its manifest. Listed, never guessed. */
+async function findJobOutput(ctx: ProviderContext, data: BedrockBatchData): Promise<{ bucket: string; results: string | null; manifest: string | null }> {
+  const output = parseS3Uri(data.outputUri!, 'output_s3_uri');
+  const jobFolder = `${output.key}${jobIdOf(data.jobArn!)}/`;
+  const inputName = data.recordsKey.slice(data.recordsKey.lastIndexOf('/') + 1);
+  let keys: string[];
+  try {
+    keys = await ctx.blobs.list(output.bucket, jobFolder);
+    // One third-party reader found the manifest directly under the output URI; accept it there too.
+    if (!keys.some((k) => k.endsWith('manifest.json.out'))) keys = keys.concat((await ctx.blobs.list(output.bucket, output.key)).filter((k) => k === `${output.key}manifest.json.out`));
+  } catch (err) {
+    throw s3CallError(err, 'list', toS3Uri({ bucket: output.bucket, key: jobFolder }));
+  }
+  const results = keys.find((k) => k === `${jobFolder}${inputName}.out`) ?? keys.find((k) => k.startsWith(jobFolder) && k.endsWith('.jsonl.out')) ?? null;
+  const manifest = keys.find((k) => k.endsWith('manifest.json.out')) ?? null;
+  return { bucket: output.bucket, results, manifest };
+}
+
+async function readManifest(ctx: ProviderContext, data: BedrockBatchData): Promise<Manifest | null> {
+  const where = await findJobOutput(ctx, data);
+  if (!where.manifest) return null;
+  try {
+    return JSON.parse((await ctx.blobs.getBuffer({ bucket: where.bucket, key: where.manifest })).toString('utf8')) as Manifest;
+  } catch (err) {
+    if (err instanceof SyntaxError) {
+      ctx.logger.warn('Unreadable Bedrock manifest', { key: where.manifest });
+      return null;
+    }
+    throw s3CallError(err, 'read', toS3Uri({ bucket: where.bucket, key: where.manifest }));
+  }
+}
+
+/**
+ * request_counts from the job's counters, else from the manifest once the job is done. Records that
+ * never ran (stopped, expired, partially completed) count as failed: they end up in the error file.
+ */
+export function jobRequestCounts(total: number, counters: Manifest | null, done: boolean): RequestCounts {
+  if (!counters || counters.successRecordCount === undefined) return { total, completed: 0, failed: done ? total : 0 };
+  const completed = counters.successRecordCount ?? 0;
+  const errored = counters.errorRecordCount ?? 0;
+  return { total, completed, failed: done ? Math.max(total - completed, errored) : errored };
+}
+
+async function checkJob(ctx: ProviderContext, batch: BatchRecord, data: BedrockBatchData): Promise<ProviderBatchState> {
+  const job = await getJob(ctx, batch.providerBatchId!);
+  const status = toOpenAIStatus(job.status);
+  const done = ['completed', 'failed', 'expired', 'cancelled'].includes(status);
+  let counters: Manifest | null = job.successRecordCount !== undefined ? job : null;
+  let manifest: Manifest | null = null;
+  if (done) {
+    manifest = await readManifest(ctx, data);
+    counters ??= manifest;
+  }
+  const state: ProviderBatchState = {
+    status,
+    requestCounts: jobRequestCounts(data.recordCount, counters, done),
+    providerData: {
+      ...data,
+      jobStatus: job.status,
+      ...(manifest?.inputTokenCount !== undefined ? { inputTokenCount: manifest.inputTokenCount, outputTokenCount: manifest.outputTokenCount } : {}),
+    },
+  };
+  if (status === 'failed') state.errors = [{ code: 'provider_failed', message: job.message || 'The Bedrock batch job failed.', param: null, line: null }];
+  return state;
+}
+
+async function checkBatch(ctx: ProviderContext, batch: BatchRecord): Promise<ProviderBatchState> {
+  const data = batchData(batch);
+  if (data.runMode === 'on_demand') {
+    return advanceOnDemand(ctx, bedrockRuntimeClient(ctx.config.region), onDemandLocations(batch, data), batch.cancelRequested === true, onDemandOptions());
+  }
+  return checkJob(ctx, batch, data);
+}
+
+async function cancelBatch(ctx: ProviderContext, batch: BatchRecord): Promise<void> {
+  const data = batchData(batch);
+  // On-demand runs stop at the tracker's next check, which sees batch.cancelRequested.
+  if (data.runMode === 'on_demand' || !batch.providerBatchId) return;
+  try {
+    await bedrockClient(ctx.config.region).send(new StopModelInvocationJobCommand({ jobIdentifier: batch.providerBatchId }));
+  } catch (err) {
+    // A job that already finished (or is already stopping) cannot be stopped: nothing left to cancel.
+    if (isValidationOrConflict(err)) return;
+    throw jobCallError(err, 'StopModelInvocationJob', batch.providerBatchId);
+  }
+}
+
+/** The custom_ids in record order. Held in memory: at most 50,000 × 512 characters; record bodies are streamed. */
+async function loadCustomIds(ctx: ProviderContext, data: BedrockBatchData): Promise<string[]> {
+  const ids: string[] = [];
+  const location = { bucket: data.inputBucket, key: data.customIdsKey };
+  try {
+    for await (const line of ctx.blobs.readLines(location)) if (line.text !== '') ids.push(JSON.parse(line.text) as string);
+  } catch (err) {
+    throw s3CallError(err, 'read', toS3Uri(location));
+  }
+  if (ids.length !== data.recordCount) throw new Error(`custom-ids.jsonl has ${ids.length} entries for ${data.recordCount} records`);
+  return ids;
+}
+
+function completionContext(batch: BatchRecord, recordId: string, created: number, requestIdPrefix: string) {
+  return {
+    model: batch.model ?? '',
+    created,
+    id: `chatcmpl-${stableToken(24, batch.id, recordId)}`,
+    requestId: `${requestIdPrefix}-${recordId}`,
+  };
+}
+
+async function collectJobResults(ctx: ProviderContext, batch: BatchRecord, data: BedrockBatchData, sink: ResultSink): Promise<void> {
+  const customIds = await loadCustomIds(ctx, data);
+  let jobStatus = data.jobStatus;
+  let created = Math.floor(Date.now() / 1000);
+  try {
+    const job = await getJob(ctx, batch.providerBatchId!);
+    jobStatus = job.status;
+    if (job.endTime) created = Math.floor(job.endTime.getTime() / 1000);
+  } catch (err) {
+    // Results already in S3 are still worth writing if Bedrock lost the job afterwards.
+    if (err instanceof ProviderUnavailableError) throw err;
+    ctx.logger.warn('Bedrock job unknown while collecting results; using the last seen status', { jobArn: batch.providerBatchId });
+  }
+  const where = await findJobOutput(ctx, data);
+  const written = new Uint8Array(data.recordCount);
+  const jobId = jobIdOf(data.jobArn ?? batch.providerBatchId!);
+  if (where.results) {
+    const location = { bucket: where.bucket, key: where.results };
+    try {
+      for await (const line of ctx.blobs.readLines(location)) {
+        if (line.text.trim() === '') continue;
+        let record: BedrockOutputRecord;
+        try {
+          record = JSON.parse(line.text) as BedrockOutputRecord;
+        } catch {
+          ctx.logger.warn('Unreadable line in Bedrock output', { key: where.results, line: line.number });
+          continue;
+        }
+        const index = recordIndexOf(record.recordId);
+        if (index === null || index >= data.recordCount || written[index]) {
+          ctx.logger.warn('Bedrock output record not expected or seen twice', { recordId: record.recordId });
+          continue;
+        }
+        written[index] = 1;
+        await sink.write(resultLineFor(record, customIds[index], data.family, completionContext(batch, record.recordId!, created, `bedrock-${jobId}`)));
+      }
+    } catch (err) {
+      throw s3CallError(err, 'read', toS3Uri(location));
+    }
+  } else {
+    ctx.logger.warn('Bedrock job has no output file', { jobArn: batch.providerBatchId, status: jobStatus });
+  }
+  const code: NotRunCode = notRunCodeForBatch(batch, jobStatus ?? 'Failed', Math.floor(Date.now() / 1000));
+  const message = jobStatus === 'Completed' ? 'Bedrock reported the job complete but returned no result for this request.' : undefined;
+  for (let i = 0; i < data.recordCount; i++) if (!written[i]) await sink.write(notRunLine(customIds[i], code, message));
+}
+
+async function collectOnDemandResults(ctx: ProviderContext, batch: BatchRecord, data: BedrockBatchData, sink: ResultSink): Promise<void> {
+  const customIds = await loadCustomIds(ctx, data);
+  const where = onDemandLocations(batch, data);
+  const done = await storedResults(ctx, where);
+  const created = Math.floor(Date.now() / 1000);
+  const code: NotRunCode = notRunCodeForBatch(batch, undefined, created);
+  for (let i = 0; i < data.recordCount; i++) {
+    const recordId = recordIdFor(i);
+    const outcome = done.get(recordId);
+    if (!outcome) {
+      await sink.write(notRunLine(customIds[i], code));
+      continue;
+    }
+    const location = { bucket: where.bucket, key: resultKey(where.resultsPrefix, outcome, recordId) };
+    let record: BedrockOutputRecord;
+    try {
+      record = JSON.parse((await ctx.blobs.getBuffer(location)).toString('utf8')) as BedrockOutputRecord;
+    } catch (err) {
+      throw s3CallError(err, 'read', toS3Uri(location));
+    }
+    await sink.write(resultLineFor(record, customIds[i], data.family, completionContext(batch, recordId, created, `bedrock-on-demand-${batch.id}`)));
+  }
+}
+
+async function collectResults(ctx: ProviderContext, batch: BatchRecord, sink: ResultSink): Promise<void> {
+  const data = batchData(batch);
+  if (data.runMode === 'on_demand') return collectOnDemandResults(ctx, batch, data, sink);
+  return collectJobResults(ctx, batch, data, sink);
+}
+
+export const bedrockAdapter: ProviderAdapter = {
+  name: 'bedrock',
+  acceptsInlineRequests: false,
+
+  async placeFile(ctx, input) {
+    return filePlacement(ctx.config, input.tenantId, input.fileId, input.filename, storageConfigOf(input.extras));
+  },
+
+  async createBatch(ctx, input) {
+    try {
+      return await createBatch(ctx, input);
+    } catch (err) {
+      throw unavailableOrSame(err, 'batch creation');
+    }
+  },
+
+  checkBatch,
+  cancelBatch,
+  collectResults,
+};

@@ -1,0 +1,47 @@
+// Which request/response format a Bedrock model id speaks. Bedrock batch jobs carry the model's own
+// InvokeModel body in every record, so the family decides the translator. Model ids come as plain
+// foundation-model ids (`anthropic.claude-3-haiku-20240307-v1:0`), cross-region inference-profile ids
+// (`us.anthropic.claude-…`, `eu.`, `apac.`, `global.`, …) or ARNs of either.
+import { GatewayError } from '../../http/errors';
+
+export type BedrockFamily = 'claude' | 'nova' | 'llama3' | 'llama4';
+
+export const SUPPORTED_FAMILIES_TEXT =
+  'Anthropic Claude (anthropic.claude-*), Amazon Nova (amazon.nova-*) and Meta Llama 3/4 (meta.llama3-*, meta.llama4-*), ' +
+  'as foundation-model ids, inference-profile ids (us./eu./apac./global./… prefixes) or their ARNs';
+
+/** The foundation-model part of an id: ARN resource and geography prefix removed. */
+export function baseModelId(modelId: string): string {
+  let id = modelId.trim();
+  // arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-… or …:inference-profile/us.anthropic.claude-…
+  const arn = /^arn:aws[a-z-]*:bedrock:[^:]*:[^:]*:(foundation-model|inference-profile)\/(.+)$/.exec(id);
+  if (arn) id = arn[2];
+  // Inference-profile ids put a geography before the provider: us., eu., apac., global., us-gov., jp., au., ca. …
+  // Only strip it when what follows is a provider we know, so an unknown id stays unknown.
+  const geo = /^([a-z]{2,6}(?:-[a-z]{2,4})?)\.((?:anthropic|amazon|meta)\..+)$/.exec(id);
+  if (geo) id = geo[2];
+  return id;
+}
+
+/** The family of a model id, or null when the gateway has no translator for it. */
+export function familyOf(modelId: string): BedrockFamily | null {
+  const id = baseModelId(modelId);
+  if (id.startsWith('anthropic.claude')) return 'claude';
+  if (id.startsWith('amazon.nova-')) return 'nova';
+  if (id.startsWith('meta.llama3')) return 'llama3';
+  if (id.startsWith('meta.llama4')) return 'llama4';
+  return null;
+}
+
+/** familyOf, or a 400 that lists what is supported. */
+export function requireFamily(modelId: string): BedrockFamily {
+  const family = familyOf(modelId);
+  if (family) return family;
+  throw new GatewayError(
+    400,
+    `Model ${JSON.stringify(modelId)} is not supported for Bedrock batches by this gateway. Supported: ${SUPPORTED_FAMILIES_TEXT}.`,
+    'invalid_request_error',
+    'model',
+    'model_not_supported',
+  );
+}

@@ -1,0 +1,180 @@
+// Amazon Nova on Bedrock (InvokeModel "messages-v1" schema, spec bedrock.md §7).
+// Parameter spelling: the Nova user guide's complete request schema uses camelCase inferenceConfig
+// keys (maxTokens, topP, stopSequences), the same as Converse; older examples showed max_new_tokens.
+import type { ChatCompletion, ChatCompletionRequest, ChatToolCall, FinishReason } from '../../openai/types';
+import {
+  checkFields,
+  fail,
+  isSystemRole,
+  maxTokensOf,
+  parseImageDataUrl,
+  parseToolArguments,
+  partsOf,
+  pushTurn,
+  stopSequencesOf,
+  temperatureOf,
+  textOf,
+  topPOf,
+} from './translate-common';
+import type { CompletionContext } from './completion-context';
+
+export type NovaBlock =
+  | { text: string }
+  | { image: { format: 'png' | 'jpeg' | 'gif' | 'webp'; source: { bytes: string } | { s3Location: { uri: string } } } }
+  | { toolUse: { toolUseId: string; name: string; input: Record<string, unknown> } }
+  | { toolResult: { toolUseId: string; content: Array<{ text: string }> } };
+
+export interface NovaRequest {
+  schemaVersion: 'messages-v1';
+  system?: Array<{ text: string }>;
+  messages: Array<{ role: 'user' | 'assistant'; content: NovaBlock[] }>;
+  inferenceConfig?: { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
+  toolConfig?: {
+    tools: Array<{ toolSpec: { name: string; description?: string; inputSchema: { json: Record<string, unknown> } } }>;
+    toolChoice?: { auto: Record<string, never> } | { any: Record<string, never> } | { tool: { name: string } };
+  };
+}
+
+// Nova decides on parallel tool use itself; the flag is accepted and has no Nova equivalent.
+const HANDLED = ['messages', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'stop', 'tools', 'tool_choice', 'parallel_tool_calls'];
+
+const IMAGE_FORMATS = { 'image/png': 'png', 'image/jpeg': 'jpeg', 'image/gif': 'gif', 'image/webp': 'webp' } as const;
+
+export function toNovaRequest(body: ChatCompletionRequest): NovaRequest {
+  checkFields(body, 'nova', HANDLED);
+  const system: Array<{ text: string }> = [];
+  const turns: NovaRequest['messages'] = [];
+  body.messages.forEach((message, i) => {
+    const field = `body.messages[${i}]`;
+    if (isSystemRole(message)) {
+      system.push({ text: textOf(message, field, 'nova') });
+    } else if (message.role === 'user') {
+      const blocks = partsOf(message, field).map((part, j): NovaBlock => {
+        if (part.type === 'text') return { text: part.text };
+        const url = part.image_url.url;
+        // Nova reads images from S3 itself (same bucket rules as the job); other URLs must be inlined.
+        const s3 = /^s3:\/\/[^/]+\/.+\.(png|jpe?g|gif|webp)$/i.exec(url);
+        if (s3) {
+          const ext = s3[1].toLowerCase();
+          return { image: { format: ext === 'jpg' ? 'jpeg' : (ext as 'png' | 'jpeg' | 'gif' | 'webp'), source: { s3Location: { uri: url } } } };
+        }
+        const image = parseImageDataUrl(url, `${field}.content[${j}].image_url.url`, 'nova');
+        return { image: { format: IMAGE_FORMATS[image.mediaType], source: { bytes: image.data } } };
+      });
+      if (blocks.length === 0) fail(`${field}.content`, 'must not be empty.');
+      pushTurn(turns, 'user', blocks);
+    } else if (message.role === 'assistant') {
+      const text = textOf(message, field, 'nova');
+      const blocks: NovaBlock[] = text ? [{ text }] : [];
+      (message.tool_calls ?? []).forEach((call, j) => {
+        blocks.push({
+          toolUse: {
+            toolUseId: call.id,
+            name: call.function?.name,
+            input: parseToolArguments(call.function?.arguments, `${field}.tool_calls[${j}].function.arguments`),
+          },
+        });
+      });
+      if (blocks.length === 0) fail(`${field}.content`, 'must not be empty for an assistant message without tool_calls.');
+      pushTurn(turns, 'assistant', blocks);
+    } else if (message.role === 'tool') {
+      if (typeof message.tool_call_id !== 'string') fail(`${field}.tool_call_id`, 'is required on a tool message.');
+      pushTurn(turns, 'user', [{ toolResult: { toolUseId: message.tool_call_id as string, content: [{ text: textOf(message, field, 'nova') }] } }]);
+    } else {
+      fail(`${field}.role`, `${JSON.stringify(message.role)} is not a chat role.`);
+    }
+  });
+  if (turns.length === 0) fail('body.messages', 'must contain at least one user message besides system prompts.');
+
+  const request: NovaRequest = { schemaVersion: 'messages-v1', messages: turns };
+  if (system.length) request.system = system;
+  const inference: NonNullable<NovaRequest['inferenceConfig']> = {};
+  const maxTokens = maxTokensOf(body);
+  if (maxTokens !== undefined) inference.maxTokens = maxTokens;
+  const temperature = temperatureOf(body);
+  if (temperature !== undefined) inference.temperature = temperature;
+  const topP = topPOf(body);
+  if (topP !== undefined) inference.topP = topP;
+  const stop = stopSequencesOf(body);
+  if (stop) inference.stopSequences = stop;
+  if (Object.keys(inference).length) request.inferenceConfig = inference;
+
+  if (body.tools?.length) {
+    const tools = body.tools.map((tool, i) => {
+      if (tool?.type !== 'function' || typeof tool.function?.name !== 'string') fail(`body.tools[${i}]`, 'must be {type:"function", function:{name,…}}.');
+      return {
+        toolSpec: {
+          name: tool.function.name,
+          ...(tool.function.description ? { description: tool.function.description } : {}),
+          inputSchema: { json: tool.function.parameters ?? { type: 'object', properties: {} } },
+        },
+      };
+    });
+    request.toolConfig = { tools };
+    const choice = body.tool_choice;
+    if (choice === 'auto') request.toolConfig.toolChoice = { auto: {} };
+    else if (choice === 'required') request.toolConfig.toolChoice = { any: {} };
+    else if (choice === 'none') fail('body.tool_choice', '"none" is not supported by Amazon Nova; leave out body.tools instead.');
+    else if (typeof choice === 'object' && choice !== null) {
+      if (choice.type !== 'function' || typeof choice.function?.name !== 'string') fail('body.tool_choice', `must be "auto", "required" or {type:"function",function:{name}}.`);
+      request.toolConfig.toolChoice = { tool: { name: choice.function.name } };
+    }
+  } else if (body.tool_choice !== undefined && body.tool_choice !== null) {
+    fail('body.tool_choice', 'needs body.tools.');
+  }
+  return request;
+}
+
+/** The InvokeModel response of a Nova model (modelOutput). */
+export interface NovaResponse {
+  output?: { message?: { role?: string; content?: Array<{ text?: string; toolUse?: { toolUseId?: string; name?: string; input?: unknown } }> } };
+  stopReason?: string;
+  usage?: { inputTokens?: number; outputTokens?: number; totalTokens?: number; cacheReadInputTokenCount?: number; cacheWriteInputTokenCount?: number };
+}
+
+const NOVA_FINISH: Record<string, FinishReason> = {
+  end_turn: 'stop',
+  stop_sequence: 'stop',
+  max_tokens: 'length',
+  tool_use: 'tool_calls',
+  content_filtered: 'content_filter',
+  guardrail_intervened: 'content_filter',
+};
+
+export function fromNovaResponse(output: NovaResponse, context: CompletionContext): ChatCompletion {
+  const content = output?.output?.message?.content;
+  if (!Array.isArray(content)) throw new Error('Nova output has no output.message.content array');
+  const texts: string[] = [];
+  const toolCalls: ChatToolCall[] = [];
+  for (const block of content) {
+    if (typeof block.text === 'string') texts.push(block.text);
+    else if (block.toolUse) {
+      toolCalls.push({ id: String(block.toolUse.toolUseId), type: 'function', function: { name: String(block.toolUse.name), arguments: JSON.stringify(block.toolUse.input ?? {}) } });
+    }
+  }
+  const usage = output.usage ?? {};
+  // Like OpenAI's prompt_tokens, count cached input too (Nova reports it apart from inputTokens).
+  const cacheRead = usage.cacheReadInputTokenCount ?? 0;
+  const prompt = (usage.inputTokens ?? 0) + cacheRead + (usage.cacheWriteInputTokenCount ?? 0);
+  const completion = usage.outputTokens ?? 0;
+  return {
+    id: context.id,
+    object: 'chat.completion',
+    created: context.created,
+    model: context.model,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: texts.length ? texts.join('') : null, ...(toolCalls.length ? { tool_calls: toolCalls } : {}), refusal: null },
+        finish_reason: NOVA_FINISH[output.stopReason ?? 'end_turn'] ?? 'stop',
+        logprobs: null,
+      },
+    ],
+    usage: {
+      prompt_tokens: prompt,
+      completion_tokens: completion,
+      total_tokens: prompt + completion,
+      prompt_tokens_details: { cached_tokens: cacheRead },
+    },
+  };
+}
