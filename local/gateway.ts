@@ -71,6 +71,16 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     return value;
   };
 
+  // The handlers read their configuration from process.env (as in Lambda). Whatever this gateway sets
+  // there is put back on close, so the next gateway in the same process starts from the user's env.
+  const savedEnv = { ...process.env };
+  closers.push(async () => {
+    for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
+    Object.assign(process.env, savedEnv);
+    resetConfig();
+    resetServices();
+  });
+
   try {
     const dynamodb: RunningStandIn = await started(startDynamoDB(dataDir, TABLE));
     // Buckets a client may name in storage_config / output_s3_uri exist locally too.

@@ -25,7 +25,7 @@ export async function collectResults(input: TrackerInput & { outcome: Outcome })
   logger.appendKeys({ batchId: batch.id, provider: batch.provider });
   if (isTerminal(batch.status)) return toOpenAIBatch(batch);
   const { blobs, metadata, config } = getServices();
-  const sink = new ResultFiles(blobs, batch, config.filesBucket);
+  const sink = new ResultFiles(blobs, batch, config.filesBucket, input.outcome);
   let results;
   try {
     await adapter.collectResults(ctx, batch, sink);

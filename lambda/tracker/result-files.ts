@@ -2,12 +2,30 @@
 // file, with stable line ids, counts and summed token usage. Files get ids derived from the batch id,
 // so collecting twice rewrites the same two files instead of making new ones.
 import { batchRequestId, resultFileId } from '../ids';
-import { isSuccess } from '../openai/output-lines';
+import { isSuccess, notRunLine } from '../openai/output-lines';
 import type { BatchRequestOutput, BatchUsage, ChatCompletionUsage, RequestCounts } from '../openai/types';
 import type { ResultSink } from '../providers/provider';
 import type { BlobStore, LineWriter } from '../store/blobs';
 import type { BatchRecord, BlobLocation, FileRecord } from '../store/records';
 import { nowSeconds } from '../time';
+import type { Outcome } from './decide';
+
+const NOT_RUN_CODE: Record<Exclude<Outcome, 'completed'>, 'batch_expired' | 'batch_cancelled' | 'batch_failed'> = {
+  expired: 'batch_expired',
+  cancelled: 'batch_cancelled',
+  failed: 'batch_failed',
+};
+
+/**
+ * A request that never ran gets its reason from how the batch ended: when the gateway expired or
+ * cancelled a batch, the provider may still call its unrun requests "failed" or "cancelled".
+ */
+export function explainNotRun(line: Omit<BatchRequestOutput, 'id'>, outcome: Outcome): Omit<BatchRequestOutput, 'id'> {
+  if (outcome === 'completed' || line.response !== null || !line.error) return line;
+  if (!['batch_expired', 'batch_cancelled', 'batch_failed'].includes(line.error.code)) return line;
+  const code = NOT_RUN_CODE[outcome];
+  return code === line.error.code ? line : notRunLine(line.custom_id, code);
+}
 
 export interface CollectedResults {
   outputFile: FileRecord | null;
@@ -42,7 +60,7 @@ export class ResultFiles implements ResultSink {
   private failed = 0;
   private duplicates = 0;
 
-  constructor(private readonly blobs: BlobStore, private readonly batch: BatchRecord, private readonly bucket: string) {
+  constructor(private readonly blobs: BlobStore, private readonly batch: BatchRecord, private readonly bucket: string, private readonly outcome: Outcome = 'completed') {
     this.output = blobs.openLineWriter(this.location('output'));
     this.errors = blobs.openLineWriter(this.location('error'));
   }
@@ -58,6 +76,7 @@ export class ResultFiles implements ResultSink {
       return;
     }
     this.seen.add(line.custom_id);
+    line = explainNotRun(line, this.outcome);
     const full: BatchRequestOutput = { id: batchRequestId(this.batch.id, line.custom_id), custom_id: line.custom_id, response: line.response, error: line.error };
     if (isSuccess(line)) {
       this.succeeded += 1;

@@ -1,4 +1,5 @@
 import { decideAfterCheck, isPastDeadline } from '../../lambda/tracker/decide';
+import { explainNotRun } from '../../lambda/tracker/result-files';
 import { nextWaitSeconds, MAX_WAIT_SECONDS, MIN_WAIT_SECONDS } from '../../lambda/tracker/schedule';
 import type { BatchRecord } from '../../lambda/store/records';
 
@@ -60,4 +61,22 @@ test('isPastDeadline counts the grace period', () => {
   const b = batch();
   expect(isPastDeadline(b, b.expiresAt + 3600, 3600)).toBe(false);
   expect(isPastDeadline(b, b.expiresAt + 3601, 3600)).toBe(true);
+});
+
+describe('explainNotRun: a request that never ran takes its reason from how the batch ended', () => {
+  const notRun = (code: string) => ({ custom_id: 'r', response: null, error: { code, message: 'm' } });
+  test.each([
+    ['expired', 'batch_failed', 'batch_expired'],
+    ['expired', 'batch_cancelled', 'batch_expired'],
+    ['cancelled', 'batch_failed', 'batch_cancelled'],
+    ['failed', 'batch_cancelled', 'batch_failed'],
+    ['completed', 'batch_expired', 'batch_expired'], // e.g. a Bedrock job that ran out of time
+    ['expired', 'rate_limit', 'rate_limit'], // a request that ran and failed keeps its own error
+  ] as const)('outcome %s: %s → %s', (outcome, from, to) => {
+    expect(explainNotRun(notRun(from), outcome).error?.code).toBe(to);
+  });
+  test('an HTTP error line is never rewritten', () => {
+    const line = { custom_id: 'r', response: { status_code: 400, request_id: 'q', body: {} }, error: null };
+    expect(explainNotRun(line, 'expired')).toBe(line);
+  });
 });
