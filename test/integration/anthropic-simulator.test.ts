@@ -1,81 +1,30 @@
 // The Anthropic simulator speaks Anthropic's API well enough for the official SDK, and the gateway's
 // Anthropic adapter runs end to end against it: inline and file-based batches, splits across several
 // Message Batches, cancel, faults, and results into output and error lines.
-import { Readable } from 'node:stream';
 import Anthropic, { AuthenticationError, BadRequestError, NotFoundError, RateLimitError } from '@anthropic-ai/sdk';
 import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { startAnthropicSimulator } from '../../local/simulators/anthropic';
 import type { RunningSimulator } from '../../local/simulators/simulator';
 import { anthropicAdapter, type AnthropicBatchData } from '../../lambda/providers/anthropic/adapter';
-import type { CreateBatchInput, CreatedBatch, ProviderContext } from '../../lambda/providers/provider';
-import type { BlobStore, LineWriter } from '../../lambda/store/blobs';
-import type { BatchRecord, BlobLocation, FileRecord } from '../../lambda/store/records';
+import type { CreateBatchInput, CreatedBatch } from '../../lambda/providers/provider';
+import type { BatchRecord, FileRecord } from '../../lambda/store/records';
 import type { BatchRequestOutput, BatchStatus } from '../../lambda/openai/types';
-import { readLines } from '../../lambda/batch-files/lines';
 import { loadConfig } from '../../lambda/config';
+import { newBatchRecord } from '../../lambda/batches/record';
 import { GatewayError } from '../../lambda/http/errors';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/providers/errors';
 import { isTerminal } from '../../lambda/openai/types';
+import { MemoryBlobStore } from '../support/memory-blobs';
+import { simulatorContext, type SimulatorContext } from '../support/provider-context';
+import { batchInput, batchInputFile } from '../support/records';
 
 const STEP_MS = 100;
-
-/** BlobStore in memory: the same interface the adapter uses against S3. */
-class MemoryBlobStore implements BlobStore {
-  readonly objects = new Map<string, Buffer>();
-  private key = (l: BlobLocation) => `${l.bucket}/${l.key}`;
-
-  async put(location: BlobLocation, body: string | Buffer | Readable) {
-    let buffer: Buffer;
-    if (body instanceof Readable) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of body) chunks.push(Buffer.from(chunk));
-      buffer = Buffer.concat(chunks);
-    } else buffer = Buffer.from(body);
-    this.objects.set(this.key(location), buffer);
-    return { bytes: buffer.length };
-  }
-  async get(location: BlobLocation) {
-    return Readable.from([await this.getBuffer(location)]);
-  }
-  async getBuffer(location: BlobLocation) {
-    const buffer = this.objects.get(this.key(location));
-    if (!buffer) throw Object.assign(new Error(`NoSuchKey ${this.key(location)}`), { name: 'NoSuchKey' });
-    return buffer;
-  }
-  async size(location: BlobLocation) {
-    return this.objects.get(this.key(location))?.length ?? null;
-  }
-  async delete(location: BlobLocation) {
-    this.objects.delete(this.key(location));
-  }
-  async list(bucket: string, prefix: string) {
-    return [...this.objects.keys()].filter((k) => k.startsWith(`${bucket}/${prefix}`)).map((k) => k.slice(bucket.length + 1));
-  }
-  async *readLines(location: BlobLocation) {
-    yield* readLines(await this.get(location));
-  }
-  openLineWriter(location: BlobLocation): LineWriter {
-    const lines: string[] = [];
-    return {
-      writeLine: async (line) => void lines.push(line),
-      close: async () => {
-        const { bytes } = await this.put(location, lines.map((l) => l + '\n').join(''));
-        return { bytes, lines: lines.length };
-      },
-      abort: async () => undefined,
-    };
-  }
-  async presignGet(location: BlobLocation) {
-    return `memory://${this.key(location)}`;
-  }
-}
 
 let sim: RunningSimulator;
 let sdk: Anthropic;
 let blobs: MemoryBlobStore;
 let registered: FileRecord[];
-let ctx: ProviderContext;
+let ctx: SimulatorContext;
 
 beforeAll(async () => {
   sim = await startAnthropicSimulator({ stepMs: STEP_MS, maxRequestsPerBatch: 1000 });
@@ -86,19 +35,8 @@ afterAll(() => sim.close());
 beforeEach(() => {
   sim.faults.clear();
   blobs = new MemoryBlobStore();
-  registered = [];
-  const config = loadConfig({ FINOPS_FILES_BUCKET: 'files-bucket' });
-  ctx = {
-    config,
-    blobs,
-    logger: new Logger({ logLevel: 'SILENT' }),
-    credentials: async () => ({ baseUrl: sim.url, apiKey: sim.apiKey }),
-    registerFile: async (file) => {
-      const record: FileRecord = { createdAt: 1, status: 'processed', statusDetails: null, expiresAt: null, ...file };
-      registered.push(record);
-      return record;
-    },
-  };
+  ctx = simulatorContext({ blobs, endpoint: sim, config: loadConfig({ FINOPS_FILES_BUCKET: 'files-bucket' }) });
+  registered = ctx.registered;
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -224,56 +162,16 @@ let batchCounter = 0;
 
 function createInput(overrides: Partial<CreateBatchInput>): CreateBatchInput {
   batchCounter += 1;
-  return {
-    batchId: `batch_test${batchCounter}`,
-    tenantId: 'tenant-1',
-    endpoint: '/v1/chat/completions',
-    completionWindow: '24h',
-    inputFile: null,
-    model: null,
-    extras: {},
-    metadata: null,
-    createdAt: 1,
-    expiresAt: 2,
-    ...overrides,
-  };
+  return batchInput({ batchId: `batch_test${batchCounter}`, tenantId: 'tenant-1', createdAt: 1, expiresAt: 2, ...overrides });
 }
 
-function recordOf(input: CreateBatchInput, created: CreatedBatch): BatchRecord {
-  return {
-    id: input.batchId,
-    tenantId: input.tenantId,
-    provider: 'anthropic',
-    endpoint: input.endpoint,
-    completionWindow: input.completionWindow,
-    inputFileId: created.inputFileId ?? input.inputFile?.id ?? '',
-    model: created.model,
-    status: created.status,
-    createdAt: input.createdAt,
-    expiresAt: input.expiresAt,
-    inProgressAt: null,
-    finalizingAt: null,
-    completedAt: null,
-    failedAt: null,
-    expiredAt: null,
-    cancellingAt: null,
-    cancelledAt: null,
-    requestCounts: created.requestCounts,
-    outputFileId: null,
-    errorFileId: null,
-    errors: null,
-    metadata: null,
-    usage: null,
-    providerBatchId: created.providerBatchId,
-    providerData: created.providerData,
-  };
-}
+const recordOf = (input: CreateBatchInput, created: CreatedBatch): BatchRecord => newBatchRecord(input, created, { tenantId: input.tenantId, provider: 'anthropic' });
 
 /** Uploads OpenAI batch input lines the way files.create leaves them: a blob and a FileRecord. */
 async function inputFile(lines: unknown[]): Promise<FileRecord> {
   const blob = { bucket: 'files-bucket', key: `files/upload-${++batchCounter}` };
   const { bytes } = await blobs.put(blob, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-  return { id: `file-upload${batchCounter}`, tenantId: 'tenant-1', provider: 'anthropic', filename: 'in.jsonl', purpose: 'batch', bytes, createdAt: 1, expiresAt: null, status: 'processed', statusDetails: null, blob, lineCount: lines.length };
+  return batchInputFile({ id: `file-upload${batchCounter}`, tenantId: 'tenant-1', provider: 'anthropic', filename: 'in.jsonl', bytes, createdAt: 1, blob, lineCount: lines.length });
 }
 
 const chatLine = (custom_id: string, content: string, body: Record<string, unknown> = {}) => ({

@@ -12,7 +12,6 @@ import {
   type GetModelInvocationJobResponse,
 } from '@aws-sdk/client-bedrock';
 import { S3Client } from '@aws-sdk/client-s3';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { startS3, LOCAL_CREDENTIALS, type RunningStandIn } from '../../local/stand-ins';
 import { startBedrockSimulator } from '../../local/simulators/bedrock';
 import type { RunningSimulator } from '../../local/simulators/simulator';
@@ -25,6 +24,9 @@ import type { BatchRecord, FileRecord } from '../../lambda/store/records';
 import type { BatchRequestOutput, ChatCompletion } from '../../lambda/openai/types';
 import { GatewayError } from '../../lambda/http/errors';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/providers/errors';
+import { newBatchRecord } from '../../lambda/batches/record';
+import { simulatorContext } from '../support/provider-context';
+import { batchInput, batchInputFile } from '../support/records';
 
 const REGION = 'us-east-1';
 const BUCKETS = { files: 'finops-files', input: 'finops-bedrock-input', output: 'finops-bedrock-output', allowed: 'customer-allowed', forbidden: 'customer-forbidden' };
@@ -65,17 +67,8 @@ beforeAll(async () => {
     FINOPS_ALLOWED_BUCKETS: BUCKETS.allowed,
     FINOPS_BEDROCK_ROLE_ARN: 'arn:aws:iam::000000000000:role/finops-bedrock-batch',
   });
-  ctx = {
-    config,
-    blobs,
-    logger: new Logger({ logLevel: 'SILENT' }),
-    credentials: async () => {
-      throw new Error('Bedrock uses AWS credentials, not provider keys');
-    },
-    registerFile: async () => {
-      throw new Error('not used by Bedrock');
-    },
-  };
+  // No endpoint: Bedrock signs with AWS credentials, so asking for an API key fails the test.
+  ctx = simulatorContext({ blobs, config, registersFiles: false });
 });
 
 afterAll(async () => {
@@ -99,21 +92,7 @@ async function uploadFile(lines: string[], extras: Record<string, unknown> = {},
   const blob = await bedrockAdapter.placeFile!(ctx, { tenantId: TENANT, fileId, filename, extras });
   const { bytes } = await blobs.put(blob, lines.join('\n') + '\n', 'application/jsonl');
   const summary = await validateBatchFile(blobs.readLines(blob));
-  return {
-    id: fileId,
-    tenantId: TENANT,
-    provider: 'bedrock',
-    filename,
-    purpose: 'batch',
-    bytes,
-    createdAt: Math.floor(Date.now() / 1000),
-    expiresAt: null,
-    status: 'processed',
-    statusDetails: null,
-    blob,
-    lineCount: summary.lineCount,
-    model: summary.model,
-  };
+  return batchInputFile({ id: fileId, tenantId: TENANT, provider: 'bedrock', filename, bytes, blob, lineCount: summary.lineCount, model: summary.model });
 }
 
 function newBatchId(): string {
@@ -121,47 +100,9 @@ function newBatchId(): string {
 }
 
 async function create(file: FileRecord, extras: Record<string, unknown> = {}, model: string | null = null, batchId = newBatchId()): Promise<{ batch: BatchRecord; created: CreatedBatch }> {
-  const now = Math.floor(Date.now() / 1000);
-  const created = await bedrockAdapter.createBatch(ctx, {
-    batchId,
-    tenantId: TENANT,
-    endpoint: '/v1/chat/completions',
-    completionWindow: '24h',
-    inputFile: file,
-    model,
-    extras,
-    metadata: null,
-    createdAt: now,
-    expiresAt: now + 86400,
-  });
-  const batch: BatchRecord = {
-    id: batchId,
-    tenantId: TENANT,
-    provider: 'bedrock',
-    endpoint: '/v1/chat/completions',
-    completionWindow: '24h',
-    inputFileId: file.id,
-    model: created.model,
-    status: created.status,
-    createdAt: now,
-    expiresAt: created.expiresAt ?? now + 86400,
-    inProgressAt: null,
-    finalizingAt: null,
-    completedAt: null,
-    failedAt: null,
-    expiredAt: null,
-    cancellingAt: null,
-    cancelledAt: null,
-    requestCounts: created.requestCounts,
-    outputFileId: null,
-    errorFileId: null,
-    errors: null,
-    metadata: created.metadata ?? null,
-    usage: null,
-    providerBatchId: created.providerBatchId,
-    providerData: created.providerData,
-  };
-  return { batch, created };
+  const input = batchInput({ batchId, tenantId: TENANT, inputFile: file, model, extras });
+  const created = await bedrockAdapter.createBatch(ctx, input);
+  return { batch: newBatchRecord(input, created, { tenantId: TENANT, provider: 'bedrock' }), created };
 }
 
 /** What the tracker does: check until the provider is done, keeping what checkBatch reports. */

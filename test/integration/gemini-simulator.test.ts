@@ -4,81 +4,23 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { ApiError, GoogleGenAI } from '@google/genai';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { startGeminiSimulator, type GeminiSimulator } from '../../local/simulators/gemini';
 import { createGeminiAdapter, geminiAdapter } from '../../lambda/providers/gemini/adapter';
 import { toGeminiBatchLine } from '../../lambda/providers/gemini/request';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/providers/errors';
 import { GatewayError } from '../../lambda/http/errors';
-import { loadConfig } from '../../lambda/config';
-import { readLines } from '../../lambda/batch-files/lines';
 import { validateBatchFile } from '../../lambda/batch-files/validate';
-import type { BlobStore, LineWriter } from '../../lambda/store/blobs';
-import type { BatchRecord, BlobLocation, FileRecord } from '../../lambda/store/records';
+import { newBatchRecord } from '../../lambda/batches/record';
+import type { BatchRecord, FileRecord } from '../../lambda/store/records';
 import type { ProviderAdapter, ProviderContext } from '../../lambda/providers/provider';
 import type { BatchRequestInput, BatchRequestOutput, ChatCompletion, ChatCompletionRequest } from '../../lambda/openai/types';
+import { MemoryBlobStore } from '../support/memory-blobs';
+import { simulatorContext } from '../support/provider-context';
+import { batchInput, batchInputFile } from '../support/records';
 
 const STEP_MS = 150;
 const MODEL = 'gemini-2.5-flash';
-
-/**
- * Blobs in memory. get() hands out the bytes in small pieces, and getBuffer() refuses, so a test
- * passes only if the adapter streams instead of loading whole files.
- */
-class MemoryBlobStore implements BlobStore {
-  readonly objects = new Map<string, Buffer>();
-  private id = (l: BlobLocation) => `${l.bucket}/${l.key}`;
-
-  async put(location: BlobLocation, body: string | Buffer | Readable) {
-    let bytes: Buffer;
-    if (body instanceof Readable) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of body) chunks.push(Buffer.from(chunk));
-      bytes = Buffer.concat(chunks);
-    } else bytes = Buffer.from(body);
-    this.objects.set(this.id(location), bytes);
-    return { bytes: bytes.length };
-  }
-  async get(location: BlobLocation): Promise<Readable> {
-    const bytes = this.objects.get(this.id(location));
-    if (!bytes) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' });
-    const pieces: Buffer[] = [];
-    for (let at = 0; at < bytes.length; at += 16 * 1024) pieces.push(bytes.subarray(at, at + 16 * 1024));
-    return Readable.from(pieces);
-  }
-  async getBuffer(): Promise<Buffer> {
-    throw new Error('getBuffer is off limits: batch files must be streamed');
-  }
-  async size(location: BlobLocation) {
-    return this.objects.get(this.id(location))?.length ?? null;
-  }
-  async delete(location: BlobLocation) {
-    this.objects.delete(this.id(location));
-  }
-  async list(bucket: string, prefix: string) {
-    return [...this.objects.keys()].filter((k) => k.startsWith(`${bucket}/${prefix}`)).map((k) => k.slice(bucket.length + 1));
-  }
-  async *readLines(location: BlobLocation) {
-    yield* readLines(await this.get(location));
-  }
-  openLineWriter(location: BlobLocation): LineWriter {
-    const lines: string[] = [];
-    return {
-      writeLine: async (line) => void lines.push(line + '\n'),
-      close: async () => {
-        const bytes = Buffer.from(lines.join(''));
-        this.objects.set(this.id(location), bytes);
-        return { bytes: bytes.length, lines: lines.length };
-      },
-      abort: async () => undefined,
-    };
-  }
-  async presignGet(): Promise<string> {
-    throw new Error('not used');
-  }
-}
 
 type OutputLine = Omit<BatchRequestOutput, 'id'>;
 
@@ -86,20 +28,14 @@ let sim: GeminiSimulator;
 let blobs: MemoryBlobStore;
 let fileCounter = 0;
 
-const contextFor = (target: { url: string; apiKey: string }): ProviderContext => ({
-  config: loadConfig({}),
-  blobs,
-  logger: new Logger({ logLevel: 'SILENT' }),
-  credentials: async () => ({ baseUrl: target.url, apiKey: target.apiKey }),
-  registerFile: async () => {
-    throw new Error('Gemini never registers files of its own');
-  },
-});
+const contextFor = (endpoint: { url: string; apiKey: string }): ProviderContext => simulatorContext({ blobs, endpoint, registersFiles: false });
 let ctx: ProviderContext;
 
 beforeAll(async () => {
   sim = await startGeminiSimulator({ stepMs: STEP_MS });
-  blobs = new MemoryBlobStore();
+  // get() hands out 16 KiB pieces and getBuffer() refuses, so a test passes only if the adapter
+  // streams instead of loading whole files.
+  blobs = new MemoryBlobStore({ chunkBytes: 16 * 1024, streamOnly: true });
   ctx = contextFor(sim);
 });
 afterAll(async () => {
@@ -120,21 +56,7 @@ async function storedInput(lines: BatchRequestInput[], filename = 'batch_input.j
   const text = lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
   const { bytes } = await blobs.put(blob, text);
   const summary = await validateBatchFile(blobs.readLines(blob));
-  return {
-    id,
-    tenantId: 'tenant-1',
-    provider: 'gemini',
-    filename,
-    purpose: 'batch',
-    bytes,
-    createdAt: Math.floor(Date.now() / 1000),
-    expiresAt: null,
-    status: 'processed',
-    statusDetails: null,
-    blob,
-    lineCount: summary.lineCount,
-    model: summary.model,
-  };
+  return batchInputFile({ id, tenantId: 'tenant-1', provider: 'gemini', filename, bytes, blob, lineCount: summary.lineCount, model: summary.model });
 }
 
 async function uploaded(lines: BatchRequestInput[], adapter: ProviderAdapter = geminiAdapter): Promise<FileRecord> {
@@ -142,55 +64,16 @@ async function uploaded(lines: BatchRequestInput[], adapter: ProviderAdapter = g
   return { ...file, ...(await adapter.onFileStored!(ctx, file, {})) };
 }
 
-let batchCounter = 0;
-async function createdBatch(file: FileRecord, model: string | null = MODEL, adapter: ProviderAdapter = geminiAdapter): Promise<BatchRecord> {
-  const id = `batch_test${++batchCounter}`;
-  const now = Math.floor(Date.now() / 1000);
-  const created = await adapter.createBatch(ctx, {
-    batchId: id,
-    tenantId: 'tenant-1',
-    endpoint: '/v1/chat/completions',
-    completionWindow: '24h',
-    inputFile: file,
-    model,
-    extras: { provider: 'gemini', model },
-    metadata: null,
-    createdAt: now,
-    expiresAt: now + 86400,
-  });
-  return { ...batchRecord(id, file.id, created.providerBatchId, created.providerData), model: created.model, status: created.status, requestCounts: created.requestCounts };
-}
+/** What batches.create hands the adapter for a file-based batch. */
+const fileBatchInput = (batchId: string, file: FileRecord, model: string | null) => batchInput({ batchId, tenantId: 'tenant-1', inputFile: file, model, extras: { provider: 'gemini', model } });
 
-/** The BatchRecord the gateway would store. */
-function batchRecord(id: string, inputFileId: string, providerBatchId: string | null, providerData?: Record<string, unknown>): BatchRecord {
-  const now = Math.floor(Date.now() / 1000);
-  return {
-    id,
-    tenantId: 'tenant-1',
-    provider: 'gemini',
-    endpoint: '/v1/chat/completions',
-    completionWindow: '24h',
-    inputFileId,
-    model: MODEL,
-    status: 'validating',
-    createdAt: now,
-    expiresAt: now + 86400,
-    inProgressAt: null,
-    finalizingAt: null,
-    completedAt: null,
-    failedAt: null,
-    expiredAt: null,
-    cancellingAt: null,
-    cancelledAt: null,
-    requestCounts: { total: 0, completed: 0, failed: 0 },
-    outputFileId: null,
-    errorFileId: null,
-    errors: null,
-    metadata: null,
-    usage: null,
-    providerBatchId,
-    providerData,
-  };
+const OWNER = { tenantId: 'tenant-1', provider: 'gemini' } as const;
+
+let batchCounter = 0;
+/** Creates the batch at Gemini and returns the BatchRecord the gateway would store. */
+async function createdBatch(file: FileRecord, model: string | null = MODEL, adapter: ProviderAdapter = geminiAdapter): Promise<BatchRecord> {
+  const input = fileBatchInput(`batch_test${++batchCounter}`, file, model);
+  return newBatchRecord(input, await adapter.createBatch(ctx, input), OWNER);
 }
 
 /** Polls like the tracker until the provider is done; returns every status seen. */
@@ -597,7 +480,8 @@ describe('geminiAdapter end to end against the simulator', () => {
       body: JSON.stringify({ batch: { displayName: 'inline', inputConfig: { requests: { requests } } } }),
     });
     const operation = (await answer.json()) as { name: string };
-    const batch = batchRecord('batch_inline', file.id, operation.name, { inputBlob: file.blob });
+    const created = { providerBatchId: operation.name, model: MODEL, status: 'validating' as const, requestCounts: { total: 0, completed: 0, failed: 0 }, providerData: { inputBlob: file.blob } };
+    const batch = newBatchRecord(fileBatchInput('batch_inline', file, MODEL), created, OWNER);
     await pollUntilDone(batch);
     const results = byId(await collect(batch));
     expect([...results.keys()].sort()).toEqual(['i-1', 'i-2', 'i-3']);

@@ -1,7 +1,5 @@
 // The OpenAI simulator driven by the official `openai` SDK (the seed OpenAI workflow end to end),
 // then the gateway's OpenAI adapter against the same simulator, with an in-memory BlobStore.
-import { Readable } from 'node:stream';
-import { Logger } from '@aws-lambda-powertools/logger';
 import OpenAI, { AuthenticationError, BadRequestError, ConflictError, NotFoundError, toFile } from 'openai';
 import { startOpenAISimulator } from '../../local/simulators/openai';
 import type { RunningSimulator } from '../../local/simulators/simulator';
@@ -9,11 +7,12 @@ import { createOpenAIAdapter, GATEWAY_BATCH_METADATA_KEY } from '../../lambda/pr
 import type { ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../../lambda/providers/provider';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/providers/errors';
 import { GatewayError } from '../../lambda/http/errors';
-import { readLines } from '../../lambda/batch-files/lines';
-import type { BlobStore, LineWriter } from '../../lambda/store/blobs';
-import type { BatchRecord, BlobLocation, FileRecord } from '../../lambda/store/records';
+import type { BatchRecord, FileRecord } from '../../lambda/store/records';
 import type { BatchRequestOutput } from '../../lambda/openai/types';
-import { loadConfig } from '../../lambda/config';
+import { newBatchRecord } from '../../lambda/batches/record';
+import { MemoryBlobStore } from '../support/memory-blobs';
+import { simulatorContext } from '../support/provider-context';
+import { batchInput, batchInputFile } from '../support/records';
 
 const STEP_MS = 80;
 const TERMINAL = ['completed', 'failed', 'expired', 'cancelled'];
@@ -286,76 +285,10 @@ describe('OpenAI simulator with the official SDK', () => {
 // ---------------------------------------------------------------------------------------------
 // The adapter against the simulator.
 
-class MemoryBlobStore implements BlobStore {
-  readonly objects = new Map<string, Buffer>();
-  /** Streams are served in small chunks so line splitting across chunks is exercised. */
-  constructor(private readonly chunkBytes = 64 * 1024) {}
-  private key = (l: BlobLocation) => `${l.bucket}/${l.key}`;
-  private must(l: BlobLocation): Buffer {
-    const body = this.objects.get(this.key(l));
-    if (!body) throw Object.assign(new Error(`NoSuchKey ${this.key(l)}`), { name: 'NoSuchKey' });
-    return body;
-  }
-  async put(l: BlobLocation, body: string | Buffer | Readable) {
-    let bytes: Buffer;
-    if (body instanceof Readable) {
-      const chunks: Buffer[] = [];
-      for await (const c of body) chunks.push(Buffer.from(c));
-      bytes = Buffer.concat(chunks);
-    } else bytes = Buffer.from(body);
-    this.objects.set(this.key(l), bytes);
-    return { bytes: bytes.length };
-  }
-  async get(l: BlobLocation) {
-    const body = this.must(l);
-    const chunks: Buffer[] = [];
-    for (let i = 0; i < body.length; i += this.chunkBytes) chunks.push(body.subarray(i, i + this.chunkBytes));
-    return Readable.from(chunks);
-  }
-  async getBuffer(l: BlobLocation) {
-    return this.must(l);
-  }
-  async size(l: BlobLocation) {
-    return this.objects.get(this.key(l))?.length ?? null;
-  }
-  async delete(l: BlobLocation) {
-    this.objects.delete(this.key(l));
-  }
-  async list(bucket: string, prefix: string) {
-    return [...this.objects.keys()].filter((k) => k.startsWith(`${bucket}/${prefix}`)).map((k) => k.slice(bucket.length + 1));
-  }
-  async *readLines(l: BlobLocation) {
-    yield* readLines(await this.get(l));
-  }
-  openLineWriter(l: BlobLocation): LineWriter {
-    const lines: string[] = [];
-    return {
-      writeLine: async (line) => void lines.push(line),
-      close: async () => {
-        const body = Buffer.from(lines.map((x) => x + '\n').join(''));
-        this.objects.set(this.key(l), body);
-        return { bytes: body.length, lines: lines.length };
-      },
-      abort: async () => undefined,
-    };
-  }
-  async presignGet(l: BlobLocation) {
-    return `memory://${this.key(l)}`;
-  }
-}
-
 describe('openai adapter against the simulator', () => {
-  const blobs = new MemoryBlobStore(1024);
-  const logger = new Logger({ logLevel: 'SILENT' });
-  const makeContext = (apiKey = sim.apiKey, baseUrl = sim.url): ProviderContext => ({
-    config: loadConfig({}),
-    blobs,
-    logger,
-    credentials: async () => ({ baseUrl, apiKey }),
-    registerFile: async () => {
-      throw new Error('the openai adapter never registers files');
-    },
-  });
+  // Streams come out in 1 KB pieces, so line splitting across pieces is exercised.
+  const blobs = new MemoryBlobStore({ chunkBytes: 1024 });
+  const makeContext = (apiKey = sim.apiKey, url = sim.url): ProviderContext => simulatorContext({ blobs, endpoint: { url, apiKey }, registersFiles: false });
   const adapter: ProviderAdapter = createOpenAIAdapter({ maxRetries: 0, timeoutMs: 2000 });
   let ctx: ProviderContext;
   beforeAll(() => {
@@ -368,66 +301,13 @@ describe('openai adapter against the simulator', () => {
     const id = `file-gw${fileCounter}`;
     const blob = { bucket: 'finops-files', key: `tenant/${id}` };
     const { bytes } = await blobs.put(blob, jsonl);
-    const file: FileRecord = {
-      id,
-      tenantId: 'tenant',
-      provider: 'openai',
-      filename: `${id}.jsonl`,
-      purpose: 'batch',
-      bytes,
-      createdAt: Math.floor(Date.now() / 1000),
-      expiresAt: null,
-      status: 'processed',
-      statusDetails: null,
-      blob,
-      lineCount: jsonl.split('\n').filter(Boolean).length,
-      model,
-    };
+    const file = batchInputFile({ id, tenantId: 'tenant', provider: 'openai', filename: `${id}.jsonl`, bytes, blob, lineCount: jsonl.split('\n').filter(Boolean).length, model });
     return { ...file, ...(await adapter.onFileStored!(context, file, {})) };
   }
 
   async function submit(file: FileRecord, metadata: Record<string, string> | null = null, context = ctx): Promise<BatchRecord> {
-    const now = Math.floor(Date.now() / 1000);
-    const batchId = `batch_gw${++fileCounter}`;
-    const created = await adapter.createBatch(context, {
-      batchId,
-      tenantId: 'tenant',
-      endpoint: '/v1/chat/completions',
-      completionWindow: '24h',
-      inputFile: file,
-      model: null,
-      extras: {},
-      metadata,
-      createdAt: now,
-      expiresAt: now + 86400,
-    });
-    return {
-      id: batchId,
-      tenantId: 'tenant',
-      provider: 'openai',
-      endpoint: '/v1/chat/completions',
-      completionWindow: '24h',
-      inputFileId: file.id,
-      model: created.model,
-      status: created.status,
-      createdAt: now,
-      expiresAt: now + 86400,
-      inProgressAt: null,
-      finalizingAt: null,
-      completedAt: null,
-      failedAt: null,
-      expiredAt: null,
-      cancellingAt: null,
-      cancelledAt: null,
-      requestCounts: created.requestCounts,
-      outputFileId: null,
-      errorFileId: null,
-      errors: null,
-      metadata,
-      usage: null,
-      providerBatchId: created.providerBatchId,
-      providerData: created.providerData,
-    };
+    const input = batchInput({ batchId: `batch_gw${++fileCounter}`, tenantId: 'tenant', inputFile: file, metadata });
+    return newBatchRecord(input, await adapter.createBatch(context, input), { tenantId: 'tenant', provider: 'openai' });
   }
 
   /** What the tracker does: poll until the adapter reports a terminal status. */
