@@ -52,6 +52,19 @@ function lambdaContext(functionName: string): Context {
   };
 }
 
+/**
+ * A path parameter as API Gateway hands it over: percent-decoded. A malformed escape (`%E0%A4%A`) is
+ * passed on as written, so the handler rejects it as a malformed id (400) instead of decodeURIComponent
+ * throwing here and the client getting a 500.
+ */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function sendGatewayResponse(res: ServerResponse, spec: GatewayResponseSpec): void {
   res.writeHead(spec.statusCode, { 'content-type': 'application/json' }).end(JSON.stringify(spec.body));
 }
@@ -77,6 +90,33 @@ export async function startApiServer(port: number): Promise<LocalApiServer> {
       if (!res.headersSent) sendGatewayResponse(res, gatewayResponse('DEFAULT_5XX'));
       else res.destroy();
     }
+  });
+
+  // Requests Node's HTTP parser refuses (CR or LF inside a header, a header name with a space, headers
+  // over the size limit) never reach `serve`. Node's default answer is a bare 400 with no body; answer
+  // in OpenAI's error shape instead, so a client sees what was wrong, and close the connection: bytes
+  // after a parse error cannot be trusted to start a new request (request smuggling).
+  server.on('clientError', (err: NodeJS.ErrnoException & { reason?: string }, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const headersTooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const [status, reason, message, code] = headersTooLarge
+      ? [431, 'Request Header Fields Too Large', 'The request headers are too large.', 'request_header_fields_too_large']
+      : timedOut
+        ? [408, 'Request Timeout', 'The request was not received in time.', 'request_timeout']
+        : [
+            400,
+            'Bad Request',
+            // llhttp's reason names the problem: "Missing expected LF after header value", "Invalid header
+            // token", "Transfer-Encoding can't be present with Content-Length", "Duplicate Content-Length", …
+            `The request is not valid HTTP/1.1 (${err.reason ?? err.message}); it was refused before reaching the API.`,
+            'malformed_request',
+          ];
+    const body = JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code } });
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -118,7 +158,7 @@ export async function startApiServer(port: number): Promise<LocalApiServer> {
     const query: Record<string, string[]> = {};
     for (const [key, value] of url.searchParams) (query[key] ??= []).push(value);
     const pathParameters: Record<string, string> = {};
-    match.r.params.forEach((name, i) => (pathParameters[name] = decodeURIComponent(match.m![i + 1])));
+    match.r.params.forEach((name, i) => (pathParameters[name] = decodePathSegment(match.m![i + 1])));
     const event = {
       resource: match.r.resource,
       path: url.pathname,

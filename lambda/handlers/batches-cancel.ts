@@ -2,7 +2,7 @@
 // the batch on to `cancelled` (and re-asks the provider if this first attempt does not get through).
 import { httpHandler, json } from '../http/handler';
 import { callerOf, jsonBody, passThroughKey } from '../http/request';
-import { badRequest } from '../http/errors';
+import { badRequest, noSuchBatch } from '../http/errors';
 import { findBatch } from '../http/lookup';
 import { getServices, logger, providerContext } from '../runtime';
 import { adapterFor } from '../providers/registry';
@@ -16,15 +16,20 @@ export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);
   const batch = await findBatch(event, caller, jsonBody(event));
   const { metadata, config } = getServices();
-  const notCancellable = () => badRequest(`Batch ${batch.id} cannot be cancelled: its status is '${batch.status}'. Only validating, in_progress and finalizing batches can be cancelled.`, 'batch_id', 'batch_not_cancellable');
-  if (isTerminal(batch.status)) throw notCancellable();
+  const notCancellable = (status: string) => badRequest(`Batch ${batch.id} cannot be cancelled: its status is '${status}'. Only validating, in_progress and finalizing batches can be cancelled.`, 'batch_id', 'batch_not_cancellable');
+  if (isTerminal(batch.status)) throw notCancellable(batch.status);
   if (batch.status === 'cancelling') return json(toOpenAIBatch(batch));
   let updated;
   try {
     updated = await metadata.updateBatch(batch.id, { status: 'cancelling', cancellingAt: nowSeconds(), cancelRequested: true }, TERMINAL_BATCH_STATUSES);
   } catch (err) {
-    if (err instanceof WriteConflictError) throw notCancellable(); // finished meanwhile
-    throw err;
+    if (!(err instanceof WriteConflictError)) throw err;
+    // The batch finished between our read and our write (the tracker won the race). Name the status it
+    // has now: the one read before the write was still cancellable, and quoting it would contradict the
+    // message.
+    const current = await metadata.getBatch(caller.tenantId, batch.id);
+    if (!current) throw noSuchBatch(batch.id);
+    throw notCancellable(current.status);
   }
   try {
     await adapterFor(batch.provider).cancelBatch(providerContext(batch.provider, caller.tenantId, passThroughKey(event, config.allowProviderKeyPassThrough)), updated);

@@ -8,6 +8,7 @@ import { toOpenAIBatch } from '../openai/objects';
 import { nowSeconds } from '../time';
 import { loadBatch, type TrackerInput } from '../tracker/context';
 import { recordBatchCost } from '../finops/record';
+import { answerEveryRequest } from '../tracker/unanswered';
 import type { BatchRecord } from '../store/records';
 
 interface StepError {
@@ -27,20 +28,33 @@ export function describeTrackingError(error: StepError | undefined): string {
   return `The gateway could not track this batch to completion (${detail.slice(0, 400)}).`;
 }
 
+/** The `errors` code for a tracking failure: a lost batch says so; anything else is generic. */
+export function trackingErrorCode(error: StepError | undefined): string {
+  return error?.Error === 'ProviderLostBatch' ? 'provider_lost_batch' : 'tracking_failed';
+}
+
 export async function markFailed(input: TrackerInput & { error?: StepError }): Promise<OpenAIBatch> {
   const { batch } = await loadBatch(input);
   logger.appendKeys({ batchId: batch.id, provider: batch.provider });
   if (isTerminal(batch.status)) return toOpenAIBatch(batch);
   const message = describeTrackingError(input.error);
   logger.error('Batch tracking failed', { reason: message });
+  const { metadata, blobs, config } = getServices();
+  // Every request still gets exactly one answer line (see tracker/unanswered.ts). Failing to write them
+  // must not keep the batch from being marked failed: the client would poll forever.
+  const results = await answerEveryRequest(batch, message, { metadata, blobs, bucket: config.filesBucket }).catch((err) => {
+    logger.error('Could not write error lines for the requests of a failed batch', err as Error);
+    return null;
+  });
   const patch: Partial<BatchRecord> = {
     status: 'failed',
     failedAt: nowSeconds(),
-    errors: [...(batch.errors ?? []), { code: 'tracking_failed', message, param: null, line: null }],
+    errors: [...(batch.errors ?? []), { code: trackingErrorCode(input.error), message, param: null, line: null }],
+    ...(results ?? {}),
   };
   // Failed batches count in the usage aggregates and metrics too (with no tokens).
   const cost = await recordBatchCost({ ...batch, ...patch } as BatchRecord, {});
-  const updated = await getServices().metadata.updateBatch(batch.id, cost ? { ...patch, cost } : patch);
+  const updated = await metadata.updateBatch(batch.id, cost ? { ...patch, cost } : patch);
   return toOpenAIBatch(updated);
 }
 
