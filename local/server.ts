@@ -191,7 +191,10 @@ export async function startApiServer(port: number): Promise<LocalApiServer> {
         ...gatewayResponse('REQUEST_TOO_LARGE'),
         body: {
           error: {
-            message: 'The request is larger than a Lambda function accepts (6 MB including base64 encoding). Upload files larger than 4.5 MB with the Uploads API (uploads.create, uploads.parts.create, uploads.complete).',
+            message:
+              match.r.route.operation === 'uploads-parts-create'
+                ? 'The part is larger than a Lambda function accepts (6 MB including base64 encoding). Send parts of at most 4.5 MB (4,500,000 bytes).'
+                : 'The request is larger than a Lambda function accepts (6 MB including base64 encoding). Upload files larger than 4.5 MB with the Uploads API (uploads.create, uploads.parts.create, uploads.complete).',
             type: 'invalid_request_error',
             param: null,
             code: 'request_too_large',

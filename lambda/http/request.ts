@@ -101,7 +101,7 @@ export async function multipartForm(event: GatewayEvent, maxFileBytes: number): 
   await new Promise<void>((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: { 'content-type': contentType }, limits: { fileSize: maxFileBytes, files: 1, fields: 100, fieldSize: 64 * 1024 } });
+      parser = busboy({ headers: { 'content-type': contentType }, limits: { fileSize: maxFileBytes + 1, files: 1, fields: 100, fieldSize: 64 * 1024 } });
     } catch (err) {
       reject(badRequest(`Malformed multipart body: ${(err as Error).message}.`, 'file', 'invalid_multipart'));
       return;
@@ -110,6 +110,7 @@ export async function multipartForm(event: GatewayEvent, maxFileBytes: number): 
     parser.on('file', (name, stream, info) => {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      // busboy stops at fileSize bytes and flags the file; one byte more than allowed marks it too large.
       stream.on('limit', () => (tooLarge = true));
       stream.on('end', () => {
         if (name === 'file') file = { filename: info.filename ?? 'unknown_file', contentType: info.mimeType, data: Buffer.concat(chunks) };

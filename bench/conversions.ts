@@ -1,0 +1,92 @@
+// The conversion directions the benchmark measures: each is one line of text in → one line out, built
+// from the pure per-line converters the provider folders export (no I/O, no adapter). The baseline is
+// the floor any JSONL converter pays: JSON.parse + JSON.stringify of the same line.
+import type { BatchRequestInput, ChatCompletionRequest } from '../lambda/openai/types';
+import { batchRequestId } from '../lambda/ids';
+import { toBedrockRecord, recordIdFor, recordIndexOf, type BedrockOutputRecord } from '../lambda/providers/bedrock/records';
+import { resultLineFor } from '../lambda/providers/bedrock/results';
+import { toAnthropicParams } from '../lambda/providers/anthropic/request';
+import { resultToLine } from '../lambda/providers/anthropic/response';
+import { toGeminiBatchLine } from '../lambda/providers/gemini/request';
+import { parseResponseLine, toOutputLine } from '../lambda/providers/gemini/response';
+import type { ResultFormat } from './provider-results';
+
+export type InputKind = 'openai-input' | ResultFormat;
+
+export type LineConverter = (text: string, lineNumber: number) => string;
+
+export interface Direction {
+  name: string;
+  input: InputKind;
+  /** The functions exercised, for the report. */
+  functions: string;
+  create(): LineConverter;
+}
+
+const BATCH_ID = 'batch_benchmark000000000000000';
+const CREATED = 1_750_000_000;
+const customIdOf = (index: number) => `request-${String(index).padStart(6, '0')}`;
+
+export const DIRECTIONS: readonly Direction[] = [
+  {
+    name: 'openai → bedrock records',
+    input: 'openai-input',
+    functions: 'bedrock/records.ts toBedrockRecord (claude family)',
+    create: () => {
+      let index = 0;
+      return (text) => {
+        const request = JSON.parse(text) as BatchRequestInput;
+        return JSON.stringify(toBedrockRecord(recordIdFor(index++), request.body as ChatCompletionRequest, 'claude'));
+      };
+    },
+  },
+  {
+    name: 'openai → anthropic params',
+    input: 'openai-input',
+    functions: 'anthropic/request.ts toAnthropicParams',
+    create: () => (text) => {
+      const request = JSON.parse(text) as BatchRequestInput;
+      return JSON.stringify({ custom_id: request.custom_id, params: toAnthropicParams(request.body as ChatCompletionRequest) });
+    },
+  },
+  {
+    name: 'openai → gemini lines',
+    input: 'openai-input',
+    functions: 'gemini/request.ts toGeminiBatchLine',
+    create: () => (text) => JSON.stringify(toGeminiBatchLine(JSON.parse(text) as BatchRequestInput)),
+  },
+  {
+    name: 'bedrock output → openai',
+    input: 'bedrock-output',
+    functions: 'bedrock/results.ts resultLineFor',
+    create: () => (text) => {
+      const record = JSON.parse(text) as BedrockOutputRecord;
+      const customId = customIdOf(recordIndexOf(record.recordId) ?? 0);
+      const line = resultLineFor(record, customId, 'claude', { model: 'anthropic.claude-3-haiku-20240307-v1:0', created: CREATED, id: `chatcmpl-${customId}`, requestId: `bedrock-${customId}` });
+      return JSON.stringify({ id: batchRequestId(BATCH_ID, customId), ...line });
+    },
+  },
+  {
+    name: 'anthropic result → openai',
+    input: 'anthropic-results',
+    functions: 'anthropic/response.ts resultToLine',
+    create: () => (text) => {
+      const response = JSON.parse(text) as Parameters<typeof resultToLine>[0];
+      const line = resultToLine(response, response.custom_id, { created: CREATED, fallbackRequestId: `anthropic-${response.custom_id}` });
+      return JSON.stringify({ id: batchRequestId(BATCH_ID, response.custom_id), ...line });
+    },
+  },
+  {
+    name: 'gemini response → openai',
+    input: 'gemini-responses',
+    functions: 'gemini/response.ts parseResponseLine + toOutputLine',
+    create: () => (text, lineNumber) => {
+      const parsed = parseResponseLine(text, lineNumber);
+      const line = toOutputLine(parsed, { batchId: BATCH_ID, model: 'gemini-2.5-flash', created: CREATED });
+      return JSON.stringify({ id: batchRequestId(BATCH_ID, parsed.key), ...line });
+    },
+  },
+];
+
+/** The floor: parse and re-serialise every line, nothing else. */
+export const BASELINE: LineConverter = (text) => JSON.stringify(JSON.parse(text));
