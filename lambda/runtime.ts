@@ -11,8 +11,22 @@ import { S3BlobStore, s3ClientConfig, type BlobStore } from './store/blobs';
 import type { ProviderContext, ProviderCredentials } from './providers/provider';
 import type { FileRecord, ProviderName } from './store/records';
 import { nowSeconds } from './time';
+import { badRequest, type GatewayError } from './http/errors';
 
-export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'finops-gateway' });
+// INFO in Lambda; outside it (the local gateway, tests) WARN unless POWERTOOLS_LOG_LEVEL says otherwise.
+export const logger = new Logger({
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'finops-gateway',
+  logLevel: (process.env.POWERTOOLS_LOG_LEVEL ?? (process.env.AWS_LAMBDA_FUNCTION_NAME ? 'INFO' : 'WARN')) as 'INFO',
+});
+
+/**
+ * The local gateway is one long-lived "warm" function: Powertools puts the level back to the one the
+ * logger was built with on every invocation, so a level chosen after start-up must become that level.
+ */
+export function setBaseLogLevel(level: string): void {
+  (logger as unknown as { setInitialLogLevel(level: string): void }).setInitialLogLevel(level);
+  logger.setLogLevel(level as 'INFO');
+}
 
 interface Services {
   config: RuntimeConfig;
@@ -61,6 +75,12 @@ async function readSecret(arn: string, region: string): Promise<string> {
   return value;
 }
 
+/**
+ * A client's own provider key for one request (X-Provider-Api-Key), or a way to fetch the key a batch
+ * was created with (the credential vault, lambda/auth/batch-credentials.ts).
+ */
+export type PassThroughKey = string | (() => Promise<string>);
+
 export async function providerCredentials(provider: ProviderName, cfg: RuntimeConfig, passThroughKey?: string): Promise<ProviderCredentials> {
   if (provider === 'bedrock') return { baseUrl: '', apiKey: '' }; // AWS credentials come from the role
   const p = cfg.providers[provider];
@@ -70,13 +90,35 @@ export async function providerCredentials(provider: ProviderName, cfg: RuntimeCo
   return { baseUrl: p.baseUrl, apiKey: '' };
 }
 
-export function providerContext(provider: ProviderName, tenantId: string, passThroughKey?: string): ProviderContext {
+/** Bedrock runs under the gateway's IAM role: a provider key has nothing to replace there. */
+export function passThroughNotSupported(provider: ProviderName): GatewayError {
+  return badRequest(
+    `Provider '${provider}' does not take an API key: the gateway calls it with its own AWS IAM role. Remove the X-Provider-Api-Key header for ${provider} requests.`,
+    null,
+    'passthrough_not_supported',
+  );
+}
+
+export function providerContext(provider: ProviderName, tenantId: string, passThroughKey?: PassThroughKey): ProviderContext {
   const { config: cfg, blobs, metadata } = getServices();
+  // Refused before anything happens, so that a request with a key for Bedrock changes nothing.
+  if (passThroughKey !== undefined && provider === 'bedrock') throw passThroughNotSupported(provider);
+  // A vaulted key is opened once per context (one KMS call), not on every provider call.
+  let opened: Promise<string> | undefined;
+  const clientKey = (): Promise<string> | undefined => {
+    if (passThroughKey === undefined) return undefined;
+    if (typeof passThroughKey === 'string') return Promise.resolve(passThroughKey);
+    opened ??= passThroughKey().catch((err) => {
+      opened = undefined; // let a later call retry a transient failure
+      throw err;
+    });
+    return opened;
+  };
   return {
     config: cfg,
     blobs,
     logger: logger.createChild({ persistentKeys: { provider } }),
-    credentials: () => providerCredentials(provider, cfg, passThroughKey),
+    credentials: async () => providerCredentials(provider, cfg, await clientKey()),
     async registerFile(input) {
       const file: FileRecord = {
         createdAt: nowSeconds(),

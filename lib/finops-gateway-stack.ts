@@ -12,6 +12,7 @@ import { BedrockBatchAccess } from './bedrock-access/bedrock-batch-access';
 import { GatewayBuckets } from './storage/gateway-buckets';
 import { GatewayTable } from './storage/gateway-table';
 import { HttpProviderName, ProviderSecrets } from './storage/provider-secrets';
+import { CredentialVaultKey } from './storage/credential-vault-key';
 import { FinOpsDashboard } from './finops/dashboard';
 import type { PriceTableDocument } from '../lambda/finops/prices';
 
@@ -87,6 +88,8 @@ export class FinOpsGatewayStack extends Stack {
       crossRegionModelRegions: props.crossRegionModelRegions,
     });
     this.providerSecrets = new ProviderSecrets(this, 'ProviderSecrets', { existingSecretArns: props.providerSecretArns });
+    // Clients' own provider keys are kept (encrypted) while their batches run: only with pass-through.
+    const credentialVault = props.allowProviderKeyPassThrough ? new CredentialVaultKey(this, 'CredentialVault') : undefined;
 
     const stateMachineName = `${this.stackName}-batch-tracker`;
     // Every function gets the same configuration; lambda/config.ts reads these names.
@@ -102,6 +105,7 @@ export class FinOpsGatewayStack extends Stack {
       FINOPS_ALLOWED_BUCKETS: allowedBucketNames.join(','),
       FINOPS_ALLOW_PROVIDER_KEY_PASSTHROUGH: String(props.allowProviderKeyPassThrough ?? false),
       ...this.providerSecrets.environment(),
+      ...(credentialVault?.environment() ?? {}),
       ...(props.pricesOverride ? { FINOPS_PRICES_JSON: JSON.stringify(props.pricesOverride) } : {}),
     };
 
@@ -122,6 +126,7 @@ export class FinOpsGatewayStack extends Stack {
       bedrock: this.bedrockAccess,
       providerSecrets: this.providerSecrets,
       tracker: this.tracker.stateMachine,
+      credentialVault,
     };
     for (const fn of [...Object.values(this.api.functions), this.api.authorizerFunction, ...Object.values(this.tracker.functions)]) {
       grantFunctionAccess(fn, accessFor(fn.operation), targets);

@@ -15,7 +15,7 @@ import type { RunningSimulator } from './simulators/simulator';
 import { localTrackerDefinition } from '../lib/synth';
 import { TrackerState } from '../lib/batch-tracker/state-names';
 import { resetConfig } from '../lambda/config';
-import { logger, resetServices } from '../lambda/runtime';
+import { resetServices, setBaseLogLevel } from '../lambda/runtime';
 import type { ProviderName } from '../lambda/store/records';
 
 export { DEFAULT_DEV_KEY };
@@ -102,6 +102,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       FINOPS_BEDROCK_ROLE_ARN: 'arn:aws:iam::000000000000:role/finops-bedrock-batch',
       FINOPS_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:finops-batch-tracker',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      // The credential vault's master key (provider-key pass-through), created on first use.
+      FINOPS_VAULT_KEY_FILE: join(dataDir, 'vault.key'),
     };
 
     // Test or operator overrides first, so that simulators and handlers see the same settings.
@@ -134,7 +136,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     Object.assign(process.env, env, options.env ?? {});
     resetConfig();
     resetServices();
-    logger.setLogLevel((process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN') as never);
+    setBaseLogLevel(process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN');
 
     const apiKeys = options.apiKeys ?? (process.env.FINOPS_API_KEYS ?? DEFAULT_DEV_KEY).split(',').map((k) => k.trim()).filter(Boolean);
     await seedKeys(apiKeys);

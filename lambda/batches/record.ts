@@ -1,6 +1,7 @@
 // The BatchRecord the gateway stores right after a provider accepted a batch (pure, table-tested).
 import type { CreateBatchInput, CreatedBatch } from '../providers/provider';
 import type { BatchRecord, ProviderName } from '../store/records';
+import { isTerminal } from '../openai/types';
 
 /** Who a new batch belongs to: the tenant, the provider that runs it and the gateway key that created it. */
 export interface BatchOwner {
@@ -26,12 +27,14 @@ export function newBatchRecord(input: CreateBatchInput, created: CreatedBatch, o
     // Inline requests have no uploaded file; the adapter then made one (or the batch has none).
     inputFileId: created.inputFileId ?? input.inputFile?.id ?? '',
     model: created.model,
-    status: created.status,
+    // A provider that reports the batch finished already (a tiny batch, a fast simulator) still goes
+    // through the tracker, which collects its results: the record never starts terminal.
+    status: isTerminal(created.status) ? 'in_progress' : created.status,
     createdAt: input.createdAt,
     // An adapter may need longer than the default window (a Bedrock job's own timeout).
     expiresAt: created.expiresAt ?? input.expiresAt,
     // Some providers start work on create (Anthropic, Bedrock on-demand): that is when in_progress began.
-    inProgressAt: created.status === 'in_progress' ? input.createdAt : null,
+    inProgressAt: created.status === 'in_progress' || isTerminal(created.status) ? input.createdAt : null,
     finalizingAt: null,
     completedAt: null,
     failedAt: null,

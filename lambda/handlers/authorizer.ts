@@ -15,8 +15,14 @@ export async function authenticate(authorization: string | undefined): Promise<A
   const token = bearerToken(authorization);
   if (!token) return null;
   const hash = hashKey(token);
+  // A consistent read: a revocation is seen by the very next lookup (API Gateway's cache aside).
   const record = await getServices().metadata.getKeyByHash(hash);
-  if (!record || !hashesEqual(record.keyHash, hash) || record.revokedAt) return null;
+  if (!record || !hashesEqual(record.keyHash, hash)) return null;
+  if (record.revokedAt) {
+    // The key id is public (never enough to use the key); it tells the operator who is still calling.
+    logger.info('Rejected a revoked key', { keyId: record.keyId, revokedAt: record.revokedAt });
+    return null;
+  }
   return { tenantId: record.tenantId, keyId: record.keyId };
 }
 

@@ -1,16 +1,20 @@
 // POST /openai/batches — validate, submit to the provider, record, start the tracker.
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { httpHandler, json } from '../http/handler';
-import { callerOf, jsonBody, passThroughKey, type GatewayEvent } from '../http/request';
+import { callerOf, jsonBody, passThroughKey, type Caller, type GatewayEvent } from '../http/request';
 import { badRequest, noSuchFile, GatewayError } from '../http/errors';
-import { parseBatchCreate, COMPLETION_WINDOW_SECONDS } from '../batches/create';
+import { parseBatchCreate, COMPLETION_WINDOW_SECONDS, type BatchCreateRequest } from '../batches/create';
+import { newBatchRecord } from '../batches/record';
 import { getServices, logger, providerContext } from '../runtime';
 import { adapterFor, resolveProvider } from '../providers/registry';
+import type { ProviderAdapter } from '../providers/provider';
 import { newBatchId, stableToken, FILE_ID_PATTERN } from '../ids';
 import { nowSeconds } from '../time';
 import { toOpenAIBatch } from '../openai/objects';
-import type { BatchRecord, FileRecord } from '../store/records';
+import type { BatchRecord, FileRecord, ProviderName } from '../store/records';
+import { WriteConflictError } from '../store/metadata';
 import { checkBudget } from '../finops/budget';
+import { discardBatchCredential, sealBatchCredential } from '../auth/batch-credentials';
 import '../providers/all';
 
 /** A client-chosen Idempotency-Key makes a retried create return the first batch instead of a second. */
@@ -19,14 +23,9 @@ function batchIdFor(event: GatewayEvent, tenantId: string): string {
   return key ? `batch_${stableToken(24, tenantId, key)}` : newBatchId();
 }
 
-export const handler = httpHandler(async (event) => {
-  const caller = callerOf(event);
-  const { config, metadata, sfn } = getServices();
-  const request = parseBatchCreate(jsonBody(event));
-  const batchId = batchIdFor(event, caller.tenantId);
-  const existing = await metadata.getBatch(caller.tenantId, batchId);
-  if (existing) return json(toOpenAIBatch(existing));
-
+/** The input file (or none, for inline requests) and the provider that will run the batch. */
+async function resolveInput(request: BatchCreateRequest, caller: Caller): Promise<{ inputFile: FileRecord | null; provider: ProviderName; adapter: ProviderAdapter }> {
+  const { config, metadata } = getServices();
   let inputFile: FileRecord | null = null;
   if (request.inputFileId !== '') {
     if (!FILE_ID_PATTERN.test(request.inputFileId)) throw badRequest(`Invalid 'input_file_id': ${JSON.stringify(request.inputFileId.slice(0, 80))} is not a file id.`, 'input_file_id', 'invalid_id');
@@ -47,7 +46,18 @@ export const handler = httpHandler(async (event) => {
   } else if (!adapter.acceptsInlineRequests) {
     throw badRequest(`Missing 'input_file_id': provider '${provider}' runs batches from an uploaded file (purpose "batch").`, 'input_file_id', 'missing_required_parameter');
   }
+  return { inputFile, provider, adapter };
+}
 
+export const handler = httpHandler(async (event) => {
+  const caller = callerOf(event);
+  const { config, metadata } = getServices();
+  const request = parseBatchCreate(jsonBody(event));
+  const batchId = batchIdFor(event, caller.tenantId);
+  const existing = await metadata.getBatch(caller.tenantId, batchId);
+  if (existing) return json(toOpenAIBatch(existing));
+
+  const { inputFile, provider, adapter } = await resolveInput(request, caller);
   await checkBudget({
     tenantId: caller.tenantId,
     keyId: caller.keyId,
@@ -57,9 +67,15 @@ export const handler = httpHandler(async (event) => {
     inlineRequests: Array.isArray(request.extras.requests) ? request.extras.requests : undefined,
   });
 
+  const clientKey = passThroughKey(event, config.allowProviderKeyPassThrough);
+  const ctx = providerContext(provider, caller.tenantId, clientKey);
+  // The tracker works for hours after this request is gone: a client's own provider key is sealed in
+  // the credential vault first (nothing submitted if that fails); the batch records only the reference.
+  const providerCredentialRef = clientKey ? await sealBatchCredential(clientKey, { tenantId: caller.tenantId, provider }, config.expiryGraceSeconds) : null;
+  const forgetCredential = () => discardBatchCredential({ id: batchId, providerCredentialRef });
+
   const createdAt = nowSeconds();
-  const ctx = providerContext(provider, caller.tenantId, passThroughKey(event, config.allowProviderKeyPassThrough));
-  const created = await adapter.createBatch(ctx, {
+  const input = {
     batchId,
     tenantId: caller.tenantId,
     endpoint: request.endpoint,
@@ -70,45 +86,41 @@ export const handler = httpHandler(async (event) => {
     metadata: request.metadata,
     createdAt,
     expiresAt: createdAt + COMPLETION_WINDOW_SECONDS,
+  };
+  const created = await adapter.createBatch(ctx, input).catch(async (err) => {
+    await forgetCredential();
+    throw err;
   });
-
   const batch: BatchRecord = {
-    id: batchId,
-    tenantId: caller.tenantId,
-    keyId: caller.keyId,
-    provider,
-    endpoint: request.endpoint,
-    completionWindow: request.completionWindow,
-    inputFileId: created.inputFileId ?? inputFile?.id ?? '',
-    model: created.model,
-    status: created.status,
-    createdAt,
-    expiresAt: created.expiresAt ?? createdAt + COMPLETION_WINDOW_SECONDS,
-    inProgressAt: created.status === 'in_progress' ? createdAt : null,
-    finalizingAt: null,
-    completedAt: null,
-    failedAt: null,
-    expiredAt: null,
-    cancellingAt: null,
-    cancelledAt: null,
-    requestCounts: created.requestCounts,
-    outputFileId: null,
-    errorFileId: null,
-    errors: null,
-    metadata: request.metadata || created.metadata ? { ...(request.metadata ?? {}), ...(created.metadata ?? {}) } : null,
-    usage: null,
-    providerBatchId: created.providerBatchId,
-    providerData: created.providerData,
+    ...newBatchRecord(input, created, { tenantId: caller.tenantId, provider, keyId: caller.keyId }),
+    ...(providerCredentialRef ? { providerCredentialRef } : {}),
+  };
+
+  // Never leave a provider batch running (and billing) without a gateway batch that tracks it.
+  const abandon = async (why: string, err: unknown) => {
+    logger.error(`${why}; cancelling it at the provider`, err as Error);
+    await adapter.cancelBatch(ctx, batch).catch((cancelErr) => logger.error('Cancel after failed create also failed', cancelErr as Error));
   };
   try {
     await metadata.putBatch(batch);
+  } catch (err) {
+    await abandon('Could not record a submitted batch', err);
+    // A parallel create with the same Idempotency-Key recorded this id first: answer with its batch,
+    // and never delete a record this request did not write.
+    if (err instanceof WriteConflictError) {
+      const winner = await metadata.getBatch(caller.tenantId, batchId);
+      if (winner) return json(toOpenAIBatch(winner));
+    }
+    await forgetCredential();
+    throw new GatewayError(500, 'The batch could not be recorded after submission; it was cancelled at the provider. Retry the request.', 'server_error');
+  }
+  try {
     await startTracker(batch);
   } catch (err) {
-    // Never leave a provider batch running (and billing) without a gateway batch that tracks it.
-    logger.error('Could not record or start tracking a submitted batch; cancelling it at the provider', err as Error);
-    await adapter.cancelBatch(ctx, batch).catch((cancelErr) => logger.error('Cancel after failed create also failed', cancelErr as Error));
-    await metadata.deleteBatch(batch.id).catch(() => undefined);
-    throw new GatewayError(500, 'The batch could not be recorded after submission; it was cancelled at the provider. Retry the request.', 'server_error');
+    await abandon('Could not start tracking a submitted batch', err);
+    await metadata.deleteBatch(batch.id).catch(() => undefined); // this request wrote it
+    await forgetCredential();
+    throw new GatewayError(500, 'The batch could not be tracked after submission; it was cancelled at the provider. Retry the request.', 'server_error');
   }
   return json(toOpenAIBatch(batch));
 });

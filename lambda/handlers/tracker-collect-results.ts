@@ -12,6 +12,7 @@ import { loadBatch, type TrackerInput } from '../tracker/context';
 import type { Outcome } from '../tracker/decide';
 import type { BatchRecord } from '../store/records';
 import { recordBatchCost } from '../finops/record';
+import { discardBatchCredential } from '../auth/batch-credentials';
 
 const TIMESTAMP_FIELD: Record<Outcome, keyof BatchRecord> = {
   completed: 'completedAt',
@@ -50,6 +51,7 @@ export async function collectResults(input: TrackerInput & { outcome: Outcome })
   const cost = await recordBatchCost({ ...batch, ...patch } as BatchRecord, results.usageByModel);
   if (cost) patch.cost = cost;
   const updated = await metadata.updateBatch(batch.id, patch);
+  await discardBatchCredential(batch);
   logger.info('Batch finished', { status: outcome, requestCounts: results.requestCounts });
   return toOpenAIBatch(updated);
 }

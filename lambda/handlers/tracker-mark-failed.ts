@@ -10,6 +10,7 @@ import { loadBatch, type TrackerInput } from '../tracker/context';
 import { recordBatchCost } from '../finops/record';
 import { answerEveryRequest } from '../tracker/unanswered';
 import type { BatchRecord } from '../store/records';
+import { discardBatchCredential } from '../auth/batch-credentials';
 
 interface StepError {
   Error?: string;
@@ -55,6 +56,7 @@ export async function markFailed(input: TrackerInput & { error?: StepError }): P
   // Failed batches count in the usage aggregates and metrics too (with no tokens).
   const cost = await recordBatchCost({ ...batch, ...patch } as BatchRecord, {});
   const updated = await metadata.updateBatch(batch.id, cost ? { ...patch, cost } : patch);
+  await discardBatchCredential(batch);
   return toOpenAIBatch(updated);
 }
 

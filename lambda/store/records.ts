@@ -72,6 +72,8 @@ export interface BatchRecord {
   cancelRequested?: boolean;
   /** The gateway key that created the batch (for per-key cost reports); a key id, never the key. */
   keyId?: string;
+  /** `cred_…`: the credential vault item holding the client's own provider key (pass-through), encrypted. Never the key. */
+  providerCredentialRef?: string | null;
 }
 
 export interface ApiKeyRecord {

@@ -1,5 +1,6 @@
 // Loading what a tracker step works on. The tracker acts for the batch's owner.
-import { getServices, providerContext } from '../runtime';
+import { getServices } from '../runtime';
+import { batchProviderContext } from '../auth/batch-credentials';
 import { adapterFor } from '../providers/registry';
 import type { BatchRecord } from '../store/records';
 import '../providers/all';
@@ -16,7 +17,7 @@ export class BatchNotFoundError extends Error {
 export async function loadBatch(input: TrackerInput) {
   const batch = await getServices().metadata.getBatchById(input.batchId);
   if (!batch) throw new BatchNotFoundError(`Batch ${input.batchId} is not in the metadata table.`);
-  return { batch, adapter: adapterFor(batch.provider), ctx: providerContext(batch.provider, batch.tenantId) };
+  return { batch, adapter: adapterFor(batch.provider), ctx: batchProviderContext(batch) };
 }
 
 export type LoadedBatch = Awaited<ReturnType<typeof loadBatch>> & { batch: BatchRecord };

@@ -8,6 +8,7 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { BedrockBatchAccess } from '../bedrock-access/bedrock-batch-access';
 import type { GatewayBuckets } from '../storage/gateway-buckets';
 import type { ProviderSecrets } from '../storage/provider-secrets';
+import type { CredentialVaultKey } from '../storage/credential-vault-key';
 import { AUTHORIZER_FUNCTION, TRACKER_FUNCTIONS } from './routes';
 
 export interface FunctionAccess {
@@ -27,10 +28,17 @@ export interface FunctionAccess {
   readonly invokesModels?: boolean;
   /** Starts a batch tracker execution. */
   readonly startsTracker?: boolean;
+  /**
+   * The credential vault's KMS key (only when the stack allows provider-key pass-through):
+   * `seal` = kms:GenerateDataKey (keeps a client's key for a new batch); `open` = kms:Decrypt (calls
+   * the provider with it for an existing batch). Discarding needs only the table.
+   * @default - none
+   */
+  readonly credentialVault?: 'seal' | 'open';
 }
 
 /** The tracker polls providers, turns their results into gateway files and records the outcome. */
-const TRACKER_ACCESS: FunctionAccess = { records: 'readWrite', blobs: 'readWrite', providerKeys: true, bedrockJobs: true };
+const TRACKER_ACCESS: FunctionAccess = { records: 'readWrite', blobs: 'readWrite', providerKeys: true, bedrockJobs: true, credentialVault: 'open' };
 /** List and retrieve answer from the table alone; the tracker keeps it current. */
 const RECORDS_ONLY: FunctionAccess = { records: 'read' };
 
@@ -40,11 +48,11 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'files-retrieve': RECORDS_ONLY,
   'files-delete': { records: 'readWrite', blobs: 'readWrite', providerKeys: true },
   'files-content': { records: 'read', blobs: 'read' },
-  'batches-create': { records: 'readWrite', blobs: 'readWrite', providerKeys: true, bedrockJobs: true, startsTracker: true },
+  'batches-create': { records: 'readWrite', blobs: 'readWrite', providerKeys: true, bedrockJobs: true, startsTracker: true, credentialVault: 'seal' },
   'batches-list': RECORDS_ONLY,
   'batches-retrieve': RECORDS_ONLY,
   // Reads an adapter's id mapping when it is kept as a blob (e.g. a batch split over many Message Batches).
-  'batches-cancel': { records: 'readWrite', blobs: 'read', providerKeys: true, bedrockJobs: true },
+  'batches-cancel': { records: 'readWrite', blobs: 'read', providerKeys: true, bedrockJobs: true, credentialVault: 'open' },
   // The Uploads API stages parts as an S3 multipart upload; completing it stores the file like
   // files.create does, including the provider's copy.
   'uploads-create': { records: 'readWrite', blobs: 'readWrite' },
@@ -55,7 +63,7 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'finops-usage': RECORDS_ONLY,
   [TRACKER_FUNCTIONS.checkStatus.operation]: { ...TRACKER_ACCESS, invokesModels: true },
   [TRACKER_FUNCTIONS.collectResults.operation]: TRACKER_ACCESS,
-  // Records the failure; talks to no provider.
+  // Records the failure and discards the batch's sealed provider key (a table delete); talks to no provider.
   [TRACKER_FUNCTIONS.markFailed.operation]: { records: 'readWrite' },
   // Looks up the caller's gateway key; never writes.
   [AUTHORIZER_FUNCTION.operation]: RECORDS_ONLY,
@@ -78,6 +86,8 @@ export interface AccessTargets {
   readonly bedrock: BedrockBatchAccess;
   readonly providerSecrets: ProviderSecrets;
   readonly tracker: IStateMachine;
+  /** Present only when the stack allows provider-key pass-through. */
+  readonly credentialVault?: CredentialVaultKey;
 }
 
 export function grantFunctionAccess(fn: IGrantable, access: FunctionAccess, targets: AccessTargets): void {
@@ -97,6 +107,8 @@ export function grantFunctionAccess(fn: IGrantable, access: FunctionAccess, targ
   if (access.bedrockJobs) targets.bedrock.grantJobControl(fn);
   if (access.invokesModels) targets.bedrock.grantInvokeModel(fn);
   if (access.startsTracker) targets.tracker.grantStartExecution(fn);
+  if (access.credentialVault === 'seal') targets.credentialVault?.grantSeal(fn);
+  if (access.credentialVault === 'open') targets.credentialVault?.grantOpen(fn);
 }
 
 // Exact S3 actions instead of the bucket's grantRead/grantReadWrite, which add wildcard actions

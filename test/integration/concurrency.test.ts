@@ -71,12 +71,9 @@ describe('concurrency', () => {
     expect(done.map((d) => d.batch.status)).toEqual(batches.map(() => 'completed'));
   });
 
-  // KNOWN BUG (reported, fix belongs in lambda/handlers/batches-create.ts): the parallel retries all
-  // find no batch, each submits its own provider batch, and every loser of the conditional putBatch
-  // runs the "could not be recorded" path, which deletes the record the *winner* wrote. The client
-  // holding the winner's answer then gets 404 for it, and its provider batch runs untracked.
-  // `test.failing` keeps the bug visible in the suite; make it `test` once the create is fixed.
-  test.failing('a create retried in parallel with the same Idempotency-Key answers one batch, which runs to completion', async () => {
+  // Parallel retries all find no batch and each submits; the losers of the conditional putBatch cancel
+  // their own provider batch and answer with the winner's, never deleting the winner's record.
+  test('a create retried in parallel with the same Idempotency-Key answers one batch, which runs to completion', async () => {
     const file = await upload(client, jsonl([chatLine('idem', 'gpt-4o-mini', 'hi')]), { provider: 'openai' });
     const params = { input_file_id: file.id, endpoint: '/v1/chat/completions' as const, completion_window: '24h' as const };
     const answers = await Promise.allSettled(Array.from({ length: 5 }, () => client.batches.create(params, { headers: { 'Idempotency-Key': 'retry-storm-1' } })));

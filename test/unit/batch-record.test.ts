@@ -72,6 +72,8 @@ test('a batch the provider is validating: everything still to happen is null', (
 describe('fields that depend on the input, the adapter or the owner', () => {
   test.each<[string, Partial<CreateBatchInput>, Partial<CreatedBatch>, Partial<BatchOwner>, Partial<BatchRecord>]>([
     ['a provider that starts work on create is in progress since createdAt', {}, { status: 'in_progress' }, {}, { status: 'in_progress', inProgressAt: 1_000 }],
+    ['a batch the provider calls finished at create still goes through the tracker', {}, { status: 'completed' }, {}, { status: 'in_progress', inProgressAt: 1_000 }],
+    ['so does one it calls failed at create', {}, { status: 'failed' }, {}, { status: 'in_progress', inProgressAt: 1_000 }],
     ['an adapter deadline overrides the completion window', {}, { expiresAt: 5_000 }, {}, { expiresAt: 5_000 }],
     ['the client metadata alone', { metadata: { team: 'search' } }, {}, {}, { metadata: { team: 'search' } }],
     ['the adapter metadata alone', {}, { metadata: { run_mode: 'on_demand' } }, {}, { metadata: { run_mode: 'on_demand' } }],

@@ -1,0 +1,241 @@
+// Tenant isolation for every route of lib/api/routes.ts, against the local gateway. Alice owns a
+// file, a finished batch (with an output file), a pending upload and usage; Bob (another tenant)
+// tries every operation on them. Bob gets exactly the 404 a missing id gets (never 403, never the
+// object), never sees Alice's objects in a list or in /finops/usage, and changes nothing of hers.
+// The cases are keyed by operation: a route added to routes.ts without a case here fails the suite.
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { OPERATION_ROUTES } from '../../lib/api/routes';
+import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
+import { UploadStore } from '../../lambda/store/uploads';
+import { chatLine, jsonl, pollUntilDone, startTestGateway, upload, type TestGateway } from './helpers';
+
+let t: TestGateway;
+let keys: { alice: string; bob: string };
+let uploads: UploadStore;
+let dynamo: DynamoDBClient;
+
+/** What Alice owns when the cases run. */
+const alice = {
+  fileId: '',
+  fileContent: '',
+  batchId: '',
+  outputFileId: '',
+  uploadId: '',
+  partId: '',
+  uploadBytes: 0,
+};
+
+const token = (n: number) => randomBytes(n).toString('hex').slice(0, n);
+const MISSING = { file: () => `file-${token(24)}`, batch: () => `batch_${token(24)}`, upload: () => `upload_${token(24)}` };
+
+async function call(key: string, method: string, path: string, body?: unknown): Promise<Response> {
+  const init: RequestInit = { method, headers: { authorization: `Bearer ${key}` } };
+  if (body instanceof FormData) init.body = body;
+  else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] = 'application/json';
+  }
+  return fetch(`${t.gateway.baseURL}${path}`, init);
+}
+
+async function jsonOf(res: Response): Promise<any> {
+  const text = await res.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`not JSON (HTTP ${res.status}): ${text.slice(0, 200)}`);
+  }
+}
+
+/**
+ * Bob's request on Alice's object answers exactly like the same request on an id that does not exist:
+ * 404, an OpenAI-shaped error naming the id, and nothing else.
+ */
+async function expectLikeMissing(request: (id: string) => Promise<Response>, aliceId: string, missingId: string): Promise<any> {
+  const onAlices = await request(aliceId);
+  const onMissing = await request(missingId);
+  expect(onAlices.status).toBe(404);
+  expect(onMissing.status).toBe(404);
+  const [a, m] = [await jsonOf(onAlices), await jsonOf(onMissing)];
+  expect(Object.keys(a)).toEqual(['error']);
+  expect(a.error).toMatchObject({ type: 'invalid_request_error', message: expect.stringContaining(aliceId) });
+  expect(JSON.stringify(a).split(aliceId).join('<id>')).toBe(JSON.stringify(m).split(missingId).join('<id>'));
+  return a;
+}
+
+const partForm = (bytes: Buffer) => {
+  const form = new FormData();
+  form.append('data', new Blob([new Uint8Array(bytes)]), 'part');
+  return form;
+};
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+type Case = () => Promise<void>;
+
+const CASES: Record<string, Case> = {
+  'files-create': async () => {
+    // What Bob uploads is his: Alice can neither retrieve nor list it.
+    const bobs = await upload(t.client(1), jsonl([chatLine('b1', 'gpt-4o-mini', 'bob')]), { provider: 'openai' });
+    await expectLikeMissing((id) => call(keys.alice, 'GET', `/files/${id}`), bobs.id, MISSING.file());
+    const aliceList = await jsonOf(await call(keys.alice, 'GET', '/files?limit=100'));
+    expect(aliceList.data.map((f: { id: string }) => f.id)).not.toContain(bobs.id);
+    const bobList = await jsonOf(await call(keys.bob, 'GET', '/files?limit=100'));
+    expect(bobList.data.map((f: { id: string }) => f.id)).toContain(bobs.id);
+  },
+
+  'files-list': async () => {
+    const aliceIds = (await jsonOf(await call(keys.alice, 'GET', '/files?limit=100'))).data.map((f: { id: string }) => f.id);
+    expect(aliceIds).toEqual(expect.arrayContaining([alice.fileId, alice.outputFileId]));
+    for (const query of ['', '?purpose=batch_output', '?provider=openai', '?order=asc']) {
+      const bobIds = (await jsonOf(await call(keys.bob, 'GET', `/files${query}`))).data.map((f: { id: string }) => f.id);
+      expect(bobIds).not.toContain(alice.fileId);
+      expect(bobIds).not.toContain(alice.outputFileId);
+    }
+    // Alice's id as Bob's cursor reveals nothing after it.
+    const page = await jsonOf(await call(keys.bob, 'GET', `/files?after=${alice.fileId}`));
+    expect(page).toMatchObject({ object: 'list', data: [], has_more: false });
+  },
+
+  'files-retrieve': async () => {
+    await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}`), alice.fileId, MISSING.file());
+    await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}`), alice.outputFileId, MISSING.file());
+    await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}?provider=openai`), alice.fileId, MISSING.file());
+  },
+
+  'files-delete': async () => {
+    await expectLikeMissing((id) => call(keys.bob, 'DELETE', `/files/${id}`), alice.fileId, MISSING.file());
+    await expectLikeMissing((id) => call(keys.bob, 'DELETE', `/files/${id}`), alice.outputFileId, MISSING.file());
+    // Still hers, bytes and all.
+    expect((await call(keys.alice, 'GET', `/files/${alice.fileId}`)).status).toBe(200);
+    expect(await (await call(keys.alice, 'GET', `/files/${alice.fileId}/content`)).text()).toBe(alice.fileContent);
+  },
+
+  'files-content': async () => {
+    const err = await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}/content`), alice.fileId, MISSING.file());
+    expect(JSON.stringify(err)).not.toContain('alice-secret-question');
+    await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}/content`), alice.outputFileId, MISSING.file());
+  },
+
+  'batches-create': async () => {
+    const body = (id: string) => ({ input_file_id: id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    const err = await expectLikeMissing((id) => call(keys.bob, 'POST', '/batches', body(id)), alice.fileId, MISSING.file());
+    expect(err.error.param).toBe('input_file_id');
+    // Nothing was created for Bob from Alice's file.
+    expect((await jsonOf(await call(keys.bob, 'GET', '/batches'))).data.map((b: { input_file_id: string }) => b.input_file_id)).not.toContain(alice.fileId);
+  },
+
+  'batches-list': async () => {
+    const aliceIds = (await jsonOf(await call(keys.alice, 'GET', '/batches?limit=100'))).data.map((b: { id: string }) => b.id);
+    expect(aliceIds).toContain(alice.batchId);
+    for (const query of ['', '?limit=100', '?provider=openai', '?model=gpt-4o-mini']) {
+      const bobIds = (await jsonOf(await call(keys.bob, 'GET', `/batches${query}`))).data.map((b: { id: string }) => b.id);
+      expect(bobIds).not.toContain(alice.batchId);
+    }
+    expect(await jsonOf(await call(keys.bob, 'GET', `/batches?after=${alice.batchId}`))).toMatchObject({ object: 'list', data: [], has_more: false });
+  },
+
+  'batches-retrieve': async () => {
+    await expectLikeMissing((id) => call(keys.bob, 'GET', `/batches/${id}`), alice.batchId, MISSING.batch());
+  },
+
+  'batches-cancel': async () => {
+    // A batch of Alice's that is still running: Bob's cancel must not touch it.
+    const running = await jsonOf(await call(keys.alice, 'POST', '/batches', { input_file_id: alice.fileId, endpoint: '/v1/chat/completions', completion_window: '24h' }));
+    expect(['validating', 'in_progress']).toContain(running.status);
+    await expectLikeMissing((id) => call(keys.bob, 'POST', `/batches/${id}/cancel`), running.id, MISSING.batch());
+    const after = await jsonOf(await call(keys.alice, 'GET', `/batches/${running.id}`));
+    expect(after.cancelling_at).toBeNull();
+    // Still cancellable by its owner, which proves Bob's attempt left it as it was.
+    const cancelled = await jsonOf(await call(keys.alice, 'POST', `/batches/${running.id}/cancel`));
+    expect(cancelled.status).toBe('cancelling');
+    await pollUntilDone(t.client(0), running.id);
+  },
+
+  'uploads-create': async () => {
+    // Bob's upload is his: Alice cannot add parts to it, complete or cancel it.
+    const bobs = await jsonOf(await call(keys.bob, 'POST', '/uploads', { filename: 'b.jsonl', purpose: 'batch', bytes: 10, mime_type: 'application/jsonl' }));
+    expect(bobs.status).toBe('pending');
+    await expectLikeMissing((id) => call(keys.alice, 'POST', `/uploads/${id}/parts`, partForm(Buffer.from('0123456789'))), bobs.id, MISSING.upload());
+    await expectLikeMissing((id) => call(keys.alice, 'POST', `/uploads/${id}/cancel`), bobs.id, MISSING.upload());
+    expect((await call(keys.bob, 'POST', `/uploads/${bobs.id}/cancel`)).status).toBe(200);
+  },
+
+  'uploads-parts-create': async () => {
+    const before = await uploads.listParts(alice.uploadId);
+    await expectLikeMissing((id) => call(keys.bob, 'POST', `/uploads/${id}/parts`, partForm(Buffer.from('{"injected":true}\n'))), alice.uploadId, MISSING.upload());
+    const after = await uploads.listParts(alice.uploadId);
+    expect(after.map((p) => p.id)).toEqual(before.map((p) => p.id));
+    expect((await uploads.getUpload(after[0].tenantId, alice.uploadId))?.receivedBytes).toBe(alice.uploadBytes);
+  },
+
+  'uploads-complete': async () => {
+    await expectLikeMissing((id) => call(keys.bob, 'POST', `/uploads/${id}/complete`, { part_ids: [alice.partId] }), alice.uploadId, MISSING.upload());
+    const [part] = await uploads.listParts(alice.uploadId);
+    expect((await uploads.getUpload(part.tenantId, alice.uploadId))?.status).toBe('pending');
+  },
+
+  'uploads-cancel': async () => {
+    await expectLikeMissing((id) => call(keys.bob, 'POST', `/uploads/${id}/cancel`), alice.uploadId, MISSING.upload());
+    // Not cancelled: its owner completes it, and the file is hers alone.
+    const completed = await jsonOf(await call(keys.alice, 'POST', `/uploads/${alice.uploadId}/complete`, { part_ids: [alice.partId] }));
+    expect(completed.status).toBe('completed');
+    await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}`), completed.file.id, MISSING.file());
+  },
+
+  'finops-usage': async () => {
+    const query = `/finops/usage?start=${today()}&end=${today()}&group_by=key`;
+    const aliceReport = await jsonOf(await call(keys.alice, 'GET', query));
+    expect(aliceReport.total.batches).toBeGreaterThanOrEqual(1);
+    expect(aliceReport.total.input_tokens).toBeGreaterThan(0);
+    const bobReport = await jsonOf(await call(keys.bob, 'GET', query));
+    expect(bobReport.object).toBe('finops.usage_report');
+    expect(bobReport.total.batches).toBe(0);
+    expect(bobReport.total.input_tokens).toBe(0);
+    expect(bobReport.data).toEqual([]);
+    const aliceKeyIds = aliceReport.data.map((line: { key_id: string }) => line.key_id);
+    expect(aliceKeyIds.length).toBeGreaterThan(0);
+    expect(JSON.stringify(bobReport)).not.toContain(aliceKeyIds[0]);
+  },
+};
+
+beforeAll(async () => {
+  // Slow enough simulated batches that one is still running when the cancel case needs it.
+  t = await startTestGateway({ simulatorStepMs: 300 });
+  keys = { alice: t.gateway.apiKeys[0], bob: t.gateway.apiKeys[1] };
+  dynamo = new DynamoDBClient({ endpoint: t.gateway.dynamodbEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  uploads = new UploadStore(dynamo, 'finops-gateway');
+
+  const client = t.client(0);
+  alice.fileContent = jsonl([chatLine('a1', 'gpt-4o-mini', 'alice-secret-question'), chatLine('a2', 'gpt-4o-mini', 'another one')]);
+  alice.fileId = (await upload(client, alice.fileContent, { provider: 'openai' })).id;
+  const batch = await client.batches.create({ input_file_id: alice.fileId, endpoint: '/v1/chat/completions', completion_window: '24h' });
+  alice.batchId = batch.id;
+  const { batch: done } = await pollUntilDone(client, batch.id);
+  expect(done.status).toBe('completed');
+  alice.outputFileId = done.output_file_id!;
+
+  const part = Buffer.from(jsonl([chatLine('u1', 'gpt-4o-mini', 'uploaded in parts')]));
+  alice.uploadBytes = part.length;
+  const created = await jsonOf(await call(keys.alice, 'POST', '/uploads', { filename: 'a.jsonl', purpose: 'batch', bytes: part.length, mime_type: 'application/jsonl', provider: 'openai' }));
+  alice.uploadId = created.id;
+  alice.partId = (await jsonOf(await call(keys.alice, 'POST', `/uploads/${alice.uploadId}/parts`, partForm(part)))).id;
+}, 60_000);
+
+afterAll(async () => {
+  dynamo?.destroy();
+  await t?.close();
+});
+
+test('every route in lib/api/routes.ts has a tenancy case (add one with a new route)', () => {
+  expect(Object.keys(CASES).sort()).toEqual([...new Set(OPERATION_ROUTES.map((r) => r.operation))].sort());
+});
+
+describe.each(OPERATION_ROUTES.map((r) => [r.operation, r.method, r.path] as const))('%s (%s %s)', (operation) => {
+  test("another tenant: the 404 of a missing id, never the object, never in a list; nothing of the owner changes", async () => {
+    const run = CASES[operation];
+    if (!run) throw new Error(`No tenancy case for ${operation}: add one to CASES in test/integration/tenancy.test.ts`);
+    await run();
+  });
+});
