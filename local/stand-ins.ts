@@ -15,6 +15,43 @@ const S3rver = require('s3rver') as new (options: Record<string, unknown>) => { 
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
+/**
+ * s3rver 3.7 answers a PutObject before the object's bytes are on disk (it resolves when its hashing
+ * stream finishes, not when the file write does), so a GetObject right after a PutObject can read an
+ * empty or partial object under load. Real S3 is read-after-write consistent; make the stand-in so too.
+ */
+function makeS3rverReadAfterWriteConsistent(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const FilesystemStore = require('s3rver/lib/stores/filesystem') as { prototype: Record<string, unknown> & { __consistent?: boolean } };
+  if (FilesystemStore.prototype.__consistent) return;
+  const fs = require('node:fs') as typeof import('node:fs');
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
+  const { dirname } = require('node:path') as typeof import('node:path');
+  const { pipeline, Transform } = require('node:stream') as typeof import('node:stream');
+  type Store = { getResourcePath(bucket: string, key: string, kind: string): string; putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void> };
+  FilesystemStore.prototype.putObject = async function putObject(this: Store, object: { bucket: string; key: string; content: Buffer | NodeJS.ReadableStream; metadata: unknown }) {
+    const objectPath = this.getResourcePath(object.bucket, object.key, 'object');
+    await fs.promises.mkdir(dirname(objectPath), { recursive: true });
+    const md5 = createHash('md5');
+    let size = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        md5.update(chunk);
+        size += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    const source = Buffer.isBuffer(object.content) ? [object.content] : object.content;
+    await new Promise<void>((resolve, reject) =>
+      pipeline(source as NodeJS.ReadableStream, counter, fs.createWriteStream(objectPath), (err) => (err ? reject(err) : resolve())),
+    );
+    const digest = md5.digest('hex');
+    await this.putMetadata(object.bucket, object.key, object.metadata, digest);
+    return { size, md5: digest };
+  };
+  FilesystemStore.prototype.__consistent = true;
+}
+
 export interface RunningStandIn {
   endpoint: string;
   close(): Promise<void>;
@@ -71,6 +108,7 @@ export async function startDynamoDB(dataDir: string, tableName: string, port = 0
 
 /** S3-compatible server with the given buckets. */
 export async function startS3(dataDir: string, buckets: string[], port = 0): Promise<RunningStandIn> {
+  makeS3rverReadAfterWriteConsistent();
   const dir = join(dataDir, 's3');
   mkdirSync(dir, { recursive: true });
   const server = new S3rver({

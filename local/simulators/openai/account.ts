@@ -201,9 +201,6 @@ export class SimulatedAccount {
   // ---- batches ----
 
   createBatch(input: { inputFileId: string; endpoint: string; completionWindow: string; metadata: Record<string, string> | null; now: number }): SimBatch {
-    // Preparing the answers of a large file takes real time; the batch's clock starts once they are ready,
-    // as OpenAI's own validation starts after the create call.
-    const preparingSince = Date.now();
     const inputFile = this.files.get(input.inputFileId);
     if (!inputFile) throw new ApiError(404, `No such File object: ${input.inputFileId}`, 'invalid_request_error', 'input_file_id');
     if (inputFile.purpose !== 'batch') {
@@ -230,7 +227,7 @@ export class SimulatedAccount {
       completionWindow: input.completionWindow,
       metadata: input.metadata,
       model: batchModel(lines),
-      createdMs: input.now + (Date.now() - preparingSince),
+      createdMs: input.now,
       validationErrors,
       requests,
       expireTrigger: input.metadata?.simulate === SIMULATE_EXPIRE,
