@@ -8,7 +8,8 @@ let client: OpenAI;
 
 beforeAll(async () => {
   // Lowered so that a 7-line file is split over three Message Batches.
-  t = await startTestGateway({ env: { FINOPS_ANTHROPIC_MAX_REQUESTS_PER_BATCH: '3' } });
+  // Steps long enough that a cancel sent right after create reaches a batch still running, even on a busy CI machine.
+  t = await startTestGateway({ simulatorStepMs: 400, env: { FINOPS_ANTHROPIC_MAX_REQUESTS_PER_BATCH: '3' } });
   client = t.client();
 });
 afterAll(async () => t?.close());

@@ -10,7 +10,8 @@ const SEED_BUCKET = 'your-s3-bucket';
 
 beforeAll(async () => {
   // The seed names its own bucket; an operator allows it (stack prop allowedBuckets / FINOPS_ALLOWED_BUCKETS).
-  t = await startTestGateway({ env: { FINOPS_ALLOWED_BUCKETS: SEED_BUCKET } });
+  // Steps long enough that a cancel sent right after create reaches a job still running, even on a busy CI machine.
+  t = await startTestGateway({ simulatorStepMs: 300, env: { FINOPS_ALLOWED_BUCKETS: SEED_BUCKET } });
   client = t.client();
 });
 afterAll(async () => t?.close());

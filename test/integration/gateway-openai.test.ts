@@ -7,7 +7,8 @@ let t: TestGateway;
 let client: OpenAI;
 
 beforeAll(async () => {
-  t = await startTestGateway();
+  // Steps long enough that a cancel sent right after create reaches a batch still running, even on a busy CI machine.
+  t = await startTestGateway({ simulatorStepMs: 300 });
   client = t.client();
 });
 afterAll(async () => t?.close());
