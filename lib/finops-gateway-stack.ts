@@ -1,12 +1,16 @@
 // Composes the gateway: storage, the Bedrock service role, provider key secrets, the batch tracker
-// and the REST API, then wires each function's environment and permissions (lib/api/access.ts).
+// and the REST API, then wires each function's environment and permissions (lib/api/access.ts) and the
+// S3 notification that registers direct uploads.
 import { CfnOutput, Stack, StackProps, Tags, Validations } from 'aws-cdk-lib';
-import { Bucket, IBucket } from 'aws-cdk-lib/aws-s3';
+import { Bucket, EventType, IBucket } from 'aws-cdk-lib/aws-s3';
+import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ProviderName } from '../lambda/store/records';
 import { GatewayApi } from './api/api';
 import { accessFor, grantFunctionAccess } from './api/access';
+import { EVENT_FUNCTIONS } from './api/routes';
+import { constructId, GatewayFunction } from './gateway-function';
 import { BatchTracker } from './batch-tracker/batch-tracker';
 import { BedrockBatchAccess } from './bedrock-access/bedrock-batch-access';
 import { GatewayBuckets } from './storage/gateway-buckets';
@@ -67,6 +71,8 @@ export class FinOpsGatewayStack extends Stack {
   public readonly providerSecrets: ProviderSecrets;
   public readonly tracker: BatchTracker;
   public readonly api: GatewayApi;
+  /** Registers direct uploads when S3 reports their bytes (EVENT_FUNCTIONS in lib/api/routes.ts). */
+  public readonly fileRegistrar: GatewayFunction;
   public readonly finopsDashboard: FinOpsDashboard;
 
   constructor(scope: Construct, id: string, props: FinOpsGatewayStackProps = {}) {
@@ -119,6 +125,12 @@ export class FinOpsGatewayStack extends Stack {
       createCloudWatchRole: props.createApiGatewayCloudWatchRole,
     });
 
+    // S3 invokes it for every object created under the direct upload prefix (asynchronously: Lambda
+    // retries a failed invocation twice).
+    const registration = EVENT_FUNCTIONS.registerFile;
+    this.fileRegistrar = new GatewayFunction(this, constructId(registration.operation), { ...registration, environment, logRetention: props.logRetention });
+    this.buckets[registration.bucket].addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.fileRegistrar), { prefix: registration.keyPrefix });
+
     const targets = {
       table: this.table.table,
       buckets: this.buckets,
@@ -128,7 +140,7 @@ export class FinOpsGatewayStack extends Stack {
       tracker: this.tracker.stateMachine,
       credentialVault,
     };
-    for (const fn of [...Object.values(this.api.functions), this.api.authorizerFunction, ...Object.values(this.tracker.functions)]) {
+    for (const fn of [...Object.values(this.api.functions), this.api.authorizerFunction, ...Object.values(this.tracker.functions), this.fileRegistrar]) {
       grantFunctionAccess(fn, accessFor(fn.operation), targets);
     }
 
@@ -177,6 +189,20 @@ function acknowledgeNagFindings(stack: FinOpsGatewayStack, allowedBuckets: reado
       bucket.arnForObjects('*'),
       'Object-level S3 actions (Get/Put/DeleteObject) need an object ARN pattern; keys are generated per file and batch. Scoped to this one bucket, with exact actions.',
     );
+  }
+  wildcardResource(
+    stack.buckets.files.arnForObjects(`${EVENT_FUNCTIONS.registerFile.keyPrefix}*`),
+    'files-direct-upload signs PUTs of direct uploads, each to a key generated per tenant and file under this one prefix of the files bucket; s3:PutObject only.',
+  );
+  // CDK's deploy-time custom resource that writes the files bucket's notification configuration
+  // (bucket.addEventNotification); a stack singleton with this fixed id.
+  const notificationsHandler = stack.node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
+  if (notificationsHandler) {
+    Validations.of(notificationsHandler).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        "CDK's BucketNotificationsHandler, which only runs during deployments to set the files bucket's S3 event notification, logs with the AWS-managed basic execution policy; its one other right is s3:PutBucketNotification on that bucket.",
+    });
   }
   wildcardResource(
     `${stack.table.table.tableArn}/index/*`,

@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_DEV_KEY } from './dev-key';
-import { startDynamoDB, startS3, LOCAL_CREDENTIALS, type RunningStandIn } from './stand-ins';
+import { startDynamoDB, startS3, LOCAL_CREDENTIALS, type RunningS3, type RunningStandIn } from './stand-ins';
 import { LocalStepFunctions } from './step-functions';
 import { startApiServer } from './server';
 import { startOpenAISimulator } from './simulators/openai';
@@ -14,6 +14,7 @@ import { startBedrockSimulator } from './simulators/bedrock';
 import type { RunningSimulator } from './simulators/simulator';
 import { localTrackerDefinition } from '../lib/synth';
 import { TrackerState } from '../lib/batch-tracker/state-names';
+import { EVENT_FUNCTIONS } from '../lib/api/routes';
 import { resetConfig } from '../lambda/config';
 import { resetServices, setBaseLogLevel } from '../lambda/runtime';
 import type { ProviderName } from '../lambda/store/records';
@@ -85,7 +86,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     const dynamodb: RunningStandIn = await started(startDynamoDB(dataDir, TABLE));
     // Buckets a client may name in storage_config / output_s3_uri exist locally too.
     const allowedBuckets = (options.env?.FINOPS_ALLOWED_BUCKETS ?? process.env.FINOPS_ALLOWED_BUCKETS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
-    const s3: RunningStandIn = await started(startS3(dataDir, [...Object.values(BUCKETS), ...allowedBuckets]));
+    const s3: RunningS3 = await started(startS3(dataDir, [...Object.values(BUCKETS), ...allowedBuckets]));
 
     // Environment read by lambda/config.ts and by the AWS SDK (service-specific endpoints).
     const env: Record<string, string> = {
@@ -160,6 +161,10 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     closers.unshift(() => stepFunctions.close());
     resetServices();
 
+    // Direct uploads: the stack has S3 invoke files-register for objects created under direct/ in the
+    // files bucket; here the S3 stand-in's events do. Closing waits for registrations under way.
+    closers.unshift(await subscribeFileRegistration(s3, options.trackerRetryMs ?? 200));
+
     const api = await started(startApiServer(options.port ?? Number(process.env.PORT ?? 8787)));
     // Where tools (npm run keys, npm run report) find the running gateway's stand-ins.
     writeFileSync(join(dataDir, 'endpoints.json'), JSON.stringify({ api: `${api.url}/openai`, dynamodb: dynamodb.endpoint, s3: s3.endpoint }, null, 2));
@@ -179,6 +184,41 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     for (const close of closers) await close().catch(() => undefined);
     throw err;
   }
+}
+
+/** S3 invokes a function asynchronously; Lambda tries a failed invocation twice more. */
+const LAMBDA_ASYNC_ATTEMPTS = 3;
+
+/**
+ * S3 event notifications to files-register, as the stack configures them (EVENT_FUNCTIONS in
+ * lib/api/routes.ts): objects created in that bucket under that prefix, delivered asynchronously and
+ * retried on error. Returns what waits for the deliveries under way.
+ */
+async function subscribeFileRegistration(s3: RunningS3, retryMs: number): Promise<() => Promise<void>> {
+  const { registerFiles } = await import('../lambda/handlers/files-register');
+  const { bucket, keyPrefix } = EVENT_FUNCTIONS.registerFile;
+  const inFlight = new Set<Promise<void>>();
+  s3.onEvent((event) => {
+    const records = event.Records.filter(
+      (r) => r.eventName.startsWith('ObjectCreated:') && r.s3.bucket.name === BUCKETS[bucket] && r.s3.object.key.startsWith(keyPrefix),
+    );
+    if (records.length === 0) return;
+    const delivery = (async () => {
+      for (let attempt = 1; attempt <= LAMBDA_ASYNC_ATTEMPTS; attempt++) {
+        try {
+          await registerFiles({ Records: records });
+          return;
+        } catch {
+          // Logged by the handler; Lambda would wait a minute or two before the next try.
+          if (attempt < LAMBDA_ASYNC_ATTEMPTS) await new Promise((r) => setTimeout(r, retryMs));
+        }
+      }
+    })().finally(() => inFlight.delete(delivery));
+    inFlight.add(delivery);
+  });
+  return async () => {
+    await Promise.allSettled([...inFlight]);
+  };
 }
 
 /** Local keys: each configured key is its own tenant (tenant = the key's public id). */

@@ -8,10 +8,16 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Event } from 'aws-lambda';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const S3rver = require('s3rver') as new (options: Record<string, unknown>) => { run(): Promise<AddressInfo>; close(): Promise<void> };
+const S3rver = require('s3rver') as new (options: Record<string, unknown>) => {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+  /** s3rver (a Koa app) emits 'event' with an S3 notification (AWS's format) for every object created or deleted. */
+  on(name: 'event', listener: (event: S3Event) => void): void;
+};
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
@@ -106,8 +112,13 @@ export async function startDynamoDB(dataDir: string, tableName: string, port = 0
   return { endpoint, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
+export interface RunningS3 extends RunningStandIn {
+  /** Calls the listener with the S3 event notification of every object created or deleted, as S3 would send it. */
+  onEvent(listener: (event: S3Event) => void): void;
+}
+
 /** S3-compatible server with the given buckets. */
-export async function startS3(dataDir: string, buckets: string[], port = 0): Promise<RunningStandIn> {
+export async function startS3(dataDir: string, buckets: string[], port = 0): Promise<RunningS3> {
   makeS3rverReadAfterWriteConsistent();
   const dir = join(dataDir, 's3');
   mkdirSync(dir, { recursive: true });
@@ -121,5 +132,5 @@ export async function startS3(dataDir: string, buckets: string[], port = 0): Pro
     configureBuckets: buckets.map((name) => ({ name, configs: [] })),
   });
   const address = await server.run();
-  return { endpoint: `http://127.0.0.1:${address.port}`, close: () => server.close() };
+  return { endpoint: `http://127.0.0.1:${address.port}`, close: () => server.close(), onEvent: (listener) => server.on('event', listener) };
 }

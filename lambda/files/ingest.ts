@@ -1,5 +1,6 @@
 // Turning uploaded bytes into a gateway file: place, store, validate (streamed from storage), hand to
-// the provider, record. Shared by files.create and the Uploads API. Any failure leaves nothing behind.
+// the provider, record. Shared by files.create, the Uploads API and direct uploads. Any failure leaves
+// nothing behind.
 import type { Readable } from 'node:stream';
 import { badRequest } from '../http/errors';
 import { newFileId } from '../ids';
@@ -49,6 +50,13 @@ export interface IngestInput {
   write(location: BlobLocation): Promise<number>;
   /** A fixed id (Uploads API: the upload's file id), else a new one. */
   fileId?: string;
+  /** When the file was created, if before now (a direct upload: when it was requested). */
+  createdAt?: number;
+  /**
+   * Records the finished file. Default: a new record. A direct upload's record already exists, so it
+   * is updated instead (conditionally: lambda/files/direct-upload.ts).
+   */
+  save?(file: FileRecord): Promise<void>;
 }
 
 export async function ingestBatchFile(input: IngestInput): Promise<FileRecord> {
@@ -56,7 +64,7 @@ export async function ingestBatchFile(input: IngestInput): Promise<FileRecord> {
   const adapter = adapterFor(input.provider);
   const ctx = providerContext(input.provider, input.tenantId, input.passThroughKey);
   const fileId = input.fileId ?? newFileId();
-  const createdAt = nowSeconds();
+  const createdAt = input.createdAt ?? nowSeconds();
   const expiresAt = parseExpiresAfter(input.extras.expires_after, createdAt);
   const location = adapter.placeFile
     ? await adapter.placeFile(ctx, { tenantId: input.tenantId, fileId, filename: input.filename, extras: input.extras })
@@ -82,7 +90,7 @@ export async function ingestBatchFile(input: IngestInput): Promise<FileRecord> {
       endpoint: summary.endpoint,
     };
     if (adapter.onFileStored) file = { ...file, ...(await adapter.onFileStored(ctx, file, input.extras)) };
-    await metadata.putFile(file);
+    await (input.save ? input.save(file) : metadata.putFile(file));
     return file;
   } catch (err) {
     await blobs.delete(location).catch(() => undefined);

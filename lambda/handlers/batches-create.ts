@@ -40,6 +40,9 @@ async function resolveInput(request: BatchCreateRequest, caller: Caller): Promis
       throw badRequest(`File ${inputFile.id} was uploaded for provider '${inputFile.provider}'; create the batch with provider '${inputFile.provider}' or upload the file again for '${provider}'.`, 'input_file_id', 'provider_mismatch');
     }
     if (inputFile.purpose !== 'batch') throw badRequest(`File ${inputFile.id} has purpose '${inputFile.purpose}'; a batch needs a file uploaded with purpose "batch".`, 'input_file_id', 'invalid_purpose');
+    if (inputFile.status !== 'processed') {
+      throw badRequest(`File ${inputFile.id} is ${inputFile.status}${inputFile.statusDetails ? ` (${inputFile.statusDetails})` : ''}; a batch needs a processed input file. Wait until files.retrieve shows "processed".`, 'input_file_id', 'file_not_ready');
+    }
     if (inputFile.endpoint && inputFile.endpoint !== request.endpoint) {
       throw badRequest(`The requests in ${inputFile.id} use url ${inputFile.endpoint}, but the batch endpoint is ${request.endpoint}.`, 'endpoint', 'url_mismatch');
     }

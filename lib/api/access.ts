@@ -1,6 +1,7 @@
 // What each gateway function may touch, as data: one row per operation in lib/api/routes.ts
-// (API routes, tracker functions, authorizer). grantFunctionAccess turns a row into IAM grants, so a
-// function's permissions are read here, in one table, rather than pieced together from the stack.
+// (API routes, tracker and event functions, authorizer). grantFunctionAccess turns a row into IAM
+// grants, so a function's permissions are read here, in one table, rather than pieced together from
+// the stack.
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -9,7 +10,7 @@ import type { BedrockBatchAccess } from '../bedrock-access/bedrock-batch-access'
 import type { GatewayBuckets } from '../storage/gateway-buckets';
 import type { ProviderSecrets } from '../storage/provider-secrets';
 import type { CredentialVaultKey } from '../storage/credential-vault-key';
-import { AUTHORIZER_FUNCTION, TRACKER_FUNCTIONS } from './routes';
+import { AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, TRACKER_FUNCTIONS } from './routes';
 
 export interface FunctionAccess {
   /** DynamoDB: `read` = Get/Query/Scan; `readWrite` adds Put/Update/Delete/BatchWrite. */
@@ -35,6 +36,12 @@ export interface FunctionAccess {
    * @default - none
    */
   readonly credentialVault?: 'seal' | 'open';
+  /**
+   * Presigns PUTs of direct uploads: s3:PutObject under the direct upload prefix of the files bucket
+   * only. A presigned URL acts with the signer's rights, so this is all a client's URL can ever do.
+   * @default false
+   */
+  readonly presignsDirectUploads?: boolean;
 }
 
 /** The tracker polls providers, turns their results into gateway files and records the outcome. */
@@ -48,6 +55,10 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'files-retrieve': RECORDS_ONLY,
   'files-delete': { records: 'readWrite', blobs: 'readWrite', providerKeys: true },
   'files-content': { records: 'read', blobs: 'read' },
+  // Records the pending file and signs the client's PUT; never touches an object itself.
+  'files-direct-upload': { records: 'readWrite', presignsDirectUploads: true },
+  // Copies a direct upload to the file's place, validates it, gives the provider its copy, removes the upload.
+  [EVENT_FUNCTIONS.registerFile.operation]: { records: 'readWrite', blobs: 'readWrite', providerKeys: true },
   'batches-create': { records: 'readWrite', blobs: 'readWrite', providerKeys: true, bedrockJobs: true, startsTracker: true, credentialVault: 'seal' },
   'batches-list': RECORDS_ONLY,
   'batches-retrieve': RECORDS_ONLY,
@@ -109,6 +120,9 @@ export function grantFunctionAccess(fn: IGrantable, access: FunctionAccess, targ
   if (access.startsTracker) targets.tracker.grantStartExecution(fn);
   if (access.credentialVault === 'seal') targets.credentialVault?.grantSeal(fn);
   if (access.credentialVault === 'open') targets.credentialVault?.grantOpen(fn);
+  if (access.presignsDirectUploads) {
+    Grant.addToPrincipal({ grantee: fn, actions: ['s3:PutObject'], resourceArns: [files.arnForObjects(`${EVENT_FUNCTIONS.registerFile.keyPrefix}*`)] });
+  }
 }
 
 // Exact S3 actions instead of the bucket's grantRead/grantReadWrite, which add wildcard actions

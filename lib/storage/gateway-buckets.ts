@@ -70,6 +70,22 @@ export class GatewayBuckets extends Construct {
           noncurrentVersionExpiration: Duration.days(noncurrentFileVersionDays),
           expiredObjectDeleteMarker: true,
         },
+        {
+          // Upload parts are deleted on complete or cancel; abandoned uploads (expired after an hour) and
+          // the old versions of deleted parts need not stay.
+          id: 'expire-upload-parts',
+          prefix: 'uploads/',
+          expiration: Duration.days(1),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+        {
+          // Direct uploads files-register never took (file deleted before the PUT, an event lost for good);
+          // the others are deleted within seconds, and their old versions need not stay 30 days.
+          id: 'expire-direct-uploads',
+          prefix: 'direct/',
+          expiration: Duration.days(2),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
       ],
     });
 

@@ -1,7 +1,7 @@
 // Who may do what: the Bedrock service role exactly, and least privilege for every function.
 import { Stack } from 'aws-cdk-lib';
 import { FUNCTION_ACCESS } from '../../lib/api/access';
-import { AUTHORIZER_FUNCTION, OPERATION_ROUTES, TRACKER_FUNCTIONS } from '../../lib/api/routes';
+import { AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, OPERATION_ROUTES, TRACKER_FUNCTIONS } from '../../lib/api/routes';
 import type { GatewayFunction } from '../../lib/gateway-function';
 import { actionsOf, allIdentityStatements, asArray, Built, buildStack, logicalIdOf, Statement, statementsOfRole } from './helpers';
 
@@ -40,7 +40,7 @@ const normalize = (s: Statement) => ({
 });
 
 function allFunctions(stack = built.stack): GatewayFunction[] {
-  return [...Object.values(stack.api.functions), stack.api.authorizerFunction, ...Object.values(stack.tracker.functions)];
+  return [...Object.values(stack.api.functions), stack.api.authorizerFunction, ...Object.values(stack.tracker.functions), stack.fileRegistrar];
 }
 function fnByOperation(operation: string, stack = built.stack): GatewayFunction {
   const fn = allFunctions(stack).find((f) => f.operation === operation);
@@ -143,7 +143,12 @@ describe('function permissions', () => {
       .sort();
 
   test('every operation of routes.ts has an access profile', () => {
-    const operations = [...OPERATION_ROUTES.map((r) => r.operation), ...Object.values(TRACKER_FUNCTIONS).map((f) => f.operation), AUTHORIZER_FUNCTION.operation];
+    const operations = [
+      ...OPERATION_ROUTES.map((r) => r.operation),
+      ...Object.values(TRACKER_FUNCTIONS).map((f) => f.operation),
+      ...Object.values(EVENT_FUNCTIONS).map((f) => f.operation),
+      AUTHORIZER_FUNCTION.operation,
+    ];
     for (const operation of operations) expect(FUNCTION_ACCESS[operation]).toBeDefined();
   });
 
@@ -179,7 +184,7 @@ describe('function permissions', () => {
 
   test('provider keys are readable only by functions that call providers', () => {
     expect(operationsWith('secretsmanager:GetSecretValue')).toEqual(
-      ['batches-cancel', 'batches-create', 'files-create', 'files-delete', 'uploads-complete', 'tracker-check-status', 'tracker-collect-results'].sort(),
+      ['batches-cancel', 'batches-create', 'files-create', 'files-delete', 'files-register', 'uploads-complete', 'tracker-check-status', 'tracker-collect-results'].sort(),
     );
   });
 
@@ -213,6 +218,20 @@ describe('function permissions', () => {
     expect(actions).toContain('s3:GetObject');
     expect(actions).not.toContain('s3:PutObject');
     expect(actions).not.toContain('s3:DeleteObject');
+  });
+
+  test('files-direct-upload may only put objects under direct/ in the files bucket (all a presigned URL of it can do)', () => {
+    const s3Statements = statementsOf('files-direct-upload').filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:')));
+    expect(s3Statements).toHaveLength(1);
+    expect(asArray(s3Statements[0].Action)).toEqual(['s3:PutObject']);
+    expect(s3Statements[0].Resource).toEqual(resolve(built.stack.buckets.files.arnForObjects('direct/*')));
+    expect(EVENT_FUNCTIONS.registerFile.keyPrefix).toBe('direct/');
+  });
+
+  test('files-register reads, writes and deletes objects like the other functions that store files', () => {
+    const actions = actionsOf(statementsOf(EVENT_FUNCTIONS.registerFile.operation));
+    expect(actions).toEqual(expect.arrayContaining(['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 'dynamodb:UpdateItem']));
+    expect(actions.filter((a) => /^(states|bedrock|iam|kms):/.test(a))).toEqual([]);
   });
 
   test('Bedrock output is read and deleted by the gateway, never written', () => {

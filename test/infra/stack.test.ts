@@ -1,11 +1,11 @@
 // The deployable stack's template: functions, routes, authorizer, storage, secrets, environment.
 import { Match } from 'aws-cdk-lib/assertions';
 import { GATEWAY_RESPONSES } from '../../lib/api/gateway-responses';
-import { API_PREFIXES, AUTHORIZER_FUNCTION, OPERATION_ROUTES, TRACKER_FUNCTIONS } from '../../lib/api/routes';
+import { API_PREFIXES, AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, OPERATION_ROUTES, TRACKER_FUNCTIONS } from '../../lib/api/routes';
 import { HTTP_PROVIDERS, secretArnVariable } from '../../lib/storage/provider-secrets';
 import { Built, buildStack, logicalIdOf } from './helpers';
 
-const ALL_FUNCTIONS = [...OPERATION_ROUTES, ...Object.values(TRACKER_FUNCTIONS), AUTHORIZER_FUNCTION];
+const ALL_FUNCTIONS = [...OPERATION_ROUTES, ...Object.values(TRACKER_FUNCTIONS), ...Object.values(EVENT_FUNCTIONS), AUTHORIZER_FUNCTION];
 const FINOPS_VARIABLES = [
   'FINOPS_TABLE_NAME',
   'FINOPS_FILES_BUCKET',
@@ -31,14 +31,18 @@ function functionResource(operation: string): any {
   const fn =
     stack.api.functions[operation] ??
     (operation === AUTHORIZER_FUNCTION.operation ? stack.api.authorizerFunction : undefined) ??
+    (operation === EVENT_FUNCTIONS.registerFile.operation ? stack.fileRegistrar : undefined) ??
     Object.values(stack.tracker.functions).find((f) => f.operation === operation);
   if (!fn) throw new Error(`no function for ${operation}`);
   return json.Resources[logicalIdOf(fn)];
 }
 
 describe('functions', () => {
-  test('one Lambda function per operation, tracker function and authorizer, and no others', () => {
-    built.template.resourceCountIs('AWS::Lambda::Function', ALL_FUNCTIONS.length);
+  test('one Lambda function per operation, tracker function, event function and authorizer; the only other is CDK\'s bucket notification handler', () => {
+    const functions = Object.entries(built.template.findResources('AWS::Lambda::Function'));
+    const others = functions.filter(([, fn]) => fn.Properties.Runtime !== 'nodejs22.x').map(([id]) => id);
+    expect(functions).toHaveLength(ALL_FUNCTIONS.length + 1);
+    expect(others).toEqual([expect.stringMatching(/^BucketNotificationsHandler/)]);
   });
 
   test.each(ALL_FUNCTIONS.map((f) => [f.operation, f] as const))('%s: runtime, arch, sizing, tracing, log group', (operation, spec) => {
@@ -135,9 +139,12 @@ describe('REST API', () => {
 
   test('API Gateway may invoke each function only through its own methods', () => {
     const permissions = Object.values(built.json.Resources).filter((r: any) => r.Type === 'AWS::Lambda::Permission') as any[];
-    // One per method, plus the authorizer's.
-    expect(permissions).toHaveLength(OPERATION_ROUTES.length * API_PREFIXES.length + 1);
-    for (const p of permissions) expect(p.Properties.Principal).toBe('apigateway.amazonaws.com');
+    const fromApi = permissions.filter((p) => p.Properties.Principal === 'apigateway.amazonaws.com');
+    // One per method, plus the authorizer's; the one other permission is S3's (see "direct uploads").
+    expect(fromApi).toHaveLength(OPERATION_ROUTES.length * API_PREFIXES.length + 1);
+    expect(permissions.filter((p) => p.Properties.Principal !== 'apigateway.amazonaws.com').map((p) => p.Properties.Principal)).toEqual(['s3.amazonaws.com']);
+    const registrar = { 'Fn::GetAtt': [logicalIdOf(built.stack.fileRegistrar), 'Arn'] };
+    for (const p of fromApi) expect(p.Properties.FunctionName).not.toEqual(registrar);
   });
 
   test('Lambda authorizer: REQUEST type, Authorization header, 60 s cache', () => {
@@ -190,6 +197,43 @@ describe('REST API', () => {
     expect(value[0]).toBe('https://');
     expect(value[1]).toEqual({ Ref: logicalIdOf(built.stack.api.restApi) });
     expect(value[value.length - 1]).toBe('/openai');
+  });
+});
+
+describe('direct uploads', () => {
+  const registrarArn = () => ({ 'Fn::GetAtt': [logicalIdOf(built.stack.fileRegistrar), 'Arn'] });
+
+  test('S3 invokes files-register for objects created under direct/ in the files bucket, and nothing else', () => {
+    const notifications = Object.values(built.template.findResources('Custom::S3BucketNotifications'));
+    expect(notifications).toHaveLength(1);
+    const props = notifications[0].Properties;
+    expect(props.BucketName).toEqual({ Ref: logicalIdOf(built.stack.buckets.files) });
+    expect(props.NotificationConfiguration).toEqual({
+      LambdaFunctionConfigurations: [
+        {
+          Events: ['s3:ObjectCreated:*'],
+          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: EVENT_FUNCTIONS.registerFile.keyPrefix }] } },
+          LambdaFunctionArn: registrarArn(),
+        },
+      ],
+    });
+  });
+
+  test('only the files bucket of this account may invoke files-register', () => {
+    const fromS3 = Object.values(built.template.findResources('AWS::Lambda::Permission')).filter((p) => p.Properties.Principal === 's3.amazonaws.com');
+    expect(fromS3).toHaveLength(1);
+    expect(fromS3[0].Properties).toEqual({
+      Action: 'lambda:InvokeFunction',
+      FunctionName: registrarArn(),
+      Principal: 's3.amazonaws.com',
+      SourceAccount: { Ref: 'AWS::AccountId' },
+      SourceArn: { 'Fn::GetAtt': [logicalIdOf(built.stack.buckets.files), 'Arn'] },
+    });
+  });
+
+  test('files-register is invoked by S3 only: no API method integrates it', () => {
+    const integrated = [...methodsByRoute(built.json).values()].filter((m) => JSON.stringify(m.Integration?.Uri ?? '').includes(logicalIdOf(built.stack.fileRegistrar)));
+    expect(integrated).toEqual([]);
   });
 });
 

@@ -184,6 +184,32 @@ const CASES: Record<string, Case> = {
     await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}`), completed.file.id, MISSING.file());
   },
 
+  'files-direct-upload': async () => {
+    // Bob's direct upload is his, before and after its bytes arrive: Alice can neither retrieve, read
+    // nor list it, and its object key is under Bob's tenant, not Alice's.
+    const content = jsonl([chatLine('d1', 'gpt-4o-mini', 'bob-direct')]);
+    const request = (key: string) => call(key, 'POST', '/files/direct-uploads', { filename: 'd.jsonl', purpose: 'batch', bytes: Buffer.byteLength(content), provider: 'openai' });
+    const bobs = await jsonOf(await request(keys.bob));
+    const alices = await jsonOf(await request(keys.alice));
+    expect(bobs.file.status).toBe('uploaded');
+    const tenantOf = (url: string) => new URL(url).pathname.split('/')[3];
+    expect(tenantOf(bobs.upload.url)).not.toBe(tenantOf(alices.upload.url));
+    await expectLikeMissing((id) => call(keys.alice, 'GET', `/files/${id}`), bobs.file.id, MISSING.file());
+    expect((await fetch(bobs.upload.url, { method: 'PUT', headers: bobs.upload.headers, body: content })).status).toBe(200);
+    let status = 'uploaded';
+    for (let i = 0; i < 400 && status === 'uploaded'; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      status = (await jsonOf(await call(keys.bob, 'GET', `/files/${bobs.file.id}`))).status;
+    }
+    expect(status).toBe('processed');
+    await expectLikeMissing((id) => call(keys.alice, 'GET', `/files/${id}`), bobs.file.id, MISSING.file());
+    await expectLikeMissing((id) => call(keys.alice, 'GET', `/files/${id}/content`), bobs.file.id, MISSING.file());
+    await expectLikeMissing((id) => call(keys.alice, 'DELETE', `/files/${id}`), bobs.file.id, MISSING.file());
+    const aliceList = await jsonOf(await call(keys.alice, 'GET', '/files?limit=100'));
+    expect(aliceList.data.map((f: { id: string }) => f.id)).not.toContain(bobs.file.id);
+    expect(await (await call(keys.bob, 'GET', `/files/${bobs.file.id}/content`)).text()).toBe(content);
+  },
+
   'finops-usage': async () => {
     const query = `/finops/usage?start=${today()}&end=${today()}&group_by=key`;
     const aliceReport = await jsonOf(await call(keys.alice, 'GET', query));

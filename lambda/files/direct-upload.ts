@@ -1,0 +1,409 @@
+// Direct uploads, a gateway extension for scripts that can make two HTTP calls. POST
+// /files/direct-uploads records a file in status `uploaded` and answers with a presigned S3 PUT for
+// its bytes (exactly the declared size, at most 200 MB, for 15 minutes, to a key of the caller's
+// tenant), so the bytes never pass through API Gateway's or Lambda's payload limits. S3 then invokes
+// files-register, which turns the object into a gateway file through the same ingestion as
+// files.create (placement, copy, streamed validation, the provider's copy) and records the outcome on
+// that file: `processed`, or `error` with status_details saying why. The uploaded object is deleted
+// either way. S3 delivers events at least once, sometimes twice at the same moment: registration
+// claims the file with a conditional write first, so only one delivery does the work.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3Event } from 'aws-lambda';
+import { EVENT_FUNCTIONS } from '../../lib/api/routes';
+import { badRequest, GatewayError } from '../http/errors';
+import type { Caller } from '../http/request';
+import { newFileId } from '../ids';
+import { nowSeconds } from '../time';
+import { getServices, logger, providerContext } from '../runtime';
+import { adapterFor, resolveProvider } from '../providers/registry';
+import { ProviderUnavailableError } from '../providers/errors';
+import type { Extras } from '../providers/provider';
+import { toOpenAIFile } from '../openai/objects';
+import type { OpenAIFile } from '../openai/types';
+import { WriteConflictError } from '../store/metadata';
+import { s3ClientConfig } from '../store/blobs';
+import type { BlobLocation, FileRecord, ProviderName } from '../store/records';
+import { MAX_EXTRAS_JSON_BYTES, MAX_UPLOAD_BYTES } from '../uploads/params';
+import { checkFilename, checkPurpose, ingestBatchFile, parseExpiresAfter } from './ingest';
+
+/** Where presigned PUTs put the bytes; the S3 notification that invokes files-register filters on it. */
+export const DIRECT_UPLOAD_PREFIX = EVENT_FUNCTIONS.registerFile.keyPrefix;
+/** How long the presigned PUT is valid. */
+export const DIRECT_UPLOAD_URL_TTL_SECONDS = 15 * 60;
+/** Signed into the URL, so the client sends exactly this Content-Type. */
+export const DIRECT_UPLOAD_CONTENT_TYPE = 'application/jsonl';
+/** One S3 event is tried this many times in all (Lambda retries an asynchronous invocation twice). */
+export const MAX_REGISTER_ATTEMPTS = 3;
+/** A registration claimed longer ago than the function's timeout was cut off: another delivery may take over. */
+export const STALE_REGISTRATION_SECONDS = EVENT_FUNCTIONS.registerFile.timeoutSeconds;
+
+/**
+ * Another delivery holds the claim on this file. Thrown, so that Lambda retries the event: a duplicate
+ * then finds the file registered, and a claim left by a run that crashed or timed out has gone stale
+ * by the last retry (the timeout is shorter than Lambda's retry delays), so that retry takes over.
+ */
+export class RegistrationInProgressError extends Error {
+  override readonly name = 'RegistrationInProgress';
+}
+
+const TENANT_SEGMENT = '[A-Za-z0-9_-]{1,64}';
+const DIRECT_KEY = new RegExp(`^${DIRECT_UPLOAD_PREFIX}(${TENANT_SEGMENT})/(file-[A-Za-z0-9_-]{1,64})$`);
+
+/** What the gateway keeps on a direct upload's file record until it is registered. */
+export interface PendingDirectUpload extends FileRecord {
+  /** The extra fields of the request (storage_config, expires_after, …), for the ingestion. */
+  directUpload?: { extras: Extras };
+  /** When a registration claimed the file (epoch milliseconds, so that each claim is its own); absent while nobody is registering it. */
+  registeringSinceMs?: number;
+  /** Registrations started so far, including the current one. */
+  registerAttempts?: number;
+}
+
+// ---- request (pure) ----
+
+export interface DirectUploadParams {
+  filename: string;
+  purpose: 'batch';
+  bytes: number;
+  provider: ProviderName;
+  /** Everything else the client sent: handled like files.create's extras. */
+  extras: Extras;
+}
+
+/** JSON numbers from SDKs; a digit string from hand-written clients. */
+function wholeNumber(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+  if (typeof value === 'string' && /^\d{1,15}$/.test(value)) return Number(value);
+  return null;
+}
+
+export function parseDirectUploadRequest(body: Record<string, unknown>, defaultProvider: ProviderName, now: number): DirectUploadParams {
+  const { filename, purpose, bytes, provider, ...extras } = body;
+  if (typeof filename !== 'string' || filename === '') throw badRequest("Missing required parameter: 'filename'.", 'filename', 'missing_required_parameter');
+  checkFilename(filename);
+  const checkedPurpose = checkPurpose(purpose);
+  if (bytes === undefined) throw badRequest("Missing required parameter: 'bytes' (the exact size of the file; S3 accepts no other).", 'bytes', 'missing_required_parameter');
+  const size = wholeNumber(bytes);
+  if (size === null || size < 1) throw badRequest(`Invalid 'bytes': expected a positive whole number of bytes, got ${JSON.stringify(bytes)}.`, 'bytes', 'invalid_bytes');
+  if (size > MAX_UPLOAD_BYTES) {
+    throw badRequest(`Invalid 'bytes': ${size} bytes is larger than a batch input file may be (${MAX_UPLOAD_BYTES} bytes, 200 MB). Split the requests into several batches.`, 'bytes', 'file_too_large');
+  }
+  // Refused now rather than after the client has sent 200 MB.
+  parseExpiresAfter(extras.expires_after, now);
+  if (Buffer.byteLength(JSON.stringify(extras)) > MAX_EXTRAS_JSON_BYTES) {
+    throw badRequest(`The extra fields of this request take more than ${MAX_EXTRAS_JSON_BYTES} bytes.`, null, 'extras_too_large');
+  }
+  return { filename, purpose: checkedPurpose, bytes: size, provider: resolveProvider(provider, defaultProvider), extras };
+}
+
+export function directUploadKey(tenantId: string, fileId: string): string {
+  return `${DIRECT_UPLOAD_PREFIX}${tenantId}/${fileId}`;
+}
+
+/** The tenant and file a direct upload key belongs to; null for any other key. */
+export function parseDirectUploadKey(key: string): { tenantId: string; fileId: string } | null {
+  const match = DIRECT_KEY.exec(key);
+  return match ? { tenantId: match[1], fileId: match[2] } : null;
+}
+
+export interface DirectUploadAnswer {
+  object: 'file.direct_upload';
+  file: OpenAIFile;
+  upload: { method: 'PUT'; url: string; headers: Record<string, string>; expires_at: number };
+}
+
+export function toDirectUploadAnswer(file: FileRecord, url: string, expiresAt: number): DirectUploadAnswer {
+  return {
+    object: 'file.direct_upload',
+    file: toOpenAIFile(file),
+    // Both headers are signed: S3 refuses a PUT of another size or type.
+    upload: { method: 'PUT', url, headers: { 'content-length': String(file.bytes), 'content-type': DIRECT_UPLOAD_CONTENT_TYPE }, expires_at: expiresAt },
+  };
+}
+
+// ---- S3 events and failures (pure) ----
+
+export interface CreatedObject {
+  bucket: string;
+  key: string;
+  size: number;
+}
+
+/** S3 event keys are URL-encoded, spaces as `+`. */
+export function eventObjectKey(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, '%20'));
+  } catch {
+    return raw;
+  }
+}
+
+/** The objects an S3 event says were created under the direct upload prefix of `bucket`. */
+export function createdObjectsOf(event: S3Event, bucket: string): CreatedObject[] {
+  return (event.Records ?? [])
+    .filter((record) => record.eventName?.startsWith('ObjectCreated:') && record.s3?.bucket?.name === bucket)
+    .map((record) => ({ bucket, key: eventObjectKey(record.s3.object.key), size: record.s3.object.size }))
+    .filter((object) => object.key.startsWith(DIRECT_UPLOAD_PREFIX));
+}
+
+export function sizeMismatch(actual: number, declared: number): GatewayError {
+  return badRequest(
+    `The uploaded object has ${actual} bytes, but the direct upload was requested with bytes=${declared}. Request a new direct upload with the file's exact size.`,
+    'bytes',
+    'upload_size_mismatch',
+  );
+}
+
+export type RegistrationFailure = { retry: true } | { retry: false; details: string };
+
+/**
+ * What to do after a registration attempt failed. The file's own problems (invalid JSONL, wrong size,
+ * a storage_config that is not allowed) are final. Anything else (a provider or storage hiccup) is
+ * retried while attempts remain, then recorded, so that the client is never left polling `uploaded`.
+ */
+export function registrationFailure(err: unknown, attempt: number): RegistrationFailure {
+  if (err instanceof GatewayError && err.status < 500) return { retry: false, details: err.message };
+  if (attempt < MAX_REGISTER_ATTEMPTS) return { retry: true };
+  const cause =
+    err instanceof ProviderUnavailableError
+      ? `the provider was unavailable (${err.message})`
+      : err instanceof GatewayError
+        ? err.message
+        : 'an internal error';
+  return { retry: false, details: `The gateway could not register the file after ${attempt} attempts: ${cause}. Request a new direct upload to try again.` };
+}
+
+// ---- I/O ----
+
+type Services = ReturnType<typeof getServices>;
+let cached: { for: Services; s3: S3Client; registrations: RegistrationStore } | undefined;
+
+/** Clients beside the shared services, rebuilt whenever those are (tests, the local gateway). */
+function services() {
+  const shared = getServices();
+  if (cached?.for !== shared) {
+    cached = {
+      for: shared,
+      // Checksums only where required (s3ClientConfig): the URL carries no checksum the client must match.
+      s3: new S3Client(s3ClientConfig(shared.config.region)),
+      registrations: new RegistrationStore(new DynamoDBClient({ region: shared.config.region }), shared.config.tableName),
+    };
+  }
+  return { ...shared, s3: cached.s3, registrations: cached.registrations };
+}
+
+/**
+ * A PUT URL for exactly `bytes` bytes of JSONL at `blob`, valid DIRECT_UPLOAD_URL_TTL_SECONDS. The
+ * signed Content-Length is the size cap: S3 refuses a PUT of any other size (403 SignatureDoesNotMatch).
+ * Signing needs no network: only the client's credentials and endpoint.
+ */
+export function presignDirectUpload(s3: S3Client, blob: BlobLocation, bytes: number): Promise<string> {
+  return getSignedUrl(s3, new PutObjectCommand({ Bucket: blob.bucket, Key: blob.key, ContentLength: bytes, ContentType: DIRECT_UPLOAD_CONTENT_TYPE }), {
+    expiresIn: DIRECT_UPLOAD_URL_TTL_SECONDS,
+    signableHeaders: new Set(['content-length', 'content-type']),
+  });
+}
+
+export async function createDirectUpload(caller: Caller, params: DirectUploadParams): Promise<DirectUploadAnswer> {
+  const { config, metadata, s3 } = services();
+  const adapter = adapterFor(params.provider);
+  const fileId = newFileId();
+  // Asking the adapter where the file will go refuses a storage_config it may not use, before the
+  // client sends its bytes.
+  if (adapter.placeFile) {
+    await adapter.placeFile(providerContext(params.provider, caller.tenantId), { tenantId: caller.tenantId, fileId, filename: params.filename, extras: params.extras });
+  }
+  const now = nowSeconds();
+  const blob: BlobLocation = { bucket: config.filesBucket, key: directUploadKey(caller.tenantId, fileId) };
+  const url = await presignDirectUpload(s3, blob, params.bytes);
+  const file: PendingDirectUpload = {
+    id: fileId,
+    tenantId: caller.tenantId,
+    provider: params.provider,
+    filename: params.filename,
+    purpose: params.purpose,
+    bytes: params.bytes,
+    createdAt: now,
+    expiresAt: parseExpiresAfter(params.extras.expires_after, now),
+    status: 'uploaded',
+    statusDetails: null,
+    blob,
+    directUpload: { extras: params.extras },
+  };
+  await metadata.putFile(file);
+  return toDirectUploadAnswer(file, url, now + DIRECT_UPLOAD_URL_TTL_SECONDS);
+}
+
+export type RegistrationOutcome =
+  /** Registered: the file is `processed`. */
+  | 'processed'
+  /** The file is `error`, with status_details. */
+  | 'error'
+  /** No direct upload waits for this key (unknown, deleted, or not a direct upload key). */
+  | 'ignored'
+  /** A repeated event, or a second PUT to the URL, after registration: the object was removed. */
+  | 'already-registered';
+
+/** Registers the file an object under direct/ belongs to. Throws only to have the event retried. */
+export async function registerDirectUpload(object: CreatedObject): Promise<RegistrationOutcome> {
+  const { metadata, blobs, registrations } = services();
+  const target = parseDirectUploadKey(object.key);
+  const file = target ? ((await metadata.getFile(target.tenantId, target.fileId)) as PendingDirectUpload | null) : null;
+  if (!target || !file) {
+    logger.warn('No direct upload waits for this object; left as it is', { key: object.key });
+    return 'ignored';
+  }
+  const direct: BlobLocation = { bucket: object.bucket, key: directUploadKey(target.tenantId, target.fileId) };
+  const removeDirectObject = () =>
+    blobs.delete(direct).catch((err) => logger.warn('Could not delete a direct upload object', { key: direct.key, error: (err as Error).message }));
+
+  if (file.status !== 'uploaded') {
+    await removeDirectObject();
+    return 'already-registered';
+  }
+  if (file.blob.bucket !== direct.bucket || file.blob.key !== direct.key) {
+    logger.warn('The file waiting for this key records another location; left as it is', { key: object.key, fileId: file.id });
+    return 'ignored';
+  }
+
+  const nowMs = Date.now();
+  const claimed = await registrations.claim(file.id, nowMs, nowMs - STALE_REGISTRATION_SECONDS * 1000);
+  if (!claimed) throw new RegistrationInProgressError(`Another delivery is registering ${file.id}; try again later.`);
+  const since = claimed.registeringSinceMs!;
+  const attempt = claimed.registerAttempts ?? 1;
+  const log = logger.createChild({ persistentKeys: { fileId: file.id, provider: file.provider } });
+
+  try {
+    const stored = await blobs.size(direct);
+    if (stored === null) throw badRequest('The uploaded object is no longer in storage. Request a new direct upload and upload the file again.', 'file', 'upload_missing');
+    // The signed Content-Length makes S3 refuse other sizes; this holds wherever that is not enforced.
+    if (stored !== file.bytes) throw sizeMismatch(stored, file.bytes);
+    const startedMs = Date.now();
+    await ingestBatchFile({
+      tenantId: file.tenantId,
+      provider: file.provider,
+      filename: file.filename,
+      purpose: 'batch',
+      extras: claimed.directUpload?.extras ?? {},
+      fileId: file.id,
+      createdAt: file.createdAt,
+      write: (location) => copyObject(direct, location, file.bytes),
+      save: (registered) => registrations.finish(file.id, since, { ...registered }),
+    });
+    log.info('Direct upload registered', { bytes: file.bytes, attempt, totalMs: Date.now() - startedMs });
+  } catch (err) {
+    if (err instanceof WriteConflictError) {
+      // The record changed under us: the client deleted the file while it was being registered.
+      if (!(await metadata.getFile(file.tenantId, file.id))) await removeDirectObject();
+      log.warn('The file changed while it was being registered', { error: err.message });
+      return 'ignored';
+    }
+    const failure = registrationFailure(err, attempt);
+    if (failure.retry) {
+      log.warn('Direct upload registration failed; the event will be retried', { attempt, error: (err as Error).message });
+      await registrations.release(file.id, since).catch(() => undefined);
+      throw err;
+    }
+    log.info('Direct upload refused', { attempt, details: failure.details });
+    try {
+      await registrations.finish(file.id, since, { status: 'error', statusDetails: failure.details });
+    } catch (e) {
+      if (!(e instanceof WriteConflictError)) throw e;
+      log.warn('The file changed while its failure was being recorded', { error: e.message });
+    }
+    await removeDirectObject();
+    return 'error';
+  }
+  await removeDirectObject();
+  return 'processed';
+}
+
+/** Streams the uploaded object to the file's place; the copy must hold exactly the declared bytes. */
+async function copyObject(from: BlobLocation, to: BlobLocation, declaredBytes: number): Promise<number> {
+  const { blobs } = getServices();
+  const { bytes } = await blobs.put(to, await blobs.get(from), DIRECT_UPLOAD_CONTENT_TYPE);
+  if (bytes !== declaredBytes) {
+    // Overwritten by a second PUT of another size meanwhile (possible where S3 does not check the signed size).
+    await blobs.delete(to).catch(() => undefined);
+    throw sizeMismatch(bytes, declaredBytes);
+  }
+  return bytes;
+}
+
+/**
+ * The conditional writes registration needs on a file record (MetadataStore.updateFile has no
+ * condition). Same item layout as lambda/store/metadata.ts: pk FILE#<id>, sk FILE.
+ */
+class RegistrationStore {
+  private readonly db: DynamoDBDocumentClient;
+
+  constructor(client: DynamoDBClient, private readonly table: string) {
+    this.db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });
+  }
+
+  private key(fileId: string) {
+    return { pk: `FILE#${fileId}`, sk: 'FILE' };
+  }
+
+  /** Claims a file still `uploaded` that nobody is registering (or whose registration went stale); null otherwise. */
+  async claim(fileId: string, nowMs: number, staleBeforeMs: number): Promise<PendingDirectUpload | null> {
+    try {
+      const res = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(fileId),
+          UpdateExpression: 'SET #since = :now, #attempts = if_not_exists(#attempts, :zero) + :one',
+          ConditionExpression: '#status = :uploaded AND (attribute_not_exists(#since) OR #since < :stale)',
+          ExpressionAttributeNames: { '#since': 'registeringSinceMs', '#attempts': 'registerAttempts', '#status': 'status' },
+          ExpressionAttributeValues: { ':now': nowMs, ':zero': 0, ':one': 1, ':uploaded': 'uploaded', ':stale': staleBeforeMs },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return res.Attributes as PendingDirectUpload;
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') return null;
+      throw err;
+    }
+  }
+
+  /** Records the outcome of the claim made at `since`, and forgets what registration needed. */
+  async finish(fileId: string, since: number, patch: Partial<FileRecord>): Promise<void> {
+    const names: Record<string, string> = { '#since': 'registeringSinceMs', '#attempts': 'registerAttempts', '#direct': 'directUpload', '#status': 'status' };
+    const values: Record<string, unknown> = { ':since': since, ':uploaded': 'uploaded' };
+    const sets = Object.entries(patch)
+      .filter(([, value]) => value !== undefined)
+      .map(([field, value], i) => {
+        names[`#f${i}`] = field;
+        values[`:v${i}`] = value;
+        return `#f${i} = :v${i}`;
+      });
+    await this.conditional({
+      UpdateExpression: `SET ${sets.join(', ')} REMOVE #since, #attempts, #direct`,
+      ConditionExpression: '#status = :uploaded AND #since = :since',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    }, fileId);
+  }
+
+  /** Lets a later delivery of the event try again. */
+  async release(fileId: string, since: number): Promise<void> {
+    await this.conditional({
+      UpdateExpression: 'REMOVE #since',
+      ConditionExpression: '#since = :since',
+      ExpressionAttributeNames: { '#since': 'registeringSinceMs' },
+      ExpressionAttributeValues: { ':since': since },
+    }, fileId);
+  }
+
+  private async conditional(update: Pick<ConstructorParameters<typeof UpdateCommand>[0], 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>, fileId: string) {
+    try {
+      await this.db.send(new UpdateCommand({ TableName: this.table, Key: this.key(fileId), ...update }));
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') throw new WriteConflictError(`FILE ${fileId} is no longer being registered by this delivery`);
+      throw err;
+    }
+  }
+}
