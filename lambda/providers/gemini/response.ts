@@ -59,11 +59,11 @@ export function toChatUsage(usage: GeminiUsageMetadata | undefined): ChatComplet
 }
 
 /** chat.completion for one Gemini response. `seed` makes generated ids stable (batch id + custom_id). */
-export function toChatCompletion(response: GenerateContentResponse, context: ResultContext, seed: string): ChatCompletion {
+export function toChatCompletion(response: GenerateContentResponse, context: ResultContext, seed: string, stableId = response.responseId ?? stableToken(24, context.batchId, seed)): ChatCompletion {
   const idSeed = response.responseId ?? `${context.batchId}\u0000${seed}`;
   const candidates = response.candidates ?? [];
   return {
-    id: `chatcmpl-${response.responseId ?? stableToken(24, context.batchId, seed)}`,
+    id: `chatcmpl-${stableId}`,
     object: 'chat.completion',
     created: context.created,
     model: response.modelVersion ?? context.model,
@@ -173,13 +173,15 @@ export function toOutputLine(line: GeminiResponseLine & { key: string }, context
   if (!response) {
     return httpErrorLine(key, 500, requestIdFor(context, key), 'Gemini returned neither a response nor an error for this request.', 'server_error', 'provider_error');
   }
-  const requestId = requestIdFor(context, key, response);
+  // One hash per line serves both generated ids (this runs for every line of a 200 MB results file).
+  const stableId = response.responseId ?? stableToken(24, context.batchId, key);
+  const requestId = response.responseId ?? `gemini-${stableId}`;
   const blocked = blockedReason(response);
   if (blocked) return httpErrorLine(key, 400, requestId, blocked, 'invalid_request_error', 'content_filter');
   if ((response.candidates ?? []).length === 0) {
     return httpErrorLine(key, 500, requestId, 'Gemini returned no candidates for this request.', 'server_error', 'provider_error');
   }
-  return successLine(key, requestId, toChatCompletion(response, context, key));
+  return successLine(key, requestId, toChatCompletion(response, context, key, stableId));
 }
 
 /** Parses one responses-file line. Throws naming the line when it is not a keyed JSON object. */
