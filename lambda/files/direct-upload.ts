@@ -18,7 +18,7 @@ import type { Caller } from '../http/request';
 import { newFileId } from '../ids';
 import { nowSeconds } from '../time';
 import { getServices, logger, providerContext } from '../runtime';
-import { adapterFor, resolveProvider } from '../providers/registry';
+import { adapterFor } from '../providers/registry';
 import { ProviderUnavailableError } from '../providers/errors';
 import type { Extras } from '../providers/provider';
 import { toOpenAIFile } from '../openai/objects';
@@ -26,8 +26,8 @@ import type { OpenAIFile } from '../openai/types';
 import { WriteConflictError } from '../store/metadata';
 import { s3ClientConfig } from '../store/blobs';
 import type { BlobLocation, FileRecord, ProviderName } from '../store/records';
-import { MAX_EXTRAS_JSON_BYTES, MAX_UPLOAD_BYTES } from '../uploads/params';
-import { checkFilename, checkPurpose, ingestBatchFile, parseExpiresAfter } from './ingest';
+import { parseFileDeclaration, type FileDeclaration } from '../uploads/params';
+import { ingestBatchFile, parseExpiresAfter } from './ingest';
 
 /** Where presigned PUTs put the bytes; the S3 notification that invokes files-register filters on it. */
 export const DIRECT_UPLOAD_PREFIX = EVENT_FUNCTIONS.registerFile.keyPrefix;
@@ -64,39 +64,11 @@ export interface PendingDirectUpload extends FileRecord {
 
 // ---- request (pure) ----
 
-export interface DirectUploadParams {
-  filename: string;
-  purpose: 'batch';
-  bytes: number;
-  provider: ProviderName;
-  /** Everything else the client sent: handled like files.create's extras. */
-  extras: Extras;
-}
-
-/** JSON numbers from SDKs; a digit string from hand-written clients. */
-function wholeNumber(value: unknown): number | null {
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
-  if (typeof value === 'string' && /^\d{1,15}$/.test(value)) return Number(value);
-  return null;
-}
+/** A direct upload is declared exactly like an Uploads API upload (without mime_type: it is always JSONL). */
+export type DirectUploadParams = FileDeclaration;
 
 export function parseDirectUploadRequest(body: Record<string, unknown>, defaultProvider: ProviderName, now: number): DirectUploadParams {
-  const { filename, purpose, bytes, provider, ...extras } = body;
-  if (typeof filename !== 'string' || filename === '') throw badRequest("Missing required parameter: 'filename'.", 'filename', 'missing_required_parameter');
-  checkFilename(filename);
-  const checkedPurpose = checkPurpose(purpose);
-  if (bytes === undefined) throw badRequest("Missing required parameter: 'bytes' (the exact size of the file; S3 accepts no other).", 'bytes', 'missing_required_parameter');
-  const size = wholeNumber(bytes);
-  if (size === null || size < 1) throw badRequest(`Invalid 'bytes': expected a positive whole number of bytes, got ${JSON.stringify(bytes)}.`, 'bytes', 'invalid_bytes');
-  if (size > MAX_UPLOAD_BYTES) {
-    throw badRequest(`Invalid 'bytes': ${size} bytes is larger than a batch input file may be (${MAX_UPLOAD_BYTES} bytes, 200 MB). Split the requests into several batches.`, 'bytes', 'file_too_large');
-  }
-  // Refused now rather than after the client has sent 200 MB.
-  parseExpiresAfter(extras.expires_after, now);
-  if (Buffer.byteLength(JSON.stringify(extras)) > MAX_EXTRAS_JSON_BYTES) {
-    throw badRequest(`The extra fields of this request take more than ${MAX_EXTRAS_JSON_BYTES} bytes.`, null, 'extras_too_large');
-  }
-  return { filename, purpose: checkedPurpose, bytes: size, provider: resolveProvider(provider, defaultProvider), extras };
+  return parseFileDeclaration(body, defaultProvider, now);
 }
 
 export function directUploadKey(tenantId: string, fileId: string): string {

@@ -20,15 +20,6 @@ const MD5_HEX_PATTERN = /^[0-9a-f]{32}$/i;
 // type/subtype per RFC 6838, optionally with parameters (text/jsonl; charset=utf-8).
 const MIME_TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;.*)?$/;
 
-export interface UploadCreateParams {
-  filename: string;
-  purpose: 'batch';
-  bytes: number;
-  mimeType: string;
-  provider: ProviderName;
-  /** Everything else the client sent (storage_config, expires_after, …): handled like files.create's extras. */
-  extras: Extras;
-}
 
 /** Whole numbers arrive as JSON numbers from the SDKs; a digit string (hand-written clients) is accepted too. */
 function wholeNumber(value: unknown): number | null {
@@ -37,27 +28,51 @@ function wholeNumber(value: unknown): number | null {
   return null;
 }
 
-export function parseUploadCreate(body: Record<string, unknown>, defaultProvider: ProviderName, now: number): UploadCreateParams {
-  const { filename, purpose, bytes, mime_type: mimeType, provider, ...extras } = body;
+/** A file announced before its bytes arrive (Uploads API, direct upload): name, purpose, size, provider, extras. */
+export interface FileDeclaration {
+  filename: string;
+  purpose: 'batch';
+  bytes: number;
+  provider: ProviderName;
+  /** Everything else the client sent (storage_config, expires_after, …): handled like files.create's extras. */
+  extras: Extras;
+}
+
+/**
+ * Checks a file declaration, so that a bad one is refused before the client sends up to 200 MB.
+ * `fields` are the body's fields that belong to the caller's own API (mime_type, …), not to extras.
+ */
+export function parseFileDeclaration(body: Record<string, unknown>, defaultProvider: ProviderName, now: number, ownFields: readonly string[] = []): FileDeclaration {
+  const { filename, purpose, bytes, provider, ...rest } = body;
+  const extras = Object.fromEntries(Object.entries(rest).filter(([key]) => !ownFields.includes(key)));
   if (typeof filename !== 'string' || filename === '') throw badRequest("Missing required parameter: 'filename'.", 'filename', 'missing_required_parameter');
   checkFilename(filename);
   const checkedPurpose = checkPurpose(purpose);
-  if (bytes === undefined) throw badRequest("Missing required parameter: 'bytes'.", 'bytes', 'missing_required_parameter');
+  if (bytes === undefined) throw badRequest("Missing required parameter: 'bytes' (the exact size of the file).", 'bytes', 'missing_required_parameter');
   const size = wholeNumber(bytes);
   if (size === null || size < 1) throw badRequest(`Invalid 'bytes': expected a positive whole number of bytes, got ${JSON.stringify(bytes)}.`, 'bytes', 'invalid_bytes');
   if (size > MAX_UPLOAD_BYTES) {
     throw badRequest(`Invalid 'bytes': ${size} bytes is larger than a batch input file may be (${MAX_UPLOAD_BYTES} bytes, 200 MB). Split the requests into several batches.`, 'bytes', 'file_too_large');
   }
+  parseExpiresAfter(extras.expires_after, now);
+  if (Buffer.byteLength(JSON.stringify(extras)) > MAX_EXTRAS_JSON_BYTES) {
+    throw badRequest(`The extra fields of this request take more than ${MAX_EXTRAS_JSON_BYTES} bytes.`, null, 'extras_too_large');
+  }
+  return { filename, purpose: checkedPurpose, bytes: size, provider: resolveProvider(provider, defaultProvider), extras };
+}
+
+export interface UploadCreateParams extends FileDeclaration {
+  mimeType: string;
+}
+
+export function parseUploadCreate(body: Record<string, unknown>, defaultProvider: ProviderName, now: number): UploadCreateParams {
+  const declaration = parseFileDeclaration(body, defaultProvider, now, ['mime_type']);
+  const mimeType = body.mime_type;
   if (mimeType === undefined || mimeType === '') throw badRequest("Missing required parameter: 'mime_type'. Use \"application/jsonl\" for batch input files.", 'mime_type', 'missing_required_parameter');
   if (typeof mimeType !== 'string' || !MIME_TYPE_PATTERN.test(mimeType)) {
     throw badRequest(`Invalid 'mime_type': ${JSON.stringify(String(mimeType).slice(0, 80))} is not a MIME type. Use "application/jsonl" for batch input files.`, 'mime_type', 'invalid_mime_type');
   }
-  // Refused now rather than after the client has sent 200 MB of parts.
-  parseExpiresAfter(extras.expires_after, now);
-  if (Buffer.byteLength(JSON.stringify(extras)) > MAX_EXTRAS_JSON_BYTES) {
-    throw badRequest(`The extra fields of this upload take more than ${MAX_EXTRAS_JSON_BYTES} bytes.`, null, 'extras_too_large');
-  }
-  return { filename, purpose: checkedPurpose, bytes: size, mimeType, provider: resolveProvider(provider, defaultProvider), extras };
+  return { ...declaration, mimeType };
 }
 
 export interface UploadCompleteParams {
