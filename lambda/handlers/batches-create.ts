@@ -101,7 +101,9 @@ export const handler = httpHandler(async (event) => {
 
   // Never leave a provider batch running (and billing) without a gateway batch that tracks it.
   const abandon = async (why: string, err: unknown) => {
-    logger.error(`${why}; cancelling it at the provider`, err as Error);
+    // Losing a race with a parallel retry (same Idempotency-Key) is expected, not an error.
+    if (err instanceof WriteConflictError) logger.info(`${why}: a parallel create with the same id won; cancelling this one at the provider`);
+    else logger.error(`${why}; cancelling it at the provider`, err as Error);
     await adapter.cancelBatch(ctx, batch).catch((cancelErr) => logger.error('Cancel after failed create also failed', cancelErr as Error));
   };
   try {
