@@ -1,9 +1,7 @@
 // Realistic provider result files for the return direction of the benchmark, in each provider's own
 // format: Bedrock `.jsonl.out` records (which echo the modelInput), Anthropic Message Batches results,
 // Gemini batch responses. About 2% of requests fail, as real batches do.
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
-import { chatRequestLine, randomSource } from './workload';
+import { chatRequestLine, randomSource, writeGeneratedLines } from './workload';
 
 export type ResultFormat = 'bedrock-output' | 'anthropic-results' | 'gemini-responses';
 
@@ -93,16 +91,5 @@ export function providerResultLine(format: ResultFormat, i: number, random: () =
 /** Streams a provider result file of about `targetBytes` to disk. */
 export async function writeProviderResults(path: string, format: ResultFormat, targetBytes: number, seed = 7): Promise<{ bytes: number; lines: number }> {
   const random = randomSource(seed);
-  const out = createWriteStream(path);
-  let size = 0;
-  let lines = 0;
-  while (size < targetBytes) {
-    const line = providerResultLine(format, lines, random) + '\n';
-    size += Buffer.byteLength(line);
-    lines += 1;
-    if (!out.write(line)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-  return { bytes: size, lines };
+  return writeGeneratedLines(path, targetBytes, (i) => providerResultLine(format, i, random));
 }

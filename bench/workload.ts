@@ -103,14 +103,13 @@ export function generateBatchFile(targetBytes: number, options: RequestLineOptio
   return { bytes: Buffer.from(lines.join('\n') + '\n'), lines: lines.length };
 }
 
-/** Streams a generated file to disk (the 200 MB one is never held in memory). */
-export async function writeBatchFile(path: string, targetBytes: number, options: RequestLineOptions & { seed?: number }): Promise<{ bytes: number; lines: number }> {
-  const random = randomSource(options.seed ?? 42);
+/** Streams generated lines to disk until the file reaches `targetBytes` (a 200 MB file is never held in memory). */
+export async function writeGeneratedLines(path: string, targetBytes: number, lineAt: (index: number) => string): Promise<{ bytes: number; lines: number }> {
   const out = createWriteStream(path);
   let size = 0;
   let lines = 0;
   while (size < targetBytes) {
-    const line = chatRequestLine(lines, random, options) + '\n';
+    const line = lineAt(lines) + '\n';
     size += Buffer.byteLength(line);
     lines += 1;
     if (!out.write(line)) await once(out, 'drain');
@@ -118,4 +117,10 @@ export async function writeBatchFile(path: string, targetBytes: number, options:
   out.end();
   await once(out, 'finish');
   return { bytes: size, lines };
+}
+
+/** A generated OpenAI batch input file of about `targetBytes`. */
+export async function writeBatchFile(path: string, targetBytes: number, options: RequestLineOptions & { seed?: number }): Promise<{ bytes: number; lines: number }> {
+  const random = randomSource(options.seed ?? 42);
+  return writeGeneratedLines(path, targetBytes, (i) => chatRequestLine(i, random, options));
 }
