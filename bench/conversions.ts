@@ -63,7 +63,7 @@ export const DIRECTIONS: readonly Direction[] = [
       const record = JSON.parse(text) as BedrockOutputRecord;
       const customId = customIdOf(recordIndexOf(record.recordId) ?? 0);
       const line = resultLineFor(record, customId, 'claude', { model: 'anthropic.claude-3-haiku-20240307-v1:0', created: CREATED, id: `chatcmpl-${customId}`, requestId: `bedrock-${customId}` });
-      return JSON.stringify({ id: batchRequestId(BATCH_ID, customId), ...line });
+      return JSON.stringify(outputLine(customId, line));
     },
   },
   {
@@ -73,7 +73,7 @@ export const DIRECTIONS: readonly Direction[] = [
     create: () => (text) => {
       const response = JSON.parse(text) as Parameters<typeof resultToLine>[0];
       const line = resultToLine(response, response.custom_id, { created: CREATED, fallbackRequestId: `anthropic-${response.custom_id}` });
-      return JSON.stringify({ id: batchRequestId(BATCH_ID, response.custom_id), ...line });
+      return JSON.stringify(outputLine(response.custom_id, line));
     },
   },
   {
@@ -83,10 +83,15 @@ export const DIRECTIONS: readonly Direction[] = [
     create: () => (text, lineNumber) => {
       const parsed = parseResponseLine(text, lineNumber);
       const line = toOutputLine(parsed, { batchId: BATCH_ID, model: 'gemini-2.5-flash', created: CREATED });
-      return JSON.stringify({ id: batchRequestId(BATCH_ID, parsed.key), ...line });
+      return JSON.stringify(outputLine(parsed.key, line));
     },
   },
 ];
+
+/** The line as the gateway writes it (lambda/tracker/result-files.ts ResultFiles.write). */
+function outputLine(customId: string, line: { response: unknown; error: unknown }) {
+  return { id: batchRequestId(BATCH_ID, customId), custom_id: customId, response: line.response, error: line.error };
+}
 
 /** The floor: parse and re-serialise every line, nothing else. */
 export const BASELINE: LineConverter = (text) => JSON.stringify(JSON.parse(text));

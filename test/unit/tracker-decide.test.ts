@@ -1,5 +1,6 @@
 import { decideAfterCheck, isPastDeadline } from '../../lambda/tracker/decide';
 import { explainNotRun } from '../../lambda/tracker/result-files';
+import { batchRequestId } from '../../lambda/ids';
 import { nextWaitSeconds, MAX_WAIT_SECONDS, MIN_WAIT_SECONDS } from '../../lambda/tracker/schedule';
 import type { BatchRecord } from '../../lambda/store/records';
 
@@ -78,5 +79,16 @@ describe('explainNotRun: a request that never ran takes its reason from how the 
   test('an HTTP error line is never rewritten', () => {
     const line = { custom_id: 'r', response: { status_code: 400, request_id: 'q', body: {} }, error: null };
     expect(explainNotRun(line, 'expired')).toBe(line);
+  });
+});
+
+describe('batchRequestId', () => {
+  test('stable per batch and request, distinct across requests and batches', () => {
+    const ids = Array.from({ length: 50_000 }, (_, i) => batchRequestId('batch_a', `request-${i}`));
+    expect(new Set(ids).size).toBe(50_000);
+    expect(batchRequestId('batch_a', 'request-7')).toBe(ids[7]);
+    expect(batchRequestId('batch_b', 'request-7')).not.toBe(ids[7]);
+    expect(batchRequestId('batch_a', 'request-7')).toBe(ids[7]); // after switching batches
+    for (const id of ids.slice(0, 100)) expect(id).toMatch(/^batch_req_[A-Za-z0-9]{24}$/);
   });
 });

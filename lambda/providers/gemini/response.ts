@@ -197,5 +197,7 @@ export function parseResponseLine(text: string, lineNumber: number): GeminiRespo
   // Some producers put the key in metadata (the inline-response shape); accept both.
   const key = line.key ?? (value as { metadata?: { key?: unknown } }).metadata?.key;
   if (typeof key !== 'string') throw new Error(`Gemini responses file line ${lineNumber} has no key.`);
-  return { ...line, key };
+  // The parsed object is ours: set the key in place rather than copy every line of a large file.
+  line.key = key;
+  return line as GeminiResponseLine & { key: string };
 }
