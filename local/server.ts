@@ -2,12 +2,12 @@
 // Lambda handlers and authorizer the stack deploys. Also enforces API Gateway's and Lambda's size limits
 // so that what works here fits in AWS too.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { API_PREFIXES, OPERATION_ROUTES, type OperationRoute } from '../lib/api/routes';
 import { API_GATEWAY_MAX_REQUEST_BYTES, LAMBDA_MAX_PAYLOAD_BYTES, gatewayResponse, type GatewayResponseSpec } from '../lib/api/gateway-responses';
+import { closeServer, listenOnLoopback } from './loopback';
 
 type Handler = (event: unknown, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -215,17 +215,5 @@ export async function startApiServer(port: number): Promise<LocalApiServer> {
     res.writeHead(result.statusCode, outHeaders).end(payload);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  const bound = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${bound}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
+  return { url: await listenOnLoopback(server, port), close: () => closeServer(server) };
 }

@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Event } from 'aws-lambda';
+import { closeServer, listenOnLoopback } from './loopback';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -63,20 +64,12 @@ export interface RunningStandIn {
   close(): Promise<void>;
 }
 
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
-}
-
 /** DynamoDB-compatible server with the gateway's table (same keys and index as lib/storage). */
 export async function startDynamoDB(dataDir: string, tableName: string, port = 0): Promise<RunningStandIn> {
   const dir = join(dataDir, 'dynamodb');
   mkdirSync(dir, { recursive: true });
   const server = dynalite({ path: dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const bound = await listen(server, port);
-  const endpoint = `http://127.0.0.1:${bound}`;
+  const endpoint = await listenOnLoopback(server, port);
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
@@ -109,7 +102,7 @@ export async function startDynamoDB(dataDir: string, tableName: string, port = 0
     );
   }
   client.destroy();
-  return { endpoint, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { endpoint, close: () => closeServer(server) };
 }
 
 export interface RunningS3 extends RunningStandIn {

@@ -4,11 +4,11 @@
 // Executions are kept in <data>/executions.json; running ones are resumed after a restart (every
 // state of the tracker is idempotent, so resuming from the start is safe).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { TrackerState } from '../lib/batch-tracker/state-names';
+import { closeServer, listenOnLoopback } from './loopback';
 
 type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -68,8 +68,7 @@ export class LocalStepFunctions {
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(this.options.port ?? 0, '127.0.0.1', resolve));
-    this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.endpoint = await listenOnLoopback(this.server, this.options.port);
     // Resume what was running when the gateway stopped.
     for (const record of this.executions.values()) if (record.status === 'RUNNING') this.run(record);
     return this.endpoint;
@@ -78,7 +77,7 @@ export class LocalStepFunctions {
   async close(): Promise<void> {
     for (const { abort } of this.running.values()) abort();
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    if (this.server) await closeServer(this.server);
   }
 
   /** Resolves when the named execution has stopped (tests use it). */

@@ -14,9 +14,9 @@
 // Replies are deterministic: "Simulated reply to: <last user text>", cut by stop_sequences and
 // max_tokens (≈ 4 characters per token) with the matching stop_reason.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { FaultInjector, type RunningSimulator, type SimulatorOptions } from '../simulator';
+import { closeServer, listenOnLoopback } from '../../loopback';
 
 export interface AnthropicSimulatorOptions extends SimulatorOptions {
   /** Requests a Message Batch may hold (Anthropic: 100,000). Lower it to prove a client splits. */
@@ -233,21 +233,13 @@ export async function startAnthropicSimulator(options: AnthropicSimulatorOptions
       json(res, e.status, errorBody(e.status, e.message, e.type));
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = await listenOnLoopback(server, options.port);
 
   return {
     url: origin,
     apiKey,
     faults,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }
 

@@ -30,6 +30,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { s3ClientConfig } from '../../../lambda/store/blobs';
 import { FaultInjector, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { answer, ModelError, simFamilyOf, type SimFamily } from './model-behaviour';
+import { listenOnLoopback } from '../../loopback';
 
 export interface BedrockSimulatorOptions extends SimulatorOptions {
   s3: { endpoint: string; region?: string };
@@ -550,11 +551,10 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
       socket.resume();
     });
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const origin = await listenOnLoopback(server, options.port);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: origin,
     apiKey: options.apiKey ?? 'sim-bedrock-key',
     faults,
     async close() {

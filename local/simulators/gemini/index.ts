@@ -20,10 +20,10 @@
 // - faults (FaultInjector): rate_limit / server_error / timeout anywhere; on batch routes `lose_batch`
 //   (404) and `reset` (connection dropped); on downloads `reset` cuts the body half way.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { FaultInjector, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { simulateOutcome, userTexts } from './outcomes';
+import { closeServer, listenOnLoopback } from '../../loopback';
 
 export interface GeminiSimulatorOptions extends SimulatorOptions {
   /**
@@ -500,11 +500,7 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
       json(res, e.code, errorBody(e.code, e.status, e.message, e.details), e.headers);
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = await listenOnLoopback(server, options.port);
 
   return {
     url: origin,
@@ -514,11 +510,7 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
       const file = files.get(name);
       return file ? { bytes: file.bytes, source: file.source, chunks: file.chunks } : undefined;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }
 

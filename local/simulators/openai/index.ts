@@ -37,11 +37,11 @@
 // simulator knows (GET /v1/batches/{id} and its cancel); `reset` destroys the socket — mid-body for
 // GET /v1/files/{id}/content (half the bytes are sent), before any byte elsewhere.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import busboy from 'busboy';
 import { FaultInjector, type FaultKind, type FaultRule, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { ApiError, SimulatedAccount, randomId, type SimFile } from './account';
 import { checkBatchUpload } from './jsonl';
+import { closeServer, listenOnLoopback } from '../../loopback';
 
 export { SIMULATE_ERROR_MARKER, SIMULATE_SERVER_ERROR_MARKER, INVALID_MODEL_PREFIX } from './requests';
 export { SIMULATE_EXPIRE } from './account';
@@ -261,22 +261,8 @@ export async function startOpenAISimulator(options: OpenAISimulatorOptions = {})
     return { ...list, data: list.data.map((b) => account.batchObject(b, now())) };
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    apiKey,
-    faults,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        // Hanging `timeout` faults and keep-alive sockets would otherwise hold close() open.
-        server.closeAllConnections();
-      }),
-  };
+  const origin = await listenOnLoopback(server, options.port);
+  return { url: `${origin}/v1`, apiKey, faults, close: () => closeServer(server) };
 }
 
 function fileObject(file: SimFile) {
