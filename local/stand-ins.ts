@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Event } from 'aws-lambda';
 import { closeServer, listenOnLoopback } from './loopback';
+import { TABLE_KEYS as K } from '../lib/storage/table-keys';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -78,22 +79,17 @@ export async function startDynamoDB(dataDir: string, tableName: string, port = 0
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-          { AttributeName: 'gsi1pk', AttributeType: 'S' },
-          { AttributeName: 'gsi1sk', AttributeType: 'S' },
-        ],
+        AttributeDefinitions: [K.partitionKey, K.sortKey, K.ownerPartitionKey, K.ownerSortKey].map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
         KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
+          { AttributeName: K.partitionKey, KeyType: 'HASH' },
+          { AttributeName: K.sortKey, KeyType: 'RANGE' },
         ],
         GlobalSecondaryIndexes: [
           {
-            IndexName: 'byOwner',
+            IndexName: K.ownerIndex,
             KeySchema: [
-              { AttributeName: 'gsi1pk', KeyType: 'HASH' },
-              { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+              { AttributeName: K.ownerPartitionKey, KeyType: 'HASH' },
+              { AttributeName: K.ownerSortKey, KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'ALL' },
           },

@@ -3,17 +3,8 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { TABLE_KEYS } from './table-keys';
 
-/** Key attribute and index names; the store code in lambda/store/ uses the same strings. */
-export const TABLE_KEYS = {
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  ownerIndex: 'byOwner',
-  ownerPartitionKey: 'gsi1pk',
-  ownerSortKey: 'gsi1sk',
-  /** Epoch seconds after which DynamoDB may delete the item (expired files, old idempotency markers). */
-  ttl: 'ttl',
-} as const;
 
 export class GatewayTable extends Construct {
   public readonly table: Table;
