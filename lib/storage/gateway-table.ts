@@ -5,7 +5,6 @@ import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } fr
 import { Construct } from 'constructs';
 import { TABLE_KEYS } from './table-keys';
 
-
 export class GatewayTable extends Construct {
   public readonly table: Table;
 
