@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { DEFAULT_DEV_KEY } from './dev-key';
 import { startDynamoDB, startS3, LOCAL_CREDENTIALS, type RunningS3, type RunningStandIn } from './stand-ins';
 import { LocalStepFunctions } from './step-functions';
+import { InFlight } from './in-flight';
 import { startApiServer } from './server';
 import { startOpenAISimulator } from './simulators/openai';
 import { startAnthropicSimulator } from './simulators/anthropic';
@@ -197,28 +198,27 @@ const LAMBDA_ASYNC_ATTEMPTS = 3;
 async function subscribeFileRegistration(s3: RunningS3, retryMs: number): Promise<() => Promise<void>> {
   const { registerFiles } = await import('../lambda/handlers/files-register');
   const { bucket, keyPrefix } = EVENT_FUNCTIONS.registerFile;
-  const inFlight = new Set<Promise<void>>();
+  const deliveries = new InFlight();
   s3.onEvent((event) => {
     const records = event.Records.filter(
       (r) => r.eventName.startsWith('ObjectCreated:') && r.s3.bucket.name === BUCKETS[bucket] && r.s3.object.key.startsWith(keyPrefix),
     );
     if (records.length === 0) return;
-    const delivery = (async () => {
-      for (let attempt = 1; attempt <= LAMBDA_ASYNC_ATTEMPTS; attempt++) {
-        try {
-          await registerFiles({ Records: records });
-          return;
-        } catch {
-          // Logged by the handler; Lambda would wait a minute or two before the next try.
-          if (attempt < LAMBDA_ASYNC_ATTEMPTS) await new Promise((r) => setTimeout(r, retryMs));
+    void deliveries.track(
+      (async () => {
+        for (let attempt = 1; attempt <= LAMBDA_ASYNC_ATTEMPTS; attempt++) {
+          try {
+            await registerFiles({ Records: records });
+            return;
+          } catch {
+            // Logged by the handler; Lambda would wait a minute or two before the next try.
+            if (attempt < LAMBDA_ASYNC_ATTEMPTS) await new Promise((r) => setTimeout(r, retryMs));
+          }
         }
-      }
-    })().finally(() => inFlight.delete(delivery));
-    inFlight.add(delivery);
+      })(),
+    );
   });
-  return async () => {
-    await Promise.allSettled([...inFlight]);
-  };
+  return () => deliveries.settle();
 }
 
 /** Local keys: each configured key is its own tenant (tenant = the key's public id). */

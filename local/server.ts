@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { API_PREFIXES, OPERATION_ROUTES, type OperationRoute } from '../lib/api/routes';
 import { API_GATEWAY_MAX_REQUEST_BYTES, LAMBDA_MAX_PAYLOAD_BYTES, gatewayResponse, type GatewayResponseSpec } from '../lib/api/gateway-responses';
+import { InFlight } from './in-flight';
 import { closeServer, listenOnLoopback } from './loopback';
 
 type Handler = (event: unknown, context: Context) => Promise<APIGatewayProxyResult>;
@@ -82,9 +83,10 @@ export async function startApiServer(port: number): Promise<LocalApiServer> {
   };
   const authorizer = loadHandler('authorizer') as unknown as (event: unknown) => Promise<{ principalId: string; context: Record<string, string> }>;
 
+  const requestsUnderWay = new InFlight();
   const server: Server = createServer(async (req, res) => {
     try {
-      await serve(req, res);
+      await requestsUnderWay.track(serve(req, res));
     } catch (err) {
       console.error('[local gateway] request failed', err);
       if (!res.headersSent) sendGatewayResponse(res, gatewayResponse('DEFAULT_5XX'));
@@ -215,5 +217,12 @@ export async function startApiServer(port: number): Promise<LocalApiServer> {
     res.writeHead(result.statusCode, outHeaders).end(payload);
   }
 
-  return { url: await listenOnLoopback(server, port), close: () => closeServer(server) };
+  return {
+    url: await listenOnLoopback(server, port),
+    close: async () => {
+      // Closing drops the connections at once; a handler still running finishes against live stand-ins.
+      await closeServer(server);
+      await requestsUnderWay.settle();
+    },
+  };
 }

@@ -8,6 +8,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { TrackerState } from '../lib/batch-tracker/state-names';
+import { InFlight } from './in-flight';
 import { closeServer, listenOnLoopback } from './loopback';
 
 type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -51,6 +52,8 @@ export class LocalStepFunctions {
   private server?: Server;
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly running = new Map<string, { abort: () => void; done: Promise<void> }>();
+  /** An aborted execution settles at once, but the task it was in goes on: close waits for it. */
+  private readonly tasksUnderWay = new InFlight();
   private readonly machine: StateMachine;
   readonly events: PublishedEvent[] = [];
   private readonly file: string;
@@ -75,8 +78,10 @@ export class LocalStepFunctions {
   }
 
   async close(): Promise<void> {
-    for (const { abort } of this.running.values()) abort();
-    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    const running = [...this.running.values()];
+    for (const { abort } of running) abort();
+    await Promise.allSettled(running.map((r) => r.done));
+    await this.tasksUnderWay.settle();
     if (this.server) await closeServer(this.server);
   }
 
@@ -95,7 +100,7 @@ export class LocalStepFunctions {
   }
 
   private run(record: ExecutionRecord): void {
-    const lambdaTask = (fn: TaskFunction) => async (params: { Payload?: unknown }) => ({ StatusCode: 200, Payload: await fn(params.Payload) });
+    const lambdaTask = (fn: TaskFunction) => async (params: { Payload?: unknown }) => ({ StatusCode: 200, Payload: await this.tasksUnderWay.track(fn(params.Payload)) });
     const publish = async (params: { Entries: Array<{ Source: string; DetailType: string; Detail: unknown }> }) => {
       for (const entry of params.Entries) {
         const event = { source: entry.Source, detailType: entry.DetailType, detail: typeof entry.Detail === 'string' ? JSON.parse(entry.Detail) : entry.Detail, time: Date.now() };
