@@ -9,7 +9,6 @@
 // claims the file with a conditional write first, so only one delivery does the work.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Event } from 'aws-lambda';
 import { EVENT_FUNCTIONS } from '../../lib/api/routes';
@@ -20,10 +19,10 @@ import { nowSeconds } from '../time';
 import { getServices, logger, providerContext } from '../runtime';
 import { adapterFor } from '../providers/registry';
 import { ProviderUnavailableError } from '../providers/errors';
-import type { Extras } from '../providers/provider';
 import { toOpenAIFile } from '../openai/objects';
 import type { OpenAIFile } from '../openai/types';
 import { WriteConflictError } from '../store/metadata';
+import { RegistrationStore, type PendingRegistration } from '../store/file-registrations';
 import { s3ClientConfig } from '../store/blobs';
 import type { BlobLocation, FileRecord, ProviderName } from '../store/records';
 import { parseFileDeclaration, type FileDeclaration } from '../uploads/params';
@@ -51,16 +50,6 @@ export class RegistrationInProgressError extends Error {
 
 const TENANT_SEGMENT = '[A-Za-z0-9_-]{1,64}';
 const DIRECT_KEY = new RegExp(`^${DIRECT_UPLOAD_PREFIX}(${TENANT_SEGMENT})/(file-[A-Za-z0-9_-]{1,64})$`);
-
-/** What the gateway keeps on a direct upload's file record until it is registered. */
-export interface PendingDirectUpload extends FileRecord {
-  /** The extra fields of the request (storage_config, expires_after, …), for the ingestion. */
-  directUpload?: { extras: Extras };
-  /** When a registration claimed the file (epoch milliseconds, so that each claim is its own); absent while nobody is registering it. */
-  registeringSinceMs?: number;
-  /** Registrations started so far, including the current one. */
-  registerAttempts?: number;
-}
 
 // ---- request (pure) ----
 
@@ -191,7 +180,7 @@ export async function createDirectUpload(caller: Caller, params: DirectUploadPar
   const now = nowSeconds();
   const blob: BlobLocation = { bucket: config.filesBucket, key: directUploadKey(caller.tenantId, fileId) };
   const url = await presignDirectUpload(s3, blob, params.bytes);
-  const file: PendingDirectUpload = {
+  const file: PendingRegistration = {
     id: fileId,
     tenantId: caller.tenantId,
     provider: params.provider,
@@ -223,7 +212,7 @@ export type RegistrationOutcome =
 export async function registerDirectUpload(object: CreatedObject): Promise<RegistrationOutcome> {
   const { metadata, blobs, registrations } = services();
   const target = parseDirectUploadKey(object.key);
-  const file = target ? ((await metadata.getFile(target.tenantId, target.fileId)) as PendingDirectUpload | null) : null;
+  const file = target ? ((await metadata.getFile(target.tenantId, target.fileId)) as PendingRegistration | null) : null;
   if (!target || !file) {
     logger.warn('No direct upload waits for this object; left as it is', { key: object.key });
     return 'ignored';
@@ -303,79 +292,4 @@ async function copyObject(from: BlobLocation, to: BlobLocation, declaredBytes: n
     throw sizeMismatch(bytes, declaredBytes);
   }
   return bytes;
-}
-
-/**
- * The conditional writes registration needs on a file record (MetadataStore.updateFile has no
- * condition). Same item layout as lambda/store/metadata.ts: pk FILE#<id>, sk FILE.
- */
-class RegistrationStore {
-  private readonly db: DynamoDBDocumentClient;
-
-  constructor(client: DynamoDBClient, private readonly table: string) {
-    this.db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });
-  }
-
-  private key(fileId: string) {
-    return { pk: `FILE#${fileId}`, sk: 'FILE' };
-  }
-
-  /** Claims a file still `uploaded` that nobody is registering (or whose registration went stale); null otherwise. */
-  async claim(fileId: string, nowMs: number, staleBeforeMs: number): Promise<PendingDirectUpload | null> {
-    try {
-      const res = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: this.key(fileId),
-          UpdateExpression: 'SET #since = :now, #attempts = if_not_exists(#attempts, :zero) + :one',
-          ConditionExpression: '#status = :uploaded AND (attribute_not_exists(#since) OR #since < :stale)',
-          ExpressionAttributeNames: { '#since': 'registeringSinceMs', '#attempts': 'registerAttempts', '#status': 'status' },
-          ExpressionAttributeValues: { ':now': nowMs, ':zero': 0, ':one': 1, ':uploaded': 'uploaded', ':stale': staleBeforeMs },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return res.Attributes as PendingDirectUpload;
-    } catch (err) {
-      if ((err as Error).name === 'ConditionalCheckFailedException') return null;
-      throw err;
-    }
-  }
-
-  /** Records the outcome of the claim made at `since`, and forgets what registration needed. */
-  async finish(fileId: string, since: number, patch: Partial<FileRecord>): Promise<void> {
-    const names: Record<string, string> = { '#since': 'registeringSinceMs', '#attempts': 'registerAttempts', '#direct': 'directUpload', '#status': 'status' };
-    const values: Record<string, unknown> = { ':since': since, ':uploaded': 'uploaded' };
-    const sets = Object.entries(patch)
-      .filter(([, value]) => value !== undefined)
-      .map(([field, value], i) => {
-        names[`#f${i}`] = field;
-        values[`:v${i}`] = value;
-        return `#f${i} = :v${i}`;
-      });
-    await this.conditional({
-      UpdateExpression: `SET ${sets.join(', ')} REMOVE #since, #attempts, #direct`,
-      ConditionExpression: '#status = :uploaded AND #since = :since',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    }, fileId);
-  }
-
-  /** Lets a later delivery of the event try again. */
-  async release(fileId: string, since: number): Promise<void> {
-    await this.conditional({
-      UpdateExpression: 'REMOVE #since',
-      ConditionExpression: '#since = :since',
-      ExpressionAttributeNames: { '#since': 'registeringSinceMs' },
-      ExpressionAttributeValues: { ':since': since },
-    }, fileId);
-  }
-
-  private async conditional(update: Pick<ConstructorParameters<typeof UpdateCommand>[0], 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>, fileId: string) {
-    try {
-      await this.db.send(new UpdateCommand({ TableName: this.table, Key: this.key(fileId), ...update }));
-    } catch (err) {
-      if ((err as Error).name === 'ConditionalCheckFailedException') throw new WriteConflictError(`FILE ${fileId} is no longer being registered by this delivery`);
-      throw err;
-    }
-  }
 }

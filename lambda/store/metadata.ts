@@ -15,9 +15,11 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ApiKeyRecord, BatchRecord, FileRecord } from './records';
 
-type Kind = 'FILE' | 'BATCH' | 'KEY';
+export type Kind = 'FILE' | 'BATCH' | 'KEY';
 
 const pk = (kind: Kind, id: string) => `${kind}#${id}`;
+/** The primary key of an item; also used by the conditional writes kept beside their logic (file-registrations.ts). */
+export const itemKey = (kind: Kind, id: string) => ({ pk: pk(kind, id), sk: kind });
 const ownerKey = (tenantId: string, kind: Kind) => `${tenantId}#${kind}`;
 const sortKey = (createdAt: number, id: string) => `${String(createdAt).padStart(12, '0')}#${id}`;
 const KEY_FIELDS = ['pk', 'sk', 'gsi1pk', 'gsi1sk'] as const;
@@ -38,6 +40,20 @@ export interface ListResult<T> {
 /** A conditional write lost a race (another request changed the item first). */
 export class WriteConflictError extends Error {
   override readonly name = 'WriteConflict';
+}
+
+/**
+ * `#f0 = :v0`, … for the defined fields of `patch` (for an UpdateExpression's SET), adding their
+ * placeholders to `names` and `values`. Placeholders keep any field name (even a reserved word) safe.
+ */
+export function setClauses(patch: object, names: Record<string, string>, values: Record<string, unknown>): string[] {
+  return Object.entries(patch)
+    .filter(([, value]) => value !== undefined)
+    .map(([field, value], i) => {
+      names[`#f${i}`] = field;
+      values[`:v${i}`] = value;
+      return `#f${i} = :v${i}`;
+    });
 }
 
 function strip<T>(item: Record<string, unknown> | undefined): T | null {
@@ -71,7 +87,7 @@ export class MetadataStore {
   }
 
   async deleteFile(id: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: pk('FILE', id), sk: 'FILE' } }));
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: itemKey('FILE', id) }));
   }
 
   listFiles(tenantId: string, options: ListOptions): Promise<ListResult<FileRecord>> {
@@ -106,7 +122,7 @@ export class MetadataStore {
   }
 
   async deleteBatch(id: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: pk('BATCH', id), sk: 'BATCH' } }));
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: itemKey('BATCH', id) }));
   }
 
   listBatches(tenantId: string, options: ListOptions): Promise<ListResult<BatchRecord>> {
@@ -161,19 +177,14 @@ export class MetadataStore {
   }
 
   private async get<T>(kind: Kind, id: string): Promise<T | null> {
-    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: pk(kind, id), sk: kind }, ConsistentRead: true }));
+    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: itemKey(kind, id), ConsistentRead: true }));
     return strip<T>(res.Item);
   }
 
   private async update<T>(kind: Kind, id: string, patch: object, unlessStatusIn?: readonly string[]): Promise<T> {
-    const entries = Object.entries(patch).filter(([, value]) => value !== undefined);
     const names: Record<string, string> = { '#pk': 'pk' };
     const values: Record<string, unknown> = {};
-    const sets = entries.map(([field, value], i) => {
-      names[`#f${i}`] = field;
-      values[`:v${i}`] = value;
-      return `#f${i} = :v${i}`;
-    });
+    const sets = setClauses(patch, names, values);
     let condition = 'attribute_exists(#pk)';
     if (unlessStatusIn?.length) {
       names['#status'] = 'status';
@@ -187,7 +198,7 @@ export class MetadataStore {
       const res = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk: pk(kind, id), sk: kind },
+          Key: itemKey(kind, id),
           UpdateExpression: sets.length ? `SET ${sets.join(', ')}` : undefined,
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
