@@ -4,6 +4,7 @@ import type { Message, StopReason } from '@anthropic-ai/sdk/resources/messages/m
 import type { MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches';
 import type { BatchRequestOutput, ChatCompletion, ChatToolCall, FinishReason } from '../../openai/types';
 import { httpErrorLine, notRunLine, successLine } from '../../openai/output-lines';
+import { chatCompletion, completionUsage } from '../../openai/chat-completion';
 
 type Line = Omit<BatchRequestOutput, 'id'>;
 
@@ -59,33 +60,13 @@ export function toChatCompletion(message: Message, created: number): ChatComplet
   const cacheCreation = usage?.cache_creation_input_tokens ?? 0;
   // OpenAI's prompt_tokens include cached ones; Anthropic counts cache reads and writes separately.
   const promptTokens = (usage?.input_tokens ?? 0) + cacheRead + cacheCreation;
-  const completionTokens = usage?.output_tokens ?? 0;
-  return {
+  return chatCompletion({
     id: message.id,
-    object: 'chat.completion',
     created,
     model: message.model,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content: text.length > 0 ? text.join('') : null,
-          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-          refusal: null,
-        },
-        finish_reason: finishReasonOf(message.stop_reason),
-        logprobs: null,
-      },
-    ],
-    usage: {
-      prompt_tokens: promptTokens,
-      completion_tokens: completionTokens,
-      total_tokens: promptTokens + completionTokens,
-      prompt_tokens_details: { cached_tokens: cacheRead },
-      completion_tokens_details: { reasoning_tokens: usage?.output_tokens_details?.thinking_tokens ?? 0 },
-    },
-  };
+    choices: [{ texts: text, toolCalls, finishReason: finishReasonOf(message.stop_reason) }],
+    usage: completionUsage(promptTokens, usage?.output_tokens ?? 0, { cached: cacheRead, reasoning: usage?.output_tokens_details?.thinking_tokens ?? 0 }),
+  });
 }
 
 export interface ResultLineContext {

@@ -5,6 +5,7 @@ import type { ChatCompletion, ChatCompletionRequest, FinishReason } from '../../
 import type { BedrockFamily } from './model-family';
 import { checkFields, fail, isSystemRole, maxTokensOf, temperatureOf, textOf, topPOf } from './translate-common';
 import type { CompletionContext } from './completion-context';
+import { chatCompletion, completionUsage } from '../../openai/chat-completion';
 
 export interface LlamaRequest {
   prompt: string;
@@ -70,21 +71,12 @@ const LLAMA_FINISH: Record<string, FinishReason> = { stop: 'stop', length: 'leng
 
 export function fromLlamaResponse(output: LlamaResponse, context: CompletionContext): ChatCompletion {
   if (typeof output?.generation !== 'string') throw new Error('Llama output has no generation string');
-  const prompt = output.prompt_token_count ?? 0;
-  const completion = output.generation_token_count ?? 0;
-  return {
+  return chatCompletion({
     id: context.id,
-    object: 'chat.completion',
     created: context.created,
     model: context.model,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: output.generation, refusal: null },
-        finish_reason: LLAMA_FINISH[output.stop_reason ?? 'stop'] ?? 'stop',
-        logprobs: null,
-      },
-    ],
-    usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
-  };
+    // The generation is the whole answer, so even an empty one is content "" rather than null.
+    choices: [{ texts: [output.generation], finishReason: LLAMA_FINISH[output.stop_reason ?? 'stop'] ?? 'stop' }],
+    usage: completionUsage(output.prompt_token_count ?? 0, output.generation_token_count ?? 0),
+  });
 }

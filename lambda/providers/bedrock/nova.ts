@@ -17,6 +17,7 @@ import {
   topPOf,
 } from './translate-common';
 import type { CompletionContext } from './completion-context';
+import { chatCompletion, completionUsage } from '../../openai/chat-completion';
 
 export type NovaBlock =
   | { text: string }
@@ -156,25 +157,11 @@ export function fromNovaResponse(output: NovaResponse, context: CompletionContex
   // Like OpenAI's prompt_tokens, count cached input too (Nova reports it apart from inputTokens).
   const cacheRead = usage.cacheReadInputTokenCount ?? 0;
   const prompt = (usage.inputTokens ?? 0) + cacheRead + (usage.cacheWriteInputTokenCount ?? 0);
-  const completion = usage.outputTokens ?? 0;
-  return {
+  return chatCompletion({
     id: context.id,
-    object: 'chat.completion',
     created: context.created,
     model: context.model,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: texts.length ? texts.join('') : null, ...(toolCalls.length ? { tool_calls: toolCalls } : {}), refusal: null },
-        finish_reason: NOVA_FINISH[output.stopReason ?? 'end_turn'] ?? 'stop',
-        logprobs: null,
-      },
-    ],
-    usage: {
-      prompt_tokens: prompt,
-      completion_tokens: completion,
-      total_tokens: prompt + completion,
-      prompt_tokens_details: { cached_tokens: cacheRead },
-    },
-  };
+    choices: [{ texts, toolCalls, finishReason: NOVA_FINISH[output.stopReason ?? 'end_turn'] ?? 'stop' }],
+    usage: completionUsage(prompt, usage.outputTokens ?? 0, { cached: cacheRead }),
+  });
 }

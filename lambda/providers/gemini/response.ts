@@ -10,6 +10,7 @@
 // finish_reason `content_filter`, exactly as OpenAI reports a partially filtered completion.
 import { stableToken } from '../../ids';
 import { httpErrorLine, successLine } from '../../openai/output-lines';
+import { chatCompletion, completionUsage } from '../../openai/chat-completion';
 import type { BatchRequestOutput, ChatCompletion, ChatCompletionUsage, ChatToolCall, FinishReason } from '../../openai/types';
 import type { OpenAIErrorType } from '../../http/errors';
 import type { GeminiCandidate, GeminiResponseLine, GeminiUsageMetadata, GenerateContentResponse, GoogleRpcStatus } from './types';
@@ -45,26 +46,22 @@ export function toFinishReason(reason: string | undefined, hasToolCalls: boolean
 }
 
 export function toChatUsage(usage: GeminiUsageMetadata | undefined): ChatCompletionUsage {
-  const prompt = usage?.promptTokenCount ?? 0;
   const thoughts = usage?.thoughtsTokenCount ?? 0;
   // Thinking tokens are billed as output, and OpenAI counts reasoning tokens inside completion_tokens.
   const completion = (usage?.candidatesTokenCount ?? 0) + thoughts;
-  return {
-    prompt_tokens: prompt,
-    completion_tokens: completion,
-    total_tokens: usage?.totalTokenCount ?? prompt + completion,
-    prompt_tokens_details: { cached_tokens: usage?.cachedContentTokenCount ?? 0 },
-    completion_tokens_details: { reasoning_tokens: thoughts },
-  };
+  return completionUsage(usage?.promptTokenCount ?? 0, completion, {
+    cached: usage?.cachedContentTokenCount ?? 0,
+    reasoning: thoughts,
+    total: usage?.totalTokenCount,
+  });
 }
 
 /** chat.completion for one Gemini response. `seed` makes generated ids stable (batch id + custom_id). */
 export function toChatCompletion(response: GenerateContentResponse, context: ResultContext, seed: string, stableId = response.responseId ?? stableToken(24, context.batchId, seed)): ChatCompletion {
   const idSeed = response.responseId ?? `${context.batchId}\u0000${seed}`;
   const candidates = response.candidates ?? [];
-  return {
+  return chatCompletion({
     id: `chatcmpl-${stableId}`,
-    object: 'chat.completion',
     created: context.created,
     model: response.modelVersion ?? context.model,
     choices: candidates.map((candidate, i) => {
@@ -82,17 +79,17 @@ export function toChatCompletion(response: GenerateContentResponse, context: Res
           type: 'function',
           function: { name: p.functionCall!.name, arguments: JSON.stringify(p.functionCall!.args ?? {}) },
         }));
-      const message: ChatCompletion['choices'][number]['message'] = {
-        role: 'assistant',
-        content: text === '' && toolCalls.length > 0 ? null : text,
-        refusal: null,
+      return {
+        index,
+        // Content null only for a reply of nothing but function calls; a candidate with no output at all is "".
+        texts: text === '' && toolCalls.length > 0 ? [] : [text],
+        toolCalls,
+        finishReason: toFinishReason(candidate.finishReason, toolCalls.length > 0),
       };
-      if (toolCalls.length > 0) message.tool_calls = toolCalls;
-      return { index, message, finish_reason: toFinishReason(candidate.finishReason, toolCalls.length > 0), logprobs: null };
     }),
     usage: toChatUsage(response.usageMetadata),
-    system_fingerprint: null,
-  };
+    systemFingerprint: null,
+  });
 }
 
 /**
