@@ -13,6 +13,7 @@ import { registerFiles } from '../../lambda/handlers/files-register';
 import { RegistrationInProgressError, STALE_REGISTRATION_SECONDS } from '../../lambda/files/direct-upload';
 import { MAX_UPLOAD_BYTES } from '../../lambda/uploads/params';
 import { chatLine, jsonl, pollUntilDone, readJsonl, startTestGateway, type TestGateway } from './helpers';
+import { rejectionOf } from '../support/errors';
 
 interface DirectUpload {
   object: 'file.direct_upload';
@@ -68,15 +69,7 @@ async function directKeys(): Promise<string[]> {
   return (listed.Contents ?? []).map((o) => o.Key!);
 }
 
-async function errorOf(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(OpenAI.APIError);
-    return err as InstanceType<typeof OpenAI.APIError>;
-  }
-  throw new Error('expected the call to fail');
-}
+const errorOf = (promise: Promise<unknown>) => rejectionOf(promise, OpenAI.APIError);
 
 /** A valid batch file of at least `minBytes`. */
 function batchFile(minBytes: number, prefix: string, model = 'gpt-4o-mini'): Buffer {

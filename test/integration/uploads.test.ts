@@ -12,6 +12,7 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalGateway, type LocalGateway } from '../../local/gateway';
 import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
 import { chatLine } from './helpers';
+import { rejectionOf } from '../support/errors';
 
 const KEYS = ['sk-finops-uploads-alice', 'sk-finops-uploads-bob'];
 const MAX_PART_BYTES = 4_500_000; // config.maxDirectUploadBytes default
@@ -74,15 +75,7 @@ async function rawContent(fileId: string): Promise<Response> {
   return fetch(`${gateway.baseURL}/files/${fileId}/content`, { headers: { authorization: `Bearer ${KEYS[0]}` }, redirect: 'manual' });
 }
 
-async function errorOf(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(OpenAI.APIError);
-    return err as InstanceType<typeof OpenAI.APIError>;
-  }
-  throw new Error('expected the call to fail');
-}
+const errorOf = (promise: Promise<unknown>) => rejectionOf(promise, OpenAI.APIError);
 
 describe('chunked upload with the SDK', () => {
   test('parts sent in parallel, completed in order → a file whose content is the exact bytes (served by redirect)', async () => {

@@ -9,6 +9,7 @@ import { KmsDataKeys } from '../../lambda/auth/data-keys';
 import { KmsClient, KmsError } from '../../lambda/auth/kms-client';
 import { CredentialVault, type VaultItem, type VaultItems } from '../../lambda/auth/vault';
 import { ProviderUnavailableError } from '../../lambda/providers/errors';
+import { MemoryVaultItems } from '../support/memory-vault-items';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
@@ -63,19 +64,6 @@ class FakeKms {
   }
 }
 
-class MemoryItems implements VaultItems {
-  readonly items = new Map<string, VaultItem>();
-  async put(item: VaultItem) {
-    this.items.set(item.id, structuredClone(item));
-  }
-  async get(id: string) {
-    return structuredClone(this.items.get(id) ?? null);
-  }
-  async delete(id: string) {
-    this.items.delete(id);
-  }
-}
-
 let kms: FakeKms;
 let client: KmsClient;
 beforeAll(async () => {
@@ -105,7 +93,7 @@ test('GenerateDataKey: a SigV4-signed KMS JSON request naming the key, AES_256 a
 });
 
 test('the vault over KMS: seal and open, and what KMS is asked', async () => {
-  const items = new MemoryItems();
+  const items = new MemoryVaultItems();
   const vault = new CredentialVault(new KmsDataKeys(client, KEY_ARN), items);
   const owner = { tenantId: 'tenant_a', provider: 'gemini' as const };
   const ref = await vault.seal('AIza-client-own-key', owner, 100, 1000);
@@ -124,7 +112,7 @@ test('the vault over KMS: seal and open, and what KMS is asked', async () => {
 });
 
 test('a credential sealed under another KMS key is refused without asking KMS to try', async () => {
-  const items = new MemoryItems();
+  const items = new MemoryVaultItems();
   const owner = { tenantId: 't', provider: 'openai' as const };
   const ref = await new CredentialVault(new KmsDataKeys(client, KEY_ARN), items).seal('k', owner, 1, 1000);
   const other = new CredentialVault(new KmsDataKeys(client, KEY_ARN.replace('1234abcd', 'ffffffff')), items);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { canonicalContext, decryptWithKey, encryptWithKey, SealError } from '../../lambda/auth/envelope';
 import { LocalMasterKey } from '../../lambda/auth/data-keys';
 import { CredentialVault, CREDENTIAL_REF_PATTERN, VaultError, type VaultItem, type VaultItems } from '../../lambda/auth/vault';
+import { MemoryVaultItems } from '../support/memory-vault-items';
 
 const SECRET = 'sk-proj-client-own-provider-key-0123456789';
 
@@ -90,28 +91,15 @@ describe('LocalMasterKey', () => {
   });
 });
 
-class MemoryItems implements VaultItems {
-  readonly items = new Map<string, VaultItem>();
-  async put(item: VaultItem) {
-    this.items.set(item.id, structuredClone(item));
-  }
-  async get(id: string) {
-    return structuredClone(this.items.get(id) ?? null);
-  }
-  async delete(id: string) {
-    this.items.delete(id);
-  }
-}
-
 describe('CredentialVault', () => {
   let dir: string;
-  let items: MemoryItems;
+  let items: MemoryVaultItems;
   let vault: CredentialVault;
   const owner = { tenantId: 'tenant_a', provider: 'openai' as const };
   const NOW = 1_700_000_000;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'finops-vault-'));
-    items = new MemoryItems();
+    items = new MemoryVaultItems();
     vault = new CredentialVault(LocalMasterKey.fromFile(join(dir, 'vault.key')), items);
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));

@@ -20,19 +20,12 @@ import { LineError } from '../../lambda/batch-files/lines';
 import { ProviderUnavailableError } from '../../lambda/providers/errors';
 import { MAX_UPLOAD_BYTES } from '../../lambda/uploads/params';
 import type { FileRecord } from '../../lambda/store/records';
+import { thrownBy } from '../support/errors';
 
 const NOW = 1_750_000_000;
 const valid = { filename: 'big.jsonl', purpose: 'batch', bytes: 31_457_280 };
 
-function errorOf(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(GatewayError);
-    return err as GatewayError;
-  }
-  throw new Error('expected a GatewayError');
-}
+const errorOf = (fn: () => unknown) => thrownBy(fn, GatewayError);
 
 describe('parseDirectUploadRequest', () => {
   test('the minimal body: fields mapped, provider defaulted, no extras', () => {

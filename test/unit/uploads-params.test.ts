@@ -1,19 +1,12 @@
 // Uploads API request parameters: what uploads.create and uploads.complete accept and how they refuse.
 import { maxReceivedBytes, MAX_UPLOAD_BYTES, parseUploadComplete, parseUploadCreate, parseUploadId } from '../../lambda/uploads/params';
 import { GatewayError } from '../../lambda/http/errors';
+import { thrownBy } from '../support/errors';
 
 const NOW = 1_750_000_000;
 const valid = { filename: 'big.jsonl', purpose: 'batch', bytes: 31_457_280, mime_type: 'application/jsonl' };
 
-function errorOf(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(GatewayError);
-    return err as GatewayError;
-  }
-  throw new Error('expected a GatewayError');
-}
+const errorOf = (fn: () => unknown) => thrownBy(fn, GatewayError);
 
 describe('parseUploadCreate', () => {
   test('the SDK body: fields mapped, provider defaulted, nothing else in extras', () => {

@@ -1,6 +1,7 @@
 // Reading the `data` field of uploads.parts.create the way the OpenAI SDK encodes it.
 import { readPartData } from '../../lambda/uploads/part-form';
 import { GatewayError } from '../../lambda/http/errors';
+import { rejectionOf } from '../support/errors';
 
 const BOUNDARY = 'openai-test-boundary';
 const CONTENT_TYPE = `multipart/form-data; boundary=${BOUNDARY}`;
@@ -16,15 +17,7 @@ function form(parts: Array<{ name: string; filename?: string; body: Buffer | str
   return Buffer.concat(pieces);
 }
 
-async function errorOf(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(GatewayError);
-    return err as GatewayError;
-  }
-  throw new Error('expected a GatewayError');
-}
+const errorOf = (promise: Promise<unknown>) => rejectionOf(promise, GatewayError);
 
 test('the bytes of the data file part, exactly (binary-safe, CRLF kept)', async () => {
   const bytes = Buffer.concat([Buffer.from('{"x":"é"}\r\n'), Buffer.from([0xff, 0x00, 0x0a]), Buffer.from(`--${BOUNDARY.slice(0, 5)}`)]);
