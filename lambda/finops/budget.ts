@@ -1,14 +1,17 @@
 // Budget guard, called by batches.create before anything is sent to a provider. A key may carry a
 // monthly budget in USD (ApiKeyRecord.monthlyBudgetUsd). Its spend this UTC month comes from the
 // daily aggregates (finished batches); the new batch's cost is estimated from its requests
-// (lambda/finops/estimate.ts, streaming the input file line by line). A batch whose estimate exceeds
-// what is left is refused with 402 insufficient_quota / budget_exceeded.
-//
-// Not counted: batches of the key still running (their cost is booked when they finish), so several
-// batches created at once can together exceed the budget by what they were each allowed.
+// (lambda/finops/estimate.ts, streaming the input file line by line). What is left is the budget
+// minus that spend, minus the estimates of the key's batches still running, which batches.create
+// reserved (FinOpsStore.reserveBudget): a batch whose estimate exceeds it is refused with 402
+// insufficient_quota / budget_exceeded, and one that fits reserves its own estimate in the same
+// conditional write, so creates racing for the last of a budget cannot both get it. The tracker gives
+// a reservation back when it books the batch's real cost; batches.create gives it back when the
+// create fails.
 import { GatewayError } from '../http/errors';
 import { getServices, logger } from '../runtime';
-import type { FileRecord, ProviderName } from '../store/records';
+import type { BudgetReservation, FileRecord, ProviderName } from '../store/records';
+import { nowSeconds } from '../time';
 import { microsToUsd, usdToMicros } from './cost';
 import { BatchEstimate, DEFAULT_OUTPUT_TOKENS, expectedRunMode, priceEstimate } from './estimate';
 import { priceTable } from './prices';
@@ -30,6 +33,8 @@ export function budgetExceeded(details: {
   month: string;
   budgetMicros: number;
   spentMicros: number;
+  /** Held back by the key's batches still running. */
+  reservedMicros?: number;
   estimateMicros: number;
   requests: number;
   inputTokens: number;
@@ -37,26 +42,32 @@ export function budgetExceeded(details: {
   priceVersion: string;
   onDemand: boolean;
 }): GatewayError {
-  const left = Math.max(0, details.budgetMicros - details.spentMicros);
+  const reserved = details.reservedMicros ?? 0;
+  const left = Math.max(0, details.budgetMicros - details.spentMicros - reserved);
   return new GatewayError(
     402,
     `Batch refused by the budget of key ${details.keyId}: its estimated cost is ${usd(details.estimateMicros)} ` +
       `(${details.requests} request(s), about ${details.inputTokens} input tokens and at most ${details.outputTokens} output tokens ` +
       `at ${details.onDemand ? 'on-demand' : 'batch'} prices, price table ${details.priceVersion}), but only ${usd(left)} is left ` +
-      `of its monthly budget of ${usd(details.budgetMicros)} for ${details.month} (${usd(details.spentMicros)} spent). ` +
-      'Lower max_tokens, split the batch, or raise the budget.',
+      `of its monthly budget of ${usd(details.budgetMicros)} for ${details.month} (${usd(details.spentMicros)} spent` +
+      `${reserved > 0 ? `, ${usd(reserved)} reserved by its batches still running` : ''}). ` +
+      `Lower max_tokens, split the batch, ${reserved > 0 ? 'wait for running batches to finish, ' : ''}or raise the budget.`,
     'insufficient_quota',
     null,
     'budget_exceeded',
   );
 }
 
-/** Throws a GatewayError (402) when the batch's estimated cost exceeds what is left of the key's budget. */
-export async function checkBudget(input: BudgetCheckInput): Promise<void> {
+/**
+ * Throws a GatewayError (402) when the batch's estimated cost exceeds what is left of the key's
+ * budget; otherwise reserves that estimate and returns the reservation (null for a key without a
+ * budget). The caller records it on the batch, or gives it back if the create fails.
+ */
+export async function checkBudget(input: BudgetCheckInput): Promise<BudgetReservation | null> {
   const store = finopsStore();
   const key = await store.keyById(input.keyId);
   const budget = key && key.tenantId === input.tenantId ? key.monthlyBudgetUsd : null;
-  if (budget === null || budget === undefined) return;
+  if (budget === null || budget === undefined) return null;
 
   const estimate = new BatchEstimate(input.model, defaultOutputTokens());
   if (input.inlineRequests) for (const request of input.inlineRequests) estimate.add(request);
@@ -89,12 +100,15 @@ export async function checkBudget(input: BudgetCheckInput): Promise<void> {
   const month = new Date().toISOString().slice(0, 7);
   const spentMicros = await store.monthSpendMicros(input.tenantId, input.keyId, month);
   const budgetMicros = usdToMicros(budget);
-  if (priced.costMicros > budgetMicros - spentMicros) {
+  const reservation: BudgetReservation = { keyId: input.keyId, month, micros: priced.costMicros };
+  const { reserved, reservedBeforeMicros } = await store.reserveBudget(reservation, budgetMicros - spentMicros - priced.costMicros, nowSeconds());
+  if (!reserved) {
     throw budgetExceeded({
       keyId: input.keyId,
       month,
       budgetMicros,
       spentMicros,
+      reservedMicros: reservedBeforeMicros,
       estimateMicros: priced.costMicros,
       requests: estimate.requests,
       inputTokens: estimate.inputTokens,
@@ -103,7 +117,16 @@ export async function checkBudget(input: BudgetCheckInput): Promise<void> {
       onDemand: runMode === 'on_demand',
     });
   }
-  logger.info('Batch within budget', { keyId: input.keyId, estimateMicros: priced.costMicros, spentMicros, budgetMicros });
+  logger.info('Batch within budget; its estimate is reserved', { keyId: input.keyId, estimateMicros: priced.costMicros, spentMicros, reservedBeforeMicros, budgetMicros });
+  return reservation;
+}
+
+/** Gives back what a create reserved when the create did not go through. Never throws: the create's own error matters more. */
+export async function releaseBudget(reservation: BudgetReservation | null): Promise<void> {
+  if (!reservation) return;
+  await finopsStore()
+    .releaseReservation(reservation)
+    .catch((err) => logger.error('Could not give back a budget reservation; the key has that much less until the month ends', { ...reservation, error: (err as Error).message }));
 }
 
 function defaultOutputTokens(env: NodeJS.ProcessEnv = process.env): number {

@@ -50,6 +50,8 @@ export async function recordBatchCost(batch: BatchRecord, usageByModel: Record<s
     date: utcDate(finishedAt(batch, now)),
     deltas,
     nowSeconds: now,
+    // Its real cost is booked now, so what batches.create held back of the key's budget goes back.
+    reservation: batch.budgetReservation ?? null,
   });
   // Metrics go out with the first application only, so a re-finalized batch is not counted twice.
   if (applied === 'applied') {

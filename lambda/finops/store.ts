@@ -11,14 +11,23 @@
 // 3. Mark the marker complete. A batch finalized again finds it complete and adds nothing.
 // A retry after an error resumes with the rows still missing. Only a crash between an aggregate ADD
 // and its `doneRows` write can count that one row twice.
+//
+// Budget reservations: batches.create holds back a batch's estimated cost on its key's budget for the
+// month, so that batches created at the same moment, or still running, cannot together overshoot it:
+//   pk = BUDGET#<keyId>   sk = <yyyy-mm>   reservedMicros (atomic ADD, conditional on the room left)
+// The reservation is given back as one more step of the batch's exactly-once usage application
+// (after its real cost is booked, so the two never both go missing at once).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { getServices } from '../runtime';
-import type { ApiKeyRecord } from '../store/records';
+import type { ApiKeyRecord, BudgetReservation } from '../store/records';
 import { COUNTER_FIELDS, usagePartitionKey, usageSortKey, type UsageDelta, type UsageRow } from './usage-rows';
 
 export const markerKey = (batchId: string) => ({ pk: `USAGE_APPLIED#${batchId}`, sk: 'USAGE_APPLIED' });
+export const reservationKey = (keyId: string, month: string) => ({ pk: `BUDGET#${keyId}`, sk: month });
+/** The marker's `doneRows` entry for giving back the batch's budget reservation. */
+const RELEASE_STEP = 'budget-reservation-released';
 
 /** How long one collector may hold a batch's marker before another may take over. */
 export const LEASE_SECONDS = 60;
@@ -39,7 +48,15 @@ export class FinOpsStore {
    * Adds a finished batch's usage to the daily aggregates, once. Returns 'applied' when this call
    * added it, 'already_applied' when an earlier call did.
    */
-  async applyBatchUsage(input: { batchId: string; tenantId: string; date: string; deltas: UsageDelta[]; nowSeconds: number }): Promise<'applied' | 'already_applied'> {
+  async applyBatchUsage(input: {
+    batchId: string;
+    tenantId: string;
+    date: string;
+    deltas: UsageDelta[];
+    nowSeconds: number;
+    /** Given back after the deltas are booked, in the same exactly-once protocol. */
+    reservation?: BudgetReservation | null;
+  }): Promise<'applied' | 'already_applied'> {
     const owner = randomUUID();
     const marker = markerKey(input.batchId);
     let lease: Record<string, unknown>;
@@ -77,6 +94,10 @@ export class FinOpsStore {
       if (done.has(delta.rowId)) continue;
       await this.addToAggregate(input.tenantId, date, delta);
       await this.updateMarker(marker, owner, 'ADD doneRows :row', { ':row': new Set([delta.rowId]) }, input.batchId);
+    }
+    if (input.reservation && !done.has(RELEASE_STEP)) {
+      await this.releaseReservation(input.reservation);
+      await this.updateMarker(marker, owner, 'ADD doneRows :row', { ':row': new Set([RELEASE_STEP]) }, input.batchId);
     }
     await this.updateMarker(marker, owner, 'SET completedAt = :at REMOVE leaseOwner, leaseUntil', { ':at': input.nowSeconds }, input.batchId);
     return 'applied';
@@ -143,6 +164,53 @@ export class FinOpsStore {
       cursor = page.LastEvaluatedKey;
     } while (cursor);
     return rows;
+  }
+
+  /**
+   * Reserves `micros` on the key's month, only while what is reserved already stays at or below
+   * `maxReservedBefore` (the budget minus what was spent, minus this reservation): one conditional ADD,
+   * so of two creates racing for the last of a budget only one gets it. Returns what was reserved
+   * before: this call's reservation is made when that is at most `maxReservedBefore`.
+   */
+  async reserveBudget(reservation: BudgetReservation, maxReservedBefore: number, nowSeconds: number): Promise<{ reserved: boolean; reservedBeforeMicros: number }> {
+    const key = reservationKey(reservation.keyId, reservation.month);
+    if (maxReservedBefore >= 0) {
+      try {
+        const res = await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: key,
+            UpdateExpression: 'ADD reservedMicros :micros SET #ttl = :ttl',
+            ConditionExpression: 'attribute_not_exists(reservedMicros) OR reservedMicros <= :max',
+            ExpressionAttributeNames: { '#ttl': 'ttl' },
+            ExpressionAttributeValues: { ':micros': reservation.micros, ':max': maxReservedBefore, ':ttl': nowSeconds + MARKER_TTL_SECONDS },
+            ReturnValues: 'UPDATED_OLD',
+          }),
+        );
+        return { reserved: true, reservedBeforeMicros: Number(res.Attributes?.reservedMicros ?? 0) };
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+    }
+    return { reserved: false, reservedBeforeMicros: await this.reservedMicros(reservation.keyId, reservation.month) };
+  }
+
+  /** Gives a reservation back (a create that failed, or a batch whose cost is now booked). */
+  async releaseReservation(reservation: BudgetReservation): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: reservationKey(reservation.keyId, reservation.month),
+        UpdateExpression: 'ADD reservedMicros :minus',
+        ExpressionAttributeValues: { ':minus': -reservation.micros },
+      }),
+    );
+  }
+
+  /** Micro-dollars reserved by the key's running batches for a UTC month (yyyy-mm). */
+  async reservedMicros(keyId: string, month: string): Promise<number> {
+    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: reservationKey(keyId, month), ConsistentRead: true }));
+    return Number(res.Item?.reservedMicros ?? 0);
   }
 
   /** Micro-dollars a key spent in a UTC month (yyyy-mm), from the aggregates. */

@@ -13,7 +13,7 @@ import { nowSeconds } from '../time';
 import { toOpenAIBatch } from '../openai/objects';
 import type { BatchRecord, FileRecord, ProviderName } from '../store/records';
 import { WriteConflictError } from '../store/metadata';
-import { checkBudget } from '../finops/budget';
+import { checkBudget, releaseBudget } from '../finops/budget';
 import { discardBatchCredential, sealBatchCredential } from '../auth/batch-credentials';
 import '../providers/all';
 
@@ -61,7 +61,7 @@ export const handler = httpHandler(async (event) => {
   if (existing) return json(toOpenAIBatch(existing));
 
   const { inputFile, provider, adapter } = await resolveInput(request, caller);
-  await checkBudget({
+  const budgetReservation = await checkBudget({
     tenantId: caller.tenantId,
     keyId: caller.keyId,
     provider,
@@ -74,8 +74,17 @@ export const handler = httpHandler(async (event) => {
   const ctx = providerContext(provider, caller.tenantId, clientKey);
   // The tracker works for hours after this request is gone: a client's own provider key is sealed in
   // the credential vault first (nothing submitted if that fails); the batch records only the reference.
-  const providerCredentialRef = clientKey ? await sealBatchCredential(clientKey, { tenantId: caller.tenantId, provider }, config.expiryGraceSeconds) : null;
-  const forgetCredential = () => discardBatchCredential({ id: batchId, providerCredentialRef });
+  const providerCredentialRef = clientKey
+    ? await sealBatchCredential(clientKey, { tenantId: caller.tenantId, provider }, config.expiryGraceSeconds).catch(async (err) => {
+        await releaseBudget(budgetReservation);
+        throw err;
+      })
+    : null;
+  // What a create that does not go through must give back: the sealed key and the budget it reserved.
+  const undoCreate = async () => {
+    await discardBatchCredential({ id: batchId, providerCredentialRef });
+    await releaseBudget(budgetReservation);
+  };
 
   const createdAt = nowSeconds();
   const input = {
@@ -91,12 +100,13 @@ export const handler = httpHandler(async (event) => {
     expiresAt: createdAt + COMPLETION_WINDOW_SECONDS,
   };
   const created = await adapter.createBatch(ctx, input).catch(async (err) => {
-    await forgetCredential();
+    await undoCreate();
     throw err;
   });
   const batch: BatchRecord = {
     ...newBatchRecord(input, created, { tenantId: caller.tenantId, provider, keyId: caller.keyId }),
     ...(providerCredentialRef ? { providerCredentialRef } : {}),
+    ...(budgetReservation ? { budgetReservation } : {}),
   };
 
   // Never leave a provider batch running (and billing) without a gateway batch that tracks it.
@@ -114,9 +124,12 @@ export const handler = httpHandler(async (event) => {
     // and never delete a record this request did not write.
     if (err instanceof WriteConflictError) {
       const winner = await metadata.getBatch(caller.tenantId, batchId);
-      if (winner) return json(toOpenAIBatch(winner));
+      if (winner) {
+        await undoCreate(); // the winner holds its own sealed key and reservation
+        return json(toOpenAIBatch(winner));
+      }
     }
-    await forgetCredential();
+    await undoCreate();
     throw new GatewayError(500, 'The batch could not be recorded after submission; it was cancelled at the provider. Retry the request.', 'server_error');
   }
   try {
@@ -124,7 +137,7 @@ export const handler = httpHandler(async (event) => {
   } catch (err) {
     await abandon('Could not start tracking a submitted batch', err);
     await metadata.deleteBatch(batch.id).catch(() => undefined); // this request wrote it
-    await forgetCredential();
+    await undoCreate();
     throw new GatewayError(500, 'The batch could not be tracked after submission; it was cancelled at the provider. Retry the request.', 'server_error');
   }
   return json(toOpenAIBatch(batch));

@@ -74,6 +74,15 @@ export interface BatchRecord {
   keyId?: string;
   /** `cred_…`: the credential vault item holding the client's own provider key (pass-through), encrypted. Never the key. */
   providerCredentialRef?: string | null;
+  /** What batches.create held back of its key's monthly budget (lambda/finops/budget.ts); given back once the batch's cost is booked. */
+  budgetReservation?: BudgetReservation | null;
+}
+
+/** The estimated cost of a running batch, reserved on its key's budget for one UTC month (yyyy-mm). */
+export interface BudgetReservation {
+  keyId: string;
+  month: string;
+  micros: number;
 }
 
 export interface ApiKeyRecord {

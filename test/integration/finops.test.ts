@@ -17,7 +17,9 @@ import { costOfUsage } from '../../lambda/finops/cost';
 import { priceTable } from '../../lambda/finops/prices';
 import { BatchEstimate, priceEstimate } from '../../lambda/finops/estimate';
 import { recordBatchCost } from '../../lambda/finops/record';
-import { FinOpsStore, markerKey, UsageAccountingBusyError } from '../../lambda/finops/store';
+import { finopsStore, FinOpsStore, markerKey, UsageAccountingBusyError } from '../../lambda/finops/store';
+import { checkBudget, releaseBudget } from '../../lambda/finops/budget';
+import { GatewayError } from '../../lambda/http/errors';
 import { zeroCounters, type UsageDelta } from '../../lambda/finops/usage-rows';
 import type { UsageReport } from '../../lambda/finops/report';
 import type { BatchUsage } from '../../lambda/openai/types';
@@ -284,6 +286,81 @@ describe('budget guard', () => {
     await pollUntilDone(client(KEYS.bob), passed.id);
   });
 
+  const bobKeyId = keyIdOf(bobHash);
+  const thisMonth = () => new Date().toISOString().slice(0, 7);
+  const reservedNow = () => finopsStore().reservedMicros(bobKeyId, thisMonth());
+  const spentNow = async () => (await usageReport(KEYS.bob, 'key', { start: `${day(0).slice(0, 7)}-01`, end: day(0) })).total.cost_micro_usd;
+
+  test('a running batch holds back its estimate, gives it back once its cost is booked, and never shows it', async () => {
+    await setBudget(100);
+    const before = await reservedNow();
+    const created = await create(small);
+    expect(JSON.stringify(created)).not.toMatch(/reserv/i);
+    const record = await getServices().metadata.getBatchById(created.id);
+    expect(record?.budgetReservation).toEqual({ keyId: bobKeyId, month: thisMonth(), micros: estimateOf(small) });
+    const { batch } = await pollUntilDone(client(KEYS.bob), created.id);
+    expect(batch.status).toBe('completed');
+    // Booked before the status turned terminal: the reservation is back, and the real cost is spent.
+    expect(await reservedNow()).toBe(before);
+    expect(micros(finops(batch)?.cost_usd)).toBeGreaterThan(0);
+  });
+
+  test('creates racing for the last of a budget: only as many as fit are let through, and all of it comes back', async () => {
+    const key = (await getServices().metadata.getKeyByHash(bobHash))!;
+    const sdk = client(KEYS.bob);
+    const file = (await getServices().metadata.getFileById((await upload(sdk, jsonl(small), { provider: 'openai' })).id))!;
+    const estimate = estimateOf(small);
+    const before = await reservedNow();
+    // Room for two and a half batches on top of what is spent and reserved.
+    await setBudget((await spentNow()) / 1e6 + (before + 2 * estimate + Math.floor(estimate / 2)) / 1e6);
+    const check = () => checkBudget({ tenantId: key.tenantId, keyId: bobKeyId, provider: 'openai', model: null, inputFile: file });
+    const outcomes = await Promise.allSettled(Array.from({ length: 6 }, check));
+    const granted = outcomes.filter((o) => o.status === 'fulfilled').map((o) => (o as PromiseFulfilledResult<Awaited<ReturnType<typeof checkBudget>>>).value);
+    const refused = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason as GatewayError);
+    expect(granted).toHaveLength(2);
+    expect(refused).toHaveLength(4);
+    for (const err of refused) {
+      expect(err).toBeInstanceOf(GatewayError);
+      expect(err.toBody().error).toMatchObject({ code: 'budget_exceeded', type: 'insufficient_quota' });
+      expect(err.message).toMatch(/reserved by its batches still running/);
+    }
+    expect(await reservedNow()).toBe(before + 2 * estimate);
+    for (const reservation of granted) await releaseBudget(reservation);
+    expect(await reservedNow()).toBe(before);
+  });
+
+  test("what running batches reserved counts against the budget through the API, and the message says so", async () => {
+    const estimate = estimateOf(small);
+    const before = await reservedNow();
+    // Room for one batch and a half, of which another batch of the key (still running) holds one.
+    await setBudget(((await spentNow()) + before + estimate + Math.floor(estimate / 2)) / 1e6);
+    const running = { keyId: bobKeyId, month: thisMonth(), micros: estimate };
+    expect((await finopsStore().reserveBudget(running, Number.MAX_SAFE_INTEGER, Math.floor(Date.now() / 1000))).reserved).toBe(true);
+    const sentBefore = await simulatorBatchCount();
+    const refused = await create(small).catch((err: unknown) => err);
+    expect(refused).toMatchObject({ status: 402, code: 'budget_exceeded' });
+    expect((refused as Error).message).toContain(`$${((before + estimate) / 1e6).toFixed(6)} reserved by its batches still running`);
+    expect(await simulatorBatchCount()).toBe(sentBefore);
+    expect(await reservedNow()).toBe(before + estimate); // the refused create reserved nothing
+
+    await releaseBudget(running); // that batch finished
+    const passed = await create(small);
+    await pollUntilDone(client(KEYS.bob), passed.id);
+    expect(await reservedNow()).toBe(before);
+  });
+
+  test('a create the provider fails gives its reservation back', async () => {
+    await setBudget(100);
+    const before = await reservedNow();
+    const sim = gateway.providers.find((p) => p.provider === 'openai')!.simulator!;
+    sim.faults.add({ kind: 'server_error', match: 'POST /v1/batches', times: 20 });
+    const failed = await create(small).catch((err: unknown) => err);
+    sim.faults.clear();
+    expect(failed).toBeInstanceOf(OpenAI.APIError);
+    expect((failed as InstanceType<typeof OpenAI.APIError>).status).toBeGreaterThanOrEqual(500);
+    expect(await reservedNow()).toBe(before);
+  });
+
   test('a budgeted key cannot run a model the price table does not know', async () => {
     await setBudget(100);
     await expect(create([chatLine('x', 'gpt-sim-unpriced', 'hi')])).rejects.toMatchObject({ status: 402, code: 'budget_unpriced_model', param: 'model' });
@@ -339,6 +416,23 @@ describe('FinOpsStore on DynamoDB (exactly-once aggregates without transactions)
     await db.send(new PutCommand({ TableName: table, Item: { ...markerKey('batch_busy'), tenantId: 'tenant_s3', leaseOwner: 'other', leaseUntil: now + 60 } }));
     await expect(store.applyBatchUsage({ batchId: 'batch_busy', tenantId: 'tenant_s3', date: '2025-05-01', deltas: [delta('a', 1)], nowSeconds: now })).rejects.toBeInstanceOf(UsageAccountingBusyError);
     expect(await totalCost('tenant_s3')).toBe(0);
+  });
+
+  test('a reservation is given back once with the usage, however often the batch is applied or resumed', async () => {
+    const reservation = { keyId: 'key_r', month: '2025-08', micros: 900 };
+    expect(await store.reserveBudget(reservation, 0, now)).toEqual({ reserved: true, reservedBeforeMicros: 0 });
+    expect(await store.reserveBudget({ ...reservation, micros: 50 }, 899, now)).toEqual({ reserved: false, reservedBeforeMicros: 900 });
+    expect(await store.reserveBudget({ ...reservation, micros: 50 }, -1, now)).toEqual({ reserved: false, reservedBeforeMicros: 900 });
+    expect(await store.reserveBudget({ ...reservation, micros: 100 }, 900, now)).toEqual({ reserved: true, reservedBeforeMicros: 900 });
+    expect(await store.reservedMicros('key_r', '2025-08')).toBe(1000);
+    const input = { batchId: 'batch_reserved', tenantId: 'tenant_s5', date: '2025-08-02', deltas: [delta('a', 40)], nowSeconds: now, reservation };
+    expect(await store.applyBatchUsage(input)).toBe('applied');
+    expect(await store.applyBatchUsage(input)).toBe('already_applied');
+    expect(await store.reservedMicros('key_r', '2025-08')).toBe(100);
+    // A resumed application whose release step was already done gives nothing back a second time.
+    await db.send(new PutCommand({ TableName: table, Item: { ...markerKey('batch_resumed_release'), tenantId: 'tenant_s5', date: '2025-08-02', leaseOwner: 'dead', leaseUntil: now - 1, doneRows: new Set(['openai#a#key_s', 'budget-reservation-released']) } }));
+    expect(await store.applyBatchUsage({ ...input, batchId: 'batch_resumed_release', reservation: { ...reservation, micros: 100 } })).toBe('applied');
+    expect(await store.reservedMicros('key_r', '2025-08')).toBe(100);
   });
 
   test("a month's spend is the key's own rows of that month", async () => {

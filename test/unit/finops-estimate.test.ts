@@ -126,6 +126,24 @@ describe('budgetExceeded', () => {
     expect(err.message).toContain('at batch prices, price table 2025-11-01');
   });
 
+  it('counts what running batches reserved, and says so', () => {
+    const err = budgetExceeded({
+      keyId: 'k',
+      month: '2025-06',
+      budgetMicros: 5_000_000,
+      spentMicros: 1_000_000,
+      reservedMicros: 3_500_000,
+      estimateMicros: 600_000,
+      requests: 1,
+      inputTokens: 1,
+      outputTokens: 1,
+      priceVersion: 'v',
+      onDemand: false,
+    });
+    expect(err.message).toContain('only $0.500000 is left of its monthly budget of $5.000000 for 2025-06 ($1.000000 spent, $3.500000 reserved by its batches still running)');
+    expect(err.message).toContain('wait for running batches to finish');
+  });
+
   it('never reports a negative amount left', () => {
     const err = budgetExceeded({ keyId: 'k', month: '2025-06', budgetMicros: 1, spentMicros: 10, estimateMicros: 1, requests: 1, inputTokens: 1, outputTokens: 1, priceVersion: 'v', onDemand: true });
     expect(err.message).toContain('only $0.000000 is left');
