@@ -119,16 +119,18 @@ export const handler = httpHandler(async (event) => {
   try {
     await metadata.putBatch(batch);
   } catch (err) {
-    await abandon('Could not record a submitted batch', err);
     // A parallel create with the same Idempotency-Key recorded this id first: answer with its batch,
     // and never delete a record this request did not write.
-    if (err instanceof WriteConflictError) {
-      const winner = await metadata.getBatch(caller.tenantId, batchId);
-      if (winner) {
-        await undoCreate(); // the winner holds its own sealed key and reservation
-        return json(toOpenAIBatch(winner));
-      }
+    const winner = err instanceof WriteConflictError ? await metadata.getBatch(caller.tenantId, batchId) : null;
+    if (winner) {
+      // A provider that is idempotent itself (Bedrock's clientRequestToken) gave both creates the same
+      // job: it is the winner's, so it keeps running. Only a provider batch of this request's own goes.
+      if (winner.providerBatchId !== batch.providerBatchId) await abandon('Could not record a submitted batch', err);
+      else logger.info('A parallel create with the same id won with the same provider batch; nothing to cancel');
+      await undoCreate(); // the winner holds its own sealed key and reservation
+      return json(toOpenAIBatch(winner));
     }
+    await abandon('Could not record a submitted batch', err);
     await undoCreate();
     throw new GatewayError(500, 'The batch could not be recorded after submission; it was cancelled at the provider. Retry the request.', 'server_error');
   }

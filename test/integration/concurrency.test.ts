@@ -85,4 +85,20 @@ describe('concurrency', () => {
     const { batch } = await pollUntilDone(client, id);
     expect(batch.status).toBe('completed');
   });
+
+  // Bedrock answers the same clientRequestToken with the same job: here the losers' "own" provider
+  // batch is the winner's, and cancelling it would stop the batch every retry was answered with.
+  test('parallel retries on Bedrock share one job, and the losers leave it running to completion', async () => {
+    const lines = Array.from({ length: 100 }, (_, i) => chatLine(`idem-b-${i}`, 'anthropic.claude-3-haiku-20240307-v1:0', `question ${i}`));
+    const file = await upload(client, jsonl(lines), { provider: 'bedrock' });
+    const params = { input_file_id: file.id, endpoint: '/v1/chat/completions' as const, completion_window: '24h' as const, provider: 'bedrock' };
+    const answers = await Promise.allSettled(Array.from({ length: 4 }, () => client.batches.create(params as never, { headers: { 'Idempotency-Key': 'retry-storm-bedrock' } })));
+    const ok = answers.filter((a): a is PromiseFulfilledResult<OpenAI.Batch> => a.status === 'fulfilled').map((a) => a.value);
+    expect(ok.length).toBe(4);
+    expect(new Set(ok.map((b) => b.id)).size).toBe(1);
+    const { batch, seen } = await pollUntilDone(client, ok[0].id);
+    expect(seen).not.toContain('cancelling');
+    expect(batch.status).toBe('completed');
+    expect(batch.request_counts).toEqual({ total: 100, completed: 100, failed: 0 });
+  });
 });
