@@ -2,7 +2,7 @@
 // the batch on to `cancelled` (and re-asks the provider if this first attempt does not get through).
 import { httpHandler, json } from '../http/handler';
 import { callerOf, jsonBody } from '../http/request';
-import { badRequest, noSuchBatch } from '../http/errors';
+import { batchNotCancellable, noSuchBatch } from '../http/errors';
 import { findBatch } from '../http/lookup';
 import { getServices, logger } from '../runtime';
 import { adapterFor } from '../providers/registry';
@@ -17,9 +17,9 @@ export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);
   const batch = await findBatch(event, caller, jsonBody(event));
   const { metadata } = getServices();
-  const notCancellable = (status: string) => badRequest(`Batch ${batch.id} cannot be cancelled: its status is '${status}'. Only validating, in_progress and finalizing batches can be cancelled.`, 'batch_id', 'batch_not_cancellable');
-  if (isTerminal(batch.status)) throw notCancellable(batch.status);
-  if (batch.status === 'cancelling') return json(toOpenAIBatch(batch));
+  // A cancel retried after it went through answers the batch (cancelling or cancelled), not an error.
+  if (batch.status === 'cancelling' || batch.status === 'cancelled') return json(toOpenAIBatch(batch));
+  if (isTerminal(batch.status)) throw batchNotCancellable(batch.status);
   let updated;
   try {
     updated = await metadata.updateBatch(batch.id, { status: 'cancelling', cancellingAt: nowSeconds(), cancelRequested: true }, TERMINAL_BATCH_STATUSES);
@@ -30,7 +30,8 @@ export const handler = httpHandler(async (event) => {
     // message.
     const current = await metadata.getBatch(caller.tenantId, batch.id);
     if (!current) throw noSuchBatch(batch.id);
-    throw notCancellable(current.status);
+    if (current.status === 'cancelled') return json(toOpenAIBatch(current));
+    throw batchNotCancellable(current.status);
   }
   try {
     await adapterFor(batch.provider).cancelBatch(batchProviderContext(updated), updated);

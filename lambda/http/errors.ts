@@ -50,3 +50,10 @@ export const upstreamError = (status: number, message: string, code: string | nu
 
 export const noSuchFile = (id: string) => notFound(`No such File object: ${id}`);
 export const noSuchBatch = (id: string) => notFound(`No such Batch object: ${id}`);
+
+/**
+ * OpenAI's answer to cancelling a batch that already ended: 409 with exactly its message (clients match
+ * on it), and `x-should-retry: false`, since the SDKs retry a 409 by default and no retry can succeed.
+ */
+export const batchNotCancellable = (status: string) =>
+  new GatewayError(409, `Cannot cancel a batch with status '${status}'.`, 'invalid_request_error', null, null, { 'x-should-retry': 'false' });

@@ -465,13 +465,10 @@ describe('DynamoDB conditional-write conflicts', () => {
 
     expect(held).toBe(batch.id);
     expect(proxy.conflicts.map(conditionalStatusWrite)).toEqual([{ batchId: batch.id, status: 'cancelling' }]);
-    expect(err.status).toBe(400);
-    expect(err.error).toEqual({
-      message: `Batch ${batch.id} cannot be cancelled: its status is 'completed'. Only validating, in_progress and finalizing batches can be cancelled.`,
-      type: 'invalid_request_error',
-      param: 'batch_id',
-      code: 'batch_not_cancellable',
-    });
+    expect(err.status).toBe(409);
+    expect(err.error).toEqual({ message: "Cannot cancel a batch with status 'completed'.", type: 'invalid_request_error', param: null, code: null });
+    // The SDKs retry a 409 unless told not to; no retry of this cancel can succeed.
+    expect(err.headers?.get('x-should-retry')).toBe('false');
     const done = await client.batches.retrieve(batch.id);
     expect(done.status).toBe('completed');
     expect(done.cancelling_at).toBeNull();
