@@ -2,7 +2,8 @@
 //   pk = FILE#<id> | BATCH#<id> | KEY#<sha256>      sk = the kind
 //   GSI byOwner: gsi1pk = <tenant>#FILE | <tenant>#BATCH | KEYS, gsi1sk = <created_at, zero-padded>#<id>
 // Listing a tenant's files or batches newest first is a Query on byOwner, never a Scan; the `after`
-// cursor is turned back into the exact ExclusiveStartKey, so pages neither repeat nor skip.
+// cursor is turned back into the exact ExclusiveStartKey, so pages neither repeat nor skip, even when
+// the cursor's item was deleted meanwhile (pk = DELETED#<kind>#<id> keeps its place for a week).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -18,6 +19,9 @@ import type { ApiKeyRecord, BatchRecord, FileRecord } from './records';
 export type Kind = 'FILE' | 'BATCH' | 'KEY';
 
 const pk = (kind: Kind, id: string) => `${kind}#${id}`;
+/** Where a deleted item stood in its owner's list, kept a while for list cursors (see MetadataStore.delete). */
+const deletedKey = (kind: Kind, id: string) => ({ pk: `DELETED#${kind}#${id}`, sk: 'DELETED' });
+const DELETED_CURSOR_SECONDS = 7 * 24 * 3600;
 /** The primary key of an item; also used by the conditional writes kept beside their logic (file-registrations.ts). */
 export const itemKey = (kind: Kind, id: string) => ({ pk: pk(kind, id), sk: kind });
 const ownerKey = (tenantId: string, kind: Kind) => `${tenantId}#${kind}`;
@@ -87,7 +91,7 @@ export class MetadataStore {
   }
 
   async deleteFile(id: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: itemKey('FILE', id) }));
+    await this.delete('FILE', id);
   }
 
   listFiles(tenantId: string, options: ListOptions): Promise<ListResult<FileRecord>> {
@@ -122,7 +126,7 @@ export class MetadataStore {
   }
 
   async deleteBatch(id: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: itemKey('BATCH', id) }));
+    await this.delete('BATCH', id);
   }
 
   listBatches(tenantId: string, options: ListOptions): Promise<ListResult<BatchRecord>> {
@@ -213,12 +217,38 @@ export class MetadataStore {
     }
   }
 
+  /**
+   * Deletes an item, leaving a short-lived note of where it stood in its owner's list: a client that
+   * deletes what it lists (`for f in files.list(): files.delete(f.id)`) asks for the next page after an
+   * id that is gone, and the list goes on from there instead of ending early.
+   */
+  private async delete(kind: Kind, id: string): Promise<void> {
+    const item = await this.get<{ tenantId: string; createdAt: number }>(kind, id);
+    if (item) {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...deletedKey(kind, id), tenantId: item.tenantId, createdAt: item.createdAt, ttl: Math.floor(Date.now() / 1000) + DELETED_CURSOR_SECONDS },
+        }),
+      );
+    }
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: itemKey(kind, id) }));
+  }
+
+  /** Where `after` stands in the owner's list: the item, or the note its deletion left. */
+  private async cursorOf(kind: Kind, id: string): Promise<{ tenantId: string; createdAt: number } | null> {
+    const item = await this.get<{ tenantId: string; createdAt: number }>(kind, id);
+    if (item) return item;
+    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: deletedKey(kind, id), ConsistentRead: true }));
+    return res.Item ? { tenantId: String(res.Item.tenantId), createdAt: Number(res.Item.createdAt) } : null;
+  }
+
   private async list<T extends { id: string; createdAt: number }>(kind: Kind, tenantId: string, options: ListOptions): Promise<ListResult<T>> {
     let start: Record<string, unknown> | undefined;
     if (options.after) {
-      const cursor = await this.get<T & { tenantId: string }>(kind, options.after);
+      const cursor = await this.cursorOf(kind, options.after);
       if (!cursor || cursor.tenantId !== tenantId) return { items: [], hasMore: false };
-      start = { pk: pk(kind, cursor.id), sk: kind, gsi1pk: ownerKey(tenantId, kind), gsi1sk: sortKey(cursor.createdAt, cursor.id) };
+      start = { pk: pk(kind, options.after), sk: kind, gsi1pk: ownerKey(tenantId, kind), gsi1sk: sortKey(cursor.createdAt, options.after) };
     }
     const filters = Object.entries(options.where ?? {});
     const input: QueryCommandInput = {

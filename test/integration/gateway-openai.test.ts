@@ -8,7 +8,8 @@ let client: OpenAI;
 
 beforeAll(async () => {
   // Steps long enough that a cancel sent right after create reaches a batch still running, even on a busy CI machine.
-  t = await startTestGateway({ simulatorStepMs: 300 });
+  // A third key: a tenant of its own whose file list a test can empty.
+  t = await startTestGateway({ simulatorStepMs: 300, apiKeys: [...TEST_KEYS, 'sk-finops-test-carol'] });
   client = t.client();
 });
 afterAll(async () => t?.close());
@@ -77,6 +78,18 @@ describe('OpenAI provider through the gateway', () => {
     const deleted = await bob.files.delete(ids[0], { query: { provider: 'openai' } });
     expect(deleted).toEqual({ id: ids[0], object: 'file', deleted: true });
     await expect(bob.files.retrieve(ids[0])).rejects.toMatchObject({ status: 404 });
+  });
+
+  test('deleting every file while auto-paginating over them deletes them all (the cursor may be a deleted file)', async () => {
+    const carol = t.client(2);
+    for (let i = 0; i < 7; i++) await upload(carol, jsonl([chatLine(`d${i}`, 'gpt-4o-mini', `n${i}`)]));
+    const deleted: string[] = [];
+    for await (const f of carol.files.list({ limit: 2 })) {
+      await carol.files.delete(f.id);
+      deleted.push(f.id);
+    }
+    expect(new Set(deleted).size).toBe(7);
+    expect((await carol.files.list()).data).toHaveLength(0);
   });
 
   test('batches: 99 batches listed in pages of 10 give each exactly once, has_more false at the end', async () => {
