@@ -1,7 +1,9 @@
 // Composes the gateway: storage, the Bedrock service role, provider key secrets, the batch tracker
 // and the REST API, then wires each function's environment and permissions (lib/api/access.ts) and the
 // S3 notification that registers direct uploads.
-import { CfnOutput, Stack, StackProps, Tags, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, StackProps, Tags, Validations } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Bucket, EventType, IBucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -9,7 +11,7 @@ import { Construct } from 'constructs';
 import type { ProviderName } from '../lambda/store/records';
 import { GatewayApi } from './api/api';
 import { accessFor, grantFunctionAccess } from './api/access';
-import { EVENT_FUNCTIONS } from './api/routes';
+import { EVENT_FUNCTIONS, SCHEDULED_FUNCTIONS } from './api/routes';
 import { constructId, GatewayFunction } from './gateway-function';
 import { BatchTracker } from './batch-tracker/batch-tracker';
 import { BedrockBatchAccess } from './bedrock-access/bedrock-batch-access';
@@ -73,6 +75,8 @@ export class FinOpsGatewayStack extends Stack {
   public readonly api: GatewayApi;
   /** Registers direct uploads when S3 reports their bytes (EVENT_FUNCTIONS in lib/api/routes.ts). */
   public readonly fileRegistrar: GatewayFunction;
+  /** Removes expired files on a schedule (SCHEDULED_FUNCTIONS in lib/api/routes.ts). */
+  public readonly fileExpirer: GatewayFunction;
   public readonly finopsDashboard: FinOpsDashboard;
 
   constructor(scope: Construct, id: string, props: FinOpsGatewayStackProps = {}) {
@@ -131,6 +135,14 @@ export class FinOpsGatewayStack extends Stack {
     this.fileRegistrar = new GatewayFunction(this, constructId(registration.operation), { ...registration, environment, logRetention: props.logRetention });
     this.buckets[registration.bucket].addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.fileRegistrar), { prefix: registration.keyPrefix });
 
+    const expiry = SCHEDULED_FUNCTIONS.expireFiles;
+    this.fileExpirer = new GatewayFunction(this, constructId(expiry.operation), { ...expiry, environment, logRetention: props.logRetention });
+    new Rule(this, 'FileExpirySchedule', {
+      description: 'Removes gateway files past their expires_at',
+      schedule: Schedule.rate(Duration.minutes(expiry.everyMinutes)),
+      targets: [new LambdaFunction(this.fileExpirer, { retryAttempts: 2 })],
+    });
+
     const targets = {
       table: this.table.table,
       buckets: this.buckets,
@@ -140,7 +152,7 @@ export class FinOpsGatewayStack extends Stack {
       tracker: this.tracker.stateMachine,
       credentialVault,
     };
-    for (const fn of [...Object.values(this.api.functions), this.api.authorizerFunction, ...Object.values(this.tracker.functions), this.fileRegistrar]) {
+    for (const fn of this.allFunctions()) {
       grantFunctionAccess(fn, accessFor(fn.operation), targets);
     }
 
@@ -153,6 +165,11 @@ export class FinOpsGatewayStack extends Stack {
     new CfnOutput(this, 'FinOpsDashboardName', { value: this.finopsDashboard.dashboard.dashboardName });
 
     acknowledgeNagFindings(this, allowedBuckets);
+  }
+
+  /** Every gateway function: one per API operation, the authorizer, the tracker's, the S3-event and the scheduled ones. */
+  allFunctions(): GatewayFunction[] {
+    return [...Object.values(this.api.functions), this.api.authorizerFunction, ...Object.values(this.tracker.functions), this.fileRegistrar, this.fileExpirer];
   }
 }
 

@@ -35,6 +35,8 @@ export interface LocalGatewayOptions {
   trackerWaitMs?: number;
   /** Milliseconds between task retries locally. */
   trackerRetryMs?: number;
+  /** Milliseconds between runs of the expired-file sweep (hourly in AWS). Default 60 s; 0 turns it off. */
+  expirySweepMs?: number;
   /** Extra environment for the handlers (e.g. lowered provider limits in tests). */
   env?: Record<string, string>;
   log?: (line: string) => void;
@@ -166,6 +168,9 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     // files bucket; here the S3 stand-in's events do. Closing waits for registrations under way.
     closers.unshift(await subscribeFileRegistration(s3, options.trackerRetryMs ?? 200));
 
+    // The hourly schedule that removes expired files (SCHEDULED_FUNCTIONS in lib/api/routes.ts).
+    closers.unshift(await scheduleExpirySweep(options.expirySweepMs ?? 60_000));
+
     const api = await started(startApiServer(options.port ?? Number(process.env.PORT ?? 8787)));
     // Where tools (npm run keys, npm run report) find the running gateway's stand-ins.
     writeFileSync(join(dataDir, 'endpoints.json'), JSON.stringify({ api: `${api.url}/openai`, dynamodb: dynamodb.endpoint, s3: s3.endpoint }, null, 2));
@@ -219,6 +224,24 @@ async function subscribeFileRegistration(s3: RunningS3, retryMs: number): Promis
     );
   });
   return () => deliveries.settle();
+}
+
+/** Runs the expired-file sweep every `everyMs` (none for 0); returns what stops it and waits for a run under way. */
+async function scheduleExpirySweep(everyMs: number): Promise<() => Promise<void>> {
+  if (everyMs <= 0) return async () => undefined;
+  const { expireFiles } = await import('../lambda/handlers/files-expire');
+  const runs = new InFlight();
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return; // as with a schedule's overlapping invocations, the next run catches up
+    running = true;
+    void runs.track(expireFiles().catch(() => undefined).finally(() => (running = false)));
+  }, everyMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await runs.settle();
+  };
 }
 
 /** Local keys: each configured key is its own tenant (tenant = the key's public id). */

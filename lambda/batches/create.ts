@@ -1,6 +1,7 @@
 // Checks on a batches.create request that hold for every provider (pure, table-tested).
 import { badRequest } from '../http/errors';
 import { isObject, SUPPORTED_ENDPOINTS } from '../batch-files/validate';
+import { parseExpirySeconds } from '../files/ingest';
 
 export const COMPLETION_WINDOW_SECONDS = 24 * 3600;
 
@@ -11,11 +12,13 @@ export interface BatchCreateRequest {
   metadata: Record<string, string> | null;
   model: string | null;
   provider: unknown;
+  /** `output_expires_after`: the output and error files expire this long after they are written. */
+  outputExpiresAfterSeconds: number | null;
   extras: Record<string, unknown>;
 }
 
 export function parseBatchCreate(body: Record<string, unknown>): BatchCreateRequest {
-  const { input_file_id, endpoint, completion_window, metadata, model, provider, ...extras } = body;
+  const { input_file_id, endpoint, completion_window, metadata, model, provider, output_expires_after, ...extras } = body;
   if (typeof input_file_id !== 'string') throw badRequest("Missing required parameter: 'input_file_id'.", 'input_file_id', 'missing_required_parameter');
   if (typeof endpoint !== 'string') throw badRequest("Missing required parameter: 'endpoint'.", 'endpoint', 'missing_required_parameter');
   if (!(SUPPORTED_ENDPOINTS as readonly string[]).includes(endpoint)) {
@@ -34,6 +37,7 @@ export function parseBatchCreate(body: Record<string, unknown>): BatchCreateRequ
     metadata: parseMetadata(metadata),
     model: (model as string | undefined) ?? null,
     provider,
+    outputExpiresAfterSeconds: parseExpirySeconds(output_expires_after, 'output_expires_after'),
     extras,
   };
 }

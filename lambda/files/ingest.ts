@@ -29,14 +29,23 @@ export function checkFilename(filename: string): string {
   return filename;
 }
 
-export function parseExpiresAfter(value: unknown, createdAt: number): number | null {
-  if (value === undefined) return null;
+/**
+ * An `expires_after`-style parameter ({ anchor: "created_at", seconds: 3600..2592000 }, seconds as a
+ * number or, from multipart forms, a string) → seconds after creation; null when absent.
+ */
+export function parseExpirySeconds(value: unknown, param = 'expires_after'): number | null {
+  if (value === undefined || value === null) return null;
   const v = value as { anchor?: unknown; seconds?: unknown };
   const seconds = Number(v?.seconds);
   if (v?.anchor !== 'created_at' || !Number.isInteger(seconds) || seconds < 3600 || seconds > 2_592_000) {
-    throw badRequest("Invalid 'expires_after': expected { anchor: \"created_at\", seconds: 3600..2592000 }.", 'expires_after', 'invalid_expires_after');
+    throw badRequest(`Invalid '${param}': expected { anchor: "created_at", seconds: 3600..2592000 }.`, param, `invalid_${param}`);
   }
-  return createdAt + seconds;
+  return seconds;
+}
+
+export function parseExpiresAfter(value: unknown, createdAt: number): number | null {
+  const seconds = parseExpirySeconds(value);
+  return seconds === null ? null : createdAt + seconds;
 }
 
 export interface IngestInput {

@@ -107,6 +107,7 @@ export const handler = httpHandler(async (event) => {
     ...newBatchRecord(input, created, { tenantId: caller.tenantId, provider, keyId: caller.keyId }),
     ...(providerCredentialRef ? { providerCredentialRef } : {}),
     ...(budgetReservation ? { budgetReservation } : {}),
+    ...(request.outputExpiresAfterSeconds !== null ? { outputExpiresAfterSeconds: request.outputExpiresAfterSeconds } : {}),
   };
 
   // Never leave a provider batch running (and billing) without a gateway batch that tracks it.

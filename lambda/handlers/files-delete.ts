@@ -2,19 +2,13 @@
 import { httpHandler, json } from '../http/handler';
 import { callerOf, passThroughKey } from '../http/request';
 import { findFile } from '../http/lookup';
-import { getServices, providerContext } from '../runtime';
-import { adapterFor } from '../providers/registry';
+import { getServices } from '../runtime';
+import { deleteGatewayFile } from '../files/delete';
 import '../providers/all';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);
   const file = await findFile(event, caller);
-  const { blobs, metadata, config } = getServices();
-  const adapter = adapterFor(file.provider);
-  if (adapter.onFileDeleted) {
-    await adapter.onFileDeleted(providerContext(file.provider, caller.tenantId, passThroughKey(event, config.allowProviderKeyPassThrough)), file);
-  }
-  await metadata.deleteFile(file.id);
-  await blobs.delete(file.blob).catch(() => undefined);
+  await deleteGatewayFile(file, passThroughKey(event, getServices().config.allowProviderKeyPassThrough));
   return json({ id: file.id, object: 'file', deleted: true });
 });

@@ -15,10 +15,28 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { ApiKeyRecord, BatchRecord, FileRecord } from './records';
+import { nowSeconds } from '../time';
 
 export type Kind = 'FILE' | 'BATCH' | 'KEY';
 
 const pk = (kind: Kind, id: string) => `${kind}#${id}`;
+/**
+ * Files that expire are also listed by the UTC day they expire on, so that the expiry sweep finds them
+ * with one Query a day instead of reading every file:
+ *   pk = EXPIRES#<yyyy-mm-dd>   sk = <expires_at, zero-padded>#<file id>
+ */
+export interface ExpiryEntry {
+  day: string;
+  fileId: string;
+  expiresAt: number;
+}
+export const utcDay = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
+const expiryPartition = (day: string) => `EXPIRES#${day}`;
+const expiryEntryKey = (day: string, expiresAt: number, fileId: string) => ({ pk: expiryPartition(day), sk: `${String(expiresAt).padStart(12, '0')}#${fileId}` });
+const expiryEntryItem = (file: FileRecord) => ({ ...expiryEntryKey(utcDay(file.expiresAt!), file.expiresAt!, file.id), fileId: file.id, tenantId: file.tenantId, expiresAt: file.expiresAt });
+const EXPIRY_SWEEP_KEY = { pk: 'EXPIRY_SWEEP', sk: 'EXPIRY_SWEEP' };
+export const isExpired = (file: Pick<FileRecord, 'expiresAt'>, now: number) => file.expiresAt !== null && file.expiresAt !== undefined && file.expiresAt <= now;
+
 /** Where a deleted item stood in its owner's list, kept a while for list cursors (see MetadataStore.delete). */
 const deletedKey = (kind: Kind, id: string) => ({ pk: `DELETED#${kind}#${id}`, sk: 'DELETED' });
 const DELETED_CURSOR_SECONDS = 7 * 24 * 3600;
@@ -77,13 +95,51 @@ export class MetadataStore {
 
   // ---- files ----
   async putFile(file: FileRecord): Promise<void> {
+    // The expiry entry first: a file is never stored without the entry that will remove it.
+    if (file.expiresAt !== null) await this.db.send(new PutCommand({ TableName: this.table, Item: expiryEntryItem(file) }));
     await this.put('FILE', file.id, file.tenantId, file.createdAt, file, true);
   }
 
-  /** The file if it exists and belongs to the tenant; another tenant's file is indistinguishable from none. */
-  async getFile(tenantId: string, id: string): Promise<FileRecord | null> {
+  /**
+   * The file if it exists, belongs to the tenant and has not expired; another tenant's file, and one
+   * past its expires_at (which the expiry sweep removes soon after), are indistinguishable from none.
+   */
+  async getFile(tenantId: string, id: string, now = nowSeconds()): Promise<FileRecord | null> {
     const file = await this.get<FileRecord>('FILE', id);
-    return file && file.tenantId === tenantId ? file : null;
+    return file && file.tenantId === tenantId && !isExpired(file, now) ? file : null;
+  }
+
+  /** Expiry entries of one UTC day (yyyy-mm-dd) whose time has come by `now`, soonest first. */
+  async dueExpiries(day: string, now: number): Promise<ExpiryEntry[]> {
+    const out: ExpiryEntry[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :day AND sk <= :due',
+          ExpressionAttributeValues: { ':day': expiryPartition(day), ':due': `${String(now).padStart(12, '0')}#~` },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) out.push({ day, fileId: String(item.fileId), expiresAt: Number(item.expiresAt) });
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  async forgetExpiry(entry: ExpiryEntry): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: expiryEntryKey(entry.day, entry.expiresAt, entry.fileId) }));
+  }
+
+  /** The first UTC day the expiry sweep has not finished (null before its first run). */
+  async expirySweepFrom(): Promise<string | null> {
+    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: EXPIRY_SWEEP_KEY, ConsistentRead: true }));
+    return typeof res.Item?.nextDay === 'string' ? res.Item.nextDay : null;
+  }
+
+  async setExpirySweepFrom(day: string): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...EXPIRY_SWEEP_KEY, nextDay: day } }));
   }
 
   async updateFile(id: string, patch: Partial<FileRecord>): Promise<FileRecord> {
@@ -94,8 +150,9 @@ export class MetadataStore {
     await this.delete('FILE', id);
   }
 
-  listFiles(tenantId: string, options: ListOptions): Promise<ListResult<FileRecord>> {
-    return this.list<FileRecord>('FILE', tenantId, options);
+  /** A tenant's files, expired ones left out (as getFile leaves them out). */
+  listFiles(tenantId: string, options: ListOptions, now = nowSeconds()): Promise<ListResult<FileRecord>> {
+    return this.list<FileRecord>('FILE', tenantId, options, (file) => !isExpired(file, now));
   }
 
   // ---- batches ----
@@ -243,7 +300,7 @@ export class MetadataStore {
     return res.Item ? { tenantId: String(res.Item.tenantId), createdAt: Number(res.Item.createdAt) } : null;
   }
 
-  private async list<T extends { id: string; createdAt: number }>(kind: Kind, tenantId: string, options: ListOptions): Promise<ListResult<T>> {
+  private async list<T extends { id: string; createdAt: number }>(kind: Kind, tenantId: string, options: ListOptions, keep: (item: T) => boolean = () => true): Promise<ListResult<T>> {
     let start: Record<string, unknown> | undefined;
     if (options.after) {
       const cursor = await this.cursorOf(kind, options.after);
@@ -274,7 +331,8 @@ export class MetadataStore {
     do {
       const page = await this.db.send(new QueryCommand({ ...input, ExclusiveStartKey: start, Limit: Math.max(wanted - items.length, 25) }));
       for (const item of page.Items ?? []) {
-        if (items.length < wanted) items.push(strip<T>(item)!);
+        const record = strip<T>(item)!;
+        if (items.length < wanted && keep(record)) items.push(record);
       }
       start = page.LastEvaluatedKey;
     } while (start && items.length < wanted);

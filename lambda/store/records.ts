@@ -74,6 +74,8 @@ export interface BatchRecord {
   keyId?: string;
   /** `cred_…`: the credential vault item holding the client's own provider key (pass-through), encrypted. Never the key. */
   providerCredentialRef?: string | null;
+  /** batches.create's `output_expires_after`: seconds the output and error files live after they are written. */
+  outputExpiresAfterSeconds?: number | null;
   /** What batches.create held back of its key's monthly budget (lambda/finops/budget.ts); given back once the batch's cost is booked. */
   budgetReservation?: BudgetReservation | null;
 }

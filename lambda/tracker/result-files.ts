@@ -102,6 +102,7 @@ export class ResultFiles implements ResultSink {
   /** Finishes both files; a file with no lines is deleted rather than registered. */
   async close(): Promise<CollectedResults> {
     const [out, err] = await Promise.all([this.output.close(), this.errors.close()]);
+    const createdAt = nowSeconds();
     const register = async (kind: 'output' | 'error', written: { bytes: number; lines: number }): Promise<FileRecord | null> => {
       if (written.lines === 0) {
         await this.blobs.delete(this.location(kind)).catch(() => undefined);
@@ -114,8 +115,8 @@ export class ResultFiles implements ResultSink {
         filename: `${this.batch.id}_${kind}.jsonl`,
         purpose: 'batch_output',
         bytes: written.bytes,
-        createdAt: nowSeconds(),
-        expiresAt: null,
+        createdAt,
+        expiresAt: this.batch.outputExpiresAfterSeconds ? createdAt + this.batch.outputExpiresAfterSeconds : null,
         status: 'processed',
         statusDetails: null,
         blob: this.location(kind),

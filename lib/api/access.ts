@@ -10,7 +10,7 @@ import type { BedrockBatchAccess } from '../bedrock-access/bedrock-batch-access'
 import type { GatewayBuckets } from '../storage/gateway-buckets';
 import type { ProviderSecrets } from '../storage/provider-secrets';
 import type { CredentialVaultKey } from '../storage/credential-vault-key';
-import { AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, TRACKER_FUNCTIONS } from './routes';
+import { AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, SCHEDULED_FUNCTIONS, TRACKER_FUNCTIONS } from './routes';
 
 export interface FunctionAccess {
   /** DynamoDB: `read` = Get/Query/Scan; `readWrite` adds Put/Update/Delete/BatchWrite. */
@@ -76,6 +76,8 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   [TRACKER_FUNCTIONS.collectResults.operation]: TRACKER_ACCESS,
   // Records the failure and discards the batch's sealed provider key (a table delete); talks to no provider.
   [TRACKER_FUNCTIONS.markFailed.operation]: { records: 'readWrite' },
+  // Deletes expired files as files-delete does: the provider's copy, the bytes, the record.
+  [SCHEDULED_FUNCTIONS.expireFiles.operation]: { records: 'readWrite', blobs: 'readWrite', providerKeys: true },
   // Looks up the caller's gateway key; never writes.
   [AUTHORIZER_FUNCTION.operation]: RECORDS_ONLY,
 };

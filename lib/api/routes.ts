@@ -53,4 +53,14 @@ export const EVENT_FUNCTIONS = {
   registerFile: { operation: 'files-register', memoryMb: 1024, timeoutSeconds: 120, bucket: 'files', keyPrefix: 'direct/' },
 } as const;
 
+/** Functions an EventBridge schedule invokes (lambda/handlers/<operation>.ts). */
+export const SCHEDULED_FUNCTIONS = {
+  /**
+   * Removes files past their expires_at (reads hide them at once; this frees their storage and the
+   * provider's copy). One Query per day swept and a delete per file: an hour between runs keeps a
+   * file's bytes at most about an hour past its expiry.
+   */
+  expireFiles: { operation: 'files-expire', memoryMb: 256, timeoutSeconds: 300, everyMinutes: 60 },
+} as const;
+
 export const AUTHORIZER_FUNCTION = { operation: 'authorizer', memoryMb: 256, timeoutSeconds: 5 } as const;

@@ -65,7 +65,7 @@ describe('in the gateway stack', () => {
     without = buildStack();
   });
 
-  const functionsOf = (b: Built) => [...Object.values(b.stack.api.functions), b.stack.api.authorizerFunction, ...Object.values(b.stack.tracker.functions), b.stack.fileRegistrar];
+  const functionsOf = (b: Built) => b.stack.allFunctions();
   const kmsActions = (b: Built, operation: string) => {
     const fn = functionsOf(b).find((f) => f.operation === operation)!;
     return statementsOfRole(b.json, logicalIdOf(fn.role!)).filter((s) => actionsOf([s]).some((a) => a.startsWith('kms:')));

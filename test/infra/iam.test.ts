@@ -40,7 +40,7 @@ const normalize = (s: Statement) => ({
 });
 
 function allFunctions(stack = built.stack): GatewayFunction[] {
-  return [...Object.values(stack.api.functions), stack.api.authorizerFunction, ...Object.values(stack.tracker.functions), stack.fileRegistrar];
+  return stack.allFunctions();
 }
 function fnByOperation(operation: string, stack = built.stack): GatewayFunction {
   const fn = allFunctions(stack).find((f) => f.operation === operation);
@@ -184,7 +184,7 @@ describe('function permissions', () => {
 
   test('provider keys are readable only by functions that call providers', () => {
     expect(operationsWith('secretsmanager:GetSecretValue')).toEqual(
-      ['batches-cancel', 'batches-create', 'files-create', 'files-delete', 'files-register', 'uploads-complete', 'tracker-check-status', 'tracker-collect-results'].sort(),
+      ['batches-cancel', 'batches-create', 'files-create', 'files-delete', 'files-expire', 'files-register', 'uploads-complete', 'tracker-check-status', 'tracker-collect-results'].sort(),
     );
   });
 

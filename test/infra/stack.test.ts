@@ -1,11 +1,13 @@
 // The deployable stack's template: functions, routes, authorizer, storage, secrets, environment.
+import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import { Schedule } from 'aws-cdk-lib/aws-events';
 import { GATEWAY_RESPONSES } from '../../lib/api/gateway-responses';
-import { API_PREFIXES, AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, OPERATION_ROUTES, TRACKER_FUNCTIONS } from '../../lib/api/routes';
+import { API_PREFIXES, AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, OPERATION_ROUTES, SCHEDULED_FUNCTIONS, TRACKER_FUNCTIONS } from '../../lib/api/routes';
 import { HTTP_PROVIDERS, secretArnVariable } from '../../lib/storage/provider-secrets';
 import { Built, buildStack, logicalIdOf } from './helpers';
 
-const ALL_FUNCTIONS = [...OPERATION_ROUTES, ...Object.values(TRACKER_FUNCTIONS), ...Object.values(EVENT_FUNCTIONS), AUTHORIZER_FUNCTION];
+const ALL_FUNCTIONS = [...OPERATION_ROUTES, ...Object.values(TRACKER_FUNCTIONS), ...Object.values(EVENT_FUNCTIONS), ...Object.values(SCHEDULED_FUNCTIONS), AUTHORIZER_FUNCTION];
 const FINOPS_VARIABLES = [
   'FINOPS_TABLE_NAME',
   'FINOPS_FILES_BUCKET',
@@ -28,11 +30,7 @@ beforeAll(() => {
 /** The function resource of an operation, found through the construct tree (not by guessing ids). */
 function functionResource(operation: string): any {
   const { stack, json } = built;
-  const fn =
-    stack.api.functions[operation] ??
-    (operation === AUTHORIZER_FUNCTION.operation ? stack.api.authorizerFunction : undefined) ??
-    (operation === EVENT_FUNCTIONS.registerFile.operation ? stack.fileRegistrar : undefined) ??
-    Object.values(stack.tracker.functions).find((f) => f.operation === operation);
+  const fn = stack.allFunctions().find((f) => f.operation === operation);
   if (!fn) throw new Error(`no function for ${operation}`);
   return json.Resources[logicalIdOf(fn)];
 }
@@ -140,11 +138,13 @@ describe('REST API', () => {
   test('API Gateway may invoke each function only through its own methods', () => {
     const permissions = Object.values(built.json.Resources).filter((r: any) => r.Type === 'AWS::Lambda::Permission') as any[];
     const fromApi = permissions.filter((p) => p.Properties.Principal === 'apigateway.amazonaws.com');
-    // One per method, plus the authorizer's; the one other permission is S3's (see "direct uploads").
+    // One per method, plus the authorizer's; the other permissions are S3's (see "direct uploads") and
+    // the expiry schedule's (see "expired files").
     expect(fromApi).toHaveLength(OPERATION_ROUTES.length * API_PREFIXES.length + 1);
-    expect(permissions.filter((p) => p.Properties.Principal !== 'apigateway.amazonaws.com').map((p) => p.Properties.Principal)).toEqual(['s3.amazonaws.com']);
+    expect(permissions.filter((p) => p.Properties.Principal !== 'apigateway.amazonaws.com').map((p) => p.Properties.Principal).sort()).toEqual(['events.amazonaws.com', 's3.amazonaws.com']);
     const registrar = { 'Fn::GetAtt': [logicalIdOf(built.stack.fileRegistrar), 'Arn'] };
-    for (const p of fromApi) expect(p.Properties.FunctionName).not.toEqual(registrar);
+    const expirer = { 'Fn::GetAtt': [logicalIdOf(built.stack.fileExpirer), 'Arn'] };
+    for (const p of fromApi) expect([registrar, expirer]).not.toContainEqual(p.Properties.FunctionName);
   });
 
   test('Lambda authorizer: REQUEST type, Authorization header, 60 s cache', () => {
@@ -233,6 +233,25 @@ describe('direct uploads', () => {
 
   test('files-register is invoked by S3 only: no API method integrates it', () => {
     const integrated = [...methodsByRoute(built.json).values()].filter((m) => JSON.stringify(m.Integration?.Uri ?? '').includes(logicalIdOf(built.stack.fileRegistrar)));
+    expect(integrated).toEqual([]);
+  });
+});
+
+describe('expired files', () => {
+  const expirerArn = () => ({ 'Fn::GetAtt': [logicalIdOf(built.stack.fileExpirer), 'Arn'] });
+
+  test('an hourly EventBridge schedule invokes files-expire, and only it', () => {
+    const rules = Object.values(built.template.findResources('AWS::Events::Rule')).filter((r) => r.Properties.ScheduleExpression);
+    expect(rules).toHaveLength(1);
+    expect(rules[0].Properties).toMatchObject({ ScheduleExpression: Schedule.rate(Duration.minutes(SCHEDULED_FUNCTIONS.expireFiles.everyMinutes)).expressionString, State: 'ENABLED' });
+    expect(rules[0].Properties.Targets).toEqual([expect.objectContaining({ Arn: expirerArn(), RetryPolicy: { MaximumRetryAttempts: 2 } })]);
+    const fromEvents = Object.values(built.template.findResources('AWS::Lambda::Permission')).filter((p) => p.Properties.Principal === 'events.amazonaws.com');
+    expect(fromEvents).toHaveLength(1);
+    expect(fromEvents[0].Properties).toMatchObject({ Action: 'lambda:InvokeFunction', FunctionName: expirerArn() });
+  });
+
+  test('files-expire is invoked by its schedule only: no API method integrates it', () => {
+    const integrated = [...methodsByRoute(built.json).values()].filter((m) => JSON.stringify(m.Integration?.Uri ?? '').includes(logicalIdOf(built.stack.fileExpirer)));
     expect(integrated).toEqual([]);
   });
 });
