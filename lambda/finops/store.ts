@@ -18,9 +18,10 @@
 // The reservation is given back as one more step of the batch's exactly-once usage application
 // (after its real cost is booked, so the two never both go missing at once).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { getServices } from '../runtime';
+import { queryPages } from '../store/query-pages';
 import type { ApiKeyRecord, BudgetReservation } from '../store/records';
 import { COUNTER_FIELDS, usagePartitionKey, usageSortKey, type UsageDelta, type UsageRow } from './usage-rows';
 
@@ -157,12 +158,7 @@ export class FinOpsStore {
       input.ExpressionAttributeValues![':keyId'] = onlyKeyId;
     }
     const rows: UsageRow[] = [];
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(new QueryCommand({ ...input, ExclusiveStartKey: cursor }));
-      for (const item of page.Items ?? []) rows.push(toUsageRow(item));
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
+    for await (const item of queryPages(this.db, input)) rows.push(toUsageRow(item));
     return rows;
   }
 
@@ -224,22 +220,14 @@ export class FinOpsStore {
    * index lists them under KEYS, so this is one Query on that index, filtered, never a Scan.
    */
   async keyById(keyId: string): Promise<ApiKeyRecord | null> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'byOwner',
-          KeyConditionExpression: 'gsi1pk = :keys',
-          FilterExpression: 'keyId = :keyId',
-          ExpressionAttributeValues: { ':keys': 'KEYS', ':keyId': keyId },
-          ExclusiveStartKey: start,
-        }),
-      );
-      const item = page.Items?.[0];
-      if (item) return item as unknown as ApiKeyRecord;
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const query = {
+      TableName: this.table,
+      IndexName: 'byOwner',
+      KeyConditionExpression: 'gsi1pk = :keys',
+      FilterExpression: 'keyId = :keyId',
+      ExpressionAttributeValues: { ':keys': 'KEYS', ':keyId': keyId },
+    };
+    for await (const item of queryPages(this.db, query)) return item as unknown as ApiKeyRecord;
     return null;
   }
 }

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ApiKeyRecord, BatchRecord, FileRecord } from './records';
 import { nowSeconds } from '../time';
+import { queryPages } from './query-pages';
 
 export type Kind = 'FILE' | 'BATCH' | 'KEY';
 
@@ -112,19 +113,12 @@ export class MetadataStore {
   /** Expiry entries of one UTC day (yyyy-mm-dd) whose time has come by `now`, soonest first. */
   async dueExpiries(day: string, now: number): Promise<ExpiryEntry[]> {
     const out: ExpiryEntry[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :day AND sk <= :due',
-          ExpressionAttributeValues: { ':day': expiryPartition(day), ':due': `${String(now).padStart(12, '0')}#~` },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) out.push({ day, fileId: String(item.fileId), expiresAt: Number(item.expiresAt) });
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const query = {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :day AND sk <= :due',
+      ExpressionAttributeValues: { ':day': expiryPartition(day), ':due': `${String(now).padStart(12, '0')}#~` },
+    };
+    for await (const item of queryPages(this.db, query)) out.push({ day, fileId: String(item.fileId), expiresAt: Number(item.expiresAt) });
     return out;
   }
 
@@ -206,14 +200,8 @@ export class MetadataStore {
 
   async listKeys(): Promise<ApiKeyRecord[]> {
     const out: ApiKeyRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({ TableName: this.table, IndexName: 'byOwner', KeyConditionExpression: 'gsi1pk = :k', ExpressionAttributeValues: { ':k': 'KEYS' }, ExclusiveStartKey: start }),
-      );
-      for (const item of page.Items ?? []) out.push(strip<ApiKeyRecord>(item)!);
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const query = { TableName: this.table, IndexName: 'byOwner', KeyConditionExpression: 'gsi1pk = :k', ExpressionAttributeValues: { ':k': 'KEYS' } };
+    for await (const item of queryPages(this.db, query)) out.push(strip<ApiKeyRecord>(item)!);
     return out;
   }
 

@@ -6,9 +6,10 @@
 // a part can't be added to, or a second completion start on, an upload that has moved on. Items carry
 // `ttl` (the table's TTL attribute), so DynamoDB forgets uploads a week after they expire.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Extras } from '../providers/provider';
 import type { BlobLocation, ProviderName } from './records';
+import { queryPages } from './query-pages';
 
 /**
  * `completing` is internal (a complete call is writing the file); clients see it as `pending`.
@@ -150,20 +151,13 @@ export class UploadStore {
 
   async listParts(uploadId: string): Promise<UploadPartRecord[]> {
     const parts: UploadPartRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :part)',
-          ExpressionAttributeValues: { ':pk': pk(uploadId), ':part': PART_SK_PREFIX },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) parts.push(strip<UploadPartRecord>(item)!);
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const query = {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :part)',
+      ExpressionAttributeValues: { ':pk': pk(uploadId), ':part': PART_SK_PREFIX },
+      ConsistentRead: true,
+    };
+    for await (const item of queryPages(this.db, query)) parts.push(strip<UploadPartRecord>(item)!);
     return parts;
   }
 

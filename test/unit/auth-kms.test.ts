@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { decryptWithKey, encryptWithKey } from '../../lambda/auth/envelope';
 import { KmsDataKeys } from '../../lambda/auth/data-keys';
 import { KmsClient, KmsError } from '../../lambda/auth/kms-client';
-import { CredentialVault, type VaultItem, type VaultItems } from '../../lambda/auth/vault';
+import { CredentialVault } from '../../lambda/auth/vault';
 import { ProviderUnavailableError } from '../../lambda/providers/errors';
 import { MemoryVaultItems } from '../support/memory-vault-items';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalContext, decryptWithKey, encryptWithKey, SealError } from '../../lambda/auth/envelope';
 import { LocalMasterKey } from '../../lambda/auth/data-keys';
-import { CredentialVault, CREDENTIAL_REF_PATTERN, VaultError, type VaultItem, type VaultItems } from '../../lambda/auth/vault';
+import { CredentialVault, CREDENTIAL_REF_PATTERN, VaultError } from '../../lambda/auth/vault';
 import { MemoryVaultItems } from '../support/memory-vault-items';
 
 const SECRET = 'sk-proj-client-own-provider-key-0123456789';
