@@ -383,6 +383,8 @@ const cases: Case[] = [
 
   // ---- batches by id ----
   { name: 'batches.retrieve: unknown id', act: () => sdk(alice.batches.retrieve(UNKNOWN_BATCH)), status: 404, code: null, param: 'id', message: /No such Batch object: batch_A{24}/ },
+  { name: 'batches.retrieve: a placeholder id of another shape (the seed\'s "batch-abc123")', act: () => sdk(alice.batches.retrieve('batch-abc123')), status: 404, code: null, param: 'id', message: /^No such Batch object: batch-abc123$/ },
+  { name: 'files.retrieve: an id of another shape', act: () => sdk(alice.files.retrieve('file_abc123')), status: 404, code: null, param: 'id', message: /^No such File object: file_abc123$/ },
   { name: 'batches.retrieve: id with an encoded slash', act: () => raw(`/batches/${fx.aliceBatch}%2F..%2F..`), status: 400, code: 'invalid_id', param: 'batch_id', message: /is not a batch id/ },
   { name: 'batches.retrieve: a batch of another tenant', act: () => sdk(alice.batches.retrieve(fx.bobBatch)), status: 404, code: null, param: 'id', message: /No such Batch object/ },
   { name: 'batches.cancel: a finished batch (409, as OpenAI)', act: () => sdk(alice.batches.cancel(fx.aliceBatch)), status: 409, code: null, param: null, message: /^Cannot cancel a batch with status 'completed'\.$/ },
