@@ -8,6 +8,6 @@ export async function deleteGatewayFile(file: FileRecord, passThroughKey?: PassT
   const { blobs, metadata } = getServices();
   const adapter = adapterFor(file.provider);
   if (adapter.onFileDeleted) await adapter.onFileDeleted(providerContext(file.provider, file.tenantId, passThroughKey), file);
-  await metadata.deleteFile(file.id);
+  await metadata.deleteFile(file);
   await blobs.delete(file.blob).catch(() => undefined);
 }

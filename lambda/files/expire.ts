@@ -5,18 +5,18 @@
 // first day not yet finished up to today, and remembers where it got to, so a sweep that did not run
 // for a while catches up, and a sweep that died half-way is simply run again.
 import { logger, getServices } from '../runtime';
-import { isExpired, utcDay } from '../store/metadata';
-import { nowSeconds } from '../time';
+import { isExpired } from '../store/metadata';
+import { nowSeconds, utcDate } from '../time';
 import { deleteGatewayFile } from './delete';
 
-/** Where the very first sweep starts: no expiry is further out than 30 days (OpenAI's maximum). */
+/** How far back the very first sweep looks (one Query a day, once): entries written before the schedule first ran. */
 const FIRST_SWEEP_LOOKBACK_DAYS = 31;
 const DAY_SECONDS = 24 * 3600;
 
 export interface SweepResult {
   /** Files removed because they expired. */
   removed: number;
-  /** Expiry entries whose file was already gone (deleted by its owner). */
+  /** Expiry entries whose file was already gone (deleted by its owner) or now expires later (results collected again). */
   alreadyGone: number;
   /** Files whose removal failed this time (the next sweep tries again). */
   failed: number;
@@ -24,12 +24,12 @@ export interface SweepResult {
   days: string[];
 }
 
-const nextDay = (day: string) => utcDay(Date.parse(`${day}T00:00:00Z`) / 1000 + DAY_SECONDS);
+const nextDay = (day: string) => utcDate(Date.parse(`${day}T00:00:00Z`) / 1000 + DAY_SECONDS);
 
 export async function sweepExpiredFiles(now = nowSeconds()): Promise<SweepResult> {
   const { metadata } = getServices();
-  const today = utcDay(now);
-  const from = (await metadata.expirySweepFrom()) ?? utcDay(now - FIRST_SWEEP_LOOKBACK_DAYS * DAY_SECONDS);
+  const today = utcDate(now);
+  const from = (await metadata.expirySweepFrom()) ?? utcDate(now - FIRST_SWEEP_LOOKBACK_DAYS * DAY_SECONDS);
   const result: SweepResult = { removed: 0, alreadyGone: 0, failed: 0, days: [] };
   let finished = true;
   for (let day = from; day <= today; day = nextDay(day)) {

@@ -5,10 +5,10 @@
 import type { BatchUsage } from '../openai/types';
 import type { BatchRecord, CostSummary } from '../store/records';
 import { logger } from '../runtime';
-import { nowSeconds } from '../time';
 import { priceBatchUsage, type PricedModels, type RunMode } from './cost';
 import { priceTable, type PriceTable } from './prices';
-import { finishedAt, usageDeltasForBatch, utcDate } from './usage-rows';
+import { finishedAt, usageDeltasForBatch } from './usage-rows';
+import { nowSeconds, utcDate } from '../time';
 import { finopsStore } from './store';
 import { emfDocument, emitMetrics } from './metrics';
 

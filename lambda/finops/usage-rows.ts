@@ -80,10 +80,6 @@ export function isTerminalStatus(status: string): status is TerminalStatus {
   return status in STATUS_FIELD;
 }
 
-/** The UTC calendar day (yyyy-mm-dd) of a Unix time in seconds. */
-export function utcDate(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString().slice(0, 10);
-}
 
 /** When the batch reached its terminal status (the day its usage is booked on). */
 export function finishedAt(batch: BatchRecord, fallbackSeconds: number): number {

@@ -139,7 +139,7 @@ export const handler = httpHandler(async (event) => {
     await startTracker(batch);
   } catch (err) {
     await abandon('Could not start tracking a submitted batch', err);
-    await metadata.deleteBatch(batch.id).catch(() => undefined); // this request wrote it
+    await metadata.deleteBatch(batch).catch(() => undefined); // this request wrote it
     await undoCreate();
     throw new GatewayError(500, 'The batch could not be tracked after submission; it was cancelled at the provider. Retry the request.', 'server_error');
   }

@@ -15,7 +15,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { ApiKeyRecord, BatchRecord, FileRecord } from './records';
-import { nowSeconds } from '../time';
+import { nowSeconds, utcDate } from '../time';
 import { queryPages } from './query-pages';
 
 export type Kind = 'FILE' | 'BATCH' | 'KEY';
@@ -31,16 +31,17 @@ export interface ExpiryEntry {
   fileId: string;
   expiresAt: number;
 }
-export const utcDay = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
 const expiryPartition = (day: string) => `EXPIRES#${day}`;
 const expiryEntryKey = (day: string, expiresAt: number, fileId: string) => ({ pk: expiryPartition(day), sk: `${String(expiresAt).padStart(12, '0')}#${fileId}` });
-const expiryEntryItem = (file: FileRecord) => ({ ...expiryEntryKey(utcDay(file.expiresAt!), file.expiresAt!, file.id), fileId: file.id, tenantId: file.tenantId, expiresAt: file.expiresAt });
+const expiryEntryItem = (file: FileRecord) => ({ ...expiryEntryKey(utcDate(file.expiresAt!), file.expiresAt!, file.id), fileId: file.id, tenantId: file.tenantId, expiresAt: file.expiresAt });
 const EXPIRY_SWEEP_KEY = { pk: 'EXPIRY_SWEEP', sk: 'EXPIRY_SWEEP' };
 export const isExpired = (file: Pick<FileRecord, 'expiresAt'>, now: number) => file.expiresAt !== null && file.expiresAt !== undefined && file.expiresAt <= now;
 
 /** Where a deleted item stood in its owner's list, kept a while for list cursors (see MetadataStore.delete). */
 const deletedKey = (kind: Kind, id: string) => ({ pk: `DELETED#${kind}#${id}`, sk: 'DELETED' });
 const DELETED_CURSOR_SECONDS = 7 * 24 * 3600;
+/** What places an item in its owner's list. */
+type ListedItem = Pick<FileRecord, 'id' | 'tenantId' | 'createdAt'>;
 /** The primary key of an item; also used by the conditional writes kept beside their logic (file-registrations.ts). */
 export const itemKey = (kind: Kind, id: string) => ({ pk: pk(kind, id), sk: kind });
 const ownerKey = (tenantId: string, kind: Kind) => `${tenantId}#${kind}`;
@@ -140,8 +141,8 @@ export class MetadataStore {
     return this.update<FileRecord>('FILE', id, patch);
   }
 
-  async deleteFile(id: string): Promise<void> {
-    await this.delete('FILE', id);
+  async deleteFile(file: ListedItem): Promise<void> {
+    await this.delete('FILE', file);
   }
 
   /** A tenant's files, expired ones left out (as getFile leaves them out). */
@@ -176,8 +177,8 @@ export class MetadataStore {
     return this.update<BatchRecord>('BATCH', id, patch, unlessStatusIn);
   }
 
-  async deleteBatch(id: string): Promise<void> {
-    await this.delete('BATCH', id);
+  async deleteBatch(batch: ListedItem): Promise<void> {
+    await this.delete('BATCH', batch);
   }
 
   listBatches(tenantId: string, options: ListOptions): Promise<ListResult<BatchRecord>> {
@@ -267,22 +268,19 @@ export class MetadataStore {
    * deletes what it lists (`for f in files.list(): files.delete(f.id)`) asks for the next page after an
    * id that is gone, and the list goes on from there instead of ending early.
    */
-  private async delete(kind: Kind, id: string): Promise<void> {
-    const item = await this.get<{ tenantId: string; createdAt: number }>(kind, id);
-    if (item) {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...deletedKey(kind, id), tenantId: item.tenantId, createdAt: item.createdAt, ttl: Math.floor(Date.now() / 1000) + DELETED_CURSOR_SECONDS },
-        }),
-      );
-    }
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: itemKey(kind, id) }));
+  private async delete(kind: Kind, item: ListedItem): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...deletedKey(kind, item.id), tenantId: item.tenantId, createdAt: item.createdAt, ttl: nowSeconds() + DELETED_CURSOR_SECONDS },
+      }),
+    );
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: itemKey(kind, item.id) }));
   }
 
   /** Where `after` stands in the owner's list: the item, or the note its deletion left. */
-  private async cursorOf(kind: Kind, id: string): Promise<{ tenantId: string; createdAt: number } | null> {
-    const item = await this.get<{ tenantId: string; createdAt: number }>(kind, id);
+  private async cursorOf(kind: Kind, id: string): Promise<Omit<ListedItem, 'id'> | null> {
+    const item = await this.get<ListedItem>(kind, id);
     if (item) return item;
     const res = await this.db.send(new GetCommand({ TableName: this.table, Key: deletedKey(kind, id), ConsistentRead: true }));
     return res.Item ? { tenantId: String(res.Item.tenantId), createdAt: Number(res.Item.createdAt) } : null;

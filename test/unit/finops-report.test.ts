@@ -1,6 +1,7 @@
 import { buildUsageReport, parseUsageQuery, type UsageQuery } from '../../lambda/finops/report';
 import { formatReportCsv, formatReportTable } from '../../lambda/finops/report-format';
-import { finishedAt, usageDeltasForBatch, usageSortKey, utcDate, zeroCounters, type UsageRow } from '../../lambda/finops/usage-rows';
+import { finishedAt, usageDeltasForBatch, usageSortKey, zeroCounters, type UsageRow } from '../../lambda/finops/usage-rows';
+import { utcDate } from '../../lambda/time';
 import { GatewayError } from '../../lambda/http/errors';
 import type { BatchUsage } from '../../lambda/openai/types';
 import type { BatchRecord } from '../../lambda/store/records';
