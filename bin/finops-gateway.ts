@@ -6,7 +6,8 @@
 //   npx cdk synth -c allowedBuckets=team-data,shared-results -c defaultProvider=bedrock
 // Keys: stackName, allowedBuckets, allowProviderKeyPassThrough, defaultProvider, corsAllowedOrigins,
 // crossRegionModelRegions, apiRateLimit, apiBurstLimit, openaiSecretArn, anthropicSecretArn, geminiSecretArn,
-// createApiGatewayCloudWatchRole (false when the account already has API Gateway's logging role).
+// createApiGatewayCloudWatchRole (false when the account already has API Gateway's logging role),
+// webConsole (false: no web console at {URL}/console).
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { ProviderName } from '../lambda/store/records';
@@ -40,6 +41,7 @@ new FinOpsGatewayStack(app, context('stackName') ?? 'FinOpsGateway', {
   apiRateLimit: number('apiRateLimit'),
   apiBurstLimit: number('apiBurstLimit'),
   createApiGatewayCloudWatchRole: context('createApiGatewayCloudWatchRole') !== 'false',
+  webConsole: context('webConsole') !== 'false',
   providerSecretArns: {
     openai: context('openaiSecretArn'),
     anthropic: context('anthropicSecretArn'),

@@ -20,6 +20,7 @@ import { GatewayTable } from './storage/gateway-table';
 import { HttpProviderName, ProviderSecrets } from './storage/provider-secrets';
 import { CredentialVaultKey } from './storage/credential-vault-key';
 import { FinOpsDashboard } from './finops/dashboard';
+import { WebConsole } from './console/web-console';
 import type { PriceTableDocument } from '../lambda/finops/prices';
 
 export const PROVIDERS: readonly ProviderName[] = ['openai', 'bedrock', 'anthropic', 'gemini'];
@@ -64,6 +65,8 @@ export interface FinOpsGatewayStackProps extends StackProps {
   readonly createApiGatewayCloudWatchRole?: boolean;
   /** Negotiated prices merged over pricing/prices.json (Lambda environment, ≤ 4 KB in total). @default - list prices */
   readonly pricesOverride?: PriceTableDocument;
+  /** Serve the web console at `{URL}/console` (README "Web console"). @default true */
+  readonly webConsole?: boolean;
 }
 
 export class FinOpsGatewayStack extends Stack {
@@ -78,6 +81,8 @@ export class FinOpsGatewayStack extends Stack {
   /** Removes expired files on a schedule (SCHEDULED_FUNCTIONS in lib/api/routes.ts). */
   public readonly fileExpirer: GatewayFunction;
   public readonly finopsDashboard: FinOpsDashboard;
+  /** The web console (absent with webConsole: false). */
+  public readonly webConsole?: WebConsole;
 
   constructor(scope: Construct, id: string, props: FinOpsGatewayStackProps = {}) {
     super(scope, id, props);
@@ -163,6 +168,11 @@ export class FinOpsGatewayStack extends Stack {
     new CfnOutput(this, 'BatchTrackerArn', { value: this.tracker.stateMachine.stateMachineArn });
     this.finopsDashboard = new FinOpsDashboard(this, 'FinOpsDashboard', { providers: PROVIDERS });
     new CfnOutput(this, 'FinOpsDashboardName', { value: this.finopsDashboard.dashboard.dashboardName });
+
+    if (props.webConsole ?? true) {
+      this.webConsole = new WebConsole(this, 'WebConsole', { restApi: this.api.restApi, logRetention: props.logRetention });
+      new CfnOutput(this, 'WebConsoleUrl', { value: this.webConsole.url, description: 'The web console: sign in with a gateway key' });
+    }
 
     acknowledgeNagFindings(this, allowedBuckets);
   }

@@ -35,6 +35,12 @@ export interface GatewayFunctionProps extends GatewayFunctionSpec {
    * @default 'finops-gateway'
    */
   readonly serviceName?: string;
+  /**
+   * Shell commands run after esbuild bundled the handler, to add files next to it (e.g. the web
+   * console's assets); run on the build machine, never in Docker.
+   * @default - none
+   */
+  readonly afterBundling?: (inputDir: string, outputDir: string) => string[];
 }
 
 /** Lambda's own limits; checked here so a typo in the route table fails at synth, not at deploy. */
@@ -91,6 +97,9 @@ export class GatewayFunction extends NodejsFunction {
         format: OutputFormat.CJS,
         // Local esbuild (a devDependency); there is no Docker on the build machines.
         forceDockerBundling: false,
+        ...(props.afterBundling
+          ? { commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: props.afterBundling } }
+          : {}),
       },
     });
     this.operation = props.operation;

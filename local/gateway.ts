@@ -19,6 +19,7 @@ import { EVENT_FUNCTIONS } from '../lib/api/routes';
 import { resetConfig } from '../lambda/config';
 import { resetServices, setBaseLogLevel } from '../lambda/runtime';
 import type { ProviderName } from '../lambda/store/records';
+import type { BuiltConsole } from '../console/build';
 
 export { DEFAULT_DEV_KEY };
 
@@ -58,6 +59,10 @@ export interface LocalGateway {
   dataDir: string;
   dynamodbEndpoint: string;
   s3Endpoint: string;
+  /** The web console: http://127.0.0.1:<port>/console */
+  consoleURL: string;
+  /** Builds the console now (otherwise on its first request); resolves to its files and sizes. */
+  buildConsole(): Promise<BuiltConsole>;
   close(): Promise<void>;
 }
 
@@ -171,7 +176,12 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     // The hourly schedule that removes expired files (SCHEDULED_FUNCTIONS in lib/api/routes.ts).
     closers.unshift(await scheduleExpirySweep(options.expirySweepMs ?? 60_000));
 
-    const api = await started(startApiServer(options.port ?? Number(process.env.PORT ?? 8787)));
+    // The web console's assets, built by esbuild into the data folder on first use (console/build.ts).
+    const consoleDir = join(dataDir, 'console');
+    process.env.FINOPS_CONSOLE_ASSETS_DIR = consoleDir;
+    let consoleBuild: Promise<BuiltConsole> | undefined;
+    const buildConsole = () => (consoleBuild ??= import('../console/build').then((m) => m.buildConsole(consoleDir)));
+    const api = await started(startApiServer(options.port ?? Number(process.env.PORT ?? 8787), { beforePublicRoute: async () => void (await buildConsole()) }));
     // Where tools (npm run keys, npm run report) find the running gateway's stand-ins.
     writeFileSync(join(dataDir, 'endpoints.json'), JSON.stringify({ api: `${api.url}/openai`, dynamodb: dynamodb.endpoint, s3: s3.endpoint }, null, 2));
     return {
@@ -182,6 +192,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       dataDir,
       dynamodbEndpoint: dynamodb.endpoint,
       s3Endpoint: s3.endpoint,
+      consoleURL: `${api.url}/console`,
+      buildConsole,
       close: async () => {
         for (const close of closers) await close().catch(() => undefined);
       },

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
-import { API_PREFIXES, OPERATION_ROUTES, type OperationRoute } from '../lib/api/routes';
+import { API_PREFIXES, CONSOLE_FUNCTION, OPERATION_ROUTES, type OperationRoute } from '../lib/api/routes';
 import { API_GATEWAY_MAX_REQUEST_BYTES, LAMBDA_MAX_PAYLOAD_BYTES, gatewayResponse, type GatewayResponseSpec } from '../lib/api/gateway-responses';
 import { InFlight } from './in-flight';
 import { closeServer, listenOnLoopback } from './loopback';
@@ -30,6 +30,8 @@ function compile(route: OperationRoute, prefix: string): CompiledRoute {
 }
 
 const ROUTES = API_PREFIXES.flatMap((prefix) => OPERATION_ROUTES.map((route) => compile(route, prefix)));
+/** The web console's page and assets: no authorizer, as deployed (lib/console/web-console.ts). */
+const PUBLIC_ROUTES = CONSOLE_FUNCTION.paths.map((path) => compile({ ...CONSOLE_FUNCTION, method: 'GET', path }, ''));
 
 function loadHandler(operation: string): Handler {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -75,7 +77,12 @@ export interface LocalApiServer {
   close(): Promise<void>;
 }
 
-export async function startApiServer(port: number): Promise<LocalApiServer> {
+export interface ApiServerOptions {
+  /** Runs before a public (web console) route is served, e.g. to build the console on first use. */
+  beforePublicRoute?: () => Promise<void>;
+}
+
+export async function startApiServer(port: number, options: ApiServerOptions = {}): Promise<LocalApiServer> {
   const handlers = new Map<string, Handler>();
   const handlerFor = (operation: string) => {
     if (!handlers.has(operation)) handlers.set(operation, loadHandler(operation));
@@ -123,8 +130,11 @@ export async function startApiServer(port: number): Promise<LocalApiServer> {
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const match = ROUTES.map((r) => ({ r, m: r.route.method === req.method ? r.pattern.exec(url.pathname) : null })).find((x) => x.m);
+    const matchIn = (routes: CompiledRoute[]) => routes.map((r) => ({ r, m: r.route.method === req.method ? r.pattern.exec(url.pathname) : null })).find((x) => x.m);
+    const publicMatch = matchIn(PUBLIC_ROUTES);
+    const match = publicMatch ?? matchIn(ROUTES);
     if (!match?.m) return sendGatewayResponse(res, gatewayResponse('MISSING_AUTHENTICATION_TOKEN'));
+    if (publicMatch) await options.beforePublicRoute?.();
 
     const chunks: Buffer[] = [];
     let size = 0;
@@ -148,13 +158,15 @@ export async function startApiServer(port: number): Promise<LocalApiServer> {
     }
 
     // Authorizer first, as API Gateway does: no handler runs for an unknown key.
-    const authorization = Object.entries(headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
-    if (!authorization) return sendGatewayResponse(res, gatewayResponse('UNAUTHORIZED'));
-    let auth: { principalId: string; context: Record<string, string> };
-    try {
-      auth = await authorizer({ type: 'REQUEST', methodArn: `arn:aws:execute-api:us-east-1:000000000000:local/prod/${req.method}${url.pathname}`, headers, resource: match.r.resource, path: url.pathname, httpMethod: req.method });
-    } catch {
-      return sendGatewayResponse(res, gatewayResponse('UNAUTHORIZED'));
+    let auth: { principalId: string; context: Record<string, string> } | null = null;
+    if (!publicMatch) {
+      const authorization = Object.entries(headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+      if (!authorization) return sendGatewayResponse(res, gatewayResponse('UNAUTHORIZED'));
+      try {
+        auth = await authorizer({ type: 'REQUEST', methodArn: `arn:aws:execute-api:us-east-1:000000000000:local/prod/${req.method}${url.pathname}`, headers, resource: match.r.resource, path: url.pathname, httpMethod: req.method });
+      } catch {
+        return sendGatewayResponse(res, gatewayResponse('UNAUTHORIZED'));
+      }
     }
 
     const query: Record<string, string[]> = {};
@@ -184,7 +196,7 @@ export async function startApiServer(port: number): Promise<LocalApiServer> {
         requestId: randomUUID(),
         requestTimeEpoch: Date.now(),
         identity: { sourceIp: req.socket.remoteAddress ?? '127.0.0.1' },
-        authorizer: { principalId: auth.principalId, ...auth.context },
+        authorizer: auth ? { principalId: auth.principalId, ...auth.context } : null,
       },
     };
     const eventJson = JSON.stringify(event);

@@ -3,10 +3,13 @@ import { startLocalGateway, DEFAULT_DEV_KEY } from './gateway';
 
 async function main(): Promise<void> {
   const gateway = await startLocalGateway({ log: console.log });
+  const consoleBuild = await gateway.buildConsole();
+  const consoleKb = (consoleBuild.files.reduce((sum, f) => sum + f.gzipBytes, 0) / 1000).toFixed(0);
   const lines = [
     '',
     'FinOps Batch Gateway (local)',
     `  OpenAI base URL : ${gateway.baseURL}`,
+    `  Web console     : ${gateway.consoleURL}  (sign in with an API key below; ${consoleKb} kB gzipped)`,
     `  API key(s)      : ${gateway.apiKeys.map((k) => (k === DEFAULT_DEV_KEY ? `${k} (default dev key; set FINOPS_API_KEYS to change)` : k)).join(', ')}`,
     `  Data            : ${gateway.dataDir}`,
     '  Providers:',

@@ -15,6 +15,8 @@ export interface UsageQuery {
   start: string;
   end: string;
   groupBy: GroupBy;
+  /** `interval=day`: one line per day and group (a daily series per provider, model or key), days in order. */
+  interval?: 'day';
 }
 
 const DAY_MS = 86_400_000;
@@ -52,7 +54,11 @@ export function parseUsageQuery(query: Record<string, unknown>, today: string): 
   if (typeof rawGroup !== 'string' || !(GROUP_BY as readonly string[]).includes(rawGroup)) {
     throw badRequest(`Invalid 'group_by': expected one of ${GROUP_BY.join(', ')}, got ${JSON.stringify(String(rawGroup).slice(0, 40))}.`, 'group_by', 'invalid_group_by');
   }
-  return { start, end, groupBy: rawGroup as GroupBy };
+  const interval = query.interval;
+  if (interval !== undefined && interval !== '' && interval !== 'day') {
+    throw badRequest(`Invalid 'interval': expected "day" (or none), got ${JSON.stringify(String(interval).slice(0, 40))}.`, 'interval', 'invalid_interval');
+  }
+  return { start, end, groupBy: rawGroup as GroupBy, ...(interval === 'day' ? { interval: 'day' as const } : {}) };
 }
 
 /** One line of the report: the group's keys, its counts and its costs (USD and exact micro-dollars). */
@@ -84,6 +90,8 @@ export interface UsageReport {
   start: string;
   end: string;
   group_by: GroupBy;
+  /** Present when the query asked for a daily series. */
+  interval?: 'day';
   currency: 'USD';
   data: UsageReportLine[];
   total: UsageReportLine;
@@ -130,7 +138,7 @@ export function buildUsageReport(rows: UsageRow[], query: UsageQuery): UsageRepo
   const total = zeroCounters();
   for (const row of rows) {
     if (row.date < query.start || row.date > query.end) continue;
-    const keys = groupKeys(row, query.groupBy);
+    const keys = query.interval === 'day' ? { date: row.date, ...groupKeys(row, query.groupBy) } : groupKeys(row, query.groupBy);
     const id = JSON.stringify(keys);
     const group = groups.get(id) ?? { keys, counters: zeroCounters() };
     addCounters(group.counters, row);
@@ -139,8 +147,9 @@ export function buildUsageReport(rows: UsageRow[], query: UsageQuery): UsageRepo
   }
   const data = [...groups.values()]
     .map((g) => toReportLine(g.keys, g.counters))
-    .sort((a, b) => (query.groupBy === 'day' ? a.date!.localeCompare(b.date!) : b.cost_micro_usd - a.cost_micro_usd || lineKeys(a).localeCompare(lineKeys(b))));
-  return { object: 'finops.usage_report', start: query.start, end: query.end, group_by: query.groupBy, currency: 'USD', data, total: toReportLine({}, total) };
+    .sort((a, b) => (a.date ?? '').localeCompare(b.date ?? '') || b.cost_micro_usd - a.cost_micro_usd || lineKeys(a).localeCompare(lineKeys(b)));
+  const interval = query.interval ? { interval: query.interval } : {};
+  return { object: 'finops.usage_report', start: query.start, end: query.end, group_by: query.groupBy, ...interval, currency: 'USD', data, total: toReportLine({}, total) };
 }
 
 /** A line's group keys as one comparable string (ties in cost sort by name, so output is stable). */

@@ -1,7 +1,8 @@
-// GET /openai/batches — the caller's batches, newest first, cursor-paginated.
+// GET /openai/batches — the caller's batches, newest first, cursor-paginated. Gateway extensions:
+// ?provider=, ?model= and ?status= (one of OpenAI's batch statuses) keep only matching batches.
 import { httpHandler, json } from '../http/handler';
 import { callerOf, queryOf } from '../http/request';
-import { optionalString, parseAfter, parseLimit } from '../http/params';
+import { optionalString, parseAfter, parseBatchStatus, parseLimit } from '../http/params';
 import { getServices } from '../runtime';
 import { resolveProvider } from '../providers/registry';
 import { toListPage, toOpenAIBatch } from '../openai/objects';
@@ -13,6 +14,8 @@ export const handler = httpHandler(async (event) => {
   if (query.provider !== undefined) where.provider = resolveProvider(query.provider, getServices().config.defaultProvider);
   const model = optionalString(query.model, 'model');
   if (model) where.model = model;
+  const status = parseBatchStatus(query.status);
+  if (status) where.status = status;
   const page = await getServices().metadata.listBatches(caller.tenantId, {
     limit: parseLimit(query.limit, 20, 100),
     after: parseAfter(query.after, 'batch'),

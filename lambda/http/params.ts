@@ -1,6 +1,7 @@
 // Validation of the common OpenAI request parameters (ids, list cursors, limits).
 import { badRequest } from './errors';
 import { BATCH_ID_PATTERN, FILE_ID_PATTERN } from '../ids';
+import { BATCH_STATUSES, type BatchStatus } from '../openai/types';
 
 export function parseLimit(value: unknown, fallback: number, max: number): number {
   if (value === undefined || value === '') return fallback;
@@ -33,4 +34,14 @@ export function optionalString(value: unknown, param: string): string | undefine
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') throw badRequest(`Invalid '${param}': expected a string.`, param);
   return value;
+}
+
+/** ?status= on a batch list: one of OpenAI's batch statuses, or none. */
+export function parseBatchStatus(value: unknown): BatchStatus | undefined {
+  const status = optionalString(value, 'status');
+  if (status === undefined) return undefined;
+  if (!(BATCH_STATUSES as readonly string[]).includes(status)) {
+    throw badRequest(`Invalid 'status': expected one of ${BATCH_STATUSES.join(', ')}, got ${JSON.stringify(status.slice(0, 40))}.`, 'status', 'invalid_status');
+  }
+  return status as BatchStatus;
 }

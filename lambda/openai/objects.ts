@@ -41,6 +41,7 @@ export function toOpenAIBatch(batch: BatchRecord): OpenAIBatch {
     usage: batch.usage ?? null,
     metadata: batch.metadata && Object.keys(batch.metadata).length ? batch.metadata : null,
     finops: batch.cost ?? null,
+    provider: batch.provider,
   };
 }
 

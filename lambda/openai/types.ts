@@ -11,6 +11,8 @@ export type BatchStatus =
   | 'cancelling'
   | 'cancelled';
 
+/** Every status, in the order a batch can go through them. */
+export const BATCH_STATUSES: readonly BatchStatus[] = ['validating', 'in_progress', 'finalizing', 'completed', 'failed', 'expired', 'cancelling', 'cancelled'];
 export const TERMINAL_BATCH_STATUSES: readonly BatchStatus[] = ['completed', 'failed', 'expired', 'cancelled'];
 
 export function isTerminal(status: BatchStatus): boolean {
@@ -80,6 +82,8 @@ export interface OpenAIBatch {
    * finished and its models are in the price table. README "FinOps".
    */
   finops: BatchCost | null;
+  /** Gateway extension: the provider that runs the batch. */
+  provider: string;
 }
 
 export interface BatchCost {

@@ -72,6 +72,10 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'uploads-cancel': { records: 'readWrite', blobs: 'readWrite' },
   // Cost report computed from the batch records.
   'finops-usage': RECORDS_ONLY,
+  // The tenant's keys, their usage aggregates and budget reservations: reads only.
+  'finops-budgets': RECORDS_ONLY,
+  // The caller's key record (its name); never writes.
+  'console-session': RECORDS_ONLY,
   [TRACKER_FUNCTIONS.checkStatus.operation]: { ...TRACKER_ACCESS, invokesModels: true },
   [TRACKER_FUNCTIONS.collectResults.operation]: TRACKER_ACCESS,
   // Records the failure and discards the batch's sealed provider key (a table delete); talks to no provider.

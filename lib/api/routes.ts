@@ -33,6 +33,10 @@ export const OPERATION_ROUTES: readonly OperationRoute[] = [
   { operation: 'uploads-complete', method: 'POST', path: '/uploads/{upload_id}/complete', memoryMb: 1769, timeoutSeconds: 29 },
   { operation: 'uploads-cancel', method: 'POST', path: '/uploads/{upload_id}/cancel', memoryMb: 256, timeoutSeconds: 10 },
   { operation: 'finops-usage', method: 'GET', path: '/finops/usage', memoryMb: 256, timeoutSeconds: 10 },
+  // Gateway extensions the web console reads (docs/CONSOLE.md): this month's budget use of the tenant's
+  // keys, and who the key is (plus, deployed, where a batch's Step Functions execution is in the AWS console).
+  { operation: 'finops-budgets', method: 'GET', path: '/finops/budgets', memoryMb: 256, timeoutSeconds: 10 },
+  { operation: 'console-session', method: 'GET', path: '/console/session', memoryMb: 256, timeoutSeconds: 10 },
 ];
 
 /** Functions the batch tracker state machine invokes (lambda/handlers/<operation>.ts). */
@@ -62,5 +66,12 @@ export const SCHEDULED_FUNCTIONS = {
    */
   expireFiles: { operation: 'files-expire', memoryMb: 256, timeoutSeconds: 300, everyMinutes: 60 },
 } as const;
+
+/**
+ * The web console's page and its built assets (console/, built by esbuild): served without a gateway
+ * key, at the stage root rather than under API_PREFIXES, because a browser cannot send a header when it
+ * opens a page. They hold no data; the page calls the API above with the key the user enters.
+ */
+export const CONSOLE_FUNCTION = { operation: 'console-assets', memoryMb: 256, timeoutSeconds: 5, paths: ['/console', '/console/{asset}'] } as const;
 
 export const AUTHORIZER_FUNCTION = { operation: 'authorizer', memoryMb: 256, timeoutSeconds: 5 } as const;

@@ -24,7 +24,9 @@ const FINOPS_VARIABLES = [
 
 let built: Built;
 beforeAll(() => {
-  built = buildStack();
+  // The API alone; the web console's two public methods and its function are checked, against this
+  // same stack with the console on, in test/infra/console.test.ts.
+  built = buildStack({ webConsole: false });
 });
 
 /** The function resource of an operation, found through the construct tree (not by guessing ids). */
