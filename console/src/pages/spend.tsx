@@ -8,6 +8,7 @@ import { formatUsd, spendSeries, usageCsv } from '../format';
 import { useLoad } from '../hooks';
 import type { BudgetReport, GroupBy, UsageReport } from '../types';
 
+const percent = (fraction: number | null) => `${((fraction ?? 0) * 100).toFixed((fraction ?? 0) < 0.1 ? 1 : 0)} %`;
 const today = () => new Date().toISOString().slice(0, 10);
 const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
@@ -105,7 +106,7 @@ export function SpendPage({ api }: { api: Api }) {
               <>
                 <meter id={`meter-${k.key_id}`} min={0} max={k.monthly_budget_usd} low={k.monthly_budget_usd * 0.75} high={k.monthly_budget_usd * 0.9} optimum={0} value={Math.min(k.monthly_budget_usd, k.spent_usd + k.reserved_usd)} aria-label={`Budget used by ${k.name}`} />
                 <span>
-                  {formatUsd(k.spent_usd)} spent + {formatUsd(k.reserved_usd)} reserved of {formatUsd(k.monthly_budget_usd)} ({Math.round((k.used_fraction ?? 0) * 100)} %)
+                  {formatUsd(k.spent_usd)} spent + {formatUsd(k.reserved_usd)} reserved of {formatUsd(k.monthly_budget_usd)} ({percent(k.used_fraction)})
                 </span>
               </>
             )}
