@@ -224,6 +224,23 @@ const CASES: Record<string, Case> = {
     expect(aliceKeyIds.length).toBeGreaterThan(0);
     expect(JSON.stringify(bobReport)).not.toContain(aliceKeyIds[0]);
   },
+  'finops-budgets': async () => {
+    const aliceBudgets = await jsonOf(await call(keys.alice, 'GET', '/finops/budgets'));
+    const bobBudgets = await jsonOf(await call(keys.bob, 'GET', '/finops/budgets'));
+    expect(aliceBudgets.data).toHaveLength(1);
+    expect(aliceBudgets.data[0].spent_usd).toBeGreaterThan(0);
+    // Bob sees his own key only, with nothing spent; never Alice's key or spend.
+    expect(bobBudgets.data).toHaveLength(1);
+    expect(bobBudgets.data[0]).toMatchObject({ spent_usd: 0, reserved_usd: 0 });
+    expect(JSON.stringify(bobBudgets)).not.toContain(aliceBudgets.data[0].key_id);
+  },
+  'console-session': async () => {
+    const aliceSession = await jsonOf(await call(keys.alice, 'GET', '/console/session'));
+    const bobSession = await jsonOf(await call(keys.bob, 'GET', '/console/session'));
+    expect(bobSession.tenant_id).not.toBe(aliceSession.tenant_id);
+    expect(bobSession.key_id).not.toBe(aliceSession.key_id);
+    expect(JSON.stringify(bobSession)).not.toContain(aliceSession.key_id);
+  },
 };
 
 beforeAll(async () => {
