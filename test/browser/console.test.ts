@@ -18,7 +18,7 @@ import { formatUsd } from '../../console/src/format';
 export const SCREENSHOTS = resolve(process.env.FINOPS_CONSOLE_SCREENSHOTS ?? join(__dirname, '..', '..', 'test-output', 'console'));
 const [ALICE, BOB] = TEST_KEYS;
 const MODEL = 'gpt-4o-mini'; // priced in pricing/prices.json
-const BUDGET_USD = 0.0001;
+const BUDGET_USD = 0.0003; // above what the two batches reserve (their max_tokens estimates), not far above what they cost
 
 let tg: TestGateway;
 let browser: Browser;
@@ -53,6 +53,8 @@ beforeAll(async () => {
   const [inputA, inputB] = [await upload(alice, lines('run', 4), {}, 'questions.jsonl'), await upload(alice, lines('cancel', 3), {}, 'to-cancel.jsonl')];
   scratch = await upload(alice, lines('scratch', 1), {}, 'scratch.jsonl');
   running = await alice.batches.create({ input_file_id: inputA.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+  // Ids order batches created in the same second; a second apart, "newest first" is unambiguous.
+  await new Promise((r) => setTimeout(r, 1100));
   toCancel = await alice.batches.create({ input_file_id: inputB.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
 
   browser = await launchChromium();
