@@ -34,7 +34,11 @@ const metrics: Record<string, number> = {};
 
 const finops = (b: OpenAI.Batch) => (b as unknown as { finops: { cost_usd: number; savings_usd: number } | null }).finops;
 const nav = (name: string) => page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name });
-const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+/** A screenshot of the page as it is, after checking it is accessible as it is. */
+const shot = async (name: string) => {
+  expect([name, await accessibilityProblems()]).toEqual([name, []]);
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+};
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
@@ -82,6 +86,41 @@ async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promi
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+/**
+ * Accessibility checks of the page as shown: every control has an accessible name, and every piece of
+ * text has at least WCAG AA contrast (4.5:1) against the background it is drawn on.
+ */
+async function accessibilityProblems(): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>('input, select, button, a[href], progress, meter'))) {
+      const labelled = (el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.textContent?.trim();
+      if (!labelled) problems.push(`no accessible name: ${el.outerHTML.slice(0, 80)}`);
+    }
+    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const luminance = ([r, g, b]: number[]) => {
+      const lin = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    };
+    const background = (el: Element | null): number[] => {
+      for (; el; el = el.parentElement) {
+        const c = rgb(getComputedStyle(el).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement!;
+      if (!node.textContent?.trim() || el.closest('.visually-hidden, .skip, noscript') || !el.getClientRects().length) continue;
+      const [fg, bg] = [luminance(rgb(getComputedStyle(el).color).slice(0, 3)), luminance(background(el))];
+      const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+      if (ratio < 4.5) problems.push(`contrast ${ratio.toFixed(2)}:1 for "${node.textContent.trim().slice(0, 30)}"`);
+    }
+    return problems;
+  });
 }
 
 async function signIn(key: string): Promise<void> {
