@@ -42,8 +42,9 @@ const shot = async (name: string) => {
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  // 3 s per simulated status: a batch runs for about 9 s, long enough to watch it and to cancel another.
-  tg = await startTestGateway({ simulatorStepMs: 3000, env: { FINOPS_AWS_CONSOLE_LINKS: 'true' } });
+  // 4 s per simulated status: a batch runs for about 12 s, long enough to watch it and, on a busy
+  // machine, still to cancel another before it finishes.
+  tg = await startTestGateway({ simulatorStepMs: 4000, env: { FINOPS_AWS_CONSOLE_LINKS: 'true' } });
   origin = new URL(tg.gateway.consoleURL).origin;
   alice = tg.client(0);
   // A budget the two small batches visibly use part of.
