@@ -17,6 +17,7 @@ import { formatUsd } from '../../console/src/format';
 
 export const SCREENSHOTS = resolve(process.env.FINOPS_CONSOLE_SCREENSHOTS ?? join(__dirname, '..', '..', 'test-output', 'console'));
 const [ALICE, BOB] = TEST_KEYS;
+const CAROL = 'sk-finops-test-carol';
 const MODEL = 'gpt-4o-mini'; // priced in pricing/prices.json
 const BUDGET_USD = 0.0003; // above what the two batches reserve (their max_tokens estimates), not far above what they cost
 
@@ -44,7 +45,8 @@ beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   // 4 s per simulated status: a batch runs for about 12 s, long enough to watch it and, on a busy
   // machine, still to cancel another before it finishes.
-  tg = await startTestGateway({ simulatorStepMs: 4000, env: { FINOPS_AWS_CONSOLE_LINKS: 'true' } });
+  // A tracker check every 0.5 s keeps two dozen executions light; the console polls every 2 s anyway.
+  tg = await startTestGateway({ simulatorStepMs: 4000, trackerWaitMs: 500, apiKeys: [...TEST_KEYS, CAROL], env: { FINOPS_AWS_CONSOLE_LINKS: 'true' } });
   origin = new URL(tg.gateway.consoleURL).origin;
   alice = tg.client(0);
   // A budget the two small batches visibly use part of.
@@ -277,6 +279,28 @@ test('bob, another tenant, sees none of it', async () => {
   await page.goto(`${tg.gateway.consoleURL}#/batches/${running.id}`);
   await page.getByRole('alert').filter({ hasText: `No such Batch object: ${running.id}` }).waitFor();
   await expect(page.locator('body').textContent()).resolves.not.toContain(toCancel.id);
+});
+
+test('pagination follows the API cursors: 21 batches are a page of 20 and a page of 1, and back', async () => {
+  const carol = tg.client(2);
+  const input = await upload(carol, jsonl([chatLine('p-0', MODEL, 'Hi')]));
+  const created = new Set<string>();
+  for (let i = 0; i < 21; i++) created.add((await carol.batches.create({ input_file_id: input.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).id);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(CAROL);
+  await nav('Batches').click();
+  const ids = () => page.locator('tr[data-batch-id]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-batch-id')!));
+  await eventually(() => expect(ids().then((l) => l.length)).resolves.toBe(20));
+  const first = await ids();
+  await expect(page.getByRole('button', { name: 'Newer' }).isDisabled()).resolves.toBe(true);
+  await page.getByRole('button', { name: 'Older' }).click();
+  await eventually(() => expect(ids().then((l) => l.length)).resolves.toBe(1));
+  const second = await ids();
+  expect(requests.some((u) => u.includes(`after=${first[19]}`))).toBe(true);
+  expect(new Set([...first, ...second])).toEqual(created);
+  await expect(page.getByRole('button', { name: 'Older' }).isDisabled()).resolves.toBe(true);
+  await page.getByRole('button', { name: 'Newer' }).click();
+  await eventually(() => expect(ids()).resolves.toEqual(first));
 });
 
 test('every request stayed on the page origin, no key was in a URL, no CSP violation or page error', () => {
