@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type OpenAI from 'openai';
 import type { Page } from 'playwright-core';
-import { chatLine, jsonl, readJsonl, startTestGateway, TEST_KEYS, upload, type TestGateway } from '../integration/helpers';
+import { chatLine, jsonl, pollUntilDone, readJsonl, startTestGateway, TEST_KEYS, upload, type TestGateway } from '../integration/helpers';
 import { launchChromium, type Browser } from './browser';
 import { getServices } from '../../lambda/runtime';
 import { hashKey } from '../../lambda/auth/keys';
@@ -281,21 +281,45 @@ test('bob, another tenant, sees none of it', async () => {
   await expect(page.locator('body').textContent()).resolves.not.toContain(toCancel.id);
 });
 
-test('pagination follows the API cursors: 21 batches are a page of 20 and a page of 1, and back', async () => {
+let lostId = '';
+
+test('a batch the provider lost: failed, its error listed, its error file downloadable, nothing to cancel', async () => {
+  const carol = tg.client(2);
+  const input = await upload(carol, jsonl([chatLine('lost-0', MODEL, 'Hi'), chatLine('lost-1', MODEL, 'Ho')]));
+  const batch = await carol.batches.create({ input_file_id: input.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+  lostId = batch.id;
+  const record = await getServices().metadata.getBatchById(batch.id);
+  tg.gateway.providers.find((p) => p.provider === 'openai')!.simulator!.faults.add({ kind: 'lose_batch', match: `GET /v1/batches/${record!.providerBatchId}`, times: 1 });
+  const { batch: failed } = await pollUntilDone(carol, batch.id, {}, 40_000);
+  expect(failed.status).toBe('failed');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(CAROL);
+  await page.goto(`${tg.gateway.consoleURL}#/batches/${batch.id}`);
+  await page.locator('.title-row .badge', { hasText: /^failed$/ }).waitFor();
+  const errorRow = page.getByRole('row', { name: /provider_lost_batch/ });
+  await expect(errorRow.textContent()).resolves.toContain(failed.errors!.data![0].message!);
+  await expect(page.getByRole('button', { name: 'Download output' }).isDisabled()).resolves.toBe(true);
+  await expect(page.getByRole('button', { name: 'Cancel batch' }).isDisabled()).resolves.toBe(true);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download errors' }).click()]);
+  const lines = readFileSync((await download.path())!, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  expect(lines.map((l) => [l.custom_id, l.error.code]).sort()).toEqual([['lost-0', 'batch_failed'], ['lost-1', 'batch_failed']]);
+  await shot('batch-failed');
+});
+
+test('pagination follows the API cursors: 22 batches are a page of 20 and a page of 2, and back', async () => {
   const carol = tg.client(2);
   const input = await upload(carol, jsonl([chatLine('p-0', MODEL, 'Hi')]));
   const batches = await Promise.all(Array.from({ length: 21 }, () => carol.batches.create({ input_file_id: input.id, endpoint: '/v1/chat/completions', completion_window: '24h' })));
-  const created = new Set(batches.map((b) => b.id));
-  expect(created.size).toBe(21);
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await signIn(CAROL);
+  const created = new Set([lostId, ...batches.map((b) => b.id)]);
+  expect(created.size).toBe(22);
   await nav('Batches').click();
   const ids = () => page.locator('tr[data-batch-id]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-batch-id')!));
   await eventually(() => expect(ids().then((l) => l.length)).resolves.toBe(20));
   const first = await ids();
   await expect(page.getByRole('button', { name: 'Newer' }).isDisabled()).resolves.toBe(true);
   await page.getByRole('button', { name: 'Older' }).click();
-  await eventually(() => expect(ids().then((l) => l.length)).resolves.toBe(1));
+  await eventually(() => expect(ids().then((l) => l.length)).resolves.toBe(2));
   const second = await ids();
   expect(requests.some((u) => u.includes(`after=${first[19]}`))).toBe(true);
   expect(new Set([...first, ...second])).toEqual(created);
