@@ -64,6 +64,12 @@ export interface FinOpsGatewayStackProps extends StackProps {
   readonly createApiGatewayCloudWatchRole?: boolean;
   /** Negotiated prices merged over pricing/prices.json (Lambda environment, ≤ 4 KB in total). @default - list prices */
   readonly pricesOverride?: PriceTableDocument;
+  /** Create the FinOps CloudWatch dashboard (a dashboard costs $3/month; metrics are published either way). @default true */
+  readonly dashboard?: boolean;
+  /** Alarms on failed and timed-out tracker executions. @default true */
+  readonly executionAlarms?: boolean;
+  /** Output tokens the budget estimate assumes for a request without max_tokens (FINOPS_BUDGET_DEFAULT_OUTPUT_TOKENS). @default 4096 */
+  readonly budgetDefaultOutputTokens?: number;
 }
 
 export class FinOpsGatewayStack extends Stack {
@@ -77,7 +83,8 @@ export class FinOpsGatewayStack extends Stack {
   public readonly fileRegistrar: GatewayFunction;
   /** Removes expired files on a schedule (SCHEDULED_FUNCTIONS in lib/api/routes.ts). */
   public readonly fileExpirer: GatewayFunction;
-  public readonly finopsDashboard: FinOpsDashboard;
+  /** Absent with `dashboard: false`. */
+  public readonly finopsDashboard?: FinOpsDashboard;
 
   constructor(scope: Construct, id: string, props: FinOpsGatewayStackProps = {}) {
     super(scope, id, props);
@@ -117,9 +124,10 @@ export class FinOpsGatewayStack extends Stack {
       ...this.providerSecrets.environment(),
       ...(credentialVault?.environment() ?? {}),
       ...(props.pricesOverride ? { FINOPS_PRICES_JSON: JSON.stringify(props.pricesOverride) } : {}),
+      ...(props.budgetDefaultOutputTokens !== undefined ? { FINOPS_BUDGET_DEFAULT_OUTPUT_TOKENS: String(props.budgetDefaultOutputTokens) } : {}),
     };
 
-    this.tracker = new BatchTracker(this, 'BatchTracker', { stateMachineName, environment, logRetention: props.logRetention });
+    this.tracker = new BatchTracker(this, 'BatchTracker', { stateMachineName, environment, logRetention: props.logRetention, alarms: props.executionAlarms });
     this.api = new GatewayApi(this, 'Api', {
       environment,
       rateLimit: props.apiRateLimit,
@@ -161,8 +169,10 @@ export class FinOpsGatewayStack extends Stack {
       description: 'baseURL for the OpenAI SDK (both /openai and /openai/v1 are served)',
     });
     new CfnOutput(this, 'BatchTrackerArn', { value: this.tracker.stateMachine.stateMachineArn });
-    this.finopsDashboard = new FinOpsDashboard(this, 'FinOpsDashboard', { providers: PROVIDERS });
-    new CfnOutput(this, 'FinOpsDashboardName', { value: this.finopsDashboard.dashboard.dashboardName });
+    if (props.dashboard ?? true) {
+      this.finopsDashboard = new FinOpsDashboard(this, 'FinOpsDashboard', { providers: PROVIDERS });
+      new CfnOutput(this, 'FinOpsDashboardName', { value: this.finopsDashboard.dashboard.dashboardName });
+    }
 
     acknowledgeNagFindings(this, allowedBuckets);
   }

@@ -1,0 +1,24 @@
+// The stack built from context-derived props: the properties that shape the template do so.
+import { stackConfigFromContext } from '../../lib/stack-config';
+import { buildStack } from './helpers';
+
+test('dashboard, alarms, log retention and the budget default come from context', () => {
+  const { props } = stackConfigFromContext((key) => ({ dashboard: 'false', executionAlarms: 'false', logRetentionDays: '7', budgetDefaultOutputTokens: '512' })[key]);
+  const { template, json } = buildStack(props);
+  template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+  expect(json.Outputs.FinOpsDashboardName).toBeUndefined();
+  const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+  expect(logGroups.length).toBeGreaterThan(10);
+  for (const group of logGroups) expect(group.Properties.RetentionInDays).toBe(7);
+  const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Runtime === 'nodejs22.x');
+  for (const fn of functions) expect(fn.Properties.Environment.Variables.FINOPS_BUDGET_DEFAULT_OUTPUT_TOKENS).toBe('512');
+});
+
+test('by default the dashboard and both alarms exist, and no budget default is set (the code default 4096 applies)', () => {
+  const { template } = buildStack();
+  template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+  const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Runtime === 'nodejs22.x');
+  for (const fn of functions) expect(fn.Properties.Environment.Variables.FINOPS_BUDGET_DEFAULT_OUTPUT_TOKENS).toBeUndefined();
+});
