@@ -68,6 +68,12 @@ export interface FinOpsGatewayStackProps extends StackProps {
   readonly dashboard?: boolean;
   /** Alarms on failed and timed-out tracker executions. @default true */
   readonly executionAlarms?: boolean;
+  /**
+   * Publish the FinOps CloudWatch metrics (EMF; custom metrics are billed per metric and month).
+   * The dashboard graphs them, so `false` needs `dashboard: false` too.
+   * @default true
+   */
+  readonly finopsMetrics?: boolean;
   /** Output tokens the budget estimate assumes for a request without max_tokens (FINOPS_BUDGET_DEFAULT_OUTPUT_TOKENS). @default 4096 */
   readonly budgetDefaultOutputTokens?: number;
 }
@@ -93,6 +99,9 @@ export class FinOpsGatewayStack extends Stack {
       throw new Error(`FinOpsGatewayStack: defaultProvider must be one of ${PROVIDERS.join(', ')}, got "${defaultProvider}"`);
     }
     const allowedBucketNames = validateBucketNames(props.allowedBuckets ?? []);
+    if (props.finopsMetrics === false && props.dashboard !== false) {
+      throw new Error('FinOpsGatewayStack: the dashboard graphs the FinOps metrics; with finopsMetrics false set dashboard false too');
+    }
     Tags.of(this).add('application', 'finops-batch-gateway');
 
     this.table = new GatewayTable(this, 'Records');
@@ -124,6 +133,7 @@ export class FinOpsGatewayStack extends Stack {
       ...this.providerSecrets.environment(),
       ...(credentialVault?.environment() ?? {}),
       ...(props.pricesOverride ? { FINOPS_PRICES_JSON: JSON.stringify(props.pricesOverride) } : {}),
+      ...(props.finopsMetrics === false ? { FINOPS_EMF: 'false' } : {}),
       ...(props.budgetDefaultOutputTokens !== undefined ? { FINOPS_BUDGET_DEFAULT_OUTPUT_TOKENS: String(props.budgetDefaultOutputTokens) } : {}),
     };
 

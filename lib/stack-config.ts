@@ -133,6 +133,7 @@ export const STACK_PROPERTIES: readonly StackProperty[] = [
   { key: 'pricesOverrideFile', kind: kinds.jsonFile, defaultText: 'list prices', description: 'JSON file (relative to the project) of negotiated prices merged over `pricing/prices.json` (≤ 4 KB)', apply: set('pricesOverride') },
   { key: 'logRetentionDays', kind: kinds.retentionDays, defaultText: '30', description: 'retention of every log group (functions, state machine, API access log)', apply: set('logRetention') },
   { key: 'dashboard', kind: kinds.boolean, defaultText: 'true', description: 'create the FinOps CloudWatch dashboard (a monthly charge, see Running cost); the metrics are published either way', apply: set('dashboard') },
+  { key: 'finopsMetrics', kind: kinds.boolean, defaultText: 'true', description: 'publish the FinOps CloudWatch metrics (custom metrics, billed per metric and month, see Running cost); `false` needs `dashboard: false`', apply: set('finopsMetrics') },
   { key: 'executionAlarms', kind: kinds.boolean, defaultText: 'true', description: 'alarms on failed and timed-out tracker executions (a monthly charge each)', apply: set('executionAlarms') },
   { key: 'openaiSecretArn', kind: ANY_SECRET_ARN, defaultText: 'a new secret', description: 'existing secret (complete ARN) holding the OpenAI key, instead of a new one (each secret has a monthly charge)', apply: secretArn('openai') },
   { key: 'anthropicSecretArn', kind: ANY_SECRET_ARN, defaultText: 'a new secret', description: 'existing secret holding the Anthropic key', apply: secretArn('anthropic') },

@@ -22,3 +22,11 @@ test('by default the dashboard and both alarms exist, and no budget default is s
   const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Runtime === 'nodejs22.x');
   for (const fn of functions) expect(fn.Properties.Environment.Variables.FINOPS_BUDGET_DEFAULT_OUTPUT_TOKENS).toBeUndefined();
 });
+
+test('finopsMetrics false turns the EMF metrics off in every function, and needs the dashboard off', () => {
+  expect(() => buildStack({ finopsMetrics: false })).toThrow(/the dashboard graphs the FinOps metrics; with finopsMetrics false set dashboard false too/);
+  const { template } = buildStack({ finopsMetrics: false, dashboard: false });
+  const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Runtime === 'nodejs22.x');
+  expect(functions.length).toBeGreaterThan(10);
+  for (const fn of functions) expect(fn.Properties.Environment.Variables.FINOPS_EMF).toBe('false');
+});

@@ -36,6 +36,7 @@ test.each([
   ['logRetentionDays', '7', { logRetention: RetentionDays.ONE_WEEK }],
   ['dashboard', 'false', { dashboard: false }],
   ['executionAlarms', false, { executionAlarms: false }],
+  ['finopsMetrics', 'false', { finopsMetrics: false }],
   ['openaiSecretArn', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:o-AbC123', { providerSecretArns: { openai: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:o-AbC123' } }],
   ['createApiGatewayCloudWatchRole', 'false', { createApiGatewayCloudWatchRole: false }],
 ])('%s = %j', (key, value, props) => {
