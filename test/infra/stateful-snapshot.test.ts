@@ -3,6 +3,8 @@
 // secret or queue, or rename the state machine, fails here unless lib/upgrades/migrations.ts says how
 // the data is migrated; every stateful resource keeps Retain (and deletion protection where the
 // service has it) unless it is a documented exception.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { CfnBucket } from 'aws-cdk-lib/aws-s3';
@@ -107,4 +109,16 @@ describe('the check is live: planted changes fail it', () => {
     });
     expect(describeFindings(findings)).toEqual([expect.stringMatching(/^policy: .*deletionProtection changes from true to false/)]);
   });
+});
+
+test('docs/UPGRADING.md lists every kind of resource cdk destroy leaves behind', () => {
+  const docs = readFileSync(join(__dirname, '..', '..', 'docs', 'UPGRADING.md'), 'utf8');
+  const retainedTypes = new Set<string>();
+  for (const props of Object.values(SNAPSHOT_CONFIGURATIONS)) {
+    for (const r of Object.values(templateWithPaths(props).Resources as Record<string, { Type: string; DeletionPolicy?: string }>)) {
+      if (r.DeletionPolicy === 'Retain' || r.DeletionPolicy === 'RetainExceptOnCreate') retainedTypes.add(r.Type);
+    }
+  }
+  expect(retainedTypes.size).toBeGreaterThanOrEqual(5);
+  expect([...retainedTypes].filter((type) => !docs.includes(`\`${type}\``))).toEqual([]);
 });
