@@ -31,7 +31,7 @@ export async function runSmoke(options: SmokeOptions, print: (line: string) => v
     await log.step('gateway', 'content redirect', () => checkContentRedirect(client, redirectProvider, options));
     const sfn: SFNClient | undefined = await sfnClientIfCredentials(options, env);
     try {
-      for (const run of runs.filter((r) => r.batchId)) await log.step(run.provider, 'execution', () => checkExecution(run.batchId!, options, sfn));
+      for (const run of runs.filter((r) => r.batchId)) await log.step(run.provider, 'execution', () => checkExecution(run.batchId!, run.completed, options, sfn));
     } finally {
       sfn?.destroy();
     }

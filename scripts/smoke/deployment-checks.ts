@@ -71,7 +71,7 @@ export function largeFile(provider: string, model: string, size: number): Buffer
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /** The batch's Step Functions execution: it exists, and its name is the batch id. */
-export async function checkExecution(batchId: string, options: SmokeOptions, sfn: SFNClient | undefined) {
+export async function checkExecution(batchId: string, batchCompleted: boolean, options: SmokeOptions, sfn: SFNClient | undefined) {
   if (!sfn) throw new StepSkipped('skipped: no AWS credentials (set AWS_PROFILE or AWS_ACCESS_KEY_ID to check the Step Functions execution)');
   const stateMachineArn = options.stateMachineArn ?? (await findStateMachine(sfn, options.stackName));
   const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${batchId}`;
@@ -79,6 +79,10 @@ export async function checkExecution(batchId: string, options: SmokeOptions, sfn
     throw new StepFailure(`no execution ${executionArn} (${err.name}: ${err.message})`, 'the tracker did not start for this batch: look at the batches-create function logs, or pass the right --state-machine-arn (stack output BatchTrackerArn)');
   });
   if (execution.name !== batchId) throw new StepFailure(`the execution is named ${execution.name}, not ${batchId}`, 'executions must be named after the batch id (a retried create must not start a second one)');
+  // A completed batch's execution has succeeded, or is announcing the result (still RUNNING for a moment).
+  if (batchCompleted && execution.status !== 'SUCCEEDED' && execution.status !== 'RUNNING') {
+    throw new StepFailure(`the execution of completed batch ${batchId} is ${execution.status}`, 'open the execution in the Step Functions console: a failed "Announce batch finished" step means EventBridge refused the event');
+  }
   return { value: true, detail: `${execution.name} ${execution.status}` };
 }
 

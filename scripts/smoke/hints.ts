@@ -19,6 +19,15 @@ const BY_STATUS: Record<number, string> = {
   429: 'throttled: the stage allows apiRateLimit/apiBurstLimit requests per second (stack properties), or the provider rate-limited the gateway; try again later or raise the limits',
 };
 
+/** Gateway error codes that say more than the status (lambda/providers/*: the provider refused the gateway). */
+const BY_CODE: Record<string, string> = {
+  provider_auth_error:
+    "the provider refused the gateway's own key: put a valid key in the stack's secret for that provider (aws secretsmanager put-secret-value --secret-id <…SecretArn output> --secret-string <key>); functions pick it up within 5 minutes",
+  provider_access_denied: "Bedrock refused: enable the model in the Bedrock console (model access) in the stack's region, or pick another with --model bedrock=…",
+  provider_quota_exceeded: "the provider's batch quota is reached: wait for running jobs or raise the quota",
+  budget_exceeded: "the key's monthly budget is used up: raise it (npm run keys) or use another key",
+};
+
 export function hintFor(err: unknown): ExplainedError {
   if (err instanceof StepFailure) return { message: err.message, hint: err.hint };
   if (err instanceof APIConnectionTimeoutError) {
@@ -33,7 +42,7 @@ export function hintFor(err: unknown): ExplainedError {
   if (err instanceof APIError && err.status !== undefined) {
     const requestId = err.requestID ? ` [x-request-id ${err.requestID}]` : '';
     const message = `HTTP ${err.status}${err.code ? ` ${err.code}` : ''}: ${apiMessage(err)}${requestId}`;
-    return { message, hint: BY_STATUS[err.status] ?? (err.status >= 500 ? serverErrorHint(err) : undefined) };
+    return { message, hint: (err.code ? BY_CODE[err.code] : undefined) ?? BY_STATUS[err.status] ?? (err.status >= 500 ? serverErrorHint(err) : undefined) };
   }
   return { message: err instanceof Error ? err.message : String(err) };
 }

@@ -9,6 +9,8 @@ import { parseSmokeArgs } from '../../scripts/smoke/options';
 import { runSmoke, smokeCli } from '../../scripts/smoke';
 import { outputProblems } from '../../scripts/smoke/workflow';
 import { largeFile } from '../../scripts/smoke/deployment-checks';
+import { hintFor } from '../../scripts/smoke/hints';
+import { APIError } from 'openai';
 import { startTestGateway, type TestGateway } from './helpers';
 
 /** The local gateway's tracker (FINOPS_STATE_MACHINE_ARN of local/gateway.ts). */
@@ -107,6 +109,16 @@ test('line checks: a missing, doubled, failed or empty answer is a problem', () 
   expect(outputProblems([ok('a')], [{ custom_id: 'b', error: { message: 'boom' } }], ['a', 'b'])).toEqual(['b is in the error file: boom']);
   const empty = { custom_id: 'a', response: { status_code: 200, body: { object: 'chat.completion', choices: [{ message: { content: '' } }] } } };
   expect(outputProblems([empty], [], ['a'])).toEqual(['a: no chat.completion with text']);
+});
+
+test('hints: what to check follows the gateway error code first, then the status', () => {
+  const error = (status: number, code: string | null) => APIError.generate(status, { error: { message: 'm', type: 't', code } }, undefined, new Headers({ 'x-request-id': 'req_1' }));
+  expect(hintFor(error(502, 'provider_auth_error'))).toEqual({ message: 'HTTP 502 provider_auth_error: m [x-request-id req_1]', hint: expect.stringMatching(/put a valid key in the stack's secret for that provider/) });
+  expect(hintFor(error(400, 'provider_access_denied')).hint).toMatch(/enable the model in the Bedrock console/);
+  expect(hintFor(error(402, 'budget_exceeded')).hint).toMatch(/budget is used up/);
+  expect(hintFor(error(404, 'unknown_url')).hint).toMatch(/--base-url must end in \/openai/);
+  expect(hintFor(error(500, null)).hint).toMatch(/search the function logs .* for request id req_1/);
+  expect(hintFor(new Error('plain'))).toEqual({ message: 'plain' });
 });
 
 test('the redirect check file has exactly the size asked for and valid lines', () => {
