@@ -1,8 +1,11 @@
 // AWS list prices the stack's own running cost is computed from (lib/ops/stack-cost.ts). US East
 // (N. Virginia), on-demand, without free tiers (an account past its first year, or using them
-// elsewhere). Checked 2026-12-03 against the pricing pages below (and, where the page itself was not
-// at hand, against current third-party summaries of it that quote the same figures). Update the
-// date and figures together; the README's running-cost table is regenerated from them.
+// elsewhere). Checked 2026-12-03: Lambda (Arm GB-s, requests), API Gateway REST, DynamoDB on-demand,
+// CloudWatch (dashboards, alarms, custom metrics, logs), Secrets Manager, EventBridge, X-Ray and S3
+// against the pricing pages below or current summaries of them quoting the same figures; Step
+// Functions as already used by lib/batch-tracker; KMS and SQS are the long-standing list prices, not
+// re-checked. Update the date and figures together; the README's running-cost table is regenerated
+// from them (npm run readme-tables).
 
 export interface AwsPrice {
   readonly usd: number;
