@@ -228,6 +228,6 @@ export function costTableMarkdown(cost: StackCost, lean: StackCost): string {
     '',
     `**FinOps metrics: ${money(cost.metricsPerModelMonth.usd)} a month for each (provider, model) pair that runs a batch that month** (${cost.metricsPerModelMonth.metrics} custom metrics; \`finopsMetrics: false\` turns them off).`,
     '',
-    `Not included: the providers' own token charges (what the gateway reports per batch), data transfer out, S3 and DynamoDB storage beyond the batches above (point-in-time recovery adds ${money(AWS_PRICES.dynamoPitrGbMonth.usd)} per GB-month of table), the CDK bootstrap stack, and free tiers (3 dashboards, 10 alarms, 1M Lambda requests and 400,000 GB-s, 100,000 X-Ray traces a month…) that can make the idle figure and much of the per-batch one $0.`,
+    `Not included: the providers' own token charges (what the gateway reports per batch), data transfer out, S3 and DynamoDB storage beyond the batches above (point-in-time recovery adds ${money(AWS_PRICES.dynamoPitrGbMonth.usd)} per GB-month of table), the CDK bootstrap stack, and free tiers (3 dashboards, 10 alarms, 1M Lambda requests and 400,000 GB-s, 100,000 X-Ray traces a month…) that can take the dashboard, the alarms and much of the per-batch figure off the bill (not the secrets).`,
   ].join('\n');
 }
