@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { FinOpsGatewayStackProps } from './finops-gateway-stack';
 import type { PriceTableDocument } from '../lambda/finops/prices';
+import { DEFAULT_STACK_NAME } from './stack-name';
 
 /** How a context value is read: accepts the JSON types cdk.json holds and the strings `-c` passes. */
 export interface ValueKind<T> {
@@ -147,7 +148,7 @@ export const STAGE_KEYS = {
   stackName: { kind: kinds.string(/^[A-Za-z][A-Za-z0-9-]{0,65}$/, 'a stack name of letters, digits and "-" (at most 66 characters: the state machine is named <stackName>-batch-tracker)'), description: 'the stack name' },
 } as const;
 
-export const DEFAULT_STACK_NAME = 'FinOpsGateway';
+export { DEFAULT_STACK_NAME };
 
 export interface StackConfig {
   stackName: string;

@@ -1,6 +1,7 @@
 // Command-line options of `npm run smoke` (scripts/smoke.ts), parsed and checked before anything runs.
 import { parseArgs } from 'node:util';
 import type { ProviderName } from '../../lambda/store/records';
+import { DEFAULT_STACK_NAME } from '../../lib/stack-name';
 
 export const SMOKE_PROVIDERS: readonly ProviderName[] = ['openai', 'bedrock', 'anthropic', 'gemini'];
 
@@ -25,6 +26,7 @@ export const SMOKE_USAGE = `Usage: npm run smoke -- --base-url <URL>/openai --ap
                           must exceed the gateway's FINOPS_MAX_INLINE_DOWNLOAD_BYTES, 4000000 by default); 0 skips it
   --state-machine-arn ARN the batch tracker (stack output BatchTrackerArn); default: found by name
   --stack-name NAME       stack whose tracker "<NAME>-batch-tracker" is looked up (default FinOpsGateway)
+  --stage STAGE           the same for a stage deployed with -c stage=STAGE (stack FinOpsGateway-STAGE)
   --region REGION         AWS region of the stack (default: from the URL, else AWS_REGION)
 The Step Functions check uses the AWS SDK's usual credentials; without any it is skipped, saying so.`;
 
@@ -58,6 +60,7 @@ export function parseSmokeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       'redirect-bytes': { type: 'string' },
       'state-machine-arn': { type: 'string' },
       'stack-name': { type: 'string' },
+      stage: { type: 'string' },
       region: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -79,7 +82,7 @@ export function parseSmokeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     timeoutMs: Math.round(number('--timeout-minutes', values['timeout-minutes'], 30, 0.01) * 60_000),
     redirectBytes: integer('--redirect-bytes', values['redirect-bytes'], 4_200_000, 0, 4_500_000),
     stateMachineArn: values['state-machine-arn'],
-    stackName: values['stack-name'] ?? 'FinOpsGateway',
+    stackName: values['stack-name'] ?? (values.stage ? `${DEFAULT_STACK_NAME}-${values.stage}` : DEFAULT_STACK_NAME),
     region: values.region,
   };
 }

@@ -37,6 +37,12 @@ test('finds <stack>-batch-tracker across pages and reads the execution named aft
   expect(calls).toEqual(['list', 'list page2', `describe ${executionArn('batch_1')}`]);
 });
 
+test('--stage names the stack like cdk deploy -c stage=…', async () => {
+  const { client } = fakeSfn({ [executionArn('batch_5')]: { name: 'batch_5', status: 'SUCCEEDED' } });
+  expect(options(['--stage', 'prod']).stackName).toBe('FinOpsGateway-prod');
+  await expect(checkExecution('batch_5', true, options(['--stage', 'prod']), client)).resolves.toMatchObject({ detail: 'batch_5 SUCCEEDED' });
+});
+
 test('--state-machine-arn skips the lookup', async () => {
   const { client, calls } = fakeSfn({ [executionArn('batch_2')]: { name: 'batch_2', status: 'RUNNING' } });
   await expect(checkExecution('batch_2', true, options(['--state-machine-arn', ARN('FinOpsGateway-prod-batch-tracker')]), client)).resolves.toMatchObject({ detail: 'batch_2 RUNNING' });
