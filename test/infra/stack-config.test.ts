@@ -1,5 +1,8 @@
 // The stack built from context-derived props: the properties that shape the template do so.
 import { stackConfigFromContext } from '../../lib/stack-config';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { FinOpsGatewayStack } from '../../lib/finops-gateway-stack';
+import { unbundledApp } from '../../lib/synth';
 import { buildStack } from './helpers';
 
 test('dashboard, alarms, log retention and the budget default come from context', () => {
@@ -29,4 +32,12 @@ test('finopsMetrics false turns the EMF metrics off in every function, and needs
   const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Runtime === 'nodejs22.x');
   expect(functions.length).toBeGreaterThan(10);
   for (const fn of functions) expect(fn.Properties.Environment.Variables.FINOPS_EMF).toBe('false');
+});
+
+test('cdk-nag stays clean with the lean properties and a stage name', () => {
+  const app = unbundledApp();
+  new FinOpsGatewayStack(app, 'FinOpsGateway-dev', { dashboard: false, executionAlarms: false, finopsMetrics: false, logRetention: 7, createApiGatewayCloudWatchRole: false });
+  app.synth();
+  const report = new AwsSolutionsChecks(app).validateScope(app);
+  expect(report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
 });
