@@ -2,51 +2,29 @@
 // CDK app entry: one stack, composed in lib/finops-gateway-stack.ts, checked by cdk-nag's AwsSolutions
 // pack on every synth (findings the design accepts are acknowledged, with reasons, in the stack).
 //
-// Stack props come from context, e.g.
+// Stack props come from context (cdk.json "context", or -c key=value), read and checked by
+// lib/stack-config.ts, e.g.
 //   npx cdk synth -c allowedBuckets=team-data,shared-results -c defaultProvider=bedrock
-// Keys: stackName, allowedBuckets, allowProviderKeyPassThrough, defaultProvider, corsAllowedOrigins,
-// crossRegionModelRegions, apiRateLimit, apiBurstLimit, openaiSecretArn, anthropicSecretArn, geminiSecretArn,
-// createApiGatewayCloudWatchRole (false when the account already has API Gateway's logging role),
-// webConsole (false: no web console at {URL}/console).
+//   npx cdk deploy -c stage=dev        (stack FinOpsGateway-dev, properties from context.stages.dev)
+// The README's Configuration table lists every key with its type and default.
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { ProviderName } from '../lambda/store/records';
 import { FinOpsGatewayStack } from '../lib/finops-gateway-stack';
+import { StackConfig, StackConfigError, stackConfigFromContext } from '../lib/stack-config';
 
 const app = new App();
-const context = (key: string): string | undefined => {
-  const value = app.node.tryGetContext(key);
-  return value === undefined || value === null || value === '' ? undefined : String(value);
-};
-const list = (key: string): string[] | undefined =>
-  context(key)
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-const number = (key: string): number | undefined => {
-  const raw = context(key);
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value)) throw new Error(`context ${key} must be a number, got "${raw}"`);
-  return value;
-};
+let config: StackConfig;
+try {
+  config = stackConfigFromContext((key) => app.node.tryGetContext(key), Object.keys(app.node.getAllContext()));
+} catch (err) {
+  if (!(err instanceof StackConfigError)) throw err;
+  console.error(err.message);
+  process.exit(1);
+}
 
-new FinOpsGatewayStack(app, context('stackName') ?? 'FinOpsGateway', {
+new FinOpsGatewayStack(app, config.stackName, {
   description: 'FinOps batch gateway: OpenAI-compatible Files and Batch API over OpenAI, Bedrock, Anthropic and Gemini',
-  allowedBuckets: list('allowedBuckets'),
-  allowProviderKeyPassThrough: context('allowProviderKeyPassThrough') === 'true',
-  defaultProvider: context('defaultProvider') as ProviderName | undefined,
-  corsAllowedOrigins: list('corsAllowedOrigins'),
-  crossRegionModelRegions: list('crossRegionModelRegions'),
-  apiRateLimit: number('apiRateLimit'),
-  apiBurstLimit: number('apiBurstLimit'),
-  createApiGatewayCloudWatchRole: context('createApiGatewayCloudWatchRole') !== 'false',
-  webConsole: context('webConsole') !== 'false',
-  providerSecretArns: {
-    openai: context('openaiSecretArn'),
-    anthropic: context('anthropicSecretArn'),
-    gemini: context('geminiSecretArn'),
-  },
+  ...config.props,
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -67,6 +67,18 @@ export interface FinOpsGatewayStackProps extends StackProps {
   readonly pricesOverride?: PriceTableDocument;
   /** Serve the web console at `{URL}/console` (README "Web console"). @default true */
   readonly webConsole?: boolean;
+  /** Create the FinOps CloudWatch dashboard (a dashboard costs $3/month; metrics are published either way). @default true */
+  readonly dashboard?: boolean;
+  /** Alarms on failed and timed-out tracker executions. @default true */
+  readonly executionAlarms?: boolean;
+  /**
+   * Publish the FinOps CloudWatch metrics (EMF; custom metrics are billed per metric and month).
+   * The dashboard graphs them, so `false` needs `dashboard: false` too.
+   * @default true
+   */
+  readonly finopsMetrics?: boolean;
+  /** Output tokens the budget estimate assumes for a request without max_tokens (FINOPS_BUDGET_DEFAULT_OUTPUT_TOKENS). @default 4096 */
+  readonly budgetDefaultOutputTokens?: number;
 }
 
 export class FinOpsGatewayStack extends Stack {
@@ -80,7 +92,8 @@ export class FinOpsGatewayStack extends Stack {
   public readonly fileRegistrar: GatewayFunction;
   /** Removes expired files on a schedule (SCHEDULED_FUNCTIONS in lib/api/routes.ts). */
   public readonly fileExpirer: GatewayFunction;
-  public readonly finopsDashboard: FinOpsDashboard;
+  /** Absent with `dashboard: false`. */
+  public readonly finopsDashboard?: FinOpsDashboard;
   /** The web console (absent with webConsole: false). */
   public readonly webConsole?: WebConsole;
 
@@ -91,6 +104,9 @@ export class FinOpsGatewayStack extends Stack {
       throw new Error(`FinOpsGatewayStack: defaultProvider must be one of ${PROVIDERS.join(', ')}, got "${defaultProvider}"`);
     }
     const allowedBucketNames = validateBucketNames(props.allowedBuckets ?? []);
+    if (props.finopsMetrics === false && props.dashboard !== false) {
+      throw new Error('FinOpsGatewayStack: the dashboard graphs the FinOps metrics; with finopsMetrics false set dashboard false too');
+    }
     Tags.of(this).add('application', 'finops-batch-gateway');
 
     this.table = new GatewayTable(this, 'Records');
@@ -122,9 +138,11 @@ export class FinOpsGatewayStack extends Stack {
       ...this.providerSecrets.environment(),
       ...(credentialVault?.environment() ?? {}),
       ...(props.pricesOverride ? { FINOPS_PRICES_JSON: JSON.stringify(props.pricesOverride) } : {}),
+      ...(props.finopsMetrics === false ? { FINOPS_EMF: 'false' } : {}),
+      ...(props.budgetDefaultOutputTokens !== undefined ? { FINOPS_BUDGET_DEFAULT_OUTPUT_TOKENS: String(props.budgetDefaultOutputTokens) } : {}),
     };
 
-    this.tracker = new BatchTracker(this, 'BatchTracker', { stateMachineName, environment, logRetention: props.logRetention });
+    this.tracker = new BatchTracker(this, 'BatchTracker', { stateMachineName, environment, logRetention: props.logRetention, alarms: props.executionAlarms });
     this.api = new GatewayApi(this, 'Api', {
       environment,
       rateLimit: props.apiRateLimit,
@@ -166,8 +184,10 @@ export class FinOpsGatewayStack extends Stack {
       description: 'baseURL for the OpenAI SDK (both /openai and /openai/v1 are served)',
     });
     new CfnOutput(this, 'BatchTrackerArn', { value: this.tracker.stateMachine.stateMachineArn });
-    this.finopsDashboard = new FinOpsDashboard(this, 'FinOpsDashboard', { providers: PROVIDERS });
-    new CfnOutput(this, 'FinOpsDashboardName', { value: this.finopsDashboard.dashboard.dashboardName });
+    if (props.dashboard ?? true) {
+      this.finopsDashboard = new FinOpsDashboard(this, 'FinOpsDashboard', { providers: PROVIDERS });
+      new CfnOutput(this, 'FinOpsDashboardName', { value: this.finopsDashboard.dashboard.dashboardName });
+    }
 
     if (props.webConsole ?? true) {
       this.webConsole = new WebConsole(this, 'WebConsole', { restApi: this.api.restApi, logRetention: props.logRetention });

@@ -23,6 +23,11 @@ export interface BatchTrackerProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * Alarms on failed and timed-out executions ($0.10 a month each).
+   * @default true
+   */
+  readonly alarms?: boolean;
 }
 
 /**
@@ -45,10 +50,10 @@ export class BatchTracker extends Construct {
   public readonly stateMachine: StateMachine;
   public readonly functions: Readonly<{ checkStatus: GatewayFunction; collectResults: GatewayFunction; markFailed: GatewayFunction }>;
   public readonly executionLogs: LogGroup;
-  /** ExecutionsFailed ≥ 1 in 5 minutes: a batch the gateway could not track to the end. */
-  public readonly failedAlarm: Alarm;
-  /** ExecutionsTimedOut ≥ 1 in 5 minutes: a batch still open after TRACKER_TIMEOUT. */
-  public readonly timedOutAlarm: Alarm;
+  /** ExecutionsFailed ≥ 1 in 5 minutes: a batch the gateway could not track to the end (absent with alarms: false). */
+  public readonly failedAlarm?: Alarm;
+  /** ExecutionsTimedOut ≥ 1 in 5 minutes: a batch still open after TRACKER_TIMEOUT (absent with alarms: false). */
+  public readonly timedOutAlarm?: Alarm;
 
   constructor(scope: Construct, id: string, props: BatchTrackerProps) {
     super(scope, id);
@@ -87,6 +92,7 @@ export class BatchTracker extends Construct {
       logs: { destination: this.executionLogs, level: LogLevel.ALL, includeExecutionData: false },
     });
 
+    if (props.alarms === false) return;
     const alarmOn = (alarmId: string, metric: ReturnType<StateMachine['metricFailed']>, description: string) =>
       metric.createAlarm(this, alarmId, {
         alarmDescription: description,

@@ -21,6 +21,8 @@ export class GatewayTable extends Construct {
       // The table is the only record of which provider holds which batch (and what it cost):
       // deleting the stack must not delete it.
       removalPolicy: RemovalPolicy.RETAIN,
+      // …nor may a mistaken delete in the console or CLI: it has to turn this off first.
+      deletionProtection: true,
     });
     this.table.addGlobalSecondaryIndex({
       indexName: TABLE_KEYS.ownerIndex,

@@ -32,7 +32,7 @@ describe('state machine resource', () => {
     ['ExecutionsFailed', 'failedAlarm'],
     ['ExecutionsTimedOut', 'timedOutAlarm'],
   ] as const)('alarm on %s ≥ 1', (metric, property) => {
-    const alarm = built.json.Resources[logicalIdOf(built.stack.tracker[property])].Properties;
+    const alarm = built.json.Resources[logicalIdOf(built.stack.tracker[property]!)].Properties;
     expect(alarm).toMatchObject({
       Namespace: 'AWS/States',
       MetricName: metric,

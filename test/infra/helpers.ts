@@ -20,6 +20,12 @@ export function buildStack(props: FinOpsGatewayStackProps = {}): Built {
   return { stack, template, json: template.toJSON() };
 }
 
+/** The template resources of the gateway's own functions (stack.allFunctions(): not CDK's helpers, not the static console). */
+export function gatewayFunctionResources({ stack, template }: Built): Array<Record<string, any>> {
+  const resources = template.findResources('AWS::Lambda::Function');
+  return stack.allFunctions().map((fn) => resources[logicalIdOf(fn)]);
+}
+
 /** The logical id of a construct's CloudFormation resource (its default child for L2s). */
 export function logicalIdOf(construct: IConstruct): string {
   const cfn = CfnResource.isCfnResource(construct) ? construct : (construct.node.defaultChild as CfnResource);

@@ -1,0 +1,14 @@
+// The generated README blocks, by name (lib/docs/readme-blocks.ts).
+import { configurationTableMarkdown } from '../stack-config';
+import { costTableMarkdown, stackCost } from '../ops/stack-cost';
+import { templateWithPaths } from '../upgrades/snapshots';
+
+/** The stack props under which the README's "lean" idle figure is computed. */
+export const LEAN_PROPS = { dashboard: false, executionAlarms: false, finopsMetrics: false } as const;
+
+export const runningCostMarkdown = () => costTableMarkdown(stackCost(templateWithPaths({})), stackCost(templateWithPaths(LEAN_PROPS)));
+
+export const README_TABLES: Readonly<Record<string, () => string>> = {
+  configuration: configurationTableMarkdown,
+  'running-cost': runningCostMarkdown,
+};
