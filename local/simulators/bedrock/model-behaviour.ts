@@ -12,6 +12,7 @@
 // (counted as words) truncates it with the family's "length" stop reason, and a stop sequence found in
 // it cuts it with the family's stop-sequence reason.
 import { createHash } from 'node:crypto';
+import { claudeRuleViolation } from '../rules/claude';
 
 export type SimFamily = 'claude' | 'nova' | 'llama';
 
@@ -107,6 +108,8 @@ function answerClaude(modelId: string, body: Record<string, unknown>, inBatchJob
   const messages = body.messages as Array<{ role?: unknown; content?: unknown }>;
   checkAlternation(messages);
   checkTemperature(body.temperature, 'temperature');
+  const broken = claudeRuleViolation(modelId, body);
+  if (broken) invalid(`The model returned the following errors: ${broken}`);
   if (body.system !== undefined && typeof body.system !== 'string' && !Array.isArray(body.system)) invalid('system: must be a string or a list of text blocks');
   let lastUserText = '';
   let allText = typeof body.system === 'string' ? body.system : '';

@@ -1,0 +1,50 @@
+// Real-provider rules through the gateway and the official OpenAI SDK: each test sends what a user
+// writes, against simulators that refuse what the real APIs refuse (test/integration/simulator-rules),
+// and expects every line to run, or a 400 naming the line before anything is sent.
+import OpenAI from 'openai';
+import { chatLine, jsonl, pollUntilDone, readJsonl, startTestGateway, upload, type TestGateway } from './helpers';
+
+let t: TestGateway;
+let client: OpenAI;
+
+beforeAll(async () => {
+  t = await startTestGateway();
+  client = t.client();
+});
+afterAll(async () => t?.close());
+
+const create = (provider: string, fileId: string, extra: Record<string, unknown> = {}) =>
+  client.batches.create({ input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h', provider, ...extra } as never);
+
+async function runToCompletion(provider: string, lines: string[], extra: Record<string, unknown> = {}) {
+  const file = await upload(client, jsonl(lines), { provider });
+  const batch = await create(provider, file.id, extra);
+  const { batch: done } = await pollUntilDone(client, batch.id, {}, 60_000);
+  return { done, output: await readJsonl(client, done.output_file_id), errors: await readJsonl(client, done.error_file_id) };
+}
+
+describe('Claude sampling parameters (capability table)', () => {
+  const sampled = { temperature: 0.4, top_p: 0.9 };
+  test.each([
+    ['anthropic', 'claude-sonnet-4-5-20250929'],
+    ['anthropic', 'claude-haiku-4-5'],
+    ['bedrock', 'us.anthropic.claude-sonnet-4-5-20250929-v1:0'],
+    ['bedrock', 'anthropic.claude-opus-4-1-20250805-v1:0'],
+  ])('%s %s: lines with temperature and top_p all run (top_p dropped)', async (provider, model) => {
+    const { done, output, errors } = await runToCompletion(provider, [chatLine('a', model, 'one', sampled), chatLine('b', model, 'two', sampled)]);
+    expect(errors).toEqual([]);
+    expect(done.status).toBe('completed');
+    expect(output.map((l) => l.response?.status_code)).toEqual([200, 200]);
+  });
+
+  test.each([
+    ['anthropic', 'claude-opus-4-7'],
+    ['bedrock', 'global.anthropic.claude-sonnet-5-v1:0'],
+  ])('%s %s: a non-default temperature is refused with a 400 naming the line', async (provider, model) => {
+    const file = await upload(client, jsonl([chatLine('a', model, 'one'), chatLine('b', model, 'two', { temperature: 0.2 })]), { provider });
+    const err = await create(provider, file.id).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err.message).toMatch(/Line 2/);
+    expect(err.message).toMatch(/temperature/);
+  });
+});

@@ -1,0 +1,76 @@
+// The simulators refuse what the real APIs refuse: each row feeds one simulator a request the real
+// provider rejects (docs/providers.md names the source) and expects the provider's own error. If a
+// gateway converter sent such a request, its tests would fail on this answer.
+import Anthropic from '@anthropic-ai/sdk';
+import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
+import { startAnthropicSimulator } from '../../local/simulators/anthropic';
+import { startBedrockSimulator } from '../../local/simulators/bedrock';
+import type { RunningSimulator } from '../../local/simulators/simulator';
+import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
+
+let anthropicSim: RunningSimulator;
+let bedrockSim: RunningSimulator;
+let anthropic: Anthropic;
+let runtime: BedrockRuntimeClient;
+
+beforeAll(async () => {
+  anthropicSim = await startAnthropicSimulator({ stepMs: 20 });
+  anthropic = new Anthropic({ baseURL: anthropicSim.url, apiKey: anthropicSim.apiKey, maxRetries: 0 });
+  // InvokeModel needs no S3; the endpoint is never called.
+  bedrockSim = await startBedrockSimulator({ stepMs: 20, s3: { endpoint: 'http://127.0.0.1:9', region: 'us-west-2' } });
+  runtime = new BedrockRuntimeClient({ region: 'us-west-2', endpoint: bedrockSim.url, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+});
+afterAll(async () => {
+  runtime?.destroy();
+  await anthropicSim?.close();
+  await bedrockSim?.close();
+});
+
+const messages = [{ role: 'user' as const, content: 'Hello' }];
+
+/** [rule, model, extra body fields, expected error, or null when the body must pass]. */
+const CLAUDE_ROWS: Array<[string, string, Record<string, unknown>, RegExp | null]> = [
+  ['Sonnet 4.5 refuses temperature with top_p', 'claude-sonnet-4-5-20250929', { temperature: 0.5, top_p: 0.9 }, /`temperature` and `top_p` cannot both be specified for this model\. Please use only one\./],
+  ['Haiku 4.5 refuses temperature with top_p', 'claude-haiku-4-5-20251001', { temperature: 0.5, top_p: 0.9 }, /cannot both be specified/],
+  ['Opus 4.1 refuses temperature with top_p', 'claude-opus-4-1-20250805', { temperature: 0.5, top_p: 0.9 }, /cannot both be specified/],
+  ['Sonnet 4.5 takes temperature alone', 'claude-sonnet-4-5-20250929', { temperature: 0.5 }, null],
+  ['Claude 3.5 Haiku takes both', 'claude-3-5-haiku-20241022', { temperature: 0.5, top_p: 0.9 }, null],
+  ['Opus 4.7 refuses temperature', 'claude-opus-4-7', { temperature: 0.5 }, /`temperature` is deprecated for this model\./],
+  ['Sonnet 5 refuses top_p', 'claude-sonnet-5', { top_p: 0.9 }, /`top_p` is deprecated for this model\./],
+  ['Opus 4.7 answers without sampling parameters', 'claude-opus-4-7', {}, null],
+];
+
+describe('Anthropic simulator: Claude request rules (per request, in the batch results)', () => {
+  it('answers each row as the real API does', async () => {
+    const batch = await anthropic.messages.batches.create({
+      requests: CLAUDE_ROWS.map(([, model, extra], i) => ({ custom_id: `row-${i}`, params: { model, max_tokens: 20, messages, ...extra } as never })),
+    });
+    for (let i = 0; i < 200 && (await anthropic.messages.batches.retrieve(batch.id)).processing_status !== 'ended'; i++) await new Promise((r) => setTimeout(r, 20));
+    const results = new Map<string, Record<string, any>>();
+    for await (const r of await anthropic.messages.batches.results(batch.id)) results.set(r.custom_id, r.result as never);
+    CLAUDE_ROWS.forEach(([rule, , , expected], i) => {
+      const result = results.get(`row-${i}`)!;
+      if (expected === null) expect({ rule, type: result.type }).toEqual({ rule, type: 'succeeded' });
+      else {
+        expect({ rule, type: result.type, error: result.error.error.type }).toEqual({ rule, type: 'errored', error: 'invalid_request_error' });
+        expect(result.error.error.message).toMatch(expected);
+      }
+    });
+  });
+});
+
+describe('Bedrock simulator: Claude request rules (InvokeModel)', () => {
+  const bedrockId = (model: string) => `us.anthropic.${model}-v1:0`;
+  it.each(CLAUDE_ROWS)('%s', async (_rule, model, extra, expected) => {
+    const body = { anthropic_version: 'bedrock-2023-05-31', max_tokens: 20, messages, ...extra };
+    const call = runtime.send(new InvokeModelCommand({ modelId: bedrockId(model), contentType: 'application/json', body: new TextEncoder().encode(JSON.stringify(body)) }));
+    if (expected === null) {
+      expect((await call).$metadata.httpStatusCode).toBe(200);
+      return;
+    }
+    const err = await call.catch((e) => e);
+    expect(err.name).toBe('ValidationException');
+    expect(err.message).toMatch(/^The model returned the following errors: /);
+    expect(err.message).toMatch(expected);
+  });
+});
