@@ -48,3 +48,45 @@ describe('Claude sampling parameters (capability table)', () => {
     expect(err.message).toMatch(/temperature/);
   });
 });
+
+describe('Gemini thinking and thought signatures (capability table)', () => {
+  const toolHistory = (customId: string, model: string) =>
+    JSON.stringify({
+      custom_id: customId,
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: {
+        model,
+        messages: [
+          { role: 'user', content: 'Weather in Paris?' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+          { role: 'tool', tool_call_id: 'call_1', content: '{"temp":21}' },
+        ],
+        tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+      },
+    });
+
+  test('Gemini 3: an OpenAI tool-call history (no thought signatures) runs', async () => {
+    const model = 'gemini-3-flash-preview';
+    const { done, output, errors } = await runToCompletion('gemini', [toolHistory('t1', model), toolHistory('t2', model)], { model });
+    expect(errors).toEqual([]);
+    expect(done.status).toBe('completed');
+    expect(output.map((l) => l.response?.status_code)).toEqual([200, 200]);
+  });
+
+  test.each([
+    ['gemini-3-pro-preview', 'medium'],
+    ['gemini-3-flash-preview', 'none'],
+    ['gemini-2.5-pro', 'low'],
+  ])('%s with reasoning_effort %s runs', async (model, effort) => {
+    const { done, errors } = await runToCompletion('gemini', [chatLine('r1', model, 'think', { reasoning_effort: effort })], { model });
+    expect(errors).toEqual([]);
+    expect(done.request_counts).toEqual({ total: 1, completed: 1, failed: 0 });
+  });
+
+  test('gemini-2.5-pro cannot turn thinking off: reasoning_effort "none" is a 400 naming the line', async () => {
+    const err = await upload(client, jsonl([chatLine('a', 'gemini-2.5-pro', 'x'), chatLine('b', 'gemini-2.5-pro', 'x', { reasoning_effort: 'none' })]), { provider: 'gemini' }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err.message).toMatch(/Line 2.*reasoning_effort.*cannot turn thinking off/);
+  });
+});

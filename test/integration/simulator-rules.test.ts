@@ -5,6 +5,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import { startAnthropicSimulator } from '../../local/simulators/anthropic';
 import { startBedrockSimulator } from '../../local/simulators/bedrock';
+import { simulateOutcome } from '../../local/simulators/gemini/outcomes';
 import type { RunningSimulator } from '../../local/simulators/simulator';
 import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
 
@@ -72,5 +73,35 @@ describe('Bedrock simulator: Claude request rules (InvokeModel)', () => {
     expect(err.name).toBe('ValidationException');
     expect(err.message).toMatch(/^The model returned the following errors: /);
     expect(err.message).toMatch(expected);
+  });
+});
+
+describe('Gemini simulator: request rules (per request, as the batch result line carries them)', () => {
+  const user = (text: string) => ({ role: 'user', parts: [{ text }] });
+  const call = (signature?: string) => ({ role: 'model', parts: [{ functionCall: { name: 'get_weather', args: {} }, ...(signature ? { thoughtSignature: signature } : {}) }] });
+  const result = { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { content: 21 } } }] };
+  const thinking = (thinkingConfig: Record<string, unknown>) => ({ contents: [user('hi')], generationConfig: { thinkingConfig } });
+
+  const ROWS: Array<[string, string, Record<string, unknown>, RegExp | null]> = [
+    ['Gemini 3 refuses an unsigned function call in the current turn', 'gemini-3-flash-preview', { contents: [user('weather?'), call(), result] }, /Function call is missing a thought_signature in functionCall parts.*position 1/],
+    ['Gemini 3 takes the documented placeholder signature', 'gemini-3-pro-preview', { contents: [user('weather?'), call('skip_thought_signature_validator'), result] }, null],
+    ['Gemini 3 does not check turns before the last user message', 'gemini-3-pro-preview', { contents: [user('weather?'), call(), result, user('thanks')] }, null],
+    ['Gemini 2.5 takes an unsigned function call', 'gemini-2.5-flash', { contents: [user('weather?'), call(), result] }, null],
+    ['thinkingLevel and thinkingBudget together', 'gemini-3-flash-preview', thinking({ thinkingLevel: 'LOW', thinkingBudget: 1024 }), /only one of thinking budget and thinking level/],
+    ['thinkingLevel on Gemini 2.5', 'gemini-2.5-flash', thinking({ thinkingLevel: 'LOW' }), /Thinking level is not supported for this model/],
+    ['MEDIUM on Gemini 3 Pro', 'gemini-3-pro-preview', thinking({ thinkingLevel: 'MEDIUM' }), /Thinking level MEDIUM is not supported for this model/],
+    ['MEDIUM on Gemini 3 Flash', 'gemini-3-flash-preview', thinking({ thinkingLevel: 'MEDIUM' }), null],
+    ['thinking off on Gemini 2.5 Pro', 'gemini-2.5-pro', thinking({ thinkingBudget: 0 }), /Budget 0 is invalid. This model only works in thinking mode/],
+    ['thinking off on Gemini 2.5 Flash', 'gemini-2.5-flash', thinking({ thinkingBudget: 0 }), null],
+  ];
+
+  it.each(ROWS)('%s', (_rule, model, request, expected) => {
+    const outcome = simulateOutcome('batch', 'key', request, model);
+    if (expected === null) {
+      expect(outcome.error).toBeUndefined();
+      return;
+    }
+    expect(outcome.error).toMatchObject({ code: 400, status: 'INVALID_ARGUMENT' });
+    expect(outcome.error!.message).toMatch(expected);
   });
 });

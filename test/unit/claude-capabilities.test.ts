@@ -1,7 +1,7 @@
 // The Claude capability table: which model takes which sampling parameters, read from every id form,
 // and what the shared converter sends (Anthropic and Bedrock use the same one).
 import { claudeCapabilities, claudeVersion } from '../../lambda/providers/anthropic/capabilities';
-import { ConversionError } from '../../lambda/providers/anthropic/request';
+import { ConversionError, samplingParams } from '../../lambda/providers/anthropic/request';
 import { toClaudeRequest } from '../../lambda/providers/bedrock/claude';
 import { BedrockTranslationError } from '../../lambda/providers/bedrock/translate-common';
 
