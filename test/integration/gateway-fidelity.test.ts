@@ -90,3 +90,71 @@ describe('Gemini thinking and thought signatures (capability table)', () => {
     expect(err.message).toMatch(/Line 2.*reasoning_effort.*cannot turn thinking off/);
   });
 });
+
+describe('edge cases a user hit', () => {
+  test.each(['openai', 'gemini', 'bedrock'])('%s: a file that starts with a UTF-8 BOM is stored without it and its batch runs', async (provider) => {
+    const model = { openai: 'gpt-4o-mini', gemini: 'gemini-2.5-flash', bedrock: 'anthropic.claude-3-haiku-20240307-v1:0' }[provider]!;
+    const content = jsonl([chatLine('bom-1', model, 'hi'), chatLine('bom-2', model, 'there')]);
+    const file = await upload(client, '\uFEFF' + content, { provider });
+    expect(file.bytes).toBe(Buffer.byteLength(content));
+    expect(await (await client.files.content(file.id)).text()).toBe(content);
+    const batch = await create(provider, file.id, { model });
+    const { batch: done } = await pollUntilDone(client, batch.id, {}, 60_000);
+    expect(done.status).toBe('completed');
+    expect(done.request_counts).toEqual({ total: 2, completed: 2, failed: 0 });
+  });
+
+  test('a UTF-8 filename sent by the SDK is kept as it was written', async () => {
+    const name = 'données-日本.jsonl';
+    const file = await upload(client, jsonl([chatLine('n', 'gpt-4o-mini', 'hi')]), { provider: 'openai' }, name);
+    expect(file.filename).toBe(name);
+    expect((await client.files.retrieve(file.id)).filename).toBe(name);
+  });
+
+  test('every response carries x-request-id: successes, handler errors and the gateway’s own answers', async () => {
+    const { response, data } = await client.files.list().withResponse();
+    expect(Array.isArray(data.data)).toBe(true);
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const file = await upload(client, jsonl([chatLine('r', 'gpt-4o-mini', 'hi')]), { provider: 'openai' });
+    expect((file as unknown as { _request_id?: string })._request_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await client.files.retrieve(file.id))._request_id).toMatch(/^[0-9a-f-]{36}$/);
+
+    const notFound = await client.files.retrieve('file-doesnotexist').catch((e) => e);
+    expect(notFound).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(notFound.requestID).toMatch(/^[0-9a-f-]{36}$/);
+
+    const wrongKey = await new OpenAI({ baseURL: t.gateway.baseURL, apiKey: 'sk-wrong', maxRetries: 0 }).files.list().catch((e) => e);
+    expect(wrongKey).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(wrongKey.requestID).toMatch(/^[0-9a-f-]{36}$/);
+
+    const unknownRoute = await fetch(`${t.gateway.baseURL}/no-such-route`, { headers: { authorization: `Bearer ${t.gateway.apiKeys[0]}` } });
+    expect(unknownRoute.status).toBe(404);
+    expect(unknownRoute.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test('uploads.complete on an unknown upload id is a 404, whatever part_ids says', async () => {
+    for (const part_ids of [[], ['part_abc']]) {
+      const err = await client.uploads.complete('upload_doesnotexist', { part_ids }).catch((e) => e);
+      expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    }
+    // The body is still checked for an upload that exists.
+    const upload = await client.uploads.create({ filename: 'x.jsonl', purpose: 'batch', bytes: 10, mime_type: 'application/jsonl' });
+    const bad = await client.uploads.complete(upload.id, { part_ids: [] }).catch((e) => e);
+    expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
+  });
+
+  test('cancelling a small Bedrock batch that runs on demand ends cancelled, every line accounted for', async () => {
+    const model = 'anthropic.claude-3-haiku-20240307-v1:0';
+    const ids = Array.from({ length: 60 }, (_, i) => `od-${i}`);
+    const file = await upload(client, jsonl(ids.map((id) => chatLine(id, model, id))), { provider: 'bedrock' });
+    const batch = await create('bedrock', file.id, { model });
+    expect(batch.metadata).toMatchObject({ run_mode: 'on_demand' });
+    expect((await client.batches.cancel(batch.id)).status).toBe('cancelling');
+    const { batch: done } = await pollUntilDone(client, batch.id, {}, 60_000);
+    expect(done.status).toBe('cancelled');
+    const output = await readJsonl(client, done.output_file_id);
+    const errors = await readJsonl(client, done.error_file_id);
+    expect([...output, ...errors].map((l) => l.custom_id).sort()).toEqual([...ids].sort());
+    for (const line of errors) expect(line.error?.code).toBe('batch_cancelled');
+  });
+});

@@ -6,6 +6,7 @@ import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedroc
 import { startAnthropicSimulator } from '../../local/simulators/anthropic';
 import { startBedrockSimulator } from '../../local/simulators/bedrock';
 import { simulateOutcome } from '../../local/simulators/gemini/outcomes';
+import { checkBatchUpload } from '../../local/simulators/openai/jsonl';
 import type { RunningSimulator } from '../../local/simulators/simulator';
 import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
 
@@ -96,12 +97,20 @@ describe('Gemini simulator: request rules (per request, as the batch result line
   ];
 
   it.each(ROWS)('%s', (_rule, model, request, expected) => {
-    const outcome = simulateOutcome('batch', 'key', request, model);
+    const outcome = simulateOutcome('batch', 'key', request, model) as { error?: { code: number; status: string; message: string } };
     if (expected === null) {
       expect(outcome.error).toBeUndefined();
       return;
     }
     expect(outcome.error).toMatchObject({ code: 400, status: 'INVALID_ARGUMENT' });
     expect(outcome.error!.message).toMatch(expected);
+  });
+});
+
+describe('OpenAI simulator: a batch file that starts with a byte order mark', () => {
+  const line = JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini', messages: [] } });
+  it('is refused at upload (line 1 is not JSON), where before it passed the upload and crashed the batch', () => {
+    expect(checkBatchUpload(Buffer.from('\uFEFF' + line + '\n'))).toEqual({ ok: false, message: 'Invalid file format for Batch API. Must be .jsonl (line 1 is not valid JSON).' });
+    expect(checkBatchUpload(Buffer.from(line + '\n'))).toEqual({ ok: true });
   });
 });

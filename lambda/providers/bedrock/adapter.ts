@@ -49,7 +49,7 @@ import {
 } from './s3-locations';
 import { awsErrorName, createJobError, isValidationOrConflict, jobCallError, s3CallError, unavailableOrSame } from './aws-errors';
 import { bedrockClient, bedrockRuntimeClient } from './clients';
-import { advanceOnDemand, resultKey, storedResults, type OnDemandLocations } from './on-demand';
+import { advanceOnDemand, requestOnDemandCancel, resultKey, storedResults, type OnDemandLocations } from './on-demand';
 
 /** Bedrock's default quota "Minimum number of records per batch inference job". */
 export const DEFAULT_MIN_RECORDS = 100;
@@ -385,8 +385,10 @@ async function checkBatch(ctx: ProviderContext, batch: BatchRecord): Promise<Pro
 
 async function cancelBatch(ctx: ProviderContext, batch: BatchRecord): Promise<void> {
   const data = batchData(batch);
-  // On-demand runs stop at the tracker's next check, which sees batch.cancelRequested.
-  if (data.runMode === 'on_demand' || !batch.providerBatchId) return;
+  // On-demand runs stop at the tracker's next check, which sees batch.cancelRequested; a check running
+  // now sees the marker (on-demand.ts) before it starts more calls.
+  if (data.runMode === 'on_demand') return requestOnDemandCancel(ctx, onDemandLocations(batch, data));
+  if (!batch.providerBatchId) return;
   try {
     await bedrockClient(ctx.config.region).send(new StopModelInvocationJobCommand({ jobIdentifier: batch.providerBatchId }));
   } catch (err) {

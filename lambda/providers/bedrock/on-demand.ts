@@ -50,6 +50,38 @@ export async function storedResults(ctx: ProviderContext, where: OnDemandLocatio
   return done;
 }
 
+/**
+ * A cancel lands while a check may be running records: batches.cancel leaves this marker beside the
+ * answers, and a running check looks for it before it starts more calls and before it reports the run
+ * complete, so a cancelled batch never ends `completed` with every line run.
+ */
+export function cancelMarkerKey(resultsPrefix: string): string {
+  return `${resultsPrefix}cancel-requested`;
+}
+
+export async function requestOnDemandCancel(ctx: ProviderContext, where: OnDemandLocations): Promise<void> {
+  const location = { bucket: where.bucket, key: cancelMarkerKey(where.resultsPrefix) };
+  try {
+    await ctx.blobs.put(location, '{}', 'application/json');
+  } catch (err) {
+    throw s3CallError(err, 'write', toS3Uri(location));
+  }
+}
+
+/** Whether a cancel was requested, reading the marker at most every CANCEL_CHECK_MS. */
+function cancelWatch(ctx: ProviderContext, where: OnDemandLocations, known: boolean) {
+  let seen = known;
+  let checkedAt = 0;
+  return async (force = false): Promise<boolean> => {
+    if (seen || (!force && Date.now() - checkedAt < CANCEL_CHECK_MS)) return seen;
+    checkedAt = Date.now();
+    seen = (await ctx.blobs.size({ bucket: where.bucket, key: cancelMarkerKey(where.resultsPrefix) }).catch(() => null)) !== null;
+    return seen;
+  };
+}
+
+const CANCEL_CHECK_MS = 200;
+
 export function countsOf(done: Map<string, Outcome>, total: number, notRun = 0): RequestCounts {
   let completed = 0;
   for (const outcome of done.values()) if (outcome === 'ok') completed += 1;
@@ -66,10 +98,10 @@ export async function advanceOnDemand(
 ): Promise<ProviderBatchState> {
   const started = Date.now();
   const done = await storedResults(ctx, where);
-  if (cancelRequested) {
-    // Nothing runs after a cancel; collectResults writes the rest as batch_cancelled.
-    return { status: 'cancelled', requestCounts: countsOf(done, where.recordCount, where.recordCount - done.size) };
-  }
+  const cancelled = cancelWatch(ctx, where, cancelRequested);
+  // Nothing runs after a cancel; collectResults writes the rest as batch_cancelled.
+  const cancelledState = (): ProviderBatchState => ({ status: 'cancelled', requestCounts: countsOf(done, where.recordCount, where.recordCount - done.size) });
+  if (await cancelled(true)) return cancelledState();
 
   const inFlight = new Set<Promise<void>>();
   let postponed = 0;
@@ -82,7 +114,7 @@ export async function advanceOnDemand(
       if (line.text.trim() === '') continue;
       const record = JSON.parse(line.text) as { recordId: string; modelInput: unknown };
       if (done.has(record.recordId)) continue;
-      if (failure || Date.now() - started > options.startBudgetMs) {
+      if (failure || Date.now() - started > options.startBudgetMs || (await cancelled())) {
         postponed += 1;
         continue;
       }
@@ -108,6 +140,7 @@ export async function advanceOnDemand(
     clearTimeout(timer);
   }
   if (failure) throw failure;
+  if (await cancelled(true)) return cancelledState();
 
   const counts = countsOf(done, where.recordCount);
   if (done.size >= where.recordCount) return { status: 'completed', requestCounts: counts };

@@ -338,7 +338,7 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
     return job;
   }
 
-  function createJob(body: Record<string, unknown>): { jobArn: string } {
+  function createJob(body: Record<string, unknown>, requestRegion = region): { jobArn: string } {
     const jobName = body.jobName;
     if (typeof jobName !== 'string' || !JOB_NAME.test(jobName)) throw validation(`1 validation error detected: Value '${String(jobName)}' at 'jobName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9\\+\\-\\.]){0,63}`);
     if (typeof body.roleArn !== 'string' || !ROLE_ARN.test(body.roleArn)) throw validation(`1 validation error detected: Value '${String(body.roleArn)}' at 'roleArn' failed to satisfy constraint`);
@@ -363,7 +363,7 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
     const now = new Date();
     const job: SimJob = {
       jobId,
-      jobArn: `arn:aws:bedrock:${region}:${ACCOUNT}:model-invocation-job/${jobId}`,
+      jobArn: `arn:aws:bedrock:${requestRegion}:${ACCOUNT}:model-invocation-job/${jobId}`,
       jobName,
       modelId,
       family,
@@ -486,7 +486,7 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
     let match: RegExpExecArray | null;
 
     if (method === 'POST' && path === '/model-invocation-job') {
-      const result = createJob((await readBody(req)) as Record<string, unknown>);
+      const result = createJob((await readBody(req)) as Record<string, unknown>, signedRegion(req.headers.authorization) ?? region);
       const rule = fault();
       if (rule?.kind === 'reset') return reset(req);
       return send(res, 200, result);
@@ -565,4 +565,12 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
       s3.destroy();
     },
   };
+}
+
+/**
+ * The region a request was signed for (SigV4 credential scope `AKID/date/<region>/bedrock/aws4_request`):
+ * the simulator serves every region, and a job's ARN names the region its client called, as in AWS.
+ */
+function signedRegion(authorization: string | string[] | undefined): string | undefined {
+  return /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(String(authorization ?? ''))?.[1];
 }
