@@ -5,7 +5,7 @@
 // Stack props come from context, e.g.
 //   npx cdk synth -c allowedBuckets=team-data,shared-results -c defaultProvider=bedrock
 // Keys: stackName, allowedBuckets, allowProviderKeyPassThrough, defaultProvider, corsAllowedOrigins,
-// crossRegionModelRegions, apiRateLimit, apiBurstLimit, openaiSecretArn, anthropicSecretArn, geminiSecretArn,
+// crossRegionModelRegions, bedrockJobRegions, apiRateLimit, apiBurstLimit, openaiSecretArn, anthropicSecretArn, geminiSecretArn,
 // createApiGatewayCloudWatchRole (false when the account already has API Gateway's logging role).
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -37,6 +37,7 @@ new FinOpsGatewayStack(app, context('stackName') ?? 'FinOpsGateway', {
   defaultProvider: context('defaultProvider') as ProviderName | undefined,
   corsAllowedOrigins: list('corsAllowedOrigins'),
   crossRegionModelRegions: list('crossRegionModelRegions'),
+  bedrockJobRegions: list('bedrockJobRegions'),
   apiRateLimit: number('apiRateLimit'),
   apiBurstLimit: number('apiBurstLimit'),
   createApiGatewayCloudWatchRole: context('createApiGatewayCloudWatchRole') !== 'false',

@@ -2,13 +2,17 @@
 // writes, against simulators that refuse what the real APIs refuse (test/integration/simulator-rules),
 // and expects every line to run, or a 400 naming the line before anything is sent.
 import OpenAI from 'openai';
+import { BedrockClient, ListModelInvocationJobsCommand } from '@aws-sdk/client-bedrock';
+import { jobNameFor } from '../../lambda/providers/bedrock/adapter';
 import { chatLine, jsonl, pollUntilDone, readJsonl, startTestGateway, upload, type TestGateway } from './helpers';
 
 let t: TestGateway;
+const SEED_BUCKET = 'your-s3-bucket';
 let client: OpenAI;
 
 beforeAll(async () => {
-  t = await startTestGateway();
+  // The seed names its own bucket; an operator allows it (stack prop allowedBuckets / FINOPS_ALLOWED_BUCKETS).
+  t = await startTestGateway({ env: { FINOPS_ALLOWED_BUCKETS: SEED_BUCKET } });
   client = t.client();
 });
 afterAll(async () => t?.close());
@@ -158,3 +162,39 @@ describe('edge cases a user hit', () => {
     for (const line of errors) expect(line.error?.code).toBe('batch_cancelled');
   });
 });
+
+describe('Bedrock regions: the seed’s example stores its input in us-west-2', () => {
+  const model = 'anthropic.claude-3-sonnet-20240229-v1:0';
+  const storage_config = { s3: { bucket: SEED_BUCKET, region: 'us-west-2', prefix: 'batch-input' } };
+
+  test.each([
+    ['2 requests (on demand)', 2, 'on_demand'],
+    ['120 requests (a Bedrock job in us-west-2)', 120, 'batch_job'],
+  ])('%s: upload, create with output_s3_uri, results', async (_name, count, runMode) => {
+    const ids = Array.from({ length: count }, (_, i) => `req-${i + 1}`);
+    const file = await upload(client, jsonl(ids.map((id) => chatLine(id, model, `What is ${id}?`))), { provider: 'bedrock', storage_config }, 'batch_e2e.jsonl');
+    const batch = await create('bedrock', file.id, { model, output_s3_uri: `s3://${SEED_BUCKET}/batch-output` });
+    expect(batch.metadata).toMatchObject({ run_mode: runMode });
+    const { batch: done } = await pollUntilDone(client, batch.id, { provider: 'bedrock' }, 60_000);
+    expect(done.status).toBe('completed');
+    expect(done.request_counts).toEqual({ total: count, completed: count, failed: 0 });
+    expect((await readJsonl(client, done.output_file_id)).map((l) => l.custom_id).sort()).toEqual([...ids].sort());
+    if (runMode === 'batch_job') expect(await jobArnOf(batch.id)).toMatch(/^arn:aws:bedrock:us-west-2:/);
+  }, 90_000);
+
+  test('a file in another region needs an output_s3_uri there: a 400 that says so', async () => {
+    const file = await upload(client, jsonl([chatLine('a', model, 'x')]), { provider: 'bedrock', storage_config });
+    const err = await create('bedrock', file.id, { model }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err.message).toMatch(/us-west-2.*output_s3_uri/);
+  });
+});
+
+/** The ARN of the gateway batch's Bedrock job, as the simulator lists it. */
+async function jobArnOf(batchId: string): Promise<string | undefined> {
+  const sim = t.gateway.providers.find((p) => p.provider === 'bedrock')!;
+  const bedrock = new BedrockClient({ region: 'us-east-1', endpoint: sim.url, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  const page = await bedrock.send(new ListModelInvocationJobsCommand({ maxResults: 1000 }));
+  bedrock.destroy();
+  return page.invocationJobSummaries?.find((j) => j.jobName === jobNameFor(batchId))?.jobArn;
+}
