@@ -198,3 +198,29 @@ async function jobArnOf(batchId: string): Promise<string | undefined> {
   bedrock.destroy();
   return page.invocationJobSummaries?.find((j) => j.jobName === jobNameFor(batchId))?.jobArn;
 }
+
+describe('Bedrock model ids: inference profiles on demand, Nova models that are no chat models', () => {
+  test.each(['anthropic.claude-sonnet-4-5-20250929-v1:0', 'amazon.nova-premier-v1:0', 'meta.llama3-3-70b-instruct-v1:0'])(
+    '%s below the job minimum runs on demand through its inference profile, priced at on-demand rates',
+    async (model) => {
+      const { done, output, errors } = await runToCompletion('bedrock', [chatLine('p1', model, 'one'), chatLine('p2', model, 'two')], { model });
+      expect(errors).toEqual([]);
+      expect(done.status).toBe('completed');
+      expect(done.model).toBe(model); // the client's id, not the profile's
+      expect(output.map((l) => l.response?.status_code)).toEqual([200, 200]);
+      const finops = (done as unknown as { finops: { cost_usd: number; on_demand_cost_usd: number; savings_usd: number } | null }).finops;
+      expect(finops).not.toBeNull(); // every one of these models is in the price table
+      expect(finops!.cost_usd).toBeGreaterThan(0);
+      expect({ savings: finops!.savings_usd, same: finops!.cost_usd === finops!.on_demand_cost_usd }).toEqual({ savings: 0, same: true });
+    },
+  );
+
+  test('amazon.nova-canvas is refused with a 400 naming the model', async () => {
+    const model = 'amazon.nova-canvas-v1:0';
+    const file = await upload(client, jsonl([chatLine('c', model, 'a cat')]), { provider: 'bedrock' });
+    const err = await create('bedrock', file.id, { model }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err.message).toContain(model);
+    expect(err.message).toMatch(/not a chat model/);
+  });
+});

@@ -114,3 +114,25 @@ describe('OpenAI simulator: a batch file that starts with a byte order mark', ()
     expect(checkBatchUpload(Buffer.from(line + '\n'))).toEqual({ ok: true });
   });
 });
+
+describe('Bedrock simulator: model ids', () => {
+  const claude = { anthropic_version: 'bedrock-2023-05-31', max_tokens: 20, messages };
+  const nova = { messages: [{ role: 'user', content: [{ text: 'Hello' }] }] };
+  const invoke = (modelId: string, body: unknown) => runtime.send(new InvokeModelCommand({ modelId, contentType: 'application/json', body: new TextEncoder().encode(JSON.stringify(body)) }));
+
+  it.each([
+    ['anthropic.claude-sonnet-4-5-20250929-v1:0', claude],
+    ['anthropic.claude-3-7-sonnet-20250219-v1:0', claude],
+    ['amazon.nova-premier-v1:0', nova],
+  ])('InvokeModel on the bare id of %s needs an inference profile', async (modelId, body) => {
+    const err = await invoke(modelId, body).catch((e) => e);
+    expect(err.name).toBe('ValidationException');
+    expect(err.message).toBe(`Invocation of model ID ${modelId} with on-demand throughput isn\u2019t supported. Retry your request with the ID or ARN of an inference profile that contains this model.`);
+    expect((await invoke(`us.${modelId}`, body)).$metadata.httpStatusCode).toBe(200);
+  });
+
+  it('a non-chat Nova model takes no chat body', async () => {
+    const err = await invoke('amazon.nova-canvas-v1:0', nova).catch((e) => e);
+    expect(err.name).toBe('ValidationException');
+  });
+});

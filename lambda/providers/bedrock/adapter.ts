@@ -32,6 +32,7 @@ import { notRunLine } from '../../openai/output-lines';
 import { stableToken } from '../../ids';
 import { ProviderUnavailableError } from '../errors';
 import { requireFamily, type BedrockFamily } from './model-family';
+import { onDemandModelId } from './inference-profiles';
 import { recordIdFor, recordIndexOf, toBedrockRecord, type BedrockOutputRecord } from './records';
 import { resultLineFor } from './results';
 import { notRunCodeForBatch, toOpenAIStatus, type NotRunCode } from './status';
@@ -402,7 +403,10 @@ async function checkJob(ctx: ProviderContext, batch: BatchRecord, data: BedrockB
 async function checkBatch(ctx: ProviderContext, batch: BatchRecord): Promise<ProviderBatchState> {
   const data = batchData(batch);
   if (data.runMode === 'on_demand') {
-    return advanceOnDemand(ctx, bedrockRuntimeClient(data.region ?? ctx.config.region), onDemandLocations(batch, data), batch.cancelRequested === true, onDemandOptions());
+    const region = data.region ?? ctx.config.region;
+    // Models without on-demand throughput on their bare id are invoked through an inference profile.
+    const where = { ...onDemandLocations(batch, data), modelId: onDemandModelId(batch.model ?? '', region) };
+    return advanceOnDemand(ctx, bedrockRuntimeClient(region), where, batch.cancelRequested === true, onDemandOptions());
   }
   return checkJob(ctx, batch, data);
 }

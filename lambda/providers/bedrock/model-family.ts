@@ -23,11 +23,29 @@ export function baseModelId(modelId: string): string {
   return id;
 }
 
+/**
+ * Nova models that are not chat models (amazon.nova-canvas-*, -reel-*, -sonic-*, nova-2-sonic-*,
+ * multimodal embeddings): they take other request bodies, so `amazon.nova-` alone must not pick the
+ * chat translator. Source: Amazon Nova user guides (model ids), docs/providers.md "Bedrock".
+ */
+const NON_CHAT_NOVA: Array<[RegExp, string]> = [
+  [/^amazon\.nova-canvas/, 'Amazon Nova Canvas, an image generation model'],
+  [/^amazon\.nova-reel/, 'Amazon Nova Reel, a video generation model'],
+  [/^amazon\.nova-(?:\d+-)?sonic/, 'Amazon Nova Sonic, a speech-to-speech model'],
+  [/^amazon\.nova-(?:\d+-)?(?:multimodal-)?embed/, 'Amazon Nova Multimodal Embeddings, an embeddings model'],
+];
+
+/** What a non-chat Nova model is, or null. */
+export function nonChatNovaKind(modelId: string): string | null {
+  const id = baseModelId(modelId);
+  return NON_CHAT_NOVA.find(([pattern]) => pattern.test(id))?.[1] ?? null;
+}
+
 /** The family of a model id, or null when the gateway has no translator for it. */
 export function familyOf(modelId: string): BedrockFamily | null {
   const id = baseModelId(modelId);
   if (id.startsWith('anthropic.claude')) return 'claude';
-  if (id.startsWith('amazon.nova-')) return 'nova';
+  if (id.startsWith('amazon.nova-')) return nonChatNovaKind(id) ? null : 'nova';
   if (id.startsWith('meta.llama3')) return 'llama3';
   if (id.startsWith('meta.llama4')) return 'llama4';
   return null;
@@ -37,6 +55,16 @@ export function familyOf(modelId: string): BedrockFamily | null {
 export function requireFamily(modelId: string): BedrockFamily {
   const family = familyOf(modelId);
   if (family) return family;
+  const kind = nonChatNovaKind(modelId);
+  if (kind) {
+    throw new GatewayError(
+      400,
+      `Model ${JSON.stringify(modelId)} is ${kind}, not a chat model: Bedrock batches here run /v1/chat/completions. Use a Nova text model (amazon.nova-micro, -lite, -pro, -premier, nova-2-lite) or another family.`,
+      'invalid_request_error',
+      'model',
+      'model_not_supported',
+    );
+  }
   throw new GatewayError(
     400,
     `Model ${JSON.stringify(modelId)} is not supported for Bedrock batches by this gateway. Supported: ${SUPPORTED_FAMILIES_TEXT}.`,

@@ -30,6 +30,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { s3ClientConfig } from '../../../lambda/store/blobs';
 import { FaultInjector, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { answer, ModelError, simFamilyOf, type SimFamily } from './model-behaviour';
+import { onDemandThroughputViolation } from '../rules/bedrock';
 import { listenOnLoopback } from '../../loopback';
 
 export interface BedrockSimulatorOptions extends SimulatorOptions {
@@ -434,6 +435,8 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
     const modelId = decodeURIComponent(modelIdPath);
     const family = simFamilyOf(modelId);
     if (!family) throw validation('The provided model identifier is invalid.');
+    const noOnDemand = onDemandThroughputViolation(modelId);
+    if (noOnDemand) throw validation(noOnDemand);
     try {
       const result = answer(family, modelId, body, false);
       if (result.kind !== 'output') throw new ModelError(500, 'unreachable');

@@ -13,13 +13,14 @@
 // it cuts it with the family's stop-sequence reason.
 import { createHash } from 'node:crypto';
 import { claudeRuleViolation } from '../rules/claude';
+import { isNonChatNova } from '../rules/bedrock';
 
 export type SimFamily = 'claude' | 'nova' | 'llama';
 
 export function simFamilyOf(modelId: string): SimFamily | null {
   const id = decodeURIComponent(modelId).replace(/^arn:aws[a-z-]*:bedrock:[^:]*:[^:]*:(foundation-model|inference-profile)\//, '').replace(/^[a-z]{2,6}(-[a-z]{2,4})?\.(?=(anthropic|amazon|meta)\.)/, '');
   if (id.startsWith('anthropic.claude')) return 'claude';
-  if (id.startsWith('amazon.nova-')) return 'nova';
+  if (id.startsWith('amazon.nova-')) return isNonChatNova(id) ? null : 'nova';
   if (/^meta\.llama[34]/.test(id)) return 'llama';
   return null;
 }
