@@ -224,3 +224,31 @@ describe('Bedrock model ids: inference profiles on demand, Nova models that are 
     expect(err.message).toMatch(/not a chat model/);
   });
 });
+
+describe('Bedrock Converse invocation type: families without a native translator', () => {
+  test('120 Mistral lines run as one Converse-type Bedrock job', async () => {
+    const model = 'mistral.mistral-large-2407-v1:0';
+    const ids = Array.from({ length: 120 }, (_, i) => `m-${i}`);
+    const { done, output, errors } = await runToCompletion('bedrock', ids.map((id) => chatLine(id, model, `question ${id}`, { temperature: 0.3 })), { model });
+    expect(errors).toEqual([]);
+    expect(done.status).toBe('completed');
+    expect(done.metadata).toMatchObject({ run_mode: 'batch_job' });
+    expect(output).toHaveLength(120);
+    expect((output[0].response!.body as OpenAI.ChatCompletion).choices[0].message.content).toMatch(/^Simulated Converse reply to: question m-/);
+  }, 90_000);
+
+  test.each(['us.deepseek.r1-v1:0', 'openai.gpt-oss-120b-1:0', 'qwen.qwen3-32b-v1:0', 'us.writer.palmyra-x5-v1:0'])('%s below the job minimum runs on demand with Converse', async (model) => {
+    const { done, output, errors } = await runToCompletion('bedrock', [chatLine('c1', model, 'one'), chatLine('c2', model, 'two')], { model });
+    expect(errors).toEqual([]);
+    expect(done.status).toBe('completed');
+    expect(output.map((l) => (l.response!.body as OpenAI.ChatCompletion).choices[0].message.content)).toEqual(['Simulated Converse reply to: one', 'Simulated Converse reply to: two']);
+  });
+
+  test('a line with tools is refused for a Converse family with a 400 naming the line and field', async () => {
+    const model = 'mistral.mistral-large-2407-v1:0';
+    const file = await upload(client, jsonl([chatLine('a', model, 'x'), chatLine('b', model, 'x', { tools: [{ type: 'function', function: { name: 'f' } }] })]), { provider: 'bedrock' });
+    const err = await create('bedrock', file.id, { model }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err.message).toMatch(/Line 2.*body\.tools.*Converse/);
+  });
+});

@@ -2,7 +2,9 @@
 // provider rejects (docs/providers.md names the source) and expects the provider's own error. If a
 // gateway converter sent such a request, its tests would fail on this answer.
 import Anthropic from '@anthropic-ai/sdk';
-import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
+import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
+import { answerConverse } from '../../local/simulators/bedrock/converse';
+import { answer, ModelError } from '../../local/simulators/bedrock/model-behaviour';
 import { startAnthropicSimulator } from '../../local/simulators/anthropic';
 import { startBedrockSimulator } from '../../local/simulators/bedrock';
 import { simulateOutcome } from '../../local/simulators/gemini/outcomes';
@@ -134,5 +136,38 @@ describe('Bedrock simulator: model ids', () => {
   it('a non-chat Nova model takes no chat body', async () => {
     const err = await invoke('amazon.nova-canvas-v1:0', nova).catch((e) => e);
     expect(err.name).toBe('ValidationException');
+  });
+});
+
+describe('Bedrock simulator: the Converse API and Converse-type jobs', () => {
+  const request = { messages: [{ role: 'user', content: [{ text: 'Hello' }] }], inferenceConfig: { maxTokens: 20 } };
+
+  it('answers the runtime Converse operation in the Converse response shape', async () => {
+    const out = await runtime.send(new ConverseCommand({ modelId: 'mistral.mistral-large-2407-v1:0', ...(request as object) }));
+    expect(out.output?.message?.content?.[0]?.text).toMatch(/^Simulated Converse reply to: Hello/);
+    expect(out.stopReason).toBe('end_turn');
+    expect(out.usage?.totalTokens).toBeGreaterThan(0);
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['toolConfig in a Converse-type job record', { ...request, toolConfig: { tools: [{ toolSpec: { name: 'f', inputSchema: { json: { type: 'object' } } } }] } }, /toolConfig is not supported in batch inference jobs/],
+    ['toolUse blocks without toolConfig', { messages: [{ role: 'user', content: [{ text: 'x' }] }, { role: 'assistant', content: [{ toolUse: { toolUseId: 't', name: 'f', input: {} } }] }, { role: 'user', content: [{ text: 'y' }] }] }, /toolConfig field must be defined/],
+    ['an empty text block', { messages: [{ role: 'user', content: [{ text: '' }] }] }, /non-empty string/],
+    ['Claude via Converse with temperature and topP', { ...request, inferenceConfig: { temperature: 0.5, topP: 0.9 } }, /cannot both be specified/],
+  ])('refuses %s with a 400', (_rule, body, message) => {
+    const model = /Claude/.test(_rule) ? 'anthropic.claude-sonnet-4-5-20250929-v1:0' : 'mistral.mistral-large-2407-v1:0';
+    let error: unknown;
+    try {
+      answerConverse(model, body, true);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ModelError);
+    expect((error as ModelError).status).toBe(400);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('a Converse-shaped record of a Converse-only family in an InvokeModel-type job is malformed', () => {
+    expect(() => answer('converse', 'mistral.mistral-large-2407-v1:0', request, true)).toThrow(/Malformed input request/);
   });
 });

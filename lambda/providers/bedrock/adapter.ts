@@ -211,6 +211,8 @@ async function createJob(ctx: ProviderContext, input: CreateBatchInput, model: s
         clientRequestToken: requestTokenFor(input.batchId),
         timeoutDurationInHours: timeoutHours,
         tags: [{ key: 'gw-batch', value: input.batchId }],
+        // Families without a native translator write Converse request bodies (converse.ts).
+        ...(data.family === 'converse' ? { modelInvocationType: 'Converse' as const } : {}),
       }),
     );
     if (!created.jobArn) throw new Error('CreateModelInvocationJob answered without a jobArn');
@@ -405,7 +407,7 @@ async function checkBatch(ctx: ProviderContext, batch: BatchRecord): Promise<Pro
   if (data.runMode === 'on_demand') {
     const region = data.region ?? ctx.config.region;
     // Models without on-demand throughput on their bare id are invoked through an inference profile.
-    const where = { ...onDemandLocations(batch, data), modelId: onDemandModelId(batch.model ?? '', region) };
+    const where = { ...onDemandLocations(batch, data), modelId: onDemandModelId(batch.model ?? '', region), ...(data.family === 'converse' ? { invocation: 'Converse' as const } : {}) };
     return advanceOnDemand(ctx, bedrockRuntimeClient(region), where, batch.cancelRequested === true, onDemandOptions());
   }
   return checkJob(ctx, batch, data);

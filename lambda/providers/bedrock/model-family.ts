@@ -4,10 +4,17 @@
 // (`us.anthropic.claude-…`, `eu.`, `apac.`, `global.`, …) or ARNs of either.
 import { GatewayError } from '../../http/errors';
 
-export type BedrockFamily = 'claude' | 'nova' | 'llama3' | 'llama4';
+export type BedrockFamily = 'claude' | 'nova' | 'llama3' | 'llama4' | 'converse';
+
+/**
+ * Model ids of families without a native translator, run through the Converse invocation type
+ * (converse.ts): Mistral, DeepSeek, Qwen, OpenAI's open-weight gpt-oss, Writer Palmyra.
+ */
+const CONVERSE_MODELS = /^(?:mistral\.|deepseek\.|qwen\.|openai\.gpt-oss|writer\.)/;
 
 export const SUPPORTED_FAMILIES_TEXT =
-  'Anthropic Claude (anthropic.claude-*), Amazon Nova (amazon.nova-*) and Meta Llama 3/4 (meta.llama3-*, meta.llama4-*), ' +
+  'Anthropic Claude (anthropic.claude-*), Amazon Nova text models (amazon.nova-*) and Meta Llama 3/4 (meta.llama3-*, meta.llama4-*) natively; ' +
+  'Mistral (mistral.*), DeepSeek (deepseek.*), Qwen (qwen.*), OpenAI gpt-oss (openai.gpt-oss-*) and Writer (writer.*) through Bedrock Converse, ' +
   'as foundation-model ids, inference-profile ids (us./eu./apac./global./… prefixes) or their ARNs';
 
 /** The foundation-model part of an id: ARN resource and geography prefix removed. */
@@ -18,7 +25,7 @@ export function baseModelId(modelId: string): string {
   if (arn) id = arn[2];
   // Inference-profile ids put a geography before the provider: us., eu., apac., global., us-gov., jp., au., ca. …
   // Only strip it when what follows is a provider we know, so an unknown id stays unknown.
-  const geo = /^([a-z]{2,6}(?:-[a-z]{2,4})?)\.((?:anthropic|amazon|meta)\..+)$/.exec(id);
+  const geo = /^([a-z]{2,6}(?:-[a-z]{2,4})?)\.((?:anthropic|amazon|meta|mistral|deepseek|qwen|openai|writer)\..+)$/.exec(id);
   if (geo) id = geo[2];
   return id;
 }
@@ -48,6 +55,7 @@ export function familyOf(modelId: string): BedrockFamily | null {
   if (id.startsWith('amazon.nova-')) return nonChatNovaKind(id) ? null : 'nova';
   if (id.startsWith('meta.llama3')) return 'llama3';
   if (id.startsWith('meta.llama4')) return 'llama4';
+  if (CONVERSE_MODELS.test(id)) return 'converse';
   return null;
 }
 

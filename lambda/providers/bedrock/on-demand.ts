@@ -2,7 +2,7 @@
 // for each staged record (InvokeModel with the very same modelInput a job would get), a few at a time,
 // and stores every answer as its own S3 object as soon as it arrives. A check that crashes or times out
 // loses only the calls in flight; the next check lists what is stored and carries on from there.
-import { InvokeModelCommand, type BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { ConverseCommand, InvokeModelCommand, type BedrockRuntimeClient, type ConverseCommandInput } from '@aws-sdk/client-bedrock-runtime';
 import type { ProviderBatchState, ProviderContext } from '../provider';
 import type { RequestCounts } from '../../openai/types';
 import { awsErrorName, awsStatusOf, isTransientAwsError, s3CallError } from './aws-errors';
@@ -16,6 +16,8 @@ export interface OnDemandLocations {
   resultsPrefix: string;
   modelId: string;
   recordCount: number;
+  /** How the records are written: the model's own InvokeModel body (default) or a Converse request. */
+  invocation?: 'InvokeModel' | 'Converse';
 }
 
 export interface OnDemandOptions {
@@ -164,16 +166,22 @@ async function invokeOne(
 ): Promise<Outcome | 'retry'> {
   let result: BedrockOutputRecord;
   try {
-    const response = await runtime.send(
-      new InvokeModelCommand({
-        modelId: where.modelId,
-        contentType: 'application/json',
-        accept: 'application/json',
-        body: new TextEncoder().encode(JSON.stringify(record.modelInput)),
-      }),
-      { abortSignal },
-    );
-    result = outputRecord(record.recordId, response.body);
+    if (where.invocation === 'Converse') {
+      // The record is a Converse request body, as a Converse-type job would read it (converse.ts).
+      const { $metadata: _metadata, ...output } = await runtime.send(new ConverseCommand({ ...converseInput(record.modelInput), modelId: where.modelId }), { abortSignal });
+      result = { recordId: record.recordId, modelOutput: output };
+    } else {
+      const response = await runtime.send(
+        new InvokeModelCommand({
+          modelId: where.modelId,
+          contentType: 'application/json',
+          accept: 'application/json',
+          body: new TextEncoder().encode(JSON.stringify(record.modelInput)),
+        }),
+        { abortSignal },
+      );
+      result = outputRecord(record.recordId, response.body);
+    }
   } catch (err) {
     const status = awsStatusOf(err);
     // Only a 4xx answer from Bedrock (validation, access, unknown model) is the request's final answer,
@@ -202,4 +210,19 @@ function outputRecord(recordId: string, body: Uint8Array | undefined): BedrockOu
   } catch {
     return { recordId, error: { errorCode: 502, errorMessage: 'Bedrock answered with a body that is not JSON.' } };
   }
+}
+
+/**
+ * A stored Converse record as the SDK's Converse input: image bytes are base64 in the JSONL record (as a
+ * job reads them) and raw bytes in the SDK, which base64-encodes them itself.
+ */
+function converseInput(modelInput: unknown): Omit<ConverseCommandInput, 'modelId'> {
+  const input = modelInput as { messages?: Array<{ content?: Array<{ image?: { source?: { bytes?: unknown } } }> }> };
+  for (const message of input.messages ?? []) {
+    for (const block of message.content ?? []) {
+      const source = block.image?.source;
+      if (source && typeof source.bytes === 'string') source.bytes = Buffer.from(source.bytes, 'base64');
+    }
+  }
+  return input as Omit<ConverseCommandInput, 'modelId'>;
 }

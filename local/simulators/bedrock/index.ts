@@ -5,7 +5,8 @@
 //   GET  /model-invocation-job/{jobIdentifier}           GetModelInvocationJob (URL-encoded ARN or job id)
 //   GET  /model-invocation-jobs?statusEquals=&nameContains=&submitTimeAfter=&submitTimeBefore=&sortOrder=&maxResults=&nextToken=
 //   POST /model-invocation-job/{jobIdentifier}/stop      StopModelInvocationJob
-//   POST /model/{modelId}/invoke                         InvokeModel (runtime; Converse is not simulated)
+//   POST /model/{modelId}/invoke                         InvokeModel (runtime)
+//   POST /model/{modelId}/converse                       Converse (runtime; converse.ts)
 //
 // A job moves Submitted → Validating → Scheduled → InProgress → Completed, one status per stepMs; in
 // InProgress a third of the records is processed per step (the processed counters grow), then
@@ -31,6 +32,7 @@ import { s3ClientConfig } from '../../../lambda/store/blobs';
 import { FaultInjector, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { answer, ModelError, simFamilyOf, type SimFamily } from './model-behaviour';
 import { onDemandThroughputViolation } from '../rules/bedrock';
+import { answerConverse } from './converse';
 import { listenOnLoopback } from '../../loopback';
 
 export interface BedrockSimulatorOptions extends SimulatorOptions {
@@ -61,6 +63,8 @@ interface SimJob {
   jobName: string;
   modelId: string;
   family: SimFamily;
+  /** CreateModelInvocationJob's modelInvocationType: records are native InvokeModel bodies or Converse requests. */
+  invocationType: 'InvokeModel' | 'Converse';
   roleArn: string;
   clientRequestToken: string | undefined;
   inputDataConfig: { s3InputDataConfig: { s3Uri: string; s3InputFormat?: string } };
@@ -235,7 +239,7 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
       const base = { recordId: record.recordId, modelInput: record.modelInput };
       let line: Record<string, unknown>;
       try {
-        const result = answer(job.family, job.modelId, record.modelInput, true);
+        const result = job.invocationType === 'Converse' ? answerConverse(job.modelId, record.modelInput, true) : answer(job.family, job.modelId, record.modelInput, true);
         if (result.kind === 'unprocessed') {
           job.unprocessed += 1;
           continue;
@@ -318,7 +322,7 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
       outputDataConfig: job.outputDataConfig,
       timeoutDurationInHours: job.timeoutDurationInHours,
       jobExpirationTime: job.jobExpirationTime.toISOString(),
-      modelInvocationType: 'InvokeModel',
+      modelInvocationType: job.invocationType,
     };
     if (reportRecordCounts && job.records) {
       Object.assign(view, {
@@ -368,6 +372,7 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
       jobName,
       modelId,
       family,
+      invocationType: invocationTypeOf(body.modelInvocationType),
       roleArn: body.roleArn,
       clientRequestToken: token as string | undefined,
       inputDataConfig: { s3InputDataConfig: { s3Uri: input.s3Uri, s3InputFormat: 'JSONL' } },
@@ -449,6 +454,22 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
     }
   }
 
+  /** The runtime's Converse operation: the body is a Converse request without modelId (it is in the path). */
+  function converse(modelIdPath: string, body: unknown): Record<string, unknown> {
+    const modelId = decodeURIComponent(modelIdPath);
+    if (!simFamilyOf(modelId)) throw validation('The provided model identifier is invalid.');
+    const noOnDemand = onDemandThroughputViolation(modelId);
+    if (noOnDemand) throw validation(noOnDemand);
+    try {
+      const result = answerConverse(modelId, body, false);
+      if (result.kind !== 'output') throw new ModelError(500, 'unreachable');
+      return result.output;
+    } catch (err) {
+      if (err instanceof ModelError) throw err.status >= 500 ? new AwsError(500, 'InternalServerException', err.message) : validation(err.message);
+      throw err;
+    }
+  }
+
   // ---- HTTP --------------------------------------------------------------------------------------------
 
   function send(res: Response, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -511,6 +532,12 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
       const rule = fault();
       if (rule?.kind === 'reset') return reset(req);
       return send(res, 200, invokeModel(match[1], body));
+    }
+    if (method === 'POST' && (match = /^\/model\/([^/]+)\/converse$/.exec(path))) {
+      const body = await readBody(req);
+      const rule = fault();
+      if (rule?.kind === 'reset') return reset(req);
+      return send(res, 200, converse(match[1], body));
     }
     throw new AwsError(404, 'UnknownOperationException', `No operation matches ${method} ${path}`);
   }
@@ -576,4 +603,10 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
  */
 function signedRegion(authorization: string | string[] | undefined): string | undefined {
   return /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(String(authorization ?? ''))?.[1];
+}
+
+function invocationTypeOf(value: unknown): 'InvokeModel' | 'Converse' {
+  if (value === undefined || value === 'InvokeModel') return 'InvokeModel';
+  if (value === 'Converse') return 'Converse';
+  throw new AwsError(400, 'ValidationException', `1 validation error detected: Value '${String(value)}' at 'modelInvocationType' failed to satisfy constraint: Member must satisfy enum value set: [Converse, InvokeModel]`);
 }
