@@ -14,6 +14,11 @@ export interface RuntimeConfig {
   eventBusName: string;
   defaultProvider: ProviderName;
   region: string;
+  /**
+   * Regions Bedrock batch jobs may run in (FINOPS_BEDROCK_REGIONS, set by the stack's bedrockJobRegions):
+   * a Bedrock file stored in one of them runs its job there. `*` = any (the local simulator serves all).
+   */
+  bedrockRegions: string[];
   /** Largest file a plain multipart files.create accepts (what fits a 6 MB Lambda payload once base64-encoded). */
   maxDirectUploadBytes: number;
   /** Largest file content served inline; larger answers redirect to a presigned S3 URL. */
@@ -38,6 +43,12 @@ function int(value: string | undefined, fallback: number): number {
   return Number.isFinite(parsed) ? parsed : fallback;
 }
 
+function bedrockRegionsOf(env: NodeJS.ProcessEnv): string[] {
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const listed = (env.FINOPS_BEDROCK_REGIONS ?? '').split(',').map((r) => r.trim()).filter(Boolean);
+  return listed.includes(region) || listed.includes('*') ? listed : [region, ...listed];
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   return {
     tableName: env.FINOPS_TABLE_NAME ?? 'finops-gateway',
@@ -50,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     eventBusName: env.FINOPS_EVENT_BUS_NAME ?? 'default',
     defaultProvider: (env.FINOPS_DEFAULT_PROVIDER as ProviderName) ?? 'openai',
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    bedrockRegions: bedrockRegionsOf(env),
     maxDirectUploadBytes: int(env.FINOPS_MAX_DIRECT_UPLOAD_BYTES, 4_500_000),
     maxInlineDownloadBytes: int(env.FINOPS_MAX_INLINE_DOWNLOAD_BYTES, 4_000_000),
     providers: {

@@ -55,6 +55,13 @@ export interface FinOpsGatewayStackProps extends StackProps {
   readonly corsAllowedOrigins?: readonly string[];
   /** Regions cross-region Bedrock inference profiles route to. @default - this region only */
   readonly crossRegionModelRegions?: readonly string[];
+  /**
+   * Further regions Bedrock batch jobs may run in. A Bedrock file stored in one of them
+   * (storage_config.s3.region, in an allowed bucket) runs its job there, with regional clients and the
+   * same service role; any other region is refused with a 400 naming the allowed ones.
+   * @default - the stack's region only
+   */
+  readonly bedrockJobRegions?: readonly string[];
   /** Retention of every log group. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
   /**
@@ -117,6 +124,7 @@ export class FinOpsGatewayStack extends Stack {
       outputBucket: this.buckets.bedrockOutput,
       extraBuckets: allowedBuckets,
       crossRegionModelRegions: props.crossRegionModelRegions,
+      jobRegions: props.bedrockJobRegions,
     });
     this.providerSecrets = new ProviderSecrets(this, 'ProviderSecrets', { existingSecretArns: props.providerSecretArns });
     // Clients' own provider keys are kept (encrypted) while their batches run: only with pass-through.
@@ -134,6 +142,7 @@ export class FinOpsGatewayStack extends Stack {
       FINOPS_EVENT_BUS_NAME: 'default',
       FINOPS_DEFAULT_PROVIDER: defaultProvider,
       FINOPS_ALLOWED_BUCKETS: allowedBucketNames.join(','),
+      FINOPS_BEDROCK_REGIONS: [this.region, ...(props.bedrockJobRegions ?? [])].join(','),
       FINOPS_ALLOW_PROVIDER_KEY_PASSTHROUGH: String(props.allowProviderKeyPassThrough ?? false),
       ...this.providerSecrets.environment(),
       ...(credentialVault?.environment() ?? {}),
@@ -255,10 +264,12 @@ function acknowledgeNagFindings(stack: FinOpsGatewayStack, allowedBuckets: reado
     `${stack.table.table.tableArn}/index/*`,
     'Query on the byOwner GSI needs the index ARN; the pattern only matches indexes of this one table.',
   );
-  wildcardResource(
-    stack.bedrockAccess.jobArnPattern,
-    'Model invocation job ids are assigned by Bedrock at creation, so jobs are matched by pattern, limited to this account and region.',
-  );
+  for (const jobArn of stack.bedrockAccess.jobArnPatterns) {
+    wildcardResource(
+      jobArn,
+      'Model invocation job ids are assigned by Bedrock at creation, so jobs are matched by pattern, limited to this account and to the regions jobs may run in (the stack region and bedrockJobRegions).',
+    );
+  }
   for (const modelArn of stack.bedrockAccess.modelArnPatterns) {
     wildcardResource(
       modelArn,

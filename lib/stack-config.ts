@@ -127,6 +127,7 @@ export const STACK_PROPERTIES: readonly StackProperty[] = [
   { key: 'allowedBuckets', kind: kinds.list, defaultText: 'none', description: "S3 buckets, besides the stack's own, that clients may name in `storage_config` / `output_s3_uri` (functions and the Bedrock role get read/write on them)", apply: set('allowedBuckets') },
   { key: 'allowProviderKeyPassThrough', kind: kinds.boolean, defaultText: 'false', description: "accept a client's own provider key in `X-Provider-Api-Key` (adds a KMS key, see Running cost)", apply: set('allowProviderKeyPassThrough') },
   { key: 'crossRegionModelRegions', kind: kinds.list, defaultText: 'this region only', description: 'regions cross-region Bedrock inference profiles may route to', apply: set('crossRegionModelRegions') },
+  { key: 'bedrockJobRegions', kind: kinds.list, defaultText: 'this region only', description: "further regions Bedrock jobs may run in: a file stored in one runs its job there (the service role's trust and grants cover them)", apply: set('bedrockJobRegions') },
   { key: 'apiRateLimit', kind: kinds.positiveNumber, defaultText: '50', description: 'API requests per second, steady (stage throttling)', apply: set('apiRateLimit') },
   { key: 'apiBurstLimit', kind: kinds.positiveInteger, defaultText: '100', description: 'API requests in a burst above the steady rate', apply: set('apiBurstLimit') },
   { key: 'corsAllowedOrigins', kind: kinds.list, defaultText: 'CORS off', description: 'browser origins allowed by CORS (explicit origins only)', apply: set('corsAllowedOrigins') },

@@ -98,7 +98,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
 
     // Environment read by lambda/config.ts and by the AWS SDK (service-specific endpoints).
     const env: Record<string, string> = {
-      AWS_REGION: 'us-east-1',
+      // The user's region is kept (the seed's Bedrock example names us-west-2); the stand-ins serve any.
+      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
@@ -139,6 +140,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       const sim = await started(startBedrockSimulator({ stepMs, s3: { endpoint: s3.endpoint, region: 'us-east-1' } }));
       env.AWS_ENDPOINT_URL_BEDROCK = sim.url;
       env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME = sim.url;
+      // The simulated Bedrock serves every region, so a job may run in whichever region its bucket names.
+      env.FINOPS_BEDROCK_REGIONS = process.env.FINOPS_BEDROCK_REGIONS ?? '*';
       providers.push({ provider: 'bedrock', mode: 'simulated', url: sim.url, simulator: sim });
     }
 

@@ -69,7 +69,8 @@ function decodePathSegment(segment: string): string {
 }
 
 function sendGatewayResponse(res: ServerResponse, spec: GatewayResponseSpec): void {
-  res.writeHead(spec.statusCode, { 'content-type': 'application/json' }).end(JSON.stringify(spec.body));
+  // As API Gateway's gateway responses do (lib/api/api.ts): x-request-id = the request's id.
+  res.writeHead(spec.statusCode, { 'content-type': 'application/json', 'x-request-id': randomUUID() }).end(JSON.stringify(spec.body));
 }
 
 export interface LocalApiServer {
@@ -125,7 +126,7 @@ export async function startApiServer(port: number, options: ApiServerOptions = {
             'malformed_request',
           ];
     const body = JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code } });
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\nx-request-id: ${randomUUID()}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {

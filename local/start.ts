@@ -2,6 +2,9 @@
 import { startLocalGateway, DEFAULT_DEV_KEY } from './gateway';
 
 async function main(): Promise<void> {
+  // The seed's Bedrock workflows name the placeholder bucket "your-s3-bucket"; locally (stand-in S3) it
+  // is allowed unless FINOPS_ALLOWED_BUCKETS says otherwise, so they run unchanged.
+  process.env.FINOPS_ALLOWED_BUCKETS ??= 'your-s3-bucket';
   const gateway = await startLocalGateway({ log: console.log });
   const consoleBuild = await gateway.buildConsole();
   const consoleKb = (consoleBuild.files.reduce((sum, f) => sum + f.gzipBytes, 0) / 1000).toFixed(0);

@@ -8,6 +8,7 @@ import { nowSeconds } from '../time';
 import { getServices, providerContext } from '../runtime';
 import { adapterFor } from '../providers/registry';
 import { validateBatchFile } from '../batch-files/validate';
+import { stripByteOrderMark } from './byte-order-mark';
 import type { Extras } from '../providers/provider';
 import type { BlobLocation, FileRecord, ProviderName } from '../store/records';
 
@@ -79,8 +80,9 @@ export async function ingestBatchFile(input: IngestInput): Promise<FileRecord> {
     ? await adapter.placeFile(ctx, { tenantId: input.tenantId, fileId, filename: input.filename, extras: input.extras })
     : { bucket: config.filesBucket, key: `files/${input.tenantId}/${fileId}` };
 
-  const bytes = await input.write(location);
+  let bytes = await input.write(location);
   try {
+    bytes = await stripByteOrderMark(blobs, location, bytes);
     const summary = await validateBatchFile(blobs.readLines(location));
     let file: FileRecord = {
       id: fileId,

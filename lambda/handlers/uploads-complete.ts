@@ -4,12 +4,20 @@ import { httpHandler, json } from '../http/handler';
 import { callerOf, jsonBody, passThroughKey, pathParam } from '../http/request';
 import { getServices } from '../runtime';
 import { parseUploadComplete, parseUploadId } from '../uploads/params';
-import { completeUpload } from '../uploads/operations';
+import { completeUpload, findUpload } from '../uploads/operations';
 import '../providers/all';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);
   const uploadId = parseUploadId(pathParam(event, 'upload_id'));
-  const params = parseUploadComplete(jsonBody(event));
+  let params: ReturnType<typeof parseUploadComplete>;
+  try {
+    params = parseUploadComplete(jsonBody(event));
+  } catch (err) {
+    // An unknown upload is a 404 whatever the body says (as OpenAI answers for any unknown id); only
+    // a bad body for an upload that exists is the 400.
+    await findUpload(caller, uploadId);
+    throw err;
+  }
   return json(await completeUpload(caller, uploadId, params, passThroughKey(event, getServices().config.allowProviderKeyPassThrough)));
 });

@@ -33,6 +33,16 @@ export function toErrorResult(err: unknown): HttpResult {
   return json({ error: { message: 'The gateway had an internal error while processing your request. Nothing was changed.', type: 'server_error', param: null, code: null } }, 500);
 }
 
+/**
+ * Every answer names API Gateway's request id in `x-request-id`, the header the OpenAI SDKs read into
+ * `response._request_id` / `APIError.requestID` (openai-node core/api-promise, core/error), so a client
+ * can quote it and an operator find the request's logs (they carry it as request_id).
+ */
+export function withRequestId(result: HttpResult, requestId: string | undefined): HttpResult {
+  if (!requestId) return result;
+  return { ...result, headers: { ...(result.headers ?? {}), 'x-request-id': requestId } };
+}
+
 type Operation = (event: GatewayEvent, context: Context) => Promise<HttpResult>;
 
 /** Wraps an operation: structured logs with the request id, OpenAI-shaped errors. */
@@ -40,13 +50,16 @@ export function httpHandler(operation: Operation) {
   return middy<GatewayEvent, HttpResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event, context) => {
-      logger.appendKeys({ route: `${event.httpMethod} ${event.resource}`, tenant: event.requestContext.authorizer?.tenantId });
+      const requestId = event.requestContext?.requestId;
+      logger.appendKeys({ route: `${event.httpMethod} ${event.resource}`, tenant: event.requestContext.authorizer?.tenantId, request_id: requestId });
+      let result: HttpResult;
       try {
-        return await operation(event, context);
+        result = await operation(event, context);
       } catch (err) {
         if (err instanceof LineError) logger.info('Rejected input', { line: err.line, code: err.code });
         else if (err instanceof GatewayError) logger.info('Rejected request', { status: err.status, code: err.code });
-        return toErrorResult(err);
+        result = toErrorResult(err);
       }
+      return withRequestId(result, requestId);
     });
 }

@@ -101,7 +101,9 @@ export async function multipartForm(event: GatewayEvent, maxFileBytes: number): 
   await new Promise<void>((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: { 'content-type': contentType }, limits: { fileSize: maxFileBytes + 1, files: 1, fields: 100, fieldSize: 64 * 1024 } });
+      // defParamCharset: a filename without `filename*` is raw UTF-8 (RFC 7578 §4.2; the OpenAI SDKs send it
+      // so), not busboy's default latin1, which turned données-日本.jsonl into mojibake.
+      parser = busboy({ headers: { 'content-type': contentType }, defParamCharset: 'utf8', limits: { fileSize: maxFileBytes + 1, files: 1, fields: 100, fieldSize: 64 * 1024 } });
     } catch (err) {
       reject(badRequest(`Malformed multipart body: ${(err as Error).message}.`, 'file', 'invalid_multipart'));
       return;

@@ -38,7 +38,8 @@ export function toOpenAIBatch(batch: BatchRecord): OpenAIBatch {
     cancelling_at: batch.cancellingAt ?? null,
     cancelled_at: batch.cancelledAt ?? null,
     request_counts: batch.requestCounts,
-    usage: batch.usage ?? null,
+    // OpenAI's schema types usage as an object, never null: until the batch has usage, it is left out.
+    ...(batch.usage ? { usage: batch.usage } : {}),
     metadata: batch.metadata && Object.keys(batch.metadata).length ? batch.metadata : null,
     finops: batch.cost ?? null,
     provider: batch.provider,

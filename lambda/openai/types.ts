@@ -75,7 +75,8 @@ export interface OpenAIBatch {
   cancelling_at: number | null;
   cancelled_at: number | null;
   request_counts: RequestCounts;
-  usage: BatchUsage | null;
+  /** Left out until the batch has usage (OpenAI's schema types it as an object, not nullable). */
+  usage?: BatchUsage;
   metadata: Record<string, string> | null;
   /**
    * Gateway extension (not in OpenAI's API; SDKs pass it through): what the batch cost, once it has

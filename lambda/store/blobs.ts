@@ -42,6 +42,8 @@ export function s3ClientConfig(region: string): S3ClientConfig {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     forcePathStyle: process.env.FINOPS_S3_FORCE_PATH_STYLE === 'true',
+    // Bedrock files may live in another allowed region (bedrockJobRegions): follow S3's redirect there.
+    followRegionRedirects: true,
   };
 }
 

@@ -77,7 +77,7 @@ export async function createUpload(caller: Caller, params: UploadCreateParams): 
   return toOpenAIUpload(upload, now);
 }
 
-async function findUpload(caller: Caller, id: string): Promise<UploadRecord> {
+export async function findUpload(caller: Caller, id: string): Promise<UploadRecord> {
   const upload = await services().uploads.getUpload(caller.tenantId, id);
   if (!upload) throw noSuchUpload(id);
   return upload;

@@ -63,7 +63,8 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'batches-list': RECORDS_ONLY,
   'batches-retrieve': RECORDS_ONLY,
   // Reads an adapter's id mapping when it is kept as a blob (e.g. a batch split over many Message Batches).
-  'batches-cancel': { records: 'readWrite', blobs: 'read', providerKeys: true, bedrockJobs: true, credentialVault: 'open' },
+  // blobs readWrite: cancelling an on-demand Bedrock run leaves a marker beside its answers (bedrock/on-demand.ts).
+  'batches-cancel': { records: 'readWrite', blobs: 'readWrite', providerKeys: true, bedrockJobs: true, credentialVault: 'open' },
   // The Uploads API stages parts as an S3 multipart upload; completing it stores the file like
   // files.create does, including the provider's copy.
   'uploads-create': { records: 'readWrite', blobs: 'readWrite' },

@@ -118,7 +118,8 @@ export class GatewayApi extends Construct {
       this.restApi.addGatewayResponse(`Response${constructId(spec.type.toLowerCase().replace(/_/g, '-'))}`, {
         type: ResponseType.of(spec.type),
         statusCode: String(spec.statusCode),
-        responseHeaders: { 'Content-Type': "'application/json'" },
+        // x-request-id as on every handler answer (lambda/http/handler.ts): the SDKs read it into requestID.
+        responseHeaders: { 'Content-Type': "'application/json'", 'x-request-id': 'context.requestId' },
         templates: { 'application/json': JSON.stringify(spec.body) },
       });
     }

@@ -26,6 +26,12 @@ export interface BedrockBatchAccessProps {
    * @default - this stack's region only
    */
   readonly crossRegionModelRegions?: readonly string[];
+  /**
+   * Further regions jobs may run in (the stack's bedrockJobRegions): a job runs in its input bucket's
+   * region. Jobs there may assume the role, and the gateway may drive them and their models.
+   * @default - this stack's region only
+   */
+  readonly jobRegions?: readonly string[];
 }
 
 /** Caller-side job control, scoped to job, model and profile ARNs. */
@@ -41,26 +47,35 @@ export class BedrockBatchAccess extends Construct {
   public readonly role: Role;
   /** arn:…:bedrock:<region>:<account>:model-invocation-job/* */
   public readonly jobArnPattern: string;
+  /** jobArnPattern for this region and every further job region. */
+  public readonly jobArnPatterns: readonly string[];
   /** Foundation models (this region and any cross-region profile targets) and inference profiles. */
   public readonly modelArnPatterns: readonly string[];
 
   constructor(scope: Construct, id: string, props: BedrockBatchAccessProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    for (const region of props.crossRegionModelRegions ?? []) {
-      if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
-        throw new Error(`BedrockBatchAccess: crossRegionModelRegions has "${region}", which is not a region name like us-west-2`);
+    for (const [prop, regions] of Object.entries({ crossRegionModelRegions: props.crossRegionModelRegions, jobRegions: props.jobRegions })) {
+      for (const region of regions ?? []) {
+        if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
+          throw new Error(`BedrockBatchAccess: ${prop} has "${region}", which is not a region name like us-west-2`);
+        }
       }
     }
+    const jobRegions = [...new Set(props.jobRegions ?? [])].filter((r) => r !== stack.region);
 
-    this.jobArnPattern = stack.formatArn({ service: 'bedrock', resource: 'model-invocation-job', resourceName: '*' });
+    const jobArns = (region?: string) => stack.formatArn({ service: 'bedrock', region, resource: 'model-invocation-job', resourceName: '*' });
+    this.jobArnPattern = jobArns();
+    this.jobArnPatterns = [this.jobArnPattern, ...jobRegions.map(jobArns)];
     const foundationModels = (region?: string) =>
       // Foundation models belong to the service, not to an account: their ARNs have an empty account.
       stack.formatArn({ service: 'bedrock', region, account: '', resource: 'foundation-model', resourceName: '*' });
+    const profiles = (region?: string) => stack.formatArn({ service: 'bedrock', region, resource: 'inference-profile', resourceName: '*' });
     this.modelArnPatterns = [
       foundationModels(),
-      ...(props.crossRegionModelRegions ?? []).map(foundationModels),
-      stack.formatArn({ service: 'bedrock', resource: 'inference-profile', resourceName: '*' }),
+      ...[...new Set([...(props.crossRegionModelRegions ?? []), ...jobRegions])].map(foundationModels),
+      profiles(),
+      ...jobRegions.map(profiles),
     ];
 
     const sameAccount = { StringEquals: { 'aws:ResourceAccount': stack.account } };
@@ -100,7 +115,7 @@ export class BedrockBatchAccess extends Construct {
       assumedBy: new ServicePrincipal(BEDROCK_SERVICE, {
         conditions: {
           StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: { 'aws:SourceArn': this.jobArnPattern },
+          ArnLike: { 'aws:SourceArn': this.jobArnPatterns.length === 1 ? this.jobArnPattern : [...this.jobArnPatterns] },
         },
       }),
       inlinePolicies: { BatchJobAccess: new PolicyDocument({ statements }) },
@@ -122,7 +137,7 @@ export class BedrockBatchAccess extends Construct {
     Grant.addToPrincipal({
       grantee,
       actions: JOB_CONTROL_ACTIONS,
-      resourceArns: [this.jobArnPattern, ...this.modelArnPatterns],
+      resourceArns: [...this.jobArnPatterns, ...this.modelArnPatterns],
     });
     // ListModelInvocationJobs has no resource-level permissions, so it can only be granted on "*".
     // The Bedrock adapter lists by job name to stop a job whose CreateModelInvocationJob answer was

@@ -26,6 +26,7 @@ import { GatewayError } from '../../lambda/http/errors';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/providers/errors';
 import { newBatchRecord } from '../../lambda/batches/record';
 import { simulatorContext } from '../support/provider-context';
+import { bedrockRuntimeClient } from '../../lambda/providers/bedrock/clients';
 import { batchInput, batchInputFile } from '../support/records';
 
 const REGION = 'us-east-1';
@@ -535,6 +536,34 @@ describe('bedrockAdapter on-demand path (fewer records than the job minimum)', (
     const results = await collect(batch);
     expect(results.find((r) => r.custom_id === 'k-1')!.error?.code).toBe('batch_cancelled');
     expect(results.find((r) => r.custom_id === 'k-2')!.response?.status_code).toBe(200);
+  });
+
+  it('a cancel that lands while a check is running stops it: cancelled, the lines not yet run are batch_cancelled', async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `m-${i}`);
+    const file = await uploadFile(ids.map((id) => line(id, CLAUDE, id)));
+    const { batch } = await create(file);
+    // Each model call takes 60 ms, so the check is still running when the cancel comes.
+    const runtime = bedrockRuntimeClient(REGION);
+    const slow = 'slow-invoke-for-cancel-test';
+    runtime.middlewareStack.add((next) => async (args) => (await new Promise((r) => setTimeout(r, 60)), next(args)), { step: 'initialize', name: slow });
+    try {
+      const check = bedrockAdapter.checkBatch(ctx, batch);
+      await new Promise((r) => setTimeout(r, 100));
+      await bedrockAdapter.cancelBatch(ctx, batch); // what batches.cancel does; the record's flag is not seen by the running check
+      const state = await check;
+      expect(state.status).toBe('cancelled');
+      expect(state.requestCounts!.total).toBe(12);
+      expect(state.requestCounts!.completed).toBeLessThan(12);
+    } finally {
+      runtime.middlewareStack.remove(slow);
+    }
+    batch.status = 'cancelled';
+    batch.cancelRequested = true;
+    const results = await collect(batch);
+    expectEachOnce(results, ids);
+    const cancelled = results.filter((r) => r.error?.code === 'batch_cancelled');
+    expect(cancelled.length).toBeGreaterThan(0);
+    expect(cancelled.length + results.filter((r) => r.response?.status_code === 200).length).toBe(12);
   });
 
   it('answers small_batch:"reject" with a 400 naming the minimum', async () => {

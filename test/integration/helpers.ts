@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
 import { startLocalGateway, type LocalGateway, type LocalGatewayOptions } from '../../local/gateway';
 import type { BatchRequestOutput } from '../../lambda/openai/types';
+import { checkedFetch, schemaErrors, takeViolations } from '../support/openai-schema';
 
 export interface TestGateway {
   gateway: LocalGateway;
@@ -19,10 +20,13 @@ export async function startTestGateway(options: LocalGatewayOptions = {}): Promi
   const gateway = await startLocalGateway({ port: 0, dataDir, apiKeys: TEST_KEYS, simulatorStepMs: 60, trackerWaitMs: 40, trackerRetryMs: 20, ...options });
   return {
     gateway,
-    client: (keyIndex = 0) => new OpenAI({ baseURL: gateway.baseURL, apiKey: gateway.apiKeys[keyIndex], maxRetries: 0, timeout: 30_000 }),
+    // Every answer is checked against OpenAI's OpenAPI schemas (test/support/openai-schema.ts).
+    client: (keyIndex = 0) => new OpenAI({ baseURL: gateway.baseURL, apiKey: gateway.apiKeys[keyIndex], maxRetries: 0, timeout: 30_000, fetch: checkedFetch }),
     close: async () => {
       await gateway.close();
       rmSync(dataDir, { recursive: true, force: true });
+      const violations = takeViolations();
+      if (violations.length) throw new Error(`Gateway answers that break OpenAI's OpenAPI schemas:\n${[...new Set(violations)].slice(0, 20).join('\n')}`);
     },
   };
 }
@@ -58,5 +62,11 @@ export async function readJsonl(client: OpenAI, fileId: string | null | undefine
   if (!fileId) return [];
   const res = await client.files.content(fileId, { query });
   const text = await res.text();
-  return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as BatchRequestOutput);
+  const lines = text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as BatchRequestOutput);
+  // Output and error lines follow the spec's BatchRequestOutput (openapi-2025-04.yaml).
+  for (const line of lines) {
+    const errors = schemaErrors('BatchRequestOutput', line);
+    if (errors.length) throw new Error(`Output line of ${fileId} breaks BatchRequestOutput: ${errors.join('; ')}`);
+  }
+  return lines;
 }

@@ -36,7 +36,8 @@ const CLAUDE_ON_BEDROCK = 'anthropic.claude-3-haiku-20240307-v1:0';
 const BUCKETS = ['finops-files', 'finops-bedrock-input', 'finops-bedrock-output'];
 
 beforeAll(async () => {
-  t = await startTestGateway();
+  // A deployment that lets Bedrock jobs run in two regions (stack prop bedrockJobRegions); others are refused.
+  t = await startTestGateway({ env: { FINOPS_BEDROCK_REGIONS: 'us-east-1,us-west-2' } });
   alice = t.client(0);
   bob = t.client(1);
   s3 = new S3Client({ endpoint: t.gateway.s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: LOCAL_CREDENTIALS });

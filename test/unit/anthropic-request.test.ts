@@ -31,9 +31,9 @@ describe('toAnthropicParams: chat.completions body → Messages params', () => {
       { model: 'm', max_tokens: DEFAULT_MAX_TOKENS, messages: [{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }] },
     ],
     [
-      'sampling: temperature clamped to 1, top_p kept, stop string → stop_sequences',
-      { ...base, temperature: 1.7, top_p: 0.9, stop: 'END' },
-      { model: 'claude-sonnet-4-5', max_tokens: DEFAULT_MAX_TOKENS, messages: [{ role: 'user', content: 'Hi' }], temperature: 1, top_p: 0.9, stop_sequences: ['END'] },
+      'sampling (a model that takes both): temperature clamped to 1, top_p kept, stop string → stop_sequences',
+      { ...base, model: 'claude-3-7-sonnet-20250219', temperature: 1.7, top_p: 0.9, stop: 'END' },
+      { model: 'claude-3-7-sonnet-20250219', max_tokens: DEFAULT_MAX_TOKENS, messages: [{ role: 'user', content: 'Hi' }], temperature: 1, top_p: 0.9, stop_sequences: ['END'] },
     ],
     [
       'temperature within 0–1 unchanged; stop array kept',

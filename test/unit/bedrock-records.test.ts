@@ -35,8 +35,11 @@ describe('model family by model id', () => {
     ['us.meta.llama3-3-70b-instruct-v1:0', 'llama3'],
     ['us.meta.llama4-maverick-17b-instruct-v1:0', 'llama4'],
     ['amazon.titan-text-express-v1', null],
-    ['mistral.mistral-large-2402-v1:0', null],
-    ['us.mistral.pixtral-large-2502-v1:0', null],
+    // Issue 13: families without a native translator run through the Converse invocation type.
+    ['mistral.mistral-large-2402-v1:0', 'converse'],
+    ['us.mistral.pixtral-large-2502-v1:0', 'converse'],
+    ['cohere.command-r-v1:0', null],
+    ['amazon.nova-canvas-v1:0', null],
     ['arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123', null],
   ])('%s → %s', (id, family) => {
     expect(familyOf(id)).toBe(family);

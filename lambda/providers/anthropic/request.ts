@@ -2,6 +2,7 @@
 // Pure data → data: no I/O, so every rule below is covered by a table-driven test.
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { ChatCompletionRequest, ChatContentPart, ChatMessage } from '../../openai/types';
+import { claudeCapabilities } from './capabilities';
 
 /**
  * Anthropic requires `max_tokens`; OpenAI does not. When a request gives neither
@@ -81,10 +82,7 @@ export function toAnthropicParams(body: ChatCompletionRequest): AnthropicMessage
   };
   if (system !== null) params.system = system;
 
-  if (body.temperature !== undefined && body.temperature !== null) {
-    params.temperature = Math.min(Math.max(numberField(body.temperature, 'temperature'), 0), MAX_ANTHROPIC_TEMPERATURE);
-  }
-  if (body.top_p !== undefined && body.top_p !== null) params.top_p = numberField(body.top_p, 'top_p');
+  Object.assign(params, samplingParams(body));
 
   const stop = stopSequences(body.stop);
   if (stop) params.stop_sequences = stop;
@@ -96,6 +94,32 @@ export function toAnthropicParams(body: ChatCompletionRequest): AnthropicMessage
   const userId = typeof body.user === 'string' && body.user !== '' ? body.user : metadataUserId(body.metadata);
   if (userId) params.metadata = { user_id: userId };
   return params;
+}
+
+/**
+ * `temperature` and `top_p` as the model's row of the capability table allows (capabilities.ts):
+ * both pass for older models; for models that take only one, `temperature` is kept and `top_p`
+ * dropped (OpenAI's docs advise altering one or the other, and temperature is the one clients mean);
+ * for models without sampling parameters, the defaults (1) are dropped and any other value is
+ * refused, because the model would reject the line.
+ */
+export function samplingParams(body: ChatCompletionRequest): { temperature?: number; top_p?: number } {
+  const given = (value: unknown) => value !== undefined && value !== null;
+  const temperature = given(body.temperature) ? Math.min(Math.max(numberField(body.temperature, 'temperature'), 0), MAX_ANTHROPIC_TEMPERATURE) : undefined;
+  const topP = given(body.top_p) ? numberField(body.top_p, 'top_p') : undefined;
+  const row = claudeCapabilities(typeof body.model === 'string' ? body.model : '');
+  if (row.sampling === 'none') {
+    for (const [field, value] of [['temperature', temperature], ['top_p', topP]] as const) {
+      if (value !== undefined && value !== 1) {
+        throw new ConversionError(field, `${field} is not supported for ${body.model}: ${row.models} take no sampling parameters (temperature, top_p); leave ${field} out.`);
+      }
+    }
+    return {};
+  }
+  const out: { temperature?: number; top_p?: number } = {};
+  if (temperature !== undefined) out.temperature = temperature;
+  if (topP !== undefined && (row.sampling === 'both' || temperature === undefined)) out.top_p = topP;
+  return out;
 }
 
 function maxTokens(body: ChatCompletionRequest): number {

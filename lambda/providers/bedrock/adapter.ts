@@ -32,6 +32,7 @@ import { notRunLine } from '../../openai/output-lines';
 import { stableToken } from '../../ids';
 import { ProviderUnavailableError } from '../errors';
 import { requireFamily, type BedrockFamily } from './model-family';
+import { onDemandModelId } from './inference-profiles';
 import { recordIdFor, recordIndexOf, toBedrockRecord, type BedrockOutputRecord } from './records';
 import { resultLineFor } from './results';
 import { notRunCodeForBatch, toOpenAIStatus, type NotRunCode } from './status';
@@ -49,7 +50,7 @@ import {
 } from './s3-locations';
 import { awsErrorName, createJobError, isValidationOrConflict, jobCallError, s3CallError, unavailableOrSame } from './aws-errors';
 import { bedrockClient, bedrockRuntimeClient } from './clients';
-import { advanceOnDemand, resultKey, storedResults, type OnDemandLocations } from './on-demand';
+import { advanceOnDemand, requestOnDemandCancel, resultKey, storedResults, type OnDemandLocations } from './on-demand';
 
 /** Bedrock's default quota "Minimum number of records per batch inference job". */
 export const DEFAULT_MIN_RECORDS = 100;
@@ -72,6 +73,8 @@ export interface BedrockBatchData {
   jobArn?: string;
   /** On-demand runs: where each record's answer is stored. */
   onDemandPrefix?: string;
+  /** The region the job (or on-demand run) runs in, when not the stack's: its input bucket's region. */
+  region?: string;
   /** Last Bedrock job status seen by checkBatch. */
   jobStatus?: string;
   inputTokenCount?: number;
@@ -138,8 +141,7 @@ function outputUriOf(ctx: ProviderContext, input: CreateBatchInput): S3Uri {
  * Translates every line and streams the records and custom_ids to the input bucket. Nothing reaches
  * Bedrock until every line has translated, so a bad line costs nothing.
  */
-async function stageRecords(ctx: ProviderContext, file: FileRecord, model: string, family: BedrockFamily, keys: ReturnType<typeof batchInputKeys>): Promise<number> {
-  const bucket = ctx.config.bedrockInputBucket;
+async function stageRecords(ctx: ProviderContext, file: FileRecord, model: string, family: BedrockFamily, keys: ReturnType<typeof batchInputKeys>, bucket: string): Promise<number> {
   const records = ctx.blobs.openLineWriter({ bucket, key: keys.records });
   const customIds = ctx.blobs.openLineWriter({ bucket, key: keys.customIds });
   const write = async (writer: LineWriter, text: string, key: string) => {
@@ -175,8 +177,8 @@ async function stageRecords(ctx: ProviderContext, file: FileRecord, model: strin
 }
 
 /** After a CreateModelInvocationJob whose answer never arrived: stop the job it may have made. */
-async function stopOrphanedJob(ctx: ProviderContext, jobName: string): Promise<void> {
-  const bedrock = bedrockClient(ctx.config.region);
+async function stopOrphanedJob(ctx: ProviderContext, jobName: string, region: string): Promise<void> {
+  const bedrock = bedrockClient(region);
   try {
     const page = await bedrock.send(new ListModelInvocationJobsCommand({ nameContains: jobName, maxResults: 10 }));
     for (const job of page.invocationJobSummaries ?? []) {
@@ -194,7 +196,8 @@ async function stopOrphanedJob(ctx: ProviderContext, jobName: string): Promise<v
 const DEFINITE_REFUSALS = ['ValidationException', 'AccessDeniedException', 'ServiceQuotaExceededException', 'ResourceNotFoundException', 'ConflictException'];
 
 async function createJob(ctx: ProviderContext, input: CreateBatchInput, model: string, data: BedrockBatchData, timeoutHours: number): Promise<string> {
-  const bedrock = bedrockClient(ctx.config.region);
+  const region = data.region ?? ctx.config.region;
+  const bedrock = bedrockClient(region);
   const jobName = jobNameFor(input.batchId);
   try {
     const created = await bedrock.send(
@@ -208,6 +211,8 @@ async function createJob(ctx: ProviderContext, input: CreateBatchInput, model: s
         clientRequestToken: requestTokenFor(input.batchId),
         timeoutDurationInHours: timeoutHours,
         tags: [{ key: 'gw-batch', value: input.batchId }],
+        // Families without a native translator write Converse request bodies (converse.ts).
+        ...(data.family === 'converse' ? { modelInvocationType: 'Converse' as const } : {}),
       }),
     );
     if (!created.jobArn) throw new Error('CreateModelInvocationJob answered without a jobArn');
@@ -216,10 +221,30 @@ async function createJob(ctx: ProviderContext, input: CreateBatchInput, model: s
     // A definite refusal made no job. Anything else (connection lost, 5xx after the SDK's retries, an
     // unreadable answer) may have come after Bedrock accepted the job: the create fails, so stop that
     // job now, or it would run and bill without a gateway batch.
-    if (!DEFINITE_REFUSALS.includes(awsErrorName(err))) await stopOrphanedJob(ctx, jobName);
+    if (!DEFINITE_REFUSALS.includes(awsErrorName(err))) await stopOrphanedJob(ctx, jobName, region);
     throw createJobError(err);
   }
 }
+
+/** Region of a file stored outside the stack's region (storage_config.s3.region), kept at files.create. */
+const fileRegionOf = (file: FileRecord): string | undefined => (typeof file.providerData?.region === 'string' ? file.providerData.region : undefined);
+
+/**
+ * A job runs in its input file's region. In the stack's region it stages into the stack's input
+ * bucket; in another allowed region (the stack's bucket is not there) beside the file, and it needs
+ * an output_s3_uri in that region, since the stack's output bucket is not there either.
+ */
+function regionalPlacement(ctx: ProviderContext, file: FileRecord, input: CreateBatchInput): { inputBucket: string; region?: string } {
+  const region = fileRegionOf(file);
+  if (!region || region === ctx.config.region) return { inputBucket: ctx.config.bedrockInputBucket };
+  if (!input.extras.output_s3_uri) {
+    throw badRequest(`The input file is in ${region}, so its Bedrock job runs there: pass output_s3_uri with a bucket in ${region} (the gateway's own output bucket is in ${ctx.config.region}).`, 'output_s3_uri', 'region_mismatch');
+  }
+  return { inputBucket: file.blob.bucket, region };
+}
+
+/** The region in a job ARN (arn:aws:bedrock:<region>:…), else the stack's. */
+const jobRegion = (ctx: ProviderContext, jobArn: string) => /^arn:aws[a-z-]*:bedrock:([a-z0-9-]+):/.exec(jobArn)?.[1] ?? ctx.config.region;
 
 async function createBatch(ctx: ProviderContext, input: CreateBatchInput): Promise<CreatedBatch> {
   const file = input.inputFile;
@@ -240,12 +265,14 @@ async function createBatch(ctx: ProviderContext, input: CreateBatchInput): Promi
   if (smallBatch === 'reject' && file.lineCount !== undefined && file.lineCount < minimum) throw rejectSmall(file.lineCount);
 
   const keys = batchInputKeys(input.batchId);
-  const count = await stageRecords(ctx, file, model, family, keys);
+  const placement = regionalPlacement(ctx, file, input);
+  const count = await stageRecords(ctx, file, model, family, keys, placement.inputBucket);
   const data: BedrockBatchData = {
     runMode: count < minimum ? 'on_demand' : 'batch_job',
     family,
     recordCount: count,
-    inputBucket: ctx.config.bedrockInputBucket,
+    inputBucket: placement.inputBucket,
+    ...(placement.region ? { region: placement.region } : {}),
     recordsKey: keys.records,
     customIdsKey: keys.customIds,
   };
@@ -294,7 +321,7 @@ function onDemandLocations(batch: BatchRecord, data: BedrockBatchData): OnDemand
 
 async function getJob(ctx: ProviderContext, jobArn: string): Promise<GetModelInvocationJobResponse> {
   try {
-    return await bedrockClient(ctx.config.region).send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }));
+    return await bedrockClient(jobRegion(ctx, jobArn)).send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }));
   } catch (err) {
     throw jobCallError(err, 'GetModelInvocationJob', jobArn);
   }
@@ -378,17 +405,22 @@ async function checkJob(ctx: ProviderContext, batch: BatchRecord, data: BedrockB
 async function checkBatch(ctx: ProviderContext, batch: BatchRecord): Promise<ProviderBatchState> {
   const data = batchData(batch);
   if (data.runMode === 'on_demand') {
-    return advanceOnDemand(ctx, bedrockRuntimeClient(ctx.config.region), onDemandLocations(batch, data), batch.cancelRequested === true, onDemandOptions());
+    const region = data.region ?? ctx.config.region;
+    // Models without on-demand throughput on their bare id are invoked through an inference profile.
+    const where = { ...onDemandLocations(batch, data), modelId: onDemandModelId(batch.model ?? '', region), ...(data.family === 'converse' ? { invocation: 'Converse' as const } : {}) };
+    return advanceOnDemand(ctx, bedrockRuntimeClient(region), where, batch.cancelRequested === true, onDemandOptions());
   }
   return checkJob(ctx, batch, data);
 }
 
 async function cancelBatch(ctx: ProviderContext, batch: BatchRecord): Promise<void> {
   const data = batchData(batch);
-  // On-demand runs stop at the tracker's next check, which sees batch.cancelRequested.
-  if (data.runMode === 'on_demand' || !batch.providerBatchId) return;
+  // On-demand runs stop at the tracker's next check, which sees batch.cancelRequested; a check running
+  // now sees the marker (on-demand.ts) before it starts more calls.
+  if (data.runMode === 'on_demand') return requestOnDemandCancel(ctx, onDemandLocations(batch, data));
+  if (!batch.providerBatchId) return;
   try {
-    await bedrockClient(ctx.config.region).send(new StopModelInvocationJobCommand({ jobIdentifier: batch.providerBatchId }));
+    await bedrockClient(jobRegion(ctx, batch.providerBatchId)).send(new StopModelInvocationJobCommand({ jobIdentifier: batch.providerBatchId }));
   } catch (err) {
     // A job that already finished (or is already stopping) cannot be stopped: nothing left to cancel.
     if (isValidationOrConflict(err)) return;
@@ -501,6 +533,12 @@ export const bedrockAdapter: ProviderAdapter = {
 
   async placeFile(ctx, input) {
     return filePlacement(ctx.config, input.tenantId, input.fileId, input.filename, storageConfigOf(input.extras));
+  },
+
+  // A file in another allowed region remembers it: its batches' jobs run there (regionalPlacement).
+  async onFileStored(ctx, file, extras) {
+    const region = storageConfigOf(extras)?.region;
+    return region && region !== ctx.config.region ? { providerData: { ...file.providerData, region } } : {};
   },
 
   async createBatch(ctx, input) {

@@ -2,7 +2,7 @@
 // for each staged record (InvokeModel with the very same modelInput a job would get), a few at a time,
 // and stores every answer as its own S3 object as soon as it arrives. A check that crashes or times out
 // loses only the calls in flight; the next check lists what is stored and carries on from there.
-import { InvokeModelCommand, type BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { ConverseCommand, InvokeModelCommand, type BedrockRuntimeClient, type ConverseCommandInput } from '@aws-sdk/client-bedrock-runtime';
 import type { ProviderBatchState, ProviderContext } from '../provider';
 import type { RequestCounts } from '../../openai/types';
 import { awsErrorName, awsStatusOf, isTransientAwsError, s3CallError } from './aws-errors';
@@ -16,6 +16,8 @@ export interface OnDemandLocations {
   resultsPrefix: string;
   modelId: string;
   recordCount: number;
+  /** How the records are written: the model's own InvokeModel body (default) or a Converse request. */
+  invocation?: 'InvokeModel' | 'Converse';
 }
 
 export interface OnDemandOptions {
@@ -50,6 +52,38 @@ export async function storedResults(ctx: ProviderContext, where: OnDemandLocatio
   return done;
 }
 
+/**
+ * A cancel lands while a check may be running records: batches.cancel leaves this marker beside the
+ * answers, and a running check looks for it before it starts more calls and before it reports the run
+ * complete, so a cancelled batch never ends `completed` with every line run.
+ */
+export function cancelMarkerKey(resultsPrefix: string): string {
+  return `${resultsPrefix}cancel-requested`;
+}
+
+export async function requestOnDemandCancel(ctx: ProviderContext, where: OnDemandLocations): Promise<void> {
+  const location = { bucket: where.bucket, key: cancelMarkerKey(where.resultsPrefix) };
+  try {
+    await ctx.blobs.put(location, '{}', 'application/json');
+  } catch (err) {
+    throw s3CallError(err, 'write', toS3Uri(location));
+  }
+}
+
+/** Whether a cancel was requested, reading the marker at most every CANCEL_CHECK_MS. */
+function cancelWatch(ctx: ProviderContext, where: OnDemandLocations, known: boolean) {
+  let seen = known;
+  let checkedAt = 0;
+  return async (force = false): Promise<boolean> => {
+    if (seen || (!force && Date.now() - checkedAt < CANCEL_CHECK_MS)) return seen;
+    checkedAt = Date.now();
+    seen = (await ctx.blobs.size({ bucket: where.bucket, key: cancelMarkerKey(where.resultsPrefix) }).catch(() => null)) !== null;
+    return seen;
+  };
+}
+
+const CANCEL_CHECK_MS = 200;
+
 export function countsOf(done: Map<string, Outcome>, total: number, notRun = 0): RequestCounts {
   let completed = 0;
   for (const outcome of done.values()) if (outcome === 'ok') completed += 1;
@@ -66,10 +100,10 @@ export async function advanceOnDemand(
 ): Promise<ProviderBatchState> {
   const started = Date.now();
   const done = await storedResults(ctx, where);
-  if (cancelRequested) {
-    // Nothing runs after a cancel; collectResults writes the rest as batch_cancelled.
-    return { status: 'cancelled', requestCounts: countsOf(done, where.recordCount, where.recordCount - done.size) };
-  }
+  const cancelled = cancelWatch(ctx, where, cancelRequested);
+  // Nothing runs after a cancel; collectResults writes the rest as batch_cancelled.
+  const cancelledState = (): ProviderBatchState => ({ status: 'cancelled', requestCounts: countsOf(done, where.recordCount, where.recordCount - done.size) });
+  if (await cancelled(true)) return cancelledState();
 
   const inFlight = new Set<Promise<void>>();
   let postponed = 0;
@@ -82,7 +116,7 @@ export async function advanceOnDemand(
       if (line.text.trim() === '') continue;
       const record = JSON.parse(line.text) as { recordId: string; modelInput: unknown };
       if (done.has(record.recordId)) continue;
-      if (failure || Date.now() - started > options.startBudgetMs) {
+      if (failure || Date.now() - started > options.startBudgetMs || (await cancelled())) {
         postponed += 1;
         continue;
       }
@@ -108,6 +142,7 @@ export async function advanceOnDemand(
     clearTimeout(timer);
   }
   if (failure) throw failure;
+  if (await cancelled(true)) return cancelledState();
 
   const counts = countsOf(done, where.recordCount);
   if (done.size >= where.recordCount) return { status: 'completed', requestCounts: counts };
@@ -131,16 +166,22 @@ async function invokeOne(
 ): Promise<Outcome | 'retry'> {
   let result: BedrockOutputRecord;
   try {
-    const response = await runtime.send(
-      new InvokeModelCommand({
-        modelId: where.modelId,
-        contentType: 'application/json',
-        accept: 'application/json',
-        body: new TextEncoder().encode(JSON.stringify(record.modelInput)),
-      }),
-      { abortSignal },
-    );
-    result = outputRecord(record.recordId, response.body);
+    if (where.invocation === 'Converse') {
+      // The record is a Converse request body, as a Converse-type job would read it (converse.ts).
+      const { $metadata: _metadata, ...output } = await runtime.send(new ConverseCommand({ ...converseInput(record.modelInput), modelId: where.modelId }), { abortSignal });
+      result = { recordId: record.recordId, modelOutput: output };
+    } else {
+      const response = await runtime.send(
+        new InvokeModelCommand({
+          modelId: where.modelId,
+          contentType: 'application/json',
+          accept: 'application/json',
+          body: new TextEncoder().encode(JSON.stringify(record.modelInput)),
+        }),
+        { abortSignal },
+      );
+      result = outputRecord(record.recordId, response.body);
+    }
   } catch (err) {
     const status = awsStatusOf(err);
     // Only a 4xx answer from Bedrock (validation, access, unknown model) is the request's final answer,
@@ -169,4 +210,19 @@ function outputRecord(recordId: string, body: Uint8Array | undefined): BedrockOu
   } catch {
     return { recordId, error: { errorCode: 502, errorMessage: 'Bedrock answered with a body that is not JSON.' } };
   }
+}
+
+/**
+ * A stored Converse record as the SDK's Converse input: image bytes are base64 in the JSONL record (as a
+ * job reads them) and raw bytes in the SDK, which base64-encodes them itself.
+ */
+function converseInput(modelInput: unknown): Omit<ConverseCommandInput, 'modelId'> {
+  const input = modelInput as { messages?: Array<{ content?: Array<{ image?: { source?: { bytes?: unknown } } }> }> };
+  for (const message of input.messages ?? []) {
+    for (const block of message.content ?? []) {
+      const source = block.image?.source;
+      if (source && typeof source.bytes === 'string') source.bytes = Buffer.from(source.bytes, 'base64');
+    }
+  }
+  return input as Omit<ConverseCommandInput, 'modelId'>;
 }

@@ -8,8 +8,9 @@ import type { Message as ClaudeResponse } from '@anthropic-ai/sdk/resources/mess
 import { fromClaudeResponse, toClaudeRequest, type ClaudeRequest } from './claude';
 import { fromNovaResponse, toNovaRequest, type NovaRequest, type NovaResponse } from './nova';
 import { fromLlamaResponse, toLlamaRequest, type LlamaRequest, type LlamaResponse } from './llama';
+import { fromConverseResponse, toConverseRequest, type ConverseRequest, type ConverseResponse } from './converse';
 
-export type BedrockModelInput = ClaudeRequest | NovaRequest | LlamaRequest;
+export type BedrockModelInput = ClaudeRequest | NovaRequest | LlamaRequest | ConverseRequest;
 
 export interface BedrockInputRecord {
   recordId: string;
@@ -61,6 +62,8 @@ export function toModelInput(body: ChatCompletionRequest, family: BedrockFamily)
     case 'llama3':
     case 'llama4':
       return toLlamaRequest(body, family);
+    case 'converse':
+      return toConverseRequest(body);
   }
 }
 
@@ -79,5 +82,7 @@ export function fromModelOutput(output: unknown, family: BedrockFamily, context:
     case 'llama3':
     case 'llama4':
       return fromLlamaResponse(output as LlamaResponse, context);
+    case 'converse':
+      return fromConverseResponse(output as ConverseResponse, context);
   }
 }

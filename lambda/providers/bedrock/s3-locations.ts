@@ -79,15 +79,21 @@ export function safeFileName(filename: string): string {
   return cleaned.slice(0, 200) || 'upload.jsonl';
 }
 
+export function jobRegionAllowed(config: RuntimeConfig, region: string): boolean {
+  return region === config.region || config.bedrockRegions.includes(region) || config.bedrockRegions.includes('*');
+}
+
 /** Where files.create puts a Bedrock upload. */
 export function filePlacement(config: RuntimeConfig, tenantId: string, fileId: string, filename: string, storage: StorageConfig | null): BlobLocation {
   const name = safeFileName(filename);
   if (!storage) return { bucket: config.bedrockInputBucket, key: `files/${tenantId}/${fileId}/${name}` };
   assertBucketAllowed(storage.bucket, [config.bedrockInputBucket], config, 'storage_config.s3.bucket');
-  // Bedrock reads job input only from buckets in the job's own region.
-  if (storage.region && storage.region !== config.region) {
+  // Bedrock reads job input only from buckets in the job's own region: a job runs in its bucket's
+  // region, which must be one the stack lets jobs run in (bedrockJobRegions).
+  if (storage.region && !jobRegionAllowed(config, storage.region)) {
+    const allowed = config.bedrockRegions.join(', ');
     throw badRequest(
-      `storage_config.s3.region is ${storage.region}, but this gateway runs Bedrock jobs in ${config.region}; Bedrock batch input must be in the job's region. Use a bucket in ${config.region} or leave storage_config out.`,
+      `storage_config.s3.region is ${storage.region}, but this gateway runs Bedrock jobs only in ${allowed}; Bedrock batch input must be in the job's region. Use a bucket in ${allowed}, leave storage_config out, or ask the operator to add the region (the stack's bedrockJobRegions).`,
       'storage_config.s3.region',
       'region_mismatch',
     );

@@ -9,6 +9,7 @@ export const FAMILY_NAMES: Record<BedrockFamily, string> = {
   nova: 'Amazon Nova',
   llama3: 'Meta Llama 3',
   llama4: 'Meta Llama 4',
+  converse: 'this model (Bedrock Converse)',
 };
 
 /**

@@ -13,13 +13,16 @@ import type {
   GenerateContentRequest,
 } from './types';
 
-/** A request that cannot be expressed for Gemini. `field` is the path in the OpenAI body. */
-export class GeminiConversionError extends Error {
-  constructor(readonly field: string, message: string) {
-    super(message);
-    this.name = 'GeminiConversionError';
-  }
-}
+import { GeminiConversionError } from './request-error';
+import { geminiCapabilities, thinkingConfigFor } from './capabilities';
+
+export { GeminiConversionError };
+
+/**
+ * The thoughtSignature Google documents for a history that did not come from Gemini (an OpenAI chat
+ * history never carries Gemini's signatures): ai.google.dev/gemini-api/docs/thought-signatures, FAQ.
+ */
+export const FOREIGN_THOUGHT_SIGNATURE = 'skip_thought_signature_validator';
 
 /** Gemini accepts at most this many stop sequences. */
 export const MAX_STOP_SEQUENCES = 5;
@@ -50,11 +53,6 @@ const MAPPED_FIELDS = new Set([
   'logprobs',
 ]);
 
-/**
- * reasoning_effort → thinking budget, as Google's own OpenAI-compatibility layer maps it
- * (ai.google.dev/gemini-api/docs/openai: low/medium/high → 1K/8K/24K tokens, none → thinking off).
- */
-const THINKING_BUDGETS: Record<string, number> = { none: 0, low: 1024, medium: 8192, high: 24576 };
 
 /** `{key: custom_id, request: GenerateContentRequest}`; throws GeminiConversionError naming the field. */
 export function toGeminiBatchLine(request: BatchRequestInput): GeminiBatchLine {
@@ -69,7 +67,7 @@ export function toGenerateContentRequest(body: ChatCompletionRequest): GenerateC
   }
   if (body.logprobs === true) throw new GeminiConversionError('logprobs', 'body.logprobs is not supported for Gemini batches.');
 
-  const { systemInstruction, contents } = convertMessages(body.messages);
+  const { systemInstruction, contents } = convertMessages(body.messages, geminiCapabilities(body.model).needsThoughtSignatures);
   const out: GenerateContentRequest = { contents };
   if (systemInstruction) out.systemInstruction = systemInstruction;
   const generationConfig = convertGenerationConfig(body);
@@ -85,7 +83,7 @@ export function toGenerateContentRequest(body: ChatCompletionRequest): GenerateC
 // ---------------------------------------------------------------------------------------------------
 // messages
 
-function convertMessages(messages: ChatMessage[]): { systemInstruction?: GeminiContent; contents: GeminiContent[] } {
+function convertMessages(messages: ChatMessage[], signFunctionCalls: boolean): { systemInstruction?: GeminiContent; contents: GeminiContent[] } {
   const systemTexts: string[] = [];
   const contents: GeminiContent[] = [];
   // Gemini keys tool results by function name, OpenAI by call id: remember which id named which function.
@@ -121,7 +119,9 @@ function convertMessages(messages: ChatMessage[]): { systemInstruction?: GeminiC
             throw new GeminiConversionError(callAt, `${callAt} must be a function call with a name.`);
           }
           functionNameByCallId.set(call.id, call.function.name);
-          parts.push({ functionCall: { name: call.function.name, args: parseArguments(call.function.arguments, `${callAt}.function.arguments`) } });
+          const functionCall = { name: call.function.name, args: parseArguments(call.function.arguments, `${callAt}.function.arguments`) };
+          // Gemini 3 wants a signature on the first function call of each step (parallel calls: the first only).
+          parts.push(signFunctionCalls && j === 0 ? { functionCall, thoughtSignature: FOREIGN_THOUGHT_SIGNATURE } : { functionCall });
         });
         append('model', parts);
         break;
@@ -252,11 +252,8 @@ function convertGenerationConfig(body: ChatCompletionRequest): GeminiGenerationC
   }
   if (body.response_format != null) Object.assign(config, convertResponseFormat(body.response_format));
   if (body.reasoning_effort != null) {
-    const budget = THINKING_BUDGETS[String(body.reasoning_effort)];
-    if (budget === undefined) {
-      throw new GeminiConversionError('reasoning_effort', `body.reasoning_effort ${JSON.stringify(body.reasoning_effort)} is not supported for Gemini; use one of ${Object.keys(THINKING_BUDGETS).join(', ')}.`);
-    }
-    config.thinkingConfig = { thinkingBudget: budget };
+    const thinkingConfig = thinkingConfigFor(body.reasoning_effort, typeof body.model === 'string' ? body.model : undefined);
+    if (thinkingConfig) config.thinkingConfig = thinkingConfig;
   }
   return config;
 }

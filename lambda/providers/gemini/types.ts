@@ -9,6 +9,8 @@ export interface GeminiPart {
   fileData?: { mimeType?: string; fileUri: string };
   functionCall?: { id?: string; name: string; args?: Record<string, unknown> };
   functionResponse?: { id?: string; name: string; response: Record<string, unknown> };
+  /** Gemini's opaque signature of the reasoning behind a part (Gemini 3 requires it on function calls). */
+  thoughtSignature?: string;
 }
 
 export interface GeminiContent {
@@ -53,7 +55,7 @@ export interface GeminiGenerationConfig {
   frequencyPenalty?: number;
   responseMimeType?: string;
   responseSchema?: GeminiSchema;
-  thinkingConfig?: { thinkingBudget?: number };
+  thinkingConfig?: { thinkingBudget?: number; thinkingLevel?: 'MINIMAL' | 'LOW' | 'MEDIUM' | 'HIGH' };
 }
 
 export interface GeminiFunctionDeclaration {

@@ -17,6 +17,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createHash, randomBytes } from 'node:crypto';
 import { FaultInjector, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { closeServer, listenOnLoopback } from '../../loopback';
+import { claudeRuleViolation } from '../rules/claude';
 
 export interface AnthropicSimulatorOptions extends SimulatorOptions {
   /** Requests a Message Batch may hold (Anthropic: 100,000). Lower it to prove a client splits. */
@@ -316,6 +317,8 @@ function outcome(batchId: string, request: SimRequest): Record<string, unknown> 
   if (p.max_tokens === undefined) return invalid('max_tokens: Field required');
   if (typeof p.max_tokens !== 'number' || !Number.isInteger(p.max_tokens) || p.max_tokens < 1) return invalid('max_tokens: Input should be a valid positive integer');
   if (!Array.isArray(p.messages) || p.messages.length === 0) return invalid('messages: Field required');
+  const broken = claudeRuleViolation(p.model, p);
+  if (broken) return invalid(broken);
   const texts = userTexts(p);
   if (texts.some((t) => t.includes('[simulate-error]'))) {
     return { type: 'errored', error: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: `req_${stableToken(24, batchId, request.custom_id)}` } };

@@ -5,7 +5,8 @@
 //   GET  /model-invocation-job/{jobIdentifier}           GetModelInvocationJob (URL-encoded ARN or job id)
 //   GET  /model-invocation-jobs?statusEquals=&nameContains=&submitTimeAfter=&submitTimeBefore=&sortOrder=&maxResults=&nextToken=
 //   POST /model-invocation-job/{jobIdentifier}/stop      StopModelInvocationJob
-//   POST /model/{modelId}/invoke                         InvokeModel (runtime; Converse is not simulated)
+//   POST /model/{modelId}/invoke                         InvokeModel (runtime)
+//   POST /model/{modelId}/converse                       Converse (runtime; converse.ts)
 //
 // A job moves Submitted → Validating → Scheduled → InProgress → Completed, one status per stepMs; in
 // InProgress a third of the records is processed per step (the processed counters grow), then
@@ -30,6 +31,8 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { s3ClientConfig } from '../../../lambda/store/blobs';
 import { FaultInjector, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { answer, ModelError, simFamilyOf, type SimFamily } from './model-behaviour';
+import { onDemandThroughputViolation } from '../rules/bedrock';
+import { answerConverse } from './converse';
 import { listenOnLoopback } from '../../loopback';
 
 export interface BedrockSimulatorOptions extends SimulatorOptions {
@@ -60,6 +63,8 @@ interface SimJob {
   jobName: string;
   modelId: string;
   family: SimFamily;
+  /** CreateModelInvocationJob's modelInvocationType: records are native InvokeModel bodies or Converse requests. */
+  invocationType: 'InvokeModel' | 'Converse';
   roleArn: string;
   clientRequestToken: string | undefined;
   inputDataConfig: { s3InputDataConfig: { s3Uri: string; s3InputFormat?: string } };
@@ -234,7 +239,7 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
       const base = { recordId: record.recordId, modelInput: record.modelInput };
       let line: Record<string, unknown>;
       try {
-        const result = answer(job.family, job.modelId, record.modelInput, true);
+        const result = job.invocationType === 'Converse' ? answerConverse(job.modelId, record.modelInput, true) : answer(job.family, job.modelId, record.modelInput, true);
         if (result.kind === 'unprocessed') {
           job.unprocessed += 1;
           continue;
@@ -317,7 +322,7 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
       outputDataConfig: job.outputDataConfig,
       timeoutDurationInHours: job.timeoutDurationInHours,
       jobExpirationTime: job.jobExpirationTime.toISOString(),
-      modelInvocationType: 'InvokeModel',
+      modelInvocationType: job.invocationType,
     };
     if (reportRecordCounts && job.records) {
       Object.assign(view, {
@@ -338,7 +343,7 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
     return job;
   }
 
-  function createJob(body: Record<string, unknown>): { jobArn: string } {
+  function createJob(body: Record<string, unknown>, requestRegion = region): { jobArn: string } {
     const jobName = body.jobName;
     if (typeof jobName !== 'string' || !JOB_NAME.test(jobName)) throw validation(`1 validation error detected: Value '${String(jobName)}' at 'jobName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9\\+\\-\\.]){0,63}`);
     if (typeof body.roleArn !== 'string' || !ROLE_ARN.test(body.roleArn)) throw validation(`1 validation error detected: Value '${String(body.roleArn)}' at 'roleArn' failed to satisfy constraint`);
@@ -363,10 +368,11 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
     const now = new Date();
     const job: SimJob = {
       jobId,
-      jobArn: `arn:aws:bedrock:${region}:${ACCOUNT}:model-invocation-job/${jobId}`,
+      jobArn: `arn:aws:bedrock:${requestRegion}:${ACCOUNT}:model-invocation-job/${jobId}`,
       jobName,
       modelId,
       family,
+      invocationType: invocationTypeOf(body.modelInvocationType),
       roleArn: body.roleArn,
       clientRequestToken: token as string | undefined,
       inputDataConfig: { s3InputDataConfig: { s3Uri: input.s3Uri, s3InputFormat: 'JSONL' } },
@@ -434,6 +440,8 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
     const modelId = decodeURIComponent(modelIdPath);
     const family = simFamilyOf(modelId);
     if (!family) throw validation('The provided model identifier is invalid.');
+    const noOnDemand = onDemandThroughputViolation(modelId);
+    if (noOnDemand) throw validation(noOnDemand);
     try {
       const result = answer(family, modelId, body, false);
       if (result.kind !== 'output') throw new ModelError(500, 'unreachable');
@@ -442,6 +450,22 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
       if (err instanceof ModelError) {
         throw err.status >= 500 ? new AwsError(500, 'InternalServerException', err.message) : validation(err.message);
       }
+      throw err;
+    }
+  }
+
+  /** The runtime's Converse operation: the body is a Converse request without modelId (it is in the path). */
+  function converse(modelIdPath: string, body: unknown): Record<string, unknown> {
+    const modelId = decodeURIComponent(modelIdPath);
+    if (!simFamilyOf(modelId)) throw validation('The provided model identifier is invalid.');
+    const noOnDemand = onDemandThroughputViolation(modelId);
+    if (noOnDemand) throw validation(noOnDemand);
+    try {
+      const result = answerConverse(modelId, body, false);
+      if (result.kind !== 'output') throw new ModelError(500, 'unreachable');
+      return result.output;
+    } catch (err) {
+      if (err instanceof ModelError) throw err.status >= 500 ? new AwsError(500, 'InternalServerException', err.message) : validation(err.message);
       throw err;
     }
   }
@@ -486,7 +510,7 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
     let match: RegExpExecArray | null;
 
     if (method === 'POST' && path === '/model-invocation-job') {
-      const result = createJob((await readBody(req)) as Record<string, unknown>);
+      const result = createJob((await readBody(req)) as Record<string, unknown>, signedRegion(req.headers.authorization) ?? region);
       const rule = fault();
       if (rule?.kind === 'reset') return reset(req);
       return send(res, 200, result);
@@ -508,6 +532,12 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
       const rule = fault();
       if (rule?.kind === 'reset') return reset(req);
       return send(res, 200, invokeModel(match[1], body));
+    }
+    if (method === 'POST' && (match = /^\/model\/([^/]+)\/converse$/.exec(path))) {
+      const body = await readBody(req);
+      const rule = fault();
+      if (rule?.kind === 'reset') return reset(req);
+      return send(res, 200, converse(match[1], body));
     }
     throw new AwsError(404, 'UnknownOperationException', `No operation matches ${method} ${path}`);
   }
@@ -565,4 +595,18 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
       s3.destroy();
     },
   };
+}
+
+/**
+ * The region a request was signed for (SigV4 credential scope `AKID/date/<region>/bedrock/aws4_request`):
+ * the simulator serves every region, and a job's ARN names the region its client called, as in AWS.
+ */
+function signedRegion(authorization: string | string[] | undefined): string | undefined {
+  return /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(String(authorization ?? ''))?.[1];
+}
+
+function invocationTypeOf(value: unknown): 'InvokeModel' | 'Converse' {
+  if (value === undefined || value === 'InvokeModel') return 'InvokeModel';
+  if (value === 'Converse') return 'Converse';
+  throw new AwsError(400, 'ValidationException', `1 validation error detected: Value '${String(value)}' at 'modelInvocationType' failed to satisfy constraint: Member must satisfy enum value set: [Converse, InvokeModel]`);
 }

@@ -12,14 +12,20 @@
 // (counted as words) truncates it with the family's "length" stop reason, and a stop sequence found in
 // it cuts it with the family's stop-sequence reason.
 import { createHash } from 'node:crypto';
+import { claudeRuleViolation } from '../rules/claude';
+import { isNonChatNova } from '../rules/bedrock';
 
-export type SimFamily = 'claude' | 'nova' | 'llama';
+export type SimFamily = 'claude' | 'nova' | 'llama' | 'converse';
+
+/** Vendors whose models the simulator answers through the Converse API only (converse.ts). */
+const CONVERSE_ONLY = /^(?:mistral\.|deepseek\.|qwen\.|openai\.gpt-oss|writer\.)/;
 
 export function simFamilyOf(modelId: string): SimFamily | null {
-  const id = decodeURIComponent(modelId).replace(/^arn:aws[a-z-]*:bedrock:[^:]*:[^:]*:(foundation-model|inference-profile)\//, '').replace(/^[a-z]{2,6}(-[a-z]{2,4})?\.(?=(anthropic|amazon|meta)\.)/, '');
+  const id = decodeURIComponent(modelId).replace(/^arn:aws[a-z-]*:bedrock:[^:]*:[^:]*:(foundation-model|inference-profile)\//, '').replace(/^[a-z]{2,6}(-[a-z]{2,4})?\.(?=(anthropic|amazon|meta|mistral|deepseek|qwen|openai|writer)\.)/, '');
   if (id.startsWith('anthropic.claude')) return 'claude';
-  if (id.startsWith('amazon.nova-')) return 'nova';
+  if (id.startsWith('amazon.nova-')) return isNonChatNova(id) ? null : 'nova';
   if (/^meta\.llama[34]/.test(id)) return 'llama';
+  if (CONVERSE_ONLY.test(id)) return 'converse';
   return null;
 }
 
@@ -31,20 +37,20 @@ export class ModelError extends Error {
 
 export type Answer = { kind: 'output'; output: Record<string, unknown>; inputTokens: number; outputTokens: number } | { kind: 'unprocessed' };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const invalid = (message: string): never => {
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const invalid = (message: string): never => {
   throw new ModelError(400, message);
 };
 
-function checkKeys(body: Record<string, unknown>, allowed: string[]): void {
+export function checkKeys(body: Record<string, unknown>, allowed: string[]): void {
   for (const key of Object.keys(body)) if (!allowed.includes(key)) invalid(`extraneous key [${key}] is not permitted`);
 }
 
-function checkTemperature(value: unknown, field: string): void {
+export function checkTemperature(value: unknown, field: string): void {
   if (value !== undefined && (typeof value !== 'number' || value < 0 || value > 1)) invalid(`${field}: must be a number between 0 and 1`);
 }
 
-function checkAlternation(messages: Array<{ role?: unknown }>): void {
+export function checkAlternation(messages: Array<{ role?: unknown }>): void {
   if (messages[0]?.role !== 'user') invalid('messages: the first message must use the "user" role');
   messages.forEach((m, i) => {
     if (m.role !== 'user' && m.role !== 'assistant') invalid(`messages.${i}.role: must be "user" or "assistant"`);
@@ -52,7 +58,7 @@ function checkAlternation(messages: Array<{ role?: unknown }>): void {
   });
 }
 
-const tokensOf = (text: string) => Math.max(1, Math.ceil(text.length / 4));
+export const tokensOf = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
 interface Reply {
   text: string;
@@ -62,8 +68,8 @@ interface Reply {
 }
 
 /** The deterministic reply, shaped by the token limit and stop sequences. */
-function reply(family: SimFamily, lastUserText: string, maxTokens: number | undefined, stopSequences: string[]): Reply {
-  const label = { claude: 'Claude', nova: 'Nova', llama: 'Llama' }[family];
+export function reply(family: SimFamily, lastUserText: string, maxTokens: number | undefined, stopSequences: string[]): Reply {
+  const label = { claude: 'Claude', nova: 'Nova', llama: 'Llama', converse: 'Converse' }[family];
   const words = `Simulated ${label} reply to: ${lastUserText.split(/\s+/).filter(Boolean).slice(0, 8).join(' ')}`.split(' ');
   let text = words.join(' ');
   for (const sequence of stopSequences) {
@@ -77,14 +83,14 @@ function reply(family: SimFamily, lastUserText: string, maxTokens: number | unde
   return { text, words: words.length, stop: 'end' };
 }
 
-function triggers(text: string, allowUnprocessed: boolean): Answer | null {
+export function triggers(text: string, allowUnprocessed: boolean): Answer | null {
   if (text.includes('[simulate-server-error]')) throw new ModelError(500, 'Simulated internal server error');
   if (text.includes('[simulate-error]')) throw new ModelError(400, 'Simulated model error for a request containing [simulate-error]');
   if (allowUnprocessed && text.includes('[simulate-unprocessed]')) return { kind: 'unprocessed' };
   return null;
 }
 
-const shortHash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 24);
+export const shortHash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 24);
 
 /** Answers one modelInput the way the family's InvokeModel would. Throws ModelError for bodies the model rejects. */
 export function answer(family: SimFamily, modelId: string, body: unknown, inBatchJob: boolean): Answer {
@@ -96,6 +102,9 @@ export function answer(family: SimFamily, modelId: string, body: unknown, inBatc
       return answerNova(body as Record<string, unknown>, inBatchJob);
     case 'llama':
       return answerLlama(body as Record<string, unknown>, inBatchJob);
+    case 'converse':
+      // Their native InvokeModel bodies are not simulated: a Converse-shaped record sent as one is malformed.
+      return invalid('Malformed input request: #: required key [prompt] not found, please reformat your input and try again.');
   }
 }
 
@@ -107,6 +116,8 @@ function answerClaude(modelId: string, body: Record<string, unknown>, inBatchJob
   const messages = body.messages as Array<{ role?: unknown; content?: unknown }>;
   checkAlternation(messages);
   checkTemperature(body.temperature, 'temperature');
+  const broken = claudeRuleViolation(modelId, body);
+  if (broken) invalid(`The model returned the following errors: ${broken}`);
   if (body.system !== undefined && typeof body.system !== 'string' && !Array.isArray(body.system)) invalid('system: must be a string or a list of text blocks');
   let lastUserText = '';
   let allText = typeof body.system === 'string' ? body.system : '';

@@ -15,6 +15,7 @@
 // per token (finishReason MAX_TOKENS), one candidate per candidateCount. Thinking models (2.5, 3)
 // report thoughtsTokenCount unless thinkingBudget is 0.
 import { createHash } from 'node:crypto';
+import { geminiRuleViolation } from '../rules/gemini';
 
 export type Outcome = { response: Record<string, unknown> } | { error: { code: number; message: string; status: string } };
 
@@ -44,7 +45,7 @@ export function userTexts(request: unknown): string[] {
 }
 
 export function simulateOutcome(seed: string, key: string, request: unknown, model: string): Outcome {
-  const invalid = validate(request);
+  const invalid = validate(request) ?? geminiRuleViolation(model, request as Record<string, unknown>);
   if (invalid) return { error: { code: 400, message: invalid, status: 'INVALID_ARGUMENT' } };
   const r = request as Record<string, unknown>;
   const texts = userTexts(r);

@@ -39,7 +39,8 @@ function* nonBlankLines(text: string): Generator<{ line: number; text: string }>
 export function checkBatchUpload(bytes: Buffer): UploadCheck {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    // ignoreBOM keeps a byte order mark in the text, where it makes line 1 invalid JSON (docs/providers.md, OpenAI).
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     return { ok: false, message: 'Invalid file format for Batch API. Must be .jsonl (the file is not valid UTF-8).' };
   }
