@@ -72,6 +72,8 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'uploads-cancel': { records: 'readWrite', blobs: 'readWrite' },
   // Cost report computed from the batch records.
   'finops-usage': RECORDS_ONLY,
+  // Reads the input file and the key's budget; writes nothing.
+  'finops-estimate': { records: 'read', blobs: 'read' },
   [TRACKER_FUNCTIONS.checkStatus.operation]: { ...TRACKER_ACCESS, invokesModels: true },
   [TRACKER_FUNCTIONS.collectResults.operation]: TRACKER_ACCESS,
   // Records the failure and discards the batch's sealed provider key (a table delete); talks to no provider.

@@ -33,6 +33,8 @@ export const OPERATION_ROUTES: readonly OperationRoute[] = [
   { operation: 'uploads-complete', method: 'POST', path: '/uploads/{upload_id}/complete', memoryMb: 1769, timeoutSeconds: 29 },
   { operation: 'uploads-cancel', method: 'POST', path: '/uploads/{upload_id}/cancel', memoryMb: 256, timeoutSeconds: 10 },
   { operation: 'finops-usage', method: 'GET', path: '/finops/usage', memoryMb: 256, timeoutSeconds: 10 },
+  // Streams the input file and counts its tokens (a tokenizer for OpenAI models): sized like batches-create.
+  { operation: 'finops-estimate', method: 'POST', path: '/finops/estimate', memoryMb: 1024, timeoutSeconds: 29 },
 ];
 
 /** Functions the batch tracker state machine invokes (lambda/handlers/<operation>.ts). */

@@ -1,6 +1,7 @@
 // How the simulated OpenAI answers one request of a batch: a deterministic chat.completion, or an
 // OpenAI-shaped HTTP error for the triggers listed in ./index.ts. Pure: no I/O, no clock, no randomness
 // (ids and timestamps are passed in), so the same prompt always gets the same answer and token counts.
+import { countTokens as o200kTokens } from 'gpt-tokenizer/cjs/encoding/o200k_base';
 
 /** A user message containing this makes that request fail with HTTP 400 (in the batch's error file). */
 export const SIMULATE_ERROR_MARKER = '[simulate-error]';
@@ -78,8 +79,9 @@ export function answerChatCompletion(body: unknown, ids: AnswerIds): RequestAnsw
     return errorAnswer(400, `Simulated error: the prompt contains ${SIMULATE_ERROR_MARKER}.`, 'invalid_request_error', 'messages', 'simulated_error');
   }
 
-  // About what OpenAI bills: the text plus a few tokens of framing per message and per reply.
-  const promptTokens = texts.reduce((sum, t) => sum + estimateTokens(t) + 4, 3);
+  // What OpenAI bills: the prompt in its o200k_base encoding (GPT-4o and later) with 3 tokens of framing
+  // per message plus its role, and 3 priming the reply (OpenAI cookbook, "How to count tokens with tiktoken").
+  const promptTokens = messages.reduce((sum: number, m, i) => sum + 3 + (isObject(m) && typeof m.role === 'string' ? o200kTokens(m.role) : 0) + o200kTokens(texts[i]), 3);
   const lastUser = (userTexts[userTexts.length - 1] ?? '').replace(/\s+/g, ' ').trim();
   const snippet = lastUser.length > 120 ? `${lastUser.slice(0, 117)}...` : lastUser;
   let content = `Simulated answer from ${model} to: "${snippet}"`;
