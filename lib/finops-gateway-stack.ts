@@ -20,6 +20,7 @@ import { GatewayTable } from './storage/gateway-table';
 import { HttpProviderName, ProviderSecrets } from './storage/provider-secrets';
 import { CredentialVaultKey } from './storage/credential-vault-key';
 import { FinOpsDashboard } from './finops/dashboard';
+import { WebhookDelivery } from './webhooks/webhook-delivery';
 import type { PriceTableDocument } from '../lambda/finops/prices';
 
 export const PROVIDERS: readonly ProviderName[] = ['openai', 'bedrock', 'anthropic', 'gemini'];
@@ -78,6 +79,8 @@ export class FinOpsGatewayStack extends Stack {
   /** Removes expired files on a schedule (SCHEDULED_FUNCTIONS in lib/api/routes.ts). */
   public readonly fileExpirer: GatewayFunction;
   public readonly finopsDashboard: FinOpsDashboard;
+  /** Signed batch webhooks: secrets key, delivery queue and DLQs, fan-out and delivery functions. */
+  public readonly webhooks: WebhookDelivery;
 
   constructor(scope: Construct, id: string, props: FinOpsGatewayStackProps = {}) {
     super(scope, id, props);
@@ -101,6 +104,8 @@ export class FinOpsGatewayStack extends Stack {
     // Clients' own provider keys are kept (encrypted) while their batches run: only with pass-through.
     const credentialVault = props.allowProviderKeyPassThrough ? new CredentialVaultKey(this, 'CredentialVault') : undefined;
 
+    this.webhooks = new WebhookDelivery(this, 'Webhooks');
+
     const stateMachineName = `${this.stackName}-batch-tracker`;
     // Every function gets the same configuration; lambda/config.ts reads these names.
     const environment: Record<string, string> = {
@@ -116,6 +121,7 @@ export class FinOpsGatewayStack extends Stack {
       FINOPS_ALLOW_PROVIDER_KEY_PASSTHROUGH: String(props.allowProviderKeyPassThrough ?? false),
       ...this.providerSecrets.environment(),
       ...(credentialVault?.environment() ?? {}),
+      ...this.webhooks.environment(),
       ...(props.pricesOverride ? { FINOPS_PRICES_JSON: JSON.stringify(props.pricesOverride) } : {}),
     };
 
@@ -143,6 +149,8 @@ export class FinOpsGatewayStack extends Stack {
       targets: [new LambdaFunction(this.fileExpirer, { retryAttempts: 2 })],
     });
 
+    this.webhooks.addFunctions({ environment, logRetention: props.logRetention });
+
     const targets = {
       table: this.table.table,
       buckets: this.buckets,
@@ -151,6 +159,7 @@ export class FinOpsGatewayStack extends Stack {
       providerSecrets: this.providerSecrets,
       tracker: this.tracker.stateMachine,
       credentialVault,
+      webhooks: this.webhooks,
     };
     for (const fn of this.allFunctions()) {
       grantFunctionAccess(fn, accessFor(fn.operation), targets);
@@ -169,7 +178,7 @@ export class FinOpsGatewayStack extends Stack {
 
   /** Every gateway function: one per API operation, the authorizer, the tracker's, the S3-event and the scheduled ones. */
   allFunctions(): GatewayFunction[] {
-    return [...Object.values(this.api.functions), this.api.authorizerFunction, ...Object.values(this.tracker.functions), this.fileRegistrar, this.fileExpirer];
+    return [...Object.values(this.api.functions), this.api.authorizerFunction, ...Object.values(this.tracker.functions), this.fileRegistrar, this.fileExpirer, ...this.webhooks.functions()];
   }
 }
 

@@ -10,7 +10,8 @@ import type { BedrockBatchAccess } from '../bedrock-access/bedrock-batch-access'
 import type { GatewayBuckets } from '../storage/gateway-buckets';
 import type { ProviderSecrets } from '../storage/provider-secrets';
 import type { CredentialVaultKey } from '../storage/credential-vault-key';
-import { AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, SCHEDULED_FUNCTIONS, TRACKER_FUNCTIONS } from './routes';
+import type { WebhookDelivery } from '../webhooks/webhook-delivery';
+import { AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, SCHEDULED_FUNCTIONS, TRACKER_FUNCTIONS, WEBHOOK_FUNCTIONS } from './routes';
 
 export interface FunctionAccess {
   /** DynamoDB: `read` = Get/Query/Scan; `readWrite` adds Put/Update/Delete/BatchWrite. */
@@ -42,6 +43,14 @@ export interface FunctionAccess {
    * @default false
    */
   readonly presignsDirectUploads?: boolean;
+  /**
+   * The webhook secrets key: `seal` = kms:GenerateDataKey (a new endpoint's or rotated secret),
+   * `open` = kms:Decrypt (signing a delivery); both only for webhook-secret encryption contexts.
+   * @default - none
+   */
+  readonly webhookSecrets?: 'seal' | 'open';
+  /** sqs:SendMessage on the webhook delivery queue. @default false */
+  readonly queuesWebhooks?: boolean;
 }
 
 /** The tracker polls providers, turns their results into gateway files and records the outcome. */
@@ -80,6 +89,16 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   [TRACKER_FUNCTIONS.markFailed.operation]: { records: 'readWrite' },
   // Deletes expired files as files-delete does: the provider's copy, the bytes, the record.
   [SCHEDULED_FUNCTIONS.expireFiles.operation]: { records: 'readWrite', blobs: 'readWrite', providerKeys: true },
+  // Webhook endpoints: items of the tenant's WEBHOOKS# partition; create and rotate seal a new secret.
+  'webhooks-create': { records: 'readWrite', webhookSecrets: 'seal' },
+  'webhooks-list': RECORDS_ONLY,
+  'webhooks-delete': { records: 'readWrite' },
+  'webhooks-rotate': { records: 'readWrite', webhookSecrets: 'seal' },
+  // Reads the batch's tenant and its endpoints, queues one delivery per endpoint.
+  [WEBHOOK_FUNCTIONS.fanOut.operation]: { records: 'read', queuesWebhooks: true },
+  // Opens the endpoint's secrets to sign, records failure streaks and disables an endpoint; its SQS
+  // event source grants it the queue's receive/delete/change-visibility.
+  [WEBHOOK_FUNCTIONS.deliver.operation]: { records: 'readWrite', webhookSecrets: 'open' },
   // Looks up the caller's gateway key; never writes.
   [AUTHORIZER_FUNCTION.operation]: RECORDS_ONLY,
 };
@@ -103,6 +122,7 @@ export interface AccessTargets {
   readonly tracker: IStateMachine;
   /** Present only when the stack allows provider-key pass-through. */
   readonly credentialVault?: CredentialVaultKey;
+  readonly webhooks: WebhookDelivery;
 }
 
 export function grantFunctionAccess(fn: IGrantable, access: FunctionAccess, targets: AccessTargets): void {
@@ -124,6 +144,9 @@ export function grantFunctionAccess(fn: IGrantable, access: FunctionAccess, targ
   if (access.startsTracker) targets.tracker.grantStartExecution(fn);
   if (access.credentialVault === 'seal') targets.credentialVault?.grantSeal(fn);
   if (access.credentialVault === 'open') targets.credentialVault?.grantOpen(fn);
+  if (access.webhookSecrets === 'seal') targets.webhooks.grantSeal(fn);
+  if (access.webhookSecrets === 'open') targets.webhooks.grantOpen(fn);
+  if (access.queuesWebhooks) targets.webhooks.grantQueueing(fn);
   if (access.presignsDirectUploads) {
     Grant.addToPrincipal({ grantee: fn, actions: ['s3:PutObject'], resourceArns: [files.arnForObjects(`${EVENT_FUNCTIONS.registerFile.keyPrefix}*`)] });
   }

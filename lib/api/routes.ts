@@ -35,6 +35,11 @@ export const OPERATION_ROUTES: readonly OperationRoute[] = [
   { operation: 'finops-usage', method: 'GET', path: '/finops/usage', memoryMb: 256, timeoutSeconds: 10 },
   // Streams the input file and counts its tokens (a tokenizer for OpenAI models): sized like batches-create.
   { operation: 'finops-estimate', method: 'POST', path: '/finops/estimate', memoryMb: 1024, timeoutSeconds: 29 },
+  // Webhook endpoints (lambda/webhooks/): create resolves the URL's host to check it (SSRF rules).
+  { operation: 'webhooks-create', method: 'POST', path: '/finops/webhooks', memoryMb: 256, timeoutSeconds: 10 },
+  { operation: 'webhooks-list', method: 'GET', path: '/finops/webhooks', memoryMb: 256, timeoutSeconds: 10 },
+  { operation: 'webhooks-delete', method: 'DELETE', path: '/finops/webhooks/{webhook_id}', memoryMb: 256, timeoutSeconds: 10 },
+  { operation: 'webhooks-rotate', method: 'POST', path: '/finops/webhooks/{webhook_id}/rotate', memoryMb: 256, timeoutSeconds: 10 },
 ];
 
 /** Functions the batch tracker state machine invokes (lambda/handlers/<operation>.ts). */
@@ -63,6 +68,17 @@ export const SCHEDULED_FUNCTIONS = {
    * file's bytes at most about an hour past its expiry.
    */
   expireFiles: { operation: 'files-expire', memoryMb: 256, timeoutSeconds: 300, everyMinutes: 60 },
+} as const;
+
+/** Webhook delivery (lib/webhooks/webhook-delivery.ts): the tracker's terminal event → queue → endpoint. */
+export const WEBHOOK_FUNCTIONS = {
+  /** EventBridge rule target: one queued delivery per matching endpoint. */
+  fanOut: { operation: 'webhooks-fan-out', memoryMb: 256, timeoutSeconds: 30 },
+  /**
+   * SQS event source, up to 10 messages at once, delivered in parallel: each attempt waits at most
+   * 10 s for its receiver (FINOPS_WEBHOOK_TIMEOUT_MS), so 30 s leaves room for DNS, KMS and the table.
+   */
+  deliver: { operation: 'webhooks-deliver', memoryMb: 256, timeoutSeconds: 30, batchSize: 10 },
 } as const;
 
 export const AUTHORIZER_FUNCTION = { operation: 'authorizer', memoryMb: 256, timeoutSeconds: 5 } as const;
