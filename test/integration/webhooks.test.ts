@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import type { ProviderName } from '../../lambda/store/records';
 import { rejectionOf } from '../support/errors';
+import { runKeysCli } from '../../scripts/keys';
 import { chatLine, jsonl, pollUntilDone, startTestGateway, upload, type TestGateway } from './helpers';
 
 interface Received {
@@ -110,6 +111,22 @@ describe('endpoints', () => {
     expect(err.code).toBe('invalid_url');
     expect(err.param).toBe('url');
     expect((await list(sdk)).data.length).toBe(before);
+  });
+
+  test('the keys CLI: webhooks create, list, rotate, delete as the tenant of --api-key', async () => {
+    const printed: string[] = [];
+    const cli = (...args: string[]) => runKeysCli(['webhooks', ...args, '--api-key', t.gateway.apiKeys[1], '--base-url', t.gateway.baseURL], {}, (line) => printed.push(line));
+    const created = (await cli('create', '--url', 'http://127.0.0.1:9/cli', '--events', 'batch.failed,batch.expired')) as { response: Endpoint };
+    expect(created.response).toMatchObject({ object: 'webhook_endpoint', events: ['batch.failed', 'batch.expired'], secret: expect.stringMatching(/^whsec_/) });
+    expect(printed.join('\n')).toContain(created.response.secret);
+    await cli('list');
+    expect(printed[printed.length - 1]).toContain(created.response.id);
+    expect(printed[printed.length - 1]).not.toContain('whsec_');
+    const rotated = (await cli('rotate', created.response.id, '--json')) as { response: Endpoint };
+    expect(rotated.response.secret).not.toBe(created.response.secret);
+    await cli('delete', created.response.id);
+    expect((await list(t.client(1))).data.some((e) => e.id === created.response.id)).toBe(false);
+    await expect(cli('delete', created.response.id)).rejects.toThrow(/404/);
   });
 
   test('bad events and unknown parameters are 400s', async () => {
