@@ -69,6 +69,9 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   // Copies a direct upload to the file's place, validates it, gives the provider its copy, removes the upload.
   [EVENT_FUNCTIONS.registerFile.operation]: { records: 'readWrite', blobs: 'readWrite', providerKeys: true },
   'batches-create': { records: 'readWrite', blobs: 'readWrite', providerKeys: true, bedrockJobs: true, startsTracker: true, credentialVault: 'seal' },
+  // Builds the new input file (files.create's path: the provider's copy too), then runs batches.create's
+  // handler itself, so it needs exactly what that one does.
+  'batches-retry': { records: 'readWrite', blobs: 'readWrite', providerKeys: true, bedrockJobs: true, startsTracker: true, credentialVault: 'seal' },
   'batches-list': RECORDS_ONLY,
   'batches-retrieve': RECORDS_ONLY,
   // Reads an adapter's id mapping when it is kept as a blob (e.g. a batch split over many Message Batches).

@@ -27,6 +27,8 @@ export const OPERATION_ROUTES: readonly OperationRoute[] = [
   { operation: 'batches-list', method: 'GET', path: '/batches', memoryMb: 256, timeoutSeconds: 10 },
   { operation: 'batches-retrieve', method: 'GET', path: '/batches/{batch_id}', memoryMb: 256, timeoutSeconds: 10 },
   { operation: 'batches-cancel', method: 'POST', path: '/batches/{batch_id}/cancel', memoryMb: 256, timeoutSeconds: 15 },
+  // Reads the error, output and input files, stores the new input file, then runs batches-create: sized like it.
+  { operation: 'batches-retry', method: 'POST', path: '/batches/{batch_id}/retry', memoryMb: 1024, timeoutSeconds: 29 },
   { operation: 'uploads-create', method: 'POST', path: '/uploads', memoryMb: 256, timeoutSeconds: 10 },
   { operation: 'uploads-parts-create', method: 'POST', path: '/uploads/{upload_id}/parts', memoryMb: 512, timeoutSeconds: 29 },
   // A full vCPU (1769 MB): joining, validating and copying a 200 MB file to its provider took 7-17 s locally.

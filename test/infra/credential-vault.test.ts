@@ -46,13 +46,13 @@ describe('CredentialVaultKey construct', () => {
   });
 });
 
-test('access table: only batches-create seals; only functions that call a provider for an existing batch open', () => {
+test('access table: only batches-create (and batches-retry, which runs its handler) seals; only functions that call a provider for an existing batch open', () => {
   const byVault = (mode: 'seal' | 'open') =>
     Object.entries(FUNCTION_ACCESS)
       .filter(([, access]) => access.credentialVault === mode)
       .map(([operation]) => operation)
       .sort();
-  expect(byVault('seal')).toEqual(['batches-create']);
+  expect(byVault('seal')).toEqual(['batches-create', 'batches-retry']);
   expect(byVault('open')).toEqual(['batches-cancel', 'tracker-check-status', 'tracker-collect-results']);
 });
 

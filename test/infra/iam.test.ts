@@ -198,10 +198,12 @@ describe('function permissions', () => {
     expect(actions.filter((a) => /^(s3|secretsmanager|bedrock|iam|states|events):/.test(a))).toEqual([]);
   });
 
-  test('only batches-create starts tracker executions, on the tracker only', () => {
-    expect(operationsWith('states:StartExecution')).toEqual(['batches-create']);
-    const statement = statementsOf('batches-create').find((s) => asArray(s.Action).includes('states:StartExecution'))!;
-    expect(statement.Resource).toEqual({ Ref: logicalIdOf(built.stack.tracker.stateMachine) });
+  test('only batches-create (and batches-retry, which runs its handler) starts tracker executions, on the tracker only', () => {
+    expect(operationsWith('states:StartExecution')).toEqual(['batches-create', 'batches-retry']);
+    for (const operation of ['batches-create', 'batches-retry']) {
+      const statement = statementsOf(operation).find((s) => asArray(s.Action).includes('states:StartExecution'))!;
+      expect(statement.Resource).toEqual({ Ref: logicalIdOf(built.stack.tracker.stateMachine) });
+    }
   });
 
   test('only the check function invokes models directly', () => {
@@ -217,7 +219,7 @@ describe('function permissions', () => {
 
   test('provider keys are readable only by functions that call providers', () => {
     expect(operationsWith('secretsmanager:GetSecretValue')).toEqual(
-      ['batches-cancel', 'batches-create', 'files-create', 'files-delete', 'files-expire', 'files-register', 'uploads-complete', 'tracker-check-status', 'tracker-collect-results'].sort(),
+      ['batches-cancel', 'batches-create', 'batches-retry', 'files-create', 'files-delete', 'files-expire', 'files-register', 'uploads-complete', 'tracker-check-status', 'tracker-collect-results'].sort(),
     );
   });
 
@@ -228,7 +230,7 @@ describe('function permissions', () => {
       expect(statement.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(built.stack.bedrockAccess.role), 'Arn'] });
       expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'bedrock.amazonaws.com' } });
     }
-    expect(operationsWith('iam:PassRole')).toEqual(['batches-cancel', 'batches-create', 'tracker-check-status', 'tracker-collect-results'].sort());
+    expect(operationsWith('iam:PassRole')).toEqual(['batches-cancel', 'batches-create', 'batches-retry', 'tracker-check-status', 'tracker-collect-results'].sort());
     expect(operationsWith('bedrock:ListModelInvocationJobs')).toEqual(operationsWith('iam:PassRole'));
   });
 

@@ -218,6 +218,12 @@ const CASES: Record<string, Case> = {
     expect(await (await call(keys.bob, 'GET', `/files/${bobs.file.id}/content`)).text()).toBe(content);
   },
 
+  'batches-retry': async () => {
+    await expectLikeMissing((id) => call(keys.bob, 'POST', `/batches/${id}/retry`, {}), alice.batchId, MISSING.batch());
+    const own = await jsonOf(await call(keys.alice, 'GET', `/batches/${alice.batchId}`));
+    expect(own.metadata?.retried_by).toBeUndefined();
+  },
+
   'finops-estimate': async () => {
     await expectLikeMissing((id) => call(keys.bob, 'POST', '/finops/estimate', { input_file_id: id }), alice.fileId, MISSING.file());
     expect((await call(keys.alice, 'POST', '/finops/estimate', { input_file_id: alice.fileId })).status).toBe(200);

@@ -22,6 +22,14 @@ export interface AnswerIds {
   completionId: string;
   /** Unix seconds. */
   created: number;
+  /** Answer OpenAI's 429 rate-limit error instead (the caller's "[simulate-rate-limit-once]" state). */
+  rateLimited?: boolean;
+}
+
+/** The user messages' texts of a chat body. */
+export function userTextsOf(body: unknown): string[] {
+  const messages = isObject(body) && Array.isArray(body.messages) ? body.messages : [];
+  return messages.filter((m) => isObject(m) && m.role === 'user').map((m) => contentText((m as Record<string, unknown>).content));
 }
 
 /** Roughly OpenAI's tokenizer for English text: about four characters per token. */
@@ -74,6 +82,9 @@ export function answerChatCompletion(body: unknown, ids: AnswerIds): RequestAnsw
   const userTexts = messages.filter((m) => isObject(m) && m.role === 'user').map((m) => contentText((m as Record<string, unknown>).content));
   if (userTexts.some((t) => t.includes(SIMULATE_SERVER_ERROR_MARKER))) {
     return errorAnswer(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null, null);
+  }
+  if (ids.rateLimited) {
+    return errorAnswer(429, `Rate limit reached for ${model} on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms.`, 'requests', null, 'rate_limit_exceeded');
   }
   if (userTexts.some((t) => t.includes(SIMULATE_ERROR_MARKER))) {
     return errorAnswer(400, `Simulated error: the prompt contains ${SIMULATE_ERROR_MARKER}.`, 'invalid_request_error', 'messages', 'simulated_error');
