@@ -85,6 +85,8 @@ export class EstimateAccumulator {
     private readonly batchModel: string | null,
     private readonly alternatives: Array<{ provider: ProviderName; model: string; check: RunCheck }>,
     private readonly defaultOutputTokens = DEFAULT_OUTPUT_TOKENS,
+    /** false: the approximation for every model (a file too large to tokenize within the request). */
+    readonly tokenizer = true,
   ) {}
 
   add(request: unknown): void {
@@ -95,7 +97,7 @@ export class EstimateAccumulator {
     const model = this.batchModel ?? approx.model ?? '';
     const totals = this.byModel.get(model) ?? { requests: 0, inputTokens: 0, outputTokens: 0 };
     totals.requests += 1;
-    totals.inputTokens += countInputTokens(request, tokenCountMethod(this.provider, model)) ?? 0;
+    totals.inputTokens += countInputTokens(request, tokenCountMethod(this.provider, model, this.tokenizer)) ?? 0;
     totals.outputTokens += approx.outputTokens;
     this.byModel.set(model, totals);
     this.addForAlternatives(request);
@@ -103,7 +105,7 @@ export class EstimateAccumulator {
 
   private addForAlternatives(request: unknown): void {
     if (this.alternatives.length === 0) return;
-    const methods = new Set(this.alternatives.map((a) => tokenCountMethod(a.provider, a.model)));
+    const methods = new Set(this.alternatives.map((a) => tokenCountMethod(a.provider, a.model, this.tokenizer)));
     for (const method of methods) this.inputByMethod.set(method, (this.inputByMethod.get(method) ?? 0) + (countInputTokens(request, method) ?? 0));
     const body = bodyOf(request) as ChatCompletionRequest | null;
     const groups = new Map(this.alternatives.map((a) => [a.check.group, a.check]));
@@ -174,7 +176,7 @@ export function buildEstimate(acc: EstimateAccumulator, table: PriceTable, budge
       unpriced.push(model || '(none)');
       continue;
     }
-    const method = tokenCountMethod(acc.provider, model);
+    const method = tokenCountMethod(acc.provider, model, acc.tokenizer);
     methods.add(method);
     const priced = priceRange(price, totals, method, runMode);
     cost = plus(cost, priced.cost);
@@ -198,7 +200,7 @@ export function buildEstimate(acc: EstimateAccumulator, table: PriceTable, budge
     run_mode: runMode,
     price_version: table.version,
     budget_remaining_usd: budgetRemainingMicros === null ? null : microsToUsd(Math.max(0, budgetRemainingMicros)),
-    token_count_method: methods.size === 1 ? [...methods][0] : methods.size === 0 ? tokenCountMethod(acc.provider, null) : 'mixed',
+    token_count_method: methods.size === 1 ? [...methods][0] : methods.size === 0 ? tokenCountMethod(acc.provider, null, acc.tokenizer) : 'mixed',
   };
 }
 
@@ -209,7 +211,7 @@ export function buildAlternatives(acc: EstimateAccumulator, candidates: Array<{ 
     if (acc.refused.has(check.group)) continue;
     const price = table.lookup(provider, model);
     if (!price) continue;
-    const method = tokenCountMethod(provider, model);
+    const method = tokenCountMethod(provider, model, acc.tokenizer);
     const totals = { requests: acc.requests, inputTokens: acc.inputByMethod.get(method) ?? 0, outputTokens: acc.outputTokens };
     const priced = priceRange(price, totals, method, expectedRunMode(provider, acc.requests, env));
     out.push({

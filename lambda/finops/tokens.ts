@@ -40,9 +40,9 @@ function counterFor(method: TokenCountMethod): Counter {
   return o200k;
 }
 
-/** The encoding OpenAI uses for a model, after tiktoken's model map. */
-export function tokenCountMethod(provider: ProviderName, model: string | null): TokenCountMethod {
-  if (provider !== 'openai') return 'approximation:utf8_bytes_div_4';
+/** The encoding OpenAI uses for a model, after tiktoken's model map; the approximation without `tokenizer`. */
+export function tokenCountMethod(provider: ProviderName, model: string | null, tokenizer = true): TokenCountMethod {
+  if (provider !== 'openai' || !tokenizer) return 'approximation:utf8_bytes_div_4';
   const name = (model ?? '').toLowerCase();
   if (/^(gpt-4(-\d|-turbo|$)|gpt-4-32k|gpt-3\.5|text-embedding-(3|ada))/.test(name) && !name.startsWith('gpt-4o') && !name.startsWith('gpt-4.')) return 'tokenizer:cl100k_base';
   return 'tokenizer:o200k_base';

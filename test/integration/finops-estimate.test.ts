@@ -96,6 +96,20 @@ describe('dry_run on batches.create', () => {
   });
 });
 
+test('a file over FINOPS_ESTIMATE_TOKENIZER_MAX_BYTES is approximated, and says so', async () => {
+  const file = await upload(client, jsonl(LINES(MODEL.openai)), { provider: 'openai' });
+  const exact = await estimate({ input_file_id: file.id });
+  process.env.FINOPS_ESTIMATE_TOKENIZER_MAX_BYTES = '100';
+  try {
+    const approx = await estimate({ input_file_id: file.id });
+    expect(approx.token_count_method).toBe('approximation:utf8_bytes_div_4');
+    expect(approx.input_tokens_range.low).toBeLessThanOrEqual(exact.input_tokens);
+    expect(approx.input_tokens_range.high).toBeGreaterThanOrEqual(exact.input_tokens);
+  } finally {
+    delete process.env.FINOPS_ESTIMATE_TOKENIZER_MAX_BYTES;
+  }
+});
+
 describe('compare', () => {
   test('lists every provider and model that can run the file, cheapest worst case first', async () => {
     const file = await upload(client, jsonl(LINES(MODEL.openai)), { provider: 'openai' });
