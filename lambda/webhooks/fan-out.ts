@@ -6,6 +6,7 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { stableToken } from '../ids';
 import { getServices, logger } from '../runtime';
 import type { OpenAIBatch } from '../openai/types';
+import { toOpenAIBatch } from '../openai/objects';
 import { BATCH_EVENT_TYPES, type BatchEventType } from './endpoints';
 import { webhookEndpoints, webhookQueue } from './store';
 
@@ -40,12 +41,17 @@ export function batchEvent(batch: Pick<OpenAIBatch, 'id' | 'status' | 'completed
 }
 
 /** Queues the batch's event for every enabled endpoint of its tenant that wants it; returns how many. */
-export async function fanOut(detail: OpenAIBatch, now: number): Promise<number> {
-  const event = batchEvent(detail, now);
-  if (!event) return 0;
-  const batch = await getServices().metadata.getBatchById(detail.id);
+export async function fanOut(detail: Pick<OpenAIBatch, 'id'>, now: number): Promise<number> {
+  const batch = typeof detail?.id === 'string' ? await getServices().metadata.getBatchById(detail.id) : null;
   if (!batch) {
-    logger.warn('Terminal event for a batch that is not in the table; no webhook', { batchId: detail.id });
+    logger.warn('Terminal event for a batch that is not in the table; no webhook', { batchId: detail?.id });
+    return 0;
+  }
+  // The event is built from the batch as recorded, never from the event's detail: anyone in the
+  // account may put an event with this source on the default bus.
+  const event = batchEvent(toOpenAIBatch(batch), now);
+  if (!event) {
+    logger.warn('Batch event for a batch that has not ended; no webhook', { batchId: batch.id, status: batch.status });
     return 0;
   }
   const endpoints = (await webhookEndpoints().list(batch.tenantId)).filter((e) => e.status === 'enabled' && e.events.includes(event.type));

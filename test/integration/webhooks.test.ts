@@ -7,6 +7,7 @@ import OpenAI from 'openai';
 import type { ProviderName } from '../../lambda/store/records';
 import { rejectionOf } from '../support/errors';
 import { runKeysCli } from '../../scripts/keys';
+import { fanOutBatchEvent } from '../../lambda/handlers/webhooks-fan-out';
 import { chatLine, jsonl, pollUntilDone, startTestGateway, upload, type TestGateway } from './helpers';
 
 interface Received {
@@ -208,6 +209,22 @@ describe('delivery', () => {
       await sdk.delete(`/finops/webhooks/${b.id}`);
       await cancelledOnly.close();
       await redirecting.close();
+    }
+  });
+
+  test('an event put on the bus by someone else cannot make up a batch state', async () => {
+    const receiver = await startReceiver();
+    const sdk = t.client(1);
+    const endpoint = await register(sdk, { url: receiver.url, events: ['batch.failed'] });
+    try {
+      const batch = await runBatch(sdk, 'openai'); // completed, so nothing for a batch.failed endpoint
+      expect(await fanOutBatchEvent({ detail: { ...batch, status: 'failed', failed_at: batch.completed_at } as never })).toEqual({ queued: 0 });
+      expect(await fanOutBatchEvent({ detail: { id: 'batch_doesnotexist000000000000' } as never })).toEqual({ queued: 0 });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(receiver.received).toEqual([]);
+    } finally {
+      await sdk.delete(`/finops/webhooks/${endpoint.id}`);
+      await receiver.close();
     }
   });
 
