@@ -166,10 +166,11 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       },
     });
     process.env.AWS_ENDPOINT_URL_SFN = await stepFunctions.start();
-    closers.unshift(() => stepFunctions.close());
     // Webhooks: the tracker's terminal events → fan-out → delivery queue → deliveries (local/webhooks.ts).
+    // Closed right after the tracker, whose last events it may still be delivering.
     const webhookQueue = await startLocalWebhooks({ dataDir, stepFunctions, msPerSecond: options.webhookMsPerSecond ?? 1000 / 60, retryMs: options.trackerRetryMs ?? 200 });
     closers.unshift(() => webhookQueue.close());
+    closers.unshift(() => stepFunctions.close());
     resetServices();
 
     // Direct uploads: the stack has S3 invoke files-register for objects created under direct/ in the
