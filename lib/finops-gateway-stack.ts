@@ -21,6 +21,7 @@ import { HttpProviderName, ProviderSecrets } from './storage/provider-secrets';
 import { CredentialVaultKey } from './storage/credential-vault-key';
 import { FinOpsDashboard } from './finops/dashboard';
 import { WebConsole } from './console/web-console';
+import { WebhookDelivery } from './webhooks/webhook-delivery';
 import type { PriceTableDocument } from '../lambda/finops/prices';
 
 export const PROVIDERS: readonly ProviderName[] = ['openai', 'bedrock', 'anthropic', 'gemini'];
@@ -103,6 +104,8 @@ export class FinOpsGatewayStack extends Stack {
   public readonly finopsDashboard?: FinOpsDashboard;
   /** The web console (absent with webConsole: false). */
   public readonly webConsole?: WebConsole;
+  /** Signed batch webhooks: secrets key, delivery queue and DLQs, fan-out and delivery functions. */
+  public readonly webhooks: WebhookDelivery;
 
   constructor(scope: Construct, id: string, props: FinOpsGatewayStackProps = {}) {
     super(scope, id, props);
@@ -130,6 +133,8 @@ export class FinOpsGatewayStack extends Stack {
     // Clients' own provider keys are kept (encrypted) while their batches run: only with pass-through.
     const credentialVault = props.allowProviderKeyPassThrough ? new CredentialVaultKey(this, 'CredentialVault') : undefined;
 
+    this.webhooks = new WebhookDelivery(this, 'Webhooks');
+
     const stateMachineName = `${this.stackName}-batch-tracker`;
     // Every function gets the same configuration; lambda/config.ts reads these names.
     const environment: Record<string, string> = {
@@ -146,6 +151,7 @@ export class FinOpsGatewayStack extends Stack {
       FINOPS_ALLOW_PROVIDER_KEY_PASSTHROUGH: String(props.allowProviderKeyPassThrough ?? false),
       ...this.providerSecrets.environment(),
       ...(credentialVault?.environment() ?? {}),
+      ...this.webhooks.environment(),
       ...(props.pricesOverride ? { FINOPS_PRICES_JSON: JSON.stringify(props.pricesOverride) } : {}),
       ...(props.finopsMetrics === false ? { FINOPS_EMF: 'false' } : {}),
       ...(props.budgetDefaultOutputTokens !== undefined ? { FINOPS_BUDGET_DEFAULT_OUTPUT_TOKENS: String(props.budgetDefaultOutputTokens) } : {}),
@@ -175,6 +181,8 @@ export class FinOpsGatewayStack extends Stack {
       targets: [new LambdaFunction(this.fileExpirer, { retryAttempts: 2 })],
     });
 
+    this.webhooks.addFunctions({ environment, logRetention: props.logRetention });
+
     const targets = {
       table: this.table.table,
       buckets: this.buckets,
@@ -183,6 +191,7 @@ export class FinOpsGatewayStack extends Stack {
       providerSecrets: this.providerSecrets,
       tracker: this.tracker.stateMachine,
       credentialVault,
+      webhooks: this.webhooks,
     };
     for (const fn of this.allFunctions()) {
       grantFunctionAccess(fn, accessFor(fn.operation), targets);
@@ -208,7 +217,7 @@ export class FinOpsGatewayStack extends Stack {
 
   /** Every gateway function: one per API operation, the authorizer, the tracker's, the S3-event and the scheduled ones. */
   allFunctions(): GatewayFunction[] {
-    return [...Object.values(this.api.functions), this.api.authorizerFunction, ...Object.values(this.tracker.functions), this.fileRegistrar, this.fileExpirer];
+    return [...Object.values(this.api.functions), this.api.authorizerFunction, ...Object.values(this.tracker.functions), this.fileRegistrar, this.fileExpirer, ...this.webhooks.functions()];
   }
 }
 

@@ -20,6 +20,7 @@ import { resetConfig } from '../lambda/config';
 import { resetServices, setBaseLogLevel } from '../lambda/runtime';
 import type { ProviderName } from '../lambda/store/records';
 import type { BuiltConsole } from '../console/build';
+import { startLocalWebhooks, type LocalWebhookQueue } from './webhooks';
 
 export { DEFAULT_DEV_KEY };
 
@@ -38,6 +39,8 @@ export interface LocalGatewayOptions {
   trackerRetryMs?: number;
   /** Milliseconds between runs of the expired-file sweep (hourly in AWS). Default 60 s; 0 turns it off. */
   expirySweepMs?: number;
+  /** Milliseconds one second of the webhook retry schedule lasts locally. Default 1000/60 (the 1 min first retry takes 1 s). */
+  webhookMsPerSecond?: number;
   /** Extra environment for the handlers (e.g. lowered provider limits in tests). */
   env?: Record<string, string>;
   log?: (line: string) => void;
@@ -56,6 +59,8 @@ export interface LocalGateway {
   apiKeys: string[];
   providers: ProviderEndpointInfo[];
   stepFunctions: LocalStepFunctions;
+  /** The webhook delivery queue stand-in (messages waiting, dead letters). */
+  webhookQueue: LocalWebhookQueue;
   dataDir: string;
   dynamodbEndpoint: string;
   s3Endpoint: string;
@@ -169,6 +174,10 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       },
     });
     process.env.AWS_ENDPOINT_URL_SFN = await stepFunctions.start();
+    // Webhooks: the tracker's terminal events → fan-out → delivery queue → deliveries (local/webhooks.ts).
+    // Closed right after the tracker, whose last events it may still be delivering.
+    const webhookQueue = await startLocalWebhooks({ dataDir, stepFunctions, msPerSecond: options.webhookMsPerSecond ?? 1000 / 60, retryMs: options.trackerRetryMs ?? 200 });
+    closers.unshift(() => webhookQueue.close());
     closers.unshift(() => stepFunctions.close());
     resetServices();
 
@@ -192,6 +201,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       apiKeys,
       providers,
       stepFunctions,
+      webhookQueue,
       dataDir,
       dynamodbEndpoint: dynamodb.endpoint,
       s3Endpoint: s3.endpoint,

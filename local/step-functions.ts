@@ -56,6 +56,8 @@ export class LocalStepFunctions {
   private readonly tasksUnderWay = new InFlight();
   private readonly machine: StateMachine;
   readonly events: PublishedEvent[] = [];
+  /** Called with every event the executions put on the bus (as EventBridge rules see them). */
+  private readonly eventListeners: Array<(event: PublishedEvent) => void> = [];
   private readonly file: string;
   private readonly eventsFile: string;
   endpoint = '';
@@ -85,6 +87,10 @@ export class LocalStepFunctions {
     if (this.server) await closeServer(this.server);
   }
 
+  onEvent(listener: (event: PublishedEvent) => void): void {
+    this.eventListeners.push(listener);
+  }
+
   /** Resolves when the named execution has stopped (tests use it). */
   async waitFor(name: string): Promise<ExecutionRecord | undefined> {
     await this.running.get(name)?.done;
@@ -106,6 +112,7 @@ export class LocalStepFunctions {
         const event = { source: entry.Source, detailType: entry.DetailType, detail: typeof entry.Detail === 'string' ? JSON.parse(entry.Detail) : entry.Detail, time: Date.now() };
         this.events.push(event);
         appendFileSync(this.eventsFile, JSON.stringify(event) + '\n');
+        for (const listener of this.eventListeners) listener(event);
       }
       return { FailedEntryCount: 0, Entries: params.Entries.map((_, i) => ({ EventId: `local-${Date.now()}-${i}` })) };
     };

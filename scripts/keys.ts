@@ -22,6 +22,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { MetadataStore } from '../lambda/store/metadata';
 import { createKey, listKeys, revokeKey, KeyAdminError } from '../lambda/auth/key-admin';
 import { KeySpecError, type KeySummary } from '../lambda/auth/keys';
+import { runWebhooksCli, WEBHOOKS_USAGE, WebhooksUsageError, type WebhooksResult } from './webhooks-cli';
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const LOCAL_TABLE = 'finops-gateway';
@@ -32,6 +33,7 @@ export const USAGE = `Usage:
   npm run keys -- create --name NAME [--tenant TENANT] [--budget-usd USD] [--json]
   npm run keys -- list [--json]
   npm run keys -- revoke KEY_ID
+${WEBHOOKS_USAGE}
 Target (default: the local gateway in .finops):
   --table NAME [--region REGION]   a deployed stack's table, with the AWS credentials of the environment
   --dynamodb-endpoint URL          a DynamoDB endpoint (with --table, default ${LOCAL_TABLE})
@@ -198,6 +200,14 @@ export function formatKeyTable(keys: readonly KeySummary[]): string {
 
 export type KeysResult = { command: 'create'; key: string; summary: KeySummary } | { command: 'list'; keys: KeySummary[] } | { command: 'revoke'; summary: KeySummary; alreadyRevoked: boolean };
 
+/** `keys …`, or `keys webhooks …` (scripts/webhooks-cli.ts). */
+export async function runKeysCli(argv: string[], env: NodeJS.ProcessEnv = process.env, print: (text: string) => void = console.log): Promise<KeysResult | WebhooksResult> {
+  if (argv[0] !== 'webhooks') return runKeys(argv, env, print);
+  return runWebhooksCli(argv.slice(1), env, print).catch((err) => {
+    throw err instanceof WebhooksUsageError ? new UsageError(err.message) : err;
+  });
+}
+
 export async function runKeys(argv: string[], env: NodeJS.ProcessEnv = process.env, print: (text: string) => void = console.log, now = () => Math.floor(Date.now() / 1000)): Promise<KeysResult> {
   const { run, target, json } = parseKeysArgs(argv);
   const opened = await openTable(target, env);
@@ -245,7 +255,7 @@ export async function runKeys(argv: string[], env: NodeJS.ProcessEnv = process.e
 }
 
 if (require.main === module) {
-  runKeys(process.argv.slice(2)).catch((err: unknown) => {
+  runKeysCli(process.argv.slice(2)).catch((err: unknown) => {
     if (err instanceof UsageError) {
       if (err.message) console.error(err.message + '\n');
       console.error(USAGE);

@@ -129,7 +129,7 @@ export async function releaseBudget(reservation: BudgetReservation | null): Prom
     .catch((err) => logger.error('Could not give back a budget reservation; the key has that much less until the month ends', { ...reservation, error: (err as Error).message }));
 }
 
-function defaultOutputTokens(env: NodeJS.ProcessEnv = process.env): number {
+export function defaultOutputTokens(env: NodeJS.ProcessEnv = process.env): number {
   const value = Number(env.FINOPS_BUDGET_DEFAULT_OUTPUT_TOKENS);
   return Number.isInteger(value) && value > 0 ? value : DEFAULT_OUTPUT_TOKENS;
 }

@@ -15,6 +15,7 @@ import type { BatchRecord, FileRecord, ProviderName } from '../store/records';
 import { WriteConflictError } from '../store/metadata';
 import { checkBudget, releaseBudget } from '../finops/budget';
 import { discardBatchCredential, sealBatchCredential } from '../auth/batch-credentials';
+import { estimateBatch } from '../finops/estimate-service';
 import '../providers/all';
 
 /** A client-chosen Idempotency-Key makes a retried create return the first batch instead of a second. */
@@ -56,6 +57,7 @@ export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);
   const { config, metadata } = getServices();
   const request = parseBatchCreate(jsonBody(event));
+  if (request.extras.dry_run === true) return json(await dryRun(request, caller)); // the estimate; nothing submitted or recorded
   const batchId = batchIdFor(event, caller.tenantId);
   const existing = await metadata.getBatch(caller.tenantId, batchId);
   if (existing) return json(toOpenAIBatch(existing));
@@ -145,6 +147,13 @@ export const handler = httpHandler(async (event) => {
   }
   return json(toOpenAIBatch(batch));
 });
+
+/** dry_run: true answers the batch's estimate (lambda/finops/estimate-service.ts) after the same input checks as a real create. */
+async function dryRun(request: BatchCreateRequest, caller: Caller) {
+  const { inputFile, provider } = await resolveInput(request, caller);
+  const inlineRequests = Array.isArray(request.extras.requests) ? request.extras.requests : undefined;
+  return estimateBatch({ tenantId: caller.tenantId, keyId: caller.keyId, provider, model: request.model ?? inputFile?.model ?? null, inputFile, inlineRequests, compare: request.extras.compare === true });
+}
 
 async function startTracker(batch: BatchRecord): Promise<void> {
   const { config, sfn } = getServices();

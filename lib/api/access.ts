@@ -10,7 +10,8 @@ import type { BedrockBatchAccess } from '../bedrock-access/bedrock-batch-access'
 import type { GatewayBuckets } from '../storage/gateway-buckets';
 import type { ProviderSecrets } from '../storage/provider-secrets';
 import type { CredentialVaultKey } from '../storage/credential-vault-key';
-import { AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, SCHEDULED_FUNCTIONS, TRACKER_FUNCTIONS } from './routes';
+import type { WebhookDelivery } from '../webhooks/webhook-delivery';
+import { AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, SCHEDULED_FUNCTIONS, TRACKER_FUNCTIONS, WEBHOOK_FUNCTIONS } from './routes';
 
 export interface FunctionAccess {
   /** DynamoDB: `read` = Get/Query/Scan; `readWrite` adds Put/Update/Delete/BatchWrite. */
@@ -42,6 +43,14 @@ export interface FunctionAccess {
    * @default false
    */
   readonly presignsDirectUploads?: boolean;
+  /**
+   * The webhook secrets key: `seal` = kms:GenerateDataKey (a new endpoint's or rotated secret),
+   * `open` = kms:Decrypt (signing a delivery); both only for webhook-secret encryption contexts.
+   * @default - none
+   */
+  readonly webhookSecrets?: 'seal' | 'open';
+  /** sqs:SendMessage on the webhook delivery queue. @default false */
+  readonly queuesWebhooks?: boolean;
 }
 
 /** The tracker polls providers, turns their results into gateway files and records the outcome. */
@@ -60,6 +69,9 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   // Copies a direct upload to the file's place, validates it, gives the provider its copy, removes the upload.
   [EVENT_FUNCTIONS.registerFile.operation]: { records: 'readWrite', blobs: 'readWrite', providerKeys: true },
   'batches-create': { records: 'readWrite', blobs: 'readWrite', providerKeys: true, bedrockJobs: true, startsTracker: true, credentialVault: 'seal' },
+  // Builds the new input file (files.create's path: the provider's copy too), then runs batches.create's
+  // handler itself, so it needs exactly what that one does.
+  'batches-retry': { records: 'readWrite', blobs: 'readWrite', providerKeys: true, bedrockJobs: true, startsTracker: true, credentialVault: 'seal' },
   'batches-list': RECORDS_ONLY,
   'batches-retrieve': RECORDS_ONLY,
   // Reads an adapter's id mapping when it is kept as a blob (e.g. a batch split over many Message Batches).
@@ -77,12 +89,24 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'finops-budgets': RECORDS_ONLY,
   // The caller's key record (its name); never writes.
   'console-session': RECORDS_ONLY,
+  // Reads the input file and the key's budget; writes nothing.
+  'finops-estimate': { records: 'read', blobs: 'read' },
   [TRACKER_FUNCTIONS.checkStatus.operation]: { ...TRACKER_ACCESS, invokesModels: true },
   [TRACKER_FUNCTIONS.collectResults.operation]: TRACKER_ACCESS,
   // Records the failure and discards the batch's sealed provider key (a table delete); talks to no provider.
   [TRACKER_FUNCTIONS.markFailed.operation]: { records: 'readWrite' },
   // Deletes expired files as files-delete does: the provider's copy, the bytes, the record.
   [SCHEDULED_FUNCTIONS.expireFiles.operation]: { records: 'readWrite', blobs: 'readWrite', providerKeys: true },
+  // Webhook endpoints: items of the tenant's WEBHOOKS# partition; create and rotate seal a new secret.
+  'webhooks-create': { records: 'readWrite', webhookSecrets: 'seal' },
+  'webhooks-list': RECORDS_ONLY,
+  'webhooks-delete': { records: 'readWrite' },
+  'webhooks-rotate': { records: 'readWrite', webhookSecrets: 'seal' },
+  // Reads the batch's tenant and its endpoints, queues one delivery per endpoint.
+  [WEBHOOK_FUNCTIONS.fanOut.operation]: { records: 'read', queuesWebhooks: true },
+  // Opens the endpoint's secrets to sign, records failure streaks and disables an endpoint; its SQS
+  // event source grants it the queue's receive/delete/change-visibility.
+  [WEBHOOK_FUNCTIONS.deliver.operation]: { records: 'readWrite', webhookSecrets: 'open' },
   // Looks up the caller's gateway key; never writes.
   [AUTHORIZER_FUNCTION.operation]: RECORDS_ONLY,
 };
@@ -106,6 +130,7 @@ export interface AccessTargets {
   readonly tracker: IStateMachine;
   /** Present only when the stack allows provider-key pass-through. */
   readonly credentialVault?: CredentialVaultKey;
+  readonly webhooks: WebhookDelivery;
 }
 
 export function grantFunctionAccess(fn: IGrantable, access: FunctionAccess, targets: AccessTargets): void {
@@ -127,6 +152,9 @@ export function grantFunctionAccess(fn: IGrantable, access: FunctionAccess, targ
   if (access.startsTracker) targets.tracker.grantStartExecution(fn);
   if (access.credentialVault === 'seal') targets.credentialVault?.grantSeal(fn);
   if (access.credentialVault === 'open') targets.credentialVault?.grantOpen(fn);
+  if (access.webhookSecrets === 'seal') targets.webhooks.grantSeal(fn);
+  if (access.webhookSecrets === 'open') targets.webhooks.grantOpen(fn);
+  if (access.queuesWebhooks) targets.webhooks.grantQueueing(fn);
   if (access.presignsDirectUploads) {
     Grant.addToPrincipal({ grantee: fn, actions: ['s3:PutObject'], resourceArns: [files.arnForObjects(`${EVENT_FUNCTIONS.registerFile.keyPrefix}*`)] });
   }

@@ -27,6 +27,8 @@ export const OPERATION_ROUTES: readonly OperationRoute[] = [
   { operation: 'batches-list', method: 'GET', path: '/batches', memoryMb: 256, timeoutSeconds: 10 },
   { operation: 'batches-retrieve', method: 'GET', path: '/batches/{batch_id}', memoryMb: 256, timeoutSeconds: 10 },
   { operation: 'batches-cancel', method: 'POST', path: '/batches/{batch_id}/cancel', memoryMb: 256, timeoutSeconds: 15 },
+  // Reads the error, output and input files, stores the new input file, then runs batches-create: sized like it.
+  { operation: 'batches-retry', method: 'POST', path: '/batches/{batch_id}/retry', memoryMb: 1024, timeoutSeconds: 29 },
   { operation: 'uploads-create', method: 'POST', path: '/uploads', memoryMb: 256, timeoutSeconds: 10 },
   { operation: 'uploads-parts-create', method: 'POST', path: '/uploads/{upload_id}/parts', memoryMb: 512, timeoutSeconds: 29 },
   // A full vCPU (1769 MB): joining, validating and copying a 200 MB file to its provider took 7-17 s locally.
@@ -37,6 +39,13 @@ export const OPERATION_ROUTES: readonly OperationRoute[] = [
   // keys, and who the key is (plus, deployed, where a batch's Step Functions execution is in the AWS console).
   { operation: 'finops-budgets', method: 'GET', path: '/finops/budgets', memoryMb: 256, timeoutSeconds: 10 },
   { operation: 'console-session', method: 'GET', path: '/console/session', memoryMb: 256, timeoutSeconds: 10 },
+  // Streams the input file and counts its tokens (a tokenizer for OpenAI models): sized like batches-create.
+  { operation: 'finops-estimate', method: 'POST', path: '/finops/estimate', memoryMb: 1024, timeoutSeconds: 29 },
+  // Webhook endpoints (lambda/webhooks/): create resolves the URL's host to check it (SSRF rules).
+  { operation: 'webhooks-create', method: 'POST', path: '/finops/webhooks', memoryMb: 256, timeoutSeconds: 10 },
+  { operation: 'webhooks-list', method: 'GET', path: '/finops/webhooks', memoryMb: 256, timeoutSeconds: 10 },
+  { operation: 'webhooks-delete', method: 'DELETE', path: '/finops/webhooks/{webhook_id}', memoryMb: 256, timeoutSeconds: 10 },
+  { operation: 'webhooks-rotate', method: 'POST', path: '/finops/webhooks/{webhook_id}/rotate', memoryMb: 256, timeoutSeconds: 10 },
 ];
 
 /** Functions the batch tracker state machine invokes (lambda/handlers/<operation>.ts). */
@@ -73,5 +82,15 @@ export const SCHEDULED_FUNCTIONS = {
  * opens a page. They hold no data; the page calls the API above with the key the user enters.
  */
 export const CONSOLE_FUNCTION = { operation: 'console-assets', memoryMb: 256, timeoutSeconds: 5, paths: ['/console', '/console/{asset}'] } as const;
+/** Webhook delivery (lib/webhooks/webhook-delivery.ts): the tracker's terminal event → queue → endpoint. */
+export const WEBHOOK_FUNCTIONS = {
+  /** EventBridge rule target: one queued delivery per matching endpoint. */
+  fanOut: { operation: 'webhooks-fan-out', memoryMb: 256, timeoutSeconds: 30 },
+  /**
+   * SQS event source, up to 10 messages at once, delivered in parallel: each attempt waits at most
+   * 10 s for its receiver (FINOPS_WEBHOOK_TIMEOUT_MS), so 30 s leaves room for DNS, KMS and the table.
+   */
+  deliver: { operation: 'webhooks-deliver', memoryMb: 256, timeoutSeconds: 30, batchSize: 10 },
+} as const;
 
 export const AUTHORIZER_FUNCTION = { operation: 'authorizer', memoryMb: 256, timeoutSeconds: 5 } as const;

@@ -9,7 +9,7 @@ import { FUNCTION_ACCESS } from '../../lib/api/access';
 import { CredentialVaultKey, VAULT_CONTEXT_PURPOSE, VAULT_KMS_KEY_VARIABLE } from '../../lib/storage/credential-vault-key';
 import { LOCAL_STACK_NAME, unbundledApp } from '../../lib/synth';
 import { FinOpsGatewayStack } from '../../lib/finops-gateway-stack';
-import { actionsOf, allIdentityStatements, asArray, buildStack, logicalIdOf, statementsOfRole, type Built } from './helpers';
+import { actionsOf, allIdentityStatements, asArray, buildStack, logicalIdOf, statementsOfRole, type Built, type Statement } from './helpers';
 
 const VAULT_CONDITION = { StringEquals: { 'kms:EncryptionContext:purpose': VAULT_CONTEXT_PURPOSE } };
 
@@ -46,13 +46,13 @@ describe('CredentialVaultKey construct', () => {
   });
 });
 
-test('access table: only batches-create seals; only functions that call a provider for an existing batch open', () => {
+test('access table: only batches-create (and batches-retry, which runs its handler) seals; only functions that call a provider for an existing batch open', () => {
   const byVault = (mode: 'seal' | 'open') =>
     Object.entries(FUNCTION_ACCESS)
       .filter(([, access]) => access.credentialVault === mode)
       .map(([operation]) => operation)
       .sort();
-  expect(byVault('seal')).toEqual(['batches-create']);
+  expect(byVault('seal')).toEqual(['batches-create', 'batches-retry']);
   expect(byVault('open')).toEqual(['batches-cancel', 'tracker-check-status', 'tracker-collect-results']);
 });
 
@@ -71,13 +71,20 @@ describe('in the gateway stack', () => {
     return statementsOfRole(b.json, logicalIdOf(fn.role!)).filter((s) => actionsOf([s]).some((a) => a.startsWith('kms:')));
   };
 
-  test('no pass-through, no key: nothing to pay for or to grant', () => {
-    expect(Object.keys(without.template.findResources('AWS::KMS::Key'))).toEqual([]);
-    expect(allIdentityStatements(without.json).flatMap(({ statement }) => actionsOf([statement])).filter((a) => a.startsWith('kms:'))).toEqual([]);
+  // The stack's other KMS key protects webhook secrets (test/infra/iam.test.ts checks its grants).
+  const webhookKey = (b: Built) => logicalIdOf(b.stack.webhooks.key);
+  const isVaultStatement = (s: Statement) => JSON.stringify(s.Condition) === JSON.stringify(VAULT_CONDITION);
+
+  test('no pass-through, no vault key: nothing to pay for or to grant', () => {
+    expect(Object.keys(without.template.findResources('AWS::KMS::Key'))).toEqual([webhookKey(without)]);
+    const kms = allIdentityStatements(without.json).filter(({ statement }) => actionsOf([statement]).some((a) => a.startsWith('kms:')));
+    expect(kms.length).toBeGreaterThan(0);
+    for (const { statement } of kms) expect(statement.Resource).toEqual({ 'Fn::GetAtt': [webhookKey(without), 'Arn'] });
   });
 
   test('with pass-through: one rotated key, and its ARN in every function environment', () => {
     const keys = withVault.template.findResources('AWS::KMS::Key');
+    delete keys[webhookKey(withVault)];
     expect(Object.keys(keys)).toHaveLength(1);
     expect(Object.values(keys)[0].Properties.EnableKeyRotation).toBe(true);
     // The web console's function serves static files and gets no FINOPS_* settings (test/infra/console.test.ts).
@@ -91,8 +98,10 @@ describe('in the gateway stack', () => {
   test.each(Object.keys(FUNCTION_ACCESS))('%s: exactly the KMS rights of its access row', (operation) => {
     const mode = FUNCTION_ACCESS[operation].credentialVault;
     const expected = mode === 'seal' ? ['kms:GenerateDataKey'] : mode === 'open' ? ['kms:Decrypt'] : [];
-    const statements = kmsActions(withVault, operation);
+    const statements = kmsActions(withVault, operation).filter(isVaultStatement);
     expect(actionsOf(statements).sort()).toEqual(expected);
+    // Every other KMS right of the function is on the webhook key.
+    for (const other of kmsActions(withVault, operation).filter((st) => !isVaultStatement(st))) expect(other.Resource).toEqual({ 'Fn::GetAtt': [webhookKey(withVault), 'Arn'] });
     for (const s of statements) {
       expect(s.Condition).toEqual(VAULT_CONDITION);
       expect(asArray(s.Resource as unknown)).toHaveLength(1);

@@ -1,7 +1,8 @@
 // Who may do what: the Bedrock service role exactly, and least privilege for every function.
 import { Stack } from 'aws-cdk-lib';
 import { FUNCTION_ACCESS } from '../../lib/api/access';
-import { AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, OPERATION_ROUTES, TRACKER_FUNCTIONS } from '../../lib/api/routes';
+import { AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, OPERATION_ROUTES, TRACKER_FUNCTIONS, WEBHOOK_FUNCTIONS } from '../../lib/api/routes';
+import { WEBHOOK_CONTEXT_PURPOSE } from '../../lambda/webhooks/names';
 import type { GatewayFunction } from '../../lib/gateway-function';
 import { actionsOf, allIdentityStatements, asArray, Built, buildStack, logicalIdOf, Statement, statementsOfRole } from './helpers';
 
@@ -134,7 +135,7 @@ describe('no wildcards', () => {
 });
 
 describe('function permissions', () => {
-  const READ_ONLY = ['files-list', 'files-retrieve', 'batches-list', 'batches-retrieve', 'finops-usage', AUTHORIZER_FUNCTION.operation];
+  const READ_ONLY = ['files-list', 'files-retrieve', 'batches-list', 'batches-retrieve', 'finops-usage', 'webhooks-list', AUTHORIZER_FUNCTION.operation];
   const DYNAMO_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
   const operationsWith = (action: string) =>
     allFunctions()
@@ -147,9 +148,41 @@ describe('function permissions', () => {
       ...OPERATION_ROUTES.map((r) => r.operation),
       ...Object.values(TRACKER_FUNCTIONS).map((f) => f.operation),
       ...Object.values(EVENT_FUNCTIONS).map((f) => f.operation),
+      ...Object.values(WEBHOOK_FUNCTIONS).map((f) => f.operation),
       AUTHORIZER_FUNCTION.operation,
     ];
     for (const operation of operations) expect(FUNCTION_ACCESS[operation]).toBeDefined();
+  });
+
+  test('finops-estimate reads the table and objects, and writes nothing', () => {
+    const actions = actionsOf(statementsOf('finops-estimate'));
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 's3:GetObject']));
+    for (const write of [...DYNAMO_WRITES, 's3:PutObject', 's3:DeleteObject']) expect(actions).not.toContain(write);
+    expect(actions.filter((a) => /^(secretsmanager|bedrock|iam|states|events|kms|sqs):/.test(a))).toEqual([]);
+  });
+
+  test('webhook secrets: only create and rotate seal, only deliver opens, on the webhook key and purpose only', () => {
+    expect(operationsWith('kms:GenerateDataKey')).toEqual(['webhooks-create', 'webhooks-rotate']);
+    expect(operationsWith('kms:Decrypt')).toEqual([WEBHOOK_FUNCTIONS.deliver.operation]);
+    for (const operation of ['webhooks-create', 'webhooks-rotate', WEBHOOK_FUNCTIONS.deliver.operation]) {
+      const kms = statementsOf(operation).filter((s) => actionsOf([s]).some((a) => a.startsWith('kms:')));
+      expect(kms).toHaveLength(1);
+      expect(kms[0].Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(built.stack.webhooks.key), 'Arn'] });
+      expect(kms[0].Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:purpose': WEBHOOK_CONTEXT_PURPOSE } });
+    }
+  });
+
+  test('only the fan-out queues webhook deliveries, only the deliverer consumes them, on the delivery queue only', () => {
+    const queueArn = { 'Fn::GetAtt': [logicalIdOf(built.stack.webhooks.queue), 'Arn'] };
+    expect(operationsWith('sqs:SendMessage')).toEqual([WEBHOOK_FUNCTIONS.fanOut.operation]);
+    expect(operationsWith('sqs:ReceiveMessage')).toEqual([WEBHOOK_FUNCTIONS.deliver.operation]);
+    expect(operationsWith('sqs:ChangeMessageVisibility')).toEqual([WEBHOOK_FUNCTIONS.deliver.operation]);
+    for (const fn of allFunctions()) {
+      for (const s of statementsOf(fn.operation).filter((st) => actionsOf([st]).some((a) => a.startsWith('sqs:')))) expect(s.Resource).toEqual(queueArn);
+    }
+    const fanOut = actionsOf(statementsOf(WEBHOOK_FUNCTIONS.fanOut.operation));
+    for (const write of DYNAMO_WRITES) expect(fanOut).not.toContain(write);
+    expect(fanOut.filter((a) => /^(s3|secretsmanager|bedrock|iam|states|events|kms):/.test(a))).toEqual([]);
   });
 
   test('mark-failed only records the failure', () => {
@@ -165,10 +198,12 @@ describe('function permissions', () => {
     expect(actions.filter((a) => /^(s3|secretsmanager|bedrock|iam|states|events):/.test(a))).toEqual([]);
   });
 
-  test('only batches-create starts tracker executions, on the tracker only', () => {
-    expect(operationsWith('states:StartExecution')).toEqual(['batches-create']);
-    const statement = statementsOf('batches-create').find((s) => asArray(s.Action).includes('states:StartExecution'))!;
-    expect(statement.Resource).toEqual({ Ref: logicalIdOf(built.stack.tracker.stateMachine) });
+  test('only batches-create (and batches-retry, which runs its handler) starts tracker executions, on the tracker only', () => {
+    expect(operationsWith('states:StartExecution')).toEqual(['batches-create', 'batches-retry']);
+    for (const operation of ['batches-create', 'batches-retry']) {
+      const statement = statementsOf(operation).find((s) => asArray(s.Action).includes('states:StartExecution'))!;
+      expect(statement.Resource).toEqual({ Ref: logicalIdOf(built.stack.tracker.stateMachine) });
+    }
   });
 
   test('only the check function invokes models directly', () => {
@@ -184,7 +219,7 @@ describe('function permissions', () => {
 
   test('provider keys are readable only by functions that call providers', () => {
     expect(operationsWith('secretsmanager:GetSecretValue')).toEqual(
-      ['batches-cancel', 'batches-create', 'files-create', 'files-delete', 'files-expire', 'files-register', 'uploads-complete', 'tracker-check-status', 'tracker-collect-results'].sort(),
+      ['batches-cancel', 'batches-create', 'batches-retry', 'files-create', 'files-delete', 'files-expire', 'files-register', 'uploads-complete', 'tracker-check-status', 'tracker-collect-results'].sort(),
     );
   });
 
@@ -195,7 +230,7 @@ describe('function permissions', () => {
       expect(statement.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(built.stack.bedrockAccess.role), 'Arn'] });
       expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'bedrock.amazonaws.com' } });
     }
-    expect(operationsWith('iam:PassRole')).toEqual(['batches-cancel', 'batches-create', 'tracker-check-status', 'tracker-collect-results'].sort());
+    expect(operationsWith('iam:PassRole')).toEqual(['batches-cancel', 'batches-create', 'batches-retry', 'tracker-check-status', 'tracker-collect-results'].sort());
     expect(operationsWith('bedrock:ListModelInvocationJobs')).toEqual(operationsWith('iam:PassRole'));
   });
 

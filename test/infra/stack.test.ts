@@ -3,11 +3,13 @@ import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { Schedule } from 'aws-cdk-lib/aws-events';
 import { GATEWAY_RESPONSES } from '../../lib/api/gateway-responses';
-import { API_PREFIXES, AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, OPERATION_ROUTES, SCHEDULED_FUNCTIONS, TRACKER_FUNCTIONS } from '../../lib/api/routes';
+import { API_PREFIXES, AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, OPERATION_ROUTES, SCHEDULED_FUNCTIONS, TRACKER_FUNCTIONS, WEBHOOK_FUNCTIONS } from '../../lib/api/routes';
+import { MAX_DELIVERY_ATTEMPTS, RETRY_SCHEDULE_SECONDS, WEBHOOK_KMS_KEY_VARIABLE, WEBHOOK_QUEUE_URL_VARIABLE } from '../../lambda/webhooks/names';
+import { BATCH_EVENT_DETAIL_TYPE, BATCH_EVENT_SOURCE } from '../../lib/batch-tracker/state-names';
 import { HTTP_PROVIDERS, secretArnVariable } from '../../lib/storage/provider-secrets';
 import { Built, buildStack, logicalIdOf } from './helpers';
 
-const ALL_FUNCTIONS = [...OPERATION_ROUTES, ...Object.values(TRACKER_FUNCTIONS), ...Object.values(EVENT_FUNCTIONS), ...Object.values(SCHEDULED_FUNCTIONS), AUTHORIZER_FUNCTION];
+const ALL_FUNCTIONS = [...OPERATION_ROUTES, ...Object.values(TRACKER_FUNCTIONS), ...Object.values(EVENT_FUNCTIONS), ...Object.values(SCHEDULED_FUNCTIONS), ...Object.values(WEBHOOK_FUNCTIONS), AUTHORIZER_FUNCTION];
 const FINOPS_VARIABLES = [
   'FINOPS_TABLE_NAME',
   'FINOPS_FILES_BUCKET',
@@ -140,13 +142,14 @@ describe('REST API', () => {
   test('API Gateway may invoke each function only through its own methods', () => {
     const permissions = Object.values(built.json.Resources).filter((r: any) => r.Type === 'AWS::Lambda::Permission') as any[];
     const fromApi = permissions.filter((p) => p.Properties.Principal === 'apigateway.amazonaws.com');
-    // One per method, plus the authorizer's; the other permissions are S3's (see "direct uploads") and
-    // the expiry schedule's (see "expired files").
+    // One per method, plus the authorizer's; the other permissions are S3's (see "direct uploads"),
+    // the expiry schedule's (see "expired files") and the webhook fan-out rule's (see "webhooks").
     expect(fromApi).toHaveLength(OPERATION_ROUTES.length * API_PREFIXES.length + 1);
-    expect(permissions.filter((p) => p.Properties.Principal !== 'apigateway.amazonaws.com').map((p) => p.Properties.Principal).sort()).toEqual(['events.amazonaws.com', 's3.amazonaws.com']);
+    expect(permissions.filter((p) => p.Properties.Principal !== 'apigateway.amazonaws.com').map((p) => p.Properties.Principal).sort()).toEqual(['events.amazonaws.com', 'events.amazonaws.com', 's3.amazonaws.com']);
     const registrar = { 'Fn::GetAtt': [logicalIdOf(built.stack.fileRegistrar), 'Arn'] };
     const expirer = { 'Fn::GetAtt': [logicalIdOf(built.stack.fileExpirer), 'Arn'] };
-    for (const p of fromApi) expect([registrar, expirer]).not.toContainEqual(p.Properties.FunctionName);
+    const webhookFns = built.stack.webhooks.functions().map((fn) => ({ 'Fn::GetAtt': [logicalIdOf(fn), 'Arn'] }));
+    for (const p of fromApi) expect([registrar, expirer, ...webhookFns]).not.toContainEqual(p.Properties.FunctionName);
   });
 
   test('Lambda authorizer: REQUEST type, Authorization header, 60 s cache', () => {
@@ -248,13 +251,68 @@ describe('expired files', () => {
     expect(rules[0].Properties).toMatchObject({ ScheduleExpression: Schedule.rate(Duration.minutes(SCHEDULED_FUNCTIONS.expireFiles.everyMinutes)).expressionString, State: 'ENABLED' });
     expect(rules[0].Properties.Targets).toEqual([expect.objectContaining({ Arn: expirerArn(), RetryPolicy: { MaximumRetryAttempts: 2 } })]);
     const fromEvents = Object.values(built.template.findResources('AWS::Lambda::Permission')).filter((p) => p.Properties.Principal === 'events.amazonaws.com');
-    expect(fromEvents).toHaveLength(1);
-    expect(fromEvents[0].Properties).toMatchObject({ Action: 'lambda:InvokeFunction', FunctionName: expirerArn() });
+    // The other EventBridge permission is the webhook fan-out's, from its event rule (see "webhooks").
+    const fanOutArn = { 'Fn::GetAtt': [logicalIdOf(built.stack.webhooks.functions()[0]), 'Arn'] };
+    expect(fromEvents.map((p) => p.Properties.FunctionName)).toEqual(expect.arrayContaining([expirerArn(), fanOutArn]));
+    expect(fromEvents).toHaveLength(2);
+    expect(fromEvents.find((p) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(expirerArn()))!.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', SourceArn: expect.anything() });
   });
 
   test('files-expire is invoked by its schedule only: no API method integrates it', () => {
     const integrated = [...methodsByRoute(built.json).values()].filter((m) => JSON.stringify(m.Integration?.Uri ?? '').includes(logicalIdOf(built.stack.fileExpirer)));
     expect(integrated).toEqual([]);
+  });
+});
+
+describe('webhooks', () => {
+  const ref = (construct: Parameters<typeof logicalIdOf>[0]) => logicalIdOf(construct);
+  const queueProps = (q: Parameters<typeof logicalIdOf>[0]) => built.json.Resources[ref(q)].Properties;
+
+  test('the tracker\'s terminal event invokes the fan-out, retried, with a dead-letter queue', () => {
+    const rules = Object.values(built.template.findResources('AWS::Events::Rule')).filter((r) => r.Properties.EventPattern);
+    expect(rules).toHaveLength(1);
+    expect(rules[0].Properties.EventPattern).toEqual({ source: [BATCH_EVENT_SOURCE], 'detail-type': [BATCH_EVENT_DETAIL_TYPE] });
+    expect(rules[0].Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [ref(built.stack.webhooks.functions()[0]), 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 86_400 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [ref(built.stack.webhooks.fanOutDeadLetters), 'Arn'] } },
+      }),
+    ]);
+  });
+
+  test('the delivery queue: retries for more than 24 h, then its dead-letter queue; encrypted, TLS only', () => {
+    expect(RETRY_SCHEDULE_SECONDS.reduce((a, b) => a + b, 0)).toBeGreaterThan(24 * 3600);
+    expect(Math.max(...RETRY_SCHEDULE_SECONDS)).toBeLessThanOrEqual(12 * 3600); // SQS's longest visibility timeout
+    const queue = queueProps(built.stack.webhooks.queue);
+    expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [ref(built.stack.webhooks.deadLetters), 'Arn'] }, maxReceiveCount: MAX_DELIVERY_ATTEMPTS });
+    expect(queue.VisibilityTimeout).toBe(6 * WEBHOOK_FUNCTIONS.deliver.timeoutSeconds);
+    for (const q of [built.stack.webhooks.queue, built.stack.webhooks.deadLetters, built.stack.webhooks.fanOutDeadLetters]) {
+      expect(queueProps(q)).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
+    }
+    const policies = Object.values(built.template.findResources('AWS::SQS::QueuePolicy'));
+    expect(policies.length).toBeGreaterThanOrEqual(3);
+    expect(JSON.stringify(policies)).toContain('"aws:SecureTransport":"false"');
+  });
+
+  test('the deliverer consumes the queue in batches of 10 and reports failed items', () => {
+    const mappings = Object.values(built.template.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0].Properties).toMatchObject({
+      FunctionName: { Ref: ref(built.stack.webhooks.functions()[1]) },
+      EventSourceArn: { 'Fn::GetAtt': [ref(built.stack.webhooks.queue), 'Arn'] },
+      BatchSize: WEBHOOK_FUNCTIONS.deliver.batchSize,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  test('alarms on both dead-letter queues; the key and queue are in every function environment', () => {
+    expect(built.stack.webhooks.deadLetterAlarms).toHaveLength(2);
+    for (const fn of built.stack.allFunctions()) {
+      const vars = built.json.Resources[ref(fn)].Properties.Environment.Variables;
+      expect(vars[WEBHOOK_KMS_KEY_VARIABLE]).toEqual({ 'Fn::GetAtt': [ref(built.stack.webhooks.key), 'Arn'] });
+      expect(vars[WEBHOOK_QUEUE_URL_VARIABLE]).toEqual({ Ref: ref(built.stack.webhooks.queue) });
+    }
   });
 });
 

@@ -27,7 +27,15 @@ const alice = {
 };
 
 const token = (n: number) => randomBytes(n).toString('hex').slice(0, n);
-const MISSING = { file: () => `file-${token(24)}`, batch: () => `batch_${token(24)}`, upload: () => `upload_${token(24)}` };
+const MISSING = { file: () => `file-${token(24)}`, batch: () => `batch_${token(24)}`, upload: () => `upload_${token(24)}`, webhook: () => `whk_${token(24)}` };
+
+/** Alice's webhook endpoint, registered on first use. */
+let aliceWebhookId: string | undefined;
+async function aliceWebhook(): Promise<string> {
+  aliceWebhookId ??= (await jsonOf(await call(keys.alice, 'POST', '/finops/webhooks', { url: 'http://127.0.0.1:9/alice-hooks' }))).id as string;
+  return aliceWebhookId;
+}
+const webhookIdsOf = async (key: string) => (await jsonOf(await call(key, 'GET', '/finops/webhooks'))).data.map((e: { id: string }) => e.id) as string[];
 
 async function call(key: string, method: string, path: string, body?: unknown): Promise<Response> {
   const init: RequestInit = { method, headers: { authorization: `Bearer ${key}` } };
@@ -208,6 +216,43 @@ const CASES: Record<string, Case> = {
     const aliceList = await jsonOf(await call(keys.alice, 'GET', '/files?limit=100'));
     expect(aliceList.data.map((f: { id: string }) => f.id)).not.toContain(bobs.file.id);
     expect(await (await call(keys.bob, 'GET', `/files/${bobs.file.id}/content`)).text()).toBe(content);
+  },
+
+  'batches-retry': async () => {
+    await expectLikeMissing((id) => call(keys.bob, 'POST', `/batches/${id}/retry`, {}), alice.batchId, MISSING.batch());
+    const own = await jsonOf(await call(keys.alice, 'GET', `/batches/${alice.batchId}`));
+    expect(own.metadata?.retried_by).toBeUndefined();
+  },
+
+  'finops-estimate': async () => {
+    await expectLikeMissing((id) => call(keys.bob, 'POST', '/finops/estimate', { input_file_id: id }), alice.fileId, MISSING.file());
+    expect((await call(keys.alice, 'POST', '/finops/estimate', { input_file_id: alice.fileId })).status).toBe(200);
+  },
+
+  'webhooks-create': async () => {
+    const bobs = await jsonOf(await call(keys.bob, 'POST', '/finops/webhooks', { url: 'http://127.0.0.1:9/bob-hooks' }));
+    expect(bobs.id).toMatch(/^whk_/);
+    expect(await webhookIdsOf(keys.alice)).not.toContain(bobs.id);
+    expect(await webhookIdsOf(keys.bob)).not.toContain(await aliceWebhook());
+  },
+
+  'webhooks-list': async () => {
+    const id = await aliceWebhook();
+    expect(await webhookIdsOf(keys.alice)).toContain(id);
+    const bobs = await jsonOf(await call(keys.bob, 'GET', '/finops/webhooks'));
+    expect(JSON.stringify(bobs)).not.toContain('alice-hooks');
+  },
+
+  'webhooks-delete': async () => {
+    const id = await aliceWebhook();
+    await expectLikeMissing((wid) => call(keys.bob, 'DELETE', `/finops/webhooks/${wid}`), id, MISSING.webhook());
+    expect(await webhookIdsOf(keys.alice)).toContain(id);
+  },
+
+  'webhooks-rotate': async () => {
+    const id = await aliceWebhook();
+    await expectLikeMissing((wid) => call(keys.bob, 'POST', `/finops/webhooks/${wid}/rotate`), id, MISSING.webhook());
+    expect((await call(keys.alice, 'POST', `/finops/webhooks/${id}/rotate`)).status).toBe(200);
   },
 
   'finops-usage': async () => {

@@ -8,6 +8,7 @@
 // - a request without a positive integer `max_tokens` (or without `model` / `messages`) → errored,
 //   invalid_request_error (Anthropic validates params only after accepting the batch);
 // - a user message containing "[simulate-error]" → errored, overloaded_error;
+// - "[simulate-rate-limit-once]" → errored, rate_limit_error, the first time that text is seen only;
 // - any user message containing "[simulate-expire]" → the whole batch runs out of time: every request
 //   ends `expired` (as if the 24 h window had passed);
 // - `tools` with tool_choice `any` or `tool` → the reply is a tool_use block (stop_reason tool_use).
@@ -18,6 +19,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { FaultInjector, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { closeServer, listenOnLoopback } from '../../loopback';
 import { claudeRuleViolation } from '../rules/claude';
+import { rateLimitedOnce } from '../rate-limit-once';
 
 export interface AnthropicSimulatorOptions extends SimulatorOptions {
   /** Requests a Message Batch may hold (Anthropic: 100,000). Lower it to prove a client splits. */
@@ -320,6 +322,9 @@ function outcome(batchId: string, request: SimRequest): Record<string, unknown> 
   const broken = claudeRuleViolation(p.model, p);
   if (broken) return invalid(broken);
   const texts = userTexts(p);
+  if (rateLimitedOnce('anthropic', texts)) {
+    return { type: 'errored', error: { type: 'error', error: { type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit.' }, request_id: `req_${stableToken(24, batchId, request.custom_id)}` } };
+  }
   if (texts.some((t) => t.includes('[simulate-error]'))) {
     return { type: 'errored', error: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: `req_${stableToken(24, batchId, request.custom_id)}` } };
   }

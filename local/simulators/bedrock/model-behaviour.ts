@@ -5,6 +5,7 @@
 // Triggers, anywhere in the last user text (Claude/Nova) or the prompt (Llama):
 //   [simulate-error]         → 400 "Simulated model error" (job: error record; runtime: ValidationException)
 //   [simulate-server-error]  → 500 (job: error record with errorCode 500; runtime: InternalServerException)
+//   [simulate-rate-limit-once] → 429 the first time this text is answered, success after (local/simulators/rate-limit-once.ts)
 //   [simulate-unprocessed]   → batch jobs only: the record is never processed; the job ends PartiallyCompleted
 //   [simulate-tool-call]     → the reply calls the first tool (Claude/Nova, when tools are given);
 //                              tool_choice any/tool forces a tool call too
@@ -14,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import { claudeRuleViolation } from '../rules/claude';
 import { isNonChatNova } from '../rules/bedrock';
+import { rateLimitedOnce } from '../rate-limit-once';
 
 export type SimFamily = 'claude' | 'nova' | 'llama' | 'converse';
 
@@ -85,6 +87,7 @@ export function reply(family: SimFamily, lastUserText: string, maxTokens: number
 
 export function triggers(text: string, allowUnprocessed: boolean): Answer | null {
   if (text.includes('[simulate-server-error]')) throw new ModelError(500, 'Simulated internal server error');
+  if (rateLimitedOnce('bedrock', [text])) throw new ModelError(429, 'Too many requests, please wait before trying again.');
   if (text.includes('[simulate-error]')) throw new ModelError(400, 'Simulated model error for a request containing [simulate-error]');
   if (allowUnprocessed && text.includes('[simulate-unprocessed]')) return { kind: 'unprocessed' };
   return null;

@@ -4,6 +4,7 @@
 //
 // Triggers (any user text part containing the marker):
 // - "[simulate-error]"          → error line {code: 500, status: INTERNAL} (a transient model failure);
+// - "[simulate-rate-limit-once]" → error line {code: 429, status: RESOURCE_EXHAUSTED}, the first time that text is seen only;
 // - "[simulate-blocked]"        → one candidate stopped by the safety filter: finishReason SAFETY,
 //                                 no content, a HIGH/blocked safety rating;
 // - "[simulate-prompt-blocked]" → no candidates, promptFeedback.blockReason SAFETY;
@@ -16,6 +17,7 @@
 // report thoughtsTokenCount unless thinkingBudget is 0.
 import { createHash } from 'node:crypto';
 import { geminiRuleViolation } from '../rules/gemini';
+import { rateLimitedOnce } from '../rate-limit-once';
 
 export type Outcome = { response: Record<string, unknown> } | { error: { code: number; message: string; status: string } };
 
@@ -53,6 +55,9 @@ export function simulateOutcome(seed: string, key: string, request: unknown, mod
   const promptTokens = Math.max(1, Math.ceil((JSON.stringify(r.contents).length + JSON.stringify(r.systemInstruction ?? '').length) / 4));
   const base = { modelVersion: model, responseId };
 
+  if (rateLimitedOnce('gemini', texts)) {
+    return { error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' } };
+  }
   if (texts.some((t) => t.includes('[simulate-error]'))) {
     return { error: { code: 500, message: 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting', status: 'INTERNAL' } };
   }

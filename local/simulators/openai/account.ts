@@ -2,7 +2,8 @@
 // function of elapsed time (no timers). Every request first calls settle(now), which writes the
 // output/error files of batches whose time has come, so files.list and batches.retrieve agree.
 import { createHash, randomBytes } from 'node:crypto';
-import { answerChatCompletion, type RequestAnswer } from './requests';
+import { answerChatCompletion, userTextsOf, type RequestAnswer } from './requests';
+import { rateLimitedOnce } from '../rate-limit-once';
 import { batchModel, parseInputLines, validateBatchInput, type BatchValidationError } from './jsonl';
 
 const DAY_SECONDS = 24 * 3600;
@@ -217,7 +218,7 @@ export class SimulatedAccount {
             customId: l.custom_id,
             lineId: randomId('batch_req_', 32),
             requestId: randomId('req_', 32).toLowerCase(),
-            answer: answerChatCompletion(l.body, { completionId: randomId('chatcmpl-', 29), created: answeredAt }),
+            answer: answerChatCompletion(l.body, { completionId: randomId('chatcmpl-', 29), created: answeredAt, rateLimited: rateLimitedOnce('openai', userTextsOf(l.body)) }),
           }));
     const batch: SimBatch = {
       id,

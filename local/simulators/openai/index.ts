@@ -16,6 +16,7 @@
 //   Per request (that request goes to the error file, the rest of the batch runs):
 //     - a user message containing "[simulate-error]"        → status_code 400, code `simulated_error`
 //     - a user message containing "[simulate-server-error]" → status_code 500, type `server_error`
+//     - "[simulate-rate-limit-once]" → status_code 429, code `rate_limit_exceeded`, the first time that text is seen only
 //     - body.messages empty or missing                      → status_code 400 (`empty_array` / `missing_required_parameter`)
 //     - body.model starting with "invalid-"                 → status_code 404, code `model_not_found`
 //     - max_tokens / max_completion_tokens below the answer's length → a 200 cut short, finish_reason `length`

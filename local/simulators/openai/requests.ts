@@ -1,6 +1,7 @@
 // How the simulated OpenAI answers one request of a batch: a deterministic chat.completion, or an
 // OpenAI-shaped HTTP error for the triggers listed in ./index.ts. Pure: no I/O, no clock, no randomness
 // (ids and timestamps are passed in), so the same prompt always gets the same answer and token counts.
+import { countTokens as o200kTokens } from 'gpt-tokenizer/cjs/encoding/o200k_base';
 
 /** A user message containing this makes that request fail with HTTP 400 (in the batch's error file). */
 export const SIMULATE_ERROR_MARKER = '[simulate-error]';
@@ -21,6 +22,14 @@ export interface AnswerIds {
   completionId: string;
   /** Unix seconds. */
   created: number;
+  /** Answer OpenAI's 429 rate-limit error instead (the caller's "[simulate-rate-limit-once]" state). */
+  rateLimited?: boolean;
+}
+
+/** The user messages' texts of a chat body. */
+export function userTextsOf(body: unknown): string[] {
+  const messages = isObject(body) && Array.isArray(body.messages) ? body.messages : [];
+  return messages.filter((m) => isObject(m) && m.role === 'user').map((m) => contentText((m as Record<string, unknown>).content));
 }
 
 /** Roughly OpenAI's tokenizer for English text: about four characters per token. */
@@ -74,12 +83,16 @@ export function answerChatCompletion(body: unknown, ids: AnswerIds): RequestAnsw
   if (userTexts.some((t) => t.includes(SIMULATE_SERVER_ERROR_MARKER))) {
     return errorAnswer(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null, null);
   }
+  if (ids.rateLimited) {
+    return errorAnswer(429, `Rate limit reached for ${model} on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms.`, 'requests', null, 'rate_limit_exceeded');
+  }
   if (userTexts.some((t) => t.includes(SIMULATE_ERROR_MARKER))) {
     return errorAnswer(400, `Simulated error: the prompt contains ${SIMULATE_ERROR_MARKER}.`, 'invalid_request_error', 'messages', 'simulated_error');
   }
 
-  // About what OpenAI bills: the text plus a few tokens of framing per message and per reply.
-  const promptTokens = texts.reduce((sum, t) => sum + estimateTokens(t) + 4, 3);
+  // What OpenAI bills: the prompt in its o200k_base encoding (GPT-4o and later) with 3 tokens of framing
+  // per message plus its role, and 3 priming the reply (OpenAI cookbook, "How to count tokens with tiktoken").
+  const promptTokens = messages.reduce((sum: number, m, i) => sum + 3 + (isObject(m) && typeof m.role === 'string' ? o200kTokens(m.role) : 0) + o200kTokens(texts[i]), 3);
   const lastUser = (userTexts[userTexts.length - 1] ?? '').replace(/\s+/g, ' ').trim();
   const snippet = lastUser.length > 120 ? `${lastUser.slice(0, 117)}...` : lastUser;
   let content = `Simulated answer from ${model} to: "${snippet}"`;

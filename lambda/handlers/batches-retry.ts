@@ -1,0 +1,16 @@
+// POST /openai/batches/{batch_id}/retry — a new batch of the failed lines (lambda/retries/retry.ts).
+// Body (all optional): {"error_codes": [...], "provider", "model"}.
+import { httpHandler } from '../http/handler';
+import { callerOf, jsonBody } from '../http/request';
+import { findBatch } from '../http/lookup';
+import { parseRetryOptions } from '../retries/select';
+import { retryBatch } from '../retries/retry';
+import '../providers/all';
+
+export const handler = httpHandler(async (event, context) => {
+  const caller = callerOf(event);
+  const options = parseRetryOptions(jsonBody(event));
+  // Found by id alone: `provider` in this body names where the retry runs, not which batch.
+  const batch = await findBatch(event, caller);
+  return retryBatch(event, context, caller, batch, options);
+});
