@@ -43,7 +43,9 @@ export class WebhookDelivery extends Construct {
       // Without the key the stored secrets are unreadable; endpoints would have to be registered again.
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const queueDefaults = { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: RETENTION };
+    // Retained like every stateful resource (lib/upgrades): the queues hold deliveries still being
+    // retried and those that failed every attempt, which a replacement would drop unseen.
+    const queueDefaults = { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: RETENTION, removalPolicy: RemovalPolicy.RETAIN };
     this.deadLetters = new Queue(this, 'DeliveryDeadLetters', queueDefaults);
     this.fanOutDeadLetters = new Queue(this, 'FanOutDeadLetters', queueDefaults);
     this.queue = new Queue(this, 'Deliveries', {

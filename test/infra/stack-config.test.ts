@@ -10,7 +10,10 @@ test('dashboard, alarms, log retention and the budget default come from context'
   const built = buildStack(props);
   const { template, json } = built;
   template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
-  template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+  // Only the tracker's execution alarms go; the webhook dead-letter alarms stay (lib/webhooks).
+  expect(built.stack.tracker.failedAlarm).toBeUndefined();
+  expect(built.stack.tracker.timedOutAlarm).toBeUndefined();
+  template.resourceCountIs('AWS::CloudWatch::Alarm', built.stack.webhooks.deadLetterAlarms.length);
   expect(json.Outputs.FinOpsDashboardName).toBeUndefined();
   const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
   expect(logGroups.length).toBeGreaterThan(10);
@@ -23,7 +26,7 @@ test('dashboard, alarms, log retention and the budget default come from context'
 test('by default the dashboard and both alarms exist, and no budget default is set (the code default 4096 applies)', () => {
   const built = buildStack();
   built.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-  built.template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+  built.template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + built.stack.webhooks.deadLetterAlarms.length);
   const functions = gatewayFunctionResources(built);
   expect(functions.length).toBeGreaterThan(10);
   for (const fn of functions) expect(fn.Properties.Environment.Variables.FINOPS_BUDGET_DEFAULT_OUTPUT_TOKENS).toBeUndefined();

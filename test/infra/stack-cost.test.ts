@@ -42,7 +42,9 @@ test('idle: each always-on resource in the template, times its price', () => {
   expect(line(cost, 'CloudWatch dashboard')!.usd).toBeCloseTo(count('AWS::CloudWatch::Dashboard') * AWS_PRICES.dashboardMonth.usd, 10);
   expect(line(cost, 'CloudWatch alarms')!.usd).toBeCloseTo(count('AWS::CloudWatch::Alarm') * AWS_PRICES.alarmMonth.usd, 10);
   expect(line(cost, 'Secrets Manager')!.usd).toBeCloseTo(count('AWS::SecretsManager::Secret') * AWS_PRICES.secretMonth.usd, 10);
-  expect(line(cost, 'KMS')).toBeUndefined(); // no customer managed key without pass-through
+  // Without pass-through the one customer managed key is the webhook secrets key (lib/webhooks).
+  expect(count('AWS::KMS::Key')).toBe(1);
+  expect(line(cost, 'KMS')!.usd).toBeCloseTo(AWS_PRICES.kmsKeyMonth.usd, 10);
   const sweep = line(cost, 'schedule rate(1 hour) (files-expire)')!;
   expect(sweep.basis).toMatch(/^730 runs a month/);
   expect(sweep.usd).toBeGreaterThan(0);

@@ -30,10 +30,11 @@ test.each(Object.keys(SNAPSHOT_CONFIGURATIONS))('%s configuration: the stateful 
   expect(describeFindings(compareSnapshots(committed[name], current[name], STATEFUL_MIGRATIONS))).toEqual([]);
 });
 
-test('the snapshot covers the table, the four buckets, the three secrets, the vault key and the state machine name', () => {
+test('the snapshot covers the table, the four buckets, the three secrets, the webhook key and queues, the vault key and the state machine name', () => {
   const types = (s: StatefulSnapshot) => Object.values(s).map((r) => r.type).sort();
-  expect(types(current.default)).toEqual(['AWS::DynamoDB::Table', ...Array(4).fill('AWS::S3::Bucket'), ...Array(3).fill('AWS::SecretsManager::Secret'), 'AWS::StepFunctions::StateMachine'].sort());
-  expect(types(current.allOptions)).toContain('AWS::KMS::Key');
+  const always = ['AWS::DynamoDB::Table', ...Array(4).fill('AWS::S3::Bucket'), ...Array(3).fill('AWS::SecretsManager::Secret'), 'AWS::KMS::Key', ...Array(3).fill('AWS::SQS::Queue'), 'AWS::StepFunctions::StateMachine'];
+  expect(types(current.default)).toEqual(always.sort());
+  expect(types(current.allOptions)).toEqual([...always, 'AWS::KMS::Key'].sort());
   const machine = Object.values(current.default).find((r) => r.type === 'AWS::StepFunctions::StateMachine')!;
   expect(machine.replacementProperties).toEqual({ StateMachineName: 'FinOpsGateway-batch-tracker', StateMachineType: 'STANDARD' });
 });
