@@ -146,6 +146,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     await seedKeys(apiKeys);
 
     // The tracker: the synthesized ASL, its Lambda tasks bound to the local handlers.
+    const { prepareInput } = await import('../lambda/handlers/tracker-prepare-input');
+    const { submitBatch } = await import('../lambda/handlers/tracker-submit-batch');
     const { checkStatus } = await import('../lambda/handlers/tracker-check-status');
     const { collectResults } = await import('../lambda/handlers/tracker-collect-results');
     const { markFailed } = await import('../lambda/handlers/tracker-mark-failed');
@@ -155,6 +157,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       waitMs: options.trackerWaitMs ?? 500,
       retryMs: options.trackerRetryMs ?? 200,
       tasks: {
+        [TrackerState.prepareInput]: (p) => prepareInput(p as never),
+        [TrackerState.submit]: (p) => submitBatch(p as never),
         [TrackerState.checkStatus]: (p) => checkStatus(p as never),
         [TrackerState.collectResults]: (p) => collectResults(p as never),
         [TrackerState.markFailed]: (p) => markFailed(p as never),

@@ -10,7 +10,7 @@ import { loadBatch, type TrackerInput } from '../tracker/context';
 import { recordBatchCost } from '../finops/record';
 import { answerEveryRequest } from '../tracker/unanswered';
 import type { BatchRecord } from '../store/records';
-import { discardBatchCredential } from '../auth/batch-credentials';
+import { afterTheEnd } from './tracker-collect-results';
 
 interface StepError {
   Error?: string;
@@ -35,7 +35,7 @@ export function trackingErrorCode(error: StepError | undefined): string {
 }
 
 export async function markFailed(input: TrackerInput & { error?: StepError }): Promise<OpenAIBatch> {
-  const { batch } = await loadBatch(input);
+  const { batch, ctx } = await loadBatch(input);
   logger.appendKeys({ batchId: batch.id, provider: batch.provider });
   if (isTerminal(batch.status)) return toOpenAIBatch(batch);
   const message = describeTrackingError(input.error);
@@ -56,7 +56,7 @@ export async function markFailed(input: TrackerInput & { error?: StepError }): P
   // Failed batches count in the usage aggregates and metrics too (with no tokens).
   const cost = await recordBatchCost({ ...batch, ...patch } as BatchRecord, {});
   const updated = await metadata.updateBatch(batch.id, cost ? { ...patch, cost } : patch);
-  await discardBatchCredential(batch);
+  await afterTheEnd(updated, ctx);
   return toOpenAIBatch(updated);
 }
 

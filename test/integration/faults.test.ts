@@ -500,7 +500,7 @@ describe('finalize (Collect results) is idempotent', () => {
           ExpressionAttributeValues: { ':s': 'finalizing', ':n': null },
         }),
       );
-    const collect = () => collectResults({ batchId: batch.id, provider: 'openai', outcome: 'completed' });
+    const collect = async () => (await collectResults({ batchId: batch.id, provider: 'openai', outcome: 'completed' })).batch!;
 
     await reopen();
     const again = await collect();

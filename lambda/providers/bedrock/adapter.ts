@@ -17,7 +17,6 @@
 import {
   CreateModelInvocationJobCommand,
   GetModelInvocationJobCommand,
-  ListModelInvocationJobsCommand,
   StopModelInvocationJobCommand,
   type GetModelInvocationJobResponse,
 } from '@aws-sdk/client-bedrock';
@@ -47,7 +46,7 @@ import {
   toS3Uri,
   type S3Uri,
 } from './s3-locations';
-import { awsErrorName, createJobError, isValidationOrConflict, jobCallError, s3CallError, unavailableOrSame } from './aws-errors';
+import { createJobError, isValidationOrConflict, jobCallError, s3CallError, unavailableOrSame } from './aws-errors';
 import { bedrockClient, bedrockRuntimeClient } from './clients';
 import { advanceOnDemand, resultKey, storedResults, type OnDemandLocations } from './on-demand';
 
@@ -174,25 +173,6 @@ async function stageRecords(ctx: ProviderContext, file: FileRecord, model: strin
   return count;
 }
 
-/** After a CreateModelInvocationJob whose answer never arrived: stop the job it may have made. */
-async function stopOrphanedJob(ctx: ProviderContext, jobName: string): Promise<void> {
-  const bedrock = bedrockClient(ctx.config.region);
-  try {
-    const page = await bedrock.send(new ListModelInvocationJobsCommand({ nameContains: jobName, maxResults: 10 }));
-    for (const job of page.invocationJobSummaries ?? []) {
-      if (job.jobName !== jobName || !job.jobArn) continue;
-      await bedrock.send(new StopModelInvocationJobCommand({ jobIdentifier: job.jobArn })).catch((err) => {
-        if (!isValidationOrConflict(err)) throw err;
-      });
-      ctx.logger.warn('Stopped a Bedrock job whose creation did not complete', { jobArn: job.jobArn });
-    }
-  } catch (err) {
-    ctx.logger.error('Could not check for an orphaned Bedrock job; look for it by name', { jobName, error: String(err) });
-  }
-}
-
-const DEFINITE_REFUSALS = ['ValidationException', 'AccessDeniedException', 'ServiceQuotaExceededException', 'ResourceNotFoundException', 'ConflictException'];
-
 async function createJob(ctx: ProviderContext, input: CreateBatchInput, model: string, data: BedrockBatchData, timeoutHours: number): Promise<string> {
   const bedrock = bedrockClient(ctx.config.region);
   const jobName = jobNameFor(input.batchId);
@@ -213,15 +193,14 @@ async function createJob(ctx: ProviderContext, input: CreateBatchInput, model: s
     if (!created.jobArn) throw new Error('CreateModelInvocationJob answered without a jobArn');
     return created.jobArn;
   } catch (err) {
-    // A definite refusal made no job. Anything else (connection lost, 5xx after the SDK's retries, an
-    // unreadable answer) may have come after Bedrock accepted the job: the create fails, so stop that
-    // job now, or it would run and bill without a gateway batch.
-    if (!DEFINITE_REFUSALS.includes(awsErrorName(err))) await stopOrphanedJob(ctx, jobName);
+    // An answer that never arrived (connection lost, 5xx, timeout) may have come after Bedrock made the
+    // job: the tracker submits again with the same clientRequestToken, and Bedrock answers with that job.
     throw createJobError(err);
   }
 }
 
-async function createBatch(ctx: ProviderContext, input: CreateBatchInput): Promise<CreatedBatch> {
+/** Everything checkable without reading the file: batches.create runs it (acceptBatch), and Submit again. */
+function checkRequest(ctx: ProviderContext, input: CreateBatchInput) {
   const file = input.inputFile;
   if (!file) throw badRequest('input_file_id is required for Bedrock batches: upload the JSONL with files.create first.', 'input_file_id');
   const model = resolveModel(input.model, file);
@@ -238,6 +217,11 @@ async function createBatch(ctx: ProviderContext, input: CreateBatchInput): Promi
       'too_few_requests',
     );
   if (smallBatch === 'reject' && file.lineCount !== undefined && file.lineCount < minimum) throw rejectSmall(file.lineCount);
+  return { file, model, family, smallBatch, timeoutHours, output, minimum, rejectSmall };
+}
+
+async function createBatch(ctx: ProviderContext, input: CreateBatchInput): Promise<CreatedBatch> {
+  const { file, model, family, smallBatch, timeoutHours, output, minimum, rejectSmall } = checkRequest(ctx, input);
 
   const keys = batchInputKeys(input.batchId);
   const count = await stageRecords(ctx, file, model, family, keys);
@@ -501,6 +485,12 @@ export const bedrockAdapter: ProviderAdapter = {
 
   async placeFile(ctx, input) {
     return filePlacement(ctx.config, input.tenantId, input.fileId, input.filename, storageConfigOf(input.extras));
+  },
+
+  async acceptBatch(ctx, input) {
+    const { model, timeoutHours } = checkRequest(ctx, input);
+    // The job's own timeout is the batch's window: the tracker waits for a full quota that long.
+    return { model, expiresAt: input.createdAt + timeoutHours * 3600 };
   },
 
   async createBatch(ctx, input) {

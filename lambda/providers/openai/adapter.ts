@@ -96,17 +96,17 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
       });
     },
 
+    async acceptBatch(_ctx, input) {
+      checkRequest(input);
+      return {};
+    },
+
     async createBatch(ctx, input: CreateBatchInput): Promise<CreatedBatch> {
-      const inputFile = input.inputFile;
-      if (!inputFile) {
-        throw badRequest('The openai provider runs batches from an uploaded file: set input_file_id to a file uploaded with purpose "batch" (inline requests are not supported for openai).', 'input_file_id');
-      }
-      const providerFileId = requireProviderFile(inputFile);
-      if (input.model && inputFile.model && input.model !== inputFile.model) {
-        throw badRequest(`model ${input.model} differs from the model of the input file's requests (${inputFile.model}); OpenAI runs the model named in each request.`, 'model');
-      }
+      const { inputFile, providerFileId } = checkRequest(input);
       const openai = await client(ctx);
-      const created = await call({ operation: 'create_batch' }, () =>
+      // OpenAI takes no idempotency key: a submit retried after a lost answer finds the batch by the
+      // gateway batch id in its metadata instead of creating a second one.
+      const created = (await findSubmitted(openai, input)) ?? await call({ operation: 'create_batch' }, () =>
         openai.batches.create(
           {
             input_file_id: providerFileId,
@@ -185,6 +185,37 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
       await writeMissingRequests(ctx, batch, current, seen, sink);
     },
   };
+}
+
+function checkRequest(input: CreateBatchInput): { inputFile: FileRecord; providerFileId: string } {
+  const inputFile = input.inputFile;
+  if (!inputFile) {
+    throw badRequest('The openai provider runs batches from an uploaded file: set input_file_id to a file uploaded with purpose "batch" (inline requests are not supported for openai).', 'input_file_id');
+  }
+  const providerFileId = requireProviderFile(inputFile);
+  if (input.model && inputFile.model && input.model !== inputFile.model) {
+    throw badRequest(`model ${input.model} differs from the model of the input file's requests (${inputFile.model}); OpenAI runs the model named in each request.`, 'model');
+  }
+  return { inputFile, providerFileId };
+}
+
+/** OpenAI batches of this gateway batch that may still run (one sent back for a full queue does not count). */
+const REUSABLE = (batch: Batch) => !['failed', 'expired', 'cancelled', 'cancelling'].includes(batch.status);
+/** Batches listed newest first: the look-up stops at ones created this long before the gateway batch. */
+const LOOKUP_SLACK_SECONDS = 300;
+
+/** The OpenAI batch an earlier submit of this gateway batch made, found by `metadata.finops_batch_id`. */
+async function findSubmitted(openai: OpenAI, input: CreateBatchInput): Promise<Batch | null> {
+  if (!(GATEWAY_BATCH_METADATA_KEY in providerMetadata(input.metadata, input.batchId)) || input.metadata?.[GATEWAY_BATCH_METADATA_KEY]) return null;
+  try {
+    for await (const batch of openai.batches.list({ limit: 100 })) {
+      if (batch.created_at < input.createdAt - LOOKUP_SLACK_SECONDS) return null;
+      if (batch.metadata?.[GATEWAY_BATCH_METADATA_KEY] === input.batchId && REUSABLE(batch)) return batch;
+    }
+    return null;
+  } catch (err) {
+    throw mapOpenAIError(err, { operation: 'check_batch' });
+  }
 }
 
 /**
