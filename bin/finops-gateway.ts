@@ -6,7 +6,8 @@
 //   npx cdk synth -c allowedBuckets=team-data,shared-results -c defaultProvider=bedrock
 // Keys: stackName, allowedBuckets, allowProviderKeyPassThrough, defaultProvider, corsAllowedOrigins,
 // crossRegionModelRegions, apiRateLimit, apiBurstLimit, openaiSecretArn, anthropicSecretArn, geminiSecretArn,
-// createApiGatewayCloudWatchRole (false when the account already has API Gateway's logging role).
+// createApiGatewayCloudWatchRole (false when the account already has API Gateway's logging role),
+// maxBatchesInFlight / maxBatchesInFlightPerModel as provider=cap lists, e.g. -c maxBatchesInFlightPerModel=bedrock=10.
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { ProviderName } from '../lambda/store/records';
@@ -30,6 +31,17 @@ const number = (key: string): number | undefined => {
   return value;
 };
 
+/** `openai=50,bedrock=10` → { openai: 50, bedrock: 10 }. */
+const caps = (key: string): Partial<Record<ProviderName, number>> | undefined => {
+  const entries = list(key)?.map((pair) => {
+    const [provider, raw] = pair.split('=');
+    const value = Number(raw);
+    if (!provider || !Number.isFinite(value)) throw new Error(`context ${key} must look like openai=50,bedrock=10, got "${pair}"`);
+    return [provider.trim(), value] as const;
+  });
+  return entries ? Object.fromEntries(entries) : undefined;
+};
+
 new FinOpsGatewayStack(app, context('stackName') ?? 'FinOpsGateway', {
   description: 'FinOps batch gateway: OpenAI-compatible Files and Batch API over OpenAI, Bedrock, Anthropic and Gemini',
   allowedBuckets: list('allowedBuckets'),
@@ -40,6 +52,8 @@ new FinOpsGatewayStack(app, context('stackName') ?? 'FinOpsGateway', {
   apiRateLimit: number('apiRateLimit'),
   apiBurstLimit: number('apiBurstLimit'),
   createApiGatewayCloudWatchRole: context('createApiGatewayCloudWatchRole') !== 'false',
+  maxBatchesInFlight: caps('maxBatchesInFlight'),
+  maxBatchesInFlightPerModel: caps('maxBatchesInFlightPerModel'),
   providerSecretArns: {
     openai: context('openaiSecretArn'),
     anthropic: context('anthropicSecretArn'),

@@ -106,7 +106,13 @@ async function recordAndStart(command: CreateBatchCommand, resolved: ResolvedInp
   if (submission.extrasBlob) undo.push(() => blobs.delete(submission.extrasBlob!));
 
   const batch = newValidatingRecord(
-    { ...input, inputFile: accepted.inputFile ?? resolved.inputFile, model: accepted.model ?? input.model, expiresAt: accepted.expiresAt ?? input.expiresAt },
+    {
+      ...input,
+      inputFile: accepted.inputFile ?? resolved.inputFile,
+      model: accepted.model ?? input.model,
+      expiresAt: accepted.expiresAt ?? input.expiresAt,
+      metadata: input.metadata || accepted.metadata ? { ...(input.metadata ?? {}), ...(accepted.metadata ?? {}) } : null,
+    },
     {
       owner: { tenantId: caller.tenantId, provider, keyId: caller.keyId },
       requestHash: resolved.requestHash,

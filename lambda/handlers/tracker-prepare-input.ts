@@ -6,6 +6,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { getServices, logger } from '../runtime';
 import { isTerminal } from '../openai/types';
 import { isSubmitted } from '../tracker/lifecycle';
+import { nowSeconds } from '../time';
 import { snapshotCustomIds } from '../tracker/custom-ids';
 import { BatchNotFoundError, type TrackerInput } from '../tracker/context';
 
@@ -14,6 +15,8 @@ export async function prepareInput(input: TrackerInput): Promise<{ next: 'submit
   const batch = await metadata.getBatchById(input.batchId);
   if (!batch) throw new BatchNotFoundError(`Batch ${input.batchId} is not in the metadata table.`);
   logger.appendKeys({ batchId: batch.id, provider: batch.provider });
+  // The execution runs: nobody needs to start it again (lambda/tracker/start.ts).
+  if (batch.trackerStartedAt === null) await metadata.updateBatch(batch.id, { trackerStartedAt: nowSeconds() });
   if (isTerminal(batch.status) || isSubmitted(batch) || batch.customIdsBlob) return { next: 'submit' };
   const file = batch.inputFileId ? await metadata.getFileById(batch.inputFileId) : null;
   // Nothing to snapshot (the file vanished before the batch started): Submit says so on the batch.

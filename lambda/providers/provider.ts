@@ -69,6 +69,8 @@ export interface AcceptedBatch {
   expiresAt?: number;
   /** The model the batch runs, when already known. */
   model?: string | null;
+  /** Merged into the batch's metadata (e.g. `{ run_mode: 'on_demand' }`). */
+  metadata?: Record<string, string>;
 }
 
 /** What the provider says about a batch, already mapped to OpenAI's vocabulary. */

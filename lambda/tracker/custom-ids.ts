@@ -7,7 +7,7 @@ import { customIdOf } from './unanswered';
 
 export const customIdsLocation = (batch: Pick<BatchRecord, 'id' | 'tenantId'>, bucket: string): BlobLocation => ({
   bucket,
-  key: `results/${batch.tenantId}/${batch.id}/custom_ids.jsonl`,
+  key: `batches/${batch.tenantId}/${batch.id}/custom_ids.jsonl`,
 });
 
 /** Streams the input once; memory holds only the ids seen (to drop repeats, which validation refuses anyway). */

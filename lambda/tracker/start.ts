@@ -32,11 +32,12 @@ const CUT_OFF_AFTER_SECONDS = 30;
 
 /**
  * Repairs a batch whose create was cut off after recording it (kill, Lambda timeout): retrieve and a
- * retried create call this, and the tracker starts. Returns the batch as stored afterwards.
+ * retried create call this, and the tracker starts ("Prepare input" then records trackerStartedAt, so
+ * this costs one idempotent StartExecution at most until the execution runs).
  */
 export async function ensureTrackerStarted(batch: BatchRecord, now = nowSeconds(), minAgeSeconds = CUT_OFF_AFTER_SECONDS): Promise<BatchRecord> {
   if (batch.trackerStartedAt !== null || batch.status !== 'validating' || now - batch.createdAt < minAgeSeconds) return batch;
   logger.warn('Batch was recorded but its tracker never started; starting it now', { batchId: batch.id });
   await startTracker(batch);
-  return markTrackerStarted(batch);
+  return batch;
 }

@@ -63,7 +63,7 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'batches-create': { records: 'readWrite', blobs: 'readWrite', startsTracker: true, credentialVault: 'seal' },
   'batches-list': RECORDS_ONLY,
   // Starts the tracker of a batch whose create was cut off between recording it and starting it (idempotent by name).
-  'batches-retrieve': { records: 'readWrite', startsTracker: true },
+  'batches-retrieve': { records: 'read', startsTracker: true },
   // Reads an adapter's id mapping when it is kept as a blob (e.g. a batch split over many Message Batches).
   'batches-cancel': { records: 'readWrite', blobs: 'read', providerKeys: true, bedrockJobs: true, credentialVault: 'open' },
   // The Uploads API stages parts as an S3 multipart upload; completing it stores the file like
@@ -77,7 +77,7 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   // Snapshots the input's custom_ids next to the batch; talks to no provider.
   [TRACKER_FUNCTIONS.prepareInput.operation]: { records: 'readWrite', blobs: 'readWrite' },
   // Stages the input and creates the provider batch (a small Bedrock batch runs on demand from here on).
-  [TRACKER_FUNCTIONS.submitBatch.operation]: { ...TRACKER_ACCESS, invokesModels: true },
+  [TRACKER_FUNCTIONS.submitBatch.operation]: TRACKER_ACCESS,
   [TRACKER_FUNCTIONS.checkStatus.operation]: { ...TRACKER_ACCESS, invokesModels: true },
   [TRACKER_FUNCTIONS.collectResults.operation]: TRACKER_ACCESS,
   // Records the failure and discards the batch's sealed provider key (a table delete); talks to no provider.

@@ -134,7 +134,7 @@ describe('no wildcards', () => {
 });
 
 describe('function permissions', () => {
-  const READ_ONLY = ['files-list', 'files-retrieve', 'batches-list', 'batches-retrieve', 'finops-usage', AUTHORIZER_FUNCTION.operation];
+  const READ_ONLY = ['files-list', 'files-retrieve', 'batches-list', 'finops-usage', AUTHORIZER_FUNCTION.operation];
   const DYNAMO_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
   const operationsWith = (action: string) =>
     allFunctions()
@@ -165,10 +165,20 @@ describe('function permissions', () => {
     expect(actions.filter((a) => /^(s3|secretsmanager|bedrock|iam|states|events):/.test(a))).toEqual([]);
   });
 
-  test('only batches-create starts tracker executions, on the tracker only', () => {
-    expect(operationsWith('states:StartExecution')).toEqual(['batches-create']);
-    const statement = statementsOf('batches-create').find((s) => asArray(s.Action).includes('states:StartExecution'))!;
-    expect(statement.Resource).toEqual({ Ref: logicalIdOf(built.stack.tracker.stateMachine) });
+  // Issue 12: batches.retrieve starts the tracker of a batch whose create was cut off after recording it.
+  test('only batches-create and batches-retrieve start tracker executions, on the tracker only', () => {
+    expect(operationsWith('states:StartExecution')).toEqual(['batches-create', 'batches-retrieve']);
+    for (const operation of ['batches-create', 'batches-retrieve']) {
+      const statement = statementsOf(operation).find((s) => asArray(s.Action).includes('states:StartExecution'))!;
+      expect(statement.Resource).toEqual({ Ref: logicalIdOf(built.stack.tracker.stateMachine) });
+    }
+  });
+
+  test('batches-retrieve reads the table, never writes it, and touches nothing but the tracker', () => {
+    const actions = actionsOf(statementsOf('batches-retrieve'));
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+    for (const write of DYNAMO_WRITES) expect(actions).not.toContain(write);
+    expect(actions.filter((a) => /^(s3|secretsmanager|bedrock|iam|events):/.test(a))).toEqual([]);
   });
 
   test('only the check function invokes models directly', () => {
@@ -184,7 +194,8 @@ describe('function permissions', () => {
 
   test('provider keys are readable only by functions that call providers', () => {
     expect(operationsWith('secretsmanager:GetSecretValue')).toEqual(
-      ['batches-cancel', 'batches-create', 'files-create', 'files-delete', 'files-expire', 'files-register', 'uploads-complete', 'tracker-check-status', 'tracker-collect-results'].sort(),
+      // Issue 12: batches-create no longer calls a provider; the tracker's submit step does.
+      ['batches-cancel', 'files-create', 'files-delete', 'files-expire', 'files-register', 'uploads-complete', 'tracker-check-status', 'tracker-collect-results', 'tracker-submit-batch'].sort(),
     );
   });
 
@@ -195,12 +206,12 @@ describe('function permissions', () => {
       expect(statement.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(built.stack.bedrockAccess.role), 'Arn'] });
       expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'bedrock.amazonaws.com' } });
     }
-    expect(operationsWith('iam:PassRole')).toEqual(['batches-cancel', 'batches-create', 'tracker-check-status', 'tracker-collect-results'].sort());
+    expect(operationsWith('iam:PassRole')).toEqual(['batches-cancel', 'tracker-check-status', 'tracker-collect-results', 'tracker-submit-batch'].sort());
     expect(operationsWith('bedrock:ListModelInvocationJobs')).toEqual(operationsWith('iam:PassRole'));
   });
 
   test('Bedrock job control is scoped to jobs, models and profiles of this region', () => {
-    const statement = statementsOf('batches-create').find((s) => asArray(s.Action).includes('bedrock:CreateModelInvocationJob'))!;
+    const statement = statementsOf('tracker-submit-batch').find((s) => asArray(s.Action).includes('bedrock:CreateModelInvocationJob'))!;
     expect(asArray(statement.Action).sort()).toEqual([
       'bedrock:CreateModelInvocationJob',
       'bedrock:GetModelInvocationJob',

@@ -488,9 +488,11 @@ export const bedrockAdapter: ProviderAdapter = {
   },
 
   async acceptBatch(ctx, input) {
-    const { model, timeoutHours } = checkRequest(ctx, input);
+    const { file, model, timeoutHours, minimum } = checkRequest(ctx, input);
+    // The file's line count (known since upload) tells the run mode already; Submit confirms it.
+    const runMode: RunMode | null = file.lineCount === undefined ? null : file.lineCount < minimum ? 'on_demand' : 'batch_job';
     // The job's own timeout is the batch's window: the tracker waits for a full quota that long.
-    return { model, expiresAt: input.createdAt + timeoutHours * 3600 };
+    return { model, expiresAt: input.createdAt + timeoutHours * 3600, ...(runMode ? { metadata: { run_mode: runMode } } : {}) };
   },
 
   async createBatch(ctx, input) {
