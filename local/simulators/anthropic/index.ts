@@ -95,6 +95,24 @@ export async function startAnthropicSimulator(options: AnthropicSimulatorOptions
     };
   };
 
+  /**
+   * Anthropic limits the batch requests waiting in the processing queue (per organization); a create
+   * that would exceed it gets a 429 rate_limit_error (docs.anthropic.com "Rate limits": Message
+   * Batches API). Off unless FINOPS_SIM_ANTHROPIC_MAX_QUEUED_REQUESTS is set.
+   */
+  const refuseWhenQueueFull = (incoming: number) => {
+    const cap = Number(process.env.FINOPS_SIM_ANTHROPIC_MAX_QUEUED_REQUESTS);
+    if (!Number.isFinite(cap) || cap <= 0) return;
+    let queued = 0;
+    for (const batch of batches.values()) {
+      advance(batch);
+      if (batch.endedAt === null) queued += batch.requests.length;
+    }
+    if (queued + incoming > cap) {
+      throw new HttpError(429, 'rate_limit_error', `Number of batch requests in the processing queue would exceed your organization's limit of ${cap}. Please try again once earlier batches have ended.`);
+    }
+  };
+
   const known = (id: string): SimBatch => {
     const batch = batches.get(id);
     if (!batch) throw new HttpError(404, 'not_found_error', `Message Batch ${id} not found.`);
@@ -127,6 +145,7 @@ export async function startAnthropicSimulator(options: AnthropicSimulatorOptions
         throw new HttpError(400, 'invalid_request_error', `requests.${i}.params: Input should be a valid dictionary`);
       }
     });
+    refuseWhenQueueFull(requests.length);
     const batch: SimBatch = { id: `msgbatch_${token(24)}`, createdAt: Date.now(), requests: requests as SimRequest[], cancelInitiatedAt: null, endedAt: null, results: null };
     batches.set(batch.id, batch);
     return view(batch);

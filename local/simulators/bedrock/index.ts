@@ -170,6 +170,26 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
     await s3.send(new PutObjectCommand({ Bucket: folder.bucket, Key: `${folder.prefix}manifest.json.out`, Body: JSON.stringify(manifest), ContentType: 'application/json' }));
   }
 
+  // ---- quotas (off unless set: FINOPS_SIM_BEDROCK_MAX_JOBS_PER_MODEL, FINOPS_SIM_BEDROCK_JOB_EXPIRES_MS) ----
+
+  /**
+   * Bedrock caps the batch inference jobs in progress or submitted per base model; one more is refused
+   * with ServiceQuotaExceededException ("You can resubmit your request later", botocore's Bedrock
+   * exceptions). 400 on the wire, like the other client errors of this API.
+   */
+  function refuseOverJobQuota(modelId: string): void {
+    const cap = Number(process.env.FINOPS_SIM_BEDROCK_MAX_JOBS_PER_MODEL);
+    if (!Number.isFinite(cap) || cap <= 0) return;
+    const open = [...jobs.values()].filter((j) => j.modelId === modelId && !TERMINAL.includes(j.status)).length;
+    if (open >= cap) throw new AwsError(400, 'ServiceQuotaExceededException', `You have exceeded the number of batch inference jobs in progress or submitted for model ${modelId} (${cap}). You can resubmit your request later.`);
+  }
+
+  /** A job still running when its timeout passes ends `Expired`, with the records it processed written out. */
+  function expiredNow(job: SimJob): boolean {
+    const ms = Number(process.env.FINOPS_SIM_BEDROCK_JOB_EXPIRES_MS);
+    return Number.isFinite(ms) && ms > 0 && Date.now() - job.submitTime.getTime() > ms;
+  }
+
   // ---- job lifecycle ---------------------------------------------------------------------------------
 
   function setStatus(job: SimJob, status: JobStatus, message?: string) {
@@ -275,6 +295,11 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
         return;
       case 'InProgress':
         processChunk(job);
+        if (expiredNow(job) && job.next < job.records!.length) {
+          await writeOutputs(job);
+          setStatus(job, 'Expired', 'The job timed out before every record was processed.');
+          return;
+        }
         if (job.next >= job.records!.length) {
           await writeOutputs(job);
           setStatus(job, job.unprocessed > 0 ? 'PartiallyCompleted' : 'Completed');
@@ -359,6 +384,7 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
     for (const job of jobs.values()) {
       if (job.jobName === jobName) throw new AwsError(409, 'ConflictException', `A model invocation job with the name ${jobName} already exists.`);
     }
+    refuseOverJobQuota(modelId);
     const jobId = randomBytes(6).toString('hex');
     const now = new Date();
     const job: SimJob = {

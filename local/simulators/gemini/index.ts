@@ -119,9 +119,32 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
     sha256Hash: Buffer.from(createHash('sha256').update(file.bytes).digest('hex')).toString('base64'),
     uri: `${origin}/v1beta/${file.name}`,
     ...(file.source === 'GENERATED' ? { downloadUri: `${origin}/download/v1beta/${file.name}:download?alt=media` } : {}),
-    state: 'ACTIVE',
+    state: fileState(file),
     source: file.source,
   });
+
+  /**
+   * Uploaded files pass through PROCESSING before they are ACTIVE (ai.google.dev/api/files#State); a
+   * batch cannot use one until then. Instant unless FINOPS_SIM_GEMINI_FILE_PROCESSING_MS is set.
+   */
+  const fileState = (file: SimFile): 'PROCESSING' | 'ACTIVE' => {
+    const ms = Number(process.env.FINOPS_SIM_GEMINI_FILE_PROCESSING_MS);
+    return file.source !== 'GENERATED' && Number.isFinite(ms) && ms > 0 && Date.now() < file.createdAt + ms ? 'PROCESSING' : 'ACTIVE';
+  };
+
+  /** Gemini's batch quota (concurrent batches) answers 429 RESOURCE_EXHAUSTED; off unless FINOPS_SIM_GEMINI_MAX_ACTIVE_BATCHES is set. */
+  const refuseWhenQuotaReached = () => {
+    const cap = Number(process.env.FINOPS_SIM_GEMINI_MAX_ACTIVE_BATCHES);
+    if (!Number.isFinite(cap) || cap <= 0) return;
+    const active = [...batches.values()].filter((b) => !operationView(b).done).length;
+    if (active >= cap) throw new HttpError(429, 'RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota).', undefined, { 'retry-after': '1' });
+  };
+
+  /** A file still PROCESSING cannot back a batch (FAILED_PRECONDITION, as Gemini answers). */
+  const usableFile = (file: SimFile): SimFile => {
+    if (fileState(file) !== 'ACTIVE') throw new HttpError(400, 'FAILED_PRECONDITION', `The File ${file.name.replace(/^files\//, '')} is not in an ACTIVE state and usage is not allowed.`);
+    return file;
+  };
 
   const knownFile = (name: string): SimFile => {
     const file = files.get(name);
@@ -340,7 +363,8 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
     const fileName = input?.fileName ?? input?.file_name;
     const inline = (input?.requests as { requests?: unknown } | undefined)?.requests;
     let requests: SimRequest[];
-    if (typeof fileName === 'string') requests = requestsFromFile(knownFile(fileName));
+    refuseWhenQuotaReached();
+    if (typeof fileName === 'string') requests = requestsFromFile(usableFile(knownFile(fileName)));
     else if (Array.isArray(inline)) {
       requests = inline.map((item: { request?: unknown; metadata?: { key?: unknown } }, i) => ({ key: typeof item?.metadata?.key === 'string' ? item.metadata.key : String(i), request: item?.request }));
     } else throw new HttpError(400, 'INVALID_ARGUMENT', '* BatchGenerateContentRequest.batch.input_config: one of file_name or requests is required\n');

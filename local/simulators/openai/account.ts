@@ -1,6 +1,7 @@
 // The simulated OpenAI account: files and batches in memory, and the batch lifecycle as a pure
 // function of elapsed time (no timers). Every request first calls settle(now), which writes the
 // output/error files of batches whose time has come, so files.list and batches.retrieve agree.
+import { estimatedTokens, enqueuedTokenLimit, tokenLimitError } from './queue-limit';
 import { createHash, randomBytes } from 'node:crypto';
 import { answerChatCompletion, type RequestAnswer } from './requests';
 import { batchModel, parseInputLines, validateBatchInput, type BatchValidationError } from './jsonl';
@@ -47,6 +48,8 @@ export interface SimBatch {
   outputFileId: string | null;
   errorFileId: string | null;
   settled: boolean;
+  /** Estimated tokens, for the enqueued-token limit (queue-limit.ts). */
+  tokens?: number;
 }
 
 /** Where a batch is at a moment, derived from its creation (and cancel) time. Times in ms. */
@@ -208,6 +211,9 @@ export class SimulatedAccount {
     }
     const lines = parseInputLines(inputFile.content);
     const validationErrors = validateBatchInput(lines, input.endpoint);
+    const tokens = estimatedTokens(lines);
+    const limit = enqueuedTokenLimit();
+    if (limit !== null && validationErrors.length === 0 && this.enqueuedTokens(batchModel(lines), input.now) + tokens > limit) validationErrors.push(tokenLimitError(batchModel(lines) ?? 'the model', limit));
     const id = randomId('batch_', 32);
     const answeredAt = seconds(input.now + this.stepMs);
     const requests: PlannedRequest[] =
@@ -235,9 +241,20 @@ export class SimulatedAccount {
       outputFileId: null,
       errorFileId: null,
       settled: false,
+      tokens,
     };
     this.batches.set(id, batch);
     return batch;
+  }
+
+  /** Tokens of the model's batches that are not finished (what OpenAI's enqueued-token limit counts). */
+  private enqueuedTokens(model: string | null, now: number): number {
+    let sum = 0;
+    for (const batch of this.batches.values()) {
+      if (batch.model !== model || batch.validationErrors.length > 0) continue;
+      if (!TERMINAL.includes(batchPhase(batch, now, this.stepMs).status)) sum += batch.tokens ?? 0;
+    }
+    return sum;
   }
 
   getBatch(id: string): SimBatch {
