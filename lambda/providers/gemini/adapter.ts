@@ -18,6 +18,7 @@ import type { BatchRecord, BlobLocation, FileRecord } from '../../store/records'
 import { ProviderLostBatchError, ProviderUnavailableError } from '../errors';
 import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../provider';
 import { GeminiClient, DEFAULT_TIMEOUT_MS } from './client';
+import { requestPathTimeoutMs } from '../deadlines';
 import { GeminiConversionError, toGeminiBatchLine } from './request';
 import { parseResponseLine, toOutputLine, type ResultContext } from './response';
 import { batchStateName, responsesFileOf, rfc3339ToUnixSeconds, toProviderBatchState } from './status';
@@ -61,8 +62,9 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const retryDelayMs = options.chunkRetryDelayMs ?? 500;
 
-  async function clientFor(ctx: ProviderContext): Promise<GeminiClient> {
-    return new GeminiClient(await ctx.credentials(), timeoutMs);
+  /** `requestPath`: the call is made while a client waits (file copy, file delete, cancel): bounded by requestPathTimeoutMs. */
+  async function clientFor(ctx: ProviderContext, requestPath = false): Promise<GeminiClient> {
+    return new GeminiClient(await ctx.credentials(), requestPath ? Math.min(timeoutMs, requestPathTimeoutMs()) : timeoutMs);
   }
 
   /**
@@ -129,14 +131,14 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
     async onFileStored(ctx, file) {
       // Only batch inputs go to Gemini; result files are the gateway's own.
       if (file.purpose !== 'batch') return {};
-      const client = await clientFor(ctx);
+      const client = await clientFor(ctx, true);
       const stored = await uploadConverted(ctx, client, file);
       return { providerFileId: stored.name, providerData: { ...file.providerData, ...fileData(stored) } };
     },
 
     async onFileDeleted(ctx, file) {
       if (!file.providerFileId || !FILE_NAME_PATTERN.test(file.providerFileId)) return;
-      const client = await clientFor(ctx);
+      const client = await clientFor(ctx, true);
       // Already gone (deleted, or expired after 48 h) is fine.
       await client.jsonOrMissing('DELETE', `v1beta/${file.providerFileId}`);
     },
@@ -176,7 +178,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
     },
 
     async cancelBatch(ctx, batch) {
-      const client = await clientFor(ctx);
+      const client = await clientFor(ctx, true);
       const name = batchName(batch);
       try {
         await client.json('POST', `v1beta/${name}:cancel`, { body: {}, knownBatch: name });

@@ -12,6 +12,7 @@ import { readLines } from '../../batch-files/lines';
 import { isObject } from '../../batch-files/validate';
 import type { BatchRecord, BlobLocation, FileRecord } from '../../store/records';
 import { ProviderLostBatchError } from '../errors';
+import { requestPathTimeoutMs } from '../deadlines';
 import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../provider';
 import { mapOpenAIError, type MapContext } from './errors';
 import { isKnownProviderStatus, mapBatchErrors, mapBatchStatus, mapRequestCounts } from './status';
@@ -39,10 +40,11 @@ export interface OpenAIBatchData {
 
 export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): ProviderAdapter {
   const maxRetries = options.maxRetries ?? 2;
-  const timeout = options.timeoutMs ?? 60_000;
 
   async function client(ctx: ProviderContext): Promise<OpenAI> {
     const { baseUrl, apiKey } = await ctx.credentials();
+    // The tracker's calls: a 15-minute function retries them itself. FINOPS_OPENAI_TIMEOUT_MS lowers it (tests).
+    const timeout = options.timeoutMs ?? (Number(process.env.FINOPS_OPENAI_TIMEOUT_MS) || 60_000);
     return new OpenAI({ baseURL: baseUrl, apiKey, maxRetries, timeout });
   }
 
@@ -76,7 +78,7 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
       // body cannot be replayed, so the SDK does not retry it; the error tells the caller to.
       const uploaded = await call({ operation: 'upload_file' }, async () => {
         const body = await ctx.blobs.get(file.blob);
-        return openai.files.create({ file: toStreamingFile(body, file.filename || `${file.id}.jsonl`, { type: 'application/jsonl' }), purpose: 'batch' });
+        return openai.files.create({ file: toStreamingFile(body, file.filename || `${file.id}.jsonl`, { type: 'application/jsonl' }), purpose: 'batch' }, { timeout: requestPathTimeoutMs(), maxRetries: 0 });
       });
       ctx.logger.info('file forwarded to OpenAI', { fileId: file.id, providerFileId: uploaded.id, bytes: uploaded.bytes });
       return { providerFileId: uploaded.id };
@@ -88,7 +90,7 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
       const openai = await client(ctx);
       await call({ operation: 'delete_file' }, async () => {
         try {
-          await openai.files.delete(providerFileId);
+          await openai.files.delete(providerFileId, { timeout: requestPathTimeoutMs(), maxRetries: 0 });
         } catch (err) {
           if (err instanceof NotFoundError) return; // already gone: deleting is idempotent
           throw err;
@@ -152,7 +154,8 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
       const openai = await client(ctx);
       await call({ operation: 'cancel_batch', providerBatchId }, async () => {
         try {
-          await openai.batches.cancel(providerBatchId);
+          // Also called by batches.cancel while its client waits: bounded like every request-path call.
+          await openai.batches.cancel(providerBatchId, { timeout: requestPathTimeoutMs(), maxRetries: 0 });
         } catch (err) {
           // OpenAI refuses to cancel a batch that already finished; that is the outcome we wanted.
           if (err instanceof ConflictError) return;
