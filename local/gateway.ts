@@ -120,7 +120,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
         providers.push({ provider, mode: 'live', url: process.env[urlVar] ?? '(provider default)' });
         return;
       }
-      const sim = await started(start({ stepMs }));
+      // Simulator state lives with the rest of the data: a restart resumes every provider batch.
+      const sim = await started(start({ stepMs, stateDir: join(dataDir, 'simulators') }));
       env[urlVar] = sim.url;
       env[keyVar] = sim.apiKey;
       providers.push({ provider, mode: 'simulated', url: sim.url, simulator: sim });

@@ -8,6 +8,8 @@ export interface SimulatorOptions {
   stepMs?: number;
   /** The API key the simulator accepts (default: `sim-<provider>-key`). */
   apiKey?: string;
+  /** Where the simulator keeps its state across restarts (local/simulators/persistence.ts); none: in memory only. */
+  stateDir?: string;
 }
 
 export interface RunningSimulator {

@@ -15,6 +15,7 @@
 // max_tokens (≈ 4 characters per token) with the matching stop_reason.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
+import { SimulatorStateFile } from '../persistence';
 import { FaultInjector, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { closeServer, listenOnLoopback } from '../../loopback';
 
@@ -66,14 +67,26 @@ export async function startAnthropicSimulator(options: AnthropicSimulatorOptions
   const faults = new FaultInjector();
   const batches = new Map<string, SimBatch>(); // insertion order = creation order
   let origin = '';
+  // With a stateDir the Message Batches survive a restart (local/simulators/persistence.ts).
+  const state = options.stateDir ? new SimulatorStateFile<{ batches: SimBatch[] }>(options.stateDir, 'anthropic') : null;
+  for (const batch of state?.load()?.batches ?? []) batches.set(batch.id, batch);
+  let ended = false;
+  const persist = (method: string | undefined) => {
+    if (!state || (method === 'GET' && !ended)) return;
+    ended = false;
+    state.save({ batches: [...batches.values()] });
+  };
 
   /** Brings a batch up to date: it ends two steps after creation, or one step after a cancel. */
   const advance = (batch: SimBatch, now = Date.now()) => {
     if (batch.endedAt !== null) return;
-    const endsAt = batch.cancelInitiatedAt !== null ? Math.min(batch.cancelInitiatedAt + stepMs, batch.createdAt + 2 * stepMs) : batch.createdAt + 2 * stepMs;
+    // FINOPS_SIM_ANTHROPIC_BATCH_MS: how long a batch runs (default two steps), e.g. to keep the queue full a while.
+    const runMs = Number(process.env.FINOPS_SIM_ANTHROPIC_BATCH_MS) > 0 ? Number(process.env.FINOPS_SIM_ANTHROPIC_BATCH_MS) : 2 * stepMs;
+    const endsAt = batch.cancelInitiatedAt !== null ? Math.min(batch.cancelInitiatedAt + stepMs, batch.createdAt + runMs) : batch.createdAt + runMs;
     if (now < endsAt) return;
     batch.endedAt = endsAt;
     batch.results = finish(batch, stepMs);
+    ended = true;
   };
 
   const view = (batch: SimBatch) => {
@@ -250,6 +263,8 @@ export async function startAnthropicSimulator(options: AnthropicSimulatorOptions
       }
       const e = err instanceof HttpError ? err : new HttpError(500, 'api_error', 'Internal server error');
       json(res, e.status, errorBody(e.status, e.message, e.type));
+    } finally {
+      persist(req.method);
     }
   });
   origin = await listenOnLoopback(server, options.port);

@@ -156,6 +156,13 @@ export interface ListResult<T> {
   has_more: boolean;
 }
 
+export interface AccountSnapshot {
+  files: Array<Omit<SimFile, 'content'>>;
+  batches: SimBatch[];
+  deletedFileKeys: Array<[string, [number, number]]>;
+  seq: number;
+}
+
 export class SimulatedAccount {
   private readonly files = new Map<string, SimFile>();
   private readonly batches = new Map<string, SimBatch>();
@@ -164,6 +171,31 @@ export class SimulatedAccount {
   private seq = 0;
 
   constructor(readonly stepMs: number) {}
+
+  // ---- persistence (local/simulators/persistence.ts) ----
+
+  /** Everything but file contents, as JSON-safe data. */
+  snapshot(): AccountSnapshot {
+    return {
+      files: [...this.files.values()].map(({ content: _content, ...rest }) => rest),
+      batches: [...this.batches.values()],
+      deletedFileKeys: [...this.deletedFileKeys.entries()],
+      seq: this.seq,
+    };
+  }
+
+  static restore(stepMs: number, snapshot: AccountSnapshot, contentOf: (fileId: string) => Buffer): SimulatedAccount {
+    const account = new SimulatedAccount(stepMs);
+    for (const file of snapshot.files) account.files.set(file.id, { ...file, content: contentOf(file.id) });
+    for (const batch of snapshot.batches) account.batches.set(batch.id, batch);
+    for (const [id, key] of snapshot.deletedFileKeys) account.deletedFileKeys.set(id, key);
+    account.seq = snapshot.seq;
+    return account;
+  }
+
+  fileIds(): string[] {
+    return [...this.files.keys()];
+  }
 
   // ---- files ----
 
@@ -290,12 +322,14 @@ export class SimulatedAccount {
   }
 
   /** Writes the result files of every batch that has reached a terminal status by `now`. */
-  settle(now: number): void {
+  settle(now: number): boolean {
+    let changed = false;
     for (const batch of this.batches.values()) {
       if (batch.settled) continue;
       const phase = batchPhase(batch, now, this.stepMs);
       if (!TERMINAL.includes(phase.status)) continue;
       batch.settled = true;
+      changed = true;
       if (phase.status === 'failed') continue; // a failed batch has no result files
       const endedAt = seconds(phase.completedAt ?? phase.expiredAt ?? phase.cancelledAt ?? now);
       const notRun =
@@ -331,6 +365,7 @@ export class SimulatedAccount {
       batch.outputFileId = resultFile('output', output);
       batch.errorFileId = resultFile('error', errors);
     }
+    return changed;
   }
 
   /** The Batch object as OpenAI returns it, at `now`. */
