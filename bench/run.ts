@@ -206,7 +206,7 @@ async function main(): Promise<void> {
     console.log(`\nbatches.create latency (validate, reserve, record \`validating\`, start the tracker; conversion and submission follow in the tracker), ms:`);
     console.log('| provider | size | p50 | max |');
     console.log('|---|--:|--:|--:|');
-    for (const r of createLatency) console.log(`| ${r.provider} | ${r.sizeMb} MB | ${fixed(r.p50Ms, 0)} | ${fixed(r.maxMs, 0)} |`);
+    for (const r of createLatency) console.log(r.error ? `| ${r.provider} | ${r.sizeMb} MB | not measured: ${r.error} | |` : `| ${r.provider} | ${r.sizeMb} MB | ${fixed(r.p50Ms, 0)} | ${fixed(r.maxMs, 0)} |`);
   }
 
   const phaseResult = phases as CompletionPhases | null;

@@ -20,6 +20,7 @@ interface ChildInfo {
 
 const GPT = 'gpt-4o-mini';
 const CLAUDE = 'claude-3-5-haiku-20241022';
+const GEMINI = 'gemini-2.0-flash';
 let dataDir: string;
 let child: ChildProcess | undefined;
 
@@ -75,6 +76,12 @@ async function anthropicBatchCount(info: ChildInfo): Promise<number> {
   return ((await res.json()) as { data: unknown[] }).data.length;
 }
 
+async function geminiBatchCount(info: ChildInfo): Promise<number> {
+  const s = sim(info, 'gemini');
+  const res = await fetch(`${s.url}/v1beta/batches?pageSize=100`, { headers: { 'x-goog-api-key': s.apiKey! } });
+  return ((await res.json()) as { operations?: unknown[] }).operations?.length ?? 0;
+}
+
 async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
@@ -114,25 +121,29 @@ test('kill -9 at submit (OpenAI made the batch, its answer was lost), then resta
   await kill9(child!);
 }, 120_000);
 
-test('kill -9 while polling (OpenAI and Anthropic throttled), then restart: both complete, nothing lost or doubled', async () => {
+test('kill -9 while polling (OpenAI, Anthropic and Gemini throttled), then restart: all complete, nothing lost or doubled', async () => {
   let { client, info } = await startGateway();
   const openaiLines = input('k-poll-o', GPT);
   const anthropicLines = input('k-poll-a', CLAUDE);
-  const anthropicBefore = await anthropicBatchCount(info);
-  const [o, a] = await Promise.all([createOn(client, 'openai', openaiLines), createOn(client, 'anthropic', anthropicLines)]);
-  for (const id of [o.id, a.id]) await until(async () => (await client.batches.retrieve(id)).status !== 'validating');
+  const geminiLines = input('k-poll-g', GEMINI);
+  const [anthropicBefore, geminiBefore] = [await anthropicBatchCount(info), await geminiBatchCount(info)];
+  const [o, a, g] = await Promise.all([createOn(client, 'openai', openaiLines), createOn(client, 'anthropic', anthropicLines), createOn(client, 'gemini', geminiLines)]);
+  for (const id of [o.id, a.id, g.id]) await until(async () => (await client.batches.retrieve(id)).status !== 'validating');
   await fault(info, 'openai', { kind: 'rate_limit', match: 'GET /v1/batches/', forSeconds: 60 });
   await fault(info, 'anthropic', { kind: 'rate_limit', match: 'GET /v1/messages/batches/', forSeconds: 60 });
+  await fault(info, 'gemini', { kind: 'rate_limit', match: 'GET /v1beta/batches/', forSeconds: 60 });
   await new Promise((r) => setTimeout(r, 1_000));
   await kill9(child!);
 
   ({ client, info } = await startGateway());
-  const [doneO, doneA] = await Promise.all([pollUntilDone(client, o.id, {}, 60_000), pollUntilDone(client, a.id, {}, 60_000)]);
-  expect([doneO.batch.status, doneA.batch.status]).toEqual(['completed', 'completed']);
+  const done = await Promise.all([o, a, g].map((b) => pollUntilDone(client, b.id, {}, 60_000)));
+  expect(done.map((d) => d.batch.status)).toEqual(['completed', 'completed', 'completed']);
   expect(await openaiBatchesFor(info, o.id)).toHaveLength(1);
   expect(await anthropicBatchCount(info)).toBe(anthropicBefore + 1);
-  await expectEveryLineOnce(client, doneO.batch, openaiLines);
-  await expectEveryLineOnce(client, doneA.batch, anthropicLines);
+  expect(await geminiBatchCount(info)).toBe(geminiBefore + 1);
+  await expectEveryLineOnce(client, done[0].batch, openaiLines);
+  await expectEveryLineOnce(client, done[1].batch, anthropicLines);
+  await expectEveryLineOnce(client, done[2].batch, geminiLines);
   await kill9(child!);
 }, 120_000);
 

@@ -21,6 +21,7 @@
 //   (404) and `reset` (connection dropped); on downloads `reset` cuts the body half way.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
+import { SimulatorStateFile } from '../persistence';
 import { FaultInjector, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { simulateOutcome, userTexts } from './outcomes';
 import { closeServer, listenOnLoopback } from '../../loopback';
@@ -104,6 +105,7 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
   const sessions = new Map<string, UploadSession>();
   const batches = new Map<string, SimBatch>();
   let origin = '';
+  const state = restoreState(options.stateDir, files, batches);
 
   // -------------------------------------------------------------------------------------------------
   // files
@@ -522,6 +524,8 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
       }
       const e = err instanceof HttpError ? err : new HttpError(500, 'INTERNAL', 'An internal error has occurred.');
       json(res, e.code, errorBody(e.code, e.status, e.message, e.details), e.headers);
+    } finally {
+      state?.saveIfChanged(req.method ?? 'GET');
     }
   });
   origin = await listenOnLoopback(server, options.port);
@@ -535,6 +539,31 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
       return file ? { bytes: file.bytes, source: file.source, chunks: file.chunks } : undefined;
     },
     close: () => closeServer(server),
+  };
+}
+
+/**
+ * With a stateDir, files and batches survive a restart (local/simulators/persistence.ts): file bytes
+ * once each, the rest after every request that changed it (any non-GET, or a batch that moved on).
+ * Upload sessions under way are not kept: the client starts the upload again.
+ */
+function restoreState(stateDir: string | undefined, files: Map<string, SimFile>, batches: Map<string, SimBatch>) {
+  if (!stateDir) return null;
+  type Stored = { files: Array<Omit<SimFile, 'bytes'>>; batches: SimBatch[] };
+  const store = new SimulatorStateFile<Stored>(stateDir, 'gemini');
+  const saved = store.load();
+  for (const file of saved?.files ?? []) files.set(file.name, { ...file, bytes: store.getBlob(file.name) });
+  for (const batch of saved?.batches ?? []) batches.set(batch.id, batch);
+  const signature = () => [...batches.values()].map((b) => `${b.id}:${b.state}:${b.endedAt}`).join(',') + `|${files.size}`;
+  let last = signature();
+  return {
+    saveIfChanged(method: string) {
+      const now = signature();
+      if (method === 'GET' && now === last) return;
+      last = now;
+      for (const file of files.values()) store.putBlob(file.name, file.bytes);
+      store.save({ files: [...files.values()].map(({ bytes: _bytes, ...rest }) => rest), batches: [...batches.values()] });
+    },
   };
 }
 
