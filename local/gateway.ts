@@ -132,7 +132,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     if (process.env.AWS_ENDPOINT_URL_BEDROCK || process.env.FINOPS_BEDROCK_LIVE === 'true') {
       providers.push({ provider: 'bedrock', mode: 'live', url: process.env.AWS_ENDPOINT_URL_BEDROCK ?? '(AWS default endpoint)' });
     } else {
-      const sim = await started(startBedrockSimulator({ stepMs, s3: { endpoint: s3.endpoint, region: 'us-east-1' } }));
+      const sim = await started(startBedrockSimulator({ stepMs, s3: { endpoint: s3.endpoint, region: 'us-east-1' }, stateDir: join(dataDir, 'simulators') }));
       env.AWS_ENDPOINT_URL_BEDROCK = sim.url;
       env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME = sim.url;
       providers.push({ provider: 'bedrock', mode: 'simulated', url: sim.url, simulator: sim });

@@ -21,6 +21,7 @@ interface ChildInfo {
 const GPT = 'gpt-4o-mini';
 const CLAUDE = 'claude-3-5-haiku-20241022';
 const GEMINI = 'gemini-2.0-flash';
+const BEDROCK = 'anthropic.claude-3-haiku-20240307-v1:0';
 let dataDir: string;
 let child: ChildProcess | undefined;
 
@@ -35,7 +36,8 @@ afterAll(async () => {
 async function startGateway(): Promise<{ client: OpenAI; info: ChildInfo }> {
   const proc = spawn(process.execPath, ['--openssl-legacy-provider', '--require', './local/polyfills.js', '--import', 'tsx', 'test/support/gateway-process.ts', dataDir], {
     cwd: join(__dirname, '..', '..'),
-    env: { ...process.env, NODE_OPTIONS: '', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    // Bedrock jobs from 5 records, so that a small batch runs as a job (not on demand).
+    env: { ...process.env, NODE_OPTIONS: '', POWERTOOLS_LOG_LEVEL: 'ERROR', FINOPS_BEDROCK_MIN_RECORDS: '5' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   child = proc;
@@ -80,6 +82,14 @@ async function geminiBatchCount(info: ChildInfo): Promise<number> {
   const s = sim(info, 'gemini');
   const res = await fetch(`${s.url}/v1beta/batches?pageSize=100`, { headers: { 'x-goog-api-key': s.apiKey! } });
   return ((await res.json()) as { operations?: unknown[] }).operations?.length ?? 0;
+}
+
+async function bedrockJobCount(info: ChildInfo): Promise<number> {
+  const { BedrockClient, ListModelInvocationJobsCommand } = await import('@aws-sdk/client-bedrock');
+  const bedrock = new BedrockClient({ region: 'us-east-1', endpoint: sim(info, 'bedrock').url, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  const res = await bedrock.send(new ListModelInvocationJobsCommand({ maxResults: 1000 }));
+  bedrock.destroy();
+  return res.invocationJobSummaries?.length ?? 0;
 }
 
 async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
@@ -144,6 +154,26 @@ test('kill -9 while polling (OpenAI, Anthropic and Gemini throttled), then resta
   await expectEveryLineOnce(client, done[0].batch, openaiLines);
   await expectEveryLineOnce(client, done[1].batch, anthropicLines);
   await expectEveryLineOnce(client, done[2].batch, geminiLines);
+  await kill9(child!);
+}, 120_000);
+
+test('kill -9 while a Bedrock job runs (status checks throttled), then restart: the job goes on, the batch completes, one job', async () => {
+  let { client, info } = await startGateway();
+  const lines = input('k-bedrock', BEDROCK, 6);
+  const jobsBefore = await bedrockJobCount(info);
+  const file = await upload(client, jsonl(lines), { provider: 'bedrock' });
+  const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'bedrock', model: BEDROCK } as never);
+  await until(async () => (await bedrockJobCount(info)) === jobsBefore + 1);
+  await fault(info, 'bedrock', { kind: 'rate_limit', match: 'GET /model-invocation-job/', forSeconds: 60 });
+  await new Promise((r) => setTimeout(r, 500));
+  await kill9(child!);
+
+  ({ client, info } = await startGateway());
+  const { batch: done } = await pollUntilDone(client, batch.id, {}, 60_000);
+  expect(done.status).toBe('completed');
+  expect(done.metadata).toMatchObject({ run_mode: 'batch_job' });
+  expect(await bedrockJobCount(info)).toBe(jobsBefore + 1);
+  await expectEveryLineOnce(client, done, lines);
   await kill9(child!);
 }, 120_000);
 

@@ -28,6 +28,7 @@ import { createConnection, createServer as createTcpServer, type AddressInfo, ty
 import { randomBytes } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { s3ClientConfig } from '../../../lambda/store/blobs';
+import { SimulatorStateFile } from '../persistence';
 import { FaultInjector, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { answer, ModelError, simFamilyOf, type SimFamily } from './model-behaviour';
 import { listenOnLoopback } from '../../loopback';
@@ -123,6 +124,8 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
   });
   const jobs = new Map<string, SimJob>();
   const byToken = new Map<string, string>();
+  /** Saves the jobs after each step of their lifecycle (set below when the simulator has a stateDir). */
+  let afterTick: () => void = () => undefined;
   let closed = false;
 
   // ---- S3 -------------------------------------------------------------------------------------------
@@ -319,6 +322,7 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
         .catch((err) => setStatus(job, 'Failed', `Internal error in the simulated service: ${(err as Error).message}`))
         .finally(() => {
           job.ticking = false;
+          afterTick();
           schedule(job);
         });
     }, stepMs);
@@ -538,12 +542,34 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
     throw new AwsError(404, 'UnknownOperationException', `No operation matches ${method} ${path}`);
   }
 
+  // ---- persistence (local/simulators/persistence.ts): jobs survive a restart of the local gateway ----
+  const store = options.stateDir ? new SimulatorStateFile<{ jobs: Array<Record<string, unknown>> }>(options.stateDir, 'bedrock') : null;
+  const saveJobs = () => store?.save({ jobs: [...jobs.values()].map(({ timer: _timer, ticking: _ticking, outputs, ...job }) => ({ ...job, outputs: [...outputs.entries()] })) });
+  for (const stored of store?.load()?.jobs ?? []) {
+    const job = {
+      ...stored,
+      submitTime: new Date(stored.submitTime as string),
+      lastModifiedTime: new Date(stored.lastModifiedTime as string),
+      jobExpirationTime: new Date(stored.jobExpirationTime as string),
+      ...(stored.endTime ? { endTime: new Date(stored.endTime as string) } : {}),
+      outputs: new Map(stored.outputs as Array<[string, string[]]>),
+    } as unknown as SimJob;
+    jobs.set(job.jobId, job);
+    if (job.clientRequestToken) byToken.set(job.clientRequestToken, job.jobId);
+    schedule(job); // a job that was running goes on from where it was saved
+  }
+  afterTick = saveJobs;
+
   const onRequest = (req: Request, res: Response) => {
-    handle(req, res).catch((err) => {
-      if (res.headersSent) return;
-      const e = err instanceof AwsError ? err : new AwsError(500, 'InternalServerException', (err as Error).message);
-      send(res, e.status, { message: e.message }, { 'x-amzn-errortype': e.type });
-    });
+    handle(req, res)
+      .catch((err) => {
+        if (res.headersSent) return;
+        const e = err instanceof AwsError ? err : new AwsError(500, 'InternalServerException', (err as Error).message);
+        send(res, e.status, { message: e.message }, { 'x-amzn-errortype': e.type });
+      })
+      .finally(() => {
+        if (req.method !== 'GET') saveJobs();
+      });
   };
   const sockets = new Set<Socket>();
   const track = (socket: Socket) => {
