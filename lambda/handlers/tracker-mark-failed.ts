@@ -10,7 +10,8 @@ import { loadBatch, type TrackerInput } from '../tracker/context';
 import { recordBatchCost } from '../finops/record';
 import { answerEveryRequest } from '../tracker/unanswered';
 import type { BatchRecord } from '../store/records';
-import { afterTheEnd } from './tracker-collect-results';
+import { discardBatchCredential } from '../auth/batch-credentials';
+import { releaseInFlightPlace } from '../tracker/in-flight';
 
 interface StepError {
   Error?: string;
@@ -35,7 +36,7 @@ export function trackingErrorCode(error: StepError | undefined): string {
 }
 
 export async function markFailed(input: TrackerInput & { error?: StepError }): Promise<OpenAIBatch> {
-  const { batch, ctx } = await loadBatch(input);
+  const { batch } = await loadBatch(input);
   logger.appendKeys({ batchId: batch.id, provider: batch.provider });
   if (isTerminal(batch.status)) return toOpenAIBatch(batch);
   const message = describeTrackingError(input.error);
@@ -56,7 +57,10 @@ export async function markFailed(input: TrackerInput & { error?: StepError }): P
   // Failed batches count in the usage aggregates and metrics too (with no tokens).
   const cost = await recordBatchCost({ ...batch, ...patch } as BatchRecord, {});
   const updated = await metadata.updateBatch(batch.id, cost ? { ...patch, cost } : patch);
-  await afterTheEnd(updated, ctx);
+  // This function only writes the table (it talks to no provider): an input file its owner deleted
+  // meanwhile stays hidden, its bytes kept (see README "Batch tracker").
+  await releaseInFlightPlace(updated).catch((err) => logger.error('Could not give back the in-flight place', err as Error));
+  await discardBatchCredential(batch);
   return toOpenAIBatch(updated);
 }
 
