@@ -72,6 +72,8 @@ async function submitNow({ batch, adapter, ctx }: LoadedBatch, now: number): Pro
 /** A refusal that a retry cannot change, as an entry of OpenAI's `errors` list (line from "Line N" when named). */
 export function rejectionOf(err: unknown): BatchError | null {
   if (err instanceof InputFileGoneError) return { code: 'input_file_deleted', message: err.message, param: 'input_file_id', line: null };
+  // The provider refusing the credentials the batch runs with (a wrong pass-through key) is as permanent.
+  if (err instanceof GatewayError && (err.code === 'provider_auth_error' || err.code === 'provider_permission_error')) return { code: err.code, message: err.message, param: null, line: null };
   if (!(err instanceof GatewayError) || err.status >= 500 || err.status === 429) return null;
   const line = /\bLine (\d+)\b/.exec(err.message);
   return { code: err.code ?? 'invalid_request', message: err.message, param: err.param, line: line ? Number(line[1]) : null };
