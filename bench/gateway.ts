@@ -93,6 +93,8 @@ export interface UploadTiming {
   completeMs: number;
   /** uploads.complete has to answer within API Gateway's integration timeout. */
   fitsApiGateway: boolean;
+  /** The gateway file the upload made. */
+  fileId?: string;
 }
 
 export const API_GATEWAY_TIMEOUT_MS = 29_000;
@@ -116,8 +118,11 @@ export async function measureUpload(gateway: LocalGateway, path: string, provide
     closeSync(fd);
   }
   const partsMs = Date.now() - partsStarted;
-  const completeMs = await timed(() => client.uploads.complete(upload.id, { part_ids: partIds }));
-  return { provider, bytes, parts: partIds.length, partsMs, completeMs, fitsApiGateway: completeMs < API_GATEWAY_TIMEOUT_MS };
+  let fileId: string | undefined;
+  const completeMs = await timed(async () => {
+    fileId = ((await client.uploads.complete(upload.id, { part_ids: partIds })) as { file?: { id: string } }).file?.id;
+  });
+  return { provider, bytes, parts: partIds.length, partsMs, completeMs, fitsApiGateway: completeMs < API_GATEWAY_TIMEOUT_MS, fileId };
 }
 
 export interface CompletionPhases {

@@ -14,6 +14,7 @@ import { LARGE_LINE_USER_CHARS, writeBatchFile } from './workload';
 import { writeProviderResults, type ResultFormat } from './provider-results';
 import type { WorkerResult } from './convert-worker';
 import type { CompletionPhases, GatewayOverhead, UploadTiming } from './gateway';
+import type { CreateLatencyRow } from './create-latency';
 
 const run = promisify(execFile);
 
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
   const uploads: UploadTiming[] = [];
   const cappedRuns: Array<{ direction: string; sizeMb: number; ok: boolean; peakRssMb: number | null; error?: string }> = [];
   const uploadErrors: Array<{ provider: string; error: string }> = [];
+  let createLatency: CreateLatencyRow[] = [];
   const started = Date.now();
   try {
     for (const sizeMb of SIZES_MB) {
@@ -163,6 +165,8 @@ async function main(): Promise<void> {
         await writeBatchFile(largest, largestMb * MB, { model: INPUT_MODEL, userChars: LARGE_LINE_USER_CHARS });
         process.stderr.write('phases of a completion…\n');
         phases = await measureCompletionPhases(gateway, largest);
+        const { measureCreateLatency } = await import('./create-latency');
+        createLatency = await measureCreateLatency(gateway, dir, SIZES_MB, registered);
         for (const provider of registered) {
           process.stderr.write(`uploads API, ${largestMb} MB for ${provider}…\n`);
           try {
@@ -198,6 +202,13 @@ async function main(): Promise<void> {
     );
   }
 
+  if (createLatency.length) {
+    console.log(`\nbatches.create latency (validate, reserve, record \`validating\`, start the tracker; conversion and submission follow in the tracker), ms:`);
+    console.log('| provider | size | p50 | max |');
+    console.log('|---|--:|--:|--:|');
+    for (const r of createLatency) console.log(r.error ? `| ${r.provider} | ${r.sizeMb} MB | not measured: ${r.error} | |` : `| ${r.provider} | ${r.sizeMb} MB | ${fixed(r.p50Ms, 0)} | ${fixed(r.maxMs, 0)} |`);
+  }
+
   const phaseResult = phases as CompletionPhases | null;
   if (phaseResult) {
     console.log(
@@ -220,6 +231,7 @@ async function main(): Promise<void> {
     uploads,
     uploadErrors,
     completionPhases: phaseResult,
+    createLatency,
     durationSeconds: Math.round((Date.now() - started) / 1000),
   };
   writeFileSync(join(__dirname, 'results.json'), JSON.stringify(results, null, 2) + '\n');

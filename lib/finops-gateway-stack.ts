@@ -87,6 +87,35 @@ export interface FinOpsGatewayStackProps extends StackProps {
   readonly finopsMetrics?: boolean;
   /** Output tokens the budget estimate assumes for a request without max_tokens (FINOPS_BUDGET_DEFAULT_OUTPUT_TOKENS). @default 4096 */
   readonly budgetDefaultOutputTokens?: number;
+  /**
+   * At most this many batches of a provider in flight at once (submitted, not yet finished); more wait
+   * in `validating` and are submitted as earlier ones end (lambda/tracker/in-flight.ts).
+   * @default - no cap
+   */
+  readonly maxBatchesInFlight?: Partial<Record<ProviderName, number>>;
+  /**
+   * The same, per model of a provider: set it for Bedrock to its quota of concurrent batch jobs per
+   * model ("batch inference jobs in progress or submitted"), so the gateway never asks for more.
+   * @default - no cap
+   */
+  readonly maxBatchesInFlightPerModel?: Partial<Record<ProviderName, number>>;
+}
+
+/** FINOPS_MAX_IN_FLIGHT_* for the tracker (lambda/tracker/in-flight.ts reads them). */
+function inFlightEnvironment(props: FinOpsGatewayStackProps): Record<string, string> {
+  const env: Record<string, string> = {};
+  const add = (prefix: string, caps: Partial<Record<ProviderName, number>> | undefined) => {
+    for (const [provider, cap] of Object.entries(caps ?? {})) {
+      if (cap === undefined) continue;
+      if (!PROVIDERS.includes(provider as ProviderName) || !Number.isInteger(cap) || cap < 1) {
+        throw new Error(`FinOpsGatewayStack: ${prefix === 'FINOPS_MAX_IN_FLIGHT_' ? 'maxBatchesInFlight' : 'maxBatchesInFlightPerModel'}.${provider} must be a provider and a whole number ≥ 1, got ${cap}`);
+      }
+      env[`${prefix}${provider.toUpperCase()}`] = String(cap);
+    }
+  };
+  add('FINOPS_MAX_IN_FLIGHT_', props.maxBatchesInFlight);
+  add('FINOPS_MAX_IN_FLIGHT_PER_MODEL_', props.maxBatchesInFlightPerModel);
+  return env;
 }
 
 export class FinOpsGatewayStack extends Stack {
@@ -155,6 +184,7 @@ export class FinOpsGatewayStack extends Stack {
       ...(props.pricesOverride ? { FINOPS_PRICES_JSON: JSON.stringify(props.pricesOverride) } : {}),
       ...(props.finopsMetrics === false ? { FINOPS_EMF: 'false' } : {}),
       ...(props.budgetDefaultOutputTokens !== undefined ? { FINOPS_BUDGET_DEFAULT_OUTPUT_TOKENS: String(props.budgetDefaultOutputTokens) } : {}),
+      ...inFlightEnvironment(props),
     };
 
     this.tracker = new BatchTracker(this, 'BatchTracker', { stateMachineName, environment, logRetention: props.logRetention, alarms: props.executionAlarms });

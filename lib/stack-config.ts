@@ -36,6 +36,8 @@ export interface StackProperty {
   apply(value: any, props: FinOpsGatewayStackProps): FinOpsGatewayStackProps;
 }
 
+const PROVIDER_NAMES = ['openai', 'bedrock', 'anthropic', 'gemini'] as const;
+
 const describe = (raw: unknown) => (typeof raw === 'string' ? `"${raw}"` : JSON.stringify(raw));
 
 export const kinds = {
@@ -86,6 +88,21 @@ export const kinds = {
       return raw as T;
     },
   }),
+  /** Caps per provider: a JSON object `{"bedrock": 10}` or the string `openai=50,bedrock=10`. */
+  providerCaps: {
+    name: 'provider=cap list (JSON object or openai=50,bedrock=10)',
+    parse(raw: unknown): Record<string, number> {
+      const pairs = typeof raw === 'string' ? raw.split(',').map((pair) => pair.split('=')) : raw && typeof raw === 'object' && !Array.isArray(raw) ? Object.entries(raw) : null;
+      if (!pairs) throw new Error(`must look like openai=50,bedrock=10 (or a JSON object), got ${describe(raw)}`);
+      return Object.fromEntries(
+        pairs.map(([provider, cap]) => {
+          const name = String(provider ?? '').trim();
+          if (!(PROVIDER_NAMES as readonly string[]).includes(name)) throw new Error(`names ${describe(name)}, which is not one of ${PROVIDER_NAMES.join(', ')}`);
+          return [name, kinds.positiveInteger.parse(typeof cap === 'string' ? cap.trim() : cap)];
+        }),
+      );
+    },
+  } as ValueKind<Record<string, number>>,
   /** CloudWatch Logs retention: only the periods the service offers. */
   retentionDays: {
     name: 'days',
@@ -123,7 +140,7 @@ const ANY_SECRET_ARN = kinds.string(/^arn:/, 'a Secrets Manager secret ARN');
 
 /** Every stack property settable from context. Order = README order. */
 export const STACK_PROPERTIES: readonly StackProperty[] = [
-  { key: 'defaultProvider', kind: kinds.oneOf(['openai', 'bedrock', 'anthropic', 'gemini'] as const), defaultText: 'openai', description: 'provider a request goes to when it names none', apply: set('defaultProvider') },
+  { key: 'defaultProvider', kind: kinds.oneOf(PROVIDER_NAMES), defaultText: 'openai', description: 'provider a request goes to when it names none', apply: set('defaultProvider') },
   { key: 'allowedBuckets', kind: kinds.list, defaultText: 'none', description: "S3 buckets, besides the stack's own, that clients may name in `storage_config` / `output_s3_uri` (functions and the Bedrock role get read/write on them)", apply: set('allowedBuckets') },
   { key: 'allowProviderKeyPassThrough', kind: kinds.boolean, defaultText: 'false', description: "accept a client's own provider key in `X-Provider-Api-Key` (adds a KMS key, see Running cost)", apply: set('allowProviderKeyPassThrough') },
   { key: 'crossRegionModelRegions', kind: kinds.list, defaultText: 'this region only', description: 'regions cross-region Bedrock inference profiles may route to', apply: set('crossRegionModelRegions') },
@@ -131,6 +148,8 @@ export const STACK_PROPERTIES: readonly StackProperty[] = [
   { key: 'apiRateLimit', kind: kinds.positiveNumber, defaultText: '50', description: 'API requests per second, steady (stage throttling)', apply: set('apiRateLimit') },
   { key: 'apiBurstLimit', kind: kinds.positiveInteger, defaultText: '100', description: 'API requests in a burst above the steady rate', apply: set('apiBurstLimit') },
   { key: 'corsAllowedOrigins', kind: kinds.list, defaultText: 'CORS off', description: 'browser origins allowed by CORS (explicit origins only)', apply: set('corsAllowedOrigins') },
+  { key: 'maxBatchesInFlight', kind: kinds.providerCaps, defaultText: 'no cap', description: 'batches each provider may run at once; later ones wait in `validating` and are submitted as earlier ones end', apply: set('maxBatchesInFlight') },
+  { key: 'maxBatchesInFlightPerModel', kind: kinds.providerCaps, defaultText: 'no cap', description: "the same per model of a provider (for Bedrock: its quota of concurrent batch jobs per model, e.g. `bedrock=10`)", apply: set('maxBatchesInFlightPerModel') },
   { key: 'budgetDefaultOutputTokens', kind: kinds.positiveInteger, defaultText: '4096', description: 'output tokens the budget estimate assumes for a request without `max_tokens`', apply: set('budgetDefaultOutputTokens') },
   { key: 'pricesOverrideFile', kind: kinds.jsonFile, defaultText: 'list prices', description: 'JSON file (relative to the project) of negotiated prices merged over `pricing/prices.json` (≤ 4 KB)', apply: set('pricesOverride') },
   { key: 'logRetentionDays', kind: kinds.retentionDays, defaultText: '30', description: 'retention of every log group (functions, state machine, API access log)', apply: set('logRetention') },

@@ -131,7 +131,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
         providers.push({ provider, mode: 'live', url: process.env[urlVar] ?? '(provider default)' });
         return;
       }
-      const sim = await started(start({ stepMs }));
+      // Simulator state lives with the rest of the data: a restart resumes every provider batch.
+      const sim = await started(start({ stepMs, stateDir: join(dataDir, 'simulators') }));
       env[urlVar] = sim.url;
       env[keyVar] = sim.apiKey;
       providers.push({ provider, mode: 'simulated', url: sim.url, simulator: sim });
@@ -142,7 +143,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     if (process.env.AWS_ENDPOINT_URL_BEDROCK || process.env.FINOPS_BEDROCK_LIVE === 'true') {
       providers.push({ provider: 'bedrock', mode: 'live', url: process.env.AWS_ENDPOINT_URL_BEDROCK ?? '(AWS default endpoint)' });
     } else {
-      const sim = await started(startBedrockSimulator({ stepMs, s3: { endpoint: s3.endpoint, region: 'us-east-1' } }));
+      const sim = await started(startBedrockSimulator({ stepMs, s3: { endpoint: s3.endpoint, region: 'us-east-1' }, stateDir: join(dataDir, 'simulators') }));
       env.AWS_ENDPOINT_URL_BEDROCK = sim.url;
       env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME = sim.url;
       // The simulated Bedrock serves every region, so a job may run in whichever region its bucket names.
@@ -159,6 +160,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     await seedKeys(apiKeys);
 
     // The tracker: the synthesized ASL, its Lambda tasks bound to the local handlers.
+    const { prepareInput } = await import('../lambda/handlers/tracker-prepare-input');
+    const { submitBatch } = await import('../lambda/handlers/tracker-submit-batch');
     const { checkStatus } = await import('../lambda/handlers/tracker-check-status');
     const { collectResults } = await import('../lambda/handlers/tracker-collect-results');
     const { markFailed } = await import('../lambda/handlers/tracker-mark-failed');
@@ -168,6 +171,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       waitMs: options.trackerWaitMs ?? 500,
       retryMs: options.trackerRetryMs ?? 200,
       tasks: {
+        [TrackerState.prepareInput]: (p) => prepareInput(p as never),
+        [TrackerState.submit]: (p) => submitBatch(p as never),
         [TrackerState.checkStatus]: (p) => checkStatus(p as never),
         [TrackerState.collectResults]: (p) => collectResults(p as never),
         [TrackerState.markFailed]: (p) => markFailed(p as never),

@@ -130,7 +130,7 @@ export class LocalStepFunctions {
     const execution = this.machine.run(JSON.parse(record.input), {
       overrides: {
         taskResourceLocalHandlers: taskResourceLocalHandlers as never,
-        waitTimeOverrides: { [TrackerState.wait]: this.options.waitMs },
+        waitTimeOverrides: { [TrackerState.wait]: this.options.waitMs, [TrackerState.waitToSubmit]: this.options.waitMs, [TrackerState.waitToCollect]: this.options.waitMs },
         retryIntervalOverrides,
       },
       noThrowOnAbort: true,

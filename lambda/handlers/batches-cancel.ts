@@ -33,6 +33,8 @@ export const handler = httpHandler(async (event) => {
     if (current.status === 'cancelled') return json(toOpenAIBatch(current));
     throw batchNotCancellable(current.status);
   }
+  // Not submitted yet: the tracker's "Submit to provider" sees the request and ends the batch cancelled.
+  if (updated.submittedAt === null) return json(toOpenAIBatch(updated));
   try {
     await adapterFor(batch.provider).cancelBatch(batchProviderContext(updated), updated);
   } catch (err) {

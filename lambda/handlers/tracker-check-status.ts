@@ -1,5 +1,6 @@
 // State "Check batch status": ask the provider, record what it says, decide wait / collect / done.
-// Transient provider errors are thrown (ProviderUnavailable) and retried by the state machine.
+// A transient provider error (429, 5xx, timeout) is not a failure: the step answers "wait", with the
+// poll wait and never sooner than Retry-After (lambda/tracker/lifecycle.ts), until the deadline.
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { getServices, logger } from '../runtime';
@@ -9,6 +10,10 @@ import { decideAfterCheck, isPastDeadline, type CheckResult } from '../tracker/d
 import { nextWaitSeconds } from '../tracker/schedule';
 import { loadBatch, type TrackerInput } from '../tracker/context';
 import { WriteConflictError } from '../store/metadata';
+import { describeTransient, isTransient, retryWaitSeconds } from '../tracker/lifecycle';
+import { releaseInFlightPlace } from '../tracker/in-flight';
+import type { BatchRecord } from '../store/records';
+import type { ProviderBatchState } from '../providers/provider';
 
 export async function checkStatus(input: TrackerInput): Promise<CheckResult> {
   const { batch, adapter, ctx } = await loadBatch(input);
@@ -20,11 +25,21 @@ export async function checkStatus(input: TrackerInput): Promise<CheckResult> {
     await adapter.cancelBatch(ctx, batch).catch((err) => logger.warn('Cancel at expiry failed', { error: (err as Error).message }));
     return { next: 'collect', waitSeconds: 0, outcome: 'expired' };
   }
-  const state = await adapter.checkBatch(ctx, batch);
+  let state: ProviderBatchState;
+  try {
+    state = await adapter.checkBatch(ctx, batch);
+  } catch (err) {
+    if (!isTransient(err)) throw err;
+    logger.warn('Provider unavailable during the status check; checking again later', { error: describeTransient(err) });
+    await getServices().metadata.updateBatch(batch.id, { lastProviderError: describeTransient(err) }, TERMINAL_BATCH_STATUSES).catch(() => undefined);
+    return { next: 'wait', waitSeconds: retryWaitSeconds(batch, now, err), outcome: null };
+  }
   const decision = decideAfterCheck(batch, state, now);
+  if (decision.result.next === 'resubmit') await releaseInFlightPlace(batch as BatchRecord);
   if (decision.repeatCancel) {
     await adapter.cancelBatch(ctx, batch).catch((err) => logger.warn('Repeated cancel failed; will try again', { error: (err as Error).message }));
   }
+  if (batch.lastProviderError) decision.patch.lastProviderError = null;
   if (Object.keys(decision.patch).length) {
     try {
       await getServices().metadata.updateBatch(batch.id, decision.patch, TERMINAL_BATCH_STATUSES);

@@ -1,6 +1,8 @@
 // State "Collect results": convert the provider's results into OpenAI output and error files, then
 // record the terminal status. Idempotent: a finished batch is returned as it is, and result files have
-// ids derived from the batch id.
+// ids derived from the batch id. A provider that is unavailable while its results are fetched is
+// waited out ("wait"), up to COLLECT_GRACE_SECONDS past the batch's deadline; after that, and for a
+// batch that never reached the provider, the requests nobody answered come out as error lines.
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { getServices, logger } from '../runtime';
@@ -13,6 +15,17 @@ import type { Outcome } from '../tracker/decide';
 import type { BatchRecord } from '../store/records';
 import { recordBatchCost } from '../finops/record';
 import { discardBatchCredential } from '../auth/batch-credentials';
+import { COLLECT_GRACE_SECONDS, deadlineOf, describeTransient, isSubmitted, isTransient, retryWaitSeconds } from '../tracker/lifecycle';
+import { releaseInFlightPlace } from '../tracker/in-flight';
+import { releaseBatchInput } from '../files/delete';
+import type { LoadedBatch } from '../tracker/context';
+
+export interface CollectResult {
+  next: 'announce' | 'wait';
+  waitSeconds: number;
+  /** The batch as the client sees it now (what "Announce batch finished" puts on the bus). */
+  batch: OpenAIBatch | null;
+}
 
 const TIMESTAMP_FIELD: Record<Outcome, keyof BatchRecord> = {
   completed: 'completedAt',
@@ -21,24 +34,40 @@ const TIMESTAMP_FIELD: Record<Outcome, keyof BatchRecord> = {
   cancelled: 'cancelledAt',
 };
 
-export async function collectResults(input: TrackerInput & { outcome: Outcome }): Promise<OpenAIBatch> {
-  const { batch, adapter, ctx } = await loadBatch(input);
+export async function collectResults(input: TrackerInput & { outcome: Outcome }): Promise<CollectResult> {
+  const loaded = await loadBatch(input);
+  const { batch } = loaded;
   logger.appendKeys({ batchId: batch.id, provider: batch.provider });
-  if (isTerminal(batch.status)) return toOpenAIBatch(batch);
+  if (isTerminal(batch.status)) return { next: 'announce', waitSeconds: 0, batch: toOpenAIBatch(batch) };
+  const now = nowSeconds();
+  // Past this, a provider that still cannot hand over results is given up on: what it holds is lost.
+  const giveUpAt = deadlineOf(batch, getServices().config.expiryGraceSeconds) + COLLECT_GRACE_SECONDS;
+  try {
+    return { next: 'announce', waitSeconds: 0, batch: await collectAndRecord(loaded, input.outcome, isSubmitted(batch) && now <= giveUpAt) };
+  } catch (err) {
+    if (!isTransient(err) || now > giveUpAt) throw err;
+    logger.warn('Provider unavailable while collecting results; trying again later', { error: describeTransient(err) });
+    return { next: 'wait', waitSeconds: retryWaitSeconds(batch, now, err), batch: null };
+  }
+}
+
+async function collectAndRecord({ batch, adapter, ctx }: LoadedBatch, outcome: Outcome, fromProvider: boolean): Promise<OpenAIBatch> {
   const { blobs, metadata, config } = getServices();
-  const sink = new ResultFiles(blobs, batch, config.filesBucket, input.outcome);
+  // A batch that never reached the provider has no results: the sink answers every request from the
+  // custom_id snapshot, with the reason the batch was refused (if it was).
+  const sink = new ResultFiles(blobs, batch, config.filesBucket, outcome, fromProvider ? undefined : batch.errors?.[0]?.message);
   let results;
   try {
-    await adapter.collectResults(ctx, batch, sink);
+    if (fromProvider) await adapter.collectResults(ctx, batch, sink);
     results = await sink.close();
   } catch (err) {
     await sink.abort();
     throw err;
   }
   if (sink.duplicateCount) logger.warn('Provider returned duplicate results; kept the first of each', { duplicates: sink.duplicateCount });
+  if (sink.filledInCount) logger.info('Requests without a provider result answered as errors', { requests: sink.filledInCount });
   for (const file of [results.outputFile, results.errorFile]) if (file) await metadata.putFile(file).catch(async () => metadata.updateFile(file.id, file));
   const now = nowSeconds();
-  const outcome = input.outcome;
   const patch: Partial<BatchRecord> = {
     status: outcome,
     [TIMESTAMP_FIELD[outcome]]: now,
@@ -51,9 +80,16 @@ export async function collectResults(input: TrackerInput & { outcome: Outcome })
   const cost = await recordBatchCost({ ...batch, ...patch } as BatchRecord, results.usageByModel);
   if (cost) patch.cost = cost;
   const updated = await metadata.updateBatch(batch.id, patch);
-  await discardBatchCredential(batch);
+  await afterTheEnd(updated, ctx);
   logger.info('Batch finished', { status: outcome, requestCounts: results.requestCounts });
   return toOpenAIBatch(updated);
+}
+
+/** What a batch held while it ran and gives back at its end (each step idempotent and best effort). */
+export async function afterTheEnd(batch: BatchRecord, ctx: LoadedBatch['ctx']): Promise<void> {
+  await releaseInFlightPlace(batch).catch((err) => logger.error('Could not give back the in-flight place', err as Error));
+  await releaseBatchInput(batch, ctx).catch((err) => logger.error('Could not remove the input file its owner deleted', err as Error));
+  await discardBatchCredential(batch);
 }
 
 export const handler = middy(collectResults).use(injectLambdaContext(logger, { resetKeys: true }));

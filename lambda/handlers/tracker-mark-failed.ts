@@ -11,6 +11,7 @@ import { recordBatchCost } from '../finops/record';
 import { answerEveryRequest } from '../tracker/unanswered';
 import type { BatchRecord } from '../store/records';
 import { discardBatchCredential } from '../auth/batch-credentials';
+import { releaseInFlightPlace } from '../tracker/in-flight';
 
 interface StepError {
   Error?: string;
@@ -56,6 +57,9 @@ export async function markFailed(input: TrackerInput & { error?: StepError }): P
   // Failed batches count in the usage aggregates and metrics too (with no tokens).
   const cost = await recordBatchCost({ ...batch, ...patch } as BatchRecord, {});
   const updated = await metadata.updateBatch(batch.id, cost ? { ...patch, cost } : patch);
+  // This function only writes the table (it talks to no provider): an input file its owner deleted
+  // meanwhile stays hidden, its bytes kept (see README "Batch tracker").
+  await releaseInFlightPlace(updated).catch((err) => logger.error('Could not give back the in-flight place', err as Error));
   await discardBatchCredential(batch);
   return toOpenAIBatch(updated);
 }

@@ -1,5 +1,6 @@
 // The wrapper every API handler uses: middy with Powertools logging, and one place where any thrown
 // error becomes an OpenAI-shaped response. Internal details never reach the client.
+import { DEFAULT_RETRY_AFTER_SECONDS } from '../providers/deadlines';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -19,7 +20,8 @@ export function toErrorResult(err: unknown): HttpResult {
   if (err instanceof GatewayError) return json(err.toBody(), err.status, err.headers);
   if (err instanceof ProviderUnavailableError) {
     const status = err.status === 429 ? 429 : 503;
-    const headers: Record<string, string> = err.retryAfterSeconds ? { 'retry-after': String(err.retryAfterSeconds) } : {};
+    // Without a hint from the provider (a timeout, a reset connection) the client still learns when to retry.
+    const headers: Record<string, string> = { 'retry-after': String(err.retryAfterSeconds || DEFAULT_RETRY_AFTER_SECONDS) };
     return json(
       { error: { message: `The provider is temporarily unavailable (${err.message}). Nothing was changed; retry the request.`, type: status === 429 ? 'rate_limit_error' : 'server_error', param: null, code: 'provider_unavailable' } },
       status,

@@ -18,3 +18,13 @@ export class ProviderLostBatchError extends Error {
 
 /** Whether an HTTP status from a provider is worth retrying. */
 export const isTransientStatus = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
+
+/**
+ * The provider has no room for another batch right now (Bedrock ServiceQuotaExceededException for
+ * concurrent jobs, Anthropic's 429 for a full batch queue, Gemini RESOURCE_EXHAUSTED, OpenAI
+ * token_limit_exceeded). Not a failure: the batch stays `validating` and is submitted when room frees.
+ * A ProviderUnavailableError, so every caller that retries a transient error retries this too.
+ */
+export class ProviderQueueFullError extends ProviderUnavailableError {
+  readonly queueFull = true;
+}

@@ -61,6 +61,18 @@ export interface CreatedBatch {
   expiresAt?: number;
 }
 
+/** What acceptBatch settled at create time. */
+export interface AcceptedBatch {
+  /** The file the batch runs from, when the adapter made one (inline requests). */
+  inputFile?: FileRecord;
+  /** Overrides the default completion deadline (e.g. a Bedrock job with a longer timeout). */
+  expiresAt?: number;
+  /** The model the batch runs, when already known. */
+  model?: string | null;
+  /** Merged into the batch's metadata (e.g. `{ run_mode: 'on_demand' }`). */
+  metadata?: Record<string, string>;
+}
+
 /** What the provider says about a batch, already mapped to OpenAI's vocabulary. */
 export interface ProviderBatchState {
   /**
@@ -93,7 +105,19 @@ export interface ProviderAdapter {
   /** Before the gateway forgets a file: remove the provider's copy (best effort, idempotent). */
   onFileDeleted?(ctx: ProviderContext, file: FileRecord): Promise<void>;
 
-  /** Validates everything before paying, then submits. Throws GatewayError (4xx) for bad input. */
+  /**
+   * batches.create, before anything is recorded: the cheap checks of this provider (no provider call,
+   * no reading of an uploaded file), so a request it can never run is a 400 at once. May keep inline
+   * requests as the batch's input file. Throws GatewayError (4xx) for bad input.
+   */
+  acceptBatch?(ctx: ProviderContext, input: CreateBatchInput): Promise<AcceptedBatch>;
+  /**
+   * The tracker's "Submit to provider" step: converts and stages the input, then creates the provider
+   * batch. Called again after a transient failure or a crash, so it must find a batch an earlier
+   * attempt made (idempotency token, or a look-up by the gateway batch id) instead of making another.
+   * Throws ProviderUnavailableError for what may pass (429, 5xx, timeouts, a full provider queue) and
+   * GatewayError (4xx) when the provider (or the conversion) refuses the batch for good.
+   */
   createBatch(ctx: ProviderContext, input: CreateBatchInput): Promise<CreatedBatch>;
   /** Polls the provider (the tracker calls this). Idempotent. */
   checkBatch(ctx: ProviderContext, batch: BatchRecord): Promise<ProviderBatchState>;

@@ -36,6 +36,8 @@ const expiryEntryKey = (day: string, expiresAt: number, fileId: string) => ({ pk
 const expiryEntryItem = (file: FileRecord) => ({ ...expiryEntryKey(utcDate(file.expiresAt!), file.expiresAt!, file.id), fileId: file.id, tenantId: file.tenantId, expiresAt: file.expiresAt });
 const EXPIRY_SWEEP_KEY = { pk: 'EXPIRY_SWEEP', sk: 'EXPIRY_SWEEP' };
 export const isExpired = (file: Pick<FileRecord, 'expiresAt'>, now: number) => file.expiresAt !== null && file.expiresAt !== undefined && file.expiresAt <= now;
+/** Deleted by its owner, kept only for an unfinished batch that still reads it: gone as far as the owner can tell. */
+const isHidden = (file: Pick<FileRecord, 'expiresAt' | 'deletedAt'>, now: number) => isExpired(file, now) || Boolean(file.deletedAt);
 
 /** Where a deleted item stood in its owner's list, kept a while for list cursors (see MetadataStore.delete). */
 const deletedKey = (kind: Kind, id: string) => ({ pk: `DELETED#${kind}#${id}`, sk: 'DELETED' });
@@ -108,7 +110,7 @@ export class MetadataStore {
    */
   async getFile(tenantId: string, id: string, now = nowSeconds()): Promise<FileRecord | null> {
     const file = await this.get<FileRecord>('FILE', id);
-    return file && file.tenantId === tenantId && !isExpired(file, now) ? file : null;
+    return file && file.tenantId === tenantId && !isHidden(file, now) ? file : null;
   }
 
   /** Expiry entries of one UTC day (yyyy-mm-dd) whose time has come by `now`, soonest first. */
@@ -147,7 +149,7 @@ export class MetadataStore {
 
   /** A tenant's files, expired ones left out (as getFile leaves them out). */
   listFiles(tenantId: string, options: ListOptions, now = nowSeconds()): Promise<ListResult<FileRecord>> {
-    return this.list<FileRecord>('FILE', tenantId, options, (file) => !isExpired(file, now));
+    return this.list<FileRecord>('FILE', tenantId, options, (file) => !isHidden(file, now));
   }
 
   // ---- batches ----
@@ -183,6 +185,43 @@ export class MetadataStore {
 
   listBatches(tenantId: string, options: ListOptions): Promise<ListResult<BatchRecord>> {
     return this.list<BatchRecord>('BATCH', tenantId, options);
+  }
+
+  // ---- batches in flight at a provider (lambda/tracker/in-flight.ts) ----
+  /**
+   * Takes a place for the batch in a pool of at most `cap` (pk = INFLIGHT#<pool>, a string set of batch
+   * ids). Idempotent: a batch already in the pool keeps its place. False when the pool is full.
+   */
+  async takeSlot(pool: string, batchId: string, cap: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `INFLIGHT#${pool}`, sk: 'INFLIGHT' },
+          UpdateExpression: 'ADD #b :id',
+          ConditionExpression: 'attribute_not_exists(#b) OR size(#b) < :cap OR contains(#b, :one)',
+          ExpressionAttributeNames: { '#b': 'batches' },
+          ExpressionAttributeValues: { ':id': new Set([batchId]), ':cap': cap, ':one': batchId },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') return false;
+      throw err;
+    }
+  }
+
+  /** Gives a batch's place back (idempotent). */
+  async releaseSlot(pool: string, batchId: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: `INFLIGHT#${pool}`, sk: 'INFLIGHT' },
+        UpdateExpression: 'DELETE #b :id',
+        ExpressionAttributeNames: { '#b': 'batches' },
+        ExpressionAttributeValues: { ':id': new Set([batchId]) },
+      }),
+    );
   }
 
   // ---- gateway keys ----

@@ -34,6 +34,11 @@ export interface FileRecord {
   providerData?: Record<string, unknown>;
   /** For batch_output files: the batch that produced them. */
   batchId?: string;
+  /**
+   * Deleted by its owner (or expired) while an unfinished batch still used it: hidden from the owner at
+   * once, its bytes and provider copy kept until the last such batch ends (lambda/files/delete.ts).
+   */
+  deletedAt?: number | null;
 }
 
 /** What a finished batch cost (the batch object's `finops` field). */
@@ -78,6 +83,24 @@ export interface BatchRecord {
   outputExpiresAfterSeconds?: number | null;
   /** What batches.create held back of its key's monthly budget (lambda/finops/budget.ts); given back once the batch's cost is booked. */
   budgetReservation?: BudgetReservation | null;
+  /**
+   * When the tracker's "Submit to provider" step created the provider batch. null: recorded by
+   * batches.create and not submitted yet (status `validating`). Absent on batches created before the
+   * workflow submitted them (they were submitted by batches.create itself).
+   */
+  submittedAt?: number | null;
+  /** When batches.create started the tracker execution; null until then (a create cut off in between is repaired by retrieve). */
+  trackerStartedAt?: number | null;
+  /** SHA-256 of the create request's parameters: the same Idempotency-Key with another body is refused. */
+  requestHash?: string;
+  /** What the Submit step needs beside the record's own fields: the request's extra fields (inline, or a blob when large). */
+  submission?: { extras?: Record<string, unknown>; extrasBlob?: BlobLocation } | null;
+  /** The input's custom_ids, one JSON string a line, snapshotted by "Prepare input": results never need the input file again. */
+  customIdsBlob?: BlobLocation | null;
+  /** How often a full provider sent the batch back to the queue after accepting it (OpenAI token_limit_exceeded). */
+  requeues?: number;
+  /** The last transient provider error the tracker is riding out (shown to operators, cleared on success). */
+  lastProviderError?: string | null;
 }
 
 /** The estimated cost of a running batch, reserved on its key's budget for one UTC month (yyyy-mm). */

@@ -8,7 +8,8 @@ import { nextWaitSeconds } from './schedule';
 export type Outcome = 'completed' | 'failed' | 'expired' | 'cancelled';
 
 export interface CheckResult {
-  next: 'wait' | 'collect' | 'done';
+  /** resubmit: the provider sent the batch back for a full queue (OpenAI token_limit_exceeded); submit it again. */
+  next: 'wait' | 'collect' | 'done' | 'resubmit';
   waitSeconds: number;
   /** Set when next = collect. */
   outcome: Outcome | null;
@@ -29,6 +30,13 @@ export function decideAfterCheck(batch: BatchRecord, state: ProviderBatchState, 
   if (state.errors?.length) patch.errors = state.errors;
   const wait = nextWaitSeconds(now - batch.createdAt, state.retryAfterSeconds);
 
+  if (isQueueFull(state) && !batch.cancelRequested) {
+    // Nothing ran: OpenAI fails a batch whose tokens do not fit the organization's enqueued-token limit.
+    // That is a full queue, not a bad batch: back to `validating`, submitted again when room frees.
+    const requeue: Partial<BatchRecord> = { status: 'validating', providerBatchId: null, submittedAt: null, requeues: (batch.requeues ?? 0) + 1, errors: null, lastProviderError: state.errors?.[0]?.message ?? 'provider queue full' };
+    return { result: { next: 'resubmit', waitSeconds: wait, outcome: null }, patch: requeue, repeatCancel: false };
+  }
+
   if (isTerminal(state.status)) {
     const outcome = state.status as Outcome;
     if (outcome === 'completed' && batch.status !== 'finalizing') {
@@ -46,6 +54,16 @@ export function decideAfterCheck(batch: BatchRecord, state: ProviderBatchState, 
   if (status === 'cancelling' && !batch.cancellingAt) patch.cancellingAt = now;
   const repeatCancel = Boolean(batch.cancelRequested) && state.status !== 'cancelling';
   return { result: { next: 'wait', waitSeconds: wait, outcome: null }, patch, repeatCancel };
+}
+
+/**
+ * OpenAI reports a batch refused for its organization's enqueued-token limit as `failed` with
+ * errors[].code `token_limit_exceeded` before any request ran
+ * (https://platform.openai.com/docs/guides/batch, "Rate limits": "batch queue limits").
+ */
+export const QUEUE_FULL_CODES = ['token_limit_exceeded'];
+export function isQueueFull(state: ProviderBatchState): boolean {
+  return state.status === 'failed' && (state.errors ?? []).some((e) => QUEUE_FULL_CODES.includes(e.code)) && (state.requestCounts?.completed ?? 0) === 0;
 }
 
 /** The batch outlived its completion window (plus grace): stop it and keep what finished. */

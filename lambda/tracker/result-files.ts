@@ -3,6 +3,7 @@
 // so collecting twice rewrites the same two files instead of making new ones.
 import { batchRequestId, resultFileId } from '../ids';
 import { isSuccess, notRunLine } from '../openai/output-lines';
+import { snapshottedCustomIds } from './custom-ids';
 import type { BatchRequestOutput, BatchUsage, ChatCompletionUsage, RequestCounts } from '../openai/types';
 import type { ResultSink } from '../providers/provider';
 import type { BlobStore, LineWriter } from '../store/blobs';
@@ -59,8 +60,18 @@ export class ResultFiles implements ResultSink {
   private succeeded = 0;
   private failed = 0;
   private duplicates = 0;
+  private filledIn = 0;
 
-  constructor(private readonly blobs: BlobStore, private readonly batch: BatchRecord, private readonly bucket: string, private readonly outcome: Outcome = 'completed') {
+  /**
+   * @param unansweredMessage why the requests nobody answered did not run (default: by outcome)
+   */
+  constructor(
+    private readonly blobs: BlobStore,
+    private readonly batch: BatchRecord,
+    private readonly bucket: string,
+    private readonly outcome: Outcome = 'completed',
+    private readonly unansweredMessage?: string,
+  ) {
     this.output = blobs.openLineWriter(this.location('output'));
     this.errors = blobs.openLineWriter(this.location('error'));
   }
@@ -95,12 +106,35 @@ export class ResultFiles implements ResultSink {
     return this.duplicates;
   }
 
+  /** Requests the provider returned nothing for, answered by close() from the custom_id snapshot. */
+  get filledInCount(): number {
+    return this.filledIn;
+  }
+
+  /**
+   * Every request of the batch comes out exactly once: what the adapter did not write (the provider
+   * never ran the batch, lost a line, the batch expired) is answered here, from the snapshot "Prepare
+   * input" took, so the input file itself is never needed again. Batches without a snapshot (recorded
+   * before it existed) rely on their adapter, as before.
+   */
+  private async answerTheRest(): Promise<void> {
+    if (!this.batch.customIdsBlob) return;
+    const code = this.outcome === 'completed' ? 'batch_failed' : NOT_RUN_CODE[this.outcome];
+    const message = this.unansweredMessage ?? (this.outcome === 'completed' ? 'The provider returned no result for this request.' : undefined);
+    for await (const customId of snapshottedCustomIds(this.blobs, this.batch.customIdsBlob)) {
+      if (this.seen.has(customId)) continue;
+      this.filledIn += 1;
+      await this.write(notRunLine(customId, code, message));
+    }
+  }
+
   async abort(): Promise<void> {
     await Promise.all([this.output.abort(), this.errors.abort()]);
   }
 
   /** Finishes both files; a file with no lines is deleted rather than registered. */
   async close(): Promise<CollectedResults> {
+    await this.answerTheRest();
     const [out, err] = await Promise.all([this.output.close(), this.errors.close()]);
     const createdAt = nowSeconds();
     const register = async (kind: 'output' | 'error', written: { bytes: number; lines: number }): Promise<FileRecord | null> => {

@@ -37,14 +37,17 @@ export async function answerEveryRequest(batch: BatchRecord, message: string, de
   const [output, error] = await Promise.all([metadata.getFileById(resultFileId(batch.id, 'output')), metadata.getFileById(resultFileId(batch.id, 'error'))]);
   if (output || error) return { outputFileId: output?.id ?? null, errorFileId: error?.id ?? null };
 
-  const input = batch.inputFileId ? await metadata.getFileById(batch.inputFileId) : null;
-  if (!input || input.tenantId !== batch.tenantId) return null;
-  const sink = new ResultFiles(blobs, batch, bucket);
+  // With a custom_id snapshot the sink answers every request itself when it closes.
+  const input = batch.customIdsBlob ? null : batch.inputFileId ? await metadata.getFileById(batch.inputFileId) : null;
+  if (!batch.customIdsBlob && (!input || input.tenantId !== batch.tenantId)) return null;
+  const sink = new ResultFiles(blobs, batch, bucket, 'failed', message);
   let results;
   try {
-    for await (const line of blobs.readLines(input.blob)) {
-      const customId = customIdOf(line.text);
-      if (customId !== null) await sink.write(notRunLine(customId, 'batch_failed', message)); // the sink drops repeats
+    if (input) {
+      for await (const line of blobs.readLines(input.blob)) {
+        const customId = customIdOf(line.text);
+        if (customId !== null) await sink.write(notRunLine(customId, 'batch_failed', message)); // the sink drops repeats
+      }
     }
     results = await sink.close();
   } catch (err) {

@@ -68,12 +68,14 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'files-direct-upload': { records: 'readWrite', presignsDirectUploads: true },
   // Copies a direct upload to the file's place, validates it, gives the provider its copy, removes the upload.
   [EVENT_FUNCTIONS.registerFile.operation]: { records: 'readWrite', blobs: 'readWrite', providerKeys: true },
-  'batches-create': { records: 'readWrite', blobs: 'readWrite', providerKeys: true, bedrockJobs: true, startsTracker: true, credentialVault: 'seal' },
-  // Builds the new input file (files.create's path: the provider's copy too), then runs batches.create's
-  // handler itself, so it needs exactly what that one does.
-  'batches-retry': { records: 'readWrite', blobs: 'readWrite', providerKeys: true, bedrockJobs: true, startsTracker: true, credentialVault: 'seal' },
+  // Validates, records and starts the tracker; the provider is only called from the tracker (Submit to provider).
+  'batches-create': { records: 'readWrite', blobs: 'readWrite', startsTracker: true, credentialVault: 'seal' },
+  // Builds the new input file (files.create's path: the provider's copy too, hence the provider keys),
+  // then runs batches.create's handler itself, so it needs what both of those do.
+  'batches-retry': { records: 'readWrite', blobs: 'readWrite', providerKeys: true, startsTracker: true, credentialVault: 'seal' },
   'batches-list': RECORDS_ONLY,
-  'batches-retrieve': RECORDS_ONLY,
+  // Starts the tracker of a batch whose create was cut off between recording it and starting it (idempotent by name).
+  'batches-retrieve': { records: 'read', startsTracker: true },
   // Reads an adapter's id mapping when it is kept as a blob (e.g. a batch split over many Message Batches).
   // blobs readWrite: cancelling an on-demand Bedrock run leaves a marker beside its answers (bedrock/on-demand.ts).
   'batches-cancel': { records: 'readWrite', blobs: 'readWrite', providerKeys: true, bedrockJobs: true, credentialVault: 'open' },
@@ -91,6 +93,10 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'console-session': RECORDS_ONLY,
   // Reads the input file and the key's budget; writes nothing.
   'finops-estimate': { records: 'read', blobs: 'read' },
+  // Snapshots the input's custom_ids next to the batch; talks to no provider.
+  [TRACKER_FUNCTIONS.prepareInput.operation]: { records: 'readWrite', blobs: 'readWrite' },
+  // Stages the input and creates the provider batch (a small Bedrock batch runs on demand from here on).
+  [TRACKER_FUNCTIONS.submitBatch.operation]: TRACKER_ACCESS,
   [TRACKER_FUNCTIONS.checkStatus.operation]: { ...TRACKER_ACCESS, invokesModels: true },
   [TRACKER_FUNCTIONS.collectResults.operation]: TRACKER_ACCESS,
   // Records the failure and discards the batch's sealed provider key (a table delete); talks to no provider.

@@ -50,6 +50,10 @@ export const OPERATION_ROUTES: readonly OperationRoute[] = [
 
 /** Functions the batch tracker state machine invokes (lambda/handlers/<operation>.ts). */
 export const TRACKER_FUNCTIONS = {
+  // Reads the whole input once (custom_id snapshot): sized like collect.
+  prepareInput: { operation: 'tracker-prepare-input', memoryMb: 1024, timeoutSeconds: 900 },
+  // Converts and stages the input for the provider, then creates the provider batch.
+  submitBatch: { operation: 'tracker-submit-batch', memoryMb: 1024, timeoutSeconds: 900 },
   checkStatus: { operation: 'tracker-check-status', memoryMb: 512, timeoutSeconds: 300 },
   collectResults: { operation: 'tracker-collect-results', memoryMb: 1024, timeoutSeconds: 900 },
   markFailed: { operation: 'tracker-mark-failed', memoryMb: 256, timeoutSeconds: 30 },

@@ -1,4 +1,4 @@
-// The batch tracker: a Standard state machine (lib/batch-tracker/definition.ts) and the three
+// The batch tracker: a Standard state machine (lib/batch-tracker/definition.ts) and the five
 // functions it invokes, with logs, tracing and alarms on executions that fail or time out.
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
@@ -48,7 +48,7 @@ export class BatchTracker extends Construct {
   }
 
   public readonly stateMachine: StateMachine;
-  public readonly functions: Readonly<{ checkStatus: GatewayFunction; collectResults: GatewayFunction; markFailed: GatewayFunction }>;
+  public readonly functions: Readonly<{ prepareInput: GatewayFunction; submitBatch: GatewayFunction; checkStatus: GatewayFunction; collectResults: GatewayFunction; markFailed: GatewayFunction }>;
   public readonly executionLogs: LogGroup;
   /** ExecutionsFailed ≥ 1 in 5 minutes: a batch the gateway could not track to the end (absent with alarms: false). */
   public readonly failedAlarm?: Alarm;
@@ -64,6 +64,8 @@ export class BatchTracker extends Construct {
     const fn = (spec: (typeof TRACKER_FUNCTIONS)[keyof typeof TRACKER_FUNCTIONS]) =>
       new GatewayFunction(this, constructId(spec.operation), { ...spec, environment: props.environment, logRetention: retention });
     this.functions = {
+      prepareInput: fn(TRACKER_FUNCTIONS.prepareInput),
+      submitBatch: fn(TRACKER_FUNCTIONS.submitBatch),
       checkStatus: fn(TRACKER_FUNCTIONS.checkStatus),
       collectResults: fn(TRACKER_FUNCTIONS.collectResults),
       markFailed: fn(TRACKER_FUNCTIONS.markFailed),

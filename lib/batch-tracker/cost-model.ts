@@ -32,7 +32,17 @@ const EVENTS_PER_STATE: Record<string, number> = { Task: 5, Wait: 3, Choice: 2, 
 /**
  * @param waitSeconds the check step's schedule (lambda/tracker/schedule.ts nextWaitSeconds)
  */
-export function trackingCost(definition: object, durationSeconds: number, waitSeconds: (ageSeconds: number) => number): TrackingCost {
+/**
+ * A provider outage, in seconds of the batch's age: until `submitUntil` every submit is refused
+ * (throttled, down, full) and waits; until `collectUntil` every collect does. An outage while the
+ * batch runs costs nothing extra: a failed check waits exactly as a "still running" one does.
+ */
+export interface Outage {
+  submitUntil?: number;
+  collectUntil?: number;
+}
+
+export function trackingCost(definition: object, durationSeconds: number, waitSeconds: (ageSeconds: number) => number, outage: Outage = {}): TrackingCost {
   const asl = definition as Asl;
   let state = asl.StartAt;
   let now = 0;
@@ -51,10 +61,13 @@ export function trackingCost(definition: object, durationSeconds: number, waitSe
       lastCheck = now >= durationSeconds ? 'collect' : 'wait';
       if (lastCheck === 'collect') detectedAt = now;
     }
-    if (state === TrackerState.wait) now += waitSeconds(now);
+    if (state === TrackerState.wait || state === TrackerState.waitToSubmit || state === TrackerState.waitToCollect) now += waitSeconds(now);
     if (s.Type === 'Succeed' || s.Type === 'Fail' || s.End) break;
     if (s.Type === 'Choice') {
-      state = s.Choices!.find((c) => c.StringEquals === lastCheck)?.Next ?? s.Default!;
+      // A healthy provider: the batch is submitted at once and its results are collected at once.
+      const value =
+        state === TrackerState.isSubmitted ? (now < (outage.submitUntil ?? 0) ? 'wait' : 'submitted') : state === TrackerState.isCollected ? (now < (outage.collectUntil ?? 0) ? 'wait' : 'announce') : lastCheck;
+      state = s.Choices!.find((c) => c.StringEquals === value)?.Next ?? s.Default!;
       continue;
     }
     state = s.Next!;

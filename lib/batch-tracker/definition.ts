@@ -1,12 +1,19 @@
 // The batch tracker's states, as a CDK chain. One execution follows one batch:
 //
-//   Check batch status ──▶ Is the batch done? ──collect──▶ Collect results ──▶ Announce batch finished ──▶ Batch finished
-//        ▲                       │ done ─────────────────────────────────────────────────────────────────▶ Batch finished
-//        └─ Wait before next check ◀─ otherwise
+//   Prepare input ──▶ Submit to provider ──▶ Was the batch submitted? ──submitted──▶ Check batch status
+//                           ▲                      │ wait (provider full, throttled, down; input not ready)
+//                           └── Wait before submitting again ◀┘   collect (rejected / expired / cancelled before submission)
+//   Check batch status ──▶ Is the batch done? ──collect──▶ Collect results ──▶ Were the results collected?
+//        ▲                       │ done ──▶ Batch finished    resubmit ──▶ Wait before submitting again
+//        └─ Wait before next check ◀─ otherwise            Were the results collected? ──announce──▶ Announce batch finished ──▶ Batch finished
+//                                                              └─ wait ──▶ Wait before collecting again ──▶ Collect results
 //   any Lambda failure (after retries) ──▶ Mark batch failed ──▶ Announce tracking failure ──▶ Tracking failed
 //
 // The Lambdas decide (next / waitSeconds / outcome); this definition only moves between them, so the
-// same JSON runs in the cloud and locally (lib/batch-tracker/asl.ts).
+// same JSON runs in the cloud and locally (lib/batch-tracker/asl.ts). A provider's transient errors
+// (429, 5xx, timeouts) never reach the Retry below: each step turns them into a "wait" decision whose
+// wait grows like the poll wait (lambda/tracker/schedule.ts), until the batch's window plus grace.
+// The Retry is for Lambda's own failures (and is a safety net for a ProviderUnavailable that escaped).
 import { Duration } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
@@ -30,6 +37,8 @@ import { Construct } from 'constructs';
 import { BATCH_EVENT_DETAIL_TYPE, BATCH_EVENT_SOURCE, TrackerState } from './state-names';
 
 export interface TrackerDefinitionProps {
+  readonly prepareInput: LambdaFunction;
+  readonly submitBatch: LambdaFunction;
   readonly checkStatus: LambdaFunction;
   readonly collectResults: LambdaFunction;
   readonly markFailed: LambdaFunction;
@@ -115,10 +124,15 @@ export function trackerDefinition(scope: Construct, props: TrackerDefinitionProp
     TrackerState.collectResults,
     props.collectResults,
     { ...batchRef, outcome: JsonPath.objectAt('$.check.outcome') },
-    { batch: JsonPath.objectAt('$.Payload') },
+    { next: JsonPath.stringAt('$.Payload.next'), waitSeconds: JsonPath.objectAt('$.Payload.waitSeconds'), batch: JsonPath.objectAt('$.Payload.batch') },
     '$.result',
   ).addCatch(markFailed, { errors: [Errors.ALL], resultPath: '$.error' });
-  collect.next(announce(TrackerState.announceFinished)).next(finished);
+  const waitToCollect = new Wait(scope, TrackerState.waitToCollect, { time: WaitTime.secondsPath('$.result.waitSeconds') }).next(collect);
+  collect.next(
+    new Choice(scope, TrackerState.isCollected)
+      .when(Condition.stringEquals('$.result.next', 'wait'), waitToCollect)
+      .otherwise(announce(TrackerState.announceFinished).next(finished)),
+  );
 
   const check = invoke(
     TrackerState.checkStatus,
@@ -134,10 +148,38 @@ export function trackerDefinition(scope: Construct, props: TrackerDefinitionProp
 
   const waitBeforeNextCheck = new Wait(scope, TrackerState.wait, { time: WaitTime.secondsPath('$.check.waitSeconds') }).next(check);
 
-  return check.next(
+  // Submit writes its decision where the check does ($.check), so "collect" passes the outcome on.
+  const submit = invoke(
+    TrackerState.submit,
+    props.submitBatch,
+    batchRef,
+    {
+      next: JsonPath.stringAt('$.Payload.next'),
+      waitSeconds: JsonPath.objectAt('$.Payload.waitSeconds'),
+      outcome: JsonPath.objectAt('$.Payload.outcome'),
+    },
+    '$.check',
+  ).addCatch(markFailed, { errors: [Errors.ALL], resultPath: '$.error' });
+  const waitToSubmit = new Wait(scope, TrackerState.waitToSubmit, { time: WaitTime.secondsPath('$.check.waitSeconds') }).next(submit);
+
+  const prepare = invoke(TrackerState.prepareInput, props.prepareInput, batchRef, { next: JsonPath.stringAt('$.Payload.next') }, '$.prepare').addCatch(markFailed, {
+    errors: [Errors.ALL],
+    resultPath: '$.error',
+  });
+
+  check.next(
     new Choice(scope, TrackerState.isDone)
       .when(Condition.stringEquals('$.check.next', 'collect'), collect)
       .when(Condition.stringEquals('$.check.next', 'done'), finished)
+      // The provider refused the batch for a full queue after accepting it (OpenAI token_limit_exceeded).
+      .when(Condition.stringEquals('$.check.next', 'resubmit'), waitToSubmit)
       .otherwise(waitBeforeNextCheck),
+  );
+  return prepare.next(submit).next(
+    new Choice(scope, TrackerState.isSubmitted)
+      .when(Condition.stringEquals('$.check.next', 'submitted'), check)
+      .when(Condition.stringEquals('$.check.next', 'collect'), collect)
+      .when(Condition.stringEquals('$.check.next', 'done'), finished)
+      .otherwise(waitToSubmit),
   );
 }

@@ -13,7 +13,7 @@ beforeAll(() => {
   asl = trackerDefinitionFromTemplate(built.json);
 });
 
-const LAMBDA_TASKS = [TrackerState.checkStatus, TrackerState.collectResults, TrackerState.markFailed];
+const LAMBDA_TASKS = [TrackerState.prepareInput, TrackerState.submit, TrackerState.checkStatus, TrackerState.collectResults, TrackerState.markFailed];
 
 describe('state machine resource', () => {
   test('Standard, traced, logging ALL without execution data, to its own log group', () => {
@@ -53,9 +53,34 @@ describe('state machine resource', () => {
 });
 
 describe('definition (ASL)', () => {
-  test('has exactly the TrackerState states, starting with the status check', () => {
+  // Issue 12: the workflow prepares and submits the batch before it polls.
+  test('has exactly the TrackerState states, starting with preparing the input', () => {
     expect(Object.keys(asl.States).sort()).toEqual(Object.values(TrackerState).sort());
-    expect(asl.StartAt).toBe(TrackerState.checkStatus);
+    expect(asl.StartAt).toBe(TrackerState.prepareInput);
+    expect(asl.States[TrackerState.prepareInput].Next).toBe(TrackerState.submit);
+    expect(asl.States[TrackerState.submit].Next).toBe(TrackerState.isSubmitted);
+  });
+
+  test('submit: submitted → check, collect → collect (refused/expired before submission), done → finished, otherwise wait and submit again', () => {
+    const submit = asl.States[TrackerState.submit];
+    expect(submit.Parameters.Payload).toEqual({ 'batchId.$': '$.batchId', 'provider.$': '$.provider' });
+    expect(submit.ResultPath).toBe('$.check');
+    expect(submit.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: TrackerState.markFailed }]);
+    const choice = asl.States[TrackerState.isSubmitted];
+    expect(choice.Choices).toEqual([
+      { Variable: '$.check.next', StringEquals: 'submitted', Next: TrackerState.checkStatus },
+      { Variable: '$.check.next', StringEquals: 'collect', Next: TrackerState.collectResults },
+      { Variable: '$.check.next', StringEquals: 'done', Next: TrackerState.finished },
+    ]);
+    expect(choice.Default).toBe(TrackerState.waitToSubmit);
+    expect(asl.States[TrackerState.waitToSubmit]).toEqual({ Type: 'Wait', SecondsPath: '$.check.waitSeconds', Next: TrackerState.submit });
+  });
+
+  test('collect: announce when collected, otherwise wait and collect again', () => {
+    const choice = asl.States[TrackerState.isCollected];
+    expect(choice.Choices).toEqual([{ Variable: '$.result.next', StringEquals: 'wait', Next: TrackerState.waitToCollect }]);
+    expect(choice.Default).toBe(TrackerState.announceFinished);
+    expect(asl.States[TrackerState.waitToCollect]).toEqual({ Type: 'Wait', SecondsPath: '$.result.waitSeconds', Next: TrackerState.collectResults });
   });
 
   test('execution timeout is an 8-day backstop', () => {
@@ -73,7 +98,7 @@ describe('definition (ASL)', () => {
   });
 
   test.each(LAMBDA_TASKS)('%s invokes the right function', (name) => {
-    const key = { [TrackerState.checkStatus]: 'checkStatus', [TrackerState.collectResults]: 'collectResults', [TrackerState.markFailed]: 'markFailed' }[name] as keyof typeof TRACKER_FUNCTIONS;
+    const key = { [TrackerState.prepareInput]: 'prepareInput', [TrackerState.submit]: 'submitBatch', [TrackerState.checkStatus]: 'checkStatus', [TrackerState.collectResults]: 'collectResults', [TrackerState.markFailed]: 'markFailed' }[name] as keyof typeof TRACKER_FUNCTIONS;
     const state = asl.States[name];
     expect(state.Resource).toBe('arn:aws:states:::lambda:invoke');
     expect(state.Parameters.FunctionName).toBe(`arn:aws:lambda:us-east-1:000000000000:function:${logicalIdOf(built.stack.tracker.functions[key])}`);
@@ -108,11 +133,12 @@ describe('definition (ASL)', () => {
     expect(check.Next).toBe(TrackerState.isDone);
   });
 
-  test('choice: collect, done, otherwise wait; wait loops back to the check', () => {
+  test('choice: collect, done, resubmit (a full queue sent it back), otherwise wait; wait loops back to the check', () => {
     const choice = asl.States[TrackerState.isDone];
     expect(choice.Choices).toEqual([
       { Variable: '$.check.next', StringEquals: 'collect', Next: TrackerState.collectResults },
       { Variable: '$.check.next', StringEquals: 'done', Next: TrackerState.finished },
+      { Variable: '$.check.next', StringEquals: 'resubmit', Next: TrackerState.waitToSubmit },
     ]);
     expect(choice.Default).toBe(TrackerState.wait);
     expect(asl.States[TrackerState.wait]).toEqual({ Type: 'Wait', SecondsPath: '$.check.waitSeconds', Next: TrackerState.checkStatus });
@@ -121,7 +147,7 @@ describe('definition (ASL)', () => {
   test('collect and mark-failed pass what their handlers need', () => {
     const collect = asl.States[TrackerState.collectResults];
     expect(collect.Parameters.Payload).toEqual({ 'batchId.$': '$.batchId', 'provider.$': '$.provider', 'outcome.$': '$.check.outcome' });
-    expect(collect.ResultSelector).toEqual({ 'batch.$': '$.Payload' });
+    expect(collect.ResultSelector).toEqual({ 'next.$': '$.Payload.next', 'waitSeconds.$': '$.Payload.waitSeconds', 'batch.$': '$.Payload.batch' });
     expect(collect.ResultPath).toBe('$.result');
     expect(collect.Catch[0]).toMatchObject({ ErrorEquals: ['States.ALL'], Next: TrackerState.markFailed });
     const markFailed = asl.States[TrackerState.markFailed];
@@ -172,9 +198,11 @@ describe('the synthesized ASL runs locally', () => {
           taskResourceLocalHandlers: {
             [TrackerState.announceFinished]: putEvents,
             [TrackerState.announceFailed]: putEvents,
+            [TrackerState.prepareInput]: lambda(() => ({ next: 'submit' })),
+            [TrackerState.submit]: lambda(() => ({ next: 'submitted', waitSeconds: 0, outcome: null })),
             ...handlers,
           } as any,
-          waitTimeOverrides: { [TrackerState.wait]: 1 },
+          waitTimeOverrides: { [TrackerState.wait]: 1, [TrackerState.waitToSubmit]: 1, [TrackerState.waitToCollect]: 1 },
           retryIntervalOverrides: Object.fromEntries(LAMBDA_TASKS.map((n) => [n, 1])),
         },
       },
@@ -197,7 +225,7 @@ describe('the synthesized ASL runs locally', () => {
       }),
       [TrackerState.collectResults]: lambda((payload) => {
         collected.push(payload);
-        return { id: 'batch_abc', status: 'completed' };
+        return { next: 'announce', waitSeconds: 0, batch: { id: 'batch_abc', status: 'completed' } };
       }),
     });
     const output: any = await result;
@@ -268,5 +296,42 @@ describe('the synthesized ASL runs locally', () => {
     await expect(result).rejects.toMatchObject({ cause: { name: 'BatchTrackingFailed' } });
     expect(calls).toBe(7); // the first try and 6 retries
     expect(marked).toBe(1);
+  });
+
+  test('a full or throttled provider: submit waits and tries again, collect waits and tries again, then announced', async () => {
+    const submits: unknown[] = [];
+    let collects = 0;
+    const { result, events } = run({
+      [TrackerState.submit]: lambda((payload) => {
+        submits.push(payload);
+        return submits.length < 3 ? { next: 'wait', waitSeconds: 60, outcome: null } : { next: 'submitted', waitSeconds: 0, outcome: null };
+      }),
+      [TrackerState.checkStatus]: lambda(() => ({ next: 'collect', waitSeconds: 0, outcome: 'completed' })),
+      [TrackerState.collectResults]: lambda(() => {
+        collects += 1;
+        return collects < 2 ? { next: 'wait', waitSeconds: 60, batch: null } : { next: 'announce', waitSeconds: 0, batch: { id: 'batch_abc', status: 'completed' } };
+      }),
+    });
+    await expect(result).resolves.toMatchObject({ result: { batch: { status: 'completed' } } });
+    expect(submits).toHaveLength(3);
+    expect(collects).toBe(2);
+    expect(events).toHaveLength(1);
+  });
+
+  test('a batch refused before submission goes straight to collect with its outcome, and is announced', async () => {
+    const collected: any[] = [];
+    const { result, events } = run({
+      [TrackerState.submit]: lambda(() => ({ next: 'collect', waitSeconds: 0, outcome: 'failed' })),
+      [TrackerState.checkStatus]: lambda(() => {
+        throw new Error('must not be called');
+      }),
+      [TrackerState.collectResults]: lambda((payload) => {
+        collected.push(payload);
+        return { next: 'announce', waitSeconds: 0, batch: { id: 'batch_abc', status: 'failed' } };
+      }),
+    });
+    await expect(result).resolves.toBeDefined();
+    expect(collected).toEqual([{ batchId: 'batch_abc', provider: 'anthropic', outcome: 'failed' }]);
+    expect(events).toEqual([expect.objectContaining({ Detail: { id: 'batch_abc', status: 'failed' } })]);
   });
 });

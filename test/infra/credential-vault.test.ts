@@ -53,7 +53,8 @@ test('access table: only batches-create (and batches-retry, which runs its handl
       .map(([operation]) => operation)
       .sort();
   expect(byVault('seal')).toEqual(['batches-create', 'batches-retry']);
-  expect(byVault('open')).toEqual(['batches-cancel', 'tracker-check-status', 'tracker-collect-results']);
+  // Issue 12: the tracker's submit step creates the provider batch with the client's own key.
+  expect(byVault('open')).toEqual(['batches-cancel', 'tracker-check-status', 'tracker-collect-results', 'tracker-submit-batch']);
 });
 
 // The stack wires the key in only with allowProviderKeyPassThrough (lib/finops-gateway-stack.ts).

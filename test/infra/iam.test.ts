@@ -135,7 +135,7 @@ describe('no wildcards', () => {
 });
 
 describe('function permissions', () => {
-  const READ_ONLY = ['files-list', 'files-retrieve', 'batches-list', 'batches-retrieve', 'finops-usage', 'webhooks-list', AUTHORIZER_FUNCTION.operation];
+  const READ_ONLY = ['files-list', 'files-retrieve', 'batches-list', 'finops-usage', 'webhooks-list', AUTHORIZER_FUNCTION.operation];
   const DYNAMO_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
   const operationsWith = (action: string) =>
     allFunctions()
@@ -198,12 +198,21 @@ describe('function permissions', () => {
     expect(actions.filter((a) => /^(s3|secretsmanager|bedrock|iam|states|events):/.test(a))).toEqual([]);
   });
 
-  test('only batches-create (and batches-retry, which runs its handler) starts tracker executions, on the tracker only', () => {
-    expect(operationsWith('states:StartExecution')).toEqual(['batches-create', 'batches-retry']);
-    for (const operation of ['batches-create', 'batches-retry']) {
+  // Issue 12: batches.retrieve starts the tracker of a batch whose create was cut off after recording it;
+  // batches-retry runs batches.create's handler.
+  test('only batches-create, batches-retry and batches-retrieve start tracker executions, on the tracker only', () => {
+    expect(operationsWith('states:StartExecution')).toEqual(['batches-create', 'batches-retrieve', 'batches-retry']);
+    for (const operation of ['batches-create', 'batches-retrieve', 'batches-retry']) {
       const statement = statementsOf(operation).find((s) => asArray(s.Action).includes('states:StartExecution'))!;
       expect(statement.Resource).toEqual({ Ref: logicalIdOf(built.stack.tracker.stateMachine) });
     }
+  });
+
+  test('batches-retrieve reads the table, never writes it, and touches nothing but the tracker', () => {
+    const actions = actionsOf(statementsOf('batches-retrieve'));
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+    for (const write of DYNAMO_WRITES) expect(actions).not.toContain(write);
+    expect(actions.filter((a) => /^(s3|secretsmanager|bedrock|iam|events):/.test(a))).toEqual([]);
   });
 
   test('only the check function invokes models directly', () => {
@@ -219,7 +228,9 @@ describe('function permissions', () => {
 
   test('provider keys are readable only by functions that call providers', () => {
     expect(operationsWith('secretsmanager:GetSecretValue')).toEqual(
-      ['batches-cancel', 'batches-create', 'batches-retry', 'files-create', 'files-delete', 'files-expire', 'files-register', 'uploads-complete', 'tracker-check-status', 'tracker-collect-results'].sort(),
+      // Issue 12: batches-create no longer calls a provider; the tracker's submit step does. batches-retry
+      // gives the provider its copy of the new input file, as files.create does.
+      ['batches-cancel', 'batches-retry', 'files-create', 'files-delete', 'files-expire', 'files-register', 'uploads-complete', 'tracker-check-status', 'tracker-collect-results', 'tracker-submit-batch'].sort(),
     );
   });
 
@@ -230,12 +241,12 @@ describe('function permissions', () => {
       expect(statement.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(built.stack.bedrockAccess.role), 'Arn'] });
       expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'bedrock.amazonaws.com' } });
     }
-    expect(operationsWith('iam:PassRole')).toEqual(['batches-cancel', 'batches-create', 'batches-retry', 'tracker-check-status', 'tracker-collect-results'].sort());
+    expect(operationsWith('iam:PassRole')).toEqual(['batches-cancel', 'tracker-check-status', 'tracker-collect-results', 'tracker-submit-batch'].sort());
     expect(operationsWith('bedrock:ListModelInvocationJobs')).toEqual(operationsWith('iam:PassRole'));
   });
 
   test('Bedrock job control is scoped to jobs, models and profiles of this region', () => {
-    const statement = statementsOf('batches-create').find((s) => asArray(s.Action).includes('bedrock:CreateModelInvocationJob'))!;
+    const statement = statementsOf('tracker-submit-batch').find((s) => asArray(s.Action).includes('bedrock:CreateModelInvocationJob'))!;
     expect(asArray(statement.Action).sort()).toEqual([
       'bedrock:CreateModelInvocationJob',
       'bedrock:GetModelInvocationJob',

@@ -448,17 +448,20 @@ describe('bedrockAdapter batch job path', () => {
     expect(jobs.map((j) => j.jobArn)).toEqual([batch.providerBatchId]);
   });
 
-  it('stops the job when every create attempt lost its answer, so no orphaned job runs', async () => {
+  // Issue 12 changed the contract: the create runs in the tracker's submit step, which is retried, so
+  // a job whose answers were all lost is not stopped but found again by the next attempt's token.
+  it('when every create attempt lost its answer: ProviderUnavailable, and the retried submit gets that same job (no second, none orphaned)', async () => {
     const file = await uploadFile(Array.from({ length: 100 }, (_, i) => line(`o-${i}`, CLAUDE, 'hi')));
-    // Three resets: every attempt the adapter's client makes (its stop call matches the same prefix and must go through).
-    sim.faults.add({ kind: 'reset', match: 'POST /model-invocation-job', times: 3 });
+    // Every attempt the adapter's client makes loses its answer (after the simulator made the job).
+    sim.faults.add({ kind: 'reset', match: 'POST /model-invocation-job', times: 2 });
     const batchId = newBatchId();
     const err = await create(file, {}, null, batchId).catch((e) => e);
     expect(err).toBeInstanceOf(ProviderUnavailableError);
     sim.faults.clear();
+    const { batch } = await create(file, {}, null, batchId);
     const jobs = await jobsNamed(jobNameFor(batchId));
-    expect(jobs).toHaveLength(1);
-    expect(['Stopping', 'Stopped']).toContain(jobs[0].status);
+    expect(jobs.map((j) => j.jobArn)).toEqual([batch.providerBatchId]);
+    expect(['Stopping', 'Stopped']).not.toContain(jobs[0].status);
   });
 
   it('maps a job Bedrock no longer knows to ProviderLostBatch and throttling to ProviderUnavailable', async () => {

@@ -133,12 +133,6 @@ async function gatewayFileIds(): Promise<string[]> {
   return ids.sort();
 }
 
-async function gatewayBatchIds(): Promise<string[]> {
-  const ids: string[] = [];
-  for await (const b of client.batches.list({ limit: 100 })) ids.push(b.id);
-  return ids.sort();
-}
-
 async function simulatorList(provider: 'openai' | 'anthropic', what: 'files' | 'batches'): Promise<string[]> {
   const sim = simulator(provider);
   const res =
@@ -275,7 +269,8 @@ describe('provider faults while a batch runs', () => {
     const calls = spy('openai');
     const input = lines('lost', GPT, 6);
     const batch = await createBatch('openai', input);
-    fault('openai', { kind: 'lose_batch', match: `GET /v1/batches/${await providerBatchIdOf(batch.id)}`, times: 1 });
+    // The OpenAI batch id exists only once the tracker submitted it: lose the first batch looked up.
+    fault('openai', { kind: 'lose_batch', match: 'GET /v1/batches/', times: 1 });
     const { batch: done } = await pollUntilDone(client, batch.id);
 
     expect(done.status).toBe('failed');
@@ -296,20 +291,23 @@ describe('provider faults while a batch runs', () => {
 // ---- provider faults the client sees -------------------------------------------------------------
 
 describe('provider faults during a request: the client is told what happened, nothing is left behind', () => {
-  test('batches.create answered 429 (openai): 429 with Retry-After naming the rate limit; no batch anywhere; the retry succeeds', async () => {
+  // Contract changed by issue 12: batches.create no longer calls the provider; the tracker's submit does,
+  // and waits out a 429 (honouring Retry-After) instead of failing anything.
+  test('the provider answers 429 to the batch create (openai): create answers validating at once; the submit waits and the batch completes, with one provider batch', async () => {
+    const calls = spy('openai');
     const file = await upload(client, jsonl(lines('c429', GPT, 2)), { provider: 'openai' });
-    const [gatewayBefore, providerBefore] = [await gatewayBatchIds(), await simulatorList('openai', 'batches')];
-    fault('openai', { kind: 'rate_limit', match: 'POST /v1/batches', times: 1, retryAfterSeconds: 7 });
-    const err = await failure(client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' }));
+    const providerBefore = await simulatorList('openai', 'batches');
+    fault('openai', { kind: 'rate_limit', match: 'POST /v1/batches', times: 2, retryAfterSeconds: 7 });
+    const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    expect(batch.status).toBe('validating');
 
-    expect(err.status).toBe(429);
-    expect(err.headers?.get('retry-after')).toBe('7');
-    expect(err.error).toEqual({ message: expect.stringMatching(/temporarily unavailable.*HTTP 429.*Rate limit.*Nothing was changed; retry/), type: 'rate_limit_error', param: null, code: 'provider_unavailable' });
-    expect(await gatewayBatchIds()).toEqual(gatewayBefore);
-    expect(await simulatorList('openai', 'batches')).toEqual(providerBefore);
-
-    const retried = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
-    expect((await pollUntilDone(client, retried.id)).batch.status).toBe('completed');
+    const { batch: done } = await pollUntilDone(client, batch.id);
+    expect(done.status).toBe('completed');
+    const creates = calls.filter((c) => c.op === 'create' && c.batchId === batch.id);
+    expect(creates.map((c) => c.outcome)).toEqual(['ProviderUnavailable', 'ProviderUnavailable', 'ok']);
+    expect(creates[0].message).toMatch(/HTTP 429/);
+    expect((await simulatorList('openai', 'batches')).length).toBe(providerBefore.length + 1);
+    await expectEveryRequestOnce(done, customIdsOf(lines('c429', GPT, 2)));
   });
 
   test('a 500 from the provider on the file upload (openai): 503 naming the provider and the upload; nothing stored', async () => {
@@ -322,17 +320,25 @@ describe('provider faults during a request: the client is told what happened, no
     expect({ files: await gatewayFileIds(), keys: await filesBucketKeys(), provider: await simulatorList('openai', 'files') }).toEqual(before);
   });
 
-  test(`batches.create that times out (anthropic, ${ANTHROPIC_TIMEOUT_MS} ms): 503 saying it timed out; no batch at the gateway or at Anthropic`, async () => {
-    const file = await upload(client, jsonl(lines('cto', CLAUDE, 2)), { provider: 'anthropic' });
-    const before = { gateway: await gatewayBatchIds(), provider: await simulatorList('anthropic', 'batches') };
+  // Contract changed by issue 12: the create that times out is the tracker's submit, which tries again.
+  test(`the batch create times out at the provider (anthropic, ${ANTHROPIC_TIMEOUT_MS} ms): the submit tries again and the batch completes, one Message Batch`, async () => {
+    const calls = spy('anthropic');
+    const input = lines('cto', CLAUDE, 2);
+    const file = await upload(client, jsonl(input), { provider: 'anthropic' });
+    const before = await simulatorList('anthropic', 'batches');
     fault('anthropic', { kind: 'timeout', match: 'POST /v1/messages/batches', times: 1 });
     const started = Date.now();
-    const err = await failure(client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'anthropic' } as never));
+    const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'anthropic' } as never);
+    expect(Date.now() - started).toBeLessThan(ANTHROPIC_TIMEOUT_MS * 20); // the create itself never waits for Anthropic
+    expect(batch.status).toBe('validating');
 
-    expect(Date.now() - started).toBeGreaterThanOrEqual(ANTHROPIC_TIMEOUT_MS);
-    expect(err.status).toBe(503);
-    expect(err.error).toEqual({ message: expect.stringMatching(/temporarily unavailable \(Anthropic is unavailable: .*timed out.*\)\. Nothing was changed; retry/i), type: 'server_error', param: null, code: 'provider_unavailable' });
-    expect({ gateway: await gatewayBatchIds(), provider: await simulatorList('anthropic', 'batches') }).toEqual(before);
+    const { batch: done } = await pollUntilDone(client, batch.id);
+    expect(done.status).toBe('completed');
+    const creates = calls.filter((c) => c.op === 'create' && c.batchId === batch.id);
+    expect(creates.map((c) => c.outcome)).toEqual(['ProviderUnavailable', 'ok']);
+    expect(creates[0].message).toMatch(/timed out/i);
+    expect((await simulatorList('anthropic', 'batches')).length).toBe(before.length + 1);
+    await expectEveryRequestOnce(done, customIdsOf(input));
   });
 });
 
@@ -410,11 +416,6 @@ async function storedStatus(batchId: string): Promise<string | undefined> {
 }
 
 /** The provider's id for a gateway batch, read from the metadata table. */
-async function providerBatchIdOf(batchId: string): Promise<string> {
-  const res = await db.send(new GetCommand({ TableName: TABLE, Key: { pk: `BATCH#${batchId}`, sk: 'BATCH' }, ConsistentRead: true }));
-  return res.Item?.providerBatchId as string;
-}
-
 async function until(condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
@@ -500,7 +501,7 @@ describe('finalize (Collect results) is idempotent', () => {
           ExpressionAttributeValues: { ':s': 'finalizing', ':n': null },
         }),
       );
-    const collect = () => collectResults({ batchId: batch.id, provider: 'openai', outcome: 'completed' });
+    const collect = async () => (await collectResults({ batchId: batch.id, provider: 'openai', outcome: 'completed' })).batch!;
 
     await reopen();
     const again = await collect();

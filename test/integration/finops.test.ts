@@ -349,15 +349,20 @@ describe('budget guard', () => {
     expect(await reservedNow()).toBe(before);
   });
 
-  test('a create the provider fails gives its reservation back', async () => {
+  // Issue 12: the create no longer calls the provider (the tracker submits), so a provider failure is
+  // waited out; what a batch that never runs reserved comes back when it ends.
+  test('a batch that ends before reaching the provider (cancelled while it waits out a failing provider) gives its reservation back', async () => {
     await setBudget(100);
     const before = await reservedNow();
     const sim = gateway.providers.find((p) => p.provider === 'openai')!.simulator!;
-    sim.faults.add({ kind: 'server_error', match: 'POST /v1/batches', times: 20 });
-    const failed = await create(small).catch((err: unknown) => err);
+    sim.faults.add({ kind: 'server_error', match: 'POST /v1/batches', forSeconds: 30 });
+    const batch = await create(small);
+    expect(batch.status).toBe('validating');
+    expect(await reservedNow()).toBeGreaterThan(before);
+    await client(KEYS.bob).batches.cancel(batch.id);
+    const { batch: done } = await pollUntilDone(client(KEYS.bob), batch.id);
     sim.faults.clear();
-    expect(failed).toBeInstanceOf(OpenAI.APIError);
-    expect((failed as InstanceType<typeof OpenAI.APIError>).status).toBeGreaterThanOrEqual(500);
+    expect(done.status).toBe('cancelled');
     expect(await reservedNow()).toBe(before);
   });
 

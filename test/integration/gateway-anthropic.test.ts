@@ -75,12 +75,23 @@ describe('Anthropic provider through the gateway', () => {
     expect(sevenLine.length).toBeGreaterThanOrEqual(3);
   });
 
-  test('a line that cannot be converted is refused before anything is sent', async () => {
+  // Contract changed by issue 12: the batch is recorded `validating` and converted by the tracker, so a
+  // line that cannot be converted fails the batch with OpenAI's errors list (as OpenAI reports
+  // validation failures), and nothing reaches Anthropic.
+  test('a line that cannot be converted fails the batch with the line named, before anything is sent', async () => {
+    const sim = t.gateway.providers.find((p) => p.provider === 'anthropic')!;
+    const listed = async () => ((await (await fetch(`${sim.url}/v1/messages/batches?limit=100`, { headers: { 'x-api-key': sim.simulator!.apiKey, 'anthropic-version': '2023-06-01' } })).json()) as { data: unknown[] }).data.length;
+    const before = await listed();
     const file = await upload(client, jsonl([chatLine('ok', 'claude-3-5-haiku-20241022', 'hi'), chatLine('bad', 'claude-3-5-haiku-20241022', 'hi', { n: 3 })]), { provider: 'anthropic' });
-    const err = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'anthropic' } as never).catch((e) => e);
-    expect(err.status).toBe(400);
-    expect(err.message).toMatch(/Line 2/);
-    expect(err.message).toMatch(/\bn\b/);
+    const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'anthropic' } as never);
+    expect(batch.status).toBe('validating');
+    const { batch: done } = await pollUntilDone(client, batch.id, { provider: 'anthropic' });
+    expect(done.status).toBe('failed');
+    expect(done.errors?.data).toEqual([{ code: 'unsupported_for_provider', message: expect.stringMatching(/Line 2.*\bn\b/), param: 'input_file_id', line: 2 }]);
+    const errors = await readJsonl(client, done.error_file_id);
+    expect(errors.map((l) => l.custom_id).sort()).toEqual(['bad', 'ok']);
+    expect(done.output_file_id).toBeNull();
+    expect(await listed()).toBe(before);
   });
 
   test('cancel → cancelling → cancelled, every request accounted for', async () => {

@@ -58,14 +58,20 @@ describe('Bedrock provider through the gateway', () => {
     expect(errors[0].response?.status_code).toBe(400);
   }, 90_000);
 
-  test('a line that does not translate for its model family is refused before any job exists', async () => {
+  // Contract changed by issue 12: conversion happens in the tracker's "Submit to provider", so a line
+  // that does not translate fails the batch with OpenAI's errors list naming it; no job is made.
+  test('a line that does not translate for its model family fails the batch before any job exists', async () => {
     const lines = Array.from({ length: 120 }, (_, i) => chatLine(`t-${i}`, MODEL, 'x', i === 60 ? { n: 2 } : {}));
     const file = await upload(client, jsonl(lines), { provider: 'bedrock' });
     const sim = t.gateway.providers.find((p) => p.provider === 'bedrock')!;
     const jobsBefore = await listJobs(sim.url);
-    const err = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'bedrock', model: MODEL } as never).catch((e) => e);
-    expect(err.status).toBe(400);
-    expect(err.message).toMatch(/Line 61/);
+    const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'bedrock', model: MODEL } as never);
+    expect(batch.status).toBe('validating');
+    const { batch: done } = await pollUntilDone(client, batch.id, { provider: 'bedrock' });
+    expect(done.status).toBe('failed');
+    expect(done.errors?.data).toEqual([expect.objectContaining({ message: expect.stringMatching(/Line 61/), line: 61 })]);
+    const errors = await readJsonl(client, done.error_file_id);
+    expect(new Set(errors.map((l) => l.custom_id)).size).toBe(120);
     expect(await listJobs(sim.url)).toBe(jobsBefore);
   });
 

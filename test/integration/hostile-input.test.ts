@@ -359,26 +359,8 @@ const cases: Case[] = [
   { name: 'batches.create (bedrock): output_s3_uri in a bucket the gateway may not use', act: () => createBatch({ input_file_id: fx.bedrockFile, provider: 'bedrock', output_s3_uri: 's3://someone-elses-bucket/out/' }), status: 400, code: 'bucket_not_allowed', param: 'output_s3_uri', message: /someone-elses-bucket/ },
   { name: 'batches.create (anthropic): inline requests that are not a list', act: () => createBatch({ input_file_id: '', provider: 'anthropic', requests: 'all of them' }), status: 400, code: 'invalid_requests', param: 'requests', message: /requests must be an array of \{custom_id, params\} objects/ },
   { name: 'batches.create (anthropic): an empty list of inline requests', act: () => createBatch({ input_file_id: '', provider: 'anthropic', requests: [] }), status: 400, code: 'invalid_requests', param: 'requests', message: /requests must contain at least one request/ },
-  {
-    name: 'batches.create (anthropic): a line Anthropic cannot take (n: 3) is refused before anything is sent',
-    prepare: async () => ({ file: (await upload(alice, jsonl([chatLine('ok', 'claude-3-5-haiku-20241022', 'hi'), chatLine('bad', 'claude-3-5-haiku-20241022', 'hi', { n: 3 })]), { provider: 'anthropic' })).id }),
-    act: ({ file }) => createBatch({ input_file_id: file, provider: 'anthropic' }),
-    status: 400,
-    code: 'unsupported_for_provider',
-    param: 'input_file_id',
-    message: /Line 2: body\.n/,
-  },
   { name: 'batches.create (bedrock): timeout_hours out of range', act: () => createBatch({ input_file_id: fx.bedrockFile, provider: 'bedrock', timeout_hours: 1000 }), status: 400, code: null, param: 'timeout_hours', message: /timeout_hours must be a whole number of hours from 24 to 168; got 1000/ },
   { name: 'batches.create (bedrock): unknown small_batch mode', act: () => createBatch({ input_file_id: fx.bedrockFile, provider: 'bedrock', small_batch: 'maybe' }), status: 400, code: null, param: 'small_batch', message: /small_batch must be "on_demand" \(default\) or "reject"; got "maybe"/ },
-  {
-    name: 'batches.create (gemini): lines naming a model Gemini does not have',
-    prepare: async () => ({ file: (await upload(alice, jsonl([chatLine('g', 'gpt-4o-mini', 'hi')]), { provider: 'gemini' })).id }),
-    act: ({ file }) => createBatch({ input_file_id: file, provider: 'gemini' }),
-    status: 400,
-    code: 'not_found',
-    param: null,
-    message: /Gemini rejected the request \(404 NOT_FOUND\): models\/gpt-4o-mini is not found/,
-  },
   { name: 'batches.create: a 7 MB JSON body', act: () => postJson('/batches', { input_file_id: fx.aliceFile, endpoint: '/v1/chat/completions', completion_window: '24h', padding: 'x'.repeat(7_000_000) }), status: 413, code: 'request_too_large', param: null, message: /6 MB/ },
   { name: 'batches.create: an 11 MB JSON body', act: () => postJson('/batches', { input_file_id: fx.aliceFile, padding: 'x'.repeat(11 * 1024 * 1024) }), status: 413, code: 'request_too_large', param: null, message: /10 MB/ },
 
@@ -495,5 +477,38 @@ describe('hostile and broken input: right status, OpenAI error naming the proble
     expect(error.message).toMatch(c.message);
 
     expect(await snapshot()).toEqual(before);
+  });
+});
+
+// Issue 12 changed the contract for these two: batches.create records the batch `validating` and the
+// tracker converts and submits it, so a line the provider's format cannot express, or a model the
+// provider does not have, fails the batch with OpenAI's errors list (as OpenAI reports validation
+// failures) and every request in the error file. Nothing reaches the provider's batch queue.
+describe('refused after create: validating, then failed with an OpenAI errors entry naming the problem', () => {
+  test.each([
+    {
+      name: 'anthropic: a line Anthropic cannot take (n: 3)',
+      provider: 'anthropic',
+      lines: [chatLine('ok', 'claude-3-5-haiku-20241022', 'hi'), chatLine('bad', 'claude-3-5-haiku-20241022', 'hi', { n: 3 })],
+      error: { code: 'unsupported_for_provider', param: 'input_file_id', line: 2, message: expect.stringMatching(/Line 2: body\.n/) },
+    },
+    {
+      name: 'gemini: lines naming a model Gemini does not have',
+      provider: 'gemini',
+      lines: [chatLine('g', 'gpt-4o-mini', 'hi')],
+      error: { code: 'not_found', param: null, line: null, message: expect.stringMatching(/Gemini rejected the request \(404 NOT_FOUND\): models\/gpt-4o-mini is not found/) },
+    },
+  ])('$name', async ({ provider, lines, error }) => {
+    const file = await upload(alice, jsonl(lines), { provider });
+    const before = await providerObjects();
+    const created = await alice.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider } as never);
+    expect(created.status).toBe('validating');
+    const { batch } = await pollUntilDone(alice, created.id, { provider });
+    expect(batch.status).toBe('failed');
+    expect(batch.errors?.data).toEqual([error]);
+    expect(batch.request_counts).toEqual({ total: lines.length, completed: 0, failed: lines.length });
+    expect(batch.output_file_id).toBeNull();
+    const after = await providerObjects();
+    for (const key of ['openaiBatches', 'anthropicBatches', 'geminiBatches', 'bedrockJobs'] as const) expect(after[key]).toEqual(before[key]);
   });
 });

@@ -154,11 +154,14 @@ describe.each(PROVIDERS)('%s', (provider) => {
     expect(await eventually(async () => !(await vaultItems()).some((item) => item.id === record.providerCredentialRef))).toBe(true);
   });
 
+  // Issue 12: the provider is called by the tracker's submit, so the refusal fails the batch (not the create).
   test("without the header the gateway's own key is used, which this provider refuses (the control)", async () => {
     const file = await upload(client(CLIENT_KEYS[provider]), jsonl([chatLine('c-1', MODEL[provider], 'hi')]), { provider });
-    const err = await createBatch(client(), provider, file.id).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(OpenAI.APIError);
-    expect(err).toMatchObject({ status: 502, code: 'provider_auth_error' });
+    const created = await createBatch(client(), provider, file.id);
+    expect(created.status).toBe('validating');
+    const { batch } = await pollUntilDone(client(), created.id);
+    expect(batch.status).toBe('failed');
+    expect(batch.errors?.data).toEqual([expect.objectContaining({ code: 'provider_auth_error' })]);
   });
 });
 
@@ -166,6 +169,8 @@ test('cancelling a pass-through batch without the header reaches the provider wi
   const withKey = client(CLIENT_KEYS.openai);
   const file = await upload(withKey, jsonl(Array.from({ length: 5 }, (_, i) => chatLine(`x-${i}`, MODEL.openai, `q${i}`))), { provider: 'openai' });
   const batch = await createBatch(withKey, 'openai', file.id);
+  // Once submitted (before, a cancel ends the batch without asking the provider at all).
+  expect(await eventually(async () => (await client().batches.retrieve(batch.id)).status !== 'validating', 20_000)).toBe(true);
   const cancelling = await client().batches.cancel(batch.id);
   expect(cancelling.status).toBe('cancelling');
   const { batch: done } = await pollUntilDone(client(), batch.id);

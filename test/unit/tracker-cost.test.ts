@@ -49,4 +49,25 @@ describe('batch tracker cost (state transitions) and detection latency', () => {
       expect(costOf(s).detectionLatencySeconds).toBeLessThanOrEqual(0.1 * s);
     }
   });
+
+  // Issue 12: transient provider errors wait inside each step, with the poll wait, until the batch's
+  // window plus grace (1 h by default), and collecting may go on 24 h longer. Worst cases:
+  const windowEnd = hours(24) + hours(1);
+  test.each([
+    ['provider refuses every submit for the whole window (then expired)', windowEnd, { submitUntil: windowEnd }],
+    ['provider down for every check of the whole window (then expired)', windowEnd, {}],
+    ['and then down for collecting for 24 h more', windowEnd, { collectUntil: windowEnd + hours(24) }],
+  ] as const)('outage: %s stays far inside the history limit', (_label, seconds, outage) => {
+    const cost = trackingCost(definition, seconds, (age) => nextWaitSeconds(age), outage);
+    console.log(`outage, ${_label}: ${cost.stateTransitions} transitions ($${dollars(cost.stateTransitions).toFixed(4)}), ~${cost.historyEvents} history events`);
+    expect(cost.historyEvents).toBeLessThan(25_000 / 5);
+    expect(cost.stateTransitions).toBeLessThanOrEqual(800);
+  });
+
+  test('an outage costs no more than the healthy polling it replaces (submit outage of 24 h vs. a 24 h batch)', () => {
+    const healthy = costOf(hours(24));
+    const outage = trackingCost(definition, hours(24), (age) => nextWaitSeconds(age), { submitUntil: hours(24) });
+    // Submit waits as checks do; the batch is then seen done at once (one check), so at most a few more.
+    expect(outage.stateTransitions).toBeLessThanOrEqual(healthy.stateTransitions + 6);
+  });
 });

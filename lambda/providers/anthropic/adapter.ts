@@ -14,7 +14,7 @@ import type { BatchStatus } from '../../openai/types';
 import { GatewayError, badRequest, upstreamError } from '../../http/errors';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../errors';
 import { SUPPORTED_ENDPOINTS, inputRequests } from '../../batch-files/validate';
-import { newFileId, stableToken } from '../../ids';
+import { stableToken } from '../../ids';
 import { notRunLine } from '../../openai/output-lines';
 import { ConversionError, toAnthropicParams, type AnthropicMessageParams } from './request';
 import { validateInlineRequests, type InlineRequest } from './inline-requests';
@@ -69,31 +69,43 @@ export const anthropicAdapter: ProviderAdapter = {
   name: 'anthropic',
   acceptsInlineRequests: true,
 
+  async acceptBatch(ctx, input) {
+    const inline = checkShape(input);
+    if (inline === null) return {};
+    // Inline requests become the batch's input file now: the record stays small and the snapshot,
+    // the submit and the content endpoint all read that file.
+    const plan = await planInline(ctx, input, inline, batchLimits(), null);
+    const models = [...plan.models];
+    return { inputFile: plan.inputFile, model: models.length === 1 ? models[0] : input.model };
+  },
+
   async createBatch(ctx, input) {
-    if (!(SUPPORTED_ENDPOINTS as readonly string[]).includes(input.endpoint)) {
-      throw badRequest(`endpoint must be one of ${SUPPORTED_ENDPOINTS.join(', ')} for Anthropic batches.`, 'endpoint', 'invalid_endpoint');
-    }
-    const inline = input.extras.requests;
-    if (input.inputFile && inline !== undefined && inline !== null) {
-      throw badRequest('Give either input_file_id or requests (inline Anthropic requests), not both.', 'requests', 'invalid_request');
-    }
+    const inline = checkShape(input);
     const limits = batchLimits();
     let plan: SubmissionPlan;
-    if (input.inputFile) plan = await planFromFile(ctx, input.inputFile, limits);
-    else if (inline !== undefined && inline !== null) plan = await planInline(ctx, input, inline, limits);
-    else throw badRequest('Anthropic batches need either an input_file_id or inline requests (extra_body.requests).', 'input_file_id', 'missing_input');
+    if (input.inputFile && isInlineRequestsFile(input.inputFile)) plan = await planInline(ctx, input, await readInlineRequests(ctx, input.inputFile), limits, input.inputFile);
+    else if (input.inputFile) plan = await planFromFile(ctx, input.inputFile, limits);
+    else plan = await planInline(ctx, input, inline, limits, null);
 
     const manifestData = await storeManifest(ctx, input.batchId, plan.manifest);
     const client = await clientFor(ctx);
+    // Message Batches an attempt cut off by a crash already made: kept, not made again.
+    const made = await readCheckpoint(ctx, input.batchId);
     const messageBatchIds: string[] = [];
     try {
       for await (const requests of plan.messageBatches()) {
+        if (messageBatchIds.length < made.length) {
+          messageBatchIds.push(made[messageBatchIds.length]);
+          continue;
+        }
         const created = await client.messages.batches.create({ requests });
         messageBatchIds.push(created.id);
+        await writeCheckpoint(ctx, input.batchId, messageBatchIds);
       }
     } catch (err) {
-      // All or nothing: a client must not pay for half a batch it was told failed.
+      // All or nothing: a client must not pay for half a batch that is not running.
       await cancelQuietly(ctx, client, messageBatchIds);
+      await ctx.blobs.delete(checkpointLocation(ctx, input.batchId)).catch(() => undefined);
       throw createFailure(err);
     }
     ctx.logger.info('Anthropic Message Batches created', { batchId: input.batchId, messageBatchIds, requests: plan.requestCount });
@@ -219,8 +231,46 @@ function notReportedReason(part: MessageBatch): { code: 'batch_expired' | 'batch
   return { code: 'batch_failed', message: 'Anthropic returned no result for this request.' };
 }
 
-/** Inline requests (extra_body.requests), as the client wrote them in Anthropic's own format. */
-async function planInline(ctx: ProviderContext, input: CreateBatchInput, value: unknown, limits: BatchLimits): Promise<SubmissionPlan> {
+/** The inline requests of the request (null when the batch runs from a file); refuses what can never run. */
+function checkShape(input: CreateBatchInput): unknown {
+  if (!(SUPPORTED_ENDPOINTS as readonly string[]).includes(input.endpoint)) {
+    throw badRequest(`endpoint must be one of ${SUPPORTED_ENDPOINTS.join(', ')} for Anthropic batches.`, 'endpoint', 'invalid_endpoint');
+  }
+  const inline = input.extras.requests;
+  const hasInline = inline !== undefined && inline !== null;
+  if (input.inputFile && hasInline) throw badRequest('Give either input_file_id or requests (inline Anthropic requests), not both.', 'requests', 'invalid_request');
+  if (!input.inputFile && !hasInline) throw badRequest('Anthropic batches need either an input_file_id or inline requests (extra_body.requests).', 'input_file_id', 'missing_input');
+  return input.inputFile ? null : inline;
+}
+
+const isInlineRequestsFile = (file: FileRecord) => (file.providerData as { format?: string } | undefined)?.format === INLINE_FILE_FORMAT;
+
+async function readInlineRequests(ctx: ProviderContext, file: FileRecord): Promise<unknown[]> {
+  const requests: unknown[] = [];
+  for await (const line of ctx.blobs.readLines(file.blob)) if (line.text.trim() !== '') requests.push(JSON.parse(line.text));
+  return requests;
+}
+
+/** Where the ids of the Message Batches a submit made so far are kept until the record has them. */
+const checkpointLocation = (ctx: ProviderContext, batchId: string): BlobLocation => ({ bucket: ctx.config.filesBucket, key: `batches/${batchId}/anthropic-submitted.json` });
+
+async function readCheckpoint(ctx: ProviderContext, batchId: string): Promise<string[]> {
+  try {
+    return (JSON.parse((await ctx.blobs.getBuffer(checkpointLocation(ctx, batchId))).toString('utf8')) as { messageBatchIds: string[] }).messageBatchIds;
+  } catch {
+    return []; // none yet
+  }
+}
+
+async function writeCheckpoint(ctx: ProviderContext, batchId: string, messageBatchIds: string[]): Promise<void> {
+  await ctx.blobs.put(checkpointLocation(ctx, batchId), JSON.stringify({ messageBatchIds }), 'application/json');
+}
+
+/**
+ * Inline requests (extra_body.requests), as the client wrote them in Anthropic's own format. At create
+ * (`file` null) they are validated and kept as the batch's input file; at submit they are read back from it.
+ */
+async function planInline(ctx: ProviderContext, input: CreateBatchInput, value: unknown, limits: BatchLimits, file: FileRecord | null): Promise<SubmissionPlan & { inputFile: FileRecord }> {
   const requests = validateInlineRequests(value);
   const assigner = new CustomIdAssigner();
   const planner = new SubBatchPlanner(limits);
@@ -238,8 +288,9 @@ async function planInline(ctx: ProviderContext, input: CreateBatchInput, value: 
     models.add(request.params.model);
   });
 
-  const inputFile = await registerInlineInputFile(ctx, input, requests, [...models]);
+  const inputFile = file ?? (await registerInlineInputFile(ctx, input, requests, [...models]));
   return {
+    inputFile,
     manifest,
     requestCount: requests.length,
     models,
@@ -263,8 +314,9 @@ async function registerInlineInputFile(ctx: ProviderContext, input: CreateBatchI
   const blob: BlobLocation = { bucket: ctx.config.filesBucket, key: `batches/${input.batchId}/anthropic-inline-requests.jsonl` };
   const body = requests.map((r) => JSON.stringify(r)).join('\n') + '\n';
   const { bytes } = await ctx.blobs.put(blob, body, 'application/jsonl');
-  return ctx.registerFile({
-    id: newFileId(),
+  const file = {
+    // Derived from the batch id: a create retried after a crash registers the same file, not a second.
+    id: `file-${stableToken(24, input.batchId, 'anthropic-inline-requests')}`,
     tenantId: input.tenantId,
     provider: 'anthropic',
     filename: `${input.batchId}-anthropic-requests.jsonl`,
@@ -274,7 +326,14 @@ async function registerInlineInputFile(ctx: ProviderContext, input: CreateBatchI
     lineCount: requests.length,
     model: models.length === 1 ? models[0] : null,
     providerData: { format: INLINE_FILE_FORMAT },
-  });
+  } as const;
+  try {
+    return await ctx.registerFile(file);
+  } catch (err) {
+    // Registered by the attempt a crash cut off (same id, the same batch's requests): that record stands.
+    if ((err as Error).name !== 'WriteConflict') throw err;
+    return { ...file, createdAt: input.createdAt, status: 'processed', statusDetails: null, expiresAt: null };
+  }
 }
 
 /**

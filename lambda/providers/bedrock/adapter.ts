@@ -17,7 +17,6 @@
 import {
   CreateModelInvocationJobCommand,
   GetModelInvocationJobCommand,
-  ListModelInvocationJobsCommand,
   StopModelInvocationJobCommand,
   type GetModelInvocationJobResponse,
 } from '@aws-sdk/client-bedrock';
@@ -48,7 +47,7 @@ import {
   toS3Uri,
   type S3Uri,
 } from './s3-locations';
-import { awsErrorName, createJobError, isValidationOrConflict, jobCallError, s3CallError, unavailableOrSame } from './aws-errors';
+import { createJobError, isValidationOrConflict, jobCallError, s3CallError, unavailableOrSame } from './aws-errors';
 import { bedrockClient, bedrockRuntimeClient } from './clients';
 import { advanceOnDemand, requestOnDemandCancel, resultKey, storedResults, type OnDemandLocations } from './on-demand';
 
@@ -176,25 +175,6 @@ async function stageRecords(ctx: ProviderContext, file: FileRecord, model: strin
   return count;
 }
 
-/** After a CreateModelInvocationJob whose answer never arrived: stop the job it may have made. */
-async function stopOrphanedJob(ctx: ProviderContext, jobName: string, region: string): Promise<void> {
-  const bedrock = bedrockClient(region);
-  try {
-    const page = await bedrock.send(new ListModelInvocationJobsCommand({ nameContains: jobName, maxResults: 10 }));
-    for (const job of page.invocationJobSummaries ?? []) {
-      if (job.jobName !== jobName || !job.jobArn) continue;
-      await bedrock.send(new StopModelInvocationJobCommand({ jobIdentifier: job.jobArn })).catch((err) => {
-        if (!isValidationOrConflict(err)) throw err;
-      });
-      ctx.logger.warn('Stopped a Bedrock job whose creation did not complete', { jobArn: job.jobArn });
-    }
-  } catch (err) {
-    ctx.logger.error('Could not check for an orphaned Bedrock job; look for it by name', { jobName, error: String(err) });
-  }
-}
-
-const DEFINITE_REFUSALS = ['ValidationException', 'AccessDeniedException', 'ServiceQuotaExceededException', 'ResourceNotFoundException', 'ConflictException'];
-
 async function createJob(ctx: ProviderContext, input: CreateBatchInput, model: string, data: BedrockBatchData, timeoutHours: number): Promise<string> {
   const region = data.region ?? ctx.config.region;
   const bedrock = bedrockClient(region);
@@ -218,10 +198,8 @@ async function createJob(ctx: ProviderContext, input: CreateBatchInput, model: s
     if (!created.jobArn) throw new Error('CreateModelInvocationJob answered without a jobArn');
     return created.jobArn;
   } catch (err) {
-    // A definite refusal made no job. Anything else (connection lost, 5xx after the SDK's retries, an
-    // unreadable answer) may have come after Bedrock accepted the job: the create fails, so stop that
-    // job now, or it would run and bill without a gateway batch.
-    if (!DEFINITE_REFUSALS.includes(awsErrorName(err))) await stopOrphanedJob(ctx, jobName, region);
+    // An answer that never arrived (connection lost, 5xx, timeout) may have come after Bedrock made the
+    // job: the tracker submits again with the same clientRequestToken, and Bedrock answers with that job.
     throw createJobError(err);
   }
 }
@@ -246,7 +224,8 @@ function regionalPlacement(ctx: ProviderContext, file: FileRecord, input: Create
 /** The region in a job ARN (arn:aws:bedrock:<region>:…), else the stack's. */
 const jobRegion = (ctx: ProviderContext, jobArn: string) => /^arn:aws[a-z-]*:bedrock:([a-z0-9-]+):/.exec(jobArn)?.[1] ?? ctx.config.region;
 
-async function createBatch(ctx: ProviderContext, input: CreateBatchInput): Promise<CreatedBatch> {
+/** Everything checkable without reading the file: batches.create runs it (acceptBatch), and Submit again. */
+function checkRequest(ctx: ProviderContext, input: CreateBatchInput) {
   const file = input.inputFile;
   if (!file) throw badRequest('input_file_id is required for Bedrock batches: upload the JSONL with files.create first.', 'input_file_id');
   const model = resolveModel(input.model, file);
@@ -263,9 +242,14 @@ async function createBatch(ctx: ProviderContext, input: CreateBatchInput): Promi
       'too_few_requests',
     );
   if (smallBatch === 'reject' && file.lineCount !== undefined && file.lineCount < minimum) throw rejectSmall(file.lineCount);
+  const placement = regionalPlacement(ctx, file, input);
+  return { file, model, family, smallBatch, timeoutHours, output, minimum, rejectSmall, placement };
+}
+
+async function createBatch(ctx: ProviderContext, input: CreateBatchInput): Promise<CreatedBatch> {
+  const { file, model, family, smallBatch, timeoutHours, output, minimum, rejectSmall, placement } = checkRequest(ctx, input);
 
   const keys = batchInputKeys(input.batchId);
-  const placement = regionalPlacement(ctx, file, input);
   const count = await stageRecords(ctx, file, model, family, keys, placement.inputBucket);
   const data: BedrockBatchData = {
     runMode: count < minimum ? 'on_demand' : 'batch_job',
@@ -539,6 +523,14 @@ export const bedrockAdapter: ProviderAdapter = {
   async onFileStored(ctx, file, extras) {
     const region = storageConfigOf(extras)?.region;
     return region && region !== ctx.config.region ? { providerData: { ...file.providerData, region } } : {};
+  },
+
+  async acceptBatch(ctx, input) {
+    const { file, model, timeoutHours, minimum } = checkRequest(ctx, input);
+    // The file's line count (known since upload) tells the run mode already; Submit confirms it.
+    const runMode: RunMode | null = file.lineCount === undefined ? null : file.lineCount < minimum ? 'on_demand' : 'batch_job';
+    // The job's own timeout is the batch's window: the tracker waits for a full quota that long.
+    return { model, expiresAt: input.createdAt + timeoutHours * 3600, ...(runMode ? { metadata: { run_mode: runMode } } : {}) };
   },
 
   async createBatch(ctx, input) {

@@ -1,7 +1,7 @@
 // Sorting AWS SDK errors into what the gateway does about them: retry later (ProviderUnavailable),
 // give up on a batch Bedrock forgot (ProviderLostBatch), or tell the client in plain words (400).
 import { GatewayError } from '../../http/errors';
-import { ProviderLostBatchError, ProviderUnavailableError } from '../errors';
+import { ProviderLostBatchError, ProviderQueueFullError, ProviderUnavailableError } from '../errors';
 
 interface AwsErrorLike {
   name?: string;
@@ -83,9 +83,9 @@ export function createJobError(err: unknown): unknown {
   const name = awsErrorName(err);
   const message = (err as Error)?.message ?? name;
   if (name === 'ValidationException') return new GatewayError(400, `Bedrock rejected the batch job: ${message}`, 'invalid_request_error', null, 'provider_validation_error');
-  if (name === 'ServiceQuotaExceededException') {
-    return new GatewayError(429, `Bedrock batch job quota reached: ${message} Wait for running jobs to finish or raise the quota.`, 'rate_limit_error', null, 'provider_quota_exceeded');
-  }
+  // Too many batch jobs in progress or submitted for this model (a per-model quota): the job waits in
+  // `validating` and is submitted when one finishes (lambda/handlers/tracker-submit-batch.ts).
+  if (name === 'ServiceQuotaExceededException') return new ProviderQueueFullError(`Bedrock batch job quota reached: ${message}`, undefined, 429);
   if (name === 'AccessDeniedException') {
     return new GatewayError(400, `Bedrock refused the batch job (AccessDenied): ${message} Check that model access is enabled for this model in the account and region.`, 'invalid_request_error', null, 'provider_access_denied');
   }

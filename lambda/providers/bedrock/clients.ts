@@ -11,9 +11,11 @@ export function bedrockClient(region: string): BedrockClient {
   const key = `${region}|${process.env.AWS_ENDPOINT_URL_BEDROCK ?? ''}`;
   let client = controlClients.get(key);
   if (!client) {
-    // Standard retries (3 attempts) cover throttling and 5xx; CreateModelInvocationJob retries are safe
-    // because every attempt carries the same clientRequestToken.
-    client = new BedrockClient({ region, maxAttempts: 3, requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 } });
+    // Two attempts cover a dropped connection; the tracker waits out longer throttling and 5xx itself.
+    // Control-plane calls answer in well under a second; 5 s per attempt keeps batches.cancel (a 15 s
+    // function, the only request path that calls Bedrock) inside its time. CreateModelInvocationJob
+    // retries are safe because every attempt carries the same clientRequestToken.
+    client = new BedrockClient({ region, maxAttempts: 2, requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000 } });
     controlClients.set(key, client);
   }
   return client;

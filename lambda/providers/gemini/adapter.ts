@@ -16,8 +16,9 @@ import { notRunLine } from '../../openai/output-lines';
 import { isTerminal, type RequestCounts } from '../../openai/types';
 import type { BatchRecord, BlobLocation, FileRecord } from '../../store/records';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../errors';
-import type { CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../provider';
+import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../provider';
 import { GeminiClient, DEFAULT_TIMEOUT_MS } from './client';
+import { requestPathTimeoutMs } from '../deadlines';
 import { GeminiConversionError, toGeminiBatchLine } from './request';
 import { parseResponseLine, toOutputLine, type ResultContext } from './response';
 import { batchStateName, responsesFileOf, rfc3339ToUnixSeconds, toProviderBatchState } from './status';
@@ -61,8 +62,9 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const retryDelayMs = options.chunkRetryDelayMs ?? 500;
 
-  async function clientFor(ctx: ProviderContext): Promise<GeminiClient> {
-    return new GeminiClient(await ctx.credentials(), timeoutMs);
+  /** `requestPath`: the call is made while a client waits (file copy, file delete, cancel): bounded by requestPathTimeoutMs. */
+  async function clientFor(ctx: ProviderContext, requestPath = false): Promise<GeminiClient> {
+    return new GeminiClient(await ctx.credentials(), requestPath ? Math.min(timeoutMs, requestPathTimeoutMs()) : timeoutMs);
   }
 
   /**
@@ -129,32 +131,35 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
     async onFileStored(ctx, file) {
       // Only batch inputs go to Gemini; result files are the gateway's own.
       if (file.purpose !== 'batch') return {};
-      const client = await clientFor(ctx);
+      const client = await clientFor(ctx, true);
       const stored = await uploadConverted(ctx, client, file);
       return { providerFileId: stored.name, providerData: { ...file.providerData, ...fileData(stored) } };
     },
 
     async onFileDeleted(ctx, file) {
       if (!file.providerFileId || !FILE_NAME_PATTERN.test(file.providerFileId)) return;
-      const client = await clientFor(ctx);
+      const client = await clientFor(ctx, true);
       // Already gone (deleted, or expired after 48 h) is fine.
       await client.jsonOrMissing('DELETE', `v1beta/${file.providerFileId}`);
     },
 
+    async acceptBatch(_ctx, input) {
+      const { model } = checkRequest(input);
+      return { model };
+    },
+
     async createBatch(ctx, input): Promise<CreatedBatch> {
-      const file = input.inputFile;
-      if (!file) {
-        throw badRequest('Gemini batches need an input_file_id: upload the requests with files.create (provider "gemini") first.', 'input_file_id', 'missing_input_file');
-      }
-      const model = resolveModel(input.model, file);
+      const { file, model } = checkRequest(input);
       const client = await clientFor(ctx);
       const geminiFile = await ensureGeminiCopy(ctx, client, file);
 
-      const operation = await client.json<GeminiOperation>('POST', `v1beta/models/${model}:batchGenerateContent`, {
-        // Creation is not idempotent on Gemini's side: a retried call makes a second batch. The display
-        // name carries our batch id so an operator can tell duplicates apart in the Gemini console.
-        body: { batch: { display_name: input.batchId, input_config: { file_name: geminiFile } } },
-      });
+      // Creation is not idempotent on Gemini's side: a retried call would make a second batch. The
+      // display name carries our batch id, so a submit retried after a lost answer finds the first.
+      const operation =
+        (await findSubmitted(client, input.batchId)) ??
+        (await client.json<GeminiOperation>('POST', `v1beta/models/${model}:batchGenerateContent`, {
+          body: { batch: { display_name: input.batchId, input_config: { file_name: geminiFile } } },
+        }));
       if (!operation.name || !BATCH_NAME_PATTERN.test(operation.name)) {
         throw new ProviderUnavailableError(`Gemini answered batchGenerateContent without a batch name (${JSON.stringify(operation.name ?? null)}).`);
       }
@@ -173,7 +178,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
     },
 
     async cancelBatch(ctx, batch) {
-      const client = await clientFor(ctx);
+      const client = await clientFor(ctx, true);
       const name = batchName(batch);
       try {
         await client.json('POST', `v1beta/${name}:cancel`, { body: {}, knownBatch: name });
@@ -250,12 +255,44 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
   async function ensureGeminiCopy(ctx: ProviderContext, client: GeminiClient, file: FileRecord): Promise<string> {
     if (file.providerFileId && FILE_NAME_PATTERN.test(file.providerFileId)) {
       const existing = await client.jsonOrMissing<GeminiFile>('GET', `v1beta/${file.providerFileId}`);
+      // A file Gemini is still processing cannot be used yet: the tracker waits and submits again.
+      if (existing?.state === 'PROCESSING') throw new ProviderUnavailableError(`Gemini is still processing ${existing.name}; the batch is submitted once it is ACTIVE.`, FILE_PROCESSING_RETRY_SECONDS);
       if (existing && existing.state !== 'FAILED') return existing.name;
     }
     ctx.logger.info('Gemini copy of the input file is gone; uploading it again', { fileId: file.id, geminiFile: file.providerFileId });
     return (await uploadConverted(ctx, client, file)).name;
   }
 }
+
+/** How soon to look again at a file Gemini is still processing. */
+const FILE_PROCESSING_RETRY_SECONDS = 10;
+
+function checkRequest(input: CreateBatchInput): { file: FileRecord; model: string } {
+  const file = input.inputFile;
+  if (!file) {
+    throw badRequest('Gemini batches need an input_file_id: upload the requests with files.create (provider "gemini") first.', 'input_file_id', 'missing_input_file');
+  }
+  return { file, model: resolveModel(input.model, file) };
+}
+
+/** Gemini batches (newest first) a submit looks through for one an earlier attempt made. */
+const LOOKUP_PAGES = 4;
+
+/** The Gemini batch an earlier submit of this gateway batch made (display_name = batch id), unless it ended in failure. */
+async function findSubmitted(client: GeminiClient, batchId: string): Promise<GeminiOperation | null> {
+  let pageToken: string | undefined;
+  for (let page = 0; page < LOOKUP_PAGES; page++) {
+    const listed = await client.json<{ operations?: GeminiOperation[]; nextPageToken?: string }>('GET', `v1beta/batches?pageSize=100${pageToken ? `&pageToken=${encodeURIComponent(pageToken)}` : ''}`);
+    const found = (listed.operations ?? []).find((op) => displayNameOf(op) === batchId && !/FAILED|CANCELLED|EXPIRED/.test(stateOf(op)));
+    if (found) return found;
+    if (!listed.nextPageToken) return null;
+    pageToken = listed.nextPageToken;
+  }
+  return null;
+}
+
+const displayNameOf = (op: GeminiOperation) => op.metadata?.displayName;
+const stateOf = (op: GeminiOperation) => batchStateName(op.metadata?.state);
 
 /** The one model of a Gemini batch: extra_body `model`, else the model every line names. */
 export function resolveModel(requested: string | null, file: Pick<FileRecord, 'model' | 'id'>): string {

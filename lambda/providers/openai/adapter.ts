@@ -12,6 +12,7 @@ import { readLines } from '../../batch-files/lines';
 import { isObject } from '../../batch-files/validate';
 import type { BatchRecord, BlobLocation, FileRecord } from '../../store/records';
 import { ProviderLostBatchError } from '../errors';
+import { requestPathTimeoutMs } from '../deadlines';
 import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../provider';
 import { mapOpenAIError, type MapContext } from './errors';
 import { isKnownProviderStatus, mapBatchErrors, mapBatchStatus, mapRequestCounts } from './status';
@@ -39,10 +40,11 @@ export interface OpenAIBatchData {
 
 export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): ProviderAdapter {
   const maxRetries = options.maxRetries ?? 2;
-  const timeout = options.timeoutMs ?? 60_000;
 
   async function client(ctx: ProviderContext): Promise<OpenAI> {
     const { baseUrl, apiKey } = await ctx.credentials();
+    // The tracker's calls: a 15-minute function retries them itself. FINOPS_OPENAI_TIMEOUT_MS lowers it (tests).
+    const timeout = options.timeoutMs ?? (Number(process.env.FINOPS_OPENAI_TIMEOUT_MS) || 60_000);
     return new OpenAI({ baseURL: baseUrl, apiKey, maxRetries, timeout });
   }
 
@@ -76,7 +78,7 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
       // body cannot be replayed, so the SDK does not retry it; the error tells the caller to.
       const uploaded = await call({ operation: 'upload_file' }, async () => {
         const body = await ctx.blobs.get(file.blob);
-        return openai.files.create({ file: toStreamingFile(body, file.filename || `${file.id}.jsonl`, { type: 'application/jsonl' }), purpose: 'batch' });
+        return openai.files.create({ file: toStreamingFile(body, file.filename || `${file.id}.jsonl`, { type: 'application/jsonl' }), purpose: 'batch' }, { timeout: requestPathTimeoutMs(), maxRetries: 0 });
       });
       ctx.logger.info('file forwarded to OpenAI', { fileId: file.id, providerFileId: uploaded.id, bytes: uploaded.bytes });
       return { providerFileId: uploaded.id };
@@ -88,7 +90,7 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
       const openai = await client(ctx);
       await call({ operation: 'delete_file' }, async () => {
         try {
-          await openai.files.delete(providerFileId);
+          await openai.files.delete(providerFileId, { timeout: requestPathTimeoutMs(), maxRetries: 0 });
         } catch (err) {
           if (err instanceof NotFoundError) return; // already gone: deleting is idempotent
           throw err;
@@ -96,17 +98,17 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
       });
     },
 
+    async acceptBatch(_ctx, input) {
+      checkRequest(input);
+      return {};
+    },
+
     async createBatch(ctx, input: CreateBatchInput): Promise<CreatedBatch> {
-      const inputFile = input.inputFile;
-      if (!inputFile) {
-        throw badRequest('The openai provider runs batches from an uploaded file: set input_file_id to a file uploaded with purpose "batch" (inline requests are not supported for openai).', 'input_file_id');
-      }
-      const providerFileId = requireProviderFile(inputFile);
-      if (input.model && inputFile.model && input.model !== inputFile.model) {
-        throw badRequest(`model ${input.model} differs from the model of the input file's requests (${inputFile.model}); OpenAI runs the model named in each request.`, 'model');
-      }
+      const { inputFile, providerFileId } = checkRequest(input);
       const openai = await client(ctx);
-      const created = await call({ operation: 'create_batch' }, () =>
+      // OpenAI takes no idempotency key: a submit retried after a lost answer finds the batch by the
+      // gateway batch id in its metadata instead of creating a second one.
+      const created = (await findSubmitted(openai, input)) ?? await call({ operation: 'create_batch' }, () =>
         openai.batches.create(
           {
             input_file_id: providerFileId,
@@ -152,7 +154,8 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
       const openai = await client(ctx);
       await call({ operation: 'cancel_batch', providerBatchId }, async () => {
         try {
-          await openai.batches.cancel(providerBatchId);
+          // Also called by batches.cancel while its client waits: bounded like every request-path call.
+          await openai.batches.cancel(providerBatchId, { timeout: requestPathTimeoutMs(), maxRetries: 0 });
         } catch (err) {
           // OpenAI refuses to cancel a batch that already finished; that is the outcome we wanted.
           if (err instanceof ConflictError) return;
@@ -185,6 +188,37 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
       await writeMissingRequests(ctx, batch, current, seen, sink);
     },
   };
+}
+
+function checkRequest(input: CreateBatchInput): { inputFile: FileRecord; providerFileId: string } {
+  const inputFile = input.inputFile;
+  if (!inputFile) {
+    throw badRequest('The openai provider runs batches from an uploaded file: set input_file_id to a file uploaded with purpose "batch" (inline requests are not supported for openai).', 'input_file_id');
+  }
+  const providerFileId = requireProviderFile(inputFile);
+  if (input.model && inputFile.model && input.model !== inputFile.model) {
+    throw badRequest(`model ${input.model} differs from the model of the input file's requests (${inputFile.model}); OpenAI runs the model named in each request.`, 'model');
+  }
+  return { inputFile, providerFileId };
+}
+
+/** OpenAI batches of this gateway batch that may still run (one sent back for a full queue does not count). */
+const REUSABLE = (batch: Batch) => !['failed', 'expired', 'cancelled', 'cancelling'].includes(batch.status);
+/** Batches listed newest first: the look-up stops at ones created this long before the gateway batch. */
+const LOOKUP_SLACK_SECONDS = 300;
+
+/** The OpenAI batch an earlier submit of this gateway batch made, found by `metadata.finops_batch_id`. */
+async function findSubmitted(openai: OpenAI, input: CreateBatchInput): Promise<Batch | null> {
+  if (!(GATEWAY_BATCH_METADATA_KEY in providerMetadata(input.metadata, input.batchId)) || input.metadata?.[GATEWAY_BATCH_METADATA_KEY]) return null;
+  try {
+    for await (const batch of openai.batches.list({ limit: 100 })) {
+      if (batch.created_at < input.createdAt - LOOKUP_SLACK_SECONDS) return null;
+      if (batch.metadata?.[GATEWAY_BATCH_METADATA_KEY] === input.batchId && REUSABLE(batch)) return batch;
+    }
+    return null;
+  } catch (err) {
+    throw mapOpenAIError(err, { operation: 'check_batch' });
+  }
 }
 
 /**

@@ -16,6 +16,7 @@
 // max_tokens (≈ 4 characters per token) with the matching stop_reason.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
+import { SimulatorStateFile } from '../persistence';
 import { FaultInjector, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { closeServer, listenOnLoopback } from '../../loopback';
 import { claudeRuleViolation } from '../rules/claude';
@@ -69,14 +70,26 @@ export async function startAnthropicSimulator(options: AnthropicSimulatorOptions
   const faults = new FaultInjector();
   const batches = new Map<string, SimBatch>(); // insertion order = creation order
   let origin = '';
+  // With a stateDir the Message Batches survive a restart (local/simulators/persistence.ts).
+  const state = options.stateDir ? new SimulatorStateFile<{ batches: SimBatch[] }>(options.stateDir, 'anthropic') : null;
+  for (const batch of state?.load()?.batches ?? []) batches.set(batch.id, batch);
+  let ended = false;
+  const persist = (method: string | undefined) => {
+    if (!state || (method === 'GET' && !ended)) return;
+    ended = false;
+    state.save({ batches: [...batches.values()] });
+  };
 
   /** Brings a batch up to date: it ends two steps after creation, or one step after a cancel. */
   const advance = (batch: SimBatch, now = Date.now()) => {
     if (batch.endedAt !== null) return;
-    const endsAt = batch.cancelInitiatedAt !== null ? Math.min(batch.cancelInitiatedAt + stepMs, batch.createdAt + 2 * stepMs) : batch.createdAt + 2 * stepMs;
+    // FINOPS_SIM_ANTHROPIC_BATCH_MS: how long a batch runs (default two steps), e.g. to keep the queue full a while.
+    const runMs = Number(process.env.FINOPS_SIM_ANTHROPIC_BATCH_MS) > 0 ? Number(process.env.FINOPS_SIM_ANTHROPIC_BATCH_MS) : 2 * stepMs;
+    const endsAt = batch.cancelInitiatedAt !== null ? Math.min(batch.cancelInitiatedAt + stepMs, batch.createdAt + runMs) : batch.createdAt + runMs;
     if (now < endsAt) return;
     batch.endedAt = endsAt;
     batch.results = finish(batch, stepMs);
+    ended = true;
   };
 
   const view = (batch: SimBatch) => {
@@ -96,6 +109,24 @@ export async function startAnthropicSimulator(options: AnthropicSimulatorOptions
       cancel_initiated_at: iso(batch.cancelInitiatedAt),
       results_url: batch.endedAt !== null ? `${origin}/v1/messages/batches/${batch.id}/results` : null,
     };
+  };
+
+  /**
+   * Anthropic limits the batch requests waiting in the processing queue (per organization); a create
+   * that would exceed it gets a 429 rate_limit_error (docs.anthropic.com "Rate limits": Message
+   * Batches API). Off unless FINOPS_SIM_ANTHROPIC_MAX_QUEUED_REQUESTS is set.
+   */
+  const refuseWhenQueueFull = (incoming: number) => {
+    const cap = Number(process.env.FINOPS_SIM_ANTHROPIC_MAX_QUEUED_REQUESTS);
+    if (!Number.isFinite(cap) || cap <= 0) return;
+    let queued = 0;
+    for (const batch of batches.values()) {
+      advance(batch);
+      if (batch.endedAt === null) queued += batch.requests.length;
+    }
+    if (queued + incoming > cap) {
+      throw new HttpError(429, 'rate_limit_error', `Number of batch requests in the processing queue would exceed your organization's limit of ${cap}. Please try again once earlier batches have ended.`);
+    }
   };
 
   const known = (id: string): SimBatch => {
@@ -130,6 +161,7 @@ export async function startAnthropicSimulator(options: AnthropicSimulatorOptions
         throw new HttpError(400, 'invalid_request_error', `requests.${i}.params: Input should be a valid dictionary`);
       }
     });
+    refuseWhenQueueFull(requests.length);
     const batch: SimBatch = { id: `msgbatch_${token(24)}`, createdAt: Date.now(), requests: requests as SimRequest[], cancelInitiatedAt: null, endedAt: null, results: null };
     batches.set(batch.id, batch);
     return view(batch);
@@ -234,6 +266,8 @@ export async function startAnthropicSimulator(options: AnthropicSimulatorOptions
       }
       const e = err instanceof HttpError ? err : new HttpError(500, 'api_error', 'Internal server error');
       json(res, e.status, errorBody(e.status, e.message, e.type));
+    } finally {
+      persist(req.method);
     }
   });
   origin = await listenOnLoopback(server, options.port);

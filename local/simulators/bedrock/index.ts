@@ -29,6 +29,7 @@ import { createConnection, createServer as createTcpServer, type AddressInfo, ty
 import { randomBytes } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { s3ClientConfig } from '../../../lambda/store/blobs';
+import { SimulatorStateFile } from '../persistence';
 import { FaultInjector, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { answer, ModelError, simFamilyOf, type SimFamily } from './model-behaviour';
 import { onDemandThroughputViolation } from '../rules/bedrock';
@@ -128,6 +129,8 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
   });
   const jobs = new Map<string, SimJob>();
   const byToken = new Map<string, string>();
+  /** Saves the jobs after each step of their lifecycle (set below when the simulator has a stateDir). */
+  let afterTick: () => void = () => undefined;
   let closed = false;
 
   // ---- S3 -------------------------------------------------------------------------------------------
@@ -173,6 +176,26 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
       outputTokenCount: job.outputTokens,
     };
     await s3.send(new PutObjectCommand({ Bucket: folder.bucket, Key: `${folder.prefix}manifest.json.out`, Body: JSON.stringify(manifest), ContentType: 'application/json' }));
+  }
+
+  // ---- quotas (off unless set: FINOPS_SIM_BEDROCK_MAX_JOBS_PER_MODEL, FINOPS_SIM_BEDROCK_JOB_EXPIRES_MS) ----
+
+  /**
+   * Bedrock caps the batch inference jobs in progress or submitted per base model; one more is refused
+   * with ServiceQuotaExceededException ("You can resubmit your request later", botocore's Bedrock
+   * exceptions). 400 on the wire, like the other client errors of this API.
+   */
+  function refuseOverJobQuota(modelId: string): void {
+    const cap = Number(process.env.FINOPS_SIM_BEDROCK_MAX_JOBS_PER_MODEL);
+    if (!Number.isFinite(cap) || cap <= 0) return;
+    const open = [...jobs.values()].filter((j) => j.modelId === modelId && !TERMINAL.includes(j.status)).length;
+    if (open >= cap) throw new AwsError(400, 'ServiceQuotaExceededException', `You have exceeded the number of batch inference jobs in progress or submitted for model ${modelId} (${cap}). You can resubmit your request later.`);
+  }
+
+  /** A job still running when its timeout passes ends `Expired`, with the records it processed written out. */
+  function expiredNow(job: SimJob): boolean {
+    const ms = Number(process.env.FINOPS_SIM_BEDROCK_JOB_EXPIRES_MS);
+    return Number.isFinite(ms) && ms > 0 && Date.now() - job.submitTime.getTime() > ms;
   }
 
   // ---- job lifecycle ---------------------------------------------------------------------------------
@@ -280,6 +303,11 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
         return;
       case 'InProgress':
         processChunk(job);
+        if (expiredNow(job) && job.next < job.records!.length) {
+          await writeOutputs(job);
+          setStatus(job, 'Expired', 'The job timed out before every record was processed.');
+          return;
+        }
         if (job.next >= job.records!.length) {
           await writeOutputs(job);
           setStatus(job, job.unprocessed > 0 ? 'PartiallyCompleted' : 'Completed');
@@ -299,6 +327,7 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
         .catch((err) => setStatus(job, 'Failed', `Internal error in the simulated service: ${(err as Error).message}`))
         .finally(() => {
           job.ticking = false;
+          afterTick();
           schedule(job);
         });
     }, stepMs);
@@ -364,6 +393,7 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
     for (const job of jobs.values()) {
       if (job.jobName === jobName) throw new AwsError(409, 'ConflictException', `A model invocation job with the name ${jobName} already exists.`);
     }
+    refuseOverJobQuota(modelId);
     const jobId = randomBytes(6).toString('hex');
     const now = new Date();
     const job: SimJob = {
@@ -542,12 +572,34 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
     throw new AwsError(404, 'UnknownOperationException', `No operation matches ${method} ${path}`);
   }
 
+  // ---- persistence (local/simulators/persistence.ts): jobs survive a restart of the local gateway ----
+  const store = options.stateDir ? new SimulatorStateFile<{ jobs: Array<Record<string, unknown>> }>(options.stateDir, 'bedrock') : null;
+  const saveJobs = () => store?.save({ jobs: [...jobs.values()].map(({ timer: _timer, ticking: _ticking, outputs, ...job }) => ({ ...job, outputs: [...outputs.entries()] })) });
+  for (const stored of store?.load()?.jobs ?? []) {
+    const job = {
+      ...stored,
+      submitTime: new Date(stored.submitTime as string),
+      lastModifiedTime: new Date(stored.lastModifiedTime as string),
+      jobExpirationTime: new Date(stored.jobExpirationTime as string),
+      ...(stored.endTime ? { endTime: new Date(stored.endTime as string) } : {}),
+      outputs: new Map(stored.outputs as Array<[string, string[]]>),
+    } as unknown as SimJob;
+    jobs.set(job.jobId, job);
+    if (job.clientRequestToken) byToken.set(job.clientRequestToken, job.jobId);
+    schedule(job); // a job that was running goes on from where it was saved
+  }
+  afterTick = saveJobs;
+
   const onRequest = (req: Request, res: Response) => {
-    handle(req, res).catch((err) => {
-      if (res.headersSent) return;
-      const e = err instanceof AwsError ? err : new AwsError(500, 'InternalServerException', (err as Error).message);
-      send(res, e.status, { message: e.message }, { 'x-amzn-errortype': e.type });
-    });
+    handle(req, res)
+      .catch((err) => {
+        if (res.headersSent) return;
+        const e = err instanceof AwsError ? err : new AwsError(500, 'InternalServerException', (err as Error).message);
+        send(res, e.status, { message: e.message }, { 'x-amzn-errortype': e.type });
+      })
+      .finally(() => {
+        if (req.method !== 'GET') saveJobs();
+      });
   };
   const sockets = new Set<Socket>();
   const track = (socket: Socket) => {

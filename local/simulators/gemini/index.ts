@@ -21,6 +21,7 @@
 //   (404) and `reset` (connection dropped); on downloads `reset` cuts the body half way.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
+import { SimulatorStateFile } from '../persistence';
 import { FaultInjector, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { simulateOutcome, userTexts } from './outcomes';
 import { closeServer, listenOnLoopback } from '../../loopback';
@@ -104,6 +105,7 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
   const sessions = new Map<string, UploadSession>();
   const batches = new Map<string, SimBatch>();
   let origin = '';
+  const state = restoreState(options.stateDir, files, batches);
 
   // -------------------------------------------------------------------------------------------------
   // files
@@ -119,9 +121,32 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
     sha256Hash: Buffer.from(createHash('sha256').update(file.bytes).digest('hex')).toString('base64'),
     uri: `${origin}/v1beta/${file.name}`,
     ...(file.source === 'GENERATED' ? { downloadUri: `${origin}/download/v1beta/${file.name}:download?alt=media` } : {}),
-    state: 'ACTIVE',
+    state: fileState(file),
     source: file.source,
   });
+
+  /**
+   * Uploaded files pass through PROCESSING before they are ACTIVE (ai.google.dev/api/files#State); a
+   * batch cannot use one until then. Instant unless FINOPS_SIM_GEMINI_FILE_PROCESSING_MS is set.
+   */
+  const fileState = (file: SimFile): 'PROCESSING' | 'ACTIVE' => {
+    const ms = Number(process.env.FINOPS_SIM_GEMINI_FILE_PROCESSING_MS);
+    return file.source !== 'GENERATED' && Number.isFinite(ms) && ms > 0 && Date.now() < file.createdAt + ms ? 'PROCESSING' : 'ACTIVE';
+  };
+
+  /** Gemini's batch quota (concurrent batches) answers 429 RESOURCE_EXHAUSTED; off unless FINOPS_SIM_GEMINI_MAX_ACTIVE_BATCHES is set. */
+  const refuseWhenQuotaReached = () => {
+    const cap = Number(process.env.FINOPS_SIM_GEMINI_MAX_ACTIVE_BATCHES);
+    if (!Number.isFinite(cap) || cap <= 0) return;
+    const active = [...batches.values()].filter((b) => !operationView(b).done).length;
+    if (active >= cap) throw new HttpError(429, 'RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota).', undefined, { 'retry-after': '1' });
+  };
+
+  /** A file still PROCESSING cannot back a batch (FAILED_PRECONDITION, as Gemini answers). */
+  const usableFile = (file: SimFile): SimFile => {
+    if (fileState(file) !== 'ACTIVE') throw new HttpError(400, 'FAILED_PRECONDITION', `The File ${file.name.replace(/^files\//, '')} is not in an ACTIVE state and usage is not allowed.`);
+    return file;
+  };
 
   const knownFile = (name: string): SimFile => {
     const file = files.get(name);
@@ -340,7 +365,8 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
     const fileName = input?.fileName ?? input?.file_name;
     const inline = (input?.requests as { requests?: unknown } | undefined)?.requests;
     let requests: SimRequest[];
-    if (typeof fileName === 'string') requests = requestsFromFile(knownFile(fileName));
+    refuseWhenQuotaReached();
+    if (typeof fileName === 'string') requests = requestsFromFile(usableFile(knownFile(fileName)));
     else if (Array.isArray(inline)) {
       requests = inline.map((item: { request?: unknown; metadata?: { key?: unknown } }, i) => ({ key: typeof item?.metadata?.key === 'string' ? item.metadata.key : String(i), request: item?.request }));
     } else throw new HttpError(400, 'INVALID_ARGUMENT', '* BatchGenerateContentRequest.batch.input_config: one of file_name or requests is required\n');
@@ -498,6 +524,8 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
       }
       const e = err instanceof HttpError ? err : new HttpError(500, 'INTERNAL', 'An internal error has occurred.');
       json(res, e.code, errorBody(e.code, e.status, e.message, e.details), e.headers);
+    } finally {
+      state?.saveIfChanged(req.method ?? 'GET');
     }
   });
   origin = await listenOnLoopback(server, options.port);
@@ -511,6 +539,31 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
       return file ? { bytes: file.bytes, source: file.source, chunks: file.chunks } : undefined;
     },
     close: () => closeServer(server),
+  };
+}
+
+/**
+ * With a stateDir, files and batches survive a restart (local/simulators/persistence.ts): file bytes
+ * once each, the rest after every request that changed it (any non-GET, or a batch that moved on).
+ * Upload sessions under way are not kept: the client starts the upload again.
+ */
+function restoreState(stateDir: string | undefined, files: Map<string, SimFile>, batches: Map<string, SimBatch>) {
+  if (!stateDir) return null;
+  type Stored = { files: Array<Omit<SimFile, 'bytes'>>; batches: SimBatch[] };
+  const store = new SimulatorStateFile<Stored>(stateDir, 'gemini');
+  const saved = store.load();
+  for (const file of saved?.files ?? []) files.set(file.name, { ...file, bytes: store.getBlob(file.name) });
+  for (const batch of saved?.batches ?? []) batches.set(batch.id, batch);
+  const signature = () => [...batches.values()].map((b) => `${b.id}:${b.state}:${b.endedAt}`).join(',') + `|${files.size}`;
+  let last = signature();
+  return {
+    saveIfChanged(method: string) {
+      const now = signature();
+      if (method === 'GET' && now === last) return;
+      last = now;
+      for (const file of files.values()) store.putBlob(file.name, file.bytes);
+      store.save({ files: [...files.values()].map(({ bytes: _bytes, ...rest }) => rest), batches: [...batches.values()] });
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 // The simulated OpenAI account: files and batches in memory, and the batch lifecycle as a pure
 // function of elapsed time (no timers). Every request first calls settle(now), which writes the
 // output/error files of batches whose time has come, so files.list and batches.retrieve agree.
+import { estimatedTokens, enqueuedTokenLimit, tokenLimitError } from './queue-limit';
 import { createHash, randomBytes } from 'node:crypto';
 import { answerChatCompletion, userTextsOf, type RequestAnswer } from './requests';
 import { rateLimitedOnce } from '../rate-limit-once';
@@ -48,6 +49,8 @@ export interface SimBatch {
   outputFileId: string | null;
   errorFileId: string | null;
   settled: boolean;
+  /** Estimated tokens, for the enqueued-token limit (queue-limit.ts). */
+  tokens?: number;
 }
 
 /** Where a batch is at a moment, derived from its creation (and cancel) time. Times in ms. */
@@ -154,6 +157,13 @@ export interface ListResult<T> {
   has_more: boolean;
 }
 
+export interface AccountSnapshot {
+  files: Array<Omit<SimFile, 'content'>>;
+  batches: SimBatch[];
+  deletedFileKeys: Array<[string, [number, number]]>;
+  seq: number;
+}
+
 export class SimulatedAccount {
   private readonly files = new Map<string, SimFile>();
   private readonly batches = new Map<string, SimBatch>();
@@ -162,6 +172,31 @@ export class SimulatedAccount {
   private seq = 0;
 
   constructor(readonly stepMs: number) {}
+
+  // ---- persistence (local/simulators/persistence.ts) ----
+
+  /** Everything but file contents, as JSON-safe data. */
+  snapshot(): AccountSnapshot {
+    return {
+      files: [...this.files.values()].map(({ content: _content, ...rest }) => rest),
+      batches: [...this.batches.values()],
+      deletedFileKeys: [...this.deletedFileKeys.entries()],
+      seq: this.seq,
+    };
+  }
+
+  static restore(stepMs: number, snapshot: AccountSnapshot, contentOf: (fileId: string) => Buffer): SimulatedAccount {
+    const account = new SimulatedAccount(stepMs);
+    for (const file of snapshot.files) account.files.set(file.id, { ...file, content: contentOf(file.id) });
+    for (const batch of snapshot.batches) account.batches.set(batch.id, batch);
+    for (const [id, key] of snapshot.deletedFileKeys) account.deletedFileKeys.set(id, key);
+    account.seq = snapshot.seq;
+    return account;
+  }
+
+  fileIds(): string[] {
+    return [...this.files.keys()];
+  }
 
   // ---- files ----
 
@@ -209,6 +244,9 @@ export class SimulatedAccount {
     }
     const lines = parseInputLines(inputFile.content);
     const validationErrors = validateBatchInput(lines, input.endpoint);
+    const tokens = estimatedTokens(lines);
+    const limit = enqueuedTokenLimit();
+    if (limit !== null && validationErrors.length === 0 && this.enqueuedTokens(batchModel(lines), input.now) + tokens > limit) validationErrors.push(tokenLimitError(batchModel(lines) ?? 'the model', limit));
     const id = randomId('batch_', 32);
     const answeredAt = seconds(input.now + this.stepMs);
     const requests: PlannedRequest[] =
@@ -236,9 +274,20 @@ export class SimulatedAccount {
       outputFileId: null,
       errorFileId: null,
       settled: false,
+      tokens,
     };
     this.batches.set(id, batch);
     return batch;
+  }
+
+  /** Tokens of the model's batches that are not finished (what OpenAI's enqueued-token limit counts). */
+  private enqueuedTokens(model: string | null, now: number): number {
+    let sum = 0;
+    for (const batch of this.batches.values()) {
+      if (batch.model !== model || batch.validationErrors.length > 0) continue;
+      if (!TERMINAL.includes(batchPhase(batch, now, this.stepMs).status)) sum += batch.tokens ?? 0;
+    }
+    return sum;
   }
 
   getBatch(id: string): SimBatch {
@@ -274,12 +323,14 @@ export class SimulatedAccount {
   }
 
   /** Writes the result files of every batch that has reached a terminal status by `now`. */
-  settle(now: number): void {
+  settle(now: number): boolean {
+    let changed = false;
     for (const batch of this.batches.values()) {
       if (batch.settled) continue;
       const phase = batchPhase(batch, now, this.stepMs);
       if (!TERMINAL.includes(phase.status)) continue;
       batch.settled = true;
+      changed = true;
       if (phase.status === 'failed') continue; // a failed batch has no result files
       const endedAt = seconds(phase.completedAt ?? phase.expiredAt ?? phase.cancelledAt ?? now);
       const notRun =
@@ -315,6 +366,7 @@ export class SimulatedAccount {
       batch.outputFileId = resultFile('output', output);
       batch.errorFileId = resultFile('error', errors);
     }
+    return changed;
   }
 
   /** The Batch object as OpenAI returns it, at `now`. */

@@ -38,9 +38,10 @@
 // simulator knows (GET /v1/batches/{id} and its cancel); `reset` destroys the socket — mid-body for
 // GET /v1/files/{id}/content (half the bytes are sent), before any byte elsewhere.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { SimulatorStateFile } from '../persistence';
 import busboy from 'busboy';
 import { FaultInjector, type FaultKind, type FaultRule, type RunningSimulator, type SimulatorOptions } from '../simulator';
-import { ApiError, SimulatedAccount, randomId, type SimFile } from './account';
+import { ApiError, SimulatedAccount, randomId, type AccountSnapshot, type SimFile } from './account';
 import { checkBatchUpload } from './jsonl';
 import { closeServer, listenOnLoopback } from '../../loopback';
 
@@ -66,11 +67,23 @@ const errorBody = (message: string, type: string, param: string | null = null, c
 export async function startOpenAISimulator(options: OpenAISimulatorOptions = {}): Promise<RunningSimulator> {
   const apiKey = options.apiKey ?? 'sim-openai-key';
   const now = options.now ?? Date.now;
-  const account = new SimulatedAccount(options.stepMs ?? 1000);
+  const stepMs = options.stepMs ?? 1000;
+  // With a stateDir the account survives a restart (kill -9 of npm start): saved after every request
+  // that may have changed it, file contents once each.
+  const state = options.stateDir ? new SimulatorStateFile<AccountSnapshot>(options.stateDir, 'openai') : null;
+  const saved = state?.load();
+  const account = saved && state ? SimulatedAccount.restore(stepMs, saved, (id) => state.getBlob(id)) : new SimulatedAccount(stepMs);
+  let settledSomething = false;
+  const persist = (req: IncomingMessage) => {
+    if (!state || (req.method === 'GET' && !settledSomething)) return;
+    settledSomething = false;
+    for (const id of account.fileIds()) state.putBlob(id, account.getFile(id).content);
+    state.save(account.snapshot());
+  };
   const faults = new FaultInjector();
 
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
+    handle(req, res).finally(() => persist(req)).catch((err: unknown) => {
       if (res.headersSent) {
         res.destroy();
         return;
@@ -109,7 +122,7 @@ export async function startOpenAISimulator(options: OpenAISimulatorOptions = {})
       );
     }
 
-    account.settle(now());
+    if (account.settle(now())) settledSomething = true;
     const segments = path.split('/').filter(Boolean).map(decodeURIComponent);
     if (segments[0] !== 'v1') return notRouted(req, method, path);
     const [, collection, id, action, ...rest] = segments;
