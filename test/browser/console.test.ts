@@ -288,8 +288,13 @@ test('a batch the provider lost: failed, its error listed, its error file downlo
   const input = await upload(carol, jsonl([chatLine('lost-0', MODEL, 'Hi'), chatLine('lost-1', MODEL, 'Ho')]));
   const batch = await carol.batches.create({ input_file_id: input.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
   lostId = batch.id;
-  const record = await getServices().metadata.getBatchById(batch.id);
-  tg.gateway.providers.find((p) => p.provider === 'openai')!.simulator!.faults.add({ kind: 'lose_batch', match: `GET /v1/batches/${record!.providerBatchId}`, times: 1 });
+  // The provider's batch id exists once the tracker has submitted the batch (issue 12): lose that one.
+  let providerBatchId: string | null | undefined;
+  await eventually(async () => {
+    providerBatchId = (await getServices().metadata.getBatchById(batch.id))?.providerBatchId;
+    expect(providerBatchId).toEqual(expect.any(String));
+  });
+  tg.gateway.providers.find((p) => p.provider === 'openai')!.simulator!.faults.add({ kind: 'lose_batch', match: `GET /v1/batches/${providerBatchId}`, times: 1 });
   const { batch: failed } = await pollUntilDone(carol, batch.id, {}, 40_000);
   expect(failed.status).toBe('failed');
 

@@ -53,6 +53,15 @@ function putBytes(upload: DirectUpload['upload'], bytes: Buffer, headers: Record
   return fetch(upload.url, { method: upload.method, headers, body: new Uint8Array(bytes) });
 }
 
+/** Waits until no object under direct/ belongs to the file (the registrar removes it). */
+async function untilDirectObjectGone(fileId: string, failure: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await directKeys()).some((k) => k.endsWith(fileId))) {
+    if (Date.now() > deadline) throw new Error(failure);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+}
+
 /** Polls files.retrieve like a script would, until the file leaves `uploaded`. */
 async function settled(client: OpenAI, fileId: string, timeoutMs = 20_000): Promise<OpenAI.FileObject> {
   const deadline = Date.now() + timeoutMs;
@@ -302,15 +311,14 @@ describe('tenancy and repeated events', () => {
     const answer = await requestDirectUpload(alice, { filename: 'again.jsonl', purpose: 'batch', bytes: content.length });
     expect((await putBytes(answer.upload, content)).status).toBe(200);
     const file = await settled(alice, answer.file.id);
+    // Registration records `processed`, then removes the uploaded object: wait for that too, since the
+    // S3 stand-in (s3rver) answers 500 to a PUT that races a DELETE of the same key (real S3 does not).
+    await untilDirectObjectGone(answer.file.id, 'the first upload was never removed after registration');
     const other = Buffer.from(content.toString('utf8').replace('first', 'other'));
     expect(other.length).toBe(content.length);
     expect((await putBytes(answer.upload, other)).status).toBe(200);
     // The stand-in delivers the event asynchronously: wait until the leftover is cleaned up.
-    const deadline = Date.now() + 10_000;
-    while ((await directKeys()).some((k) => k.endsWith(answer.file.id))) {
-      if (Date.now() > deadline) throw new Error('the second PUT was never cleaned up');
-      await new Promise((r) => setTimeout(r, 30));
-    }
+    await untilDirectObjectGone(answer.file.id, 'the second PUT was never cleaned up');
     expect(await alice.files.retrieve(answer.file.id)).toEqual(file);
     expect(Buffer.from(await (await alice.files.content(file.id)).arrayBuffer()).equals(content)).toBe(true);
   });
