@@ -46,3 +46,8 @@ let lastBatch = { id: '', token: '' };
 /** File and batch ids we issue match these; anything else (path characters, …) is rejected early. */
 export const FILE_ID_PATTERN = /^file-[A-Za-z0-9_-]{1,64}$/;
 export const BATCH_ID_PATTERN = /^batch_[A-Za-z0-9_-]{1,64}$/;
+
+/** The batch a client-chosen Idempotency-Key names, per tenant: a retried create finds the first one. */
+export function idempotentBatchId(tenantId: string, idempotencyKey: string): string {
+  return `batch_${stableToken(24, tenantId, idempotencyKey)}`;
+}

@@ -6,7 +6,7 @@ import { callerOf, jsonBody, passThroughKey, type Caller, type GatewayEvent } fr
 import { parseBatchCreate, type BatchCreateRequest } from '../batches/create';
 import { createBatchService, resolveInput } from '../batches/service';
 import { getServices } from '../runtime';
-import { newBatchId, stableToken } from '../ids';
+import { idempotentBatchId, newBatchId } from '../ids';
 import { toOpenAIBatch } from '../openai/objects';
 import { estimateBatch } from '../finops/estimate-service';
 import '../providers/all';
@@ -14,7 +14,7 @@ import '../providers/all';
 /** A client-chosen Idempotency-Key makes a retried create return the first batch instead of a second. */
 function batchIdFor(event: GatewayEvent, tenantId: string): string {
   const key = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'idempotency-key')?.[1];
-  return key ? `batch_${stableToken(24, tenantId, key)}` : newBatchId();
+  return key ? idempotentBatchId(tenantId, key) : newBatchId();
 }
 
 export const handler = httpHandler(async (event) => {

@@ -12,7 +12,8 @@ import { getServices, logger } from '../runtime';
 import { resolveProvider } from '../providers/registry';
 import { ingestBatchFile } from '../files/ingest';
 import { deleteGatewayFile } from '../files/delete';
-import { stableToken } from '../ids';
+import { idempotentBatchId, stableToken } from '../ids';
+import { toOpenAIBatch } from '../openai/objects';
 import { isTerminal } from '../openai/types';
 import type { BatchRecord, FileRecord, ProviderName } from '../store/records';
 import { handler as createBatch } from '../handlers/batches-create';
@@ -86,6 +87,14 @@ export async function retryBatch(event: GatewayEvent, context: Context, caller: 
   const provider = resolveProvider(options.provider, batch.provider);
   // The same provider keeps the model the batch ran on; another provider takes `model` or the lines' own.
   const model = options.model ?? (provider === batch.provider ? batch.model : null);
+  const idempotencyKey = `retry:${stableToken(32, batch.id, JSON.stringify(options.errorCodes), provider, model ?? '')}`;
+  // Asked again: answer the retry made the first time. Building its input file again would give the
+  // create another input_file_id, which the Idempotency-Key refuses (422) as other parameters.
+  const earlier = await getServices().metadata.getBatch(caller.tenantId, idempotentBatchId(caller.tenantId, idempotencyKey));
+  if (earlier) {
+    await linkOriginal(batch, earlier.id);
+    return json(toOpenAIBatch(earlier), 200);
+  }
   const selection = await selectionOf(caller, batch, options);
   const input = await retryInput(caller, batch, selection, provider, options.model);
   const body = {
@@ -97,7 +106,6 @@ export async function retryBatch(event: GatewayEvent, context: Context, caller: 
     ...(input.requests ? { requests: input.requests } : {}),
     metadata: newMetadata(batch),
   };
-  const idempotencyKey = `retry:${stableToken(32, batch.id, JSON.stringify(options.errorCodes), provider, model ?? '')}`;
   // The caller's own headers (identity, pass-through key) without its content framing or Idempotency-Key.
   const headers = Object.fromEntries(Object.entries(event.headers ?? {}).filter(([name]) => !['idempotency-key', 'content-type', 'content-length'].includes(name.toLowerCase())));
   const created = await createBatch(

@@ -19,8 +19,11 @@ export const BATCH_PROFILE = {
     'batches-create': 600,
     'batches-retrieve': 50,
     'files-content': 100,
+    'tracker-prepare-input': 300,
+    'tracker-submit-batch': 800,
     'tracker-check-status': 200,
     'tracker-collect-results': 1500,
+    'webhooks-fan-out': 100,
     'files-expire': 300,
   } as Record<string, number>,
   /** Write request units: file and batch records (and their byOwner index copies), status changes, output/error file records, usage aggregates, budget reservation and release. */

@@ -166,7 +166,8 @@ export function batchActivity(template: Template) {
   const apiCalls: Record<string, number> = { 'files-create': 1, 'batches-create': 1, 'batches-retrieve': polls, 'files-content': 1 };
   const apiRequests = Object.values(apiCalls).reduce((a, b) => a + b, 0);
   // The authorizer's answer is cached 60 s per key: polls a minute or more apart each miss it.
-  const invocations: Record<string, number> = { ...apiCalls, authorizer: apiRequests, 'tracker-check-status': tracking.checks, 'tracker-collect-results': 1 };
+  // The tracker prepares and submits once, checks, collects once; its terminal event reaches the webhook fan-out once.
+  const invocations: Record<string, number> = { ...apiCalls, authorizer: apiRequests, 'tracker-prepare-input': 1, 'tracker-submit-batch': 1, 'tracker-check-status': tracking.checks, 'tracker-collect-results': 1, 'webhooks-fan-out': 1 };
   return { tracking, polls, apiRequests, invocations };
 }
 
