@@ -8,6 +8,7 @@ import type { FaultRule } from '../../local/simulators/simulator';
 import { adapterFor, registerAdapter } from '../../lambda/providers/registry';
 import type { ProviderAdapter } from '../../lambda/providers/provider';
 import type { ProviderName } from '../../lambda/store/records';
+import { getServices } from '../../lambda/runtime';
 import { chatLine, jsonl, pollUntilDone, readJsonl, startTestGateway, upload, type TestGateway } from './helpers';
 
 const GPT = 'gpt-4o-mini';
@@ -152,14 +153,16 @@ describe('transient is never terminal', () => {
   test(`a ${STORM_SECONDS} s throttling storm during polling: an OpenAI and an Anthropic batch both complete, every line once`, async () => {
     const openaiInput = lines('storm-o', GPT, 5);
     const anthropicInput = lines('storm-a', CLAUDE, 5);
-    const [o, a] = await Promise.all([createBatch('openai', openaiInput), createBatch('anthropic', anthropicInput)]);
-    // Let both be submitted, then throttle every poll.
-    for (const [id, provider] of [[o.id, 'openai'], [a.id, 'anthropic']] as const) {
-      await until(async () => (await client.batches.retrieve(id, { query: { provider } })).status !== 'validating');
-    }
+    // Every status check is throttled from before the batches exist: with 60 ms simulator steps a batch
+    // can finish at the provider within a poll or two, so a storm started after submission may miss it.
+    // The creates (POST) are not throttled, so both are submitted; then every poll meets the storm.
     const startedAt = Date.now();
     fault('openai', { kind: 'rate_limit', match: 'GET /v1/batches/', forSeconds: STORM_SECONDS, retryAfterSeconds: 1 });
     fault('anthropic', { kind: 'rate_limit', match: 'GET /v1/messages/batches/', forSeconds: STORM_SECONDS, retryAfterSeconds: 1 });
+    const [o, a] = await Promise.all([createBatch('openai', openaiInput), createBatch('anthropic', anthropicInput)]);
+    // Submitted means the provider batch id is recorded; the status moves on only at the first
+    // status check that gets through, after the storm.
+    for (const id of [o.id, a.id]) await until(async () => typeof (await getServices().metadata.getBatchById(id))?.providerBatchId === 'string');
 
     await new Promise((r) => setTimeout(r, 3_000));
     for (const id of [o.id, a.id]) expect(['validating', 'in_progress', 'finalizing']).toContain((await client.batches.retrieve(id)).status);
