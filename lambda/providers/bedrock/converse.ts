@@ -7,7 +7,7 @@
 // inference"), and Converse needs toolConfig whenever the history has toolUse/toolResult blocks, so
 // tools and tool history are refused here with a 400 naming the field, before any job exists.
 import type { ChatCompletion, ChatCompletionRequest } from '../../openai/types';
-import { checkFields, fail, isSystemRole, maxTokensOf, parseImageDataUrl, partsOf, pushTurn, stopSequencesOf, temperatureOf, textOf, topPOf } from './translate-common';
+import { checkFields, fail, inferenceConfigOf, isSystemRole, parseImageDataUrl, partsOf, pushTurn, textOf, type InferenceConfig } from './translate-common';
 import { fromNovaResponse, type NovaResponse } from './nova';
 import type { CompletionContext } from './completion-context';
 
@@ -16,7 +16,7 @@ export type ConverseBlock = { text: string } | { image: { format: 'png' | 'jpeg'
 export interface ConverseRequest {
   system?: Array<{ text: string }>;
   messages: Array<{ role: 'user' | 'assistant'; content: ConverseBlock[] }>;
-  inferenceConfig?: { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
+  inferenceConfig?: InferenceConfig;
 }
 
 const HANDLED = ['messages', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'stop'];
@@ -54,16 +54,8 @@ export function toConverseRequest(body: ChatCompletionRequest): ConverseRequest 
 
   const request: ConverseRequest = { messages: turns };
   if (system.length) request.system = system;
-  const inference: NonNullable<ConverseRequest['inferenceConfig']> = {};
-  const maxTokens = maxTokensOf(body);
-  if (maxTokens !== undefined) inference.maxTokens = maxTokens;
-  const temperature = temperatureOf(body);
-  if (temperature !== undefined) inference.temperature = temperature;
-  const topP = topPOf(body);
-  if (topP !== undefined) inference.topP = topP;
-  const stop = stopSequencesOf(body);
-  if (stop) inference.stopSequences = stop;
-  if (Object.keys(inference).length) request.inferenceConfig = inference;
+  const inference = inferenceConfigOf(body);
+  if (inference) request.inferenceConfig = inference;
   return request;
 }
 

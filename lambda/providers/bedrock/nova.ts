@@ -5,16 +5,14 @@ import type { ChatCompletion, ChatCompletionRequest, ChatToolCall, FinishReason 
 import {
   checkFields,
   fail,
+  inferenceConfigOf,
   isSystemRole,
-  maxTokensOf,
   parseImageDataUrl,
   parseToolArguments,
   partsOf,
   pushTurn,
-  stopSequencesOf,
-  temperatureOf,
   textOf,
-  topPOf,
+  type InferenceConfig,
 } from './translate-common';
 import type { CompletionContext } from './completion-context';
 import { chatCompletion, completionUsage } from '../../openai/chat-completion';
@@ -29,7 +27,7 @@ export interface NovaRequest {
   schemaVersion: 'messages-v1';
   system?: Array<{ text: string }>;
   messages: Array<{ role: 'user' | 'assistant'; content: NovaBlock[] }>;
-  inferenceConfig?: { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
+  inferenceConfig?: InferenceConfig;
   toolConfig?: {
     tools: Array<{ toolSpec: { name: string; description?: string; inputSchema: { json: Record<string, unknown> } } }>;
     toolChoice?: { auto: Record<string, never> } | { any: Record<string, never> } | { tool: { name: string } };
@@ -89,16 +87,8 @@ export function toNovaRequest(body: ChatCompletionRequest): NovaRequest {
 
   const request: NovaRequest = { schemaVersion: 'messages-v1', messages: turns };
   if (system.length) request.system = system;
-  const inference: NonNullable<NovaRequest['inferenceConfig']> = {};
-  const maxTokens = maxTokensOf(body);
-  if (maxTokens !== undefined) inference.maxTokens = maxTokens;
-  const temperature = temperatureOf(body);
-  if (temperature !== undefined) inference.temperature = temperature;
-  const topP = topPOf(body);
-  if (topP !== undefined) inference.topP = topP;
-  const stop = stopSequencesOf(body);
-  if (stop) inference.stopSequences = stop;
-  if (Object.keys(inference).length) request.inferenceConfig = inference;
+  const inference = inferenceConfigOf(body);
+  if (inference) request.inferenceConfig = inference;
 
   if (body.tools?.length) {
     const tools = body.tools.map((tool, i) => {

@@ -116,6 +116,21 @@ export function stopSequencesOf(body: ChatCompletionRequest): string[] | undefin
   return list.length ? list : undefined;
 }
 
+/** The sampling settings of Nova's InvokeModel body and of a Converse request (same camelCase names). */
+export interface InferenceConfig {
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  stopSequences?: string[];
+}
+
+/** A line's inferenceConfig, or undefined when it sets none of its fields. */
+export function inferenceConfigOf(body: ChatCompletionRequest): InferenceConfig | undefined {
+  const config: InferenceConfig = { maxTokens: maxTokensOf(body), temperature: temperatureOf(body), topP: topPOf(body), stopSequences: stopSequencesOf(body) };
+  for (const key of Object.keys(config) as Array<keyof InferenceConfig>) if (config[key] === undefined) delete config[key];
+  return Object.keys(config).length ? config : undefined;
+}
+
 /** System and developer messages become the family's system prompt; their order is kept. */
 export function isSystemRole(message: ChatMessage): boolean {
   return message.role === 'system' || message.role === 'developer';
