@@ -382,7 +382,9 @@ describe('geminiAdapter end to end against the simulator', () => {
     await expect(geminiAdapter.cancelBatch(ctx, batch)).resolves.toBeUndefined();
     const { state, seen } = await pollUntilDone(batch);
     expect(state.status).toBe('cancelled');
-    expect(seen[0]).toBe('validating');
+    // Only states on the way to a cancel (on a busy machine the first check may already see it
+    // cancelled: the simulator's step can pass before the first poll).
+    expect(seen.filter((s) => !['validating', 'in_progress', 'cancelling', 'cancelled'].includes(s))).toEqual([]);
     expect(seen).not.toContain('completed');
     const results = await collect(batch);
     expect(results.map((r) => r.custom_id).sort()).toEqual(['c-1', 'c-2', 'c-3']);
