@@ -3,21 +3,14 @@
 // batches.create with dry_run: true. Writes nothing.
 import { badRequest, GatewayError } from '../http/errors';
 import { getServices } from '../runtime';
-import type { FileRecord, ProviderName } from '../store/records';
 import { buildAlternatives, buildEstimate, alternativeCandidates, EstimateAccumulator, UnpricedModelError, type FinOpsEstimate } from './batch-estimate';
-import { defaultOutputTokens } from './budget';
+import { defaultOutputTokens, type BudgetCheckInput } from './budget';
 import { usdToMicros } from './cost';
 import { priceTable } from './prices';
 import { finopsStore } from './store';
 
-export interface EstimateRequest {
-  tenantId: string;
-  keyId: string;
-  provider: ProviderName;
-  /** extra_body.model (wins over the requests' own). */
-  model: string | null;
-  inputFile: FileRecord | null;
-  inlineRequests?: unknown[];
+/** What the budget check reads (model: extra_body.model, which wins over the requests' own), and `compare`. */
+export interface EstimateRequest extends BudgetCheckInput {
   compare?: boolean;
 }
 
