@@ -4,7 +4,7 @@
 // (output.message, stopReason, usage, metrics). Sources: docs/providers.md, "Bedrock Converse".
 // Deliberately independent of the gateway's converter, so it checks it.
 import { claudeRuleViolation } from '../rules/claude';
-import { checkAlternation, checkKeys, checkTemperature, invalid, isObject, reply, shortHash, tokensOf, triggers, type Answer } from './model-behaviour';
+import { checkAlternation, checkKeys, checkTemperature, invalid, isObject, novaShapedReply, shortHash, tokensOf, triggers, type Answer } from './model-behaviour';
 
 const REQUEST_KEYS = ['messages', 'system', 'inferenceConfig', 'toolConfig', 'guardrailConfig', 'additionalModelRequestFields', 'additionalModelResponseFieldPaths', 'promptVariables', 'requestMetadata', 'performanceConfig'];
 const BLOCK_KINDS = ['text', 'image', 'document', 'video', 'toolUse', 'toolResult', 'reasoningContent', 'cachePoint'];
@@ -53,16 +53,5 @@ export function answerConverse(modelId: string, body: unknown, inBatchJob: boole
   const special = triggers(lastUserText, inBatchJob);
   if (special) return special;
   const inputTokens = tokensOf(allText);
-  const r = reply('converse', lastUserText, config.maxTokens as number | undefined, (config.stopSequences as string[] | undefined) ?? []);
-  return {
-    kind: 'output',
-    inputTokens,
-    outputTokens: r.words,
-    output: {
-      output: { message: { role: 'assistant', content: [{ text: r.text }] } },
-      stopReason: r.stop === 'end' ? 'end_turn' : r.stop === 'length' ? 'max_tokens' : 'stop_sequence',
-      usage: { inputTokens, outputTokens: r.words, totalTokens: inputTokens + r.words },
-      metrics: { latencyMs: 1 + (parseInt(shortHash(body).slice(0, 2), 16) % 50) },
-    },
-  };
+  return novaShapedReply('converse', lastUserText, inputTokens, config, { metrics: { latencyMs: 1 + (parseInt(shortHash(body).slice(0, 2), 16) % 50) } });
 }

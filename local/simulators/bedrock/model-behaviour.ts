@@ -237,7 +237,12 @@ function answerNova(body: Record<string, unknown>, inBatchJob: boolean): Answer 
       },
     };
   }
-  const r = reply('nova', lastUserText, config.maxTokens as number | undefined, (config.stopSequences as string[] | undefined) ?? []);
+  return novaShapedReply('nova', lastUserText, inputTokens, config);
+}
+
+/** A text answer in the shape Nova's InvokeModel and the Converse API share; `extra` adds fields (Converse's metrics). */
+export function novaShapedReply(family: SimFamily, lastUserText: string, inputTokens: number, config: Record<string, unknown>, extra: Record<string, unknown> = {}): Answer {
+  const r = reply(family, lastUserText, config.maxTokens as number | undefined, (config.stopSequences as string[] | undefined) ?? []);
   return {
     kind: 'output',
     inputTokens,
@@ -246,6 +251,7 @@ function answerNova(body: Record<string, unknown>, inBatchJob: boolean): Answer 
       output: { message: { role: 'assistant', content: [{ text: r.text }] } },
       stopReason: r.stop === 'end' ? 'end_turn' : r.stop === 'length' ? 'max_tokens' : 'stop_sequence',
       usage: { inputTokens, outputTokens: r.words, totalTokens: inputTokens + r.words },
+      ...extra,
     },
   };
 }
