@@ -8,6 +8,9 @@ export function useHashRoute(): string[] {
   useEffect(() => {
     const onChange = () => setRoute(read());
     addEventListener('hashchange', onChange);
+    // The hash may have changed between the first render and this effect (e.g. a link followed while
+    // the page was mounting): read it again now that the listener is in place.
+    onChange();
     return () => removeEventListener('hashchange', onChange);
   }, []);
   return route;
