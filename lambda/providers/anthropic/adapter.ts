@@ -13,7 +13,8 @@ import type { BatchRecord, BlobLocation, FileRecord } from '../../store/records'
 import type { BatchStatus } from '../../openai/types';
 import { GatewayError, badRequest, upstreamError } from '../../http/errors';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../errors';
-import { SUPPORTED_ENDPOINTS, inputRequests } from '../../batch-files/validate';
+import { inputRequests } from '../../batch-files/validate';
+import { CHAT_ENDPOINT, TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
 import { stableToken } from '../../ids';
 import { notRunLine } from '../../openai/output-lines';
 import { ConversionError, toAnthropicParams, type AnthropicMessageParams } from './request';
@@ -68,6 +69,7 @@ interface SubmissionPlan {
 export const anthropicAdapter: ProviderAdapter = {
   name: 'anthropic',
   acceptsInlineRequests: true,
+  endpoints: TRANSLATED_CHAT_ENDPOINTS,
 
   async acceptBatch(ctx, input) {
     const inline = checkShape(input);
@@ -233,11 +235,10 @@ function notReportedReason(part: MessageBatch): { code: 'batch_expired' | 'batch
 
 /** The inline requests of the request (null when the batch runs from a file); refuses what can never run. */
 function checkShape(input: CreateBatchInput): unknown {
-  if (!(SUPPORTED_ENDPOINTS as readonly string[]).includes(input.endpoint)) {
-    throw badRequest(`endpoint must be one of ${SUPPORTED_ENDPOINTS.join(', ')} for Anthropic batches.`, 'endpoint', 'invalid_endpoint');
-  }
   const inline = input.extras.requests;
   const hasInline = inline !== undefined && inline !== null;
+  // Inline requests are Anthropic's own params, answered as chat.completions.
+  if (hasInline && input.endpoint !== CHAT_ENDPOINT) throw badRequest(`Inline Anthropic requests run on ${CHAT_ENDPOINT} only; upload a file for ${input.endpoint}.`, 'endpoint', 'unsupported_endpoint');
   if (input.inputFile && hasInline) throw badRequest('Give either input_file_id or requests (inline Anthropic requests), not both.', 'requests', 'invalid_request');
   if (!input.inputFile && !hasInline) throw badRequest('Anthropic batches need either an input_file_id or inline requests (extra_body.requests).', 'input_file_id', 'missing_input');
   return input.inputFile ? null : inline;

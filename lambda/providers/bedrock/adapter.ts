@@ -50,6 +50,7 @@ import {
 import { createJobError, isValidationOrConflict, jobCallError, s3CallError, unavailableOrSame } from './aws-errors';
 import { bedrockClient, bedrockRuntimeClient } from './clients';
 import { advanceOnDemand, requestOnDemandCancel, resultKey, storedResults, type OnDemandLocations } from './on-demand';
+import { TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
 
 /** Bedrock's default quota "Minimum number of records per batch inference job". */
 export const DEFAULT_MIN_RECORDS = 100;
@@ -514,6 +515,7 @@ async function collectResults(ctx: ProviderContext, batch: BatchRecord, sink: Re
 export const bedrockAdapter: ProviderAdapter = {
   name: 'bedrock',
   acceptsInlineRequests: false,
+  endpoints: TRANSLATED_CHAT_ENDPOINTS,
 
   async placeFile(ctx, input) {
     return filePlacement(ctx.config, input.tenantId, input.fileId, input.filename, storageConfigOf(input.extras));

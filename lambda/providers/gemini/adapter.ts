@@ -23,6 +23,7 @@ import { GeminiConversionError, toGeminiBatchLine } from './request';
 import { parseResponseLine, toOutputLine, type ResultContext } from './response';
 import { batchStateName, responsesFileOf, rfc3339ToUnixSeconds, toProviderBatchState } from './status';
 import type { GeminiFile, GeminiOperation } from './types';
+import { TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
 
 /** Google's resumable protocol wants every chunk but the last to be a multiple of this. */
 export const UPLOAD_CHUNK_GRANULARITY = 256 * 1024;
@@ -127,6 +128,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
 
   return {
     name: 'gemini',
+    endpoints: TRANSLATED_CHAT_ENDPOINTS,
 
     async onFileStored(ctx, file) {
       // Only batch inputs go to Gemini; result files are the gateway's own.
