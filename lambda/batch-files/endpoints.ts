@@ -105,7 +105,7 @@ export const RESPONSES_ENDPOINT = '/v1/responses';
 /** What adapters run without saying otherwise. */
 export const DEFAULT_PROVIDER_ENDPOINTS: Readonly<Record<string, EndpointMode>> = { [CHAT_ENDPOINT]: 'native' };
 /** A provider with its own chat API, for which the gateway translates chat and Responses lines. */
-export const TRANSLATED_CHAT_ENDPOINTS: Readonly<Record<string, EndpointMode>> = { [CHAT_ENDPOINT]: 'translated' };
+export const TRANSLATED_CHAT_ENDPOINTS: Readonly<Record<string, EndpointMode>> = { [CHAT_ENDPOINT]: 'translated', [RESPONSES_ENDPOINT]: 'translated' };
 /** OpenAI runs every endpoint of the table itself. */
 export const OPENAI_ENDPOINTS: Readonly<Record<string, EndpointMode>> = Object.fromEntries(SUPPORTED_ENDPOINTS.map((e) => [e, 'native' as const]));
 

@@ -10,7 +10,8 @@ import Anthropic, { APIConnectionError, APIError } from '@anthropic-ai/sdk';
 import type { BatchCreateParams, MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
 import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../provider';
 import type { BatchRecord, BlobLocation, FileRecord } from '../../store/records';
-import type { BatchStatus } from '../../openai/types';
+import type { BatchRequestInput, BatchStatus } from '../../openai/types';
+import { convertLineBody } from '../convert/responses-request';
 import { GatewayError, badRequest, upstreamError } from '../../http/errors';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../errors';
 import { inputRequests } from '../../batch-files/validate';
@@ -349,7 +350,7 @@ async function planFromFile(ctx: ProviderContext, file: FileRecord, limits: Batc
   const models = new Set<string>();
   let index = 0;
   for await (const { line, request } of inputRequests(ctx.blobs.readLines(file.blob))) {
-    const params = convertLine(line, request.body);
+    const params = convertLine(line, request);
     const entry = assigner.assign(request.custom_id, index);
     const size = requestBytes({ custom_id: sentIdOf(entry), params });
     if (!planner.fitsAlone(size)) throw tooLarge(`Line ${line}`, size, limits, 'input_file_id');
@@ -370,7 +371,7 @@ async function planFromFile(ctx: ProviderContext, file: FileRecord, limits: Batc
       for await (const { line, request } of inputRequests(ctx.blobs.readLines(file.blob))) {
         const entries = manifest[part];
         if (!entries) throw new Error(`Input file ${file.id} changed while it was being submitted.`);
-        requests.push({ custom_id: sentIdOf(entries[position]), params: convertLine(line, request.body) });
+        requests.push({ custom_id: sentIdOf(entries[position]), params: convertLine(line, request) });
         position += 1;
         if (position === entries.length) {
           yield requests;
@@ -384,9 +385,9 @@ async function planFromFile(ctx: ProviderContext, file: FileRecord, limits: Batc
   };
 }
 
-function convertLine(line: number, body: Parameters<typeof toAnthropicParams>[0]): AnthropicMessageParams {
+function convertLine(line: number, request: BatchRequestInput): AnthropicMessageParams {
   try {
-    return toAnthropicParams(body);
+    return convertLineBody(request, toAnthropicParams);
   } catch (err) {
     if (err instanceof ConversionError) {
       throw badRequest(`Line ${line}: body.${err.field}: ${err.message}`, 'input_file_id', 'unsupported_for_provider');

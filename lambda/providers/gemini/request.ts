@@ -14,6 +14,7 @@ import type {
 } from './types';
 
 import { GeminiConversionError } from './request-error';
+import { convertLineBody } from '../convert/responses-request';
 import { geminiCapabilities, thinkingConfigFor } from './capabilities';
 import { appendTurn, parseDataUrl, parseToolArguments, readMaxTokens, readStopSequences, type Turn } from '../convert/chat-request';
 
@@ -57,7 +58,7 @@ const MAPPED_FIELDS = new Set([
 
 /** `{key: custom_id, request: GenerateContentRequest}`; throws GeminiConversionError naming the field. */
 export function toGeminiBatchLine(request: BatchRequestInput): GeminiBatchLine {
-  return { key: request.custom_id, request: toGenerateContentRequest(request.body) };
+  return { key: request.custom_id, request: convertLineBody(request, toGenerateContentRequest) };
 }
 
 export function toGenerateContentRequest(body: ChatCompletionRequest): GenerateContentRequest {
