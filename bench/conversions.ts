@@ -10,8 +10,10 @@ import { resultToLine } from '../lambda/providers/anthropic/response';
 import { toGeminiBatchLine } from '../lambda/providers/gemini/request';
 import { parseResponseLine, toOutputLine } from '../lambda/providers/gemini/response';
 import type { ResultFormat } from './provider-results';
+import { convertLineBody } from '../lambda/providers/convert/responses-request';
+import { chatCompletionToResponse, isChatCompletion } from '../lambda/openai/response-object';
 
-export type InputKind = 'openai-input' | ResultFormat;
+export type InputKind = 'openai-input' | 'responses-input' | ResultFormat;
 
 export type LineConverter = (text: string, lineNumber: number) => string;
 
@@ -54,6 +56,46 @@ export const DIRECTIONS: readonly Direction[] = [
     input: 'openai-input',
     functions: 'gemini/request.ts toGeminiBatchLine',
     create: () => (text) => JSON.stringify(toGeminiBatchLine(JSON.parse(text) as BatchRequestInput)),
+  },
+  {
+    name: 'responses → anthropic params',
+    input: 'responses-input',
+    functions: 'convert/responses-request.ts convertLineBody + anthropic/request.ts toAnthropicParams',
+    create: () => (text) => {
+      const request = JSON.parse(text) as BatchRequestInput;
+      return JSON.stringify({ custom_id: request.custom_id, params: convertLineBody(request, toAnthropicParams) });
+    },
+  },
+  {
+    name: 'responses → bedrock records',
+    input: 'responses-input',
+    functions: 'convert/responses-request.ts convertLineBody + bedrock/records.ts toBedrockRecord (claude family)',
+    create: () => {
+      let index = 0;
+      return (text) => {
+        const request = JSON.parse(text) as BatchRequestInput;
+        return JSON.stringify(convertLineBody(request, (body) => toBedrockRecord(recordIdFor(index++), body, 'claude')));
+      };
+    },
+  },
+  {
+    name: 'responses → gemini lines',
+    input: 'responses-input',
+    functions: 'gemini/request.ts toGeminiBatchLine (Responses line)',
+    create: () => (text) => JSON.stringify(toGeminiBatchLine(JSON.parse(text) as BatchRequestInput)),
+  },
+  {
+    name: 'bedrock output → responses',
+    input: 'bedrock-output',
+    functions: 'bedrock/results.ts resultLineFor + openai/response-object.ts chatCompletionToResponse',
+    create: () => (text) => {
+      const record = JSON.parse(text) as BedrockOutputRecord;
+      const customId = customIdOf(recordIndexOf(record.recordId) ?? 0);
+      const line = resultLineFor(record, customId, 'claude', { model: 'anthropic.claude-3-haiku-20240307-v1:0', created: CREATED, id: `chatcmpl-${customId}`, requestId: `bedrock-${customId}` });
+      const body = line.response?.body;
+      const response = line.response && isChatCompletion(body) ? { ...line.response, body: chatCompletionToResponse(body) } : line.response;
+      return JSON.stringify(outputLine(customId, { response, error: line.error }));
+    },
   },
   {
     name: 'bedrock output → openai',

@@ -4,6 +4,7 @@ import type { BatchError, BatchRequestOutput, BatchStatus, RequestCounts } from 
 import type { BatchRecord, BlobLocation, FileRecord, ProviderName } from '../store/records';
 import type { BlobStore } from '../store/blobs';
 import type { RuntimeConfig } from '../config';
+import type { EndpointMode } from '../batch-files/endpoints';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CredentialKind } from '../../contracts/providers';
 import type { RunMode } from '../finops/cost';
@@ -136,6 +137,11 @@ export interface ProviderAdapter<K extends CredentialKind = 'api-key'> {
   readonly name: ProviderName;
   /** Whether batches.create requires an input file (false: inline `requests` allowed). */
   readonly acceptsInlineRequests?: boolean;
+  /**
+   * The batch endpoints this provider runs and how (lambda/batch-files/endpoints.ts): lines of any
+   * other endpoint are refused at upload and batches.create. Default: chat completions, natively.
+   */
+  readonly endpoints?: Readonly<Record<string, EndpointMode>>;
 
   // Optional hooks: where core code (finops, the estimate) needs a provider's own rule.
   /** The name the price table may know a model by when the id as sent is not listed (e.g. Bedrock: the foundation model behind an inference profile). Gets the lowercased id. */

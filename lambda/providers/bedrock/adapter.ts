@@ -52,6 +52,8 @@ import {
 import { createJobError, isValidationOrConflict, jobCallError, s3CallError, unavailableOrSame } from './aws-errors';
 import { bedrockClient, bedrockRuntimeClient } from './clients';
 import { advanceOnDemand, requestOnDemandCancel, resultKey, storedResults, type OnDemandLocations } from './on-demand';
+import { TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
+import { convertLineBody } from '../convert/responses-request';
 
 /** Bedrock's default quota "Minimum number of records per batch inference job". */
 export const DEFAULT_MIN_RECORDS = 100;
@@ -158,7 +160,7 @@ async function stageRecords(ctx: ProviderContext, file: FileRecord, model: strin
       if (request.body.model !== model) {
         throw new LineError(line, `Line ${line}: body.model is ${JSON.stringify(request.body.model)} but the batch runs ${JSON.stringify(model)}; a Bedrock job runs one model.`, 'model_mismatch');
       }
-      const record = toBedrockRecord(recordIdFor(count), request.body, family, line);
+      const record = convertLineBody(request, (body) => toBedrockRecord(recordIdFor(count), body, family, line));
       await write(records, JSON.stringify(record), keys.records);
       await write(customIds, JSON.stringify(request.custom_id), keys.customIds);
       count += 1;
@@ -516,6 +518,7 @@ async function collectResults(ctx: ProviderContext, batch: BatchRecord, sink: Re
 export const bedrockAdapter: ProviderAdapter = {
   name: 'bedrock',
   acceptsInlineRequests: false,
+  endpoints: TRANSLATED_CHAT_ENDPOINTS,
 
   priceModelId: bedrockFoundationModelId,
   /** Below the job minimum (FINOPS_BEDROCK_MIN_RECORDS) a batch runs on demand, without the batch discount. */

@@ -23,6 +23,7 @@ import { GeminiConversionError, toGenerateContentRequest, toGeminiBatchLine } fr
 import { parseResponseLine, toOutputLine, type ResultContext } from './response';
 import { batchStateName, responsesFileOf, rfc3339ToUnixSeconds, toProviderBatchState } from './status';
 import type { GeminiFile, GeminiOperation } from './types';
+import { TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
 
 /** Google's resumable protocol wants every chunk but the last to be a multiple of this. */
 export const UPLOAD_CHUNK_GRANULARITY = 256 * 1024;
@@ -130,6 +131,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
     /** The price table lists `gemini-2.5-flash`; clients may send `models/gemini-2.5-flash`. */
     priceModelId: (model) => model.replace(/^models\//, ''),
     runCheck: () => ({ group: 'gemini', convert: (body) => toGenerateContentRequest(body) }),
+    endpoints: TRANSLATED_CHAT_ENDPOINTS,
 
     async onFileStored(ctx, file) {
       // Only batch inputs go to Gemini; result files are the gateway's own.

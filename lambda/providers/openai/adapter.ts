@@ -16,6 +16,7 @@ import { requestPathTimeoutMs } from '../deadlines';
 import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../provider';
 import { mapOpenAIError, type MapContext } from './errors';
 import { isKnownProviderStatus, mapBatchErrors, mapBatchStatus, mapRequestCounts } from './status';
+import { OPENAI_ENDPOINTS } from '../../batch-files/endpoints';
 
 export interface OpenAIAdapterOptions {
   /** SDK retries for idempotent calls (reads, deletes, cancels). */
@@ -70,6 +71,7 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
     name: 'openai',
     acceptsInlineRequests: false,
     runCheck: () => ({ group: 'openai', convert: (body) => body }), // lines are passed through unchanged
+    endpoints: OPENAI_ENDPOINTS,
 
     async onFileStored(ctx, file) {
       // Only batch inputs run on OpenAI; other purposes have nothing to forward.
