@@ -55,11 +55,13 @@ async function collectAndRecord({ batch, adapter, ctx }: LoadedBatch, outcome: O
   const { blobs, metadata, config } = getServices();
   // A batch that never reached the provider has no results: the sink answers every request from the
   // custom_id snapshot, with the reason the batch was refused (if it was).
-  const sink = new ResultFiles(blobs, batch, config.filesBucket, outcome, fromProvider ? undefined : batch.errors?.[0]?.message);
+  // Batches recorded before the snapshot existed answer from their input file.
+  const inputBlob = batch.customIdsBlob || !batch.inputFileId ? undefined : (await metadata.getFileById(batch.inputFileId))?.blob;
+  const sink = new ResultFiles(blobs, batch, config.filesBucket, outcome, fromProvider ? undefined : batch.errors?.[0]?.message, inputBlob);
   let results;
   try {
-    if (fromProvider) await adapter.collectResults(ctx, batch, sink);
-    results = await sink.close();
+    const unanswered = fromProvider ? await adapter.collectResults(ctx, batch, sink) : undefined;
+    results = await sink.close(unanswered ?? undefined);
   } catch (err) {
     await sink.abort();
     throw err;
