@@ -19,6 +19,7 @@ import { COLLECT_GRACE_SECONDS, deadlineOf, describeTransient, isSubmitted, isTr
 import { releaseInFlightPlace } from '../tracker/in-flight';
 import { releaseBatchInput } from '../files/delete';
 import type { LoadedBatch } from '../tracker/context';
+import { collectJobs, releaseJobInputs } from '../tracker/jobs-steps';
 
 export interface CollectResult {
   next: 'announce' | 'wait';
@@ -60,7 +61,7 @@ async function collectAndRecord({ batch, adapter, ctx }: LoadedBatch, outcome: O
   const sink = new ResultFiles(blobs, batch, config.filesBucket, outcome, fromProvider ? undefined : batch.errors?.[0]?.message, inputBlob);
   let results;
   try {
-    const unanswered = fromProvider ? await adapter.collectResults(ctx, batch, sink) : undefined;
+    const unanswered = batch.jobs ? await collectJobs({ batch, adapter, ctx }, sink, fromProvider) : fromProvider ? await adapter.collectResults(ctx, batch, sink) : undefined;
     results = await sink.close(unanswered ?? undefined);
   } catch (err) {
     await sink.abort();
@@ -83,6 +84,7 @@ async function collectAndRecord({ batch, adapter, ctx }: LoadedBatch, outcome: O
   if (cost) patch.cost = cost;
   const updated = await metadata.updateBatch(batch.id, patch);
   await afterTheEnd(updated, ctx);
+  await releaseJobInputs(updated, adapter, ctx);
   logger.info('Batch finished', { status: outcome, requestCounts: results.requestCounts });
   return toOpenAIBatch(updated);
 }
