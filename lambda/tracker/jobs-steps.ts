@@ -12,7 +12,7 @@ import { notRunLine } from '../openai/output-lines';
 import { isTransient } from './lifecycle';
 import type { ResultFiles } from './result-files';
 import { submissionInput } from './submission';
-import { atProvider, batchStatusOf, runsAsJobs, jobBatch, jobErrors, jobFile, jobInput, splitByModel, stillRunning, sumCounts } from './jobs';
+import { atProvider, batchStatusOf, commonMetadata, runsAsJobs, jobBatch, jobErrors, jobFile, jobInput, splitByModel, stillRunning, sumCounts } from './jobs';
 
 export interface JobsContext {
   batch: BatchRecord;
@@ -95,10 +95,12 @@ export async function originalLineOf(blobs: Parameters<typeof splitByModel>[0], 
 
 /** The record once every job was submitted: the combined status and counts, each job's refusal in `errors`. */
 export function jobsSubmittedPatch(batch: BatchRecord, jobs: ProviderJob[], now: number): Partial<BatchRecord> {
-  const status = batchStatusOf(jobs.map((j) => (j.status === 'failed' ? 'failed' : j.status)));
+  const status = batchStatusOf(jobs.map((j) => j.status));
   const errors = jobErrors(jobs);
+  const shared = commonMetadata(jobs);
   return {
     jobs,
+    ...(Object.keys(shared).length ? { metadata: { ...(batch.metadata ?? {}), ...shared } } : {}),
     status: isTerminal(status) ? 'in_progress' : status,
     inProgressAt: jobs.some((j) => atProvider(j) && j.status === 'in_progress') ? now : null,
     requestCounts: sumCounts(jobs),

@@ -3,6 +3,9 @@
 // batch, with one output and one error file, combined request_counts and a per-model cost breakdown;
 // cancel cancels every job. Anthropic Message Batches take mixed models, so it stays one job.
 import OpenAI from 'openai';
+import { adapterFor, registerAdapter } from '../../lambda/providers/registry';
+import { ProviderUnavailableError } from '../../lambda/providers/errors';
+import type { ProviderAdapter } from '../../lambda/providers/provider';
 import { chatLine, jsonl, pollUntilDone, readJsonl, startTestGateway, upload, type TestGateway } from './helpers';
 
 let t: TestGateway;
@@ -136,6 +139,45 @@ describe('mixed-model files', () => {
     const list = (await (await fetch(`${s.url}/v1/messages/batches?limit=100`, { headers: { 'x-api-key': s.simulator!.apiKey, 'anthropic-version': '2023-06-01' } })).json()) as { data: Array<{ request_counts: { succeeded: number } }> };
     expect(list.data.filter((b) => b.request_counts.succeeded === 4)).toHaveLength(1);
   }, 60_000);
+
+  test('a submit cut off after the provider made a job, or throttled, never makes a second job for the same model', async () => {
+    const real = adapterFor('bedrock');
+    const creates: string[] = [];
+    let lostAnswer = false;
+    let throttled = false;
+    const flaky: ProviderAdapter = {
+      ...real,
+      async createBatch(ctx, input) {
+        creates.push(input.batchId);
+        // The first job: Bedrock is throttled once (the step waits, then comes back to this job).
+        if (input.batchId.endsWith('-m1') && !throttled) {
+          throttled = true;
+          throw new ProviderUnavailableError('ThrottlingException: Too many requests', 1);
+        }
+        const created = await real.createBatch(ctx, input);
+        // The second job: Bedrock made it, but the function times out before recording it (the state machine retries the step).
+        if (input.batchId.endsWith('-m2') && !lostAnswer) {
+          lostAnswer = true;
+          throw Object.assign(new Error('Task timed out after CreateModelInvocationJob answered'), { name: 'States.Timeout' });
+        }
+        return created;
+      },
+    };
+    registerAdapter(flaky);
+    try {
+      const models: [string, string] = ['amazon.nova-lite-v1:0', 'anthropic.claude-3-5-haiku-20241022-v1:0'];
+      const { batch, output, ids } = await runToEnd('bedrock', models, [3, 4]);
+      expect(batch.status).toBe('completed');
+      expectEveryLineOnce(output, ids);
+      // m1: throttled, then made; m2: made, answer lost, asked again with the same token; once recorded, never asked again.
+      expect(creates.filter((k) => k.endsWith('-m1'))).toHaveLength(2);
+      expect(creates.filter((k) => k.endsWith('-m2'))).toHaveLength(2);
+      const made = (await bedrockJobs()).filter((j) => j.jobName?.startsWith(`gw-${batch.id.replace(/_/g, '-')}-m`));
+      expect(made.map((j) => j.modelId).sort()).toEqual([...models].sort());
+    } finally {
+      registerAdapter(real);
+    }
+  }, 90_000);
 
   test('cancel cancels every job; the batch ends cancelled with every line once', async () => {
     const slow = await startTestGateway({ simulatorStepMs: 2_000, env: { FINOPS_BEDROCK_MIN_RECORDS: '3' } });
