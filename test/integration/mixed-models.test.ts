@@ -140,6 +140,30 @@ describe('mixed-model files', () => {
     expect(list.data.filter((b) => b.request_counts.succeeded === 4)).toHaveLength(1);
   }, 60_000);
 
+  test('a model whose lines cannot run is refused alone: the other job runs, the refused lines come back once with the refusal and the input line', async () => {
+    const models: [string, string] = ['amazon.nova-lite-v1:0', 'anthropic.claude-3-5-haiku-20241022-v1:0'];
+    // Line 6 of the file (the third Claude line) asks for n = 2, which Claude cannot do.
+    const lines = [
+      chatLine('p-a0', models[0], 'q'),
+      chatLine('p-b0', models[1], 'q'),
+      chatLine('p-a1', models[0], 'q'),
+      chatLine('p-b1', models[1], 'q'),
+      chatLine('p-a2', models[0], 'q'),
+      chatLine('p-b2', models[1], 'q', { n: 2 }),
+    ];
+    const file = await upload(client, jsonl(lines), { provider: 'bedrock' });
+    const created = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'bedrock' } as never);
+    const { batch } = await pollUntilDone(client, created.id, { provider: 'bedrock' }, 60_000);
+    expect(batch.status).toBe('completed');
+    expect(batch.request_counts).toEqual({ total: 6, completed: 3, failed: 3 });
+    expect(batch.errors?.data).toEqual([expect.objectContaining({ line: 6, message: expect.stringMatching(new RegExp(`^${models[1].replace(/[.:]/g, '\\$&')}: Line 6\\b`)) })]);
+    const output = await readJsonl(client, batch.output_file_id);
+    const errors = await readJsonl(client, batch.error_file_id);
+    expect(output.map((l) => l.custom_id).sort()).toEqual(['p-a0', 'p-a1', 'p-a2']);
+    expect(errors.map((l) => l.custom_id).sort()).toEqual(['p-b0', 'p-b1', 'p-b2']);
+    for (const e of errors) expect(e.error).toEqual({ code: 'batch_failed', message: batch.errors!.data![0].message });
+  }, 90_000);
+
   test('a submit cut off after the provider made a job, or throttled, never makes a second job for the same model', async () => {
     const real = adapterFor('bedrock');
     const creates: string[] = [];
