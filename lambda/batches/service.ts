@@ -20,6 +20,7 @@ import { WriteConflictError } from '../store/metadata';
 import { checkBudget, releaseBudget } from '../finops/budget';
 import { discardBatchCredential, sealBatchCredential } from '../auth/batch-credentials';
 import { ensureTrackerStarted, markTrackerStarted, startTracker } from '../tracker/start';
+import { acceptMixedModels, acceptsAsJobs } from './mixed-models';
 
 export interface CreateBatchCommand {
   caller: Caller;
@@ -100,7 +101,8 @@ async function recordAndStart(command: CreateBatchCommand, resolved: ResolvedInp
     createdAt,
     expiresAt: createdAt + COMPLETION_WINDOW_SECONDS,
   };
-  const accepted = (await adapter.acceptBatch?.(providerContext(provider, caller.tenantId, clientKey), input)) ?? {};
+  const context = providerContext(provider, caller.tenantId, clientKey);
+  const accepted = (await (acceptsAsJobs(adapter, input) ? acceptMixedModels(adapter, context, input) : adapter.acceptBatch?.(context, input))) ?? {};
   if (accepted.inputFile) undo.push(() => metadata.deleteFile(accepted.inputFile!).then(() => blobs.delete(accepted.inputFile!.blob)));
   const extras = accepted.inputFile ? withoutInlineRequests(request.extras) : request.extras;
   const submission = await storeSubmission(batchId, caller.tenantId, extras);
@@ -123,6 +125,8 @@ async function recordAndStart(command: CreateBatchCommand, resolved: ResolvedInp
       outputExpiresAfterSeconds: request.outputExpiresAfterSeconds,
     },
   );
+  // A mixed-model file: the batch shows its models (and runs one job per model where the provider needs it).
+  if (resolved.inputFile?.model === null && resolved.inputFile.models) batch.models = resolved.inputFile.models;
   await metadata.putBatch(batch);
   // From here the batch exists: a failure to start the tracker is repaired (retry or retrieve), not undone.
   try {

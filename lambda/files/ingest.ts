@@ -99,6 +99,8 @@ export async function ingestBatchFile(input: IngestInput): Promise<FileRecord> {
       blob: location,
       lineCount: summary.lineCount,
       model: summary.model,
+      // A mixed-model file remembers its models: providers that run one model per job split it by them.
+      ...(summary.models.length > 1 ? { models: summary.models } : {}),
       endpoint: summary.endpoint,
     };
     if (adapter.onFileStored) file = { ...file, ...(await adapter.onFileStored(ctx, file, input.extras)) };

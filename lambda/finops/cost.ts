@@ -1,7 +1,7 @@
 // Cost arithmetic, pure and in integers: token counts × pico-dollar prices (BigInt, exact), rounded
 // once per model to micro-dollars (half up). A batch's cost is the sum of its models' micro-dollars,
 // so per-batch costs and the daily aggregates always add up to the same number.
-import type { BatchUsage } from '../openai/types';
+import type { BatchUsage, ModelCostShare } from '../openai/types';
 import type { CostSummary } from '../store/records';
 import type { ModelPrice, PriceTable } from './prices';
 import type { ProviderName } from '../store/records';
@@ -71,6 +71,8 @@ export function priceBatchUsage(
   usageByModel: Record<string, BatchUsage>,
   runMode: RunMode,
   models: string[] = [],
+  /** A model run otherwise than the batch (one job of a mixed-model batch ran on demand). */
+  runModes: Record<string, RunMode> = {},
 ): PricedModels {
   const byModel: Record<string, ModelCost> = {};
   const unpriced: string[] = [];
@@ -84,7 +86,7 @@ export function priceBatchUsage(
       continue;
     }
     const usage = usageByModel[model];
-    const modelCost = usage ? costOfUsage(price, usage, runMode) : { costMicros: 0, onDemandCostMicros: 0, savingsMicros: 0 };
+    const modelCost = usage ? costOfUsage(price, usage, runModes[model] ?? runMode) : { costMicros: 0, onDemandCostMicros: 0, savingsMicros: 0 };
     byModel[model] = modelCost;
     cost += modelCost.costMicros;
     onDemand += modelCost.onDemandCostMicros;
@@ -100,6 +102,23 @@ export function priceBatchUsage(
       on_demand_cost_usd: microsToUsd(onDemand),
       savings_usd: microsToUsd(onDemand - cost),
       price_version: table.version,
+      ...(names.size > 1 ? { by_model: costShares(byModel, usageByModel) } : {}),
     },
   };
+}
+
+/** Each model's share of a batch of several models. */
+function costShares(byModel: Record<string, ModelCost>, usageByModel: Record<string, BatchUsage>): Record<string, ModelCostShare> {
+  return Object.fromEntries(
+    Object.entries(byModel).map(([model, c]) => [
+      model,
+      {
+        input_tokens: usageByModel[model]?.input_tokens ?? 0,
+        output_tokens: usageByModel[model]?.output_tokens ?? 0,
+        cost_usd: microsToUsd(c.costMicros),
+        on_demand_cost_usd: microsToUsd(c.onDemandCostMicros),
+        savings_usd: microsToUsd(c.savingsMicros),
+      },
+    ]),
+  );
 }

@@ -23,7 +23,8 @@ export function runModeOf(batch: Pick<BatchRecord, 'metadata'>): RunMode {
 
 /** Prices a batch with the deployment's table; an unusable table prices nothing (and says why, loudly). */
 export function priceFinishedBatch(batch: BatchRecord, usageByModel: Record<string, BatchUsage>, table: () => PriceTable = priceTable): PricedModels {
-  const models = batch.model ? [batch.model] : [];
+  // A mixed-model batch run as one job per model prices every job's model, each in its job's run mode.
+  const models = batch.model ? [batch.model] : (batch.jobs ?? []).map((j) => j.model);
   let prices: PriceTable;
   try {
     prices = table();
@@ -31,7 +32,16 @@ export function priceFinishedBatch(batch: BatchRecord, usageByModel: Record<stri
     logger.error('The price table (with its FINOPS_PRICES_* override) is invalid; recording usage without cost', err as Error);
     return { byModel: {}, unpriced: [...new Set([...models, ...Object.keys(usageByModel)])], summary: null, totalMicros: null };
   }
-  return priceBatchUsage(prices, batch.provider, usageByModel, runModeOf(batch), models);
+  const priced = priceBatchUsage(prices, batch.provider, usageByModel, runModeOf(batch), models, jobRunModes(batch));
+  for (const job of batch.jobs ?? []) {
+    const share = priced.summary?.by_model?.[job.model];
+    if (share) share.requests = job.requestCounts.total;
+  }
+  return priced;
+}
+
+function jobRunModes(batch: BatchRecord): Record<string, RunMode> {
+  return Object.fromEntries((batch.jobs ?? []).map((j) => [j.model, runModeOf({ metadata: j.metadata ?? null })]));
 }
 
 export async function recordBatchCost(batch: BatchRecord, usageByModel: Record<string, BatchUsage>): Promise<CostSummary | null> {

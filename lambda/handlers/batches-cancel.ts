@@ -11,6 +11,7 @@ import { isTerminal, TERMINAL_BATCH_STATUSES } from '../openai/types';
 import { toOpenAIBatch } from '../openai/objects';
 import { WriteConflictError } from '../store/metadata';
 import { batchProviderContext } from '../auth/batch-credentials';
+import { cancelProviderWork } from '../tracker/jobs-steps';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);
@@ -35,7 +36,7 @@ export const handler = httpHandler(async (event) => {
   // Not submitted yet: the tracker's "Submit to provider" sees the request and ends the batch cancelled.
   if (updated.submittedAt === null) return json(toOpenAIBatch(updated));
   try {
-    await adapterFor(batch.provider).cancelBatch(batchProviderContext(updated), updated);
+    await cancelProviderWork(adapterFor(batch.provider), batchProviderContext(updated), updated);
   } catch (err) {
     logger.warn('Provider cancel failed; the tracker will retry it', { batchId: batch.id, error: (err as Error).message });
   }

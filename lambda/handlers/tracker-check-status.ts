@@ -14,6 +14,7 @@ import { describeTransient, isTransient, retryWaitSeconds } from '../tracker/lif
 import { releaseInFlightPlace } from '../tracker/in-flight';
 import type { BatchRecord } from '../store/records';
 import type { ProviderBatchState } from '../providers/provider';
+import { cancelProviderWork, checkJobs, type JobsCheck } from '../tracker/jobs-steps';
 
 export async function checkStatus(input: TrackerInput): Promise<CheckResult> {
   const { batch, adapter, ctx } = await loadBatch(input);
@@ -22,22 +23,26 @@ export async function checkStatus(input: TrackerInput): Promise<CheckResult> {
   const now = nowSeconds();
   if (isPastDeadline(batch, now, getServices().config.expiryGraceSeconds)) {
     logger.info('Batch passed its completion window; stopping it and keeping finished results');
-    await adapter.cancelBatch(ctx, batch).catch((err) => logger.warn('Cancel at expiry failed', { error: (err as Error).message }));
+    await cancelProviderWork(adapter, ctx, batch).catch((err) => logger.warn('Cancel at expiry failed', { error: (err as Error).message }));
     return { next: 'collect', waitSeconds: 0, outcome: 'expired' };
   }
   let state: ProviderBatchState;
+  let jobs: JobsCheck | null = null;
   try {
-    state = await adapter.checkBatch(ctx, batch);
+    if (batch.jobs) jobs = await checkJobs({ batch, adapter, ctx });
+    state = jobs ? jobs.state : await adapter.checkBatch(ctx, batch);
   } catch (err) {
     if (!isTransient(err)) throw err;
     logger.warn('Provider unavailable during the status check; checking again later', { error: describeTransient(err) });
     await getServices().metadata.updateBatch(batch.id, { lastProviderError: describeTransient(err) }, TERMINAL_BATCH_STATUSES).catch(() => undefined);
     return { next: 'wait', waitSeconds: retryWaitSeconds(batch, now, err), outcome: null };
   }
+  if (jobs?.requeued) return requeueJobs(batch, jobs, now);
   const decision = decideAfterCheck(batch, state, now);
+  if (jobs) decision.patch.jobs = jobs.jobs;
   if (decision.result.next === 'resubmit') await releaseInFlightPlace(batch as BatchRecord);
   if (decision.repeatCancel) {
-    await adapter.cancelBatch(ctx, batch).catch((err) => logger.warn('Repeated cancel failed; will try again', { error: (err as Error).message }));
+    await cancelProviderWork(adapter, ctx, { ...batch, ...(jobs ? { jobs: jobs.jobs } : {}) }).catch((err) => logger.warn('Repeated cancel failed; will try again', { error: (err as Error).message }));
   }
   if (batch.lastProviderError) decision.patch.lastProviderError = null;
   if (Object.keys(decision.patch).length) {
@@ -51,6 +56,14 @@ export async function checkStatus(input: TrackerInput): Promise<CheckResult> {
   }
   logger.info('Checked batch', { providerStatus: state.status, next: decision.result.next, waitSeconds: decision.result.waitSeconds });
   return decision.result;
+}
+
+/** A job of a mixed-model batch the provider sent back for a full queue: Submit makes it again (the others keep running). */
+async function requeueJobs(batch: BatchRecord, jobs: JobsCheck, now: number): Promise<CheckResult> {
+  await releaseInFlightPlace(batch);
+  await getServices().metadata.updateBatch(batch.id, { jobs: jobs.jobs, submittedAt: null, requeues: (batch.requeues ?? 0) + 1, lastProviderError: 'provider queue full: a job is submitted again' }, TERMINAL_BATCH_STATUSES);
+  logger.info('A job was sent back for a full provider queue; submitting it again');
+  return { next: 'resubmit', waitSeconds: nextWaitSeconds(now - batch.createdAt), outcome: null };
 }
 
 export { nextWaitSeconds };

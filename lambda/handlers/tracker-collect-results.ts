@@ -19,6 +19,7 @@ import { COLLECT_GRACE_SECONDS, deadlineOf, describeTransient, isSubmitted, isTr
 import { releaseInFlightPlace } from '../tracker/in-flight';
 import { releaseBatchInput } from '../files/delete';
 import type { LoadedBatch } from '../tracker/context';
+import { collectJobs, releaseJobInputs } from '../tracker/jobs-steps';
 
 export interface CollectResult {
   next: 'announce' | 'wait';
@@ -55,11 +56,13 @@ async function collectAndRecord({ batch, adapter, ctx }: LoadedBatch, outcome: O
   const { blobs, metadata, config } = getServices();
   // A batch that never reached the provider has no results: the sink answers every request from the
   // custom_id snapshot, with the reason the batch was refused (if it was).
-  const sink = new ResultFiles(blobs, batch, config.filesBucket, outcome, fromProvider ? undefined : batch.errors?.[0]?.message);
+  // Batches recorded before the snapshot existed answer from their input file.
+  const inputBlob = batch.customIdsBlob || !batch.inputFileId ? undefined : (await metadata.getFileById(batch.inputFileId))?.blob;
+  const sink = new ResultFiles(blobs, batch, config.filesBucket, outcome, fromProvider ? undefined : batch.errors?.[0]?.message, inputBlob);
   let results;
   try {
-    if (fromProvider) await adapter.collectResults(ctx, batch, sink);
-    results = await sink.close();
+    const unanswered = batch.jobs ? await collectJobs({ batch, adapter, ctx }, sink, fromProvider) : fromProvider ? await adapter.collectResults(ctx, batch, sink) : undefined;
+    results = await sink.close(unanswered ?? undefined);
   } catch (err) {
     await sink.abort();
     throw err;
@@ -81,6 +84,7 @@ async function collectAndRecord({ batch, adapter, ctx }: LoadedBatch, outcome: O
   if (cost) patch.cost = cost;
   const updated = await metadata.updateBatch(batch.id, patch);
   await afterTheEnd(updated, ctx);
+  await releaseJobInputs(updated, adapter, ctx);
   logger.info('Batch finished', { status: outcome, requestCounts: results.requestCounts });
   return toOpenAIBatch(updated);
 }

@@ -18,6 +18,8 @@ import { submittedPatch } from '../batches/record';
 import { nextWaitSeconds } from '../tracker/schedule';
 import type { Outcome } from '../tracker/decide';
 import type { BatchRecord } from '../store/records';
+import { runsAsJobsNow, submitJobs, jobsSubmittedPatch, type JobsContext } from '../tracker/jobs-steps';
+import { atProvider, jobErrors } from '../tracker/jobs';
 
 export interface SubmitResult {
   next: 'submitted' | 'wait' | 'collect' | 'done';
@@ -49,6 +51,7 @@ export async function submitBatch(input: TrackerInput): Promise<SubmitResult> {
 
 async function submitNow({ batch, adapter, ctx }: LoadedBatch, now: number): Promise<SubmitResult> {
   try {
+    if (await runsAsJobsNow(batch, adapter)) return await submitEveryJob({ batch, adapter, ctx }, now);
     const created = await adapter.createBatch(ctx, await submissionInput(batch));
     await getServices().metadata.updateBatch(batch.id, submittedPatch(batch, created, nowSeconds()), TERMINAL_BATCH_STATUSES);
     logger.info('Batch submitted to the provider', { status: created.status, requests: created.requestCounts.total });
@@ -67,6 +70,20 @@ async function submitNow({ batch, adapter, ctx }: LoadedBatch, now: number): Pro
     await releaseInFlightPlace(batch);
     return endUnsubmitted(batch, 'failed', [rejection]);
   }
+}
+
+/** A mixed-model batch: one provider job per model, each recorded as soon as it is made (tracker/jobs-steps.ts). */
+async function submitEveryJob(loaded: JobsContext, now: number): Promise<SubmitResult> {
+  const { batch } = loaded;
+  const jobs = await submitJobs(loaded, now, rejectionOf);
+  if (!jobs.some(atProvider)) {
+    logger.info('Every job of the batch was refused', { jobs: jobs.length });
+    await releaseInFlightPlace(batch);
+    return endUnsubmitted({ ...batch, jobs }, 'failed', jobErrors(jobs));
+  }
+  await getServices().metadata.updateBatch(batch.id, jobsSubmittedPatch(batch, jobs, nowSeconds()), TERMINAL_BATCH_STATUSES);
+  logger.info('Batch submitted to the provider as one job per model', { jobs: jobs.map((j) => ({ model: j.model, status: j.status, requests: j.requestCounts.total })) });
+  return decide('submitted');
 }
 
 /** A refusal that a retry cannot change, as an entry of OpenAI's `errors` list (line from "Line N" when named). */

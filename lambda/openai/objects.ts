@@ -21,7 +21,8 @@ export function toOpenAIBatch(batch: BatchRecord): OpenAIBatch {
     id: batch.id,
     object: 'batch',
     endpoint: batch.endpoint,
-    model: batch.model ?? null,
+    // A mixed-model batch names each of its models (its finops field breaks the cost down by model).
+    model: batch.model ?? (batch.models?.length ? batch.models.join(', ') : null),
     errors: batch.errors?.length ? { object: 'list', data: batch.errors } : null,
     input_file_id: batch.inputFileId,
     completion_window: batch.completionWindow,

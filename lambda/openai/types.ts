@@ -96,6 +96,17 @@ export interface BatchCost {
   savings_usd: number;
   /** Version of the price table used (pricing/prices.json, plus overrides). */
   price_version: string;
+  /** A batch of several models: each model's share (its requests when known, tokens, cost and saving). */
+  by_model?: Record<string, ModelCostShare>;
+}
+
+export interface ModelCostShare {
+  requests?: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  on_demand_cost_usd: number;
+  savings_usd: number;
 }
 
 export interface ListPage<T> {

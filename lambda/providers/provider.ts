@@ -133,6 +133,12 @@ export interface ResultSink {
   write(line: Omit<BatchRequestOutput, 'id'>): Promise<void>;
 }
 
+/** Why the requests a provider returned nothing for did not run (the sink answers each of them with it). */
+export interface UnansweredReason {
+  code: 'batch_expired' | 'batch_cancelled' | 'batch_failed';
+  message?: string;
+}
+
 export interface ProviderAdapter<K extends CredentialKind = 'api-key'> {
   readonly name: ProviderName;
   /** Whether batches.create requires an input file (false: inline `requests` allowed). */
@@ -177,10 +183,16 @@ export interface ProviderAdapter<K extends CredentialKind = 'api-key'> {
   /** Asks the provider to cancel. Idempotent: cancelling a finished batch is not an error here. */
   cancelBatch(ctx: ProviderContext<K>, batch: BatchRecord): Promise<void>;
   /**
-   * Streams every result of a finished batch into the sink, converted to OpenAI lines. Every input
-   * request must come out exactly once (unprocessed ones as error lines). Safe to run twice.
+   * Streams the results the provider returned for a finished batch into the sink, converted to OpenAI
+   * lines. The sink answers every request nobody wrote when it closes (from the custom_id snapshot),
+   * with the reason returned here when the adapter knows one. Safe to run twice.
    */
-  collectResults(ctx: ProviderContext<K>, batch: BatchRecord, sink: ResultSink): Promise<void>;
+  collectResults(ctx: ProviderContext<K>, batch: BatchRecord, sink: ResultSink): Promise<UnansweredReason | void>;
+  /**
+   * The provider runs one model per job (Bedrock modelId, Gemini's model in the URL, OpenAI's one
+   * model per input file): the tracker runs a file whose lines name several models as one job per model.
+   */
+  readonly oneModelPerJob?: boolean;
 }
 
 /** An adapter of any credential kind (what the registry holds; the catalog says which kind each has). */

@@ -28,6 +28,8 @@ export interface FileRecord {
   lineCount?: number;
   /** The single model used by every line, or null when lines mix models. */
   model?: string | null;
+  /** The models the lines name, when they name several (a mixed-model file; absent on files uploaded before). */
+  models?: string[];
   /** The endpoint (`url`) every line uses. */
   endpoint?: string | null;
   /** The provider's own id for this file (OpenAI file id, Gemini `files/…`), when the provider holds a copy. */
@@ -103,6 +105,32 @@ export interface BatchRecord {
   requeues?: number;
   /** The last transient provider error the tracker is riding out (shown to operators, cleared on success). */
   lastProviderError?: string | null;
+  /** A mixed-model batch (model null): the models its lines name, in the order of the file. */
+  models?: string[] | null;
+  /**
+   * A mixed-model batch on a provider that runs one model per job: one provider job per model, all
+   * under this one OpenAI batch (lambda/tracker/jobs.ts). Absent on every other batch, whose one
+   * provider batch is providerBatchId / providerData above.
+   */
+  jobs?: ProviderJob[] | null;
+}
+
+/** One provider job of a mixed-model batch. */
+export interface ProviderJob {
+  /** What the adapter sees as the batch id: the key of its idempotency token, display name or metadata. */
+  key: string;
+  model: string;
+  /** This model's lines of the input, split off by "Submit to provider". */
+  input: { blob: BlobLocation; lineCount: number; bytes: number; providerFileId?: string; providerData?: Record<string, unknown>; staged?: boolean };
+  providerBatchId: string | null;
+  providerData?: Record<string, unknown>;
+  /** When the provider accepted (or refused) the job; null until then. */
+  submittedAt: number | null;
+  status: BatchStatus;
+  requestCounts: RequestCounts;
+  errors?: BatchError[] | null;
+  /** What the adapter reported beside the job (e.g. Bedrock's run_mode). */
+  metadata?: Record<string, string> | null;
 }
 
 /** The estimated cost of a running batch, reserved on its key's budget for one UTC month (yyyy-mm). */

@@ -14,12 +14,10 @@ export const customIdsLocation = (batch: Pick<BatchRecord, 'id' | 'tenantId'>, b
 export async function snapshotCustomIds(blobs: BlobStore, batch: BatchRecord, input: FileRecord, bucket: string): Promise<{ blob: BlobLocation; count: number }> {
   const blob = customIdsLocation(batch, bucket);
   const writer = blobs.openLineWriter(blob);
-  const seen = new Set<string>();
+  let count = 0;
   try {
-    for await (const line of blobs.readLines(input.blob)) {
-      const customId = customIdOf(line.text);
-      if (customId === null || seen.has(customId)) continue;
-      seen.add(customId);
+    for await (const customId of inputCustomIds(blobs, input.blob)) {
+      count += 1;
       await writer.writeLine(JSON.stringify(customId));
     }
     await writer.close();
@@ -27,11 +25,22 @@ export async function snapshotCustomIds(blobs: BlobStore, batch: BatchRecord, in
     await writer.abort();
     throw err;
   }
-  return { blob, count: seen.size };
+  return { blob, count };
 }
 
 export async function* snapshottedCustomIds(blobs: BlobStore, blob: BlobLocation): AsyncGenerator<string> {
   for await (const line of blobs.readLines(blob)) {
     if (line.text.trim() !== '') yield JSON.parse(line.text) as string;
+  }
+}
+
+/** The custom_ids of an input file itself, each once (batches recorded before the snapshot existed). */
+export async function* inputCustomIds(blobs: BlobStore, input: BlobLocation): AsyncGenerator<string> {
+  const seen = new Set<string>();
+  for await (const line of blobs.readLines(input)) {
+    const customId = customIdOf(line.text);
+    if (customId === null || seen.has(customId)) continue;
+    seen.add(customId);
+    yield customId;
   }
 }

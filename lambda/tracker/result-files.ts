@@ -3,9 +3,9 @@
 // so collecting twice rewrites the same two files instead of making new ones.
 import { batchRequestId, resultFileId } from '../ids';
 import { isSuccess, notRunLine } from '../openai/output-lines';
-import { snapshottedCustomIds } from './custom-ids';
+import { inputCustomIds, snapshottedCustomIds } from './custom-ids';
 import type { BatchRequestOutput, BatchUsage, ChatCompletionUsage, RequestCounts } from '../openai/types';
-import type { ResultSink } from '../providers/provider';
+import type { ResultSink, UnansweredReason } from '../providers/provider';
 import type { BlobStore, LineWriter } from '../store/blobs';
 import type { BatchRecord, BlobLocation, FileRecord } from '../store/records';
 import { nowSeconds } from '../time';
@@ -77,7 +77,8 @@ export class ResultFiles implements ResultSink {
   private filledIn = 0;
 
   /**
-   * @param unansweredMessage why the requests nobody answered did not run (default: by outcome)
+   * @param unansweredMessage why the requests nobody answered did not run (default: the adapter's reason, else by outcome)
+   * @param inputBlob the input file, for batches without a custom_id snapshot (recorded before it existed)
    */
   constructor(
     private readonly blobs: BlobStore,
@@ -85,6 +86,7 @@ export class ResultFiles implements ResultSink {
     private readonly bucket: string,
     private readonly outcome: Outcome = 'completed',
     private readonly unansweredMessage?: string,
+    private readonly inputBlob?: BlobLocation,
   ) {
     this.output = blobs.openLineWriter(this.location('output'));
     this.errors = blobs.openLineWriter(this.location('error'));
@@ -95,6 +97,15 @@ export class ResultFiles implements ResultSink {
   }
 
   async write(line: Omit<BatchRequestOutput, 'id'>): Promise<void> {
+    return this.writeFor(line, this.batch.model);
+  }
+
+  /** The sink one provider job of a mixed-model batch writes into: its lines count on the job's model. */
+  forModel(model: string): ResultSink {
+    return { write: (line) => this.writeFor(line, model) };
+  }
+
+  private async writeFor(line: Omit<BatchRequestOutput, 'id'>, jobModel: string | null): Promise<void> {
     // A provider that repeats a result (retried download, duplicate record) must not duplicate a line.
     if (this.seen.has(line.custom_id)) {
       this.duplicates += 1;
@@ -107,7 +118,7 @@ export class ResultFiles implements ResultSink {
       this.succeeded += 1;
       const body = line.response?.body as { usage?: ChatCompletionUsage | ResponseUsage; model?: string } | undefined;
       addUsage(this.usage, body?.usage);
-      const model = this.batch.model ?? body?.model ?? 'unknown';
+      const model = jobModel ?? body?.model ?? 'unknown';
       addUsage((this.usageByModel[model] ??= emptyUsage()), body?.usage);
       await this.output.writeLine(JSON.stringify(full));
     } else {
@@ -126,16 +137,18 @@ export class ResultFiles implements ResultSink {
   }
 
   /**
-   * Every request of the batch comes out exactly once: what the adapter did not write (the provider
-   * never ran the batch, lost a line, the batch expired) is answered here, from the snapshot "Prepare
-   * input" took, so the input file itself is never needed again. Batches without a snapshot (recorded
-   * before it existed) rely on their adapter, as before.
+   * Every request of the batch comes out exactly once: what the adapters did not write (the provider
+   * never ran the batch, lost a line, the batch expired or was cancelled) is answered here, from the
+   * snapshot "Prepare input" took, so the input file itself is never needed again. Batches recorded
+   * before the snapshot existed read their custom_ids from the input file (`inputBlob`), when it is there.
+   * `reason`: why the provider left them out, when its adapter knows (else from the outcome).
    */
-  private async answerTheRest(): Promise<void> {
-    if (!this.batch.customIdsBlob) return;
-    const code = this.outcome === 'completed' ? 'batch_failed' : NOT_RUN_CODE[this.outcome];
-    const message = this.unansweredMessage ?? (this.outcome === 'completed' ? 'The provider returned no result for this request.' : undefined);
-    for await (const customId of snapshottedCustomIds(this.blobs, this.batch.customIdsBlob)) {
+  private async answerTheRest(reason?: UnansweredReason): Promise<void> {
+    const ids = this.batch.customIdsBlob ? snapshottedCustomIds(this.blobs, this.batch.customIdsBlob) : this.inputBlob ? inputCustomIds(this.blobs, this.inputBlob) : null;
+    if (!ids) return;
+    const code = reason?.code ?? (this.outcome === 'completed' ? 'batch_failed' : NOT_RUN_CODE[this.outcome]);
+    const message = this.unansweredMessage ?? reason?.message ?? (this.outcome === 'completed' ? 'The provider returned no result for this request.' : undefined);
+    for await (const customId of ids) {
       if (this.seen.has(customId)) continue;
       this.filledIn += 1;
       await this.write(notRunLine(customId, code, message));
@@ -146,9 +159,9 @@ export class ResultFiles implements ResultSink {
     await Promise.all([this.output.abort(), this.errors.abort()]);
   }
 
-  /** Finishes both files; a file with no lines is deleted rather than registered. */
-  async close(): Promise<CollectedResults> {
-    await this.answerTheRest();
+  /** Answers every request nobody wrote, then finishes both files; a file with no lines is deleted rather than registered. */
+  async close(reason?: UnansweredReason): Promise<CollectedResults> {
+    await this.answerTheRest(reason);
     const [out, err] = await Promise.all([this.output.close(), this.errors.close()]);
     const createdAt = nowSeconds();
     const register = async (kind: 'output' | 'error', written: { bytes: number; lines: number }): Promise<FileRecord | null> => {

@@ -4,7 +4,6 @@
 // once, in the batch's error file. Result files an earlier "Collect results" attempt already registered
 // are complete (they are registered only after both were written) and are kept as they are.
 import { resultFileId } from '../ids';
-import { notRunLine } from '../openai/output-lines';
 import type { RequestCounts } from '../openai/types';
 import type { BlobStore } from '../store/blobs';
 import type { MetadataStore } from '../store/metadata';
@@ -37,18 +36,12 @@ export async function answerEveryRequest(batch: BatchRecord, message: string, de
   const [output, error] = await Promise.all([metadata.getFileById(resultFileId(batch.id, 'output')), metadata.getFileById(resultFileId(batch.id, 'error'))]);
   if (output || error) return { outputFileId: output?.id ?? null, errorFileId: error?.id ?? null };
 
-  // With a custom_id snapshot the sink answers every request itself when it closes.
+  // The sink answers every request when it closes: from the custom_id snapshot, else from the input file.
   const input = batch.customIdsBlob ? null : batch.inputFileId ? await metadata.getFileById(batch.inputFileId) : null;
   if (!batch.customIdsBlob && (!input || input.tenantId !== batch.tenantId)) return null;
-  const sink = new ResultFiles(blobs, batch, bucket, 'failed', message);
+  const sink = new ResultFiles(blobs, batch, bucket, 'failed', message, input?.blob);
   let results;
   try {
-    if (input) {
-      for await (const line of blobs.readLines(input.blob)) {
-        const customId = customIdOf(line.text);
-        if (customId !== null) await sink.write(notRunLine(customId, 'batch_failed', message)); // the sink drops repeats
-      }
-    }
     results = await sink.close();
   } catch (err) {
     await sink.abort();

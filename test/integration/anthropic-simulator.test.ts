@@ -17,6 +17,7 @@ import { isTerminal } from '../../lambda/openai/types';
 import { MemoryBlobStore } from '../support/memory-blobs';
 import { simulatorContext, type SimulatorContext } from '../support/provider-context';
 import { batchInput, batchInputFile } from '../support/records';
+import { collectThroughSink } from '../support/collect';
 
 const STEP_MS = 100;
 
@@ -195,9 +196,7 @@ async function untilDone(record: BatchRecord): Promise<BatchStatus[]> {
 }
 
 async function collect(record: BatchRecord): Promise<Array<Omit<BatchRequestOutput, 'id'>>> {
-  const lines: Array<Omit<BatchRequestOutput, 'id'>> = [];
-  await anthropicAdapter.collectResults(ctx, record, { write: async (line) => void lines.push(line) });
-  return lines;
+  return collectThroughSink(anthropicAdapter, ctx, record);
 }
 
 const customIds = (lines: Array<{ custom_id: string }>) => lines.map((l) => l.custom_id).sort();

@@ -28,6 +28,7 @@ import { newBatchRecord } from '../../lambda/batches/record';
 import { simulatorContext } from '../support/provider-context';
 import { bedrockRuntimeClient } from '../../lambda/providers/bedrock/clients';
 import { batchInput, batchInputFile } from '../support/records';
+import { collectThroughSink } from '../support/collect';
 
 const REGION = 'us-east-1';
 const BUCKETS = { files: 'finops-files', input: 'finops-bedrock-input', output: 'finops-bedrock-output', allowed: 'customer-allowed', forbidden: 'customer-forbidden' };
@@ -124,9 +125,7 @@ async function track(batch: BatchRecord, timeoutMs = 15_000): Promise<string[]> 
 }
 
 async function collect(batch: BatchRecord): Promise<Array<Omit<BatchRequestOutput, 'id'>>> {
-  const lines: Array<Omit<BatchRequestOutput, 'id'>> = [];
-  await bedrockAdapter.collectResults(ctx, batch, { write: async (l) => void lines.push(l) });
-  return lines;
+  return collectThroughSink(bedrockAdapter, ctx, batch);
 }
 
 function expectEachOnce(lines: Array<{ custom_id: string }>, customIds: string[]): void {

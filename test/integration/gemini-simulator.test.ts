@@ -18,6 +18,7 @@ import type { BatchRequestInput, BatchRequestOutput, ChatCompletion, ChatComplet
 import { MemoryBlobStore } from '../support/memory-blobs';
 import { simulatorContext } from '../support/provider-context';
 import { batchInput, batchInputFile } from '../support/records';
+import { collectThroughSink } from '../support/collect';
 
 const STEP_MS = 150;
 const MODEL = 'gemini-2.5-flash';
@@ -89,9 +90,7 @@ async function pollUntilDone(batch: BatchRecord, adapter: ProviderAdapter = gemi
 }
 
 async function collect(batch: BatchRecord, adapter: ProviderAdapter = geminiAdapter): Promise<OutputLine[]> {
-  const lines: OutputLine[] = [];
-  await adapter.collectResults(ctx, batch, { write: async (l) => void lines.push(l) });
-  return lines;
+  return collectThroughSink(adapter, ctx, batch);
 }
 
 const byId = (lines: OutputLine[]) => new Map(lines.map((l) => [l.custom_id, l]));

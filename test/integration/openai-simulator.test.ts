@@ -4,7 +4,7 @@ import OpenAI, { AuthenticationError, BadRequestError, ConflictError, NotFoundEr
 import { startOpenAISimulator } from '../../local/simulators/openai';
 import type { RunningSimulator } from '../../local/simulators/simulator';
 import { createOpenAIAdapter, GATEWAY_BATCH_METADATA_KEY } from '../../lambda/providers/openai/adapter';
-import type { ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../../lambda/providers/provider';
+import type { ProviderAdapter, ProviderBatchState, ProviderContext } from '../../lambda/providers/provider';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/providers/errors';
 import { GatewayError } from '../../lambda/http/errors';
 import type { BatchRecord, FileRecord } from '../../lambda/store/records';
@@ -13,6 +13,7 @@ import { newBatchRecord } from '../../lambda/batches/record';
 import { MemoryBlobStore } from '../support/memory-blobs';
 import { simulatorContext } from '../support/provider-context';
 import { batchInput, batchInputFile } from '../support/records';
+import { collectThroughSink } from '../support/collect';
 
 const STEP_MS = 80;
 const TERMINAL = ['completed', 'failed', 'expired', 'cancelled'];
@@ -324,10 +325,7 @@ describe('openai adapter against the simulator', () => {
   }
 
   async function collect(batch: BatchRecord, context = ctx): Promise<Array<Omit<BatchRequestOutput, 'id'>>> {
-    const lines: Array<Omit<BatchRequestOutput, 'id'>> = [];
-    const sink: ResultSink = { write: async (line) => void lines.push(line) };
-    await adapter.collectResults(context, batch, sink);
-    return lines;
+    return collectThroughSink(adapter, context, batch);
   }
 
   test('forwards a stored file to OpenAI by streaming it', async () => {

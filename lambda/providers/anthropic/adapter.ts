@@ -8,7 +8,7 @@
 // back to the client's ids.
 import Anthropic, { APIConnectionError, APIError } from '@anthropic-ai/sdk';
 import type { BatchCreateParams, MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
-import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../provider';
+import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink, UnansweredReason } from '../provider';
 import type { BatchRecord, BlobLocation, FileRecord } from '../../store/records';
 import type { BatchRequestInput, BatchStatus } from '../../openai/types';
 import { convertLineBody } from '../convert/responses-request';
@@ -17,10 +17,9 @@ import { ProviderLostBatchError, ProviderUnavailableError } from '../errors';
 import { inputRequests } from '../../batch-files/validate';
 import { CHAT_ENDPOINT, TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
 import { stableToken } from '../../ids';
-import { notRunLine } from '../../openai/output-lines';
 import { ConversionError, toAnthropicParams, type AnthropicMessageParams } from './request';
 import { validateInlineRequests, type InlineRequest } from './inline-requests';
-import { CustomIdAssigner, joinTable, originalIdOf, sentIdOf, type CustomIdManifest } from './custom-ids';
+import { CustomIdAssigner, joinTable, sentIdOf, type CustomIdManifest } from './custom-ids';
 import { SubBatchPlanner, batchLimits, requestBytes, type BatchLimits } from './limits';
 import { resultToLine } from './response';
 import { combinedState, toUnixSeconds } from './status';
@@ -175,23 +174,19 @@ export const anthropicAdapter: ProviderAdapter = {
       await sink.write(line);
     };
 
+    let unanswered: UnansweredReason | undefined;
     for (const [index, messageBatchId] of data.messageBatchIds.entries()) {
       const entries = manifest?.[index] ?? null;
       const table = entries ? joinTable(entries) : null;
       const part = await retrieveKnown(client, messageBatchId, batch);
-
+      // Only what Anthropic returned: the result sink answers the requests it reported nothing for
+      // (a part still running when the tracker gave up, results archived after 29 days, a lost line).
       if (part.processing_status === 'ended' && part.results_url && !part.archived_at) {
         await streamResults(ctx, client, batch, part, table, write);
       }
-      if (!entries) continue;
-      // Requests Anthropic reported nothing for: a part still running when the tracker gave up on the
-      // batch, results archived (29 days), or a line missing from the results.
-      const why = notReportedReason(part);
-      for (const entry of entries) {
-        const original = originalIdOf(entry);
-        if (!written.has(original)) await write(original, notRunLine(original, why.code, why.message));
-      }
+      unanswered ??= notReportedReason(part);
     }
+    return unanswered;
   },
 };
 
@@ -225,7 +220,8 @@ async function streamResults(
   }
 }
 
-function notReportedReason(part: MessageBatch): { code: 'batch_expired' | 'batch_failed'; message: string } {
+/** Why requests of a Message Batch have no result (the sink answers them with it). */
+function notReportedReason(part: MessageBatch): UnansweredReason {
   if (part.processing_status !== 'ended') {
     return { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' };
   }

@@ -10,7 +10,7 @@
 //                  - fewer: the batch runs on demand inside the tracker (metadata.run_mode = "on_demand",
 //                    no Bedrock job), unless extra_body.small_batch = "reject" asks for a 400 instead.
 // tracker        → checkBatch polls the job (or advances the on-demand run); collectResults reads
-//                  <output prefix>/<jobId>/input.jsonl.out and writes every input line exactly once.
+//                  <output prefix>/<jobId>/input.jsonl.out; the result sink answers records without an output line.
 //
 // Extra fields: storage_config.s3 {bucket, region, prefix} (files.create), model, output_s3_uri,
 // small_batch ("on_demand" | "reject"), timeout_hours (24–168) (batches.create).
@@ -20,7 +20,7 @@ import {
   StopModelInvocationJobCommand,
   type GetModelInvocationJobResponse,
 } from '@aws-sdk/client-bedrock';
-import type { ProviderAdapter, ProviderBatchState, ProviderContext, CreateBatchInput, CreatedBatch, ResultSink } from '../provider';
+import type { ProviderAdapter, ProviderBatchState, ProviderContext, CreateBatchInput, CreatedBatch, ResultSink, UnansweredReason } from '../provider';
 import type { BatchRecord, FileRecord } from '../../store/records';
 import type { LineWriter } from '../../store/blobs';
 import type { RequestCounts } from '../../openai/types';
@@ -28,7 +28,6 @@ import { badRequest } from '../../http/errors';
 import { bedrockFoundationModelId } from './price-key';
 import { LineError } from '../../batch-files/lines';
 import { inputRequests } from '../../batch-files/validate';
-import { notRunLine } from '../../openai/output-lines';
 import { stableToken } from '../../ids';
 import { ProviderUnavailableError } from '../errors';
 import { requireFamily, type BedrockFamily } from './model-family';
@@ -438,7 +437,7 @@ function completionContext(batch: BatchRecord, recordId: string, created: number
   };
 }
 
-async function collectJobResults(ctx: ProviderContext, batch: BatchRecord, data: BedrockBatchData, sink: ResultSink): Promise<void> {
+async function collectJobResults(ctx: ProviderContext, batch: BatchRecord, data: BedrockBatchData, sink: ResultSink): Promise<UnansweredReason> {
   const customIds = await loadCustomIds(ctx, data);
   let jobStatus = data.jobStatus;
   let created = Math.floor(Date.now() / 1000);
@@ -480,24 +479,21 @@ async function collectJobResults(ctx: ProviderContext, batch: BatchRecord, data:
   } else {
     ctx.logger.warn('Bedrock job has no output file', { jobArn: batch.providerBatchId, status: jobStatus });
   }
+  // Records without an output line are answered by the result sink, with this reason.
   const code: NotRunCode = notRunCodeForBatch(batch, jobStatus ?? 'Failed', Math.floor(Date.now() / 1000));
-  const message = jobStatus === 'Completed' ? 'Bedrock reported the job complete but returned no result for this request.' : undefined;
-  for (let i = 0; i < data.recordCount; i++) if (!written[i]) await sink.write(notRunLine(customIds[i], code, message));
+  return { code, ...(jobStatus === 'Completed' ? { message: 'Bedrock reported the job complete but returned no result for this request.' } : {}) };
 }
 
-async function collectOnDemandResults(ctx: ProviderContext, batch: BatchRecord, data: BedrockBatchData, sink: ResultSink): Promise<void> {
+async function collectOnDemandResults(ctx: ProviderContext, batch: BatchRecord, data: BedrockBatchData, sink: ResultSink): Promise<UnansweredReason> {
   const customIds = await loadCustomIds(ctx, data);
   const where = onDemandLocations(batch, data);
   const done = await storedResults(ctx, where);
   const created = Math.floor(Date.now() / 1000);
-  const code: NotRunCode = notRunCodeForBatch(batch, undefined, created);
   for (let i = 0; i < data.recordCount; i++) {
     const recordId = recordIdFor(i);
     const outcome = done.get(recordId);
-    if (!outcome) {
-      await sink.write(notRunLine(customIds[i], code));
-      continue;
-    }
+    // Records never invoked (cancelled, expired) are answered by the result sink.
+    if (!outcome) continue;
     const location = { bucket: where.bucket, key: resultKey(where.resultsPrefix, outcome, recordId) };
     let record: BedrockOutputRecord;
     try {
@@ -507,9 +503,10 @@ async function collectOnDemandResults(ctx: ProviderContext, batch: BatchRecord, 
     }
     await sink.write(resultLineFor(record, customIds[i], data.family, completionContext(batch, recordId, created, `bedrock-on-demand-${batch.id}`)));
   }
+  return { code: notRunCodeForBatch(batch, undefined, created) };
 }
 
-async function collectResults(ctx: ProviderContext, batch: BatchRecord, sink: ResultSink): Promise<void> {
+async function collectResults(ctx: ProviderContext, batch: BatchRecord, sink: ResultSink): Promise<UnansweredReason> {
   const data = batchData(batch);
   if (data.runMode === 'on_demand') return collectOnDemandResults(ctx, batch, data, sink);
   return collectJobResults(ctx, batch, data, sink);
@@ -527,6 +524,8 @@ export const bedrockAdapter: ProviderAdapter = {
     const family = familyOf(model);
     return family ? { group: `bedrock:${family}`, convert: (body) => toModelInput({ ...body, model }, family) } : null;
   },
+  // CreateModelInvocationJob takes one modelId per job; records carry only recordId and modelInput (docs/providers.md).
+  oneModelPerJob: true,
 
   async placeFile(ctx, input) {
     return filePlacement(ctx.config, input.tenantId, input.fileId, input.filename, storageConfigOf(input.extras));

@@ -6,17 +6,16 @@
 // batches.create: POST models/{model}:batchGenerateContent with that file; the Operation name
 //   (`batches/…`) is kept as providerBatchId and never shown to clients.
 // results: the responses file is streamed, each line converted to an OpenAI output or error line, and
-//   every input custom_id without a result gets a not-run error line, so each request appears once.
+//   the result sink answers every input custom_id without a result, so each request appears once.
 //
 // HTTP goes through plain fetch (client.ts explains why not the @google/genai SDK).
 import { GatewayError, badRequest } from '../../http/errors';
 import { LineError, readLines, type Line } from '../../batch-files/lines';
 import { inputRequests } from '../../batch-files/validate';
-import { notRunLine } from '../../openai/output-lines';
 import { isTerminal, type RequestCounts } from '../../openai/types';
 import type { BatchRecord, BlobLocation, FileRecord } from '../../store/records';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../errors';
-import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../provider';
+import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink, UnansweredReason } from '../provider';
 import { GeminiClient, DEFAULT_TIMEOUT_MS } from './client';
 import { requestPathTimeoutMs } from '../deadlines';
 import { GeminiConversionError, toGenerateContentRequest, toGeminiBatchLine } from './request';
@@ -132,6 +131,8 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
     priceModelId: (model) => model.replace(/^models\//, ''),
     runCheck: () => ({ group: 'gemini', convert: (body) => toGenerateContentRequest(body) }),
     endpoints: TRANSLATED_CHAT_ENDPOINTS,
+    // The model is part of the URL (models/{model}:batchGenerateContent, ai.google.dev/api/batch-mode).
+    oneModelPerJob: true,
 
     async onFileStored(ctx, file) {
       // Only batch inputs go to Gemini; result files are the gateway's own.
@@ -243,16 +244,9 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
         if (typeof item.metadata?.key === 'string') await emit({ key: item.metadata.key, response: item.response, error: item.error });
       }
 
-      let missing = 0;
-      if (written.size < expected.size) {
-        const [code, message] = notRunReason(state, batchStateName(operation.metadata?.state));
-        for (const customId of expected) {
-          if (written.has(customId)) continue;
-          missing += 1;
-          await sink.write(notRunLine(customId, code, message));
-        }
-      }
-      ctx.logger.info('Collected Gemini results', { batchId: batch.id, geminiBatch: batch.providerBatchId, results: written.size, withoutResult: missing, ignoredLines: unknown });
+      // Requests without a result are answered by the result sink, with the reason the final state gives.
+      ctx.logger.info('Collected Gemini results', { batchId: batch.id, geminiBatch: batch.providerBatchId, results: written.size, withoutResult: expected.size - written.size, ignoredLines: unknown });
+      return notRunReason(state, batchStateName(operation.metadata?.state));
     },
   };
 
@@ -359,16 +353,16 @@ function isGone(err: unknown): boolean {
 }
 
 /** Why requests without a result did not run, from the batch's final state. */
-function notRunReason(state: ProviderBatchState, geminiState: string): ['batch_expired' | 'batch_cancelled' | 'batch_failed', string | undefined] {
+function notRunReason(state: ProviderBatchState, geminiState: string): UnansweredReason {
   switch (state.status) {
     case 'cancelled':
-      return ['batch_cancelled', undefined];
+      return { code: 'batch_cancelled' };
     case 'expired':
-      return ['batch_expired', 'This request was not executed: the Gemini batch expired (48 h) before it ran.'];
+      return { code: 'batch_expired', message: 'This request was not executed: the Gemini batch expired (48 h) before it ran.' };
     case 'failed':
-      return ['batch_failed', state.errors?.[0]?.message ?? undefined];
+      return { code: 'batch_failed', message: state.errors?.[0]?.message ?? undefined };
     default:
-      return ['batch_failed', `Gemini returned no result for this request (batch state ${geminiState}).`];
+      return { code: 'batch_failed', message: `Gemini returned no result for this request (batch state ${geminiState}).` };
   }
 }
 

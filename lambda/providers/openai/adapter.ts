@@ -6,14 +6,13 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import OpenAI, { ConflictError, NotFoundError, toStreamingFile } from 'openai';
 import type { Batch, BatchCreateParams } from 'openai/resources/batches';
 import { badRequest } from '../../http/errors';
-import { notRunLine } from '../../openai/output-lines';
 import type { BatchRequestOutput } from '../../openai/types';
 import { readLines } from '../../batch-files/lines';
 import { isObject } from '../../batch-files/validate';
 import type { BatchRecord, BlobLocation, FileRecord } from '../../store/records';
 import { ProviderLostBatchError } from '../errors';
 import { requestPathTimeoutMs } from '../deadlines';
-import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../provider';
+import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink, UnansweredReason } from '../provider';
 import { mapOpenAIError, type MapContext } from './errors';
 import { isKnownProviderStatus, mapBatchErrors, mapBatchStatus, mapRequestCounts } from './status';
 import { OPENAI_ENDPOINTS } from '../../batch-files/endpoints';
@@ -35,7 +34,7 @@ export interface OpenAIBatchData {
   errorFileId: string | null;
   /** OpenAI's own status word (e.g. `finalizing`), for operators; the gateway status is mapped. */
   providerStatus: string;
-  /** The gateway's copy of the input, to account for requests OpenAI's files leave out. */
+  /** The gateway's copy of the input (kept on records for operators; the result sink answers what OpenAI's files leave out). */
   inputBlob?: BlobLocation;
 }
 
@@ -72,6 +71,8 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
     acceptsInlineRequests: false,
     runCheck: () => ({ group: 'openai', convert: (body) => body }), // lines are passed through unchanged
     endpoints: OPENAI_ENDPOINTS,
+    // "Each input file can only include requests to a single model" (platform.openai.com/docs/guides/batch).
+    oneModelPerJob: true,
 
     async onFileStored(ctx, file) {
       // Only batch inputs run on OpenAI; other purposes have nothing to forward.
@@ -188,7 +189,7 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
           }
         });
       }
-      await writeMissingRequests(ctx, batch, current, seen, sink);
+      return unansweredReason(current);
     },
   };
 }
@@ -225,36 +226,11 @@ async function findSubmitted(openai: OpenAI, input: CreateBatchInput): Promise<B
 }
 
 /**
- * Every input request must come out exactly once. OpenAI's files cover the requests it knew about;
- * a failed batch has no files at all, and a cancelled one may leave requests out. Those come out
- * as error lines, read from the gateway's copy of the input (only custom_ids are kept in memory).
+ * A failed batch has no files at all, and a cancelled or expired one may leave requests out: the
+ * result sink answers those (from the custom_id snapshot) with the reason OpenAI's status gives.
  */
-async function writeMissingRequests(ctx: ProviderContext, batch: BatchRecord, current: Batch, seen: Set<string>, sink: ResultSink): Promise<void> {
-  const inputBlob = (batch.providerData as Partial<OpenAIBatchData> | undefined)?.inputBlob;
-  if (!inputBlob) {
-    ctx.logger.warn('no input copy recorded; cannot account for requests missing from OpenAI results', { batchId: batch.id });
-    return;
-  }
-  const code = current.status === 'cancelled' ? 'batch_cancelled' : current.status === 'expired' ? 'batch_expired' : 'batch_failed';
-  let missing = 0;
-  for await (const line of ctx.blobs.readLines(inputBlob)) {
-    if (line.text.trim() === '') continue;
-    const customId = customIdOf(line.text);
-    if (customId === null || seen.has(customId)) continue;
-    seen.add(customId);
-    missing += 1;
-    await sink.write(notRunLine(customId, code));
-  }
-  if (missing > 0) ctx.logger.info('requests missing from OpenAI results written as errors', { batchId: batch.id, missing, code });
-}
-
-function customIdOf(text: string): string | null {
-  try {
-    const value = JSON.parse(text) as { custom_id?: unknown };
-    return typeof value.custom_id === 'string' ? value.custom_id : null;
-  } catch {
-    return null; // the gateway validated its input; a bad line here has no request to account for
-  }
+function unansweredReason(current: Batch): UnansweredReason {
+  return { code: current.status === 'cancelled' ? 'batch_cancelled' : current.status === 'expired' ? 'batch_expired' : 'batch_failed' };
 }
 
 function requireProviderFile(file: FileRecord): string {

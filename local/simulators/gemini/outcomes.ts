@@ -47,7 +47,7 @@ export function userTexts(request: unknown): string[] {
 }
 
 export function simulateOutcome(seed: string, key: string, request: unknown, model: string): Outcome {
-  const invalid = validate(request) ?? geminiRuleViolation(model, request as Record<string, unknown>);
+  const invalid = validate(request) ?? otherModel(model, request as Record<string, unknown>) ?? geminiRuleViolation(model, request as Record<string, unknown>);
   if (invalid) return { error: { code: 400, message: invalid, status: 'INVALID_ARGUMENT' } };
   const r = request as Record<string, unknown>;
   const texts = userTexts(r);
@@ -113,6 +113,17 @@ export function simulateOutcome(seed: string, key: string, request: unknown, mod
 }
 
 /** The INVALID_ARGUMENT message for a malformed request, or null. */
+/**
+ * A Gemini batch runs the one model of its URL (models/{model}:batchGenerateContent): a line whose
+ * GenerateContentRequest names another model is refused. (The rule that one batch is one model is
+ * documented; what the service answers such a line is not, so the simulator is strict.)
+ */
+function otherModel(model: string, request: Record<string, unknown>): string | null {
+  const named = request.model;
+  if (named === undefined) return null;
+  return typeof named === 'string' && named.replace(/^models\//, '') === model ? null : `* GenerateContentRequest.model: ${JSON.stringify(named)} is not the model of this batch (models/${model}).\n`;
+}
+
 function validate(request: unknown): string | null {
   if (typeof request !== 'object' || request === null || Array.isArray(request)) return '* GenerateContentRequest: request must be an object\n';
   const contents = (request as { contents?: unknown }).contents;
