@@ -59,6 +59,9 @@ export const LOCAL_PROVIDERS: Record<ProviderName, LocalProvider> = {
   anthropic: keyedProvider('anthropic', startAnthropicSimulator),
   gemini: keyedProvider('gemini', startGeminiSimulator),
   bedrock,
+  // OpenAI-shaped batch APIs: the OpenAI simulator playing the provider (its catalog quirks).
+  groq: keyedProvider('groq', (options) => startOpenAISimulator({ ...options, provider: 'groq' })),
+  together: keyedProvider('together', (options) => startOpenAISimulator({ ...options, provider: 'together' })),
 };
 
 /**

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { RequestAnswer } from './requests';
 import { ENDPOINT_ANSWERS } from './endpoint-answers';
 import { rateLimitedOnce } from '../rate-limit-once';
+import { completionWindowHours } from '../../../contracts/providers';
 import { batchModel, parseInputLines, validateBatchInput, type BatchValidationError } from './jsonl';
 
 const DAY_SECONDS = 24 * 3600;
@@ -165,6 +166,18 @@ export interface AccountSnapshot {
   seq: number;
 }
 
+/** The provider the account plays (local/simulators/openai/dialect.ts); default OpenAI's. */
+export interface AccountOptions {
+  provider: string;
+  /** Purpose of batch input files. */
+  batchPurpose: string;
+  /** Purpose of the output and error files a batch writes. */
+  outputPurpose: string;
+  ids: { file: string; batch: string };
+}
+
+const OPENAI_ACCOUNT: AccountOptions = { provider: 'openai', batchPurpose: 'batch', outputPurpose: 'batch_output', ids: { file: 'file-', batch: 'batch_' } };
+
 export class SimulatedAccount {
   private readonly files = new Map<string, SimFile>();
   private readonly batches = new Map<string, SimBatch>();
@@ -172,7 +185,10 @@ export class SimulatedAccount {
   private readonly deletedFileKeys = new Map<string, [number, number]>();
   private seq = 0;
 
-  constructor(readonly stepMs: number) {}
+  constructor(
+    readonly stepMs: number,
+    private readonly options: AccountOptions = OPENAI_ACCOUNT,
+  ) {}
 
   // ---- persistence (local/simulators/persistence.ts) ----
 
@@ -186,8 +202,8 @@ export class SimulatedAccount {
     };
   }
 
-  static restore(stepMs: number, snapshot: AccountSnapshot, contentOf: (fileId: string) => Buffer): SimulatedAccount {
-    const account = new SimulatedAccount(stepMs);
+  static restore(stepMs: number, snapshot: AccountSnapshot, contentOf: (fileId: string) => Buffer, options: AccountOptions = OPENAI_ACCOUNT): SimulatedAccount {
+    const account = new SimulatedAccount(stepMs, options);
     for (const file of snapshot.files) account.files.set(file.id, { ...file, content: contentOf(file.id) });
     for (const batch of snapshot.batches) account.batches.set(batch.id, batch);
     for (const [id, key] of snapshot.deletedFileKeys) account.deletedFileKeys.set(id, key);
@@ -202,7 +218,7 @@ export class SimulatedAccount {
   // ---- files ----
 
   addFile(input: { filename: string; purpose: string; content: Buffer; createdAt: number; expiresAt: number | null }): SimFile {
-    const file: SimFile = { id: randomId('file-', 22), seq: ++this.seq, ...input };
+    const file: SimFile = { id: randomId(this.options.ids.file, 22), seq: ++this.seq, ...input };
     this.files.set(file.id, file);
     return file;
   }
@@ -240,8 +256,8 @@ export class SimulatedAccount {
   createBatch(input: { inputFileId: string; endpoint: string; completionWindow: string; metadata: Record<string, string> | null; now: number }): SimBatch {
     const inputFile = this.files.get(input.inputFileId);
     if (!inputFile) throw new ApiError(404, `No such File object: ${input.inputFileId}`, 'invalid_request_error', 'input_file_id');
-    if (inputFile.purpose !== 'batch') {
-      throw new ApiError(400, `File ${input.inputFileId} has purpose '${inputFile.purpose}'; batch input files must be uploaded with purpose 'batch'.`, 'invalid_request_error', 'input_file_id');
+    if (inputFile.purpose !== this.options.batchPurpose) {
+      throw new ApiError(400, `File ${input.inputFileId} has purpose '${inputFile.purpose}'; batch input files must be uploaded with purpose '${this.options.batchPurpose}'.`, 'invalid_request_error', 'input_file_id');
     }
     const lines = parseInputLines(inputFile.content);
     const endpoint = ENDPOINT_ANSWERS[input.endpoint];
@@ -249,7 +265,7 @@ export class SimulatedAccount {
     const tokens = estimatedTokens(lines);
     const limit = enqueuedTokenLimit();
     if (limit !== null && validationErrors.length === 0 && this.enqueuedTokens(batchModel(lines), input.now) + tokens > limit) validationErrors.push(tokenLimitError(batchModel(lines) ?? 'the model', limit));
-    const id = randomId('batch_', 32);
+    const id = randomId(this.options.ids.batch, 32);
     const answeredAt = seconds(input.now + this.stepMs);
     const requests: PlannedRequest[] =
       validationErrors.length > 0
@@ -258,7 +274,7 @@ export class SimulatedAccount {
             customId: l.custom_id,
             lineId: randomId('batch_req_', 32),
             requestId: randomId('req_', 32).toLowerCase(),
-            answer: endpoint.answer(l.body, { completionId: randomId('chatcmpl-', 29), created: answeredAt, rateLimited: rateLimitedOnce('openai', endpoint.userTexts(l.body)) }),
+            answer: endpoint.answer(l.body, { completionId: randomId('chatcmpl-', 29), created: answeredAt, rateLimited: rateLimitedOnce(this.options.provider, endpoint.userTexts(l.body)) }),
           }));
     const batch: SimBatch = {
       id,
@@ -360,7 +376,7 @@ export class SimulatedAccount {
           ? null
           : this.addFile({
               filename: `${batch.id}_${kind}.jsonl`,
-              purpose: 'batch_output',
+              purpose: this.options.outputPurpose,
               content: Buffer.from(lines.join('\n') + '\n'),
               createdAt: endedAt,
               expiresAt: endedAt + BATCH_FILE_TTL_SECONDS,
@@ -395,7 +411,7 @@ export class SimulatedAccount {
       error_file_id: batch.settled ? batch.errorFileId : null,
       created_at: createdAt,
       in_progress_at: secondsOrNull(phase.inProgressAt),
-      expires_at: createdAt + DAY_SECONDS,
+      expires_at: createdAt + (completionWindowHours(batch.completionWindow) ?? 24) * 3600,
       finalizing_at: secondsOrNull(phase.finalizingAt),
       completed_at: secondsOrNull(phase.completedAt),
       failed_at: secondsOrNull(phase.failedAt),
