@@ -53,6 +53,17 @@ describe('Responses batches on every provider', () => {
     expect(done.usage?.input_tokens).toBe(sum);
   }, 90_000);
 
+  test('a function tool the model calls comes back as a function_call output item (Anthropic)', async () => {
+    const tool = { type: 'function', name: 'weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+    const { output } = await runBatch('anthropic', '/v1/responses', [responsesLine('t1', 'claude-sonnet-4-5', { tools: [tool], tool_choice: 'required' })]);
+    const body = output[0].response!.body as OpenAI.Responses.Response;
+    expect(schemaErrors('Response', body)).toEqual([]);
+    const call = body.output.find((item) => item.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
+    expect(call).toMatchObject({ type: 'function_call', name: 'weather', status: 'completed' });
+    expect(call.call_id).toEqual(expect.any(String));
+    expect(() => JSON.parse(call.arguments)).not.toThrow();
+  }, 60_000);
+
   test('OpenAI enforces max_output_tokens ≥ 16 per line, as the real API does (error file, the rest runs)', async () => {
     const { done, output, errors } = await runBatch('openai', '/v1/responses', [responsesLine('ok', 'gpt-4o-mini'), responsesLine('small', 'gpt-4o-mini', { max_output_tokens: 8 })]);
     expect(done.request_counts).toEqual({ total: 2, completed: 1, failed: 1 });
