@@ -79,3 +79,18 @@ describe('which provider runs which endpoint, at upload', () => {
     expect(summary.model).toBeNull();
   });
 });
+
+describe('OpenAI-only rules of an endpoint', () => {
+  const small = line('/v1/responses', { model: 'gpt-4o-mini', input: 'x', max_output_tokens: 8 });
+
+  it('max_output_tokens below 16 is refused for OpenAI, naming line and field', async () => {
+    const error = await validateBatchFile(linesOf([small]), 100, { provider: 'openai', endpoints: OPENAI_ENDPOINTS }).catch((e) => e);
+    expect([error.code, error.line]).toEqual(['integer_below_min_value', 1]);
+    expect(error.message).toMatch(/^Line 1: body\.max_output_tokens must be at least 16/);
+  });
+
+  it('passes where the gateway translates the line', async () => {
+    const summary = await validateBatchFile(linesOf([small]), 100, { provider: 'gemini', endpoints: TRANSLATED_CHAT_ENDPOINTS });
+    expect(summary.endpoint).toBe('/v1/responses');
+  });
+});
