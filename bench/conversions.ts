@@ -89,9 +89,7 @@ export const DIRECTIONS: readonly Direction[] = [
     input: 'bedrock-output',
     functions: 'bedrock/results.ts resultLineFor + openai/response-object.ts chatCompletionToResponse',
     create: () => (text) => {
-      const record = JSON.parse(text) as BedrockOutputRecord;
-      const customId = customIdOf(recordIndexOf(record.recordId) ?? 0);
-      const line = resultLineFor(record, customId, 'claude', { model: 'anthropic.claude-3-haiku-20240307-v1:0', created: CREATED, id: `chatcmpl-${customId}`, requestId: `bedrock-${customId}` });
+      const { customId, line } = bedrockResult(text);
       const body = line.response?.body;
       const response = line.response && isChatCompletion(body) ? { ...line.response, body: chatCompletionToResponse(body) } : line.response;
       return JSON.stringify(outputLine(customId, { response, error: line.error }));
@@ -102,9 +100,7 @@ export const DIRECTIONS: readonly Direction[] = [
     input: 'bedrock-output',
     functions: 'bedrock/results.ts resultLineFor',
     create: () => (text) => {
-      const record = JSON.parse(text) as BedrockOutputRecord;
-      const customId = customIdOf(recordIndexOf(record.recordId) ?? 0);
-      const line = resultLineFor(record, customId, 'claude', { model: 'anthropic.claude-3-haiku-20240307-v1:0', created: CREATED, id: `chatcmpl-${customId}`, requestId: `bedrock-${customId}` });
+      const { customId, line } = bedrockResult(text);
       return JSON.stringify(outputLine(customId, line));
     },
   },
@@ -129,6 +125,13 @@ export const DIRECTIONS: readonly Direction[] = [
     },
   },
 ];
+
+/** One Bedrock output record as the adapter reads it (Claude family). */
+function bedrockResult(text: string) {
+  const record = JSON.parse(text) as BedrockOutputRecord;
+  const customId = customIdOf(recordIndexOf(record.recordId) ?? 0);
+  return { customId, line: resultLineFor(record, customId, 'claude', { model: 'anthropic.claude-3-haiku-20240307-v1:0', created: CREATED, id: `chatcmpl-${customId}`, requestId: `bedrock-${customId}` }) };
+}
 
 /** The line as the gateway writes it (lambda/tracker/result-files.ts ResultFiles.write). */
 function outputLine(customId: string, line: { response: unknown; error: unknown }) {

@@ -14,6 +14,8 @@ export interface EndpointRule {
   check(body: Body, line: number): void;
   /** What a provider the gateway translates for cannot run (e.g. Responses' built-in tools), refused at upload. */
   checkTranslated?(body: Body, line: number): void;
+  /** Rules of OpenAI's own API for the endpoint, refused at upload instead of failing the line there. */
+  checkNative?(body: Body, line: number): void;
   /** Whether every line must name `body.model` (moderations default to OpenAI's latest model). */
   modelOptional?: boolean;
 }
@@ -74,6 +76,19 @@ function checkResponsesTranslated(body: Body, line: number): void {
   });
 }
 
+/**
+ * OpenAI's Responses API refuses max_output_tokens below 16 ("integer below minimum value. Expected a
+ * value >= 16"; docs/providers.md): the other providers take any positive limit.
+ */
+export const OPENAI_MIN_OUTPUT_TOKENS = 16;
+
+function checkResponsesNative(body: Body, line: number): void {
+  const max = body.max_output_tokens;
+  if (typeof max === 'number' && max < OPENAI_MIN_OUTPUT_TOKENS) {
+    fail(line, `body.max_output_tokens must be at least ${OPENAI_MIN_OUTPUT_TOKENS} on OpenAI's Responses API; got ${max}.`, 'integer_below_min_value');
+  }
+}
+
 /** A legacy completions body: `prompt` a string, strings, or token arrays (CreateCompletionRequest). */
 function checkCompletions(body: Body, line: number): void {
   const prompt = body.prompt;
@@ -92,7 +107,7 @@ function checkModerations(body: Body, line: number): void {
 
 export const ENDPOINTS: Record<string, EndpointRule> = {
   '/v1/chat/completions': { check: checkChat },
-  '/v1/responses': { check: checkResponses, checkTranslated: checkResponsesTranslated },
+  '/v1/responses': { check: checkResponses, checkTranslated: checkResponsesTranslated, checkNative: checkResponsesNative },
   '/v1/completions': { check: checkCompletions },
   '/v1/moderations': { check: checkModerations, modelOptional: true },
 };

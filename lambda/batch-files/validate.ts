@@ -84,7 +84,9 @@ export async function validateBatchFile(lines: AsyncIterable<Line>, maxLines = M
 function checkProviderRuns(support: EndpointSupport, request: BatchRequestInput, line: number): void {
   const mode = support.endpoints[request.url];
   if (!mode) throw new LineError(line, `Line ${line}: url ${request.url}: ${providerRunsMessage(support, request.url)}`, 'unsupported_endpoint');
-  if (mode === 'translated') ENDPOINTS[request.url].checkTranslated?.(request.body, line);
+  const rule = ENDPOINTS[request.url];
+  if (mode === 'translated') rule.checkTranslated?.(request.body, line);
+  else rule.checkNative?.(request.body, line);
 }
 
 /** Iterates the parsed requests of an already validated file, skipping blank lines. */

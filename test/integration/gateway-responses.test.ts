@@ -53,11 +53,34 @@ describe('Responses batches on every provider', () => {
     expect(done.usage?.input_tokens).toBe(sum);
   }, 90_000);
 
-  test('OpenAI enforces max_output_tokens ≥ 16 per line, as the real API does (error file, the rest runs)', async () => {
-    const { done, output, errors } = await runBatch('openai', '/v1/responses', [responsesLine('ok', 'gpt-4o-mini'), responsesLine('small', 'gpt-4o-mini', { max_output_tokens: 8 })]);
-    expect(done.request_counts).toEqual({ total: 2, completed: 1, failed: 1 });
-    expect(output.map((l) => l.custom_id)).toEqual(['ok']);
-    expect(errors[0].response).toMatchObject({ status_code: 400, body: { error: { param: 'max_output_tokens', code: 'integer_below_min_value' } } });
+  test('a function tool the model calls comes back as a function_call output item (Anthropic)', async () => {
+    const tool = { type: 'function', name: 'weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+    const { output } = await runBatch('anthropic', '/v1/responses', [responsesLine('t1', 'claude-sonnet-4-5', { tools: [tool], tool_choice: 'required' })]);
+    const body = output[0].response!.body as OpenAI.Responses.Response;
+    expect(schemaErrors('Response', body)).toEqual([]);
+    const call = body.output.find((item) => item.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
+    expect(call).toMatchObject({ type: 'function_call', name: 'weather', status: 'completed' });
+    expect(call.call_id).toEqual(expect.any(String));
+    expect(() => JSON.parse(call.arguments)).not.toThrow();
+  }, 60_000);
+
+  test('max_output_tokens below 16: OpenAI (the simulator, as the real API) refuses the line; the gateway refuses it at upload for openai only', async () => {
+    const sim = t.gateway.providers.find((p) => p.provider === 'openai')!;
+    const direct = new OpenAI({ baseURL: sim.url, apiKey: sim.simulator!.apiKey, maxRetries: 0 });
+    const file = await upload(direct, jsonl([responsesLine('small', 'gpt-4o-mini', { max_output_tokens: 8 })]));
+    let batch = await direct.batches.create({ input_file_id: file.id, endpoint: '/v1/responses', completion_window: '24h' });
+    for (const deadline = Date.now() + 30_000; !['completed', 'failed'].includes(batch.status) && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 50));
+      batch = await direct.batches.retrieve(batch.id);
+    }
+    const errorLine = JSON.parse((await (await direct.files.content(batch.error_file_id!)).text()).trim());
+    expect(errorLine.response).toMatchObject({ status_code: 400, body: { error: { param: 'max_output_tokens', code: 'integer_below_min_value' } } });
+
+    const refused = await upload(client, jsonl([responsesLine('ok', 'gpt-4o-mini'), responsesLine('small', 'gpt-4o-mini', { max_output_tokens: 8 })]), { provider: 'openai' }).catch((e) => e);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(refused.message).toMatch(/^400 Line 2: body\.max_output_tokens must be at least 16/);
+    const translated = await runBatch('gemini', '/v1/responses', [responsesLine('small', 'gemini-2.5-flash', { max_output_tokens: 8 })]);
+    expect(translated.done.request_counts).toEqual({ total: 1, completed: 1, failed: 0 });
   }, 60_000);
 });
 
@@ -126,6 +149,14 @@ describe('what a provider cannot run is a 400 naming the line (upload) or the en
     expect(refused.param).toBe('endpoint');
     const mismatch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'anthropic' } as never).catch((e) => e);
     expect(mismatch.code).toBe('url_mismatch');
+  });
+
+  test('inline Anthropic requests run on chat completions only', async () => {
+    const requests = [{ custom_id: 'i1', params: { model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] } }];
+    const error = await client.batches.create({ input_file_id: '', endpoint: '/v1/responses', completion_window: '24h', provider: 'anthropic', requests } as never).catch((e) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error.message).toMatch(/Inline Anthropic requests run on \/v1\/chat\/completions only/);
+    expect(error.code).toBe('unsupported_endpoint');
   });
 
   test('a Responses feature the converter refuses fails the batch naming the line and the Responses field', async () => {

@@ -1,6 +1,7 @@
 import { parseInputLine, validateBatchFile } from '../../lambda/batch-files/validate';
 import { ENDPOINTS, OPENAI_ENDPOINTS, TRANSLATED_CHAT_ENDPOINTS } from '../../lambda/batch-files/endpoints';
 import { LineError, type Line } from '../../lambda/batch-files/lines';
+import { thrownBy } from '../support/errors';
 
 const line = (url: string, body: Record<string, unknown>, id = 'r1') => JSON.stringify({ custom_id: id, method: 'POST', url, body });
 
@@ -9,14 +10,7 @@ async function* linesOf(texts: string[]): AsyncGenerator<Line> {
   for (const text of texts) yield { number: ++n, text };
 }
 
-const errorOf = (fn: () => unknown): LineError => {
-  try {
-    fn();
-  } catch (err) {
-    return err as LineError;
-  }
-  throw new Error('accepted');
-};
+const errorOf = (fn: () => unknown) => thrownBy(fn, LineError);
 
 describe('the endpoint table', () => {
   test.each([
@@ -83,5 +77,20 @@ describe('which provider runs which endpoint, at upload', () => {
   it('a moderations file without models has no model', async () => {
     const summary = await validateBatchFile(linesOf([line('/v1/moderations', { input: 'x' })]));
     expect(summary.model).toBeNull();
+  });
+});
+
+describe('OpenAI-only rules of an endpoint', () => {
+  const small = line('/v1/responses', { model: 'gpt-4o-mini', input: 'x', max_output_tokens: 8 });
+
+  it('max_output_tokens below 16 is refused for OpenAI, naming line and field', async () => {
+    const error = await validateBatchFile(linesOf([small]), 100, { provider: 'openai', endpoints: OPENAI_ENDPOINTS }).catch((e) => e);
+    expect([error.code, error.line]).toEqual(['integer_below_min_value', 1]);
+    expect(error.message).toMatch(/^Line 1: body\.max_output_tokens must be at least 16/);
+  });
+
+  it('passes where the gateway translates the line', async () => {
+    const summary = await validateBatchFile(linesOf([small]), 100, { provider: 'gemini', endpoints: TRANSLATED_CHAT_ENDPOINTS });
+    expect(summary.endpoint).toBe('/v1/responses');
   });
 });
