@@ -180,7 +180,8 @@ export function buildEstimate(acc: EstimateAccumulator, table: PriceTable, budge
     }
     const method = tokenCountMethod(acc.provider, model, acc.tokenizer);
     methods.add(method);
-    const priced = priceRange(price, totals, method, runMode);
+    // Each model of a mixed-model file runs as its own job: a Bedrock job below the minimum runs on demand.
+    const priced = priceRange(price, totals, method, acc.byModel.size > 1 ? expectedRunMode(acc.provider, totals.requests, env) : runMode);
     cost = plus(cost, priced.cost);
     onDemand = plus(onDemand, priced.onDemand);
     inputTokens += totals.inputTokens;

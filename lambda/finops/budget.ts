@@ -84,7 +84,7 @@ export async function checkBudget(input: BudgetCheckInput): Promise<BudgetReserv
 
   const table = priceTable();
   const runMode = expectedRunMode(input.provider, estimate.requests);
-  const priced = priceEstimate(table, input.provider, estimate, runMode);
+  const priced = priceEstimate(table, input.provider, estimate, runMode, (requests) => expectedRunMode(input.provider, requests));
   if (priced.unpriced.length) {
     throw new GatewayError(
       402,

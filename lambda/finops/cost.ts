@@ -102,13 +102,12 @@ export function priceBatchUsage(
       on_demand_cost_usd: microsToUsd(onDemand),
       savings_usd: microsToUsd(onDemand - cost),
       price_version: table.version,
-      ...(names.size > 1 ? { by_model: costShares(byModel, usageByModel) } : {}),
     },
   };
 }
 
-/** Each model's share of a batch of several models. */
-function costShares(byModel: Record<string, ModelCost>, usageByModel: Record<string, BatchUsage>): Record<string, ModelCostShare> {
+/** Each model's share of a batch of several models (the batch's finops.by_model). */
+export function costShares(byModel: Record<string, ModelCost>, usageByModel: Record<string, BatchUsage>): Record<string, ModelCostShare> {
   return Object.fromEntries(
     Object.entries(byModel).map(([model, c]) => [
       model,

@@ -104,7 +104,7 @@ export interface EstimatedCost {
 }
 
 /** Prices an estimate: uncached input and the output cap at the model's price for the run mode. */
-export function priceEstimate(table: PriceTable, provider: ProviderName, estimate: BatchEstimate, runMode: RunMode): EstimatedCost {
+export function priceEstimate(table: PriceTable, provider: ProviderName, estimate: BatchEstimate, runMode: RunMode, runModeOfModel?: (requests: number) => RunMode): EstimatedCost {
   let costMicros = 0;
   const unpriced: string[] = [];
   for (const [model, totals] of estimate.byModel) {
@@ -120,7 +120,8 @@ export function priceEstimate(table: PriceTable, provider: ProviderName, estimat
       output_tokens_details: { reasoning_tokens: 0 },
       total_tokens: totals.inputTokens + totals.outputTokens,
     };
-    costMicros += costOfUsage(price, usage, runMode).costMicros;
+    // Each model of a mixed-model file runs as its own job, in the run mode of its own size.
+    costMicros += costOfUsage(price, usage, runModeOfModel && estimate.byModel.size > 1 ? runModeOfModel(totals.requests) : runMode).costMicros;
   }
   return { costMicros, unpriced };
 }

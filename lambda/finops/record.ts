@@ -5,7 +5,7 @@
 import type { BatchUsage } from '../openai/types';
 import type { BatchRecord, CostSummary } from '../store/records';
 import { logger } from '../runtime';
-import { priceBatchUsage, type PricedModels, type RunMode } from './cost';
+import { costShares, priceBatchUsage, type PricedModels, type RunMode } from './cost';
 import { priceTable, type PriceTable } from './prices';
 import { finishedAt, usageDeltasForBatch } from './usage-rows';
 import { nowSeconds, utcDate } from '../time';
@@ -33,11 +33,11 @@ export function priceFinishedBatch(batch: BatchRecord, usageByModel: Record<stri
     return { byModel: {}, unpriced: [...new Set([...models, ...Object.keys(usageByModel)])], summary: null, totalMicros: null };
   }
   const priced = priceBatchUsage(prices, batch.provider, usageByModel, runModeOf(batch), models, jobRunModes(batch));
-  for (const job of batch.jobs ?? []) {
-    const share = priced.summary?.by_model?.[job.model];
-    if (share) share.requests = job.requestCounts.total;
-  }
-  return priced;
+  if (!priced.summary || Object.keys(priced.byModel).length < 2) return priced;
+  // Several models: each one's share, with its requests when it ran as its own job.
+  const shares = costShares(priced.byModel, usageByModel);
+  for (const job of batch.jobs ?? []) if (shares[job.model]) shares[job.model].requests = job.requestCounts.total;
+  return { ...priced, summary: { ...priced.summary, by_model: shares } };
 }
 
 function jobRunModes(batch: BatchRecord): Record<string, RunMode> {

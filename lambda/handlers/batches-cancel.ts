@@ -33,7 +33,8 @@ export const handler = httpHandler(async (event) => {
     if (current.status === 'cancelled') return json(toOpenAIBatch(current));
     throw batchNotCancellable(current.status);
   }
-  // Not submitted yet: the tracker's "Submit to provider" sees the request and ends the batch cancelled.
+  // Not submitted yet: the tracker's "Submit to provider" sees the request and ends the batch cancelled
+  // (stopping the jobs of a mixed-model batch that reached the provider already).
   if (updated.submittedAt === null) return json(toOpenAIBatch(updated));
   try {
     await cancelProviderWork(adapterFor(batch.provider), batchProviderContext(updated), updated);

@@ -18,7 +18,7 @@ import { submittedPatch } from '../batches/record';
 import { nextWaitSeconds } from '../tracker/schedule';
 import type { Outcome } from '../tracker/decide';
 import type { BatchRecord } from '../store/records';
-import { runsAsJobsNow, submitJobs, jobsSubmittedPatch, type JobsContext } from '../tracker/jobs-steps';
+import { runsAsJobsNow, stopSubmittedJobs, submitJobs, jobsSubmittedPatch, type JobsContext } from '../tracker/jobs-steps';
 import { atProvider, jobErrors } from '../tracker/jobs';
 
 export interface SubmitResult {
@@ -36,9 +36,13 @@ export async function submitBatch(input: TrackerInput): Promise<SubmitResult> {
   if (isTerminal(batch.status)) return decide('done');
   if (isSubmitted(batch)) return decide('submitted');
   const now = nowSeconds();
-  if (batch.cancelRequested) return endUnsubmitted(batch, 'cancelled');
+  if (batch.cancelRequested) {
+    await stopSubmittedJobs(loaded);
+    return endUnsubmitted(batch, 'cancelled');
+  }
   if (now > deadlineOf(batch, getServices().config.expiryGraceSeconds)) {
     logger.warn('Batch could not be submitted within its completion window; it expires', { lastProviderError: batch.lastProviderError });
+    await stopSubmittedJobs(loaded);
     return endUnsubmitted(batch, 'expired');
   }
   if (!(await takeInFlightPlace(batch))) {

@@ -18,14 +18,14 @@ function capOf(variable: string): number {
   return Number.isInteger(value) && value > 0 ? value : 0;
 }
 
-/** The pools a batch needs a place in, most specific last. */
-export function poolsFor(batch: Pick<BatchRecord, 'provider' | 'model'>): Pool[] {
+/** The pools a batch needs a place in, most specific last (a mixed-model batch: one per model it runs). */
+export function poolsFor(batch: Pick<BatchRecord, 'provider' | 'model'> & Partial<Pick<BatchRecord, 'models'>>): Pool[] {
   const provider = batch.provider.toUpperCase();
   const pools: Pool[] = [];
   const all = capOf(`FINOPS_MAX_IN_FLIGHT_${provider}`);
   if (all) pools.push({ name: batch.provider, cap: all });
   const perModel = capOf(`FINOPS_MAX_IN_FLIGHT_PER_MODEL_${provider}`);
-  if (perModel && batch.model) pools.push({ name: `${batch.provider}#${batch.model}`, cap: perModel });
+  for (const model of batch.model ? [batch.model] : (batch.models ?? [])) if (perModel) pools.push({ name: `${batch.provider}#${model}`, cap: perModel });
   return pools;
 }
 

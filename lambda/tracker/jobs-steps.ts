@@ -102,7 +102,7 @@ export function jobsSubmittedPatch(batch: BatchRecord, jobs: ProviderJob[], now:
     jobs,
     ...(Object.keys(shared).length ? { metadata: { ...(batch.metadata ?? {}), ...shared } } : {}),
     status: isTerminal(status) ? 'in_progress' : status,
-    inProgressAt: jobs.some((j) => atProvider(j) && j.status === 'in_progress') ? now : null,
+    inProgressAt: batch.inProgressAt ?? (jobs.some((j) => atProvider(j) && j.status === 'in_progress') ? now : null),
     requestCounts: sumCounts(jobs),
     providerBatchId: null,
     submittedAt: now,
@@ -175,6 +175,15 @@ export async function cancelProviderWork(adapter: ProviderAdapter, ctx: Provider
   const settled = await Promise.allSettled(batch.jobs.filter(stillRunning).map((job) => adapter.cancelBatch(ctx, jobBatch(batch, job))));
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+}
+
+/**
+ * A batch that ends before it was fully submitted (cancelled, past its window) may already have jobs
+ * at the provider (a submit cut off between two jobs): they are stopped, best effort.
+ */
+export async function stopSubmittedJobs({ batch, adapter, ctx }: JobsContext): Promise<void> {
+  if (!batch.jobs?.some(stillRunning)) return;
+  await cancelProviderWork(adapter, ctx, batch).catch((err) => logger.warn('Could not stop the jobs already submitted; they end at the provider on their own', { error: (err as Error).message }));
 }
 
 /**

@@ -108,3 +108,20 @@ describe('the record once every job was submitted', () => {
     expect(commonMetadata([job('a', 'in_progress', { metadata: { run_mode: 'batch_job' } }), job('b', 'in_progress', { metadata: { run_mode: 'on_demand' } })])).toEqual({});
   });
 });
+
+describe('in-flight pools of a mixed-model batch', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+  });
+  test('a place in the pool of each model it runs (Bedrock counts concurrent jobs per model)', async () => {
+    const { poolsFor } = await import('../../lambda/tracker/in-flight');
+    process.env.FINOPS_MAX_IN_FLIGHT_BEDROCK = '20';
+    process.env.FINOPS_MAX_IN_FLIGHT_PER_MODEL_BEDROCK = '10';
+    expect(poolsFor({ provider: 'bedrock', model: null, models: ['m-a', 'm-b'] })).toEqual([
+      { name: 'bedrock', cap: 20 },
+      { name: 'bedrock#m-a', cap: 10 },
+      { name: 'bedrock#m-b', cap: 10 },
+    ]);
+  });
+});
