@@ -2,7 +2,7 @@
 // simulator on loopback, wired into the environment the handlers read (contracts/providers.ts names
 // the variables). Adding a provider: one entry in LOCAL_PROVIDERS (its simulator).
 import { join } from 'node:path';
-import { providerEnvNames, type ProviderName } from '../contracts/providers';
+import { PROVIDER_NAMES, providerEnvNames, type OpenAIShapedProviderName, type ProviderName } from '../contracts/providers';
 import { startOpenAISimulator } from './simulators/openai';
 import { startAnthropicSimulator } from './simulators/anthropic';
 import { startGeminiSimulator } from './simulators/gemini';
@@ -53,16 +53,25 @@ const bedrock: LocalProvider = {
   }),
 };
 
-/** One entry per catalog provider (the type makes a missing one a compile error). Order: the banner's. */
-export const LOCAL_PROVIDERS: Record<ProviderName, LocalProvider> = {
-  openai: keyedProvider('openai', startOpenAISimulator),
+/** Providers with simulators of their own (the type makes a missing one a compile error). Order: the banner's. */
+const OWN_SIMULATORS: Record<Exclude<ProviderName, OpenAIShapedProviderName>, LocalProvider> = {
   anthropic: keyedProvider('anthropic', startAnthropicSimulator),
   gemini: keyedProvider('gemini', startGeminiSimulator),
   bedrock,
-  // OpenAI-shaped batch APIs: the OpenAI simulator playing the provider (its catalog quirks).
-  groq: keyedProvider('groq', (options) => startOpenAISimulator({ ...options, provider: 'groq' })),
-  together: keyedProvider('together', (options) => startOpenAISimulator({ ...options, provider: 'together' })),
 };
+
+/**
+ * Every catalog provider's local endpoint: OpenAI-shaped ones (OpenAI, Groq, Together AI …) get the
+ * OpenAI simulator playing them with their catalog quirks.
+ */
+export const LOCAL_PROVIDERS: Record<ProviderName, LocalProvider> = Object.fromEntries(
+  PROVIDER_NAMES.map((name) => [
+    name,
+    Object.prototype.hasOwnProperty.call(OWN_SIMULATORS, name)
+      ? OWN_SIMULATORS[name as keyof typeof OWN_SIMULATORS]
+      : keyedProvider(name, (options) => startOpenAISimulator({ ...options, provider: name })),
+  ]),
+) as Record<ProviderName, LocalProvider>;
 
 /**
  * Starts a simulator for every provider the environment does not configure live. `started` registers

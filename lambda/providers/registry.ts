@@ -3,23 +3,26 @@
 // does not load its module, and a leaner bundle can drop the factories it does not need.
 /* eslint-disable @typescript-eslint/no-require-imports */
 import type { AnyProviderAdapter } from './provider';
-import { PROVIDER_NAMES, isProviderName, type ProviderName } from '../../contracts/providers';
+import { PROVIDER_NAMES, isProviderName, openaiCompatibleQuirks, type OpenAIShapedProviderName, type ProviderName } from '../../contracts/providers';
 import { badRequest } from '../http/errors';
 
 export { PROVIDER_NAMES, isProviderName };
 
 type AdapterFactory = () => AnyProviderAdapter;
 
-/** One entry per catalog provider (the type makes a missing one a compile error). */
-const FACTORIES: Record<ProviderName, AdapterFactory> = {
-  openai: () => (require('./openai/adapter') as typeof import('./openai/adapter')).openaiAdapter,
+/** Providers with adapters of their own (the type makes a missing one a compile error). */
+const OWN_ADAPTERS: Record<Exclude<ProviderName, OpenAIShapedProviderName>, AdapterFactory> = {
   bedrock: () => (require('./bedrock/adapter') as typeof import('./bedrock/adapter')).bedrockAdapter,
   anthropic: () => (require('./anthropic/adapter') as typeof import('./anthropic/adapter')).anthropicAdapter,
   gemini: () => (require('./gemini/adapter') as typeof import('./gemini/adapter')).geminiAdapter,
-  // OpenAI-shaped batch APIs: the OpenAI adapter with the provider's catalog quirks.
-  groq: () => (require('./openai/adapter') as typeof import('./openai/adapter')).createOpenAIAdapter('groq'),
-  together: () => (require('./openai/adapter') as typeof import('./openai/adapter')).createOpenAIAdapter('together'),
 };
+
+/** The factory of a provider: its own adapter, or the OpenAI adapter with its catalog quirks (OpenAI, Groq, Together AI …). */
+function factoryFor(provider: ProviderName): AdapterFactory | undefined {
+  if (Object.prototype.hasOwnProperty.call(OWN_ADAPTERS, provider)) return OWN_ADAPTERS[provider as keyof typeof OWN_ADAPTERS];
+  if (!isProviderName(provider) || !openaiCompatibleQuirks(provider)) return undefined;
+  return () => (require('./openai/adapter') as typeof import('./openai/adapter')).createOpenAIAdapter(provider);
+}
 
 const created = new Map<ProviderName, AnyProviderAdapter>();
 
@@ -31,7 +34,7 @@ export function registerAdapter(adapter: AnyProviderAdapter): void {
 export function adapterFor(provider: ProviderName): AnyProviderAdapter {
   let adapter = created.get(provider);
   if (!adapter) {
-    const factory = Object.prototype.hasOwnProperty.call(FACTORIES, provider) ? FACTORIES[provider] : undefined;
+    const factory = factoryFor(provider);
     if (!factory) throw badRequest(`Provider '${provider}' is not available in this deployment.`, 'provider', 'unsupported_provider');
     adapter = factory();
     created.set(provider, adapter);

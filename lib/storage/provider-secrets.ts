@@ -65,7 +65,7 @@ export class ProviderSecrets extends Construct {
         removalPolicy: RemovalPolicy.RETAIN,
       });
       secrets[provider] = secret;
-      new CfnOutput(this, `${display}SecretArn`, {
+      new CfnOutput(this, `${secretName.replace(/ApiKey$/, '')}SecretArn`, {
         value: secret.secretArn,
         description: `Put the ${display} ${what} here: aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string <${entry.credentials === 'api-key' ? 'key' : 'value'}>`,
       });

@@ -10,6 +10,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { BedrockClient, ListModelInvocationJobsCommand } from '@aws-sdk/client-bedrock';
 import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
 import { MAX_BATCH_LINES } from '../../lambda/batch-files/validate';
+import { openaiCompatibleQuirks } from '../../contracts/providers';
 import { chatLine, jsonl, pollUntilDone, startTestGateway, TEST_KEYS, upload, type TestGateway } from './helpers';
 
 let t: TestGateway;
@@ -28,8 +29,17 @@ interface Fixtures {
   geminiMixedFile: string;
   bedrockMixedFile: string;
   bedrockFile: string;
+  /** A batch input file of each OpenAI-shaped provider (the catalogue's per-provider rows). */
+  compatibleFiles: Record<CompatibleProvider, string>;
 }
 let fx: Fixtures;
+
+/** The OpenAI-shaped providers of the catalog (contracts/providers.ts) the per-provider rows run over, with a model of each. */
+const COMPATIBLE: Array<[CompatibleProvider, string]> = [
+  ['groq', 'llama-3.1-8b-instant'],
+  ['together', 'meta-llama/Llama-3.3-70B-Instruct-Turbo'],
+];
+type CompatibleProvider = 'groq' | 'together';
 
 const GPT = 'gpt-4o-mini';
 const CLAUDE_ON_BEDROCK = 'anthropic.claude-3-haiku-20240307-v1:0';
@@ -61,8 +71,11 @@ beforeAll(async () => {
     geminiMixedFile: (await upload(alice, jsonl([chatLine('g1', 'gemini-2.0-flash', 'hi'), chatLine('g2', 'gemini-1.5-pro', 'hi')]), { provider: 'gemini' })).id,
     bedrockMixedFile: (await upload(alice, jsonl([chatLine('m1', CLAUDE_ON_BEDROCK, 'hi'), chatLine('m2', 'meta.llama3-8b-instruct-v1:0', 'hi')]), { provider: 'bedrock' })).id,
     bedrockFile: (await upload(alice, jsonl([chatLine('c1', CLAUDE_ON_BEDROCK, 'hi')]), { provider: 'bedrock' })).id,
+    compatibleFiles: Object.fromEntries(
+      await Promise.all(COMPATIBLE.map(async ([provider, model]) => [provider, (await upload(alice, jsonl([chatLine('p1', model, 'hi')]), { provider })).id])),
+    ) as Record<CompatibleProvider, string>,
   };
-}, 60_000);
+}, 180_000); // a gateway and six simulators on a loaded 2-core machine
 
 afterAll(async () => {
   s3?.destroy();
@@ -99,6 +112,14 @@ async function providerObjects() {
   const gemini = simulator('gemini');
   const geminiKey = { 'x-goog-api-key': gemini.apiKey };
   const ids = (list: unknown, field: string, key: string) => ((list as Record<string, Array<Record<string, unknown>>>)[field] ?? []).map((o) => `${o[key]}`).sort();
+  const compatible = await Promise.all(
+    COMPATIBLE.map(async ([provider]) => {
+      const sim = simulator(provider);
+      const auth = { authorization: `Bearer ${sim.apiKey}` };
+      const [files, batches] = await Promise.all([getJson(`${sim.url}/files?limit=10000`, auth), getList(`${sim.url}/batches`, auth)]);
+      return [[`${provider}Files`, ids(files, 'data', 'id')], [`${provider}Batches`, batches.map((b) => `${b.id}`).sort()]] as const;
+    }),
+  );
   const [openaiFiles, openaiBatches, anthropicBatches, geminiFiles, geminiBatches, bedrockJobs] = await Promise.all([
     getJson(`${openai.url}/files?limit=10000`, bearer),
     getJson(`${openai.url}/batches?limit=100`, bearer),
@@ -114,7 +135,16 @@ async function providerObjects() {
     geminiFiles: ids(geminiFiles, 'files', 'name'),
     geminiBatches: ids(geminiBatches, 'operations', 'name'),
     bedrockJobs: (bedrockJobs.invocationJobSummaries ?? []).map((j) => j.jobArn).sort(),
+    ...Object.fromEntries(compatible.flat()),
   };
+}
+
+/** A batch list as an array, whether OpenAI's `{data}` page or Together's bare array. */
+async function getList(url: string, headers: Record<string, string>): Promise<Array<Record<string, unknown>>> {
+  const res = await fetch(url, { headers });
+  if (!res.ok) throw new Error(`${url} → ${res.status}`);
+  const body = (await res.json()) as unknown;
+  return Array.isArray(body) ? body : ((body as { data?: Array<Record<string, unknown>> }).data ?? []);
 }
 
 async function storedObjects() {
@@ -440,7 +470,24 @@ const cases: Case[] = [
     param: null,
     message: /headers are too large/,
   },
+  // ---- the same refusals on each OpenAI-shaped provider (parametrised, contracts/providers.ts) ----
+  ...COMPATIBLE.flatMap(([provider]) => compatibleProviderCases(provider)),
 ];
+
+/** The batches.create refusals that go through an OpenAI-shaped provider's own checks (quirks). */
+function compatibleProviderCases(provider: CompatibleProvider): Case[] {
+  const file = () => fx.compatibleFiles[provider];
+  const tooLong = `${openaiCompatibleQuirks(provider)!.completionWindowHours.max + 24}h`;
+  return [
+    { name: `batches.create (${provider}): completion_window ${tooLong}, beyond what ${provider} accepts`, act: () => createBatch({ input_file_id: file(), provider, completion_window: tooLong }), status: 400, code: 'invalid_completion_window', param: 'completion_window', message: new RegExp(`"${tooLong}"`) },
+    { name: `batches.create (${provider}): a file of another provider`, act: () => createBatch({ input_file_id: fx.aliceFile, provider }), status: 400, code: 'provider_mismatch', param: 'input_file_id', message: /uploaded for provider 'openai'/ },
+    { name: `batches.create (${provider}): its file named with another provider`, act: () => createBatch({ input_file_id: file(), provider: 'openai' }), status: 400, code: 'provider_mismatch', param: 'input_file_id', message: new RegExp(`uploaded for provider '${provider}'`) },
+    { name: `batches.create (${provider}): a file of another tenant`, act: () => createBatch({ input_file_id: fx.bobFile, provider }), status: 404, code: null, param: 'input_file_id', message: /No such File object/ },
+    { name: `batches.create (${provider}): no input file (inline requests)`, act: () => createBatch({ input_file_id: '', provider }), status: 400, code: 'missing_required_parameter', param: 'input_file_id', message: new RegExp(`provider '${provider}' runs batches from an uploaded file`) },
+    { name: `batches.create (${provider}): metadata with 17 pairs`, act: () => createBatch({ input_file_id: file(), provider, metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }), status: 400, code: 'invalid_metadata', param: 'metadata', message: /at most 16/ },
+    { name: `files.retrieve (${provider}): its file asked for as another provider`, act: () => sdk(alice.files.retrieve(file(), { query: { provider: 'gemini' } })), status: 404, code: null, param: 'id', message: /No such File object/ },
+  ];
+}
 
 describe('hostile and broken input: right status, OpenAI error naming the problem, nothing changed', () => {
   test('the catalogue has at least 40 cases, each named once', () => {

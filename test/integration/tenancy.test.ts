@@ -9,6 +9,7 @@ import { OPERATION_ROUTES } from '../../lib/api/routes';
 import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
 import { UploadStore } from '../../lambda/store/uploads';
 import { chatLine, jsonl, pollUntilDone, startTestGateway, upload, type TestGateway } from './helpers';
+import type { ProviderName } from '../../contracts/providers';
 
 let t: TestGateway;
 let keys: { alice: string; bob: string };
@@ -25,6 +26,17 @@ const alice = {
   partId: '',
   uploadBytes: 0,
 };
+
+/**
+ * The providers whose objects Alice owns, one run of every case each (issue 16: the OpenAI-shaped
+ * providers of the catalog too), with a model of each. `current` is the one the running block uses.
+ */
+const TENANCY_PROVIDERS: Array<[ProviderName, string]> = [
+  ['openai', 'gpt-4o-mini'],
+  ['groq', 'llama-3.1-8b-instant'],
+  ['together', 'meta-llama/Llama-3.3-70B-Instruct-Turbo'],
+];
+let current: { provider: ProviderName; model: string } = { provider: 'openai', model: 'gpt-4o-mini' };
 
 const token = (n: number) => randomBytes(n).toString('hex').slice(0, n);
 const MISSING = { file: () => `file-${token(24)}`, batch: () => `batch_${token(24)}`, upload: () => `upload_${token(24)}`, webhook: () => `whk_${token(24)}` };
@@ -85,7 +97,7 @@ type Case = () => Promise<void>;
 const CASES: Record<string, Case> = {
   'files-create': async () => {
     // What Bob uploads is his: Alice can neither retrieve nor list it.
-    const bobs = await upload(t.client(1), jsonl([chatLine('b1', 'gpt-4o-mini', 'bob')]), { provider: 'openai' });
+    const bobs = await upload(t.client(1), jsonl([chatLine('b1', current.model, 'bob')]), { provider: current.provider });
     await expectLikeMissing((id) => call(keys.alice, 'GET', `/files/${id}`), bobs.id, MISSING.file());
     const aliceList = await jsonOf(await call(keys.alice, 'GET', '/files?limit=100'));
     expect(aliceList.data.map((f: { id: string }) => f.id)).not.toContain(bobs.id);
@@ -96,7 +108,7 @@ const CASES: Record<string, Case> = {
   'files-list': async () => {
     const aliceIds = (await jsonOf(await call(keys.alice, 'GET', '/files?limit=100'))).data.map((f: { id: string }) => f.id);
     expect(aliceIds).toEqual(expect.arrayContaining([alice.fileId, alice.outputFileId]));
-    for (const query of ['', '?purpose=batch_output', '?provider=openai', '?order=asc']) {
+    for (const query of ['', '?purpose=batch_output', `?provider=${current.provider}`, '?order=asc']) {
       const bobIds = (await jsonOf(await call(keys.bob, 'GET', `/files${query}`))).data.map((f: { id: string }) => f.id);
       expect(bobIds).not.toContain(alice.fileId);
       expect(bobIds).not.toContain(alice.outputFileId);
@@ -109,7 +121,7 @@ const CASES: Record<string, Case> = {
   'files-retrieve': async () => {
     await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}`), alice.fileId, MISSING.file());
     await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}`), alice.outputFileId, MISSING.file());
-    await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}?provider=openai`), alice.fileId, MISSING.file());
+    await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}?provider=${current.provider}`), alice.fileId, MISSING.file());
   },
 
   'files-delete': async () => {
@@ -137,7 +149,7 @@ const CASES: Record<string, Case> = {
   'batches-list': async () => {
     const aliceIds = (await jsonOf(await call(keys.alice, 'GET', '/batches?limit=100'))).data.map((b: { id: string }) => b.id);
     expect(aliceIds).toContain(alice.batchId);
-    for (const query of ['', '?limit=100', '?provider=openai', '?model=gpt-4o-mini']) {
+    for (const query of ['', '?limit=100', `?provider=${current.provider}`, `?model=${encodeURIComponent(current.model)}`]) {
       const bobIds = (await jsonOf(await call(keys.bob, 'GET', `/batches${query}`))).data.map((b: { id: string }) => b.id);
       expect(bobIds).not.toContain(alice.batchId);
     }
@@ -195,8 +207,8 @@ const CASES: Record<string, Case> = {
   'files-direct-upload': async () => {
     // Bob's direct upload is his, before and after its bytes arrive: Alice can neither retrieve, read
     // nor list it, and its object key is under Bob's tenant, not Alice's.
-    const content = jsonl([chatLine('d1', 'gpt-4o-mini', 'bob-direct')]);
-    const request = (key: string) => call(key, 'POST', '/files/direct-uploads', { filename: 'd.jsonl', purpose: 'batch', bytes: Buffer.byteLength(content), provider: 'openai' });
+    const content = jsonl([chatLine('d1', current.model, 'bob-direct')]);
+    const request = (key: string) => call(key, 'POST', '/files/direct-uploads', { filename: 'd.jsonl', purpose: 'batch', bytes: Buffer.byteLength(content), provider: current.provider });
     const bobs = await jsonOf(await request(keys.bob));
     const alices = await jsonOf(await request(keys.alice));
     expect(bobs.file.status).toBe('uploaded');
@@ -288,42 +300,46 @@ const CASES: Record<string, Case> = {
   },
 };
 
-beforeAll(async () => {
-  // Slow enough simulated batches that one is still running when the cancel case needs it.
-  t = await startTestGateway({ simulatorStepMs: 300 });
-  keys = { alice: t.gateway.apiKeys[0], bob: t.gateway.apiKeys[1] };
-  dynamo = new DynamoDBClient({ endpoint: t.gateway.dynamodbEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
-  uploads = new UploadStore(dynamo, 'finops-gateway');
+describe.each(TENANCY_PROVIDERS)("Alice's objects on %s", (provider, model) => {
+  beforeAll(async () => {
+    current = { provider, model };
+    aliceWebhookId = undefined; // each block has a gateway of its own
+    // Slow enough simulated batches that one is still running when the cancel case needs it.
+    t = await startTestGateway({ simulatorStepMs: 300 });
+    keys = { alice: t.gateway.apiKeys[0], bob: t.gateway.apiKeys[1] };
+    dynamo = new DynamoDBClient({ endpoint: t.gateway.dynamodbEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+    uploads = new UploadStore(dynamo, 'finops-gateway');
 
-  const client = t.client(0);
-  alice.fileContent = jsonl([chatLine('a1', 'gpt-4o-mini', 'alice-secret-question'), chatLine('a2', 'gpt-4o-mini', 'another one')]);
-  alice.fileId = (await upload(client, alice.fileContent, { provider: 'openai' })).id;
-  const batch = await client.batches.create({ input_file_id: alice.fileId, endpoint: '/v1/chat/completions', completion_window: '24h' });
-  alice.batchId = batch.id;
-  const { batch: done } = await pollUntilDone(client, batch.id);
-  expect(done.status).toBe('completed');
-  alice.outputFileId = done.output_file_id!;
+    const client = t.client(0);
+    alice.fileContent = jsonl([chatLine('a1', current.model, 'alice-secret-question'), chatLine('a2', current.model, 'another one')]);
+    alice.fileId = (await upload(client, alice.fileContent, { provider: current.provider })).id;
+    const batch = await client.batches.create({ input_file_id: alice.fileId, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    alice.batchId = batch.id;
+    const { batch: done } = await pollUntilDone(client, batch.id);
+    expect(done.status).toBe('completed');
+    alice.outputFileId = done.output_file_id!;
 
-  const part = Buffer.from(jsonl([chatLine('u1', 'gpt-4o-mini', 'uploaded in parts')]));
-  alice.uploadBytes = part.length;
-  const created = await jsonOf(await call(keys.alice, 'POST', '/uploads', { filename: 'a.jsonl', purpose: 'batch', bytes: part.length, mime_type: 'application/jsonl', provider: 'openai' }));
-  alice.uploadId = created.id;
-  alice.partId = (await jsonOf(await call(keys.alice, 'POST', `/uploads/${alice.uploadId}/parts`, partForm(part)))).id;
-}, 60_000);
+    const part = Buffer.from(jsonl([chatLine('u1', current.model, 'uploaded in parts')]));
+    alice.uploadBytes = part.length;
+    const created = await jsonOf(await call(keys.alice, 'POST', '/uploads', { filename: 'a.jsonl', purpose: 'batch', bytes: part.length, mime_type: 'application/jsonl', provider: current.provider }));
+    alice.uploadId = created.id;
+    alice.partId = (await jsonOf(await call(keys.alice, 'POST', `/uploads/${alice.uploadId}/parts`, partForm(part)))).id;
+  }, 180_000); // a gateway and six simulators on a loaded 2-core machine
 
-afterAll(async () => {
-  dynamo?.destroy();
-  await t?.close();
-});
+  afterAll(async () => {
+    dynamo?.destroy();
+    await t?.close();
+  });
 
-test('every route in lib/api/routes.ts has a tenancy case (add one with a new route)', () => {
-  expect(Object.keys(CASES).sort()).toEqual([...new Set(OPERATION_ROUTES.map((r) => r.operation))].sort());
-});
+  test('every route in lib/api/routes.ts has a tenancy case (add one with a new route)', () => {
+    expect(Object.keys(CASES).sort()).toEqual([...new Set(OPERATION_ROUTES.map((r) => r.operation))].sort());
+  });
 
-describe.each(OPERATION_ROUTES.map((r) => [r.operation, r.method, r.path] as const))('%s (%s %s)', (operation) => {
-  test("another tenant: the 404 of a missing id, never the object, never in a list; nothing of the owner changes", async () => {
-    const run = CASES[operation];
-    if (!run) throw new Error(`No tenancy case for ${operation}: add one to CASES in test/integration/tenancy.test.ts`);
-    await run();
+  describe.each(OPERATION_ROUTES.map((r) => [r.operation, r.method, r.path] as const))('%s (%s %s)', (operation) => {
+    test("another tenant: the 404 of a missing id, never the object, never in a list; nothing of the owner changes", async () => {
+      const run = CASES[operation];
+      if (!run) throw new Error(`No tenancy case for ${operation}: add one to CASES in test/integration/tenancy.test.ts`);
+      await run();
+    });
   });
 });
