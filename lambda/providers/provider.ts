@@ -88,19 +88,24 @@ export interface ProviderBatchState {
   providerData?: Record<string, unknown>;
 }
 
-/** Receives result lines; the gateway routes them to the output file (2xx) or the error file. */
-export interface ResultSink {
-  write(line: Omit<BatchRequestOutput, 'id'>): Promise<void>;
-}
-
 /** Why the requests a provider returned nothing for did not run (the sink answers each of them with it). */
 export interface UnansweredReason {
   code: 'batch_expired' | 'batch_cancelled' | 'batch_failed';
   message?: string;
 }
 
+/** Receives result lines; the gateway routes them to the output file (2xx) or the error file. */
+export interface ResultSink {
+  write(line: Omit<BatchRequestOutput, 'id'>): Promise<void>;
+}
+
 export interface ProviderAdapter {
   readonly name: ProviderName;
+  /**
+   * The provider runs one model per job (Bedrock modelId, Gemini's model in the URL, OpenAI's one
+   * model per input file): the tracker runs a file whose lines name several models as one job per model.
+   */
+  readonly oneModelPerJob?: boolean;
   /** Whether batches.create requires an input file (false: inline `requests` allowed). */
   readonly acceptsInlineRequests?: boolean;
 
@@ -135,9 +140,4 @@ export interface ProviderAdapter {
    * with the reason returned here when the adapter knows one. Safe to run twice.
    */
   collectResults(ctx: ProviderContext, batch: BatchRecord, sink: ResultSink): Promise<UnansweredReason | void>;
-  /**
-   * The provider runs one model per job (Bedrock modelId, Gemini's model in the URL, OpenAI's one
-   * model per input file): the tracker runs a file whose lines name several models as one job per model.
-   */
-  readonly oneModelPerJob?: boolean;
 }

@@ -511,8 +511,6 @@ async function collectResults(ctx: ProviderContext, batch: BatchRecord, sink: Re
 export const bedrockAdapter: ProviderAdapter = {
   name: 'bedrock',
   acceptsInlineRequests: false,
-  // CreateModelInvocationJob takes one modelId per job; records carry only recordId and modelInput (docs/providers.md).
-  oneModelPerJob: true,
 
   async placeFile(ctx, input) {
     return filePlacement(ctx.config, input.tenantId, input.fileId, input.filename, storageConfigOf(input.extras));
@@ -543,4 +541,7 @@ export const bedrockAdapter: ProviderAdapter = {
   checkBatch,
   cancelBatch,
   collectResults,
+
+  // CreateModelInvocationJob takes one modelId per job; records carry only recordId and modelInput (docs/providers.md).
+  oneModelPerJob: true,
 };

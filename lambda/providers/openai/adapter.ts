@@ -68,8 +68,6 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
   return {
     name: 'openai',
     acceptsInlineRequests: false,
-    // "Each input file can only include requests to a single model" (platform.openai.com/docs/guides/batch).
-    oneModelPerJob: true,
 
     async onFileStored(ctx, file) {
       // Only batch inputs run on OpenAI; other purposes have nothing to forward.
@@ -188,6 +186,9 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
       }
       return unansweredReason(current);
     },
+
+    // "Each input file can only include requests to a single model" (platform.openai.com/docs/guides/batch).
+    oneModelPerJob: true,
   };
 }
 
