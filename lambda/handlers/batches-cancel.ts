@@ -6,12 +6,12 @@ import { batchNotCancellable, noSuchBatch } from '../http/errors';
 import { findBatch } from '../http/lookup';
 import { getServices, logger } from '../runtime';
 import { adapterFor } from '../providers/registry';
+import { cancelProviderWork } from '../tracker/jobs-steps';
 import { nowSeconds } from '../time';
 import { isTerminal, TERMINAL_BATCH_STATUSES } from '../openai/types';
 import { toOpenAIBatch } from '../openai/objects';
 import { WriteConflictError } from '../store/metadata';
 import { batchProviderContext } from '../auth/batch-credentials';
-import { cancelProviderWork } from '../tracker/jobs-steps';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);

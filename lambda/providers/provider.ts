@@ -141,6 +141,11 @@ export interface UnansweredReason {
 
 export interface ProviderAdapter<K extends CredentialKind = 'api-key'> {
   readonly name: ProviderName;
+  /**
+   * The provider runs one model per job (Bedrock modelId, Gemini's model in the URL, OpenAI's one
+   * model per input file): the tracker runs a file whose lines name several models as one job per model.
+   */
+  readonly oneModelPerJob?: boolean;
   /** Whether batches.create requires an input file (false: inline `requests` allowed). */
   readonly acceptsInlineRequests?: boolean;
   /**
@@ -188,11 +193,6 @@ export interface ProviderAdapter<K extends CredentialKind = 'api-key'> {
    * with the reason returned here when the adapter knows one. Safe to run twice.
    */
   collectResults(ctx: ProviderContext<K>, batch: BatchRecord, sink: ResultSink): Promise<UnansweredReason | void>;
-  /**
-   * The provider runs one model per job (Bedrock modelId, Gemini's model in the URL, OpenAI's one
-   * model per input file): the tracker runs a file whose lines name several models as one job per model.
-   */
-  readonly oneModelPerJob?: boolean;
 }
 
 /** An adapter of any credential kind (what the registry holds; the catalog says which kind each has). */

@@ -96,16 +96,13 @@ export class ResultFiles implements ResultSink {
     return { bucket: this.bucket, key: `results/${this.batch.tenantId}/${this.batch.id}/${kind}.jsonl` };
   }
 
-  async write(line: Omit<BatchRequestOutput, 'id'>): Promise<void> {
-    return this.writeFor(line, this.batch.model);
-  }
-
   /** The sink one provider job of a mixed-model batch writes into: its lines count on the job's model. */
   forModel(model: string): ResultSink {
-    return { write: (line) => this.writeFor(line, model) };
+    return { write: (line) => this.write(line, model) };
   }
 
-  private async writeFor(line: Omit<BatchRequestOutput, 'id'>, jobModel: string | null): Promise<void> {
+  /** `jobModel`: the model usage is counted on (a job's, for a mixed-model batch). */
+  async write(line: Omit<BatchRequestOutput, 'id'>, jobModel: string | null = this.batch.model): Promise<void> {
     // A provider that repeats a result (retried download, duplicate record) must not duplicate a line.
     if (this.seen.has(line.custom_id)) {
       this.duplicates += 1;

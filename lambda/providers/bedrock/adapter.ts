@@ -524,8 +524,6 @@ export const bedrockAdapter: ProviderAdapter = {
     const family = familyOf(model);
     return family ? { group: `bedrock:${family}`, convert: (body) => toModelInput({ ...body, model }, family) } : null;
   },
-  // CreateModelInvocationJob takes one modelId per job; records carry only recordId and modelInput (docs/providers.md).
-  oneModelPerJob: true,
 
   async placeFile(ctx, input) {
     return filePlacement(ctx.config, input.tenantId, input.fileId, input.filename, storageConfigOf(input.extras));
@@ -556,4 +554,7 @@ export const bedrockAdapter: ProviderAdapter = {
   checkBatch,
   cancelBatch,
   collectResults,
+
+  // CreateModelInvocationJob takes one modelId per job; records carry only recordId and modelInput (docs/providers.md).
+  oneModelPerJob: true,
 };

@@ -131,8 +131,6 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
     priceModelId: (model) => model.replace(/^models\//, ''),
     runCheck: () => ({ group: 'gemini', convert: (body) => toGenerateContentRequest(body) }),
     endpoints: TRANSLATED_CHAT_ENDPOINTS,
-    // The model is part of the URL (models/{model}:batchGenerateContent, ai.google.dev/api/batch-mode).
-    oneModelPerJob: true,
 
     async onFileStored(ctx, file) {
       // Only batch inputs go to Gemini; result files are the gateway's own.
@@ -248,6 +246,9 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
       ctx.logger.info('Collected Gemini results', { batchId: batch.id, geminiBatch: batch.providerBatchId, results: written.size, withoutResult: expected.size - written.size, ignoredLines: unknown });
       return notRunReason(state, batchStateName(operation.metadata?.state));
     },
+
+    // The model is part of the URL (models/{model}:batchGenerateContent, ai.google.dev/api/batch-mode).
+    oneModelPerJob: true,
   };
 
   /** The Gemini file for a batch input; uploads a fresh copy when Gemini's has expired (48 h) or vanished. */

@@ -74,8 +74,6 @@ export function createOpenAIAdapter(name: ProviderName = 'openai', options: Open
     runCheck: () => ({ group: name, convert: (body) => body }), // lines are passed through unchanged
     // Every endpoint the catalog lists for this provider runs natively (contracts/providers.ts).
     endpoints: Object.fromEntries(quirks.endpoints.map((e) => [e, 'native' as const])),
-    // "Each input file can only include requests to a single model" (platform.openai.com/docs/guides/batch).
-    oneModelPerJob: true,
 
     async onFileStored(ctx, file) {
       // Only batch inputs run on the provider; other purposes have nothing to forward.
@@ -192,6 +190,9 @@ export function createOpenAIAdapter(name: ProviderName = 'openai', options: Open
       }
       return unansweredReason(current);
     },
+
+    // "Each input file can only include requests to a single model" (platform.openai.com/docs/guides/batch).
+    oneModelPerJob: true,
   };
 }
 
