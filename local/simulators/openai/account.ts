@@ -5,7 +5,7 @@ import { estimatedTokens, enqueuedTokenLimit, tokenLimitError } from './queue-li
 import { createHash, randomBytes } from 'node:crypto';
 import { answerChatCompletion, userTextsOf, type RequestAnswer } from './requests';
 import { rateLimitedOnce } from '../rate-limit-once';
-import { batchModel, parseInputLines, validateBatchInput, type BatchValidationError } from './jsonl';
+import { batchModel, parseInputLines, validateBatchInput, type BatchValidationError, type InputLine } from './jsonl';
 
 const DAY_SECONDS = 24 * 3600;
 const BATCH_FILE_TTL_SECONDS = 30 * DAY_SECONDS;
@@ -51,6 +51,19 @@ export interface SimBatch {
   settled: boolean;
   /** Estimated tokens, for the enqueued-token limit (queue-limit.ts). */
   tokens?: number;
+}
+
+/**
+ * How another provider of OpenAI's shape differs from OpenAI (local/simulators/azure/ uses it): its
+ * request limit, extra whole-file checks, and its own touch on each answer. Not persisted: the
+ * simulator passes the same rules again after a restart.
+ */
+export interface AccountRules {
+  maxRequests?: number;
+  /** More validation errors for the input (e.g. an unknown deployment); any makes the batch `failed`. */
+  validate?(lines: InputLine[], content: Buffer): BatchValidationError[];
+  /** Adjusts the answer to one request (e.g. a provider's extra fields or error shapes). */
+  answer?(body: unknown, answer: RequestAnswer): RequestAnswer;
 }
 
 /** Where a batch is at a moment, derived from its creation (and cancel) time. Times in ms. */
@@ -171,7 +184,10 @@ export class SimulatedAccount {
   private readonly deletedFileKeys = new Map<string, [number, number]>();
   private seq = 0;
 
-  constructor(readonly stepMs: number) {}
+  constructor(
+    readonly stepMs: number,
+    private readonly rules: AccountRules = {},
+  ) {}
 
   // ---- persistence (local/simulators/persistence.ts) ----
 
@@ -185,8 +201,8 @@ export class SimulatedAccount {
     };
   }
 
-  static restore(stepMs: number, snapshot: AccountSnapshot, contentOf: (fileId: string) => Buffer): SimulatedAccount {
-    const account = new SimulatedAccount(stepMs);
+  static restore(stepMs: number, snapshot: AccountSnapshot, contentOf: (fileId: string) => Buffer, rules: AccountRules = {}): SimulatedAccount {
+    const account = new SimulatedAccount(stepMs, rules);
     for (const file of snapshot.files) account.files.set(file.id, { ...file, content: contentOf(file.id) });
     for (const batch of snapshot.batches) account.batches.set(batch.id, batch);
     for (const [id, key] of snapshot.deletedFileKeys) account.deletedFileKeys.set(id, key);
@@ -243,7 +259,8 @@ export class SimulatedAccount {
       throw new ApiError(400, `File ${input.inputFileId} has purpose '${inputFile.purpose}'; batch input files must be uploaded with purpose 'batch'.`, 'invalid_request_error', 'input_file_id');
     }
     const lines = parseInputLines(inputFile.content);
-    const validationErrors = validateBatchInput(lines, input.endpoint);
+    const validationErrors = validateBatchInput(lines, input.endpoint, this.rules.maxRequests);
+    if (validationErrors.length === 0 && this.rules.validate) validationErrors.push(...this.rules.validate(lines, inputFile.content));
     const tokens = estimatedTokens(lines);
     const limit = enqueuedTokenLimit();
     if (limit !== null && validationErrors.length === 0 && this.enqueuedTokens(batchModel(lines), input.now) + tokens > limit) validationErrors.push(tokenLimitError(batchModel(lines) ?? 'the model', limit));
@@ -256,7 +273,7 @@ export class SimulatedAccount {
             customId: l.custom_id,
             lineId: randomId('batch_req_', 32),
             requestId: randomId('req_', 32).toLowerCase(),
-            answer: answerChatCompletion(l.body, { completionId: randomId('chatcmpl-', 29), created: answeredAt, rateLimited: rateLimitedOnce('openai', userTextsOf(l.body)) }),
+            answer: this.answerOf(l.body, answeredAt),
           }));
     const batch: SimBatch = {
       id,
@@ -278,6 +295,11 @@ export class SimulatedAccount {
     };
     this.batches.set(id, batch);
     return batch;
+  }
+
+  private answerOf(body: unknown, answeredAt: number): RequestAnswer {
+    const answer = answerChatCompletion(body, { completionId: randomId('chatcmpl-', 29), created: answeredAt, rateLimited: rateLimitedOnce('openai', userTextsOf(body)) });
+    return this.rules.answer ? this.rules.answer(body, answer) : answer;
   }
 
   /** Tokens of the model's batches that are not finished (what OpenAI's enqueued-token limit counts). */

@@ -78,7 +78,7 @@ export function parseInputLines(bytes: Buffer): InputLine[] {
  * The whole-file check run while a batch is `validating`. An empty result means the batch runs;
  * otherwise it goes to `failed` with these as `errors.data`.
  */
-export function validateBatchInput(lines: InputLine[], endpoint: string): BatchValidationError[] {
+export function validateBatchInput(lines: InputLine[], endpoint: string, maxRequests = MAX_BATCH_REQUESTS): BatchValidationError[] {
   const errors: BatchValidationError[] = [];
   const report = (e: BatchValidationError) => {
     if (errors.length < MAX_REPORTED_ERRORS) errors.push(e);
@@ -87,10 +87,10 @@ export function validateBatchInput(lines: InputLine[], endpoint: string): BatchV
     report({ code: 'empty_file', message: 'The batch input file is empty. Please check the file and try again.', param: null, line: null });
     return errors;
   }
-  if (lines.length > MAX_BATCH_REQUESTS) {
+  if (lines.length > maxRequests) {
     report({
       code: 'too_many_tasks',
-      message: `The batch input file contains ${lines.length} requests; the limit is ${MAX_BATCH_REQUESTS}.`,
+      message: `The batch input file contains ${lines.length} requests; the limit is ${maxRequests}.`,
       param: null,
       line: null,
     });
