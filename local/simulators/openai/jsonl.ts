@@ -67,7 +67,8 @@ export function checkBatchUpload(bytes: Buffer): UploadCheck {
 /** Parses a file that passed checkBatchUpload. */
 export function parseInputLines(bytes: Buffer): InputLine[] {
   const out: InputLine[] = [];
-  for (const { line, text } of nonBlankLines(bytes.toString('utf8'))) {
+  // A leading BOM is dropped here: OpenAI refuses it at upload; a provider that accepts the upload (Azure) refuses it while validating.
+  for (const { line, text } of nonBlankLines(bytes.toString('utf8').replace(/^\uFEFF/, ''))) {
     const value = JSON.parse(text) as Record<string, unknown>;
     out.push({ line, custom_id: String(value.custom_id), method: value.method, url: value.url, body: value.body });
   }
