@@ -1,0 +1,158 @@
+// Azure OpenAI's converters, table by table: its Batch objects into OpenAI's shape (statuses, times,
+// counts), the gateway's batch into Azure's (endpoint, lines, refusals), and Azure's errors that mean
+// something else than OpenAI's.
+import { APIError } from 'openai';
+import { normalizeAzureBatch, normalizeAzureBatchAnswer, normalizeAzureStatus, azureTimestamp } from '../../lambda/providers/azure/status';
+import { azureEndpoint, checkAzureBatchRequest, toAzureLine } from '../../lambda/providers/azure/request';
+import { azureSpecificError } from '../../lambda/providers/azure/errors';
+import { mapBatchStatus } from '../../lambda/providers/openai/status';
+import { GatewayError } from '../../lambda/http/errors';
+import type { FileRecord } from '../../lambda/store/records';
+
+describe('Azure batch status → the gateway status', () => {
+  test.each([
+    ['validating', 'validating'],
+    ['Validating', 'validating'],
+    ['in_progress', 'in_progress'],
+    ['InProgress', 'in_progress'],
+    ['finalizing', 'in_progress'], // OpenAI's rule: files not written yet, keep polling
+    ['Finalizing', 'in_progress'],
+    ['completed', 'completed'],
+    ['Completed', 'completed'],
+    ['failed', 'failed'],
+    ['Failed', 'failed'],
+    ['expired', 'expired'],
+    ['cancelling', 'cancelling'],
+    ['Canceling', 'cancelling'],
+    ['cancelled', 'cancelled'],
+    ['canceled', 'cancelled'],
+    ['Cancelled', 'cancelled'],
+    ['SomethingNew', 'in_progress'], // unknown: keep polling
+    [undefined, 'in_progress'],
+  ])('%s → %s', (azure, gateway) => {
+    expect(mapBatchStatus(normalizeAzureStatus(azure))).toBe(gateway);
+  });
+});
+
+describe('Azure timestamps', () => {
+  test.each([
+    [1722476583, 1722476583],
+    ['1722476583', 1722476583],
+    ['2024-07-19T17:13:57.2491382+00:00', 1721409237],
+    ['2024-07-20T17:13:57Z', 1721495637],
+    [null, null],
+    ['', null],
+    ['not a date', null],
+    [Number.NaN, null],
+  ])('%p → %p', (value, seconds) => {
+    expect(azureTimestamp(value)).toBe(seconds);
+  });
+});
+
+describe('normalizeAzureBatch', () => {
+  it('reads the create answer of the docs (Validating, ISO times, null counts) as OpenAI would send it', () => {
+    const created = {
+      id: 'batch_fe3f047a-de39-4068-9008-346795bfc1db',
+      object: 'batch',
+      endpoint: null,
+      status: 'Validating',
+      created_at: '2024-07-19T17:13:57.2491382+00:00',
+      expires_at: '2024-07-20T17:13:57.1918498+00:00',
+      in_progress_at: null,
+      request_counts: { total: null, completed: null, failed: null },
+      metadata: null,
+    };
+    expect(normalizeAzureBatch(created)).toEqual({
+      ...created,
+      status: 'validating',
+      created_at: 1721409237,
+      expires_at: 1721495637,
+      in_progress_at: null,
+      request_counts: { total: 0, completed: 0, failed: 0 },
+    });
+  });
+
+  it('keeps a completed batch from the Python sample as it is', () => {
+    const done = { id: 'batch_6caaf24d', object: 'batch', status: 'completed', created_at: 1722476583, completed_at: 1722477429, output_file_id: 'file-3304', error_file_id: 'file-c795', request_counts: { completed: 3, failed: 0, total: 3 } };
+    expect(normalizeAzureBatch(done)).toEqual(done);
+  });
+
+  it('normalises every batch of a list page and leaves other answers alone', () => {
+    const page = { object: 'list', data: [{ id: 'b1', object: 'batch', status: 'Completed', request_counts: null }], has_more: false };
+    expect(normalizeAzureBatchAnswer(page)).toEqual({ object: 'list', has_more: false, data: [{ id: 'b1', object: 'batch', status: 'completed', request_counts: { total: 0, completed: 0, failed: 0 } }] });
+    const file = { id: 'file-1', object: 'file', bytes: 3 };
+    expect(normalizeAzureBatchAnswer(file)).toBe(file);
+  });
+});
+
+describe('the gateway batch → Azure', () => {
+  const file = (over: Partial<FileRecord> = {}): FileRecord =>
+    ({ id: 'file-g', tenantId: 't', provider: 'openai', filename: 'in.jsonl', purpose: 'batch', bytes: 1000, createdAt: 0, expiresAt: null, status: 'processed', statusDetails: null, blob: { bucket: 'b', key: 'k' }, lineCount: 3, model: 'gpt-4o-mini', ...over }) as FileRecord;
+
+  test.each([
+    ['/v1/chat/completions', '/chat/completions'],
+    ['/v1/embeddings', null],
+    ['/v1/responses', null],
+    ['/chat/completions', null],
+  ])('endpoint %s → %s', (endpoint, azure) => {
+    expect(azureEndpoint(endpoint)).toBe(azure);
+  });
+
+  test.each([
+    ['a chat batch of 24h', { endpoint: '/v1/chat/completions', completionWindow: '24h', inputFile: file() }, null],
+    ['embeddings', { endpoint: '/v1/embeddings', completionWindow: '24h', inputFile: file() }, 'endpoint'],
+    ['a 48h window', { endpoint: '/v1/chat/completions', completionWindow: '48h', inputFile: file() }, 'completion_window'],
+    ['100,001 requests', { endpoint: '/v1/chat/completions', completionWindow: '24h', inputFile: file({ lineCount: 100_001 }) }, 'input_file_id'],
+    ['a file over 200 MB', { endpoint: '/v1/chat/completions', completionWindow: '24h', inputFile: file({ bytes: 200 * 1024 * 1024 + 1 }) }, 'input_file_id'],
+    ['two deployments in one file', { endpoint: '/v1/chat/completions', completionWindow: '24h', inputFile: file({ model: null }) }, 'input_file_id'],
+  ])('%s', (_what, input, param) => {
+    const run = () => checkAzureBatchRequest(input);
+    if (param === null) expect(run).not.toThrow();
+    else {
+      const err = (() => { try { run(); } catch (e) { return e; } })() as GatewayError;
+      expect(err).toBeInstanceOf(GatewayError);
+      expect([err.status, err.param]).toEqual([400, param]);
+    }
+  });
+
+  test.each([
+    [
+      'the OpenAI url becomes Azure\'s, the deployment stays the model',
+      '{"custom_id":"r1","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}}',
+      '{"custom_id":"r1","method":"POST","url":"/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}}',
+    ],
+    [
+      'a byte order mark goes',
+      '\uFEFF{"custom_id":"r1","method":"POST","url":"/v1/chat/completions","body":{"model":"my-deployment"}}',
+      '{"custom_id":"r1","method":"POST","url":"/chat/completions","body":{"model":"my-deployment"}}',
+    ],
+    ['a blank line stays', '   ', '   '],
+  ])('%s', (_what, line, azure) => {
+    expect(toAzureLine(line)).toBe(azure);
+  });
+});
+
+describe('Azure errors', () => {
+  const azureError = (status: number, code: string, message: string) => APIError.generate(status, { error: { code, message } }, undefined, new Headers());
+
+  test.each([
+    ['404 Resource not found (no or a wrong api-version)', azureError(404, '404', 'Resource not found'), 502, 'provider_config_error'],
+    ['400 API version not supported', azureError(400, 'BadRequest', 'API version not supported'), 502, 'provider_config_error'],
+    ['401 access denied', azureError(401, '401', 'Access denied due to invalid subscription key or wrong API endpoint.'), 502, 'provider_auth_error'],
+    ['403', azureError(403, 'PermissionDenied', 'Principal does not have access'), 502, 'provider_permission_error'],
+  ])('%s', (_what, err, status, code) => {
+    const mapped = azureSpecificError(err, 'the batch status check');
+    expect(mapped).toBeInstanceOf(GatewayError);
+    expect([mapped!.status, mapped!.code]).toEqual([status, code]);
+    expect(mapped!.message).not.toMatch(/sim-|key:/);
+  });
+
+  test.each([
+    ['404 of an unknown batch', azureError(404, 'NotFound', 'Batch batch_x not found.')],
+    ['429', azureError(429, '429', 'Requests have exceeded the call rate limit. Please retry after 2 seconds.')],
+    ['400 on a client\'s request', azureError(400, 'invalidPayload', "Invalid value for 'purpose'")],
+    ['not an SDK error', new Error('boom')],
+  ])('%s is left to the OpenAI mapping', (_what, err) => {
+    expect(azureSpecificError(err, 'x')).toBeNull();
+  });
+});
