@@ -10,7 +10,7 @@ import { notRunLine } from '../../openai/output-lines';
 import type { BatchRequestOutput } from '../../openai/types';
 import { readLines } from '../../batch-files/lines';
 import { isObject } from '../../batch-files/validate';
-import type { BatchRecord, BlobLocation, FileRecord } from '../../store/records';
+import type { BatchRecord, BlobLocation, FileRecord, ProviderName } from '../../store/records';
 import { ProviderLostBatchError } from '../errors';
 import { requestPathTimeoutMs } from '../deadlines';
 import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../provider';
@@ -22,6 +22,17 @@ export interface OpenAIAdapterOptions {
   maxRetries?: number;
   /** Per-request timeout in milliseconds. */
   timeoutMs?: number;
+  // A provider of OpenAI's shape (Azure OpenAI: lambda/providers/azure/) reuses this adapter with:
+  /** Its provider name (default `openai`). */
+  name?: ProviderName;
+  /** Its SDK client (default: `new OpenAI` from the context's base URL and key). */
+  client?: (ctx: ProviderContext, options: { maxRetries: number; timeout: number }) => Promise<OpenAI>;
+  /** Rewrites each line of a batch input file on its way to the provider (default: sent as stored). */
+  uploadLine?: (text: string) => string;
+  /** Before a batch is created from the provider's copy of the input (e.g. wait until it is processed). */
+  beforeCreate?: (openai: OpenAI, providerFileId: string) => Promise<void>;
+  /** Its own meaning of some errors, tried before OpenAI's (null: OpenAI's mapping applies). */
+  mapError?: (err: unknown, context: MapContext) => Error | null;
 }
 
 /** Metadata key naming the gateway batch on the OpenAI side, so an operator can match the two. */
@@ -42,18 +53,21 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
   const maxRetries = options.maxRetries ?? 2;
 
   async function client(ctx: ProviderContext): Promise<OpenAI> {
-    const { baseUrl, apiKey } = await ctx.credentials();
     // The tracker's calls: a 15-minute function retries them itself. FINOPS_OPENAI_TIMEOUT_MS lowers it (tests).
     const timeout = options.timeoutMs ?? (Number(process.env.FINOPS_OPENAI_TIMEOUT_MS) || 60_000);
+    if (options.client) return options.client(ctx, { maxRetries, timeout });
+    const { baseUrl, apiKey } = await ctx.credentials();
     return new OpenAI({ baseURL: baseUrl, apiKey, maxRetries, timeout });
   }
+
+  const mapError = (err: unknown, context: MapContext): Error => options.mapError?.(err, context) ?? mapOpenAIError(err, context);
 
   /** Runs one SDK call and translates its failure. */
   async function call<T>(context: MapContext, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
-      throw mapOpenAIError(err, context);
+      throw mapError(err, context);
     }
   }
 
@@ -67,7 +81,7 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
   }
 
   return {
-    name: 'openai',
+    name: options.name ?? 'openai',
     acceptsInlineRequests: false,
 
     async onFileStored(ctx, file) {
@@ -77,7 +91,8 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
       // Streamed straight from the gateway's copy: the file is never held whole in memory. A streamed
       // body cannot be replayed, so the SDK does not retry it; the error tells the caller to.
       const uploaded = await call({ operation: 'upload_file' }, async () => {
-        const body = await ctx.blobs.get(file.blob);
+        const stored = await ctx.blobs.get(file.blob);
+        const body = options.uploadLine ? Readable.from(rewriteLines(stored, options.uploadLine)) : stored;
         return openai.files.create({ file: toStreamingFile(body, file.filename || `${file.id}.jsonl`, { type: 'application/jsonl' }), purpose: 'batch' }, { timeout: requestPathTimeoutMs(), maxRetries: 0 });
       });
       ctx.logger.info('file forwarded to OpenAI', { fileId: file.id, providerFileId: uploaded.id, bytes: uploaded.bytes });
@@ -108,8 +123,9 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
       const openai = await client(ctx);
       // OpenAI takes no idempotency key: a submit retried after a lost answer finds the batch by the
       // gateway batch id in its metadata instead of creating a second one.
-      const created = (await findSubmitted(openai, input)) ?? await call({ operation: 'create_batch' }, () =>
-        openai.batches.create(
+      const created = (await findSubmitted(openai, input, mapError)) ?? await call({ operation: 'create_batch' }, async () => {
+        await options.beforeCreate?.(openai, providerFileId);
+        return openai.batches.create(
           {
             input_file_id: providerFileId,
             endpoint: input.endpoint as BatchCreateParams['endpoint'],
@@ -119,8 +135,8 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
           // No idempotency key upstream: a retried create after a lost answer would start a second paid
           // batch. Fail once and let the caller decide.
           { maxRetries: 0 },
-        ),
-      );
+        );
+      });
       ctx.logger.info('batch submitted to OpenAI', { batchId: input.batchId, providerBatchId: created.id, status: created.status });
       return {
         providerBatchId: created.id,
@@ -208,7 +224,7 @@ const REUSABLE = (batch: Batch) => !['failed', 'expired', 'cancelled', 'cancelli
 const LOOKUP_SLACK_SECONDS = 300;
 
 /** The OpenAI batch an earlier submit of this gateway batch made, found by `metadata.finops_batch_id`. */
-async function findSubmitted(openai: OpenAI, input: CreateBatchInput): Promise<Batch | null> {
+async function findSubmitted(openai: OpenAI, input: CreateBatchInput, mapError = mapOpenAIError): Promise<Batch | null> {
   if (!(GATEWAY_BATCH_METADATA_KEY in providerMetadata(input.metadata, input.batchId)) || input.metadata?.[GATEWAY_BATCH_METADATA_KEY]) return null;
   try {
     for await (const batch of openai.batches.list({ limit: 100 })) {
@@ -217,7 +233,7 @@ async function findSubmitted(openai: OpenAI, input: CreateBatchInput): Promise<B
     }
     return null;
   } catch (err) {
-    throw mapOpenAIError(err, { operation: 'check_batch' });
+    throw mapError(err, { operation: 'check_batch' });
   }
 }
 
@@ -259,6 +275,11 @@ function requireProviderFile(file: FileRecord): string {
     throw badRequest(`File ${file.id} was not uploaded to OpenAI (it was stored for provider ${file.provider}); upload it again with provider "openai".`, 'input_file_id');
   }
   return file.providerFileId;
+}
+
+/** A stored JSONL body, line by line through `rewrite` (streamed: memory stays bounded). */
+async function* rewriteLines(body: Readable, rewrite: (text: string) => string): AsyncGenerator<string> {
+  for await (const line of readLines(body)) yield `${rewrite(line.text)}\n`;
 }
 
 /** The client's metadata, plus the gateway batch id when there is room (OpenAI allows 16 pairs). */
