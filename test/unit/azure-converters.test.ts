@@ -5,6 +5,7 @@ import { APIError } from 'openai';
 import { normalizeAzureBatch, normalizeAzureBatchAnswer, normalizeAzureStatus, azureTimestamp } from '../../lambda/providers/azure/status';
 import { azureEndpoint, checkAzureBatchRequest, toAzureLine } from '../../lambda/providers/azure/request';
 import { azureSpecificError } from '../../lambda/providers/azure/errors';
+import { azureFetch } from '../../lambda/providers/azure/adapter';
 import { mapBatchStatus } from '../../lambda/providers/openai/status';
 import { GatewayError } from '../../lambda/http/errors';
 import type { FileRecord } from '../../lambda/store/records';
@@ -154,5 +155,39 @@ describe('Azure errors', () => {
     ['not an SDK error', new Error('boom')],
   ])('%s is left to the OpenAI mapping', (_what, err) => {
     expect(azureSpecificError(err, 'x')).toBeNull();
+  });
+});
+
+describe('azureFetch: the wire between the SDK and Azure', () => {
+  type Seen = { url: string; body: unknown };
+  const inner = (seen: Seen[], answer: unknown, contentType = 'application/json') =>
+    (async (input: string | URL | Request, init?: RequestInit) => {
+      seen.push({ url: String(input), body: init?.body === undefined ? undefined : JSON.parse(String(init.body)) });
+      return new Response(JSON.stringify(answer), { status: 200, headers: { 'content-type': contentType, 'content-length': '999' } });
+    }) as typeof fetch;
+
+  it('writes a batch create\'s endpoint in Azure\'s form and reads the answer as OpenAI\'s', async () => {
+    const seen: Seen[] = [];
+    const f = azureFetch(inner(seen, { id: 'batch_1', object: 'batch', status: 'Validating', created_at: '2024-07-19T17:13:57+00:00', request_counts: { total: null, completed: null, failed: null } }));
+    const res = await f('https://r.openai.azure.com/openai/batches?api-version=2024-10-21', { method: 'POST', body: JSON.stringify({ input_file_id: 'file-1', endpoint: '/v1/chat/completions', completion_window: '24h' }) });
+    expect(seen[0].body).toEqual({ input_file_id: 'file-1', endpoint: '/chat/completions', completion_window: '24h' });
+    expect(res.headers.get('content-length')).toBeNull();
+    expect(await res.json()).toEqual({ id: 'batch_1', object: 'batch', status: 'validating', created_at: 1721409237, request_counts: { total: 0, completed: 0, failed: 0 } });
+  });
+
+  it('normalises a retrieve, a cancel and a list page', async () => {
+    for (const path of ['/openai/batches/batch_1', '/openai/batches/batch_1/cancel', '/openai/batches']) {
+      const f = azureFetch(inner([], { object: 'list', data: [{ object: 'batch', status: 'Canceling' }] }));
+      const res = await f(`https://r.openai.azure.com${path}?api-version=2024-10-21`, { method: 'GET' });
+      expect(((await res.json()) as { data: Array<{ status: string }> }).data[0].status).toBe('cancelling');
+    }
+  });
+
+  it('leaves files and file content alone', async () => {
+    const body = { object: 'file', status: 'Pending' };
+    const res = await azureFetch(inner([], body))('https://r.openai.azure.com/openai/files/file-1?api-version=2024-10-21', { method: 'GET' });
+    expect(await res.json()).toEqual(body);
+    const content = await azureFetch(inner([], 'x', 'application/octet-stream'))('https://r.openai.azure.com/openai/files/file-1/content?api-version=2024-10-21');
+    expect(await content.text()).toBe('"x"');
   });
 });
