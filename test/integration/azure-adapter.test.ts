@@ -4,6 +4,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { startAzureSimulator, type RunningAzureSimulator } from '../../local/simulators/azure';
 import { createAzureAdapter, type AzureCredentials } from '../../lambda/providers/azure/adapter';
+import { clearEntraTokenCache } from '../../lambda/providers/azure/entra';
 import type { ProviderAdapter, ProviderContext, ResultSink } from '../../lambda/providers/provider';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/providers/errors';
 import { GatewayError } from '../../lambda/http/errors';
@@ -114,6 +115,22 @@ describe('azure adapter against the simulator', () => {
     clock += STEP_MS;
     const batch = await submit(file, ctx);
     expect((await adapter.checkBatch(ctx, batch)).status).toBe('validating');
+  });
+
+  it('mints Entra ID tokens from a service principal (client credentials grant), and says so when Entra refuses it', async () => {
+    clearEntraTokenCache();
+    const principal = { ...sim.servicePrincipal, authorityHost: sim.url };
+    const ctx = contextWith({ apiKey: undefined, servicePrincipal: principal });
+    const file = await storedFile([line('sp', 'hello')], ctx);
+    clock += STEP_MS;
+    const batch = await submit(file, ctx);
+    expect((await adapter.checkBatch(ctx, batch)).status).toBe('validating');
+    const refused = contextWith({ apiKey: undefined, servicePrincipal: { ...principal, clientSecret: 'not-the-secret' } });
+    const err = await adapter.checkBatch(refused, batch).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect((err as GatewayError).code).toBe('provider_auth_error');
+    expect((err as GatewayError).message).toMatch(/invalid_client/);
+    expect((err as GatewayError).message).not.toContain('not-the-secret');
   });
 
   it('refuses what Azure would fail at batches.create: another window, embeddings', async () => {

@@ -6,6 +6,7 @@ import { normalizeAzureBatch, normalizeAzureBatchAnswer, normalizeAzureStatus, a
 import { azureEndpoint, checkAzureBatchRequest, toAzureLine } from '../../lambda/providers/azure/request';
 import { azureSpecificError } from '../../lambda/providers/azure/errors';
 import { azureFetch } from '../../lambda/providers/azure/adapter';
+import { clearEntraTokenCache, entraTokenProvider } from '../../lambda/providers/azure/entra';
 import { mapBatchStatus } from '../../lambda/providers/openai/status';
 import { GatewayError } from '../../lambda/http/errors';
 import type { FileRecord } from '../../lambda/store/records';
@@ -189,5 +190,38 @@ describe('azureFetch: the wire between the SDK and Azure', () => {
     expect(await res.json()).toEqual(body);
     const content = await azureFetch(inner([], 'x', 'application/octet-stream'))('https://r.openai.azure.com/openai/files/file-1/content?api-version=2024-10-21');
     expect(await content.text()).toBe('"x"');
+  });
+});
+
+describe('Entra ID tokens from a service principal', () => {
+  const principal = { tenantId: 'tenant-1', clientId: 'client-1', clientSecret: 's3cr3t', authorityHost: 'https://login.example' };
+  beforeEach(() => clearEntraTokenCache());
+
+  it('posts the client credentials grant for the Cognitive Services scope and reuses the token until 5 minutes before expiry', async () => {
+    const calls: Array<{ url: string; form: URLSearchParams }> = [];
+    const fake = (async (url: string, init: RequestInit) => {
+      calls.push({ url, form: new URLSearchParams(String(init.body)) });
+      return new Response(JSON.stringify({ token_type: 'Bearer', expires_in: 3600, access_token: `token-${calls.length}` }), { status: 200 });
+    }) as unknown as typeof fetch;
+    let now = 0;
+    const provider = entraTokenProvider(principal, fake, () => now);
+    expect(await provider()).toBe('token-1');
+    expect(calls[0].url).toBe('https://login.example/tenant-1/oauth2/v2.0/token');
+    expect(Object.fromEntries(calls[0].form)).toEqual({ grant_type: 'client_credentials', client_id: 'client-1', client_secret: 's3cr3t', scope: 'https://cognitiveservices.azure.com/.default' });
+    now = 54 * 60 * 1000;
+    expect(await provider()).toBe('token-1');
+    now = 56 * 60 * 1000;
+    expect(await provider()).toBe('token-2');
+  });
+
+  test.each([
+    [401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' }, 'GatewayError'],
+    [400, { error: 'unauthorized_client' }, 'GatewayError'],
+    [503, {}, 'ProviderUnavailable'],
+  ])('HTTP %s from Entra → %s', async (status, body, name) => {
+    const fake = (async () => new Response(JSON.stringify(body), { status })) as unknown as typeof fetch;
+    const err = (await entraTokenProvider(principal, fake)().catch((e: unknown) => e)) as Error;
+    expect(err.name).toBe(name);
+    expect(err.message).not.toContain('s3cr3t');
   });
 });

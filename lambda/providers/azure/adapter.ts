@@ -5,13 +5,14 @@
 // and writes the batch endpoint in Azure's form, input lines rewritten for Azure (./request.ts), the
 // wait for Azure to process an upload, and Azure's own errors (./errors.ts). docs/providers.md, Azure.
 import { AzureOpenAI, type ClientOptions } from 'openai';
-import { badRequest } from '../../http/errors';
+import { GatewayError, badRequest } from '../../http/errors';
 import { ProviderUnavailableError } from '../errors';
 import type { ProviderAdapter } from '../provider';
 import { createOpenAIAdapter, type OpenAIAdapterOptions } from '../openai/adapter';
 import { mapOpenAIError, type MapContext } from '../openai/errors';
 import { azureSpecificError } from './errors';
 import { normalizeAzureBatchAnswer } from './status';
+import { entraTokenProvider, type ServicePrincipal } from './entra';
 import { DEFAULT_AZURE_API_VERSION, azureEndpoint, checkAzureBatchRequest, toAzureLine } from './request';
 
 type Fetch = NonNullable<ClientOptions['fetch']>;
@@ -22,6 +23,8 @@ export interface AzureCredentials {
   apiVersion: string;
   apiKey?: string;
   bearerToken?: string;
+  /** An Entra ID service principal: tokens are minted with the client credentials grant (./entra.ts). */
+  servicePrincipal?: ServicePrincipal;
 }
 
 /** Seconds the submit step waits before asking again about an upload Azure is still processing. */
@@ -62,14 +65,15 @@ export function azureFetch(inner: Fetch = fetch): Fetch {
   };
 }
 
-/** The SDK client for the credentials Azure's secret holds (an API key, or else an Entra ID bearer token). */
+/** The SDK client for the credentials Azure's secret holds: an API key, else an Entra ID service principal, else a bearer token. */
 export function azureClient(creds: AzureCredentials, options: { maxRetries: number; timeout: number }, inner?: Fetch): AzureOpenAI {
   if (!creds.endpoint) throw badRequest('The azure provider is not configured: set its endpoint (https://<resource>.openai.azure.com) in the Azure secret or FINOPS_AZURE_BASE_URL.', 'provider', 'provider_not_configured');
   const common = { endpoint: creds.endpoint, apiVersion: creds.apiVersion || DEFAULT_AZURE_API_VERSION, fetch: azureFetch(inner), ...options };
   if (creds.apiKey) return new AzureOpenAI({ ...common, apiKey: creds.apiKey });
+  if (creds.servicePrincipal) return new AzureOpenAI({ ...common, azureADTokenProvider: entraTokenProvider(creds.servicePrincipal) });
   const token = creds.bearerToken;
   if (token) return new AzureOpenAI({ ...common, azureADTokenProvider: async () => token });
-  throw badRequest('The azure provider is not configured: its secret holds neither an apiKey nor a bearerToken.', 'provider', 'provider_not_configured');
+  throw badRequest('The azure provider is not configured: its secret holds no apiKey, service principal (tenantId, clientId, clientSecret) or bearerToken.', 'provider', 'provider_not_configured');
 }
 
 /** Azure processes an upload before a batch may use it: wait while it is pending, fail for an `error` file. */
@@ -84,6 +88,9 @@ async function untilProcessed(openai: { files: { retrieve(id: string): Promise<{
 
 /** Azure's meaning of an error first, then OpenAI's mapping with Azure named in its message. */
 export function mapAzureError(err: unknown, context: MapContext): Error {
+  // The SDK wraps what the token provider threw (./entra.ts already decided it) in an OpenAIError.
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  if (cause instanceof GatewayError || cause instanceof ProviderUnavailableError) return cause;
   const specific = azureSpecificError(err, OPERATION_TEXT[context.operation]);
   if (specific) return specific;
   const mapped = mapOpenAIError(err, context);

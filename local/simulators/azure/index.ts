@@ -28,6 +28,11 @@
 //   "Troubleshooting"). The create answer says "Validating" with ISO 8601 times, as the docs' sample.
 // Per-request triggers: those of the OpenAI simulator (local/simulators/openai/index.ts) plus
 //   "[simulate-content-filter]" → HTTP 400 `content_filter` in the error file.
+// Entra ID: POST /{tenant}/oauth2/v2.0/token (client credentials: grant_type, client_id, client_secret,
+//   scope https://cognitiveservices.azure.com/.default) answers {token_type, expires_in, access_token}
+//   with the accepted bearer token for the configured principal; else 401 {"error":"invalid_client",
+//   "error_description":"AADSTS7000215: …"} (the OAuth 2.0 error shape of learn.microsoft.com's
+//   client-credentials page; the AADSTS text is **reported**). Point FINOPS_AZURE_AUTHORITY_HOST here.
 // Faults: FaultInjector as every simulator (rate_limit answers 429 {"error":{"code":"429",…}} with
 //   retry-after; lose_batch answers 404 for a known batch; reset destroys the socket).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -57,13 +62,18 @@ export interface AzureSimulatorOptions extends SimulatorOptions {
   entraToken?: string;
   /** Deployment name → model version (default: rules.ts DEFAULT_DEPLOYMENTS or FINOPS_SIM_AZURE_DEPLOYMENTS). */
   deployments?: Record<string, string>;
+  /** The Entra ID service principal whose client-credentials grant the token endpoint honours. */
+  servicePrincipal?: { tenantId: string; clientId: string; clientSecret: string };
   now?: () => number;
 }
+
+export const SIM_SERVICE_PRINCIPAL = { tenantId: 'sim-tenant', clientId: 'sim-azure-client', clientSecret: 'sim-azure-client-secret' };
 
 export interface RunningAzureSimulator extends RunningSimulator {
   /** The resource endpoint (what the gateway's `endpoint` is): the APIs live under {url}/openai. */
   url: string;
   entraToken: string;
+  servicePrincipal: { tenantId: string; clientId: string; clientSecret: string };
   /** An api-version the simulator serves (the gateway's default). */
   apiVersion: string;
 }
@@ -81,6 +91,7 @@ function azureError(err: ApiError) {
 export async function startAzureSimulator(options: AzureSimulatorOptions = {}): Promise<RunningAzureSimulator> {
   const apiKey = options.apiKey ?? 'sim-azure-key';
   const entraToken = options.entraToken ?? 'sim-azure-entra-token';
+  const principal = options.servicePrincipal ?? SIM_SERVICE_PRINCIPAL;
   const now = options.now ?? Date.now;
   const stepMs = options.stepMs ?? 1000;
   const rules = azureAccountRules(options.deployments ?? deploymentsFrom(process.env), userTextsOf);
@@ -108,6 +119,7 @@ export async function startAzureSimulator(options: AzureSimulatorOptions = {}): 
     res.setHeader('apim-request-id', randomId('', 32).toLowerCase());
     const faultBody = (status: number, message: string) => azureError(new ApiError(status, message, status === 429 ? 'requests' : 'server_error', null, String(status)));
     if (await faults.intercept(req, res, url.pathname, faultBody)) return;
+    if (/^\/[^/]+\/oauth2\/v2\.0\/token$/.test(url.pathname) && req.method === 'POST') return tokenGrant(req, res, decodeURIComponent(url.pathname.split('/')[1]));
     if (!authorized(req)) {
       await discard(req);
       throw new ApiError(401, ACCESS_DENIED, 'invalid_request_error', null, '401');
@@ -128,6 +140,21 @@ export async function startAzureSimulator(options: AzureSimulatorOptions = {}): 
     if (answer !== undefined) sendJson(res, 200, answer);
   }
 
+  async function tokenGrant(req: IncomingMessage, res: ServerResponse, tenant: string): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    const ok =
+      tenant === principal.tenantId &&
+      form.get('grant_type') === 'client_credentials' &&
+      form.get('client_id') === principal.clientId &&
+      form.get('client_secret') === principal.clientSecret &&
+      form.get('scope') === 'https://cognitiveservices.azure.com/.default';
+    if (ok) return sendJson(res, 200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: entraToken });
+    const description = 'AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.';
+    sendJson(res, 401, { error: 'invalid_client', error_description: description, error_codes: [7000215] });
+  }
+
   function authorized(req: IncomingMessage): boolean {
     const key = req.headers['api-key'];
     if (typeof key === 'string') return key === apiKey;
@@ -136,7 +163,7 @@ export async function startAzureSimulator(options: AzureSimulatorOptions = {}): 
   }
 
   const origin = await listenOnLoopback(server, options.port);
-  return { url: origin, apiKey, entraToken, apiVersion: AZURE_SIM_API_VERSION, faults, close: () => closeServer(server) };
+  return { url: origin, apiKey, entraToken, servicePrincipal: principal, apiVersion: AZURE_SIM_API_VERSION, faults, close: () => closeServer(server) };
 }
 
 function sendError(res: ServerResponse, err: ApiError): void {
