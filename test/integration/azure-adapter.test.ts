@@ -152,6 +152,20 @@ describe('azure adapter against the simulator', () => {
     expect((badKey as GatewayError).message).not.toContain('wrong-key-value');
   });
 
+  it('a submit whose answer was lost finds the Azure batch it made instead of making a second one', async () => {
+    const impatient = createAzureAdapter({ maxRetries: 0, timeoutMs: 400 });
+    const file = await storedFile([line('once', 'hi')]);
+    clock += STEP_MS;
+    const input = batchInput({ batchId: `batch_lost_answer_${++counter}`, tenantId: 'tenant', inputFile: file });
+    const before = (await (await fetch(`${sim.url}/openai/batches?limit=100&api-version=${sim.apiVersion}`, { headers: { 'api-key': sim.apiKey } })).json()) as { data: unknown[] };
+    sim.faults.add({ kind: 'accept_then_hang', match: 'POST /openai/batches' });
+    await expect(impatient.createBatch(contextWith(), input)).rejects.toBeInstanceOf(ProviderUnavailableError);
+    const again = await impatient.createBatch(contextWith(), input);
+    const after = (await (await fetch(`${sim.url}/openai/batches?limit=100&api-version=${sim.apiVersion}`, { headers: { 'api-key': sim.apiKey } })).json()) as { data: Array<{ id: string }> };
+    expect(after.data.length).toBe(before.data.length + 1);
+    expect(again.providerBatchId).toBe(after.data[0].id);
+  });
+
   it('treats 429 as wait (with Retry-After) and a lost batch as lost', async () => {
     const file = await storedFile([line('z', 'hi')]);
     clock += STEP_MS;
