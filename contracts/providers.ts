@@ -60,6 +60,17 @@ export const PROVIDER_CATALOG = {
     envPrefix: 'GEMINI',
     defaultBaseUrl: 'https://generativelanguage.googleapis.com',
   },
+  azure: {
+    name: 'azure',
+    displayName: 'Azure OpenAI',
+    credentials: 'azure',
+    secretName: 'AzureOpenAICredentials',
+    envPrefix: 'AZURE',
+    // The resource endpoint is the customer's own (https://<resource>.openai.azure.com): in the secret or FINOPS_AZURE_BASE_URL.
+    defaultBaseUrl: '',
+    secretContents:
+      'JSON `{"endpoint": "https://<resource>.openai.azure.com", "apiVersion": "2024-10-21", "apiKey": "<key>"}`; instead of `apiKey` an Entra ID service principal (`tenantId`, `clientId`, `clientSecret`) or a `bearerToken`',
+  },
 } as const satisfies Record<string, ProviderEntry>;
 
 export type ProviderName = keyof typeof PROVIDER_CATALOG;

@@ -7,25 +7,18 @@
 import { AzureOpenAI, type ClientOptions } from 'openai';
 import { GatewayError, badRequest } from '../../http/errors';
 import { ProviderUnavailableError } from '../errors';
-import type { ProviderAdapter } from '../provider';
+import type { AzureCredentials, ProviderAdapter } from '../provider';
+
+export type { AzureCredentials };
 import { createOpenAIAdapter, type OpenAIAdapterOptions } from '../openai/adapter';
 import { mapOpenAIError, type MapContext } from '../openai/errors';
 import { azureSpecificError } from './errors';
 import { normalizeAzureBatchAnswer } from './status';
-import { entraTokenProvider, type ServicePrincipal } from './entra';
+import { entraTokenProvider } from './entra';
 import { DEFAULT_AZURE_API_VERSION, azureEndpoint, checkAzureBatchRequest, toAzureLine } from './request';
 
 type Fetch = NonNullable<ClientOptions['fetch']>;
 
-/** What the Azure secret gives (the provider catalog's `azure` credential kind). */
-export interface AzureCredentials {
-  endpoint: string;
-  apiVersion: string;
-  apiKey?: string;
-  bearerToken?: string;
-  /** An Entra ID service principal: tokens are minted with the client credentials grant (./entra.ts). */
-  servicePrincipal?: ServicePrincipal;
-}
 
 /** Seconds the submit step waits before asking again about an upload Azure is still processing. */
 const PROCESSING_RETRY_SECONDS = 15;
@@ -98,10 +91,14 @@ export function mapAzureError(err: unknown, context: MapContext): Error {
   return mapped;
 }
 
+/**
+ * Typed as the OpenAI adapter it is built from (kind `api-key`); its context's credentials() hands out the
+ * catalog's `azure` kind (lambda/runtime.ts), which the client factory reads.
+ */
 export function createAzureAdapter(options: Pick<OpenAIAdapterOptions, 'maxRetries' | 'timeoutMs'> & { fetch?: Fetch } = {}): ProviderAdapter {
   const base = createOpenAIAdapter({
     ...options,
-    name: 'azure' as never,
+    name: 'azure',
     client: async (ctx, clientOptions) => azureClient((await ctx.credentials()) as unknown as AzureCredentials, clientOptions, options.fetch),
     uploadLine: toAzureLine,
     beforeCreate: untilProcessed,
