@@ -3,6 +3,7 @@
 // secret or queue, or rename the state machine, fails here unless lib/upgrades/migrations.ts says how
 // the data is migrated; every stateful resource keeps Retain (and deletion protection where the
 // service has it) unless it is a documented exception.
+import { SECRET_PROVIDER_NAMES } from '../../contracts/providers';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
@@ -30,9 +31,9 @@ test.each(Object.keys(SNAPSHOT_CONFIGURATIONS))('%s configuration: the stateful 
   expect(describeFindings(compareSnapshots(committed[name], current[name], STATEFUL_MIGRATIONS))).toEqual([]);
 });
 
-test('the snapshot covers the table, the four buckets, the three secrets, the webhook key and queues, the vault key and the state machine name', () => {
+test('the snapshot covers the table, the four buckets, one secret per provider with a key, the webhook key and queues, the vault key and the state machine name', () => {
   const types = (s: StatefulSnapshot) => Object.values(s).map((r) => r.type).sort();
-  const always = ['AWS::DynamoDB::Table', ...Array(4).fill('AWS::S3::Bucket'), ...Array(3).fill('AWS::SecretsManager::Secret'), 'AWS::KMS::Key', ...Array(3).fill('AWS::SQS::Queue'), 'AWS::StepFunctions::StateMachine'];
+  const always = ['AWS::DynamoDB::Table', ...Array(4).fill('AWS::S3::Bucket'), ...Array(SECRET_PROVIDER_NAMES.length).fill('AWS::SecretsManager::Secret'), 'AWS::KMS::Key', ...Array(3).fill('AWS::SQS::Queue'), 'AWS::StepFunctions::StateMachine'];
   expect(types(current.default)).toEqual(always.sort());
   expect(types(current.allOptions)).toEqual([...always, 'AWS::KMS::Key'].sort());
   const machine = Object.values(current.default).find((r) => r.type === 'AWS::StepFunctions::StateMachine')!;

@@ -1,4 +1,5 @@
 // Mistakes in stack props or the route table fail at synth, with a message that says what to fix.
+import { PROVIDER_NAMES } from '../../contracts/providers';
 import { App } from 'aws-cdk-lib';
 import { GatewayBuckets } from '../../lib/storage/gateway-buckets';
 import { GatewayFunction } from '../../lib/gateway-function';
@@ -12,7 +13,7 @@ import { GATEWAY_RESPONSES } from '../../lib/api/gateway-responses';
 const build = (props: FinOpsGatewayStackProps) => () => new FinOpsGatewayStack(unbundledApp(), 'FinOpsGateway', props);
 
 test.each<[string, FinOpsGatewayStackProps, RegExp]>([
-  ['an unknown default provider', { defaultProvider: 'mistral' as any }, /defaultProvider must be one of openai, bedrock, anthropic, gemini, got "mistral"/],
+  ['an unknown default provider', { defaultProvider: 'mistral' as any }, new RegExp(`defaultProvider must be one of ${PROVIDER_NAMES.join(', ')}, got "mistral"`)],
   ['an invalid bucket name', { allowedBuckets: ['Team_Data'] }, /allowedBuckets entry "Team_Data" is not a valid S3 bucket name/],
   ['a bucket listed twice', { allowedBuckets: ['a-bucket', 'a-bucket'] }, /allowedBuckets lists a bucket twice/],
   ['CORS with "*"', { corsAllowedOrigins: ['*'] }, /must list explicit origins/],
