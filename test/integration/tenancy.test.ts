@@ -10,6 +10,14 @@ import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
 import { UploadStore } from '../../lambda/store/uploads';
 import { chatLine, jsonl, pollUntilDone, startTestGateway, upload, type TestGateway } from './helpers';
 
+/**
+ * The suite runs once per provider here, on one gateway: Alice's objects are made on that provider and
+ * every route is tried on them. The providers of OpenAI's shape (a file in, output files out); add yours.
+ */
+const TENANCY_PROVIDERS = ['openai', 'azure'] as const;
+/** The provider of the block running. */
+let provider: (typeof TENANCY_PROVIDERS)[number] = 'openai';
+
 let t: TestGateway;
 let keys: { alice: string; bob: string };
 let uploads: UploadStore;
@@ -85,7 +93,7 @@ type Case = () => Promise<void>;
 const CASES: Record<string, Case> = {
   'files-create': async () => {
     // What Bob uploads is his: Alice can neither retrieve nor list it.
-    const bobs = await upload(t.client(1), jsonl([chatLine('b1', 'gpt-4o-mini', 'bob')]), { provider: 'openai' });
+    const bobs = await upload(t.client(1), jsonl([chatLine('b1', 'gpt-4o-mini', 'bob')]), { provider });
     await expectLikeMissing((id) => call(keys.alice, 'GET', `/files/${id}`), bobs.id, MISSING.file());
     const aliceList = await jsonOf(await call(keys.alice, 'GET', '/files?limit=100'));
     expect(aliceList.data.map((f: { id: string }) => f.id)).not.toContain(bobs.id);
@@ -96,7 +104,7 @@ const CASES: Record<string, Case> = {
   'files-list': async () => {
     const aliceIds = (await jsonOf(await call(keys.alice, 'GET', '/files?limit=100'))).data.map((f: { id: string }) => f.id);
     expect(aliceIds).toEqual(expect.arrayContaining([alice.fileId, alice.outputFileId]));
-    for (const query of ['', '?purpose=batch_output', '?provider=openai', '?order=asc']) {
+    for (const query of ['', '?purpose=batch_output', `?provider=${provider}`, '?order=asc']) {
       const bobIds = (await jsonOf(await call(keys.bob, 'GET', `/files${query}`))).data.map((f: { id: string }) => f.id);
       expect(bobIds).not.toContain(alice.fileId);
       expect(bobIds).not.toContain(alice.outputFileId);
@@ -109,7 +117,7 @@ const CASES: Record<string, Case> = {
   'files-retrieve': async () => {
     await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}`), alice.fileId, MISSING.file());
     await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}`), alice.outputFileId, MISSING.file());
-    await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}?provider=openai`), alice.fileId, MISSING.file());
+    await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}?provider=${provider}`), alice.fileId, MISSING.file());
   },
 
   'files-delete': async () => {
@@ -127,7 +135,7 @@ const CASES: Record<string, Case> = {
   },
 
   'batches-create': async () => {
-    const body = (id: string) => ({ input_file_id: id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    const body = (id: string) => ({ input_file_id: id, endpoint: '/v1/chat/completions', completion_window: '24h', provider });
     const err = await expectLikeMissing((id) => call(keys.bob, 'POST', '/batches', body(id)), alice.fileId, MISSING.file());
     expect(err.error.param).toBe('input_file_id');
     // Nothing was created for Bob from Alice's file.
@@ -137,7 +145,7 @@ const CASES: Record<string, Case> = {
   'batches-list': async () => {
     const aliceIds = (await jsonOf(await call(keys.alice, 'GET', '/batches?limit=100'))).data.map((b: { id: string }) => b.id);
     expect(aliceIds).toContain(alice.batchId);
-    for (const query of ['', '?limit=100', '?provider=openai', '?model=gpt-4o-mini']) {
+    for (const query of ['', '?limit=100', `?provider=${provider}`, '?model=gpt-4o-mini']) {
       const bobIds = (await jsonOf(await call(keys.bob, 'GET', `/batches${query}`))).data.map((b: { id: string }) => b.id);
       expect(bobIds).not.toContain(alice.batchId);
     }
@@ -150,7 +158,7 @@ const CASES: Record<string, Case> = {
 
   'batches-cancel': async () => {
     // A batch of Alice's that is still running: Bob's cancel must not touch it.
-    const running = await jsonOf(await call(keys.alice, 'POST', '/batches', { input_file_id: alice.fileId, endpoint: '/v1/chat/completions', completion_window: '24h' }));
+    const running = await jsonOf(await call(keys.alice, 'POST', '/batches', { input_file_id: alice.fileId, endpoint: '/v1/chat/completions', completion_window: '24h', provider }));
     expect(['validating', 'in_progress']).toContain(running.status);
     await expectLikeMissing((id) => call(keys.bob, 'POST', `/batches/${id}/cancel`), running.id, MISSING.batch());
     const after = await jsonOf(await call(keys.alice, 'GET', `/batches/${running.id}`));
@@ -196,7 +204,7 @@ const CASES: Record<string, Case> = {
     // Bob's direct upload is his, before and after its bytes arrive: Alice can neither retrieve, read
     // nor list it, and its object key is under Bob's tenant, not Alice's.
     const content = jsonl([chatLine('d1', 'gpt-4o-mini', 'bob-direct')]);
-    const request = (key: string) => call(key, 'POST', '/files/direct-uploads', { filename: 'd.jsonl', purpose: 'batch', bytes: Buffer.byteLength(content), provider: 'openai' });
+    const request = (key: string) => call(key, 'POST', '/files/direct-uploads', { filename: 'd.jsonl', purpose: 'batch', bytes: Buffer.byteLength(content), provider });
     const bobs = await jsonOf(await request(keys.bob));
     const alices = await jsonOf(await request(keys.alice));
     expect(bobs.file.status).toBe('uploaded');
@@ -294,11 +302,14 @@ beforeAll(async () => {
   keys = { alice: t.gateway.apiKeys[0], bob: t.gateway.apiKeys[1] };
   dynamo = new DynamoDBClient({ endpoint: t.gateway.dynamodbEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   uploads = new UploadStore(dynamo, 'finops-gateway');
+}, 60_000);
 
+/** Alice's file, finished batch (and output file) and pending upload, on the block's provider. */
+async function makeAliceObjects(): Promise<void> {
   const client = t.client(0);
   alice.fileContent = jsonl([chatLine('a1', 'gpt-4o-mini', 'alice-secret-question'), chatLine('a2', 'gpt-4o-mini', 'another one')]);
-  alice.fileId = (await upload(client, alice.fileContent, { provider: 'openai' })).id;
-  const batch = await client.batches.create({ input_file_id: alice.fileId, endpoint: '/v1/chat/completions', completion_window: '24h' });
+  alice.fileId = (await upload(client, alice.fileContent, { provider })).id;
+  const batch = await client.batches.create({ input_file_id: alice.fileId, endpoint: '/v1/chat/completions', completion_window: '24h', provider } as never);
   alice.batchId = batch.id;
   const { batch: done } = await pollUntilDone(client, batch.id);
   expect(done.status).toBe('completed');
@@ -306,10 +317,10 @@ beforeAll(async () => {
 
   const part = Buffer.from(jsonl([chatLine('u1', 'gpt-4o-mini', 'uploaded in parts')]));
   alice.uploadBytes = part.length;
-  const created = await jsonOf(await call(keys.alice, 'POST', '/uploads', { filename: 'a.jsonl', purpose: 'batch', bytes: part.length, mime_type: 'application/jsonl', provider: 'openai' }));
+  const created = await jsonOf(await call(keys.alice, 'POST', '/uploads', { filename: 'a.jsonl', purpose: 'batch', bytes: part.length, mime_type: 'application/jsonl', provider }));
   alice.uploadId = created.id;
   alice.partId = (await jsonOf(await call(keys.alice, 'POST', `/uploads/${alice.uploadId}/parts`, partForm(part)))).id;
-}, 60_000);
+}
 
 afterAll(async () => {
   dynamo?.destroy();
@@ -320,10 +331,17 @@ test('every route in lib/api/routes.ts has a tenancy case (add one with a new ro
   expect(Object.keys(CASES).sort()).toEqual([...new Set(OPERATION_ROUTES.map((r) => r.operation))].sort());
 });
 
-describe.each(OPERATION_ROUTES.map((r) => [r.operation, r.method, r.path] as const))('%s (%s %s)', (operation) => {
-  test("another tenant: the 404 of a missing id, never the object, never in a list; nothing of the owner changes", async () => {
-    const run = CASES[operation];
-    if (!run) throw new Error(`No tenancy case for ${operation}: add one to CASES in test/integration/tenancy.test.ts`);
-    await run();
+describe.each(TENANCY_PROVIDERS)('objects on %s', (name) => {
+  beforeAll(async () => {
+    provider = name;
+    await makeAliceObjects();
+  }, 60_000);
+
+  describe.each(OPERATION_ROUTES.map((r) => [r.operation, r.method, r.path] as const))('%s (%s %s)', (operation) => {
+    test("another tenant: the 404 of a missing id, never the object, never in a list; nothing of the owner changes", async () => {
+      const run = CASES[operation];
+      if (!run) throw new Error(`No tenancy case for ${operation}: add one to CASES in test/integration/tenancy.test.ts`);
+      await run();
+    });
   });
 });
