@@ -1,6 +1,7 @@
 // Command-line options of `npm run smoke` (scripts/smoke.ts), parsed and checked before anything runs.
 import { parseArgs } from 'node:util';
 import type { ProviderName } from '../../lambda/store/records';
+import { PROVIDER_NAMES } from '../../contracts/providers';
 import { DEFAULT_STACK_NAME } from '../../lib/stack-name';
 
 export const SMOKE_PROVIDERS: readonly ProviderName[] = ['openai', 'bedrock', 'anthropic', 'gemini'];
@@ -93,7 +94,8 @@ function providersOf(given: string[] | undefined): ProviderName[] {
   if (!given || given.length === 0) return [...SMOKE_PROVIDERS];
   const names = given.flatMap((p) => p.split(',')).map((p) => p.trim()).filter(Boolean);
   for (const name of names) {
-    if (!(SMOKE_PROVIDERS as readonly string[]).includes(name)) throw new SmokeUsageError(`--provider must be one of ${SMOKE_PROVIDERS.join(', ')}, got "${name}".`);
+    // Any catalog provider may be named; the default list leaves out the ones a deployment must set up first (Azure).
+    if (!(PROVIDER_NAMES as readonly string[]).includes(name)) throw new SmokeUsageError(`--provider must be one of ${PROVIDER_NAMES.join(', ')}, got "${name}".`);
   }
   return [...new Set(names)] as ProviderName[];
 }

@@ -118,7 +118,7 @@ describe('choosing what to retry', () => {
     expect((await rejectionOf(retry(clean.id), OpenAI.BadRequestError)).code).toBe('nothing_to_retry');
     expect((await rejectionOf(retry(clean.id, { error_codes: 'all' }), OpenAI.BadRequestError)).code).toBe('invalid_error_codes');
     expect((await rejectionOf(retry(clean.id, { colour: 'red' }), OpenAI.BadRequestError)).code).toBe('unknown_parameter');
-    expect((await rejectionOf(retry(clean.id, { provider: 'azure' }), OpenAI.BadRequestError)).code).toBe('invalid_provider');
+    expect((await rejectionOf(retry(clean.id, { provider: 'watsonx' }), OpenAI.BadRequestError)).code).toBe('invalid_provider');
     await rejectionOf(t.client(1).post(`/batches/${clean.id}/retry`, { body: {} }), OpenAI.NotFoundError);
   });
 });
