@@ -12,6 +12,31 @@
  */
 export type CredentialKind = 'api-key' | 'aws-iam' | 'gcp-service-account' | 'azure';
 
+/**
+ * What an OpenAI-shaped batch provider does differently from OpenAI (lambda/providers/openai/ serves
+ * them all with createOpenAIAdapter(name, quirks); local/simulators/openai/ enforces the same quirks).
+ */
+export interface OpenAICompatibleQuirks {
+  /**
+   * The wire shape: `openai` = OpenAI's own paths and objects; `together` = Together AI's batch API
+   * (POST /files/upload, create answers `{job}`, UPPERCASE statuses, ISO-8601 times, a bare array
+   * from list, no batch metadata, docs/providers.md).
+   */
+  readonly dialect: 'openai' | 'together';
+  /** Endpoints its batches run (a batch's `endpoint` and every line's `url`). */
+  readonly endpoints: readonly string[];
+  /** The completion windows it accepts, in hours (`24h`, `48h`, `7d` …): min and max. */
+  readonly completionWindowHours: { readonly min: number; readonly max: number };
+  /** The `purpose` batch input files are uploaded with. */
+  readonly batchFilePurpose: string;
+  /** Largest batch input file it accepts, in bytes. */
+  readonly maxBatchFileBytes: number;
+  /** Most requests in one batch. */
+  readonly maxRequestsPerBatch: number;
+  /** Prefixes of its file and batch ids (the simulator makes ids like these). */
+  readonly idPrefixes: { readonly file: string; readonly batch: string };
+}
+
 export interface ProviderEntry {
   /** The `provider` value clients send. */
   readonly name: string;
@@ -24,6 +49,8 @@ export interface ProviderEntry {
   readonly defaultBaseUrl: string;
   /** The secret's construct id in the stack (ProviderSecrets/<secretName>); every kind but aws-iam has one. Never rename: it is a stateful resource. */
   readonly secretName?: string;
+  /** OpenAI-shaped batch APIs: what differs from OpenAI (absent: the provider has its own adapter). */
+  readonly openaiCompatible?: OpenAICompatibleQuirks;
   /** What a deployer puts in the provider's secret (deploy docs, the secret's description); default for `api-key`: the key alone. */
   readonly secretContents?: string;
 }
@@ -36,6 +63,16 @@ export const PROVIDER_CATALOG = {
     secretName: 'OpenAIApiKey',
     envPrefix: 'OPENAI',
     defaultBaseUrl: 'https://api.openai.com/v1',
+    // OpenAI's Batch API reference (/work/shared/spec/openai.md): 24h only, 200 MB, 50,000 requests.
+    openaiCompatible: {
+      dialect: 'openai',
+      endpoints: ['/v1/chat/completions'],
+      completionWindowHours: { min: 24, max: 24 },
+      batchFilePurpose: 'batch',
+      maxBatchFileBytes: 200 * 1024 * 1024,
+      maxRequestsPerBatch: 50_000,
+      idPrefixes: { file: 'file-', batch: 'batch_' },
+    },
   },
   bedrock: {
     name: 'bedrock',
@@ -60,6 +97,47 @@ export const PROVIDER_CATALOG = {
     envPrefix: 'GEMINI',
     defaultBaseUrl: 'https://generativelanguage.googleapis.com',
   },
+  groq: {
+    name: 'groq',
+    displayName: 'Groq',
+    credentials: 'api-key',
+    secretName: 'GroqApiKey',
+    envPrefix: 'GROQ',
+    // groq-typescript src/resources/batches.ts: every path is /openai/v1/… on api.groq.com.
+    defaultBaseUrl: 'https://api.groq.com/openai/v1',
+    // groq-typescript src/resources/batches.ts (BatchCreateParams): completion_window "24h" to "7d",
+    // endpoint /v1/chat/completions, input file purpose `batch` of up to 100 MB; statuses and the
+    // batch object as OpenAI's; console.groq.com/docs/batch. docs/providers.md lists what is unverified.
+    openaiCompatible: {
+      dialect: 'openai',
+      endpoints: ['/v1/chat/completions'],
+      completionWindowHours: { min: 24, max: 7 * 24 },
+      batchFilePurpose: 'batch',
+      maxBatchFileBytes: 100 * 1024 * 1024,
+      maxRequestsPerBatch: 50_000,
+      idPrefixes: { file: 'file_', batch: 'batch_' },
+    },
+  },
+  together: {
+    name: 'together',
+    displayName: 'Together AI',
+    credentials: 'api-key',
+    secretName: 'TogetherApiKey',
+    envPrefix: 'TOGETHER',
+    defaultBaseUrl: 'https://api.together.xyz/v1',
+    // docs.together.ai (batch tutorial, "manage" page, reference/upload-file) and together-typescript
+    // src/resources/batches.ts: upload with purpose `batch-api` to POST /files/upload; create answers
+    // {job, warning}; statuses VALIDATING … CANCELLED; up to 50,000 requests and 100 MB per file.
+    openaiCompatible: {
+      dialect: 'together',
+      endpoints: ['/v1/chat/completions'],
+      completionWindowHours: { min: 24, max: 24 },
+      batchFilePurpose: 'batch-api',
+      maxBatchFileBytes: 100 * 1024 * 1024,
+      maxRequestsPerBatch: 50_000,
+      idPrefixes: { file: 'file-', batch: 'batch-' },
+    },
+  },
   azure: {
     name: 'azure',
     displayName: 'Azure OpenAI',
@@ -70,6 +148,18 @@ export const PROVIDER_CATALOG = {
     defaultBaseUrl: '',
     secretContents:
       'JSON `{"endpoint": "https://<resource>.openai.azure.com", "apiVersion": "2024-10-21", "apiKey": "<key>"}`; instead of `apiKey` an Entra ID service principal (`tenantId`, `clientId`, `clientSecret`) or a `bearerToken`',
+    // Azure OpenAI global batch (learn.microsoft.com Azure OpenAI batch how-to, global-batch-limits;
+    // docs/providers.md, Azure): chat completions only, completion_window 24h only, up to 100,000
+    // requests and 200 MB a file; Azure's own client, wire and rules live in lambda/providers/azure/.
+    openaiCompatible: {
+      dialect: 'openai',
+      endpoints: ['/v1/chat/completions'],
+      completionWindowHours: { min: 24, max: 24 },
+      batchFilePurpose: 'batch',
+      maxBatchFileBytes: 200 * 1024 * 1024,
+      maxRequestsPerBatch: 100_000,
+      idPrefixes: { file: 'file-', batch: 'batch_' },
+    },
   },
 } as const satisfies Record<string, ProviderEntry>;
 
@@ -109,6 +199,19 @@ export function providerEnvNames(name: ProviderName) {
     /** `azure` only: the api-version sent with every call. */
     apiVersion: `FINOPS_${prefix}_API_VERSION`,
   };
+}
+
+/** The quirks of an OpenAI-shaped provider; null for providers with adapters of their own. */
+export function openaiCompatibleQuirks(name: ProviderName): OpenAICompatibleQuirks | null {
+  const entry: ProviderEntry = PROVIDER_CATALOG[name];
+  return entry.openaiCompatible ?? null;
+}
+
+/** `24h`, `48h`, `7d` → hours; null for anything else. */
+export function completionWindowHours(window: unknown): number | null {
+  const match = typeof window === 'string' ? /^([1-9]\d{0,3})([hd])$/.exec(window) : null;
+  if (!match) return null;
+  return Number(match[1]) * (match[2] === 'd' ? 24 : 1);
 }
 
 /** The cdk context key naming an existing secret instead of a new one, e.g. openaiSecretArn. */

@@ -60,6 +60,9 @@ export const LOCAL_PROVIDERS: Record<ProviderName, LocalProvider> = {
   anthropic: keyedProvider('anthropic', startAnthropicSimulator),
   gemini: keyedProvider('gemini', startGeminiSimulator),
   bedrock,
+  // OpenAI-shaped batch APIs: the OpenAI simulator playing the provider (its catalog quirks).
+  groq: keyedProvider('groq', (options) => startOpenAISimulator({ ...options, provider: 'groq' })),
+  together: keyedProvider('together', (options) => startOpenAISimulator({ ...options, provider: 'together' })),
   // Live with AZURE_API_KEY and FINOPS_AZURE_BASE_URL (the resource endpoint); the simulator also names its api-version.
   azure: {
     ...keyedProvider('azure', startAzureSimulator),

@@ -62,8 +62,8 @@ export function credentialVault(): CredentialVault {
 const ownerOf = (batch: Pick<BatchRecord, 'tenantId' | 'provider'>): CredentialOwner => ({ tenantId: batch.tenantId, provider: batch.provider });
 
 /** Seals a client's provider key for a batch about to be created; returns the reference to record on it. */
-export async function sealBatchCredential(key: string, owner: CredentialOwner, expiryGraceSeconds: number, now = nowSeconds()): Promise<string> {
-  return credentialVault().seal(key, owner, now, now + COMPLETION_WINDOW_SECONDS + expiryGraceSeconds + KEEP_AFTER_WINDOW_SECONDS);
+export async function sealBatchCredential(key: string, owner: CredentialOwner, expiryGraceSeconds: number, now = nowSeconds(), windowSeconds = COMPLETION_WINDOW_SECONDS): Promise<string> {
+  return credentialVault().seal(key, owner, now, now + windowSeconds + expiryGraceSeconds + KEEP_AFTER_WINDOW_SECONDS);
 }
 
 /**

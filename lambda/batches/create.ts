@@ -2,13 +2,31 @@
 import { badRequest } from '../http/errors';
 import { isObject, SUPPORTED_ENDPOINTS } from '../batch-files/validate';
 import { parseExpirySeconds } from '../files/ingest';
+import { completionWindowHours, isProviderName, openaiCompatibleQuirks } from '../../contracts/providers';
 
 export const COMPLETION_WINDOW_SECONDS = 24 * 3600;
+
+/** Seconds of a completion window already checked (`24h`, `48h`, `7d`). */
+export function completionWindowSeconds(window: string): number {
+  return (completionWindowHours(window) ?? 24) * 3600;
+}
+
+/**
+ * Whether the gateway takes this completion window: `24h` always; a longer one only when the request
+ * names a provider that accepts it (Groq: 24h to 7d). The provider's adapter checks its own range again.
+ */
+function acceptsWindow(window: unknown, provider: unknown): boolean {
+  if (window === '24h') return true;
+  const quirks = isProviderName(provider) ? openaiCompatibleQuirks(provider) : null;
+  const hours = completionWindowHours(window);
+  return quirks !== null && hours !== null && hours >= quirks.completionWindowHours.min && hours <= quirks.completionWindowHours.max;
+}
 
 export interface BatchCreateRequest {
   inputFileId: string;
   endpoint: string;
-  completionWindow: '24h';
+  /** `24h`, or a longer window the named provider accepts. */
+  completionWindow: string;
   metadata: Record<string, string> | null;
   model: string | null;
   provider: unknown;
@@ -24,7 +42,7 @@ export function parseBatchCreate(body: Record<string, unknown>): BatchCreateRequ
   if (!(SUPPORTED_ENDPOINTS as readonly string[]).includes(endpoint)) {
     throw badRequest(`Invalid 'endpoint': ${JSON.stringify(endpoint.slice(0, 80))}. This gateway supports ${SUPPORTED_ENDPOINTS.join(', ')}.`, 'endpoint', 'invalid_endpoint');
   }
-  if (completion_window !== '24h') {
+  if (!acceptsWindow(completion_window, provider)) {
     throw badRequest(`Invalid 'completion_window': ${JSON.stringify(completion_window ?? null)}. The only supported value is "24h".`, 'completion_window', 'invalid_completion_window');
   }
   if (model !== undefined && model !== null && (typeof model !== 'string' || model.length === 0 || model.length > 256)) {
@@ -33,7 +51,7 @@ export function parseBatchCreate(body: Record<string, unknown>): BatchCreateRequ
   return {
     inputFileId: input_file_id,
     endpoint,
-    completionWindow: '24h',
+    completionWindow: completion_window as string,
     metadata: parseMetadata(metadata),
     model: (model as string | undefined) ?? null,
     provider,

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { GatewayError, badRequest, noSuchFile } from '../http/errors';
 import type { Caller } from '../http/request';
-import { COMPLETION_WINDOW_SECONDS, type BatchCreateRequest } from './create';
+import { completionWindowSeconds, type BatchCreateRequest } from './create';
 import { newValidatingRecord } from './record';
 import { getServices, logger, providerContext } from '../runtime';
 import { adapterFor, resolveProvider } from '../providers/registry';
@@ -83,7 +83,7 @@ async function recordAndStart(command: CreateBatchCommand, resolved: ResolvedInp
   undo.push(() => releaseBudget(budgetReservation));
   // The tracker works for hours after this request is gone: a client's own provider key is sealed in
   // the credential vault; the batch records only the reference.
-  const providerCredentialRef = clientKey ? await sealBatchCredential(clientKey, { tenantId: caller.tenantId, provider }, config.expiryGraceSeconds) : null;
+  const providerCredentialRef = clientKey ? await sealBatchCredential(clientKey, { tenantId: caller.tenantId, provider }, config.expiryGraceSeconds, undefined, completionWindowSeconds(request.completionWindow)) : null;
   if (providerCredentialRef) undo.push(() => discardBatchCredential({ id: batchId, providerCredentialRef }));
 
   const createdAt = nowSeconds();
@@ -97,7 +97,7 @@ async function recordAndStart(command: CreateBatchCommand, resolved: ResolvedInp
     extras: request.extras,
     metadata: request.metadata,
     createdAt,
-    expiresAt: createdAt + COMPLETION_WINDOW_SECONDS,
+    expiresAt: createdAt + completionWindowSeconds(request.completionWindow),
   };
   const accepted = (await adapter.acceptBatch?.(providerContext(provider, caller.tenantId, clientKey), input)) ?? {};
   if (accepted.inputFile) undo.push(() => metadata.deleteFile(accepted.inputFile!).then(() => blobs.delete(accepted.inputFile!.blob)));

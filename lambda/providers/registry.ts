@@ -16,6 +16,9 @@ const FACTORIES: Record<ProviderName, AdapterFactory> = {
   bedrock: () => (require('./bedrock/adapter') as typeof import('./bedrock/adapter')).bedrockAdapter,
   anthropic: () => (require('./anthropic/adapter') as typeof import('./anthropic/adapter')).anthropicAdapter,
   gemini: () => (require('./gemini/adapter') as typeof import('./gemini/adapter')).geminiAdapter,
+  // OpenAI-shaped batch APIs: the OpenAI adapter with the provider's catalog quirks.
+  groq: () => (require('./openai/adapter') as typeof import('./openai/adapter')).createOpenAIAdapter('groq'),
+  together: () => (require('./openai/adapter') as typeof import('./openai/adapter')).createOpenAIAdapter('together'),
   azure: () => (require('./azure/adapter') as typeof import('./azure/adapter')).azureAdapter,
 };
 

@@ -34,6 +34,8 @@ const MODEL: Record<ProviderName, string> = {
   anthropic: 'claude-sonnet-4-5',
   bedrock: 'us.amazon.nova-lite-v1:0',
   gemini: 'gemini-2.5-flash',
+  groq: 'llama-3.1-8b-instant',
+  together: 'meta-llama/Llama-3.3-70B-Instruct-Turbo',
   azure: 'gpt-4o-mini',
 };
 

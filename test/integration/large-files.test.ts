@@ -33,6 +33,8 @@ const MODELS: Record<ProviderName, string> = {
   anthropic: 'claude-3-5-haiku-20241022',
   bedrock: 'anthropic.claude-3-haiku-20240307-v1:0',
   gemini: 'gemini-2.5-flash',
+  groq: 'llama-3.1-8b-instant',
+  together: 'meta-llama/Llama-3.3-70B-Instruct-Turbo',
   azure: 'gpt-4o-mini',
 };
 

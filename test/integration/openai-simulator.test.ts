@@ -289,7 +289,7 @@ describe('openai adapter against the simulator', () => {
   // Streams come out in 1 KB pieces, so line splitting across pieces is exercised.
   const blobs = new MemoryBlobStore({ chunkBytes: 1024 });
   const makeContext = (apiKey = sim.apiKey, url = sim.url): ProviderContext => simulatorContext({ blobs, endpoint: { url, apiKey }, registersFiles: false });
-  const adapter: ProviderAdapter = createOpenAIAdapter({ maxRetries: 0, timeoutMs: 2000 });
+  const adapter: ProviderAdapter = createOpenAIAdapter('openai', { maxRetries: 0, timeoutMs: 2000 });
   let ctx: ProviderContext;
   beforeAll(() => {
     ctx = makeContext();
@@ -446,14 +446,14 @@ describe('openai adapter against the simulator', () => {
   });
 
   test('an SDK with retries rides over a single 429', async () => {
-    const retrying = createOpenAIAdapter({ maxRetries: 2 });
+    const retrying = createOpenAIAdapter('openai', { maxRetries: 2 });
     const batch = await submit(await storedFile(SEED_JSONL));
     sim.faults.add({ kind: 'rate_limit', match: 'GET /v1/batches/', retryAfterSeconds: 0 });
     await expect(retrying.checkBatch(ctx, batch)).resolves.toMatchObject({ status: expect.any(String) });
   });
 
   test('a timeout is ProviderUnavailable', async () => {
-    const impatient = createOpenAIAdapter({ maxRetries: 0, timeoutMs: 200 });
+    const impatient = createOpenAIAdapter('openai', { maxRetries: 0, timeoutMs: 200 });
     const batch = await submit(await storedFile(SEED_JSONL));
     sim.faults.add({ kind: 'timeout', match: 'GET /v1/batches/' });
     await expect(impatient.checkBatch(ctx, batch)).rejects.toBeInstanceOf(ProviderUnavailableError);

@@ -4,6 +4,8 @@
 import { APIError } from 'openai';
 import { normalizeAzureBatch, normalizeAzureBatchAnswer, normalizeAzureStatus, azureTimestamp } from '../../lambda/providers/azure/status';
 import { azureEndpoint, checkAzureBatchRequest, toAzureLine } from '../../lambda/providers/azure/request';
+import { checkCompatibleBatch, checkCompatibleFile } from '../../lambda/providers/openai/quirks';
+import { openaiCompatibleQuirks } from '../../contracts/providers';
 import { azureSpecificError } from '../../lambda/providers/azure/errors';
 import { azureFetch } from '../../lambda/providers/azure/adapter';
 import { clearEntraTokenCache, entraTokenProvider } from '../../lambda/providers/azure/entra';
@@ -100,21 +102,32 @@ describe('the gateway batch → Azure', () => {
     expect(azureEndpoint(endpoint)).toBe(azure);
   });
 
+  const quirks = openaiCompatibleQuirks('azure')!;
+  const refusal = (run: () => void) => (() => { try { run(); return null; } catch (e) { return e as GatewayError; } })();
   test.each([
-    ['a chat batch of 24h', { endpoint: '/v1/chat/completions', completionWindow: '24h', inputFile: file() }, null],
-    ['embeddings', { endpoint: '/v1/embeddings', completionWindow: '24h', inputFile: file() }, 'endpoint'],
-    ['a 48h window', { endpoint: '/v1/chat/completions', completionWindow: '48h', inputFile: file() }, 'completion_window'],
-    ['100,001 requests', { endpoint: '/v1/chat/completions', completionWindow: '24h', inputFile: file({ lineCount: 100_001 }) }, 'input_file_id'],
-    ['a file over 200 MB', { endpoint: '/v1/chat/completions', completionWindow: '24h', inputFile: file({ bytes: 200 * 1024 * 1024 + 1 }) }, 'input_file_id'],
-    ['two deployments in one file', { endpoint: '/v1/chat/completions', completionWindow: '24h', inputFile: file({ model: null }) }, 'input_file_id'],
-  ])('%s', (_what, input, param) => {
-    const run = () => checkAzureBatchRequest(input);
-    if (param === null) expect(run).not.toThrow();
-    else {
-      const err = (() => { try { run(); } catch (e) { return e; } })() as GatewayError;
-      expect(err).toBeInstanceOf(GatewayError);
-      expect([err.status, err.param]).toEqual([400, param]);
-    }
+    ['a chat batch of 24h', { endpoint: '/v1/chat/completions', completionWindow: '24h' }, null],
+    ['embeddings', { endpoint: '/v1/embeddings', completionWindow: '24h' }, 'endpoint'],
+    ['a 48h window', { endpoint: '/v1/chat/completions', completionWindow: '48h' }, 'completion_window'],
+  ])('batches.create with %s (catalog quirks)', (_what, input, param) => {
+    const err = refusal(() => checkCompatibleBatch('Azure OpenAI', quirks, input));
+    expect(err === null ? null : [err.status, err.param]).toEqual(param === null ? null : [400, param]);
+  });
+
+  test.each([
+    ['100,000 requests of 200 MB', file({ lineCount: 100_000, bytes: 200 * 1024 * 1024 }), null],
+    ['100,001 requests', file({ lineCount: 100_001 }), 'too_many_requests'],
+    ['a file over 200 MB', file({ bytes: 200 * 1024 * 1024 + 1 }), 'file_too_large'],
+  ])('an upload of %s (catalog quirks)', (_what, f, code) => {
+    const err = refusal(() => checkCompatibleFile('Azure OpenAI', quirks, f));
+    expect(err === null ? null : [err.status, err.code]).toEqual(code === null ? null : [400, code]);
+  });
+
+  test.each([
+    ['one deployment', file(), null],
+    ['two deployments in one file', file({ model: null }), 'input_file_id'],
+  ])('Azure\'s own rule: %s', (_what, f, param) => {
+    const err = refusal(() => checkAzureBatchRequest({ inputFile: f }));
+    expect(err === null ? null : [err.status, err.param]).toEqual(param === null ? null : [400, param]);
   });
 
   test.each([

@@ -11,7 +11,7 @@ import type { AzureCredentials, ProviderAdapter } from '../provider';
 
 export type { AzureCredentials };
 import { createOpenAIAdapter, type OpenAIAdapterOptions } from '../openai/adapter';
-import { mapOpenAIError, type MapContext } from '../openai/errors';
+import type { MapContext } from '../openai/errors';
 import { azureSpecificError } from './errors';
 import { normalizeAzureBatchAnswer } from './status';
 import { entraTokenProvider } from './entra';
@@ -79,16 +79,12 @@ async function untilProcessed(openai: { files: { retrieve(id: string): Promise<{
   throw new ProviderUnavailableError(`Azure OpenAI is still processing the input file ${fileId} (status ${file.status ?? 'unknown'}).`, PROCESSING_RETRY_SECONDS);
 }
 
-/** Azure's meaning of an error first, then OpenAI's mapping with Azure named in its message. */
-export function mapAzureError(err: unknown, context: MapContext): Error {
+/** Azure's meaning of an error, or null: OpenAI's mapping (with Azure OpenAI named, from the catalog) applies. */
+export function mapAzureError(err: unknown, context: MapContext): Error | null {
   // The SDK wraps what the token provider threw (./entra.ts already decided it) in an OpenAIError.
   const cause = (err as { cause?: unknown } | null)?.cause;
   if (cause instanceof GatewayError || cause instanceof ProviderUnavailableError) return cause;
-  const specific = azureSpecificError(err, OPERATION_TEXT[context.operation]);
-  if (specific) return specific;
-  const mapped = mapOpenAIError(err, context);
-  mapped.message = mapped.message.replace(/(?<!Azure )\bOpenAI\b/g, 'Azure OpenAI');
-  return mapped;
+  return azureSpecificError(err, OPERATION_TEXT[context.operation]);
 }
 
 /**
@@ -96,9 +92,8 @@ export function mapAzureError(err: unknown, context: MapContext): Error {
  * catalog's `azure` kind (lambda/runtime.ts), which the client factory reads.
  */
 export function createAzureAdapter(options: Pick<OpenAIAdapterOptions, 'maxRetries' | 'timeoutMs'> & { fetch?: Fetch } = {}): ProviderAdapter {
-  const base = createOpenAIAdapter({
+  const base = createOpenAIAdapter('azure', {
     ...options,
-    name: 'azure',
     client: async (ctx, clientOptions) => azureClient((await ctx.credentials()) as unknown as AzureCredentials, clientOptions, options.fetch),
     uploadLine: toAzureLine,
     beforeCreate: untilProcessed,
@@ -107,8 +102,9 @@ export function createAzureAdapter(options: Pick<OpenAIAdapterOptions, 'maxRetri
   return {
     ...base,
     async acceptBatch(ctx, input) {
+      const accepted = base.acceptBatch ? await base.acceptBatch(ctx, input) : {};
       checkAzureBatchRequest(input);
-      return base.acceptBatch ? base.acceptBatch(ctx, input) : {};
+      return accepted;
     },
   };
 }

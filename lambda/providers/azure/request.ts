@@ -14,8 +14,6 @@ import type { CreateBatchInput } from '../provider';
 
 /** The api-version used when none is configured: the latest GA release with the Batch API (batch.md "API support"). */
 export const DEFAULT_AZURE_API_VERSION = '2024-10-21';
-export const AZURE_MAX_REQUESTS_PER_FILE = 100_000;
-export const AZURE_MAX_FILE_BYTES = 200 * 1024 * 1024;
 
 /** Gateway (OpenAI) endpoint → Azure's, for the endpoints Azure's global batch runs. */
 const ENDPOINTS: Record<string, string> = { '/v1/chat/completions': '/chat/completions' };
@@ -24,23 +22,15 @@ export function azureEndpoint(endpoint: string): string | null {
   return Object.hasOwn(ENDPOINTS, endpoint) ? ENDPOINTS[endpoint] : null;
 }
 
-/** The checks of batches.create for Azure (no provider call): refused at once with a 400 rather than failing at Azure. */
-export function checkAzureBatchRequest(input: Pick<CreateBatchInput, 'endpoint' | 'completionWindow' | 'inputFile'>): void {
-  if (azureEndpoint(input.endpoint) === null) {
-    throw badRequest(`Azure OpenAI global batch runs ${Object.keys(ENDPOINTS).join(', ')}; got endpoint ${input.endpoint}.`, 'endpoint', 'unsupported_endpoint');
-  }
-  if (input.completionWindow !== '24h') {
-    throw badRequest(`Azure OpenAI batches take completion_window "24h" only (another value fails the job at Azure); got "${input.completionWindow}".`, 'completion_window', 'invalid_value');
-  }
+/**
+ * Azure's rule the catalog quirks do not say (its endpoint, 24h window, 100,000 requests and 200 MB a
+ * file are `openaiCompatible` quirks in contracts/providers.ts, checked by ../openai/quirks.ts): one
+ * Global Batch deployment for every line of a file. Refused at batches.create rather than failing at Azure.
+ */
+export function checkAzureBatchRequest(input: Pick<CreateBatchInput, 'inputFile'>): void {
   const file = input.inputFile;
-  if (file && file.lineCount !== undefined && file.lineCount > AZURE_MAX_REQUESTS_PER_FILE) {
-    throw badRequest(`Azure OpenAI takes at most ${AZURE_MAX_REQUESTS_PER_FILE} requests a batch file; ${file.id} has ${file.lineCount}.`, 'input_file_id', 'too_many_requests');
-  }
   if (file && file.model === null) {
     throw badRequest(`Every line of an Azure OpenAI batch file must name the same Global Batch deployment in body.model; ${file.id} names several.`, 'input_file_id', 'model_mismatch');
-  }
-  if (file && file.bytes > AZURE_MAX_FILE_BYTES) {
-    throw badRequest(`Azure OpenAI takes batch files up to 200 MB; ${file.id} has ${file.bytes} bytes.`, 'input_file_id', 'file_too_large');
   }
 }
 

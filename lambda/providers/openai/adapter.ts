@@ -1,30 +1,33 @@
 // OpenAI as a provider: OpenAI already speaks the gateway's wire format, so this adapter forwards the
 // input file, passes batches through, and streams OpenAI's own output and error files back. The
 // gateway keeps its own ids; OpenAI's file and batch ids stay in providerFileId / providerBatchId.
+// The same adapter serves every OpenAI-shaped batch provider of the catalog (Groq, Together AI):
+// createOpenAIAdapter(name) reads its quirks (contracts/providers.ts) and its wire dialect (wire.ts).
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import OpenAI, { ConflictError, NotFoundError, toStreamingFile } from 'openai';
-import type { Batch, BatchCreateParams } from 'openai/resources/batches';
+import OpenAI, { ConflictError, NotFoundError } from 'openai';
+import type { Batch } from 'openai/resources/batches';
 import { badRequest } from '../../http/errors';
 import { notRunLine } from '../../openai/output-lines';
 import type { BatchRequestOutput } from '../../openai/types';
 import { readLines } from '../../batch-files/lines';
 import { isObject } from '../../batch-files/validate';
-import type { BatchRecord, BlobLocation, FileRecord, ProviderName } from '../../store/records';
+import type { BatchRecord, BlobLocation, FileRecord } from '../../store/records';
 import { ProviderLostBatchError } from '../errors';
 import { requestPathTimeoutMs } from '../deadlines';
 import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../provider';
 import { mapOpenAIError, type MapContext } from './errors';
 import { isKnownProviderStatus, mapBatchErrors, mapBatchStatus, mapRequestCounts } from './status';
+import { batchWire, type BatchWire } from './wire';
+import { checkCompatibleBatch, checkCompatibleFile } from './quirks';
+import { PROVIDER_CATALOG, openaiCompatibleQuirks, type OpenAICompatibleQuirks, type ProviderName } from '../../../contracts/providers';
 
 export interface OpenAIAdapterOptions {
   /** SDK retries for idempotent calls (reads, deletes, cancels). */
   maxRetries?: number;
   /** Per-request timeout in milliseconds. */
   timeoutMs?: number;
-  // A provider of OpenAI's shape (Azure OpenAI: lambda/providers/azure/) reuses this adapter with:
-  /** Its provider name (default `openai`). */
-  name?: ProviderName;
+  // A provider of OpenAI's shape with its own client and habits (Azure OpenAI: lambda/providers/azure/):
   /** Its SDK client (default: `new OpenAI` from the context's base URL and key). */
   client?: (ctx: ProviderContext, options: { maxRetries: number; timeout: number }) => Promise<OpenAI>;
   /** Rewrites each line of a batch input file on its way to the provider (default: sent as stored). */
@@ -49,8 +52,16 @@ export interface OpenAIBatchData {
   inputBlob?: BlobLocation;
 }
 
-export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): ProviderAdapter {
+/** An adapter for a catalog provider of OpenAI's shape (its entry has `openaiCompatible` quirks). */
+export function createOpenAIAdapter(name: ProviderName = 'openai', options: OpenAIAdapterOptions = {}): ProviderAdapter {
   const maxRetries = options.maxRetries ?? 2;
+  const quirks: OpenAICompatibleQuirks | null = openaiCompatibleQuirks(name);
+  if (!quirks) throw new Error(`createOpenAIAdapter: provider '${name}' has no openaiCompatible quirks in the catalog`);
+  const display = PROVIDER_CATALOG[name].displayName;
+  const wire: BatchWire = batchWire(quirks);
+  const mapContext = (context: MapContext): MapContext => ({ provider: display, ...context });
+  const mapError = (err: unknown, context: MapContext): Error => options.mapError?.(err, context) ?? mapOpenAIError(err, context);
+  const call = <T>(context: MapContext, fn: () => Promise<T>) => callMapped(mapContext(context), fn, mapError);
 
   async function client(ctx: ProviderContext): Promise<OpenAI> {
     // The tracker's calls: a 15-minute function retries them itself. FINOPS_OPENAI_TIMEOUT_MS lowers it (tests).
@@ -60,19 +71,8 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
     return new OpenAI({ baseURL: baseUrl, apiKey, maxRetries, timeout });
   }
 
-  const mapError = (err: unknown, context: MapContext): Error => options.mapError?.(err, context) ?? mapOpenAIError(err, context);
-
-  /** Runs one SDK call and translates its failure. */
-  async function call<T>(context: MapContext, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw mapError(err, context);
-    }
-  }
-
   function requireProviderBatchId(batch: BatchRecord): string {
-    if (!batch.providerBatchId) throw new ProviderLostBatchError(`Batch ${batch.id} has no OpenAI batch id; it was never submitted to OpenAI.`);
+    if (!batch.providerBatchId) throw new ProviderLostBatchError(`Batch ${batch.id} has no ${display} batch id; it was never submitted to ${display}.`);
     return batch.providerBatchId;
   }
 
@@ -81,22 +81,22 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
   }
 
   return {
-    name: options.name ?? 'openai',
+    name,
     acceptsInlineRequests: false,
-    runCheck: () => ({ group: 'openai', convert: (body) => body }), // lines are passed through unchanged
+    runCheck: () => ({ group: name, convert: (body) => body }), // lines are passed through unchanged
 
     async onFileStored(ctx, file) {
-      // Only batch inputs run on OpenAI; other purposes have nothing to forward.
+      // Only batch inputs run on the provider; other purposes have nothing to forward.
       if (file.purpose !== 'batch') return {};
+      checkCompatibleFile(display, quirks, file);
       const openai = await client(ctx);
-      // Streamed straight from the gateway's copy: the file is never held whole in memory. A streamed
-      // body cannot be replayed, so the SDK does not retry it; the error tells the caller to.
+      // Streamed straight from the gateway's copy: the file is never held whole in memory.
       const uploaded = await call({ operation: 'upload_file' }, async () => {
         const stored = await ctx.blobs.get(file.blob);
         const body = options.uploadLine ? Readable.from(rewriteLines(stored, options.uploadLine)) : stored;
-        return openai.files.create({ file: toStreamingFile(body, file.filename || `${file.id}.jsonl`, { type: 'application/jsonl' }), purpose: 'batch' }, { timeout: requestPathTimeoutMs(), maxRetries: 0 });
+        return wire.uploadFile(openai, { body, filename: file.filename || `${file.id}.jsonl`, timeoutMs: requestPathTimeoutMs() });
       });
-      ctx.logger.info('file forwarded to OpenAI', { fileId: file.id, providerFileId: uploaded.id, bytes: uploaded.bytes });
+      ctx.logger.info(`file forwarded to ${display}`, { fileId: file.id, providerFileId: uploaded.id, bytes: uploaded.bytes });
       return { providerFileId: uploaded.id };
     },
 
@@ -115,30 +115,28 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
     },
 
     async acceptBatch(_ctx, input) {
-      checkRequest(input);
+      checkRequest(name, display, input);
+      checkCompatibleBatch(display, quirks, input);
       return {};
     },
 
     async createBatch(ctx, input: CreateBatchInput): Promise<CreatedBatch> {
-      const { inputFile, providerFileId } = checkRequest(input);
+      const { inputFile, providerFileId } = checkRequest(name, display, input);
       const openai = await client(ctx);
-      // OpenAI takes no idempotency key: a submit retried after a lost answer finds the batch by the
-      // gateway batch id in its metadata instead of creating a second one.
-      const created = (await findSubmitted(openai, input, mapError)) ?? await call({ operation: 'create_batch' }, async () => {
-        await options.beforeCreate?.(openai, providerFileId);
-        return openai.batches.create(
-          {
+      // No idempotency key upstream: a submit retried after a lost answer finds the batch by the
+      // gateway batch id in its metadata (or, without metadata, by its input file) instead of creating a second one.
+      const created =
+        (await findSubmitted(wire, openai, input, providerFileId, mapContext({ operation: 'check_batch' }), mapError)) ??
+        (await call({ operation: 'create_batch' }, async () => {
+          await options.beforeCreate?.(openai, providerFileId);
+          return wire.createBatch(openai, {
             input_file_id: providerFileId,
-            endpoint: input.endpoint as BatchCreateParams['endpoint'],
-            completion_window: input.completionWindow as BatchCreateParams['completion_window'],
+            endpoint: input.endpoint,
+            completion_window: input.completionWindow,
             metadata: providerMetadata(input.metadata, input.batchId),
-          },
-          // No idempotency key upstream: a retried create after a lost answer would start a second paid
-          // batch. Fail once and let the caller decide.
-          { maxRetries: 0 },
-        );
-      });
-      ctx.logger.info('batch submitted to OpenAI', { batchId: input.batchId, providerBatchId: created.id, status: created.status });
+          });
+        }));
+      ctx.logger.info(`batch submitted to ${display}`, { batchId: input.batchId, providerBatchId: created.id, status: created.status });
       return {
         providerBatchId: created.id,
         model: input.model ?? inputFile.model ?? created.model ?? null,
@@ -151,12 +149,12 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
     async checkBatch(ctx, batch): Promise<ProviderBatchState> {
       const providerBatchId = requireProviderBatchId(batch);
       const openai = await client(ctx);
-      const current = await call({ operation: 'check_batch', providerBatchId }, () => openai.batches.retrieve(providerBatchId));
+      const current = await call({ operation: 'check_batch', providerBatchId }, () => wire.retrieveBatch(openai, providerBatchId));
       if (!isKnownProviderStatus(current.status)) {
-        ctx.logger.warn('unknown OpenAI batch status, still polling', { batchId: batch.id, providerStatus: current.status });
+        ctx.logger.warn(`unknown ${display} batch status, still polling`, { batchId: batch.id, providerStatus: current.status });
       }
       const previous = batch.providerData as Partial<OpenAIBatchData> | undefined;
-      const errors = mapBatchErrors(current.errors);
+      const errors = mapBatchErrors(current.errors, display);
       return {
         status: mapBatchStatus(current.status),
         requestCounts: mapRequestCounts(current.request_counts),
@@ -172,7 +170,7 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
       await call({ operation: 'cancel_batch', providerBatchId }, async () => {
         try {
           // Also called by batches.cancel while its client waits: bounded like every request-path call.
-          await openai.batches.cancel(providerBatchId, { timeout: requestPathTimeoutMs(), maxRetries: 0 });
+          await wire.cancelBatch(openai, providerBatchId, requestPathTimeoutMs());
         } catch (err) {
           // OpenAI refuses to cancel a batch that already finished; that is the outcome we wanted.
           if (err instanceof ConflictError) return;
@@ -184,7 +182,7 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
     async collectResults(ctx, batch, sink: ResultSink) {
       const providerBatchId = requireProviderBatchId(batch);
       const openai = await client(ctx);
-      const current = await call({ operation: 'check_batch', providerBatchId }, () => openai.batches.retrieve(providerBatchId));
+      const current = await call({ operation: 'check_batch', providerBatchId }, () => wire.retrieveBatch(openai, providerBatchId));
       const seen = new Set<string>();
       for (const fileId of [current.output_file_id, current.error_file_id]) {
         if (!fileId) continue;
@@ -195,7 +193,7 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
           const body = Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
           for await (const line of readLines(body)) {
             if (line.text.trim() === '') continue;
-            const result = parseResultLine(line.text, fileId, line.number);
+            const result = parseResultLine(line.text, fileId, line.number, display);
             if (seen.has(result.custom_id)) continue; // exactly once, even if OpenAI repeated a line
             seen.add(result.custom_id);
             await sink.write(result);
@@ -207,14 +205,23 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
   };
 }
 
-function checkRequest(input: CreateBatchInput): { inputFile: FileRecord; providerFileId: string } {
+/** Runs one SDK call and translates its failure. */
+async function callMapped<T>(context: MapContext, fn: () => Promise<T>, mapError = mapOpenAIError): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw mapError(err, context);
+  }
+}
+
+function checkRequest(name: ProviderName, display: string, input: CreateBatchInput): { inputFile: FileRecord; providerFileId: string } {
   const inputFile = input.inputFile;
   if (!inputFile) {
-    throw badRequest('The openai provider runs batches from an uploaded file: set input_file_id to a file uploaded with purpose "batch" (inline requests are not supported for openai).', 'input_file_id');
+    throw badRequest(`The ${name} provider runs batches from an uploaded file: set input_file_id to a file uploaded with purpose "batch" (inline requests are not supported for ${name}).`, 'input_file_id');
   }
-  const providerFileId = requireProviderFile(inputFile);
+  const providerFileId = requireProviderFile(name, display, inputFile);
   if (input.model && inputFile.model && input.model !== inputFile.model) {
-    throw badRequest(`model ${input.model} differs from the model of the input file's requests (${inputFile.model}); OpenAI runs the model named in each request.`, 'model');
+    throw badRequest(`model ${input.model} differs from the model of the input file's requests (${inputFile.model}); ${display} runs the model named in each request.`, 'model');
   }
   return { inputFile, providerFileId };
 }
@@ -224,17 +231,23 @@ const REUSABLE = (batch: Batch) => !['failed', 'expired', 'cancelled', 'cancelli
 /** Batches listed newest first: the look-up stops at ones created this long before the gateway batch. */
 const LOOKUP_SLACK_SECONDS = 300;
 
-/** The OpenAI batch an earlier submit of this gateway batch made, found by `metadata.finops_batch_id`. */
-async function findSubmitted(openai: OpenAI, input: CreateBatchInput, mapError = mapOpenAIError): Promise<Batch | null> {
-  if (!(GATEWAY_BATCH_METADATA_KEY in providerMetadata(input.metadata, input.batchId)) || input.metadata?.[GATEWAY_BATCH_METADATA_KEY]) return null;
+/**
+ * The provider batch an earlier submit of this gateway batch made, found by `metadata.finops_batch_id`;
+ * a provider without batch metadata (Together) by its input file, among batches made after the gateway batch.
+ */
+async function findSubmitted(wire: BatchWire, openai: OpenAI, input: CreateBatchInput, providerFileId: string, context: MapContext, mapError = mapOpenAIError): Promise<Batch | null> {
+  const byMetadata = wire.batchMetadata;
+  if (byMetadata && (!(GATEWAY_BATCH_METADATA_KEY in providerMetadata(input.metadata, input.batchId)) || input.metadata?.[GATEWAY_BATCH_METADATA_KEY])) return null;
+  const ours = (batch: Batch) =>
+    byMetadata ? batch.metadata?.[GATEWAY_BATCH_METADATA_KEY] === input.batchId : batch.input_file_id === providerFileId && batch.created_at >= input.createdAt;
   try {
-    for await (const batch of openai.batches.list({ limit: 100 })) {
+    for await (const batch of wire.listBatches(openai)) {
       if (batch.created_at < input.createdAt - LOOKUP_SLACK_SECONDS) return null;
-      if (batch.metadata?.[GATEWAY_BATCH_METADATA_KEY] === input.batchId && REUSABLE(batch)) return batch;
+      if (ours(batch) && REUSABLE(batch)) return batch;
     }
     return null;
   } catch (err) {
-    throw mapError(err, { operation: 'check_batch' });
+    throw mapError(err, context);
   }
 }
 
@@ -271,9 +284,9 @@ function customIdOf(text: string): string | null {
   }
 }
 
-function requireProviderFile(file: FileRecord): string {
+function requireProviderFile(name: ProviderName, display: string, file: FileRecord): string {
   if (!file.providerFileId) {
-    throw badRequest(`File ${file.id} was not uploaded to OpenAI (it was stored for provider ${file.provider}); upload it again with provider "openai".`, 'input_file_id');
+    throw badRequest(`File ${file.id} was not uploaded to ${display} (it was stored for provider ${file.provider}); upload it again with provider "${name}".`, 'input_file_id');
   }
   return file.providerFileId;
 }
@@ -291,19 +304,19 @@ export function providerMetadata(metadata: Record<string, string> | null, batchI
 }
 
 /** One line of an OpenAI output/error file → a sink line (OpenAI's line id dropped; the gateway assigns ids). */
-export function parseResultLine(text: string, fileId: string, lineNumber: number): Omit<BatchRequestOutput, 'id'> {
+export function parseResultLine(text: string, fileId: string, lineNumber: number, display = 'OpenAI'): Omit<BatchRequestOutput, 'id'> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new Error(`OpenAI result file ${fileId} line ${lineNumber} is not valid JSON.`);
+    throw new Error(`${display} result file ${fileId} line ${lineNumber} is not valid JSON.`);
   }
   if (!isObject(value) || typeof value.custom_id !== 'string') {
-    throw new Error(`OpenAI result file ${fileId} line ${lineNumber} has no custom_id.`);
+    throw new Error(`${display} result file ${fileId} line ${lineNumber} has no custom_id.`);
   }
   const response = isObject(value.response) ? (value.response as BatchRequestOutput['response']) : null;
   const error = isObject(value.error) ? (value.error as BatchRequestOutput['error']) : null;
   return { custom_id: value.custom_id, response, error };
 }
 
-export const openaiAdapter: ProviderAdapter = createOpenAIAdapter();
+export const openaiAdapter: ProviderAdapter = createOpenAIAdapter('openai');

@@ -66,6 +66,8 @@ function providerMessage(err: APIError): string {
 
 export interface MapContext {
   operation: OpenAIOperation;
+  /** The provider's display name in messages (an OpenAI-shaped provider of the catalog); default OpenAI. */
+  provider?: string;
   /** Set when the call names a batch the gateway created: a 404 then means OpenAI lost it. */
   providerBatchId?: string;
   nowMs?: number;
@@ -75,35 +77,36 @@ export interface MapContext {
 export function mapOpenAIError(err: unknown, context: MapContext): Error {
   if (err instanceof GatewayError || err instanceof ProviderUnavailableError || err instanceof ProviderLostBatchError) return err;
   const what = OPERATION_TEXT[context.operation];
+  const OpenAI = context.provider ?? 'OpenAI'; // the provider's name in every message below
   // Connection errors and timeouts (APIConnectionTimeoutError extends APIConnectionError) and aborts have no status.
   if (err instanceof APIConnectionError || err instanceof APIUserAbortError || (err instanceof APIError && err.status === undefined)) {
-    return new ProviderUnavailableError(`OpenAI could not be reached for ${what}: ${redactSecrets(err.message)}`);
+    return new ProviderUnavailableError(`${OpenAI} could not be reached for ${what}: ${redactSecrets(err.message)}`);
   }
   if (err instanceof APIError) {
     const status = err.status as number;
     if (isTransientStatus(status)) {
       return new ProviderUnavailableError(
-        `OpenAI is unavailable for ${what} (HTTP ${status}): ${providerMessage(err)}`,
+        `${OpenAI} is unavailable for ${what} (HTTP ${status}): ${providerMessage(err)}`,
         retryAfterSeconds(err.headers, context.nowMs),
         status,
       );
     }
     if (status === 404 && context.providerBatchId) {
-      return new ProviderLostBatchError(`OpenAI no longer knows batch ${context.providerBatchId} (HTTP 404 during ${what}).`);
+      return new ProviderLostBatchError(`${OpenAI} no longer knows batch ${context.providerBatchId} (HTTP 404 during ${what}).`);
     }
     if (status === 401) {
-      return new GatewayError(502, `OpenAI rejected the gateway's API key during ${what} (HTTP 401). Check the OpenAI key the gateway is configured with.`, 'server_error', null, 'provider_auth_error');
+      return new GatewayError(502, `${OpenAI} rejected the gateway's API key during ${what} (HTTP 401). Check the ${OpenAI} key the gateway is configured with.`, 'server_error', null, 'provider_auth_error');
     }
     if (status === 403) {
-      return new GatewayError(502, `OpenAI refused ${what} (HTTP 403): ${providerMessage(err)}`, 'server_error', null, 'provider_permission_error');
+      return new GatewayError(502, `${OpenAI} refused ${what} (HTTP 403): ${providerMessage(err)}`, 'server_error', null, 'provider_permission_error');
     }
     if (CLIENT_INPUT_OPERATIONS.includes(context.operation)) {
-      return new GatewayError(400, `OpenAI rejected ${what}: ${providerMessage(err)}`, 'invalid_request_error', err.param ?? null, err.code ?? 'provider_rejected');
+      return new GatewayError(400, `${OpenAI} rejected ${what}: ${providerMessage(err)}`, 'invalid_request_error', err.param ?? null, err.code ?? 'provider_rejected');
     }
-    return new GatewayError(502, `OpenAI answered HTTP ${status} to ${what}: ${providerMessage(err)}`, 'server_error', null, 'provider_error');
+    return new GatewayError(502, `${OpenAI} answered HTTP ${status} to ${what}: ${providerMessage(err)}`, 'server_error', null, 'provider_error');
   }
   if (isNetworkError(err)) {
-    return new ProviderUnavailableError(`The connection to OpenAI broke during ${what}: ${redactSecrets((err as Error).message)}`);
+    return new ProviderUnavailableError(`The connection to ${OpenAI} broke during ${what}: ${redactSecrets((err as Error).message)}`);
   }
   return err instanceof Error ? err : new Error(String(err));
 }

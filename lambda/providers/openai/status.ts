@@ -38,10 +38,10 @@ interface ProviderBatchError {
 }
 
 /** `batch.errors` (validation failures of a `failed` batch) → our BatchError list with every key set. */
-export function mapBatchErrors(errors: { data?: ProviderBatchError[] | null } | null | undefined): BatchError[] {
+export function mapBatchErrors(errors: { data?: ProviderBatchError[] | null } | null | undefined, provider = 'OpenAI'): BatchError[] {
   return (errors?.data ?? []).map((e) => ({
     code: e.code || 'provider_error',
-    message: e.message || 'OpenAI reported an error for this batch without a message.',
+    message: e.message || `${provider} reported an error for this batch without a message.`,
     param: e.param ?? null,
     line: e.line ?? null,
   }));

@@ -38,7 +38,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SimulatorStateFile } from '../persistence';
 import { FaultInjector, type RunningSimulator, type SimulatorOptions } from '../simulator';
-import { ApiError, SimulatedAccount, randomId, type AccountSnapshot, type SimFile } from '../openai/account';
+import { ApiError, SimulatedAccount, randomId, type AccountOptions, type AccountSnapshot, type SimFile } from '../openai/account';
 import { checkBatchUpload } from '../openai/jsonl';
 import { userTextsOf } from '../openai/requests';
 import { checkMetadata, discard, limitParam, readJson, readMultipart, sendContent, sendJson } from '../openai';
@@ -94,7 +94,14 @@ export async function startAzureSimulator(options: AzureSimulatorOptions = {}): 
   const principal = options.servicePrincipal ?? SIM_SERVICE_PRINCIPAL;
   const now = options.now ?? Date.now;
   const stepMs = options.stepMs ?? 1000;
-  const rules = azureAccountRules(options.deployments ?? deploymentsFrom(process.env), userTextsOf);
+  // The simulated OpenAI account, with Azure's names (the ids its samples show) and rules.
+  const rules: AccountOptions = {
+    provider: 'azure',
+    batchPurpose: 'batch',
+    outputPurpose: 'batch_output',
+    ids: { file: 'file-', batch: 'batch_' },
+    rules: azureAccountRules(options.deployments ?? deploymentsFrom(process.env), userTextsOf),
+  };
   const state = options.stateDir ? new SimulatorStateFile<AccountSnapshot>(options.stateDir, 'azure') : null;
   const saved = state?.load();
   const account = saved && state ? SimulatedAccount.restore(stepMs, saved, (id) => state.getBlob(id), rules) : new SimulatedAccount(stepMs, rules);

@@ -5,6 +5,7 @@ import { estimatedTokens, enqueuedTokenLimit, tokenLimitError } from './queue-li
 import { createHash, randomBytes } from 'node:crypto';
 import { answerChatCompletion, userTextsOf, type RequestAnswer } from './requests';
 import { rateLimitedOnce } from '../rate-limit-once';
+import { completionWindowHours } from '../../../contracts/providers';
 import { batchModel, parseInputLines, validateBatchInput, type BatchValidationError, type InputLine } from './jsonl';
 
 const DAY_SECONDS = 24 * 3600;
@@ -51,19 +52,6 @@ export interface SimBatch {
   settled: boolean;
   /** Estimated tokens, for the enqueued-token limit (queue-limit.ts). */
   tokens?: number;
-}
-
-/**
- * How another provider of OpenAI's shape differs from OpenAI (local/simulators/azure/ uses it): its
- * request limit, extra whole-file checks, and its own touch on each answer. Not persisted: the
- * simulator passes the same rules again after a restart.
- */
-export interface AccountRules {
-  maxRequests?: number;
-  /** More validation errors for the input (e.g. an unknown deployment); any makes the batch `failed`. */
-  validate?(lines: InputLine[], content: Buffer): BatchValidationError[];
-  /** Adjusts the answer to one request (e.g. a provider's extra fields or error shapes). */
-  answer?(body: unknown, answer: RequestAnswer): RequestAnswer;
 }
 
 /** Where a batch is at a moment, derived from its creation (and cancel) time. Times in ms. */
@@ -177,6 +165,32 @@ export interface AccountSnapshot {
   seq: number;
 }
 
+/** The provider the account plays (local/simulators/openai/dialect.ts); default OpenAI's. */
+export interface AccountOptions {
+  provider: string;
+  /** Purpose of batch input files. */
+  batchPurpose: string;
+  /** Purpose of the output and error files a batch writes. */
+  outputPurpose: string;
+  ids: { file: string; batch: string };
+  /** How the provider's batches differ beyond names (Azure OpenAI: local/simulators/azure/). */
+  rules?: AccountRules;
+}
+
+/**
+ * A provider of OpenAI's shape with its own batch rules: its request limit, extra whole-file checks, and
+ * its own touch on each answer. Not persisted: the simulator passes the same rules again after a restart.
+ */
+export interface AccountRules {
+  maxRequests?: number;
+  /** More validation errors for the input (e.g. an unknown deployment); any makes the batch `failed`. */
+  validate?(lines: InputLine[], content: Buffer): BatchValidationError[];
+  /** Adjusts the answer to one request (e.g. a provider's extra fields or error shapes). */
+  answer?(body: unknown, answer: RequestAnswer): RequestAnswer;
+}
+
+const OPENAI_ACCOUNT: AccountOptions = { provider: 'openai', batchPurpose: 'batch', outputPurpose: 'batch_output', ids: { file: 'file-', batch: 'batch_' } };
+
 export class SimulatedAccount {
   private readonly files = new Map<string, SimFile>();
   private readonly batches = new Map<string, SimBatch>();
@@ -186,7 +200,7 @@ export class SimulatedAccount {
 
   constructor(
     readonly stepMs: number,
-    private readonly rules: AccountRules = {},
+    private readonly options: AccountOptions = OPENAI_ACCOUNT,
   ) {}
 
   // ---- persistence (local/simulators/persistence.ts) ----
@@ -201,8 +215,8 @@ export class SimulatedAccount {
     };
   }
 
-  static restore(stepMs: number, snapshot: AccountSnapshot, contentOf: (fileId: string) => Buffer, rules: AccountRules = {}): SimulatedAccount {
-    const account = new SimulatedAccount(stepMs, rules);
+  static restore(stepMs: number, snapshot: AccountSnapshot, contentOf: (fileId: string) => Buffer, options: AccountOptions = OPENAI_ACCOUNT): SimulatedAccount {
+    const account = new SimulatedAccount(stepMs, options);
     for (const file of snapshot.files) account.files.set(file.id, { ...file, content: contentOf(file.id) });
     for (const batch of snapshot.batches) account.batches.set(batch.id, batch);
     for (const [id, key] of snapshot.deletedFileKeys) account.deletedFileKeys.set(id, key);
@@ -217,7 +231,7 @@ export class SimulatedAccount {
   // ---- files ----
 
   addFile(input: { filename: string; purpose: string; content: Buffer; createdAt: number; expiresAt: number | null }): SimFile {
-    const file: SimFile = { id: randomId('file-', 22), seq: ++this.seq, ...input };
+    const file: SimFile = { id: randomId(this.options.ids.file, 22), seq: ++this.seq, ...input };
     this.files.set(file.id, file);
     return file;
   }
@@ -255,16 +269,17 @@ export class SimulatedAccount {
   createBatch(input: { inputFileId: string; endpoint: string; completionWindow: string; metadata: Record<string, string> | null; now: number }): SimBatch {
     const inputFile = this.files.get(input.inputFileId);
     if (!inputFile) throw new ApiError(404, `No such File object: ${input.inputFileId}`, 'invalid_request_error', 'input_file_id');
-    if (inputFile.purpose !== 'batch') {
-      throw new ApiError(400, `File ${input.inputFileId} has purpose '${inputFile.purpose}'; batch input files must be uploaded with purpose 'batch'.`, 'invalid_request_error', 'input_file_id');
+    if (inputFile.purpose !== this.options.batchPurpose) {
+      throw new ApiError(400, `File ${input.inputFileId} has purpose '${inputFile.purpose}'; batch input files must be uploaded with purpose '${this.options.batchPurpose}'.`, 'invalid_request_error', 'input_file_id');
     }
     const lines = parseInputLines(inputFile.content);
-    const validationErrors = validateBatchInput(lines, input.endpoint, this.rules.maxRequests);
-    if (validationErrors.length === 0 && this.rules.validate) validationErrors.push(...this.rules.validate(lines, inputFile.content));
+    const rules = this.options.rules ?? {};
+    const validationErrors = validateBatchInput(lines, input.endpoint, rules.maxRequests);
+    if (validationErrors.length === 0 && rules.validate) validationErrors.push(...rules.validate(lines, inputFile.content));
     const tokens = estimatedTokens(lines);
     const limit = enqueuedTokenLimit();
     if (limit !== null && validationErrors.length === 0 && this.enqueuedTokens(batchModel(lines), input.now) + tokens > limit) validationErrors.push(tokenLimitError(batchModel(lines) ?? 'the model', limit));
-    const id = randomId('batch_', 32);
+    const id = randomId(this.options.ids.batch, 32);
     const answeredAt = seconds(input.now + this.stepMs);
     const requests: PlannedRequest[] =
       validationErrors.length > 0
@@ -298,8 +313,8 @@ export class SimulatedAccount {
   }
 
   private answerOf(body: unknown, answeredAt: number): RequestAnswer {
-    const answer = answerChatCompletion(body, { completionId: randomId('chatcmpl-', 29), created: answeredAt, rateLimited: rateLimitedOnce('openai', userTextsOf(body)) });
-    return this.rules.answer ? this.rules.answer(body, answer) : answer;
+    const answer = answerChatCompletion(body, { completionId: randomId('chatcmpl-', 29), created: answeredAt, rateLimited: rateLimitedOnce(this.options.provider, userTextsOf(body)) });
+    return this.options.rules?.answer ? this.options.rules.answer(body, answer) : answer;
   }
 
   /** Tokens of the model's batches that are not finished (what OpenAI's enqueued-token limit counts). */
@@ -380,7 +395,7 @@ export class SimulatedAccount {
           ? null
           : this.addFile({
               filename: `${batch.id}_${kind}.jsonl`,
-              purpose: 'batch_output',
+              purpose: this.options.outputPurpose,
               content: Buffer.from(lines.join('\n') + '\n'),
               createdAt: endedAt,
               expiresAt: endedAt + BATCH_FILE_TTL_SECONDS,
@@ -415,7 +430,7 @@ export class SimulatedAccount {
       error_file_id: batch.settled ? batch.errorFileId : null,
       created_at: createdAt,
       in_progress_at: secondsOrNull(phase.inProgressAt),
-      expires_at: createdAt + DAY_SECONDS,
+      expires_at: createdAt + (completionWindowHours(batch.completionWindow) ?? 24) * 3600,
       finalizing_at: secondsOrNull(phase.finalizingAt),
       completed_at: secondsOrNull(phase.completedAt),
       failed_at: secondsOrNull(phase.failedAt),

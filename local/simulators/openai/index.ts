@@ -37,6 +37,11 @@
 // are applied by faults.intercept() before anything else; `lose_batch` answers 404 for a batch the
 // simulator knows (GET /v1/batches/{id} and its cancel); `reset` destroys the socket — mid-body for
 // GET /v1/files/{id}/content (half the bytes are sent), before any byte elsewhere.
+//
+// Other OpenAI-shaped providers (options.provider, contracts/providers.ts): the same account and
+// lifecycle with that provider's quirks (dialect.ts): Groq under /openai/v1 with completion windows
+// 24h–7d and 100 MB files; Together AI with uploads at POST /v1/files/upload (purpose `batch-api`,
+// file_name), Together's job objects and statuses, output files of purpose `batch-generated`.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SimulatorStateFile } from '../persistence';
 import busboy from 'busboy';
@@ -44,6 +49,8 @@ import { FaultInjector, type FaultKind, type FaultRule, type RunningSimulator, t
 import { ApiError, SimulatedAccount, randomId, type AccountSnapshot, type SimFile } from './account';
 import { checkBatchUpload } from './jsonl';
 import { closeServer, listenOnLoopback } from '../../loopback';
+import { checkBatchParameters, simulatorDialect, togetherJob, type SimulatorDialect } from './dialect';
+import type { ProviderName } from '../../../contracts/providers';
 
 export { SIMULATE_ERROR_MARKER, SIMULATE_SERVER_ERROR_MARKER, INVALID_MODEL_PREFIX } from './requests';
 export { SIMULATE_EXPIRE } from './account';
@@ -51,28 +58,29 @@ export { SIMULATE_EXPIRE } from './account';
 export interface OpenAISimulatorOptions extends SimulatorOptions {
   /** The simulator's clock in milliseconds (default Date.now); tests pass a controllable one. */
   now?: () => number;
+  /** Which OpenAI-shaped provider of the catalog to be (default openai). */
+  provider?: ProviderName;
 }
 
-const FILE_PURPOSES = ['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals'];
 const BATCH_ENDPOINTS = ['/v1/responses', '/v1/chat/completions', '/v1/embeddings', '/v1/completions', '/v1/moderations', '/v1/images/generations', '/v1/images/edits', '/v1/videos'];
 /** Endpoints the simulator can answer; the others are valid upstream but refused here with a clear 400. */
 const SIMULATED_ENDPOINTS = ['/v1/chat/completions'];
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
-const MAX_BATCH_FILE_BYTES = 200 * 1024 * 1024;
 const MAX_JSON_BODY_BYTES = 1024 * 1024;
 const BATCH_FILE_TTL_SECONDS = 30 * 24 * 3600;
 
 const errorBody = (message: string, type: string, param: string | null = null, code: string | null = null) => ({ error: { message, type, param, code } });
 
 export async function startOpenAISimulator(options: OpenAISimulatorOptions = {}): Promise<RunningSimulator> {
-  const apiKey = options.apiKey ?? 'sim-openai-key';
+  const dialect: SimulatorDialect = simulatorDialect(options.provider ?? 'openai');
+  const apiKey = options.apiKey ?? `sim-${dialect.provider}-key`;
   const now = options.now ?? Date.now;
   const stepMs = options.stepMs ?? 1000;
   // With a stateDir the account survives a restart (kill -9 of npm start): saved after every request
   // that may have changed it, file contents once each.
-  const state = options.stateDir ? new SimulatorStateFile<AccountSnapshot>(options.stateDir, 'openai') : null;
+  const state = options.stateDir ? new SimulatorStateFile<AccountSnapshot>(options.stateDir, dialect.provider) : null;
   const saved = state?.load();
-  const account = saved && state ? SimulatedAccount.restore(stepMs, saved, (id) => state.getBlob(id)) : new SimulatedAccount(stepMs);
+  const account = saved && state ? SimulatedAccount.restore(stepMs, saved, (id) => state.getBlob(id), accountOptions(dialect)) : new SimulatedAccount(stepMs, accountOptions(dialect));
   let settledSomething = false;
   const persist = (req: IncomingMessage) => {
     if (!state || (req.method === 'GET' && !settledSomething)) return;
@@ -123,13 +131,15 @@ export async function startOpenAISimulator(options: OpenAISimulatorOptions = {})
     }
 
     if (account.settle(now())) settledSomething = true;
-    const segments = path.split('/').filter(Boolean).map(decodeURIComponent);
-    if (segments[0] !== 'v1') return notRouted(req, method, path);
+    const all = path.split('/').filter(Boolean).map(decodeURIComponent);
+    if (dialect.prefix.some((segment, i) => all[i] !== segment)) return notRouted(req, method, path);
+    const segments = ['v1', ...all.slice(dialect.prefix.length)];
     const [, collection, id, action, ...rest] = segments;
     if (rest.length > 0) return notRouted(req, method, path);
 
     if (collection === 'files') {
-      if (id === undefined && method === 'POST') {
+      const uploadRoute = dialect.uploadAt === 'files' ? id === undefined : id === 'upload' && action === undefined;
+      if (uploadRoute && method === 'POST') {
         if (applyFault(req, method, path)) return;
         return sendJson(res, 200, fileObject(await uploadFile(req)));
       }
@@ -155,11 +165,13 @@ export async function startOpenAISimulator(options: OpenAISimulatorOptions = {})
     if (collection === 'batches') {
       if (id === undefined && method === 'POST') {
         if (applyFault(req, method, path)) return;
-        return sendJson(res, 200, createBatch(await readJson(req)));
+        const created = createBatch(await readJson(req));
+        return sendJson(res, 200, dialect.togetherObjects ? { job: togetherJob(created) } : created);
       }
       if (id === undefined && method === 'GET') {
         if (applyFault(req, method, path)) return;
-        return sendJson(res, 200, listBatches(url.searchParams));
+        const list = listBatches(url.searchParams);
+        return sendJson(res, 200, dialect.togetherObjects ? list.data.map(togetherJob) : list);
       }
       if (id !== undefined && ((action === undefined && method === 'GET') || (action === 'cancel' && method === 'POST'))) {
         await discard(req);
@@ -168,7 +180,8 @@ export async function startOpenAISimulator(options: OpenAISimulatorOptions = {})
           return;
         }
         const batch = action === 'cancel' ? account.cancelBatch(id, now()) : account.getBatch(id);
-        return sendJson(res, 200, account.batchObject(batch, now()));
+        const object = account.batchObject(batch, now());
+        return sendJson(res, 200, dialect.togetherObjects ? togetherJob(object) : object);
       }
     }
     return notRouted(req, method, path);
@@ -210,14 +223,16 @@ export async function startOpenAISimulator(options: OpenAISimulatorOptions = {})
     }
     const { fields, file } = await readMultipart(req);
     const purpose = fields.purpose;
+    if (dialect.togetherObjects && !fields.file_name) throw new ApiError(400, "Missing required parameter: 'file_name'.", 'invalid_request_error', 'file_name', 'missing_required_parameter');
     if (!file) throw new ApiError(400, "Missing required parameter: 'file'.", 'invalid_request_error', 'file', 'missing_required_parameter');
     if (purpose === undefined) throw new ApiError(400, "Missing required parameter: 'purpose'.", 'invalid_request_error', 'purpose', 'missing_required_parameter');
-    if (!FILE_PURPOSES.includes(purpose)) {
-      throw new ApiError(400, `Invalid value for 'purpose': '${purpose}'. Supported values are: ${FILE_PURPOSES.map((p) => `'${p}'`).join(', ')}.`, 'invalid_request_error', 'purpose', 'invalid_value');
+    if (!dialect.filePurposes.includes(purpose)) {
+      throw new ApiError(400, `Invalid value for 'purpose': '${purpose}'. Supported values are: ${dialect.filePurposes.map((p) => `'${p}'`).join(', ')}.`, 'invalid_request_error', 'purpose', 'invalid_value');
     }
     if (file.truncated) throw new ApiError(400, `File is too large: files may be up to ${MAX_FILE_BYTES} bytes.`, 'invalid_request_error', 'file', 'file_too_large');
     const createdAt = Math.floor(now() / 1000);
-    let expiresAt: number | null = purpose === 'batch' ? createdAt + BATCH_FILE_TTL_SECONDS : null;
+    const batchInput = purpose === dialect.quirks.batchFilePurpose;
+    let expiresAt: number | null = batchInput ? createdAt + BATCH_FILE_TTL_SECONDS : null;
     const anchor = fields['expires_after[anchor]'];
     const ttl = fields['expires_after[seconds]'];
     if (anchor !== undefined || ttl !== undefined) {
@@ -228,14 +243,14 @@ export async function startOpenAISimulator(options: OpenAISimulatorOptions = {})
       }
       expiresAt = createdAt + value;
     }
-    if (purpose === 'batch') {
-      if (file.content.length > MAX_BATCH_FILE_BYTES) {
-        throw new ApiError(400, `Batch input files may be up to ${MAX_BATCH_FILE_BYTES} bytes.`, 'invalid_request_error', 'file', 'file_too_large');
+    if (batchInput) {
+      if (file.content.length > dialect.quirks.maxBatchFileBytes) {
+        throw new ApiError(400, `Batch input files may be up to ${dialect.quirks.maxBatchFileBytes} bytes.`, 'invalid_request_error', 'file', 'file_too_large');
       }
       const check = checkBatchUpload(file.content);
       if (!check.ok) throw new ApiError(400, check.message, 'invalid_request_error', null, null);
     }
-    return account.addFile({ filename: file.filename, purpose, content: file.content, createdAt, expiresAt });
+    return account.addFile({ filename: fields.file_name || file.filename, purpose, content: file.content, createdAt, expiresAt });
   }
 
   function listFiles(query: URLSearchParams) {
@@ -246,25 +261,29 @@ export async function startOpenAISimulator(options: OpenAISimulatorOptions = {})
   }
 
   function createBatch(body: Record<string, unknown>) {
-    const { input_file_id: inputFileId, endpoint, completion_window: completionWindow, metadata } = body;
+    const { input_file_id: inputFileId, endpoint, completion_window: requestedWindow, metadata } = body;
+    // Together's completion_window is optional; checkBatchParameters gives it its default.
+    const completionWindow = requestedWindow === undefined && dialect.togetherObjects ? '24h' : requestedWindow;
     for (const [name, value] of [['input_file_id', inputFileId], ['endpoint', endpoint], ['completion_window', completionWindow]] as const) {
       if (value === undefined || value === null) throw new ApiError(400, `Missing required parameter: '${name}'.`, 'invalid_request_error', name, 'missing_required_parameter');
       if (typeof value !== 'string') throw new ApiError(400, `Invalid type for '${name}': expected a string.`, 'invalid_request_error', name, 'invalid_type');
     }
-    if (!BATCH_ENDPOINTS.includes(endpoint as string)) {
+    if (dialect.provider !== 'openai') checkBatchParameters(dialect, endpoint as string, completionWindow);
+    else if (!BATCH_ENDPOINTS.includes(endpoint as string)) {
       throw new ApiError(400, `Invalid value for 'endpoint': '${String(endpoint)}'. Supported values are: ${BATCH_ENDPOINTS.map((e) => `'${e}'`).join(', ')}.`, 'invalid_request_error', 'endpoint', 'invalid_value');
     }
     if (!SIMULATED_ENDPOINTS.includes(endpoint as string)) {
       throw new ApiError(400, `The OpenAI simulator only runs batches for ${SIMULATED_ENDPOINTS.join(', ')}.`, 'invalid_request_error', 'endpoint', 'unsupported_value');
     }
-    if (completionWindow !== '24h') {
+    if (dialect.provider === 'openai' && completionWindow !== '24h') {
       throw new ApiError(400, `Invalid value for 'completion_window': '${String(completionWindow)}'. Supported values are: '24h'.`, 'invalid_request_error', 'completion_window', 'invalid_value');
     }
     const batch = account.createBatch({
       inputFileId: inputFileId as string,
       endpoint: endpoint as string,
-      completionWindow: '24h',
-      metadata: checkMetadata(metadata),
+      completionWindow: completionWindow as string,
+      // Together's jobs carry no metadata (together-typescript BatchCreateParams): it is not kept.
+      metadata: dialect.togetherObjects ? null : checkMetadata(metadata),
       now: now(),
     });
     return account.batchObject(batch, now());
@@ -276,7 +295,17 @@ export async function startOpenAISimulator(options: OpenAISimulatorOptions = {})
   }
 
   const origin = await listenOnLoopback(server, options.port);
-  return { url: `${origin}/v1`, apiKey, faults, close: () => closeServer(server) };
+  return { url: `${origin}/${dialect.prefix.join('/')}`, apiKey, faults, close: () => closeServer(server) };
+}
+
+/** What the account needs to know of the provider it plays. */
+function accountOptions(dialect: SimulatorDialect) {
+  return {
+    provider: dialect.provider,
+    batchPurpose: dialect.quirks.batchFilePurpose,
+    outputPurpose: dialect.outputPurpose,
+    ids: dialect.quirks.idPrefixes,
+  };
 }
 
 function fileObject(file: SimFile) {
