@@ -138,6 +138,29 @@ export const PROVIDER_CATALOG = {
       idPrefixes: { file: 'file-', batch: 'batch-' },
     },
   },
+  azure: {
+    name: 'azure',
+    displayName: 'Azure OpenAI',
+    credentials: 'azure',
+    secretName: 'AzureOpenAICredentials',
+    envPrefix: 'AZURE',
+    // The resource endpoint is the customer's own (https://<resource>.openai.azure.com): in the secret or FINOPS_AZURE_BASE_URL.
+    defaultBaseUrl: '',
+    secretContents:
+      'JSON `{"endpoint": "https://<resource>.openai.azure.com", "apiVersion": "2024-10-21", "apiKey": "<key>"}`; instead of `apiKey` an Entra ID service principal (`tenantId`, `clientId`, `clientSecret`) or a `bearerToken`',
+    // Azure OpenAI global batch (learn.microsoft.com Azure OpenAI batch how-to, global-batch-limits;
+    // docs/providers.md, Azure): chat completions only, completion_window 24h only, up to 100,000
+    // requests and 200 MB a file; Azure's own client, wire and rules live in lambda/providers/azure/.
+    openaiCompatible: {
+      dialect: 'openai',
+      endpoints: ['/v1/chat/completions'],
+      completionWindowHours: { min: 24, max: 24 },
+      batchFilePurpose: 'batch',
+      maxBatchFileBytes: 200 * 1024 * 1024,
+      maxRequestsPerBatch: 100_000,
+      idPrefixes: { file: 'file-', batch: 'batch_' },
+    },
+  },
 } as const satisfies Record<string, ProviderEntry>;
 
 export type ProviderName = keyof typeof PROVIDER_CATALOG;

@@ -102,21 +102,24 @@ export async function providerCredentials(provider: ProviderName, cfg: RuntimeCo
   if (kind === 'aws-iam') return {}; // AWS credentials come from the role
   const p = cfg.providers[provider as SecretProviderName];
   if (kind === 'api-key') return { baseUrl: p.baseUrl, apiKey: passThroughKey || apiKeyOf(await configuredSecret(p, cfg.region)) };
+  if (kind === 'azure') return azureCredentials(p, await configuredSecret(p, cfg.region), passThroughKey);
   const raw = passThroughKey || (await configuredSecret(p, cfg.region));
-  if (kind === 'azure') return azureCredentials(p, raw, Boolean(passThroughKey));
   return { baseUrl: p.baseUrl, serviceAccount: jsonObjectOf(raw) };
 }
 
-/** Azure: the secret is a bare key or JSON {apiKey | bearerToken, endpoint?, apiVersion?}; a client's key is a key. */
-function azureCredentials(p: HttpProviderConfig, raw: string, fromClient: boolean): AzureCredentials {
-  const parsed = fromClient ? null : jsonObjectOf(raw);
-  const text = (key: string) => (parsed && typeof parsed[key] === 'string' ? (parsed[key] as string) : undefined);
-  return {
-    endpoint: text('endpoint') ?? p.baseUrl,
-    apiVersion: text('apiVersion') ?? p.apiVersion ?? '',
-    apiKey: parsed ? text('apiKey') : raw || undefined,
-    bearerToken: text('bearerToken'),
-  };
+/**
+ * Azure: the secret is a bare key or JSON {endpoint?, apiVersion?, apiKey | tenantId+clientId+clientSecret | bearerToken};
+ * a client's own key (X-Provider-Api-Key) replaces the secret's credentials, not its endpoint or api-version.
+ */
+function azureCredentials(p: HttpProviderConfig, raw: string, clientKey?: string): AzureCredentials {
+  const parsed = jsonObjectOf(raw);
+  const text = (key: string) => (parsed && typeof parsed[key] === 'string' && parsed[key] ? (parsed[key] as string) : undefined);
+  const base = { endpoint: text('endpoint') ?? p.baseUrl, apiVersion: text('apiVersion') ?? p.apiVersion ?? '' };
+  if (clientKey) return { ...base, apiKey: clientKey };
+  const [tenantId, clientId, clientSecret] = [text('tenantId'), text('clientId'), text('clientSecret')];
+  const authorityHost = process.env.FINOPS_AZURE_AUTHORITY_HOST || undefined;
+  const servicePrincipal = tenantId && clientId && clientSecret ? { tenantId, clientId, clientSecret, ...(authorityHost ? { authorityHost } : {}) } : undefined;
+  return { ...base, apiKey: parsed ? text('apiKey') : raw || undefined, bearerToken: text('bearerToken'), ...(servicePrincipal ? { servicePrincipal } : {}) };
 }
 
 /** A provider that signs with the gateway's own identity (IAM role, service account): a provider key has nothing to replace there. */

@@ -7,6 +7,7 @@ import { startOpenAISimulator } from './simulators/openai';
 import { startAnthropicSimulator } from './simulators/anthropic';
 import { startGeminiSimulator } from './simulators/gemini';
 import { startBedrockSimulator } from './simulators/bedrock';
+import { startAzureSimulator, type RunningAzureSimulator } from './simulators/azure';
 import type { RunningSimulator, SimulatorOptions } from './simulators/simulator';
 
 export interface ProviderEndpointInfo {
@@ -54,10 +55,15 @@ const bedrock: LocalProvider = {
 };
 
 /** Providers with simulators of their own (the type makes a missing one a compile error). Order: the banner's. */
-const OWN_SIMULATORS: Record<Exclude<ProviderName, OpenAIShapedProviderName>, LocalProvider> = {
+const OWN_SIMULATORS: Record<Exclude<ProviderName, OpenAIShapedProviderName>, LocalProvider> & Partial<Record<OpenAIShapedProviderName, LocalProvider>> = {
   anthropic: keyedProvider('anthropic', startAnthropicSimulator),
   gemini: keyedProvider('gemini', startGeminiSimulator),
   bedrock,
+  // Live with AZURE_API_KEY and FINOPS_AZURE_BASE_URL (the resource endpoint); the simulator also names its api-version.
+  azure: {
+    ...keyedProvider('azure', startAzureSimulator),
+    wire: (sim) => ({ FINOPS_AZURE_BASE_URL: sim.url, AZURE_API_KEY: sim.apiKey, FINOPS_AZURE_API_VERSION: (sim as RunningAzureSimulator).apiVersion }),
+  },
 };
 
 /**

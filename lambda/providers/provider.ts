@@ -37,6 +37,8 @@ export interface AzureCredentials {
   apiVersion: string;
   apiKey?: string;
   bearerToken?: string;
+  /** An Entra ID service principal (`tenantId`, `clientId`, `clientSecret` in the secret): tokens minted by the adapter. */
+  servicePrincipal?: { tenantId: string; clientId: string; clientSecret: string; authorityHost?: string };
 }
 
 /** A `gcp-service-account` provider: its base URL and the service-account JSON key (null when none is set). */

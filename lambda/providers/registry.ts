@@ -11,10 +11,12 @@ export { PROVIDER_NAMES, isProviderName };
 type AdapterFactory = () => AnyProviderAdapter;
 
 /** Providers with adapters of their own (the type makes a missing one a compile error). */
-const OWN_ADAPTERS: Record<Exclude<ProviderName, OpenAIShapedProviderName>, AdapterFactory> = {
+const OWN_ADAPTERS: Record<Exclude<ProviderName, OpenAIShapedProviderName>, AdapterFactory> & Partial<Record<OpenAIShapedProviderName, AdapterFactory>> = {
   bedrock: () => (require('./bedrock/adapter') as typeof import('./bedrock/adapter')).bedrockAdapter,
   anthropic: () => (require('./anthropic/adapter') as typeof import('./anthropic/adapter')).anthropicAdapter,
   gemini: () => (require('./gemini/adapter') as typeof import('./gemini/adapter')).geminiAdapter,
+  // An OpenAI-shaped provider with hooks of its own (api-version, Entra tokens, line rewriting).
+  azure: () => (require('./azure/adapter') as typeof import('./azure/adapter')).azureAdapter,
 };
 
 /** The factory of a provider: its own adapter, or the OpenAI adapter with its catalog quirks (OpenAI, Groq, Together AI …). */

@@ -17,7 +17,9 @@ function row(name: (typeof PROVIDER_NAMES)[number]): string {
   const vars = providerEnvNames(name);
   const secret = `${entry.secretContents ?? 'the key alone'} (\`${vars.secretArn}\`; \`${secretContextKey(name as SecretProviderName)}\` to reuse one)`;
   const local = `\`${vars.apiKey}\` set → live, else simulated`;
-  return `| ${entry.displayName} | \`${name}\` | ${CREDENTIALS[entry.credentials]} | ${secret} | ${local} | \`${vars.baseUrl}\` = \`${entry.defaultBaseUrl}\` |`;
+  // No default (Azure): the customer's own resource endpoint, in the secret or the variable.
+  const base = entry.defaultBaseUrl ? `\`${vars.baseUrl}\` = \`${entry.defaultBaseUrl}\`` : `\`${vars.baseUrl}\` or the secret: your resource endpoint (no default)`;
+  return `| ${entry.displayName} | \`${name}\` | ${CREDENTIALS[entry.credentials]} | ${secret} | ${local} | ${base} |`;
 }
 
 export function providerTableMarkdown(): string {

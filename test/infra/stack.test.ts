@@ -1,4 +1,5 @@
 // The deployable stack's template: functions, routes, authorizer, storage, secrets, environment.
+import { PROVIDER_CATALOG } from '../../contracts/providers';
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { Schedule } from 'aws-cdk-lib/aws-events';
@@ -428,7 +429,8 @@ describe('provider secrets', () => {
       expect(secret.Properties.GenerateSecretString).toBeDefined();
     }
     for (const provider of HTTP_PROVIDERS) {
-      expect(Object.keys(built.json.Outputs).some((k) => k.toLowerCase().includes(`${provider}secretarn`))).toBe(true);
+      const display = PROVIDER_CATALOG[provider].displayName.replace(/[^A-Za-z0-9]/g, '').toLowerCase();
+      expect(Object.keys(built.json.Outputs).some((k) => k.toLowerCase().includes(`${display}secretarn`))).toBe(true);
     }
   });
 

@@ -3,8 +3,8 @@
 // secret or queue, or rename the state machine, fails here unless lib/upgrades/migrations.ts says how
 // the data is migrated; every stateful resource keeps Retain (and deletion protection where the
 // service has it) unless it is a documented exception.
-import { readFileSync } from 'node:fs';
 import { SECRET_PROVIDER_NAMES } from '../../contracts/providers';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import { Queue } from 'aws-cdk-lib/aws-sqs';

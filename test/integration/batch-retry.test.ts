@@ -8,7 +8,7 @@ import type { ProviderName } from '../../lambda/store/records';
 import { rejectionOf } from '../support/errors';
 import { chatLine, jsonl, pollUntilDone, readJsonl, startTestGateway, upload, type TestGateway } from './helpers';
 
-const MODEL: Record<ProviderName, string> = { openai: 'gpt-4o-mini', anthropic: 'claude-sonnet-4-5', bedrock: 'us.amazon.nova-lite-v1:0', gemini: 'gemini-2.5-flash', groq: 'llama-3.1-8b-instant', together: 'meta-llama/Llama-3.3-70B-Instruct-Turbo' };
+const MODEL: Record<ProviderName, string> = { openai: 'gpt-4o-mini', anthropic: 'claude-sonnet-4-5', bedrock: 'us.amazon.nova-lite-v1:0', gemini: 'gemini-2.5-flash', groq: 'llama-3.1-8b-instant', together: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', azure: 'gpt-4o-mini' };
 const PROVIDERS = Object.keys(MODEL) as ProviderName[];
 
 let t: TestGateway;
@@ -118,7 +118,7 @@ describe('choosing what to retry', () => {
     expect((await rejectionOf(retry(clean.id), OpenAI.BadRequestError)).code).toBe('nothing_to_retry');
     expect((await rejectionOf(retry(clean.id, { error_codes: 'all' }), OpenAI.BadRequestError)).code).toBe('invalid_error_codes');
     expect((await rejectionOf(retry(clean.id, { colour: 'red' }), OpenAI.BadRequestError)).code).toBe('unknown_parameter');
-    expect((await rejectionOf(retry(clean.id, { provider: 'azure' }), OpenAI.BadRequestError)).code).toBe('invalid_provider');
+    expect((await rejectionOf(retry(clean.id, { provider: 'watsonx' }), OpenAI.BadRequestError)).code).toBe('invalid_provider');
     await rejectionOf(t.client(1).post(`/batches/${clean.id}/retry`, { body: {} }), OpenAI.NotFoundError);
   });
 });

@@ -15,6 +15,7 @@ const MODEL: Record<ProviderName, string> = {
   gemini: 'gemini-2.5-flash',
   groq: 'llama-3.1-8b-instant',
   together: 'meta-llama/Llama-3.3-70B-Instruct-Turbo',
+  azure: 'gpt-4o-mini',
 };
 const PROVIDERS = Object.keys(MODEL) as ProviderName[];
 
@@ -159,7 +160,7 @@ describe('budget and errors', () => {
     ['no input', { provider: 'openai' }, 'missing_required_parameter'],
     ['an unknown parameter', { requests: [], colour: 'red' }, 'unknown_parameter'],
     ['a bad compare', { requests: [{ custom_id: 'a', params: {} }], compare: 'yes' }, 'invalid_type'],
-    ['an unknown provider', { requests: [{ custom_id: 'a', params: {} }], provider: 'azure' }, 'invalid_provider'],
+    ['an unknown provider', { requests: [{ custom_id: 'a', params: {} }], provider: 'watsonx' }, 'invalid_provider'],
     ['a malformed file id', { input_file_id: '../etc' }, 'invalid_id'],
   ])('%s is a 400', async (_what, body, code) => {
     const err = await rejectionOf(estimate(body), OpenAI.BadRequestError);

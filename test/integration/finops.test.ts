@@ -36,6 +36,7 @@ const MODEL: Record<ProviderName, string> = {
   gemini: 'gemini-2.5-flash',
   groq: 'llama-3.1-8b-instant',
   together: 'meta-llama/Llama-3.3-70B-Instruct-Turbo',
+  azure: 'gpt-4o-mini',
 };
 
 /** The providers the registry (lambda/providers/registry.ts) serves. */

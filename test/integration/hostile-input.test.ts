@@ -11,6 +11,8 @@ import { BedrockClient, ListModelInvocationJobsCommand } from '@aws-sdk/client-b
 import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
 import { MAX_BATCH_LINES } from '../../lambda/batch-files/validate';
 import { openaiCompatibleQuirks } from '../../contracts/providers';
+
+import { PROVIDER_NAMES } from '../../contracts/providers';
 import { chatLine, jsonl, pollUntilDone, startTestGateway, TEST_KEYS, upload, type TestGateway } from './helpers';
 
 let t: TestGateway;
@@ -31,6 +33,9 @@ interface Fixtures {
   bedrockFile: string;
   /** A batch input file of each OpenAI-shaped provider (the catalogue's per-provider rows). */
   compatibleFiles: Record<CompatibleProvider, string>;
+  /** Alice's batch input per provider of HOSTILE_PROVIDERS, and an Azure file naming two deployments. */
+  files: Record<HostileProvider, string>;
+  azureMixedFile: string;
 }
 let fx: Fixtures;
 
@@ -40,6 +45,10 @@ const COMPATIBLE: Array<[CompatibleProvider, string]> = [
   ['together', 'meta-llama/Llama-3.3-70B-Instruct-Turbo'],
 ];
 type CompatibleProvider = 'groq' | 'together';
+
+/** Providers of OpenAI's shape (a file in, output files out): the provider-specific rows run once for each. */
+const HOSTILE_PROVIDERS = ['openai', 'azure'] as const;
+type HostileProvider = (typeof HOSTILE_PROVIDERS)[number];
 
 const GPT = 'gpt-4o-mini';
 const CLAUDE_ON_BEDROCK = 'anthropic.claude-3-haiku-20240307-v1:0';
@@ -74,6 +83,9 @@ beforeAll(async () => {
     compatibleFiles: Object.fromEntries(
       await Promise.all(COMPATIBLE.map(async ([provider, model]) => [provider, (await upload(alice, jsonl([chatLine('p1', model, 'hi')]), { provider })).id])),
     ) as Record<CompatibleProvider, string>,
+
+    files: { openai: aliceFile, azure: (await upload(alice, jsonl([chatLine('z1', GPT, 'hi')]), { provider: 'azure' })).id },
+    azureMixedFile: (await upload(alice, jsonl([chatLine('z2', GPT, 'hi'), chatLine('z3', 'gpt-4o', 'hi')]), { provider: 'azure' })).id,
   };
 }, 180_000); // a gateway and six simulators on a loaded 2-core machine
 
@@ -111,6 +123,7 @@ async function providerObjects() {
   const anthropic = simulator('anthropic');
   const gemini = simulator('gemini');
   const geminiKey = { 'x-goog-api-key': gemini.apiKey };
+  const azure = simulator('azure');
   const ids = (list: unknown, field: string, key: string) => ((list as Record<string, Array<Record<string, unknown>>>)[field] ?? []).map((o) => `${o[key]}`).sort();
   const compatible = await Promise.all(
     COMPATIBLE.map(async ([provider]) => {
@@ -120,7 +133,9 @@ async function providerObjects() {
       return [[`${provider}Files`, ids(files, 'data', 'id')], [`${provider}Batches`, batches.map((b) => `${b.id}`).sort()]] as const;
     }),
   );
-  const [openaiFiles, openaiBatches, anthropicBatches, geminiFiles, geminiBatches, bedrockJobs] = await Promise.all([
+  const [azureFiles, azureBatches, openaiFiles, openaiBatches, anthropicBatches, geminiFiles, geminiBatches, bedrockJobs] = await Promise.all([
+    getJson(`${azure.url}/openai/files?limit=10000&api-version=2024-10-21`, { 'api-key': azure.apiKey }),
+    getJson(`${azure.url}/openai/batches?limit=100&api-version=2024-10-21`, { 'api-key': azure.apiKey }),
     getJson(`${openai.url}/files?limit=10000`, bearer),
     getJson(`${openai.url}/batches?limit=100`, bearer),
     getJson(`${anthropic.url}/v1/messages/batches?limit=100`, { 'x-api-key': anthropic.apiKey, 'anthropic-version': '2023-06-01' }),
@@ -131,6 +146,8 @@ async function providerObjects() {
   return {
     openaiFiles: ids(openaiFiles, 'data', 'id'),
     openaiBatches: ids(openaiBatches, 'data', 'id'),
+    azureFiles: ids(azureFiles, 'data', 'id'),
+    azureBatches: ids(azureBatches, 'data', 'id'),
     anthropicBatches: ids(anthropicBatches, 'data', 'id'),
     geminiFiles: ids(geminiFiles, 'files', 'name'),
     geminiBatches: ids(geminiBatches, 'operations', 'name'),
@@ -261,13 +278,15 @@ interface Case {
   message: RegExp;
 }
 
-const PROVIDER_LIST = /openai, bedrock, anthropic, gemini/;
+const PROVIDER_LIST = new RegExp(PROVIDER_NAMES.join(', '));
+/** A provider no deployment has. */
+const NO_SUCH_PROVIDER = 'watsonx';
 const UNKNOWN_FILE = 'file-AAAAAAAAAAAAAAAAAAAAAAAA';
 const UNKNOWN_BATCH = 'batch_AAAAAAAAAAAAAAAAAAAAAAAA';
 
 const cases: Case[] = [
   // ---- files.create: the request ----
-  { name: 'upload: unknown provider', act: () => sdk(uploadBytes(jsonl([chatLine('x', GPT, 'hi')]), { provider: 'azure' })), status: 400, code: 'invalid_provider', param: 'provider', message: /Unknown provider "azure".*openai, bedrock, anthropic, gemini/ },
+  { name: 'upload: unknown provider', act: () => sdk(uploadBytes(jsonl([chatLine('x', GPT, 'hi')]), { provider: NO_SUCH_PROVIDER })), status: 400, code: 'invalid_provider', param: 'provider', message: new RegExp(`Unknown provider "${NO_SUCH_PROVIDER}".*${PROVIDER_NAMES.join(', ')}`) },
   { name: 'upload: missing purpose', act: async () => sdk(alice.files.create({ file: await toFile(Buffer.from(chatLine('x', GPT, 'hi')), 'a.jsonl') } as never)), status: 400, code: 'missing_required_parameter', param: 'purpose', message: /Missing required parameter: 'purpose'/ },
   { name: 'upload: wrong purpose', act: () => sdk(uploadBytes(jsonl([chatLine('x', GPT, 'hi')]), { purpose: 'fine-tune' })), status: 400, code: 'invalid_purpose', param: 'purpose', message: /Invalid 'purpose': "fine-tune".*use purpose "batch"/ },
   { name: 'upload: purpose batch_output (only the gateway writes those)', act: () => sdk(uploadBytes(jsonl([chatLine('x', GPT, 'hi')]), { purpose: 'batch_output' })), status: 400, code: 'invalid_purpose', param: 'purpose', message: /"batch_output"/ },
@@ -351,8 +370,7 @@ const cases: Case[] = [
   { name: 'files.retrieve: a file of another tenant', act: () => sdk(alice.files.retrieve(fx.bobFile)), status: 404, code: null, param: 'id', message: /No such File object/ },
   { name: 'files.content: a file of another tenant', act: () => sdk(alice.files.content(fx.bobFile)), status: 404, code: null, param: 'id', message: /No such File object/ },
   { name: 'files.delete: a file of another tenant', act: () => sdk(alice.files.delete(fx.bobFile)), status: 404, code: null, param: 'id', message: /No such File object/ },
-  { name: 'files.retrieve: a file of another provider', act: () => sdk(alice.files.retrieve(fx.aliceFile, { query: { provider: 'gemini' } })), status: 404, code: null, param: 'id', message: /No such File object/ },
-  { name: 'files.delete: unknown provider in the query', act: () => sdk(alice.files.delete(fx.aliceFile, { query: { provider: 'azure' } })), status: 400, code: 'invalid_provider', param: 'provider', message: PROVIDER_LIST },
+  { name: 'files.delete: unknown provider in the query', act: () => sdk(alice.files.delete(fx.aliceFile, { query: { provider: NO_SUCH_PROVIDER } })), status: 400, code: 'invalid_provider', param: 'provider', message: PROVIDER_LIST },
 
   // ---- lists ----
   { name: 'files.list: limit=0', act: () => sdk(alice.files.list({ limit: 0 })), status: 400, code: 'invalid_limit', param: 'limit', message: /Invalid 'limit'.*between 1 and 10000, got "0"/ },
@@ -363,7 +381,7 @@ const cases: Case[] = [
   { name: 'files.list: after with path characters', act: () => sdk(alice.files.list({ after: '../../etc/passwd' })), status: 400, code: 'invalid_id', param: 'after', message: /Invalid 'after'.*is not a file id/ },
   { name: 'batches.list: after is a file id', act: () => sdk(alice.batches.list({ after: fx.aliceFile })), status: 400, code: 'invalid_id', param: 'after', message: /Invalid 'after'.*is not a batch id/ },
   { name: 'files.list: order=sideways', act: () => sdk(alice.files.list({ order: 'sideways' } as never)), status: 400, code: 'invalid_order', param: 'order', message: /"asc" or "desc"/ },
-  { name: 'batches.list: unknown provider filter', act: () => sdk(alice.batches.list({ provider: 'azure' } as never)), status: 400, code: 'invalid_provider', param: 'provider', message: PROVIDER_LIST },
+  { name: 'batches.list: unknown provider filter', act: () => sdk(alice.batches.list({ provider: NO_SUCH_PROVIDER } as never)), status: 400, code: 'invalid_provider', param: 'provider', message: PROVIDER_LIST },
 
   // ---- batches.create ----
   { name: 'batches.create: body is not JSON', act: () => postJson('/batches', '{"input_file_id": '), status: 400, code: 'invalid_json', message: /not valid JSON/ },
@@ -373,12 +391,11 @@ const cases: Case[] = [
   { name: 'batches.create: unknown input_file_id', act: () => createBatch({ input_file_id: UNKNOWN_FILE }), status: 404, code: null, param: 'input_file_id', message: /No such File object: file-A{24}/ },
   { name: 'batches.create: input_file_id with path characters', act: () => createBatch({ input_file_id: '../files/file-abc' }), status: 400, code: 'invalid_id', param: 'input_file_id', message: /"\.\.\/files\/file-abc" is not a file id/ },
   { name: 'batches.create: a file of another tenant', act: () => createBatch({ input_file_id: fx.bobFile }), status: 404, code: null, param: 'input_file_id', message: /No such File object/ },
-  { name: 'batches.create: a file of another provider', act: () => createBatch({ input_file_id: fx.aliceFile, provider: 'anthropic' }), status: 400, code: 'provider_mismatch', param: 'input_file_id', message: /uploaded for provider 'openai'/ },
   { name: 'batches.create: an output file (purpose batch_output) as input', act: () => createBatch({ input_file_id: fx.outputFile }), status: 400, code: 'invalid_purpose', param: 'input_file_id', message: /purpose 'batch_output'.*purpose "batch"/ },
-  { name: 'batches.create: unknown provider', act: () => createBatch({ input_file_id: fx.aliceFile, provider: 'azure' }), status: 400, code: 'invalid_provider', param: 'provider', message: /Unknown provider "azure".*openai, bedrock, anthropic, gemini/ },
-  { name: 'batches.create: completion_window 48h', act: () => createBatch({ input_file_id: fx.aliceFile, completion_window: '48h' }), status: 400, code: 'invalid_completion_window', param: 'completion_window', message: /"48h".*only supported value is "24h"/ },
+  { name: 'batches.create: unknown provider', act: () => createBatch({ input_file_id: fx.aliceFile, provider: NO_SUCH_PROVIDER }), status: 400, code: 'invalid_provider', param: 'provider', message: new RegExp(`Unknown provider "${NO_SUCH_PROVIDER}".*${PROVIDER_NAMES.join(', ')}`) },
   { name: 'batches.create: completion_window missing', act: () => createBatch({ input_file_id: fx.aliceFile, completion_window: undefined }), status: 400, code: 'invalid_completion_window', param: 'completion_window', message: /completion_window/ },
   { name: 'batches.create: unsupported endpoint', act: () => createBatch({ input_file_id: fx.aliceFile, endpoint: '/v1/images/generations' }), status: 400, code: 'invalid_endpoint', param: 'endpoint', message: /"\/v1\/images\/generations".*\/v1\/chat\/completions/ },
+
   { name: 'batches.create: metadata with 17 pairs', act: () => createBatch({ input_file_id: fx.aliceFile, metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }), status: 400, code: 'invalid_metadata', param: 'metadata', message: /at most 16/ },
   { name: 'batches.create: metadata value too long', act: () => createBatch({ input_file_id: fx.aliceFile, metadata: { note: 'x'.repeat(513) } }), status: 400, code: 'invalid_metadata', param: 'metadata', message: /"note".*at most 512/ },
   { name: 'batches.create: metadata that is not an object', act: () => createBatch({ input_file_id: fx.aliceFile, metadata: ['a'] }), status: 400, code: 'invalid_metadata', param: 'metadata', message: /expected an object/ },
@@ -489,6 +506,26 @@ function compatibleProviderCases(provider: CompatibleProvider): Case[] {
   ];
 }
 
+/** The rows about a provider's own files and batches, once for each provider of OpenAI's shape. */
+function providerCases(provider: HostileProvider): Case[] {
+  const file = () => fx.files[provider];
+  return [
+    { name: `upload (${provider}): a line that is not JSON`, act: () => sdk(uploadBytes(jsonl([chatLine('ok', GPT, 'hi'), '{"custom_id": "broken"']), { provider })), status: 400, code: 'invalid_json_line', message: /Line 2/ },
+    { name: `files.retrieve (${provider}): a file of another provider`, act: () => sdk(alice.files.retrieve(file(), { query: { provider: 'gemini' } })), status: 404, code: null, param: 'id', message: /No such File object/ },
+    { name: `batches.create (${provider}): a file of another provider`, act: () => createBatch({ input_file_id: file(), provider: 'anthropic' }), status: 400, code: 'provider_mismatch', param: 'input_file_id', message: new RegExp(`uploaded for provider '${provider}'`) },
+    { name: `batches.create (${provider}): completion_window 48h`, act: () => createBatch({ input_file_id: file(), provider, completion_window: '48h' }), status: 400, code: 'invalid_completion_window', param: 'completion_window', message: /"48h".*only supported value is "24h"/ },
+    { name: `batches.create (${provider}): unsupported endpoint`, act: () => createBatch({ input_file_id: file(), provider, endpoint: '/v1/images/generations' }), status: 400, code: 'invalid_endpoint', param: 'endpoint', message: /"\/v1\/images\/generations".*\/v1\/chat\/completions/ },
+  ];
+}
+cases.push(...HOSTILE_PROVIDERS.flatMap(providerCases), {
+  name: 'batches.create (azure): lines name several deployments',
+  act: () => createBatch({ input_file_id: fx.azureMixedFile, provider: 'azure' }),
+  status: 400,
+  code: 'model_mismatch',
+  param: 'input_file_id',
+  message: /must name the same Global Batch deployment/,
+});
+
 describe('hostile and broken input: right status, OpenAI error naming the problem, nothing changed', () => {
   test('the catalogue has at least 40 cases, each named once', () => {
     expect(cases.length).toBeGreaterThanOrEqual(40);
@@ -557,6 +594,6 @@ describe('refused after create: validating, then failed with an OpenAI errors en
     expect(batch.request_counts).toEqual({ total: lines.length, completed: 0, failed: lines.length });
     expect(batch.output_file_id).toBeNull();
     const after = await providerObjects();
-    for (const key of ['openaiBatches', 'anthropicBatches', 'geminiBatches', 'bedrockJobs'] as const) expect(after[key]).toEqual(before[key]);
+    for (const key of ['openaiBatches', 'azureBatches', 'anthropicBatches', 'geminiBatches', 'bedrockJobs'] as const) expect(after[key]).toEqual(before[key]);
   });
 });

@@ -35,6 +35,7 @@ const MODELS: Record<ProviderName, string> = {
   gemini: 'gemini-2.5-flash',
   groq: 'llama-3.1-8b-instant',
   together: 'meta-llama/Llama-3.3-70B-Instruct-Turbo',
+  azure: 'gpt-4o-mini',
 };
 
 function isRegistered(provider: ProviderName): boolean {

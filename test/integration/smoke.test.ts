@@ -1,6 +1,7 @@
 // `npm run smoke` against the local gateway: every provider's workflow passes, each step prints a line,
 // everything it made is deleted; against a wrong key, a dead URL or a provider that loses the batch it
 // fails with a message that says what to check. The CLI is also run as a child process, as operators run it.
+import { PROVIDER_NAMES } from '../../contracts/providers';
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +13,6 @@ import { largeFile } from '../../scripts/smoke/deployment-checks';
 import { hintFor } from '../../scripts/smoke/hints';
 import { APIError } from 'openai';
 import { startTestGateway, type TestGateway } from './helpers';
-import { PROVIDER_NAMES } from '../../contracts/providers';
 
 /** The local gateway's tracker (FINOPS_STATE_MACHINE_ARN of local/gateway.ts). */
 const LOCAL_TRACKER_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:finops-batch-tracker';
@@ -98,7 +98,7 @@ test('bad arguments are refused before anything runs (exit 2)', async () => {
   const lines: string[] = [];
   expect(await smokeCli(['--api-key', 'k'], {}, (line) => lines.push(line))).toBe(2);
   expect(lines[0]).toMatch(/--base-url is required/);
-  expect(() => parseSmokeArgs(['--base-url', 'http://x/openai', '--api-key', 'k', '--provider', 'azure'], {})).toThrow(`--provider must be one of ${PROVIDER_NAMES.join(', ')}, got "azure"`);
+  expect(() => parseSmokeArgs(['--base-url', 'http://x/openai', '--api-key', 'k', '--provider', 'watsonx'], {})).toThrow(`--provider must be one of ${PROVIDER_NAMES.join(', ')}, got "watsonx"`);
   expect(() => parseSmokeArgs(['--base-url', 'http://x/openai', '--api-key', 'k', '--model', 'gpt-4o'], {})).toThrow(/--model must look like/);
 });
 

@@ -35,6 +35,7 @@ const TENANCY_PROVIDERS: Array<[ProviderName, string]> = [
   ['openai', 'gpt-4o-mini'],
   ['groq', 'llama-3.1-8b-instant'],
   ['together', 'meta-llama/Llama-3.3-70B-Instruct-Turbo'],
+  ['azure', 'gpt-4o-mini'],
 ];
 let current: { provider: ProviderName; model: string } = { provider: 'openai', model: 'gpt-4o-mini' };
 
@@ -139,7 +140,7 @@ const CASES: Record<string, Case> = {
   },
 
   'batches-create': async () => {
-    const body = (id: string) => ({ input_file_id: id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    const body = (id: string) => ({ input_file_id: id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: current.provider });
     const err = await expectLikeMissing((id) => call(keys.bob, 'POST', '/batches', body(id)), alice.fileId, MISSING.file());
     expect(err.error.param).toBe('input_file_id');
     // Nothing was created for Bob from Alice's file.
@@ -162,7 +163,7 @@ const CASES: Record<string, Case> = {
 
   'batches-cancel': async () => {
     // A batch of Alice's that is still running: Bob's cancel must not touch it.
-    const running = await jsonOf(await call(keys.alice, 'POST', '/batches', { input_file_id: alice.fileId, endpoint: '/v1/chat/completions', completion_window: '24h' }));
+    const running = await jsonOf(await call(keys.alice, 'POST', '/batches', { input_file_id: alice.fileId, endpoint: '/v1/chat/completions', completion_window: '24h', provider: current.provider }));
     expect(['validating', 'in_progress']).toContain(running.status);
     await expectLikeMissing((id) => call(keys.bob, 'POST', `/batches/${id}/cancel`), running.id, MISSING.batch());
     const after = await jsonOf(await call(keys.alice, 'GET', `/batches/${running.id}`));

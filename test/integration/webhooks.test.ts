@@ -35,7 +35,7 @@ async function startReceiver(script: number[] = [200]) {
   return { url, received, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-const MODEL: Record<ProviderName, string> = { openai: 'gpt-4o-mini', anthropic: 'claude-sonnet-4-5', bedrock: 'us.amazon.nova-lite-v1:0', gemini: 'gemini-2.5-flash', groq: 'llama-3.1-8b-instant', together: 'meta-llama/Llama-3.3-70B-Instruct-Turbo' };
+const MODEL: Record<ProviderName, string> = { openai: 'gpt-4o-mini', anthropic: 'claude-sonnet-4-5', bedrock: 'us.amazon.nova-lite-v1:0', gemini: 'gemini-2.5-flash', groq: 'llama-3.1-8b-instant', together: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', azure: 'gpt-4o-mini' };
 
 interface Endpoint {
   id: string;

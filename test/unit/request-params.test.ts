@@ -1,3 +1,4 @@
+import { PROVIDER_NAMES } from '../../contracts/providers';
 import { parseBatchCreate, parseMetadata } from '../../lambda/batches/create';
 import { parseAfter, parseId, parseLimit } from '../../lambda/http/params';
 import { resolveProvider } from '../../lambda/providers/registry';
@@ -59,8 +60,8 @@ describe('list and id parameters', () => {
 describe('resolveProvider', () => {
   test('absent → default', () => expect(resolveProvider(undefined, 'openai')).toBe('openai'));
   test('unknown → 400 listing the valid ones', () => {
-    const err = fails(() => resolveProvider('azure', 'openai'), 'provider');
-    expect(err.message).toContain('openai, bedrock, anthropic, gemini');
+    const err = fails(() => resolveProvider('watsonx', 'openai'), 'provider');
+    expect(err.message).toContain(PROVIDER_NAMES.join(', '));
   });
 });
 

@@ -26,6 +26,15 @@ export interface OpenAIAdapterOptions {
   maxRetries?: number;
   /** Per-request timeout in milliseconds. */
   timeoutMs?: number;
+  // A provider of OpenAI's shape with its own client and habits (Azure OpenAI: lambda/providers/azure/):
+  /** Its SDK client (default: `new OpenAI` from the context's base URL and key). */
+  client?: (ctx: ProviderContext, options: { maxRetries: number; timeout: number }) => Promise<OpenAI>;
+  /** Rewrites each line of a batch input file on its way to the provider (default: sent as stored). */
+  uploadLine?: (text: string) => string;
+  /** Before a batch is created from the provider's copy of the input (e.g. wait until it is processed). */
+  beforeCreate?: (openai: OpenAI, providerFileId: string) => Promise<void>;
+  /** Its own meaning of some errors, tried before OpenAI's (null: OpenAI's mapping applies). */
+  mapError?: (err: unknown, context: MapContext) => Error | null;
 }
 
 /** Metadata key naming the gateway batch on the OpenAI side, so an operator can match the two. */
@@ -50,12 +59,14 @@ export function createOpenAIAdapter(name: ProviderName = 'openai', options: Open
   const display = PROVIDER_CATALOG[name].displayName;
   const wire: BatchWire = batchWire(quirks);
   const mapContext = (context: MapContext): MapContext => ({ provider: display, ...context });
-  const call = <T>(context: MapContext, fn: () => Promise<T>) => callMapped(mapContext(context), fn);
+  const mapError = (err: unknown, context: MapContext): Error => options.mapError?.(err, context) ?? mapOpenAIError(err, context);
+  const call = <T>(context: MapContext, fn: () => Promise<T>) => callMapped(mapContext(context), fn, mapError);
 
   async function client(ctx: ProviderContext): Promise<OpenAI> {
-    const { baseUrl, apiKey } = await ctx.credentials();
     // The tracker's calls: a 15-minute function retries them itself. FINOPS_OPENAI_TIMEOUT_MS lowers it (tests).
     const timeout = options.timeoutMs ?? (Number(process.env.FINOPS_OPENAI_TIMEOUT_MS) || 60_000);
+    if (options.client) return options.client(ctx, { maxRetries, timeout });
+    const { baseUrl, apiKey } = await ctx.credentials();
     return new OpenAI({ baseURL: baseUrl, apiKey, maxRetries, timeout });
   }
 
@@ -82,7 +93,8 @@ export function createOpenAIAdapter(name: ProviderName = 'openai', options: Open
       const openai = await client(ctx);
       // Streamed straight from the gateway's copy: the file is never held whole in memory.
       const uploaded = await call({ operation: 'upload_file' }, async () => {
-        const body = await ctx.blobs.get(file.blob);
+        const stored = await ctx.blobs.get(file.blob);
+        const body = options.uploadLine ? Readable.from(rewriteLines(stored, options.uploadLine)) : stored;
         return wire.uploadFile(openai, { body, filename: file.filename || `${file.id}.jsonl`, timeoutMs: requestPathTimeoutMs() });
       });
       ctx.logger.info(`file forwarded to ${display}`, { fileId: file.id, providerFileId: uploaded.id, bytes: uploaded.bytes });
@@ -115,15 +127,16 @@ export function createOpenAIAdapter(name: ProviderName = 'openai', options: Open
       // No idempotency key upstream: a submit retried after a lost answer finds the batch by the
       // gateway batch id in its metadata (or, without metadata, by its input file) instead of creating a second one.
       const created =
-        (await findSubmitted(wire, openai, input, providerFileId, mapContext({ operation: 'check_batch' }))) ??
-        (await call({ operation: 'create_batch' }, () =>
-          wire.createBatch(openai, {
+        (await findSubmitted(wire, openai, input, providerFileId, mapContext({ operation: 'check_batch' }), mapError)) ??
+        (await call({ operation: 'create_batch' }, async () => {
+          await options.beforeCreate?.(openai, providerFileId);
+          return wire.createBatch(openai, {
             input_file_id: providerFileId,
             endpoint: input.endpoint,
             completion_window: input.completionWindow,
             metadata: providerMetadata(input.metadata, input.batchId),
-          }),
-        ));
+          });
+        }));
       ctx.logger.info(`batch submitted to ${display}`, { batchId: input.batchId, providerBatchId: created.id, status: created.status });
       return {
         providerBatchId: created.id,
@@ -197,11 +210,11 @@ export function createOpenAIAdapter(name: ProviderName = 'openai', options: Open
 }
 
 /** Runs one SDK call and translates its failure. */
-async function callMapped<T>(context: MapContext, fn: () => Promise<T>): Promise<T> {
+async function callMapped<T>(context: MapContext, fn: () => Promise<T>, mapError = mapOpenAIError): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    throw mapOpenAIError(err, context);
+    throw mapError(err, context);
   }
 }
 
@@ -226,7 +239,7 @@ const LOOKUP_SLACK_SECONDS = 300;
  * The provider batch an earlier submit of this gateway batch made, found by `metadata.finops_batch_id`;
  * a provider without batch metadata (Together) by its input file, among batches made after the gateway batch.
  */
-async function findSubmitted(wire: BatchWire, openai: OpenAI, input: CreateBatchInput, providerFileId: string, context: MapContext): Promise<Batch | null> {
+async function findSubmitted(wire: BatchWire, openai: OpenAI, input: CreateBatchInput, providerFileId: string, context: MapContext, mapError = mapOpenAIError): Promise<Batch | null> {
   const byMetadata = wire.batchMetadata;
   if (byMetadata && (!(GATEWAY_BATCH_METADATA_KEY in providerMetadata(input.metadata, input.batchId)) || input.metadata?.[GATEWAY_BATCH_METADATA_KEY])) return null;
   const ours = (batch: Batch) =>
@@ -238,7 +251,7 @@ async function findSubmitted(wire: BatchWire, openai: OpenAI, input: CreateBatch
     }
     return null;
   } catch (err) {
-    throw mapOpenAIError(err, context);
+    throw mapError(err, context);
   }
 }
 
@@ -255,6 +268,11 @@ function requireProviderFile(name: ProviderName, display: string, file: FileReco
     throw badRequest(`File ${file.id} was not uploaded to ${display} (it was stored for provider ${file.provider}); upload it again with provider "${name}".`, 'input_file_id');
   }
   return file.providerFileId;
+}
+
+/** A stored JSONL body, line by line through `rewrite` (streamed: memory stays bounded). */
+async function* rewriteLines(body: Readable, rewrite: (text: string) => string): AsyncGenerator<string> {
+  for await (const line of readLines(body)) yield `${rewrite(line.text)}\n`;
 }
 
 /** The client's metadata, plus the gateway batch id when there is room (OpenAI allows 16 pairs). */

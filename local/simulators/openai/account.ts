@@ -7,7 +7,7 @@ import type { RequestAnswer } from './requests';
 import { ENDPOINT_ANSWERS } from './endpoint-answers';
 import { rateLimitedOnce } from '../rate-limit-once';
 import { completionWindowHours } from '../../../contracts/providers';
-import { batchModel, parseInputLines, validateBatchInput, type BatchValidationError } from './jsonl';
+import { batchModel, parseInputLines, validateBatchInput, type BatchValidationError, type InputLine } from './jsonl';
 
 const DAY_SECONDS = 24 * 3600;
 const BATCH_FILE_TTL_SECONDS = 30 * DAY_SECONDS;
@@ -174,6 +174,20 @@ export interface AccountOptions {
   /** Purpose of the output and error files a batch writes. */
   outputPurpose: string;
   ids: { file: string; batch: string };
+  /** How the provider's batches differ beyond names (Azure OpenAI: local/simulators/azure/). */
+  rules?: AccountRules;
+}
+
+/**
+ * A provider of OpenAI's shape with its own batch rules: its request limit, extra whole-file checks, and
+ * its own touch on each answer. Not persisted: the simulator passes the same rules again after a restart.
+ */
+export interface AccountRules {
+  maxRequests?: number;
+  /** More validation errors for the input (e.g. an unknown deployment); any makes the batch `failed`. */
+  validate?(lines: InputLine[], content: Buffer): BatchValidationError[];
+  /** Adjusts the answer to one request (e.g. a provider's extra fields or error shapes). */
+  answer?(body: unknown, answer: RequestAnswer): RequestAnswer;
 }
 
 const OPENAI_ACCOUNT: AccountOptions = { provider: 'openai', batchPurpose: 'batch', outputPurpose: 'batch_output', ids: { file: 'file-', batch: 'batch_' } };
@@ -261,7 +275,9 @@ export class SimulatedAccount {
     }
     const lines = parseInputLines(inputFile.content);
     const endpoint = ENDPOINT_ANSWERS[input.endpoint];
-    const validationErrors = validateBatchInput(lines, input.endpoint);
+    const rules = this.options.rules ?? {};
+    const validationErrors = validateBatchInput(lines, input.endpoint, rules.maxRequests);
+    if (validationErrors.length === 0 && rules.validate) validationErrors.push(...rules.validate(lines, inputFile.content));
     const tokens = estimatedTokens(lines);
     const limit = enqueuedTokenLimit();
     if (limit !== null && validationErrors.length === 0 && this.enqueuedTokens(batchModel(lines), input.now) + tokens > limit) validationErrors.push(tokenLimitError(batchModel(lines) ?? 'the model', limit));
@@ -274,7 +290,7 @@ export class SimulatedAccount {
             customId: l.custom_id,
             lineId: randomId('batch_req_', 32),
             requestId: randomId('req_', 32).toLowerCase(),
-            answer: endpoint.answer(l.body, { completionId: randomId('chatcmpl-', 29), created: answeredAt, rateLimited: rateLimitedOnce(this.options.provider, endpoint.userTexts(l.body)) }),
+            answer: this.answerOf(endpoint, l.body, answeredAt),
           }));
     const batch: SimBatch = {
       id,
@@ -296,6 +312,11 @@ export class SimulatedAccount {
     };
     this.batches.set(id, batch);
     return batch;
+  }
+
+  private answerOf(endpoint: (typeof ENDPOINT_ANSWERS)[string], body: unknown, answeredAt: number): RequestAnswer {
+    const answer = endpoint.answer(body, { completionId: randomId('chatcmpl-', 29), created: answeredAt, rateLimited: rateLimitedOnce(this.options.provider, endpoint.userTexts(body)) });
+    return this.options.rules?.answer ? this.options.rules.answer(body, answer) : answer;
   }
 
   /** Tokens of the model's batches that are not finished (what OpenAI's enqueued-token limit counts). */

@@ -324,7 +324,7 @@ function fileObject(file: SimFile) {
   };
 }
 
-function limitParam(query: URLSearchParams, fallback: number, max: number): number {
+export function limitParam(query: URLSearchParams, fallback: number, max: number): number {
   const raw = query.get('limit');
   if (raw === null || raw === '') return fallback;
   const value = Number(raw);
@@ -334,7 +334,7 @@ function limitParam(query: URLSearchParams, fallback: number, max: number): numb
   return value;
 }
 
-function checkMetadata(metadata: unknown): Record<string, string> | null {
+export function checkMetadata(metadata: unknown): Record<string, string> | null {
   if (metadata === undefined || metadata === null) return null;
   if (typeof metadata !== 'object' || Array.isArray(metadata)) throw new ApiError(400, "Invalid type for 'metadata': expected an object.", 'invalid_request_error', 'metadata', 'invalid_type');
   const entries = Object.entries(metadata as Record<string, unknown>);
@@ -353,7 +353,7 @@ interface UploadedPart {
   truncated: boolean;
 }
 
-function readMultipart(req: IncomingMessage): Promise<{ fields: Record<string, string>; file: UploadedPart | null }> {
+export function readMultipart(req: IncomingMessage): Promise<{ fields: Record<string, string>; file: UploadedPart | null }> {
   return new Promise((resolve, reject) => {
     const fields: Record<string, string> = {};
     let file: UploadedPart | null = null;
@@ -389,7 +389,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+export async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   const raw = (await readBody(req, MAX_JSON_BODY_BYTES)).toString('utf8');
   let value: unknown;
   try {
@@ -406,7 +406,7 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 }
 
 /** Drains an unread request body so the client sees our answer instead of a broken pipe. */
-async function discard(req: IncomingMessage): Promise<void> {
+export async function discard(req: IncomingMessage): Promise<void> {
   if (req.readableEnded) return;
   for await (const _chunk of req) void _chunk;
 }
@@ -416,7 +416,7 @@ async function notRouted(req: IncomingMessage, method: string, path: string): Pr
   throw new ApiError(404, `Invalid URL (${method} ${path})`, 'invalid_request_error');
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers }).end(text);
 }
@@ -425,7 +425,7 @@ function sendError(res: ServerResponse, err: ApiError): void {
   sendJson(res, err.status, err.toBody(), err.headers);
 }
 
-function sendContent(res: ServerResponse, file: SimFile, resetMidBody: boolean): void {
+export function sendContent(res: ServerResponse, file: SimFile, resetMidBody: boolean): void {
   res.writeHead(200, {
     'content-type': 'application/octet-stream',
     'content-length': file.content.length,

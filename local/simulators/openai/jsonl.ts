@@ -67,7 +67,8 @@ export function checkBatchUpload(bytes: Buffer): UploadCheck {
 /** Parses a file that passed checkBatchUpload. */
 export function parseInputLines(bytes: Buffer): InputLine[] {
   const out: InputLine[] = [];
-  for (const { line, text } of nonBlankLines(bytes.toString('utf8'))) {
+  // A leading BOM is dropped here: OpenAI refuses it at upload; a provider that accepts the upload (Azure) refuses it while validating.
+  for (const { line, text } of nonBlankLines(bytes.toString('utf8').replace(/^\uFEFF/, ''))) {
     const value = JSON.parse(text) as Record<string, unknown>;
     out.push({ line, custom_id: String(value.custom_id), method: value.method, url: value.url, body: value.body });
   }
@@ -78,7 +79,7 @@ export function parseInputLines(bytes: Buffer): InputLine[] {
  * The whole-file check run while a batch is `validating`. An empty result means the batch runs;
  * otherwise it goes to `failed` with these as `errors.data`.
  */
-export function validateBatchInput(lines: InputLine[], endpoint: string): BatchValidationError[] {
+export function validateBatchInput(lines: InputLine[], endpoint: string, maxRequests = MAX_BATCH_REQUESTS): BatchValidationError[] {
   const errors: BatchValidationError[] = [];
   const report = (e: BatchValidationError) => {
     if (errors.length < MAX_REPORTED_ERRORS) errors.push(e);
@@ -87,10 +88,10 @@ export function validateBatchInput(lines: InputLine[], endpoint: string): BatchV
     report({ code: 'empty_file', message: 'The batch input file is empty. Please check the file and try again.', param: null, line: null });
     return errors;
   }
-  if (lines.length > MAX_BATCH_REQUESTS) {
+  if (lines.length > maxRequests) {
     report({
       code: 'too_many_tasks',
-      message: `The batch input file contains ${lines.length} requests; the limit is ${MAX_BATCH_REQUESTS}.`,
+      message: `The batch input file contains ${lines.length} requests; the limit is ${maxRequests}.`,
       param: null,
       line: null,
     });
