@@ -1,0 +1,52 @@
+// Where the gateway runs Vertex AI batches: the customer's project, region and Cloud Storage bucket,
+// from the environment (the stack sets these from its vertex* properties; README "Configuration").
+// The service account key itself is a credential (Secrets Manager / VERTEX_SERVICE_ACCOUNT_KEY).
+import { GatewayError } from '../../http/errors';
+
+export interface VertexSettings {
+  /** Google Cloud project of the jobs; default: the service account key's project_id. */
+  project: string | undefined;
+  /** Region of the jobs (a region that serves Gemini batch prediction), or `global`. */
+  location: string;
+  /** The customer's bucket for batch inputs and outputs. */
+  bucket: string | undefined;
+  /** Object prefix under which the gateway keeps its inputs/ and outputs/. */
+  prefix: string;
+  /** Vertex AI API root; default `https://{location}-aiplatform.googleapis.com` (`aiplatform.googleapis.com` for global). */
+  apiUrl: string;
+  /** Cloud Storage JSON API root. */
+  storageUrl: string;
+  /** Vertex's limit of requests in one batch prediction job (Gemini: 200,000). */
+  maxRequestsPerJob: number;
+}
+
+export const DEFAULT_VERTEX_LOCATION = 'us-central1';
+export const DEFAULT_STORAGE_URL = 'https://storage.googleapis.com';
+/** "Up to 200,000 requests per job" (Gemini batch prediction overview, docs/providers.md). */
+export const MAX_REQUESTS_PER_JOB = 200_000;
+
+export function defaultApiUrl(location: string): string {
+  return location === 'global' ? 'https://aiplatform.googleapis.com' : `https://${location}-aiplatform.googleapis.com`;
+}
+
+export function vertexSettings(env: NodeJS.ProcessEnv = process.env): VertexSettings {
+  const location = env.FINOPS_VERTEX_LOCATION || DEFAULT_VERTEX_LOCATION;
+  const max = Number(env.FINOPS_VERTEX_MAX_REQUESTS_PER_JOB);
+  return {
+    project: env.FINOPS_VERTEX_PROJECT || undefined,
+    location,
+    bucket: env.FINOPS_VERTEX_BUCKET || undefined,
+    prefix: (env.FINOPS_VERTEX_PREFIX || 'finops-gateway').replace(/^\/+|\/+$/g, ''),
+    apiUrl: (env.FINOPS_VERTEX_BASE_URL || defaultApiUrl(location)).replace(/\/+$/, ''),
+    storageUrl: (env.FINOPS_VERTEX_STORAGE_URL || DEFAULT_STORAGE_URL).replace(/\/+$/, ''),
+    maxRequestsPerJob: Number.isInteger(max) && max > 0 ? max : MAX_REQUESTS_PER_JOB,
+  };
+}
+
+/** A deployment without a bucket cannot run Vertex batches: said plainly, not as the client's mistake. */
+export function requireBucket(settings: VertexSettings): string {
+  if (!settings.bucket) {
+    throw new GatewayError(500, 'Vertex AI is not configured in this deployment: set the stack property vertexBucket (FINOPS_VERTEX_BUCKET) to the Cloud Storage bucket batches run from.', 'server_error', 'provider', 'provider_not_configured');
+  }
+  return settings.bucket;
+}
