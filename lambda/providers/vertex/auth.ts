@@ -57,7 +57,10 @@ function clientFor(key: ServiceAccountKey, timeoutMs: number): JWT {
   const id = createHash('sha256').update(key.client_email).update('\0').update(key.private_key).update('\0').update(key.token_uri ?? '').digest('hex');
   let client = clients.get(id);
   if (!client) {
-    client = new JWT({ email: key.client_email, key: key.private_key, scopes: [CLOUD_PLATFORM_SCOPE], transporterOptions: { timeout: timeoutMs } });
+    // Node's own fetch: gaxios would otherwise import node-fetch dynamically (which jest's VM and a
+    // bundled Lambda need not carry).
+    const transporterOptions = { timeout: timeoutMs, fetchImplementation: fetch };
+    client = new JWT({ email: key.client_email, key: key.private_key, scopes: [CLOUD_PLATFORM_SCOPE], transporterOptions });
     const tokenUri = key.token_uri;
     if (tokenUri && tokenUri !== GOOGLE_TOKEN_URL) {
       client.transporter.interceptors.request.add({

@@ -218,7 +218,7 @@ export async function startVertexSimulator(options: VertexSimulatorOptions = {})
     const method = req.method ?? 'GET';
     if (path === '/token' && method === 'POST') return json(res, 200, issuer.grant(new URLSearchParams((await readBody(req, 64 * 1024)).toString('utf8'))));
     issuer.authorize(header(req, 'authorization'));
-    if (await storage.route(req, res, path, query, faults.take(method, path)?.kind === 'reset')) return;
+    if (await storage.route(req, res, path, query, () => faults.take(method, path)?.kind === 'reset')) return;
 
     const m = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/batchPredictionJobs(?:\/(\d+))?(:cancel)?$/.exec(path);
     if (!m) throw new HttpError(404, 'NOT_FOUND', `No route for ${method} ${path}.`);

@@ -77,7 +77,7 @@ export class SimStorage {
   }
 
   /** Routes under /storage/v1 and /upload/storage/v1; false when the path is not a storage path. */
-  async route(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, resetMidBody: boolean): Promise<boolean> {
+  async route(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, resetMidBody: () => boolean): Promise<boolean> {
     const method = req.method ?? 'GET';
     const upload = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(path);
     if (upload) {
@@ -110,7 +110,7 @@ export class SimStorage {
       res.writeHead(204).end();
     } else if (method === 'GET' && query.get('alt') === 'media') {
       res.writeHead(200, { 'content-type': found.contentType, 'content-length': found.bytes.length });
-      if (!resetMidBody) res.end(found.bytes);
+      if (!resetMidBody()) res.end(found.bytes);
       else res.write(found.bytes.subarray(0, Math.max(1, Math.floor(found.bytes.length / 2))), () => setTimeout(() => res.socket?.destroy(), 10));
     } else if (method === 'GET') json(res, 200, this.view(found));
     else throw new HttpError(405, 'methodNotAllowed', `Method ${method} is not allowed on ${path}.`);
