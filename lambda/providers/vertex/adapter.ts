@@ -69,8 +69,9 @@ export function createVertexAdapter(options: VertexAdapterOptions = {}): Provide
   /** `requestPath`: a client is waiting (file copy, delete, cancel): bounded by requestPathTimeoutMs. */
   async function clientsFor(ctx: ProviderContext, requestPath = false): Promise<Clients> {
     const settings = settingsOf();
-    const credentials = await ctx.credentials();
-    const key = parseServiceAccountKey(credentials.apiKey);
+    // The catalog's gcp-service-account credentials ({baseUrl, serviceAccount}); a bare {baseUrl, apiKey} holds the key's JSON text.
+    const credentials = (await ctx.credentials()) as { baseUrl?: string; serviceAccount?: Record<string, unknown> | null; apiKey?: string };
+    const key = parseServiceAccountKey(credentials.serviceAccount ?? credentials.apiKey);
     const project = settings.project ?? key.project_id;
     if (!project) throw new GatewayError(500, 'Vertex AI is not configured in this deployment: set the stack property vertexProject (FINOPS_VERTEX_PROJECT); the service account key names no project_id.', 'server_error', 'provider', 'provider_not_configured');
     const http = new GoogleHttp(key, requestPath ? Math.min(timeoutMs, requestPathTimeoutMs()) : timeoutMs, 'Vertex AI');

@@ -9,6 +9,7 @@
 //
 // The key never appears in a log or an error message.
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { JWT } from 'google-auth-library';
 import { GatewayError } from '../../http/errors';
 import { ProviderUnavailableError } from '../errors';
@@ -24,16 +25,24 @@ export interface ServiceAccountKey {
   token_uri?: string;
 }
 
-/** The key in a secret or environment variable, checked; a 502 naming what is wrong (never the key). */
-export function parseServiceAccountKey(text: string): ServiceAccountKey {
+/**
+ * The key in a secret or environment variable (its JSON text, the parsed object, or locally the path
+ * of the key file), checked; a 502 naming what is wrong (never the key).
+ */
+export function parseServiceAccountKey(input: string | Record<string, unknown> | null | undefined): ServiceAccountKey {
   const fail = (why: string) =>
     new GatewayError(502, `The gateway's Vertex AI credentials are not usable: ${why}. Store the service account's JSON key in the Vertex secret (docs/DEPLOYING.md).`, 'server_error', null, 'provider_auth_error');
-  if (!text.trim()) throw fail('no service account key is configured');
   let key: Partial<ServiceAccountKey>;
-  try {
-    key = JSON.parse(text) as Partial<ServiceAccountKey>;
-  } catch {
-    throw fail('the key is not JSON');
+  if (input !== null && typeof input === 'object') key = input as Partial<ServiceAccountKey>;
+  else {
+    let text = (input ?? '').trim();
+    if (!text) throw fail('no service account key is configured');
+    if (!text.startsWith('{') && existsSync(text)) text = readFileSync(text, 'utf8');
+    try {
+      key = JSON.parse(text) as Partial<ServiceAccountKey>;
+    } catch {
+      throw fail('the key is not JSON');
+    }
   }
   if (key?.type !== 'service_account') throw fail('the key is not a service account key (type must be "service_account")');
   if (typeof key.client_email !== 'string' || !key.client_email) throw fail('the key has no client_email');
