@@ -170,6 +170,14 @@ describe('Vertex AI adapter against the simulator', () => {
     await expect(adapter.checkBatch(ctx, batch)).rejects.toBeInstanceOf(ProviderLostBatchError);
   });
 
+  test('a predictions download cut half way is transient (the collect step runs again and gets every row)', async () => {
+    const batch = await submitted(await storedFile([line('x1', 'a'), line('x2', 'b')]));
+    await until(batch, terminal);
+    sim.faults.add({ kind: 'reset', match: 'GET /storage/v1/b/' });
+    await expect(collect(batch)).rejects.toBeInstanceOf(ProviderUnavailableError);
+    expect((await collect(batch)).map((l) => l.response?.status_code).sort()).toEqual([200, 200]);
+  });
+
   test('the API refuses a call without a bearer token, and a key Google does not know gets no token', async () => {
     const anonymous = await fetch(`${sim.url}/v1/projects/${sim.projectId}/locations/us-central1/batchPredictionJobs`);
     expect(anonymous.status).toBe(401);

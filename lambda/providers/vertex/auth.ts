@@ -31,7 +31,7 @@ export interface ServiceAccountKey {
  */
 export function parseServiceAccountKey(input: string | Record<string, unknown> | null | undefined): ServiceAccountKey {
   const fail = (why: string) =>
-    new GatewayError(502, `The gateway's Vertex AI credentials are not usable: ${why}. Store the service account's JSON key in the Vertex secret (docs/DEPLOYING.md).`, 'server_error', null, 'provider_auth_error');
+    new GatewayError(502, `The gateway's Vertex AI credentials are not usable: ${why}. Store the service account's JSON key in the Vertex AI secret (docs/vertex.md).`, 'server_error', null, 'provider_auth_error');
   let key: Partial<ServiceAccountKey>;
   if (input !== null && typeof input === 'object') key = input as Partial<ServiceAccountKey>;
   else {
