@@ -150,7 +150,6 @@ async function main(): Promise<void> {
         process.stderr.write('gateway overhead (files.retrieve)…\n');
         overhead = await measureGatewayOverhead(gateway);
         const { PROVIDER_NAMES, adapterFor } = await import('../lambda/providers/registry');
-        await import('../lambda/providers/all');
         const registered = PROVIDER_NAMES.filter((name) => {
           try {
             return Boolean(adapterFor(name));

@@ -11,6 +11,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { FinOpsGatewayStack } from '../lib/finops-gateway-stack';
 import { StackConfig, StackConfigError, stackConfigFromContext } from '../lib/stack-config';
+import { PROVIDER_CATALOG, PROVIDER_NAMES } from '../contracts/providers';
 
 const app = new App();
 let config: StackConfig;
@@ -22,8 +23,10 @@ try {
   process.exit(1);
 }
 
+// "OpenAI, Bedrock, Anthropic and Gemini": every provider of the catalog.
+const providers = PROVIDER_NAMES.map((name) => PROVIDER_CATALOG[name].displayName);
 new FinOpsGatewayStack(app, config.stackName, {
-  description: 'FinOps batch gateway: OpenAI-compatible Files and Batch API over OpenAI, Bedrock, Anthropic and Gemini',
+  description: `FinOps batch gateway: OpenAI-compatible Files and Batch API over ${providers.slice(0, -1).join(', ')} and ${providers[providers.length - 1]}`,
   ...config.props,
 });
 

@@ -1,6 +1,7 @@
 // Runtime configuration, read from the environment once per cold start. The CDK stack sets these on
 // every function; the local gateway sets them before loading the handlers. README lists them all.
 import type { ProviderName } from './store/records';
+import { PROVIDER_CATALOG, SECRET_PROVIDER_NAMES, providerEnvNames, type SecretProviderName } from '../contracts/providers';
 
 export interface RuntimeConfig {
   tableName: string;
@@ -23,7 +24,8 @@ export interface RuntimeConfig {
   maxDirectUploadBytes: number;
   /** Largest file content served inline; larger answers redirect to a presigned S3 URL. */
   maxInlineDownloadBytes: number;
-  providers: Record<'openai' | 'anthropic' | 'gemini', HttpProviderConfig>;
+  /** Every provider the gateway calls with a secret of its own (the catalog's non-IAM entries). */
+  providers: Record<SecretProviderName, HttpProviderConfig>;
   /** Accept a provider's own key in the X-Provider-Api-Key header (off by default). */
   allowProviderKeyPassThrough: boolean;
   /** Seconds added to a batch's completion window before the tracker gives up on it. */
@@ -36,6 +38,23 @@ export interface HttpProviderConfig {
   apiKey?: string;
   /** Secrets Manager secret holding the key (deployed runs). */
   secretArn?: string;
+  /** `azure` providers: the api-version (FINOPS_<PREFIX>_API_VERSION). */
+  apiVersion?: string;
+}
+
+/** FINOPS_<PREFIX>_BASE_URL, <PREFIX>_API_KEY and FINOPS_<PREFIX>_SECRET_ARN of every catalog provider with a secret. */
+function providersOf(env: NodeJS.ProcessEnv): Record<SecretProviderName, HttpProviderConfig> {
+  const entries = SECRET_PROVIDER_NAMES.map((name) => {
+    const vars = providerEnvNames(name);
+    const config: HttpProviderConfig = {
+      baseUrl: env[vars.baseUrl] ?? PROVIDER_CATALOG[name].defaultBaseUrl,
+      apiKey: env[vars.apiKey] || undefined,
+      secretArn: env[vars.secretArn] || undefined,
+      apiVersion: env[vars.apiVersion] || undefined,
+    };
+    return [name, config] as const;
+  });
+  return Object.fromEntries(entries) as Record<SecretProviderName, HttpProviderConfig>;
 }
 
 function int(value: string | undefined, fallback: number): number {
@@ -64,23 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     bedrockRegions: bedrockRegionsOf(env),
     maxDirectUploadBytes: int(env.FINOPS_MAX_DIRECT_UPLOAD_BYTES, 4_500_000),
     maxInlineDownloadBytes: int(env.FINOPS_MAX_INLINE_DOWNLOAD_BYTES, 4_000_000),
-    providers: {
-      openai: {
-        baseUrl: env.FINOPS_OPENAI_BASE_URL ?? 'https://api.openai.com/v1',
-        apiKey: env.OPENAI_API_KEY || undefined,
-        secretArn: env.FINOPS_OPENAI_SECRET_ARN || undefined,
-      },
-      anthropic: {
-        baseUrl: env.FINOPS_ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com',
-        apiKey: env.ANTHROPIC_API_KEY || undefined,
-        secretArn: env.FINOPS_ANTHROPIC_SECRET_ARN || undefined,
-      },
-      gemini: {
-        baseUrl: env.FINOPS_GEMINI_BASE_URL ?? 'https://generativelanguage.googleapis.com',
-        apiKey: env.GEMINI_API_KEY || undefined,
-        secretArn: env.FINOPS_GEMINI_SECRET_ARN || undefined,
-      },
-    },
+    providers: providersOf(env),
     allowProviderKeyPassThrough: env.FINOPS_ALLOW_PROVIDER_KEY_PASSTHROUGH === 'true',
     expiryGraceSeconds: int(env.FINOPS_EXPIRY_GRACE_SECONDS, 3600),
   };

@@ -5,10 +5,11 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { config, type RuntimeConfig } from './config';
+import { config, type HttpProviderConfig, type RuntimeConfig } from './config';
 import { MetadataStore } from './store/metadata';
 import { S3BlobStore, s3ClientConfig, type BlobStore } from './store/blobs';
-import type { ProviderContext, ProviderCredentials } from './providers/provider';
+import type { AzureCredentials, CredentialsOf, ProviderContext } from './providers/provider';
+import { PROVIDER_CATALOG, acceptsKeyPassThrough, type CredentialKind, type SecretProviderName } from '../contracts/providers';
 import type { FileRecord, ProviderName } from './store/records';
 import { nowSeconds } from './time';
 import { badRequest, type GatewayError } from './http/errors';
@@ -58,21 +59,29 @@ export function resetServices(): void {
 const secretCache = new Map<string, { value: string; at: number }>();
 const SECRET_TTL_MS = 5 * 60 * 1000;
 
-async function readSecret(arn: string, region: string): Promise<string> {
+async function readSecretString(arn: string, region: string): Promise<string> {
   const hit = secretCache.get(arn);
   if (hit && Date.now() - hit.at < SECRET_TTL_MS) return hit.value;
   const res = await new SecretsManagerClient({ region }).send(new GetSecretValueCommand({ SecretId: arn }));
-  const raw = res.SecretString ?? '';
-  // A secret may be the bare key or JSON {"apiKey": "..."}.
-  let value = raw;
-  try {
-    const parsed = JSON.parse(raw) as { apiKey?: string };
-    if (parsed && typeof parsed.apiKey === 'string') value = parsed.apiKey;
-  } catch {
-    /* a bare key */
-  }
+  const value = res.SecretString ?? '';
   secretCache.set(arn, { value, at: Date.now() });
   return value;
+}
+
+/** A secret's JSON object, or null when it is not one (e.g. a bare key). */
+function jsonObjectOf(raw: string): Record<string, unknown> | null {
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A secret may be the bare key or JSON {"apiKey": "..."}. */
+function apiKeyOf(raw: string): string {
+  const parsed = jsonObjectOf(raw);
+  return parsed && typeof parsed.apiKey === 'string' ? parsed.apiKey : raw;
 }
 
 /**
@@ -81,28 +90,50 @@ async function readSecret(arn: string, region: string): Promise<string> {
  */
 export type PassThroughKey = string | (() => Promise<string>);
 
-export async function providerCredentials(provider: ProviderName, cfg: RuntimeConfig, passThroughKey?: string): Promise<ProviderCredentials> {
-  if (provider === 'bedrock') return { baseUrl: '', apiKey: '' }; // AWS credentials come from the role
-  const p = cfg.providers[provider];
-  if (passThroughKey) return { baseUrl: p.baseUrl, apiKey: passThroughKey };
-  if (p.apiKey) return { baseUrl: p.baseUrl, apiKey: p.apiKey };
-  if (p.secretArn) return { baseUrl: p.baseUrl, apiKey: await readSecret(p.secretArn, cfg.region) };
-  return { baseUrl: p.baseUrl, apiKey: '' };
+/** The provider's configured secret, raw ('' when none is set): the key from the environment first. */
+async function configuredSecret(p: HttpProviderConfig, region: string): Promise<string> {
+  if (p.apiKey) return p.apiKey;
+  return p.secretArn ? readSecretString(p.secretArn, region) : '';
 }
 
-/** Bedrock runs under the gateway's IAM role: a provider key has nothing to replace there. */
+/** What an adapter is called with, by the provider's credential kind in the catalog. */
+export async function providerCredentials(provider: ProviderName, cfg: RuntimeConfig, passThroughKey?: string): Promise<CredentialsOf<CredentialKind>> {
+  const kind = PROVIDER_CATALOG[provider].credentials as CredentialKind;
+  if (kind === 'aws-iam') return {}; // AWS credentials come from the role
+  const p = cfg.providers[provider as SecretProviderName];
+  if (kind === 'api-key') return { baseUrl: p.baseUrl, apiKey: passThroughKey || apiKeyOf(await configuredSecret(p, cfg.region)) };
+  const raw = passThroughKey || (await configuredSecret(p, cfg.region));
+  if (kind === 'azure') return azureCredentials(p, raw, Boolean(passThroughKey));
+  return { baseUrl: p.baseUrl, serviceAccount: jsonObjectOf(raw) };
+}
+
+/** Azure: the secret is a bare key or JSON {apiKey | bearerToken, endpoint?, apiVersion?}; a client's key is a key. */
+function azureCredentials(p: HttpProviderConfig, raw: string, fromClient: boolean): AzureCredentials {
+  const parsed = fromClient ? null : jsonObjectOf(raw);
+  const text = (key: string) => (parsed && typeof parsed[key] === 'string' ? (parsed[key] as string) : undefined);
+  return {
+    endpoint: text('endpoint') ?? p.baseUrl,
+    apiVersion: text('apiVersion') ?? p.apiVersion ?? '',
+    apiKey: parsed ? text('apiKey') : raw || undefined,
+    bearerToken: text('bearerToken'),
+  };
+}
+
+/** A provider that signs with the gateway's own identity (IAM role, service account): a provider key has nothing to replace there. */
 export function passThroughNotSupported(provider: ProviderName): GatewayError {
+  const how = PROVIDER_CATALOG[provider].credentials === 'aws-iam' ? 'its own AWS IAM role' : 'its own service account';
   return badRequest(
-    `Provider '${provider}' does not take an API key: the gateway calls it with its own AWS IAM role. Remove the X-Provider-Api-Key header for ${provider} requests.`,
+    `Provider '${provider}' does not take an API key: the gateway calls it with ${how}. Remove the X-Provider-Api-Key header for ${provider} requests.`,
     null,
     'passthrough_not_supported',
   );
 }
 
-export function providerContext(provider: ProviderName, tenantId: string, passThroughKey?: PassThroughKey): ProviderContext {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function providerContext(provider: ProviderName, tenantId: string, passThroughKey?: PassThroughKey): ProviderContext<any> {
   const { config: cfg, blobs, metadata } = getServices();
   // Refused before anything happens, so that a request with a key for Bedrock changes nothing.
-  if (passThroughKey !== undefined && provider === 'bedrock') throw passThroughNotSupported(provider);
+  if (passThroughKey !== undefined && !acceptsKeyPassThrough(provider)) throw passThroughNotSupported(provider);
   // A vaulted key is opened once per context (one KMS call), not on every provider call.
   let opened: Promise<string> | undefined;
   const clientKey = (): Promise<string> | undefined => {

@@ -8,7 +8,7 @@ import { Bucket, EventType, IBucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { ProviderName } from '../lambda/store/records';
+import { PROVIDER_NAMES, type ProviderName } from '../contracts/providers';
 import { GatewayApi } from './api/api';
 import { accessFor, grantFunctionAccess } from './api/access';
 import { EVENT_FUNCTIONS, SCHEDULED_FUNCTIONS } from './api/routes';
@@ -24,7 +24,8 @@ import { WebConsole } from './console/web-console';
 import { WebhookDelivery } from './webhooks/webhook-delivery';
 import type { PriceTableDocument } from '../lambda/finops/prices';
 
-export const PROVIDERS: readonly ProviderName[] = ['openai', 'bedrock', 'anthropic', 'gemini'];
+/** Every provider of the catalog (contracts/providers.ts). */
+export const PROVIDERS: readonly ProviderName[] = PROVIDER_NAMES;
 
 export interface FinOpsGatewayStackProps extends StackProps {
   /**

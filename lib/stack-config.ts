@@ -16,6 +16,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { FinOpsGatewayStackProps } from './finops-gateway-stack';
 import type { PriceTableDocument } from '../lambda/finops/prices';
 import { DEFAULT_STACK_NAME } from './stack-name';
+import { PROVIDER_CATALOG, PROVIDER_NAMES, SECRET_PROVIDER_NAMES, secretContextKey, type ProviderEntry, type SecretProviderName } from '../contracts/providers';
 
 /** How a context value is read: accepts the JSON types cdk.json holds and the strings `-c` passes. */
 export interface ValueKind<T> {
@@ -36,7 +37,6 @@ export interface StackProperty {
   apply(value: any, props: FinOpsGatewayStackProps): FinOpsGatewayStackProps;
 }
 
-const PROVIDER_NAMES = ['openai', 'bedrock', 'anthropic', 'gemini'] as const;
 
 const describe = (raw: unknown) => (typeof raw === 'string' ? `"${raw}"` : JSON.stringify(raw));
 
@@ -133,10 +133,18 @@ const set =
   <K extends keyof FinOpsGatewayStackProps>(prop: K) =>
   (value: FinOpsGatewayStackProps[K], props: FinOpsGatewayStackProps): FinOpsGatewayStackProps => ({ ...props, [prop]: value });
 const secretArn =
-  (provider: 'openai' | 'anthropic' | 'gemini') =>
+  (provider: SecretProviderName) =>
   (value: string, props: FinOpsGatewayStackProps): FinOpsGatewayStackProps => ({ ...props, providerSecretArns: { ...props.providerSecretArns, [provider]: value } });
 
 const ANY_SECRET_ARN = kinds.string(/^arn:/, 'a Secrets Manager secret ARN');
+
+/** `<provider>SecretArn` for every catalog provider with a secret (the first one says what a secret costs). */
+function secretProperty(provider: SecretProviderName, index: number): StackProperty {
+  const entry: ProviderEntry = PROVIDER_CATALOG[provider];
+  const what = `${entry.displayName} ${entry.credentials === 'api-key' ? 'key' : 'credentials'}`;
+  const description = index === 0 ? `existing secret (complete ARN) holding the ${what}, instead of a new one (each secret has a monthly charge)` : `existing secret holding the ${what}`;
+  return { key: secretContextKey(provider), kind: ANY_SECRET_ARN, defaultText: 'a new secret', description, apply: secretArn(provider) };
+}
 
 /** Every stack property settable from context. Order = README order. */
 export const STACK_PROPERTIES: readonly StackProperty[] = [
@@ -157,9 +165,7 @@ export const STACK_PROPERTIES: readonly StackProperty[] = [
   { key: 'finopsMetrics', kind: kinds.boolean, defaultText: 'true', description: 'publish the FinOps CloudWatch metrics (custom metrics, billed per metric and month, see Running cost); `false` needs `dashboard: false`', apply: set('finopsMetrics') },
   { key: 'webConsole', kind: kinds.boolean, defaultText: 'true', description: 'serve the web console at `{URL}/console` (README "Web console")', apply: set('webConsole') },
   { key: 'executionAlarms', kind: kinds.boolean, defaultText: 'true', description: 'alarms on failed and timed-out tracker executions (a monthly charge each)', apply: set('executionAlarms') },
-  { key: 'openaiSecretArn', kind: ANY_SECRET_ARN, defaultText: 'a new secret', description: 'existing secret (complete ARN) holding the OpenAI key, instead of a new one (each secret has a monthly charge)', apply: secretArn('openai') },
-  { key: 'anthropicSecretArn', kind: ANY_SECRET_ARN, defaultText: 'a new secret', description: 'existing secret holding the Anthropic key', apply: secretArn('anthropic') },
-  { key: 'geminiSecretArn', kind: ANY_SECRET_ARN, defaultText: 'a new secret', description: 'existing secret holding the Gemini key', apply: secretArn('gemini') },
+  ...SECRET_PROVIDER_NAMES.map(secretProperty),
   { key: 'createApiGatewayCloudWatchRole', kind: kinds.boolean, defaultText: 'true', description: "create API Gateway's account-level logging role; `false` when the account already has one (e.g. a second stage)", apply: set('createApiGatewayCloudWatchRole') },
 ];
 

@@ -8,17 +8,12 @@ import { startDynamoDB, startS3, LOCAL_CREDENTIALS, type RunningS3, type Running
 import { LocalStepFunctions } from './step-functions';
 import { InFlight } from './in-flight';
 import { startApiServer } from './server';
-import { startOpenAISimulator } from './simulators/openai';
-import { startAnthropicSimulator } from './simulators/anthropic';
-import { startGeminiSimulator } from './simulators/gemini';
-import { startBedrockSimulator } from './simulators/bedrock';
-import type { RunningSimulator } from './simulators/simulator';
+import { startProviderEndpoints, type ProviderEndpointInfo } from './provider-endpoints';
 import { localTrackerDefinition } from '../lib/synth';
 import { TrackerState } from '../lib/batch-tracker/state-names';
 import { EVENT_FUNCTIONS } from '../lib/api/routes';
 import { resetConfig } from '../lambda/config';
 import { resetServices, setBaseLogLevel } from '../lambda/runtime';
-import type { ProviderName } from '../lambda/store/records';
 import type { BuiltConsole } from '../console/build';
 import { startLocalWebhooks, type LocalWebhookQueue } from './webhooks';
 
@@ -46,12 +41,7 @@ export interface LocalGatewayOptions {
   log?: (line: string) => void;
 }
 
-export interface ProviderEndpointInfo {
-  provider: ProviderName;
-  mode: 'live' | 'simulated';
-  url: string;
-  simulator?: RunningSimulator;
-}
+export type { ProviderEndpointInfo };
 
 export interface LocalGateway {
   /** OpenAI base URL for clients, e.g. http://127.0.0.1:8787/openai */
@@ -124,32 +114,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     // Test or operator overrides first, so that simulators and handlers see the same settings.
     Object.assign(process.env, options.env ?? {});
 
-    // Providers: live where a key is configured, otherwise a simulator on loopback.
-    const providers: ProviderEndpointInfo[] = [];
-    const httpProvider = async (provider: 'openai' | 'anthropic' | 'gemini', keyVar: string, urlVar: string, start: typeof startOpenAISimulator) => {
-      if (process.env[keyVar]) {
-        providers.push({ provider, mode: 'live', url: process.env[urlVar] ?? '(provider default)' });
-        return;
-      }
-      // Simulator state lives with the rest of the data: a restart resumes every provider batch.
-      const sim = await started(start({ stepMs, stateDir: join(dataDir, 'simulators') }));
-      env[urlVar] = sim.url;
-      env[keyVar] = sim.apiKey;
-      providers.push({ provider, mode: 'simulated', url: sim.url, simulator: sim });
-    };
-    await httpProvider('openai', 'OPENAI_API_KEY', 'FINOPS_OPENAI_BASE_URL', startOpenAISimulator);
-    await httpProvider('anthropic', 'ANTHROPIC_API_KEY', 'FINOPS_ANTHROPIC_BASE_URL', startAnthropicSimulator);
-    await httpProvider('gemini', 'GEMINI_API_KEY', 'FINOPS_GEMINI_BASE_URL', startGeminiSimulator);
-    if (process.env.AWS_ENDPOINT_URL_BEDROCK || process.env.FINOPS_BEDROCK_LIVE === 'true') {
-      providers.push({ provider: 'bedrock', mode: 'live', url: process.env.AWS_ENDPOINT_URL_BEDROCK ?? '(AWS default endpoint)' });
-    } else {
-      const sim = await started(startBedrockSimulator({ stepMs, s3: { endpoint: s3.endpoint, region: 'us-east-1' }, stateDir: join(dataDir, 'simulators') }));
-      env.AWS_ENDPOINT_URL_BEDROCK = sim.url;
-      env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME = sim.url;
-      // The simulated Bedrock serves every region, so a job may run in whichever region its bucket names.
-      env.FINOPS_BEDROCK_REGIONS = process.env.FINOPS_BEDROCK_REGIONS ?? '*';
-      providers.push({ provider: 'bedrock', mode: 'simulated', url: sim.url, simulator: sim });
-    }
+    // Providers (the catalog's): live where the environment configures one, otherwise its simulator on loopback.
+    const providers = await startProviderEndpoints({ stepMs, dataDir, s3: { endpoint: s3.endpoint, region: 'us-east-1' } }, env, started);
 
     Object.assign(process.env, env, options.env ?? {});
     resetConfig();

@@ -11,6 +11,7 @@
 // rule of thumb for English text; the output side is an upper bound, so the estimate errs high.
 import type { BatchUsage } from '../openai/types';
 import type { ProviderName } from '../store/records';
+import { adapterFor } from '../providers/registry';
 import { costOfUsage, type RunMode } from './cost';
 import type { PriceTable } from './prices';
 
@@ -125,12 +126,9 @@ export function priceEstimate(table: PriceTable, provider: ProviderName, estimat
 }
 
 /**
- * How the provider will bill it. Bedrock runs batches below its job minimum (FINOPS_BEDROCK_MIN_RECORDS,
- * default 100, the same setting its adapter reads) as on-demand calls, without the batch discount.
+ * How the provider will bill it: its adapter's expectedRunMode hook (Bedrock runs batches below its job
+ * minimum as on-demand calls, without the batch discount), else as a batch.
  */
 export function expectedRunMode(provider: ProviderName, requests: number, env: NodeJS.ProcessEnv = process.env): RunMode {
-  if (provider !== 'bedrock') return 'batch';
-  const configured = Number(env.FINOPS_BEDROCK_MIN_RECORDS);
-  const minimum = Number.isInteger(configured) && configured >= 1 ? configured : 100;
-  return requests < minimum ? 'on_demand' : 'batch';
+  return adapterFor(provider).expectedRunMode?.(requests, env) ?? 'batch';
 }

@@ -5,6 +5,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ProviderName } from '../store/records';
+import { PROVIDER_NAMES } from '../../contracts/providers';
+import { adapterFor } from '../providers/registry';
 import repoPrices from '../../pricing/prices.json';
 
 /** One model's row as written in the JSON (USD per 1M tokens). */
@@ -45,7 +47,8 @@ export interface ModelPrice {
   batchDiscountPpm: bigint;
 }
 
-export const PRICE_PROVIDERS: readonly ProviderName[] = ['openai', 'anthropic', 'bedrock', 'gemini'];
+/** Providers a price block may name: every provider of the catalog. */
+export const PRICE_PROVIDERS: readonly ProviderName[] = PROVIDER_NAMES;
 
 export class PriceTableError extends Error {
   override readonly name = 'PriceTableError';
@@ -73,24 +76,9 @@ function discountPpm(value: unknown, where: string): bigint {
   return ppm;
 }
 
-/** Lowercase, trimmed; Gemini's `models/` prefix dropped. */
-function canonicalName(provider: ProviderName, model: string): string {
-  let name = model.trim().toLowerCase();
-  if (provider === 'gemini') name = name.replace(/^models\//, '');
-  return name;
-}
-
-/**
- * Bedrock ids that route to a foundation model: an ARN (foundation-model/… or inference-profile/…)
- * and a cross-region inference profile (`us.`, `eu.`, `apac.`, `global.`, `us-gov.` … before the
- * vendor). Application inference profiles and custom models have opaque ids and stay unknown.
- */
-export function bedrockFoundationModelId(modelId: string): string {
-  let id = modelId.trim().toLowerCase();
-  const arn = /^arn:aws[a-z-]*:bedrock:[^:]*:[^:]*:(?:foundation-model|inference-profile)\/(.+)$/.exec(id);
-  if (arn) id = arn[1];
-  const profile = /^[a-z]{2,6}(?:-[a-z]{2,4})?\.([a-z0-9-]+\..+)$/.exec(id);
-  return profile ? profile[1] : id;
+/** Lowercase, trimmed (a provider's own spellings go through its adapter's priceModelId hook). */
+function canonicalName(model: string): string {
+  return model.trim().toLowerCase();
 }
 
 export class PriceTable {
@@ -112,10 +100,12 @@ export class PriceTable {
   /** The price of a provider's model, or null when the table does not know it (never a guess). */
   lookup(provider: ProviderName, model: string | null | undefined): ModelPrice | null {
     if (!model) return null;
-    const name = canonicalName(provider, model);
+    const name = canonicalName(model);
     const exact = this.byName.get(`${provider}/${name}`);
-    if (exact || provider !== 'bedrock') return exact ?? null;
-    return this.byName.get(`${provider}/${bedrockFoundationModelId(name)}`) ?? null;
+    if (exact) return exact;
+    // The provider's other spelling of the same model (a Bedrock inference profile, Gemini's `models/…`).
+    const other = adapterFor(provider).priceModelId?.(name);
+    return other && other !== name ? (this.byName.get(`${provider}/${other}`) ?? null) : null;
   }
 
   /** Every priced model (for listings and tests). */
@@ -178,7 +168,7 @@ export function buildPriceTable(doc: PriceTableDocument): PriceTable {
       const where = `providers.${name}.models.${rawModel}`;
       if (!isRecord(price)) throw new PriceTableError(`${where}: expected an object`);
       if (price.input === undefined || price.output === undefined) throw new PriceTableError(`${where}: "input" and "output" prices are required`);
-      const model = canonicalName(provider, rawModel);
+      const model = canonicalName(rawModel);
       const inputPico = toMillionths(price.input, `${where}.input`);
       prices.push({
         provider,
@@ -191,7 +181,7 @@ export function buildPriceTable(doc: PriceTableDocument): PriceTable {
       if (price.aliases !== undefined && (!Array.isArray(price.aliases) || price.aliases.some((a) => typeof a !== 'string'))) {
         throw new PriceTableError(`${where}.aliases: expected an array of model names`);
       }
-      for (const alias of price.aliases ?? []) aliases.push({ provider, alias: canonicalName(provider, alias), model });
+      for (const alias of price.aliases ?? []) aliases.push({ provider, alias: canonicalName(alias), model });
     }
   }
   return new PriceTable(doc.version.trim(), prices, aliases);

@@ -11,7 +11,6 @@ import { isTerminal, TERMINAL_BATCH_STATUSES } from '../openai/types';
 import { toOpenAIBatch } from '../openai/objects';
 import { WriteConflictError } from '../store/metadata';
 import { batchProviderContext } from '../auth/batch-credentials';
-import '../providers/all';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);

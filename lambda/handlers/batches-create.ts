@@ -9,7 +9,6 @@ import { getServices } from '../runtime';
 import { idempotentBatchId, newBatchId } from '../ids';
 import { toOpenAIBatch } from '../openai/objects';
 import { estimateBatch } from '../finops/estimate-service';
-import '../providers/all';
 
 /** A client-chosen Idempotency-Key makes a retried create return the first batch instead of a second. */
 function batchIdFor(event: GatewayEvent, tenantId: string): string {

@@ -5,7 +5,6 @@ import { callerOf, jsonBody } from '../http/request';
 import { findBatch } from '../http/lookup';
 import { parseRetryOptions } from '../retries/select';
 import { retryBatch } from '../retries/retry';
-import '../providers/all';
 
 export const handler = httpHandler(async (event, context) => {
   const caller = callerOf(event);

@@ -6,7 +6,6 @@ import { getServices } from '../runtime';
 import { resolveProvider } from '../providers/registry';
 import { checkFilename, checkPurpose, ingestBatchFile } from '../files/ingest';
 import { toOpenAIFile } from '../openai/objects';
-import '../providers/all';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);

@@ -4,7 +4,6 @@ import { callerOf, passThroughKey } from '../http/request';
 import { findFile } from '../http/lookup';
 import { getServices } from '../runtime';
 import { deleteGatewayFile } from '../files/delete';
-import '../providers/all';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);

@@ -7,7 +7,6 @@ import { badRequest } from '../http/errors';
 import { getServices } from '../runtime';
 import { nowSeconds } from '../time';
 import { createDirectUpload, parseDirectUploadRequest } from '../files/direct-upload';
-import '../providers/all';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);

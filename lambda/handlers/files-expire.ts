@@ -3,7 +3,6 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logger } from '../runtime';
 import { sweepExpiredFiles, type SweepResult } from '../files/expire';
-import '../providers/all';
 
 export async function expireFiles(): Promise<SweepResult> {
   const result = await sweepExpiredFiles();

@@ -7,7 +7,6 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { S3Event } from 'aws-lambda';
 import { getServices, logger } from '../runtime';
 import { createdObjectsOf, registerDirectUpload, RegistrationInProgressError, type RegistrationOutcome } from '../files/direct-upload';
-import '../providers/all';
 
 export async function registerFiles(event: S3Event): Promise<RegistrationOutcome[]> {
   const objects = createdObjectsOf(event, getServices().config.filesBucket);

@@ -11,7 +11,6 @@ import { validateInlineRequests } from '../providers/anthropic/inline-requests';
 import { FILE_ID_PATTERN } from '../ids';
 import type { FileRecord } from '../store/records';
 import { estimateBatch, type EstimateRequest } from '../finops/estimate-service';
-import '../providers/all';
 
 const KNOWN_FIELDS = new Set(['input_file_id', 'requests', 'provider', 'model', 'compare']);
 

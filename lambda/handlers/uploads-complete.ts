@@ -5,7 +5,6 @@ import { callerOf, jsonBody, passThroughKey, pathParam } from '../http/request';
 import { getServices } from '../runtime';
 import { parseUploadComplete, parseUploadId } from '../uploads/params';
 import { completeUpload, findUpload } from '../uploads/operations';
-import '../providers/all';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);

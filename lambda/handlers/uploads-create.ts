@@ -5,7 +5,6 @@ import { getServices } from '../runtime';
 import { nowSeconds } from '../time';
 import { parseUploadCreate } from '../uploads/params';
 import { createUpload } from '../uploads/operations';
-import '../providers/all';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);

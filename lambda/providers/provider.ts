@@ -5,23 +5,62 @@ import type { BatchRecord, BlobLocation, FileRecord, ProviderName } from '../sto
 import type { BlobStore } from '../store/blobs';
 import type { RuntimeConfig } from '../config';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { CredentialKind } from '../../contracts/providers';
+import type { RunMode } from '../finops/cost';
+import type { ChatCompletionRequest } from '../openai/types';
 
 /** Extra fields a client sent beside the OpenAI ones (extra_body / extra_query / form fields). */
 export type Extras = Record<string, unknown>;
 
-export interface ProviderContext {
+export interface ProviderContext<K extends CredentialKind = 'api-key'> {
   config: RuntimeConfig;
   blobs: BlobStore;
   logger: Logger;
-  /** Base URL and API key for HTTP providers (from env, Secrets Manager, or a simulator). */
-  credentials(): Promise<ProviderCredentials>;
+  /** What the provider is called with, by its catalog kind (from env, Secrets Manager, or a simulator). */
+  credentials(): Promise<CredentialsOf<K>>;
   /** Registers a gateway-owned file (e.g. an inline request list kept as the batch's input file). */
   registerFile(file: Omit<FileRecord, 'createdAt' | 'status' | 'statusDetails' | 'expiresAt'> & Partial<FileRecord>): Promise<FileRecord>;
 }
 
+/** An `api-key` provider: base URL and API key. */
 export interface ProviderCredentials {
   baseUrl: string;
   apiKey: string;
+}
+
+/** An `azure` provider: the resource endpoint, the api-version, and an API key or an Entra ID bearer token. */
+export interface AzureCredentials {
+  /** e.g. https://<resource>.openai.azure.com (FINOPS_<PREFIX>_BASE_URL, or `endpoint` in the secret). */
+  endpoint: string;
+  /** FINOPS_<PREFIX>_API_VERSION, or `apiVersion` in the secret. */
+  apiVersion: string;
+  apiKey?: string;
+  bearerToken?: string;
+}
+
+/** A `gcp-service-account` provider: its base URL and the service-account JSON key (null when none is set). */
+export interface GcpServiceAccountCredentials {
+  baseUrl: string;
+  serviceAccount: Record<string, unknown> | null;
+}
+
+/** An `aws-iam` provider signs with the function's role: nothing to hand out. */
+export type AwsIamCredentials = Record<string, never>;
+
+export interface CredentialsByKind {
+  'api-key': ProviderCredentials;
+  azure: AzureCredentials;
+  'gcp-service-account': GcpServiceAccountCredentials;
+  'aws-iam': AwsIamCredentials;
+}
+export type CredentialsOf<K extends CredentialKind> = CredentialsByKind[K];
+
+/** Whether a provider's model can run a chat request (the estimate's alternatives): the converter its batches use. */
+export interface RunCheck {
+  /** Models with the same group are converted by the same code. */
+  group: string;
+  /** Throws (with the converter's reason) when the body cannot run. */
+  convert(body: ChatCompletionRequest): unknown;
 }
 
 export interface FilePlacementInput {
@@ -93,24 +132,32 @@ export interface ResultSink {
   write(line: Omit<BatchRequestOutput, 'id'>): Promise<void>;
 }
 
-export interface ProviderAdapter {
+export interface ProviderAdapter<K extends CredentialKind = 'api-key'> {
   readonly name: ProviderName;
   /** Whether batches.create requires an input file (false: inline `requests` allowed). */
   readonly acceptsInlineRequests?: boolean;
 
+  // Optional hooks: where core code (finops, the estimate) needs a provider's own rule.
+  /** The name the price table may know a model by when the id as sent is not listed (e.g. Bedrock: the foundation model behind an inference profile). Gets the lowercased id. */
+  priceModelId?(model: string): string;
+  /** How the provider will bill a batch of this many requests (default 'batch'; Bedrock runs small ones on demand). */
+  expectedRunMode?(requests: number, env: NodeJS.ProcessEnv): RunMode;
+  /** The converter a batch for this model would use; null when the gateway cannot convert for it. Default: none (no alternatives offered). */
+  runCheck?(model: string): RunCheck | null;
+
   /** Where an uploaded file's bytes go; default: the gateway's files bucket. Throws GatewayError (400) for a bucket we may not use. */
-  placeFile?(ctx: ProviderContext, input: FilePlacementInput): Promise<BlobLocation>;
+  placeFile?(ctx: ProviderContext<K>, input: FilePlacementInput): Promise<BlobLocation>;
   /** After the gateway stored and validated an upload: give the provider its copy. Returns what to record. */
-  onFileStored?(ctx: ProviderContext, file: FileRecord, extras: Extras): Promise<Partial<FileRecord>>;
+  onFileStored?(ctx: ProviderContext<K>, file: FileRecord, extras: Extras): Promise<Partial<FileRecord>>;
   /** Before the gateway forgets a file: remove the provider's copy (best effort, idempotent). */
-  onFileDeleted?(ctx: ProviderContext, file: FileRecord): Promise<void>;
+  onFileDeleted?(ctx: ProviderContext<K>, file: FileRecord): Promise<void>;
 
   /**
    * batches.create, before anything is recorded: the cheap checks of this provider (no provider call,
    * no reading of an uploaded file), so a request it can never run is a 400 at once. May keep inline
    * requests as the batch's input file. Throws GatewayError (4xx) for bad input.
    */
-  acceptBatch?(ctx: ProviderContext, input: CreateBatchInput): Promise<AcceptedBatch>;
+  acceptBatch?(ctx: ProviderContext<K>, input: CreateBatchInput): Promise<AcceptedBatch>;
   /**
    * The tracker's "Submit to provider" step: converts and stages the input, then creates the provider
    * batch. Called again after a transient failure or a crash, so it must find a batch an earlier
@@ -118,14 +165,18 @@ export interface ProviderAdapter {
    * Throws ProviderUnavailableError for what may pass (429, 5xx, timeouts, a full provider queue) and
    * GatewayError (4xx) when the provider (or the conversion) refuses the batch for good.
    */
-  createBatch(ctx: ProviderContext, input: CreateBatchInput): Promise<CreatedBatch>;
+  createBatch(ctx: ProviderContext<K>, input: CreateBatchInput): Promise<CreatedBatch>;
   /** Polls the provider (the tracker calls this). Idempotent. */
-  checkBatch(ctx: ProviderContext, batch: BatchRecord): Promise<ProviderBatchState>;
+  checkBatch(ctx: ProviderContext<K>, batch: BatchRecord): Promise<ProviderBatchState>;
   /** Asks the provider to cancel. Idempotent: cancelling a finished batch is not an error here. */
-  cancelBatch(ctx: ProviderContext, batch: BatchRecord): Promise<void>;
+  cancelBatch(ctx: ProviderContext<K>, batch: BatchRecord): Promise<void>;
   /**
    * Streams every result of a finished batch into the sink, converted to OpenAI lines. Every input
    * request must come out exactly once (unprocessed ones as error lines). Safe to run twice.
    */
-  collectResults(ctx: ProviderContext, batch: BatchRecord, sink: ResultSink): Promise<void>;
+  collectResults(ctx: ProviderContext<K>, batch: BatchRecord, sink: ResultSink): Promise<void>;
 }
+
+/** An adapter of any credential kind (what the registry holds; the catalog says which kind each has). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyProviderAdapter = ProviderAdapter<any>;

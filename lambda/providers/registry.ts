@@ -1,23 +1,38 @@
-// Provider name → adapter. Adding a provider means adding its folder and one line here.
-import type { ProviderAdapter } from './provider';
-import type { ProviderName } from '../store/records';
+// Provider name → adapter: a static map over the catalog (contracts/providers.ts). Each adapter is
+// created on first use (a factory with a lazy require), so a function that never touches a provider
+// does not load its module, and a leaner bundle can drop the factories it does not need.
+/* eslint-disable @typescript-eslint/no-require-imports */
+import type { AnyProviderAdapter } from './provider';
+import { PROVIDER_NAMES, isProviderName, type ProviderName } from '../../contracts/providers';
 import { badRequest } from '../http/errors';
 
-const adapters = new Map<ProviderName, ProviderAdapter>();
+export { PROVIDER_NAMES, isProviderName };
 
-export function registerAdapter(adapter: ProviderAdapter): void {
-  adapters.set(adapter.name, adapter);
+type AdapterFactory = () => AnyProviderAdapter;
+
+/** One entry per catalog provider (the type makes a missing one a compile error). */
+const FACTORIES: Record<ProviderName, AdapterFactory> = {
+  openai: () => (require('./openai/adapter') as typeof import('./openai/adapter')).openaiAdapter,
+  bedrock: () => (require('./bedrock/adapter') as typeof import('./bedrock/adapter')).bedrockAdapter,
+  anthropic: () => (require('./anthropic/adapter') as typeof import('./anthropic/adapter')).anthropicAdapter,
+  gemini: () => (require('./gemini/adapter') as typeof import('./gemini/adapter')).geminiAdapter,
+};
+
+const created = new Map<ProviderName, AnyProviderAdapter>();
+
+/** Replaces a provider's adapter (tests wrap one to inject faults; pass the real one back to restore). */
+export function registerAdapter(adapter: AnyProviderAdapter): void {
+  created.set(adapter.name, adapter);
 }
 
-export const PROVIDER_NAMES: readonly ProviderName[] = ['openai', 'bedrock', 'anthropic', 'gemini'];
-
-export function isProviderName(value: unknown): value is ProviderName {
-  return typeof value === 'string' && (PROVIDER_NAMES as readonly string[]).includes(value);
-}
-
-export function adapterFor(provider: ProviderName): ProviderAdapter {
-  const adapter = adapters.get(provider);
-  if (!adapter) throw badRequest(`Provider '${provider}' is not available in this deployment.`, 'provider', 'unsupported_provider');
+export function adapterFor(provider: ProviderName): AnyProviderAdapter {
+  let adapter = created.get(provider);
+  if (!adapter) {
+    const factory = Object.prototype.hasOwnProperty.call(FACTORIES, provider) ? FACTORIES[provider] : undefined;
+    if (!factory) throw badRequest(`Provider '${provider}' is not available in this deployment.`, 'provider', 'unsupported_provider');
+    adapter = factory();
+    created.set(provider, adapter);
+  }
   return adapter;
 }
 

@@ -1,7 +1,9 @@
 // What the gateway remembers about every file and batch (DynamoDB items, without the key attributes).
 import type { BatchCost, BatchError, BatchStatus, BatchUsage, RequestCounts } from '../openai/types';
+import type { ProviderName } from '../../contracts/providers';
 
-export type ProviderName = 'openai' | 'bedrock' | 'anthropic' | 'gemini';
+// The provider catalog (contracts/providers.ts) defines the names.
+export type { ProviderName };
 
 /** Where a blob lives. The gateway's own bucket unless a provider (Bedrock storage_config) says otherwise. */
 export interface BlobLocation {

@@ -3,7 +3,6 @@ import { getServices } from '../runtime';
 import { batchProviderContext } from '../auth/batch-credentials';
 import { adapterFor } from '../providers/registry';
 import type { BatchRecord } from '../store/records';
-import '../providers/all';
 
 export interface TrackerInput {
   batchId: string;

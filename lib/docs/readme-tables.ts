@@ -2,6 +2,7 @@
 import { configurationTableMarkdown } from '../stack-config';
 import { costTableMarkdown, stackCost } from '../ops/stack-cost';
 import { templateWithPaths } from '../upgrades/snapshots';
+import { providerTableMarkdown } from './provider-table';
 
 /** The stack props under which the README's "lean" idle figure is computed. */
 export const LEAN_PROPS = { dashboard: false, executionAlarms: false, finopsMetrics: false } as const;
@@ -11,4 +12,5 @@ export const runningCostMarkdown = () => costTableMarkdown(stackCost(templateWit
 export const README_TABLES: Readonly<Record<string, () => string>> = {
   configuration: configurationTableMarkdown,
   'running-cost': runningCostMarkdown,
+  providers: providerTableMarkdown,
 };

@@ -1,6 +1,7 @@
-// One Secrets Manager secret per HTTP provider, holding that provider's API key as the plain secret
-// string. Functions get only the ARN (FINOPS_<PROVIDER>_SECRET_ARN) and read the key at run time;
-// a key never appears in the template or in a function's environment.
+// One Secrets Manager secret per catalog provider that is not called with the gateway's IAM role
+// (contracts/providers.ts), holding what its entry's `secretContents` says. Functions get only the ARN
+// (FINOPS_<PREFIX>_SECRET_ARN) and read the secret at run time; a key never appears in the template or
+// in a function's environment.
 //
 // After the first deploy, put each key in place, e.g.
 //   aws secretsmanager put-secret-value --secret-id <OpenAISecretArn output> --secret-string "$OPENAI_API_KEY"
@@ -9,14 +10,13 @@ import { CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { PROVIDER_CATALOG, SECRET_PROVIDER_NAMES, providerEnvNames, type ProviderEntry, type SecretProviderName } from '../../contracts/providers';
 
-export const HTTP_PROVIDERS = ['openai', 'anthropic', 'gemini'] as const;
-export type HttpProviderName = (typeof HTTP_PROVIDERS)[number];
-
-const DISPLAY_NAME: Record<HttpProviderName, string> = { openai: 'OpenAI', anthropic: 'Anthropic', gemini: 'Gemini' };
+export const HTTP_PROVIDERS: readonly SecretProviderName[] = SECRET_PROVIDER_NAMES;
+export type HttpProviderName = SecretProviderName;
 
 /** The variable lambda/config.ts reads the provider's secret ARN from. */
-export const secretArnVariable = (provider: HttpProviderName) => `FINOPS_${provider.toUpperCase()}_SECRET_ARN`;
+export const secretArnVariable = (provider: HttpProviderName) => providerEnvNames(provider).secretArn;
 
 export interface ProviderSecretsProps {
   /**
@@ -43,17 +43,21 @@ export class ProviderSecrets extends Construct {
     }
     const secrets = {} as Record<HttpProviderName, ISecret>;
     for (const provider of HTTP_PROVIDERS) {
-      const display = DISPLAY_NAME[provider];
+      const entry: ProviderEntry = PROVIDER_CATALOG[provider];
+      const display = entry.displayName;
+      const what = entry.credentials === 'api-key' ? 'API key' : 'credentials';
+      const contents = entry.secretContents ?? 'the key alone as the secret string';
+      const secretName = entry.secretName ?? `${display}ApiKey`;
       const arn = existing[provider];
       if (arn !== undefined) {
         if (!COMPLETE_SECRET_ARN.test(arn)) {
           throw new Error(`ProviderSecrets: existingSecretArns.${provider} must be a complete secret ARN ending in the 6-character suffix, got "${arn}"`);
         }
-        secrets[provider] = Secret.fromSecretCompleteArn(this, `${display}ApiKey`, arn);
+        secrets[provider] = Secret.fromSecretCompleteArn(this, secretName, arn);
         continue;
       }
-      const secret = new Secret(this, `${display}ApiKey`, {
-        description: `${display} API key for the FinOps batch gateway (the key alone as the secret string). Created with a random placeholder: replace it with put-secret-value.`,
+      const secret = new Secret(this, secretName, {
+        description: `${display} ${what} for the FinOps batch gateway (${contents}). Created with a random placeholder: replace it with put-secret-value.`,
         // A random placeholder instead of a literal: a literal SecretString would sit in the template,
         // and CloudFormation could write it back over the real key on a later update of this resource.
         generateSecretString: { passwordLength: 32, excludePunctuation: true },
@@ -63,7 +67,7 @@ export class ProviderSecrets extends Construct {
       secrets[provider] = secret;
       new CfnOutput(this, `${display}SecretArn`, {
         value: secret.secretArn,
-        description: `Put the ${display} API key here: aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string <key>`,
+        description: `Put the ${display} ${what} here: aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string <${entry.credentials === 'api-key' ? 'key' : 'value'}>`,
       });
     }
     this.secrets = secrets;

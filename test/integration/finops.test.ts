@@ -10,7 +10,6 @@ import OpenAI from 'openai';
 import { startLocalGateway, type LocalGateway } from '../../local/gateway';
 import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
 import { PROVIDER_NAMES, adapterFor } from '../../lambda/providers/registry';
-import '../../lambda/providers/all';
 import { getServices } from '../../lambda/runtime';
 import { hashKey, keyIdOf } from '../../lambda/auth/keys';
 import { costOfUsage } from '../../lambda/finops/cost';
@@ -37,7 +36,7 @@ const MODEL: Record<ProviderName, string> = {
   gemini: 'gemini-2.5-flash',
 };
 
-/** The providers registered in lambda/providers/all.ts right now. */
+/** The providers the registry (lambda/providers/registry.ts) serves. */
 const REGISTERED = PROVIDER_NAMES.filter((provider) => {
   try {
     adapterFor(provider);

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
 import { startLocalGateway, type LocalGateway } from '../../local/gateway';
 import { adapterFor, PROVIDER_NAMES } from '../../lambda/providers/registry';
-import '../../lambda/providers/all';
 import type { ProviderName } from '../../lambda/store/records';
 import type { BatchRequestOutput } from '../../lambda/openai/types';
 import { generateBatchFile } from '../../bench/workload';

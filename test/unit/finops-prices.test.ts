@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import repoPrices from '../../pricing/prices.json';
-import { bedrockFoundationModelId, buildPriceTable, mergePriceDocuments, priceTable, priceTableFrom, PriceTableError, toMillionths, type PriceTableDocument } from '../../lambda/finops/prices';
+import { bedrockFoundationModelId } from '../../lambda/providers/bedrock/price-key';
+import { buildPriceTable, mergePriceDocuments, priceTable, priceTableFrom, PriceTableError, toMillionths, type PriceTableDocument } from '../../lambda/finops/prices';
 
 const repo = repoPrices as PriceTableDocument;
 const table = buildPriceTable(repo);

@@ -68,6 +68,7 @@ interface SubmissionPlan {
 export const anthropicAdapter: ProviderAdapter = {
   name: 'anthropic',
   acceptsInlineRequests: true,
+  runCheck: (model) => ({ group: 'anthropic', convert: (body) => toAnthropicParams({ ...body, model }) }),
 
   async acceptBatch(ctx, input) {
     const inline = checkShape(input);

@@ -25,6 +25,7 @@ import type { BatchRecord, FileRecord } from '../../store/records';
 import type { LineWriter } from '../../store/blobs';
 import type { RequestCounts } from '../../openai/types';
 import { badRequest } from '../../http/errors';
+import { bedrockFoundationModelId } from './price-key';
 import { LineError } from '../../batch-files/lines';
 import { inputRequests } from '../../batch-files/validate';
 import { notRunLine } from '../../openai/output-lines';
@@ -32,7 +33,8 @@ import { stableToken } from '../../ids';
 import { ProviderUnavailableError } from '../errors';
 import { requireFamily, type BedrockFamily } from './model-family';
 import { onDemandModelId } from './inference-profiles';
-import { recordIdFor, recordIndexOf, toBedrockRecord, type BedrockOutputRecord } from './records';
+import { recordIdFor, recordIndexOf, toBedrockRecord, toModelInput, type BedrockOutputRecord } from './records';
+import { familyOf } from './model-family';
 import { resultLineFor } from './results';
 import { notRunCodeForBatch, toOpenAIStatus, type NotRunCode } from './status';
 import {
@@ -514,6 +516,14 @@ async function collectResults(ctx: ProviderContext, batch: BatchRecord, sink: Re
 export const bedrockAdapter: ProviderAdapter = {
   name: 'bedrock',
   acceptsInlineRequests: false,
+
+  priceModelId: bedrockFoundationModelId,
+  /** Below the job minimum (FINOPS_BEDROCK_MIN_RECORDS) a batch runs on demand, without the batch discount. */
+  expectedRunMode: (requests, env) => (requests < minRecordCount(env) ? 'on_demand' : 'batch'),
+  runCheck(model) {
+    const family = familyOf(model);
+    return family ? { group: `bedrock:${family}`, convert: (body) => toModelInput({ ...body, model }, family) } : null;
+  },
 
   async placeFile(ctx, input) {
     return filePlacement(ctx.config, input.tenantId, input.fileId, input.filename, storageConfigOf(input.extras));

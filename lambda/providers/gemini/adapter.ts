@@ -19,7 +19,7 @@ import { ProviderLostBatchError, ProviderUnavailableError } from '../errors';
 import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../provider';
 import { GeminiClient, DEFAULT_TIMEOUT_MS } from './client';
 import { requestPathTimeoutMs } from '../deadlines';
-import { GeminiConversionError, toGeminiBatchLine } from './request';
+import { GeminiConversionError, toGenerateContentRequest, toGeminiBatchLine } from './request';
 import { parseResponseLine, toOutputLine, type ResultContext } from './response';
 import { batchStateName, responsesFileOf, rfc3339ToUnixSeconds, toProviderBatchState } from './status';
 import type { GeminiFile, GeminiOperation } from './types';
@@ -127,6 +127,9 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
 
   return {
     name: 'gemini',
+    /** The price table lists `gemini-2.5-flash`; clients may send `models/gemini-2.5-flash`. */
+    priceModelId: (model) => model.replace(/^models\//, ''),
+    runCheck: () => ({ group: 'gemini', convert: (body) => toGenerateContentRequest(body) }),
 
     async onFileStored(ctx, file) {
       // Only batch inputs go to Gemini; result files are the gateway's own.

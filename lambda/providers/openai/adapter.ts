@@ -69,6 +69,7 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
   return {
     name: 'openai',
     acceptsInlineRequests: false,
+    runCheck: () => ({ group: 'openai', convert: (body) => body }), // lines are passed through unchanged
 
     async onFileStored(ctx, file) {
       // Only batch inputs run on OpenAI; other purposes have nothing to forward.

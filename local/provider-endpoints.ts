@@ -1,0 +1,86 @@
+// Each catalog provider on one machine: live where the environment configures it, otherwise its
+// simulator on loopback, wired into the environment the handlers read (contracts/providers.ts names
+// the variables). Adding a provider: one entry in LOCAL_PROVIDERS (its simulator).
+import { join } from 'node:path';
+import { providerEnvNames, type ProviderName } from '../contracts/providers';
+import { startOpenAISimulator } from './simulators/openai';
+import { startAnthropicSimulator } from './simulators/anthropic';
+import { startGeminiSimulator } from './simulators/gemini';
+import { startBedrockSimulator } from './simulators/bedrock';
+import type { RunningSimulator, SimulatorOptions } from './simulators/simulator';
+
+export interface ProviderEndpointInfo {
+  provider: ProviderName;
+  mode: 'live' | 'simulated';
+  url: string;
+  simulator?: RunningSimulator;
+}
+
+export interface LocalProviderSetting {
+  stepMs: number;
+  dataDir: string;
+  /** The S3 stand-in (Bedrock reads and writes its buckets). */
+  s3: { endpoint: string; region: string };
+}
+
+interface LocalProvider {
+  /** The live endpoint's description when the environment configures the provider; null: simulate it. */
+  live(env: NodeJS.ProcessEnv): string | null;
+  start(setting: LocalProviderSetting): Promise<RunningSimulator>;
+  /** What the handlers need in their environment to reach the simulator. */
+  wire(sim: RunningSimulator, env: NodeJS.ProcessEnv): Record<string, string>;
+}
+
+/** An HTTP provider called with a key: live when <PREFIX>_API_KEY is set. */
+function keyedProvider(name: ProviderName, start: (options: SimulatorOptions) => Promise<RunningSimulator>): LocalProvider {
+  const vars = providerEnvNames(name);
+  return {
+    live: (env) => (env[vars.apiKey] ? (env[vars.baseUrl] ?? '(provider default)') : null),
+    // Simulator state lives with the rest of the data: a restart resumes every provider batch.
+    start: ({ stepMs, dataDir }) => start({ stepMs, stateDir: join(dataDir, 'simulators') }),
+    wire: (sim) => ({ [vars.baseUrl]: sim.url, [vars.apiKey]: sim.apiKey }),
+  };
+}
+
+const bedrock: LocalProvider = {
+  live: (env) => (env.AWS_ENDPOINT_URL_BEDROCK || env.FINOPS_BEDROCK_LIVE === 'true' ? (env.AWS_ENDPOINT_URL_BEDROCK ?? '(AWS default endpoint)') : null),
+  start: ({ stepMs, dataDir, s3 }) => startBedrockSimulator({ stepMs, s3, stateDir: join(dataDir, 'simulators') }),
+  wire: (sim, env) => ({
+    AWS_ENDPOINT_URL_BEDROCK: sim.url,
+    AWS_ENDPOINT_URL_BEDROCK_RUNTIME: sim.url,
+    // The simulated Bedrock serves every region, so a job may run in whichever region its bucket names.
+    FINOPS_BEDROCK_REGIONS: env.FINOPS_BEDROCK_REGIONS ?? '*',
+  }),
+};
+
+/** One entry per catalog provider (the type makes a missing one a compile error). Order: the banner's. */
+export const LOCAL_PROVIDERS: Record<ProviderName, LocalProvider> = {
+  openai: keyedProvider('openai', startOpenAISimulator),
+  anthropic: keyedProvider('anthropic', startAnthropicSimulator),
+  gemini: keyedProvider('gemini', startGeminiSimulator),
+  bedrock,
+};
+
+/**
+ * Starts a simulator for every provider the environment does not configure live. `started` registers
+ * each for closing; `env` receives the variables the handlers read.
+ */
+export async function startProviderEndpoints(
+  setting: LocalProviderSetting,
+  env: Record<string, string>,
+  started: <T extends { close(): Promise<void> }>(thing: Promise<T>) => Promise<T>,
+): Promise<ProviderEndpointInfo[]> {
+  const providers: ProviderEndpointInfo[] = [];
+  for (const provider of Object.keys(LOCAL_PROVIDERS) as ProviderName[]) {
+    const local = LOCAL_PROVIDERS[provider];
+    const liveUrl = local.live(process.env);
+    if (liveUrl !== null) {
+      providers.push({ provider, mode: 'live', url: liveUrl });
+      continue;
+    }
+    const sim = await started(local.start(setting));
+    Object.assign(env, local.wire(sim, process.env));
+    providers.push({ provider, mode: 'simulated', url: sim.url, simulator: sim });
+  }
+  return providers;
+}
