@@ -7,6 +7,7 @@ import { startOpenAISimulator } from './simulators/openai';
 import { startAnthropicSimulator } from './simulators/anthropic';
 import { startGeminiSimulator } from './simulators/gemini';
 import { startBedrockSimulator } from './simulators/bedrock';
+import { startVertexSimulator, type VertexSimulator } from './simulators/vertex';
 import type { RunningSimulator, SimulatorOptions } from './simulators/simulator';
 
 export interface ProviderEndpointInfo {
@@ -53,12 +54,22 @@ const bedrock: LocalProvider = {
   }),
 };
 
+/** Vertex AI: live when VERTEX_API_KEY holds a service account key; the simulator also serves Cloud Storage and the token endpoint. */
+const vertex: LocalProvider = {
+  ...keyedProvider('vertex', startVertexSimulator),
+  wire: (sim) => {
+    const v = sim as VertexSimulator;
+    return { FINOPS_VERTEX_BASE_URL: v.url, VERTEX_API_KEY: v.serviceAccountKey, FINOPS_VERTEX_STORAGE_URL: v.url, FINOPS_VERTEX_BUCKET: v.bucket, FINOPS_VERTEX_PROJECT: v.projectId };
+  },
+};
+
 /** One entry per catalog provider (the type makes a missing one a compile error). Order: the banner's. */
 export const LOCAL_PROVIDERS: Record<ProviderName, LocalProvider> = {
   openai: keyedProvider('openai', startOpenAISimulator),
   anthropic: keyedProvider('anthropic', startAnthropicSimulator),
   gemini: keyedProvider('gemini', startGeminiSimulator),
   bedrock,
+  vertex,
 };
 
 /**

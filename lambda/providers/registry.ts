@@ -16,6 +16,7 @@ const FACTORIES: Record<ProviderName, AdapterFactory> = {
   bedrock: () => (require('./bedrock/adapter') as typeof import('./bedrock/adapter')).bedrockAdapter,
   anthropic: () => (require('./anthropic/adapter') as typeof import('./anthropic/adapter')).anthropicAdapter,
   gemini: () => (require('./gemini/adapter') as typeof import('./gemini/adapter')).geminiAdapter,
+  vertex: () => (require('./vertex/adapter') as typeof import('./vertex/adapter')).vertexAdapter,
 };
 
 const created = new Map<ProviderName, AnyProviderAdapter>();

@@ -14,6 +14,7 @@ export const DEFAULT_SMOKE_MODELS: Readonly<Record<ProviderName, string>> = {
   bedrock: 'amazon.nova-micro-v1:0',
   anthropic: 'claude-haiku-4-5-20251001',
   gemini: 'gemini-2.5-flash-lite',
+  vertex: 'gemini-2.5-flash-lite',
 };
 
 export const SMOKE_USAGE = `Usage: npm run smoke -- --base-url <URL>/openai --api-key <gateway key> [--provider openai --provider bedrock …]

@@ -8,7 +8,7 @@ import type { ProviderName } from '../../lambda/store/records';
 import { rejectionOf } from '../support/errors';
 import { chatLine, jsonl, pollUntilDone, readJsonl, startTestGateway, upload, type TestGateway } from './helpers';
 
-const MODEL: Record<ProviderName, string> = { openai: 'gpt-4o-mini', anthropic: 'claude-sonnet-4-5', bedrock: 'us.amazon.nova-lite-v1:0', gemini: 'gemini-2.5-flash' };
+const MODEL: Record<ProviderName, string> = { openai: 'gpt-4o-mini', anthropic: 'claude-sonnet-4-5', bedrock: 'us.amazon.nova-lite-v1:0', gemini: 'gemini-2.5-flash', vertex: 'gemini-2.5-flash' };
 const PROVIDERS = Object.keys(MODEL) as ProviderName[];
 
 let t: TestGateway;

@@ -13,6 +13,7 @@ const MODEL: Record<ProviderName, string> = {
   anthropic: 'claude-sonnet-4-5',
   bedrock: 'us.amazon.nova-lite-v1:0',
   gemini: 'gemini-2.5-flash',
+  vertex: 'gemini-2.5-flash',
 };
 const PROVIDERS = Object.keys(MODEL) as ProviderName[];
 

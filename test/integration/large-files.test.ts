@@ -33,6 +33,7 @@ const MODELS: Record<ProviderName, string> = {
   anthropic: 'claude-3-5-haiku-20241022',
   bedrock: 'anthropic.claude-3-haiku-20240307-v1:0',
   gemini: 'gemini-2.5-flash',
+  vertex: 'gemini-2.5-flash',
 };
 
 function isRegistered(provider: ProviderName): boolean {

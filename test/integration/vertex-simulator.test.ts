@@ -8,7 +8,7 @@ import { resetAccessTokens } from '../../lambda/providers/vertex/auth';
 import { vertexSettings } from '../../lambda/providers/vertex/settings';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/providers/errors';
 import { GatewayError } from '../../lambda/http/errors';
-import type { ProviderAdapter, ProviderBatchState } from '../../lambda/providers/provider';
+import type { ProviderAdapter, ProviderBatchState, ProviderContext } from '../../lambda/providers/provider';
 import type { BatchRecord, FileRecord } from '../../lambda/store/records';
 import type { BatchRequestOutput } from '../../lambda/openai/types';
 import { MemoryBlobStore } from '../support/memory-blobs';
@@ -17,16 +17,21 @@ import { batchInput, batchInputFile } from '../support/records';
 
 const MODEL = 'gemini-2.5-flash';
 let sim: VertexSimulator;
-let adapter: ProviderAdapter;
+let adapter: ProviderAdapter<'gcp-service-account'>;
 const blobs = new MemoryBlobStore();
-let ctx: ReturnType<typeof simulatorContext>;
+let ctx: ProviderContext<'gcp-service-account'>;
+
+/** The context lambda/runtime.ts hands a gcp-service-account provider: its base URL and the parsed key. */
+function vertexContext(key: string): ProviderContext<'gcp-service-account'> {
+  return { ...simulatorContext({ blobs, registersFiles: false }), credentials: async () => ({ baseUrl: sim.url, serviceAccount: JSON.parse(key) as Record<string, unknown> }) };
+}
 let n = 0;
 
 beforeAll(async () => {
   sim = await startVertexSimulator({ stepMs: 150 });
-  const settings = () => ({ ...vertexSettings({}), project: sim.projectId, bucket: sim.bucket, storageUrl: sim.url, apiUrl: sim.url });
+  const settings = () => ({ ...vertexSettings({}), project: sim.projectId, bucket: sim.bucket, storageUrl: sim.url });
   adapter = createVertexAdapter({ uploadChunkBytes: 256 * 1024, timeoutMs: 5000, settings });
-  ctx = simulatorContext({ blobs, endpoint: { url: sim.url, apiKey: sim.serviceAccountKey }, registersFiles: false });
+  ctx = vertexContext(sim.serviceAccountKey);
 });
 afterAll(async () => {
   resetAccessTokens();
@@ -187,7 +192,7 @@ describe('Vertex AI adapter against the simulator', () => {
 
     const forged = JSON.parse(sim.serviceAccountKey);
     forged.private_key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const forgedCtx = simulatorContext({ blobs, endpoint: { url: sim.url, apiKey: JSON.stringify(forged) }, registersFiles: false });
+    const forgedCtx = vertexContext(JSON.stringify(forged));
     const file = batchInputFile({ id: 'file-forged', tenantId: 't1', provider: 'vertex' as never, filename: 'f.jsonl', bytes: 1, blob: { bucket: 'files', key: 't1/file-forged' }, lineCount: 1, model: MODEL });
     await blobs.put(file.blob, line('f', 'x') + '\n');
     const err = await adapter.onFileStored!(forgedCtx, file, {}).catch((e) => e);

@@ -35,7 +35,7 @@ async function startReceiver(script: number[] = [200]) {
   return { url, received, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-const MODEL: Record<ProviderName, string> = { openai: 'gpt-4o-mini', anthropic: 'claude-sonnet-4-5', bedrock: 'us.amazon.nova-lite-v1:0', gemini: 'gemini-2.5-flash' };
+const MODEL: Record<ProviderName, string> = { openai: 'gpt-4o-mini', anthropic: 'claude-sonnet-4-5', bedrock: 'us.amazon.nova-lite-v1:0', gemini: 'gemini-2.5-flash', vertex: 'gemini-2.5-flash' };
 
 interface Endpoint {
   id: string;

@@ -16,9 +16,11 @@ import { notRunLine } from '../../openai/output-lines';
 import { isTerminal } from '../../openai/types';
 import type { BatchRecord, BlobLocation, FileRecord } from '../../store/records';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../errors';
-import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../provider';
+import type { CreateBatchInput, CreatedBatch, GcpServiceAccountCredentials, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../provider';
+
+type Ctx = ProviderContext<'gcp-service-account'>;
 import { requestPathTimeoutMs } from '../deadlines';
-import { GeminiConversionError } from '../gemini/request';
+import { GeminiConversionError, toGenerateContentRequest } from '../gemini/request';
 import { resolveModel } from '../gemini/adapter';
 import { toOutputLine, type ResultContext } from '../gemini/response';
 import { rfc3339ToUnixSeconds } from '../gemini/status';
@@ -27,7 +29,7 @@ import { DEFAULT_GCS_CHUNK_BYTES, GCS_CHUNK_GRANULARITY, GcsClient, parseGsUri, 
 import { GoogleHttp } from './http';
 import { VertexJobs, PUBLISHER_MODEL_PREFIX } from './jobs';
 import { parsePredictionLine, toGeminiResult, toVertexInputLine } from './lines';
-import { requireBucket, vertexSettings, type VertexSettings } from './settings';
+import { apiUrlFor, requireBucket, vertexSettings, type VertexSettings } from './settings';
 import { TERMINAL_JOB_STATES, toProviderBatchState } from './status';
 import type { VertexBatchPredictionJob } from './types';
 
@@ -60,27 +62,26 @@ interface Clients {
   jobs: VertexJobs;
 }
 
-export function createVertexAdapter(options: VertexAdapterOptions = {}): ProviderAdapter {
+export function createVertexAdapter(options: VertexAdapterOptions = {}): ProviderAdapter<'gcp-service-account'> {
   const chunkBytes = options.uploadChunkBytes ?? DEFAULT_GCS_CHUNK_BYTES;
   if (chunkBytes <= 0 || chunkBytes % GCS_CHUNK_GRANULARITY !== 0) throw new Error(`uploadChunkBytes must be a positive multiple of ${GCS_CHUNK_GRANULARITY}.`);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const settingsOf = options.settings ?? (() => vertexSettings());
 
   /** `requestPath`: a client is waiting (file copy, delete, cancel): bounded by requestPathTimeoutMs. */
-  async function clientsFor(ctx: ProviderContext, requestPath = false): Promise<Clients> {
+  async function clientsFor(ctx: Ctx, requestPath = false): Promise<Clients> {
     const settings = settingsOf();
-    // The catalog's gcp-service-account credentials ({baseUrl, serviceAccount}); a bare {baseUrl, apiKey} holds the key's JSON text.
-    const credentials = (await ctx.credentials()) as { baseUrl?: string; serviceAccount?: Record<string, unknown> | null; apiKey?: string };
-    const key = parseServiceAccountKey(credentials.serviceAccount ?? credentials.apiKey);
+    const credentials: GcpServiceAccountCredentials = await ctx.credentials();
+    const key = parseServiceAccountKey(credentials.serviceAccount);
     const project = settings.project ?? key.project_id;
     if (!project) throw new GatewayError(500, 'Vertex AI is not configured in this deployment: set the stack property vertexProject (FINOPS_VERTEX_PROJECT); the service account key names no project_id.', 'server_error', 'provider', 'provider_not_configured');
     const http = new GoogleHttp(key, requestPath ? Math.min(timeoutMs, requestPathTimeoutMs()) : timeoutMs, 'Vertex AI');
-    const apiUrl = credentials.baseUrl ? credentials.baseUrl.replace(/\/+$/, '') : settings.apiUrl;
+    const apiUrl = apiUrlFor(credentials.baseUrl, settings.location);
     return { settings, project, gcs: new GcsClient(http, settings.storageUrl), jobs: new VertexJobs(http, apiUrl, project, settings.location) };
   }
 
   /** Two streaming passes: convert everything (a bad line fails before any upload) and measure; then upload. */
-  async function uploadConverted(ctx: ProviderContext, { gcs }: Clients, file: FileRecord, target: GsUri): Promise<number> {
+  async function uploadConverted(ctx: Ctx, { gcs }: Clients, file: FileRecord, target: GsUri): Promise<number> {
     let total = 0;
     for await (const text of convertedLines(ctx, file)) total += Buffer.byteLength(text);
     const session = await gcs.startUpload(target.bucket, target.object, total, INPUT_CONTENT_TYPE);
@@ -134,7 +135,7 @@ export function createVertexAdapter(options: VertexAdapterOptions = {}): Provide
   }
 
   /** The job's gs:// input; uploaded again when the customer's bucket lost it (a lifecycle rule, a person). */
-  async function ensureInput(ctx: ProviderContext, clients: Clients, file: FileRecord): Promise<string> {
+  async function ensureInput(ctx: Ctx, clients: Clients, file: FileRecord): Promise<string> {
     const recorded = file.providerFileId ? parseGsUri(file.providerFileId) : null;
     const target = recorded ?? inputTarget(clients.settings, file);
     if (recorded && (await clients.gcs.stat(recorded.bucket, recorded.object))) return toGsUri(recorded);
@@ -154,6 +155,9 @@ export function createVertexAdapter(options: VertexAdapterOptions = {}): Provide
 
   return {
     name: 'vertex',
+    // The request Vertex runs is Gemini's GenerateContentRequest: the same converter decides what can run.
+    runCheck: () => ({ group: 'vertex', convert: (body) => toGenerateContentRequest(body) }),
+    priceModelId: (model) => model.replace(PUBLISHER_MODEL_PREFIX, ''),
 
     async onFileStored(ctx, file) {
       if (file.purpose !== 'batch') return {};
@@ -254,7 +258,7 @@ async function predictionObjects({ gcs }: Clients, job: VertexBatchPredictionJob
   return listed.filter((o) => PREDICTIONS_OBJECT.test(o.name.slice(dir.object.length))).map((o) => ({ bucket: dir.bucket, object: o.name }));
 }
 
-async function* convertedLines(ctx: ProviderContext, file: FileRecord): AsyncGenerator<string> {
+async function* convertedLines(ctx: Ctx, file: FileRecord): AsyncGenerator<string> {
   for await (const { line, request } of inputRequests(ctx.blobs.readLines(file.blob))) {
     try {
       yield JSON.stringify(toVertexInputLine(request)) + '\n';
@@ -288,4 +292,4 @@ function notRunReason(state: ProviderBatchState, job: VertexBatchPredictionJob):
   }
 }
 
-export const vertexAdapter: ProviderAdapter = createVertexAdapter();
+export const vertexAdapter: ProviderAdapter<'gcp-service-account'> = createVertexAdapter();

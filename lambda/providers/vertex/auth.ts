@@ -9,7 +9,6 @@
 //
 // The key never appears in a log or an error message.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { JWT } from 'google-auth-library';
 import { GatewayError } from '../../http/errors';
 import { ProviderUnavailableError } from '../errors';
@@ -26,8 +25,8 @@ export interface ServiceAccountKey {
 }
 
 /**
- * The key in a secret or environment variable (its JSON text, the parsed object, or locally the path
- * of the key file), checked; a 502 naming what is wrong (never the key).
+ * The key from the secret or VERTEX_API_KEY (the parsed object, or its JSON text), checked; a 502
+ * naming what is wrong (never the key).
  */
 export function parseServiceAccountKey(input: string | Record<string, unknown> | null | undefined): ServiceAccountKey {
   const fail = (why: string) =>
@@ -35,9 +34,8 @@ export function parseServiceAccountKey(input: string | Record<string, unknown> |
   let key: Partial<ServiceAccountKey>;
   if (input !== null && typeof input === 'object') key = input as Partial<ServiceAccountKey>;
   else {
-    let text = (input ?? '').trim();
+    const text = (input ?? '').trim();
     if (!text) throw fail('no service account key is configured');
-    if (!text.startsWith('{') && existsSync(text)) text = readFileSync(text, 'utf8');
     try {
       key = JSON.parse(text) as Partial<ServiceAccountKey>;
     } catch {

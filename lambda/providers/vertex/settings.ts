@@ -12,8 +12,6 @@ export interface VertexSettings {
   bucket: string | undefined;
   /** Object prefix under which the gateway keeps its inputs/ and outputs/. */
   prefix: string;
-  /** Vertex AI API root; default `https://{location}-aiplatform.googleapis.com` (`aiplatform.googleapis.com` for global). */
-  apiUrl: string;
   /** Cloud Storage JSON API root. */
   storageUrl: string;
   /** Vertex's limit of requests in one batch prediction job (Gemini: 200,000). */
@@ -25,8 +23,15 @@ export const DEFAULT_STORAGE_URL = 'https://storage.googleapis.com';
 /** "Up to 200,000 requests per job" (Gemini batch prediction overview, docs/providers.md). */
 export const MAX_REQUESTS_PER_JOB = 200_000;
 
-export function defaultApiUrl(location: string): string {
-  return location === 'global' ? 'https://aiplatform.googleapis.com' : `https://${location}-aiplatform.googleapis.com`;
+/**
+ * The Vertex AI API root for a location: the configured base URL (FINOPS_VERTEX_BASE_URL, the
+ * catalog's `https://{location}-aiplatform.googleapis.com` by default) with `{location}` filled in;
+ * the global endpoint has no regional prefix (aiplatform.googleapis.com).
+ */
+export function apiUrlFor(baseUrl: string | undefined, location: string): string {
+  const template = baseUrl || 'https://{location}-aiplatform.googleapis.com';
+  const url = location === 'global' ? template.replace('{location}-', '') : template;
+  return url.replace(/\{location\}/g, location).replace(/\/+$/, '');
 }
 
 export function vertexSettings(env: NodeJS.ProcessEnv = process.env): VertexSettings {
@@ -37,7 +42,6 @@ export function vertexSettings(env: NodeJS.ProcessEnv = process.env): VertexSett
     location,
     bucket: env.FINOPS_VERTEX_BUCKET || undefined,
     prefix: (env.FINOPS_VERTEX_PREFIX || 'finops-gateway').replace(/^\/+|\/+$/g, ''),
-    apiUrl: (env.FINOPS_VERTEX_BASE_URL || defaultApiUrl(location)).replace(/\/+$/, ''),
     storageUrl: (env.FINOPS_VERTEX_STORAGE_URL || DEFAULT_STORAGE_URL).replace(/\/+$/, ''),
     maxRequestsPerJob: Number.isInteger(max) && max > 0 ? max : MAX_REQUESTS_PER_JOB,
   };

@@ -43,6 +43,8 @@ export interface VertexSimulatorOptions extends SimulatorOptions {
 export interface VertexSimulator extends RunningSimulator {
   /** The service account JSON key (= apiKey). */
   serviceAccountKey: string;
+  /** Test hook, not part of the API: the name of every job. */
+  jobNames(): string[];
   projectId: string;
   bucket: string;
   storage: SimStorage;
@@ -262,7 +264,7 @@ export async function startVertexSimulator(options: VertexSimulatorOptions = {})
   origin = await listenOnLoopback(server, options.port);
   const serviceAccountKey = serviceAccountKeyJson(account, `${origin}/token`);
 
-  return { url: origin, apiKey: serviceAccountKey, serviceAccountKey, projectId: account.projectId, bucket: buckets[0], storage, faults, close: () => closeServer(server) };
+  return { url: origin, apiKey: serviceAccountKey, serviceAccountKey, projectId: account.projectId, bucket: buckets[0], storage, faults, jobNames: () => [...jobs.values()].map(jobName), close: () => closeServer(server) };
 }
 
 function reasonPhrase(code: number): string {
