@@ -7,6 +7,7 @@ import { API_PREFIXES, AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, OPERATION_ROUTES, S
 import { MAX_DELIVERY_ATTEMPTS, RETRY_SCHEDULE_SECONDS, WEBHOOK_KMS_KEY_VARIABLE, WEBHOOK_QUEUE_URL_VARIABLE } from '../../lambda/webhooks/names';
 import { BATCH_EVENT_DETAIL_TYPE, BATCH_EVENT_SOURCE } from '../../lib/batch-tracker/state-names';
 import { HTTP_PROVIDERS, secretArnVariable } from '../../lib/storage/provider-secrets';
+import { PROVIDER_CATALOG } from '../../contracts/providers';
 import { Built, buildStack, logicalIdOf } from './helpers';
 
 const ALL_FUNCTIONS = [...OPERATION_ROUTES, ...Object.values(TRACKER_FUNCTIONS), ...Object.values(EVENT_FUNCTIONS), ...Object.values(SCHEDULED_FUNCTIONS), ...Object.values(WEBHOOK_FUNCTIONS), AUTHORIZER_FUNCTION];
@@ -428,7 +429,9 @@ describe('provider secrets', () => {
       expect(secret.Properties.GenerateSecretString).toBeDefined();
     }
     for (const provider of HTTP_PROVIDERS) {
-      expect(Object.keys(built.json.Outputs).some((k) => k.toLowerCase().includes(`${provider}secretarn`))).toBe(true);
+      // The output is named after the catalog's display name ("Vertex AI" → VertexAISecretArn).
+      const name = PROVIDER_CATALOG[provider].displayName.replace(/[^A-Za-z0-9]/g, '').toLowerCase();
+      expect(Object.keys(built.json.Outputs).some((k) => k.toLowerCase().includes(`${name}secretarn`))).toBe(true);
     }
   });
 

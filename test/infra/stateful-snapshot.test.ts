@@ -11,6 +11,7 @@ import { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { compareSnapshots, statefulSnapshot, type SnapshotFinding, type StatefulSnapshot } from '../../lib/upgrades/stateful-resources';
 import { RETENTION_EXCEPTIONS, STATEFUL_MIGRATIONS } from '../../lib/upgrades/migrations';
 import { readCommittedSnapshots, SNAPSHOT_CONFIGURATIONS, templateWithPaths, type SnapshotFileContent } from '../../lib/upgrades/snapshots';
+import { SECRET_PROVIDER_NAMES } from '../../contracts/providers';
 
 let templates: Record<string, any>;
 let current: SnapshotFileContent;
@@ -30,9 +31,9 @@ test.each(Object.keys(SNAPSHOT_CONFIGURATIONS))('%s configuration: the stateful 
   expect(describeFindings(compareSnapshots(committed[name], current[name], STATEFUL_MIGRATIONS))).toEqual([]);
 });
 
-test('the snapshot covers the table, the four buckets, the three secrets, the webhook key and queues, the vault key and the state machine name', () => {
+test('the snapshot covers the table, the four buckets, a secret per catalog provider that has one, the webhook key and queues, the vault key and the state machine name', () => {
   const types = (s: StatefulSnapshot) => Object.values(s).map((r) => r.type).sort();
-  const always = ['AWS::DynamoDB::Table', ...Array(4).fill('AWS::S3::Bucket'), ...Array(3).fill('AWS::SecretsManager::Secret'), 'AWS::KMS::Key', ...Array(3).fill('AWS::SQS::Queue'), 'AWS::StepFunctions::StateMachine'];
+  const always = ['AWS::DynamoDB::Table', ...Array(4).fill('AWS::S3::Bucket'), ...Array(SECRET_PROVIDER_NAMES.length).fill('AWS::SecretsManager::Secret'), 'AWS::KMS::Key', ...Array(3).fill('AWS::SQS::Queue'), 'AWS::StepFunctions::StateMachine'];
   expect(types(current.default)).toEqual(always.sort());
   expect(types(current.allOptions)).toEqual([...always, 'AWS::KMS::Key'].sort());
   const machine = Object.values(current.default).find((r) => r.type === 'AWS::StepFunctions::StateMachine')!;

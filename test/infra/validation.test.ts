@@ -8,11 +8,12 @@ import { unbundledApp } from '../../lib/synth';
 import { accessFor } from '../../lib/api/access';
 import { validateGatewayResponses } from '../../lib/api/api';
 import { GATEWAY_RESPONSES } from '../../lib/api/gateway-responses';
+import { PROVIDER_NAMES } from '../../contracts/providers';
 
 const build = (props: FinOpsGatewayStackProps) => () => new FinOpsGatewayStack(unbundledApp(), 'FinOpsGateway', props);
 
 test.each<[string, FinOpsGatewayStackProps, RegExp]>([
-  ['an unknown default provider', { defaultProvider: 'mistral' as any }, /defaultProvider must be one of openai, bedrock, anthropic, gemini, got "mistral"/],
+  ['an unknown default provider', { defaultProvider: 'mistral' as any }, new RegExp(`defaultProvider must be one of ${PROVIDER_NAMES.join(', ')}, got "mistral"`)],
   ['an invalid bucket name', { allowedBuckets: ['Team_Data'] }, /allowedBuckets entry "Team_Data" is not a valid S3 bucket name/],
   ['a bucket listed twice', { allowedBuckets: ['a-bucket', 'a-bucket'] }, /allowedBuckets lists a bucket twice/],
   ['CORS with "*"', { corsAllowedOrigins: ['*'] }, /must list explicit origins/],

@@ -3,6 +3,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { configurationTableMarkdown, STACK_PROPERTIES, StackConfigError, stackConfigFromContext } from '../../lib/stack-config';
 import { readBlock, readReadme } from '../../lib/docs/readme-blocks';
+import { PROVIDER_NAMES } from '../../contracts/providers';
 
 const fromContext = (context: Record<string, unknown>) => stackConfigFromContext((key) => context[key], Object.keys(context));
 const problemsOf = (context: Record<string, unknown>): string[] => {
@@ -50,7 +51,7 @@ test('secret ARNs of several providers combine', () => {
 
 test('every problem is listed at once, with what was expected', () => {
   expect(problemsOf({ apiRateLimit: 'fast', apiBurstLimit: '1.5', dashboard: 'yes', defaultProvider: 'azure', logRetentionDays: 31, allowedBuckets: 3, pricesOverrideFile: 'nope.json' })).toEqual([
-    'defaultProvider must be one of openai, bedrock, anthropic, gemini, got "azure"',
+    `defaultProvider must be one of ${PROVIDER_NAMES.join(', ')}, got "azure"`,
     'allowedBuckets must be a list of names (a JSON array of strings or "a,b,c"), got 3',
     'apiRateLimit must be a number greater than 0, got "fast"',
     'apiBurstLimit must be a whole number greater than 0, got "1.5"',
