@@ -530,6 +530,12 @@ describe('refused after create: validating, then failed with an OpenAI errors en
       lines: [chatLine('g', 'gpt-4o-mini', 'hi')],
       error: { code: 'not_found', param: null, line: null, message: expect.stringMatching(/Gemini rejected the request \(404 NOT_FOUND\): models\/gpt-4o-mini is not found/) },
     },
+    {
+      name: 'vertex: lines naming a model Vertex AI does not have',
+      provider: 'vertex',
+      lines: [chatLine('v', 'gpt-4o-mini', 'hi')],
+      error: { code: 'model_not_found', param: 'model', line: null, message: expect.stringMatching(/Vertex AI has no model "gpt-4o-mini".*The PublisherModel gpt-4o-mini does not exist/) },
+    },
   ])('$name', async ({ provider, lines, error }) => {
     const file = await upload(alice, jsonl(lines), { provider });
     const before = await providerObjects();
@@ -541,6 +547,6 @@ describe('refused after create: validating, then failed with an OpenAI errors en
     expect(batch.request_counts).toEqual({ total: lines.length, completed: 0, failed: lines.length });
     expect(batch.output_file_id).toBeNull();
     const after = await providerObjects();
-    for (const key of ['openaiBatches', 'anthropicBatches', 'geminiBatches', 'bedrockJobs'] as const) expect(after[key]).toEqual(before[key]);
+    for (const key of ['openaiBatches', 'anthropicBatches', 'geminiBatches', 'bedrockJobs', 'vertexJobs'] as const) expect(after[key]).toEqual(before[key]);
   });
 });
