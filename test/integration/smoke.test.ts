@@ -5,13 +5,12 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { parseSmokeArgs } from '../../scripts/smoke/options';
+import { parseSmokeArgs, SMOKE_PROVIDERS } from '../../scripts/smoke/options';
 import { runSmoke, smokeCli } from '../../scripts/smoke';
 import { outputProblems } from '../../scripts/smoke/workflow';
 import { largeFile } from '../../scripts/smoke/deployment-checks';
 import { hintFor } from '../../scripts/smoke/hints';
 import { APIError } from 'openai';
-import { PROVIDER_NAMES } from '../../contracts/providers';
 import { startTestGateway, type TestGateway } from './helpers';
 
 /** The local gateway's tracker (FINOPS_STATE_MACHINE_ARN of local/gateway.ts). */
@@ -98,7 +97,7 @@ test('bad arguments are refused before anything runs (exit 2)', async () => {
   const lines: string[] = [];
   expect(await smokeCli(['--api-key', 'k'], {}, (line) => lines.push(line))).toBe(2);
   expect(lines[0]).toMatch(/--base-url is required/);
-  expect(() => parseSmokeArgs(['--base-url', 'http://x/openai', '--api-key', 'k', '--provider', 'azure'], {})).toThrow(`--provider must be one of ${PROVIDER_NAMES.join(', ')}, got "azure"`);
+  expect(() => parseSmokeArgs(['--base-url', 'http://x/openai', '--api-key', 'k', '--provider', 'azure'], {})).toThrow(`--provider must be one of ${SMOKE_PROVIDERS.join(', ')}, got "azure"`);
   expect(() => parseSmokeArgs(['--base-url', 'http://x/openai', '--api-key', 'k', '--model', 'gpt-4o'], {})).toThrow(/--model must look like/);
 });
 
