@@ -2,6 +2,9 @@
 // gateway: tokens minted from the simulator's service account key, the converted input uploaded in
 // 256 KiB chunks, jobs driven to every end, rows joined on custom_id whatever their order.
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startVertexSimulator, type VertexSimulator } from '../../local/simulators/vertex';
 import { createVertexAdapter } from '../../lambda/providers/vertex/adapter';
 import { resetAccessTokens } from '../../lambda/providers/vertex/auth';
@@ -199,6 +202,42 @@ describe('Vertex AI adapter against the simulator', () => {
     expect(err).toMatchObject({ status: 502, code: 'provider_auth_error' });
     expect(err.message).toMatch(/Invalid JWT Signature/);
     expect(err.message).not.toContain('PRIVATE KEY');
+  });
+
+  test('a simulator restarted on its state folder keeps its service account, tokens, objects and jobs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vertex-sim-'));
+    try {
+      const first = await startVertexSimulator({ stepMs: 100, stateDir: dir });
+      const settings = () => ({ ...vertexSettings({}), project: first.projectId, bucket: first.bucket, storageUrl: first.url });
+      const local = createVertexAdapter({ timeoutMs: 5000, settings });
+      const key = first.serviceAccountKey;
+      const context = { ...vertexContext(key), credentials: async () => ({ baseUrl: first.url, serviceAccount: JSON.parse(key) as Record<string, unknown> }) };
+      const file = batchInputFile({ id: 'file-restart', tenantId: 't1', provider: 'vertex', filename: 'r.jsonl', bytes: 1, blob: { bucket: 'files', key: 't1/file-restart' }, lineCount: 1, model: MODEL });
+      await blobs.put(file.blob, line('r1', 'kept') + '\n');
+      const stored = { ...file, ...(await local.onFileStored!(context, file, {})) };
+      const created = await local.createBatch(context, batchInput({ batchId: 'batch_restart', tenantId: 't1', inputFile: stored, model: MODEL }));
+      const port = Number(new URL(first.url).port);
+      await first.close();
+
+      const second = await startVertexSimulator({ stepMs: 100, stateDir: dir, port });
+      try {
+        expect(second.serviceAccountKey).toBe(key); // the same account (and its cached token still works)
+        expect(second.jobNames()).toEqual([created.providerBatchId]);
+        const batch = { id: 'batch_restart', providerBatchId: created.providerBatchId, providerData: created.providerData, requestCounts: created.requestCounts, model: MODEL, createdAt: 1 } as unknown as BatchRecord;
+        // The first call may land on a keep-alive socket of the closed server: transient, as the tracker treats it.
+        const check = () => local.checkBatch(context, batch).catch((err) => (err instanceof ProviderUnavailableError ? local.checkBatch(context, batch) : Promise.reject(err)));
+        let state = await check();
+        for (let i = 0; i < 100 && !terminal(state); i++) state = await new Promise((r) => setTimeout(r, 30)).then(check);
+        expect(state.status).toBe('completed');
+        const out: Array<Omit<BatchRequestOutput, 'id'>> = [];
+        await local.collectResults(context, batch, { write: async (l) => void out.push(l) });
+        expect(out.map((l) => [l.custom_id, l.response?.status_code])).toEqual([['r1', 200]]);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('files.delete removes the Cloud Storage copy (twice is fine)', async () => {
