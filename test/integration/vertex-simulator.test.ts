@@ -240,6 +240,17 @@ describe('Vertex AI adapter against the simulator', () => {
     }
   });
 
+  test('a deployment without a bucket refuses a vertex upload with a 400 that says so (no retry can help), and sends nothing', async () => {
+    const unconfigured = createVertexAdapter({ timeoutMs: 5000, settings: () => ({ ...vertexSettings({}), project: sim.projectId, storageUrl: sim.url }) });
+    const file = batchInputFile({ id: 'file-nobucket', tenantId: 't1', provider: 'vertex', filename: 'n.jsonl', bytes: 1, blob: { bucket: 'files', key: 't1/file-nobucket' }, lineCount: 1, model: MODEL });
+    await blobs.put(file.blob, line('n', 'x') + '\n');
+    const before = sim.storage.objects.size;
+    const err = await unconfigured.onFileStored!(ctx, file, {}).catch((e) => e);
+    expect(err).toMatchObject({ status: 400, code: 'provider_not_configured', param: 'provider' });
+    expect(err.message).toMatch(/vertexBucket/);
+    expect(sim.storage.objects.size).toBe(before);
+  });
+
   test('files.delete removes the Cloud Storage copy (twice is fine)', async () => {
     const file = await storedFile([line('d', 'x')]);
     const object = `finops-gateway/inputs/t1/${file.id}.jsonl`;

@@ -29,7 +29,7 @@ import { DEFAULT_GCS_CHUNK_BYTES, GCS_CHUNK_GRANULARITY, GcsClient, parseGsUri, 
 import { GoogleHttp } from './http';
 import { VertexJobs, PUBLISHER_MODEL_PREFIX } from './jobs';
 import { parsePredictionLine, toGeminiResult, toVertexInputLine } from './lines';
-import { apiUrlFor, requireBucket, vertexSettings, type VertexSettings } from './settings';
+import { apiUrlFor, notConfigured, requireBucket, vertexSettings, type VertexSettings } from './settings';
 import { TERMINAL_JOB_STATES, toProviderBatchState } from './status';
 import type { VertexBatchPredictionJob } from './types';
 
@@ -74,7 +74,7 @@ export function createVertexAdapter(options: VertexAdapterOptions = {}): Provide
     const credentials: GcpServiceAccountCredentials = await ctx.credentials();
     const key = parseServiceAccountKey(credentials.serviceAccount);
     const project = settings.project ?? key.project_id;
-    if (!project) throw new GatewayError(500, 'Vertex AI is not configured in this deployment: set the stack property vertexProject (FINOPS_VERTEX_PROJECT); the service account key names no project_id.', 'server_error', 'provider', 'provider_not_configured');
+    if (!project) throw notConfigured('the stack property vertexProject (FINOPS_VERTEX_PROJECT) is not set and the service account key names no project_id');
     const http = new GoogleHttp(key, requestPath ? Math.min(timeoutMs, requestPathTimeoutMs()) : timeoutMs, 'Vertex AI');
     const apiUrl = apiUrlFor(credentials.baseUrl, settings.location);
     return { settings, project, gcs: new GcsClient(http, settings.storageUrl), jobs: new VertexJobs(http, apiUrl, project, settings.location) };

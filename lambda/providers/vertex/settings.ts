@@ -47,10 +47,15 @@ export function vertexSettings(env: NodeJS.ProcessEnv = process.env): VertexSett
   };
 }
 
-/** A deployment without a bucket cannot run Vertex batches: said plainly, not as the client's mistake. */
+/**
+ * A deployment without a bucket (or project) cannot run Vertex batches: said plainly, as a 400 on
+ * `provider` (a 5xx would have the SDKs retry what cannot succeed until the operator acts).
+ */
+export function notConfigured(what: string): GatewayError {
+  return new GatewayError(400, `Vertex AI is not configured in this deployment: ${what}. Use another provider, or ask the operator to configure it (docs/vertex.md).`, 'invalid_request_error', 'provider', 'provider_not_configured');
+}
+
 export function requireBucket(settings: VertexSettings): string {
-  if (!settings.bucket) {
-    throw new GatewayError(500, 'Vertex AI is not configured in this deployment: set the stack property vertexBucket (FINOPS_VERTEX_BUCKET) to the Cloud Storage bucket batches run from.', 'server_error', 'provider', 'provider_not_configured');
-  }
+  if (!settings.bucket) throw notConfigured('the stack property vertexBucket (FINOPS_VERTEX_BUCKET) names no Cloud Storage bucket');
   return settings.bucket;
 }
