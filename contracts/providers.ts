@@ -161,6 +161,16 @@ export const PROVIDER_CATALOG = {
       idPrefixes: { file: 'file-', batch: 'batch_' },
     },
   },
+  vertex: {
+    name: 'vertex',
+    displayName: 'Vertex AI',
+    credentials: 'gcp-service-account',
+    secretName: 'VertexServiceAccountKey',
+    envPrefix: 'VERTEX',
+    // {location} is FINOPS_VERTEX_LOCATION (stack property vertexLocation); `global` drops the prefix.
+    defaultBaseUrl: 'https://{location}-aiplatform.googleapis.com',
+    secretContents: "the service account's JSON key file, as downloaded (docs/vertex.md)",
+  },
 } as const satisfies Record<string, ProviderEntry>;
 
 export type ProviderName = keyof typeof PROVIDER_CATALOG;

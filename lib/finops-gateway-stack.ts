@@ -22,6 +22,7 @@ import { CredentialVaultKey } from './storage/credential-vault-key';
 import { FinOpsDashboard } from './finops/dashboard';
 import { WebConsole } from './console/web-console';
 import { WebhookDelivery } from './webhooks/webhook-delivery';
+import { vertexEnvironment, type VertexStackSettings } from './providers/vertex';
 import type { PriceTableDocument } from '../lambda/finops/prices';
 
 /** Every provider of the catalog (contracts/providers.ts). */
@@ -88,6 +89,8 @@ export interface FinOpsGatewayStackProps extends StackProps {
   readonly finopsMetrics?: boolean;
   /** Output tokens the budget estimate assumes for a request without max_tokens (FINOPS_BUDGET_DEFAULT_OUTPUT_TOKENS). @default 4096 */
   readonly budgetDefaultOutputTokens?: number;
+  /** Where Vertex AI batches run: project, region, bucket, prefix (lib/providers/vertex.ts). @default - vertex unusable until a bucket is set */
+  readonly vertex?: VertexStackSettings;
   /**
    * At most this many batches of a provider in flight at once (submitted, not yet finished); more wait
    * in `validating` and are submitted as earlier ones end (lambda/tracker/in-flight.ts).
@@ -186,6 +189,7 @@ export class FinOpsGatewayStack extends Stack {
       ...(props.finopsMetrics === false ? { FINOPS_EMF: 'false' } : {}),
       ...(props.budgetDefaultOutputTokens !== undefined ? { FINOPS_BUDGET_DEFAULT_OUTPUT_TOKENS: String(props.budgetDefaultOutputTokens) } : {}),
       ...inFlightEnvironment(props),
+      ...vertexEnvironment(props.vertex),
     };
 
     this.tracker = new BatchTracker(this, 'BatchTracker', { stateMachineName, environment, logRetention: props.logRetention, alarms: props.executionAlarms });

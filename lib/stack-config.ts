@@ -16,6 +16,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { FinOpsGatewayStackProps } from './finops-gateway-stack';
 import type { PriceTableDocument } from '../lambda/finops/prices';
 import { DEFAULT_STACK_NAME } from './stack-name';
+import { GCP_LOCATION, GCP_PROJECT_ID, GCS_BUCKET, GCS_PREFIX, type VertexStackSettings } from './providers/vertex';
 import { PROVIDER_CATALOG, PROVIDER_NAMES, SECRET_PROVIDER_NAMES, secretContextKey, type ProviderEntry, type SecretProviderName } from '../contracts/providers';
 
 /** How a context value is read: accepts the JSON types cdk.json holds and the strings `-c` passes. */
@@ -138,6 +139,10 @@ const secretArn =
 
 const ANY_SECRET_ARN = kinds.string(/^arn:/, 'a Secrets Manager secret ARN');
 
+const vertexSetting =
+  (field: keyof VertexStackSettings) =>
+  (value: string, props: FinOpsGatewayStackProps): FinOpsGatewayStackProps => ({ ...props, vertex: { ...props.vertex, [field]: value } });
+
 /** `<provider>SecretArn` for every catalog provider with a secret (the first one says what a secret costs). */
 function secretProperty(provider: SecretProviderName, index: number): StackProperty {
   const entry: ProviderEntry = PROVIDER_CATALOG[provider];
@@ -166,6 +171,10 @@ export const STACK_PROPERTIES: readonly StackProperty[] = [
   { key: 'webConsole', kind: kinds.boolean, defaultText: 'true', description: 'serve the web console at `{URL}/console` (README "Web console")', apply: set('webConsole') },
   { key: 'executionAlarms', kind: kinds.boolean, defaultText: 'true', description: 'alarms on failed and timed-out tracker executions (a monthly charge each)', apply: set('executionAlarms') },
   ...SECRET_PROVIDER_NAMES.map(secretProperty),
+  { key: 'vertexBucket', kind: kinds.string(GCS_BUCKET, 'a Cloud Storage bucket name'), defaultText: 'none (needed for vertex)', description: 'Cloud Storage bucket Vertex AI batches read their input from and write their output to (docs/vertex.md)', apply: vertexSetting('bucket') },
+  { key: 'vertexProject', kind: kinds.string(GCP_PROJECT_ID, 'a Google Cloud project id'), defaultText: "the key's project_id", description: 'Google Cloud project the Vertex AI jobs run in', apply: vertexSetting('project') },
+  { key: 'vertexLocation', kind: kinds.string(GCP_LOCATION, 'a Google Cloud region such as us-central1, or global'), defaultText: 'us-central1', description: 'region of the Vertex AI jobs (one that serves Gemini batch prediction)', apply: vertexSetting('location') },
+  { key: 'vertexPrefix', kind: kinds.string(GCS_PREFIX, 'an object prefix such as finops-gateway'), defaultText: 'finops-gateway', description: 'object prefix of the gateway in the Vertex AI bucket', apply: vertexSetting('prefix') },
   { key: 'createApiGatewayCloudWatchRole', kind: kinds.boolean, defaultText: 'true', description: "create API Gateway's account-level logging role; `false` when the account already has one (e.g. a second stage)", apply: set('createApiGatewayCloudWatchRole') },
 ];
 

@@ -8,6 +8,7 @@ import { startAnthropicSimulator } from './simulators/anthropic';
 import { startGeminiSimulator } from './simulators/gemini';
 import { startBedrockSimulator } from './simulators/bedrock';
 import { startAzureSimulator, type RunningAzureSimulator } from './simulators/azure';
+import { startVertexSimulator, type VertexSimulator } from './simulators/vertex';
 import type { RunningSimulator, SimulatorOptions } from './simulators/simulator';
 
 export interface ProviderEndpointInfo {
@@ -54,6 +55,15 @@ const bedrock: LocalProvider = {
   }),
 };
 
+/** Vertex AI: live when VERTEX_API_KEY holds a service account key; the simulator also serves Cloud Storage and the token endpoint. */
+const vertex: LocalProvider = {
+  ...keyedProvider('vertex', startVertexSimulator),
+  wire: (sim) => {
+    const v = sim as VertexSimulator;
+    return { FINOPS_VERTEX_BASE_URL: v.url, VERTEX_API_KEY: v.serviceAccountKey, FINOPS_VERTEX_STORAGE_URL: v.url, FINOPS_VERTEX_BUCKET: v.bucket, FINOPS_VERTEX_PROJECT: v.projectId };
+  },
+};
+
 /** Providers with simulators of their own (the type makes a missing one a compile error). Order: the banner's. */
 const OWN_SIMULATORS: Record<Exclude<ProviderName, OpenAIShapedProviderName>, LocalProvider> & Partial<Record<OpenAIShapedProviderName, LocalProvider>> = {
   anthropic: keyedProvider('anthropic', startAnthropicSimulator),
@@ -64,6 +74,7 @@ const OWN_SIMULATORS: Record<Exclude<ProviderName, OpenAIShapedProviderName>, Lo
     ...keyedProvider('azure', startAzureSimulator),
     wire: (sim) => ({ FINOPS_AZURE_BASE_URL: sim.url, AZURE_API_KEY: sim.apiKey, FINOPS_AZURE_API_VERSION: (sim as RunningAzureSimulator).apiVersion }),
   },
+  vertex,
 };
 
 /**

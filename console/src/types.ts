@@ -5,7 +5,7 @@
 export type BatchStatus = 'validating' | 'in_progress' | 'finalizing' | 'completed' | 'failed' | 'expired' | 'cancelling' | 'cancelled';
 export const BATCH_STATUSES: readonly BatchStatus[] = ['validating', 'in_progress', 'finalizing', 'completed', 'failed', 'expired', 'cancelling', 'cancelled'];
 export const TERMINAL: readonly BatchStatus[] = ['completed', 'failed', 'expired', 'cancelled'];
-export const PROVIDERS = ['openai', 'bedrock', 'anthropic', 'gemini'] as const;
+export const PROVIDERS = ['openai', 'bedrock', 'anthropic', 'gemini', 'vertex'] as const;
 
 export interface RequestCounts {
   total: number;

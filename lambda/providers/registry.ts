@@ -17,6 +17,7 @@ const OWN_ADAPTERS: Record<Exclude<ProviderName, OpenAIShapedProviderName>, Adap
   gemini: () => (require('./gemini/adapter') as typeof import('./gemini/adapter')).geminiAdapter,
   // An OpenAI-shaped provider with hooks of its own (api-version, Entra tokens, line rewriting).
   azure: () => (require('./azure/adapter') as typeof import('./azure/adapter')).azureAdapter,
+  vertex: () => (require('./vertex/adapter') as typeof import('./vertex/adapter')).vertexAdapter,
 };
 
 /** The factory of a provider: its own adapter, or the OpenAI adapter with its catalog quirks (OpenAI, Groq, Together AI …). */

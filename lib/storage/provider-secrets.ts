@@ -65,7 +65,8 @@ export class ProviderSecrets extends Construct {
         removalPolicy: RemovalPolicy.RETAIN,
       });
       secrets[provider] = secret;
-      new CfnOutput(this, `${secretName.replace(/ApiKey$/, '')}SecretArn`, {
+      // Output ids are the display name's letters and digits (`Azure OpenAI` → AzureOpenAISecretArn).
+      new CfnOutput(this, `${display.replace(/[^A-Za-z0-9]/g, '')}SecretArn`, {
         value: secret.secretArn,
         description: `Put the ${display} ${what} here: aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string <${entry.credentials === 'api-key' ? 'key' : 'value'}>`,
       });

@@ -21,6 +21,7 @@ export const DEFAULT_SMOKE_MODELS: Readonly<Record<ProviderName, string>> = {
   together: 'meta-llama/Llama-3.3-70B-Instruct-Turbo',
   // A Global-Batch deployment's name: Azure runs the deployment each line's model names.
   azure: 'gpt-4o-mini',
+  vertex: 'gemini-2.5-flash-lite',
 };
 
 export const SMOKE_USAGE = `Usage: npm run smoke -- --base-url <URL>/openai --api-key <gateway key> [--provider openai --provider bedrock …]

@@ -429,8 +429,9 @@ describe('provider secrets', () => {
       expect(secret.Properties.GenerateSecretString).toBeDefined();
     }
     for (const provider of HTTP_PROVIDERS) {
-      const display = PROVIDER_CATALOG[provider].displayName.replace(/[^A-Za-z0-9]/g, '').toLowerCase();
-      expect(Object.keys(built.json.Outputs).some((k) => k.toLowerCase().includes(`${display}secretarn`))).toBe(true);
+      // The output is named after the catalog's display name ("Vertex AI" → VertexAISecretArn).
+      const name = PROVIDER_CATALOG[provider].displayName.replace(/[^A-Za-z0-9]/g, '').toLowerCase();
+      expect(Object.keys(built.json.Outputs).some((k) => k.toLowerCase().includes(`${name}secretarn`))).toBe(true);
     }
   });
 

@@ -31,7 +31,7 @@ test.each(Object.keys(SNAPSHOT_CONFIGURATIONS))('%s configuration: the stateful 
   expect(describeFindings(compareSnapshots(committed[name], current[name], STATEFUL_MIGRATIONS))).toEqual([]);
 });
 
-test('the snapshot covers the table, the four buckets, one secret per catalog provider with a key, the webhook key and queues, the vault key and the state machine name', () => {
+test('the snapshot covers the table, the four buckets, a secret per catalog provider that has one, the webhook key and queues, the vault key and the state machine name', () => {
   const types = (s: StatefulSnapshot) => Object.values(s).map((r) => r.type).sort();
   const always = ['AWS::DynamoDB::Table', ...Array(4).fill('AWS::S3::Bucket'), ...Array(SECRET_PROVIDER_NAMES.length).fill('AWS::SecretsManager::Secret'), 'AWS::KMS::Key', ...Array(3).fill('AWS::SQS::Queue'), 'AWS::StepFunctions::StateMachine'];
   expect(types(current.default)).toEqual(always.sort());

@@ -7,8 +7,9 @@ import OpenAI from 'openai';
 import type { ProviderName } from '../../lambda/store/records';
 import { rejectionOf } from '../support/errors';
 import { chatLine, jsonl, pollUntilDone, readJsonl, startTestGateway, upload, type TestGateway } from './helpers';
+import { TEST_MODEL } from '../support/provider-models';
 
-const MODEL: Record<ProviderName, string> = { openai: 'gpt-4o-mini', anthropic: 'claude-sonnet-4-5', bedrock: 'us.amazon.nova-lite-v1:0', gemini: 'gemini-2.5-flash', groq: 'llama-3.1-8b-instant', together: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', azure: 'gpt-4o-mini' };
+const MODEL = TEST_MODEL;
 const PROVIDERS = Object.keys(MODEL) as ProviderName[];
 
 let t: TestGateway;

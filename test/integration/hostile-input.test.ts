@@ -14,6 +14,8 @@ import { openaiCompatibleQuirks } from '../../contracts/providers';
 
 import { PROVIDER_NAMES } from '../../contracts/providers';
 import { chatLine, jsonl, pollUntilDone, startTestGateway, TEST_KEYS, upload, type TestGateway } from './helpers';
+import { PROVIDER_CASES } from './provider-cases';
+import type { VertexSimulator } from '../../local/simulators/vertex';
 
 let t: TestGateway;
 let alice: OpenAI;
@@ -143,7 +145,10 @@ async function providerObjects() {
     getJson(`${gemini.url}/v1beta/batches?pageSize=100`, geminiKey),
     bedrock.send(new ListModelInvocationJobsCommand({ maxResults: 100 })),
   ]);
+  const vertex = t.gateway.providers.find((p) => p.provider === 'vertex')?.simulator as VertexSimulator | undefined;
   return {
+    vertexObjects: vertex ? [...vertex.storage.objects.keys()].sort() : [],
+    vertexJobs: vertex ? vertex.jobNames().sort() : [],
     openaiFiles: ids(openaiFiles, 'data', 'id'),
     openaiBatches: ids(openaiBatches, 'data', 'id'),
     azureFiles: ids(azureFiles, 'data', 'id'),
@@ -565,6 +570,33 @@ describe('hostile and broken input: right status, OpenAI error naming the proble
   });
 });
 
+// The provider-specific cases, run over every provider (test/integration/provider-cases.ts).
+describe.each(PROVIDER_CASES.map((c) => [c.provider, c] as const))('on provider %s: right status, OpenAI error, nothing changed', (provider, { model }) => {
+  // A file of another provider: Alice's OpenAI file, or for openai her Bedrock one.
+  const otherProvider = provider === 'openai' ? 'bedrock' : 'openai';
+  const other = () => ({ id: provider === 'openai' ? fx.bedrockFile : fx.aliceFile, provider: otherProvider });
+  const providerCases: Case[] = [
+    { name: 'upload: a line that is not JSON (gives the line number)', act: () => sdk(uploadBytes(jsonl([chatLine('1', model, 'a'), '{"custom_id": "2", "method": "POST"']), { provider })), status: 400, code: 'invalid_json_line', param: 'file', message: /Line 2 is not valid JSON/ },
+    { name: 'upload: a line with the wrong method', act: () => sdk(uploadBytes(jsonl([chatLine('1', model, 'a'), line(request('2', { method: 'GET', body: { model, messages: [{ role: 'user', content: 'b' }] } }))]), { provider })), status: 400, code: 'invalid_method', param: 'file', message: /Line 2: method must be "POST", got "GET"/ },
+    { name: 'batches.create: unknown input_file_id', act: () => createBatch({ input_file_id: UNKNOWN_FILE, provider, model }), status: 404, code: null, param: 'input_file_id', message: /No such File object: file-A{24}/ },
+    { name: 'batches.create: a file of another provider', act: () => createBatch({ input_file_id: other().id, provider, model }), status: 400, code: 'provider_mismatch', param: 'input_file_id', message: new RegExp(`uploaded for provider '${otherProvider}'`) },
+    { name: 'files.retrieve: a file of another provider', act: () => sdk(alice.files.retrieve(other().id, { query: { provider } })), status: 404, code: null, param: 'id', message: /No such File object/ },
+    { name: 'batches.retrieve: unknown id', act: () => sdk(alice.batches.retrieve(UNKNOWN_BATCH, { query: { provider } })), status: 404, code: null, param: 'id', message: /No such Batch object/ },
+  ];
+  test.each(providerCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const before = await snapshot();
+    const outcome = await c.act({});
+    expect(outcome.status).toBe(c.status);
+    expect(Object.keys(outcome.body as object)).toEqual(['error']);
+    const error = (outcome.body as { error: Record<string, unknown> }).error;
+    expect(Object.keys(error).sort()).toEqual(['code', 'message', 'param', 'type']);
+    expect(error.code).toBe(c.code);
+    if (c.param !== undefined) expect(error.param).toBe(c.param);
+    expect(error.message).toMatch(c.message);
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
 // Issue 12 changed the contract for these two: batches.create records the batch `validating` and the
 // tracker converts and submits it, so a line the provider's format cannot express, or a model the
 // provider does not have, fails the batch with OpenAI's errors list (as OpenAI reports validation
@@ -583,6 +615,12 @@ describe('refused after create: validating, then failed with an OpenAI errors en
       lines: [chatLine('g', 'gpt-4o-mini', 'hi')],
       error: { code: 'not_found', param: null, line: null, message: expect.stringMatching(/Gemini rejected the request \(404 NOT_FOUND\): models\/gpt-4o-mini is not found/) },
     },
+    {
+      name: 'vertex: lines naming a model Vertex AI does not have',
+      provider: 'vertex',
+      lines: [chatLine('v', 'gpt-4o-mini', 'hi')],
+      error: { code: 'model_not_found', param: 'model', line: null, message: expect.stringMatching(/Vertex AI has no model "gpt-4o-mini".*The PublisherModel gpt-4o-mini does not exist/) },
+    },
   ])('$name', async ({ provider, lines, error }) => {
     const file = await upload(alice, jsonl(lines), { provider });
     const before = await providerObjects();
@@ -594,6 +632,6 @@ describe('refused after create: validating, then failed with an OpenAI errors en
     expect(batch.request_counts).toEqual({ total: lines.length, completed: 0, failed: lines.length });
     expect(batch.output_file_id).toBeNull();
     const after = await providerObjects();
-    for (const key of ['openaiBatches', 'azureBatches', 'anthropicBatches', 'geminiBatches', 'bedrockJobs'] as const) expect(after[key]).toEqual(before[key]);
+    for (const key of ['openaiBatches', 'azureBatches', 'anthropicBatches', 'geminiBatches', 'bedrockJobs', 'vertexJobs'] as const) expect(after[key]).toEqual(before[key]);
   });
 });

@@ -36,6 +36,7 @@ const MODELS: Record<ProviderName, string> = {
   groq: 'llama-3.1-8b-instant',
   together: 'meta-llama/Llama-3.3-70B-Instruct-Turbo',
   azure: 'gpt-4o-mini',
+  vertex: 'gemini-2.5-flash',
 };
 
 function isRegistered(provider: ProviderName): boolean {

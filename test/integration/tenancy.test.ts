@@ -10,6 +10,7 @@ import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
 import { UploadStore } from '../../lambda/store/uploads';
 import { chatLine, jsonl, pollUntilDone, startTestGateway, upload, type TestGateway } from './helpers';
 import type { ProviderName } from '../../contracts/providers';
+import { PROVIDER_CASES } from './provider-cases';
 
 let t: TestGateway;
 let keys: { alice: string; bob: string };
@@ -342,5 +343,40 @@ describe.each(TENANCY_PROVIDERS)("Alice's objects on %s", (provider, model) => {
       if (!run) throw new Error(`No tenancy case for ${operation}: add one to CASES in test/integration/tenancy.test.ts`);
       await run();
     });
+  });
+});
+
+// The same isolation for a file and a finished batch on every provider (test/integration/provider-cases.ts):
+// whatever the provider keeps for Alice, Bob gets the 404 of a missing id and sees nothing in a list.
+describe.each(PROVIDER_CASES.map((c) => [c.provider, c] as const))('on provider %s', (provider, { model }) => {
+  const owned = { fileId: '', batchId: '', outputFileId: '' };
+
+  beforeAll(async () => {
+    const client = t.client(0);
+    owned.fileId = (await upload(client, jsonl([chatLine('p1', model, `alice on ${provider}`)]), { provider })).id;
+    const batch = await client.batches.create({ input_file_id: owned.fileId, endpoint: '/v1/chat/completions', completion_window: '24h', provider, model } as never);
+    owned.batchId = batch.id;
+    const { batch: done } = await pollUntilDone(client, batch.id, { provider });
+    expect(done.status).toBe('completed');
+    owned.outputFileId = done.output_file_id!;
+  }, 60_000);
+
+  test("another tenant: the 404 of a missing id on the file, its content, the batch, its cancel and output; nothing in a list; nothing changes", async () => {
+    const q = `?provider=${provider}`;
+    await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}${q}`), owned.fileId, MISSING.file());
+    await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}/content${q}`), owned.fileId, MISSING.file());
+    await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}/content${q}`), owned.outputFileId, MISSING.file());
+    await expectLikeMissing((id) => call(keys.bob, 'DELETE', `/files/${id}${q}`), owned.fileId, MISSING.file());
+    await expectLikeMissing((id) => call(keys.bob, 'GET', `/batches/${id}${q}`), owned.batchId, MISSING.batch());
+    await expectLikeMissing((id) => call(keys.bob, 'POST', `/batches/${id}/cancel${q}`), owned.batchId, MISSING.batch());
+    const bobFiles = (await jsonOf(await call(keys.bob, 'GET', `/files${q}&limit=100`))).data.map((f: { id: string }) => f.id);
+    const bobBatches = (await jsonOf(await call(keys.bob, 'GET', `/batches${q}&limit=100`))).data.map((b: { id: string }) => b.id);
+    expect(bobFiles).not.toContain(owned.fileId);
+    expect(bobFiles).not.toContain(owned.outputFileId);
+    expect(bobBatches).not.toContain(owned.batchId);
+    // Alice's objects are untouched by all of it.
+    expect((await jsonOf(await call(keys.alice, 'GET', `/files/${owned.fileId}${q}`))).id).toBe(owned.fileId);
+    expect((await jsonOf(await call(keys.alice, 'GET', `/batches/${owned.batchId}${q}`))).status).toBe('completed');
+    expect((await call(keys.alice, 'GET', `/files/${owned.outputFileId}/content${q}`)).status).toBe(200);
   });
 });

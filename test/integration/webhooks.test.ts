@@ -9,6 +9,7 @@ import { rejectionOf } from '../support/errors';
 import { runKeysCli } from '../../scripts/keys';
 import { fanOutBatchEvent } from '../../lambda/handlers/webhooks-fan-out';
 import { chatLine, jsonl, pollUntilDone, startTestGateway, upload, type TestGateway } from './helpers';
+import { TEST_MODEL } from '../support/provider-models';
 
 interface Received {
   path: string;
@@ -35,7 +36,7 @@ async function startReceiver(script: number[] = [200]) {
   return { url, received, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-const MODEL: Record<ProviderName, string> = { openai: 'gpt-4o-mini', anthropic: 'claude-sonnet-4-5', bedrock: 'us.amazon.nova-lite-v1:0', gemini: 'gemini-2.5-flash', groq: 'llama-3.1-8b-instant', together: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', azure: 'gpt-4o-mini' };
+const MODEL = TEST_MODEL;
 
 interface Endpoint {
   id: string;
