@@ -50,6 +50,9 @@ import {
 import { createJobError, isValidationOrConflict, jobCallError, s3CallError, unavailableOrSame } from './aws-errors';
 import { bedrockClient, bedrockRuntimeClient } from './clients';
 import { advanceOnDemand, requestOnDemandCancel, resultKey, storedResults, type OnDemandLocations } from './on-demand';
+import { EMBEDDINGS_ENDPOINT } from '../../openai/embeddings';
+import { requireEmbeddingFamily, type EmbeddingFamily } from './embeddings';
+import { EmbeddingResultSink, embeddingMetaKey, isEmbeddingFamily, stagedEmbeddingRecords } from './embedding-batches';
 
 /** Bedrock's default quota "Minimum number of records per batch inference job". */
 export const DEFAULT_MIN_RECORDS = 100;
@@ -62,7 +65,8 @@ export type RunMode = 'batch_job' | 'on_demand';
 /** What the adapter keeps in BatchRecord.providerData. */
 export interface BedrockBatchData {
   runMode: RunMode;
-  family: BedrockFamily;
+  /** A chat family, or an embedding family for /v1/embeddings batches (embedding-batches.ts). */
+  family: BedrockFamily | EmbeddingFamily;
   recordCount: number;
   inputBucket: string;
   recordsKey: string;
@@ -140,9 +144,12 @@ function outputUriOf(ctx: ProviderContext, input: CreateBatchInput): S3Uri {
  * Translates every line and streams the records and custom_ids to the input bucket. Nothing reaches
  * Bedrock until every line has translated, so a bad line costs nothing.
  */
-async function stageRecords(ctx: ProviderContext, file: FileRecord, model: string, family: BedrockFamily, keys: ReturnType<typeof batchInputKeys>, bucket: string): Promise<number> {
+async function stageRecords(ctx: ProviderContext, file: FileRecord, model: string, family: BedrockFamily | EmbeddingFamily, keys: ReturnType<typeof batchInputKeys>, bucket: string): Promise<number> {
   const records = ctx.blobs.openLineWriter({ bucket, key: keys.records });
   const customIds = ctx.blobs.openLineWriter({ bucket, key: keys.customIds });
+  // Embeddings: a line may take several records; which part of which line each is goes beside them.
+  const meta = isEmbeddingFamily(family) ? ctx.blobs.openLineWriter({ bucket, key: embeddingMetaKey(keys.customIds) }) : null;
+  const writers = meta ? [records, customIds, meta] : [records, customIds];
   const write = async (writer: LineWriter, text: string, key: string) => {
     try {
       await writer.writeLine(text);
@@ -156,18 +163,21 @@ async function stageRecords(ctx: ProviderContext, file: FileRecord, model: strin
       if (request.body.model !== model) {
         throw new LineError(line, `Line ${line}: body.model is ${JSON.stringify(request.body.model)} but the batch runs ${JSON.stringify(model)}; a Bedrock job runs one model.`, 'model_mismatch');
       }
-      const record = toBedrockRecord(recordIdFor(count), request.body, family, line);
-      await write(records, JSON.stringify(record), keys.records);
-      await write(customIds, JSON.stringify(request.custom_id), keys.customIds);
-      count += 1;
+      const staged = isEmbeddingFamily(family) ? stagedEmbeddingRecords(request, family, line) : [{ modelInput: toBedrockRecord(recordIdFor(count), request.body, family, line).modelInput, meta: null }];
+      for (const { modelInput, meta: recordMeta } of staged) {
+        await write(records, JSON.stringify({ recordId: recordIdFor(count), modelInput }), keys.records);
+        await write(customIds, JSON.stringify(request.custom_id), keys.customIds);
+        if (meta) await write(meta, JSON.stringify(recordMeta), embeddingMetaKey(keys.customIds));
+        count += 1;
+      }
     }
   } catch (err) {
-    await Promise.all([records.abort(), customIds.abort()]);
+    await Promise.all(writers.map((w) => w.abort()));
     // Line and write errors are already GatewayErrors and pass through; what is left came from reading the upload.
     throw s3CallError(err, 'read', toS3Uri(file.blob));
   }
   try {
-    await Promise.all([records.close(), customIds.close()]);
+    await Promise.all(writers.map((w) => w.close()));
   } catch (err) {
     throw s3CallError(err, 'write', toS3Uri({ bucket, key: keys.records }));
   }
@@ -229,7 +239,7 @@ function checkRequest(ctx: ProviderContext, input: CreateBatchInput) {
   const file = input.inputFile;
   if (!file) throw badRequest('input_file_id is required for Bedrock batches: upload the JSONL with files.create first.', 'input_file_id');
   const model = resolveModel(input.model, file);
-  const family = requireFamily(model);
+  const family = input.endpoint === EMBEDDINGS_ENDPOINT ? requireEmbeddingFamily(model) : requireFamily(model);
   const smallBatch = smallBatchMode(input.extras);
   const timeoutHours = timeoutHoursOf(input.extras);
   const output = outputUriOf(ctx, input);
@@ -450,6 +460,7 @@ async function collectJobResults(ctx: ProviderContext, batch: BatchRecord, data:
   const where = await findJobOutput(ctx, data);
   const written = new Uint8Array(data.recordCount);
   const jobId = jobIdOf(data.jobArn ?? batch.providerBatchId!);
+  const embeddings = isEmbeddingFamily(data.family) ? await EmbeddingResultSink.open(ctx, batch, { ...data, family: data.family }, customIds, `bedrock-${jobId}`, sink) : null;
   if (where.results) {
     const location = { bucket: where.bucket, key: where.results };
     try {
@@ -468,7 +479,8 @@ async function collectJobResults(ctx: ProviderContext, batch: BatchRecord, data:
           continue;
         }
         written[index] = 1;
-        await sink.write(resultLineFor(record, customIds[index], data.family, completionContext(batch, record.recordId!, created, `bedrock-${jobId}`)));
+        if (embeddings) await embeddings.record(index, record);
+        else await sink.write(resultLineFor(record, customIds[index], data.family as BedrockFamily, completionContext(batch, record.recordId!, created, `bedrock-${jobId}`)));
       }
     } catch (err) {
       throw s3CallError(err, 'read', toS3Uri(location));
@@ -478,6 +490,7 @@ async function collectJobResults(ctx: ProviderContext, batch: BatchRecord, data:
   }
   const code: NotRunCode = notRunCodeForBatch(batch, jobStatus ?? 'Failed', Math.floor(Date.now() / 1000));
   const message = jobStatus === 'Completed' ? 'Bedrock reported the job complete but returned no result for this request.' : undefined;
+  if (embeddings) return embeddings.finish(code, message);
   for (let i = 0; i < data.recordCount; i++) if (!written[i]) await sink.write(notRunLine(customIds[i], code, message));
 }
 
@@ -487,11 +500,12 @@ async function collectOnDemandResults(ctx: ProviderContext, batch: BatchRecord, 
   const done = await storedResults(ctx, where);
   const created = Math.floor(Date.now() / 1000);
   const code: NotRunCode = notRunCodeForBatch(batch, undefined, created);
+  const embeddings = isEmbeddingFamily(data.family) ? await EmbeddingResultSink.open(ctx, batch, { ...data, family: data.family }, customIds, `bedrock-on-demand-${batch.id}`, sink) : null;
   for (let i = 0; i < data.recordCount; i++) {
     const recordId = recordIdFor(i);
     const outcome = done.get(recordId);
     if (!outcome) {
-      await sink.write(notRunLine(customIds[i], code));
+      if (!embeddings) await sink.write(notRunLine(customIds[i], code));
       continue;
     }
     const location = { bucket: where.bucket, key: resultKey(where.resultsPrefix, outcome, recordId) };
@@ -501,8 +515,10 @@ async function collectOnDemandResults(ctx: ProviderContext, batch: BatchRecord, 
     } catch (err) {
       throw s3CallError(err, 'read', toS3Uri(location));
     }
-    await sink.write(resultLineFor(record, customIds[i], data.family, completionContext(batch, recordId, created, `bedrock-on-demand-${batch.id}`)));
+    if (embeddings) await embeddings.record(i, record);
+    else await sink.write(resultLineFor(record, customIds[i], data.family as BedrockFamily, completionContext(batch, recordId, created, `bedrock-on-demand-${batch.id}`)));
   }
+  if (embeddings) await embeddings.finish(code);
 }
 
 async function collectResults(ctx: ProviderContext, batch: BatchRecord, sink: ResultSink): Promise<void> {
