@@ -23,6 +23,8 @@ import { GeminiConversionError, toGeminiBatchLine } from './request';
 import { parseResponseLine, toOutputLine, type ResultContext } from './response';
 import { batchStateName, responsesFileOf, rfc3339ToUnixSeconds, toProviderBatchState } from './status';
 import type { GeminiFile, GeminiOperation } from './types';
+import { EMBEDDINGS_ENDPOINT } from '../../openai/embeddings';
+import { collectEmbeddingResults, requireGeminiEmbeddingModel, toGeminiEmbedLines } from './embeddings';
 
 /** Google's resumable protocol wants every chunk but the last to be a multiple of this. */
 export const UPLOAD_CHUNK_GRANULARITY = 256 * 1024;
@@ -157,7 +159,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
       // display name carries our batch id, so a submit retried after a lost answer finds the first.
       const operation =
         (await findSubmitted(client, input.batchId)) ??
-        (await client.json<GeminiOperation>('POST', `v1beta/models/${model}:batchGenerateContent`, {
+        (await client.json<GeminiOperation>('POST', `v1beta/models/${model}:${input.endpoint === EMBEDDINGS_ENDPOINT ? 'asyncBatchEmbedContent' : 'batchGenerateContent'}`, {
           body: { batch: { display_name: input.batchId, input_config: { file_name: geminiFile } } },
         }));
       if (!operation.name || !BATCH_NAME_PATTERN.test(operation.name)) {
@@ -208,6 +210,13 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
         model: batch.model ?? (operation.metadata?.model ?? '').replace(/^models\//, ''),
         created: rfc3339ToUnixSeconds(operation.metadata?.endTime ?? operation.metadata?.updateTime) ?? batch.createdAt,
       };
+      if (batch.endpoint === EMBEDDINGS_ENDPOINT) {
+        const output = operation.metadata?.output ?? operation.response;
+        const inlined = (output as { inlinedEmbedContentResponses?: { inlinedResponses?: [] } } | undefined)?.inlinedEmbedContentResponses?.inlinedResponses ?? [];
+        const responses = await responsesLines(client, batch, operation);
+        await collectEmbeddingResults(ctx, batch, { inputBlob: data.inputBlob, context, responses, inlined, notRun: notRunReason(state, batchStateName(operation.metadata?.state)) }, sink);
+        return;
+      }
       const written = new Set<string>();
       let unknown = 0;
       const emit = async (line: ReturnType<typeof parseResponseLine>) => {
@@ -219,15 +228,8 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
         await sink.write(toOutputLine(line, context));
       };
 
-      const responsesFile = responsesFileOf(operation);
-      if (responsesFile) {
-        if (!FILE_NAME_PATTERN.test(responsesFile)) throw new Error(`Gemini named an unexpected responses file ${JSON.stringify(responsesFile)} for batch ${batch.id}.`);
-        let lines: AsyncIterable<Line>;
-        try {
-          lines = readLines(await client.download(responsesFile));
-        } catch (err) {
-          throw isGone(err) ? new ProviderLostBatchError(`Gemini responses file ${responsesFile} of batch ${batch.id} is gone: ${(err as Error).message}`) : err;
-        }
+      const lines = await responsesLines(client, batch, operation);
+      if (lines) {
         for await (const line of lines) {
           if (line.text.trim() === '') continue;
           await emit(parseResponseLine(line.text, line.number));
@@ -264,6 +266,18 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
   }
 }
 
+/** The lines of a finished batch's responses file, or null when it has none (inline or no output). */
+async function responsesLines(client: GeminiClient, batch: BatchRecord, operation: GeminiOperation): Promise<AsyncIterable<Line> | null> {
+  const responsesFile = responsesFileOf(operation);
+  if (!responsesFile) return null;
+  if (!FILE_NAME_PATTERN.test(responsesFile)) throw new Error(`Gemini named an unexpected responses file ${JSON.stringify(responsesFile)} for batch ${batch.id}.`);
+  try {
+    return readLines(await client.download(responsesFile));
+  } catch (err) {
+    throw isGone(err) ? new ProviderLostBatchError(`Gemini responses file ${responsesFile} of batch ${batch.id} is gone: ${(err as Error).message}`) : err;
+  }
+}
+
 /** How soon to look again at a file Gemini is still processing. */
 const FILE_PROCESSING_RETRY_SECONDS = 10;
 
@@ -272,7 +286,9 @@ function checkRequest(input: CreateBatchInput): { file: FileRecord; model: strin
   if (!file) {
     throw badRequest('Gemini batches need an input_file_id: upload the requests with files.create (provider "gemini") first.', 'input_file_id', 'missing_input_file');
   }
-  return { file, model: resolveModel(input.model, file) };
+  const model = resolveModel(input.model, file);
+  if (input.endpoint === EMBEDDINGS_ENDPOINT) requireGeminiEmbeddingModel(model);
+  return { file, model };
 }
 
 /** Gemini batches (newest first) a submit looks through for one an earlier attempt made. */
@@ -326,6 +342,11 @@ function fileData(stored: GeminiFile): GeminiFileData {
 
 async function* convertedLines(ctx: ProviderContext, file: FileRecord): AsyncGenerator<string> {
   for await (const { line, request } of inputRequests(ctx.blobs.readLines(file.blob))) {
+    // An embeddings line with n texts is n Gemini requests (embeddings.ts); a chat line is one.
+    if (file.endpoint === EMBEDDINGS_ENDPOINT) {
+      for (const embed of toGeminiEmbedLines(request, line)) yield JSON.stringify(embed) + '\n';
+      continue;
+    }
     try {
       yield JSON.stringify(toGeminiBatchLine(request)) + '\n';
     } catch (err) {
