@@ -2,7 +2,8 @@
 // that the official `openai` SDK and the gateway's OpenAI adapter run against it unchanged.
 //
 // Endpoints: POST/GET /v1/files, GET/DELETE /v1/files/{id}, GET /v1/files/{id}/content,
-// POST/GET /v1/batches, GET /v1/batches/{id}, POST /v1/batches/{id}/cancel.
+// POST/GET /v1/batches, GET /v1/batches/{id}, POST /v1/batches/{id}/cancel. Batches run
+// /v1/chat/completions (requests.ts) and /v1/embeddings (embeddings.ts) lines.
 // Auth: `Authorization: Bearer <apiKey>` (default `sim-openai-key`), 401 otherwise.
 // Errors: OpenAI's `{"error":{"message","type","param","code"}}`, with an `x-request-id` header.
 //
@@ -56,7 +57,7 @@ export interface OpenAISimulatorOptions extends SimulatorOptions {
 const FILE_PURPOSES = ['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals'];
 const BATCH_ENDPOINTS = ['/v1/responses', '/v1/chat/completions', '/v1/embeddings', '/v1/completions', '/v1/moderations', '/v1/images/generations', '/v1/images/edits', '/v1/videos'];
 /** Endpoints the simulator can answer; the others are valid upstream but refused here with a clear 400. */
-const SIMULATED_ENDPOINTS = ['/v1/chat/completions'];
+const SIMULATED_ENDPOINTS = ['/v1/chat/completions', '/v1/embeddings'];
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
 const MAX_BATCH_FILE_BYTES = 200 * 1024 * 1024;
 const MAX_JSON_BODY_BYTES = 1024 * 1024;
