@@ -62,7 +62,7 @@ describe('Bedrock simulator embedding models', () => {
   it('answers Titan with its vector, token count and embeddingsByType', () => {
     const a = run(TITAN, { inputText: 'hello there', dimensions: 256 });
     expect(a.kind).toBe('output');
-    const out = (a as { output: { embedding: number[]; inputTextTokenCount: number; embeddingsByType: { float: number[] } } }).output;
+    const out = (a as unknown as { output: { embedding: number[]; inputTextTokenCount: number; embeddingsByType: { float: number[] } } }).output;
     expect(out.embedding).toHaveLength(256);
     expect(out.inputTextTokenCount).toBe(3);
     expect(out.embeddingsByType.float).toEqual(out.embedding);
