@@ -14,7 +14,8 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 
 type Schema = Record<string, unknown>;
-const SERVED = ['OpenAIFile', 'ListFilesResponse', 'DeleteFileResponse', 'Batch', 'ListBatchesResponse', 'Upload', 'UploadPart', 'ErrorResponse'];
+// Response, CreateCompletionResponse and CreateModerationResponse: the bodies of output lines of the Responses, completions and moderations batch endpoints.
+const SERVED = ['OpenAIFile', 'ListFilesResponse', 'DeleteFileResponse', 'Batch', 'ListBatchesResponse', 'Upload', 'UploadPart', 'ErrorResponse', 'Response', 'CreateCompletionResponse', 'CreateModerationResponse'];
 /** Paths whose response examples show the served objects. */
 const EXAMPLE_PATHS: Record<string, string[]> = {
   Batch: ['/batches', '/batches/{batch_id}', '/batches/{batch_id}/cancel'],

@@ -1,10 +1,12 @@
 // OpenAI batch input validation: one pure check per line, and a streaming pass over a whole file.
 import type { BatchRequestInput } from '../openai/types';
 import { LineError, type Line } from './lines';
+import { ENDPOINTS, SUPPORTED_ENDPOINTS, providerRunsMessage, type EndpointSupport } from './endpoints';
+
+export { SUPPORTED_ENDPOINTS };
 
 export const MAX_BATCH_LINES = 50_000;
 export const MAX_CUSTOM_ID_LENGTH = 512;
-export const SUPPORTED_ENDPOINTS = ['/v1/chat/completions'] as const;
 
 /** Parses and checks one input line. Throws LineError naming the line. */
 export function parseInputLine(line: Line): BatchRequestInput {
@@ -24,22 +26,15 @@ export function parseInputLine(line: Line): BatchRequestInput {
     throw new LineError(n, `Line ${n}: custom_id is longer than ${MAX_CUSTOM_ID_LENGTH} characters.`, 'invalid_custom_id');
   }
   if (method !== 'POST') throw new LineError(n, `Line ${n}: method must be "POST", got ${JSON.stringify(method ?? null)}.`, 'invalid_method');
-  if (typeof url !== 'string' || !(SUPPORTED_ENDPOINTS as readonly string[]).includes(url)) {
+  if (typeof url !== 'string' || !Object.hasOwn(ENDPOINTS, url)) {
     throw new LineError(n, `Line ${n}: url must be one of ${SUPPORTED_ENDPOINTS.join(', ')}, got ${JSON.stringify(url ?? null)}.`, 'invalid_url');
   }
   if (!isObject(body)) throw new LineError(n, `Line ${n}: body must be a JSON object.`, 'invalid_body');
-  if (typeof body.model !== 'string' || body.model.length === 0) {
+  const rule = ENDPOINTS[url];
+  if (!(rule.modelOptional && body.model === undefined) && (typeof body.model !== 'string' || body.model.length === 0)) {
     throw new LineError(n, `Line ${n}: body.model is required.`, 'missing_model');
   }
-  if (!Array.isArray(body.messages) || body.messages.length === 0) {
-    throw new LineError(n, `Line ${n}: body.messages must be a non-empty array.`, 'invalid_messages');
-  }
-  for (const [i, message] of body.messages.entries()) {
-    if (!isObject(message) || typeof message.role !== 'string') {
-      throw new LineError(n, `Line ${n}: body.messages[${i}] must be an object with a role.`, 'invalid_messages');
-    }
-  }
-  if (body.stream === true) throw new LineError(n, `Line ${n}: stream is not supported in batches.`, 'invalid_body');
+  rule.check(body, n);
   return value as unknown as BatchRequestInput;
 }
 
@@ -53,9 +48,11 @@ export interface BatchFileSummary {
 
 /**
  * Validates a whole batch input stream: every line parses, custom_ids are unique, one endpoint,
- * at most MAX_BATCH_LINES requests. Blank lines are skipped (their numbers still count).
+ * at most MAX_BATCH_LINES requests. Blank lines are skipped (their numbers still count). With
+ * `support` (the provider the file is uploaded for), the endpoint must be one that provider runs, and
+ * lines it runs translated pass the endpoint's translation check too.
  */
-export async function validateBatchFile(lines: AsyncIterable<Line>, maxLines = MAX_BATCH_LINES): Promise<BatchFileSummary> {
+export async function validateBatchFile(lines: AsyncIterable<Line>, maxLines = MAX_BATCH_LINES, support?: EndpointSupport): Promise<BatchFileSummary> {
   const seen = new Set<string>();
   const models = new Set<string>();
   let endpoint: string | null = null;
@@ -75,11 +72,19 @@ export async function validateBatchFile(lines: AsyncIterable<Line>, maxLines = M
     if (request.url !== endpoint) {
       throw new LineError(line.number, `Line ${line.number}: url ${request.url} differs from ${endpoint} on earlier lines; all requests must use one endpoint.`, 'url_mismatch');
     }
-    models.add(request.body.model);
+    if (support) checkProviderRuns(support, request, line.number);
+    if (typeof request.body.model === 'string') models.add(request.body.model);
   }
   if (count === 0) throw new LineError(1, 'The file is empty: a batch input file needs at least one JSONL request line.', 'empty_file');
   const list = [...models];
   return { lineCount: count, model: list.length === 1 ? list[0] : null, models: list, endpoint };
+}
+
+/** The provider runs the line's endpoint, and can run the line if it translates it. */
+function checkProviderRuns(support: EndpointSupport, request: BatchRequestInput, line: number): void {
+  const mode = support.endpoints[request.url];
+  if (!mode) throw new LineError(line, `Line ${line}: url ${request.url}: ${providerRunsMessage(support, request.url)}`, 'unsupported_endpoint');
+  if (mode === 'translated') ENDPOINTS[request.url].checkTranslated?.(request.body, line);
 }
 
 /** Iterates the parsed requests of an already validated file, skipping blank lines. */

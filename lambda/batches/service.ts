@@ -12,6 +12,7 @@ import { newValidatingRecord } from './record';
 import { getServices, logger, providerContext } from '../runtime';
 import { adapterFor, resolveProvider } from '../providers/registry';
 import type { CreateBatchInput, ProviderAdapter } from '../providers/provider';
+import { checkProviderRunsEndpoint } from '../providers/endpoints';
 import { FILE_ID_PATTERN } from '../ids';
 import { nowSeconds } from '../time';
 import type { BatchRecord, FileRecord, ProviderName } from '../store/records';
@@ -188,6 +189,7 @@ export async function resolveInput(request: BatchCreateRequest, caller: Caller):
   // A file knows its provider; `provider` may be omitted, but must not contradict it.
   const provider = resolveProvider(request.provider, inputFile?.provider ?? config.defaultProvider);
   const adapter = adapterFor(provider);
+  checkProviderRunsEndpoint(adapter, request.endpoint);
   if (inputFile) checkInputFile(inputFile, provider, request);
   else if (!adapter.acceptsInlineRequests) {
     throw badRequest(`Missing 'input_file_id': provider '${provider}' runs batches from an uploaded file (purpose "batch").`, 'input_file_id', 'missing_required_parameter');

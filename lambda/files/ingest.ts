@@ -7,7 +7,8 @@ import { newFileId } from '../ids';
 import { nowSeconds } from '../time';
 import { getServices, providerContext } from '../runtime';
 import { adapterFor } from '../providers/registry';
-import { validateBatchFile } from '../batch-files/validate';
+import { MAX_BATCH_LINES, validateBatchFile } from '../batch-files/validate';
+import { endpointSupportOf } from '../providers/endpoints';
 import { stripByteOrderMark } from './byte-order-mark';
 import type { Extras } from '../providers/provider';
 import type { BlobLocation, FileRecord, ProviderName } from '../store/records';
@@ -83,7 +84,7 @@ export async function ingestBatchFile(input: IngestInput): Promise<FileRecord> {
   let bytes = await input.write(location);
   try {
     bytes = await stripByteOrderMark(blobs, location, bytes);
-    const summary = await validateBatchFile(blobs.readLines(location));
+    const summary = await validateBatchFile(blobs.readLines(location), MAX_BATCH_LINES, endpointSupportOf(adapter));
     let file: FileRecord = {
       id: fileId,
       tenantId: input.tenantId,

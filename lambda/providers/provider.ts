@@ -4,6 +4,7 @@ import type { BatchError, BatchRequestOutput, BatchStatus, RequestCounts } from 
 import type { BatchRecord, BlobLocation, FileRecord, ProviderName } from '../store/records';
 import type { BlobStore } from '../store/blobs';
 import type { RuntimeConfig } from '../config';
+import type { EndpointMode } from '../batch-files/endpoints';
 import type { Logger } from '@aws-lambda-powertools/logger';
 
 /** Extra fields a client sent beside the OpenAI ones (extra_body / extra_query / form fields). */
@@ -97,6 +98,11 @@ export interface ProviderAdapter {
   readonly name: ProviderName;
   /** Whether batches.create requires an input file (false: inline `requests` allowed). */
   readonly acceptsInlineRequests?: boolean;
+  /**
+   * The batch endpoints this provider runs and how (lambda/batch-files/endpoints.ts): lines of any
+   * other endpoint are refused at upload and batches.create. Default: chat completions, natively.
+   */
+  readonly endpoints?: Readonly<Record<string, EndpointMode>>;
 
   /** Where an uploaded file's bytes go; default: the gateway's files bucket. Throws GatewayError (400) for a bucket we may not use. */
   placeFile?(ctx: ProviderContext, input: FilePlacementInput): Promise<BlobLocation>;

@@ -10,6 +10,8 @@ import type { BlobStore, LineWriter } from '../store/blobs';
 import type { BatchRecord, BlobLocation, FileRecord } from '../store/records';
 import { nowSeconds } from '../time';
 import type { Outcome } from './decide';
+import { RESPONSES_ENDPOINT } from '../batch-files/endpoints';
+import { chatCompletionToResponse, isChatCompletion, type ResponseUsage } from '../openai/response-object';
 
 const NOT_RUN_CODE: Record<Exclude<Outcome, 'completed'>, 'batch_expired' | 'batch_cancelled' | 'batch_failed'> = {
   expired: 'batch_expired',
@@ -41,14 +43,26 @@ export function emptyUsage(): BatchUsage {
   return { input_tokens: 0, input_tokens_details: { cached_tokens: 0 }, output_tokens: 0, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 0 };
 }
 
-/** Adds one chat.completion usage block to a batch usage total. */
-export function addUsage(total: BatchUsage, usage: ChatCompletionUsage | undefined): void {
+/** Adds one usage block to a batch usage total: chat.completion names, or a Response's (input_tokens/output_tokens). */
+export function addUsage(total: BatchUsage, usage: ChatCompletionUsage | ResponseUsage | undefined): void {
   if (!usage) return;
-  total.input_tokens += usage.prompt_tokens ?? 0;
-  total.output_tokens += usage.completion_tokens ?? 0;
-  total.total_tokens += usage.total_tokens ?? (usage.prompt_tokens ?? 0) + (usage.completion_tokens ?? 0);
-  total.input_tokens_details.cached_tokens += usage.prompt_tokens_details?.cached_tokens ?? 0;
-  total.output_tokens_details.reasoning_tokens += usage.completion_tokens_details?.reasoning_tokens ?? 0;
+  const chat = 'prompt_tokens' in usage || 'completion_tokens' in usage;
+  const input = (chat ? (usage as ChatCompletionUsage).prompt_tokens : (usage as ResponseUsage).input_tokens) ?? 0;
+  const output = (chat ? (usage as ChatCompletionUsage).completion_tokens : (usage as ResponseUsage).output_tokens) ?? 0;
+  const details = chat
+    ? { cached: (usage as ChatCompletionUsage).prompt_tokens_details?.cached_tokens, reasoning: (usage as ChatCompletionUsage).completion_tokens_details?.reasoning_tokens }
+    : { cached: (usage as ResponseUsage).input_tokens_details?.cached_tokens, reasoning: (usage as ResponseUsage).output_tokens_details?.reasoning_tokens };
+  total.input_tokens += input;
+  total.output_tokens += output;
+  total.total_tokens += usage.total_tokens ?? input + output;
+  total.input_tokens_details.cached_tokens += details.cached ?? 0;
+  total.output_tokens_details.reasoning_tokens += details.reasoning ?? 0;
+}
+
+/** A Responses batch's lines carry Response objects: a translated provider's chat.completion becomes one. */
+function inEndpointShape(line: Omit<BatchRequestOutput, 'id'>, endpoint: string): Omit<BatchRequestOutput, 'id'> {
+  if (endpoint !== RESPONSES_ENDPOINT || !line.response || !isChatCompletion(line.response.body)) return line;
+  return { ...line, response: { ...line.response, body: chatCompletionToResponse(line.response.body) } };
 }
 
 export class ResultFiles implements ResultSink {
@@ -87,11 +101,11 @@ export class ResultFiles implements ResultSink {
       return;
     }
     this.seen.add(line.custom_id);
-    line = explainNotRun(line, this.outcome);
+    line = inEndpointShape(explainNotRun(line, this.outcome), this.batch.endpoint);
     const full: BatchRequestOutput = { id: batchRequestId(this.batch.id, line.custom_id), custom_id: line.custom_id, response: line.response, error: line.error };
     if (isSuccess(line)) {
       this.succeeded += 1;
-      const body = line.response?.body as { usage?: ChatCompletionUsage; model?: string } | undefined;
+      const body = line.response?.body as { usage?: ChatCompletionUsage | ResponseUsage; model?: string } | undefined;
       addUsage(this.usage, body?.usage);
       const model = this.batch.model ?? body?.model ?? 'unknown';
       addUsage((this.usageByModel[model] ??= emptyUsage()), body?.usage);

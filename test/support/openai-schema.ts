@@ -50,7 +50,8 @@ function withNulls(schemas: Record<string, Schema>): Record<string, Schema> {
 }
 
 // `unixtime` is the spec's own format for Unix seconds; the type (integer) is what is checked.
-const ajv = new Ajv({ strict: false, allErrors: true, formats: { unixtime: true } });
+// `uri` and `float` appear in the Response schemas (URLs of citations and images, scores): formats, not types.
+const ajv = new Ajv({ strict: false, allErrors: true, formats: { unixtime: true, uri: true, float: true } });
 ajv.addSchema({ $id: 'openai', components: { schemas: withNulls(extracted.components.schemas as Record<string, Schema>) } });
 const validators = new Map<string, ValidateFunction>();
 

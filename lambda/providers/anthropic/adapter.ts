@@ -10,10 +10,12 @@ import Anthropic, { APIConnectionError, APIError } from '@anthropic-ai/sdk';
 import type { BatchCreateParams, MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
 import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../provider';
 import type { BatchRecord, BlobLocation, FileRecord } from '../../store/records';
-import type { BatchStatus } from '../../openai/types';
+import type { BatchRequestInput, BatchStatus } from '../../openai/types';
+import { convertLineBody } from '../convert/responses-request';
 import { GatewayError, badRequest, upstreamError } from '../../http/errors';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../errors';
-import { SUPPORTED_ENDPOINTS, inputRequests } from '../../batch-files/validate';
+import { inputRequests } from '../../batch-files/validate';
+import { CHAT_ENDPOINT, TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
 import { stableToken } from '../../ids';
 import { notRunLine } from '../../openai/output-lines';
 import { ConversionError, toAnthropicParams, type AnthropicMessageParams } from './request';
@@ -68,6 +70,7 @@ interface SubmissionPlan {
 export const anthropicAdapter: ProviderAdapter = {
   name: 'anthropic',
   acceptsInlineRequests: true,
+  endpoints: TRANSLATED_CHAT_ENDPOINTS,
 
   async acceptBatch(ctx, input) {
     const inline = checkShape(input);
@@ -233,11 +236,10 @@ function notReportedReason(part: MessageBatch): { code: 'batch_expired' | 'batch
 
 /** The inline requests of the request (null when the batch runs from a file); refuses what can never run. */
 function checkShape(input: CreateBatchInput): unknown {
-  if (!(SUPPORTED_ENDPOINTS as readonly string[]).includes(input.endpoint)) {
-    throw badRequest(`endpoint must be one of ${SUPPORTED_ENDPOINTS.join(', ')} for Anthropic batches.`, 'endpoint', 'invalid_endpoint');
-  }
   const inline = input.extras.requests;
   const hasInline = inline !== undefined && inline !== null;
+  // Inline requests are Anthropic's own params, answered as chat.completions.
+  if (hasInline && input.endpoint !== CHAT_ENDPOINT) throw badRequest(`Inline Anthropic requests run on ${CHAT_ENDPOINT} only; upload a file for ${input.endpoint}.`, 'endpoint', 'unsupported_endpoint');
   if (input.inputFile && hasInline) throw badRequest('Give either input_file_id or requests (inline Anthropic requests), not both.', 'requests', 'invalid_request');
   if (!input.inputFile && !hasInline) throw badRequest('Anthropic batches need either an input_file_id or inline requests (extra_body.requests).', 'input_file_id', 'missing_input');
   return input.inputFile ? null : inline;
@@ -348,7 +350,7 @@ async function planFromFile(ctx: ProviderContext, file: FileRecord, limits: Batc
   const models = new Set<string>();
   let index = 0;
   for await (const { line, request } of inputRequests(ctx.blobs.readLines(file.blob))) {
-    const params = convertLine(line, request.body);
+    const params = convertLine(line, request);
     const entry = assigner.assign(request.custom_id, index);
     const size = requestBytes({ custom_id: sentIdOf(entry), params });
     if (!planner.fitsAlone(size)) throw tooLarge(`Line ${line}`, size, limits, 'input_file_id');
@@ -369,7 +371,7 @@ async function planFromFile(ctx: ProviderContext, file: FileRecord, limits: Batc
       for await (const { line, request } of inputRequests(ctx.blobs.readLines(file.blob))) {
         const entries = manifest[part];
         if (!entries) throw new Error(`Input file ${file.id} changed while it was being submitted.`);
-        requests.push({ custom_id: sentIdOf(entries[position]), params: convertLine(line, request.body) });
+        requests.push({ custom_id: sentIdOf(entries[position]), params: convertLine(line, request) });
         position += 1;
         if (position === entries.length) {
           yield requests;
@@ -383,9 +385,9 @@ async function planFromFile(ctx: ProviderContext, file: FileRecord, limits: Batc
   };
 }
 
-function convertLine(line: number, body: Parameters<typeof toAnthropicParams>[0]): AnthropicMessageParams {
+function convertLine(line: number, request: BatchRequestInput): AnthropicMessageParams {
   try {
-    return toAnthropicParams(body);
+    return convertLineBody(request, toAnthropicParams);
   } catch (err) {
     if (err instanceof ConversionError) {
       throw badRequest(`Line ${line}: body.${err.field}: ${err.message}`, 'input_file_id', 'unsupported_for_provider');

@@ -3,6 +3,11 @@
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { ChatCompletionRequest, ChatContentPart, ChatMessage } from '../../openai/types';
 import { claudeCapabilities } from './capabilities';
+import { ConversionError } from '../convert/conversion-error';
+import { appendTurn, IMAGE_MEDIA_TYPES, isImageMediaType, parseDataUrl, parseToolArguments, readMaxTokens, readStopSequences, type Turn as KitTurn } from '../convert/chat-request';
+
+/** The shared converter error (../convert); Anthropic's field paths have no `body.` prefix. */
+export { ConversionError };
 
 /**
  * Anthropic requires `max_tokens`; OpenAI does not. When a request gives neither
@@ -23,18 +28,7 @@ export const MAX_ANTHROPIC_TEMPERATURE = 1;
 export type AnthropicMessageParams = MessageCreateParamsNonStreaming & { temperature?: number; top_p?: number };
 
 type UserBlock = Exclude<Extract<AnthropicMessageParams['messages'][number], { role: 'user' }>['content'], string>[number];
-type Turn = { role: 'user' | 'assistant'; blocks: UserBlock[] };
-
-/** A request that cannot be expressed for Anthropic. `field` names the offending body field. */
-export class ConversionError extends Error {
-  constructor(readonly field: string, message: string) {
-    super(message);
-    this.name = 'ConversionError';
-  }
-}
-
-const IMAGE_MEDIA_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as const;
-type ImageMediaType = (typeof IMAGE_MEDIA_TYPES)[number];
+type Turn = KitTurn<'user' | 'assistant', UserBlock>;
 
 /**
  * OpenAI body fields with no Anthropic equivalent. Dropping them silently would change what the
@@ -77,14 +71,14 @@ export function toAnthropicParams(body: ChatCompletionRequest): AnthropicMessage
 
   const params: AnthropicMessageParams = {
     model: body.model,
-    max_tokens: maxTokens(body),
+    max_tokens: readMaxTokens(body) ?? DEFAULT_MAX_TOKENS,
     messages: turns.map(toMessageParam),
   };
   if (system !== null) params.system = system;
 
   Object.assign(params, samplingParams(body));
 
-  const stop = stopSequences(body.stop);
+  const stop = readStopSequences(body);
   if (stop) params.stop_sequences = stop;
 
   if (body.tools !== undefined && body.tools !== null) params.tools = convertTools(body.tools);
@@ -122,28 +116,9 @@ export function samplingParams(body: ChatCompletionRequest): { temperature?: num
   return out;
 }
 
-function maxTokens(body: ChatCompletionRequest): number {
-  const field = body.max_completion_tokens !== undefined && body.max_completion_tokens !== null ? 'max_completion_tokens' : 'max_tokens';
-  const value = body[field];
-  if (value === undefined || value === null) return DEFAULT_MAX_TOKENS;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new ConversionError(field, `${field} must be a positive integer.`);
-  }
-  return value;
-}
-
 function numberField(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new ConversionError(field, `${field} must be a number.`);
   return value;
-}
-
-function stopSequences(stop: unknown): string[] | null {
-  if (stop === undefined || stop === null) return null;
-  const list = typeof stop === 'string' ? [stop] : stop;
-  if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) {
-    throw new ConversionError('stop', 'stop must be a string or an array of strings.');
-  }
-  return list.length > 0 ? list : null;
 }
 
 function metadataUserId(metadata: unknown): string | null {
@@ -155,14 +130,8 @@ function metadataUserId(metadata: unknown): string | null {
 function convertMessages(messages: ChatMessage[]): { system: string | null; turns: Turn[] } {
   const systemParts: string[] = [];
   const turns: Turn[] = [];
-  const push = (role: Turn['role'], blocks: UserBlock[]) => {
-    if (blocks.length === 0) return;
-    const last = turns[turns.length - 1];
-    // Anthropic rejects two turns of the same role in a row: consecutive ones (e.g. several tool
-    // results, or a tool result followed by a user message) are merged into one turn.
-    if (last && last.role === role) last.blocks.push(...blocks);
-    else turns.push({ role, blocks });
-  };
+  // Anthropic rejects two turns of the same role in a row: the shared appendTurn merges them.
+  const push = (role: Turn['role'], blocks: UserBlock[]) => appendTurn(turns, role, blocks);
 
   messages.forEach((message, i) => {
     const at = `messages[${i}]`;
@@ -222,13 +191,12 @@ function contentPart(part: ChatContentPart, at: string): UserBlock {
 
 /** `data:<media type>;base64,<data>` → base64 source; http(s) URLs → url source. */
 export function imageBlock(url: string, at = 'image_url'): UserBlock {
-  const data = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+  const data = parseDataUrl(url);
   if (data) {
-    const mediaType = data[1].toLowerCase();
-    if (!(IMAGE_MEDIA_TYPES as readonly string[]).includes(mediaType)) {
-      throw new ConversionError(at, `${at}: image type ${mediaType} is not supported by Anthropic (${IMAGE_MEDIA_TYPES.join(', ')} are).`);
+    if (!isImageMediaType(data.mediaType)) {
+      throw new ConversionError(at, `${at}: image type ${data.mediaType} is not supported by Anthropic (${IMAGE_MEDIA_TYPES.join(', ')} are).`);
     }
-    return { type: 'image', source: { type: 'base64', media_type: mediaType as ImageMediaType, data: data[2] } };
+    return { type: 'image', source: { type: 'base64', media_type: data.mediaType, data: data.data } };
   }
   if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } };
   throw new ConversionError(at, `${at}: image_url.url must be a base64 data URL or an http(s) URL.`);
@@ -255,12 +223,7 @@ function assistantBlocks(message: ChatMessage, at: string): UserBlock[] {
     if (call?.type !== 'function' || typeof call.function?.name !== 'string' || typeof call.id !== 'string') {
       throw new ConversionError(where, `${where} must be a function call with an id and a name.`);
     }
-    let input: unknown;
-    try {
-      input = call.function.arguments === undefined || call.function.arguments === '' ? {} : JSON.parse(call.function.arguments);
-    } catch {
-      throw new ConversionError(`${where}.function.arguments`, `${where}.function.arguments is not valid JSON.`);
-    }
+    const input = parseToolArguments(call.function.arguments, `${where}.function.arguments`);
     blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input });
   });
   return blocks;
@@ -268,9 +231,9 @@ function assistantBlocks(message: ChatMessage, at: string): UserBlock[] {
 
 function toMessageParam(turn: Turn): AnthropicMessageParams['messages'][number] {
   // A turn that is a single text block is sent as a plain string, as a person would write it.
-  const only = turn.blocks.length === 1 ? turn.blocks[0] : undefined;
+  const only = turn.content.length === 1 ? turn.content[0] : undefined;
   if (only?.type === 'text') return { role: turn.role, content: only.text };
-  return { role: turn.role, content: turn.blocks };
+  return { role: turn.role, content: turn.content };
 }
 
 function convertTools(tools: unknown): NonNullable<AnthropicMessageParams['tools']> {

@@ -53,6 +53,8 @@ import { advanceOnDemand, requestOnDemandCancel, resultKey, storedResults, type 
 import { EMBEDDINGS_ENDPOINT } from '../../openai/embeddings';
 import { requireEmbeddingFamily, type EmbeddingFamily } from './embeddings';
 import { EmbeddingResultSink, embeddingMetaKey, isEmbeddingFamily, stagedEmbeddingRecords } from './embedding-batches';
+import { TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
+import { convertLineBody } from '../convert/responses-request';
 
 /** Bedrock's default quota "Minimum number of records per batch inference job". */
 export const DEFAULT_MIN_RECORDS = 100;
@@ -163,7 +165,9 @@ async function stageRecords(ctx: ProviderContext, file: FileRecord, model: strin
       if (request.body.model !== model) {
         throw new LineError(line, `Line ${line}: body.model is ${JSON.stringify(request.body.model)} but the batch runs ${JSON.stringify(model)}; a Bedrock job runs one model.`, 'model_mismatch');
       }
-      const staged = isEmbeddingFamily(family) ? stagedEmbeddingRecords(request, family, line) : [{ modelInput: toBedrockRecord(recordIdFor(count), request.body, family, line).modelInput, meta: null }];
+      const staged = isEmbeddingFamily(family)
+        ? stagedEmbeddingRecords(request, family, line)
+        : [{ modelInput: convertLineBody(request, (body) => toBedrockRecord(recordIdFor(count), body, family, line)).modelInput, meta: null }];
       for (const { modelInput, meta: recordMeta } of staged) {
         await write(records, JSON.stringify({ recordId: recordIdFor(count), modelInput }), keys.records);
         await write(customIds, JSON.stringify(request.custom_id), keys.customIds);
@@ -530,6 +534,7 @@ async function collectResults(ctx: ProviderContext, batch: BatchRecord, sink: Re
 export const bedrockAdapter: ProviderAdapter = {
   name: 'bedrock',
   acceptsInlineRequests: false,
+  endpoints: { ...TRANSLATED_CHAT_ENDPOINTS, [EMBEDDINGS_ENDPOINT]: 'translated' },
 
   async placeFile(ctx, input) {
     return filePlacement(ctx.config, input.tenantId, input.fileId, input.filename, storageConfigOf(input.extras));

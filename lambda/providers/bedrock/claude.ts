@@ -6,9 +6,10 @@
 //   - no `metadata` (not part of Bedrock's schema), so `user` is dropped.
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { ChatCompletion, ChatCompletionRequest } from '../../openai/types';
-import { ConversionError, toAnthropicParams, type AnthropicMessageParams } from '../anthropic/request';
+import { toAnthropicParams, type AnthropicMessageParams } from '../anthropic/request';
+import { ConversionError } from '../convert/conversion-error';
 import { toChatCompletion } from '../anthropic/response';
-import { BedrockTranslationError, fail } from './translate-common';
+import { fail } from './translate-common';
 import type { CompletionContext } from './completion-context';
 
 export const ANTHROPIC_BEDROCK_VERSION = 'bedrock-2023-05-31';
@@ -29,7 +30,8 @@ export function toClaudeRequest(body: ChatCompletionRequest): ClaudeRequest {
   try {
     params = toAnthropicParams(body);
   } catch (err) {
-    if (err instanceof ConversionError) throw new BedrockTranslationError(`body.${err.field}`, `body.${err.field}: ${err.message}`);
+    // The Anthropic converter's paths have no `body.` prefix; Bedrock's errors name it.
+    if (err instanceof ConversionError) throw new ConversionError(`body.${err.field}`, `body.${err.field}: ${err.message}`);
     throw err;
   }
   const { model: _model, metadata: _metadata, ...rest } = params;

@@ -5,6 +5,7 @@ import type { ChatCompletion, ChatCompletionRequest, FinishReason } from '../../
 import type { BedrockFamily } from './model-family';
 import { checkFields, fail, isSystemRole, maxTokensOf, temperatureOf, textOf, topPOf } from './translate-common';
 import type { CompletionContext } from './completion-context';
+import { maxTokensField } from '../convert/chat-request';
 import { chatCompletion, completionUsage } from '../../openai/chat-completion';
 
 export interface LlamaRequest {
@@ -48,7 +49,7 @@ export function toLlamaRequest(body: ChatCompletionRequest, family: Extract<Bedr
   const request: LlamaRequest = { prompt };
   const maxTokens = maxTokensOf(body);
   if (maxTokens !== undefined) {
-    const field = body.max_completion_tokens !== undefined && body.max_completion_tokens !== null ? 'max_completion_tokens' : 'max_tokens';
+    const field = maxTokensField(body);
     if (maxTokens > LLAMA_MAX_GEN_LEN) fail(`body.${field}`, `must be at most ${LLAMA_MAX_GEN_LEN} for Meta Llama on Bedrock; got ${maxTokens}.`);
     request.max_gen_len = maxTokens;
   }

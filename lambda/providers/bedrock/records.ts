@@ -3,7 +3,7 @@
 import type { ChatCompletion, ChatCompletionRequest } from '../../openai/types';
 import type { BedrockFamily } from './model-family';
 import type { CompletionContext } from './completion-context';
-import { BedrockTranslationError } from './translate-common';
+import { ConversionError } from '../convert/conversion-error';
 import type { Message as ClaudeResponse } from '@anthropic-ai/sdk/resources/messages/messages';
 import { fromClaudeResponse, toClaudeRequest, type ClaudeRequest } from './claude';
 import { fromNovaResponse, toNovaRequest, type NovaRequest, type NovaResponse } from './nova';
@@ -43,12 +43,12 @@ export function recordIndexOf(recordId: unknown): number | null {
   return Number.isSafeInteger(index) && index >= 0 ? index : null;
 }
 
-/** The Bedrock record for one chat.completions body. Throws BedrockTranslationError (400) naming the field, and the line when given. */
+/** The Bedrock record for one chat.completions body. Throws ConversionError (400) naming the field, and the line when given. */
 export function toBedrockRecord(recordId: string, body: ChatCompletionRequest, family: BedrockFamily, line?: number): BedrockInputRecord {
   try {
     return { recordId, modelInput: toModelInput(body, family) };
   } catch (err) {
-    if (err instanceof BedrockTranslationError && line !== undefined) throw err.atLine(line);
+    if (err instanceof ConversionError && line !== undefined) throw err.atLine(line);
     throw err;
   }
 }

@@ -1,6 +1,7 @@
-// What every family translator shares: the error it throws, the chat.completions fields no Bedrock
-// family can honour, and small pure helpers (text of a message, data URLs, numbers).
-import { GatewayError } from '../../http/errors';
+// What every family translator shares: the chat.completions fields no Bedrock family can honour and
+// small pure helpers (text of a message, images, numbers), over the shared converter kit (../convert).
+import { ConversionError } from '../convert/conversion-error';
+import { isImageMediaType, IMAGE_MEDIA_TYPES, parseDataUrl, readMaxTokens, readStopSequences, type ImageMediaType } from '../convert/chat-request';
 import type { ChatCompletionRequest, ChatContentPart, ChatMessage } from '../../openai/types';
 import type { BedrockFamily } from './model-family';
 
@@ -12,25 +13,11 @@ export const FAMILY_NAMES: Record<BedrockFamily, string> = {
   converse: 'this model (Bedrock Converse)',
 };
 
-/**
- * A request line that cannot be expressed for its model family. `field` is the path inside the line
- * (`body.tools`, `body.messages[2].content[0]`); the adapter adds the line number.
- */
-export class BedrockTranslationError extends GatewayError {
-  /** `detail` is the whole sentence and starts with the field, e.g. `body.n must be 1 …`. */
-  constructor(readonly field: string, readonly detail: string, readonly line: number | null = null) {
-    super(400, line === null ? detail : `Line ${line}: ${detail}`, 'invalid_request_error', field, 'unsupported_for_model');
-    this.name = 'BedrockTranslationError';
-  }
-
-  /** The same error, naming the input line. */
-  atLine(line: number): BedrockTranslationError {
-    return new BedrockTranslationError(this.field, this.detail, line);
-  }
-}
+/** Bedrock's name for the shared ConversionError (field paths start with `body.`). */
+export { ConversionError as BedrockTranslationError } from '../convert/conversion-error';
 
 export const fail = (field: string, reason: string): never => {
-  throw new BedrockTranslationError(field, `${field} ${reason}`);
+  throw new ConversionError(field, `${field} ${reason}`);
 };
 
 /** chat.completions fields that carry no meaning for the model and are dropped (model: the job names it). */
@@ -79,13 +66,9 @@ export function checkFields(body: ChatCompletionRequest, family: BedrockFamily, 
   if (body.stream === true) fail('body.stream', 'must not be true in a batch.');
 }
 
-/** max_completion_tokens wins over the deprecated max_tokens, as in OpenAI's API. */
+/** max_completion_tokens wins over the deprecated max_tokens (the shared reader's rule). */
 export function maxTokensOf(body: ChatCompletionRequest): number | undefined {
-  const field = body.max_completion_tokens !== undefined && body.max_completion_tokens !== null ? 'max_completion_tokens' : 'max_tokens';
-  const value = body[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail(`body.${field}`, `must be a positive integer; got ${JSON.stringify(value)}.`);
-  return value as number;
+  return readMaxTokens(body, 'body.');
 }
 
 /**
@@ -109,11 +92,7 @@ function numberIn(value: unknown, field: string, min: number, max: number, adjus
 }
 
 export function stopSequencesOf(body: ChatCompletionRequest): string[] | undefined {
-  const stop = body.stop;
-  if (stop === undefined || stop === null) return undefined;
-  const list = typeof stop === 'string' ? [stop] : stop;
-  if (!Array.isArray(list) || list.some((s) => typeof s !== 'string')) fail('body.stop', 'must be a string or an array of strings.');
-  return list.length ? list : undefined;
+  return readStopSequences(body, 'body.');
 }
 
 /** The sampling settings of Nova's InvokeModel body and of a Converse request (same camelCase names). */
@@ -156,38 +135,19 @@ export function textOf(message: ChatMessage, field: string, family: BedrockFamil
     .join('');
 }
 
-const IMAGE_MEDIA_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as const;
-export type ImageMediaType = (typeof IMAGE_MEDIA_TYPES)[number];
+export type { ImageMediaType };
 
 /** A base64 data URL split into media type and data. Bedrock cannot fetch http(s) image URLs. */
 export function parseImageDataUrl(url: string, field: string, family: BedrockFamily): { mediaType: ImageMediaType; data: string } {
-  const match = /^data:([^;,]+);base64,(.*)$/s.exec(url);
-  if (!match) {
+  const image = parseDataUrl(url);
+  if (!image) {
     return fail(field, `must be a base64 data URL (data:image/png;base64,…): ${FAMILY_NAMES[family]} on Bedrock cannot fetch images from URLs.`);
   }
-  const mediaType = match[1].toLowerCase();
-  if (!(IMAGE_MEDIA_TYPES as readonly string[]).includes(mediaType)) {
-    fail(field, `has media type ${mediaType}; supported: ${IMAGE_MEDIA_TYPES.join(', ')}.`);
+  if (!isImageMediaType(image.mediaType)) {
+    return fail(field, `has media type ${image.mediaType}; supported: ${IMAGE_MEDIA_TYPES.join(', ')}.`);
   }
-  return { mediaType: mediaType as ImageMediaType, data: match[2] };
+  return { mediaType: image.mediaType, data: image.data };
 }
 
-/** Tool call arguments arrive as a JSON string; the Bedrock families want the object. */
-export function parseToolArguments(args: unknown, field: string): Record<string, unknown> {
-  if (typeof args !== 'string') return fail(field, 'must be a JSON string.');
-  if (args.trim() === '') return {};
-  try {
-    const value: unknown = JSON.parse(args);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  return fail(field, 'must be a JSON object encoded as a string.');
-}
-
-/** Appends a turn, merging it into the previous one when the role repeats (Bedrock needs alternation). */
-export function pushTurn<Block>(turns: Array<{ role: 'user' | 'assistant'; content: Block[] }>, role: 'user' | 'assistant', content: Block[]): void {
-  const last = turns[turns.length - 1];
-  if (last && last.role === role) last.content.push(...content);
-  else turns.push({ role, content: [...content] });
-}
+/** Tool-call arguments and turn merging are the shared reader's (Bedrock needs alternating turns). */
+export { parseToolArguments, appendTurn as pushTurn } from '../convert/chat-request';

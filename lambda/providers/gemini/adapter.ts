@@ -25,6 +25,7 @@ import { batchStateName, responsesFileOf, rfc3339ToUnixSeconds, toProviderBatchS
 import type { GeminiFile, GeminiOperation } from './types';
 import { EMBEDDINGS_ENDPOINT } from '../../openai/embeddings';
 import { collectEmbeddingResults, requireGeminiEmbeddingModel, toGeminiEmbedLines } from './embeddings';
+import { TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
 
 /** Google's resumable protocol wants every chunk but the last to be a multiple of this. */
 export const UPLOAD_CHUNK_GRANULARITY = 256 * 1024;
@@ -129,6 +130,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
 
   return {
     name: 'gemini',
+    endpoints: { ...TRANSLATED_CHAT_ENDPOINTS, [EMBEDDINGS_ENDPOINT]: 'translated' },
 
     async onFileStored(ctx, file) {
       // Only batch inputs go to Gemini; result files are the gateway's own.

@@ -1,7 +1,2 @@
-/** A request that cannot be expressed for Gemini. `field` is the path in the OpenAI body. */
-export class GeminiConversionError extends Error {
-  constructor(readonly field: string, message: string) {
-    super(message);
-    this.name = 'GeminiConversionError';
-  }
-}
+/** Gemini's name for the shared converter error (../convert); `field` is the path in the OpenAI body, without `body.`. */
+export { ConversionError as GeminiConversionError } from '../convert/conversion-error';

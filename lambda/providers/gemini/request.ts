@@ -14,7 +14,9 @@ import type {
 } from './types';
 
 import { GeminiConversionError } from './request-error';
+import { convertLineBody } from '../convert/responses-request';
 import { geminiCapabilities, thinkingConfigFor } from './capabilities';
+import { appendTurn, parseDataUrl, parseToolArguments, readMaxTokens, readStopSequences, type Turn } from '../convert/chat-request';
 
 export { GeminiConversionError };
 
@@ -56,7 +58,7 @@ const MAPPED_FIELDS = new Set([
 
 /** `{key: custom_id, request: GenerateContentRequest}`; throws GeminiConversionError naming the field. */
 export function toGeminiBatchLine(request: BatchRequestInput): GeminiBatchLine {
-  return { key: request.custom_id, request: toGenerateContentRequest(request.body) };
+  return { key: request.custom_id, request: convertLineBody(request, toGenerateContentRequest) };
 }
 
 export function toGenerateContentRequest(body: ChatCompletionRequest): GenerateContentRequest {
@@ -85,17 +87,12 @@ export function toGenerateContentRequest(body: ChatCompletionRequest): GenerateC
 
 function convertMessages(messages: ChatMessage[], signFunctionCalls: boolean): { systemInstruction?: GeminiContent; contents: GeminiContent[] } {
   const systemTexts: string[] = [];
-  const contents: GeminiContent[] = [];
+  const turns: Array<Turn<'user' | 'model', GeminiPart>> = [];
   // Gemini keys tool results by function name, OpenAI by call id: remember which id named which function.
   const functionNameByCallId = new Map<string, string>();
 
-  const append = (role: 'user' | 'model', parts: GeminiPart[]) => {
-    if (parts.length === 0) return;
-    const last = contents[contents.length - 1];
-    // Gemini wants alternating user/model turns: consecutive same-role messages become one turn.
-    if (last && last.role === role) last.parts.push(...parts);
-    else contents.push({ role, parts });
-  };
+  // Gemini wants alternating user/model turns: the shared appendTurn merges consecutive same-role ones.
+  const append = (role: 'user' | 'model', parts: GeminiPart[]) => appendTurn(turns, role, parts);
 
   messages.forEach((message, i) => {
     const at = `messages[${i}]`;
@@ -119,7 +116,7 @@ function convertMessages(messages: ChatMessage[], signFunctionCalls: boolean): {
             throw new GeminiConversionError(callAt, `${callAt} must be a function call with a name.`);
           }
           functionNameByCallId.set(call.id, call.function.name);
-          const functionCall = { name: call.function.name, args: parseArguments(call.function.arguments, `${callAt}.function.arguments`) };
+          const functionCall = { name: call.function.name, args: parseToolArguments(call.function.arguments, `${callAt}.function.arguments`) };
           // Gemini 3 wants a signature on the first function call of each step (parallel calls: the first only).
           parts.push(signFunctionCalls && j === 0 ? { functionCall, thoughtSignature: FOREIGN_THOUGHT_SIGNATURE } : { functionCall });
         });
@@ -142,6 +139,7 @@ function convertMessages(messages: ChatMessage[], signFunctionCalls: boolean): {
     }
   });
 
+  const contents: GeminiContent[] = turns.map((turn) => ({ role: turn.role, parts: turn.content }));
   if (contents.length === 0) {
     throw new GeminiConversionError('messages', 'messages must contain at least one user or assistant message for Gemini (system messages alone are not a prompt).');
   }
@@ -191,8 +189,8 @@ const IMAGE_TYPES: Record<string, string> = {
 const GEMINI_FILE_URI = /^https:\/\/generativelanguage\.googleapis\.com\/v1(beta)?\/files\/[^/]+$/;
 
 function imagePart(url: string, at: string): GeminiPart {
-  const dataUrl = /^data:([^;,]+);base64,(.*)$/s.exec(url);
-  if (dataUrl) return { inlineData: { mimeType: dataUrl[1], data: dataUrl[2] } };
+  const dataUrl = parseDataUrl(url);
+  if (dataUrl) return { inlineData: { mimeType: dataUrl.mediaType, data: dataUrl.data } };
   // A file already in the Gemini Files API: the service knows its type.
   if (GEMINI_FILE_URI.test(url)) return { fileData: { fileUri: url } };
   if (/^https?:\/\//.test(url)) {
@@ -205,20 +203,6 @@ function imagePart(url: string, at: string): GeminiPart {
     return { fileData: { mimeType, fileUri: url } };
   }
   throw new GeminiConversionError(at, `${at} must be a data: URL or an http(s) URL.`);
-}
-
-function parseArguments(args: unknown, at: string): Record<string, unknown> {
-  if (typeof args !== 'string') throw new GeminiConversionError(at, `${at} must be a JSON string.`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(args === '' ? '{}' : args);
-  } catch {
-    throw new GeminiConversionError(at, `${at} is not valid JSON; Gemini needs function call arguments as a JSON object.`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new GeminiConversionError(at, `${at} must encode a JSON object; Gemini needs function call arguments as an object.`);
-  }
-  return parsed as Record<string, unknown>;
 }
 
 /** Tool output is free text in OpenAI; Gemini takes a JSON value, so structured output stays structured. */
@@ -235,20 +219,18 @@ function parseMaybeJson(text: string): unknown {
 
 function convertGenerationConfig(body: ChatCompletionRequest): GeminiGenerationConfig {
   const config: GeminiGenerationConfig = {};
-  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
-  const maxField = body.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens';
-  if (maxTokens !== undefined && maxTokens !== null) config.maxOutputTokens = integer(maxTokens, maxField, 1);
+  const maxTokens = readMaxTokens(body);
+  if (maxTokens !== undefined) config.maxOutputTokens = maxTokens;
   if (body.temperature != null) config.temperature = number(body.temperature, 'temperature');
   if (body.top_p != null) config.topP = number(body.top_p, 'top_p');
   if (body.n != null) config.candidateCount = integer(body.n, 'n', 1);
   if (body.seed != null) config.seed = integer(body.seed, 'seed');
   if (body.presence_penalty != null) config.presencePenalty = number(body.presence_penalty, 'presence_penalty');
   if (body.frequency_penalty != null) config.frequencyPenalty = number(body.frequency_penalty, 'frequency_penalty');
-  if (body.stop != null) {
-    const stop = typeof body.stop === 'string' ? [body.stop] : body.stop;
-    if (!Array.isArray(stop) || stop.some((s) => typeof s !== 'string')) throw new GeminiConversionError('stop', 'body.stop must be a string or an array of strings.');
+  const stop = readStopSequences(body);
+  if (stop) {
     if (stop.length > MAX_STOP_SEQUENCES) throw new GeminiConversionError('stop', `body.stop has ${stop.length} sequences; Gemini accepts at most ${MAX_STOP_SEQUENCES}.`);
-    if (stop.length > 0) config.stopSequences = stop;
+    config.stopSequences = stop;
   }
   if (body.response_format != null) Object.assign(config, convertResponseFormat(body.response_format));
   if (body.reasoning_effort != null) {

@@ -16,6 +16,7 @@ import { requestPathTimeoutMs } from '../deadlines';
 import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../provider';
 import { mapOpenAIError, type MapContext } from './errors';
 import { isKnownProviderStatus, mapBatchErrors, mapBatchStatus, mapRequestCounts } from './status';
+import { OPENAI_ENDPOINTS } from '../../batch-files/endpoints';
 
 export interface OpenAIAdapterOptions {
   /** SDK retries for idempotent calls (reads, deletes, cancels). */
@@ -69,6 +70,7 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
   return {
     name: 'openai',
     acceptsInlineRequests: false,
+    endpoints: OPENAI_ENDPOINTS,
 
     async onFileStored(ctx, file) {
       // Only batch inputs run on OpenAI; other purposes have nothing to forward.

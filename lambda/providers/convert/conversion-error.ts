@@ -1,0 +1,24 @@
+// The one error every request converter throws (Anthropic, Bedrock's families, Gemini, Responses).
+import { GatewayError } from '../../http/errors';
+
+/**
+ * A request line that cannot be expressed for its provider or model. `field` is the path of the
+ * offending field (`body.tools`, `messages[2].content[0]`: each converter keeps its own convention),
+ * `detail` the whole sentence; `atLine` adds the input line number to the message.
+ */
+export class ConversionError extends GatewayError {
+  constructor(
+    readonly field: string,
+    readonly detail: string,
+    readonly line: number | null = null,
+    code = 'unsupported_for_model',
+  ) {
+    super(400, line === null ? detail : `Line ${line}: ${detail}`, 'invalid_request_error', field, code);
+    this.name = 'ConversionError';
+  }
+
+  /** The same error, naming the input line. */
+  atLine(line: number): ConversionError {
+    return new ConversionError(this.field, this.detail, line, this.code ?? undefined);
+  }
+}
