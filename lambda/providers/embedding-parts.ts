@@ -3,7 +3,7 @@
 // answer, in input order, whatever order the provider wrote them in. Memory: only lines with some but
 // not all parts answered are held (providers write a line's parts next to each other in practice, so
 // that is a handful), plus one entry per finished line to keep every line exactly once.
-import type { BatchRequestOutput } from '../openai/types';
+import type { BatchRequestOutput, RequestCounts } from '../openai/types';
 import { embeddingList, type EncodingFormat } from '../openai/embeddings';
 import { httpErrorLine, notRunLine, successLine } from '../openai/output-lines';
 
@@ -86,4 +86,16 @@ export class PartJoiner {
     }
     return written;
   }
+}
+
+/**
+ * A provider's counters of its requests (parts) as OpenAI request counts (lines): while a batch whose
+ * lines took more parts than there are lines runs, its progress is scaled; the result files give the
+ * exact counts when it ends.
+ */
+export function countsInLines(counts: RequestCounts, lines: number, parts: number): RequestCounts {
+  if (lines === parts) return counts;
+  const scale = (n: number) => Math.min(lines, Math.round((n * lines) / Math.max(1, parts)));
+  const completed = scale(counts.completed);
+  return { total: lines, completed, failed: Math.min(lines - completed, scale(counts.failed)) };
 }

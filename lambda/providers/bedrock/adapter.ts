@@ -52,7 +52,7 @@ import { bedrockClient, bedrockRuntimeClient } from './clients';
 import { advanceOnDemand, requestOnDemandCancel, resultKey, storedResults, type OnDemandLocations } from './on-demand';
 import { EMBEDDINGS_ENDPOINT } from '../../openai/embeddings';
 import { requireEmbeddingFamily, type EmbeddingFamily } from './embeddings';
-import { EmbeddingResultSink, embeddingMetaKey, isEmbeddingFamily, stagedEmbeddingRecords } from './embedding-batches';
+import { EmbeddingResultSink, embeddingMetaKey, inLines, isEmbeddingFamily, stagedEmbeddingRecords } from './embedding-batches';
 import { TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
 import { convertLineBody } from '../convert/responses-request';
 
@@ -70,6 +70,8 @@ export interface BedrockBatchData {
   /** A chat family, or an embedding family for /v1/embeddings batches (embedding-batches.ts). */
   family: BedrockFamily | EmbeddingFamily;
   recordCount: number;
+  /** Embeddings: the OpenAI lines the records came from (a line may take several records). */
+  lineCount?: number;
   inputBucket: string;
   recordsKey: string;
   customIdsKey: string;
@@ -273,8 +275,10 @@ async function createBatch(ctx: ProviderContext, input: CreateBatchInput): Promi
     ...(placement.region ? { region: placement.region } : {}),
     recordsKey: keys.records,
     customIdsKey: keys.customIds,
+    ...(isEmbeddingFamily(family) && file.lineCount !== undefined ? { lineCount: file.lineCount } : {}),
   };
-  const requestCounts: RequestCounts = { total: count, completed: 0, failed: 0 };
+  // request_counts count the OpenAI requests, not the records they took.
+  const requestCounts: RequestCounts = { total: data.lineCount ?? count, completed: 0, failed: 0 };
 
   if (data.runMode === 'on_demand') {
     if (smallBatch === 'reject') {
@@ -402,6 +406,10 @@ async function checkJob(ctx: ProviderContext, batch: BatchRecord, data: BedrockB
 
 async function checkBatch(ctx: ProviderContext, batch: BatchRecord): Promise<ProviderBatchState> {
   const data = batchData(batch);
+  return inLines(await checkRecords(ctx, batch, data), data);
+}
+
+async function checkRecords(ctx: ProviderContext, batch: BatchRecord, data: BedrockBatchData): Promise<ProviderBatchState> {
   if (data.runMode === 'on_demand') {
     const region = data.region ?? ctx.config.region;
     // Models without on-demand throughput on their bare id are invoked through an inference profile.

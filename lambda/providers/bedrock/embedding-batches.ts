@@ -4,8 +4,8 @@
 import type { BatchRecord } from '../../store/records';
 import type { BatchRequestInput } from '../../openai/types';
 import type { EmbeddingRequest } from '../../openai/embeddings';
-import type { ProviderContext, ResultSink } from '../provider';
-import { PartJoiner, type LineShape, type NotRunCode, type PartOutcome } from '../embedding-parts';
+import type { ProviderBatchState, ProviderContext, ResultSink } from '../provider';
+import { countsInLines, PartJoiner, type LineShape, type NotRunCode, type PartOutcome } from '../embedding-parts';
 import { fromEmbeddingOutput, toEmbeddingRecords, type EmbeddingFamily, type EmbeddingRecordMeta } from './embeddings';
 import { recordIdFor, type BedrockOutputRecord } from './records';
 import { errorStatusOf, errorTypeOf } from './results';
@@ -83,4 +83,10 @@ export class EmbeddingResultSink {
     };
     await this.joiner.finish(starts.call(this), code, message);
   }
+}
+
+/** A check's record counters in lines (embedding-parts.ts countsInLines). */
+export function inLines(state: ProviderBatchState, data: { recordCount: number; lineCount?: number }): ProviderBatchState {
+  if (data.lineCount === undefined || !state.requestCounts) return state;
+  return { ...state, requestCounts: countsInLines(state.requestCounts, data.lineCount, data.recordCount) };
 }

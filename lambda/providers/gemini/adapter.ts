@@ -25,6 +25,7 @@ import { batchStateName, responsesFileOf, rfc3339ToUnixSeconds, toProviderBatchS
 import type { GeminiFile, GeminiOperation } from './types';
 import { EMBEDDINGS_ENDPOINT } from '../../openai/embeddings';
 import { collectEmbeddingResults, requireGeminiEmbeddingModel, toGeminiEmbedLines } from './embeddings';
+import { countsInLines } from '../embedding-parts';
 import { TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
 
 /** Google's resumable protocol wants every chunk but the last to be a multiple of this. */
@@ -55,6 +56,8 @@ interface GeminiBatchData {
   inputBlob: BlobLocation;
   geminiFile: string;
   geminiModel: string;
+  /** Embeddings: the OpenAI lines; Gemini counts the texts (one request each), embeddings.ts. */
+  lineCount?: number;
 }
 
 export function createGeminiAdapter(options: GeminiAdapterOptions = {}): ProviderAdapter {
@@ -167,10 +170,11 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
       if (!operation.name || !BATCH_NAME_PATTERN.test(operation.name)) {
         throw new ProviderUnavailableError(`Gemini answered batchGenerateContent without a batch name (${JSON.stringify(operation.name ?? null)}).`);
       }
-      const state = toProviderBatchState(operation);
+      const lineCount = input.endpoint === EMBEDDINGS_ENDPOINT ? file.lineCount : undefined;
+      const state = inLines(toProviderBatchState(operation), lineCount);
       const counts: RequestCounts = state.requestCounts && state.requestCounts.total > 0 ? state.requestCounts : { total: file.lineCount ?? 0, completed: 0, failed: 0 };
       ctx.logger.info('Created Gemini batch', { batchId: input.batchId, geminiBatch: operation.name, model });
-      const providerData: GeminiBatchData = { inputBlob: file.blob, geminiFile, geminiModel: `models/${model}` };
+      const providerData: GeminiBatchData = { inputBlob: file.blob, geminiFile, geminiModel: `models/${model}`, ...(lineCount !== undefined ? { lineCount } : {}) };
       return { providerBatchId: operation.name, model, status: state.status, requestCounts: counts, providerData: { ...providerData } };
     },
 
@@ -178,7 +182,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
       // Gemini has no "cancelling" state: between a cancel call and CANCELLED it still says PENDING or
       // RUNNING. That is reported as is, so the tracker (which shows the batch as cancelling) keeps
       // repeating the cancel, which Gemini accepts any number of times, until it lands.
-      return toProviderBatchState(await getOperation(await clientFor(ctx), batch));
+      return inLines(toProviderBatchState(await getOperation(await clientFor(ctx), batch)), (batch.providerData as Partial<GeminiBatchData> | undefined)?.lineCount);
     },
 
     async cancelBatch(ctx, batch) {
@@ -278,6 +282,12 @@ async function responsesLines(client: GeminiClient, batch: BatchRecord, operatio
   } catch (err) {
     throw isGone(err) ? new ProviderLostBatchError(`Gemini responses file ${responsesFile} of batch ${batch.id} is gone: ${(err as Error).message}`) : err;
   }
+}
+
+/** Gemini's counters count requests; an embeddings batch reports OpenAI lines (several texts may be one line). */
+function inLines(state: ProviderBatchState, lineCount: number | undefined): ProviderBatchState {
+  if (lineCount === undefined || !state.requestCounts || state.requestCounts.total === 0) return state;
+  return { ...state, requestCounts: countsInLines(state.requestCounts, lineCount, state.requestCounts.total) };
 }
 
 /** How soon to look again at a file Gemini is still processing. */
