@@ -10,8 +10,9 @@ import { resultToLine } from '../lambda/providers/anthropic/response';
 import { toGeminiBatchLine } from '../lambda/providers/gemini/request';
 import { parseResponseLine, toOutputLine } from '../lambda/providers/gemini/response';
 import type { ResultFormat } from './provider-results';
+import { EMBEDDING_DIRECTIONS, type EmbeddingInputKind } from './embeddings';
 
-export type InputKind = 'openai-input' | ResultFormat;
+export type InputKind = 'openai-input' | ResultFormat | EmbeddingInputKind;
 
 export type LineConverter = (text: string, lineNumber: number) => string;
 
@@ -86,6 +87,7 @@ export const DIRECTIONS: readonly Direction[] = [
       return JSON.stringify(outputLine(parsed.key, line));
     },
   },
+  ...EMBEDDING_DIRECTIONS,
 ];
 
 /** The line as the gateway writes it (lambda/tracker/result-files.ts ResultFiles.write). */
