@@ -11,8 +11,10 @@ import { toGeminiBatchLine } from '../lambda/providers/gemini/request';
 import { parseResponseLine, toOutputLine } from '../lambda/providers/gemini/response';
 import type { ResultFormat } from './provider-results';
 import { EMBEDDING_DIRECTIONS, type EmbeddingInputKind } from './embeddings';
+import { convertLineBody } from '../lambda/providers/convert/responses-request';
+import { chatCompletionToResponse, isChatCompletion } from '../lambda/openai/response-object';
 
-export type InputKind = 'openai-input' | ResultFormat | EmbeddingInputKind;
+export type InputKind = 'openai-input' | 'responses-input' | ResultFormat | EmbeddingInputKind;
 
 export type LineConverter = (text: string, lineNumber: number) => string;
 
@@ -57,13 +59,49 @@ export const DIRECTIONS: readonly Direction[] = [
     create: () => (text) => JSON.stringify(toGeminiBatchLine(JSON.parse(text) as BatchRequestInput)),
   },
   {
+    name: 'responses → anthropic params',
+    input: 'responses-input',
+    functions: 'convert/responses-request.ts convertLineBody + anthropic/request.ts toAnthropicParams',
+    create: () => (text) => {
+      const request = JSON.parse(text) as BatchRequestInput;
+      return JSON.stringify({ custom_id: request.custom_id, params: convertLineBody(request, toAnthropicParams) });
+    },
+  },
+  {
+    name: 'responses → bedrock records',
+    input: 'responses-input',
+    functions: 'convert/responses-request.ts convertLineBody + bedrock/records.ts toBedrockRecord (claude family)',
+    create: () => {
+      let index = 0;
+      return (text) => {
+        const request = JSON.parse(text) as BatchRequestInput;
+        return JSON.stringify(convertLineBody(request, (body) => toBedrockRecord(recordIdFor(index++), body, 'claude')));
+      };
+    },
+  },
+  {
+    name: 'responses → gemini lines',
+    input: 'responses-input',
+    functions: 'gemini/request.ts toGeminiBatchLine (Responses line)',
+    create: () => (text) => JSON.stringify(toGeminiBatchLine(JSON.parse(text) as BatchRequestInput)),
+  },
+  {
+    name: 'bedrock output → responses',
+    input: 'bedrock-output',
+    functions: 'bedrock/results.ts resultLineFor + openai/response-object.ts chatCompletionToResponse',
+    create: () => (text) => {
+      const { customId, line } = bedrockResult(text);
+      const body = line.response?.body;
+      const response = line.response && isChatCompletion(body) ? { ...line.response, body: chatCompletionToResponse(body) } : line.response;
+      return JSON.stringify(outputLine(customId, { response, error: line.error }));
+    },
+  },
+  {
     name: 'bedrock output → openai',
     input: 'bedrock-output',
     functions: 'bedrock/results.ts resultLineFor',
     create: () => (text) => {
-      const record = JSON.parse(text) as BedrockOutputRecord;
-      const customId = customIdOf(recordIndexOf(record.recordId) ?? 0);
-      const line = resultLineFor(record, customId, 'claude', { model: 'anthropic.claude-3-haiku-20240307-v1:0', created: CREATED, id: `chatcmpl-${customId}`, requestId: `bedrock-${customId}` });
+      const { customId, line } = bedrockResult(text);
       return JSON.stringify(outputLine(customId, line));
     },
   },
@@ -89,6 +127,13 @@ export const DIRECTIONS: readonly Direction[] = [
   },
   ...EMBEDDING_DIRECTIONS,
 ];
+
+/** One Bedrock output record as the adapter reads it (Claude family). */
+function bedrockResult(text: string) {
+  const record = JSON.parse(text) as BedrockOutputRecord;
+  const customId = customIdOf(recordIndexOf(record.recordId) ?? 0);
+  return { customId, line: resultLineFor(record, customId, 'claude', { model: 'anthropic.claude-3-haiku-20240307-v1:0', created: CREATED, id: `chatcmpl-${customId}`, requestId: `bedrock-${customId}` }) };
+}
 
 /** The line as the gateway writes it (lambda/tracker/result-files.ts ResultFiles.write). */
 function outputLine(customId: string, line: { response: unknown; error: unknown }) {

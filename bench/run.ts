@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { LARGE_LINE_USER_CHARS, writeBatchFile } from './workload';
+import { LARGE_LINE_USER_CHARS, writeBatchFile, writeResponsesFile } from './workload';
 import { writeProviderResults, type ResultFormat } from './provider-results';
 import { EMBEDDING_INPUT_KINDS, writeEmbeddingFile, type EmbeddingInputKind } from './embeddings';
 import type { WorkerResult } from './convert-worker';
@@ -23,7 +23,7 @@ const run = promisify(execFile);
 /** Decimal megabytes, so that "200 MB" stays under OpenAI's 200 MiB batch-file limit. */
 const MB = 1_000_000;
 const SIZES_MB = (process.env.BENCH_SIZES_MB ?? '1,20,200').split(',').map(Number);
-const INPUT_KINDS = ['openai-input', 'bedrock-output', 'anthropic-results', 'gemini-responses', ...EMBEDDING_INPUT_KINDS] as const;
+const INPUT_KINDS = ['openai-input', 'responses-input', 'bedrock-output', 'anthropic-results', 'gemini-responses', ...EMBEDDING_INPUT_KINDS] as const;
 type InputKind = (typeof INPUT_KINDS)[number];
 /** BENCH_ONLY=embeddings (a part of direction names, comma-separated) measures only those directions. */
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
@@ -68,6 +68,7 @@ async function convertInChild(direction: string, input: string, output: string, 
 async function generate(dir: string, kind: InputKind, sizeMb: number): Promise<string> {
   const path = join(dir, `${kind}-${sizeMb}MB.jsonl`);
   if (kind === 'openai-input') await writeBatchFile(path, sizeMb * MB, { model: INPUT_MODEL });
+  else if (kind === 'responses-input') await writeResponsesFile(path, sizeMb * MB, { model: INPUT_MODEL });
   else if ((EMBEDDING_INPUT_KINDS as readonly string[]).includes(kind)) await writeEmbeddingFile(path, kind as EmbeddingInputKind, sizeMb * MB);
   else await writeProviderResults(path, kind as ResultFormat, sizeMb * MB);
   return path;

@@ -7,7 +7,8 @@
 // caps (max_completion_tokens / max_tokens, n ×; FINOPS_BUDGET_DEFAULT_OUTPUT_TOKENS when unset, as the
 // budget guard assumes). Low = fewest input tokens and no output; high = most input tokens and every
 // cap reached. Both at the price table's batch (or, below Bedrock's job minimum, on-demand) prices.
-import type { BatchUsage, ChatCompletionRequest } from '../openai/types';
+import type { BatchRequestInput, BatchUsage, ChatCompletionRequest } from '../openai/types';
+import { convertLineBody } from '../providers/convert/responses-request';
 import type { ProviderName } from '../store/records';
 import { runCheckFor, type RunCheck } from '../providers/run-checks';
 import { costOfUsage, microsToUsd, type RunMode } from './cost';
@@ -112,7 +113,8 @@ export class EstimateAccumulator {
     for (const [group, check] of groups) {
       if (this.refused.has(group) || !body) continue;
       try {
-        check.convert(body);
+        // A Responses line runs elsewhere as its translated chat body (the very path of its batch).
+        convertLineBody({ ...(request as BatchRequestInput), body }, (chat) => check.convert(chat));
       } catch (err) {
         this.refused.set(group, (err as Error).message);
       }

@@ -4,17 +4,11 @@ import { BedrockTranslationError } from '../../lambda/providers/bedrock/translat
 import { GeminiConversionError } from '../../lambda/providers/gemini/request';
 import { ConversionError as AnthropicConversionError } from '../../lambda/providers/anthropic/request';
 import type { ChatCompletionRequest } from '../../lambda/openai/types';
+import { thrownBy } from '../support/errors';
 
 const body = (extra: Record<string, unknown>) => ({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...extra }) as ChatCompletionRequest;
 
-const thrown = (fn: () => unknown): ConversionError => {
-  try {
-    fn();
-  } catch (err) {
-    return err as ConversionError;
-  }
-  throw new Error('did not throw');
-};
+const thrown = (fn: () => unknown) => thrownBy(fn, ConversionError);
 
 describe('the shared converter kit', () => {
   it('is the one error class every converter throws', () => {

@@ -1,6 +1,7 @@
 import { parseInputLine, validateBatchFile } from '../../lambda/batch-files/validate';
 import { ENDPOINTS, OPENAI_ENDPOINTS, TRANSLATED_CHAT_ENDPOINTS } from '../../lambda/batch-files/endpoints';
 import { LineError, type Line } from '../../lambda/batch-files/lines';
+import { thrownBy } from '../support/errors';
 
 const line = (url: string, body: Record<string, unknown>, id = 'r1') => JSON.stringify({ custom_id: id, method: 'POST', url, body });
 
@@ -9,14 +10,7 @@ async function* linesOf(texts: string[]): AsyncGenerator<Line> {
   for (const text of texts) yield { number: ++n, text };
 }
 
-const errorOf = (fn: () => unknown): LineError => {
-  try {
-    fn();
-  } catch (err) {
-    return err as LineError;
-  }
-  throw new Error('accepted');
-};
+const errorOf = (fn: () => unknown) => thrownBy(fn, LineError);
 
 describe('the endpoint table', () => {
   test.each([

@@ -105,4 +105,15 @@ describe('alternatives', () => {
     expect(acc.refused.get('anthropic')).toMatch(/\bn\b/);
     expect(acc.refused.has('bedrock:nova')).toBe(true);
   });
+
+  test('a Responses line is checked as its translated chat body, refusals in Responses terms', () => {
+    const responses = (body: Record<string, unknown>) => ({ custom_id: 'r', method: 'POST', url: '/v1/responses', body: { model: 'gpt-4o', input: 'hello', max_output_tokens: 100, ...body } });
+    const acc = new EstimateAccumulator('openai', null, candidates);
+    acc.add(responses({}));
+    expect([...acc.refused.keys()]).toEqual([]);
+    acc.add(responses({ text: { format: { type: 'json_object' } } })); // Anthropic and Nova have no JSON mode
+    expect(acc.refused.get('anthropic')).toMatch(/text\.format/);
+    expect(acc.refused.has('bedrock:nova')).toBe(true);
+    expect(acc.refused.has('gemini')).toBe(false);
+  });
 });

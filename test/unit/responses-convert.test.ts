@@ -11,6 +11,7 @@ import { chatCompletion, completionUsage } from '../../lambda/openai/chat-comple
 import { addUsage, emptyUsage } from '../../lambda/tracker/result-files';
 import type { BatchRequestInput } from '../../lambda/openai/types';
 import { schemaErrors } from '../support/openai-schema';
+import { thrownBy } from '../support/errors';
 
 const line = (body: Record<string, unknown>): BatchRequestInput => ({ custom_id: 'c1', method: 'POST', url: '/v1/responses', body: body as BatchRequestInput['body'] });
 
@@ -96,15 +97,9 @@ describe('Responses body → chat body', () => {
     ['an unknown text.format', { model: 'm', input: 'x', text: { format: { type: 'grammar' } } }, 'text.format.type'],
     ['truncation auto', { model: 'm', input: 'x', truncation: 'auto' }, 'truncation'],
   ])('refuses %s, naming the field', (_name, body, field) => {
-    let error: unknown;
-    try {
-      responsesToChat(body);
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(ConversionError);
-    expect((error as ConversionError).field).toBe(field);
-    expect((error as Error).message).toMatch(new RegExp(`^body\\.${field.replace(/[.[\]]/g, '\\$&')} `));
+    const error = thrownBy(() => responsesToChat(body), ConversionError);
+    expect(error.field).toBe(field);
+    expect(error.message).toMatch(new RegExp(`^body\\.${field.replace(/[.[\]]/g, '\\$&')} `));
   });
 });
 
@@ -167,16 +162,10 @@ describe('Responses lines through each provider’s converter', () => {
     ['Gemini: a function_call_output without its call', () => toGeminiBatchLine(line({ model: 'gemini-2.5-flash', input: [{ role: 'user', content: 'x' }, { type: 'function_call_output', call_id: 'nope', output: 'y' }] })), 'input[1].call_id'],
     ['Bedrock Claude: an image URL it cannot fetch', () => convertLineBody(line({ model: 'c', input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'https://x/y.png' }] }] }), (b) => toBedrockRecord('R1', b, 'claude', 3)), 'body.input[0].content[0].image_url.url'],
   ])('%s, naming the Responses field', (_name, convert, field) => {
-    let error: unknown;
-    try {
-      convert();
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(ConversionError);
-    expect((error as ConversionError).field).toBe(field);
-    expect((error as Error).message).toContain(field.replace(/^body\./, ''));
-    expect((error as Error).message).not.toMatch(/messages\[|response_format|max_completion_tokens/);
+    const error = thrownBy(convert, ConversionError);
+    expect(error.field).toBe(field);
+    expect(error.message).toContain(field.replace(/^body\./, ''));
+    expect(error.message).not.toMatch(/messages\[|response_format|max_completion_tokens/);
   });
 });
 

@@ -3,8 +3,9 @@
 // output/error files of batches whose time has come, so files.list and batches.retrieve agree.
 import { estimatedTokens, enqueuedTokenLimit, tokenLimitError } from './queue-limit';
 import { createHash, randomBytes } from 'node:crypto';
-import { answerChatCompletion, userTextsOf, type RequestAnswer } from './requests';
-import { answerEmbedding, embeddingBatchErrors, embeddingTextsOf, EMBEDDINGS_ENDPOINT } from './embeddings';
+import type { RequestAnswer } from './requests';
+import { ENDPOINT_ANSWERS } from './endpoint-answers';
+import { embeddingBatchErrors } from './embeddings';
 import { rateLimitedOnce } from '../rate-limit-once';
 import { batchModel, parseInputLines, validateBatchInput, type BatchValidationError } from './jsonl';
 
@@ -244,6 +245,7 @@ export class SimulatedAccount {
       throw new ApiError(400, `File ${input.inputFileId} has purpose '${inputFile.purpose}'; batch input files must be uploaded with purpose 'batch'.`, 'invalid_request_error', 'input_file_id');
     }
     const lines = parseInputLines(inputFile.content);
+    const endpoint = ENDPOINT_ANSWERS[input.endpoint];
     const validationErrors = [...validateBatchInput(lines, input.endpoint), ...embeddingBatchErrors(lines, input.endpoint)];
     const tokens = estimatedTokens(lines);
     const limit = enqueuedTokenLimit();
@@ -257,10 +259,7 @@ export class SimulatedAccount {
             customId: l.custom_id,
             lineId: randomId('batch_req_', 32),
             requestId: randomId('req_', 32).toLowerCase(),
-            answer:
-              input.endpoint === EMBEDDINGS_ENDPOINT
-                ? answerEmbedding(l.body, { completionId: '', created: answeredAt, rateLimited: rateLimitedOnce('openai', embeddingTextsOf(l.body)) })
-                : answerChatCompletion(l.body, { completionId: randomId('chatcmpl-', 29), created: answeredAt, rateLimited: rateLimitedOnce('openai', userTextsOf(l.body)) }),
+            answer: endpoint.answer(l.body, { completionId: randomId('chatcmpl-', 29), created: answeredAt, rateLimited: rateLimitedOnce('openai', endpoint.userTexts(l.body)) }),
           }));
     const batch: SimBatch = {
       id,

@@ -21,6 +21,7 @@
 //     - body.messages empty or missing                      → status_code 400 (`empty_array` / `missing_required_parameter`)
 //     - body.model starting with "invalid-"                 → status_code 404, code `model_not_found`
 //     - max_tokens / max_completion_tokens below the answer's length → a 200 cut short, finish_reason `length`
+//     - per endpoint (/v1/responses, /v1/completions, /v1/moderations): the rules in ./endpoint-answers.ts
 //   Whole batch (validating → failed, with `errors.data[]` naming the lines):
 //     - a duplicate custom_id (`duplicate_custom_id`), a line whose url differs from the batch endpoint
 //       (`url_mismatch`), method other than POST (`invalid_method`), lines naming different models
@@ -44,6 +45,7 @@ import busboy from 'busboy';
 import { FaultInjector, type FaultKind, type FaultRule, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { ApiError, SimulatedAccount, randomId, type AccountSnapshot, type SimFile } from './account';
 import { checkBatchUpload } from './jsonl';
+import { ENDPOINT_ANSWERS } from './endpoint-answers';
 import { closeServer, listenOnLoopback } from '../../loopback';
 
 export { SIMULATE_ERROR_MARKER, SIMULATE_SERVER_ERROR_MARKER, INVALID_MODEL_PREFIX } from './requests';
@@ -57,7 +59,7 @@ export interface OpenAISimulatorOptions extends SimulatorOptions {
 const FILE_PURPOSES = ['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals'];
 const BATCH_ENDPOINTS = ['/v1/responses', '/v1/chat/completions', '/v1/embeddings', '/v1/completions', '/v1/moderations', '/v1/images/generations', '/v1/images/edits', '/v1/videos'];
 /** Endpoints the simulator can answer; the others are valid upstream but refused here with a clear 400. */
-const SIMULATED_ENDPOINTS = ['/v1/chat/completions', '/v1/embeddings'];
+const SIMULATED_ENDPOINTS = Object.keys(ENDPOINT_ANSWERS);
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
 const MAX_BATCH_FILE_BYTES = 200 * 1024 * 1024;
 const MAX_JSON_BODY_BYTES = 1024 * 1024;
