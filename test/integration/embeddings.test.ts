@@ -194,11 +194,9 @@ describe('embeddings refusals', () => {
     await status400(upload(client, jsonl([embLine('e', 'text-embedding-3-small', '')]), { provider: 'openai' }), 'Line 1', 'empty string');
   });
 
-  test('a Titan line Bedrock cannot run fails the batch before anything is sent, naming the line', async () => {
-    const { done, lines } = await run(jsonl([embLine('d1', 'amazon.titan-embed-text-v2:0', 'x'), embLine('d2', 'amazon.titan-embed-text-v2:0', 'y', { dimensions: 768 })]), 'bedrock');
-    expect(done.status).toBe('failed');
-    expect(done.errors?.data?.[0]).toMatchObject({ line: 2 });
-    expect(done.errors?.data?.[0].message).toContain('256, 512, 1024');
-    expect(lines.map((l) => l.custom_id).sort()).toEqual(['d1', 'd2']);
+  test('a Bedrock embeddings line its model cannot run is a 400 at upload naming the line', async () => {
+    await status400(upload(client, jsonl([embLine('d1', 'amazon.titan-embed-text-v2:0', 'x'), embLine('d2', 'amazon.titan-embed-text-v2:0', 'y', { dimensions: 768 })]), { provider: 'bedrock' }), 'Line 2', '256, 512, 1024');
+    await status400(upload(client, jsonl([embLine('c1', 'cohere.embed-english-v3', ['ok', 'z'.repeat(2049)])]), { provider: 'bedrock' }), 'Line 1', 'body.input[1] has 2049 characters');
+    await status400(upload(client, jsonl([embLine('c2', 'cohere.embed-english-v3', 'x', { task_type: 'CLUSTERING' })]), { provider: 'bedrock' }), 'Line 1', 'body.task_type', 'Gemini');
   });
 });

@@ -76,6 +76,7 @@ describe('OpenAI embeddings line → Bedrock records', () => {
     ['Titan text over 50,000 characters', body({ input: ['ok', 'x'.repeat(50_001)] }), 'input_too_long', 'body.input[1] has 50001 characters'],
     ['input_type on Titan', body({ input_type: 'search_query' }), 'unsupported_for_model', 'body.input_type is not a parameter'],
     ['normalize on Cohere', body({ normalize: true }, COHERE), 'unsupported_for_model', 'body.normalize is not a parameter'],
+    ['Gemini’s task_type on Titan', body({ task_type: 'CLUSTERING' }), 'unsupported_for_model', 'applies to Gemini embedding models only'],
     ['Cohere dimensions 256', body({ dimensions: 256 }, COHERE), 'unsupported_for_model', '1024 dimensions only'],
     ['Cohere unknown input_type', body({ input_type: 'image' }, COHERE), 'invalid_body', 'body.input_type must be one of'],
     ['Cohere unknown truncate', body({ truncate: 'MIDDLE' }, COHERE), 'invalid_body', 'body.truncate'],

@@ -52,7 +52,7 @@ import { bedrockClient, bedrockRuntimeClient } from './clients';
 import { advanceOnDemand, requestOnDemandCancel, resultKey, storedResults, type OnDemandLocations } from './on-demand';
 import { EMBEDDINGS_ENDPOINT } from '../../openai/embeddings';
 import { requireEmbeddingFamily, type EmbeddingFamily } from './embeddings';
-import { EmbeddingResultSink, embeddingMetaKey, inLines, isEmbeddingFamily, stagedEmbeddingRecords } from './embedding-batches';
+import { checkEmbeddingLines, EmbeddingResultSink, embeddingMetaKey, inLines, isEmbeddingFamily, stagedEmbeddingRecords } from './embedding-batches';
 import { TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
 import { convertLineBody } from '../convert/responses-request';
 
@@ -550,6 +550,8 @@ export const bedrockAdapter: ProviderAdapter = {
 
   // A file in another allowed region remembers it: its batches' jobs run there (regionalPlacement).
   async onFileStored(ctx, file, extras) {
+    // Embeddings lines are checked against their model's rules now, so a line Bedrock cannot run is a 400 at upload.
+    if (file.endpoint === EMBEDDINGS_ENDPOINT) await checkEmbeddingLines(ctx, file);
     const region = storageConfigOf(extras)?.region;
     return region && region !== ctx.config.region ? { providerData: { ...file.providerData, region } } : {};
   },

@@ -1,12 +1,13 @@
 // The Bedrock adapter's embeddings path (its hooks call these): staging a line as one or more records
 // with a meta line each (which part of which line, the answer's encoding, the token estimate), and
 // joining the records' answers back into one OpenAI line per custom_id (embedding-parts.ts).
-import type { BatchRecord } from '../../store/records';
+import type { BatchRecord, FileRecord } from '../../store/records';
+import { inputRequests } from '../../batch-files/validate';
 import type { BatchRequestInput } from '../../openai/types';
 import type { EmbeddingRequest } from '../../openai/embeddings';
 import type { ProviderBatchState, ProviderContext, ResultSink } from '../provider';
 import { countsInLines, PartJoiner, type LineShape, type NotRunCode, type PartOutcome } from '../embedding-parts';
-import { fromEmbeddingOutput, toEmbeddingRecords, type EmbeddingFamily, type EmbeddingRecordMeta } from './embeddings';
+import { embeddingFamilyOf, fromEmbeddingOutput, toEmbeddingRecords, type EmbeddingFamily, type EmbeddingRecordMeta } from './embeddings';
 import { recordIdFor, type BedrockOutputRecord } from './records';
 import { errorStatusOf, errorTypeOf } from './results';
 import { s3CallError } from './aws-errors';
@@ -18,6 +19,18 @@ export const isEmbeddingFamily = (family: string): family is EmbeddingFamily => 
 export function stagedEmbeddingRecords(request: BatchRequestInput, family: EmbeddingFamily, line: number): Array<{ modelInput: Record<string, unknown>; meta: EmbeddingRecordMeta }> {
   const { records, encodingFormat } = toEmbeddingRecords(request.body as unknown as EmbeddingRequest, family, line);
   return records.map((record, part) => ({ modelInput: record.modelInput, meta: { part, parts: records.length, encodingFormat, estimatedTokens: record.estimatedTokens } }));
+}
+
+/**
+ * At upload: every line whose model is a Bedrock embedding model converts (the same conversion the
+ * batch's submission runs), so a line Bedrock cannot run is a 400 naming it. Lines of other models
+ * are left to batches.create, which refuses a model that is not an embeddings model.
+ */
+export async function checkEmbeddingLines(ctx: ProviderContext, file: FileRecord): Promise<void> {
+  for await (const { line, request } of inputRequests(ctx.blobs.readLines(file.blob))) {
+    const family = embeddingFamilyOf(String(request.body.model));
+    if (family) stagedEmbeddingRecords(request, family, line);
+  }
 }
 
 /** Where a batch keeps the meta lines: beside its custom_ids, one line per record. */

@@ -57,13 +57,18 @@ export interface EmbeddingRecordMeta {
   estimatedTokens: number;
 }
 
-const EXTENSIONS: Record<EmbeddingFamily, string[]> = { 'titan-embed': ['normalize'], 'cohere-embed': ['input_type', 'truncate'] };
+/** The gateway's extension fields, by the models that have them (Gemini's too, so none is silently ignored here). */
+const EXTENSIONS: Record<EmbeddingFamily | 'gemini', { fields: string[]; models: string }> = {
+  'titan-embed': { fields: ['normalize'], models: 'Amazon Titan' },
+  'cohere-embed': { fields: ['input_type', 'truncate'], models: 'Cohere' },
+  gemini: { fields: ['task_type', 'title'], models: 'Gemini' },
+};
 
 function refuseOtherExtensions(body: EmbeddingRequest, family: EmbeddingFamily, line: number): void {
-  for (const [other, fields] of Object.entries(EXTENSIONS)) {
+  for (const [other, { fields, models }] of Object.entries(EXTENSIONS)) {
     if (other === family) continue;
     const field = fields.find((f) => body[f] !== undefined);
-    if (field) throw new LineError(line, `Line ${line}: body.${field} is not a parameter of ${body.model}; it applies to ${other === 'titan-embed' ? 'Amazon Titan' : 'Cohere'} embedding models only.`, 'unsupported_for_model');
+    if (field) throw new LineError(line, `Line ${line}: body.${field} is not a parameter of ${body.model}; it applies to ${models} embedding models only.`, 'unsupported_for_model');
   }
 }
 
