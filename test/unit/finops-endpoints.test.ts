@@ -5,6 +5,7 @@ import { formatReportCsv, formatReportTable } from '../../lambda/finops/report-f
 import { usageDeltasForBatch, usageSortKey, zeroCounters, type UsageRow } from '../../lambda/finops/usage-rows';
 import { priceBatchUsage } from '../../lambda/finops/cost';
 import { priceTableFrom } from '../../lambda/finops/prices';
+import { alternativeCandidates } from '../../lambda/finops/batch-estimate';
 import type { BatchRecord } from '../../lambda/store/records';
 
 const batch = (over: Partial<BatchRecord>): BatchRecord =>
@@ -74,5 +75,36 @@ describe('embedding models at batch prices', () => {
     ['Bedrock Cohere Embed English v3: batch priced as on demand', 'bedrock', 'cohere.embed-english-v3', 100_000, 100_000],
   ])('%s', (_name, provider, model, cost, onDemand) => {
     expect(price(provider, model, 1_000_000)).toEqual({ costMicros: cost, onDemandCostMicros: onDemand, savingsMicros: onDemand - cost });
+  });
+});
+
+describe('estimate alternatives for an embeddings file', () => {
+  const table = priceTableFrom({});
+  const candidates = alternativeCandidates(table, false, true);
+
+  it('are the priced embedding models, each with its own converter; a chat file gets chat models only', () => {
+    const models = candidates.map((c) => `${c.provider}/${c.model}`);
+    expect(models).toEqual(expect.arrayContaining(['openai/text-embedding-3-small', 'openai/text-embedding-3-large', 'bedrock/amazon.titan-embed-text-v2:0', 'bedrock/cohere.embed-english-v3', 'gemini/gemini-embedding-001']));
+    expect(models.some((m) => /gpt-|claude|nova|gemini-2/.test(m))).toBe(false);
+    expect(alternativeCandidates(table, false, false).some((c) => /embed/.test(c.model))).toBe(false);
+  });
+
+  it('a line a model cannot run rules it out (token ids: OpenAI only; 1,536 dimensions: not Titan or Cohere)', () => {
+    const runs = (body: Record<string, unknown>) =>
+      candidates
+        .filter((c) => {
+          try {
+            c.check.convert(body as never);
+            return true;
+          } catch {
+            return false;
+          }
+        })
+        .map((c) => c.model);
+    expect(runs({ input: [1, 2, 3] }).every((m) => m.startsWith('text-embedding-'))).toBe(true);
+    const dims1536 = runs({ input: 'hello', dimensions: 1536 });
+    expect(dims1536).toEqual(expect.arrayContaining(['text-embedding-3-small', 'gemini-embedding-001']));
+    expect(dims1536).not.toContain('amazon.titan-embed-text-v2:0');
+    expect(dims1536).not.toContain('cohere.embed-english-v3');
   });
 });
