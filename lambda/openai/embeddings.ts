@@ -19,6 +19,15 @@ export type EncodingFormat = (typeof ENCODING_FORMATS)[number];
 
 export type EmbeddingInput = string | string[] | number[] | number[][];
 
+/** OpenAI's limit on an embeddings batch: inputs summed over its requests (CreateBatch `endpoint`). */
+export const MAX_BATCH_EMBEDDING_INPUTS = 50_000;
+
+/** How many inputs a checked embeddings body holds: a string or one token array is one. */
+export function embeddingInputCount(body: Record<string, unknown>): number {
+  const input = body.input;
+  return Array.isArray(input) && !input.every((i) => typeof i === 'number') ? input.length : 1;
+}
+
 /** The fields of an embeddings body the gateway reads; any other field passes through to OpenAI. */
 export interface EmbeddingRequest {
   model: string;

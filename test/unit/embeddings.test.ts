@@ -1,7 +1,8 @@
 // The embeddings reader and answer builder (lambda/openai/embeddings.ts) and the joining of split lines
 // (lambda/providers/embedding-parts.ts): table-driven, pure.
 import { LineError } from '../../lambda/batch-files/lines';
-import { base64Float32, checkEmbeddingBody, embeddingList, embeddingTexts, estimateTextTokens, float32Base64 } from '../../lambda/openai/embeddings';
+import { base64Float32, checkEmbeddingBody, embeddingInputCount, embeddingList, embeddingTexts, estimateTextTokens, float32Base64 } from '../../lambda/openai/embeddings';
+import { validateBatchFile } from '../../lambda/batch-files/validate';
 import { PartJoiner, type LineShape, type PartOutcome } from '../../lambda/providers/embedding-parts';
 import type { BatchRequestOutput } from '../../lambda/openai/types';
 
@@ -155,5 +156,29 @@ describe('PartJoiner', () => {
       ['d', 'batch_expired'],
     ]);
     expect(lines[0].response!.body).toEqual({ error: { message: 'too many tokens', type: 'invalid_request_error', param: null, code: null } });
+  });
+});
+
+describe('an embeddings file holds at most 50,000 inputs (OpenAI’s batch limit)', () => {
+  const file = (lines: number, inputsPerLine: number) =>
+    (async function* () {
+      for (let i = 0; i < lines; i++) yield { number: i + 1, text: JSON.stringify({ custom_id: `c${i}`, method: 'POST', url: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: Array.from({ length: inputsPerLine }, () => 'x') } }) };
+    })();
+
+  it('counts every string of every line and names the line that goes over', async () => {
+    await expect(validateBatchFile(file(24, 2048))).resolves.toMatchObject({ lineCount: 24, endpoint: '/v1/embeddings' }); // 49,152 inputs
+    const err = await validateBatchFile(file(25, 2048)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LineError);
+    expect(err).toMatchObject({ line: 25, code: 'too_many_inputs', status: 400 });
+    expect((err as LineError).message).toContain('more than 50000 /v1/embeddings inputs');
+  });
+
+  it.each([
+    ['a string', 'x', 1],
+    ['token ids', [1, 2, 3], 1],
+    ['strings', ['a', 'b', 'c'], 3],
+    ['token arrays', [[1], [2]], 2],
+  ])('%s counts as its inputs', (_name, input, n) => {
+    expect(embeddingInputCount({ input })).toBe(n);
   });
 });
