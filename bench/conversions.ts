@@ -10,10 +10,11 @@ import { resultToLine } from '../lambda/providers/anthropic/response';
 import { toGeminiBatchLine } from '../lambda/providers/gemini/request';
 import { parseResponseLine, toOutputLine } from '../lambda/providers/gemini/response';
 import type { ResultFormat } from './provider-results';
+import { EMBEDDING_DIRECTIONS, type EmbeddingInputKind } from './embeddings';
 import { convertLineBody } from '../lambda/providers/convert/responses-request';
 import { chatCompletionToResponse, isChatCompletion } from '../lambda/openai/response-object';
 
-export type InputKind = 'openai-input' | 'responses-input' | ResultFormat;
+export type InputKind = 'openai-input' | 'responses-input' | ResultFormat | EmbeddingInputKind;
 
 export type LineConverter = (text: string, lineNumber: number) => string;
 
@@ -124,6 +125,7 @@ export const DIRECTIONS: readonly Direction[] = [
       return JSON.stringify(outputLine(parsed.key, line));
     },
   },
+  ...EMBEDDING_DIRECTIONS,
 ];
 
 /** One Bedrock output record as the adapter reads it (Claude family). */

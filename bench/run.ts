@@ -5,6 +5,7 @@
 //
 //   BENCH_SIZES_MB=1,20 npm run bench     (default 1,20,200)
 //   BENCH_SKIP_GATEWAY=1 npm run bench    (conversions only)
+//   BENCH_ONLY=embeddings npm run bench   (only the directions whose name contains one of these, comma-separated)
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LARGE_LINE_USER_CHARS, writeBatchFile, writeResponsesFile } from './workload';
 import { writeProviderResults, type ResultFormat } from './provider-results';
+import { EMBEDDING_INPUT_KINDS, writeEmbeddingFile, type EmbeddingInputKind } from './embeddings';
 import type { WorkerResult } from './convert-worker';
 import type { CompletionPhases, GatewayOverhead, UploadTiming } from './gateway';
 import type { CreateLatencyRow } from './create-latency';
@@ -21,8 +23,10 @@ const run = promisify(execFile);
 /** Decimal megabytes, so that "200 MB" stays under OpenAI's 200 MiB batch-file limit. */
 const MB = 1_000_000;
 const SIZES_MB = (process.env.BENCH_SIZES_MB ?? '1,20,200').split(',').map(Number);
-const INPUT_KINDS = ['openai-input', 'responses-input', 'bedrock-output', 'anthropic-results', 'gemini-responses'] as const;
+const INPUT_KINDS = ['openai-input', 'responses-input', 'bedrock-output', 'anthropic-results', 'gemini-responses', ...EMBEDDING_INPUT_KINDS] as const;
 type InputKind = (typeof INPUT_KINDS)[number];
+/** BENCH_ONLY=embeddings (a part of direction names, comma-separated) measures only those directions. */
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
 /** The model written into the OpenAI input lines (the Anthropic and Bedrock converters pass it or drop it). */
 const INPUT_MODEL = 'claude-3-5-haiku-20241022';
 export const RSS_TARGET_MB = 256;
@@ -65,6 +69,7 @@ async function generate(dir: string, kind: InputKind, sizeMb: number): Promise<s
   const path = join(dir, `${kind}-${sizeMb}MB.jsonl`);
   if (kind === 'openai-input') await writeBatchFile(path, sizeMb * MB, { model: INPUT_MODEL });
   else if (kind === 'responses-input') await writeResponsesFile(path, sizeMb * MB, { model: INPUT_MODEL });
+  else if ((EMBEDDING_INPUT_KINDS as readonly string[]).includes(kind)) await writeEmbeddingFile(path, kind as EmbeddingInputKind, sizeMb * MB);
   else await writeProviderResults(path, kind as ResultFormat, sizeMb * MB);
   return path;
 }
@@ -105,7 +110,7 @@ async function main(): Promise<void> {
   try {
     for (const sizeMb of SIZES_MB) {
       for (const kind of INPUT_KINDS) {
-        const directions = DIRECTIONS.filter((d) => d.input === kind);
+        const directions = DIRECTIONS.filter((d) => d.input === kind && (ONLY.length === 0 || ONLY.some((part) => d.name.includes(part))));
         if (directions.length === 0) continue;
         process.stderr.write(`generating ${kind} ${sizeMb} MB…\n`);
         const input = await generate(dir, kind, sizeMb);

@@ -15,7 +15,7 @@ import { parse } from 'yaml';
 
 type Schema = Record<string, unknown>;
 // Response, CreateCompletionResponse and CreateModerationResponse: the bodies of output lines of the Responses, completions and moderations batch endpoints.
-const SERVED = ['OpenAIFile', 'ListFilesResponse', 'DeleteFileResponse', 'Batch', 'ListBatchesResponse', 'Upload', 'UploadPart', 'ErrorResponse', 'Response', 'CreateCompletionResponse', 'CreateModerationResponse'];
+const SERVED = ['OpenAIFile', 'ListFilesResponse', 'DeleteFileResponse', 'Batch', 'ListBatchesResponse', 'Upload', 'UploadPart', 'ErrorResponse', 'Response', 'CreateCompletionResponse', 'CreateModerationResponse', 'CreateEmbeddingResponse'];
 /** Paths whose response examples show the served objects. */
 const EXAMPLE_PATHS: Record<string, string[]> = {
   Batch: ['/batches', '/batches/{batch_id}', '/batches/{batch_id}/cancel'],

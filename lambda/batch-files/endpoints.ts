@@ -3,6 +3,7 @@
 // adapter's `endpoints` property (lambda/providers/provider.ts); a new endpoint is one entry here plus
 // that property on the adapters that run it. README "Endpoints × providers".
 import { LineError } from './lines';
+import { checkEmbeddingBody, embeddingInputCount, embeddingTexts, EMBEDDINGS_ENDPOINT, MAX_BATCH_EMBEDDING_INPUTS } from '../openai/embeddings';
 
 export type Body = Record<string, unknown>;
 
@@ -18,6 +19,8 @@ export interface EndpointRule {
   checkNative?(body: Body, line: number): void;
   /** Whether every line must name `body.model` (moderations default to OpenAI's latest model). */
   modelOptional?: boolean;
+  /** A limit over the whole file, beside the 50,000 requests: the inputs a batch may hold (embeddings). */
+  inputs?: { of(body: Body): number; max: number };
 }
 
 const fail = (line: number, message: string, code: string): never => {
@@ -110,6 +113,13 @@ export const ENDPOINTS: Record<string, EndpointRule> = {
   '/v1/responses': { check: checkResponses, checkTranslated: checkResponsesTranslated, checkNative: checkResponsesNative },
   '/v1/completions': { check: checkCompletions },
   '/v1/moderations': { check: checkModerations, modelOptional: true },
+  // lambda/openai/embeddings.ts; translated providers embed text, not OpenAI token ids.
+  [EMBEDDINGS_ENDPOINT]: {
+    check: (body, line) => void checkEmbeddingBody(body, line),
+    checkTranslated: (body, line) => void embeddingTexts(body as never, 'this provider', line),
+    // OpenAI: "/v1/embeddings batches are also restricted to a maximum of 50,000 embedding inputs across all requests".
+    inputs: { of: embeddingInputCount, max: MAX_BATCH_EMBEDDING_INPUTS },
+  },
 };
 
 export const SUPPORTED_ENDPOINTS = Object.keys(ENDPOINTS);

@@ -57,12 +57,17 @@ export async function validateBatchFile(lines: AsyncIterable<Line>, maxLines = M
   const models = new Set<string>();
   let endpoint: string | null = null;
   let count = 0;
+  let inputs = 0;
   for await (const line of lines) {
     if (line.text.trim() === '') continue;
     const request = parseInputLine(line);
     count += 1;
     if (count > maxLines) {
       throw new LineError(line.number, `The file has more than ${maxLines} requests; split it into several batches.`, 'too_many_tasks');
+    }
+    const limit = ENDPOINTS[request.url].inputs;
+    if (limit && (inputs += limit.of(request.body)) > limit.max) {
+      throw new LineError(line.number, `Line ${line.number}: the file holds more than ${limit.max} ${request.url} inputs (summed over its requests); split it into several batches.`, 'too_many_inputs');
     }
     if (seen.has(request.custom_id)) {
       throw new LineError(line.number, `Line ${line.number}: custom_id ${JSON.stringify(request.custom_id)} is a duplicate of another request; custom_id must be unique within a batch.`, 'duplicate_custom_id');

@@ -15,6 +15,7 @@ import { costOfUsage, microsToUsd, type RunMode } from './cost';
 import { DEFAULT_OUTPUT_TOKENS, estimateRequest, expectedRunMode } from './estimate';
 import { PRICE_PROVIDERS, type ModelPrice, type PriceTable } from './prices';
 import { APPROXIMATION_RANGE, countInputTokens, tokenCountMethod, type TokenCountMethod } from './tokens';
+import { embeddingRunCheckFor } from '../providers/embedding-run-checks';
 
 export interface UsdRange {
   low: number;
@@ -123,10 +124,16 @@ export class EstimateAccumulator {
 }
 
 /** Every priced chat model of every provider that the gateway can convert requests for. */
-export function alternativeCandidates(table: PriceTable, inlineAnthropicRequests: boolean): Array<{ provider: ProviderName; model: string; check: RunCheck }> {
+export function alternativeCandidates(table: PriceTable, inlineAnthropicRequests: boolean, embeddings = false): Array<{ provider: ProviderName; model: string; check: RunCheck }> {
   const out: Array<{ provider: ProviderName; model: string; check: RunCheck }> = [];
   for (const price of table.models()) {
-    if (!PRICE_PROVIDERS.includes(price.provider) || isEmbeddingModel(price.model)) continue;
+    // An embeddings file compares embedding models (their own converters); any other file chat models.
+    if (!PRICE_PROVIDERS.includes(price.provider) || isEmbeddingModel(price.model) !== embeddings) continue;
+    if (embeddings) {
+      const check = embeddingRunCheckFor(price.provider, price.model);
+      if (check) out.push({ provider: price.provider, model: price.model, check });
+      continue;
+    }
     // Inline requests are Anthropic Message params: only Anthropic runs them as they are.
     if (inlineAnthropicRequests && price.provider !== 'anthropic') continue;
     const check = inlineAnthropicRequests ? { group: 'anthropic-inline', convert: () => undefined } : runCheckFor(price.provider, price.model);

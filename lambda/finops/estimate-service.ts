@@ -8,6 +8,7 @@ import { defaultOutputTokens, type BudgetCheckInput } from './budget';
 import { usdToMicros } from './cost';
 import { priceTable } from './prices';
 import { finopsStore } from './store';
+import { EMBEDDINGS_ENDPOINT } from '../openai/embeddings';
 
 /** What the budget check reads (model: extra_body.model, which wins over the requests' own), and `compare`. */
 export interface EstimateRequest extends BudgetCheckInput {
@@ -39,7 +40,7 @@ function tokenizerMaxBytes(env: NodeJS.ProcessEnv = process.env): number {
 export async function estimateBatch(input: EstimateRequest): Promise<FinOpsEstimate> {
   const table = priceTable();
   const inline = input.inlineRequests !== undefined;
-  const candidates = input.compare ? alternativeCandidates(table, inline) : [];
+  const candidates = input.compare ? alternativeCandidates(table, inline, input.inputFile?.endpoint === EMBEDDINGS_ENDPOINT) : [];
   const tokenizer = (input.inputFile?.bytes ?? 0) <= tokenizerMaxBytes();
   const acc = new EstimateAccumulator(input.provider, input.model, candidates, defaultOutputTokens(), tokenizer);
   for (const request of input.inlineRequests ?? []) acc.add(request);

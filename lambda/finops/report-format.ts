@@ -19,6 +19,7 @@ function columnsFor(report: UsageReport): Column[] {
     ],
     key: [{ header: 'key_id', value: (l: UsageReportLine) => l.key_id ?? '' }],
     day: [{ header: 'date', value: (l: UsageReportLine) => l.date ?? '' }],
+    endpoint: [{ header: 'endpoint', value: (l: UsageReportLine) => l.endpoint ?? '' }],
   }[report.group_by];
   const n = (header: string, value: (l: UsageReportLine) => number | string): Column => ({ header, value: (l) => String(value(l)), numeric: true });
   return [

@@ -3,9 +3,9 @@
 // report total equals the sum of the batches' own costs exactly.
 import { badRequest } from '../http/errors';
 import { microsToUsd } from './cost';
-import { addCounters, zeroCounters, type UsageCounters, type UsageRow } from './usage-rows';
+import { addCounters, CHAT_ENDPOINT, zeroCounters, type UsageCounters, type UsageRow } from './usage-rows';
 
-export const GROUP_BY = ['provider', 'model', 'key', 'day'] as const;
+export const GROUP_BY = ['provider', 'model', 'key', 'day', 'endpoint'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
 
 /** The longest range one request may ask for; a year of daily rows is still one short Query. */
@@ -67,6 +67,8 @@ export interface UsageReportLine {
   model?: string;
   key_id?: string;
   date?: string;
+  /** The batch endpoint, with group_by=endpoint (`/v1/chat/completions`, `/v1/embeddings`, …). */
+  endpoint?: string;
   batches: number;
   batches_by_status: { completed: number; failed: number; expired: number; cancelled: number };
   requests: { completed: number; failed: number };
@@ -97,7 +99,7 @@ export interface UsageReport {
   total: UsageReportLine;
 }
 
-function groupKeys(row: UsageRow, groupBy: GroupBy): Pick<UsageReportLine, 'provider' | 'model' | 'key_id' | 'date'> {
+function groupKeys(row: UsageRow, groupBy: GroupBy): Pick<UsageReportLine, 'provider' | 'model' | 'key_id' | 'date' | 'endpoint'> {
   switch (groupBy) {
     case 'provider':
       return { provider: row.provider };
@@ -107,6 +109,8 @@ function groupKeys(row: UsageRow, groupBy: GroupBy): Pick<UsageReportLine, 'prov
       return { key_id: row.keyId };
     case 'day':
       return { date: row.date };
+    case 'endpoint':
+      return { endpoint: row.endpoint ?? CHAT_ENDPOINT };
   }
 }
 
@@ -154,5 +158,5 @@ export function buildUsageReport(rows: UsageRow[], query: UsageQuery): UsageRepo
 
 /** A line's group keys as one comparable string (ties in cost sort by name, so output is stable). */
 function lineKeys(line: UsageReportLine): string {
-  return [line.provider, line.model, line.key_id, line.date].map((k) => k ?? '').join('\u0000');
+  return [line.provider, line.model, line.key_id, line.date, line.endpoint].map((k) => k ?? '').join('\u0000');
 }

@@ -23,7 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { getServices } from '../runtime';
 import { queryPages } from '../store/query-pages';
 import type { ApiKeyRecord, BudgetReservation } from '../store/records';
-import { COUNTER_FIELDS, usagePartitionKey, usageSortKey, type UsageDelta, type UsageRow } from './usage-rows';
+import { CHAT_ENDPOINT, COUNTER_FIELDS, usagePartitionKey, usageSortKey, type UsageDelta, type UsageRow } from './usage-rows';
 
 export const markerKey = (batchId: string) => ({ pk: `USAGE_APPLIED#${batchId}`, sk: 'USAGE_APPLIED' });
 export const reservationKey = (keyId: string, month: string) => ({ pk: `BUDGET#${keyId}`, sk: month });
@@ -122,9 +122,9 @@ export class FinOpsStore {
   }
 
   private async addToAggregate(tenantId: string, date: string, delta: UsageDelta): Promise<void> {
-    const { provider, model, keyId } = delta.row;
-    const names: Record<string, string> = { '#tenantId': 'tenantId', '#date': 'date', '#provider': 'provider', '#model': 'model', '#keyId': 'keyId' };
-    const values: Record<string, unknown> = { ':tenantId': tenantId, ':date': date, ':provider': provider, ':model': model, ':keyId': keyId };
+    const { provider, model, keyId, endpoint } = delta.row;
+    const names: Record<string, string> = { '#tenantId': 'tenantId', '#date': 'date', '#provider': 'provider', '#model': 'model', '#keyId': 'keyId', '#endpoint': 'endpoint' };
+    const values: Record<string, unknown> = { ':tenantId': tenantId, ':date': date, ':provider': provider, ':model': model, ':keyId': keyId, ':endpoint': endpoint ?? CHAT_ENDPOINT };
     const adds: string[] = [];
     COUNTER_FIELDS.forEach((field, i) => {
       const amount = delta.row[field];
@@ -133,11 +133,11 @@ export class FinOpsStore {
       values[`:c${i}`] = amount;
       adds.push(`#c${i} :c${i}`);
     });
-    const sets = ['#tenantId = :tenantId', '#date = :date', '#provider = :provider', '#model = :model', '#keyId = :keyId'];
+    const sets = ['#tenantId = :tenantId', '#date = :date', '#provider = :provider', '#model = :model', '#keyId = :keyId', '#endpoint = :endpoint'];
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: { pk: usagePartitionKey(tenantId), sk: usageSortKey(date, provider, model, keyId) },
+        Key: { pk: usagePartitionKey(tenantId), sk: usageSortKey(date, provider, model, keyId, endpoint) },
         UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -233,7 +233,8 @@ export class FinOpsStore {
 }
 
 function toUsageRow(item: Record<string, unknown>): UsageRow {
-  const row = { date: String(item.date), provider: item.provider, model: String(item.model), keyId: String(item.keyId) } as UsageRow;
+  // Rows from before the endpoint was recorded are chat rows (the only endpoint then).
+  const row = { date: String(item.date), provider: item.provider, model: String(item.model), keyId: String(item.keyId), endpoint: typeof item.endpoint === 'string' ? item.endpoint : CHAT_ENDPOINT } as UsageRow;
   for (const field of COUNTER_FIELDS) row[field] = Number(item[field] ?? 0);
   return row;
 }

@@ -1,5 +1,7 @@
-// Daily usage aggregates, as data. One DynamoDB item per tenant, UTC day, provider, model and key:
-//   pk = USAGE#<tenantId>    sk = <yyyy-mm-dd>#<provider>#<model>#<keyId>
+// Daily usage aggregates, as data. One DynamoDB item per tenant, UTC day, provider, model, key and endpoint:
+//   pk = USAGE#<tenantId>    sk = <yyyy-mm-dd>#<provider>#<model>#<keyId>[#<endpoint>]
+// The endpoint part is left out for /v1/chat/completions, so the rows written before other endpoints
+// existed (all chat) are the same items; a row without an `endpoint` attribute is a chat row.
 // A finished batch adds its tokens, micro-dollar costs and a count of its terminal status to the
 // items of its models (atomic ADD). A report over a date range is then one Query on the tenant's
 // partition, never a Scan. This file is pure: what a batch adds, and to which item.
@@ -9,7 +11,9 @@ import type { TerminalStatus } from './metric-names';
 import type { ModelCost } from './cost';
 
 export const usagePartitionKey = (tenantId: string) => `USAGE#${tenantId}`;
-export const usageSortKey = (date: string, provider: string, model: string, keyId: string) => `${date}#${provider}#${model}#${keyId}`;
+export const CHAT_ENDPOINT = '/v1/chat/completions';
+const endpointSuffix = (endpoint: string | undefined) => (endpoint && endpoint !== CHAT_ENDPOINT ? `#${endpoint}` : '');
+export const usageSortKey = (date: string, provider: string, model: string, keyId: string, endpoint?: string) => `${date}#${provider}#${model}#${keyId}${endpointSuffix(endpoint)}`;
 
 /** What the aggregates add up. Costs in micro-dollars (integers), so sums are exact. */
 export interface UsageCounters {
@@ -60,6 +64,8 @@ export interface UsageRow extends UsageCounters {
   provider: ProviderName;
   model: string;
   keyId: string;
+  /** The batch endpoint (`/v1/embeddings`, …) for `group_by=endpoint`; absent: /v1/chat/completions. */
+  endpoint?: string;
 }
 
 /** What one batch adds to one aggregate item. */
@@ -117,7 +123,8 @@ export function usageDeltasForBatch(batch: BatchRecord, usageByModel: Record<str
       counters.requests_completed = batch.requestCounts.completed;
       counters.requests_failed = batch.requestCounts.failed;
     }
-    return { rowId: `${batch.provider}#${model}#${keyId}`, row: { provider: batch.provider, model, keyId, ...counters } };
+    const endpoint = batch.endpoint || CHAT_ENDPOINT;
+    return { rowId: `${batch.provider}#${model}#${keyId}${endpointSuffix(endpoint)}`, row: { provider: batch.provider, model, keyId, endpoint, ...counters } };
   });
 }
 

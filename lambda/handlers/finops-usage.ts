@@ -1,4 +1,4 @@
-// GET /openai/finops/usage?start=YYYY-MM-DD&end=YYYY-MM-DD&group_by=provider|model|key|day[&interval=day]
+// GET /openai/finops/usage?start=YYYY-MM-DD&end=YYYY-MM-DD&group_by=provider|model|key|day|endpoint[&interval=day]
 // The caller's tenant only: one Query on the tenant's daily usage aggregates, grouped and summed.
 import { httpHandler, json } from '../http/handler';
 import { callerOf, queryOf } from '../http/request';

@@ -1,11 +1,12 @@
 // Builders for the lines of OpenAI batch output and error files, shared by every provider's results
 // converter so the shapes are written once.
 import type { BatchRequestOutput, ChatCompletion } from './types';
+import type { EmbeddingList } from './embeddings';
 
 type Line = Omit<BatchRequestOutput, 'id'>;
 
 /** A request that succeeded: goes to the output file. */
-export function successLine(customId: string, requestId: string, body: ChatCompletion): Line {
+export function successLine(customId: string, requestId: string, body: ChatCompletion | EmbeddingList): Line {
   return { custom_id: customId, response: { status_code: 200, request_id: requestId, body }, error: null };
 }
 

@@ -54,6 +54,7 @@ describe('usageDeltasForBatch', () => {
           provider: 'openai',
           model: 'gpt-4o-mini',
           keyId: 'key_1',
+          endpoint: '/v1/chat/completions',
           input_tokens: 1000,
           cached_input_tokens: 400,
           output_tokens: 500,
@@ -129,7 +130,7 @@ describe('parseUsageQuery', () => {
     [{ start: ['2025-01-01', '2025-01-02'] }, 'start', 'invalid_date', "Invalid 'start'"],
     [{ start: '2025-02-01', end: '2025-01-31' }, 'start', 'invalid_date_range', "'start' (2025-02-01) is after 'end' (2025-01-31)"],
     [{ start: '2024-01-01', end: '2025-01-02' }, 'end', 'invalid_date_range', 'spans 368 days; ask for at most 366 days'],
-    [{ group_by: 'tenant' }, 'group_by', 'invalid_group_by', 'expected one of provider, model, key, day, got "tenant"'],
+    [{ group_by: 'tenant' }, 'group_by', 'invalid_group_by', 'expected one of provider, model, key, day, endpoint, got "tenant"'],
   ])('rejects %j with a 400 naming %s', (query, param, code, message) => {
     let error: unknown;
     try {

@@ -27,7 +27,7 @@ describe('parseBatchCreate', () => {
   test.each([
     ['missing input_file_id', { endpoint: base.endpoint, completion_window: '24h' }, 'input_file_id'],
     ['missing endpoint', { input_file_id: 'file-a', completion_window: '24h' }, 'endpoint'],
-    ['unsupported endpoint', { ...base, endpoint: '/v1/embeddings' }, 'endpoint'],
+    ['unsupported endpoint', { ...base, endpoint: '/v1/images/generations' }, 'endpoint'],
     ['completion_window other than 24h', { ...base, completion_window: '48h' }, 'completion_window'],
     ['model not a string', { ...base, model: 5 }, 'model'],
   ])('%s → 400 naming %s', (_n, body, param) => void fails(() => parseBatchCreate(body), param));

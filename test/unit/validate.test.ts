@@ -15,7 +15,7 @@ describe('parseInputLine', () => {
     ['not an object', '[1,2]', 'invalid_json_line', /must be a JSON object/],
     ['missing custom_id', JSON.stringify({ method: 'POST', url: '/v1/chat/completions', body: { model: 'm', messages: [{ role: 'user' }] } }), 'missing_custom_id', /custom_id/],
     ['wrong method', JSON.stringify({ custom_id: 'a', method: 'GET', url: '/v1/chat/completions', body: {} }), 'invalid_method', /method must be "POST"/],
-    ['wrong url', JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/embeddings', body: {} }), 'invalid_url', /url must be one of/],
+    ['wrong url', JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/images/generations', body: {} }), 'invalid_url', /url must be one of/],
     ['body not an object', JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: 'x' }), 'invalid_body', /body must be a JSON object/],
     ['no model', JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { messages: [{ role: 'user' }] } }), 'missing_model', /body.model is required/],
     ['empty messages', JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { model: 'm', messages: [] } }), 'invalid_messages', /non-empty array/],

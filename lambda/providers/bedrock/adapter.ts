@@ -51,6 +51,9 @@ import {
 import { createJobError, isValidationOrConflict, jobCallError, s3CallError, unavailableOrSame } from './aws-errors';
 import { bedrockClient, bedrockRuntimeClient } from './clients';
 import { advanceOnDemand, requestOnDemandCancel, resultKey, storedResults, type OnDemandLocations } from './on-demand';
+import { EMBEDDINGS_ENDPOINT } from '../../openai/embeddings';
+import { requireEmbeddingFamily, type EmbeddingFamily } from './embeddings';
+import { checkEmbeddingLines, EmbeddingResultSink, embeddingMetaKey, inLines, isEmbeddingFamily, stagedEmbeddingRecords } from './embedding-batches';
 import { TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
 import { convertLineBody } from '../convert/responses-request';
 
@@ -65,8 +68,11 @@ export type RunMode = 'batch_job' | 'on_demand';
 /** What the adapter keeps in BatchRecord.providerData. */
 export interface BedrockBatchData {
   runMode: RunMode;
-  family: BedrockFamily;
+  /** A chat family, or an embedding family for /v1/embeddings batches (embedding-batches.ts). */
+  family: BedrockFamily | EmbeddingFamily;
   recordCount: number;
+  /** Embeddings: the OpenAI lines the records came from (a line may take several records). */
+  lineCount?: number;
   inputBucket: string;
   recordsKey: string;
   customIdsKey: string;
@@ -143,9 +149,12 @@ function outputUriOf(ctx: ProviderContext, input: CreateBatchInput): S3Uri {
  * Translates every line and streams the records and custom_ids to the input bucket. Nothing reaches
  * Bedrock until every line has translated, so a bad line costs nothing.
  */
-async function stageRecords(ctx: ProviderContext, file: FileRecord, model: string, family: BedrockFamily, keys: ReturnType<typeof batchInputKeys>, bucket: string): Promise<number> {
+async function stageRecords(ctx: ProviderContext, file: FileRecord, model: string, family: BedrockFamily | EmbeddingFamily, keys: ReturnType<typeof batchInputKeys>, bucket: string): Promise<number> {
   const records = ctx.blobs.openLineWriter({ bucket, key: keys.records });
   const customIds = ctx.blobs.openLineWriter({ bucket, key: keys.customIds });
+  // Embeddings: a line may take several records; which part of which line each is goes beside them.
+  const meta = isEmbeddingFamily(family) ? ctx.blobs.openLineWriter({ bucket, key: embeddingMetaKey(keys.customIds) }) : null;
+  const writers = meta ? [records, customIds, meta] : [records, customIds];
   const write = async (writer: LineWriter, text: string, key: string) => {
     try {
       await writer.writeLine(text);
@@ -159,18 +168,23 @@ async function stageRecords(ctx: ProviderContext, file: FileRecord, model: strin
       if (request.body.model !== model) {
         throw new LineError(line, `Line ${line}: body.model is ${JSON.stringify(request.body.model)} but the batch runs ${JSON.stringify(model)}; a Bedrock job runs one model.`, 'model_mismatch');
       }
-      const record = convertLineBody(request, (body) => toBedrockRecord(recordIdFor(count), body, family, line));
-      await write(records, JSON.stringify(record), keys.records);
-      await write(customIds, JSON.stringify(request.custom_id), keys.customIds);
-      count += 1;
+      const staged = isEmbeddingFamily(family)
+        ? stagedEmbeddingRecords(request, family, line)
+        : [{ modelInput: convertLineBody(request, (body) => toBedrockRecord(recordIdFor(count), body, family, line)).modelInput, meta: null }];
+      for (const { modelInput, meta: recordMeta } of staged) {
+        await write(records, JSON.stringify({ recordId: recordIdFor(count), modelInput }), keys.records);
+        await write(customIds, JSON.stringify(request.custom_id), keys.customIds);
+        if (meta) await write(meta, JSON.stringify(recordMeta), embeddingMetaKey(keys.customIds));
+        count += 1;
+      }
     }
   } catch (err) {
-    await Promise.all([records.abort(), customIds.abort()]);
+    await Promise.all(writers.map((w) => w.abort()));
     // Line and write errors are already GatewayErrors and pass through; what is left came from reading the upload.
     throw s3CallError(err, 'read', toS3Uri(file.blob));
   }
   try {
-    await Promise.all([records.close(), customIds.close()]);
+    await Promise.all(writers.map((w) => w.close()));
   } catch (err) {
     throw s3CallError(err, 'write', toS3Uri({ bucket, key: keys.records }));
   }
@@ -232,7 +246,7 @@ function checkRequest(ctx: ProviderContext, input: CreateBatchInput) {
   const file = input.inputFile;
   if (!file) throw badRequest('input_file_id is required for Bedrock batches: upload the JSONL with files.create first.', 'input_file_id');
   const model = resolveModel(input.model, file);
-  const family = requireFamily(model);
+  const family = input.endpoint === EMBEDDINGS_ENDPOINT ? requireEmbeddingFamily(model) : requireFamily(model);
   const smallBatch = smallBatchMode(input.extras);
   const timeoutHours = timeoutHoursOf(input.extras);
   const output = outputUriOf(ctx, input);
@@ -262,8 +276,10 @@ async function createBatch(ctx: ProviderContext, input: CreateBatchInput): Promi
     ...(placement.region ? { region: placement.region } : {}),
     recordsKey: keys.records,
     customIdsKey: keys.customIds,
+    ...(isEmbeddingFamily(family) && file.lineCount !== undefined ? { lineCount: file.lineCount } : {}),
   };
-  const requestCounts: RequestCounts = { total: count, completed: 0, failed: 0 };
+  // request_counts count the OpenAI requests, not the records they took.
+  const requestCounts: RequestCounts = { total: data.lineCount ?? count, completed: 0, failed: 0 };
 
   if (data.runMode === 'on_demand') {
     if (smallBatch === 'reject') {
@@ -391,6 +407,10 @@ async function checkJob(ctx: ProviderContext, batch: BatchRecord, data: BedrockB
 
 async function checkBatch(ctx: ProviderContext, batch: BatchRecord): Promise<ProviderBatchState> {
   const data = batchData(batch);
+  return inLines(await checkRecords(ctx, batch, data), data);
+}
+
+async function checkRecords(ctx: ProviderContext, batch: BatchRecord, data: BedrockBatchData): Promise<ProviderBatchState> {
   if (data.runMode === 'on_demand') {
     const region = data.region ?? ctx.config.region;
     // Models without on-demand throughput on their bare id are invoked through an inference profile.
@@ -453,6 +473,7 @@ async function collectJobResults(ctx: ProviderContext, batch: BatchRecord, data:
   const where = await findJobOutput(ctx, data);
   const written = new Uint8Array(data.recordCount);
   const jobId = jobIdOf(data.jobArn ?? batch.providerBatchId!);
+  const embeddings = isEmbeddingFamily(data.family) ? await EmbeddingResultSink.open(ctx, batch, { ...data, family: data.family }, customIds, `bedrock-${jobId}`, sink) : null;
   if (where.results) {
     const location = { bucket: where.bucket, key: where.results };
     try {
@@ -471,7 +492,8 @@ async function collectJobResults(ctx: ProviderContext, batch: BatchRecord, data:
           continue;
         }
         written[index] = 1;
-        await sink.write(resultLineFor(record, customIds[index], data.family, completionContext(batch, record.recordId!, created, `bedrock-${jobId}`)));
+        if (embeddings) await embeddings.record(index, record);
+        else await sink.write(resultLineFor(record, customIds[index], data.family as BedrockFamily, completionContext(batch, record.recordId!, created, `bedrock-${jobId}`)));
       }
     } catch (err) {
       throw s3CallError(err, 'read', toS3Uri(location));
@@ -481,7 +503,10 @@ async function collectJobResults(ctx: ProviderContext, batch: BatchRecord, data:
   }
   // Records without an output line are answered by the result sink, with this reason.
   const code: NotRunCode = notRunCodeForBatch(batch, jobStatus ?? 'Failed', Math.floor(Date.now() / 1000));
-  return { code, ...(jobStatus === 'Completed' ? { message: 'Bedrock reported the job complete but returned no result for this request.' } : {}) };
+  const message = jobStatus === 'Completed' ? 'Bedrock reported the job complete but returned no result for this request.' : undefined;
+  // An embeddings job joins the parts of split lines and answers a line with a missing part itself.
+  if (embeddings) await embeddings.finish(code, message);
+  return { code, ...(message ? { message } : {}) };
 }
 
 async function collectOnDemandResults(ctx: ProviderContext, batch: BatchRecord, data: BedrockBatchData, sink: ResultSink): Promise<UnansweredReason> {
@@ -489,6 +514,8 @@ async function collectOnDemandResults(ctx: ProviderContext, batch: BatchRecord, 
   const where = onDemandLocations(batch, data);
   const done = await storedResults(ctx, where);
   const created = Math.floor(Date.now() / 1000);
+  const code: NotRunCode = notRunCodeForBatch(batch, undefined, created);
+  const embeddings = isEmbeddingFamily(data.family) ? await EmbeddingResultSink.open(ctx, batch, { ...data, family: data.family }, customIds, `bedrock-on-demand-${batch.id}`, sink) : null;
   for (let i = 0; i < data.recordCount; i++) {
     const recordId = recordIdFor(i);
     const outcome = done.get(recordId);
@@ -501,9 +528,11 @@ async function collectOnDemandResults(ctx: ProviderContext, batch: BatchRecord, 
     } catch (err) {
       throw s3CallError(err, 'read', toS3Uri(location));
     }
-    await sink.write(resultLineFor(record, customIds[i], data.family, completionContext(batch, recordId, created, `bedrock-on-demand-${batch.id}`)));
+    if (embeddings) await embeddings.record(i, record);
+    else await sink.write(resultLineFor(record, customIds[i], data.family as BedrockFamily, completionContext(batch, recordId, created, `bedrock-on-demand-${batch.id}`)));
   }
-  return { code: notRunCodeForBatch(batch, undefined, created) };
+  if (embeddings) await embeddings.finish(code);
+  return { code };
 }
 
 async function collectResults(ctx: ProviderContext, batch: BatchRecord, sink: ResultSink): Promise<UnansweredReason> {
@@ -515,7 +544,7 @@ async function collectResults(ctx: ProviderContext, batch: BatchRecord, sink: Re
 export const bedrockAdapter: ProviderAdapter = {
   name: 'bedrock',
   acceptsInlineRequests: false,
-  endpoints: TRANSLATED_CHAT_ENDPOINTS,
+  endpoints: { ...TRANSLATED_CHAT_ENDPOINTS, [EMBEDDINGS_ENDPOINT]: 'translated' },
 
   priceModelId: bedrockFoundationModelId,
   /** Below the job minimum (FINOPS_BEDROCK_MIN_RECORDS) a batch runs on demand, without the batch discount. */
@@ -531,6 +560,8 @@ export const bedrockAdapter: ProviderAdapter = {
 
   // A file in another allowed region remembers it: its batches' jobs run there (regionalPlacement).
   async onFileStored(ctx, file, extras) {
+    // Embeddings lines are checked against their model's rules now, so a line Bedrock cannot run is a 400 at upload.
+    if (file.endpoint === EMBEDDINGS_ENDPOINT) await checkEmbeddingLines(ctx, file);
     const region = storageConfigOf(extras)?.region;
     return region && region !== ctx.config.region ? { providerData: { ...file.providerData, region } } : {};
   },

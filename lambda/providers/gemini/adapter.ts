@@ -22,6 +22,9 @@ import { GeminiConversionError, toGenerateContentRequest, toGeminiBatchLine } fr
 import { parseResponseLine, toOutputLine, type ResultContext } from './response';
 import { batchStateName, responsesFileOf, rfc3339ToUnixSeconds, toProviderBatchState } from './status';
 import type { GeminiFile, GeminiOperation } from './types';
+import { EMBEDDINGS_ENDPOINT } from '../../openai/embeddings';
+import { collectEmbeddingResults, requireGeminiEmbeddingModel, toGeminiEmbedLines } from './embeddings';
+import { countsInLines } from '../embedding-parts';
 import { TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
 
 /** Google's resumable protocol wants every chunk but the last to be a multiple of this. */
@@ -52,6 +55,8 @@ interface GeminiBatchData {
   inputBlob: BlobLocation;
   geminiFile: string;
   geminiModel: string;
+  /** Embeddings: the OpenAI lines; Gemini counts the texts (one request each), embeddings.ts. */
+  lineCount?: number;
 }
 
 export function createGeminiAdapter(options: GeminiAdapterOptions = {}): ProviderAdapter {
@@ -130,7 +135,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
     /** The price table lists `gemini-2.5-flash`; clients may send `models/gemini-2.5-flash`. */
     priceModelId: (model) => model.replace(/^models\//, ''),
     runCheck: () => ({ group: 'gemini', convert: (body) => toGenerateContentRequest(body) }),
-    endpoints: TRANSLATED_CHAT_ENDPOINTS,
+    endpoints: { ...TRANSLATED_CHAT_ENDPOINTS, [EMBEDDINGS_ENDPOINT]: 'translated' },
 
     async onFileStored(ctx, file) {
       // Only batch inputs go to Gemini; result files are the gateway's own.
@@ -161,16 +166,17 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
       // display name carries our batch id, so a submit retried after a lost answer finds the first.
       const operation =
         (await findSubmitted(client, input.batchId)) ??
-        (await client.json<GeminiOperation>('POST', `v1beta/models/${model}:batchGenerateContent`, {
+        (await client.json<GeminiOperation>('POST', `v1beta/models/${model}:${input.endpoint === EMBEDDINGS_ENDPOINT ? 'asyncBatchEmbedContent' : 'batchGenerateContent'}`, {
           body: { batch: { display_name: input.batchId, input_config: { file_name: geminiFile } } },
         }));
       if (!operation.name || !BATCH_NAME_PATTERN.test(operation.name)) {
         throw new ProviderUnavailableError(`Gemini answered batchGenerateContent without a batch name (${JSON.stringify(operation.name ?? null)}).`);
       }
-      const state = toProviderBatchState(operation);
+      const lineCount = input.endpoint === EMBEDDINGS_ENDPOINT ? file.lineCount : undefined;
+      const state = inLines(toProviderBatchState(operation), lineCount);
       const counts: RequestCounts = state.requestCounts && state.requestCounts.total > 0 ? state.requestCounts : { total: file.lineCount ?? 0, completed: 0, failed: 0 };
       ctx.logger.info('Created Gemini batch', { batchId: input.batchId, geminiBatch: operation.name, model });
-      const providerData: GeminiBatchData = { inputBlob: file.blob, geminiFile, geminiModel: `models/${model}` };
+      const providerData: GeminiBatchData = { inputBlob: file.blob, geminiFile, geminiModel: `models/${model}`, ...(lineCount !== undefined ? { lineCount } : {}) };
       return { providerBatchId: operation.name, model, status: state.status, requestCounts: counts, providerData: { ...providerData } };
     },
 
@@ -178,7 +184,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
       // Gemini has no "cancelling" state: between a cancel call and CANCELLED it still says PENDING or
       // RUNNING. That is reported as is, so the tracker (which shows the batch as cancelling) keeps
       // repeating the cancel, which Gemini accepts any number of times, until it lands.
-      return toProviderBatchState(await getOperation(await clientFor(ctx), batch));
+      return inLines(toProviderBatchState(await getOperation(await clientFor(ctx), batch)), (batch.providerData as Partial<GeminiBatchData> | undefined)?.lineCount);
     },
 
     async cancelBatch(ctx, batch) {
@@ -212,6 +218,14 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
         model: batch.model ?? (operation.metadata?.model ?? '').replace(/^models\//, ''),
         created: rfc3339ToUnixSeconds(operation.metadata?.endTime ?? operation.metadata?.updateTime) ?? batch.createdAt,
       };
+      if (batch.endpoint === EMBEDDINGS_ENDPOINT) {
+        const output = operation.metadata?.output ?? operation.response;
+        const inlined = (output as { inlinedEmbedContentResponses?: { inlinedResponses?: [] } } | undefined)?.inlinedEmbedContentResponses?.inlinedResponses ?? [];
+        const responses = await responsesLines(client, batch, operation);
+        const reason = notRunReason(state, batchStateName(operation.metadata?.state));
+        await collectEmbeddingResults(ctx, batch, { inputBlob: data.inputBlob, context, responses, inlined, notRun: [reason.code, reason.message] }, sink);
+        return reason;
+      }
       const written = new Set<string>();
       let unknown = 0;
       const emit = async (line: ReturnType<typeof parseResponseLine>) => {
@@ -223,15 +237,8 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
         await sink.write(toOutputLine(line, context));
       };
 
-      const responsesFile = responsesFileOf(operation);
-      if (responsesFile) {
-        if (!FILE_NAME_PATTERN.test(responsesFile)) throw new Error(`Gemini named an unexpected responses file ${JSON.stringify(responsesFile)} for batch ${batch.id}.`);
-        let lines: AsyncIterable<Line>;
-        try {
-          lines = readLines(await client.download(responsesFile));
-        } catch (err) {
-          throw isGone(err) ? new ProviderLostBatchError(`Gemini responses file ${responsesFile} of batch ${batch.id} is gone: ${(err as Error).message}`) : err;
-        }
+      const lines = await responsesLines(client, batch, operation);
+      if (lines) {
         for await (const line of lines) {
           if (line.text.trim() === '') continue;
           await emit(parseResponseLine(line.text, line.number));
@@ -264,6 +271,24 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
   }
 }
 
+/** The lines of a finished batch's responses file, or null when it has none (inline or no output). */
+async function responsesLines(client: GeminiClient, batch: BatchRecord, operation: GeminiOperation): Promise<AsyncIterable<Line> | null> {
+  const responsesFile = responsesFileOf(operation);
+  if (!responsesFile) return null;
+  if (!FILE_NAME_PATTERN.test(responsesFile)) throw new Error(`Gemini named an unexpected responses file ${JSON.stringify(responsesFile)} for batch ${batch.id}.`);
+  try {
+    return readLines(await client.download(responsesFile));
+  } catch (err) {
+    throw isGone(err) ? new ProviderLostBatchError(`Gemini responses file ${responsesFile} of batch ${batch.id} is gone: ${(err as Error).message}`) : err;
+  }
+}
+
+/** Gemini's counters count requests; an embeddings batch reports OpenAI lines (several texts may be one line). */
+function inLines(state: ProviderBatchState, lineCount: number | undefined): ProviderBatchState {
+  if (lineCount === undefined || !state.requestCounts || state.requestCounts.total === 0) return state;
+  return { ...state, requestCounts: countsInLines(state.requestCounts, lineCount, state.requestCounts.total) };
+}
+
 /** How soon to look again at a file Gemini is still processing. */
 const FILE_PROCESSING_RETRY_SECONDS = 10;
 
@@ -272,7 +297,9 @@ function checkRequest(input: CreateBatchInput): { file: FileRecord; model: strin
   if (!file) {
     throw badRequest('Gemini batches need an input_file_id: upload the requests with files.create (provider "gemini") first.', 'input_file_id', 'missing_input_file');
   }
-  return { file, model: resolveModel(input.model, file) };
+  const model = resolveModel(input.model, file);
+  if (input.endpoint === EMBEDDINGS_ENDPOINT) requireGeminiEmbeddingModel(model);
+  return { file, model };
 }
 
 /** Gemini batches (newest first) a submit looks through for one an earlier attempt made. */
@@ -326,6 +353,11 @@ function fileData(stored: GeminiFile): GeminiFileData {
 
 async function* convertedLines(ctx: ProviderContext, file: FileRecord): AsyncGenerator<string> {
   for await (const { line, request } of inputRequests(ctx.blobs.readLines(file.blob))) {
+    // An embeddings line with n texts is n Gemini requests (embeddings.ts); a chat line is one.
+    if (file.endpoint === EMBEDDINGS_ENDPOINT) {
+      for (const embed of toGeminiEmbedLines(request, line)) yield JSON.stringify(embed) + '\n';
+      continue;
+    }
     try {
       yield JSON.stringify(toGeminiBatchLine(request)) + '\n';
     } catch (err) {

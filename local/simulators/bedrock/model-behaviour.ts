@@ -16,8 +16,11 @@ import { createHash } from 'node:crypto';
 import { claudeRuleViolation } from '../rules/claude';
 import { isNonChatNova } from '../rules/bedrock';
 import { rateLimitedOnce } from '../rate-limit-once';
+import { answerEmbeddingModel, simEmbeddingFamilyOf, type SimEmbeddingFamily } from './embeddings';
 
-export type SimFamily = 'claude' | 'nova' | 'llama' | 'converse';
+/** The chat families, whose replies are text. */
+type SimChatFamily = 'claude' | 'nova' | 'llama' | 'converse';
+export type SimFamily = SimChatFamily | SimEmbeddingFamily;
 
 /** Vendors whose models the simulator answers through the Converse API only (converse.ts). */
 const CONVERSE_ONLY = /^(?:mistral\.|deepseek\.|qwen\.|openai\.gpt-oss|writer\.)/;
@@ -28,7 +31,7 @@ export function simFamilyOf(modelId: string): SimFamily | null {
   if (id.startsWith('amazon.nova-')) return isNonChatNova(id) ? null : 'nova';
   if (/^meta\.llama[34]/.test(id)) return 'llama';
   if (CONVERSE_ONLY.test(id)) return 'converse';
-  return null;
+  return simEmbeddingFamilyOf(id);
 }
 
 export class ModelError extends Error {
@@ -70,7 +73,7 @@ interface Reply {
 }
 
 /** The deterministic reply, shaped by the token limit and stop sequences. */
-export function reply(family: SimFamily, lastUserText: string, maxTokens: number | undefined, stopSequences: string[]): Reply {
+export function reply(family: SimChatFamily, lastUserText: string, maxTokens: number | undefined, stopSequences: string[]): Reply {
   const label = { claude: 'Claude', nova: 'Nova', llama: 'Llama', converse: 'Converse' }[family];
   const words = `Simulated ${label} reply to: ${lastUserText.split(/\s+/).filter(Boolean).slice(0, 8).join(' ')}`.split(' ');
   let text = words.join(' ');
@@ -108,6 +111,9 @@ export function answer(family: SimFamily, modelId: string, body: unknown, inBatc
     case 'converse':
       // Their native InvokeModel bodies are not simulated: a Converse-shaped record sent as one is malformed.
       return invalid('Malformed input request: #: required key [prompt] not found, please reformat your input and try again.');
+    case 'titan-embed':
+    case 'cohere-embed':
+      return answerEmbeddingModel(family, modelId, body, inBatchJob);
   }
 }
 
@@ -241,7 +247,7 @@ function answerNova(body: Record<string, unknown>, inBatchJob: boolean): Answer 
 }
 
 /** A text answer in the shape Nova's InvokeModel and the Converse API share; `extra` adds fields (Converse's metrics). */
-export function novaShapedReply(family: SimFamily, lastUserText: string, inputTokens: number, config: Record<string, unknown>, extra: Record<string, unknown> = {}): Answer {
+export function novaShapedReply(family: SimChatFamily, lastUserText: string, inputTokens: number, config: Record<string, unknown>, extra: Record<string, unknown> = {}): Answer {
   const r = reply(family, lastUserText, config.maxTokens as number | undefined, (config.stopSequences as string[] | undefined) ?? []);
   return {
     kind: 'output',

@@ -9,7 +9,8 @@
 //   256 KiB chunk granularity and the declared length checked;
 // - files get / list (pageSize ≤ 100, pageToken) / delete; download (`/download/v1beta/…:download` and
 //   `/v1beta/…:download`, ?alt=media) of GENERATED files only: uploaded files cannot be downloaded;
-// - batchGenerateContent (file or inline input) returning an Operation; batches get / list
+// - batchGenerateContent (file or inline input) returning an Operation, and the embeddings batch
+//   asyncBatchEmbedContent for embedding models only (embeddings.ts); batches get / list
 //   (`operations`, nextPageToken) / :cancel / delete; states on the wire are BATCH_STATE_*, counts in
 //   batchStats are int64 strings, proto3 style (zero counts omitted);
 // - a batch is PENDING for one step, RUNNING for one step, then SUCCEEDED with a GENERATED responses
@@ -24,6 +25,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { SimulatorStateFile } from '../persistence';
 import { FaultInjector, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { simulateOutcome, userTexts } from './outcomes';
+import { EMBED_BATCH_TYPE, EMBED_OUTPUT_TYPE, embedTexts, isEmbeddingModel, simulateEmbedOutcome } from './embeddings';
 import { closeServer, listenOnLoopback } from '../../loopback';
 
 export interface GeminiSimulatorOptions extends SimulatorOptions {
@@ -86,6 +88,8 @@ interface SimBatch {
   state: 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'EXPIRED';
   responsesFile: string | null;
   inlinedResponses: Array<Record<string, unknown>> | null;
+  /** An embeddings batch (asyncBatchEmbedContent, embeddings.ts); absent: batchGenerateContent. */
+  kind?: 'embed';
   stats: { successful: number; failed: number };
   error: { code: number; message: string } | null;
 }
@@ -283,7 +287,7 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
   };
 
   function finish(batch: SimBatch) {
-    const texts = batch.requests.flatMap((r) => userTexts(r.request));
+    const texts = batch.requests.flatMap((r) => (batch.kind === 'embed' ? (embedTexts(r.request) ?? []) : userTexts(r.request)));
     if (texts.some((t) => t.includes('[simulate-expire]'))) {
       batch.state = 'EXPIRED';
       return;
@@ -293,7 +297,7 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
       batch.error = { code: 13, message: 'Internal error encountered while running the batch.' };
       return;
     }
-    const outcomes = batch.requests.map((r) => ({ key: r.key, ...simulateOutcome(batch.id, r.key, r.request, batch.model) }));
+    const outcomes = batch.requests.map((r) => ({ key: r.key, ...(batch.kind === 'embed' ? simulateEmbedOutcome(batch.model, r.request) : simulateOutcome(batch.id, r.key, r.request, batch.model)) }));
     batch.stats = { successful: outcomes.filter((o) => 'response' in o).length, failed: outcomes.filter((o) => 'error' in o).length };
     batch.state = 'SUCCEEDED';
     if (batch.inline) {
@@ -322,13 +326,13 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
     const output = batch.responsesFile
       ? { responsesFile: batch.responsesFile }
       : batch.inlinedResponses
-        ? { inlinedResponses: { inlinedResponses: batch.inlinedResponses } }
+        ? { [batch.kind === 'embed' ? 'inlinedEmbedContentResponses' : 'inlinedResponses']: { inlinedResponses: batch.inlinedResponses } }
         : undefined;
     const done = batch.endedAt !== null;
     return {
       name: `batches/${batch.id}`,
       metadata: {
-        '@type': BATCH_TYPE,
+        '@type': batch.kind === 'embed' ? EMBED_BATCH_TYPE : BATCH_TYPE,
         name: `batches/${batch.id}`,
         model: `models/${batch.model}`,
         displayName: batch.displayName,
@@ -341,7 +345,7 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
         state: `BATCH_STATE_${batch.state}`,
       },
       done,
-      ...(done && output ? { response: { '@type': OUTPUT_TYPE, ...output } } : {}),
+      ...(done && output ? { response: { '@type': batch.kind === 'embed' ? EMBED_OUTPUT_TYPE : OUTPUT_TYPE, ...output } } : {}),
       ...(batch.error ? { error: batch.error } : {}),
     };
   };
@@ -352,9 +356,11 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
     return batch;
   };
 
-  async function createBatch(req: IncomingMessage, model: string) {
-    if (!MODEL_PATTERN.test(model)) {
-      throw new HttpError(404, 'NOT_FOUND', `models/${model} is not found for API version v1beta, or is not supported for batchGenerateContent. Call ListModels to see the list of available models and their supported methods.`);
+  async function createBatch(req: IncomingMessage, model: string, method: 'batchGenerateContent' | 'asyncBatchEmbedContent') {
+    // Embedding models take only asyncBatchEmbedContent, generative models only batchGenerateContent.
+    const embed = method === 'asyncBatchEmbedContent';
+    if (!(MODEL_PATTERN.test(model) || isEmbeddingModel(model)) || isEmbeddingModel(model) !== embed) {
+      throw new HttpError(404, 'NOT_FOUND', `models/${model} is not found for API version v1beta, or is not supported for ${method}. Call ListModels to see the list of available models and their supported methods.`);
     }
     const body = parseJson(await readBody(req, 20 * 1024 * 1024)) as { batch?: Record<string, unknown> };
     const spec = body?.batch;
@@ -384,6 +390,7 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
       state: 'PENDING',
       responsesFile: null,
       inlinedResponses: null,
+      ...(embed ? { kind: 'embed' as const } : {}),
       stats: { successful: 0, failed: 0 },
       error: null,
     };
@@ -474,8 +481,8 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
       throw new HttpError(405, 'INVALID_ARGUMENT', `Method ${method} is not allowed on ${path}.`);
     }
 
-    const createMatch = /^\/v1beta\/models\/([^/:]+):batchGenerateContent$/.exec(path);
-    if (createMatch && method === 'POST') return json(res, 200, await createBatch(req, createMatch[1]));
+    const createMatch = /^\/v1beta\/models\/([^/:]+):(batchGenerateContent|asyncBatchEmbedContent)$/.exec(path);
+    if (createMatch && method === 'POST') return json(res, 200, await createBatch(req, createMatch[1], createMatch[2] as 'batchGenerateContent' | 'asyncBatchEmbedContent'));
 
     if (path === '/v1beta/batches' && method === 'GET') return json(res, 200, listBatches(query));
     const batchMatch = /^\/v1beta\/batches\/([^/:]+)(:cancel|:delete)?$/.exec(path);

@@ -5,6 +5,7 @@ import { estimatedTokens, enqueuedTokenLimit, tokenLimitError } from './queue-li
 import { createHash, randomBytes } from 'node:crypto';
 import type { RequestAnswer } from './requests';
 import { ENDPOINT_ANSWERS } from './endpoint-answers';
+import { embeddingBatchErrors } from './embeddings';
 import { rateLimitedOnce } from '../rate-limit-once';
 import { completionWindowHours } from '../../../contracts/providers';
 import { batchModel, parseInputLines, validateBatchInput, type BatchValidationError, type InputLine } from './jsonl';
@@ -276,7 +277,7 @@ export class SimulatedAccount {
     const lines = parseInputLines(inputFile.content);
     const endpoint = ENDPOINT_ANSWERS[input.endpoint];
     const rules = this.options.rules ?? {};
-    const validationErrors = validateBatchInput(lines, input.endpoint, rules.maxRequests);
+    const validationErrors = [...validateBatchInput(lines, input.endpoint, rules.maxRequests), ...embeddingBatchErrors(lines, input.endpoint)];
     if (validationErrors.length === 0 && rules.validate) validationErrors.push(...rules.validate(lines, inputFile.content));
     const tokens = estimatedTokens(lines);
     const limit = enqueuedTokenLimit();

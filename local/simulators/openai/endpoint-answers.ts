@@ -10,6 +10,7 @@
 //     only the completions models below answer.
 //   - Moderations: `input` required; only the moderation models below.
 import { countTokens as o200kTokens } from 'gpt-tokenizer/cjs/encoding/o200k_base';
+import { answerEmbedding, embeddingTextsOf } from './embeddings';
 import { answerChatCompletion, contentText, estimateTokens, INVALID_MODEL_PREFIX, SIMULATE_ERROR_MARKER, SIMULATE_SERVER_ERROR_MARKER, userTextsOf, type AnswerIds, type RequestAnswer } from './requests';
 
 type Body = Record<string, unknown>;
@@ -169,4 +170,5 @@ export const ENDPOINT_ANSWERS: Record<string, EndpointAnswer> = {
   '/v1/responses': { answer: answerResponse, userTexts: responsesUserTexts },
   '/v1/completions': { answer: answerCompletion, userTexts: (body) => promptTexts(isObject(body) ? body.prompt : undefined) },
   '/v1/moderations': { answer: answerModeration, userTexts: (body) => moderationTexts(isObject(body) ? body.input : undefined) },
+  '/v1/embeddings': { answer: answerEmbedding, userTexts: embeddingTextsOf },
 };

@@ -2,7 +2,8 @@
 // that the official `openai` SDK and the gateway's OpenAI adapter run against it unchanged.
 //
 // Endpoints: POST/GET /v1/files, GET/DELETE /v1/files/{id}, GET /v1/files/{id}/content,
-// POST/GET /v1/batches, GET /v1/batches/{id}, POST /v1/batches/{id}/cancel.
+// POST/GET /v1/batches, GET /v1/batches/{id}, POST /v1/batches/{id}/cancel. Batches run
+// /v1/chat/completions (requests.ts) and /v1/embeddings (embeddings.ts) lines.
 // Auth: `Authorization: Bearer <apiKey>` (default `sim-openai-key`), 401 otherwise.
 // Errors: OpenAI's `{"error":{"message","type","param","code"}}`, with an `x-request-id` header.
 //
