@@ -4,7 +4,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { config, type RuntimeConfig } from './config';
 import { MetadataStore } from './store/metadata';
 import { S3BlobStore, s3ClientConfig, type BlobStore } from './store/blobs';
@@ -12,21 +11,10 @@ import type { ProviderContext, ProviderCredentials } from './providers/provider'
 import type { FileRecord, ProviderName } from './store/records';
 import { nowSeconds } from './time';
 import { badRequest, type GatewayError } from './http/errors';
+import { logger, setBaseLogLevel } from './logger';
 
-// INFO in Lambda; outside it (the local gateway, tests) WARN unless POWERTOOLS_LOG_LEVEL says otherwise.
-export const logger = new Logger({
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'finops-gateway',
-  logLevel: (process.env.POWERTOOLS_LOG_LEVEL ?? (process.env.AWS_LAMBDA_FUNCTION_NAME ? 'INFO' : 'WARN')) as 'INFO',
-});
-
-/**
- * The local gateway is one long-lived "warm" function: Powertools puts the level back to the one the
- * logger was built with on every invocation, so a level chosen after start-up must become that level.
- */
-export function setBaseLogLevel(level: string): void {
-  (logger as unknown as { setInitialLogLevel(level: string): void }).setInitialLogLevel(level);
-  logger.setLogLevel(level as 'INFO');
-}
+// The logger lives in the bottom layer (lambda/logger.ts); re-exported here, where handlers have always found it.
+export { logger, setBaseLogLevel };
 
 interface Services {
   config: RuntimeConfig;

@@ -22,7 +22,7 @@ import { CredentialVaultKey } from './storage/credential-vault-key';
 import { FinOpsDashboard } from './finops/dashboard';
 import { WebConsole } from './console/web-console';
 import { WebhookDelivery } from './webhooks/webhook-delivery';
-import type { PriceTableDocument } from '../lambda/finops/prices';
+import type { PriceTableDocument } from '../contracts/price-table';
 
 export const PROVIDERS: readonly ProviderName[] = ['openai', 'bedrock', 'anthropic', 'gemini'];
 

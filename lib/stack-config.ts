@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { FinOpsGatewayStackProps } from './finops-gateway-stack';
-import type { PriceTableDocument } from '../lambda/finops/prices';
+import type { PriceTableDocument } from '../contracts/price-table';
 import { DEFAULT_STACK_NAME } from './stack-name';
 
 /** How a context value is read: accepts the JSON types cdk.json holds and the strings `-c` passes. */
@@ -123,7 +123,7 @@ export const kinds = {
       try {
         return JSON.parse(fs.readFileSync(file, 'utf8')) as PriceTableDocument;
       } catch (err) {
-        throw new Error(`names ${file}, which is not valid JSON (${(err as Error).message})`);
+        throw new Error(`names ${file}, which is not valid JSON (${(err as Error).message})`, { cause: err });
       }
     },
   } as ValueKind<PriceTableDocument>,

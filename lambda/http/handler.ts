@@ -6,7 +6,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { GatewayError } from './errors';
 import type { GatewayEvent } from './request';
-import { logger } from '../runtime';
+import { logger } from '../logger';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../providers/errors';
 import { LineError } from '../batch-files/lines';
 
