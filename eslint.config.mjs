@@ -13,7 +13,7 @@ import prettier from 'eslint-config-prettier';
 //   contracts   what lib/ and lambda/ share (routes, environment and metric names, the catalog,
 //               record types): plain data, imports nothing.
 //   core        what every function needs and that needs nothing of the gateway: time, ids, the
-//               config reader, the logger, GatewayError (http/errors), the provider errors and error
+//               config reader, the logger and tracer, GatewayError (http/errors), the provider errors and error
 //               kit, the provider deadlines, OpenAI's wire types and objects, the stored record types.
 //   store       DynamoDB and S3 access (store/), batch-file reading and validation (batch-files/).
 //   http        the request/response edge: parsing a request, wrapping a handler, path parameters.
@@ -37,6 +37,7 @@ const LAYERS = [
       'lambda/ids.ts',
       'lambda/config.ts',
       'lambda/logger.ts',
+      'lambda/tracer.ts',
       'lambda/http/errors.ts',
       'lambda/providers/errors.ts',
       'lambda/providers/deadlines.ts',

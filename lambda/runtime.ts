@@ -12,6 +12,7 @@ import type { FileRecord, ProviderName } from './store/records';
 import { nowSeconds } from './time';
 import { badRequest, type GatewayError } from './http/errors';
 import { logger, setBaseLogLevel } from './logger';
+import { traced } from './tracer';
 
 // The logger lives in the bottom layer (lambda/logger.ts); re-exported here, where handlers have always found it.
 export { logger, setBaseLogLevel };
@@ -30,9 +31,9 @@ export function getServices(): Services {
     const cfg = config();
     services = {
       config: cfg,
-      metadata: new MetadataStore(new DynamoDBClient({ region: cfg.region }), cfg.tableName),
-      blobs: new S3BlobStore(new S3Client(s3ClientConfig(cfg.region))),
-      sfn: new SFNClient({ region: cfg.region }),
+      metadata: new MetadataStore(traced(new DynamoDBClient({ region: cfg.region })), cfg.tableName),
+      blobs: new S3BlobStore(traced(new S3Client(s3ClientConfig(cfg.region)))),
+      sfn: traced(new SFNClient({ region: cfg.region })),
     };
   }
   return services;
@@ -49,7 +50,7 @@ const SECRET_TTL_MS = 5 * 60 * 1000;
 async function readSecret(arn: string, region: string): Promise<string> {
   const hit = secretCache.get(arn);
   if (hit && Date.now() - hit.at < SECRET_TTL_MS) return hit.value;
-  const res = await new SecretsManagerClient({ region }).send(new GetSecretValueCommand({ SecretId: arn }));
+  const res = await traced(new SecretsManagerClient({ region })).send(new GetSecretValueCommand({ SecretId: arn }));
   const raw = res.SecretString ?? '';
   // A secret may be the bare key or JSON {"apiKey": "..."}.
   let value = raw;

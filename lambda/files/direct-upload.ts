@@ -27,6 +27,7 @@ import { s3ClientConfig } from '../store/blobs';
 import type { BlobLocation, FileRecord, ProviderName } from '../store/records';
 import { parseFileDeclaration, type FileDeclaration } from '../uploads/params';
 import { ingestBatchFile, parseExpiresAfter } from './ingest';
+import { traced } from '../tracer';
 
 /** Where presigned PUTs put the bytes; the S3 notification that invokes files-register filters on it. */
 export const DIRECT_UPLOAD_PREFIX = EVENT_FUNCTIONS.registerFile.keyPrefix;
@@ -149,8 +150,8 @@ function services() {
     cached = {
       for: shared,
       // Checksums only where required (s3ClientConfig): the URL carries no checksum the client must match.
-      s3: new S3Client(s3ClientConfig(shared.config.region)),
-      registrations: new RegistrationStore(new DynamoDBClient({ region: shared.config.region }), shared.config.tableName),
+      s3: traced(new S3Client(s3ClientConfig(shared.config.region))),
+      registrations: new RegistrationStore(traced(new DynamoDBClient({ region: shared.config.region })), shared.config.tableName),
     };
   }
   return { ...shared, s3: cached.s3, registrations: cached.registrations };

@@ -21,6 +21,7 @@ import { concatenateParts } from './concat';
 import { toOpenAIUpload, toOpenAIUploadPart, type OpenAIUpload, type OpenAIUploadPart } from './objects';
 import { maxReceivedBytes, UPLOAD_TTL_SECONDS, type UploadCompleteParams, type UploadCreateParams } from './params';
 import { noSuchUpload, tooManyPartBytes, uploadStateError } from './state-errors';
+import { traced } from '../tracer';
 
 /**
  * A completion still marked as running after this long was cut off (the function's timeout is 29 s),
@@ -36,7 +37,7 @@ let cached: { for: ReturnType<typeof getServices>; uploads: UploadStore } | unde
 function services() {
   const shared = getServices();
   if (cached?.for !== shared) {
-    cached = { for: shared, uploads: new UploadStore(new DynamoDBClient({ region: shared.config.region }), shared.config.tableName) };
+    cached = { for: shared, uploads: new UploadStore(traced(new DynamoDBClient({ region: shared.config.region })), shared.config.tableName) };
   }
   return { ...shared, uploads: cached.uploads };
 }
