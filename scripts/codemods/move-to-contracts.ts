@@ -37,10 +37,10 @@ function filesUnder(dir: string, test: RegExp): string[] {
 
 const rel = (abs: string) => relative(ROOT, abs).split('\\').join('/');
 
-/** The file a relative specifier names, repository-relative (with extension), if it exists. */
-function resolveSpecifier(fromFile: string, specifier: string): string | undefined {
+/** The file a relative specifier names, repository-relative (with extension), among the files before the moves. */
+function resolveSpecifier(fromFile: string, specifier: string, before: ReadonlySet<string>): string | undefined {
   const base = resolve(dirname(fromFile), specifier);
-  const found = [base, `${base}.ts`, `${base}.tsx`, join(base, 'index.ts')].find((candidate) => existsSync(candidate) && !candidate.endsWith('/'));
+  const found = [base, `${base}.ts`, `${base}.tsx`, join(base, 'index.ts')].find((candidate) => before.has(candidate));
   return found && rel(found);
 }
 
@@ -72,7 +72,9 @@ function main(): void {
   const files = [...SOURCE_DIRS.flatMap((dir) => filesUnder(join(ROOT, dir), TEXT)), ...filesUnder(join(ROOT, 'docs'), /\.md$/), join(ROOT, 'README.md')]
     .filter(existsSync)
     .filter((file) => file !== __filename);
-  let changed = 0;
+  // Every specifier is resolved against the tree as it was, and every file written once all are read.
+  const before = new Set(SOURCE_DIRS.flatMap((dir) => filesUnder(join(ROOT, dir), /./)));
+  const writes: Array<{ file: string; newAbs: string; next: string }> = [];
   for (const file of files) {
     const oldRel = rel(file);
     const newAbs = join(ROOT, newPathOf(oldRel));
@@ -80,7 +82,7 @@ function main(): void {
     let next = text;
     if (CODE.test(file)) {
       next = next.replace(SPECIFIER, (whole, lead: string, quote: string, specifier: string) => {
-        const target = resolveSpecifier(file, specifier);
+        const target = resolveSpecifier(file, specifier, before);
         if (!target) return whole;
         const movedTarget = newPathOf(target);
         if (movedTarget === target && newAbs === file) return whole;
@@ -89,13 +91,14 @@ function main(): void {
     }
     // Mentions of the old paths in comments and docs.
     for (const [from, to] of moves) next = next.split(from).join(to);
-    if (next !== text || newAbs !== file) {
-      mkdirSync(dirname(newAbs), { recursive: true });
-      writeFileSync(newAbs, next);
-      if (newAbs !== file) unlinkSync(file);
-      changed++;
-    }
+    if (next !== text || newAbs !== file) writes.push({ file, newAbs, next });
   }
+  for (const { file, newAbs } of writes) if (newAbs !== file) unlinkSync(file);
+  for (const { newAbs, next } of writes) {
+    mkdirSync(dirname(newAbs), { recursive: true });
+    writeFileSync(newAbs, next);
+  }
+  const changed = writes.length;
   dropLayerPatterns([...moves.keys()]);
   console.log(`Moved ${moves.size} file(s) into contracts/; rewrote ${changed} file(s).`);
 }
