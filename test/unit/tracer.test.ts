@@ -12,6 +12,7 @@ function loadTracer(env: Record<string, string | undefined>): typeof import('../
   try {
     let loaded!: typeof import('../../lambda/tracer');
     jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module instance per environment, inside isolateModules
       loaded = require('../../lambda/tracer');
     });
     return loaded;
