@@ -1,5 +1,6 @@
 // One measured conversion, in its own process so that its peak RSS is its own:
 //   node --require tsx/cjs bench/convert-worker.ts <direction name | baseline> <input file> <output file> [runs]
+//   node --require tsx/cjs bench/convert-worker.ts --interleaved <direction name> <input file> <output file> [runs]
 // Streams the input through readLines (lambda/batch-files/lines.ts), converts each line, writes the
 // result to a file with backpressure, and prints one JSON object with the measurements. Small files
 // are converted several times and the median reported: one 50 ms pass mostly measures the JIT warming up.
@@ -63,6 +64,27 @@ async function run(name: string, input: string, output: string, runs: number): P
   return { ...median, runs, peakRssMb: process.resourceUsage().maxRSS / 1024 };
 }
 
+export interface InterleavedResult {
+  direction: WorkerResult;
+  baseline: WorkerResult;
+}
+
+/**
+ * Baseline and converter passes alternated in one process (baseline, converter, baseline, …), each
+ * reported as its median: both see the same JIT state, heap and machine load, so their ratio does not
+ * swing with what another process happened to meet.
+ */
+async function runInterleaved(name: string, input: string, output: string, runs: number): Promise<InterleavedResult> {
+  const passes: Record<'baseline' | 'direction', Array<Omit<WorkerResult, 'runs' | 'peakRssMb'>>> = { baseline: [], direction: [] };
+  for (let i = 0; i < runs; i++) {
+    passes.baseline.push(await convertOnce('baseline', input, output));
+    passes.direction.push(await convertOnce(name, input, output));
+  }
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  const median = (results: Array<Omit<WorkerResult, 'runs' | 'peakRssMb'>>) => [...results].sort((a, b) => a.ms - b.ms)[Math.floor(results.length / 2)];
+  return { direction: { ...median(passes.direction), runs, peakRssMb }, baseline: { ...median(passes.baseline), runs, peakRssMb } };
+}
+
 function findDirection(name: string) {
   const direction = DIRECTIONS.find((d) => d.name === name);
   if (!direction) throw new Error(`unknown direction ${JSON.stringify(name)}; known: ${DIRECTIONS.map((d) => d.name).join(', ')}`);
@@ -70,8 +92,10 @@ function findDirection(name: string) {
 }
 
 if (require.main === module) {
-  const [name, input, output, runs] = process.argv.slice(2);
-  run(name, input, output, Math.max(1, Number(runs ?? 1) || 1))
+  const interleaved = process.argv[2] === '--interleaved';
+  const [name, input, output, runs] = process.argv.slice(interleaved ? 3 : 2);
+  const count = Math.max(1, Number(runs ?? 1) || 1);
+  (interleaved ? runInterleaved(name, input, output, count) : run(name, input, output, count))
     .then((result) => process.stdout.write(JSON.stringify(result) + '\n'))
     .catch((err) => {
       process.stderr.write(`${(err as Error).stack ?? err}\n`);

@@ -6,6 +6,7 @@
 //   BENCH_SIZES_MB=1,20 npm run bench     (default 1,20,200)
 //   BENCH_SKIP_GATEWAY=1 npm run bench    (conversions only)
 //   BENCH_ONLY=embeddings npm run bench   (only the directions whose name contains one of these, comma-separated)
+//   BENCH_SKIP_BUNDLES=1 npm run bench    (without the function bundles, bench/bundles.ts)
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -14,9 +15,10 @@ import { promisify } from 'node:util';
 import { LARGE_LINE_USER_CHARS, writeBatchFile, writeResponsesFile } from './workload';
 import { writeProviderResults, type ResultFormat } from './provider-results';
 import { EMBEDDING_INPUT_KINDS, writeEmbeddingFile, type EmbeddingInputKind } from './embeddings';
-import type { WorkerResult } from './convert-worker';
+import type { InterleavedResult, WorkerResult } from './convert-worker';
 import type { CompletionPhases, GatewayOverhead, UploadTiming } from './gateway';
 import type { CreateLatencyRow } from './create-latency';
+import { measureBundles, printBundles, type BundleRow } from './bundles';
 
 const run = promisify(execFile);
 
@@ -65,6 +67,16 @@ async function convertInChild(direction: string, input: string, output: string, 
   return JSON.parse(stdout.trim().split('\n').pop()!) as WorkerResult;
 }
 
+/** Small files: the direction and the baseline alternated in one child (bench/convert-worker.ts --interleaved). */
+async function convertInterleaved(direction: string, input: string, output: string): Promise<InterleavedResult> {
+  const { stdout } = await run(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'convert-worker.ts'), '--interleaved', direction, input, output, String(SMALL_FILE_RUNS)], {
+    maxBuffer: 1024 * 1024,
+    env: process.env,
+  });
+  rmSync(output, { force: true });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as InterleavedResult;
+}
+
 async function generate(dir: string, kind: InputKind, sizeMb: number): Promise<string> {
   const path = join(dir, `${kind}-${sizeMb}MB.jsonl`);
   if (kind === 'openai-input') await writeBatchFile(path, sizeMb * MB, { model: INPUT_MODEL });
@@ -106,8 +118,13 @@ async function main(): Promise<void> {
   const cappedRuns: Array<{ direction: string; sizeMb: number; ok: boolean; peakRssMb: number | null; error?: string }> = [];
   const uploadErrors: Array<{ provider: string; error: string }> = [];
   let createLatency: CreateLatencyRow[] = [];
+  let bundles: BundleRow[] = [];
   const started = Date.now();
   try {
+    if (!process.env.BENCH_SKIP_BUNDLES) {
+      process.stderr.write('function bundles…\n');
+      bundles = await measureBundles();
+    }
     for (const sizeMb of SIZES_MB) {
       for (const kind of INPUT_KINDS) {
         const directions = DIRECTIONS.filter((d) => d.input === kind && (ONLY.length === 0 || ONLY.some((part) => d.name.includes(part))));
@@ -115,10 +132,15 @@ async function main(): Promise<void> {
         process.stderr.write(`generating ${kind} ${sizeMb} MB…\n`);
         const input = await generate(dir, kind, sizeMb);
         const output = join(dir, 'output.jsonl');
-        const baseline = await convertInChild('baseline', input, output, sizeMb);
+        // Large files: one child each, so that each peak RSS is its own. Small ones: the baseline is
+        // measured in the converter's own process, interleaved with it, so the ratio is like for like.
+        const interleave = sizeMb < REPEAT_BELOW_MB;
+        const sharedBaseline = interleave ? null : await convertInChild('baseline', input, output, sizeMb);
         for (const direction of directions) {
-          process.stderr.write(`  ${direction.name} (${sizeMb} MB)…\n`);
-          const result = await convertInChild(direction.name, input, output, sizeMb);
+          process.stderr.write(`  ${direction.name} (${sizeMb} MB${interleave ? ', interleaved with the baseline' : ''})…\n`);
+          const pair = interleave ? await convertInterleaved(direction.name, input, output) : null;
+          const result = pair ? pair.direction : await convertInChild(direction.name, input, output, sizeMb);
+          const baseline = pair ? pair.baseline : sharedBaseline!;
           const seconds = result.ms / 1000;
           const mbPerSecond = result.inputBytes / MB / seconds;
           const baselineMbPerSecond = baseline.inputBytes / MB / (baseline.ms / 1000);
@@ -186,13 +208,17 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  console.log(`\nStreamed conversions (file → readLines → convert → file), one child process each; MB = 10^6 bytes of input.`);
+  console.log(
+    `\nStreamed conversions (file → readLines → convert → file); MB = 10^6 bytes of input. Files under ${REPEAT_BELOW_MB} MB: ${SMALL_FILE_RUNS} baseline and converter passes ` +
+      `interleaved in one child per direction (medians; the RSS columns are then that one process's); larger files: one child process each.`,
+  );
   console.log(`Targets: ratio ≥ ${RATIO_TARGET} of the baseline (JSON.parse + JSON.stringify of the same file), peak RSS < ${RSS_TARGET_MB} MB.\n`);
   printTable(rows);
   if (cappedRuns.length) {
     console.log(`\nThe ${cappedRuns[0].sizeMb} MB conversions again with the V8 heap capped at ${CAPPED_HEAP_MB} MB (--max-old-space-size):`);
     for (const c of cappedRuns) console.log(`  ${c.direction.padEnd(26)} ${c.ok ? `ok, peak RSS ${fixed(c.peakRssMb!, 0)} MB` : `FAILED ${c.error ?? ''}`}`);
   }
+  if (bundles.length) printBundles(bundles);
   const gatewayResult = overhead as GatewayOverhead | null;
   if (gatewayResult) {
     console.log(`\nPer-request overhead, files.retrieve, ${gatewayResult.requests} requests each (ms):`);
@@ -237,6 +263,7 @@ async function main(): Promise<void> {
     uploadErrors,
     completionPhases: phaseResult,
     createLatency,
+    bundles,
     durationSeconds: Math.round((Date.now() - started) / 1000),
   };
   writeFileSync(join(__dirname, 'results.json'), JSON.stringify(results, null, 2) + '\n');

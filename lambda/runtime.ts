@@ -4,7 +4,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { config, type HttpProviderConfig, type RuntimeConfig } from './config';
 import { MetadataStore } from './store/metadata';
 import { S3BlobStore, s3ClientConfig, type BlobStore } from './store/blobs';
@@ -13,21 +12,11 @@ import { PROVIDER_CATALOG, acceptsKeyPassThrough, type CredentialKind, type Secr
 import type { FileRecord, ProviderName } from './store/records';
 import { nowSeconds } from './time';
 import { badRequest, type GatewayError } from './http/errors';
+import { logger, setBaseLogLevel } from './logger';
+import { traced } from './tracer';
 
-// INFO in Lambda; outside it (the local gateway, tests) WARN unless POWERTOOLS_LOG_LEVEL says otherwise.
-export const logger = new Logger({
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'finops-gateway',
-  logLevel: (process.env.POWERTOOLS_LOG_LEVEL ?? (process.env.AWS_LAMBDA_FUNCTION_NAME ? 'INFO' : 'WARN')) as 'INFO',
-});
-
-/**
- * The local gateway is one long-lived "warm" function: Powertools puts the level back to the one the
- * logger was built with on every invocation, so a level chosen after start-up must become that level.
- */
-export function setBaseLogLevel(level: string): void {
-  (logger as unknown as { setInitialLogLevel(level: string): void }).setInitialLogLevel(level);
-  logger.setLogLevel(level as 'INFO');
-}
+// The logger lives in the bottom layer (lambda/logger.ts); re-exported here, where handlers have always found it.
+export { logger, setBaseLogLevel };
 
 interface Services {
   config: RuntimeConfig;
@@ -43,9 +32,9 @@ export function getServices(): Services {
     const cfg = config();
     services = {
       config: cfg,
-      metadata: new MetadataStore(new DynamoDBClient({ region: cfg.region }), cfg.tableName),
-      blobs: new S3BlobStore(new S3Client(s3ClientConfig(cfg.region))),
-      sfn: new SFNClient({ region: cfg.region }),
+      metadata: new MetadataStore(traced(new DynamoDBClient({ region: cfg.region })), cfg.tableName),
+      blobs: new S3BlobStore(traced(new S3Client(s3ClientConfig(cfg.region)))),
+      sfn: traced(new SFNClient({ region: cfg.region })),
     };
   }
   return services;
@@ -62,7 +51,7 @@ const SECRET_TTL_MS = 5 * 60 * 1000;
 async function readSecretString(arn: string, region: string): Promise<string> {
   const hit = secretCache.get(arn);
   if (hit && Date.now() - hit.at < SECRET_TTL_MS) return hit.value;
-  const res = await new SecretsManagerClient({ region }).send(new GetSecretValueCommand({ SecretId: arn }));
+  const res = await traced(new SecretsManagerClient({ region })).send(new GetSecretValueCommand({ SecretId: arn }));
   const value = res.SecretString ?? '';
   secretCache.set(arn, { value, at: Date.now() });
   return value;

@@ -23,7 +23,7 @@ import { FinOpsDashboard } from './finops/dashboard';
 import { WebConsole } from './console/web-console';
 import { WebhookDelivery } from './webhooks/webhook-delivery';
 import { vertexEnvironment, type VertexStackSettings } from './providers/vertex';
-import type { PriceTableDocument } from '../lambda/finops/prices';
+import type { PriceTableDocument } from '../contracts/price-table';
 
 /** Every provider of the catalog (contracts/providers.ts). */
 export const PROVIDERS: readonly ProviderName[] = PROVIDER_NAMES;

@@ -9,6 +9,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ENCODINGS_DIR, TOKENIZER_ENCODINGS } from '../contracts/bundles';
 
 /** The repository root: handlers live in lambda/handlers/, the lock file sits here. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -97,13 +98,29 @@ export class GatewayFunction extends NodejsFunction {
         format: OutputFormat.CJS,
         // Local esbuild (a devDependency); there is no Docker on the build machines.
         forceDockerBundling: false,
-        ...(props.afterBundling
-          ? { commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: props.afterBundling } }
-          : {}),
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir, outputDir) => [...encodingCommands(inputDir, outputDir), ...(props.afterBundling?.(inputDir, outputDir) ?? [])],
+        },
       },
     });
     this.operation = props.operation;
   }
+}
+
+/**
+ * Shell commands that put each tokenizer encoding beside a bundle that counts tokens (it names
+ * ENCODINGS_DIR; lambda/finops/tokens.ts loads them from there on first use), as its own minified file
+ * built by the same esbuild. Other bundles get nothing.
+ */
+export function encodingCommands(inputDir: string, outputDir: string): string[] {
+  const esbuild = `"${inputDir}/node_modules/.bin/esbuild"`;
+  const builds = TOKENIZER_ENCODINGS.map(
+    (name) =>
+      `${esbuild} "${inputDir}/node_modules/gpt-tokenizer/cjs/encoding/${name}.js" --bundle --minify --platform=node --target=node22 --format=cjs --log-level=warning --outfile="${outputDir}/${ENCODINGS_DIR}/${name}.js"`,
+  );
+  return [`if grep -q "${ENCODINGS_DIR}" "${outputDir}/index.js"; then ${builds.join(' && ')}; fi`];
 }
 
 function handlerEntry(operation: string): string {

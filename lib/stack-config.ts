@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { FinOpsGatewayStackProps } from './finops-gateway-stack';
-import type { PriceTableDocument } from '../lambda/finops/prices';
+import type { PriceTableDocument } from '../contracts/price-table';
 import { DEFAULT_STACK_NAME } from './stack-name';
 import { GCP_LOCATION, GCP_PROJECT_ID, GCS_BUCKET, GCS_PREFIX, type VertexStackSettings } from './providers/vertex';
 import { PROVIDER_CATALOG, PROVIDER_NAMES, SECRET_PROVIDER_NAMES, secretContextKey, type ProviderEntry, type SecretProviderName } from '../contracts/providers';
@@ -124,7 +124,7 @@ export const kinds = {
       try {
         return JSON.parse(fs.readFileSync(file, 'utf8')) as PriceTableDocument;
       } catch (err) {
-        throw new Error(`names ${file}, which is not valid JSON (${(err as Error).message})`);
+        throw new Error(`names ${file}, which is not valid JSON (${(err as Error).message})`, { cause: err });
       }
     },
   } as ValueKind<PriceTableDocument>,

@@ -34,7 +34,7 @@ const ROUTES = API_PREFIXES.flatMap((prefix) => OPERATION_ROUTES.map((route) => 
 const PUBLIC_ROUTES = CONSOLE_FUNCTION.paths.map((path) => compile({ ...CONSOLE_FUNCTION, method: 'GET', path }, ''));
 
 function loadHandler(operation: string): Handler {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler file is chosen at run time by operation name
   return (require(join(__dirname, '..', 'lambda', 'handlers', operation)) as { handler: Handler }).handler;
 }
 

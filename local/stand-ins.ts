@@ -3,17 +3,20 @@
 //   S3        → s3rver   (on disk)
 //   Step Functions → a small server speaking the SFN JSON protocol that runs the synthesized state
 //                    machine with aws-local-stepfunctions (local/step-functions.ts)
+import * as fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pipeline, Transform } from 'node:stream';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Event } from 'aws-lambda';
 import { closeServer, listenOnLoopback } from './loopback';
 import { TABLE_KEYS as K } from '../lib/storage/table-keys';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- dynalite has no types and no ES module entry
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- s3rver has no types; typed here by what we use
 const S3rver = require('s3rver') as new (options: Record<string, unknown>) => {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
@@ -29,13 +32,9 @@ export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RV
  * empty or partial object under load. Real S3 is read-after-write consistent; make the stand-in so too.
  */
 function makeS3rverReadAfterWriteConsistent(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- s3rver's internal store module, patched in place (no types)
   const FilesystemStore = require('s3rver/lib/stores/filesystem') as { prototype: Record<string, unknown> & { __consistent?: boolean } };
   if (FilesystemStore.prototype.__consistent) return;
-  const fs = require('node:fs') as typeof import('node:fs');
-  const { createHash } = require('node:crypto') as typeof import('node:crypto');
-  const { dirname } = require('node:path') as typeof import('node:path');
-  const { pipeline, Transform } = require('node:stream') as typeof import('node:stream');
   type Store = { getResourcePath(bucket: string, key: string, kind: string): string; putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void> };
   FilesystemStore.prototype.putObject = async function putObject(this: Store, object: { bucket: string; key: string; content: Buffer | NodeJS.ReadableStream; metadata: unknown }) {
     const objectPath = this.getResourcePath(object.bucket, object.key, 'object');

@@ -155,7 +155,7 @@ async function openTable(target: KeysTarget, env: NodeJS.ProcessEnv): Promise<Op
   try {
     db = await startDynamoDB(target.dataDir, table);
   } catch (err) {
-    throw new Error(`Could not open ${join(target.dataDir, 'dynamodb')} (${(err as Error).message}). If the local gateway is running, pass its DynamoDB endpoint with --dynamodb-endpoint.`);
+    throw new Error(`Could not open ${join(target.dataDir, 'dynamodb')} (${(err as Error).message}). If the local gateway is running, pass its DynamoDB endpoint with --dynamodb-endpoint.`, { cause: err });
   }
   const client = new DynamoDBClient({ endpoint: db.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   return {

@@ -111,6 +111,7 @@ async function dynamoEndpoint(options: ReportOptions): Promise<{ endpoint: strin
     throw new Error(
       `Could not open ${join(options.dataDir, 'dynamodb')} (${(err as Error).message}). If the local gateway is running, ` +
         'pass its DynamoDB endpoint with --dynamodb-endpoint, or use --base-url and --api-key.',
+      { cause: err },
     );
   }
 }

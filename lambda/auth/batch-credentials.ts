@@ -18,6 +18,7 @@ import { KmsDataKeys, LocalMasterKey, type DataKeySource } from './data-keys';
 import { KmsClient } from './kms-client';
 import { CredentialVault, DynamoVaultItems, type CredentialOwner } from './vault';
 import { VAULT_KEY_FILE_VARIABLE, VAULT_KMS_KEY_VARIABLE } from './vault-names';
+import { traced } from '../tracer';
 
 
 /** The batch record's reference to its sealed provider key (lambda/store/records.ts BatchRecord). */
@@ -44,7 +45,7 @@ export function credentialVault(): CredentialVault {
   const services = getServices();
   if (cached?.for !== services) {
     const dataKeys = dataKeySourceFromEnvironment(process.env, services.config.region);
-    const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: services.config.region }));
+    const db = DynamoDBDocumentClient.from(traced(new DynamoDBClient({ region: services.config.region })));
     cached = { for: services, vault: dataKeys && new CredentialVault(dataKeys, new DynamoVaultItems(db, services.config.tableName)) };
   }
   if (!cached.vault) {

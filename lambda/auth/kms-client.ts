@@ -5,6 +5,7 @@ import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/clie
 import type { AwsCredentialIdentity, Provider } from '@smithy/types';
 import { ProviderUnavailableError } from '../providers/errors';
 import type { EncryptionContext } from './envelope';
+import { traced } from '../tracer';
 
 /** KMS said no for a reason retrying will not fix (AccessDenied, InvalidCiphertext, disabled key, …). */
 export class KmsError extends Error {
@@ -34,7 +35,7 @@ export class KmsClient implements KmsApi {
   private readonly kms: KMSClient;
 
   constructor(options: KmsClientOptions) {
-    this.kms = new KMSClient({
+    this.kms = traced(new KMSClient({
       region: options.region,
       endpoint: options.endpoint,
       credentials: options.credentials,
@@ -42,7 +43,7 @@ export class KmsClient implements KmsApi {
       // client's create answers 503 "retry"; stacking SDK retries under those would only add latency.
       maxAttempts: 1,
       requestHandler: { requestTimeout: options.timeoutMs ?? 5000, connectionTimeout: options.timeoutMs ?? 5000 },
-    });
+    }));
   }
 
   async generateDataKey(keyId: string, context: EncryptionContext) {

@@ -27,6 +27,7 @@ import { s3ClientConfig } from '../store/blobs';
 import type { BlobLocation, FileRecord, ProviderName } from '../store/records';
 import { parseFileDeclaration, type FileDeclaration } from '../uploads/params';
 import { ingestBatchFile, parseExpiresAfter } from './ingest';
+import { traced } from '../tracer';
 
 /** Where presigned PUTs put the bytes; the S3 notification that invokes files-register filters on it. */
 export const DIRECT_UPLOAD_PREFIX = EVENT_FUNCTIONS.registerFile.keyPrefix;
@@ -149,8 +150,8 @@ function services() {
     cached = {
       for: shared,
       // Checksums only where required (s3ClientConfig): the URL carries no checksum the client must match.
-      s3: new S3Client(s3ClientConfig(shared.config.region)),
-      registrations: new RegistrationStore(new DynamoDBClient({ region: shared.config.region }), shared.config.tableName),
+      s3: traced(new S3Client(s3ClientConfig(shared.config.region))),
+      registrations: new RegistrationStore(traced(new DynamoDBClient({ region: shared.config.region })), shared.config.tableName),
     };
   }
   return { ...shared, s3: cached.s3, registrations: cached.registrations };
@@ -233,53 +234,82 @@ export async function registerDirectUpload(object: CreatedObject): Promise<Regis
   const nowMs = Date.now();
   const claimed = await registrations.claim(file.id, nowMs, nowMs - STALE_REGISTRATION_SECONDS * 1000);
   if (!claimed) throw new RegistrationInProgressError(`Another delivery is registering ${file.id}; try again later.`);
-  const since = claimed.registeringSinceMs!;
-  const attempt = claimed.registerAttempts ?? 1;
-  const log = logger.createChild({ persistentKeys: { fileId: file.id, provider: file.provider } });
-
+  const claim: Claim = {
+    file,
+    direct,
+    since: claimed.registeringSinceMs!,
+    attempt: claimed.registerAttempts ?? 1,
+    extras: claimed.directUpload?.extras ?? {},
+    log: logger.createChild({ persistentKeys: { fileId: file.id, provider: file.provider } }),
+    removeDirectObject,
+  };
   try {
-    const stored = await blobs.size(direct);
-    if (stored === null) throw badRequest('The uploaded object is no longer in storage. Request a new direct upload and upload the file again.', 'file', 'upload_missing');
-    // The signed Content-Length makes S3 refuse other sizes; this holds wherever that is not enforced.
-    if (stored !== file.bytes) throw sizeMismatch(stored, file.bytes);
-    const startedMs = Date.now();
-    await ingestBatchFile({
-      tenantId: file.tenantId,
-      provider: file.provider,
-      filename: file.filename,
-      purpose: 'batch',
-      extras: claimed.directUpload?.extras ?? {},
-      fileId: file.id,
-      createdAt: file.createdAt,
-      write: (location) => copyObject(direct, location, file.bytes),
-      save: (registered) => registrations.finish(file.id, since, { ...registered }),
-    });
-    log.info('Direct upload registered', { bytes: file.bytes, attempt, totalMs: Date.now() - startedMs });
+    await ingestClaimed(claim);
   } catch (err) {
-    if (err instanceof WriteConflictError) {
-      // The record changed under us: the client deleted the file while it was being registered.
-      if (!(await metadata.getFile(file.tenantId, file.id))) await removeDirectObject();
-      log.warn('The file changed while it was being registered', { error: err.message });
-      return 'ignored';
-    }
-    const failure = registrationFailure(err, attempt);
-    if (failure.retry) {
-      log.warn('Direct upload registration failed; the event will be retried', { attempt, error: (err as Error).message });
-      await registrations.release(file.id, since).catch(() => undefined);
-      throw err;
-    }
-    log.info('Direct upload refused', { attempt, details: failure.details });
-    try {
-      await registrations.finish(file.id, since, { status: 'error', statusDetails: failure.details });
-    } catch (e) {
-      if (!(e instanceof WriteConflictError)) throw e;
-      log.warn('The file changed while its failure was being recorded', { error: e.message });
-    }
-    await removeDirectObject();
-    return 'error';
+    return registrationFailed(err, claim);
   }
   await removeDirectObject();
   return 'processed';
+}
+
+/** A registration this delivery has claimed (RegistrationStore.claim). */
+interface Claim {
+  file: PendingRegistration;
+  direct: BlobLocation;
+  /** The claim's start: finish and release only the claim made then. */
+  since: number;
+  attempt: number;
+  extras: Record<string, unknown>;
+  log: typeof logger;
+  removeDirectObject: () => Promise<unknown>;
+}
+
+/** Checks the uploaded object's size and ingests it as the file (validation, provider copy, record). */
+async function ingestClaimed({ file, direct, since, attempt, extras, log }: Claim): Promise<void> {
+  const { blobs, registrations } = services();
+  const stored = await blobs.size(direct);
+  if (stored === null) throw badRequest('The uploaded object is no longer in storage. Request a new direct upload and upload the file again.', 'file', 'upload_missing');
+  // The signed Content-Length makes S3 refuse other sizes; this holds wherever that is not enforced.
+  if (stored !== file.bytes) throw sizeMismatch(stored, file.bytes);
+  const startedMs = Date.now();
+  await ingestBatchFile({
+    tenantId: file.tenantId,
+    provider: file.provider,
+    filename: file.filename,
+    purpose: 'batch',
+    extras,
+    fileId: file.id,
+    createdAt: file.createdAt,
+    write: (location) => copyObject(direct, location, file.bytes),
+    save: (registered) => registrations.finish(file.id, since, { ...registered }),
+  });
+  log.info('Direct upload registered', { bytes: file.bytes, attempt, totalMs: Date.now() - startedMs });
+}
+
+/** A failed registration: rethrown to have the event retried, or recorded as the file's error. */
+async function registrationFailed(err: unknown, { file, since, attempt, log, removeDirectObject }: Claim): Promise<RegistrationOutcome> {
+  const { metadata, registrations } = services();
+  if (err instanceof WriteConflictError) {
+    // The record changed under us: the client deleted the file while it was being registered.
+    if (!(await metadata.getFile(file.tenantId, file.id))) await removeDirectObject();
+    log.warn('The file changed while it was being registered', { error: err.message });
+    return 'ignored';
+  }
+  const failure = registrationFailure(err, attempt);
+  if (failure.retry) {
+    log.warn('Direct upload registration failed; the event will be retried', { attempt, error: (err as Error).message });
+    await registrations.release(file.id, since).catch(() => undefined);
+    throw err;
+  }
+  log.info('Direct upload refused', { attempt, details: failure.details });
+  try {
+    await registrations.finish(file.id, since, { status: 'error', statusDetails: failure.details });
+  } catch (e) {
+    if (!(e instanceof WriteConflictError)) throw e;
+    log.warn('The file changed while its failure was being recorded', { error: e.message });
+  }
+  await removeDirectObject();
+  return 'error';
 }
 
 /** Streams the uploaded object to the file's place; the copy must hold exactly the declared bytes. */

@@ -26,7 +26,7 @@ export function checkPurpose(purpose: unknown): 'batch' {
 
 export function checkFilename(filename: string): string {
   if (filename.length > MAX_FILENAME_LENGTH) throw badRequest(`The filename is ${filename.length} characters long; the limit is ${MAX_FILENAME_LENGTH}.`, 'file', 'invalid_filename');
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point of this pattern
   if (/[\u0000-\u001f\u007f]/.test(filename)) throw badRequest('The filename contains control characters.', 'file', 'invalid_filename');
   return filename;
 }

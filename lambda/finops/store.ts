@@ -24,6 +24,7 @@ import { getServices } from '../runtime';
 import { queryPages } from '../store/query-pages';
 import type { ApiKeyRecord, BudgetReservation } from '../store/records';
 import { CHAT_ENDPOINT, COUNTER_FIELDS, usagePartitionKey, usageSortKey, type UsageDelta, type UsageRow } from './usage-rows';
+import { traced } from '../tracer';
 
 export const markerKey = (batchId: string) => ({ pk: `USAGE_APPLIED#${batchId}`, sk: 'USAGE_APPLIED' });
 export const reservationKey = (keyId: string, month: string) => ({ pk: `BUDGET#${keyId}`, sk: month });
@@ -246,7 +247,7 @@ export function finopsStore(): FinOpsStore {
   const services = getServices();
   let store = stores.get(services);
   if (!store) {
-    const client = new DynamoDBClient({ region: services.config.region });
+    const client = traced(new DynamoDBClient({ region: services.config.region }));
     store = new FinOpsStore(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), services.config.tableName);
     stores.set(services, store);
   }

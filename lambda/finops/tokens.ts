@@ -12,6 +12,10 @@
 // an API call), so their tokens are the documented approximation of lambda/finops/estimate.ts:
 // UTF-8 bytes / 4 (Google's Gemini docs: "a token is equivalent to about 4 characters").
 // The approximation's range (APPROXIMATION_RANGE) is stated with every estimate.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { ENCODINGS_DIR, type TokenizerEncoding } from '../../contracts/bundles';
 import { estimateRequest, IMAGE_TOKENS } from './estimate';
 import type { ProviderName } from '../store/records';
 
@@ -26,18 +30,22 @@ export const APPROXIMATION_RANGE = { low: 0.75, high: 1.5, framingPerRequest: 10
 
 type Counter = (text: string) => number;
 
-// Loaded on first use: the encodings are a few MB of JavaScript that a create without dry_run never needs.
+/** The encoding's module: the file beside the bundle when deployed, else (sources, tests) the package's own. */
+function loadEncoding(name: TokenizerEncoding): { countTokens: Counter } {
+  const beside = join(__dirname, ENCODINGS_DIR, `${name}.js`);
+  // createRequire: a require that esbuild leaves alone, so the encoding stays out of the bundle.
+  return createRequire(__filename)(existsSync(beside) ? beside : `gpt-tokenizer/cjs/encoding/${name}`) as { countTokens: Counter };
+}
+
+// Loaded on first use: a create without an OpenAI estimate never needs them. A deployed function has
+// each encoding as its own file beside index.js (contracts/bundles.ts, written by lib/gateway-function.ts):
+// the BPE ranks are 1.2 MB (cl100k_base) and 2.4 MB (o200k_base) of JavaScript, which inside the bundle
+// made batches-create, batches-retry and finops-estimate 5.6 MB, all parsed on every cold start.
 let o200k: Counter | undefined;
 let cl100k: Counter | undefined;
 function counterFor(method: TokenCountMethod): Counter {
-  if (method === 'tokenizer:cl100k_base') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    cl100k ??= (require('gpt-tokenizer/cjs/encoding/cl100k_base') as typeof import('gpt-tokenizer/cjs/encoding/cl100k_base')).countTokens as Counter;
-    return cl100k;
-  }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  o200k ??= (require('gpt-tokenizer/cjs/encoding/o200k_base') as typeof import('gpt-tokenizer/cjs/encoding/o200k_base')).countTokens as Counter;
-  return o200k;
+  if (method === 'tokenizer:cl100k_base') return (cl100k ??= loadEncoding('cl100k_base').countTokens);
+  return (o200k ??= loadEncoding('o200k_base').countTokens);
 }
 
 /** The encoding OpenAI uses for a model, after tiktoken's model map; the approximation without `tokenizer`. */

@@ -1,6 +1,7 @@
 // POST /openai/batches/{batch_id}/retry — a new batch of the failed lines (lambda/retries/retry.ts).
 // Body (all optional): {"error_codes": [...], "provider", "model"}.
 import { httpHandler } from '../http/handler';
+import { handler as createBatch } from './batches-create';
 import { callerOf, jsonBody } from '../http/request';
 import { findBatch } from '../http/lookup';
 import { parseRetryOptions } from '../retries/select';
@@ -11,5 +12,5 @@ export const handler = httpHandler(async (event, context) => {
   const options = parseRetryOptions(jsonBody(event));
   // Found by id alone: `provider` in this body names where the retry runs, not which batch.
   const batch = await findBatch(event, caller);
-  return retryBatch(event, context, caller, batch, options);
+  return retryBatch(event, context, caller, batch, options, createBatch);
 });

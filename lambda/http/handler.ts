@@ -3,10 +3,12 @@
 import { DEFAULT_RETRY_AFTER_SECONDS } from '../providers/deadlines';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { GatewayError } from './errors';
 import type { GatewayEvent } from './request';
-import { logger } from '../runtime';
+import { logger } from '../logger';
+import { tracer } from '../tracer';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../providers/errors';
 import { LineError } from '../batch-files/lines';
 
@@ -51,6 +53,8 @@ type Operation = (event: GatewayEvent, context: Context) => Promise<HttpResult>;
 export function httpHandler(operation: Operation) {
   return middy<GatewayEvent, HttpResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    // A subsegment per invocation with the cold-start annotation; responses (batches, file contents) stay out of traces.
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .handler(async (event, context) => {
       const requestId = event.requestContext?.requestId;
       logger.appendKeys({ route: `${event.httpMethod} ${event.resource}`, tenant: event.requestContext.authorizer?.tenantId, request_id: requestId });

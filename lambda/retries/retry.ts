@@ -16,7 +16,6 @@ import { idempotentBatchId, stableToken } from '../ids';
 import { toOpenAIBatch } from '../openai/objects';
 import { isTerminal } from '../openai/types';
 import type { BatchRecord, FileRecord, ProviderName } from '../store/records';
-import { handler as createBatch } from '../handlers/batches-create';
 import { RetrySelection, type RetryOptions } from './select';
 
 const MAX_METADATA_PAIRS = 16;
@@ -82,7 +81,10 @@ function newMetadata(batch: BatchRecord): Record<string, string> {
   return Object.keys(carried).length < MAX_METADATA_PAIRS ? { ...carried, retry_of: batch.id } : { retry_of: batch.id };
 }
 
-export async function retryBatch(event: GatewayEvent, context: Context, caller: Caller, batch: BatchRecord, options: RetryOptions): Promise<HttpResult> {
+/** The batches.create handler, which the retry calls as a client would (passed in: a service never imports a handler). */
+export type CreateBatchHandler = (event: GatewayEvent, context: Context) => Promise<HttpResult>;
+
+export async function retryBatch(event: GatewayEvent, context: Context, caller: Caller, batch: BatchRecord, options: RetryOptions, createBatch: CreateBatchHandler): Promise<HttpResult> {
   if (!isTerminal(batch.status)) throw conflict(`Batch ${batch.id} is ${batch.status}; retry it once it has ended.`, 'batch_not_finished');
   const provider = resolveProvider(options.provider, batch.provider);
   // The same provider keeps the model the batch ran on; another provider takes `model` or the lines' own.

@@ -7,7 +7,6 @@
 // `ttl` (the table's TTL attribute), so DynamoDB forgets uploads a week after they expire.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Extras } from '../providers/provider';
 import type { BlobLocation, ProviderName } from './records';
 import { queryPages } from './query-pages';
 
@@ -34,7 +33,8 @@ export interface UploadRecord {
   /** The id the file gets on completion, fixed at creation so a repeated completion finds it. */
   fileId: string;
   /** Extra fields sent with uploads.create (storage_config, expires_after, …), passed on like files.create's. */
-  extras: Extras;
+  /** The provider fields of the create request (providers/provider.ts Extras). */
+  extras: Record<string, unknown>;
   /** Bytes of every part stored so far (including parts that will not be used). */
   receivedBytes: number;
   /** When the current completion attempt started (a stale one may be taken over). */

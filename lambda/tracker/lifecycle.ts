@@ -7,7 +7,7 @@
 // more transitions than healthy polling, for as long as the batch can still finish: until its
 // completion window plus FINOPS_EXPIRY_GRACE_SECONDS. Collecting a finished batch's results may go on
 // for COLLECT_GRACE_SECONDS more (providers keep results for weeks). Only then does it end `expired`.
-import { ProviderUnavailableError } from '../providers/errors';
+import { ProviderUnavailableError, describeError } from '../providers/errors';
 import type { BatchRecord } from '../store/records';
 import { nextWaitSeconds } from './schedule';
 
@@ -31,4 +31,4 @@ export function retryWaitSeconds(batch: Pick<BatchRecord, 'createdAt'>, now: num
 }
 
 /** What operators see of the error being ridden out (no stack, bounded). */
-export const describeTransient = (err: unknown) => String((err as Error)?.message ?? err).slice(0, 300);
+export const describeTransient = (err: unknown) => describeError(err, 300);

@@ -21,6 +21,7 @@ import { concatenateParts } from './concat';
 import { toOpenAIUpload, toOpenAIUploadPart, type OpenAIUpload, type OpenAIUploadPart } from './objects';
 import { maxReceivedBytes, UPLOAD_TTL_SECONDS, type UploadCompleteParams, type UploadCreateParams } from './params';
 import { noSuchUpload, tooManyPartBytes, uploadStateError } from './state-errors';
+import { traced } from '../tracer';
 
 /**
  * A completion still marked as running after this long was cut off (the function's timeout is 29 s),
@@ -36,7 +37,7 @@ let cached: { for: ReturnType<typeof getServices>; uploads: UploadStore } | unde
 function services() {
   const shared = getServices();
   if (cached?.for !== shared) {
-    cached = { for: shared, uploads: new UploadStore(new DynamoDBClient({ region: shared.config.region }), shared.config.tableName) };
+    cached = { for: shared, uploads: new UploadStore(traced(new DynamoDBClient({ region: shared.config.region })), shared.config.tableName) };
   }
   return { ...shared, uploads: cached.uploads };
 }
@@ -136,9 +137,47 @@ export function completionDigest(params: UploadCompleteParams): string {
   return createHash('sha256').update(JSON.stringify([params.partIds, params.md5])).digest('hex');
 }
 
+/** A step of the completion's state change: another request's change answers as the upload's state error. */
+async function completionStep(uploadId: string, step: () => Promise<UploadRecord>, now: () => number): Promise<UploadRecord> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof UploadStateError) throw uploadStateError(uploadId, err.current, 'complete', now());
+    throw err;
+  }
+}
+
+/**
+ * Writes the parts, in order, as one object at `location`, and refuses it (removing it) unless it holds
+ * exactly the upload's bytes and, when given, its MD5. `ms`: how long the concatenation took.
+ */
+async function writeParts(location: BlobLocation, upload: UploadRecord, ordered: ReturnType<typeof orderParts>, params: UploadCompleteParams): Promise<{ bytes: number; ms: number }> {
+  const { blobs } = services();
+  const uploadId = upload.id;
+  const concatenation = concatenateParts(
+    ordered.map((part) => part.blob),
+    (blob) => openPart(blob, ordered),
+  );
+  const writeStarted = Date.now();
+  const { bytes } = await blobs.put(location, concatenation.stream, 'application/jsonl');
+  const ms = Date.now() - writeStarted;
+  const written = concatenation.summary();
+  const mismatch =
+    written.bytes !== upload.bytes
+      ? badRequest(`The parts held ${written.bytes} bytes, but upload ${uploadId} was created with bytes=${upload.bytes}.`, 'part_ids', 'upload_size_mismatch')
+      : params.md5 && written.md5 !== params.md5
+        ? badRequest(`The MD5 of the uploaded bytes is ${written.md5}, not the md5 given (${params.md5}). Nothing was stored; check the order of part_ids, or upload the parts again.`, 'md5', 'md5_mismatch')
+        : null;
+  if (mismatch) {
+    await blobs.delete(location).catch(() => undefined);
+    throw mismatch;
+  }
+  return { bytes, ms };
+}
+
 export async function completeUpload(caller: Caller, uploadId: string, params: UploadCompleteParams, passThroughKey?: string): Promise<OpenAIUpload> {
   const startedMs = Date.now();
-  const { uploads, blobs, metadata } = services();
+  const { uploads, metadata } = services();
   const upload = await findUpload(caller, uploadId);
   const now = nowSeconds();
   if (upload.status === 'completed' && upload.completedRequestDigest === completionDigest(params)) {
@@ -159,13 +198,7 @@ export async function completeUpload(caller: Caller, uploadId: string, params: U
     );
   }
 
-  let claimed: UploadRecord;
-  try {
-    claimed = await uploads.startCompleting(upload, now, now - STALE_COMPLETION_SECONDS);
-  } catch (err) {
-    if (err instanceof UploadStateError) throw uploadStateError(uploadId, err.current, 'complete', now);
-    throw err;
-  }
+  const claimed = await completionStep(uploadId, () => uploads.startCompleting(upload, now, now - STALE_COMPLETION_SECONDS), () => now);
   const since = claimed.completingSince!;
 
   let file: FileRecord;
@@ -183,25 +216,9 @@ export async function completeUpload(caller: Caller, uploadId: string, params: U
         passThroughKey,
         fileId: upload.fileId,
         write: async (location) => {
-          const concatenation = concatenateParts(
-            ordered.map((part) => part.blob),
-            (blob) => openPart(blob, ordered),
-          );
-          const writeStarted = Date.now();
-          const { bytes } = await blobs.put(location, concatenation.stream, 'application/jsonl');
-          concatenatedMs = Date.now() - writeStarted;
-          const written = concatenation.summary();
-          const mismatch =
-            written.bytes !== upload.bytes
-              ? badRequest(`The parts held ${written.bytes} bytes, but upload ${uploadId} was created with bytes=${upload.bytes}.`, 'part_ids', 'upload_size_mismatch')
-              : params.md5 && written.md5 !== params.md5
-                ? badRequest(`The MD5 of the uploaded bytes is ${written.md5}, not the md5 given (${params.md5}). Nothing was stored; check the order of part_ids, or upload the parts again.`, 'md5', 'md5_mismatch')
-                : null;
-          if (mismatch) {
-            await blobs.delete(location).catch(() => undefined);
-            throw mismatch;
-          }
-          return bytes;
+          const written = await writeParts(location, upload, ordered, params);
+          concatenatedMs = written.ms;
+          return written.bytes;
         },
       }));
   } catch (err) {
@@ -209,13 +226,7 @@ export async function completeUpload(caller: Caller, uploadId: string, params: U
     throw err;
   }
 
-  let completed: UploadRecord;
-  try {
-    completed = await uploads.markCompleted(upload, since, nowSeconds(), completionDigest(params));
-  } catch (err) {
-    if (err instanceof UploadStateError) throw uploadStateError(uploadId, err.current, 'complete', nowSeconds());
-    throw err;
-  }
+  const completed = await completionStep(uploadId, () => uploads.markCompleted(upload, since, nowSeconds(), completionDigest(params)), nowSeconds);
   await removeParts(await uploads.listParts(uploadId));
   // How long the parts took to become one object vs. the whole completion (validation, provider copy):
   // what decides whether a completion fits API Gateway's 29 s.

@@ -5,14 +5,15 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { getServices } from '../runtime';
 import { WebhookEndpointStore } from './endpoints';
 import { WEBHOOK_QUEUE_URL_VARIABLE } from './names';
+import { traced } from '../tracer';
 
 let cached: { for: ReturnType<typeof getServices>; store: WebhookEndpointStore; sqs: SQSClient } | undefined;
 
 function build() {
   const services = getServices();
   if (cached?.for !== services) {
-    const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: services.config.region }), { marshallOptions: { removeUndefinedValues: true } });
-    cached = { for: services, store: new WebhookEndpointStore(db, services.config.tableName), sqs: new SQSClient({ region: services.config.region }) };
+    const db = DynamoDBDocumentClient.from(traced(new DynamoDBClient({ region: services.config.region })), { marshallOptions: { removeUndefinedValues: true } });
+    cached = { for: services, store: new WebhookEndpointStore(db, services.config.tableName), sqs: traced(new SQSClient({ region: services.config.region })) };
   }
   return cached;
 }

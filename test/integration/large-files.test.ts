@@ -165,7 +165,6 @@ describe.each(REGISTERED.map((provider, i) => [provider, i === 0 ? LARGE_FILE_BY
     expect(errors.lines.every((l) => Number(l.custom_id.slice(-6)) % FAIL_EVERY === FAIL_EVERY - 1)).toBe(true);
     expect(batch.request_counts).toEqual({ total, completed: output.lines.length, failed: errors.lines.length });
 
-    // eslint-disable-next-line no-console
     console.log(summary);
   }, 300_000);
 });

@@ -7,7 +7,7 @@ const apiError = (status: number, message = 'upstream says no', headers: Record<
   APIError.generate(status, { error: { message, type: 'invalid_request_error', param: null, code: null, ...extra } }, undefined, new Headers(headers));
 
 describe('mapOpenAIError', () => {
-  type Row = [string, unknown, OpenAIOperation, string | undefined, { cls: Function; status?: number; retryAfter?: number; message?: RegExp }];
+  type Row = [string, unknown, OpenAIOperation, string | undefined, { cls: abstract new (...args: never[]) => Error; status?: number; retryAfter?: number; message?: RegExp }];
   const rows: Row[] = [
     ['429 with retry-after', apiError(429, 'Rate limit', { 'retry-after': '7' }), 'check_batch', 'batch_p', { cls: ProviderUnavailableError, status: 429, retryAfter: 7 }],
     ['429 with retry-after-ms', apiError(429, 'Rate limit', { 'retry-after-ms': '1500' }), 'create_batch', undefined, { cls: ProviderUnavailableError, status: 429, retryAfter: 2 }],

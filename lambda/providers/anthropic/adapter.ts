@@ -13,7 +13,7 @@ import type { BatchRecord, BlobLocation, FileRecord } from '../../store/records'
 import type { BatchRequestInput, BatchStatus } from '../../openai/types';
 import { convertLineBody } from '../convert/responses-request';
 import { GatewayError, badRequest, upstreamError } from '../../http/errors';
-import { ProviderLostBatchError, ProviderUnavailableError } from '../errors';
+import { ProviderLostBatchError, ProviderUnavailableError, describeError, isNetworkError, isTransientStatus, retryAfterSeconds } from '../errors';
 import { inputRequests } from '../../batch-files/validate';
 import { CHAT_ENDPOINT, TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
 import { stableToken } from '../../ids';
@@ -138,7 +138,7 @@ export const anthropicAdapter: ProviderAdapter = {
       return combinedState(parts);
     } catch (err) {
       // A 429 with Retry-After is not a failure: report the last known state and when to ask again.
-      const retryAfter = err instanceof APIError && err.status === 429 ? retryAfterSeconds(err) : undefined;
+      const retryAfter = err instanceof APIError && err.status === 429 ? retryAfterSeconds(err.headers) : undefined;
       if (retryAfter !== undefined) return { status: runningStatus(batch.status), retryAfterSeconds: retryAfter } satisfies ProviderBatchState;
       throw knownBatchFailure(err, batch);
     }
@@ -451,41 +451,17 @@ function runningStatus(status: BatchStatus): BatchStatus {
   return status === 'cancelling' ? 'cancelling' : 'in_progress';
 }
 
-export function retryAfterSeconds(err: APIError): number | undefined {
-  const header = err.headers?.get('retry-after');
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
-  const date = Date.parse(header);
-  return Number.isFinite(date) ? Math.max(0, Math.ceil((date - Date.now()) / 1000)) : undefined;
-}
-
+/** Connection failures and timeouts (APIConnectionError), 408/409/429/5xx, and a body cut off mid-download (undici's `TypeError: terminated`). */
 function isTransient(err: unknown): boolean {
   if (err instanceof APIConnectionError) return true; // includes timeouts
-  if (err instanceof APIError) {
-    const status = err.status ?? 0;
-    return status === 408 || status === 409 || status === 429 || status >= 500;
-  }
-  return isNetworkFailure(err);
-}
-
-/**
- * A body cut off mid-download surfaces as undici's `TypeError: terminated` (cause: a socket error),
- * not as an SDK error. Matched by name and message: the error may come from another realm (instanceof
- * fails under test runners), and a TypeError from a bug in our code must not look retryable.
- */
-function isNetworkFailure(err: unknown): boolean {
-  const e = err as { name?: string; message?: string; code?: string; cause?: { code?: string } } | null;
-  if (!e) return false;
-  const networkCodes = ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'];
-  if (networkCodes.includes(e.code ?? '') || networkCodes.includes(e.cause?.code ?? '')) return true;
-  return e.name === 'TypeError' && (e.message === 'terminated' || e.message === 'fetch failed');
+  if (err instanceof APIError) return isTransientStatus(err.status ?? 0);
+  return isNetworkError(err);
 }
 
 function unavailable(err: unknown): ProviderUnavailableError {
   const status = err instanceof APIError ? err.status : undefined;
-  const retryAfter = err instanceof APIError ? retryAfterSeconds(err) : undefined;
-  return new ProviderUnavailableError(`Anthropic is unavailable: ${describe(err)}`, retryAfter, status);
+  const retryAfter = err instanceof APIError ? retryAfterSeconds(err.headers) : undefined;
+  return new ProviderUnavailableError(`Anthropic is unavailable: ${describeError(err)}`, retryAfter, status);
 }
 
 async function retrieveKnown(client: Anthropic, id: string, batch: BatchRecord): Promise<MessageBatch> {
@@ -501,9 +477,9 @@ function knownBatchFailure(err: unknown, batch: BatchRecord): Error {
   if (err instanceof ProviderUnavailableError || err instanceof ProviderLostBatchError || err instanceof GatewayError) return err;
   if (isTransient(err)) return unavailable(err);
   if (err instanceof APIError && err.status === 404) {
-    return new ProviderLostBatchError(`Anthropic no longer knows the Message Batch of batch ${batch.id}: ${describe(err)}`);
+    return new ProviderLostBatchError(`Anthropic no longer knows the Message Batch of batch ${batch.id}: ${describeError(err)}`);
   }
-  if (err instanceof APIError) return upstreamError(502, `Anthropic refused a call about batch ${batch.id}: ${describe(err)}`);
+  if (err instanceof APIError) return upstreamError(502, `Anthropic refused a call about batch ${batch.id}: ${describeError(err)}`);
   return err instanceof Error ? err : new Error(String(err));
 }
 
@@ -514,16 +490,11 @@ function createFailure(err: unknown): Error {
   if (err instanceof APIError) {
     const status = err.status ?? 502;
     if (status === 401 || status === 403) {
-      return upstreamError(502, `Anthropic rejected the gateway's credentials: ${describe(err)}`, 'provider_auth_error');
+      return upstreamError(502, `Anthropic rejected the gateway's credentials: ${describeError(err)}`, 'provider_auth_error');
     }
-    return new GatewayError(status === 413 ? 413 : 400, `Anthropic rejected the batch: ${describe(err)}`, 'invalid_request_error', null, 'provider_rejected_request');
+    return new GatewayError(status === 413 ? 413 : 400, `Anthropic rejected the batch: ${describeError(err)}`, 'invalid_request_error', null, 'provider_rejected_request');
   }
   return err instanceof Error ? err : new Error(String(err));
-}
-
-function describe(err: unknown): string {
-  if (err instanceof APIError) return err.apiMessage ?? err.message;
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Runs fn over items, at most `limit` at a time, keeping the order of results. */

@@ -3,13 +3,10 @@
 import type { MessageBatch, MessageBatchRequestCounts } from '@anthropic-ai/sdk/resources/messages/batches';
 import type { BatchStatus, RequestCounts } from '../../openai/types';
 import type { ProviderBatchState } from '../provider';
+import { toUnixSeconds } from '../../time';
 
-/** RFC 3339 → Unix seconds (OpenAI objects use seconds). null stays null, as does an unreadable value. */
-export function toUnixSeconds(timestamp: string | null | undefined): number | null {
-  if (!timestamp) return null;
-  const ms = Date.parse(timestamp);
-  return Number.isFinite(ms) ? Math.floor(ms / 1000) : null;
-}
+/** RFC 3339 → Unix seconds (OpenAI objects use seconds): the gateway's one parser, re-exported for this adapter. */
+export { toUnixSeconds };
 
 /** One Message Batch's status in OpenAI's vocabulary. */
 export function statusOf(batch: Pick<MessageBatch, 'processing_status' | 'cancel_initiated_at' | 'request_counts'>): BatchStatus {

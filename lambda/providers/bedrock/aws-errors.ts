@@ -1,7 +1,7 @@
 // Sorting AWS SDK errors into what the gateway does about them: retry later (ProviderUnavailable),
 // give up on a batch Bedrock forgot (ProviderLostBatch), or tell the client in plain words (400).
 import { GatewayError } from '../../http/errors';
-import { ProviderLostBatchError, ProviderQueueFullError, ProviderUnavailableError } from '../errors';
+import { ProviderLostBatchError, ProviderQueueFullError, ProviderUnavailableError, describeError, isNetworkError } from '../errors';
 
 interface AwsErrorLike {
   name?: string;
@@ -26,7 +26,6 @@ const TRANSIENT_NAMES = new Set([
   'TimeoutError',
   'RequestTimeoutException',
 ]);
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND']);
 
 /** Throttling, 5xx, timeouts and dropped connections: worth trying again later. */
 export function isTransientAwsError(err: unknown): boolean {
@@ -38,7 +37,7 @@ export function isTransientAwsError(err: unknown): boolean {
     // so its name and code are not reliable.
     (e?.$metadata !== undefined && status === undefined) ||
     TRANSIENT_NAMES.has(awsErrorName(err)) ||
-    (e?.code !== undefined && TRANSIENT_CODES.has(e.code)) ||
+    isNetworkError(err) ||
     status === 429 ||
     (status !== undefined && status >= 500) ||
     Boolean(e?.$retryable)
@@ -53,7 +52,7 @@ export const isValidationOrConflict = (err: unknown) => ['ValidationException', 
 export function unavailableOrSame(err: unknown, action: string): unknown {
   if (err instanceof GatewayError || err instanceof ProviderUnavailableError || err instanceof ProviderLostBatchError) return err;
   if (isTransientAwsError(err)) {
-    return new ProviderUnavailableError(`Bedrock ${action} failed temporarily (${awsErrorName(err)}: ${(err as Error)?.message ?? 'no message'}).`, undefined, awsStatusOf(err));
+    return new ProviderUnavailableError(`Bedrock ${action} failed temporarily (${awsErrorName(err)}: ${describeError(err)}).`, undefined, awsStatusOf(err));
   }
   return err;
 }

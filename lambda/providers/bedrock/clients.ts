@@ -3,6 +3,7 @@
 // (that is how local runs and tests point at the simulator).
 import { BedrockClient } from '@aws-sdk/client-bedrock';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { traced } from '../../tracer';
 
 const controlClients = new Map<string, BedrockClient>();
 const runtimeClients = new Map<string, BedrockRuntimeClient>();
@@ -15,7 +16,7 @@ export function bedrockClient(region: string): BedrockClient {
     // Control-plane calls answer in well under a second; 5 s per attempt keeps batches.cancel (a 15 s
     // function, the only request path that calls Bedrock) inside its time. CreateModelInvocationJob
     // retries are safe because every attempt carries the same clientRequestToken.
-    client = new BedrockClient({ region, maxAttempts: 2, requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000 } });
+    client = traced(new BedrockClient({ region, maxAttempts: 2, requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000 } }));
     controlClients.set(key, client);
   }
   return client;
@@ -27,7 +28,7 @@ export function bedrockRuntimeClient(region: string): BedrockRuntimeClient {
   if (!client) {
     // Model calls can take minutes for long outputs; throttling is common on on-demand quotas, so a few
     // more attempts than the default, with the SDK's backoff between them.
-    client = new BedrockRuntimeClient({ region, maxAttempts: 4, requestHandler: { connectionTimeout: 5_000, requestTimeout: 240_000 } });
+    client = traced(new BedrockRuntimeClient({ region, maxAttempts: 4, requestHandler: { connectionTimeout: 5_000, requestTimeout: 240_000 } }));
     runtimeClients.set(key, client);
   }
   return client;

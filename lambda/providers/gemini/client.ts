@@ -9,7 +9,7 @@
 // would echo it is redacted.
 import { Readable } from 'node:stream';
 import { GatewayError } from '../../http/errors';
-import { ProviderLostBatchError, ProviderUnavailableError, isTransientStatus } from '../errors';
+import { ProviderLostBatchError, ProviderUnavailableError, describeError, isTransientStatus, parseRetryAfter } from '../errors';
 import type { ProviderCredentials } from '../provider';
 import type { GeminiFile, GoogleRpcStatus } from './types';
 
@@ -167,7 +167,7 @@ export class GeminiClient {
   }
 
   private unreachable(err: unknown, timedOut: boolean): ProviderUnavailableError {
-    const reason = timedOut ? `timed out after ${this.timeoutMs} ms` : this.redact(describe(err));
+    const reason = timedOut ? `timed out after ${this.timeoutMs} ms` : this.redact(describeError(err));
     return new ProviderUnavailableError(`Gemini could not be reached: ${reason}.`);
   }
 
@@ -231,12 +231,8 @@ export function parseGoogleError(bodyText: string): GoogleRpcStatus {
 
 /** Retry-After (seconds or HTTP date), else google.rpc.RetryInfo.retryDelay ("27s"). */
 export function retryAfterSeconds(header: string | null, error?: GoogleRpcStatus, now = Date.now()): number | undefined {
-  if (header) {
-    const seconds = Number(header);
-    if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
-    const date = Date.parse(header);
-    if (Number.isFinite(date)) return Math.max(0, Math.ceil((date - now) / 1000));
-  }
+  const fromHeader = parseRetryAfter(header, now);
+  if (fromHeader !== undefined) return fromHeader;
   for (const detail of error?.details ?? []) {
     const delay = detail.retryDelay;
     if (typeof delay === 'string' && /^\d+(\.\d+)?s$/.test(delay)) return Math.ceil(Number(delay.slice(0, -1)));
@@ -248,12 +244,6 @@ async function* interruptionsAsUnavailable(source: AsyncIterable<Uint8Array>, fi
   try {
     for await (const chunk of source) yield chunk;
   } catch (err) {
-    throw new ProviderUnavailableError(`The download of Gemini file ${fileName} was interrupted: ${describe(err)}.`);
+    throw new ProviderUnavailableError(`The download of Gemini file ${fileName} was interrupted: ${describeError(err)}.`);
   }
-}
-
-function describe(err: unknown): string {
-  const e = err as { message?: string; cause?: { code?: string; message?: string } };
-  const cause = e?.cause?.code ?? e?.cause?.message;
-  return [e?.message ?? String(err), cause].filter(Boolean).join(': ');
 }

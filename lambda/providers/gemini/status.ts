@@ -2,6 +2,7 @@
 import type { BatchError, BatchStatus, RequestCounts } from '../../openai/types';
 import type { ProviderBatchState } from '../provider';
 import type { GeminiBatchStats, GeminiOperation } from './types';
+import { toUnixSeconds } from '../../time';
 
 /** Gemini's state without its prefix: the wire says BATCH_STATE_*, the SDK and guide say JOB_STATE_*. */
 export function batchStateName(state: string | undefined): string {
@@ -39,13 +40,7 @@ export function toRequestCounts(stats: GeminiBatchStats | undefined): RequestCou
 }
 
 /** RFC 3339 (possibly with nanoseconds) → Unix seconds; undefined when absent or unparseable. */
-export function rfc3339ToUnixSeconds(value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  // Date.parse is only specified for up to millisecond precision; Google sends up to nanoseconds.
-  const trimmed = value.replace(/(\.\d{3})\d+/, '$1');
-  const ms = Date.parse(trimmed);
-  return Number.isFinite(ms) ? Math.floor(ms / 1000) : undefined;
-}
+export const rfc3339ToUnixSeconds = (value: string | undefined): number | undefined => toUnixSeconds(value) ?? undefined;
 
 /** The responses file of a finished batch: read both places the API has been seen to put it. */
 export function responsesFileOf(operation: GeminiOperation): string | undefined {

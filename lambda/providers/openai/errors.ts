@@ -9,7 +9,10 @@
 // anything key-shaped in other messages is redacted.
 import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import { GatewayError } from '../../http/errors';
-import { ProviderLostBatchError, ProviderUnavailableError, isTransientStatus } from '../errors';
+import { ProviderLostBatchError, ProviderUnavailableError, isNetworkError, isTransientStatus, retryAfterSeconds } from '../errors';
+
+// The provider-error kit's readings, re-exported where the OpenAI mapping has always offered them.
+export { isNetworkError, retryAfterSeconds };
 
 export type OpenAIOperation = 'upload_file' | 'delete_file' | 'create_batch' | 'check_batch' | 'cancel_batch' | 'collect_results';
 
@@ -30,31 +33,6 @@ export function redactSecrets(message: string): string {
   return message
     .replace(/\b(?:sk|rk|sess)-[A-Za-z0-9_*.-]{4,}/g, '[redacted]')
     .replace(/\bBearer\s+\S+/gi, 'Bearer [redacted]');
-}
-
-/** Seconds to wait from `retry-after-ms` or `retry-after` (seconds or an HTTP date), if sent. */
-export function retryAfterSeconds(headers: { get(name: string): string | null } | undefined, nowMs = Date.now()): number | undefined {
-  if (!headers) return undefined;
-  const ms = Number(headers.get('retry-after-ms') ?? NaN);
-  if (Number.isFinite(ms) && ms >= 0) return Math.ceil(ms / 1000);
-  const raw = headers.get('retry-after');
-  if (raw === null || raw.trim() === '') return undefined;
-  const secs = Number(raw);
-  if (Number.isFinite(secs) && secs >= 0) return Math.ceil(secs);
-  const date = Date.parse(raw);
-  if (Number.isFinite(date)) return Math.max(0, Math.ceil((date - nowMs) / 1000));
-  return undefined;
-}
-
-/** Whether a failure while reading a response body was the network's (socket reset, stream cut). */
-export function isNetworkError(err: unknown): boolean {
-  const codes = ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'UND_ERR_SOCKET', 'UND_ERR_BODY_TIMEOUT', 'ERR_STREAM_PREMATURE_CLOSE'];
-  for (let e = err as { name?: string; message?: string; code?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
-    if (e.code && codes.includes(e.code)) return true;
-    if (e.name === 'TypeError' && e.message === 'terminated') return true; // undici: body stream cut
-    if (e.name === 'AbortError') return true;
-  }
-  return false;
 }
 
 /** The provider's own message from an SDK error (`error.message` of the JSON body), redacted. */

@@ -1,0 +1,150 @@
+// Each gateway function's bundle, built the way lib/gateway-function.ts has NodejsFunction build it
+// (esbuild: bundle, platform node, target node22, CJS, minified, the AWS SDK bundled), and the time a
+// fresh Node process takes to load it: the part of a cold start the code controls. The load time is
+// the median of several fresh processes, each timing `require()` of the bundle and nothing else.
+//
+//   npm run bench:bundles                     (this table only)
+//   BENCH_LOAD_RUNS=9 npm run bench:bundles   (fresh processes per function; default 7)
+//   BENCH_FUNCTIONS=batches-create,files-list npm run bench:bundles
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { build, type Metafile } from 'esbuild';
+import { encodingCommands } from '../lib/gateway-function';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..');
+const HANDLERS_DIR = join(ROOT, 'lambda', 'handlers');
+/** Decimal megabytes, as everywhere in the bench. */
+const MB = 1_000_000;
+export const BUNDLE_TARGET_MB = 1;
+export const LOAD_TARGET_MS = 100;
+const LOAD_RUNS = Math.max(3, Number(process.env.BENCH_LOAD_RUNS ?? 7) || 7);
+
+export interface BundleRow {
+  operation: string;
+  bytes: number;
+  /** Files shipped beside index.js and loaded on first use only (the tokenizer encodings). */
+  besideBytes: number;
+  /** Median module load time over LOAD_RUNS fresh processes (ms). */
+  loadMs: number;
+  /** The packages that weigh most in the bundle (bytes of output), for finding what to cut. */
+  heaviest: Array<{ name: string; bytes: number }>;
+}
+
+/** What a module load sees in Lambda: the function's own environment names (values are placeholders). */
+const LOAD_ENV: Record<string, string> = {
+  AWS_REGION: 'us-east-1',
+  AWS_LAMBDA_FUNCTION_NAME: 'bench',
+  POWERTOOLS_LOG_LEVEL: 'ERROR',
+  POWERTOOLS_TRACE_ENABLED: 'false',
+  NODE_OPTIONS: '',
+};
+
+export function handlerOperations(): string[] {
+  const only = process.env.BENCH_FUNCTIONS?.split(',').filter(Boolean);
+  const all = readdirSync(HANDLERS_DIR)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3))
+    .sort();
+  return only ? all.filter((op) => only.includes(op)) : all;
+}
+
+async function bundle(operation: string, outDir: string): Promise<{ file: string; metafile: Metafile }> {
+  const file = join(outDir, operation, 'index.js');
+  const result = await build({
+    entryPoints: [join(HANDLERS_DIR, `${operation}.ts`)],
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    outfile: file,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  // The same after-bundling step as a deployed function (the tokenizer encodings beside index.js).
+  for (const command of encodingCommands(ROOT, join(outDir, operation))) execFileSync('bash', ['-c', command], { stdio: 'inherit' });
+  return { file, metafile: result.metafile };
+}
+
+/** Output bytes per npm package (or "gateway code"), largest first. */
+function heaviestPackages(metafile: Metafile, top = 3): Array<{ name: string; bytes: number }> {
+  const byPackage = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+      const name = match ? match[1] : 'gateway code';
+      byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+    }
+  }
+  return [...byPackage.entries()]
+    .map(([name, bytes]) => ({ name, bytes }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, top);
+}
+
+const LOADER = `const t = process.hrtime.bigint(); require(process.argv[1]); process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6));`;
+
+/** Median `require()` time of the bundle in fresh processes; the first (cold disk cache) run is not counted. */
+async function loadMs(file: string): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i <= LOAD_RUNS; i++) {
+    const { stdout } = await run(process.execPath, ['-e', LOADER, file], { env: { PATH: process.env.PATH ?? '', ...LOAD_ENV } });
+    if (i > 0) times.push(Number(stdout));
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+function totalBytes(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((sum, entry) => {
+    const path = join(dir, entry.name);
+    return sum + (entry.isDirectory() ? totalBytes(path) : statSync(path).size);
+  }, 0);
+}
+
+export async function measureBundles(operations = handlerOperations()): Promise<BundleRow[]> {
+  const outDir = mkdtempSync(join(tmpdir(), 'finops-bundles-'));
+  const rows: BundleRow[] = [];
+  try {
+    for (const operation of operations) {
+      process.stderr.write(`  bundle ${operation}…\n`);
+      const { file, metafile } = await bundle(operation, outDir);
+      const besideBytes = totalBytes(join(outDir, operation)) - statSync(file).size;
+      rows.push({ operation, bytes: statSync(file).size, besideBytes, loadMs: await loadMs(file), heaviest: heaviestPackages(metafile) });
+    }
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+export function printBundles(rows: BundleRow[]): void {
+  console.log(`\nFunction bundles (esbuild as in lib/gateway-function.ts; MB = 10^6 bytes) and module load time (median of ${LOAD_RUNS} fresh processes).`);
+  console.log(`Targets: ≤ ${BUNDLE_TARGET_MB} MB, ≤ ${LOAD_TARGET_MS} ms.\n`);
+  console.log('| function | bundle MB | beside, loaded on use MB | load ms | heaviest packages (MB) |');
+  console.log('|---|--:|--:|--:|---|');
+  for (const r of rows) {
+    const flag = r.bytes > BUNDLE_TARGET_MB * MB || r.loadMs > LOAD_TARGET_MS ? ' ⚠' : '';
+    const heavy = r.heaviest.map((h) => `${h.name} ${(h.bytes / MB).toFixed(2)}`).join(', ');
+    console.log(`| ${r.operation}${flag} | ${(r.bytes / MB).toFixed(2)} | ${r.besideBytes ? (r.besideBytes / MB).toFixed(2) : '–'} | ${r.loadMs.toFixed(0)} | ${heavy} |`);
+  }
+  const over = rows.filter((r) => r.bytes > BUNDLE_TARGET_MB * MB || r.loadMs > LOAD_TARGET_MS);
+  const largest = rows.reduce((a, b) => (b.bytes > a.bytes ? b : a), rows[0]);
+  const slowest = rows.reduce((a, b) => (b.loadMs > a.loadMs ? b : a), rows[0]);
+  if (rows.length) {
+    console.log(`\nLargest ${largest.operation} ${(largest.bytes / MB).toFixed(2)} MB; slowest load ${slowest.operation} ${slowest.loadMs.toFixed(0)} ms; ${over.length} of ${rows.length} over a target.`);
+  }
+}
+
+if (require.main === module) {
+  measureBundles()
+    .then((rows) => printBundles(rows))
+    .catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+}
