@@ -42,7 +42,6 @@ const LAYERS = [
       'lambda/providers/errors.ts',
       'lambda/providers/deadlines.ts',
       'lambda/openai/**',
-      'lambda/store/records.ts',
     ],
   },
   { type: 'store', pattern: ['lambda/store/**', 'lambda/batch-files/**'] },
@@ -87,11 +86,37 @@ export default tseslint.config(
   comments.recommended,
   {
     files: ['**/*.ts', '**/*.tsx', '**/*.mjs', '**/*.js'],
-    languageOptions: { globals: { console: 'readonly', process: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly', __filename: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', URL: 'readonly', fetch: 'readonly' } },
+    languageOptions: {
+      globals: {
+        console: 'readonly',
+        process: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        __filename: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        setImmediate: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+      },
+    },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
       // A leading underscore names what is unused on purpose (a destructured field left out, a parameter an interface imposes).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
+      ],
       // Every eslint-disable says why, after `--`.
       '@eslint-community/eslint-comments/require-description': ['error', { ignore: [] }],
       '@eslint-community/eslint-comments/disable-enable-pair': ['error', { allowWholeFile: true }],
@@ -99,7 +124,14 @@ export default tseslint.config(
   },
   {
     files: ['lambda/**/*.ts', 'lib/**/*.ts', 'bin/**/*.ts', 'contracts/**/*.ts'],
-    plugins: { layers: layersPlugin({ root: fileURLToPath(new URL('.', import.meta.url)), layers: LAYERS, apart: ['cdk'], required: ['lambda/**', 'lib/**', 'bin/**', 'contracts/**'] }) },
+    plugins: {
+      layers: layersPlugin({
+        root: fileURLToPath(new URL('.', import.meta.url)),
+        layers: LAYERS,
+        apart: ['cdk'],
+        required: ['lambda/**', 'lib/**', 'bin/**', 'contracts/**'],
+      }),
+    },
     rules: { 'layers/imports': 'error' },
   },
   {

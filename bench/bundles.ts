@@ -123,20 +123,26 @@ export async function measureBundles(operations = handlerOperations()): Promise<
 }
 
 export function printBundles(rows: BundleRow[]): void {
-  console.log(`\nFunction bundles (esbuild as in lib/gateway-function.ts; MB = 10^6 bytes) and module load time (median of ${LOAD_RUNS} fresh processes).`);
+  console.log(
+    `\nFunction bundles (esbuild as in lib/gateway-function.ts; MB = 10^6 bytes) and module load time (median of ${LOAD_RUNS} fresh processes).`,
+  );
   console.log(`Targets: ≤ ${BUNDLE_TARGET_MB} MB, ≤ ${LOAD_TARGET_MS} ms.\n`);
   console.log('| function | bundle MB | beside, loaded on use MB | load ms | heaviest packages (MB) |');
   console.log('|---|--:|--:|--:|---|');
   for (const r of rows) {
     const flag = r.bytes > BUNDLE_TARGET_MB * MB || r.loadMs > LOAD_TARGET_MS ? ' ⚠' : '';
     const heavy = r.heaviest.map((h) => `${h.name} ${(h.bytes / MB).toFixed(2)}`).join(', ');
-    console.log(`| ${r.operation}${flag} | ${(r.bytes / MB).toFixed(2)} | ${r.besideBytes ? (r.besideBytes / MB).toFixed(2) : '–'} | ${r.loadMs.toFixed(0)} | ${heavy} |`);
+    console.log(
+      `| ${r.operation}${flag} | ${(r.bytes / MB).toFixed(2)} | ${r.besideBytes ? (r.besideBytes / MB).toFixed(2) : '–'} | ${r.loadMs.toFixed(0)} | ${heavy} |`,
+    );
   }
   const over = rows.filter((r) => r.bytes > BUNDLE_TARGET_MB * MB || r.loadMs > LOAD_TARGET_MS);
   const largest = rows.reduce((a, b) => (b.bytes > a.bytes ? b : a), rows[0]);
   const slowest = rows.reduce((a, b) => (b.loadMs > a.loadMs ? b : a), rows[0]);
   if (rows.length) {
-    console.log(`\nLargest ${largest.operation} ${(largest.bytes / MB).toFixed(2)} MB; slowest load ${slowest.operation} ${slowest.loadMs.toFixed(0)} ms; ${over.length} of ${rows.length} over a target.`);
+    console.log(
+      `\nLargest ${largest.operation} ${(largest.bytes / MB).toFixed(2)} MB; slowest load ${slowest.operation} ${slowest.loadMs.toFixed(0)} ms; ${over.length} of ${rows.length} over a target.`,
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 // The conversion directions the benchmark measures: each is one line of text in → one line out, built
 // from the pure per-line converters the provider folders export (no I/O, no adapter). The baseline is
 // the floor any JSONL converter pays: JSON.parse + JSON.stringify of the same line.
-import type { BatchRequestInput, ChatCompletionRequest } from '../lambda/openai/types';
+import type { BatchRequestInput, ChatCompletionRequest } from '../contracts/openai-types';
 import { batchRequestId } from '../lambda/ids';
 import { toBedrockRecord, recordIdFor, recordIndexOf, type BedrockOutputRecord } from '../lambda/providers/bedrock/records';
 import { resultLineFor } from '../lambda/providers/bedrock/results';
@@ -132,7 +132,15 @@ export const DIRECTIONS: readonly Direction[] = [
 function bedrockResult(text: string) {
   const record = JSON.parse(text) as BedrockOutputRecord;
   const customId = customIdOf(recordIndexOf(record.recordId) ?? 0);
-  return { customId, line: resultLineFor(record, customId, 'claude', { model: 'anthropic.claude-3-haiku-20240307-v1:0', created: CREATED, id: `chatcmpl-${customId}`, requestId: `bedrock-${customId}` }) };
+  return {
+    customId,
+    line: resultLineFor(record, customId, 'claude', {
+      model: 'anthropic.claude-3-haiku-20240307-v1:0',
+      created: CREATED,
+      id: `chatcmpl-${customId}`,
+      requestId: `bedrock-${customId}`,
+    }),
+  };
 }
 
 /** The line as the gateway writes it (lambda/tracker/result-files.ts ResultFiles.write). */

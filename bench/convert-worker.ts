@@ -81,7 +81,8 @@ async function runInterleaved(name: string, input: string, output: string, runs:
     passes.direction.push(await convertOnce(name, input, output));
   }
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  const median = (results: Array<Omit<WorkerResult, 'runs' | 'peakRssMb'>>) => [...results].sort((a, b) => a.ms - b.ms)[Math.floor(results.length / 2)];
+  const median = (results: Array<Omit<WorkerResult, 'runs' | 'peakRssMb'>>) =>
+    [...results].sort((a, b) => a.ms - b.ms)[Math.floor(results.length / 2)];
   return { direction: { ...median(passes.direction), runs, peakRssMb }, baseline: { ...median(passes.baseline), runs, peakRssMb } };
 }
 

@@ -29,7 +29,12 @@ const MODEL: Record<string, string> = {
   bedrock: 'anthropic.claude-3-haiku-20240307-v1:0',
 };
 
-export async function measureCreateLatency(gateway: LocalGateway, dir: string, sizesMb: number[], providers: string[]): Promise<CreateLatencyRow[]> {
+export async function measureCreateLatency(
+  gateway: LocalGateway,
+  dir: string,
+  sizesMb: number[],
+  providers: string[],
+): Promise<CreateLatencyRow[]> {
   const client = new OpenAI({ baseURL: gateway.baseURL, apiKey: gateway.apiKeys[0], maxRetries: 0, timeout: 120_000 });
   const rows: CreateLatencyRow[] = [];
   for (const provider of providers) {
@@ -43,7 +48,13 @@ export async function measureCreateLatency(gateway: LocalGateway, dir: string, s
         const samples: number[] = [];
         for (let i = 0; i < RUNS; i++) {
           const started = process.hrtime.bigint();
-          const batch = await client.batches.create({ input_file_id: uploaded.fileId!, endpoint: '/v1/chat/completions', completion_window: '24h', provider, model: MODEL[provider] } as never);
+          const batch = await client.batches.create({
+            input_file_id: uploaded.fileId!,
+            endpoint: '/v1/chat/completions',
+            completion_window: '24h',
+            provider,
+            model: MODEL[provider],
+          } as never);
           samples.push(Number(process.hrtime.bigint() - started) / 1e6);
           await client.batches.cancel(batch.id, { provider } as never);
         }

@@ -65,8 +65,17 @@ export async function measureGatewayOverhead(gateway: LocalGateway, requests = 3
   const viaGateway = new OpenAI({ baseURL: gateway.baseURL, apiKey: gateway.apiKeys[0], maxRetries: 0 });
   const direct = new OpenAI({ baseURL: simulator.url, apiKey: simulator.apiKey, maxRetries: 0 });
 
-  const line = JSON.stringify({ custom_id: 'r1', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] } });
-  const gatewayFile = await viaGateway.files.create({ file: await toFile(Buffer.from(line + '\n'), 'bench.jsonl'), purpose: 'batch', provider: 'openai' } as never);
+  const line = JSON.stringify({
+    custom_id: 'r1',
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
+  });
+  const gatewayFile = await viaGateway.files.create({
+    file: await toFile(Buffer.from(line + '\n'), 'bench.jsonl'),
+    purpose: 'batch',
+    provider: 'openai',
+  } as never);
   const simulatorFile = (await direct.files.list()).data.find((f) => f.filename === 'bench.jsonl');
   if (!simulatorFile) throw new Error('the gateway did not forward the file to the OpenAI simulator');
 
@@ -103,7 +112,13 @@ export const API_GATEWAY_TIMEOUT_MS = 29_000;
 export async function measureUpload(gateway: LocalGateway, path: string, provider: string, partBytes = 4_500_000): Promise<UploadTiming> {
   const client = new OpenAI({ baseURL: gateway.baseURL, apiKey: gateway.apiKeys[0], maxRetries: 0, timeout: 600_000 });
   const bytes = statSync(path).size;
-  const upload = await client.uploads.create({ filename: 'bench_large.jsonl', purpose: 'batch', bytes, mime_type: 'application/jsonl', provider } as never);
+  const upload = await client.uploads.create({
+    filename: 'bench_large.jsonl',
+    purpose: 'batch',
+    bytes,
+    mime_type: 'application/jsonl',
+    provider,
+  } as never);
   const fd = openSync(path, 'r');
   const partIds: string[] = [];
   const partsStarted = Date.now();
@@ -140,7 +155,14 @@ export interface CompletionPhases {
  * visible here: the logger's level is fixed per invocation.)
  */
 export async function measureCompletionPhases(gateway: LocalGateway, path: string, partBytes = 4_500_000): Promise<CompletionPhases> {
-  const s3 = new S3Client({ endpoint: gateway.s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: LOCAL_CREDENTIALS, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  const s3 = new S3Client({
+    endpoint: gateway.s3Endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: LOCAL_CREDENTIALS,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
   const blobs = new S3BlobStore(s3);
   const bucket = 'finops-files';
   const bytes = statSync(path).size;

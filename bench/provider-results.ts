@@ -31,9 +31,19 @@ export function providerResultLine(format: ResultFormat, i: number, random: () =
         body: { messages: Array<{ role: string; content: string }>; max_tokens: number };
       };
       const [system, user] = request.body.messages;
-      const modelInput = { anthropic_version: 'bedrock-2023-05-31', system: system.content, messages: [{ role: 'user', content: user.content }], max_tokens: request.body.max_tokens };
+      const modelInput = {
+        anthropic_version: 'bedrock-2023-05-31',
+        system: system.content,
+        messages: [{ role: 'user', content: user.content }],
+        max_tokens: request.body.max_tokens,
+      };
       const recordId = `R${String(i + 1).padStart(8, '0')}`;
-      if (failed(i)) return JSON.stringify({ recordId, modelInput, error: { errorCode: 400, errorMessage: 'Malformed input request, please reformat your input and try again.' } });
+      if (failed(i))
+        return JSON.stringify({
+          recordId,
+          modelInput,
+          error: { errorCode: 400, errorMessage: 'Malformed input request, please reformat your input and try again.' },
+        });
       return JSON.stringify({
         recordId,
         modelInput,
@@ -53,7 +63,14 @@ export function providerResultLine(format: ResultFormat, i: number, random: () =
       if (failed(i)) {
         return JSON.stringify({
           custom_id: customIdOf(i),
-          result: { type: 'errored', error: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: `req_${String(i).padStart(24, '0')}` } },
+          result: {
+            type: 'errored',
+            error: {
+              type: 'error',
+              error: { type: 'overloaded_error', message: 'Overloaded' },
+              request_id: `req_${String(i).padStart(24, '0')}`,
+            },
+          },
         });
       }
       return JSON.stringify({
@@ -74,7 +91,8 @@ export function providerResultLine(format: ResultFormat, i: number, random: () =
       });
     }
     case 'gemini-responses': {
-      if (failed(i)) return JSON.stringify({ key: customIdOf(i), error: { code: 500, message: 'An internal error has occurred.', status: 'INTERNAL' } });
+      if (failed(i))
+        return JSON.stringify({ key: customIdOf(i), error: { code: 500, message: 'An internal error has occurred.', status: 'INTERNAL' } });
       return JSON.stringify({
         key: customIdOf(i),
         response: {
@@ -89,7 +107,12 @@ export function providerResultLine(format: ResultFormat, i: number, random: () =
 }
 
 /** Streams a provider result file of about `targetBytes` to disk. */
-export async function writeProviderResults(path: string, format: ResultFormat, targetBytes: number, seed = 7): Promise<{ bytes: number; lines: number }> {
+export async function writeProviderResults(
+  path: string,
+  format: ResultFormat,
+  targetBytes: number,
+  seed = 7,
+): Promise<{ bytes: number; lines: number }> {
   const random = randomSource(seed);
   return writeGeneratedLines(path, targetBytes, (i) => providerResultLine(format, i, random));
 }

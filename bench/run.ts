@@ -25,7 +25,14 @@ const run = promisify(execFile);
 /** Decimal megabytes, so that "200 MB" stays under OpenAI's 200 MiB batch-file limit. */
 const MB = 1_000_000;
 const SIZES_MB = (process.env.BENCH_SIZES_MB ?? '1,20,200').split(',').map(Number);
-const INPUT_KINDS = ['openai-input', 'responses-input', 'bedrock-output', 'anthropic-results', 'gemini-responses', ...EMBEDDING_INPUT_KINDS] as const;
+const INPUT_KINDS = [
+  'openai-input',
+  'responses-input',
+  'bedrock-output',
+  'anthropic-results',
+  'gemini-responses',
+  ...EMBEDDING_INPUT_KINDS,
+] as const;
 type InputKind = (typeof INPUT_KINDS)[number];
 /** BENCH_ONLY=embeddings (a part of direction names, comma-separated) measures only those directions. */
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
@@ -57,22 +64,36 @@ interface ConversionRow {
 const REPEAT_BELOW_MB = 20;
 const SMALL_FILE_RUNS = 15;
 
-async function convertInChild(direction: string, input: string, output: string, sizeMb: number, nodeArgs: string[] = []): Promise<WorkerResult> {
+async function convertInChild(
+  direction: string,
+  input: string,
+  output: string,
+  sizeMb: number,
+  nodeArgs: string[] = [],
+): Promise<WorkerResult> {
   const runs = sizeMb < REPEAT_BELOW_MB ? SMALL_FILE_RUNS : 1;
-  const { stdout } = await run(process.execPath, [...nodeArgs, '--require', 'tsx/cjs', join(__dirname, 'convert-worker.ts'), direction, input, output, String(runs)], {
-    maxBuffer: 1024 * 1024,
-    env: process.env,
-  });
+  const { stdout } = await run(
+    process.execPath,
+    [...nodeArgs, '--require', 'tsx/cjs', join(__dirname, 'convert-worker.ts'), direction, input, output, String(runs)],
+    {
+      maxBuffer: 1024 * 1024,
+      env: process.env,
+    },
+  );
   rmSync(output, { force: true });
   return JSON.parse(stdout.trim().split('\n').pop()!) as WorkerResult;
 }
 
 /** Small files: the direction and the baseline alternated in one child (bench/convert-worker.ts --interleaved). */
 async function convertInterleaved(direction: string, input: string, output: string): Promise<InterleavedResult> {
-  const { stdout } = await run(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'convert-worker.ts'), '--interleaved', direction, input, output, String(SMALL_FILE_RUNS)], {
-    maxBuffer: 1024 * 1024,
-    env: process.env,
-  });
+  const { stdout } = await run(
+    process.execPath,
+    ['--require', 'tsx/cjs', join(__dirname, 'convert-worker.ts'), '--interleaved', direction, input, output, String(SMALL_FILE_RUNS)],
+    {
+      maxBuffer: 1024 * 1024,
+      env: process.env,
+    },
+  );
   rmSync(output, { force: true });
   return JSON.parse(stdout.trim().split('\n').pop()!) as InterleavedResult;
 }
@@ -81,7 +102,8 @@ async function generate(dir: string, kind: InputKind, sizeMb: number): Promise<s
   const path = join(dir, `${kind}-${sizeMb}MB.jsonl`);
   if (kind === 'openai-input') await writeBatchFile(path, sizeMb * MB, { model: INPUT_MODEL });
   else if (kind === 'responses-input') await writeResponsesFile(path, sizeMb * MB, { model: INPUT_MODEL });
-  else if ((EMBEDDING_INPUT_KINDS as readonly string[]).includes(kind)) await writeEmbeddingFile(path, kind as EmbeddingInputKind, sizeMb * MB);
+  else if ((EMBEDDING_INPUT_KINDS as readonly string[]).includes(kind))
+    await writeEmbeddingFile(path, kind as EmbeddingInputKind, sizeMb * MB);
   else await writeProviderResults(path, kind as ResultFormat, sizeMb * MB);
   return path;
 }
@@ -102,7 +124,8 @@ function printTable(rows: ConversionRow[]): void {
     fixed(r.baselinePeakRssMb, 0),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-  const format = (cells: string[]) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
+  const format = (cells: string[]) =>
+    '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
   console.log(format(header));
   console.log('|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
   for (const row of body) console.log(format(row));
@@ -151,7 +174,13 @@ async function main(): Promise<void> {
               const capped = await convertInChild(direction.name, input, output, sizeMb, [`--max-old-space-size=${CAPPED_HEAP_MB}`]);
               cappedRuns.push({ direction: direction.name, sizeMb, ok: capped.lines === result.lines, peakRssMb: capped.peakRssMb });
             } catch (err) {
-              cappedRuns.push({ direction: direction.name, sizeMb, ok: false, peakRssMb: null, error: String((err as Error).message).slice(0, 300) });
+              cappedRuns.push({
+                direction: direction.name,
+                sizeMb,
+                ok: false,
+                peakRssMb: null,
+                error: String((err as Error).message).slice(0, 300),
+              });
             }
           }
           rows.push({
@@ -212,11 +241,16 @@ async function main(): Promise<void> {
     `\nStreamed conversions (file → readLines → convert → file); MB = 10^6 bytes of input. Files under ${REPEAT_BELOW_MB} MB: ${SMALL_FILE_RUNS} baseline and converter passes ` +
       `interleaved in one child per direction (medians; the RSS columns are then that one process's); larger files: one child process each.`,
   );
-  console.log(`Targets: ratio ≥ ${RATIO_TARGET} of the baseline (JSON.parse + JSON.stringify of the same file), peak RSS < ${RSS_TARGET_MB} MB.\n`);
+  console.log(
+    `Targets: ratio ≥ ${RATIO_TARGET} of the baseline (JSON.parse + JSON.stringify of the same file), peak RSS < ${RSS_TARGET_MB} MB.\n`,
+  );
   printTable(rows);
   if (cappedRuns.length) {
-    console.log(`\nThe ${cappedRuns[0].sizeMb} MB conversions again with the V8 heap capped at ${CAPPED_HEAP_MB} MB (--max-old-space-size):`);
-    for (const c of cappedRuns) console.log(`  ${c.direction.padEnd(26)} ${c.ok ? `ok, peak RSS ${fixed(c.peakRssMb!, 0)} MB` : `FAILED ${c.error ?? ''}`}`);
+    console.log(
+      `\nThe ${cappedRuns[0].sizeMb} MB conversions again with the V8 heap capped at ${CAPPED_HEAP_MB} MB (--max-old-space-size):`,
+    );
+    for (const c of cappedRuns)
+      console.log(`  ${c.direction.padEnd(26)} ${c.ok ? `ok, peak RSS ${fixed(c.peakRssMb!, 0)} MB` : `FAILED ${c.error ?? ''}`}`);
   }
   if (bundles.length) printBundles(bundles);
   const gatewayResult = overhead as GatewayOverhead | null;
@@ -234,10 +268,17 @@ async function main(): Promise<void> {
   }
 
   if (createLatency.length) {
-    console.log(`\nbatches.create latency (validate, reserve, record \`validating\`, start the tracker; conversion and submission follow in the tracker), ms:`);
+    console.log(
+      `\nbatches.create latency (validate, reserve, record \`validating\`, start the tracker; conversion and submission follow in the tracker), ms:`,
+    );
     console.log('| provider | size | p50 | max |');
     console.log('|---|--:|--:|--:|');
-    for (const r of createLatency) console.log(r.error ? `| ${r.provider} | ${r.sizeMb} MB | not measured: ${r.error} | |` : `| ${r.provider} | ${r.sizeMb} MB | ${fixed(r.p50Ms, 0)} | ${fixed(r.maxMs, 0)} |`);
+    for (const r of createLatency)
+      console.log(
+        r.error
+          ? `| ${r.provider} | ${r.sizeMb} MB | not measured: ${r.error} | |`
+          : `| ${r.provider} | ${r.sizeMb} MB | ${fixed(r.p50Ms, 0)} | ${fixed(r.maxMs, 0)} |`,
+      );
   }
 
   const phaseResult = phases as CompletionPhases | null;
@@ -252,7 +293,12 @@ async function main(): Promise<void> {
 
   const results = {
     generatedAt: new Date().toISOString(),
-    machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
+    machine: {
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+    },
     units: { size: 'MB = 10^6 bytes', throughput: 'MB of input per second', rss: 'MiB (process maxRSS)' },
     targets: { ratioToBaseline: RATIO_TARGET, peakRssMb: RSS_TARGET_MB },
     conversions: rows,

@@ -92,18 +92,31 @@ export function chatRequestLine(index: number, random: () => number, options: Re
 
 /** The same request as a `/v1/responses` line: system prompt → instructions, user text → an input_text item. */
 export function responsesRequestLine(index: number, random: () => number, options: RequestLineOptions): string {
-  const chat = JSON.parse(chatRequestLine(index, random, options)) as { custom_id: string; body: { model: string; messages: Array<{ content: string }>; max_tokens: number } & Record<string, unknown> };
+  const chat = JSON.parse(chatRequestLine(index, random, options)) as {
+    custom_id: string;
+    body: { model: string; messages: Array<{ content: string }>; max_tokens: number } & Record<string, unknown>;
+  };
   const { messages, max_tokens, model, ...sampling } = chat.body;
   return JSON.stringify({
     custom_id: chat.custom_id,
     method: 'POST',
     url: '/v1/responses',
-    body: { model, instructions: messages[0].content, input: [{ role: 'user', content: [{ type: 'input_text', text: messages[1].content }] }], max_output_tokens: max_tokens, ...sampling },
+    body: {
+      model,
+      instructions: messages[0].content,
+      input: [{ role: 'user', content: [{ type: 'input_text', text: messages[1].content }] }],
+      max_output_tokens: max_tokens,
+      ...sampling,
+    },
   });
 }
 
 /** A generated Responses batch input file of about `targetBytes`. */
-export async function writeResponsesFile(path: string, targetBytes: number, options: RequestLineOptions & { seed?: number }): Promise<{ bytes: number; lines: number }> {
+export async function writeResponsesFile(
+  path: string,
+  targetBytes: number,
+  options: RequestLineOptions & { seed?: number },
+): Promise<{ bytes: number; lines: number }> {
   const random = randomSource(options.seed ?? 42);
   return writeGeneratedLines(path, targetBytes, (i) => responsesRequestLine(i, random, options));
 }
@@ -122,7 +135,11 @@ export function generateBatchFile(targetBytes: number, options: RequestLineOptio
 }
 
 /** Streams generated lines to disk until the file reaches `targetBytes` (a 200 MB file is never held in memory). */
-export async function writeGeneratedLines(path: string, targetBytes: number, lineAt: (index: number) => string): Promise<{ bytes: number; lines: number }> {
+export async function writeGeneratedLines(
+  path: string,
+  targetBytes: number,
+  lineAt: (index: number) => string,
+): Promise<{ bytes: number; lines: number }> {
   const out = createWriteStream(path);
   let size = 0;
   let lines = 0;
@@ -138,7 +155,11 @@ export async function writeGeneratedLines(path: string, targetBytes: number, lin
 }
 
 /** A generated OpenAI batch input file of about `targetBytes`. */
-export async function writeBatchFile(path: string, targetBytes: number, options: RequestLineOptions & { seed?: number }): Promise<{ bytes: number; lines: number }> {
+export async function writeBatchFile(
+  path: string,
+  targetBytes: number,
+  options: RequestLineOptions & { seed?: number },
+): Promise<{ bytes: number; lines: number }> {
   const random = randomSource(options.seed ?? 42);
   return writeGeneratedLines(path, targetBytes, (i) => chatRequestLine(i, random, options));
 }

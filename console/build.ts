@@ -17,9 +17,14 @@ export interface BuiltConsole {
   files: Array<{ name: string; bytes: number; gzipBytes: number }>;
 }
 
-const CONTENT_TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
+const CONTENT_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
 
-const ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#14213d"/><path d="M8 22V10h10M8 16h8M20 22l3-12 3 12" stroke="#fff" stroke-width="2.5" fill="none"/></svg>';
+const ICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#14213d"/><path d="M8 22V10h10M8 16h8M20 22l3-12 3 12" stroke="#fff" stroke-width="2.5" fill="none"/></svg>';
 
 function page(assets: { js: string; css: string; icon: string }): string {
   // Relative addresses: the page is served at {stage}/console, so console/… resolves under the stage.
@@ -73,7 +78,11 @@ export async function buildConsole(outDir: string): Promise<BuiltConsole> {
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ page: 'index.html', assets }, null, 2));
   const files = readdirSync(dir)
     .filter((name) => name !== 'manifest.json')
-    .map((name) => ({ name, bytes: statSync(join(dir, name)).size, gzipBytes: gzipSync(readFileSync(join(dir, name)), { level: 9 }).length }));
+    .map((name) => ({
+      name,
+      bytes: statSync(join(dir, name)).size,
+      gzipBytes: gzipSync(readFileSync(join(dir, name)), { level: 9 }).length,
+    }));
   return { dir, files };
 }
 

@@ -179,11 +179,17 @@ export type ProviderName = keyof typeof PROVIDER_CATALOG;
 export const PROVIDER_NAMES = Object.keys(PROVIDER_CATALOG) as ProviderName[];
 
 /** Providers the gateway calls with a secret of its own (every kind but aws-iam). */
-export type SecretProviderName = { [K in ProviderName]: (typeof PROVIDER_CATALOG)[K]['credentials'] extends 'aws-iam' ? never : K }[ProviderName];
-export const SECRET_PROVIDER_NAMES = PROVIDER_NAMES.filter((name) => PROVIDER_CATALOG[name].credentials !== 'aws-iam') as SecretProviderName[];
+export type SecretProviderName = {
+  [K in ProviderName]: (typeof PROVIDER_CATALOG)[K]['credentials'] extends 'aws-iam' ? never : K;
+}[ProviderName];
+export const SECRET_PROVIDER_NAMES = PROVIDER_NAMES.filter(
+  (name) => PROVIDER_CATALOG[name].credentials !== 'aws-iam',
+) as SecretProviderName[];
 
 /** Providers of OpenAI's batch shape (an `openaiCompatible` entry): the OpenAI adapter and simulator serve them. */
-export type OpenAIShapedProviderName = { [K in ProviderName]: (typeof PROVIDER_CATALOG)[K] extends { openaiCompatible: object } ? K : never }[ProviderName];
+export type OpenAIShapedProviderName = {
+  [K in ProviderName]: (typeof PROVIDER_CATALOG)[K] extends { openaiCompatible: object } ? K : never;
+}[ProviderName];
 
 export function isProviderName(value: unknown): value is ProviderName {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(PROVIDER_CATALOG, value);

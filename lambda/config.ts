@@ -1,6 +1,6 @@
 // Runtime configuration, read from the environment once per cold start. The CDK stack sets these on
 // every function; the local gateway sets them before loading the handlers. README lists them all.
-import type { ProviderName } from './store/records';
+import type { ProviderName } from '../contracts/records';
 import { PROVIDER_CATALOG, SECRET_PROVIDER_NAMES, providerEnvNames, type SecretProviderName } from '../contracts/providers';
 
 export interface RuntimeConfig {
@@ -64,7 +64,10 @@ function int(value: string | undefined, fallback: number): number {
 
 function bedrockRegionsOf(env: NodeJS.ProcessEnv): string[] {
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const listed = (env.FINOPS_BEDROCK_REGIONS ?? '').split(',').map((r) => r.trim()).filter(Boolean);
+  const listed = (env.FINOPS_BEDROCK_REGIONS ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   return listed.includes(region) || listed.includes('*') ? listed : [region, ...listed];
 }
 
@@ -75,7 +78,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     bedrockInputBucket: env.FINOPS_BEDROCK_INPUT_BUCKET ?? 'finops-bedrock-input',
     bedrockOutputBucket: env.FINOPS_BEDROCK_OUTPUT_BUCKET ?? 'finops-bedrock-output',
     bedrockRoleArn: env.FINOPS_BEDROCK_ROLE_ARN ?? 'arn:aws:iam::000000000000:role/finops-bedrock-batch',
-    allowedBuckets: (env.FINOPS_ALLOWED_BUCKETS ?? '').split(',').map((b) => b.trim()).filter(Boolean),
+    allowedBuckets: (env.FINOPS_ALLOWED_BUCKETS ?? '')
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
     stateMachineArn: env.FINOPS_STATE_MACHINE_ARN ?? 'arn:aws:states:us-east-1:000000000000:stateMachine:finops-batch-tracker',
     eventBusName: env.FINOPS_EVENT_BUS_NAME ?? 'default',
     defaultProvider: (env.FINOPS_DEFAULT_PROVIDER as ProviderName) ?? 'openai',

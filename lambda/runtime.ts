@@ -9,7 +9,7 @@ import { MetadataStore } from './store/metadata';
 import { S3BlobStore, s3ClientConfig, type BlobStore } from './store/blobs';
 import type { AzureCredentials, CredentialsOf, ProviderContext } from './providers/provider';
 import { PROVIDER_CATALOG, acceptsKeyPassThrough, type CredentialKind, type SecretProviderName } from '../contracts/providers';
-import type { FileRecord, ProviderName } from './store/records';
+import type { FileRecord, ProviderName } from '../contracts/records';
 import { nowSeconds } from './time';
 import { badRequest, type GatewayError } from './http/errors';
 import { logger, setBaseLogLevel } from './logger';
@@ -86,7 +86,11 @@ async function configuredSecret(p: HttpProviderConfig, region: string): Promise<
 }
 
 /** What an adapter is called with, by the provider's credential kind in the catalog. */
-export async function providerCredentials(provider: ProviderName, cfg: RuntimeConfig, passThroughKey?: string): Promise<CredentialsOf<CredentialKind>> {
+export async function providerCredentials(
+  provider: ProviderName,
+  cfg: RuntimeConfig,
+  passThroughKey?: string,
+): Promise<CredentialsOf<CredentialKind>> {
   const kind = PROVIDER_CATALOG[provider].credentials as CredentialKind;
   if (kind === 'aws-iam') return {}; // AWS credentials come from the role
   const p = cfg.providers[provider as SecretProviderName];
@@ -107,8 +111,14 @@ function azureCredentials(p: HttpProviderConfig, raw: string, clientKey?: string
   if (clientKey) return { ...base, apiKey: clientKey };
   const [tenantId, clientId, clientSecret] = [text('tenantId'), text('clientId'), text('clientSecret')];
   const authorityHost = process.env.FINOPS_AZURE_AUTHORITY_HOST || undefined;
-  const servicePrincipal = tenantId && clientId && clientSecret ? { tenantId, clientId, clientSecret, ...(authorityHost ? { authorityHost } : {}) } : undefined;
-  return { ...base, apiKey: parsed ? text('apiKey') : raw || undefined, bearerToken: text('bearerToken'), ...(servicePrincipal ? { servicePrincipal } : {}) };
+  const servicePrincipal =
+    tenantId && clientId && clientSecret ? { tenantId, clientId, clientSecret, ...(authorityHost ? { authorityHost } : {}) } : undefined;
+  return {
+    ...base,
+    apiKey: parsed ? text('apiKey') : raw || undefined,
+    bearerToken: text('bearerToken'),
+    ...(servicePrincipal ? { servicePrincipal } : {}),
+  };
 }
 
 /** A provider that signs with the gateway's own identity (IAM role, service account): a provider key has nothing to replace there. */

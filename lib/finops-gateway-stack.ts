@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { PROVIDER_NAMES, type ProviderName } from '../contracts/providers';
 import { GatewayApi } from './api/api';
 import { accessFor, grantFunctionAccess } from './api/access';
-import { EVENT_FUNCTIONS, SCHEDULED_FUNCTIONS } from './api/routes';
+import { EVENT_FUNCTIONS, SCHEDULED_FUNCTIONS } from '../contracts/routes';
 import { constructId, GatewayFunction } from './gateway-function';
 import { BatchTracker } from './batch-tracker/batch-tracker';
 import { BedrockBatchAccess } from './bedrock-access/bedrock-batch-access';
@@ -112,7 +112,9 @@ function inFlightEnvironment(props: FinOpsGatewayStackProps): Record<string, str
     for (const [provider, cap] of Object.entries(caps ?? {})) {
       if (cap === undefined) continue;
       if (!PROVIDERS.includes(provider as ProviderName) || !Number.isInteger(cap) || cap < 1) {
-        throw new Error(`FinOpsGatewayStack: ${prefix === 'FINOPS_MAX_IN_FLIGHT_' ? 'maxBatchesInFlight' : 'maxBatchesInFlightPerModel'}.${provider} must be a provider and a whole number ≥ 1, got ${cap}`);
+        throw new Error(
+          `FinOpsGatewayStack: ${prefix === 'FINOPS_MAX_IN_FLIGHT_' ? 'maxBatchesInFlight' : 'maxBatchesInFlightPerModel'}.${provider} must be a provider and a whole number ≥ 1, got ${cap}`,
+        );
       }
       env[`${prefix}${provider.toUpperCase()}`] = String(cap);
     }
@@ -129,9 +131,9 @@ export class FinOpsGatewayStack extends Stack {
   public readonly providerSecrets: ProviderSecrets;
   public readonly tracker: BatchTracker;
   public readonly api: GatewayApi;
-  /** Registers direct uploads when S3 reports their bytes (EVENT_FUNCTIONS in lib/api/routes.ts). */
+  /** Registers direct uploads when S3 reports their bytes (EVENT_FUNCTIONS in contracts/routes.ts). */
   public readonly fileRegistrar: GatewayFunction;
-  /** Removes expired files on a schedule (SCHEDULED_FUNCTIONS in lib/api/routes.ts). */
+  /** Removes expired files on a schedule (SCHEDULED_FUNCTIONS in contracts/routes.ts). */
   public readonly fileExpirer: GatewayFunction;
   /** Absent with `dashboard: false`. */
   public readonly finopsDashboard?: FinOpsDashboard;
@@ -187,12 +189,19 @@ export class FinOpsGatewayStack extends Stack {
       ...this.webhooks.environment(),
       ...(props.pricesOverride ? { FINOPS_PRICES_JSON: JSON.stringify(props.pricesOverride) } : {}),
       ...(props.finopsMetrics === false ? { FINOPS_EMF: 'false' } : {}),
-      ...(props.budgetDefaultOutputTokens !== undefined ? { FINOPS_BUDGET_DEFAULT_OUTPUT_TOKENS: String(props.budgetDefaultOutputTokens) } : {}),
+      ...(props.budgetDefaultOutputTokens !== undefined
+        ? { FINOPS_BUDGET_DEFAULT_OUTPUT_TOKENS: String(props.budgetDefaultOutputTokens) }
+        : {}),
       ...inFlightEnvironment(props),
       ...vertexEnvironment(props.vertex),
     };
 
-    this.tracker = new BatchTracker(this, 'BatchTracker', { stateMachineName, environment, logRetention: props.logRetention, alarms: props.executionAlarms });
+    this.tracker = new BatchTracker(this, 'BatchTracker', {
+      stateMachineName,
+      environment,
+      logRetention: props.logRetention,
+      alarms: props.executionAlarms,
+    });
     this.api = new GatewayApi(this, 'Api', {
       environment,
       rateLimit: props.apiRateLimit,
@@ -205,11 +214,21 @@ export class FinOpsGatewayStack extends Stack {
     // S3 invokes it for every object created under the direct upload prefix (asynchronously: Lambda
     // retries a failed invocation twice).
     const registration = EVENT_FUNCTIONS.registerFile;
-    this.fileRegistrar = new GatewayFunction(this, constructId(registration.operation), { ...registration, environment, logRetention: props.logRetention });
-    this.buckets[registration.bucket].addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.fileRegistrar), { prefix: registration.keyPrefix });
+    this.fileRegistrar = new GatewayFunction(this, constructId(registration.operation), {
+      ...registration,
+      environment,
+      logRetention: props.logRetention,
+    });
+    this.buckets[registration.bucket].addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.fileRegistrar), {
+      prefix: registration.keyPrefix,
+    });
 
     const expiry = SCHEDULED_FUNCTIONS.expireFiles;
-    this.fileExpirer = new GatewayFunction(this, constructId(expiry.operation), { ...expiry, environment, logRetention: props.logRetention });
+    this.fileExpirer = new GatewayFunction(this, constructId(expiry.operation), {
+      ...expiry,
+      environment,
+      logRetention: props.logRetention,
+    });
     new Rule(this, 'FileExpirySchedule', {
       description: 'Removes gateway files past their expires_at',
       schedule: Schedule.rate(Duration.minutes(expiry.everyMinutes)),
@@ -252,7 +271,14 @@ export class FinOpsGatewayStack extends Stack {
 
   /** Every gateway function: one per API operation, the authorizer, the tracker's, the S3-event and the scheduled ones. */
   allFunctions(): GatewayFunction[] {
-    return [...Object.values(this.api.functions), this.api.authorizerFunction, ...Object.values(this.tracker.functions), this.fileRegistrar, this.fileExpirer, ...this.webhooks.functions()];
+    return [
+      ...Object.values(this.api.functions),
+      this.api.authorizerFunction,
+      ...Object.values(this.tracker.functions),
+      this.fileRegistrar,
+      this.fileExpirer,
+      ...this.webhooks.functions(),
+    ];
   }
 }
 

@@ -1,6 +1,6 @@
 // The defaults every gateway Lambda function shares, fixed in one place: the handler file comes from
 // the operation name, sizing from the route table, and runtime, bundling, tracing and logging are the
-// same for all. A function differs from another only by what lib/api/routes.ts says about it.
+// same for all. A function differs from another only by what contracts/routes.ts says about it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -15,7 +15,7 @@ import { ENCODINGS_DIR, TOKENIZER_ENCODINGS } from '../contracts/bundles';
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const HANDLERS_DIR = path.join(PROJECT_ROOT, 'lambda', 'handlers');
 
-/** What a function is: one row of lib/api/routes.ts (OPERATION_ROUTES, TRACKER_FUNCTIONS, AUTHORIZER_FUNCTION). */
+/** What a function is: one row of contracts/routes.ts (OPERATION_ROUTES, TRACKER_FUNCTIONS, AUTHORIZER_FUNCTION). */
 export interface GatewayFunctionSpec {
   /** Handler file name without extension: lambda/handlers/<operation>.ts. */
   readonly operation: string;
@@ -101,7 +101,10 @@ export class GatewayFunction extends NodejsFunction {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir, outputDir) => [...encodingCommands(inputDir, outputDir), ...(props.afterBundling?.(inputDir, outputDir) ?? [])],
+          afterBundling: (inputDir, outputDir) => [
+            ...encodingCommands(inputDir, outputDir),
+            ...(props.afterBundling?.(inputDir, outputDir) ?? []),
+          ],
         },
       },
     });
@@ -136,14 +139,21 @@ function handlerEntry(operation: string): string {
 
 function validateSizing({ operation, memoryMb, timeoutSeconds }: GatewayFunctionSpec): void {
   if (!Number.isInteger(memoryMb) || memoryMb < MEMORY_MB.min || memoryMb > MEMORY_MB.max) {
-    throw new Error(`GatewayFunction "${operation}": memoryMb must be an integer from ${MEMORY_MB.min} to ${MEMORY_MB.max}, got ${memoryMb}`);
+    throw new Error(
+      `GatewayFunction "${operation}": memoryMb must be an integer from ${MEMORY_MB.min} to ${MEMORY_MB.max}, got ${memoryMb}`,
+    );
   }
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < TIMEOUT_SECONDS.min || timeoutSeconds > TIMEOUT_SECONDS.max) {
-    throw new Error(`GatewayFunction "${operation}": timeoutSeconds must be an integer from ${TIMEOUT_SECONDS.min} to ${TIMEOUT_SECONDS.max}, got ${timeoutSeconds}`);
+    throw new Error(
+      `GatewayFunction "${operation}": timeoutSeconds must be an integer from ${TIMEOUT_SECONDS.min} to ${TIMEOUT_SECONDS.max}, got ${timeoutSeconds}`,
+    );
   }
 }
 
 /** files-create → FilesCreate: the construct id (and so the logical id prefix) of an operation's function. */
 export function constructId(operation: string): string {
-  return operation.split('-').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
+  return operation
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
 }

@@ -17,7 +17,14 @@ import type { FinOpsGatewayStackProps } from './finops-gateway-stack';
 import type { PriceTableDocument } from '../contracts/price-table';
 import { DEFAULT_STACK_NAME } from './stack-name';
 import { GCP_LOCATION, GCP_PROJECT_ID, GCS_BUCKET, GCS_PREFIX, type VertexStackSettings } from './providers/vertex';
-import { PROVIDER_CATALOG, PROVIDER_NAMES, SECRET_PROVIDER_NAMES, secretContextKey, type ProviderEntry, type SecretProviderName } from '../contracts/providers';
+import {
+  PROVIDER_CATALOG,
+  PROVIDER_NAMES,
+  SECRET_PROVIDER_NAMES,
+  secretContextKey,
+  type ProviderEntry,
+  type SecretProviderName,
+} from '../contracts/providers';
 
 /** How a context value is read: accepts the JSON types cdk.json holds and the strings `-c` passes. */
 export interface ValueKind<T> {
@@ -37,7 +44,6 @@ export interface StackProperty {
   /** The stack props this value sets. */
   apply(value: any, props: FinOpsGatewayStackProps): FinOpsGatewayStackProps;
 }
-
 
 const describe = (raw: unknown) => (typeof raw === 'string' ? `"${raw}"` : JSON.stringify(raw));
 
@@ -71,7 +77,8 @@ export const kinds = {
     name: 'list (JSON array or a,b,c)',
     parse(raw: unknown): string[] {
       const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : null;
-      if (!items || items.some((item) => typeof item !== 'string')) throw new Error(`must be a list of names (a JSON array of strings or "a,b,c"), got ${describe(raw)}`);
+      if (!items || items.some((item) => typeof item !== 'string'))
+        throw new Error(`must be a list of names (a JSON array of strings or "a,b,c"), got ${describe(raw)}`);
       return (items as string[]).map((item) => item.trim()).filter(Boolean);
     },
   } as ValueKind<string[]>,
@@ -85,7 +92,8 @@ export const kinds = {
   oneOf: <T extends string>(values: readonly T[]): ValueKind<T> => ({
     name: values.join(' \\| '),
     parse(raw: unknown): T {
-      if (typeof raw !== 'string' || !(values as readonly string[]).includes(raw)) throw new Error(`must be one of ${values.join(', ')}, got ${describe(raw)}`);
+      if (typeof raw !== 'string' || !(values as readonly string[]).includes(raw))
+        throw new Error(`must be one of ${values.join(', ')}, got ${describe(raw)}`);
       return raw as T;
     },
   }),
@@ -93,12 +101,18 @@ export const kinds = {
   providerCaps: {
     name: 'provider=cap list (JSON object or openai=50,bedrock=10)',
     parse(raw: unknown): Record<string, number> {
-      const pairs = typeof raw === 'string' ? raw.split(',').map((pair) => pair.split('=')) : raw && typeof raw === 'object' && !Array.isArray(raw) ? Object.entries(raw) : null;
+      const pairs =
+        typeof raw === 'string'
+          ? raw.split(',').map((pair) => pair.split('='))
+          : raw && typeof raw === 'object' && !Array.isArray(raw)
+            ? Object.entries(raw)
+            : null;
       if (!pairs) throw new Error(`must look like openai=50,bedrock=10 (or a JSON object), got ${describe(raw)}`);
       return Object.fromEntries(
         pairs.map(([provider, cap]) => {
           const name = String(provider ?? '').trim();
-          if (!(PROVIDER_NAMES as readonly string[]).includes(name)) throw new Error(`names ${describe(name)}, which is not one of ${PROVIDER_NAMES.join(', ')}`);
+          if (!(PROVIDER_NAMES as readonly string[]).includes(name))
+            throw new Error(`names ${describe(name)}, which is not one of ${PROVIDER_NAMES.join(', ')}`);
           return [name, kinds.positiveInteger.parse(typeof cap === 'string' ? cap.trim() : cap)];
         }),
       );
@@ -109,8 +123,11 @@ export const kinds = {
     name: 'days',
     parse(raw: unknown): RetentionDays {
       const days = kinds.positiveInteger.parse(raw);
-      const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0).sort((a, b) => a - b);
-      if (!allowed.includes(days)) throw new Error(`must be a retention CloudWatch Logs offers (${allowed.join(', ')} days), got ${describe(raw)}`);
+      const allowed = Object.values(RetentionDays)
+        .filter((v): v is number => typeof v === 'number' && v > 0)
+        .sort((a, b) => a - b);
+      if (!allowed.includes(days))
+        throw new Error(`must be a retention CloudWatch Logs offers (${allowed.join(', ')} days), got ${describe(raw)}`);
       return days as RetentionDays;
     },
   } as ValueKind<RetentionDays>,
@@ -135,7 +152,10 @@ const set =
   (value: FinOpsGatewayStackProps[K], props: FinOpsGatewayStackProps): FinOpsGatewayStackProps => ({ ...props, [prop]: value });
 const secretArn =
   (provider: SecretProviderName) =>
-  (value: string, props: FinOpsGatewayStackProps): FinOpsGatewayStackProps => ({ ...props, providerSecretArns: { ...props.providerSecretArns, [provider]: value } });
+  (value: string, props: FinOpsGatewayStackProps): FinOpsGatewayStackProps => ({
+    ...props,
+    providerSecretArns: { ...props.providerSecretArns, [provider]: value },
+  });
 
 const ANY_SECRET_ARN = kinds.string(/^arn:/, 'a Secrets Manager secret ARN');
 
@@ -147,41 +167,188 @@ const vertexSetting =
 function secretProperty(provider: SecretProviderName, index: number): StackProperty {
   const entry: ProviderEntry = PROVIDER_CATALOG[provider];
   const what = `${entry.displayName} ${entry.credentials === 'api-key' ? 'key' : 'credentials'}`;
-  const description = index === 0 ? `existing secret (complete ARN) holding the ${what}, instead of a new one (each secret has a monthly charge)` : `existing secret holding the ${what}`;
+  const description =
+    index === 0
+      ? `existing secret (complete ARN) holding the ${what}, instead of a new one (each secret has a monthly charge)`
+      : `existing secret holding the ${what}`;
   return { key: secretContextKey(provider), kind: ANY_SECRET_ARN, defaultText: 'a new secret', description, apply: secretArn(provider) };
 }
 
 /** Every stack property settable from context. Order = README order. */
 export const STACK_PROPERTIES: readonly StackProperty[] = [
-  { key: 'defaultProvider', kind: kinds.oneOf(PROVIDER_NAMES), defaultText: 'openai', description: 'provider a request goes to when it names none', apply: set('defaultProvider') },
-  { key: 'allowedBuckets', kind: kinds.list, defaultText: 'none', description: "S3 buckets, besides the stack's own, that clients may name in `storage_config` / `output_s3_uri` (functions and the Bedrock role get read/write on them)", apply: set('allowedBuckets') },
-  { key: 'allowProviderKeyPassThrough', kind: kinds.boolean, defaultText: 'false', description: "accept a client's own provider key in `X-Provider-Api-Key` (adds a KMS key, see Running cost)", apply: set('allowProviderKeyPassThrough') },
-  { key: 'crossRegionModelRegions', kind: kinds.list, defaultText: 'this region only', description: 'regions cross-region Bedrock inference profiles may route to', apply: set('crossRegionModelRegions') },
-  { key: 'bedrockJobRegions', kind: kinds.list, defaultText: 'this region only', description: "further regions Bedrock jobs may run in: a file stored in one runs its job there (the service role's trust and grants cover them)", apply: set('bedrockJobRegions') },
-  { key: 'apiRateLimit', kind: kinds.positiveNumber, defaultText: '50', description: 'API requests per second, steady (stage throttling)', apply: set('apiRateLimit') },
-  { key: 'apiBurstLimit', kind: kinds.positiveInteger, defaultText: '100', description: 'API requests in a burst above the steady rate', apply: set('apiBurstLimit') },
-  { key: 'corsAllowedOrigins', kind: kinds.list, defaultText: 'CORS off', description: 'browser origins allowed by CORS (explicit origins only)', apply: set('corsAllowedOrigins') },
-  { key: 'maxBatchesInFlight', kind: kinds.providerCaps, defaultText: 'no cap', description: 'batches each provider may run at once; later ones wait in `validating` and are submitted as earlier ones end', apply: set('maxBatchesInFlight') },
-  { key: 'maxBatchesInFlightPerModel', kind: kinds.providerCaps, defaultText: 'no cap', description: "the same per model of a provider (for Bedrock: its quota of concurrent batch jobs per model, e.g. `bedrock=10`)", apply: set('maxBatchesInFlightPerModel') },
-  { key: 'budgetDefaultOutputTokens', kind: kinds.positiveInteger, defaultText: '4096', description: 'output tokens the budget estimate assumes for a request without `max_tokens`', apply: set('budgetDefaultOutputTokens') },
-  { key: 'pricesOverrideFile', kind: kinds.jsonFile, defaultText: 'list prices', description: 'JSON file (relative to the project) of negotiated prices merged over `pricing/prices.json` (≤ 4 KB)', apply: set('pricesOverride') },
-  { key: 'logRetentionDays', kind: kinds.retentionDays, defaultText: '30', description: 'retention of every log group (functions, state machine, API access log)', apply: set('logRetention') },
-  { key: 'dashboard', kind: kinds.boolean, defaultText: 'true', description: 'create the FinOps CloudWatch dashboard (a monthly charge, see Running cost); the metrics are published either way', apply: set('dashboard') },
-  { key: 'finopsMetrics', kind: kinds.boolean, defaultText: 'true', description: 'publish the FinOps CloudWatch metrics (custom metrics, billed per metric and month, see Running cost); `false` needs `dashboard: false`', apply: set('finopsMetrics') },
-  { key: 'webConsole', kind: kinds.boolean, defaultText: 'true', description: 'serve the web console at `{URL}/console` (README "Web console")', apply: set('webConsole') },
-  { key: 'executionAlarms', kind: kinds.boolean, defaultText: 'true', description: 'alarms on failed and timed-out tracker executions (a monthly charge each)', apply: set('executionAlarms') },
+  {
+    key: 'defaultProvider',
+    kind: kinds.oneOf(PROVIDER_NAMES),
+    defaultText: 'openai',
+    description: 'provider a request goes to when it names none',
+    apply: set('defaultProvider'),
+  },
+  {
+    key: 'allowedBuckets',
+    kind: kinds.list,
+    defaultText: 'none',
+    description:
+      "S3 buckets, besides the stack's own, that clients may name in `storage_config` / `output_s3_uri` (functions and the Bedrock role get read/write on them)",
+    apply: set('allowedBuckets'),
+  },
+  {
+    key: 'allowProviderKeyPassThrough',
+    kind: kinds.boolean,
+    defaultText: 'false',
+    description: "accept a client's own provider key in `X-Provider-Api-Key` (adds a KMS key, see Running cost)",
+    apply: set('allowProviderKeyPassThrough'),
+  },
+  {
+    key: 'crossRegionModelRegions',
+    kind: kinds.list,
+    defaultText: 'this region only',
+    description: 'regions cross-region Bedrock inference profiles may route to',
+    apply: set('crossRegionModelRegions'),
+  },
+  {
+    key: 'bedrockJobRegions',
+    kind: kinds.list,
+    defaultText: 'this region only',
+    description:
+      "further regions Bedrock jobs may run in: a file stored in one runs its job there (the service role's trust and grants cover them)",
+    apply: set('bedrockJobRegions'),
+  },
+  {
+    key: 'apiRateLimit',
+    kind: kinds.positiveNumber,
+    defaultText: '50',
+    description: 'API requests per second, steady (stage throttling)',
+    apply: set('apiRateLimit'),
+  },
+  {
+    key: 'apiBurstLimit',
+    kind: kinds.positiveInteger,
+    defaultText: '100',
+    description: 'API requests in a burst above the steady rate',
+    apply: set('apiBurstLimit'),
+  },
+  {
+    key: 'corsAllowedOrigins',
+    kind: kinds.list,
+    defaultText: 'CORS off',
+    description: 'browser origins allowed by CORS (explicit origins only)',
+    apply: set('corsAllowedOrigins'),
+  },
+  {
+    key: 'maxBatchesInFlight',
+    kind: kinds.providerCaps,
+    defaultText: 'no cap',
+    description: 'batches each provider may run at once; later ones wait in `validating` and are submitted as earlier ones end',
+    apply: set('maxBatchesInFlight'),
+  },
+  {
+    key: 'maxBatchesInFlightPerModel',
+    kind: kinds.providerCaps,
+    defaultText: 'no cap',
+    description: 'the same per model of a provider (for Bedrock: its quota of concurrent batch jobs per model, e.g. `bedrock=10`)',
+    apply: set('maxBatchesInFlightPerModel'),
+  },
+  {
+    key: 'budgetDefaultOutputTokens',
+    kind: kinds.positiveInteger,
+    defaultText: '4096',
+    description: 'output tokens the budget estimate assumes for a request without `max_tokens`',
+    apply: set('budgetDefaultOutputTokens'),
+  },
+  {
+    key: 'pricesOverrideFile',
+    kind: kinds.jsonFile,
+    defaultText: 'list prices',
+    description: 'JSON file (relative to the project) of negotiated prices merged over `pricing/prices.json` (≤ 4 KB)',
+    apply: set('pricesOverride'),
+  },
+  {
+    key: 'logRetentionDays',
+    kind: kinds.retentionDays,
+    defaultText: '30',
+    description: 'retention of every log group (functions, state machine, API access log)',
+    apply: set('logRetention'),
+  },
+  {
+    key: 'dashboard',
+    kind: kinds.boolean,
+    defaultText: 'true',
+    description: 'create the FinOps CloudWatch dashboard (a monthly charge, see Running cost); the metrics are published either way',
+    apply: set('dashboard'),
+  },
+  {
+    key: 'finopsMetrics',
+    kind: kinds.boolean,
+    defaultText: 'true',
+    description:
+      'publish the FinOps CloudWatch metrics (custom metrics, billed per metric and month, see Running cost); `false` needs `dashboard: false`',
+    apply: set('finopsMetrics'),
+  },
+  {
+    key: 'webConsole',
+    kind: kinds.boolean,
+    defaultText: 'true',
+    description: 'serve the web console at `{URL}/console` (README "Web console")',
+    apply: set('webConsole'),
+  },
+  {
+    key: 'executionAlarms',
+    kind: kinds.boolean,
+    defaultText: 'true',
+    description: 'alarms on failed and timed-out tracker executions (a monthly charge each)',
+    apply: set('executionAlarms'),
+  },
   ...SECRET_PROVIDER_NAMES.map(secretProperty),
-  { key: 'vertexBucket', kind: kinds.string(GCS_BUCKET, 'a Cloud Storage bucket name'), defaultText: 'none (needed for vertex)', description: 'Cloud Storage bucket Vertex AI batches read their input from and write their output to (docs/vertex.md)', apply: vertexSetting('bucket') },
-  { key: 'vertexProject', kind: kinds.string(GCP_PROJECT_ID, 'a Google Cloud project id'), defaultText: "the key's project_id", description: 'Google Cloud project the Vertex AI jobs run in', apply: vertexSetting('project') },
-  { key: 'vertexLocation', kind: kinds.string(GCP_LOCATION, 'a Google Cloud region such as us-central1, or global'), defaultText: 'us-central1', description: 'region of the Vertex AI jobs (one that serves Gemini batch prediction)', apply: vertexSetting('location') },
-  { key: 'vertexPrefix', kind: kinds.string(GCS_PREFIX, 'an object prefix such as finops-gateway'), defaultText: 'finops-gateway', description: 'object prefix of the gateway in the Vertex AI bucket', apply: vertexSetting('prefix') },
-  { key: 'createApiGatewayCloudWatchRole', kind: kinds.boolean, defaultText: 'true', description: "create API Gateway's account-level logging role; `false` when the account already has one (e.g. a second stage)", apply: set('createApiGatewayCloudWatchRole') },
+  {
+    key: 'vertexBucket',
+    kind: kinds.string(GCS_BUCKET, 'a Cloud Storage bucket name'),
+    defaultText: 'none (needed for vertex)',
+    description: 'Cloud Storage bucket Vertex AI batches read their input from and write their output to (docs/vertex.md)',
+    apply: vertexSetting('bucket'),
+  },
+  {
+    key: 'vertexProject',
+    kind: kinds.string(GCP_PROJECT_ID, 'a Google Cloud project id'),
+    defaultText: "the key's project_id",
+    description: 'Google Cloud project the Vertex AI jobs run in',
+    apply: vertexSetting('project'),
+  },
+  {
+    key: 'vertexLocation',
+    kind: kinds.string(GCP_LOCATION, 'a Google Cloud region such as us-central1, or global'),
+    defaultText: 'us-central1',
+    description: 'region of the Vertex AI jobs (one that serves Gemini batch prediction)',
+    apply: vertexSetting('location'),
+  },
+  {
+    key: 'vertexPrefix',
+    kind: kinds.string(GCS_PREFIX, 'an object prefix such as finops-gateway'),
+    defaultText: 'finops-gateway',
+    description: 'object prefix of the gateway in the Vertex AI bucket',
+    apply: vertexSetting('prefix'),
+  },
+  {
+    key: 'createApiGatewayCloudWatchRole',
+    kind: kinds.boolean,
+    defaultText: 'true',
+    description: "create API Gateway's account-level logging role; `false` when the account already has one (e.g. a second stage)",
+    apply: set('createApiGatewayCloudWatchRole'),
+  },
 ];
 
 /** Keys that say which stack is built, not how. */
 export const STAGE_KEYS = {
-  stage: { kind: kinds.string(/^[a-z][a-z0-9-]{0,19}$/, 'a short lowercase name like dev or prod'), description: 'stage name: the stack is `FinOpsGateway-<stage>` and each property is read from `stages.<stage>` first' },
-  stackName: { kind: kinds.string(/^[A-Za-z][A-Za-z0-9-]{0,65}$/, 'a stack name of letters, digits and "-" (at most 66 characters: the state machine is named <stackName>-batch-tracker)'), description: 'the stack name' },
+  stage: {
+    kind: kinds.string(/^[a-z][a-z0-9-]{0,19}$/, 'a short lowercase name like dev or prod'),
+    description: 'stage name: the stack is `FinOpsGateway-<stage>` and each property is read from `stages.<stage>` first',
+  },
+  stackName: {
+    kind: kinds.string(
+      /^[A-Za-z][A-Za-z0-9-]{0,65}$/,
+      'a stack name of letters, digits and "-" (at most 66 characters: the state machine is named <stackName>-batch-tracker)',
+    ),
+    description: 'the stack name',
+  },
 } as const;
 
 export { DEFAULT_STACK_NAME };
@@ -202,7 +369,8 @@ export function stackConfigFromContext(context: (key: string) => unknown, contex
   const problems: string[] = [];
   // CDK's own keys have ':', '@' or '-' in them; a plain key nobody reads is a typo (-c allowedBucket=…).
   for (const key of contextKeys) {
-    if (/^[A-Za-z][A-Za-z0-9]*$/.test(key) && !KNOWN_KEYS.has(key) && key !== 'stage' && key !== 'stages') problems.push(`${key} is not a stack property${suggestion(key)}`);
+    if (/^[A-Za-z][A-Za-z0-9]*$/.test(key) && !KNOWN_KEYS.has(key) && key !== 'stage' && key !== 'stages')
+      problems.push(`${key} is not a stack property${suggestion(key)}`);
   }
   const read = <T>(kind: ValueKind<T>, key: string, raw: unknown, where: string): T | undefined => {
     if (raw === undefined || raw === null || raw === '') return undefined;
@@ -225,9 +393,12 @@ export function stackConfigFromContext(context: (key: string) => unknown, contex
     if (value !== undefined) props = property.apply(value, props);
   }
   const named = valueOf('stackName');
-  const stackName = read(STAGE_KEYS.stackName.kind, 'stackName', named.raw, named.where) ?? (stage ? `${DEFAULT_STACK_NAME}-${stage}` : DEFAULT_STACK_NAME);
+  const stackName =
+    read(STAGE_KEYS.stackName.kind, 'stackName', named.raw, named.where) ?? (stage ? `${DEFAULT_STACK_NAME}-${stage}` : DEFAULT_STACK_NAME);
   if (problems.length > 0) {
-    throw new StackConfigError(`Invalid stack configuration (cdk.json "context" or -c key=value):\n${problems.map((p) => `  - ${p}`).join('\n')}\nSee the README's Configuration table for every key, its type and default.`);
+    throw new StackConfigError(
+      `Invalid stack configuration (cdk.json "context" or -c key=value):\n${problems.map((p) => `  - ${p}`).join('\n')}\nSee the README's Configuration table for every key, its type and default.`,
+    );
   }
   return { stackName, stage, props };
 }
@@ -256,7 +427,9 @@ function stageContext(stages: unknown, stage: string | undefined, problems: stri
 
 function suggestion(key: string): string {
   const lower = key.toLowerCase();
-  const close = [...KNOWN_KEYS].find((known) => known.toLowerCase().startsWith(lower.slice(0, 6)) || lower.startsWith(known.toLowerCase().slice(0, 6)));
+  const close = [...KNOWN_KEYS].find(
+    (known) => known.toLowerCase().startsWith(lower.slice(0, 6)) || lower.startsWith(known.toLowerCase().slice(0, 6)),
+  );
   return close ? ` (did you mean ${close}?)` : '';
 }
 

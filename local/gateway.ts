@@ -11,7 +11,7 @@ import { startApiServer } from './server';
 import { startProviderEndpoints, type ProviderEndpointInfo } from './provider-endpoints';
 import { localTrackerDefinition } from '../lib/synth';
 import { TrackerState } from '../lib/batch-tracker/state-names';
-import { EVENT_FUNCTIONS } from '../lib/api/routes';
+import { EVENT_FUNCTIONS } from '../contracts/routes';
 import { resetConfig } from '../lambda/config';
 import { resetServices, setBaseLogLevel } from '../lambda/runtime';
 import type { BuiltConsole } from '../console/build';
@@ -88,7 +88,10 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
   try {
     const dynamodb: RunningStandIn = await started(startDynamoDB(dataDir, TABLE));
     // Buckets a client may name in storage_config / output_s3_uri exist locally too.
-    const allowedBuckets = (options.env?.FINOPS_ALLOWED_BUCKETS ?? process.env.FINOPS_ALLOWED_BUCKETS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+    const allowedBuckets = (options.env?.FINOPS_ALLOWED_BUCKETS ?? process.env.FINOPS_ALLOWED_BUCKETS ?? '')
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean);
     const s3: RunningS3 = await started(startS3(dataDir, [...Object.values(BUCKETS), ...allowedBuckets]));
 
     // Environment read by lambda/config.ts and by the AWS SDK (service-specific endpoints).
@@ -122,7 +125,12 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     resetServices();
     setBaseLogLevel(process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN');
 
-    const apiKeys = options.apiKeys ?? (process.env.FINOPS_API_KEYS ?? DEFAULT_DEV_KEY).split(',').map((k) => k.trim()).filter(Boolean);
+    const apiKeys =
+      options.apiKeys ??
+      (process.env.FINOPS_API_KEYS ?? DEFAULT_DEV_KEY)
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean);
     await seedKeys(apiKeys);
 
     // The tracker: the synthesized ASL, its Lambda tasks bound to the local handlers.
@@ -147,7 +155,12 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     process.env.AWS_ENDPOINT_URL_SFN = await stepFunctions.start();
     // Webhooks: the tracker's terminal events → fan-out → delivery queue → deliveries (local/webhooks.ts).
     // Closed right after the tracker, whose last events it may still be delivering.
-    const webhookQueue = await startLocalWebhooks({ dataDir, stepFunctions, msPerSecond: options.webhookMsPerSecond ?? 1000 / 60, retryMs: options.trackerRetryMs ?? 200 });
+    const webhookQueue = await startLocalWebhooks({
+      dataDir,
+      stepFunctions,
+      msPerSecond: options.webhookMsPerSecond ?? 1000 / 60,
+      retryMs: options.trackerRetryMs ?? 200,
+    });
     closers.unshift(() => webhookQueue.close());
     closers.unshift(() => stepFunctions.close());
     resetServices();
@@ -156,7 +169,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     // files bucket; here the S3 stand-in's events do. Closing waits for registrations under way.
     closers.unshift(await subscribeFileRegistration(s3, options.trackerRetryMs ?? 200));
 
-    // The hourly schedule that removes expired files (SCHEDULED_FUNCTIONS in lib/api/routes.ts).
+    // The hourly schedule that removes expired files (SCHEDULED_FUNCTIONS in contracts/routes.ts).
     closers.unshift(await scheduleExpirySweep(options.expirySweepMs ?? 60_000));
 
     // The web console's assets, built by esbuild into the data folder on first use (console/build.ts).
@@ -164,9 +177,14 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     process.env.FINOPS_CONSOLE_ASSETS_DIR = consoleDir;
     let consoleBuild: Promise<BuiltConsole> | undefined;
     const buildConsole = () => (consoleBuild ??= import('../console/build').then((m) => m.buildConsole(consoleDir)));
-    const api = await started(startApiServer(options.port ?? Number(process.env.PORT ?? 8787), { beforePublicRoute: async () => void (await buildConsole()) }));
+    const api = await started(
+      startApiServer(options.port ?? Number(process.env.PORT ?? 8787), { beforePublicRoute: async () => void (await buildConsole()) }),
+    );
     // Where tools (npm run keys, npm run report) find the running gateway's stand-ins.
-    writeFileSync(join(dataDir, 'endpoints.json'), JSON.stringify({ api: `${api.url}/openai`, dynamodb: dynamodb.endpoint, s3: s3.endpoint }, null, 2));
+    writeFileSync(
+      join(dataDir, 'endpoints.json'),
+      JSON.stringify({ api: `${api.url}/openai`, dynamodb: dynamodb.endpoint, s3: s3.endpoint }, null, 2),
+    );
     return {
       baseURL: `${api.url}/openai`,
       apiKeys,
@@ -193,7 +211,7 @@ const LAMBDA_ASYNC_ATTEMPTS = 3;
 
 /**
  * S3 event notifications to files-register, as the stack configures them (EVENT_FUNCTIONS in
- * lib/api/routes.ts): objects created in that bucket under that prefix, delivered asynchronously and
+ * contracts/routes.ts): objects created in that bucket under that prefix, delivered asynchronously and
  * retried on error. Returns what waits for the deliveries under way.
  */
 async function subscribeFileRegistration(s3: RunningS3, retryMs: number): Promise<() => Promise<void>> {
@@ -231,7 +249,11 @@ async function scheduleExpirySweep(everyMs: number): Promise<() => Promise<void>
   const timer = setInterval(() => {
     if (running) return; // as with a schedule's overlapping invocations, the next run catches up
     running = true;
-    void runs.track(expireFiles().catch(() => undefined).finally(() => (running = false)));
+    void runs.track(
+      expireFiles()
+        .catch(() => undefined)
+        .finally(() => (running = false)),
+    );
   }, everyMs);
   timer.unref();
   return async () => {
@@ -249,6 +271,13 @@ async function seedKeys(keys: string[]): Promise<void> {
     const keyHash = hashKey(key);
     if (await metadata.getKeyByHash(keyHash)) continue;
     const keyId = keyIdOf(keyHash);
-    await metadata.putKey({ keyHash, keyId, name: `local-${i + 1}`, tenantId: `tenant_${keyId.slice(4)}`, createdAt: Math.floor(Date.now() / 1000), revokedAt: null });
+    await metadata.putKey({
+      keyHash,
+      keyId,
+      name: `local-${i + 1}`,
+      tenantId: `tenant_${keyId.slice(4)}`,
+      createdAt: Math.floor(Date.now() / 1000),
+      revokedAt: null,
+    });
   }
 }

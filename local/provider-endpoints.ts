@@ -45,7 +45,8 @@ function keyedProvider(name: ProviderName, start: (options: SimulatorOptions) =>
 }
 
 const bedrock: LocalProvider = {
-  live: (env) => (env.AWS_ENDPOINT_URL_BEDROCK || env.FINOPS_BEDROCK_LIVE === 'true' ? (env.AWS_ENDPOINT_URL_BEDROCK ?? '(AWS default endpoint)') : null),
+  live: (env) =>
+    env.AWS_ENDPOINT_URL_BEDROCK || env.FINOPS_BEDROCK_LIVE === 'true' ? (env.AWS_ENDPOINT_URL_BEDROCK ?? '(AWS default endpoint)') : null,
   start: ({ stepMs, dataDir, s3 }) => startBedrockSimulator({ stepMs, s3, stateDir: join(dataDir, 'simulators') }),
   wire: (sim, env) => ({
     AWS_ENDPOINT_URL_BEDROCK: sim.url,
@@ -60,19 +61,30 @@ const vertex: LocalProvider = {
   ...keyedProvider('vertex', startVertexSimulator),
   wire: (sim) => {
     const v = sim as VertexSimulator;
-    return { FINOPS_VERTEX_BASE_URL: v.url, VERTEX_API_KEY: v.serviceAccountKey, FINOPS_VERTEX_STORAGE_URL: v.url, FINOPS_VERTEX_BUCKET: v.bucket, FINOPS_VERTEX_PROJECT: v.projectId };
+    return {
+      FINOPS_VERTEX_BASE_URL: v.url,
+      VERTEX_API_KEY: v.serviceAccountKey,
+      FINOPS_VERTEX_STORAGE_URL: v.url,
+      FINOPS_VERTEX_BUCKET: v.bucket,
+      FINOPS_VERTEX_PROJECT: v.projectId,
+    };
   },
 };
 
 /** Providers with simulators of their own (the type makes a missing one a compile error). Order: the banner's. */
-const OWN_SIMULATORS: Record<Exclude<ProviderName, OpenAIShapedProviderName>, LocalProvider> & Partial<Record<OpenAIShapedProviderName, LocalProvider>> = {
+const OWN_SIMULATORS: Record<Exclude<ProviderName, OpenAIShapedProviderName>, LocalProvider> &
+  Partial<Record<OpenAIShapedProviderName, LocalProvider>> = {
   anthropic: keyedProvider('anthropic', startAnthropicSimulator),
   gemini: keyedProvider('gemini', startGeminiSimulator),
   bedrock,
   // Live with AZURE_API_KEY and FINOPS_AZURE_BASE_URL (the resource endpoint); the simulator also names its api-version.
   azure: {
     ...keyedProvider('azure', startAzureSimulator),
-    wire: (sim) => ({ FINOPS_AZURE_BASE_URL: sim.url, AZURE_API_KEY: sim.apiKey, FINOPS_AZURE_API_VERSION: (sim as RunningAzureSimulator).apiVersion }),
+    wire: (sim) => ({
+      FINOPS_AZURE_BASE_URL: sim.url,
+      AZURE_API_KEY: sim.apiKey,
+      FINOPS_AZURE_API_VERSION: (sim as RunningAzureSimulator).apiVersion,
+    }),
   },
   vertex,
 };

@@ -5,8 +5,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
-import { API_PREFIXES, CONSOLE_FUNCTION, OPERATION_ROUTES, type OperationRoute } from '../lib/api/routes';
-import { API_GATEWAY_MAX_REQUEST_BYTES, LAMBDA_MAX_PAYLOAD_BYTES, gatewayResponse, type GatewayResponseSpec } from '../lib/api/gateway-responses';
+import { API_PREFIXES, CONSOLE_FUNCTION, OPERATION_ROUTES, type OperationRoute } from '../contracts/routes';
+import {
+  API_GATEWAY_MAX_REQUEST_BYTES,
+  LAMBDA_MAX_PAYLOAD_BYTES,
+  gatewayResponse,
+  type GatewayResponseSpec,
+} from '../lib/api/gateway-responses';
 import { InFlight } from './in-flight';
 import { closeServer, listenOnLoopback } from './loopback';
 
@@ -89,7 +94,9 @@ export async function startApiServer(port: number, options: ApiServerOptions = {
     if (!handlers.has(operation)) handlers.set(operation, loadHandler(operation));
     return handlers.get(operation)!;
   };
-  const authorizer = loadHandler('authorizer') as unknown as (event: unknown) => Promise<{ principalId: string; context: Record<string, string> }>;
+  const authorizer = loadHandler('authorizer') as unknown as (
+    event: unknown,
+  ) => Promise<{ principalId: string; context: Record<string, string> }>;
 
   const requestsUnderWay = new InFlight();
   const server: Server = createServer(async (req, res) => {
@@ -126,12 +133,15 @@ export async function startApiServer(port: number, options: ApiServerOptions = {
             'malformed_request',
           ];
     const body = JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code } });
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\nx-request-id: ${randomUUID()}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\nx-request-id: ${randomUUID()}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const matchIn = (routes: CompiledRoute[]) => routes.map((r) => ({ r, m: r.route.method === req.method ? r.pattern.exec(url.pathname) : null })).find((x) => x.m);
+    const matchIn = (routes: CompiledRoute[]) =>
+      routes.map((r) => ({ r, m: r.route.method === req.method ? r.pattern.exec(url.pathname) : null })).find((x) => x.m);
     const publicMatch = matchIn(PUBLIC_ROUTES);
     const match = publicMatch ?? matchIn(ROUTES);
     if (!match?.m) return sendGatewayResponse(res, gatewayResponse('MISSING_AUTHENTICATION_TOKEN'));
@@ -164,7 +174,14 @@ export async function startApiServer(port: number, options: ApiServerOptions = {
       const authorization = Object.entries(headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
       if (!authorization) return sendGatewayResponse(res, gatewayResponse('UNAUTHORIZED'));
       try {
-        auth = await authorizer({ type: 'REQUEST', methodArn: `arn:aws:execute-api:us-east-1:000000000000:local/prod/${req.method}${url.pathname}`, headers, resource: match.r.resource, path: url.pathname, httpMethod: req.method });
+        auth = await authorizer({
+          type: 'REQUEST',
+          methodArn: `arn:aws:execute-api:us-east-1:000000000000:local/prod/${req.method}${url.pathname}`,
+          headers,
+          resource: match.r.resource,
+          path: url.pathname,
+          httpMethod: req.method,
+        });
       } catch {
         return sendGatewayResponse(res, gatewayResponse('UNAUTHORIZED'));
       }
@@ -180,7 +197,9 @@ export async function startApiServer(port: number, options: ApiServerOptions = {
       httpMethod: req.method,
       headers,
       multiValueHeaders,
-      queryStringParameters: Object.keys(query).length ? Object.fromEntries(Object.entries(query).map(([k, v]) => [k, v[v.length - 1]])) : null,
+      queryStringParameters: Object.keys(query).length
+        ? Object.fromEntries(Object.entries(query).map(([k, v]) => [k, v[v.length - 1]]))
+        : null,
       multiValueQueryStringParameters: Object.keys(query).length ? query : null,
       pathParameters: match.r.params.length ? pathParameters : null,
       stageVariables: null,

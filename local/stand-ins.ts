@@ -35,8 +35,14 @@ function makeS3rverReadAfterWriteConsistent(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- s3rver's internal store module, patched in place (no types)
   const FilesystemStore = require('s3rver/lib/stores/filesystem') as { prototype: Record<string, unknown> & { __consistent?: boolean } };
   if (FilesystemStore.prototype.__consistent) return;
-  type Store = { getResourcePath(bucket: string, key: string, kind: string): string; putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void> };
-  FilesystemStore.prototype.putObject = async function putObject(this: Store, object: { bucket: string; key: string; content: Buffer | NodeJS.ReadableStream; metadata: unknown }) {
+  type Store = {
+    getResourcePath(bucket: string, key: string, kind: string): string;
+    putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void>;
+  };
+  FilesystemStore.prototype.putObject = async function putObject(
+    this: Store,
+    object: { bucket: string; key: string; content: Buffer | NodeJS.ReadableStream; metadata: unknown },
+  ) {
     const objectPath = this.getResourcePath(object.bucket, object.key, 'object');
     await fs.promises.mkdir(dirname(objectPath), { recursive: true });
     const md5 = createHash('md5');
@@ -78,7 +84,10 @@ export async function startDynamoDB(dataDir: string, tableName: string, port = 0
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [K.partitionKey, K.sortKey, K.ownerPartitionKey, K.ownerSortKey].map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
+        AttributeDefinitions: [K.partitionKey, K.sortKey, K.ownerPartitionKey, K.ownerSortKey].map((name) => ({
+          AttributeName: name,
+          AttributeType: 'S' as const,
+        })),
         KeySchema: [
           { AttributeName: K.partitionKey, KeyType: 'HASH' },
           { AttributeName: K.sortKey, KeyType: 'RANGE' },

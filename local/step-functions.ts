@@ -106,10 +106,18 @@ export class LocalStepFunctions {
   }
 
   private run(record: ExecutionRecord): void {
-    const lambdaTask = (fn: TaskFunction) => async (params: { Payload?: unknown }) => ({ StatusCode: 200, Payload: await this.tasksUnderWay.track(fn(params.Payload)) });
+    const lambdaTask = (fn: TaskFunction) => async (params: { Payload?: unknown }) => ({
+      StatusCode: 200,
+      Payload: await this.tasksUnderWay.track(fn(params.Payload)),
+    });
     const publish = async (params: { Entries: Array<{ Source: string; DetailType: string; Detail: unknown }> }) => {
       for (const entry of params.Entries) {
-        const event = { source: entry.Source, detailType: entry.DetailType, detail: typeof entry.Detail === 'string' ? JSON.parse(entry.Detail) : entry.Detail, time: Date.now() };
+        const event = {
+          source: entry.Source,
+          detailType: entry.DetailType,
+          detail: typeof entry.Detail === 'string' ? JSON.parse(entry.Detail) : entry.Detail,
+          time: Date.now(),
+        };
         this.events.push(event);
         appendFileSync(this.eventsFile, JSON.stringify(event) + '\n');
         for (const listener of this.eventListeners) listener(event);
@@ -130,11 +138,22 @@ export class LocalStepFunctions {
     const execution = this.machine.run(JSON.parse(record.input), {
       overrides: {
         taskResourceLocalHandlers: taskResourceLocalHandlers as never,
-        waitTimeOverrides: { [TrackerState.wait]: this.options.waitMs, [TrackerState.waitToSubmit]: this.options.waitMs, [TrackerState.waitToCollect]: this.options.waitMs },
+        waitTimeOverrides: {
+          [TrackerState.wait]: this.options.waitMs,
+          [TrackerState.waitToSubmit]: this.options.waitMs,
+          [TrackerState.waitToCollect]: this.options.waitMs,
+        },
         retryIntervalOverrides,
       },
       noThrowOnAbort: true,
-      context: { Execution: { Id: record.executionArn, Name: record.name, Input: JSON.parse(record.input), StartTime: new Date(record.startDate * 1000).toISOString() } },
+      context: {
+        Execution: {
+          Id: record.executionArn,
+          Name: record.name,
+          Input: JSON.parse(record.input),
+          StartTime: new Date(record.startDate * 1000).toISOString(),
+        },
+      },
     });
     const done = execution.result.then(
       (output: unknown) => {
@@ -145,10 +164,13 @@ export class LocalStepFunctions {
         this.finish(record, 'FAILED', { error: err.error ?? err.name, cause: err.cause ?? err.message });
       },
     );
-    this.running.set(record.name, { abort: () => {
-      this.running.delete(record.name);
-      execution.abort();
-    }, done });
+    this.running.set(record.name, {
+      abort: () => {
+        this.running.delete(record.name);
+        execution.abort();
+      },
+      done,
+    });
   }
 
   private finish(record: ExecutionRecord, status: ExecutionStatus, extra: Partial<ExecutionRecord>): void {
@@ -166,17 +188,26 @@ export class LocalStepFunctions {
     const reply = (status: number, payload: unknown) => {
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(payload));
     };
-    const arnOf = (name: string) => `${body.stateMachineArn?.replace(':stateMachine:', ':execution:') ?? 'arn:aws:states:us-east-1:000000000000:execution:local'}:${name}`;
+    const arnOf = (name: string) =>
+      `${body.stateMachineArn?.replace(':stateMachine:', ':execution:') ?? 'arn:aws:states:us-east-1:000000000000:execution:local'}:${name}`;
     switch (target) {
       case 'StartExecution': {
         const name = body.name;
         const existing = this.executions.get(name);
         if (existing) {
           // Same input: Step Functions treats the call as idempotent; different input is a conflict.
-          if (existing.input === body.input && existing.status === 'RUNNING') return reply(200, { executionArn: existing.executionArn, startDate: existing.startDate });
+          if (existing.input === body.input && existing.status === 'RUNNING')
+            return reply(200, { executionArn: existing.executionArn, startDate: existing.startDate });
           return reply(400, { __type: 'ExecutionAlreadyExists', message: `Execution Already Exists: '${existing.executionArn}'` });
         }
-        const record: ExecutionRecord = { name, executionArn: arnOf(name), stateMachineArn: body.stateMachineArn, input: body.input ?? '{}', status: 'RUNNING', startDate: Date.now() / 1000 };
+        const record: ExecutionRecord = {
+          name,
+          executionArn: arnOf(name),
+          stateMachineArn: body.stateMachineArn,
+          input: body.input ?? '{}',
+          status: 'RUNNING',
+          startDate: Date.now() / 1000,
+        };
         this.executions.set(name, record);
         this.persist();
         this.run(record);
@@ -188,7 +219,16 @@ export class LocalStepFunctions {
         return reply(200, record);
       }
       case 'ListExecutions':
-        return reply(200, { executions: [...this.executions.values()].map(({ executionArn, stateMachineArn, name, status, startDate, stopDate }) => ({ executionArn, stateMachineArn, name, status, startDate, stopDate })) });
+        return reply(200, {
+          executions: [...this.executions.values()].map(({ executionArn, stateMachineArn, name, status, startDate, stopDate }) => ({
+            executionArn,
+            stateMachineArn,
+            name,
+            status,
+            startDate,
+            stopDate,
+          })),
+        });
       default:
         return reply(400, { __type: 'UnknownOperationException', message: `Operation ${target} is not supported by the local stand-in.` });
     }

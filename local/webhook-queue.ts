@@ -15,8 +15,8 @@ import { InFlight } from './in-flight';
 import { closeServer, listenOnLoopback } from './loopback';
 import type { LocalStepFunctions } from './step-functions';
 import { BATCH_EVENT_DETAIL_TYPE, BATCH_EVENT_SOURCE } from '../lib/batch-tracker/state-names';
-import { MAX_DELIVERY_ATTEMPTS } from '../lambda/webhooks/names';
-import { WEBHOOK_FUNCTIONS } from '../lib/api/routes';
+import { MAX_DELIVERY_ATTEMPTS } from '../contracts/webhook-names';
+import { WEBHOOK_FUNCTIONS } from '../contracts/routes';
 
 interface QueuedMessage {
   messageId: string;
@@ -72,7 +72,11 @@ export class LocalWebhookQueue {
   }
 
   /** The EventBridge rule: terminal batch events go to the fan-out function, retried like an asynchronous invocation. */
-  subscribe(stepFunctions: LocalStepFunctions, fanOut: (event: { source: string; 'detail-type': string; detail: unknown }) => Promise<unknown>, retryMs: number): void {
+  subscribe(
+    stepFunctions: LocalStepFunctions,
+    fanOut: (event: { source: string; 'detail-type': string; detail: unknown }) => Promise<unknown>,
+    retryMs: number,
+  ): void {
     stepFunctions.onEvent((published) => {
       if (published.source !== BATCH_EVENT_SOURCE || published.detailType !== BATCH_EVENT_DETAIL_TYPE) return;
       void this.work.track(
@@ -149,7 +153,12 @@ export class LocalWebhookQueue {
       messageId: m.messageId,
       receiptHandle: m.receiptHandle!,
       body: m.body,
-      attributes: { ApproximateReceiveCount: String(m.receiveCount), SentTimestamp: String(m.sentAt), SenderId: 'local', ApproximateFirstReceiveTimestamp: String(m.sentAt) },
+      attributes: {
+        ApproximateReceiveCount: String(m.receiveCount),
+        SentTimestamp: String(m.sentAt),
+        SenderId: 'local',
+        ApproximateFirstReceiveTimestamp: String(m.sentAt),
+      },
       messageAttributes: {},
       md5OfBody: md5(m.body),
       eventSource: 'aws:sqs',
@@ -169,7 +178,14 @@ export class LocalWebhookQueue {
       res.end(JSON.stringify(body));
     };
     const send = (body: string) => {
-      const m: QueuedMessage = { messageId: randomUUID(), body, receiveCount: 0, receiptHandle: null, visibleAt: Date.now(), sentAt: Date.now() };
+      const m: QueuedMessage = {
+        messageId: randomUUID(),
+        body,
+        receiveCount: 0,
+        receiptHandle: null,
+        visibleAt: Date.now(),
+        sentAt: Date.now(),
+      };
       this.messages.push(m);
       return m;
     };
@@ -180,7 +196,11 @@ export class LocalWebhookQueue {
         return reply(200, { MessageId: m.messageId, MD5OfMessageBody: md5(m.body) });
       }
       case 'SendMessageBatch': {
-        const sent = (input.Entries as Array<{ Id: string; MessageBody: string }>).map((e) => ({ Id: e.Id, MessageId: send(e.MessageBody).messageId, MD5OfMessageBody: md5(e.MessageBody) }));
+        const sent = (input.Entries as Array<{ Id: string; MessageBody: string }>).map((e) => ({
+          Id: e.Id,
+          MessageId: send(e.MessageBody).messageId,
+          MD5OfMessageBody: md5(e.MessageBody),
+        }));
         this.persist();
         return reply(200, { Successful: sent, Failed: [] });
       }
@@ -192,7 +212,10 @@ export class LocalWebhookQueue {
         return reply(200, {});
       }
       default:
-        return reply(400, { __type: 'com.amazonaws.sqs#InvalidAction', message: `The local webhook queue does not implement ${operation}.` });
+        return reply(400, {
+          __type: 'com.amazonaws.sqs#InvalidAction',
+          message: `The local webhook queue does not implement ${operation}.`,
+        });
     }
   }
 }

@@ -15,7 +15,20 @@ import { parse } from 'yaml';
 
 type Schema = Record<string, unknown>;
 // Response, CreateCompletionResponse and CreateModerationResponse: the bodies of output lines of the Responses, completions and moderations batch endpoints.
-const SERVED = ['OpenAIFile', 'ListFilesResponse', 'DeleteFileResponse', 'Batch', 'ListBatchesResponse', 'Upload', 'UploadPart', 'ErrorResponse', 'Response', 'CreateCompletionResponse', 'CreateModerationResponse', 'CreateEmbeddingResponse'];
+const SERVED = [
+  'OpenAIFile',
+  'ListFilesResponse',
+  'DeleteFileResponse',
+  'Batch',
+  'ListBatchesResponse',
+  'Upload',
+  'UploadPart',
+  'ErrorResponse',
+  'Response',
+  'CreateCompletionResponse',
+  'CreateModerationResponse',
+  'CreateEmbeddingResponse',
+];
 /** Paths whose response examples show the served objects. */
 const EXAMPLE_PATHS: Record<string, string[]> = {
   Batch: ['/batches', '/batches/{batch_id}', '/batches/{batch_id}/cancel'],
@@ -49,12 +62,17 @@ function closure(schemas: Record<string, Schema>, names: string[]): Record<strin
 }
 
 /** Keys shown as null in the examples of these paths (x-oaiMeta.examples[].response) and in the schema's own example. */
-function nullsInExamples(spec: { paths: Record<string, Record<string, { 'x-oaiMeta'?: { examples?: unknown } }>> }, schema: Schema, paths: string[]): string[] {
+function nullsInExamples(
+  spec: { paths: Record<string, Record<string, { 'x-oaiMeta'?: { examples?: unknown } }>> },
+  schema: Schema,
+  paths: string[],
+): string[] {
   const texts: string[] = [String((schema['x-oaiMeta'] as { example?: string } | undefined)?.example ?? '')];
   for (const path of paths) {
     for (const op of Object.values(spec.paths[path] ?? {})) {
       const examples = op['x-oaiMeta']?.examples;
-      for (const example of Array.isArray(examples) ? examples : [examples]) texts.push(String((example as { response?: string } | undefined)?.response ?? ''));
+      for (const example of Array.isArray(examples) ? examples : [examples])
+        texts.push(String((example as { response?: string } | undefined)?.response ?? ''));
     }
   }
   const keys = new Set<string>();
@@ -68,9 +86,16 @@ function main(): void {
   const older = parse(readFileSync(join(dir, 'openapi-2025-04.yaml'), 'utf8'));
   const schemas = closure(spec.components.schemas, SERVED);
   schemas.BatchRequestOutput = older.components.schemas.BatchRequestOutput;
-  const exampleNulls = Object.fromEntries(Object.entries(EXAMPLE_PATHS).map(([name, paths]) => [name, nullsInExamples(spec, schemas[name], paths)]));
+  const exampleNulls = Object.fromEntries(
+    Object.entries(EXAMPLE_PATHS).map(([name, paths]) => [name, nullsInExamples(spec, schemas[name], paths)]),
+  );
   const out = {
-    source: { repository: 'openai/openai-openapi', 'openapi.json': `info.version ${spec.info.version}`, 'openapi-2025-04.yaml': 'BatchRequestOutput', license: readFileSync(join(dir, 'LICENSE'), 'utf8') },
+    source: {
+      repository: 'openai/openai-openapi',
+      'openapi.json': `info.version ${spec.info.version}`,
+      'openapi-2025-04.yaml': 'BatchRequestOutput',
+      license: readFileSync(join(dir, 'LICENSE'), 'utf8'),
+    },
     exampleNulls,
     components: { schemas },
   };

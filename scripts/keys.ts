@@ -138,16 +138,32 @@ async function openTable(target: KeysTarget, env: NodeJS.ProcessEnv): Promise<Op
     const region = target.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
     if (!region) throw new UsageError('--table needs a region: pass --region or set AWS_REGION.');
     const client = new DynamoDBClient({ region });
-    return { store: new MetadataStore(client, target.table), description: `table ${target.table} (${region})`, deployed: true, close: async () => client.destroy() };
+    return {
+      store: new MetadataStore(client, target.table),
+      description: `table ${target.table} (${region})`,
+      deployed: true,
+      close: async () => client.destroy(),
+    };
   }
   const table = target.table ?? LOCAL_TABLE;
   const endpoint = target.dynamodbEndpoint ?? (await runningLocalEndpoint(target.dataDir));
   if (endpoint) {
-    const client = new DynamoDBClient({ endpoint, region: env.AWS_REGION ?? 'us-east-1', ...(isLoopback(endpoint) ? { credentials: LOCAL_CREDENTIALS } : {}) });
-    return { store: new MetadataStore(client, table), description: `table ${table} at ${endpoint}`, deployed: false, close: async () => client.destroy() };
+    const client = new DynamoDBClient({
+      endpoint,
+      region: env.AWS_REGION ?? 'us-east-1',
+      ...(isLoopback(endpoint) ? { credentials: LOCAL_CREDENTIALS } : {}),
+    });
+    return {
+      store: new MetadataStore(client, table),
+      description: `table ${table} at ${endpoint}`,
+      deployed: false,
+      close: async () => client.destroy(),
+    };
   }
   if (!existsSync(join(target.dataDir, 'dynamodb'))) {
-    throw new UsageError(`No local gateway data in ${target.dataDir}. Start it once with \`npm start\`, or pass --table NAME for a deployed stack.`);
+    throw new UsageError(
+      `No local gateway data in ${target.dataDir}. Start it once with \`npm start\`, or pass --table NAME for a deployed stack.`,
+    );
   }
   // Loaded only here: it pulls in dynalite, which this path alone needs.
   const { startDynamoDB } = await import('../local/stand-ins');
@@ -155,7 +171,10 @@ async function openTable(target: KeysTarget, env: NodeJS.ProcessEnv): Promise<Op
   try {
     db = await startDynamoDB(target.dataDir, table);
   } catch (err) {
-    throw new Error(`Could not open ${join(target.dataDir, 'dynamodb')} (${(err as Error).message}). If the local gateway is running, pass its DynamoDB endpoint with --dynamodb-endpoint.`, { cause: err });
+    throw new Error(
+      `Could not open ${join(target.dataDir, 'dynamodb')} (${(err as Error).message}). If the local gateway is running, pass its DynamoDB endpoint with --dynamodb-endpoint.`,
+      { cause: err },
+    );
   }
   const client = new DynamoDBClient({ endpoint: db.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   return {
@@ -192,29 +211,59 @@ const day = (seconds: number) => new Date(seconds * 1000).toISOString().replace(
 
 export function formatKeyTable(keys: readonly KeySummary[]): string {
   if (keys.length === 0) return 'No keys.';
-  const rows = keys.map((k) => [k.keyId, k.name, k.tenantId, day(k.createdAt), k.revokedAt ? `revoked ${day(k.revokedAt)}` : 'active', k.monthlyBudgetUsd === null ? '-' : `$${k.monthlyBudgetUsd}/month`]);
+  const rows = keys.map((k) => [
+    k.keyId,
+    k.name,
+    k.tenantId,
+    day(k.createdAt),
+    k.revokedAt ? `revoked ${day(k.revokedAt)}` : 'active',
+    k.monthlyBudgetUsd === null ? '-' : `$${k.monthlyBudgetUsd}/month`,
+  ]);
   const header = ['KEY ID', 'NAME', 'TENANT', 'CREATED', 'STATUS', 'BUDGET'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
-export type KeysResult = { command: 'create'; key: string; summary: KeySummary } | { command: 'list'; keys: KeySummary[] } | { command: 'revoke'; summary: KeySummary; alreadyRevoked: boolean };
+export type KeysResult =
+  | { command: 'create'; key: string; summary: KeySummary }
+  | { command: 'list'; keys: KeySummary[] }
+  | { command: 'revoke'; summary: KeySummary; alreadyRevoked: boolean };
 
 /** `keys …`, or `keys webhooks …` (scripts/webhooks-cli.ts). */
-export async function runKeysCli(argv: string[], env: NodeJS.ProcessEnv = process.env, print: (text: string) => void = console.log): Promise<KeysResult | WebhooksResult> {
+export async function runKeysCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  print: (text: string) => void = console.log,
+): Promise<KeysResult | WebhooksResult> {
   if (argv[0] !== 'webhooks') return runKeys(argv, env, print);
   return runWebhooksCli(argv.slice(1), env, print).catch((err) => {
     throw err instanceof WebhooksUsageError ? new UsageError(err.message) : err;
   });
 }
 
-export async function runKeys(argv: string[], env: NodeJS.ProcessEnv = process.env, print: (text: string) => void = console.log, now = () => Math.floor(Date.now() / 1000)): Promise<KeysResult> {
+export async function runKeys(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  print: (text: string) => void = console.log,
+  now = () => Math.floor(Date.now() / 1000),
+): Promise<KeysResult> {
   const { run, target, json } = parseKeysArgs(argv);
   const opened = await openTable(target, env);
   try {
     switch (run.command) {
       case 'create': {
-        const created = await createKey(opened.store, { name: run.name, tenantId: run.tenantId, monthlyBudgetUsd: run.monthlyBudgetUsd }, now());
+        const created = await createKey(
+          opened.store,
+          { name: run.name, tenantId: run.tenantId, monthlyBudgetUsd: run.monthlyBudgetUsd },
+          now(),
+        );
         const { summary } = created;
         if (json) print(JSON.stringify({ key: created.key, ...summary }, null, 2));
         else {
@@ -243,7 +292,9 @@ export async function runKeys(argv: string[], env: NodeJS.ProcessEnv = process.e
         else {
           print(
             `Revoked key ${run.keyId} "${revoked.summary.name}" in ${opened.description}.` +
-              (opened.deployed ? ` API Gateway caches a key's authorization for ${AUTHORIZER_CACHE_SECONDS} s, so requests with it stop within a minute.` : ' Requests with it are refused from now on.'),
+              (opened.deployed
+                ? ` API Gateway caches a key's authorization for ${AUTHORIZER_CACHE_SECONDS} s, so requests with it stop within a minute.`
+                : ' Requests with it are refused from now on.'),
           );
         }
         return { command: 'revoke', ...revoked };

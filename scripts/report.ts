@@ -42,7 +42,11 @@ export interface ReportOptions {
   dataDir: string;
 }
 
-export function parseReportArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, today = new Date().toISOString().slice(0, 10)): ReportOptions {
+export function parseReportArgs(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  today = new Date().toISOString().slice(0, 10),
+): ReportOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -101,7 +105,9 @@ async function dynamoEndpoint(options: ReportOptions): Promise<{ endpoint: strin
     if (endpoints.dynamodb && (await reachable(endpoints.dynamodb))) return { endpoint: endpoints.dynamodb, close: async () => undefined };
   }
   if (!existsSync(join(options.dataDir, 'dynamodb'))) {
-    throw new Error(`No local gateway data in ${options.dataDir}. Run \`npm start\` first, or pass --base-url/--api-key or --dynamodb-endpoint.`);
+    throw new Error(
+      `No local gateway data in ${options.dataDir}. Run \`npm start\` first, or pass --base-url/--api-key or --dynamodb-endpoint.`,
+    );
   }
   // Loaded only here: it pulls in dynalite, which this path alone needs.
   const { startDynamoDB } = await import('../local/stand-ins');
@@ -128,7 +134,11 @@ async function reachable(endpoint: string): Promise<boolean> {
 async function fromDynamoDB(options: ReportOptions, env: NodeJS.ProcessEnv): Promise<UsageReport> {
   const db = await dynamoEndpoint(options);
   const local = /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(db.endpoint);
-  const client = new DynamoDBClient({ endpoint: db.endpoint, region: env.AWS_REGION ?? 'us-east-1', ...(local ? { credentials: LOCAL_CREDENTIALS } : {}) });
+  const client = new DynamoDBClient({
+    endpoint: db.endpoint,
+    region: env.AWS_REGION ?? 'us-east-1',
+    ...(local ? { credentials: LOCAL_CREDENTIALS } : {}),
+  });
   try {
     let tenant = options.tenant;
     if (!tenant) {
@@ -145,7 +155,11 @@ async function fromDynamoDB(options: ReportOptions, env: NodeJS.ProcessEnv): Pro
   }
 }
 
-export async function runReport(argv: string[], env: NodeJS.ProcessEnv = process.env, print: (text: string) => void = console.log): Promise<UsageReport> {
+export async function runReport(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  print: (text: string) => void = console.log,
+): Promise<UsageReport> {
   const options = parseReportArgs(argv, env);
   const report = options.baseUrl ? await fromGateway(options.baseUrl, options.apiKey!, options.query) : await fromDynamoDB(options, env);
   writeFileSync(options.out, formatReportCsv(report));

@@ -15,7 +15,11 @@ export interface SmokeRun {
   passed: boolean;
 }
 
-export async function runSmoke(options: SmokeOptions, print: (line: string) => void = console.log, env: NodeJS.ProcessEnv = process.env): Promise<SmokeRun> {
+export async function runSmoke(
+  options: SmokeOptions,
+  print: (line: string) => void = console.log,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SmokeRun> {
   const log = new StepLog(print);
   const client = new OpenAI({ baseURL: options.baseUrl, apiKey: options.apiKey, maxRetries: 2, timeout: 120_000 });
   print(`smoke: ${options.baseUrl}, providers ${options.providers.join(', ')}`);
@@ -31,7 +35,8 @@ export async function runSmoke(options: SmokeOptions, print: (line: string) => v
     await log.step('gateway', 'content redirect', () => checkContentRedirect(client, redirectProvider, options));
     const sfn: SFNClient | undefined = await sfnClientIfCredentials(options, env);
     try {
-      for (const run of runs.filter((r) => r.batchId)) await log.step(run.provider, 'execution', () => checkExecution(run.batchId!, run.completed, options, sfn));
+      for (const run of runs.filter((r) => r.batchId))
+        await log.step(run.provider, 'execution', () => checkExecution(run.batchId!, run.completed, options, sfn));
     } finally {
       sfn?.destroy();
     }
@@ -42,7 +47,11 @@ export async function runSmoke(options: SmokeOptions, print: (line: string) => v
 }
 
 /** The CLI: returns the process exit code (0 passed, 1 a check failed, 2 bad arguments). */
-export async function smokeCli(argv: string[], env: NodeJS.ProcessEnv = process.env, print: (line: string) => void = console.log): Promise<number> {
+export async function smokeCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  print: (line: string) => void = console.log,
+): Promise<number> {
   let options: SmokeOptions;
   try {
     options = parseSmokeArgs(argv, env);

@@ -16,7 +16,9 @@ function main(): number {
     for (const finding of compareSnapshots(committed[name] ?? {}, snapshot, STATEFUL_MIGRATIONS)) {
       const losesData = finding.kind === 'replaced' || finding.kind === 'removed';
       blocked ||= losesData;
-      console.log(`${name}: ${losesData ? 'REFUSED' : finding.kind} ${finding.kind === 'added' ? `${finding.logicalId}: recorded` : finding.message}`);
+      console.log(
+        `${name}: ${losesData ? 'REFUSED' : finding.kind} ${finding.kind === 'added' ? `${finding.logicalId}: recorded` : finding.message}`,
+      );
     }
   }
   if (blocked) {
@@ -24,7 +26,11 @@ function main(): number {
     return 1;
   }
   writeSnapshots(current);
-  console.log(`${SNAPSHOT_FILE} written (${Object.entries(current).map(([n, s]) => `${n}: ${Object.keys(s).length} stateful resources`).join(', ')}).`);
+  console.log(
+    `${SNAPSHOT_FILE} written (${Object.entries(current)
+      .map(([n, s]) => `${n}: ${Object.keys(s).length} stateful resources`)
+      .join(', ')}).`,
+  );
   return 0;
 }
 

@@ -34,7 +34,15 @@ export async function runWebhooksCli(argv: string[], env: NodeJS.ProcessEnv, pri
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: { url: { type: 'string' }, events: { type: 'string' }, description: { type: 'string' }, 'api-key': { type: 'string' }, 'base-url': { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean', default: false } },
+      options: {
+        url: { type: 'string' },
+        events: { type: 'string' },
+        description: { type: 'string' },
+        'api-key': { type: 'string' },
+        'base-url': { type: 'string' },
+        'data-dir': { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
     });
   } catch (err) {
     throw new WebhooksUsageError((err as Error).message);
@@ -43,7 +51,8 @@ export async function runWebhooksCli(argv: string[], env: NodeJS.ProcessEnv, pri
   const [action, id, ...extra] = positionals;
   if (extra.length) throw new WebhooksUsageError(`Unexpected argument(s): ${extra.join(' ')}`);
   const apiKey = values['api-key'] ?? env.OPENAI_API_KEY;
-  if (!apiKey) throw new WebhooksUsageError('webhooks needs --api-key KEY (the gateway key whose tenant owns the endpoints), or OPENAI_API_KEY.');
+  if (!apiKey)
+    throw new WebhooksUsageError('webhooks needs --api-key KEY (the gateway key whose tenant owns the endpoints), or OPENAI_API_KEY.');
   const base = baseUrlOf(values['base-url'], resolve(values['data-dir'] ?? '.finops'));
   const needId = () => {
     if (!id) throw new WebhooksUsageError(`webhooks ${action} takes an endpoint id (whk_…); \`webhooks list\` shows them.`);
@@ -53,7 +62,15 @@ export async function runWebhooksCli(argv: string[], env: NodeJS.ProcessEnv, pri
   switch (action) {
     case 'create':
       if (!values.url) throw new WebhooksUsageError('webhooks create needs --url (where the events go).');
-      request = { method: 'POST', path: '/finops/webhooks', body: { url: values.url, ...(values.events ? { events: values.events.split(',').map((e) => e.trim()) } : {}), ...(values.description ? { description: values.description } : {}) } };
+      request = {
+        method: 'POST',
+        path: '/finops/webhooks',
+        body: {
+          url: values.url,
+          ...(values.events ? { events: values.events.split(',').map((e) => e.trim()) } : {}),
+          ...(values.description ? { description: values.description } : {}),
+        },
+      };
       break;
     case 'list':
       request = { method: 'GET', path: '/finops/webhooks' };
@@ -65,7 +82,9 @@ export async function runWebhooksCli(argv: string[], env: NodeJS.ProcessEnv, pri
       request = { method: 'POST', path: `/finops/webhooks/${needId()}/rotate` };
       break;
     default:
-      throw new WebhooksUsageError(action ? `Unknown webhooks command ${JSON.stringify(action)}.` : 'Name a webhooks command: create, list, delete or rotate.');
+      throw new WebhooksUsageError(
+        action ? `Unknown webhooks command ${JSON.stringify(action)}.` : 'Name a webhooks command: create, list, delete or rotate.',
+      );
   }
   const res = await fetch(`${base}${request.path}`, {
     method: request.method,
@@ -75,8 +94,22 @@ export async function runWebhooksCli(argv: string[], env: NodeJS.ProcessEnv, pri
   const response = (await res.json()) as Record<string, any>;
   if (!res.ok) throw new Error(`The gateway answered ${res.status}: ${response?.error?.message ?? JSON.stringify(response)}`);
   if (values.json) print(JSON.stringify(response, null, 2));
-  else if (action === 'list') print(response.data.length ? response.data.map((e: any) => `${e.id}  ${e.status.padEnd(8)}  ${e.events.join(',')}  ${e.url}`).join('\n') : 'No webhook endpoints.');
+  else if (action === 'list')
+    print(
+      response.data.length
+        ? response.data.map((e: any) => `${e.id}  ${e.status.padEnd(8)}  ${e.events.join(',')}  ${e.url}`).join('\n')
+        : 'No webhook endpoints.',
+    );
   else if (action === 'delete') print(`Deleted webhook endpoint ${response.id}.`);
-  else print([`Webhook endpoint ${response.id} → ${response.url} (${response.events.join(', ')})`, '', `  ${response.secret}`, '', 'Copy the signing secret now: it is shown only this once (the gateway keeps it encrypted).'].join('\n'));
+  else
+    print(
+      [
+        `Webhook endpoint ${response.id} → ${response.url} (${response.events.join(', ')})`,
+        '',
+        `  ${response.secret}`,
+        '',
+        'Copy the signing secret now: it is shown only this once (the gateway keeps it encrypted).',
+      ].join('\n'),
+    );
   return { command: 'webhooks', action, response };
 }

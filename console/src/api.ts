@@ -61,7 +61,11 @@ export class Api {
       return await (await this.send('GET', `/files/${encodeURIComponent(fileId)}/content`)).blob();
     } catch (err) {
       if (err instanceof ApiError) throw err;
-      throw new ApiError(0, 'The file could not be fetched here: files over 4 MB are served from S3, which the console does not contact. Download it with the SDK (client.files.content) instead.', 'download_elsewhere');
+      throw new ApiError(
+        0,
+        'The file could not be fetched here: files over 4 MB are served from S3, which the console does not contact. Download it with the SDK (client.files.content) instead.',
+        'download_elsewhere',
+      );
     }
   }
 }

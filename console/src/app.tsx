@@ -61,7 +61,11 @@ function Login({ onSignedIn }: { onSignedIn: (s: SignedIn) => void }) {
       sessionStorage.setItem(KEY_STORAGE, key.trim());
       onSignedIn(signedIn);
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 401 ? 'The gateway refused this key. Check it, or ask your operator for one (npm run keys -- create).' : `Could not sign in: ${(err as Error).message}`);
+      setError(
+        err instanceof ApiError && err.status === 401
+          ? 'The gateway refused this key. Check it, or ask your operator for one (npm run keys -- create).'
+          : `Could not sign in: ${(err as Error).message}`,
+      );
     } finally {
       setBusy(false);
     }
@@ -72,13 +76,24 @@ function Login({ onSignedIn }: { onSignedIn: (s: SignedIn) => void }) {
       <p>Sign in with a gateway key to see your batches, what they cost and what they saved.</p>
       <form onSubmit={submit}>
         <label for="key">Gateway key</label>
-        <input id="key" name="key" type="password" autoComplete="off" spellcheck={false} required value={key} onInput={(e) => setKey((e.target as HTMLInputElement).value)} />
+        <input
+          id="key"
+          name="key"
+          type="password"
+          autoComplete="off"
+          spellcheck={false}
+          required
+          value={key}
+          onInput={(e) => setKey((e.target as HTMLInputElement).value)}
+        />
         <button type="submit" disabled={busy || !key.trim()}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
       <ErrorMessage>{error}</ErrorMessage>
-      <p class="muted small">The key stays in this browser tab (session storage) and is sent only to this gateway, in the Authorization header.</p>
+      <p class="muted small">
+        The key stays in this browser tab (session storage) and is sent only to this gateway, in the Authorization header.
+      </p>
     </main>
   );
 }

@@ -18,13 +18,16 @@ export function DailyChart({ title, x, series }: { title: string; x: number[]; s
         height: 220,
         scales: { x: { time: true } },
         axes: [{}, { values: (_u, ticks) => ticks.map((t) => formatUsd(t)), size: 80 }],
-        series: [{ label: 'day', value: (_u, v) => (v == null ? '—' : new Date(v * 1000).toISOString().slice(0, 10)) }, ...series.map((s, i) => ({
-          label: s.label,
-          stroke: COLOURS[i % COLOURS.length],
-          width: 2,
-          points: { show: true, size: 6 },
-          value: (_u: uPlot, v: number | null) => (v == null ? '—' : formatUsd(v)),
-        }))],
+        series: [
+          { label: 'day', value: (_u, v) => (v == null ? '—' : new Date(v * 1000).toISOString().slice(0, 10)) },
+          ...series.map((s, i) => ({
+            label: s.label,
+            stroke: COLOURS[i % COLOURS.length],
+            width: 2,
+            points: { show: true, size: 6 },
+            value: (_u: uPlot, v: number | null) => (v == null ? '—' : formatUsd(v)),
+          })),
+        ],
       },
       [x, ...series.map((s) => s.values)],
       el,
@@ -34,7 +37,11 @@ export function DailyChart({ title, x, series }: { title: string; x: number[]; s
   return (
     <figure class="chart">
       <figcaption>{title}</figcaption>
-      <div ref={host} role="img" aria-label={`${title}: ${series.map((s) => `${s.label} ${formatUsd(s.values.reduce((a, b) => a + b, 0))} in total`).join('; ') || 'no data'}`} />
+      <div
+        ref={host}
+        role="img"
+        aria-label={`${title}: ${series.map((s) => `${s.label} ${formatUsd(s.values.reduce((a, b) => a + b, 0))} in total`).join('; ') || 'no data'}`}
+      />
     </figure>
   );
 }

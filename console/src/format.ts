@@ -86,7 +86,8 @@ export function groupLabel(line: Pick<UsageLine, 'provider' | 'model' | 'key_id'
 /** Every day from start to end (yyyy-mm-dd, UTC), inclusive. */
 export function daysBetween(start: string, end: string): string[] {
   const days: string[] = [];
-  for (let t = Date.parse(`${start}T00:00:00Z`); t <= Date.parse(`${end}T00:00:00Z`); t += 86_400_000) days.push(new Date(t).toISOString().slice(0, 10));
+  for (let t = Date.parse(`${start}T00:00:00Z`); t <= Date.parse(`${end}T00:00:00Z`); t += 86_400_000)
+    days.push(new Date(t).toISOString().slice(0, 10));
   return days;
 }
 
@@ -111,7 +112,11 @@ export function spendSeries(report: UsageReport, groupBy: GroupBy): SpendSeries 
     group.savings[i] += line.savings_micro_usd / 1e6;
     groups.set(label, group);
   }
-  return { days, x: days.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000), groups: [...groups.values()].sort((a, b) => a.label.localeCompare(b.label)) };
+  return {
+    days,
+    x: days.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000),
+    groups: [...groups.values()].sort((a, b) => a.label.localeCompare(b.label)),
+  };
 }
 
 function csvCell(value: string | number | undefined): string {
@@ -123,7 +128,17 @@ function csvCell(value: string | number | undefined): string {
 
 /** The daily report as CSV: one row per day and group, costs in USD. */
 export function usageCsv(report: UsageReport, groupBy: GroupBy): string {
-  const header = ['date', groupBy === 'model' ? 'provider' : groupBy === 'key' ? 'key_id' : 'provider', ...(groupBy === 'model' ? ['model'] : []), 'batches', 'input_tokens', 'output_tokens', 'cost_usd', 'on_demand_cost_usd', 'savings_usd'];
+  const header = [
+    'date',
+    groupBy === 'model' ? 'provider' : groupBy === 'key' ? 'key_id' : 'provider',
+    ...(groupBy === 'model' ? ['model'] : []),
+    'batches',
+    'input_tokens',
+    'output_tokens',
+    'cost_usd',
+    'on_demand_cost_usd',
+    'savings_usd',
+  ];
   const rows = report.data.map((l) => [
     l.date,
     groupBy === 'key' ? l.key_id : l.provider,

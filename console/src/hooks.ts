@@ -30,8 +30,16 @@ export interface Loaded<T> {
  * Loads `load()` whenever `deps` change, and again every `pollMs` while `poll` holds and the tab is
  * visible. A late answer for old deps never overwrites a newer one.
  */
-export function useLoad<T>(load: () => Promise<T>, deps: unknown[], options: { pollMs?: number; poll?: (data: T | null) => boolean } = {}): Loaded<T> {
-  const [state, setState] = useState<{ data: T | null; error: string | null; loading: boolean }>({ data: null, error: null, loading: true });
+export function useLoad<T>(
+  load: () => Promise<T>,
+  deps: unknown[],
+  options: { pollMs?: number; poll?: (data: T | null) => boolean } = {},
+): Loaded<T> {
+  const [state, setState] = useState<{ data: T | null; error: string | null; loading: boolean }>({
+    data: null,
+    error: null,
+    loading: true,
+  });
   const [tick, setTick] = useState(0);
   const generation = useRef(0);
   const dataRef = useRef<T | null>(null);

@@ -1,9 +1,18 @@
 // The API shapes the console reads: the gateway's OpenAI objects and its FinOps extensions
-// (lambda/openai/types.ts, lambda/finops/report.ts, lambda/finops/budget-use.ts). Declared here, not
+// (contracts/openai-types.ts, lambda/finops/report.ts, lambda/finops/budget-use.ts). Declared here, not
 // imported, so the browser bundle never pulls in server code.
 
 export type BatchStatus = 'validating' | 'in_progress' | 'finalizing' | 'completed' | 'failed' | 'expired' | 'cancelling' | 'cancelled';
-export const BATCH_STATUSES: readonly BatchStatus[] = ['validating', 'in_progress', 'finalizing', 'completed', 'failed', 'expired', 'cancelling', 'cancelled'];
+export const BATCH_STATUSES: readonly BatchStatus[] = [
+  'validating',
+  'in_progress',
+  'finalizing',
+  'completed',
+  'failed',
+  'expired',
+  'cancelling',
+  'cancelled',
+];
 export const TERMINAL: readonly BatchStatus[] = ['completed', 'failed', 'expired', 'cancelled'];
 export const PROVIDERS = ['openai', 'bedrock', 'anthropic', 'gemini', 'vertex'] as const;
 

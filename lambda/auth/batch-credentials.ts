@@ -13,15 +13,14 @@ import { getServices, logger, providerContext } from '../runtime';
 import { COMPLETION_WINDOW_SECONDS } from '../batches/create';
 import { nowSeconds } from '../time';
 import type { ProviderContext } from '../providers/provider';
-import type { BatchRecord } from '../store/records';
+import type { BatchRecord } from '../../contracts/records';
 import { KmsDataKeys, LocalMasterKey, type DataKeySource } from './data-keys';
 import { KmsClient } from './kms-client';
 import { CredentialVault, DynamoVaultItems, type CredentialOwner } from './vault';
-import { VAULT_KEY_FILE_VARIABLE, VAULT_KMS_KEY_VARIABLE } from './vault-names';
+import { VAULT_KEY_FILE_VARIABLE, VAULT_KMS_KEY_VARIABLE } from '../../contracts/vault-names';
 import { traced } from '../tracer';
 
-
-/** The batch record's reference to its sealed provider key (lambda/store/records.ts BatchRecord). */
+/** The batch record's reference to its sealed provider key (contracts/records.ts BatchRecord). */
 export interface ProviderCredentialField {
   /** `cred_…`: the vault item holding the client's own provider key, encrypted. Never the key. */
   providerCredentialRef?: string | null;
@@ -60,10 +59,19 @@ export function credentialVault(): CredentialVault {
   return cached.vault;
 }
 
-const ownerOf = (batch: Pick<BatchRecord, 'tenantId' | 'provider'>): CredentialOwner => ({ tenantId: batch.tenantId, provider: batch.provider });
+const ownerOf = (batch: Pick<BatchRecord, 'tenantId' | 'provider'>): CredentialOwner => ({
+  tenantId: batch.tenantId,
+  provider: batch.provider,
+});
 
 /** Seals a client's provider key for a batch about to be created; returns the reference to record on it. */
-export async function sealBatchCredential(key: string, owner: CredentialOwner, expiryGraceSeconds: number, now = nowSeconds(), windowSeconds = COMPLETION_WINDOW_SECONDS): Promise<string> {
+export async function sealBatchCredential(
+  key: string,
+  owner: CredentialOwner,
+  expiryGraceSeconds: number,
+  now = nowSeconds(),
+  windowSeconds = COMPLETION_WINDOW_SECONDS,
+): Promise<string> {
   return credentialVault().seal(key, owner, now, now + windowSeconds + expiryGraceSeconds + KEEP_AFTER_WINDOW_SECONDS);
 }
 
@@ -87,6 +95,10 @@ export async function discardBatchCredential(batch: Pick<BatchRecord, 'id'> & Pr
   try {
     await credentialVault().discard(ref);
   } catch (err) {
-    logger.warn('Could not discard a batch credential; its TTL will remove it', { batchId: batch.id, credential: ref, error: (err as Error).name });
+    logger.warn('Could not discard a batch credential; its TTL will remove it', {
+      batchId: batch.id,
+      credential: ref,
+      error: (err as Error).name,
+    });
   }
 }

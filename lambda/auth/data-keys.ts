@@ -23,7 +23,10 @@ export interface DataKeySource {
 }
 
 export class KmsDataKeys implements DataKeySource {
-  constructor(private readonly kms: KmsApi, private readonly keyArn: string) {}
+  constructor(
+    private readonly kms: KmsApi,
+    private readonly keyArn: string,
+  ) {}
 
   async newDataKey(context: EncryptionContext): Promise<NewDataKey> {
     const { plaintext, ciphertextBlob } = await this.kms.generateDataKey(this.keyArn, context);
@@ -32,7 +35,8 @@ export class KmsDataKeys implements DataKeySource {
   }
 
   async unwrap(wrapped: string, masterKeyId: string, context: EncryptionContext): Promise<Buffer> {
-    if (masterKeyId !== this.keyArn) throw new SealError(`This credential was sealed under KMS key ${masterKeyId}, not the configured vault key.`);
+    if (masterKeyId !== this.keyArn)
+      throw new SealError(`This credential was sealed under KMS key ${masterKeyId}, not the configured vault key.`);
     return this.kms.decrypt(this.keyArn, Buffer.from(wrapped, 'base64'), context);
   }
 }
@@ -41,7 +45,8 @@ export class LocalMasterKey implements DataKeySource {
   readonly masterKeyId: string;
 
   constructor(private readonly master: Buffer) {
-    if (master.length !== DATA_KEY_BYTES) throw new SealError(`The local vault master key must be ${DATA_KEY_BYTES} bytes, got ${master.length}.`);
+    if (master.length !== DATA_KEY_BYTES)
+      throw new SealError(`The local vault master key must be ${DATA_KEY_BYTES} bytes, got ${master.length}.`);
     this.masterKeyId = `local:${createHash('sha256').update(master).digest('hex').slice(0, 16)}`;
   }
 
@@ -71,7 +76,8 @@ export class LocalMasterKey implements DataKeySource {
   }
 
   async unwrap(wrapped: string, masterKeyId: string, context: EncryptionContext): Promise<Buffer> {
-    if (masterKeyId !== this.masterKeyId) throw new SealError(`This credential was sealed under local master key ${masterKeyId}, not this vault.key (${this.masterKeyId}).`);
+    if (masterKeyId !== this.masterKeyId)
+      throw new SealError(`This credential was sealed under local master key ${masterKeyId}, not this vault.key (${this.masterKeyId}).`);
     const [iv, tag, ciphertext] = wrapped.split('.');
     if (!iv || !tag || !ciphertext) throw new SealError('The wrapped data key is malformed.');
     return decryptWithKey(this.master, { iv, tag, ciphertext }, context);

@@ -1,7 +1,7 @@
 // Gateway API keys: only their SHA-256 is stored; lookups are by hash and the stored hash is compared
 // in constant time. The key itself exists only in the answer to `npm run keys -- create`.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ApiKeyRecord } from '../store/records';
+import type { ApiKeyRecord } from '../../contracts/records';
 
 export const KEY_PREFIX = 'sk-finops-';
 
@@ -55,7 +55,9 @@ export interface NewKeySpec {
 /** Checks a key's name, tenant and budget; throws KeySpecError with what is wrong. */
 export function validateKeySpec(spec: NewKeySpec): void {
   if (!KEY_NAME.test(spec.name)) {
-    throw new KeySpecError(`Invalid key name ${JSON.stringify(spec.name)}: 1-64 characters, letters, digits, space, '.', '_', '@' or '-', starting with a letter or digit.`);
+    throw new KeySpecError(
+      `Invalid key name ${JSON.stringify(spec.name)}: 1-64 characters, letters, digits, space, '.', '_', '@' or '-', starting with a letter or digit.`,
+    );
   }
   if (spec.tenantId !== undefined && !TENANT_ID.test(spec.tenantId)) {
     throw new KeySpecError(`Invalid tenant ${JSON.stringify(spec.tenantId)}: 1-64 characters, letters, digits, '_' or '-'.`);

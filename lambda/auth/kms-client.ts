@@ -10,7 +10,11 @@ import { traced } from '../tracer';
 /** KMS said no for a reason retrying will not fix (AccessDenied, InvalidCiphertext, disabled key, …). */
 export class KmsError extends Error {
   override readonly name = 'KmsError';
-  constructor(readonly type: string, message: string, readonly status: number) {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status: number,
+  ) {
     super(message);
   }
 }
@@ -35,25 +39,31 @@ export class KmsClient implements KmsApi {
   private readonly kms: KMSClient;
 
   constructor(options: KmsClientOptions) {
-    this.kms = traced(new KMSClient({
-      region: options.region,
-      endpoint: options.endpoint,
-      credentials: options.credentials,
-      // No retries here: the tracker's state machine retries ProviderUnavailable with backoff, and a
-      // client's create answers 503 "retry"; stacking SDK retries under those would only add latency.
-      maxAttempts: 1,
-      requestHandler: { requestTimeout: options.timeoutMs ?? 5000, connectionTimeout: options.timeoutMs ?? 5000 },
-    }));
+    this.kms = traced(
+      new KMSClient({
+        region: options.region,
+        endpoint: options.endpoint,
+        credentials: options.credentials,
+        // No retries here: the tracker's state machine retries ProviderUnavailable with backoff, and a
+        // client's create answers 503 "retry"; stacking SDK retries under those would only add latency.
+        maxAttempts: 1,
+        requestHandler: { requestTimeout: options.timeoutMs ?? 5000, connectionTimeout: options.timeoutMs ?? 5000 },
+      }),
+    );
   }
 
   async generateDataKey(keyId: string, context: EncryptionContext) {
-    const out = await this.call('GenerateDataKey', () => this.kms.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: context })));
+    const out = await this.call('GenerateDataKey', () =>
+      this.kms.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: context })),
+    );
     return { plaintext: Buffer.from(out.Plaintext!), ciphertextBlob: Buffer.from(out.CiphertextBlob!), keyId: out.KeyId! };
   }
 
   async decrypt(keyId: string, ciphertextBlob: Buffer, context: EncryptionContext): Promise<Buffer> {
     // KeyId pins the key: a ciphertext made under any other key is refused rather than decrypted.
-    const out = await this.call('Decrypt', () => this.kms.send(new DecryptCommand({ KeyId: keyId, CiphertextBlob: ciphertextBlob, EncryptionContext: context })));
+    const out = await this.call('Decrypt', () =>
+      this.kms.send(new DecryptCommand({ KeyId: keyId, CiphertextBlob: ciphertextBlob, EncryptionContext: context })),
+    );
     return Buffer.from(out.Plaintext!);
   }
 
@@ -67,7 +77,11 @@ export class KmsClient implements KmsApi {
       if (status >= 500 || TRANSIENT_TYPES.has(e.name)) {
         throw new ProviderUnavailableError(`AWS KMS is unavailable for ${operation} (HTTP ${status} ${e.name}).`, undefined, status);
       }
-      throw new KmsError(e.name || 'UnknownError', `AWS KMS refused ${operation} (HTTP ${status} ${e.name}${e.message ? `: ${e.message}` : ''}).`, status);
+      throw new KmsError(
+        e.name || 'UnknownError',
+        `AWS KMS refused ${operation} (HTTP ${status} ${e.name}${e.message ? `: ${e.message}` : ''}).`,
+        status,
+      );
     }
   }
 }

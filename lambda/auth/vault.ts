@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { decryptWithKey, encryptWithKey, type EncryptionContext, type Envelope } from './envelope';
 import type { DataKeySource } from './data-keys';
-import type { ProviderName } from '../store/records';
-import { VAULT_CONTEXT_PURPOSE } from './vault-names';
+import type { ProviderName } from '../../contracts/records';
+import { VAULT_CONTEXT_PURPOSE } from '../../contracts/vault-names';
 
 /** What a sealed credential belongs to; opening it needs the same owner (it is the encryption context). */
 export interface CredentialOwner {
@@ -42,7 +42,6 @@ export function encryptionContext(id: string, owner: CredentialOwner): Encryptio
   return { purpose: VAULT_CONTEXT_PURPOSE, credential: id, tenant: owner.tenantId, provider: owner.provider };
 }
 
-
 export class CredentialVault {
   constructor(
     private readonly dataKeys: DataKeySource,
@@ -56,7 +55,16 @@ export class CredentialVault {
     const dataKey = await this.dataKeys.newDataKey(context);
     try {
       const sealed = encryptWithKey(dataKey.plaintext, Buffer.from(secret, 'utf8'), context);
-      await this.items.put({ id, tenantId: owner.tenantId, provider: owner.provider, createdAt: now, ttl: keepUntil, masterKeyId: dataKey.masterKeyId, wrappedDataKey: dataKey.wrapped, ...sealed });
+      await this.items.put({
+        id,
+        tenantId: owner.tenantId,
+        provider: owner.provider,
+        createdAt: now,
+        ttl: keepUntil,
+        masterKeyId: dataKey.masterKeyId,
+        wrappedDataKey: dataKey.wrapped,
+        ...sealed,
+      });
     } finally {
       dataKey.plaintext.fill(0);
     }
@@ -67,8 +75,10 @@ export class CredentialVault {
     if (!CREDENTIAL_REF_PATTERN.test(ref)) throw new VaultError('Not a credential reference.');
     const item = await this.items.get(ref);
     // DynamoDB deletes expired items only eventually: an item past its TTL counts as gone.
-    if (!item || item.ttl <= now) throw new VaultError(`The provider key this batch was created with is no longer held (credential ${ref} was discarded or expired).`);
-    if (item.tenantId !== owner.tenantId || item.provider !== owner.provider) throw new VaultError(`Credential ${ref} belongs to another owner.`);
+    if (!item || item.ttl <= now)
+      throw new VaultError(`The provider key this batch was created with is no longer held (credential ${ref} was discarded or expired).`);
+    if (item.tenantId !== owner.tenantId || item.provider !== owner.provider)
+      throw new VaultError(`Credential ${ref} belongs to another owner.`);
     const context = encryptionContext(ref, owner);
     const dataKey = await this.dataKeys.unwrap(item.wrappedDataKey, item.masterKeyId, context);
     try {
@@ -95,7 +105,9 @@ export class DynamoVaultItems implements VaultItems {
   ) {}
 
   async put(item: VaultItem): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...vaultKey(item.id), ...item }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    await this.db.send(
+      new PutCommand({ TableName: this.table, Item: { ...vaultKey(item.id), ...item }, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
   }
 
   async get(id: string): Promise<VaultItem | null> {

@@ -3,7 +3,7 @@
 // adapter's `endpoints` property (lambda/providers/provider.ts); a new endpoint is one entry here plus
 // that property on the adapters that run it. README "Endpoints × providers".
 import { LineError } from './lines';
-import { checkEmbeddingBody, embeddingInputCount, embeddingTexts, EMBEDDINGS_ENDPOINT, MAX_BATCH_EMBEDDING_INPUTS } from '../openai/embeddings';
+import { checkEmbeddingBody, embeddingInputCount, embeddingTexts, EMBEDDINGS_ENDPOINT, MAX_BATCH_EMBEDDING_INPUTS } from './embeddings';
 
 export type Body = Record<string, unknown>;
 
@@ -36,9 +36,11 @@ function refuseStream(body: Body, line: number): void {
 }
 
 function checkChat(body: Body, line: number): void {
-  if (!Array.isArray(body.messages) || body.messages.length === 0) fail(line, 'body.messages must be a non-empty array.', 'invalid_messages');
+  if (!Array.isArray(body.messages) || body.messages.length === 0)
+    fail(line, 'body.messages must be a non-empty array.', 'invalid_messages');
   (body.messages as unknown[]).forEach((message, i) => {
-    if (!isObject(message) || typeof message.role !== 'string') fail(line, `body.messages[${i}] must be an object with a role.`, 'invalid_messages');
+    if (!isObject(message) || typeof message.role !== 'string')
+      fail(line, `body.messages[${i}] must be an object with a role.`, 'invalid_messages');
   });
   refuseStream(body, line);
 }
@@ -56,25 +58,41 @@ function checkResponses(body: Body, line: number): void {
   if (typeof input !== 'string' && !(Array.isArray(input) && input.length > 0)) {
     fail(line, 'body.input must be a string or a non-empty array of input items.', 'invalid_input');
   }
-  if (Array.isArray(input)) input.forEach((item, i) => isObject(item) || fail(line, `body.input[${i}] must be an object.`, 'invalid_input'));
+  if (Array.isArray(input))
+    input.forEach((item, i) => isObject(item) || fail(line, `body.input[${i}] must be an object.`, 'invalid_input'));
   if (given(body.instructions) && typeof body.instructions !== 'string') fail(line, 'body.instructions must be a string.', 'invalid_body');
   const max = body.max_output_tokens;
-  if (given(max) && !(typeof max === 'number' && Number.isInteger(max) && max >= 1)) fail(line, 'body.max_output_tokens must be a positive integer.', 'invalid_body');
+  if (given(max) && !(typeof max === 'number' && Number.isInteger(max) && max >= 1))
+    fail(line, 'body.max_output_tokens must be a positive integer.', 'invalid_body');
   if (given(body.tools) && !Array.isArray(body.tools)) fail(line, 'body.tools must be an array.', 'invalid_body');
   for (const field of ['stream', 'background'] as const) {
-    if (given(body[field]) && body[field] !== false) fail(line, `body.${field} is not supported in batches (each line is answered once, as one Response object).`, 'unsupported_parameter');
+    if (given(body[field]) && body[field] !== false)
+      fail(
+        line,
+        `body.${field} is not supported in batches (each line is answered once, as one Response object).`,
+        'unsupported_parameter',
+      );
   }
 }
 
 /** Where another provider runs a Responses line: no server-side state and no built-in tools there. */
 function checkResponsesTranslated(body: Body, line: number): void {
   for (const field of ['previous_response_id', 'conversation', 'prompt'] as const) {
-    if (given(body[field])) fail(line, `body.${field} is not supported here: it refers to state kept by OpenAI, which this provider does not have; send the whole input instead.`, 'unsupported_parameter');
+    if (given(body[field]))
+      fail(
+        line,
+        `body.${field} is not supported here: it refers to state kept by OpenAI, which this provider does not have; send the whole input instead.`,
+        'unsupported_parameter',
+      );
   }
   ((body.tools ?? []) as unknown[]).forEach((tool, i) => {
     const type = isObject(tool) ? tool.type : undefined;
     if (!TRANSLATABLE_TOOL_TYPES.includes(type as string)) {
-      fail(line, `body.tools[${i}] of type ${JSON.stringify(type ?? null)} is a built-in OpenAI tool, which only provider openai runs; only function tools are translated for other providers.`, 'unsupported_parameter');
+      fail(
+        line,
+        `body.tools[${i}] of type ${JSON.stringify(type ?? null)} is a built-in OpenAI tool, which only provider openai runs; only function tools are translated for other providers.`,
+        'unsupported_parameter',
+      );
     }
   });
 }
@@ -88,14 +106,22 @@ export const OPENAI_MIN_OUTPUT_TOKENS = 16;
 function checkResponsesNative(body: Body, line: number): void {
   const max = body.max_output_tokens;
   if (typeof max === 'number' && max < OPENAI_MIN_OUTPUT_TOKENS) {
-    fail(line, `body.max_output_tokens must be at least ${OPENAI_MIN_OUTPUT_TOKENS} on OpenAI's Responses API; got ${max}.`, 'integer_below_min_value');
+    fail(
+      line,
+      `body.max_output_tokens must be at least ${OPENAI_MIN_OUTPUT_TOKENS} on OpenAI's Responses API; got ${max}.`,
+      'integer_below_min_value',
+    );
   }
 }
 
 /** A legacy completions body: `prompt` a string, strings, or token arrays (CreateCompletionRequest). */
 function checkCompletions(body: Body, line: number): void {
   const prompt = body.prompt;
-  const ok = typeof prompt === 'string' || (Array.isArray(prompt) && prompt.length > 0 && (prompt.every((p) => typeof p === 'string') || prompt.every((p) => typeof p === 'number') || prompt.every((p) => Array.isArray(p))));
+  const ok =
+    typeof prompt === 'string' ||
+    (Array.isArray(prompt) &&
+      prompt.length > 0 &&
+      (prompt.every((p) => typeof p === 'string') || prompt.every((p) => typeof p === 'number') || prompt.every((p) => Array.isArray(p))));
   if (!ok) fail(line, 'body.prompt must be a string, an array of strings, or an array of token arrays.', 'invalid_body');
   refuseStream(body, line);
 }
@@ -103,7 +129,9 @@ function checkCompletions(body: Body, line: number): void {
 /** A moderations body: `input` a string, strings, or multi-modal input objects (CreateModerationRequest). */
 function checkModerations(body: Body, line: number): void {
   const input = body.input;
-  const ok = typeof input === 'string' || (Array.isArray(input) && input.length > 0 && (input.every((p) => typeof p === 'string') || input.every(isObject)));
+  const ok =
+    typeof input === 'string' ||
+    (Array.isArray(input) && input.length > 0 && (input.every((p) => typeof p === 'string') || input.every(isObject)));
   if (!ok) fail(line, 'body.input must be a string, an array of strings, or an array of text/image_url input objects.', 'invalid_input');
   if (given(body.model) && typeof body.model !== 'string') fail(line, 'body.model must be a string.', 'missing_model');
 }
@@ -130,9 +158,14 @@ export const RESPONSES_ENDPOINT = '/v1/responses';
 /** What adapters run without saying otherwise. */
 export const DEFAULT_PROVIDER_ENDPOINTS: Readonly<Record<string, EndpointMode>> = { [CHAT_ENDPOINT]: 'native' };
 /** A provider with its own chat API, for which the gateway translates chat and Responses lines. */
-export const TRANSLATED_CHAT_ENDPOINTS: Readonly<Record<string, EndpointMode>> = { [CHAT_ENDPOINT]: 'translated', [RESPONSES_ENDPOINT]: 'translated' };
+export const TRANSLATED_CHAT_ENDPOINTS: Readonly<Record<string, EndpointMode>> = {
+  [CHAT_ENDPOINT]: 'translated',
+  [RESPONSES_ENDPOINT]: 'translated',
+};
 /** OpenAI runs every endpoint of the table itself. */
-export const OPENAI_ENDPOINTS: Readonly<Record<string, EndpointMode>> = Object.fromEntries(SUPPORTED_ENDPOINTS.map((e) => [e, 'native' as const]));
+export const OPENAI_ENDPOINTS: Readonly<Record<string, EndpointMode>> = Object.fromEntries(
+  SUPPORTED_ENDPOINTS.map((e) => [e, 'native' as const]),
+);
 
 /** Which endpoints a provider runs, and how: checked at upload and at batches.create. */
 export interface EndpointSupport {

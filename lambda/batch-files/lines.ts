@@ -14,7 +14,11 @@ export interface Line {
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 export class LineError extends GatewayError {
-  constructor(readonly line: number, message: string, code: string) {
+  constructor(
+    readonly line: number,
+    message: string,
+    code: string,
+  ) {
     super(400, message, 'invalid_request_error', 'file', code);
   }
 }
@@ -40,7 +44,8 @@ export async function* readLines(source: AsyncIterable<Uint8Array | string>, max
   let pendingBytes = 0;
   let number = 0;
   for await (const raw of source) {
-    const chunk = typeof raw === 'string' ? Buffer.from(raw) : Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    const chunk =
+      typeof raw === 'string' ? Buffer.from(raw) : Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     let start = 0;
     let newline = chunk.indexOf(0x0a, start);
     while (newline !== -1) {

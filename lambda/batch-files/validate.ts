@@ -1,5 +1,5 @@
 // OpenAI batch input validation: one pure check per line, and a streaming pass over a whole file.
-import type { BatchRequestInput } from '../openai/types';
+import type { BatchRequestInput } from '../../contracts/openai-types';
 import { LineError, type Line } from './lines';
 import { ENDPOINTS, SUPPORTED_ENDPOINTS, providerRunsMessage, type EndpointSupport } from './endpoints';
 
@@ -25,9 +25,14 @@ export function parseInputLine(line: Line): BatchRequestInput {
   if (custom_id.length > MAX_CUSTOM_ID_LENGTH) {
     throw new LineError(n, `Line ${n}: custom_id is longer than ${MAX_CUSTOM_ID_LENGTH} characters.`, 'invalid_custom_id');
   }
-  if (method !== 'POST') throw new LineError(n, `Line ${n}: method must be "POST", got ${JSON.stringify(method ?? null)}.`, 'invalid_method');
+  if (method !== 'POST')
+    throw new LineError(n, `Line ${n}: method must be "POST", got ${JSON.stringify(method ?? null)}.`, 'invalid_method');
   if (typeof url !== 'string' || !Object.hasOwn(ENDPOINTS, url)) {
-    throw new LineError(n, `Line ${n}: url must be one of ${SUPPORTED_ENDPOINTS.join(', ')}, got ${JSON.stringify(url ?? null)}.`, 'invalid_url');
+    throw new LineError(
+      n,
+      `Line ${n}: url must be one of ${SUPPORTED_ENDPOINTS.join(', ')}, got ${JSON.stringify(url ?? null)}.`,
+      'invalid_url',
+    );
   }
   if (!isObject(body)) throw new LineError(n, `Line ${n}: body must be a JSON object.`, 'invalid_body');
   const rule = ENDPOINTS[url];
@@ -52,7 +57,11 @@ export interface BatchFileSummary {
  * `support` (the provider the file is uploaded for), the endpoint must be one that provider runs, and
  * lines it runs translated pass the endpoint's translation check too.
  */
-export async function validateBatchFile(lines: AsyncIterable<Line>, maxLines = MAX_BATCH_LINES, support?: EndpointSupport): Promise<BatchFileSummary> {
+export async function validateBatchFile(
+  lines: AsyncIterable<Line>,
+  maxLines = MAX_BATCH_LINES,
+  support?: EndpointSupport,
+): Promise<BatchFileSummary> {
   const seen = new Set<string>();
   const models = new Set<string>();
   let endpoint: string | null = null;
@@ -67,15 +76,27 @@ export async function validateBatchFile(lines: AsyncIterable<Line>, maxLines = M
     }
     const limit = ENDPOINTS[request.url].inputs;
     if (limit && (inputs += limit.of(request.body)) > limit.max) {
-      throw new LineError(line.number, `Line ${line.number}: the file holds more than ${limit.max} ${request.url} inputs (summed over its requests); split it into several batches.`, 'too_many_inputs');
+      throw new LineError(
+        line.number,
+        `Line ${line.number}: the file holds more than ${limit.max} ${request.url} inputs (summed over its requests); split it into several batches.`,
+        'too_many_inputs',
+      );
     }
     if (seen.has(request.custom_id)) {
-      throw new LineError(line.number, `Line ${line.number}: custom_id ${JSON.stringify(request.custom_id)} is a duplicate of another request; custom_id must be unique within a batch.`, 'duplicate_custom_id');
+      throw new LineError(
+        line.number,
+        `Line ${line.number}: custom_id ${JSON.stringify(request.custom_id)} is a duplicate of another request; custom_id must be unique within a batch.`,
+        'duplicate_custom_id',
+      );
     }
     seen.add(request.custom_id);
     endpoint ??= request.url;
     if (request.url !== endpoint) {
-      throw new LineError(line.number, `Line ${line.number}: url ${request.url} differs from ${endpoint} on earlier lines; all requests must use one endpoint.`, 'url_mismatch');
+      throw new LineError(
+        line.number,
+        `Line ${line.number}: url ${request.url} differs from ${endpoint} on earlier lines; all requests must use one endpoint.`,
+        'url_mismatch',
+      );
     }
     if (support) checkProviderRuns(support, request, line.number);
     if (typeof request.body.model === 'string') models.add(request.body.model);
@@ -88,7 +109,8 @@ export async function validateBatchFile(lines: AsyncIterable<Line>, maxLines = M
 /** The provider runs the line's endpoint, and can run the line if it translates it. */
 function checkProviderRuns(support: EndpointSupport, request: BatchRequestInput, line: number): void {
   const mode = support.endpoints[request.url];
-  if (!mode) throw new LineError(line, `Line ${line}: url ${request.url}: ${providerRunsMessage(support, request.url)}`, 'unsupported_endpoint');
+  if (!mode)
+    throw new LineError(line, `Line ${line}: url ${request.url}: ${providerRunsMessage(support, request.url)}`, 'unsupported_endpoint');
   const rule = ENDPOINTS[request.url];
   if (mode === 'translated') rule.checkTranslated?.(request.body, line);
   else rule.checkNative?.(request.body, line);

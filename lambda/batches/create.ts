@@ -37,13 +37,22 @@ export interface BatchCreateRequest {
 
 export function parseBatchCreate(body: Record<string, unknown>): BatchCreateRequest {
   const { input_file_id, endpoint, completion_window, metadata, model, provider, output_expires_after, ...extras } = body;
-  if (typeof input_file_id !== 'string') throw badRequest("Missing required parameter: 'input_file_id'.", 'input_file_id', 'missing_required_parameter');
+  if (typeof input_file_id !== 'string')
+    throw badRequest("Missing required parameter: 'input_file_id'.", 'input_file_id', 'missing_required_parameter');
   if (typeof endpoint !== 'string') throw badRequest("Missing required parameter: 'endpoint'.", 'endpoint', 'missing_required_parameter');
   if (!(SUPPORTED_ENDPOINTS as readonly string[]).includes(endpoint)) {
-    throw badRequest(`Invalid 'endpoint': ${JSON.stringify(endpoint.slice(0, 80))}. This gateway supports ${SUPPORTED_ENDPOINTS.join(', ')}.`, 'endpoint', 'invalid_endpoint');
+    throw badRequest(
+      `Invalid 'endpoint': ${JSON.stringify(endpoint.slice(0, 80))}. This gateway supports ${SUPPORTED_ENDPOINTS.join(', ')}.`,
+      'endpoint',
+      'invalid_endpoint',
+    );
   }
   if (!acceptsWindow(completion_window, provider)) {
-    throw badRequest(`Invalid 'completion_window': ${JSON.stringify(completion_window ?? null)}. The only supported value is "24h".`, 'completion_window', 'invalid_completion_window');
+    throw badRequest(
+      `Invalid 'completion_window': ${JSON.stringify(completion_window ?? null)}. The only supported value is "24h".`,
+      'completion_window',
+      'invalid_completion_window',
+    );
   }
   if (model !== undefined && model !== null && (typeof model !== 'string' || model.length === 0 || model.length > 256)) {
     throw badRequest("Invalid 'model': expected a model id string.", 'model', 'invalid_model');
@@ -67,8 +76,18 @@ export function parseMetadata(value: unknown): Record<string, string> | null {
   const entries = Object.entries(value);
   if (entries.length > 16) throw badRequest("Invalid 'metadata': at most 16 key-value pairs.", 'metadata', 'invalid_metadata');
   for (const [key, v] of entries) {
-    if (key.length > 64) throw badRequest(`Invalid 'metadata': key ${JSON.stringify(key.slice(0, 70))} is longer than 64 characters.`, 'metadata', 'invalid_metadata');
-    if (typeof v !== 'string' || v.length > 512) throw badRequest(`Invalid 'metadata': the value of ${JSON.stringify(key)} must be a string of at most 512 characters.`, 'metadata', 'invalid_metadata');
+    if (key.length > 64)
+      throw badRequest(
+        `Invalid 'metadata': key ${JSON.stringify(key.slice(0, 70))} is longer than 64 characters.`,
+        'metadata',
+        'invalid_metadata',
+      );
+    if (typeof v !== 'string' || v.length > 512)
+      throw badRequest(
+        `Invalid 'metadata': the value of ${JSON.stringify(key)} must be a string of at most 512 characters.`,
+        'metadata',
+        'invalid_metadata',
+      );
   }
   return value as Record<string, string>;
 }

@@ -6,7 +6,8 @@ import { badRequest } from '../http/errors';
 import type { AcceptedBatch, CreateBatchInput, ProviderAdapter, ProviderContext } from '../providers/provider';
 import { MAX_MODELS_PER_BATCH, tooManyModels } from '../tracker/jobs';
 
-export const acceptsAsJobs = (adapter: ProviderAdapter, input: CreateBatchInput) => adapter.oneModelPerJob === true && input.inputFile !== null && input.inputFile.model === null;
+export const acceptsAsJobs = (adapter: ProviderAdapter, input: CreateBatchInput) =>
+  adapter.oneModelPerJob === true && input.inputFile !== null && input.inputFile.model === null;
 
 export async function acceptMixedModels(adapter: ProviderAdapter, ctx: ProviderContext, input: CreateBatchInput): Promise<AcceptedBatch> {
   const file = input.inputFile!;
@@ -22,7 +23,8 @@ export async function acceptMixedModels(adapter: ProviderAdapter, ctx: ProviderC
   let expiresAt: number | undefined;
   for (const model of models) {
     // The line count of each model is known once Submit splits the file.
-    const one = (await adapter.acceptBatch?.(ctx, { ...input, model, inputFile: { ...file, model, models: undefined, lineCount: undefined } })) ?? {};
+    const one =
+      (await adapter.acceptBatch?.(ctx, { ...input, model, inputFile: { ...file, model, models: undefined, lineCount: undefined } })) ?? {};
     if (one.expiresAt !== undefined) expiresAt = Math.max(expiresAt ?? 0, one.expiresAt);
   }
   // Metadata such as Bedrock's run_mode differs per job: the jobs report theirs once submitted.

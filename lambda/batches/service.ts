@@ -15,7 +15,7 @@ import type { CreateBatchInput, ProviderAdapter } from '../providers/provider';
 import { checkProviderRunsEndpoint } from '../providers/endpoints';
 import { FILE_ID_PATTERN } from '../ids';
 import { nowSeconds } from '../time';
-import type { BatchRecord, FileRecord, ProviderName } from '../store/records';
+import type { BatchRecord, FileRecord, ProviderName } from '../../contracts/records';
 import { WriteConflictError } from '../store/metadata';
 import { checkBudget, releaseBudget } from '../finops/budget';
 import { discardBatchCredential, sealBatchCredential } from '../auth/batch-credentials';
@@ -85,7 +85,15 @@ async function recordAndStart(command: CreateBatchCommand, resolved: ResolvedInp
   undo.push(() => releaseBudget(budgetReservation));
   // The tracker works for hours after this request is gone: a client's own provider key is sealed in
   // the credential vault; the batch records only the reference.
-  const providerCredentialRef = clientKey ? await sealBatchCredential(clientKey, { tenantId: caller.tenantId, provider }, config.expiryGraceSeconds, undefined, completionWindowSeconds(request.completionWindow)) : null;
+  const providerCredentialRef = clientKey
+    ? await sealBatchCredential(
+        clientKey,
+        { tenantId: caller.tenantId, provider },
+        config.expiryGraceSeconds,
+        undefined,
+        completionWindowSeconds(request.completionWindow),
+      )
+    : null;
   if (providerCredentialRef) undo.push(() => discardBatchCredential({ id: batchId, providerCredentialRef }));
 
   const createdAt = nowSeconds();
@@ -102,7 +110,8 @@ async function recordAndStart(command: CreateBatchCommand, resolved: ResolvedInp
     expiresAt: createdAt + completionWindowSeconds(request.completionWindow),
   };
   const context = providerContext(provider, caller.tenantId, clientKey);
-  const accepted = (await (acceptsAsJobs(adapter, input) ? acceptMixedModels(adapter, context, input) : adapter.acceptBatch?.(context, input))) ?? {};
+  const accepted =
+    (await (acceptsAsJobs(adapter, input) ? acceptMixedModels(adapter, context, input) : adapter.acceptBatch?.(context, input))) ?? {};
   if (accepted.inputFile) undo.push(() => metadata.deleteFile(accepted.inputFile!).then(() => blobs.delete(accepted.inputFile!.blob)));
   const extras = accepted.inputFile ? withoutInlineRequests(request.extras) : request.extras;
   const submission = await storeSubmission(batchId, caller.tenantId, extras);
@@ -158,9 +167,15 @@ export function hashRequest(body: Record<string, unknown>): string {
     Array.isArray(value)
       ? value.map(canonical)
       : value && typeof value === 'object'
-        ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]))
+        ? Object.fromEntries(
+            Object.keys(value)
+              .sort()
+              .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+          )
         : value;
-  return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(body)))
+    .digest('hex');
 }
 
 function withoutInlineRequests(extras: Record<string, unknown>): Record<string, unknown> {
@@ -172,7 +187,11 @@ function withoutInlineRequests(extras: Record<string, unknown>): Record<string, 
 const MAX_RECORDED_EXTRAS_BYTES = 32_000;
 
 /** The extras ride in the record when small; a large set (DynamoDB items hold 400 KB) goes to the files bucket. */
-async function storeSubmission(batchId: string, tenantId: string, extras: Record<string, unknown>): Promise<NonNullable<BatchRecord['submission']>> {
+async function storeSubmission(
+  batchId: string,
+  tenantId: string,
+  extras: Record<string, unknown>,
+): Promise<NonNullable<BatchRecord['submission']>> {
   const text = JSON.stringify(extras);
   if (text.length <= MAX_RECORDED_EXTRAS_BYTES) return { extras };
   const { config, blobs } = getServices();
@@ -186,7 +205,12 @@ export async function resolveInput(request: BatchCreateRequest, caller: Caller):
   const { config, metadata } = getServices();
   let inputFile: FileRecord | null = null;
   if (request.inputFileId !== '') {
-    if (!FILE_ID_PATTERN.test(request.inputFileId)) throw badRequest(`Invalid 'input_file_id': ${JSON.stringify(request.inputFileId.slice(0, 80))} is not a file id.`, 'input_file_id', 'invalid_id');
+    if (!FILE_ID_PATTERN.test(request.inputFileId))
+      throw badRequest(
+        `Invalid 'input_file_id': ${JSON.stringify(request.inputFileId.slice(0, 80))} is not a file id.`,
+        'input_file_id',
+        'invalid_id',
+      );
     inputFile = await metadata.getFile(caller.tenantId, request.inputFileId);
     if (!inputFile) throw Object.assign(noSuchFile(request.inputFileId), { param: 'input_file_id' });
   }
@@ -196,20 +220,41 @@ export async function resolveInput(request: BatchCreateRequest, caller: Caller):
   checkProviderRunsEndpoint(adapter, request.endpoint);
   if (inputFile) checkInputFile(inputFile, provider, request);
   else if (!adapter.acceptsInlineRequests) {
-    throw badRequest(`Missing 'input_file_id': provider '${provider}' runs batches from an uploaded file (purpose "batch").`, 'input_file_id', 'missing_required_parameter');
+    throw badRequest(
+      `Missing 'input_file_id': provider '${provider}' runs batches from an uploaded file (purpose "batch").`,
+      'input_file_id',
+      'missing_required_parameter',
+    );
   }
   return { inputFile, provider, adapter };
 }
 
 function checkInputFile(inputFile: FileRecord, provider: ProviderName, request: BatchCreateRequest): void {
   if (inputFile.provider !== provider) {
-    throw badRequest(`File ${inputFile.id} was uploaded for provider '${inputFile.provider}'; create the batch with provider '${inputFile.provider}' or upload the file again for '${provider}'.`, 'input_file_id', 'provider_mismatch');
+    throw badRequest(
+      `File ${inputFile.id} was uploaded for provider '${inputFile.provider}'; create the batch with provider '${inputFile.provider}' or upload the file again for '${provider}'.`,
+      'input_file_id',
+      'provider_mismatch',
+    );
   }
-  if (inputFile.purpose !== 'batch') throw badRequest(`File ${inputFile.id} has purpose '${inputFile.purpose}'; a batch needs a file uploaded with purpose "batch".`, 'input_file_id', 'invalid_purpose');
+  if (inputFile.purpose !== 'batch')
+    throw badRequest(
+      `File ${inputFile.id} has purpose '${inputFile.purpose}'; a batch needs a file uploaded with purpose "batch".`,
+      'input_file_id',
+      'invalid_purpose',
+    );
   if (inputFile.status !== 'processed') {
-    throw badRequest(`File ${inputFile.id} is ${inputFile.status}${inputFile.statusDetails ? ` (${inputFile.statusDetails})` : ''}; a batch needs a processed input file. Wait until files.retrieve shows "processed".`, 'input_file_id', 'file_not_ready');
+    throw badRequest(
+      `File ${inputFile.id} is ${inputFile.status}${inputFile.statusDetails ? ` (${inputFile.statusDetails})` : ''}; a batch needs a processed input file. Wait until files.retrieve shows "processed".`,
+      'input_file_id',
+      'file_not_ready',
+    );
   }
   if (inputFile.endpoint && inputFile.endpoint !== request.endpoint) {
-    throw badRequest(`The requests in ${inputFile.id} use url ${inputFile.endpoint}, but the batch endpoint is ${request.endpoint}.`, 'endpoint', 'url_mismatch');
+    throw badRequest(
+      `The requests in ${inputFile.id} use url ${inputFile.endpoint}, but the batch endpoint is ${request.endpoint}.`,
+      'endpoint',
+      'url_mismatch',
+    );
   }
 }

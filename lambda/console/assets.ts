@@ -59,7 +59,8 @@ export function loadConsoleFiles(dir: string): ConsoleFiles {
   };
   const assets = new Map<string, LoadedFile>();
   for (const [name, type] of Object.entries(manifest.assets)) {
-    if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.')) throw new Error(`console manifest names an unsafe file: ${JSON.stringify(name)}`);
+    if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.'))
+      throw new Error(`console manifest names an unsafe file: ${JSON.stringify(name)}`);
     assets.set(name, load(name, type, 'public, max-age=31536000, immutable'));
   }
   // The page is small and names the current assets: browsers ask again every time.

@@ -5,7 +5,7 @@
 // and forwarded is the JSONL itself.
 import { Readable } from 'node:stream';
 import type { BlobStore } from '../store/blobs';
-import type { BlobLocation } from '../store/records';
+import type { BlobLocation } from '../../contracts/records';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 

@@ -5,8 +5,8 @@
 import { getServices, providerContext, type PassThroughKey } from '../runtime';
 import { adapterFor } from '../providers/registry';
 import type { ProviderContext } from '../providers/provider';
-import type { BatchRecord, FileRecord } from '../store/records';
-import { isTerminal } from '../openai/types';
+import type { BatchRecord, FileRecord } from '../../contracts/records';
+import { isTerminal } from '../../contracts/openai-types';
 import { nowSeconds } from '../time';
 
 export async function deleteGatewayFile(file: FileRecord, passThroughKey?: PassThroughKey): Promise<void> {

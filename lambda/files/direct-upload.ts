@@ -11,7 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Event } from 'aws-lambda';
-import { EVENT_FUNCTIONS } from '../../lib/api/routes';
+import { EVENT_FUNCTIONS } from '../../contracts/routes';
 import { badRequest, GatewayError } from '../http/errors';
 import type { Caller } from '../http/request';
 import { newFileId } from '../ids';
@@ -20,11 +20,11 @@ import { getServices, logger, providerContext } from '../runtime';
 import { adapterFor } from '../providers/registry';
 import { ProviderUnavailableError } from '../providers/errors';
 import { toOpenAIFile } from '../openai/objects';
-import type { OpenAIFile } from '../openai/types';
+import type { OpenAIFile } from '../../contracts/openai-types';
 import { WriteConflictError } from '../store/metadata';
 import { RegistrationStore, type PendingRegistration } from '../store/file-registrations';
 import { s3ClientConfig } from '../store/blobs';
-import type { BlobLocation, FileRecord, ProviderName } from '../store/records';
+import type { BlobLocation, FileRecord, ProviderName } from '../../contracts/records';
 import { parseFileDeclaration, type FileDeclaration } from '../uploads/params';
 import { ingestBatchFile, parseExpiresAfter } from './ingest';
 import { traced } from '../tracer';
@@ -82,7 +82,12 @@ export function toDirectUploadAnswer(file: FileRecord, url: string, expiresAt: n
     object: 'file.direct_upload',
     file: toOpenAIFile(file),
     // Both headers are signed: S3 refuses a PUT of another size or type.
-    upload: { method: 'PUT', url, headers: { 'content-length': String(file.bytes), 'content-type': DIRECT_UPLOAD_CONTENT_TYPE }, expires_at: expiresAt },
+    upload: {
+      method: 'PUT',
+      url,
+      headers: { 'content-length': String(file.bytes), 'content-type': DIRECT_UPLOAD_CONTENT_TYPE },
+      expires_at: expiresAt,
+    },
   };
 }
 
@@ -135,7 +140,10 @@ export function registrationFailure(err: unknown, attempt: number): Registration
       : err instanceof GatewayError
         ? err.message
         : 'an internal error';
-  return { retry: false, details: `The gateway could not register the file after ${attempt} attempts: ${cause}. Request a new direct upload to try again.` };
+  return {
+    retry: false,
+    details: `The gateway could not register the file after ${attempt} attempts: ${cause}. Request a new direct upload to try again.`,
+  };
 }
 
 // ---- I/O ----
@@ -163,10 +171,14 @@ function services() {
  * Signing needs no network: only the client's credentials and endpoint.
  */
 export function presignDirectUpload(s3: S3Client, blob: BlobLocation, bytes: number): Promise<string> {
-  return getSignedUrl(s3, new PutObjectCommand({ Bucket: blob.bucket, Key: blob.key, ContentLength: bytes, ContentType: DIRECT_UPLOAD_CONTENT_TYPE }), {
-    expiresIn: DIRECT_UPLOAD_URL_TTL_SECONDS,
-    signableHeaders: new Set(['content-length', 'content-type']),
-  });
+  return getSignedUrl(
+    s3,
+    new PutObjectCommand({ Bucket: blob.bucket, Key: blob.key, ContentLength: bytes, ContentType: DIRECT_UPLOAD_CONTENT_TYPE }),
+    {
+      expiresIn: DIRECT_UPLOAD_URL_TTL_SECONDS,
+      signableHeaders: new Set(['content-length', 'content-type']),
+    },
+  );
 }
 
 export async function createDirectUpload(caller: Caller, params: DirectUploadParams): Promise<DirectUploadAnswer> {
@@ -176,7 +188,12 @@ export async function createDirectUpload(caller: Caller, params: DirectUploadPar
   // Asking the adapter where the file will go refuses a storage_config it may not use, before the
   // client sends its bytes.
   if (adapter.placeFile) {
-    await adapter.placeFile(providerContext(params.provider, caller.tenantId), { tenantId: caller.tenantId, fileId, filename: params.filename, extras: params.extras });
+    await adapter.placeFile(providerContext(params.provider, caller.tenantId), {
+      tenantId: caller.tenantId,
+      fileId,
+      filename: params.filename,
+      extras: params.extras,
+    });
   }
   const now = nowSeconds();
   const blob: BlobLocation = { bucket: config.filesBucket, key: directUploadKey(caller.tenantId, fileId) };
@@ -220,7 +237,9 @@ export async function registerDirectUpload(object: CreatedObject): Promise<Regis
   }
   const direct: BlobLocation = { bucket: object.bucket, key: directUploadKey(target.tenantId, target.fileId) };
   const removeDirectObject = () =>
-    blobs.delete(direct).catch((err) => logger.warn('Could not delete a direct upload object', { key: direct.key, error: (err as Error).message }));
+    blobs
+      .delete(direct)
+      .catch((err) => logger.warn('Could not delete a direct upload object', { key: direct.key, error: (err as Error).message }));
 
   if (file.status !== 'uploaded') {
     await removeDirectObject();
@@ -268,7 +287,12 @@ interface Claim {
 async function ingestClaimed({ file, direct, since, attempt, extras, log }: Claim): Promise<void> {
   const { blobs, registrations } = services();
   const stored = await blobs.size(direct);
-  if (stored === null) throw badRequest('The uploaded object is no longer in storage. Request a new direct upload and upload the file again.', 'file', 'upload_missing');
+  if (stored === null)
+    throw badRequest(
+      'The uploaded object is no longer in storage. Request a new direct upload and upload the file again.',
+      'file',
+      'upload_missing',
+    );
   // The signed Content-Length makes S3 refuse other sizes; this holds wherever that is not enforced.
   if (stored !== file.bytes) throw sizeMismatch(stored, file.bytes);
   const startedMs = Date.now();

@@ -47,7 +47,11 @@ export async function sweepExpiredFiles(now = nowSeconds()): Promise<SweepResult
         await metadata.forgetExpiry(entry);
       } catch (err) {
         failedToday += 1;
-        logger.error('Could not remove an expired file; the next sweep tries again', { fileId: entry.fileId, provider: file?.provider, error: (err as Error).message });
+        logger.error('Could not remove an expired file; the next sweep tries again', {
+          fileId: entry.fileId,
+          provider: file?.provider,
+          error: (err as Error).message,
+        });
       }
     }
     result.failed += failedToday;

@@ -11,21 +11,35 @@ import { MAX_BATCH_LINES, validateBatchFile } from '../batch-files/validate';
 import { endpointSupportOf } from '../providers/endpoints';
 import { stripByteOrderMark } from './byte-order-mark';
 import type { Extras } from '../providers/provider';
-import type { BlobLocation, FileRecord, ProviderName } from '../store/records';
+import type { BlobLocation, FileRecord, ProviderName } from '../../contracts/records';
 
 export const SUPPORTED_PURPOSES = ['batch'] as const;
 export const MAX_FILENAME_LENGTH = 255;
 
 export function checkPurpose(purpose: unknown): 'batch' {
-  if (purpose === undefined || purpose === '') throw badRequest("Missing required parameter: 'purpose'. Use purpose \"batch\" for batch input files.", 'purpose', 'missing_required_parameter');
+  if (purpose === undefined || purpose === '')
+    throw badRequest(
+      'Missing required parameter: \'purpose\'. Use purpose "batch" for batch input files.',
+      'purpose',
+      'missing_required_parameter',
+    );
   if (purpose !== 'batch') {
-    throw badRequest(`Invalid 'purpose': ${JSON.stringify(String(purpose).slice(0, 40))}. This gateway stores batch input files only: use purpose "batch".`, 'purpose', 'invalid_purpose');
+    throw badRequest(
+      `Invalid 'purpose': ${JSON.stringify(String(purpose).slice(0, 40))}. This gateway stores batch input files only: use purpose "batch".`,
+      'purpose',
+      'invalid_purpose',
+    );
   }
   return purpose;
 }
 
 export function checkFilename(filename: string): string {
-  if (filename.length > MAX_FILENAME_LENGTH) throw badRequest(`The filename is ${filename.length} characters long; the limit is ${MAX_FILENAME_LENGTH}.`, 'file', 'invalid_filename');
+  if (filename.length > MAX_FILENAME_LENGTH)
+    throw badRequest(
+      `The filename is ${filename.length} characters long; the limit is ${MAX_FILENAME_LENGTH}.`,
+      'file',
+      'invalid_filename',
+    );
   // eslint-disable-next-line no-control-regex -- finding control characters is the point of this pattern
   if (/[\u0000-\u001f\u007f]/.test(filename)) throw badRequest('The filename contains control characters.', 'file', 'invalid_filename');
   return filename;

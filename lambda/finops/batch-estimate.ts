@@ -7,9 +7,9 @@
 // caps (max_completion_tokens / max_tokens, n ×; FINOPS_BUDGET_DEFAULT_OUTPUT_TOKENS when unset, as the
 // budget guard assumes). Low = fewest input tokens and no output; high = most input tokens and every
 // cap reached. Both at the price table's batch (or, below Bedrock's job minimum, on-demand) prices.
-import type { BatchRequestInput, BatchUsage, ChatCompletionRequest } from '../openai/types';
+import type { BatchRequestInput, BatchUsage, ChatCompletionRequest } from '../../contracts/openai-types';
 import { convertLineBody } from '../providers/convert/responses-request';
-import type { ProviderName } from '../store/records';
+import type { ProviderName } from '../../contracts/records';
 import { runCheckFor, type RunCheck } from '../providers/run-checks';
 import { costOfUsage, microsToUsd, type RunMode } from './cost';
 import { DEFAULT_OUTPUT_TOKENS, estimateRequest, expectedRunMode } from './estimate';
@@ -53,7 +53,10 @@ export interface FinOpsEstimate {
 /** A model the price table cannot price: the estimate cannot be made (never a guess). */
 export class UnpricedModelError extends Error {
   override readonly name = 'UnpricedModel';
-  constructor(readonly provider: ProviderName, readonly models: string[]) {
+  constructor(
+    readonly provider: ProviderName,
+    readonly models: string[],
+  ) {
     super(`no ${provider} price for ${models.map((m) => JSON.stringify(m)).join(', ')}`);
   }
 }
@@ -65,7 +68,8 @@ interface ModelTotals {
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const bodyOf = (request: unknown) => (isRecord(request) ? (isRecord(request.body) ? request.body : isRecord(request.params) ? request.params : null) : null);
+const bodyOf = (request: unknown) =>
+  isRecord(request) ? (isRecord(request.body) ? request.body : isRecord(request.params) ? request.params : null) : null;
 const isEmbeddingModel = (model: string) => /embed/i.test(model);
 
 /**
@@ -108,7 +112,8 @@ export class EstimateAccumulator {
   private addForAlternatives(request: unknown): void {
     if (this.alternatives.length === 0) return;
     const methods = new Set(this.alternatives.map((a) => tokenCountMethod(a.provider, a.model, this.tokenizer)));
-    for (const method of methods) this.inputByMethod.set(method, (this.inputByMethod.get(method) ?? 0) + (countInputTokens(request, method) ?? 0));
+    for (const method of methods)
+      this.inputByMethod.set(method, (this.inputByMethod.get(method) ?? 0) + (countInputTokens(request, method) ?? 0));
     const body = bodyOf(request) as ChatCompletionRequest | null;
     const groups = new Map(this.alternatives.map((a) => [a.check.group, a.check]));
     for (const [group, check] of groups) {
@@ -124,7 +129,11 @@ export class EstimateAccumulator {
 }
 
 /** Every priced chat model of every provider that the gateway can convert requests for. */
-export function alternativeCandidates(table: PriceTable, inlineAnthropicRequests: boolean, embeddings = false): Array<{ provider: ProviderName; model: string; check: RunCheck }> {
+export function alternativeCandidates(
+  table: PriceTable,
+  inlineAnthropicRequests: boolean,
+  embeddings = false,
+): Array<{ provider: ProviderName; model: string; check: RunCheck }> {
   const out: Array<{ provider: ProviderName; model: string; check: RunCheck }> = [];
   for (const price of table.models()) {
     // An embeddings file compares embedding models (their own converters); any other file chat models.
@@ -136,7 +145,9 @@ export function alternativeCandidates(table: PriceTable, inlineAnthropicRequests
     }
     // Inline requests are Anthropic Message params: only Anthropic runs them as they are.
     if (inlineAnthropicRequests && price.provider !== 'anthropic') continue;
-    const check = inlineAnthropicRequests ? { group: 'anthropic-inline', convert: () => undefined } : runCheckFor(price.provider, price.model);
+    const check = inlineAnthropicRequests
+      ? { group: 'anthropic-inline', convert: () => undefined }
+      : runCheckFor(price.provider, price.model);
     if (check) out.push({ provider: price.provider, model: price.model, check });
   }
   return out;
@@ -151,11 +162,20 @@ interface PricedRange {
 
 function inputRange(tokens: number, method: TokenCountMethod, requests: number): [number, number] {
   if (method !== 'approximation:utf8_bytes_div_4') return [tokens, tokens];
-  return [Math.floor(tokens * APPROXIMATION_RANGE.low), Math.ceil(tokens * APPROXIMATION_RANGE.high) + requests * APPROXIMATION_RANGE.framingPerRequest];
+  return [
+    Math.floor(tokens * APPROXIMATION_RANGE.low),
+    Math.ceil(tokens * APPROXIMATION_RANGE.high) + requests * APPROXIMATION_RANGE.framingPerRequest,
+  ];
 }
 
 function usage(input: number, output: number): BatchUsage {
-  return { input_tokens: input, input_tokens_details: { cached_tokens: 0 }, output_tokens: output, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: input + output };
+  return {
+    input_tokens: input,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: output,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: input + output,
+  };
 }
 
 function priceRange(price: ModelPrice, totals: ModelTotals, method: TokenCountMethod, runMode: RunMode): PricedRange {
@@ -171,7 +191,12 @@ const minus = (a: [number, number], b: [number, number]): [number, number] => [a
 const plus = (a: [number, number], b: [number, number]): [number, number] => [a[0] + b[0], a[1] + b[1]];
 
 /** The estimate of the accumulated requests. Throws UnpricedModelError when a model of the batch has no price. */
-export function buildEstimate(acc: EstimateAccumulator, table: PriceTable, budgetRemainingMicros: number | null, env: NodeJS.ProcessEnv = process.env): FinOpsEstimate {
+export function buildEstimate(
+  acc: EstimateAccumulator,
+  table: PriceTable,
+  budgetRemainingMicros: number | null,
+  env: NodeJS.ProcessEnv = process.env,
+): FinOpsEstimate {
   const runMode = expectedRunMode(acc.provider, acc.requests, env);
   let cost: [number, number] = [0, 0];
   let onDemand: [number, number] = [0, 0];
@@ -210,12 +235,18 @@ export function buildEstimate(acc: EstimateAccumulator, table: PriceTable, budge
     run_mode: runMode,
     price_version: table.version,
     budget_remaining_usd: budgetRemainingMicros === null ? null : microsToUsd(Math.max(0, budgetRemainingMicros)),
-    token_count_method: methods.size === 1 ? [...methods][0] : methods.size === 0 ? tokenCountMethod(acc.provider, null, acc.tokenizer) : 'mixed',
+    token_count_method:
+      methods.size === 1 ? [...methods][0] : methods.size === 0 ? tokenCountMethod(acc.provider, null, acc.tokenizer) : 'mixed',
   };
 }
 
 /** The alternatives: every candidate whose converter took every request, cheapest worst case first. */
-export function buildAlternatives(acc: EstimateAccumulator, candidates: Array<{ provider: ProviderName; model: string; check: RunCheck }>, table: PriceTable, env: NodeJS.ProcessEnv = process.env): Alternative[] {
+export function buildAlternatives(
+  acc: EstimateAccumulator,
+  candidates: Array<{ provider: ProviderName; model: string; check: RunCheck }>,
+  table: PriceTable,
+  env: NodeJS.ProcessEnv = process.env,
+): Alternative[] {
   const out: Alternative[] = [];
   for (const { provider, model, check } of candidates) {
     if (acc.refused.has(check.group)) continue;
@@ -233,5 +264,10 @@ export function buildAlternatives(acc: EstimateAccumulator, candidates: Array<{ 
       token_count_method: method,
     });
   }
-  return out.sort((a, b) => a.cost_usd.high - b.cost_usd.high || a.cost_usd.low - b.cost_usd.low || `${a.provider}/${a.model}`.localeCompare(`${b.provider}/${b.model}`));
+  return out.sort(
+    (a, b) =>
+      a.cost_usd.high - b.cost_usd.high ||
+      a.cost_usd.low - b.cost_usd.low ||
+      `${a.provider}/${a.model}`.localeCompare(`${b.provider}/${b.model}`),
+  );
 }

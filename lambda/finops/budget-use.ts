@@ -1,7 +1,7 @@
 // How much of its monthly budget each of a tenant's keys has used (GET /finops/budgets, the web
 // console's gauges). The same three numbers the budget guard (lambda/finops/budget.ts) works from:
 // the budget, this month's spend from the daily aggregates, and what the key's running batches reserved.
-import type { ApiKeyRecord } from '../store/records';
+import type { ApiKeyRecord } from '../../contracts/records';
 import { microsToUsd, usdToMicros } from './cost';
 import type { UsageRow } from './usage-rows';
 
@@ -28,7 +28,12 @@ export interface BudgetUseReport {
 }
 
 /** Pure: the keys (already the caller's tenant's), the tenant's usage rows of the month, and each key's reservation. */
-export function budgetUse(month: string, keys: readonly ApiKeyRecord[], rows: readonly UsageRow[], reservedMicros: ReadonlyMap<string, number>): BudgetUseReport {
+export function budgetUse(
+  month: string,
+  keys: readonly ApiKeyRecord[],
+  rows: readonly UsageRow[],
+  reservedMicros: ReadonlyMap<string, number>,
+): BudgetUseReport {
   const spent = new Map<string, number>();
   for (const row of rows) if (row.date.startsWith(`${month}-`)) spent.set(row.keyId, (spent.get(row.keyId) ?? 0) + row.cost_micro_usd);
   const data = [...keys]

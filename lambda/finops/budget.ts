@@ -10,7 +10,7 @@
 // create fails.
 import { GatewayError } from '../http/errors';
 import { getServices, logger } from '../runtime';
-import type { BudgetReservation, FileRecord, ProviderName } from '../store/records';
+import type { BudgetReservation, FileRecord, ProviderName } from '../../contracts/records';
 import { nowSeconds } from '../time';
 import { microsToUsd, usdToMicros } from './cost';
 import { BatchEstimate, DEFAULT_OUTPUT_TOKENS, expectedRunMode, priceEstimate } from './estimate';
@@ -101,7 +101,11 @@ export async function checkBudget(input: BudgetCheckInput): Promise<BudgetReserv
   const spentMicros = await store.monthSpendMicros(input.tenantId, input.keyId, month);
   const budgetMicros = usdToMicros(budget);
   const reservation: BudgetReservation = { keyId: input.keyId, month, micros: priced.costMicros };
-  const { reserved, reservedBeforeMicros } = await store.reserveBudget(reservation, budgetMicros - spentMicros - priced.costMicros, nowSeconds());
+  const { reserved, reservedBeforeMicros } = await store.reserveBudget(
+    reservation,
+    budgetMicros - spentMicros - priced.costMicros,
+    nowSeconds(),
+  );
   if (!reserved) {
     throw budgetExceeded({
       keyId: input.keyId,
@@ -117,7 +121,13 @@ export async function checkBudget(input: BudgetCheckInput): Promise<BudgetReserv
       onDemand: runMode === 'on_demand',
     });
   }
-  logger.info('Batch within budget; its estimate is reserved', { keyId: input.keyId, estimateMicros: priced.costMicros, spentMicros, reservedBeforeMicros, budgetMicros });
+  logger.info('Batch within budget; its estimate is reserved', {
+    keyId: input.keyId,
+    estimateMicros: priced.costMicros,
+    spentMicros,
+    reservedBeforeMicros,
+    budgetMicros,
+  });
   return reservation;
 }
 
@@ -126,7 +136,12 @@ export async function releaseBudget(reservation: BudgetReservation | null): Prom
   if (!reservation) return;
   await finopsStore()
     .releaseReservation(reservation)
-    .catch((err) => logger.error('Could not give back a budget reservation; the key has that much less until the month ends', { ...reservation, error: (err as Error).message }));
+    .catch((err) =>
+      logger.error('Could not give back a budget reservation; the key has that much less until the month ends', {
+        ...reservation,
+        error: (err as Error).message,
+      }),
+    );
 }
 
 export function defaultOutputTokens(env: NodeJS.ProcessEnv = process.env): number {

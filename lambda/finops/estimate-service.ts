@@ -3,12 +3,19 @@
 // batches.create with dry_run: true. Writes nothing.
 import { badRequest, GatewayError } from '../http/errors';
 import { getServices } from '../runtime';
-import { buildAlternatives, buildEstimate, alternativeCandidates, EstimateAccumulator, UnpricedModelError, type FinOpsEstimate } from './batch-estimate';
+import {
+  buildAlternatives,
+  buildEstimate,
+  alternativeCandidates,
+  EstimateAccumulator,
+  UnpricedModelError,
+  type FinOpsEstimate,
+} from './batch-estimate';
 import { defaultOutputTokens, type BudgetCheckInput } from './budget';
 import { usdToMicros } from './cost';
 import { priceTable } from './prices';
 import { finopsStore } from './store';
-import { EMBEDDINGS_ENDPOINT } from '../openai/embeddings';
+import { EMBEDDINGS_ENDPOINT } from '../batch-files/embeddings';
 
 /** What the budget check reads (model: extra_body.model, which wins over the requests' own), and `compare`. */
 export interface EstimateRequest extends BudgetCheckInput {
@@ -54,7 +61,8 @@ export async function estimateBatch(input: EstimateRequest): Promise<FinOpsEstim
       }
     }
   }
-  if (acc.requests === 0) throw badRequest('There are no requests to estimate.', input.inputFile ? 'input_file_id' : 'requests', 'empty_batch');
+  if (acc.requests === 0)
+    throw badRequest('There are no requests to estimate.', input.inputFile ? 'input_file_id' : 'requests', 'empty_batch');
   let estimate: FinOpsEstimate;
   try {
     estimate = buildEstimate(acc, table, await budgetRemainingMicros(input.tenantId, input.keyId));

@@ -9,13 +9,14 @@
 //                   or n × defaultOutputTokens when it sets none; 0 for embeddings.
 // Both are priced at the model's batch price with no cache discount. Four bytes per token is the usual
 // rule of thumb for English text; the output side is an upper bound, so the estimate errs high.
-import type { BatchUsage } from '../openai/types';
-import type { ProviderName } from '../store/records';
+import { BYTES_PER_TOKEN } from '../openai/token-estimate';
+import type { BatchUsage } from '../../contracts/openai-types';
+import type { ProviderName } from '../../contracts/records';
 import { adapterFor } from '../providers/registry';
 import { costOfUsage, type RunMode } from './cost';
 import type { PriceTable } from './prices';
 
-export const BYTES_PER_TOKEN = 4;
+export { BYTES_PER_TOKEN };
 export const IMAGE_TOKENS = 1_000;
 export const DEFAULT_OUTPUT_TOKENS = 4_096;
 
@@ -58,7 +59,8 @@ export function estimateRequest(request: unknown, defaultOutputTokens = DEFAULT_
   measure(body, null, acc);
   const url = typeof request.url === 'string' ? request.url : '';
   const isEmbedding = url.endsWith('/embeddings');
-  const cap = positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens) ?? positiveInt(body.max_output_tokens) ?? defaultOutputTokens;
+  const cap =
+    positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens) ?? positiveInt(body.max_output_tokens) ?? defaultOutputTokens;
   const choices = positiveInt(body.n) ?? 1;
   return {
     model: typeof body.model === 'string' && body.model !== '' ? body.model : null,
@@ -73,7 +75,10 @@ export class BatchEstimate {
   requests = 0;
 
   /** `fallbackModel`: the batch's model (extra_body) for requests that name none. */
-  constructor(private readonly fallbackModel: string | null, private readonly defaultOutputTokens = DEFAULT_OUTPUT_TOKENS) {}
+  constructor(
+    private readonly fallbackModel: string | null,
+    private readonly defaultOutputTokens = DEFAULT_OUTPUT_TOKENS,
+  ) {}
 
   add(request: unknown): void {
     const estimate = estimateRequest(request, this.defaultOutputTokens);
@@ -104,7 +109,13 @@ export interface EstimatedCost {
 }
 
 /** Prices an estimate: uncached input and the output cap at the model's price for the run mode. */
-export function priceEstimate(table: PriceTable, provider: ProviderName, estimate: BatchEstimate, runMode: RunMode, runModeOfModel?: (requests: number) => RunMode): EstimatedCost {
+export function priceEstimate(
+  table: PriceTable,
+  provider: ProviderName,
+  estimate: BatchEstimate,
+  runMode: RunMode,
+  runModeOfModel?: (requests: number) => RunMode,
+): EstimatedCost {
   let costMicros = 0;
   const unpriced: string[] = [];
   for (const [model, totals] of estimate.byModel) {
@@ -121,7 +132,11 @@ export function priceEstimate(table: PriceTable, provider: ProviderName, estimat
       total_tokens: totals.inputTokens + totals.outputTokens,
     };
     // Each model of a mixed-model file runs as its own job, in the run mode of its own size.
-    costMicros += costOfUsage(price, usage, runModeOfModel && estimate.byModel.size > 1 ? runModeOfModel(totals.requests) : runMode).costMicros;
+    costMicros += costOfUsage(
+      price,
+      usage,
+      runModeOfModel && estimate.byModel.size > 1 ? runModeOfModel(totals.requests) : runMode,
+    ).costMicros;
   }
   return { costMicros, unpriced };
 }

@@ -2,7 +2,7 @@
 // model, which CloudWatch Logs turns into metrics (no PutMetricData call, no extra package). Tenant,
 // batch and key go in as plain properties (searchable in Logs Insights), not as dimensions, to keep
 // metric cardinality bounded by providers × models.
-import { FINOPS_BATCH_STATUS_METRICS, FINOPS_DIMENSIONS, FINOPS_METRICS, FINOPS_METRIC_NAMESPACE } from './metric-names';
+import { FINOPS_BATCH_STATUS_METRICS, FINOPS_DIMENSIONS, FINOPS_METRICS, FINOPS_METRIC_NAMESPACE } from '../../contracts/metric-names';
 import { isTerminalStatus, type UsageDelta } from './usage-rows';
 import { microsToUsd } from './cost';
 
@@ -61,7 +61,11 @@ export function emfDocument(delta: UsageDelta, ctx: BatchMetricsContext): Record
  * Writes the documents as single stdout lines, which is what CloudWatch's EMF extraction reads in
  * Lambda. Outside Lambda (local gateway, tests) they are only written when FINOPS_EMF=true.
  */
-export function emitMetrics(documents: Array<Record<string, unknown>>, env: NodeJS.ProcessEnv = process.env, write: (line: string) => void = (line) => process.stdout.write(line)): void {
+export function emitMetrics(
+  documents: Array<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv = process.env,
+  write: (line: string) => void = (line) => process.stdout.write(line),
+): void {
   const enabled = env.FINOPS_EMF === 'true' || (env.AWS_LAMBDA_FUNCTION_NAME !== undefined && env.FINOPS_EMF !== 'false');
   if (!enabled) return;
   for (const doc of documents) write(`${JSON.stringify(doc)}\n`);

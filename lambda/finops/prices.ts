@@ -4,7 +4,7 @@
 // the batch discount in parts per million, so cost arithmetic never touches floating point.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ProviderName } from '../store/records';
+import type { ProviderName } from '../../contracts/records';
 import { PROVIDER_NAMES } from '../../contracts/providers';
 import { adapterFor } from '../providers/registry';
 import repoPrices from '../../pricing/prices.json';
@@ -63,7 +63,11 @@ function canonicalName(model: string): string {
 export class PriceTable {
   private readonly byName = new Map<string, ModelPrice>();
 
-  constructor(readonly version: string, prices: ModelPrice[], aliases: Array<{ provider: ProviderName; alias: string; model: string }>) {
+  constructor(
+    readonly version: string,
+    prices: ModelPrice[],
+    aliases: Array<{ provider: ProviderName; alias: string; model: string }>,
+  ) {
     for (const price of prices) this.byName.set(`${price.provider}/${price.model}`, price);
     for (const { provider, alias, model } of aliases) {
       const target = this.byName.get(`${provider}/${model}`);
@@ -100,7 +104,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** Merges an override document over a base one: providers and models field by field, `null` removes a model. */
 export function mergePriceDocuments(base: PriceTableDocument, override: PriceTableDocument): PriceTableDocument {
   if (!isRecord(override as unknown)) throw new PriceTableError('price override: expected a JSON object');
-  if (override.providers !== undefined && !isRecord(override.providers)) throw new PriceTableError('price override: "providers" must be an object');
+  if (override.providers !== undefined && !isRecord(override.providers))
+    throw new PriceTableError('price override: "providers" must be an object');
   const providers: Record<string, ProviderPriceEntry> = {};
   for (const [name, entry] of Object.entries(base.providers ?? {})) providers[name] = { ...entry, models: { ...(entry?.models ?? {}) } };
   for (const [name, value] of Object.entries(override.providers ?? {})) {
@@ -108,7 +113,8 @@ export function mergePriceDocuments(base: PriceTableDocument, override: PriceTab
     const entry = value as ProviderPriceEntry;
     const target = (providers[name] ??= { models: {} });
     if (entry.batch_discount !== undefined) target.batch_discount = entry.batch_discount;
-    if (entry.models !== undefined && !isRecord(entry.models)) throw new PriceTableError(`price override: providers.${name}.models must be an object`);
+    if (entry.models !== undefined && !isRecord(entry.models))
+      throw new PriceTableError(`price override: providers.${name}.models must be an object`);
     for (const [model, price] of Object.entries(entry.models ?? {})) {
       const key = resolveModelKey(target.models!, model);
       if (price === null) {
@@ -134,19 +140,24 @@ function resolveModelKey(models: Record<string, Partial<ModelPriceEntry> | null>
 
 /** Validates a complete document and turns it into integer prices. */
 export function buildPriceTable(doc: PriceTableDocument): PriceTable {
-  if (typeof doc.version !== 'string' || doc.version.trim() === '') throw new PriceTableError('price table: "version" must be a non-empty string');
-  if (doc.currency !== undefined && doc.currency !== 'USD') throw new PriceTableError(`price table: only USD prices are supported, got ${JSON.stringify(doc.currency)}`);
+  if (typeof doc.version !== 'string' || doc.version.trim() === '')
+    throw new PriceTableError('price table: "version" must be a non-empty string');
+  if (doc.currency !== undefined && doc.currency !== 'USD')
+    throw new PriceTableError(`price table: only USD prices are supported, got ${JSON.stringify(doc.currency)}`);
   const prices: ModelPrice[] = [];
   const aliases: Array<{ provider: ProviderName; alias: string; model: string }> = [];
   for (const [name, entry] of Object.entries(doc.providers ?? {})) {
-    if (!(PRICE_PROVIDERS as readonly string[]).includes(name)) throw new PriceTableError(`price table: unknown provider "${name}" (known: ${PRICE_PROVIDERS.join(', ')})`);
+    if (!(PRICE_PROVIDERS as readonly string[]).includes(name))
+      throw new PriceTableError(`price table: unknown provider "${name}" (known: ${PRICE_PROVIDERS.join(', ')})`);
     const provider = name as ProviderName;
-    const providerDiscount = entry?.batch_discount === undefined ? 0n : discountPpm(entry.batch_discount, `providers.${name}.batch_discount`);
+    const providerDiscount =
+      entry?.batch_discount === undefined ? 0n : discountPpm(entry.batch_discount, `providers.${name}.batch_discount`);
     for (const [rawModel, price] of Object.entries(entry?.models ?? {})) {
       if (price === null) continue;
       const where = `providers.${name}.models.${rawModel}`;
       if (!isRecord(price)) throw new PriceTableError(`${where}: expected an object`);
-      if (price.input === undefined || price.output === undefined) throw new PriceTableError(`${where}: "input" and "output" prices are required`);
+      if (price.input === undefined || price.output === undefined)
+        throw new PriceTableError(`${where}: "input" and "output" prices are required`);
       const model = canonicalName(rawModel);
       const inputPico = toMillionths(price.input, `${where}.input`);
       prices.push({
@@ -155,7 +166,8 @@ export function buildPriceTable(doc: PriceTableDocument): PriceTable {
         inputPico,
         outputPico: toMillionths(price.output, `${where}.output`),
         cachedInputPico: price.cached_input === undefined ? inputPico : toMillionths(price.cached_input, `${where}.cached_input`),
-        batchDiscountPpm: price.batch_discount === undefined ? providerDiscount : discountPpm(price.batch_discount, `${where}.batch_discount`),
+        batchDiscountPpm:
+          price.batch_discount === undefined ? providerDiscount : discountPpm(price.batch_discount, `${where}.batch_discount`),
       });
       if (price.aliases !== undefined && (!Array.isArray(price.aliases) || price.aliases.some((a) => typeof a !== 'string'))) {
         throw new PriceTableError(`${where}.aliases: expected an array of model names`);

@@ -2,8 +2,8 @@
 // usage per model, add it to the tenant's daily aggregates exactly once, publish CloudWatch metrics,
 // and return the cost summary stored on the batch (null when a model has no price: usage without
 // cost, never a wrong cost).
-import type { BatchUsage } from '../openai/types';
-import type { BatchRecord, CostSummary } from '../store/records';
+import type { BatchUsage } from '../../contracts/openai-types';
+import type { BatchRecord, CostSummary } from '../../contracts/records';
 import { logger } from '../runtime';
 import { costShares, priceBatchUsage, type PricedModels, type RunMode } from './cost';
 import { priceTable, type PriceTable } from './prices';
@@ -22,7 +22,11 @@ export function runModeOf(batch: Pick<BatchRecord, 'metadata'>): RunMode {
 }
 
 /** Prices a batch with the deployment's table; an unusable table prices nothing (and says why, loudly). */
-export function priceFinishedBatch(batch: BatchRecord, usageByModel: Record<string, BatchUsage>, table: () => PriceTable = priceTable): PricedModels {
+export function priceFinishedBatch(
+  batch: BatchRecord,
+  usageByModel: Record<string, BatchUsage>,
+  table: () => PriceTable = priceTable,
+): PricedModels {
   // A mixed-model batch run as one job per model prices every job's model, each in its job's run mode.
   const models = batch.model ? [batch.model] : (batch.jobs ?? []).map((j) => j.model);
   let prices: PriceTable;
@@ -65,7 +69,13 @@ export async function recordBatchCost(batch: BatchRecord, usageByModel: Record<s
   });
   // Metrics go out with the first application only, so a re-finalized batch is not counted twice.
   if (applied === 'applied') {
-    const ctx = { batchId: batch.id, tenantId: batch.tenantId, status: batch.status, priceVersion: priced.summary?.price_version ?? null, timestampMs: finishedAt(batch, now) * 1000 };
+    const ctx = {
+      batchId: batch.id,
+      tenantId: batch.tenantId,
+      status: batch.status,
+      priceVersion: priced.summary?.price_version ?? null,
+      timestampMs: finishedAt(batch, now) * 1000,
+    };
     emitMetrics(deltas.map((delta) => emfDocument(delta, ctx)));
   }
   return priced.summary;

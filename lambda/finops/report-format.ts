@@ -21,7 +21,11 @@ function columnsFor(report: UsageReport): Column[] {
     day: [{ header: 'date', value: (l: UsageReportLine) => l.date ?? '' }],
     endpoint: [{ header: 'endpoint', value: (l: UsageReportLine) => l.endpoint ?? '' }],
   }[report.group_by];
-  const n = (header: string, value: (l: UsageReportLine) => number | string): Column => ({ header, value: (l) => String(value(l)), numeric: true });
+  const n = (header: string, value: (l: UsageReportLine) => number | string): Column => ({
+    header,
+    value: (l) => String(value(l)),
+    numeric: true,
+  });
   return [
     ...keys,
     n('batches', (l) => l.batches),
@@ -48,7 +52,8 @@ export function formatReportTable(report: UsageReport): string {
   const totalLine: string[] = columns.map((c, i) => (i === 0 ? 'TOTAL' : c.numeric ? c.value(report.total) : ''));
   const rows = report.data.map((line) => columns.map((c) => c.value(line)));
   const widths = columns.map((c, i) => Math.max(c.header.length, totalLine[i].length, ...rows.map((r) => r[i].length)));
-  const render = (cells: string[]) => cells.map((cell, i) => (columns[i].numeric ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ');
+  const render = (cells: string[]) =>
+    cells.map((cell, i) => (columns[i].numeric ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ');
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   const title = `FinOps usage ${report.start} .. ${report.end} by ${report.group_by} (${report.currency})`;
   const body = rows.length ? rows.map(render) : ['(no finished batches in this range)'];
@@ -64,6 +69,10 @@ function csvCell(value: string): string {
 /** RFC 4180 CSV: a header line, one line per group, and a TOTAL line. */
 export function formatReportCsv(report: UsageReport): string {
   const columns = columnsFor(report);
-  const lines = [columns.map((c) => c.header), ...report.data.map((l) => columns.map((c) => c.value(l))), columns.map((c, i) => (i === 0 ? 'TOTAL' : c.numeric ? c.value(report.total) : ''))];
+  const lines = [
+    columns.map((c) => c.header),
+    ...report.data.map((l) => columns.map((c) => c.value(l))),
+    columns.map((c, i) => (i === 0 ? 'TOTAL' : c.numeric ? c.value(report.total) : '')),
+  ];
   return `${lines.map((cells) => cells.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }

@@ -31,7 +31,11 @@ function parseDay(value: string): number | null {
 function dayParam(value: unknown, name: string): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string' || parseDay(value) === null) {
-    throw badRequest(`Invalid '${name}': expected a date as YYYY-MM-DD (UTC), got ${JSON.stringify(typeof value === 'string' ? value.slice(0, 40) : value)}.`, name, 'invalid_date');
+    throw badRequest(
+      `Invalid '${name}': expected a date as YYYY-MM-DD (UTC), got ${JSON.stringify(typeof value === 'string' ? value.slice(0, 40) : value)}.`,
+      name,
+      'invalid_date',
+    );
   }
   return value;
 }
@@ -48,15 +52,27 @@ export function parseUsageQuery(query: Record<string, unknown>, today: string): 
   if (startMs > endMs) throw badRequest(`Invalid range: 'start' (${start}) is after 'end' (${end}).`, 'start', 'invalid_date_range');
   const days = (endMs - startMs) / DAY_MS + 1;
   if (days > MAX_RANGE_DAYS) {
-    throw badRequest(`Invalid range: ${start}..${end} spans ${days} days; ask for at most ${MAX_RANGE_DAYS} days per request.`, 'end', 'invalid_date_range');
+    throw badRequest(
+      `Invalid range: ${start}..${end} spans ${days} days; ask for at most ${MAX_RANGE_DAYS} days per request.`,
+      'end',
+      'invalid_date_range',
+    );
   }
   const rawGroup = query.group_by ?? 'provider';
   if (typeof rawGroup !== 'string' || !(GROUP_BY as readonly string[]).includes(rawGroup)) {
-    throw badRequest(`Invalid 'group_by': expected one of ${GROUP_BY.join(', ')}, got ${JSON.stringify(String(rawGroup).slice(0, 40))}.`, 'group_by', 'invalid_group_by');
+    throw badRequest(
+      `Invalid 'group_by': expected one of ${GROUP_BY.join(', ')}, got ${JSON.stringify(String(rawGroup).slice(0, 40))}.`,
+      'group_by',
+      'invalid_group_by',
+    );
   }
   const interval = query.interval;
   if (interval !== undefined && interval !== '' && interval !== 'day') {
-    throw badRequest(`Invalid 'interval': expected "day" (or none), got ${JSON.stringify(String(interval).slice(0, 40))}.`, 'interval', 'invalid_interval');
+    throw badRequest(
+      `Invalid 'interval': expected "day" (or none), got ${JSON.stringify(String(interval).slice(0, 40))}.`,
+      'interval',
+      'invalid_interval',
+    );
   }
   return { start, end, groupBy: rawGroup as GroupBy, ...(interval === 'day' ? { interval: 'day' as const } : {}) };
 }
@@ -119,7 +135,12 @@ export function toReportLine(keys: Partial<UsageReportLine>, c: UsageCounters): 
   return {
     ...keys,
     batches: c.batches,
-    batches_by_status: { completed: c.batches_completed, failed: c.batches_failed, expired: c.batches_expired, cancelled: c.batches_cancelled },
+    batches_by_status: {
+      completed: c.batches_completed,
+      failed: c.batches_failed,
+      expired: c.batches_expired,
+      cancelled: c.batches_cancelled,
+    },
     requests: { completed: c.requests_completed, failed: c.requests_failed },
     input_tokens: c.input_tokens,
     cached_input_tokens: c.cached_input_tokens,
@@ -151,9 +172,20 @@ export function buildUsageReport(rows: UsageRow[], query: UsageQuery): UsageRepo
   }
   const data = [...groups.values()]
     .map((g) => toReportLine(g.keys, g.counters))
-    .sort((a, b) => (a.date ?? '').localeCompare(b.date ?? '') || b.cost_micro_usd - a.cost_micro_usd || lineKeys(a).localeCompare(lineKeys(b)));
+    .sort(
+      (a, b) => (a.date ?? '').localeCompare(b.date ?? '') || b.cost_micro_usd - a.cost_micro_usd || lineKeys(a).localeCompare(lineKeys(b)),
+    );
   const interval = query.interval ? { interval: query.interval } : {};
-  return { object: 'finops.usage_report', start: query.start, end: query.end, group_by: query.groupBy, ...interval, currency: 'USD', data, total: toReportLine({}, total) };
+  return {
+    object: 'finops.usage_report',
+    start: query.start,
+    end: query.end,
+    group_by: query.groupBy,
+    ...interval,
+    currency: 'USD',
+    data,
+    total: toReportLine({}, total),
+  };
 }
 
 /** A line's group keys as one comparable string (ties in cost sort by name, so output is stable). */

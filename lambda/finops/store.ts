@@ -22,7 +22,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand, type QueryCommandInp
 import { randomUUID } from 'node:crypto';
 import { getServices } from '../runtime';
 import { queryPages } from '../store/query-pages';
-import type { ApiKeyRecord, BudgetReservation } from '../store/records';
+import type { ApiKeyRecord, BudgetReservation } from '../../contracts/records';
 import { CHAT_ENDPOINT, COUNTER_FIELDS, usagePartitionKey, usageSortKey, type UsageDelta, type UsageRow } from './usage-rows';
 import { traced } from '../tracer';
 
@@ -44,7 +44,10 @@ export class UsageAccountingBusyError extends Error {
 const isConditionFailure = (err: unknown) => (err as Error)?.name === 'ConditionalCheckFailedException';
 
 export class FinOpsStore {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   /**
    * Adds a finished batch's usage to the daily aggregates, once. Returns 'applied' when this call
@@ -67,7 +70,8 @@ export class FinOpsStore {
         new UpdateCommand({
           TableName: this.table,
           Key: marker,
-          UpdateExpression: 'SET leaseOwner = :me, leaseUntil = :until, tenantId = :tenant, #date = if_not_exists(#date, :date), #ttl = :ttl',
+          UpdateExpression:
+            'SET leaseOwner = :me, leaseUntil = :until, tenantId = :tenant, #date = if_not_exists(#date, :date), #ttl = :ttl',
           ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(completedAt) AND leaseUntil < :now)',
           ExpressionAttributeNames: { '#date': 'date', '#ttl': 'ttl' },
           ExpressionAttributeValues: {
@@ -101,11 +105,23 @@ export class FinOpsStore {
       await this.releaseReservation(input.reservation);
       await this.updateMarker(marker, owner, 'ADD doneRows :row', { ':row': new Set([RELEASE_STEP]) }, input.batchId);
     }
-    await this.updateMarker(marker, owner, 'SET completedAt = :at REMOVE leaseOwner, leaseUntil', { ':at': input.nowSeconds }, input.batchId);
+    await this.updateMarker(
+      marker,
+      owner,
+      'SET completedAt = :at REMOVE leaseOwner, leaseUntil',
+      { ':at': input.nowSeconds },
+      input.batchId,
+    );
     return 'applied';
   }
 
-  private async updateMarker(key: Record<string, string>, owner: string, expression: string, values: Record<string, unknown>, batchId: string): Promise<void> {
+  private async updateMarker(
+    key: Record<string, string>,
+    owner: string,
+    expression: string,
+    values: Record<string, unknown>,
+    batchId: string,
+  ): Promise<void> {
     try {
       await this.db.send(
         new UpdateCommand({
@@ -124,8 +140,22 @@ export class FinOpsStore {
 
   private async addToAggregate(tenantId: string, date: string, delta: UsageDelta): Promise<void> {
     const { provider, model, keyId, endpoint } = delta.row;
-    const names: Record<string, string> = { '#tenantId': 'tenantId', '#date': 'date', '#provider': 'provider', '#model': 'model', '#keyId': 'keyId', '#endpoint': 'endpoint' };
-    const values: Record<string, unknown> = { ':tenantId': tenantId, ':date': date, ':provider': provider, ':model': model, ':keyId': keyId, ':endpoint': endpoint ?? CHAT_ENDPOINT };
+    const names: Record<string, string> = {
+      '#tenantId': 'tenantId',
+      '#date': 'date',
+      '#provider': 'provider',
+      '#model': 'model',
+      '#keyId': 'keyId',
+      '#endpoint': 'endpoint',
+    };
+    const values: Record<string, unknown> = {
+      ':tenantId': tenantId,
+      ':date': date,
+      ':provider': provider,
+      ':model': model,
+      ':keyId': keyId,
+      ':endpoint': endpoint ?? CHAT_ENDPOINT,
+    };
     const adds: string[] = [];
     COUNTER_FIELDS.forEach((field, i) => {
       const amount = delta.row[field];
@@ -134,7 +164,14 @@ export class FinOpsStore {
       values[`:c${i}`] = amount;
       adds.push(`#c${i} :c${i}`);
     });
-    const sets = ['#tenantId = :tenantId', '#date = :date', '#provider = :provider', '#model = :model', '#keyId = :keyId', '#endpoint = :endpoint'];
+    const sets = [
+      '#tenantId = :tenantId',
+      '#date = :date',
+      '#provider = :provider',
+      '#model = :model',
+      '#keyId = :keyId',
+      '#endpoint = :endpoint',
+    ];
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
@@ -169,7 +206,11 @@ export class FinOpsStore {
    * so of two creates racing for the last of a budget only one gets it. Returns what was reserved
    * before: this call's reservation is made when that is at most `maxReservedBefore`.
    */
-  async reserveBudget(reservation: BudgetReservation, maxReservedBefore: number, nowSeconds: number): Promise<{ reserved: boolean; reservedBeforeMicros: number }> {
+  async reserveBudget(
+    reservation: BudgetReservation,
+    maxReservedBefore: number,
+    nowSeconds: number,
+  ): Promise<{ reserved: boolean; reservedBeforeMicros: number }> {
     const key = reservationKey(reservation.keyId, reservation.month);
     if (maxReservedBefore >= 0) {
       try {
@@ -180,7 +221,11 @@ export class FinOpsStore {
             UpdateExpression: 'ADD reservedMicros :micros SET #ttl = :ttl',
             ConditionExpression: 'attribute_not_exists(reservedMicros) OR reservedMicros <= :max',
             ExpressionAttributeNames: { '#ttl': 'ttl' },
-            ExpressionAttributeValues: { ':micros': reservation.micros, ':max': maxReservedBefore, ':ttl': nowSeconds + MARKER_TTL_SECONDS },
+            ExpressionAttributeValues: {
+              ':micros': reservation.micros,
+              ':max': maxReservedBefore,
+              ':ttl': nowSeconds + MARKER_TTL_SECONDS,
+            },
             ReturnValues: 'UPDATED_OLD',
           }),
         );
@@ -235,7 +280,13 @@ export class FinOpsStore {
 
 function toUsageRow(item: Record<string, unknown>): UsageRow {
   // Rows from before the endpoint was recorded are chat rows (the only endpoint then).
-  const row = { date: String(item.date), provider: item.provider, model: String(item.model), keyId: String(item.keyId), endpoint: typeof item.endpoint === 'string' ? item.endpoint : CHAT_ENDPOINT } as UsageRow;
+  const row = {
+    date: String(item.date),
+    provider: item.provider,
+    model: String(item.model),
+    keyId: String(item.keyId),
+    endpoint: typeof item.endpoint === 'string' ? item.endpoint : CHAT_ENDPOINT,
+  } as UsageRow;
   for (const field of COUNTER_FIELDS) row[field] = Number(item[field] ?? 0);
   return row;
 }
@@ -248,7 +299,10 @@ export function finopsStore(): FinOpsStore {
   let store = stores.get(services);
   if (!store) {
     const client = traced(new DynamoDBClient({ region: services.config.region }));
-    store = new FinOpsStore(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), services.config.tableName);
+    store = new FinOpsStore(
+      DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+      services.config.tableName,
+    );
     stores.set(services, store);
   }
   return store;

@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ENCODINGS_DIR, type TokenizerEncoding } from '../../contracts/bundles';
 import { estimateRequest, IMAGE_TOKENS } from './estimate';
-import type { ProviderName } from '../store/records';
+import type { ProviderName } from '../../contracts/records';
 
 export type TokenCountMethod = 'tokenizer:o200k_base' | 'tokenizer:cl100k_base' | 'approximation:utf8_bytes_div_4';
 
@@ -52,7 +52,12 @@ function counterFor(method: TokenCountMethod): Counter {
 export function tokenCountMethod(provider: ProviderName, model: string | null, tokenizer = true): TokenCountMethod {
   if (provider !== 'openai' || !tokenizer) return 'approximation:utf8_bytes_div_4';
   const name = (model ?? '').toLowerCase();
-  if (/^(gpt-4(-\d|-turbo|$)|gpt-4-32k|gpt-3\.5|text-embedding-(3|ada))/.test(name) && !name.startsWith('gpt-4o') && !name.startsWith('gpt-4.')) return 'tokenizer:cl100k_base';
+  if (
+    /^(gpt-4(-\d|-turbo|$)|gpt-4-32k|gpt-3\.5|text-embedding-(3|ada))/.test(name) &&
+    !name.startsWith('gpt-4o') &&
+    !name.startsWith('gpt-4.')
+  )
+    return 'tokenizer:cl100k_base';
   return 'tokenizer:o200k_base';
 }
 
@@ -76,7 +81,8 @@ function countChat(body: Record<string, unknown>, count: Counter): number {
     if (typeof message.name === 'string') tokens += 1 + count(message.name);
     if (message.tool_calls !== undefined) tokens += countValue(message.tool_calls, count);
   }
-  for (const field of ['tools', 'functions', 'response_format'] as const) if (body[field] !== undefined) tokens += countValue(body[field], count);
+  for (const field of ['tools', 'functions', 'response_format'] as const)
+    if (body[field] !== undefined) tokens += countValue(body[field], count);
   return tokens;
 }
 

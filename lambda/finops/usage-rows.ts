@@ -5,15 +5,16 @@
 // A finished batch adds its tokens, micro-dollar costs and a count of its terminal status to the
 // items of its models (atomic ADD). A report over a date range is then one Query on the tenant's
 // partition, never a Scan. This file is pure: what a batch adds, and to which item.
-import type { BatchUsage } from '../openai/types';
-import type { BatchRecord, ProviderName } from '../store/records';
-import type { TerminalStatus } from './metric-names';
+import type { BatchUsage } from '../../contracts/openai-types';
+import type { BatchRecord, ProviderName } from '../../contracts/records';
+import type { TerminalStatus } from '../../contracts/metric-names';
 import type { ModelCost } from './cost';
 
 export const usagePartitionKey = (tenantId: string) => `USAGE#${tenantId}`;
 export const CHAT_ENDPOINT = '/v1/chat/completions';
 const endpointSuffix = (endpoint: string | undefined) => (endpoint && endpoint !== CHAT_ENDPOINT ? `#${endpoint}` : '');
-export const usageSortKey = (date: string, provider: string, model: string, keyId: string, endpoint?: string) => `${date}#${provider}#${model}#${keyId}${endpointSuffix(endpoint)}`;
+export const usageSortKey = (date: string, provider: string, model: string, keyId: string, endpoint?: string) =>
+  `${date}#${provider}#${model}#${keyId}${endpointSuffix(endpoint)}`;
 
 /** What the aggregates add up. Costs in micro-dollars (integers), so sums are exact. */
 export interface UsageCounters {
@@ -86,7 +87,6 @@ export function isTerminalStatus(status: string): status is TerminalStatus {
   return status in STATUS_FIELD;
 }
 
-
 /** When the batch reached its terminal status (the day its usage is booked on). */
 export function finishedAt(batch: BatchRecord, fallbackSeconds: number): number {
   return batch.completedAt ?? batch.failedAt ?? batch.expiredAt ?? batch.cancelledAt ?? fallbackSeconds;
@@ -96,7 +96,11 @@ export function finishedAt(batch: BatchRecord, fallbackSeconds: number): number 
  * The rows a finished batch adds: one per model that has usage (costs only where the model is
  * priced), and always one for the batch's own model, which carries the batch and request counts.
  */
-export function usageDeltasForBatch(batch: BatchRecord, usageByModel: Record<string, BatchUsage>, costs: Record<string, ModelCost>): UsageDelta[] {
+export function usageDeltasForBatch(
+  batch: BatchRecord,
+  usageByModel: Record<string, BatchUsage>,
+  costs: Record<string, ModelCost>,
+): UsageDelta[] {
   const keyId = batch.keyId ?? 'unknown';
   const primary = batch.model ?? Object.keys(usageByModel)[0] ?? 'unknown';
   const models = [...new Set([primary, ...Object.keys(usageByModel)])];
@@ -124,7 +128,10 @@ export function usageDeltasForBatch(batch: BatchRecord, usageByModel: Record<str
       counters.requests_failed = batch.requestCounts.failed;
     }
     const endpoint = batch.endpoint || CHAT_ENDPOINT;
-    return { rowId: `${batch.provider}#${model}#${keyId}${endpointSuffix(endpoint)}`, row: { provider: batch.provider, model, keyId, endpoint, ...counters } };
+    return {
+      rowId: `${batch.provider}#${model}#${keyId}${endpointSuffix(endpoint)}`,
+      row: { provider: batch.provider, model, keyId, endpoint, ...counters },
+    };
   });
 }
 

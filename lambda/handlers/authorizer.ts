@@ -45,7 +45,10 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
   }
   return {
     principalId: caller.keyId,
-    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: stageWildcard(event.methodArn) }] },
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: stageWildcard(event.methodArn) }],
+    },
     context: { tenantId: caller.tenantId, keyId: caller.keyId },
   };
 };

@@ -8,7 +8,7 @@ import { getServices, logger } from '../runtime';
 import { adapterFor } from '../providers/registry';
 import { cancelProviderWork } from '../tracker/jobs-steps';
 import { nowSeconds } from '../time';
-import { isTerminal, TERMINAL_BATCH_STATUSES } from '../openai/types';
+import { isTerminal, TERMINAL_BATCH_STATUSES } from '../../contracts/openai-types';
 import { toOpenAIBatch } from '../openai/objects';
 import { WriteConflictError } from '../store/metadata';
 import { batchProviderContext } from '../auth/batch-credentials';
@@ -22,7 +22,11 @@ export const handler = httpHandler(async (event) => {
   if (isTerminal(batch.status)) throw batchNotCancellable(batch.status);
   let updated;
   try {
-    updated = await metadata.updateBatch(batch.id, { status: 'cancelling', cancellingAt: nowSeconds(), cancelRequested: true }, TERMINAL_BATCH_STATUSES);
+    updated = await metadata.updateBatch(
+      batch.id,
+      { status: 'cancelling', cancellingAt: nowSeconds(), cancelRequested: true },
+      TERMINAL_BATCH_STATUSES,
+    );
   } catch (err) {
     if (!(err instanceof WriteConflictError)) throw err;
     // The batch finished between our read and our write (the tracker won the race). Name the status it

@@ -30,5 +30,13 @@ export const handler = httpHandler(async (event) => {
 async function dryRun(request: BatchCreateRequest, caller: Caller) {
   const { inputFile, provider } = await resolveInput(request, caller);
   const inlineRequests = Array.isArray(request.extras.requests) ? request.extras.requests : undefined;
-  return estimateBatch({ tenantId: caller.tenantId, keyId: caller.keyId, provider, model: request.model ?? inputFile?.model ?? null, inputFile, inlineRequests, compare: request.extras.compare === true });
+  return estimateBatch({
+    tenantId: caller.tenantId,
+    keyId: caller.keyId,
+    provider,
+    model: request.model ?? inputFile?.model ?? null,
+    inputFile,
+    inlineRequests,
+    compare: request.extras.compare === true,
+  });
 }

@@ -5,4 +5,6 @@ import { findBatch } from '../http/lookup';
 import { toOpenAIBatch } from '../openai/objects';
 import { ensureTrackerStarted } from '../tracker/start';
 
-export const handler = httpHandler(async (event) => json(toOpenAIBatch(await ensureTrackerStarted(await findBatch(event, callerOf(event))))));
+export const handler = httpHandler(async (event) =>
+  json(toOpenAIBatch(await ensureTrackerStarted(await findBatch(event, callerOf(event))))),
+);

@@ -20,6 +20,10 @@ function consoleFiles(): ConsoleFiles {
 
 export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
   const header = (name: string) => Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === name)?.[1];
-  const response = serveConsole(consoleFiles(), { path: event.path, asset: event.pathParameters?.asset ?? null, acceptEncoding: header('accept-encoding') });
+  const response = serveConsole(consoleFiles(), {
+    path: event.path,
+    asset: event.pathParameters?.asset ?? null,
+    acceptEncoding: header('accept-encoding'),
+  });
   return { statusCode: response.statusCode, headers: response.headers, body: response.body.toString('base64'), isBase64Encoded: true };
 };

@@ -10,7 +10,8 @@ export const DOWNLOAD_URL_TTL_SECONDS = 300;
 
 export const handler = httpHandler(async (event): Promise<HttpResult> => {
   const file = await findFile(event, callerOf(event));
-  if (file.status !== 'processed') throw badRequest(`File ${file.id} has no content yet: its status is ${file.status}.`, 'file_id', 'file_not_ready');
+  if (file.status !== 'processed')
+    throw badRequest(`File ${file.id} has no content yet: its status is ${file.status}.`, 'file_id', 'file_not_ready');
   const { blobs, config } = getServices();
   const size = (await blobs.size(file.blob)) ?? 0;
   if (size > config.maxInlineDownloadBytes) {

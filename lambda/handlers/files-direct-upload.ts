@@ -13,7 +13,11 @@ export const handler = httpHandler(async (event) => {
   const { config } = getServices();
   // The provider's copy is made later, by files-register, when this request and its key are gone.
   if (passThroughKey(event, config.allowProviderKeyPassThrough)) {
-    throw badRequest('Direct uploads are registered after this request ends, without your provider key: upload with files.create or the Uploads API to use X-Provider-Api-Key.', null, 'passthrough_not_supported');
+    throw badRequest(
+      'Direct uploads are registered after this request ends, without your provider key: upload with files.create or the Uploads API to use X-Provider-Api-Key.',
+      null,
+      'passthrough_not_supported',
+    );
   }
   const params = parseDirectUploadRequest(jsonBody(event), config.defaultProvider, nowSeconds());
   return json(await createDirectUpload(caller, params));

@@ -18,7 +18,8 @@ export async function registerFiles(event: S3Event): Promise<RegistrationOutcome
     try {
       outcomes.push(await registerDirectUpload(object));
     } catch (err) {
-      if (err instanceof RegistrationInProgressError) logger.warn('A direct upload is being registered by another delivery; retry later', { key: object.key });
+      if (err instanceof RegistrationInProgressError)
+        logger.warn('A direct upload is being registered by another delivery; retry later', { key: object.key });
       else logger.error('Could not register a direct upload', { key: object.key, error: (err as Error).message });
       retry ??= err;
     }

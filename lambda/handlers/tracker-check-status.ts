@@ -4,15 +4,15 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { getServices, logger } from '../runtime';
-import { isTerminal, TERMINAL_BATCH_STATUSES } from '../openai/types';
+import { isTerminal, TERMINAL_BATCH_STATUSES } from '../../contracts/openai-types';
 import { nowSeconds } from '../time';
 import { decideAfterCheck, isPastDeadline, type CheckResult } from '../tracker/decide';
-import { nextWaitSeconds } from '../tracker/schedule';
+import { nextWaitSeconds } from '../../contracts/schedule';
 import { loadBatch, type TrackerInput } from '../tracker/context';
 import { WriteConflictError } from '../store/metadata';
 import { describeTransient, isTransient, retryWaitSeconds } from '../tracker/lifecycle';
 import { releaseInFlightPlace } from '../tracker/in-flight';
-import type { BatchRecord } from '../store/records';
+import type { BatchRecord } from '../../contracts/records';
 import type { ProviderBatchState } from '../providers/provider';
 import { cancelProviderWork, checkJobs, type JobsCheck } from '../tracker/jobs-steps';
 
@@ -34,7 +34,9 @@ export async function checkStatus(input: TrackerInput): Promise<CheckResult> {
   } catch (err) {
     if (!isTransient(err)) throw err;
     logger.warn('Provider unavailable during the status check; checking again later', { error: describeTransient(err) });
-    await getServices().metadata.updateBatch(batch.id, { lastProviderError: describeTransient(err) }, TERMINAL_BATCH_STATUSES).catch(() => undefined);
+    await getServices()
+      .metadata.updateBatch(batch.id, { lastProviderError: describeTransient(err) }, TERMINAL_BATCH_STATUSES)
+      .catch(() => undefined);
     return { next: 'wait', waitSeconds: retryWaitSeconds(batch, now, err), outcome: null };
   }
   if (jobs?.requeued) return requeueJobs(batch, jobs, now);
@@ -42,7 +44,9 @@ export async function checkStatus(input: TrackerInput): Promise<CheckResult> {
   if (jobs) decision.patch.jobs = jobs.jobs;
   if (decision.result.next === 'resubmit') await releaseInFlightPlace(batch as BatchRecord);
   if (decision.repeatCancel) {
-    await cancelProviderWork(adapter, ctx, { ...batch, ...(jobs ? { jobs: jobs.jobs } : {}) }).catch((err) => logger.warn('Repeated cancel failed; will try again', { error: (err as Error).message }));
+    await cancelProviderWork(adapter, ctx, { ...batch, ...(jobs ? { jobs: jobs.jobs } : {}) }).catch((err) =>
+      logger.warn('Repeated cancel failed; will try again', { error: (err as Error).message }),
+    );
   }
   if (batch.lastProviderError) decision.patch.lastProviderError = null;
   if (Object.keys(decision.patch).length) {
@@ -61,7 +65,16 @@ export async function checkStatus(input: TrackerInput): Promise<CheckResult> {
 /** A job of a mixed-model batch the provider sent back for a full queue: Submit makes it again (the others keep running). */
 async function requeueJobs(batch: BatchRecord, jobs: JobsCheck, now: number): Promise<CheckResult> {
   await releaseInFlightPlace(batch);
-  await getServices().metadata.updateBatch(batch.id, { jobs: jobs.jobs, submittedAt: null, requeues: (batch.requeues ?? 0) + 1, lastProviderError: 'provider queue full: a job is submitted again' }, TERMINAL_BATCH_STATUSES);
+  await getServices().metadata.updateBatch(
+    batch.id,
+    {
+      jobs: jobs.jobs,
+      submittedAt: null,
+      requeues: (batch.requeues ?? 0) + 1,
+      lastProviderError: 'provider queue full: a job is submitted again',
+    },
+    TERMINAL_BATCH_STATUSES,
+  );
   logger.info('A job was sent back for a full provider queue; submitting it again');
   return { next: 'resubmit', waitSeconds: nextWaitSeconds(now - batch.createdAt), outcome: null };
 }

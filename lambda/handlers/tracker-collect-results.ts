@@ -6,13 +6,13 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { getServices, logger } from '../runtime';
-import { isTerminal, type OpenAIBatch } from '../openai/types';
+import { isTerminal, type OpenAIBatch } from '../../contracts/openai-types';
 import { toOpenAIBatch } from '../openai/objects';
 import { nowSeconds } from '../time';
 import { ResultFiles } from '../tracker/result-files';
 import { loadBatch, type TrackerInput } from '../tracker/context';
 import type { Outcome } from '../tracker/decide';
-import type { BatchRecord } from '../store/records';
+import type { BatchRecord } from '../../contracts/records';
 import { recordBatchCost } from '../finops/record';
 import { discardBatchCredential } from '../auth/batch-credentials';
 import { COLLECT_GRACE_SECONDS, deadlineOf, describeTransient, isSubmitted, isTransient, retryWaitSeconds } from '../tracker/lifecycle';
@@ -44,7 +44,11 @@ export async function collectResults(input: TrackerInput & { outcome: Outcome })
   // Past this, a provider that still cannot hand over results is given up on: what it holds is lost.
   const giveUpAt = deadlineOf(batch, getServices().config.expiryGraceSeconds) + COLLECT_GRACE_SECONDS;
   try {
-    return { next: 'announce', waitSeconds: 0, batch: await collectAndRecord(loaded, input.outcome, isSubmitted(batch) && now <= giveUpAt) };
+    return {
+      next: 'announce',
+      waitSeconds: 0,
+      batch: await collectAndRecord(loaded, input.outcome, isSubmitted(batch) && now <= giveUpAt),
+    };
   } catch (err) {
     if (!isTransient(err) || now > giveUpAt) throw err;
     logger.warn('Provider unavailable while collecting results; trying again later', { error: describeTransient(err) });
@@ -61,7 +65,11 @@ async function collectAndRecord({ batch, adapter, ctx }: LoadedBatch, outcome: O
   const sink = new ResultFiles(blobs, batch, config.filesBucket, outcome, fromProvider ? undefined : batch.errors?.[0]?.message, inputBlob);
   let results;
   try {
-    const unanswered = batch.jobs ? await collectJobs({ batch, adapter, ctx }, sink, fromProvider) : fromProvider ? await adapter.collectResults(ctx, batch, sink) : undefined;
+    const unanswered = batch.jobs
+      ? await collectJobs({ batch, adapter, ctx }, sink, fromProvider)
+      : fromProvider
+        ? await adapter.collectResults(ctx, batch, sink)
+        : undefined;
     results = await sink.close(unanswered ?? undefined);
   } catch (err) {
     await sink.abort();
@@ -69,7 +77,8 @@ async function collectAndRecord({ batch, adapter, ctx }: LoadedBatch, outcome: O
   }
   if (sink.duplicateCount) logger.warn('Provider returned duplicate results; kept the first of each', { duplicates: sink.duplicateCount });
   if (sink.filledInCount) logger.info('Requests without a provider result answered as errors', { requests: sink.filledInCount });
-  for (const file of [results.outputFile, results.errorFile]) if (file) await metadata.putFile(file).catch(async () => metadata.updateFile(file.id, file));
+  for (const file of [results.outputFile, results.errorFile])
+    if (file) await metadata.putFile(file).catch(async () => metadata.updateFile(file.id, file));
   const now = nowSeconds();
   const patch: Partial<BatchRecord> = {
     status: outcome,

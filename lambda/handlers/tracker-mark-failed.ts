@@ -3,13 +3,13 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { getServices, logger } from '../runtime';
-import { isTerminal, type OpenAIBatch } from '../openai/types';
+import { isTerminal, type OpenAIBatch } from '../../contracts/openai-types';
 import { toOpenAIBatch } from '../openai/objects';
 import { nowSeconds } from '../time';
 import { loadBatch, type TrackerInput } from '../tracker/context';
 import { recordBatchCost } from '../finops/record';
 import { answerEveryRequest } from '../tracker/unanswered';
-import type { BatchRecord } from '../store/records';
+import type { BatchRecord } from '../../contracts/records';
 import { discardBatchCredential } from '../auth/batch-credentials';
 import { releaseInFlightPlace } from '../tracker/in-flight';
 

@@ -4,7 +4,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { getServices, logger } from '../runtime';
-import { isTerminal } from '../openai/types';
+import { isTerminal } from '../../contracts/openai-types';
 import { isSubmitted } from '../tracker/lifecycle';
 import { nowSeconds } from '../time';
 import { snapshotCustomIds } from '../tracker/custom-ids';

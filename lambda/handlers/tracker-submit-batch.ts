@@ -8,16 +8,16 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { getServices, logger } from '../runtime';
 import { GatewayError } from '../http/errors';
-import { isTerminal, TERMINAL_BATCH_STATUSES, type BatchError } from '../openai/types';
+import { isTerminal, TERMINAL_BATCH_STATUSES, type BatchError } from '../../contracts/openai-types';
 import { nowSeconds } from '../time';
 import { loadBatch, type LoadedBatch, type TrackerInput } from '../tracker/context';
 import { deadlineOf, describeTransient, isSubmitted, isTransient, retryWaitSeconds } from '../tracker/lifecycle';
 import { InputFileGoneError, submissionInput } from '../tracker/submission';
 import { releaseInFlightPlace, takeInFlightPlace } from '../tracker/in-flight';
 import { submittedPatch } from '../batches/record';
-import { nextWaitSeconds } from '../tracker/schedule';
+import { nextWaitSeconds } from '../../contracts/schedule';
 import type { Outcome } from '../tracker/decide';
-import type { BatchRecord } from '../store/records';
+import type { BatchRecord } from '../../contracts/records';
 import { runsAsJobsNow, stopSubmittedJobs, submitJobs, jobsSubmittedPatch, type JobsContext } from '../tracker/jobs-steps';
 import { atProvider, jobErrors } from '../tracker/jobs';
 
@@ -27,7 +27,11 @@ export interface SubmitResult {
   outcome: Outcome | null;
 }
 
-const decide = (next: SubmitResult['next'], waitSeconds = 0, outcome: Outcome | null = null): SubmitResult => ({ next, waitSeconds, outcome });
+const decide = (next: SubmitResult['next'], waitSeconds = 0, outcome: Outcome | null = null): SubmitResult => ({
+  next,
+  waitSeconds,
+  outcome,
+});
 
 export async function submitBatch(input: TrackerInput): Promise<SubmitResult> {
   const loaded = await loadBatch(input);
@@ -86,7 +90,9 @@ async function submitEveryJob(loaded: JobsContext, now: number): Promise<SubmitR
     return endUnsubmitted({ ...batch, jobs }, 'failed', jobErrors(jobs));
   }
   await getServices().metadata.updateBatch(batch.id, jobsSubmittedPatch(batch, jobs, nowSeconds()), TERMINAL_BATCH_STATUSES);
-  logger.info('Batch submitted to the provider as one job per model', { jobs: jobs.map((j) => ({ model: j.model, status: j.status, requests: j.requestCounts.total })) });
+  logger.info('Batch submitted to the provider as one job per model', {
+    jobs: jobs.map((j) => ({ model: j.model, status: j.status, requests: j.requestCounts.total })),
+  });
   return decide('submitted');
 }
 
@@ -94,7 +100,8 @@ async function submitEveryJob(loaded: JobsContext, now: number): Promise<SubmitR
 export function rejectionOf(err: unknown): BatchError | null {
   if (err instanceof InputFileGoneError) return { code: 'input_file_deleted', message: err.message, param: 'input_file_id', line: null };
   // The provider refusing the credentials the batch runs with (a wrong pass-through key) is as permanent.
-  if (err instanceof GatewayError && (err.code === 'provider_auth_error' || err.code === 'provider_permission_error')) return { code: err.code, message: err.message, param: null, line: null };
+  if (err instanceof GatewayError && (err.code === 'provider_auth_error' || err.code === 'provider_permission_error'))
+    return { code: err.code, message: err.message, param: null, line: null };
   if (!(err instanceof GatewayError) || err.status >= 500 || err.status === 429) return null;
   const line = /\bLine (\d+)\b/.exec(err.message);
   return { code: err.code ?? 'invalid_request', message: err.message, param: err.param, line: line ? Number(line[1]) : null };

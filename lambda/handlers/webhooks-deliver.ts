@@ -10,7 +10,7 @@ import { logger } from '../runtime';
 import { nowSeconds } from '../time';
 import { deliverMessage, type DeliveryOutcome } from '../webhooks/deliver';
 import type { DeliveryMessage } from '../webhooks/fan-out';
-import { MAX_DELIVERY_ATTEMPTS, RETRY_SCHEDULE_SECONDS } from '../webhooks/names';
+import { MAX_DELIVERY_ATTEMPTS, RETRY_SCHEDULE_SECONDS } from '../../contracts/webhook-names';
 import { webhookQueue } from '../webhooks/store';
 
 async function attempt(record: SQSRecord): Promise<DeliveryOutcome> {
@@ -19,15 +19,24 @@ async function attempt(record: SQSRecord): Promise<DeliveryOutcome> {
   try {
     outcome = await deliverMessage(JSON.parse(record.body) as DeliveryMessage, attemptNumber, nowSeconds());
   } catch (err) {
-    logger.error('Webhook delivery attempt failed inside the gateway', { messageId: record.messageId, attempt: attemptNumber, error: (err as Error).message });
+    logger.error('Webhook delivery attempt failed inside the gateway', {
+      messageId: record.messageId,
+      attempt: attemptNumber,
+      error: (err as Error).message,
+    });
     outcome = 'retry';
   }
   if (outcome === 'retry' && attemptNumber < MAX_DELIVERY_ATTEMPTS) {
     const { sqs, queueUrl } = webhookQueue();
     const delay = RETRY_SCHEDULE_SECONDS[Math.min(attemptNumber, RETRY_SCHEDULE_SECONDS.length) - 1];
-    await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: delay })).catch((err) => logger.warn('Could not set the retry delay; the queue default applies', { error: (err as Error).message }));
+    await sqs
+      .send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: delay }))
+      .catch((err) => logger.warn('Could not set the retry delay; the queue default applies', { error: (err as Error).message }));
   } else if (outcome === 'retry') {
-    logger.error('Webhook delivery failed on its last attempt; the message goes to the dead-letter queue', { messageId: record.messageId, attempt: attemptNumber });
+    logger.error('Webhook delivery failed on its last attempt; the message goes to the dead-letter queue', {
+      messageId: record.messageId,
+      attempt: attemptNumber,
+    });
   }
   return outcome;
 }

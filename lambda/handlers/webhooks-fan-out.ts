@@ -6,7 +6,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { logger } from '../runtime';
 import { nowSeconds } from '../time';
-import type { OpenAIBatch } from '../openai/types';
+import type { OpenAIBatch } from '../../contracts/openai-types';
 import { fanOut } from '../webhooks/fan-out';
 
 export async function fanOutBatchEvent(event: Pick<EventBridgeEvent<string, OpenAIBatch>, 'detail'>): Promise<{ queued: number }> {

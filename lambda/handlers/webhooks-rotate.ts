@@ -4,4 +4,6 @@ import { callerOf, pathParam } from '../http/request';
 import { nowSeconds } from '../time';
 import { rotateSecret } from '../webhooks/registration';
 
-export const handler = httpHandler(async (event) => json(await rotateSecret(callerOf(event).tenantId, pathParam(event, 'webhook_id'), nowSeconds())));
+export const handler = httpHandler(async (event) =>
+  json(await rotateSecret(callerOf(event).tenantId, pathParam(event, 'webhook_id'), nowSeconds())),
+);

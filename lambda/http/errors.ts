@@ -1,5 +1,5 @@
 // One domain error type, mapped to OpenAI's error shape and HTTP status in one place.
-import type { OpenAIErrorBody } from '../openai/types';
+import type { OpenAIErrorBody } from '../../contracts/openai-types';
 
 export type OpenAIErrorType =
   | 'invalid_request_error'
@@ -35,8 +35,7 @@ export const badRequest = (message: string, param: string | null = null, code: s
 export const notFound = (message: string, param: string | null = 'id') =>
   new GatewayError(404, message, 'invalid_request_error', param, null);
 
-export const unauthorized = (message: string) =>
-  new GatewayError(401, message, 'invalid_request_error', null, 'invalid_api_key');
+export const unauthorized = (message: string) => new GatewayError(401, message, 'invalid_request_error', null, 'invalid_api_key');
 
 export const payloadTooLarge = (message: string, param: string | null = 'file') =>
   new GatewayError(413, message, 'invalid_request_error', param, 'file_too_large');
@@ -46,7 +45,13 @@ export const conflict = (message: string, code: string | null = null) =>
 
 /** A provider answered with an error we cannot hide from the client. */
 export const upstreamError = (status: number, message: string, code: string | null = 'provider_error') =>
-  new GatewayError(status >= 500 || status === 429 ? status : 502, message, status === 429 ? 'rate_limit_error' : 'server_error', null, code);
+  new GatewayError(
+    status >= 500 || status === 429 ? status : 502,
+    message,
+    status === 429 ? 'rate_limit_error' : 'server_error',
+    null,
+    code,
+  );
 
 export const noSuchFile = (id: string) => notFound(`No such File object: ${id}`);
 export const noSuchBatch = (id: string) => notFound(`No such Batch object: ${id}`);
@@ -56,4 +61,6 @@ export const noSuchBatch = (id: string) => notFound(`No such Batch object: ${id}
  * on it), and `x-should-retry: false`, since the SDKs retry a 409 by default and no retry can succeed.
  */
 export const batchNotCancellable = (status: string) =>
-  new GatewayError(409, `Cannot cancel a batch with status '${status}'.`, 'invalid_request_error', null, null, { 'x-should-retry': 'false' });
+  new GatewayError(409, `Cannot cancel a batch with status '${status}'.`, 'invalid_request_error', null, null, {
+    'x-should-retry': 'false',
+  });

@@ -25,7 +25,14 @@ export function toErrorResult(err: unknown): HttpResult {
     // Without a hint from the provider (a timeout, a reset connection) the client still learns when to retry.
     const headers: Record<string, string> = { 'retry-after': String(err.retryAfterSeconds || DEFAULT_RETRY_AFTER_SECONDS) };
     return json(
-      { error: { message: `The provider is temporarily unavailable (${err.message}). Nothing was changed; retry the request.`, type: status === 429 ? 'rate_limit_error' : 'server_error', param: null, code: 'provider_unavailable' } },
+      {
+        error: {
+          message: `The provider is temporarily unavailable (${err.message}). Nothing was changed; retry the request.`,
+          type: status === 429 ? 'rate_limit_error' : 'server_error',
+          param: null,
+          code: 'provider_unavailable',
+        },
+      },
       status,
       headers,
     );
@@ -34,7 +41,17 @@ export function toErrorResult(err: unknown): HttpResult {
     return json({ error: { message: err.message, type: 'server_error', param: null, code: 'provider_lost_batch' } }, 502);
   }
   logger.error('Unhandled error', err as Error);
-  return json({ error: { message: 'The gateway had an internal error while processing your request. Nothing was changed.', type: 'server_error', param: null, code: null } }, 500);
+  return json(
+    {
+      error: {
+        message: 'The gateway had an internal error while processing your request. Nothing was changed.',
+        type: 'server_error',
+        param: null,
+        code: null,
+      },
+    },
+    500,
+  );
 }
 
 /**
@@ -51,21 +68,27 @@ type Operation = (event: GatewayEvent, context: Context) => Promise<HttpResult>;
 
 /** Wraps an operation: structured logs with the request id, OpenAI-shaped errors. */
 export function httpHandler(operation: Operation) {
-  return middy<GatewayEvent, HttpResult>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    // A subsegment per invocation with the cold-start annotation; responses (batches, file contents) stay out of traces.
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .handler(async (event, context) => {
-      const requestId = event.requestContext?.requestId;
-      logger.appendKeys({ route: `${event.httpMethod} ${event.resource}`, tenant: event.requestContext.authorizer?.tenantId, request_id: requestId });
-      let result: HttpResult;
-      try {
-        result = await operation(event, context);
-      } catch (err) {
-        if (err instanceof LineError) logger.info('Rejected input', { line: err.line, code: err.code });
-        else if (err instanceof GatewayError) logger.info('Rejected request', { status: err.status, code: err.code });
-        result = toErrorResult(err);
-      }
-      return withRequestId(result, requestId);
-    });
+  return (
+    middy<GatewayEvent, HttpResult>()
+      .use(injectLambdaContext(logger, { resetKeys: true }))
+      // A subsegment per invocation with the cold-start annotation; responses (batches, file contents) stay out of traces.
+      .use(captureLambdaHandler(tracer, { captureResponse: false }))
+      .handler(async (event, context) => {
+        const requestId = event.requestContext?.requestId;
+        logger.appendKeys({
+          route: `${event.httpMethod} ${event.resource}`,
+          tenant: event.requestContext.authorizer?.tenantId,
+          request_id: requestId,
+        });
+        let result: HttpResult;
+        try {
+          result = await operation(event, context);
+        } catch (err) {
+          if (err instanceof LineError) logger.info('Rejected input', { line: err.line, code: err.code });
+          else if (err instanceof GatewayError) logger.info('Rejected request', { status: err.status, code: err.code });
+          result = toErrorResult(err);
+        }
+        return withRequestId(result, requestId);
+      })
+  );
 }

@@ -6,7 +6,7 @@ import { parseId } from './params';
 import { getServices } from '../runtime';
 import { resolveProvider } from '../providers/registry';
 import { BATCH_ID_PATTERN, FILE_ID_PATTERN } from '../ids';
-import type { BatchRecord, FileRecord } from '../store/records';
+import type { BatchRecord, FileRecord } from '../../contracts/records';
 
 function requestedProvider(event: GatewayEvent, body?: Record<string, unknown>) {
   const value = body?.provider ?? queryOf(event).provider;

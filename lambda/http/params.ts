@@ -1,12 +1,13 @@
 // Validation of the common OpenAI request parameters (ids, list cursors, limits).
 import { badRequest } from './errors';
 import { BATCH_ID_PATTERN, FILE_ID_PATTERN } from '../ids';
-import { BATCH_STATUSES, type BatchStatus } from '../openai/types';
+import { BATCH_STATUSES, type BatchStatus } from '../../contracts/openai-types';
 
 export function parseLimit(value: unknown, fallback: number, max: number): number {
   if (value === undefined || value === '') return fallback;
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > max) throw badRequest(`Invalid 'limit': expected an integer between 1 and ${max}, got ${JSON.stringify(value)}.`, 'limit', 'invalid_limit');
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw badRequest(`Invalid 'limit': expected an integer between 1 and ${max}, got ${JSON.stringify(value)}.`, 'limit', 'invalid_limit');
   return n;
 }
 
@@ -20,7 +21,11 @@ export function parseOrder(value: unknown): 'asc' | 'desc' {
 export function parseId(value: unknown, kind: 'file' | 'batch', param: string): string {
   const pattern = kind === 'file' ? FILE_ID_PATTERN : BATCH_ID_PATTERN;
   if (typeof value !== 'string' || !pattern.test(value)) {
-    throw badRequest(`Invalid '${param}': ${JSON.stringify(String(value ?? '').slice(0, 80))} is not a ${kind} id (expected ${kind === 'file' ? 'file-…' : 'batch_…'}).`, param, 'invalid_id');
+    throw badRequest(
+      `Invalid '${param}': ${JSON.stringify(String(value ?? '').slice(0, 80))} is not a ${kind} id (expected ${kind === 'file' ? 'file-…' : 'batch_…'}).`,
+      param,
+      'invalid_id',
+    );
   }
   return value;
 }
@@ -41,7 +46,11 @@ export function parseBatchStatus(value: unknown): BatchStatus | undefined {
   const status = optionalString(value, 'status');
   if (status === undefined) return undefined;
   if (!(BATCH_STATUSES as readonly string[]).includes(status)) {
-    throw badRequest(`Invalid 'status': expected one of ${BATCH_STATUSES.join(', ')}, got ${JSON.stringify(status.slice(0, 40))}.`, 'status', 'invalid_status');
+    throw badRequest(
+      `Invalid 'status': expected one of ${BATCH_STATUSES.join(', ')}, got ${JSON.stringify(status.slice(0, 40))}.`,
+      'status',
+      'invalid_status',
+    );
   }
   return status as BatchStatus;
 }

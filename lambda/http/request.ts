@@ -54,7 +54,13 @@ export const MAX_JSON_BODY_BYTES = 5 * 1024 * 1024;
 export function jsonBody(event: GatewayEvent): Record<string, unknown> {
   const raw = rawBody(event);
   if (raw.length > MAX_JSON_BODY_BYTES) {
-    throw new GatewayError(413, `The request body is ${raw.length} bytes; the limit is ${MAX_JSON_BODY_BYTES} bytes.`, 'invalid_request_error', null, 'request_too_large');
+    throw new GatewayError(
+      413,
+      `The request body is ${raw.length} bytes; the limit is ${MAX_JSON_BODY_BYTES} bytes.`,
+      'invalid_request_error',
+      null,
+      'request_too_large',
+    );
   }
   if (raw.length === 0) return {};
   let parsed: unknown;
@@ -103,7 +109,11 @@ export async function multipartForm(event: GatewayEvent, maxFileBytes: number): 
     try {
       // defParamCharset: a filename without `filename*` is raw UTF-8 (RFC 7578 §4.2; the OpenAI SDKs send it
       // so), not busboy's default latin1, which turned données-日本.jsonl into mojibake.
-      parser = busboy({ headers: { 'content-type': contentType }, defParamCharset: 'utf8', limits: { fileSize: maxFileBytes + 1, files: 1, fields: 100, fieldSize: 64 * 1024 } });
+      parser = busboy({
+        headers: { 'content-type': contentType },
+        defParamCharset: 'utf8',
+        limits: { fileSize: maxFileBytes + 1, files: 1, fields: 100, fieldSize: 64 * 1024 },
+      });
     } catch (err) {
       reject(badRequest(`Malformed multipart body: ${(err as Error).message}.`, 'file', 'invalid_multipart'));
       return;
@@ -136,6 +146,11 @@ function tooLargeForDirectUpload(bytes: number, max: number): GatewayError {
 export function passThroughKey(event: GatewayEvent, allowed: boolean): string | undefined {
   const key = header(event, 'x-provider-api-key');
   if (!key) return undefined;
-  if (!allowed) throw badRequest('Provider key pass-through is disabled in this deployment; remove the X-Provider-Api-Key header.', null, 'passthrough_disabled');
+  if (!allowed)
+    throw badRequest(
+      'Provider key pass-through is disabled in this deployment; remove the X-Provider-Api-Key header.',
+      null,
+      'passthrough_disabled',
+    );
   return key;
 }

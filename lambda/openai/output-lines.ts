@@ -1,7 +1,7 @@
 // Builders for the lines of OpenAI batch output and error files, shared by every provider's results
 // converter so the shapes are written once.
-import type { BatchRequestOutput, ChatCompletion } from './types';
-import type { EmbeddingList } from './embeddings';
+import type { BatchRequestOutput, ChatCompletion } from '../../contracts/openai-types';
+import type { EmbeddingList } from './embedding-list';
 
 type Line = Omit<BatchRequestOutput, 'id'>;
 
@@ -11,7 +11,14 @@ export function successLine(customId: string, requestId: string, body: ChatCompl
 }
 
 /** A request the provider answered with an HTTP-style error: goes to the error file. */
-export function httpErrorLine(customId: string, statusCode: number, requestId: string, message: string, type = 'invalid_request_error', code: string | null = null): Line {
+export function httpErrorLine(
+  customId: string,
+  statusCode: number,
+  requestId: string,
+  message: string,
+  type = 'invalid_request_error',
+  code: string | null = null,
+): Line {
   return {
     custom_id: customId,
     response: { status_code: statusCode, request_id: requestId, body: { error: { message, type, param: null, code } } },

@@ -4,7 +4,7 @@
 // FunctionToolCall, ResponseUsage (checked against the schema in test/unit/response-object.test.ts).
 // Ids derive from the completion's id, so collecting results twice writes the same lines. Pure.
 import { createHash } from 'node:crypto';
-import type { ChatCompletion, ChatCompletionUsage } from './types';
+import type { ChatCompletion, ChatCompletionUsage } from '../../contracts/openai-types';
 
 export interface ResponseUsage {
   input_tokens: number;
@@ -15,7 +15,13 @@ export interface ResponseUsage {
 }
 
 export type ResponseOutputItem =
-  | { type: 'message'; id: string; status: 'completed' | 'incomplete'; role: 'assistant'; content: Array<{ type: 'output_text'; text: string; annotations: []; logprobs: [] }> }
+  | {
+      type: 'message';
+      id: string;
+      status: 'completed' | 'incomplete';
+      role: 'assistant';
+      content: Array<{ type: 'output_text'; text: string; annotations: []; logprobs: [] }>;
+    }
   | { type: 'function_call'; id: string; call_id: string; name: string; arguments: string; status: 'completed' };
 
 export interface ResponseObject {
@@ -72,10 +78,23 @@ export function chatCompletionToResponse(completion: ChatCompletion): ResponseOb
   const output: ResponseOutputItem[] = [];
   const text = choice?.message.content;
   if (typeof text === 'string' && text !== '') {
-    output.push({ type: 'message', id: idFrom('msg', completion.id), status, role: 'assistant', content: [{ type: 'output_text', text, annotations: [], logprobs: [] }] });
+    output.push({
+      type: 'message',
+      id: idFrom('msg', completion.id),
+      status,
+      role: 'assistant',
+      content: [{ type: 'output_text', text, annotations: [], logprobs: [] }],
+    });
   }
   for (const call of choice?.message.tool_calls ?? []) {
-    output.push({ type: 'function_call', id: idFrom('fc', `${completion.id}/${call.id}`), call_id: call.id, name: call.function.name, arguments: call.function.arguments, status: 'completed' });
+    output.push({
+      type: 'function_call',
+      id: idFrom('fc', `${completion.id}/${call.id}`),
+      call_id: call.id,
+      name: call.function.name,
+      arguments: call.function.arguments,
+      status: 'completed',
+    });
   }
   return {
     id: idFrom('resp', completion.id),
@@ -105,5 +124,10 @@ export function chatCompletionToResponse(completion: ChatCompletion): ResponseOb
 
 /** Whether a result body is a chat.completion (a translated provider's answer) rather than OpenAI's own object. */
 export function isChatCompletion(body: unknown): body is ChatCompletion {
-  return typeof body === 'object' && body !== null && (body as { object?: unknown }).object === 'chat.completion' && Array.isArray((body as { choices?: unknown }).choices);
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    (body as { object?: unknown }).object === 'chat.completion' &&
+    Array.isArray((body as { choices?: unknown }).choices)
+  );
 }

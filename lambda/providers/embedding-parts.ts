@@ -3,16 +3,15 @@
 // answer, in input order, whatever order the provider wrote them in. Memory: only lines with some but
 // not all parts answered are held (providers write a line's parts next to each other in practice, so
 // that is a handful), plus one entry per finished line to keep every line exactly once.
-import type { BatchRequestOutput, RequestCounts } from '../openai/types';
-import { embeddingList, type EncodingFormat } from '../openai/embeddings';
+import type { BatchRequestOutput, RequestCounts } from '../../contracts/openai-types';
+import { embeddingList, type EncodingFormat } from '../batch-files/embeddings';
 import { httpErrorLine, notRunLine, successLine } from '../openai/output-lines';
 
 type Line = Omit<BatchRequestOutput, 'id'>;
 
 /** What the provider answered for one part: its vectors in order and input tokens, or an error. */
 export type PartOutcome =
-  | { ok: true; vectors: number[][]; tokens: number }
-  | { ok: false; status: number; message: string; type: string; code: string | null };
+  { ok: true; vectors: number[][]; tokens: number } | { ok: false; status: number; message: string; type: string; code: string | null };
 
 /** How one OpenAI line was split. */
 export interface LineShape {
@@ -78,10 +77,16 @@ export class PartJoiner {
     let written = 0;
     for await (const shape of lines) {
       if (this.finished.has(shape.customId)) continue;
-      const failed = this.pending.get(shape.customId)?.outcomes.find((o): o is Extract<PartOutcome, { ok: false }> => o !== undefined && !o.ok);
+      const failed = this.pending
+        .get(shape.customId)
+        ?.outcomes.find((o): o is Extract<PartOutcome, { ok: false }> => o !== undefined && !o.ok);
       this.pending.delete(shape.customId);
       this.finished.add(shape.customId);
-      await this.write(failed ? httpErrorLine(shape.customId, failed.status, shape.requestId, failed.message, failed.type, failed.code) : notRunLine(shape.customId, code, message));
+      await this.write(
+        failed
+          ? httpErrorLine(shape.customId, failed.status, shape.requestId, failed.message, failed.type, failed.code)
+          : notRunLine(shape.customId, code, message),
+      );
       written += 1;
     }
     return written;

@@ -11,5 +11,6 @@ export function endpointSupportOf(adapter: ProviderAdapter): EndpointSupport {
 /** batches.create: a 400 naming the provider and the endpoint when the provider does not run it. */
 export function checkProviderRunsEndpoint(adapter: ProviderAdapter, endpoint: string): void {
   const support = endpointSupportOf(adapter);
-  if (!support.endpoints[endpoint]) throw badRequest(`Invalid 'endpoint': ${providerRunsMessage(support, endpoint)}`, 'endpoint', 'unsupported_endpoint');
+  if (!support.endpoints[endpoint])
+    throw badRequest(`Invalid 'endpoint': ${providerRunsMessage(support, endpoint)}`, 'endpoint', 'unsupported_endpoint');
 }

@@ -6,7 +6,11 @@
  */
 export class ProviderUnavailableError extends Error {
   override readonly name = 'ProviderUnavailable';
-  constructor(message: string, readonly retryAfterSeconds?: number, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds?: number,
+    readonly status?: number,
+  ) {
     super(message);
   }
 }
@@ -91,7 +95,11 @@ interface ErrorLike {
  * TypeError from a bug in our code must not look retryable.
  */
 export function isNetworkError(err: unknown): boolean {
-  for (let e = err as ErrorLike | undefined, depth = 0; e && typeof e === 'object' && depth < 4; e = e.cause as ErrorLike | undefined, depth++) {
+  for (
+    let e = err as ErrorLike | undefined, depth = 0;
+    e && typeof e === 'object' && depth < 4;
+    e = e.cause as ErrorLike | undefined, depth++
+  ) {
     if (e.code && NETWORK_ERROR_CODES.has(e.code)) return true;
     if (e.name === 'TypeError' && (e.message === 'terminated' || e.message === 'fetch failed')) return true;
     if (e.name === 'AbortError') return true;

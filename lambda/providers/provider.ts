@@ -1,14 +1,14 @@
 // The one interface every provider implements. Handlers and the tracker only ever talk to this;
 // no provider name appears outside lambda/providers/<name>/.
-import type { BatchError, BatchRequestOutput, BatchStatus, RequestCounts } from '../openai/types';
-import type { BatchRecord, BlobLocation, FileRecord, ProviderName } from '../store/records';
+import type { BatchError, BatchRequestOutput, BatchStatus, RequestCounts } from '../../contracts/openai-types';
+import type { BatchRecord, BlobLocation, FileRecord, ProviderName } from '../../contracts/records';
 import type { BlobStore } from '../store/blobs';
 import type { RuntimeConfig } from '../config';
 import type { EndpointMode } from '../batch-files/endpoints';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CredentialKind } from '../../contracts/providers';
-import type { RunMode } from '../finops/cost';
-import type { ChatCompletionRequest } from '../openai/types';
+import type { RunMode } from '../../contracts/records';
+import type { ChatCompletionRequest } from '../../contracts/openai-types';
 
 /** Extra fields a client sent beside the OpenAI ones (extra_body / extra_query / form fields). */
 export type Extras = Record<string, unknown>;
@@ -198,5 +198,5 @@ export interface ProviderAdapter<K extends CredentialKind = 'api-key'> {
 }
 
 /** An adapter of any credential kind (what the registry holds; the catalog says which kind each has). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the registry holds adapters of every credential kind
 export type AnyProviderAdapter = ProviderAdapter<any>;

@@ -1,9 +1,15 @@
 // Provider name → adapter: a static map over the catalog (contracts/providers.ts). Each adapter is
 // created on first use (a factory with a lazy require), so a function that never touches a provider
 // does not load its module, and a leaner bundle can drop the factories it does not need.
-/* eslint-disable @typescript-eslint/no-require-imports */
+/* eslint-disable @typescript-eslint/no-require-imports -- a lazy require loads an adapter only when its provider is used */
 import type { AnyProviderAdapter } from './provider';
-import { PROVIDER_NAMES, isProviderName, openaiCompatibleQuirks, type OpenAIShapedProviderName, type ProviderName } from '../../contracts/providers';
+import {
+  PROVIDER_NAMES,
+  isProviderName,
+  openaiCompatibleQuirks,
+  type OpenAIShapedProviderName,
+  type ProviderName,
+} from '../../contracts/providers';
 import { badRequest } from '../http/errors';
 
 export { PROVIDER_NAMES, isProviderName };
@@ -11,7 +17,8 @@ export { PROVIDER_NAMES, isProviderName };
 type AdapterFactory = () => AnyProviderAdapter;
 
 /** Providers with adapters of their own (the type makes a missing one a compile error). */
-const OWN_ADAPTERS: Record<Exclude<ProviderName, OpenAIShapedProviderName>, AdapterFactory> & Partial<Record<OpenAIShapedProviderName, AdapterFactory>> = {
+const OWN_ADAPTERS: Record<Exclude<ProviderName, OpenAIShapedProviderName>, AdapterFactory> &
+  Partial<Record<OpenAIShapedProviderName, AdapterFactory>> = {
   bedrock: () => (require('./bedrock/adapter') as typeof import('./bedrock/adapter')).bedrockAdapter,
   anthropic: () => (require('./anthropic/adapter') as typeof import('./anthropic/adapter')).anthropicAdapter,
   gemini: () => (require('./gemini/adapter') as typeof import('./gemini/adapter')).geminiAdapter,
@@ -49,7 +56,11 @@ export function adapterFor(provider: ProviderName): AnyProviderAdapter {
 export function resolveProvider(value: unknown, fallback: ProviderName): ProviderName {
   if (value === undefined || value === null || value === '') return fallback;
   if (!isProviderName(value)) {
-    throw badRequest(`Unknown provider ${JSON.stringify(String(value).slice(0, 64))}. Valid providers: ${PROVIDER_NAMES.join(', ')}.`, 'provider', 'invalid_provider');
+    throw badRequest(
+      `Unknown provider ${JSON.stringify(String(value).slice(0, 64))}. Valid providers: ${PROVIDER_NAMES.join(', ')}.`,
+      'provider',
+      'invalid_provider',
+    );
   }
   return value;
 }

@@ -14,8 +14,8 @@ import { ingestBatchFile } from '../files/ingest';
 import { deleteGatewayFile } from '../files/delete';
 import { idempotentBatchId, stableToken } from '../ids';
 import { toOpenAIBatch } from '../openai/objects';
-import { isTerminal } from '../openai/types';
-import type { BatchRecord, FileRecord, ProviderName } from '../store/records';
+import { isTerminal } from '../../contracts/openai-types';
+import type { BatchRecord, FileRecord, ProviderName } from '../../contracts/records';
 import { RetrySelection, type RetryOptions } from './select';
 
 const MAX_METADATA_PAIRS = 16;
@@ -40,10 +40,15 @@ async function selectionOf(caller: Caller, batch: BatchRecord, options: RetryOpt
   const errorFile = batch.errorFileId ? await metadata.getFile(caller.tenantId, batch.errorFileId) : null;
   if (!errorFile) throw badRequest(`Batch ${batch.id} has no failed requests to retry.`, null, 'nothing_to_retry');
   for await (const { value } of jsonLines(errorFile)) selection.addErrorLine(value);
-  for await (const { value } of jsonLines(batch.outputFileId ? await metadata.getFile(caller.tenantId, batch.outputFileId) : null)) selection.addOutputLine(value);
+  for await (const { value } of jsonLines(batch.outputFileId ? await metadata.getFile(caller.tenantId, batch.outputFileId) : null))
+    selection.addOutputLine(value);
   if (selection.size === 0) {
     const seen = [...selection.seenCodes.keys()].slice(0, 20).join(', ');
-    throw badRequest(`No failed request of batch ${batch.id} matches error_codes ${JSON.stringify(options.errorCodes)}. Its failures have: ${seen || 'none'}.`, 'error_codes', 'nothing_to_retry');
+    throw badRequest(
+      `No failed request of batch ${batch.id} matches error_codes ${JSON.stringify(options.errorCodes)}. Its failures have: ${seen || 'none'}.`,
+      'error_codes',
+      'nothing_to_retry',
+    );
   }
   return selection;
 }
@@ -51,7 +56,12 @@ async function selectionOf(caller: Caller, batch: BatchRecord, options: RetryOpt
 /** The original input's lines to run again, as a new file for the target provider (or inline requests). */
 async function retryInput(caller: Caller, batch: BatchRecord, selection: RetrySelection, provider: ProviderName, newModel: string | null) {
   const input = await getServices().metadata.getFile(caller.tenantId, batch.inputFileId);
-  if (!input) throw badRequest(`The input file ${batch.inputFileId} of batch ${batch.id} has been deleted, so its failed requests cannot be rebuilt.`, null, 'input_file_deleted');
+  if (!input)
+    throw badRequest(
+      `The input file ${batch.inputFileId} of batch ${batch.id} has been deleted, so its failed requests cannot be rebuilt.`,
+      null,
+      'input_file_deleted',
+    );
   const picked: string[] = [];
   const requests: unknown[] = [];
   for await (const { text, value } of jsonLines(input)) {
@@ -61,7 +71,12 @@ async function retryInput(caller: Caller, batch: BatchRecord, selection: RetrySe
     else picked.push(newModel ? JSON.stringify({ ...value, body: { ...(value.body as object), model: newModel } }) : text);
   }
   if (requests.length > 0) {
-    if (provider !== 'anthropic') throw badRequest(`Batch ${batch.id} ran inline Anthropic requests; they can be retried on provider 'anthropic' only.`, 'provider', 'provider_mismatch');
+    if (provider !== 'anthropic')
+      throw badRequest(
+        `Batch ${batch.id} ran inline Anthropic requests; they can be retried on provider 'anthropic' only.`,
+        'provider',
+        'provider_mismatch',
+      );
     return { inputFileId: '', requests, file: null };
   }
   const file = await ingestBatchFile({
@@ -70,7 +85,8 @@ async function retryInput(caller: Caller, batch: BatchRecord, selection: RetrySe
     filename: `${batch.id}-retry.jsonl`,
     purpose: 'batch',
     extras: {},
-    write: async (location) => (await getServices().blobs.put(location, Readable.from(picked.map((l) => `${l}\n`)), 'application/jsonl')).bytes,
+    write: async (location) =>
+      (await getServices().blobs.put(location, Readable.from(picked.map((l) => `${l}\n`)), 'application/jsonl')).bytes,
   });
   return { inputFileId: file.id, requests: undefined, file };
 }
@@ -84,7 +100,14 @@ function newMetadata(batch: BatchRecord): Record<string, string> {
 /** The batches.create handler, which the retry calls as a client would (passed in: a service never imports a handler). */
 export type CreateBatchHandler = (event: GatewayEvent, context: Context) => Promise<HttpResult>;
 
-export async function retryBatch(event: GatewayEvent, context: Context, caller: Caller, batch: BatchRecord, options: RetryOptions, createBatch: CreateBatchHandler): Promise<HttpResult> {
+export async function retryBatch(
+  event: GatewayEvent,
+  context: Context,
+  caller: Caller,
+  batch: BatchRecord,
+  options: RetryOptions,
+  createBatch: CreateBatchHandler,
+): Promise<HttpResult> {
   if (!isTerminal(batch.status)) throw conflict(`Batch ${batch.id} is ${batch.status}; retry it once it has ended.`, 'batch_not_finished');
   const provider = resolveProvider(options.provider, batch.provider);
   // The same provider keeps the model the batch ran on; another provider takes `model` or the lines' own.
@@ -109,14 +132,30 @@ export async function retryBatch(event: GatewayEvent, context: Context, caller: 
     metadata: newMetadata(batch),
   };
   // The caller's own headers (identity, pass-through key) without its content framing or Idempotency-Key.
-  const headers = Object.fromEntries(Object.entries(event.headers ?? {}).filter(([name]) => !['idempotency-key', 'content-type', 'content-length'].includes(name.toLowerCase())));
+  const headers = Object.fromEntries(
+    Object.entries(event.headers ?? {}).filter(
+      ([name]) => !['idempotency-key', 'content-type', 'content-length'].includes(name.toLowerCase()),
+    ),
+  );
   const created = await createBatch(
-    { ...event, resource: '/openai/batches', path: '/openai/batches', pathParameters: null, body: JSON.stringify(body), isBase64Encoded: false, headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': idempotencyKey }, multiValueHeaders: {} },
+    {
+      ...event,
+      resource: '/openai/batches',
+      path: '/openai/batches',
+      pathParameters: null,
+      body: JSON.stringify(body),
+      isBase64Encoded: false,
+      headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+      multiValueHeaders: {},
+    },
     context,
   );
   const newBatch = created.statusCode === 200 ? (JSON.parse(created.body) as { id: string; input_file_id: string }) : null;
   // A create that failed, or answered an earlier retry's batch (same key), leaves our new file unused.
-  if (input.file && newBatch?.input_file_id !== input.file.id) await deleteGatewayFile(input.file).catch((err) => logger.warn('Could not delete an unused retry input file', { fileId: input.file!.id, error: (err as Error).message }));
+  if (input.file && newBatch?.input_file_id !== input.file.id)
+    await deleteGatewayFile(input.file).catch((err) =>
+      logger.warn('Could not delete an unused retry input file', { fileId: input.file!.id, error: (err as Error).message }),
+    );
   if (!newBatch) return created;
   await linkOriginal(batch, newBatch.id);
   logger.info('Batch retried', { batchId: batch.id, retryBatchId: newBatch.id, requests: selection.size, provider });

@@ -18,12 +18,26 @@ const MAX_CODES = 50;
 
 export function parseRetryOptions(body: Record<string, unknown>): RetryOptions {
   const unknown = Object.keys(body).find((k) => !['error_codes', 'provider', 'model'].includes(k));
-  if (unknown) throw badRequest(`Unknown parameter: '${unknown.slice(0, 64)}'. A retry takes error_codes, provider and model.`, unknown.slice(0, 64), 'unknown_parameter');
+  if (unknown)
+    throw badRequest(
+      `Unknown parameter: '${unknown.slice(0, 64)}'. A retry takes error_codes, provider and model.`,
+      unknown.slice(0, 64),
+      'unknown_parameter',
+    );
   let errorCodes: string[] | null = null;
   if (body.error_codes !== undefined && body.error_codes !== null) {
     const codes = body.error_codes;
-    if (!Array.isArray(codes) || codes.length === 0 || codes.length > MAX_CODES || codes.some((c) => typeof c !== 'string' || c === '' || c.length > 64)) {
-      throw badRequest(`Invalid 'error_codes': expected a list of 1 to ${MAX_CODES} error codes, types or HTTP statuses (e.g. ["rate_limit_exceeded", "batch_expired", "429"]).`, 'error_codes', 'invalid_error_codes');
+    if (
+      !Array.isArray(codes) ||
+      codes.length === 0 ||
+      codes.length > MAX_CODES ||
+      codes.some((c) => typeof c !== 'string' || c === '' || c.length > 64)
+    ) {
+      throw badRequest(
+        `Invalid 'error_codes': expected a list of 1 to ${MAX_CODES} error codes, types or HTTP statuses (e.g. ["rate_limit_exceeded", "batch_expired", "429"]).`,
+        'error_codes',
+        'invalid_error_codes',
+      );
     }
     errorCodes = [...new Set(codes as string[])];
   }

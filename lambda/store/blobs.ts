@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { BlobLocation } from './records';
+import type { BlobLocation } from '../../contracts/records';
 import { readLines, type Line } from '../batch-files/lines';
 
 export interface LineWriter {

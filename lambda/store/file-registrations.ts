@@ -5,7 +5,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { itemKey, setClauses, WriteConflictError } from './metadata';
-import type { FileRecord } from './records';
+import type { FileRecord } from '../../contracts/records';
 
 /** A file record while its direct upload waits to be registered. */
 export interface PendingRegistration extends FileRecord {
@@ -20,7 +20,10 @@ export interface PendingRegistration extends FileRecord {
 export class RegistrationStore {
   private readonly db: DynamoDBDocumentClient;
 
-  constructor(client: DynamoDBClient, private readonly table: string) {
+  constructor(
+    client: DynamoDBClient,
+    private readonly table: string,
+  ) {
     this.db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });
   }
 
@@ -47,32 +50,50 @@ export class RegistrationStore {
 
   /** Records the outcome of the claim made at `since`, and forgets what registration needed. */
   async finish(fileId: string, since: number, patch: Partial<FileRecord>): Promise<void> {
-    const names: Record<string, string> = { '#since': 'registeringSinceMs', '#attempts': 'registerAttempts', '#direct': 'directUpload', '#status': 'status' };
+    const names: Record<string, string> = {
+      '#since': 'registeringSinceMs',
+      '#attempts': 'registerAttempts',
+      '#direct': 'directUpload',
+      '#status': 'status',
+    };
     const values: Record<string, unknown> = { ':since': since, ':uploaded': 'uploaded' };
     const sets = setClauses(patch, names, values);
-    await this.conditional({
-      UpdateExpression: `SET ${sets.join(', ')} REMOVE #since, #attempts, #direct`,
-      ConditionExpression: '#status = :uploaded AND #since = :since',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    }, fileId);
+    await this.conditional(
+      {
+        UpdateExpression: `SET ${sets.join(', ')} REMOVE #since, #attempts, #direct`,
+        ConditionExpression: '#status = :uploaded AND #since = :since',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+      fileId,
+    );
   }
 
   /** Lets a later delivery of the event try again. */
   async release(fileId: string, since: number): Promise<void> {
-    await this.conditional({
-      UpdateExpression: 'REMOVE #since',
-      ConditionExpression: '#since = :since',
-      ExpressionAttributeNames: { '#since': 'registeringSinceMs' },
-      ExpressionAttributeValues: { ':since': since },
-    }, fileId);
+    await this.conditional(
+      {
+        UpdateExpression: 'REMOVE #since',
+        ConditionExpression: '#since = :since',
+        ExpressionAttributeNames: { '#since': 'registeringSinceMs' },
+        ExpressionAttributeValues: { ':since': since },
+      },
+      fileId,
+    );
   }
 
-  private async conditional(update: Pick<ConstructorParameters<typeof UpdateCommand>[0], 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>, fileId: string) {
+  private async conditional(
+    update: Pick<
+      ConstructorParameters<typeof UpdateCommand>[0],
+      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+    fileId: string,
+  ) {
     try {
       await this.db.send(new UpdateCommand({ TableName: this.table, Key: itemKey('FILE', fileId), ...update }));
     } catch (err) {
-      if ((err as Error).name === 'ConditionalCheckFailedException') throw new WriteConflictError(`FILE ${fileId} is no longer being registered by this delivery`);
+      if ((err as Error).name === 'ConditionalCheckFailedException')
+        throw new WriteConflictError(`FILE ${fileId} is no longer being registered by this delivery`);
       throw err;
     }
   }

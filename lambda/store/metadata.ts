@@ -14,7 +14,7 @@ import {
   UpdateCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { ApiKeyRecord, BatchRecord, FileRecord } from './records';
+import type { ApiKeyRecord, BatchRecord, FileRecord } from '../../contracts/records';
 import { nowSeconds, utcDate } from '../time';
 import { queryPages } from './query-pages';
 
@@ -32,10 +32,19 @@ export interface ExpiryEntry {
   expiresAt: number;
 }
 const expiryPartition = (day: string) => `EXPIRES#${day}`;
-const expiryEntryKey = (day: string, expiresAt: number, fileId: string) => ({ pk: expiryPartition(day), sk: `${String(expiresAt).padStart(12, '0')}#${fileId}` });
-const expiryEntryItem = (file: FileRecord) => ({ ...expiryEntryKey(utcDate(file.expiresAt!), file.expiresAt!, file.id), fileId: file.id, tenantId: file.tenantId, expiresAt: file.expiresAt });
+const expiryEntryKey = (day: string, expiresAt: number, fileId: string) => ({
+  pk: expiryPartition(day),
+  sk: `${String(expiresAt).padStart(12, '0')}#${fileId}`,
+});
+const expiryEntryItem = (file: FileRecord) => ({
+  ...expiryEntryKey(utcDate(file.expiresAt!), file.expiresAt!, file.id),
+  fileId: file.id,
+  tenantId: file.tenantId,
+  expiresAt: file.expiresAt,
+});
 const EXPIRY_SWEEP_KEY = { pk: 'EXPIRY_SWEEP', sk: 'EXPIRY_SWEEP' };
-export const isExpired = (file: Pick<FileRecord, 'expiresAt'>, now: number) => file.expiresAt !== null && file.expiresAt !== undefined && file.expiresAt <= now;
+export const isExpired = (file: Pick<FileRecord, 'expiresAt'>, now: number) =>
+  file.expiresAt !== null && file.expiresAt !== undefined && file.expiresAt <= now;
 /** Deleted by its owner, kept only for an unfinished batch that still reads it: gone as far as the owner can tell. */
 const isHidden = (file: Pick<FileRecord, 'expiresAt' | 'deletedAt'>, now: number) => isExpired(file, now) || Boolean(file.deletedAt);
 
@@ -93,7 +102,10 @@ function strip<T>(item: Record<string, unknown> | undefined): T | null {
 export class MetadataStore {
   private readonly db: DynamoDBDocumentClient;
 
-  constructor(client: DynamoDBClient, private readonly table: string) {
+  constructor(
+    client: DynamoDBClient,
+    private readonly table: string,
+  ) {
     this.db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });
   }
 
@@ -240,7 +252,12 @@ export class MetadataStore {
 
   async listKeys(): Promise<ApiKeyRecord[]> {
     const out: ApiKeyRecord[] = [];
-    const query = { TableName: this.table, IndexName: 'byOwner', KeyConditionExpression: 'gsi1pk = :k', ExpressionAttributeValues: { ':k': 'KEYS' } };
+    const query = {
+      TableName: this.table,
+      IndexName: 'byOwner',
+      KeyConditionExpression: 'gsi1pk = :k',
+      ExpressionAttributeValues: { ':k': 'KEYS' },
+    };
     for await (const item of queryPages(this.db, query)) out.push(strip<ApiKeyRecord>(item)!);
     return out;
   }
@@ -297,7 +314,8 @@ export class MetadataStore {
       );
       return strip<T>(res.Attributes)!;
     } catch (err) {
-      if ((err as Error).name === 'ConditionalCheckFailedException') throw new WriteConflictError(`${kind} ${id} changed concurrently or does not exist`);
+      if ((err as Error).name === 'ConditionalCheckFailedException')
+        throw new WriteConflictError(`${kind} ${id} changed concurrently or does not exist`);
       throw err;
     }
   }
@@ -311,7 +329,12 @@ export class MetadataStore {
     await this.db.send(
       new PutCommand({
         TableName: this.table,
-        Item: { ...deletedKey(kind, item.id), tenantId: item.tenantId, createdAt: item.createdAt, ttl: nowSeconds() + DELETED_CURSOR_SECONDS },
+        Item: {
+          ...deletedKey(kind, item.id),
+          tenantId: item.tenantId,
+          createdAt: item.createdAt,
+          ttl: nowSeconds() + DELETED_CURSOR_SECONDS,
+        },
       }),
     );
     await this.db.send(new DeleteCommand({ TableName: this.table, Key: itemKey(kind, item.id) }));
@@ -325,7 +348,12 @@ export class MetadataStore {
     return res.Item ? { tenantId: String(res.Item.tenantId), createdAt: Number(res.Item.createdAt) } : null;
   }
 
-  private async list<T extends { id: string; createdAt: number }>(kind: Kind, tenantId: string, options: ListOptions, keep: (item: T) => boolean = () => true): Promise<ListResult<T>> {
+  private async list<T extends { id: string; createdAt: number }>(
+    kind: Kind,
+    tenantId: string,
+    options: ListOptions,
+    keep: (item: T) => boolean = () => true,
+  ): Promise<ListResult<T>> {
     let start: Record<string, unknown> | undefined;
     if (options.after) {
       const cursor = await this.cursorOf(kind, options.after);

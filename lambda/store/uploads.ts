@@ -7,7 +7,7 @@
 // `ttl` (the table's TTL attribute), so DynamoDB forgets uploads a week after they expire.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { BlobLocation, ProviderName } from './records';
+import type { BlobLocation, ProviderName } from '../../contracts/records';
 import { queryPages } from './query-pages';
 
 /**
@@ -82,7 +82,10 @@ const isConditionFailure = (err: unknown) => (err as Error)?.name === 'Condition
 export class UploadStore {
   private readonly db: DynamoDBDocumentClient;
 
-  constructor(client: DynamoDBClient, private readonly table: string) {
+  constructor(
+    client: DynamoDBClient,
+    private readonly table: string,
+  ) {
     this.db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });
   }
 
@@ -170,12 +173,17 @@ export class UploadStore {
    * completion that started before `staleBefore` (its Lambda timed out). Throws UploadStateError otherwise.
    */
   async startCompleting(upload: UploadRecord, now: number, staleBefore: number): Promise<UploadRecord> {
-    return this.transition(upload, { status: 'completing', completingSince: now }, '(#status = :pending AND expiresAt > :now) OR (#status = :completing AND completingSince < :stale)', {
-      ':pending': 'pending',
-      ':completing': 'completing',
-      ':now': now,
-      ':stale': staleBefore,
-    });
+    return this.transition(
+      upload,
+      { status: 'completing', completingSince: now },
+      '(#status = :pending AND expiresAt > :now) OR (#status = :completing AND completingSince < :stale)',
+      {
+        ':pending': 'pending',
+        ':completing': 'completing',
+        ':now': now,
+        ':stale': staleBefore,
+      },
+    );
   }
 
   /** A completion that failed (bad md5, invalid JSONL, provider down): the upload is pending again. */
@@ -200,10 +208,18 @@ export class UploadStore {
 
   /** pending and unexpired → cancelled. Throws UploadStateError otherwise. */
   async markCancelled(upload: UploadRecord, now: number): Promise<UploadRecord> {
-    return this.transition(upload, { status: 'cancelled', cancelledAt: now }, '#status = :pending AND expiresAt > :now', { ':pending': 'pending', ':now': now });
+    return this.transition(upload, { status: 'cancelled', cancelledAt: now }, '#status = :pending AND expiresAt > :now', {
+      ':pending': 'pending',
+      ':now': now,
+    });
   }
 
-  private async transition(upload: UploadRecord, patch: Partial<UploadRecord>, condition: string, values: Record<string, unknown>): Promise<UploadRecord> {
+  private async transition(
+    upload: UploadRecord,
+    patch: Partial<UploadRecord>,
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<UploadRecord> {
     const names: Record<string, string> = { '#status': 'status' };
     const sets = Object.entries(patch).map(([field, value], i) => {
       names[`#f${i}`] = field;

@@ -2,7 +2,7 @@
 import { getServices } from '../runtime';
 import { batchProviderContext } from '../auth/batch-credentials';
 import { adapterFor } from '../providers/registry';
-import type { BatchRecord } from '../store/records';
+import type { BatchRecord } from '../../contracts/records';
 
 export interface TrackerInput {
   batchId: string;

@@ -2,7 +2,7 @@
 // batch's results. With it the result sink answers every request exactly once whatever happened to
 // the input file (deleted by its owner, expired) and whether or not the provider ever ran the batch.
 import type { BlobStore } from '../store/blobs';
-import type { BatchRecord, BlobLocation, FileRecord } from '../store/records';
+import type { BatchRecord, BlobLocation, FileRecord } from '../../contracts/records';
 import { customIdOf } from './unanswered';
 
 export const customIdsLocation = (batch: Pick<BatchRecord, 'id' | 'tenantId'>, bucket: string): BlobLocation => ({
@@ -11,7 +11,12 @@ export const customIdsLocation = (batch: Pick<BatchRecord, 'id' | 'tenantId'>, b
 });
 
 /** Streams the input once; memory holds only the ids seen (to drop repeats, which validation refuses anyway). */
-export async function snapshotCustomIds(blobs: BlobStore, batch: BatchRecord, input: FileRecord, bucket: string): Promise<{ blob: BlobLocation; count: number }> {
+export async function snapshotCustomIds(
+  blobs: BlobStore,
+  batch: BatchRecord,
+  input: FileRecord,
+  bucket: string,
+): Promise<{ blob: BlobLocation; count: number }> {
   const blob = customIdsLocation(batch, bucket);
   const writer = blobs.openLineWriter(blob);
   let count = 0;

@@ -1,8 +1,8 @@
 // What the tracker does after a status check: pure, so every branch is table-tested.
-import { isTerminal, type BatchStatus } from '../openai/types';
+import { isTerminal, type BatchStatus } from '../../contracts/openai-types';
 import type { ProviderBatchState } from '../providers/provider';
-import type { BatchRecord } from '../store/records';
-import { nextWaitSeconds } from './schedule';
+import type { BatchRecord } from '../../contracts/records';
+import { nextWaitSeconds } from '../../contracts/schedule';
 
 /** The outcome a batch ends with, once results are collected. */
 export type Outcome = 'completed' | 'failed' | 'expired' | 'cancelled';
@@ -33,7 +33,14 @@ export function decideAfterCheck(batch: BatchRecord, state: ProviderBatchState, 
   if (isQueueFull(state) && !batch.cancelRequested) {
     // Nothing ran: OpenAI fails a batch whose tokens do not fit the organization's enqueued-token limit.
     // That is a full queue, not a bad batch: back to `validating`, submitted again when room frees.
-    const requeue: Partial<BatchRecord> = { status: 'validating', providerBatchId: null, submittedAt: null, requeues: (batch.requeues ?? 0) + 1, errors: null, lastProviderError: state.errors?.[0]?.message ?? 'provider queue full' };
+    const requeue: Partial<BatchRecord> = {
+      status: 'validating',
+      providerBatchId: null,
+      submittedAt: null,
+      requeues: (batch.requeues ?? 0) + 1,
+      errors: null,
+      lastProviderError: state.errors?.[0]?.message ?? 'provider queue full',
+    };
     return { result: { next: 'resubmit', waitSeconds: wait, outcome: null }, patch: requeue, repeatCancel: false };
   }
 
@@ -63,7 +70,11 @@ export function decideAfterCheck(batch: BatchRecord, state: ProviderBatchState, 
  */
 export const QUEUE_FULL_CODES = ['token_limit_exceeded'];
 export function isQueueFull(state: ProviderBatchState): boolean {
-  return state.status === 'failed' && (state.errors ?? []).some((e) => QUEUE_FULL_CODES.includes(e.code)) && (state.requestCounts?.completed ?? 0) === 0;
+  return (
+    state.status === 'failed' &&
+    (state.errors ?? []).some((e) => QUEUE_FULL_CODES.includes(e.code)) &&
+    (state.requestCounts?.completed ?? 0) === 0
+  );
 }
 
 /** The batch outlived its completion window (plus grace): stop it and keep what finished. */

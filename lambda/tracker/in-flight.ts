@@ -6,7 +6,7 @@
 //   FINOPS_MAX_IN_FLIGHT_<PROVIDER>            batches of that provider in flight (unset or 0: no cap)
 //   FINOPS_MAX_IN_FLIGHT_PER_MODEL_<PROVIDER>  of those, per model
 import { getServices } from '../runtime';
-import type { BatchRecord } from '../store/records';
+import type { BatchRecord } from '../../contracts/records';
 
 interface Pool {
   name: string;
@@ -25,7 +25,8 @@ export function poolsFor(batch: Pick<BatchRecord, 'provider' | 'model'> & Partia
   const all = capOf(`FINOPS_MAX_IN_FLIGHT_${provider}`);
   if (all) pools.push({ name: batch.provider, cap: all });
   const perModel = capOf(`FINOPS_MAX_IN_FLIGHT_PER_MODEL_${provider}`);
-  for (const model of batch.model ? [batch.model] : (batch.models ?? [])) if (perModel) pools.push({ name: `${batch.provider}#${model}`, cap: perModel });
+  for (const model of batch.model ? [batch.model] : (batch.models ?? []))
+    if (perModel) pools.push({ name: `${batch.provider}#${model}`, cap: perModel });
   return pools;
 }
 

@@ -3,16 +3,28 @@
 // written to the batch record as soon as it is made, so a step cut off anywhere continues from there.
 import { getServices, logger } from '../runtime';
 import { GatewayError } from '../http/errors';
-import { isTerminal, TERMINAL_BATCH_STATUSES, type BatchError } from '../openai/types';
+import { isTerminal, TERMINAL_BATCH_STATUSES, type BatchError } from '../../contracts/openai-types';
 import type { ProviderAdapter, ProviderBatchState, ProviderContext, UnansweredReason } from '../providers/provider';
-import type { BatchRecord, FileRecord, ProviderJob } from '../store/records';
+import type { BatchRecord, FileRecord, ProviderJob } from '../../contracts/records';
 import { isQueueFull } from './decide';
 import { inputCustomIds } from './custom-ids';
 import { notRunLine } from '../openai/output-lines';
 import { isTransient } from './lifecycle';
 import type { ResultFiles } from './result-files';
 import { submissionInput } from './submission';
-import { atProvider, batchStatusOf, commonMetadata, runsAsJobs, jobBatch, jobErrors, jobFile, jobInput, splitByModel, stillRunning, sumCounts } from './jobs';
+import {
+  atProvider,
+  batchStatusOf,
+  commonMetadata,
+  runsAsJobs,
+  jobBatch,
+  jobErrors,
+  jobFile,
+  jobInput,
+  splitByModel,
+  stillRunning,
+  sumCounts,
+} from './jobs';
 
 export interface JobsContext {
   batch: BatchRecord;
@@ -30,7 +42,11 @@ async function saveJobs(batch: BatchRecord, jobs: ProviderJob[]): Promise<void> 
  * the same job, whose adapter finds a job an earlier attempt made). `refuse` turns a permanent
  * error into the job's errors entry (null: not a refusal, thrown). Returns every job.
  */
-export async function submitJobs({ batch, adapter, ctx }: JobsContext, now: number, refuse: (err: unknown) => BatchError | null): Promise<ProviderJob[]> {
+export async function submitJobs(
+  { batch, adapter, ctx }: JobsContext,
+  now: number,
+  refuse: (err: unknown) => BatchError | null,
+): Promise<ProviderJob[]> {
   const input = await submissionInput(batch);
   const jobs = batch.jobs ? [...batch.jobs] : await splitByModel(getServices().blobs, batch, input.inputFile!);
   if (!batch.jobs) {
@@ -59,7 +75,13 @@ export async function submitJobs({ batch, adapter, ctx }: JobsContext, now: numb
       if (!rejection) throw err;
       const line = rejection.line === null ? null : await originalLineOf(getServices().blobs, input.inputFile!, job.model, rejection.line);
       const message = line === null ? rejection.message : rejection.message.replace(/\bLine \d+\b/, `Line ${line}`);
-      jobs[i] = { ...job, submittedAt: now, status: 'failed', errors: [{ ...rejection, message: `${job.model}: ${message}`, line }], requestCounts: { ...job.requestCounts, failed: job.requestCounts.total } };
+      jobs[i] = {
+        ...job,
+        submittedAt: now,
+        status: 'failed',
+        errors: [{ ...rejection, message: `${job.model}: ${message}`, line }],
+        requestCounts: { ...job.requestCounts, failed: job.requestCounts.total },
+      };
       logger.info('Provider job refused', { job: job.key, model: job.model, code: rejection.code });
     }
     await saveJobs(batch, jobs);
@@ -68,17 +90,36 @@ export async function submitJobs({ batch, adapter, ctx }: JobsContext, now: numb
 }
 
 /** Gives the provider its copy of the job's lines once (OpenAI and Gemini upload files), recorded before the job is created. */
-async function stageJobInput({ batch, adapter, ctx }: JobsContext, jobs: ProviderJob[], i: number, original: FileRecord | null, extras: Record<string, unknown>): Promise<ProviderJob> {
+async function stageJobInput(
+  { batch, adapter, ctx }: JobsContext,
+  jobs: ProviderJob[],
+  i: number,
+  original: FileRecord | null,
+  extras: Record<string, unknown>,
+): Promise<ProviderJob> {
   const job = jobs[i];
   if (!adapter.onFileStored || job.input.staged) return job;
   const copy = await adapter.onFileStored(ctx, jobFile(batch, job, original), extras);
-  jobs[i] = { ...job, input: { ...job.input, staged: true, ...(copy.providerFileId ? { providerFileId: copy.providerFileId } : {}), ...(copy.providerData ? { providerData: copy.providerData } : {}) } };
+  jobs[i] = {
+    ...job,
+    input: {
+      ...job.input,
+      staged: true,
+      ...(copy.providerFileId ? { providerFileId: copy.providerFileId } : {}),
+      ...(copy.providerData ? { providerData: copy.providerData } : {}),
+    },
+  };
   await saveJobs(batch, jobs);
   return jobs[i];
 }
 
 /** The line of the original file that is the n-th line of `model` (a job's line numbers are its own file's). */
-export async function originalLineOf(blobs: Parameters<typeof splitByModel>[0], file: FileRecord, model: string, n: number): Promise<number | null> {
+export async function originalLineOf(
+  blobs: Parameters<typeof splitByModel>[0],
+  file: FileRecord,
+  model: string,
+  n: number,
+): Promise<number | null> {
   let seen = 0;
   for await (const line of blobs.readLines(file.blob)) {
     if (line.text.trim() === '' || !line.text.includes(JSON.stringify(model))) continue;
@@ -142,7 +183,15 @@ export async function checkJobs({ batch, adapter, ctx }: JobsContext): Promise<J
     }
     const state = result.value;
     if (isQueueFull(state) && !batch.cancelRequested) {
-      jobs[i] = { ...job, providerBatchId: null, providerData: undefined, submittedAt: null, status: 'validating', errors: null, input: { ...job.input } };
+      jobs[i] = {
+        ...job,
+        providerBatchId: null,
+        providerData: undefined,
+        submittedAt: null,
+        status: 'validating',
+        errors: null,
+        input: { ...job.input },
+      };
       requeued = true;
       continue;
     }
@@ -183,7 +232,9 @@ export async function cancelProviderWork(adapter: ProviderAdapter, ctx: Provider
  */
 export async function stopSubmittedJobs({ batch, adapter, ctx }: JobsContext): Promise<void> {
   if (!batch.jobs?.some(stillRunning)) return;
-  await cancelProviderWork(adapter, ctx, batch).catch((err) => logger.warn('Could not stop the jobs already submitted; they end at the provider on their own', { error: (err as Error).message }));
+  await cancelProviderWork(adapter, ctx, batch).catch((err) =>
+    logger.warn('Could not stop the jobs already submitted; they end at the provider on their own', { error: (err as Error).message }),
+  );
 }
 
 /**
@@ -192,7 +243,11 @@ export async function stopSubmittedJobs({ batch, adapter, ctx }: JobsContext): P
  * up on, nothing is fetched. Returns the first reason an adapter gave for what its provider left out
  * (the sink answers those lines with it).
  */
-export async function collectJobs({ batch, adapter, ctx }: JobsContext, sink: ResultFiles, fromProvider = true): Promise<UnansweredReason | undefined> {
+export async function collectJobs(
+  { batch, adapter, ctx }: JobsContext,
+  sink: ResultFiles,
+  fromProvider = true,
+): Promise<UnansweredReason | undefined> {
   let reason: UnansweredReason | undefined;
   for (const job of batch.jobs ?? []) {
     if (!atProvider(job)) {
@@ -207,7 +262,10 @@ export async function collectJobs({ batch, adapter, ctx }: JobsContext, sink: Re
       // A job still running when the batch ended (expired, cancelled meanwhile) may have nothing to
       // hand over yet: its lines are answered by the sink. Anything else is the step's error.
       if (isTransient(err) || isTerminal(job.status) || !(err instanceof Error) || err instanceof GatewayError) throw err;
-      logger.warn('A job that had not finished could not be collected; its requests are answered as not run', { job: job.key, error: err.message });
+      logger.warn('A job that had not finished could not be collected; its requests are answered as not run', {
+        job: job.key,
+        error: err.message,
+      });
     }
   }
   return reason;
@@ -217,14 +275,18 @@ export async function collectJobs({ batch, adapter, ctx }: JobsContext, sink: Re
 async function answerRefusedJob(job: ProviderJob, sink: ResultFiles): Promise<void> {
   const message = job.errors?.[0]?.message;
   if (job.submittedAt === null || !message) return; // never submitted: the sink answers its lines by the outcome
-  for await (const customId of inputCustomIds(getServices().blobs, job.input.blob)) await sink.forModel(job.model).write(notRunLine(customId, 'batch_failed', message));
+  for await (const customId of inputCustomIds(getServices().blobs, job.input.blob))
+    await sink.forModel(job.model).write(notRunLine(customId, 'batch_failed', message));
 }
 
 /** At the end: the jobs' split files and the providers' copies of them go (best effort, idempotent). */
 export async function releaseJobInputs(batch: BatchRecord, adapter: ProviderAdapter, ctx: ProviderContext): Promise<void> {
   const { blobs } = getServices();
   for (const job of batch.jobs ?? []) {
-    if (job.input.providerFileId && adapter.onFileDeleted) await adapter.onFileDeleted(ctx, jobFile(batch, job)).catch((err) => logger.warn('Could not delete a job input copy at the provider', { job: job.key, error: (err as Error).message }));
+    if (job.input.providerFileId && adapter.onFileDeleted)
+      await adapter
+        .onFileDeleted(ctx, jobFile(batch, job))
+        .catch((err) => logger.warn('Could not delete a job input copy at the provider', { job: job.key, error: (err as Error).message }));
     await blobs.delete(job.input.blob).catch(() => undefined);
   }
 }

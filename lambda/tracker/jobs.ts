@@ -7,23 +7,30 @@
 // (Bedrock's clientRequestToken, Gemini's display_name, OpenAI's metadata) keeps a retried submit from
 // making a second job for the same model. Pure parts here; the steps' I/O in jobs-steps.ts.
 import { badRequest } from '../http/errors';
-import { isTerminal, type BatchError, type BatchStatus, type RequestCounts } from '../openai/types';
+import { isTerminal, type BatchError, type BatchStatus, type RequestCounts } from '../../contracts/openai-types';
 import type { CreateBatchInput, ProviderAdapter } from '../providers/provider';
 import type { BlobStore, LineWriter } from '../store/blobs';
-import type { BatchRecord, BlobLocation, FileRecord, ProviderJob } from '../store/records';
+import type { BatchRecord, BlobLocation, FileRecord, ProviderJob } from '../../contracts/records';
 
 /** A mixed-model file opens one writer per model while it is split: a gateway limit, to bound memory. */
 export const MAX_MODELS_PER_BATCH = 10;
 
 /** Whether a batch runs as one provider job per model. */
-export const runsAsJobs = (adapter: Pick<ProviderAdapter, 'oneModelPerJob'>, file: Pick<FileRecord, 'model'> | null, model: string | null) =>
-  Boolean(adapter.oneModelPerJob) && model === null && file !== null && file.model === null;
+export const runsAsJobs = (
+  adapter: Pick<ProviderAdapter, 'oneModelPerJob'>,
+  file: Pick<FileRecord, 'model'> | null,
+  model: string | null,
+) => Boolean(adapter.oneModelPerJob) && model === null && file !== null && file.model === null;
 
 /** What the adapter sees as the batch id of the job: derived from the batch id, the same on every attempt. */
 export const jobKey = (batchId: string, index: number) => `${batchId}-m${index + 1}`;
 
 export const tooManyModels = (fileId: string, count: number) =>
-  badRequest(`The lines of ${fileId} name ${count} models; a batch may mix at most ${MAX_MODELS_PER_BATCH} (each runs as its own provider job). Split the file.`, 'input_file_id', 'too_many_models');
+  badRequest(
+    `The lines of ${fileId} name ${count} models; a batch may mix at most ${MAX_MODELS_PER_BATCH} (each runs as its own provider job). Split the file.`,
+    'input_file_id',
+    'too_many_models',
+  );
 
 /** Where a job's lines go: beside the input file (same bucket, so a Bedrock job in another region finds them there). */
 export function jobInputLocation(file: Pick<FileRecord, 'blob'>, batchId: string, index: number): BlobLocation {
@@ -59,7 +66,13 @@ export async function splitByModel(blobs: BlobStore, batch: Pick<BatchRecord, 'i
     const jobs: ProviderJob[] = [];
     for (const [model, part] of parts) {
       const written = await part.writer.close();
-      jobs.push(newJob(jobKey(batch.id, part.index), model, { blob: jobInputLocation(file, batch.id, part.index), lineCount: written.lines, bytes: written.bytes }));
+      jobs.push(
+        newJob(jobKey(batch.id, part.index), model, {
+          blob: jobInputLocation(file, batch.id, part.index),
+          lineCount: written.lines,
+          bytes: written.bytes,
+        }),
+      );
     }
     return jobs;
   } catch (err) {
@@ -69,11 +82,25 @@ export async function splitByModel(blobs: BlobStore, batch: Pick<BatchRecord, 'i
 }
 
 function newJob(key: string, model: string, input: ProviderJob['input']): ProviderJob {
-  return { key, model, input, providerBatchId: null, submittedAt: null, status: 'validating', requestCounts: { total: input.lineCount, completed: 0, failed: 0 }, errors: null, metadata: null };
+  return {
+    key,
+    model,
+    input,
+    providerBatchId: null,
+    submittedAt: null,
+    status: 'validating',
+    requestCounts: { total: input.lineCount, completed: 0, failed: 0 },
+    errors: null,
+    metadata: null,
+  };
 }
 
 /** The job's input as a file of one model (never the mixed file's own provider copy). */
-export function jobFile(batch: Pick<BatchRecord, 'tenantId' | 'provider' | 'createdAt'>, job: ProviderJob, original?: FileRecord | null): FileRecord {
+export function jobFile(
+  batch: Pick<BatchRecord, 'tenantId' | 'provider' | 'createdAt'>,
+  job: ProviderJob,
+  original?: FileRecord | null,
+): FileRecord {
   return {
     id: original?.id ?? job.key,
     tenantId: batch.tenantId,
@@ -97,7 +124,16 @@ export function jobFile(batch: Pick<BatchRecord, 'tenantId' | 'provider' | 'crea
 
 /** What the adapter's createBatch gets for a job: the batch's request, for one model under the job's key. */
 export function jobInput(input: CreateBatchInput, job: ProviderJob): CreateBatchInput {
-  return { ...input, batchId: job.key, model: job.model, inputFile: jobFile({ tenantId: input.tenantId, provider: input.inputFile?.provider ?? 'openai', createdAt: input.createdAt }, job, input.inputFile) };
+  return {
+    ...input,
+    batchId: job.key,
+    model: job.model,
+    inputFile: jobFile(
+      { tenantId: input.tenantId, provider: input.inputFile?.provider ?? 'openai', createdAt: input.createdAt },
+      job,
+      input.inputFile,
+    ),
+  };
 }
 
 /** The job as its adapter sees it when polling, cancelling and collecting: a batch of one model. */
@@ -118,7 +154,8 @@ export function jobBatch(batch: BatchRecord, job: ProviderJob): BatchRecord {
 }
 
 /** Jobs the provider has: accepted, not refused. */
-export const atProvider = (job: ProviderJob) => job.submittedAt !== null && (job.providerBatchId !== null || job.providerData !== undefined);
+export const atProvider = (job: ProviderJob) =>
+  job.submittedAt !== null && (job.providerBatchId !== null || job.providerData !== undefined);
 
 /** Jobs to poll (and to cancel): at the provider and not finished there. */
 export const stillRunning = (job: ProviderJob) => atProvider(job) && !isTerminal(job.status);
@@ -143,12 +180,21 @@ export function batchStatusOf(statuses: BatchStatus[]): BatchStatus {
 }
 
 export function sumCounts(jobs: ProviderJob[]): RequestCounts {
-  return jobs.reduce((sum, j) => ({ total: sum.total + j.requestCounts.total, completed: sum.completed + j.requestCounts.completed, failed: sum.failed + j.requestCounts.failed }), { total: 0, completed: 0, failed: 0 });
+  return jobs.reduce(
+    (sum, j) => ({
+      total: sum.total + j.requestCounts.total,
+      completed: sum.completed + j.requestCounts.completed,
+      failed: sum.failed + j.requestCounts.failed,
+    }),
+    { total: 0, completed: 0, failed: 0 },
+  );
 }
 
 /** Every job's errors, each naming its model. */
 export function jobErrors(jobs: ProviderJob[]): BatchError[] {
-  return jobs.flatMap((j) => (j.errors ?? []).map((e) => (e.message.startsWith(`${j.model}: `) ? e : { ...e, message: `${j.model}: ${e.message}` })));
+  return jobs.flatMap((j) =>
+    (j.errors ?? []).map((e) => (e.message.startsWith(`${j.model}: `) ? e : { ...e, message: `${j.model}: ${e.message}` })),
+  );
 }
 
 /** The batch's metadata from its jobs': a key every job reports the same (Bedrock's run_mode) is kept, others are left out. */

@@ -4,10 +4,10 @@
 import { batchRequestId, resultFileId } from '../ids';
 import { isSuccess, notRunLine } from '../openai/output-lines';
 import { inputCustomIds, snapshottedCustomIds } from './custom-ids';
-import type { BatchRequestOutput, BatchUsage, ChatCompletionUsage, RequestCounts } from '../openai/types';
+import type { BatchRequestOutput, BatchUsage, ChatCompletionUsage, RequestCounts } from '../../contracts/openai-types';
 import type { ResultSink, UnansweredReason } from '../providers/provider';
 import type { BlobStore, LineWriter } from '../store/blobs';
-import type { BatchRecord, BlobLocation, FileRecord } from '../store/records';
+import type { BatchRecord, BlobLocation, FileRecord } from '../../contracts/records';
 import { nowSeconds } from '../time';
 import type { Outcome } from './decide';
 import { RESPONSES_ENDPOINT } from '../batch-files/endpoints';
@@ -40,7 +40,13 @@ export interface CollectedResults {
 }
 
 export function emptyUsage(): BatchUsage {
-  return { input_tokens: 0, input_tokens_details: { cached_tokens: 0 }, output_tokens: 0, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 0 };
+  return {
+    input_tokens: 0,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: 0,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: 0,
+  };
 }
 
 /** Adds one usage block to a batch usage total: chat.completion names, or a Response's (input_tokens/output_tokens). */
@@ -50,8 +56,14 @@ export function addUsage(total: BatchUsage, usage: ChatCompletionUsage | Respons
   const input = (chat ? (usage as ChatCompletionUsage).prompt_tokens : (usage as ResponseUsage).input_tokens) ?? 0;
   const output = (chat ? (usage as ChatCompletionUsage).completion_tokens : (usage as ResponseUsage).output_tokens) ?? 0;
   const details = chat
-    ? { cached: (usage as ChatCompletionUsage).prompt_tokens_details?.cached_tokens, reasoning: (usage as ChatCompletionUsage).completion_tokens_details?.reasoning_tokens }
-    : { cached: (usage as ResponseUsage).input_tokens_details?.cached_tokens, reasoning: (usage as ResponseUsage).output_tokens_details?.reasoning_tokens };
+    ? {
+        cached: (usage as ChatCompletionUsage).prompt_tokens_details?.cached_tokens,
+        reasoning: (usage as ChatCompletionUsage).completion_tokens_details?.reasoning_tokens,
+      }
+    : {
+        cached: (usage as ResponseUsage).input_tokens_details?.cached_tokens,
+        reasoning: (usage as ResponseUsage).output_tokens_details?.reasoning_tokens,
+      };
   total.input_tokens += input;
   total.output_tokens += output;
   total.total_tokens += usage.total_tokens ?? input + output;
@@ -110,7 +122,12 @@ export class ResultFiles implements ResultSink {
     }
     this.seen.add(line.custom_id);
     line = inEndpointShape(explainNotRun(line, this.outcome), this.batch.endpoint);
-    const full: BatchRequestOutput = { id: batchRequestId(this.batch.id, line.custom_id), custom_id: line.custom_id, response: line.response, error: line.error };
+    const full: BatchRequestOutput = {
+      id: batchRequestId(this.batch.id, line.custom_id),
+      custom_id: line.custom_id,
+      response: line.response,
+      error: line.error,
+    };
     if (isSuccess(line)) {
       this.succeeded += 1;
       const body = line.response?.body as { usage?: ChatCompletionUsage | ResponseUsage; model?: string } | undefined;
@@ -141,10 +158,17 @@ export class ResultFiles implements ResultSink {
    * `reason`: why the provider left them out, when its adapter knows (else from the outcome).
    */
   private async answerTheRest(reason?: UnansweredReason): Promise<void> {
-    const ids = this.batch.customIdsBlob ? snapshottedCustomIds(this.blobs, this.batch.customIdsBlob) : this.inputBlob ? inputCustomIds(this.blobs, this.inputBlob) : null;
+    const ids = this.batch.customIdsBlob
+      ? snapshottedCustomIds(this.blobs, this.batch.customIdsBlob)
+      : this.inputBlob
+        ? inputCustomIds(this.blobs, this.inputBlob)
+        : null;
     if (!ids) return;
     const code = reason?.code ?? (this.outcome === 'completed' ? 'batch_failed' : NOT_RUN_CODE[this.outcome]);
-    const message = this.unansweredMessage ?? reason?.message ?? (this.outcome === 'completed' ? 'The provider returned no result for this request.' : undefined);
+    const message =
+      this.unansweredMessage ??
+      reason?.message ??
+      (this.outcome === 'completed' ? 'The provider returned no result for this request.' : undefined);
     for await (const customId of ids) {
       if (this.seen.has(customId)) continue;
       this.filledIn += 1;

@@ -4,7 +4,7 @@
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { getServices, logger } from '../runtime';
 import { nowSeconds } from '../time';
-import type { BatchRecord } from '../store/records';
+import type { BatchRecord } from '../../contracts/records';
 
 export async function startTracker(batch: Pick<BatchRecord, 'id' | 'provider'>): Promise<void> {
   const { config, sfn } = getServices();
@@ -35,7 +35,11 @@ const CUT_OFF_AFTER_SECONDS = 30;
  * retried create call this, and the tracker starts ("Prepare input" then records trackerStartedAt, so
  * this costs one idempotent StartExecution at most until the execution runs).
  */
-export async function ensureTrackerStarted(batch: BatchRecord, now = nowSeconds(), minAgeSeconds = CUT_OFF_AFTER_SECONDS): Promise<BatchRecord> {
+export async function ensureTrackerStarted(
+  batch: BatchRecord,
+  now = nowSeconds(),
+  minAgeSeconds = CUT_OFF_AFTER_SECONDS,
+): Promise<BatchRecord> {
   if (batch.trackerStartedAt !== null || batch.status !== 'validating' || now - batch.createdAt < minAgeSeconds) return batch;
   logger.warn('Batch was recorded but its tracker never started; starting it now', { batchId: batch.id });
   await startTracker(batch);

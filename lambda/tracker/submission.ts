@@ -1,7 +1,7 @@
 // What "Submit to provider" hands the adapter: the create request as batches.create recorded it.
 import { getServices } from '../runtime';
 import type { CreateBatchInput } from '../providers/provider';
-import type { BatchRecord } from '../store/records';
+import type { BatchRecord } from '../../contracts/records';
 
 export class InputFileGoneError extends Error {
   override readonly name = 'InputFileGone';
@@ -15,7 +15,8 @@ export async function submissionInput(batch: BatchRecord): Promise<CreateBatchIn
     throw new InputFileGoneError(`The input file ${batch.inputFileId} of batch ${batch.id} no longer exists.`);
   }
   let extras = batch.submission?.extras ?? {};
-  if (batch.submission?.extrasBlob) extras = JSON.parse((await blobs.getBuffer(batch.submission.extrasBlob)).toString("utf8")) as Record<string, unknown>;
+  if (batch.submission?.extrasBlob)
+    extras = JSON.parse((await blobs.getBuffer(batch.submission.extrasBlob)).toString('utf8')) as Record<string, unknown>;
   return {
     batchId: batch.id,
     tenantId: batch.tenantId,

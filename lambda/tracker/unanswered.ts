@@ -4,10 +4,10 @@
 // once, in the batch's error file. Result files an earlier "Collect results" attempt already registered
 // are complete (they are registered only after both were written) and are kept as they are.
 import { resultFileId } from '../ids';
-import type { RequestCounts } from '../openai/types';
+import type { RequestCounts } from '../../contracts/openai-types';
 import type { BlobStore } from '../store/blobs';
 import type { MetadataStore } from '../store/metadata';
-import type { BatchRecord } from '../store/records';
+import type { BatchRecord } from '../../contracts/records';
 import { ResultFiles } from './result-files';
 
 export interface UnansweredResults {
@@ -31,9 +31,16 @@ export function customIdOf(text: string): string | null {
  * The result files of a batch whose tracking failed: the ones already registered, else an error file
  * answering every input request with `message`. Null when there is no input left to read (deleted).
  */
-export async function answerEveryRequest(batch: BatchRecord, message: string, deps: { metadata: MetadataStore; blobs: BlobStore; bucket: string }): Promise<UnansweredResults | null> {
+export async function answerEveryRequest(
+  batch: BatchRecord,
+  message: string,
+  deps: { metadata: MetadataStore; blobs: BlobStore; bucket: string },
+): Promise<UnansweredResults | null> {
   const { metadata, blobs, bucket } = deps;
-  const [output, error] = await Promise.all([metadata.getFileById(resultFileId(batch.id, 'output')), metadata.getFileById(resultFileId(batch.id, 'error'))]);
+  const [output, error] = await Promise.all([
+    metadata.getFileById(resultFileId(batch.id, 'output')),
+    metadata.getFileById(resultFileId(batch.id, 'error')),
+  ]);
   if (output || error) return { outputFileId: output?.id ?? null, errorFileId: error?.id ?? null };
 
   // The sink answers every request when it closes: from the custom_id snapshot, else from the input file.

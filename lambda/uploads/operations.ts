@@ -15,7 +15,7 @@ import { adapterFor } from '../providers/registry';
 import { ingestBatchFile } from '../files/ingest';
 import { isNotFound } from '../store/blobs';
 import { toOpenAIFile } from '../openai/objects';
-import type { BlobLocation, FileRecord } from '../store/records';
+import type { BlobLocation, FileRecord } from '../../contracts/records';
 import { UploadStateError, UploadStore, type UploadPartRecord, type UploadRecord } from '../store/uploads';
 import { concatenateParts } from './concat';
 import { toOpenAIUpload, toOpenAIUploadPart, type OpenAIUpload, type OpenAIUploadPart } from './objects';
@@ -37,7 +37,10 @@ let cached: { for: ReturnType<typeof getServices>; uploads: UploadStore } | unde
 function services() {
   const shared = getServices();
   if (cached?.for !== shared) {
-    cached = { for: shared, uploads: new UploadStore(traced(new DynamoDBClient({ region: shared.config.region })), shared.config.tableName) };
+    cached = {
+      for: shared,
+      uploads: new UploadStore(traced(new DynamoDBClient({ region: shared.config.region })), shared.config.tableName),
+    };
   }
   return { ...shared, uploads: cached.uploads };
 }
@@ -55,7 +58,12 @@ export async function createUpload(caller: Caller, params: UploadCreateParams): 
   // Asking the adapter where the file will go refuses a storage_config it may not use now, before
   // the client sends its parts.
   if (adapter.placeFile) {
-    await adapter.placeFile(providerContext(params.provider, caller.tenantId), { tenantId: caller.tenantId, fileId, filename: params.filename, extras: params.extras });
+    await adapter.placeFile(providerContext(params.provider, caller.tenantId), {
+      tenantId: caller.tenantId,
+      fileId,
+      filename: params.filename,
+      extras: params.extras,
+    });
   }
   const now = nowSeconds();
   const upload: UploadRecord = {
@@ -134,7 +142,9 @@ export async function addPart(caller: Caller, uploadId: string, data: Buffer): P
 
 /** Identifies one completion request, so that the SDK retrying it (e.g. after a gateway timeout) gets the same answer. */
 export function completionDigest(params: UploadCompleteParams): string {
-  return createHash('sha256').update(JSON.stringify([params.partIds, params.md5])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([params.partIds, params.md5]))
+    .digest('hex');
 }
 
 /** A step of the completion's state change: another request's change answers as the upload's state error. */
@@ -151,7 +161,12 @@ async function completionStep(uploadId: string, step: () => Promise<UploadRecord
  * Writes the parts, in order, as one object at `location`, and refuses it (removing it) unless it holds
  * exactly the upload's bytes and, when given, its MD5. `ms`: how long the concatenation took.
  */
-async function writeParts(location: BlobLocation, upload: UploadRecord, ordered: ReturnType<typeof orderParts>, params: UploadCompleteParams): Promise<{ bytes: number; ms: number }> {
+async function writeParts(
+  location: BlobLocation,
+  upload: UploadRecord,
+  ordered: ReturnType<typeof orderParts>,
+  params: UploadCompleteParams,
+): Promise<{ bytes: number; ms: number }> {
   const { blobs } = services();
   const uploadId = upload.id;
   const concatenation = concatenateParts(
@@ -164,9 +179,17 @@ async function writeParts(location: BlobLocation, upload: UploadRecord, ordered:
   const written = concatenation.summary();
   const mismatch =
     written.bytes !== upload.bytes
-      ? badRequest(`The parts held ${written.bytes} bytes, but upload ${uploadId} was created with bytes=${upload.bytes}.`, 'part_ids', 'upload_size_mismatch')
+      ? badRequest(
+          `The parts held ${written.bytes} bytes, but upload ${uploadId} was created with bytes=${upload.bytes}.`,
+          'part_ids',
+          'upload_size_mismatch',
+        )
       : params.md5 && written.md5 !== params.md5
-        ? badRequest(`The MD5 of the uploaded bytes is ${written.md5}, not the md5 given (${params.md5}). Nothing was stored; check the order of part_ids, or upload the parts again.`, 'md5', 'md5_mismatch')
+        ? badRequest(
+            `The MD5 of the uploaded bytes is ${written.md5}, not the md5 given (${params.md5}). Nothing was stored; check the order of part_ids, or upload the parts again.`,
+            'md5',
+            'md5_mismatch',
+          )
         : null;
   if (mismatch) {
     await blobs.delete(location).catch(() => undefined);
@@ -175,7 +198,12 @@ async function writeParts(location: BlobLocation, upload: UploadRecord, ordered:
   return { bytes, ms };
 }
 
-export async function completeUpload(caller: Caller, uploadId: string, params: UploadCompleteParams, passThroughKey?: string): Promise<OpenAIUpload> {
+export async function completeUpload(
+  caller: Caller,
+  uploadId: string,
+  params: UploadCompleteParams,
+  passThroughKey?: string,
+): Promise<OpenAIUpload> {
   const startedMs = Date.now();
   const { uploads, metadata } = services();
   const upload = await findUpload(caller, uploadId);
@@ -198,7 +226,11 @@ export async function completeUpload(caller: Caller, uploadId: string, params: U
     );
   }
 
-  const claimed = await completionStep(uploadId, () => uploads.startCompleting(upload, now, now - STALE_COMPLETION_SECONDS), () => now);
+  const claimed = await completionStep(
+    uploadId,
+    () => uploads.startCompleting(upload, now, now - STALE_COMPLETION_SECONDS),
+    () => now,
+  );
   const since = claimed.completingSince!;
 
   let file: FileRecord;
@@ -222,15 +254,29 @@ export async function completeUpload(caller: Caller, uploadId: string, params: U
         },
       }));
   } catch (err) {
-    await uploads.abandonCompleting(upload, since).catch((e) => logger.warn('Could not reopen the upload after a failed completion', { uploadId, error: (e as Error).message }));
+    await uploads
+      .abandonCompleting(upload, since)
+      .catch((e) => logger.warn('Could not reopen the upload after a failed completion', { uploadId, error: (e as Error).message }));
     throw err;
   }
 
-  const completed = await completionStep(uploadId, () => uploads.markCompleted(upload, since, nowSeconds(), completionDigest(params)), nowSeconds);
+  const completed = await completionStep(
+    uploadId,
+    () => uploads.markCompleted(upload, since, nowSeconds(), completionDigest(params)),
+    nowSeconds,
+  );
   await removeParts(await uploads.listParts(uploadId));
   // How long the parts took to become one object vs. the whole completion (validation, provider copy):
   // what decides whether a completion fits API Gateway's 29 s.
-  logger.info('Upload completed', { uploadId, fileId: file.id, provider: upload.provider, bytes: upload.bytes, parts: ordered.length, concatenatedMs, totalMs: Date.now() - startedMs });
+  logger.info('Upload completed', {
+    uploadId,
+    fileId: file.id,
+    provider: upload.provider,
+    bytes: upload.bytes,
+    parts: ordered.length,
+    concatenatedMs,
+    totalMs: Date.now() - startedMs,
+  });
   return completedAnswer(completed, file, nowSeconds());
 }
 
@@ -245,7 +291,11 @@ export function orderParts(uploadId: string, partIds: readonly string[], stored:
   const unknown = partIds.filter((id) => !byId.has(id));
   if (unknown.length) {
     const shown = unknown.slice(0, 5).join(', ') + (unknown.length > 5 ? `, … (${unknown.length} in all)` : '');
-    throw badRequest(`Invalid 'part_ids': ${shown} ${unknown.length === 1 ? 'is not a part' : 'are not parts'} of upload ${uploadId} (it has ${stored.length} part(s)).`, 'part_ids', 'invalid_part_ids');
+    throw badRequest(
+      `Invalid 'part_ids': ${shown} ${unknown.length === 1 ? 'is not a part' : 'are not parts'} of upload ${uploadId} (it has ${stored.length} part(s)).`,
+      'part_ids',
+      'invalid_part_ids',
+    );
   }
   return partIds.map((id) => byId.get(id)!);
 }
@@ -256,7 +306,11 @@ async function openPart(blob: BlobLocation, parts: readonly UploadPartRecord[]) 
   } catch (err) {
     if (!isNotFound(err)) throw err;
     const part = parts.find((p) => p.blob.key === blob.key);
-    throw badRequest(`Part ${part?.id ?? blob.key} is no longer stored; upload it again and complete with the new part id.`, 'part_ids', 'part_missing');
+    throw badRequest(
+      `Part ${part?.id ?? blob.key} is no longer stored; upload it again and complete with the new part id.`,
+      'part_ids',
+      'part_missing',
+    );
   }
 }
 

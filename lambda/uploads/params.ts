@@ -3,7 +3,7 @@ import { badRequest } from '../http/errors';
 import { checkFilename, checkPurpose, parseExpiresAfter } from '../files/ingest';
 import { resolveProvider } from '../providers/registry';
 import type { Extras } from '../providers/provider';
-import type { ProviderName } from '../store/records';
+import type { ProviderName } from '../../contracts/records';
 
 /** OpenAI's limit for a batch input file (and the OpenAI simulator's): 200 MB. */
 export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
@@ -19,7 +19,6 @@ export const PART_ID_PATTERN = /^part_[A-Za-z0-9_-]{1,64}$/;
 const MD5_HEX_PATTERN = /^[0-9a-f]{32}$/i;
 // type/subtype per RFC 6838, optionally with parameters (text/jsonl; charset=utf-8).
 const MIME_TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;.*)?$/;
-
 
 /** Whole numbers arrive as JSON numbers from the SDKs; a digit string (hand-written clients) is accepted too. */
 function wholeNumber(value: unknown): number | null {
@@ -42,17 +41,29 @@ export interface FileDeclaration {
  * Checks a file declaration, so that a bad one is refused before the client sends up to 200 MB.
  * `fields` are the body's fields that belong to the caller's own API (mime_type, …), not to extras.
  */
-export function parseFileDeclaration(body: Record<string, unknown>, defaultProvider: ProviderName, now: number, ownFields: readonly string[] = []): FileDeclaration {
+export function parseFileDeclaration(
+  body: Record<string, unknown>,
+  defaultProvider: ProviderName,
+  now: number,
+  ownFields: readonly string[] = [],
+): FileDeclaration {
   const { filename, purpose, bytes, provider, ...rest } = body;
   const extras = Object.fromEntries(Object.entries(rest).filter(([key]) => !ownFields.includes(key)));
-  if (typeof filename !== 'string' || filename === '') throw badRequest("Missing required parameter: 'filename'.", 'filename', 'missing_required_parameter');
+  if (typeof filename !== 'string' || filename === '')
+    throw badRequest("Missing required parameter: 'filename'.", 'filename', 'missing_required_parameter');
   checkFilename(filename);
   const checkedPurpose = checkPurpose(purpose);
-  if (bytes === undefined) throw badRequest("Missing required parameter: 'bytes' (the exact size of the file).", 'bytes', 'missing_required_parameter');
+  if (bytes === undefined)
+    throw badRequest("Missing required parameter: 'bytes' (the exact size of the file).", 'bytes', 'missing_required_parameter');
   const size = wholeNumber(bytes);
-  if (size === null || size < 1) throw badRequest(`Invalid 'bytes': expected a positive whole number of bytes, got ${JSON.stringify(bytes)}.`, 'bytes', 'invalid_bytes');
+  if (size === null || size < 1)
+    throw badRequest(`Invalid 'bytes': expected a positive whole number of bytes, got ${JSON.stringify(bytes)}.`, 'bytes', 'invalid_bytes');
   if (size > MAX_UPLOAD_BYTES) {
-    throw badRequest(`Invalid 'bytes': ${size} bytes is larger than a batch input file may be (${MAX_UPLOAD_BYTES} bytes, 200 MB). Split the requests into several batches.`, 'bytes', 'file_too_large');
+    throw badRequest(
+      `Invalid 'bytes': ${size} bytes is larger than a batch input file may be (${MAX_UPLOAD_BYTES} bytes, 200 MB). Split the requests into several batches.`,
+      'bytes',
+      'file_too_large',
+    );
   }
   parseExpiresAfter(extras.expires_after, now);
   if (Buffer.byteLength(JSON.stringify(extras)) > MAX_EXTRAS_JSON_BYTES) {
@@ -68,9 +79,18 @@ export interface UploadCreateParams extends FileDeclaration {
 export function parseUploadCreate(body: Record<string, unknown>, defaultProvider: ProviderName, now: number): UploadCreateParams {
   const declaration = parseFileDeclaration(body, defaultProvider, now, ['mime_type']);
   const mimeType = body.mime_type;
-  if (mimeType === undefined || mimeType === '') throw badRequest("Missing required parameter: 'mime_type'. Use \"application/jsonl\" for batch input files.", 'mime_type', 'missing_required_parameter');
+  if (mimeType === undefined || mimeType === '')
+    throw badRequest(
+      'Missing required parameter: \'mime_type\'. Use "application/jsonl" for batch input files.',
+      'mime_type',
+      'missing_required_parameter',
+    );
   if (typeof mimeType !== 'string' || !MIME_TYPE_PATTERN.test(mimeType)) {
-    throw badRequest(`Invalid 'mime_type': ${JSON.stringify(String(mimeType).slice(0, 80))} is not a MIME type. Use "application/jsonl" for batch input files.`, 'mime_type', 'invalid_mime_type');
+    throw badRequest(
+      `Invalid 'mime_type': ${JSON.stringify(String(mimeType).slice(0, 80))} is not a MIME type. Use "application/jsonl" for batch input files.`,
+      'mime_type',
+      'invalid_mime_type',
+    );
   }
   return { ...declaration, mimeType };
 }
@@ -84,12 +104,18 @@ export interface UploadCompleteParams {
 export function parseUploadComplete(body: Record<string, unknown>): UploadCompleteParams {
   const { part_ids: partIds, md5 } = body;
   if (partIds === undefined) throw badRequest("Missing required parameter: 'part_ids'.", 'part_ids', 'missing_required_parameter');
-  if (!Array.isArray(partIds) || partIds.length === 0) throw badRequest("Invalid 'part_ids': expected a non-empty array of part ids, in file order.", 'part_ids', 'invalid_part_ids');
-  if (partIds.length > MAX_PARTS_PER_UPLOAD) throw badRequest(`Invalid 'part_ids': an upload may have at most ${MAX_PARTS_PER_UPLOAD} parts.`, 'part_ids', 'invalid_part_ids');
+  if (!Array.isArray(partIds) || partIds.length === 0)
+    throw badRequest("Invalid 'part_ids': expected a non-empty array of part ids, in file order.", 'part_ids', 'invalid_part_ids');
+  if (partIds.length > MAX_PARTS_PER_UPLOAD)
+    throw badRequest(`Invalid 'part_ids': an upload may have at most ${MAX_PARTS_PER_UPLOAD} parts.`, 'part_ids', 'invalid_part_ids');
   const seen = new Set<string>();
   for (const [i, id] of partIds.entries()) {
     if (typeof id !== 'string' || !PART_ID_PATTERN.test(id)) {
-      throw badRequest(`Invalid 'part_ids[${i}]': ${JSON.stringify(String(id).slice(0, 80))} is not a part id (expected part_…).`, 'part_ids', 'invalid_part_ids');
+      throw badRequest(
+        `Invalid 'part_ids[${i}]': ${JSON.stringify(String(id).slice(0, 80))} is not a part id (expected part_…).`,
+        'part_ids',
+        'invalid_part_ids',
+      );
     }
     if (seen.has(id)) throw badRequest(`Invalid 'part_ids': ${id} is listed more than once.`, 'part_ids', 'invalid_part_ids');
     seen.add(id);
@@ -103,7 +129,11 @@ export function parseUploadComplete(body: Record<string, unknown>): UploadComple
 /** Validates an upload id from the path; anything that is not one of ours is rejected before any lookup. */
 export function parseUploadId(value: unknown): string {
   if (typeof value !== 'string' || !UPLOAD_ID_PATTERN.test(value)) {
-    throw badRequest(`Invalid 'upload_id': ${JSON.stringify(String(value ?? '').slice(0, 80))} is not an upload id (expected upload_…).`, 'upload_id', 'invalid_id');
+    throw badRequest(
+      `Invalid 'upload_id': ${JSON.stringify(String(value ?? '').slice(0, 80))} is not an upload id (expected upload_…).`,
+      'upload_id',
+      'invalid_id',
+    );
   }
   return value;
 }

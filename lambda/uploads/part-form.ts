@@ -55,7 +55,12 @@ export async function readPartData(contentType: string | undefined, body: Buffer
     parser.end(body);
   });
   if (tooLarge) throw partTooLarge(maxPartBytes, body.length);
-  if (data === null) throw badRequest("Missing required parameter: 'data' (the part's bytes, as a multipart file field).", 'data', 'missing_required_parameter');
+  if (data === null)
+    throw badRequest(
+      "Missing required parameter: 'data' (the part's bytes, as a multipart file field).",
+      'data',
+      'missing_required_parameter',
+    );
   if ((data as Buffer).length === 0) throw badRequest("Invalid 'data': the part is empty.", 'data', 'empty_part');
   return data;
 }

@@ -14,16 +14,36 @@ export function uploadStateError(id: string, upload: UploadRecord | null, action
   if (!upload) return noSuchUpload(id);
   switch (uploadStatusOf(upload, now)) {
     case 'completed':
-      return badRequest(`Cannot ${action} upload ${id}: it is already completed (file ${upload.fileId}).`, 'upload_id', 'upload_already_completed');
+      return badRequest(
+        `Cannot ${action} upload ${id}: it is already completed (file ${upload.fileId}).`,
+        'upload_id',
+        'upload_already_completed',
+      );
     case 'cancelled':
       return badRequest(`Cannot ${action} upload ${id}: it was cancelled.`, 'upload_id', 'upload_cancelled');
     case 'expired':
-      return badRequest(`Cannot ${action} upload ${id}: it expired at ${iso(upload.expiresAt)} (uploads accept parts for one hour). Create a new upload.`, 'upload_id', 'upload_expired');
+      return badRequest(
+        `Cannot ${action} upload ${id}: it expired at ${iso(upload.expiresAt)} (uploads accept parts for one hour). Create a new upload.`,
+        'upload_id',
+        'upload_expired',
+      );
     case 'pending':
       if (upload.status === 'completing') {
-        return new GatewayError(409, `Cannot ${action} upload ${id}: another request is completing it right now. Retry in a few seconds.`, 'invalid_request_error', 'upload_id', 'upload_completing');
+        return new GatewayError(
+          409,
+          `Cannot ${action} upload ${id}: another request is completing it right now. Retry in a few seconds.`,
+          'invalid_request_error',
+          'upload_id',
+          'upload_completing',
+        );
       }
-      return new GatewayError(409, `Upload ${id} changed while this request ran; retry it.`, 'invalid_request_error', 'upload_id', 'upload_changed');
+      return new GatewayError(
+        409,
+        `Upload ${id} changed while this request ran; retry it.`,
+        'invalid_request_error',
+        'upload_id',
+        'upload_changed',
+      );
   }
 }
 

@@ -49,10 +49,19 @@ export function toWebhookObject(endpoint: WebhookEndpointRecord, secret?: string
 const key = (tenantId: string, id: string) => ({ pk: `WEBHOOKS#${tenantId}`, sk: id });
 
 export class WebhookEndpointStore {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async put(endpoint: WebhookEndpointRecord): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...key(endpoint.tenantId, endpoint.id), ...endpoint }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...key(endpoint.tenantId, endpoint.id), ...endpoint },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
   }
 
   async get(tenantId: string, id: string): Promise<WebhookEndpointRecord | null> {
@@ -64,7 +73,15 @@ export class WebhookEndpointStore {
     const out: WebhookEndpointRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const res = await this.db.send(new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `WEBHOOKS#${tenantId}` }, ExclusiveStartKey: start, ConsistentRead: true }));
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `WEBHOOKS#${tenantId}` },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
       for (const item of res.Items ?? []) out.push(strip(item));
       start = res.LastEvaluatedKey;
     } while (start);
@@ -84,7 +101,15 @@ export class WebhookEndpointStore {
     const sets = setClauses(patch, names, values);
     try {
       const res = await this.db.send(
-        new UpdateCommand({ TableName: this.table, Key: key(tenantId, id), UpdateExpression: `SET ${sets.join(', ')}`, ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeNames: names, ExpressionAttributeValues: values, ReturnValues: 'ALL_NEW' }),
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key(tenantId, id),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
       );
       return strip(res.Attributes!);
     } catch (err) {

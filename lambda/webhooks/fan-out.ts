@@ -5,7 +5,7 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { stableToken } from '../ids';
 import { getServices, logger } from '../runtime';
-import type { OpenAIBatch } from '../openai/types';
+import type { OpenAIBatch } from '../../contracts/openai-types';
 import { toOpenAIBatch } from '../openai/objects';
 import { BATCH_EVENT_TYPES, type BatchEventType } from './endpoints';
 import { webhookEndpoints, webhookQueue } from './store';
@@ -33,11 +33,20 @@ const TERMINAL_AT: Record<BatchEventType, keyof OpenAIBatch> = {
 };
 
 /** The OpenAI event body for a batch in a terminal state; null for any other state. */
-export function batchEvent(batch: Pick<OpenAIBatch, 'id' | 'status' | 'completed_at' | 'failed_at' | 'expired_at' | 'cancelled_at'>, now: number): BatchWebhookEvent | null {
+export function batchEvent(
+  batch: Pick<OpenAIBatch, 'id' | 'status' | 'completed_at' | 'failed_at' | 'expired_at' | 'cancelled_at'>,
+  now: number,
+): BatchWebhookEvent | null {
   const type = `batch.${batch.status}` as BatchEventType;
   if (!BATCH_EVENT_TYPES.includes(type)) return null;
   const at = batch[TERMINAL_AT[type] as 'completed_at'];
-  return { id: `evt_${stableToken(24, 'batch-webhook', batch.id, type)}`, object: 'event', created_at: typeof at === 'number' ? at : now, type, data: { id: batch.id } };
+  return {
+    id: `evt_${stableToken(24, 'batch-webhook', batch.id, type)}`,
+    object: 'event',
+    created_at: typeof at === 'number' ? at : now,
+    type,
+    data: { id: batch.id },
+  };
 }
 
 /** Queues the batch's event for every enabled endpoint of its tenant that wants it; returns how many. */
@@ -61,11 +70,15 @@ export async function fanOut(detail: Pick<OpenAIBatch, 'id'>, now: number): Prom
     const res = await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queueUrl,
-        Entries: chunk.map((e, j) => ({ Id: String(j), MessageBody: JSON.stringify({ tenantId: batch.tenantId, endpointId: e.id, event } satisfies DeliveryMessage) })),
+        Entries: chunk.map((e, j) => ({
+          Id: String(j),
+          MessageBody: JSON.stringify({ tenantId: batch.tenantId, endpointId: e.id, event } satisfies DeliveryMessage),
+        })),
       }),
     );
     // A partial failure fails the invocation; EventBridge retries it, and endpoints already queued get the same event id again.
-    if (res.Failed?.length) throw new Error(`Could not queue ${res.Failed.length} webhook deliveries: ${res.Failed.map((f) => f.Code).join(', ')}`);
+    if (res.Failed?.length)
+      throw new Error(`Could not queue ${res.Failed.length} webhook deliveries: ${res.Failed.map((f) => f.Code).join(', ')}`);
   }
   logger.info('Webhook deliveries queued', { batchId: batch.id, eventId: event.id, type: event.type, endpoints: endpoints.length });
   return endpoints.length;

@@ -28,7 +28,12 @@ export async function postWebhook(
   options: { policy: UrlPolicy; timeoutMs?: number; resolve?: Resolver },
 ): Promise<AttemptResult> {
   const started = Date.now();
-  const done = (ok: boolean, status: number | null, error: string | null): AttemptResult => ({ ok, status, error, durationMs: Date.now() - started });
+  const done = (ok: boolean, status: number | null, error: string | null): AttemptResult => ({
+    ok,
+    status,
+    error,
+    durationMs: Date.now() - started,
+  });
   let pinned: { address: string; family: number };
   let url: URL;
   let host: string;
@@ -39,7 +44,8 @@ export async function postWebhook(
     return done(false, null, (err as Error).message);
   }
   const pinnedLookup: LookupFunction = (_hostname, opts, callback) => {
-    if ((opts as { all?: boolean }).all) (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [pinned]);
+    if ((opts as { all?: boolean }).all)
+      (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [pinned]);
     else callback(null, pinned.address, pinned.family);
   };
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -55,7 +61,12 @@ export async function postWebhook(
       url,
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'finops-batch-gateway-webhooks/1', ...headers },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+          'user-agent': 'finops-batch-gateway-webhooks/1',
+          ...headers,
+        },
         lookup: pinnedLookup,
         agent: false,
         ...(isIP(host) ? {} : { servername: host }),
@@ -69,7 +80,8 @@ export async function postWebhook(
         const status = res.statusCode ?? 0;
         const settle = () => {
           if (status >= 200 && status < 300) finish(done(true, status, null));
-          else if (status >= 300 && status < 400) finish(done(false, status, `redirect to ${String(res.headers.location ?? '?').slice(0, 200)} not followed`));
+          else if (status >= 300 && status < 400)
+            finish(done(false, status, `redirect to ${String(res.headers.location ?? '?').slice(0, 200)} not followed`));
           else finish(done(false, status, `HTTP ${status}`));
         };
         res.on('end', settle);

@@ -22,7 +22,12 @@ export interface EndpointSpec {
 /** The body of POST /finops/webhooks, checked (URL rules included) before anything is stored. */
 export async function parseEndpointSpec(body: Record<string, unknown>, resolve: Resolver = dnsResolver): Promise<EndpointSpec> {
   const unknown = Object.keys(body).find((k) => !['url', 'events', 'description'].includes(k));
-  if (unknown) throw badRequest(`Unknown parameter: '${unknown.slice(0, 64)}'. A webhook endpoint takes url, events and description.`, unknown.slice(0, 64), 'unknown_parameter');
+  if (unknown)
+    throw badRequest(
+      `Unknown parameter: '${unknown.slice(0, 64)}'. A webhook endpoint takes url, events and description.`,
+      unknown.slice(0, 64),
+      'unknown_parameter',
+    );
   const policy = urlPolicyFromEnv();
   try {
     const { host } = parseWebhookUrl(body.url, policy);
@@ -33,13 +38,25 @@ export async function parseEndpointSpec(body: Record<string, unknown>, resolve: 
   }
   let events: BatchEventType[] = [...BATCH_EVENT_TYPES];
   if (body.events !== undefined) {
-    if (!Array.isArray(body.events) || body.events.length === 0 || body.events.some((e) => !BATCH_EVENT_TYPES.includes(e as BatchEventType))) {
+    if (
+      !Array.isArray(body.events) ||
+      body.events.length === 0 ||
+      body.events.some((e) => !BATCH_EVENT_TYPES.includes(e as BatchEventType))
+    ) {
       throw badRequest(`Invalid 'events': expected a non-empty list of ${BATCH_EVENT_TYPES.join(', ')}.`, 'events', 'invalid_events');
     }
     events = [...new Set(body.events as BatchEventType[])];
   }
-  if (body.description !== undefined && body.description !== null && (typeof body.description !== 'string' || body.description.length > MAX_DESCRIPTION)) {
-    throw badRequest(`Invalid 'description': expected a string of at most ${MAX_DESCRIPTION} characters.`, 'description', 'invalid_description');
+  if (
+    body.description !== undefined &&
+    body.description !== null &&
+    (typeof body.description !== 'string' || body.description.length > MAX_DESCRIPTION)
+  ) {
+    throw badRequest(
+      `Invalid 'description': expected a string of at most ${MAX_DESCRIPTION} characters.`,
+      'description',
+      'invalid_description',
+    );
   }
   return { url: body.url as string, events, description: (body.description as string | undefined) ?? null };
 }
@@ -47,17 +64,32 @@ export async function parseEndpointSpec(body: Record<string, unknown>, resolve: 
 export async function registerEndpoint(tenantId: string, spec: EndpointSpec, now: number) {
   const store = webhookEndpoints();
   if ((await store.list(tenantId)).length >= MAX_ENDPOINTS_PER_TENANT) {
-    throw badRequest(`A tenant may register at most ${MAX_ENDPOINTS_PER_TENANT} webhook endpoints; delete one first.`, null, 'too_many_webhooks');
+    throw badRequest(
+      `A tenant may register at most ${MAX_ENDPOINTS_PER_TENANT} webhook endpoints; delete one first.`,
+      null,
+      'too_many_webhooks',
+    );
   }
   const id = `whk_${randomBytes(18).toString('base64url')}`;
   const secret = newWebhookSecret();
-  const endpoint: WebhookEndpointRecord = { id, tenantId, ...spec, createdAt: now, status: 'enabled', failingSince: null, disabledAt: null, disabledReason: null, secrets: [await sealSecret(secret, id, tenantId, now)] };
+  const endpoint: WebhookEndpointRecord = {
+    id,
+    tenantId,
+    ...spec,
+    createdAt: now,
+    status: 'enabled',
+    failingSince: null,
+    disabledAt: null,
+    disabledReason: null,
+    secrets: [await sealSecret(secret, id, tenantId, now)],
+  };
   await store.put(endpoint);
   return toWebhookObject(endpoint, secret);
 }
 
 export function checkWebhookId(id: string): string {
-  if (!WEBHOOK_ID_PATTERN.test(id)) throw badRequest(`Invalid webhook endpoint id ${JSON.stringify(id.slice(0, 80))}.`, 'webhook_id', 'invalid_id');
+  if (!WEBHOOK_ID_PATTERN.test(id))
+    throw badRequest(`Invalid webhook endpoint id ${JSON.stringify(id.slice(0, 80))}.`, 'webhook_id', 'invalid_id');
   return id;
 }
 

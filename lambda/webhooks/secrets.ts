@@ -4,13 +4,17 @@
 import { DATA_KEY_BYTES, decryptWithKey, encryptWithKey, type EncryptionContext } from '../auth/envelope';
 import { KmsDataKeys, LocalMasterKey, type DataKeySource } from '../auth/data-keys';
 import { KmsClient } from '../auth/kms-client';
-import { VAULT_KEY_FILE_VARIABLE } from '../auth/vault-names';
+import { VAULT_KEY_FILE_VARIABLE } from '../../contracts/vault-names';
 import { GatewayError } from '../http/errors';
 import { getServices } from '../runtime';
 import type { SealedSecret } from './endpoints';
-import { WEBHOOK_CONTEXT_PURPOSE, WEBHOOK_KMS_KEY_VARIABLE } from './names';
+import { WEBHOOK_CONTEXT_PURPOSE, WEBHOOK_KMS_KEY_VARIABLE } from '../../contracts/webhook-names';
 
-const contextOf = (endpointId: string, tenantId: string): EncryptionContext => ({ purpose: WEBHOOK_CONTEXT_PURPOSE, webhook: endpointId, tenant: tenantId });
+const contextOf = (endpointId: string, tenantId: string): EncryptionContext => ({
+  purpose: WEBHOOK_CONTEXT_PURPOSE,
+  webhook: endpointId,
+  tenant: tenantId,
+});
 
 let cached: { region: string; source: DataKeySource } | undefined;
 
@@ -21,7 +25,14 @@ function dataKeys(): DataKeySource {
   const arn = process.env[WEBHOOK_KMS_KEY_VARIABLE];
   const file = process.env[VAULT_KEY_FILE_VARIABLE];
   const source = arn ? new KmsDataKeys(new KmsClient({ region }), arn) : file ? LocalMasterKey.fromFile(file) : null;
-  if (!source) throw new GatewayError(500, `Webhooks need a key to encrypt their secrets (${WEBHOOK_KMS_KEY_VARIABLE}); this deployment has none. Nothing was changed.`, 'server_error', null, 'webhook_key_not_configured');
+  if (!source)
+    throw new GatewayError(
+      500,
+      `Webhooks need a key to encrypt their secrets (${WEBHOOK_KMS_KEY_VARIABLE}); this deployment has none. Nothing was changed.`,
+      'server_error',
+      null,
+      'webhook_key_not_configured',
+    );
   cached = { region, source };
   return source;
 }
@@ -35,7 +46,12 @@ export async function sealSecret(secret: string, endpointId: string, tenantId: s
   const dataKey = await dataKeys().newDataKey(context);
   try {
     if (dataKey.plaintext.length !== DATA_KEY_BYTES) throw new Error('unexpected data key size');
-    return { ...encryptWithKey(dataKey.plaintext, Buffer.from(secret, 'utf8'), context), masterKeyId: dataKey.masterKeyId, wrappedDataKey: dataKey.wrapped, createdAt: now };
+    return {
+      ...encryptWithKey(dataKey.plaintext, Buffer.from(secret, 'utf8'), context),
+      masterKeyId: dataKey.masterKeyId,
+      wrappedDataKey: dataKey.wrapped,
+      createdAt: now,
+    };
   } finally {
     dataKey.plaintext.fill(0);
   }

@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { getServices } from '../runtime';
 import { WebhookEndpointStore } from './endpoints';
-import { WEBHOOK_QUEUE_URL_VARIABLE } from './names';
+import { WEBHOOK_QUEUE_URL_VARIABLE } from '../../contracts/webhook-names';
 import { traced } from '../tracer';
 
 let cached: { for: ReturnType<typeof getServices>; store: WebhookEndpointStore; sqs: SQSClient } | undefined;
@@ -12,8 +12,14 @@ let cached: { for: ReturnType<typeof getServices>; store: WebhookEndpointStore; 
 function build() {
   const services = getServices();
   if (cached?.for !== services) {
-    const db = DynamoDBDocumentClient.from(traced(new DynamoDBClient({ region: services.config.region })), { marshallOptions: { removeUndefinedValues: true } });
-    cached = { for: services, store: new WebhookEndpointStore(db, services.config.tableName), sqs: traced(new SQSClient({ region: services.config.region })) };
+    const db = DynamoDBDocumentClient.from(traced(new DynamoDBClient({ region: services.config.region })), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    cached = {
+      for: services,
+      store: new WebhookEndpointStore(db, services.config.tableName),
+      sqs: traced(new SQSClient({ region: services.config.region })),
+    };
   }
   return cached;
 }

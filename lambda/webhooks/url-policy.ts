@@ -26,12 +26,36 @@ LOOPBACK.addAddress('::1', 'ipv6');
 /** Never a webhook receiver: private, link-local, shared, reserved, documentation and multicast ranges. */
 const NON_PUBLIC = new BlockList();
 for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24],
-  ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) NON_PUBLIC.addSubnet(net, prefix, 'ipv4');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  NON_PUBLIC.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
-  ['::', 128], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 23], ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
-] as const) NON_PUBLIC.addSubnet(net, prefix, 'ipv6');
+  ['::', 128],
+  ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
+  ['100::', 64],
+  ['2001::', 23],
+  ['2001:db8::', 32],
+  ['2002::', 16],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
+] as const)
+  NON_PUBLIC.addSubnet(net, prefix, 'ipv6');
 
 /** The IPv4 address inside an IPv4-mapped IPv6 one (::ffff:a.b.c.d or ::ffff:xxxx:xxxx), else null. */
 function mappedIPv4(address: string): string | null {
@@ -66,7 +90,10 @@ export function parseWebhookUrl(value: unknown, policy: UrlPolicy): { url: URL; 
     throw new WebhookUrlError(`'url' is not a valid URL.`);
   }
   const schemes = policy.allowLocalReceivers ? ['https:', 'http:'] : ['https:'];
-  if (!schemes.includes(url.protocol)) throw new WebhookUrlError(`'url' must use ${policy.allowLocalReceivers ? 'https or http' : 'https'}; got ${url.protocol.replace(':', '')}.`);
+  if (!schemes.includes(url.protocol))
+    throw new WebhookUrlError(
+      `'url' must use ${policy.allowLocalReceivers ? 'https or http' : 'https'}; got ${url.protocol.replace(':', '')}.`,
+    );
   if (url.username || url.password) throw new WebhookUrlError("'url' must not contain credentials (user:password@).");
   if (url.hash) throw new WebhookUrlError("'url' must not contain a #fragment.");
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');

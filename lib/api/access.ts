@@ -1,4 +1,4 @@
-// What each gateway function may touch, as data: one row per operation in lib/api/routes.ts
+// What each gateway function may touch, as data: one row per operation in contracts/routes.ts
 // (API routes, tracker and event functions, authorizer). grantFunctionAccess turns a row into IAM
 // grants, so a function's permissions are read here, in one table, rather than pieced together from
 // the stack.
@@ -11,7 +11,7 @@ import type { GatewayBuckets } from '../storage/gateway-buckets';
 import type { ProviderSecrets } from '../storage/provider-secrets';
 import type { CredentialVaultKey } from '../storage/credential-vault-key';
 import type { WebhookDelivery } from '../webhooks/webhook-delivery';
-import { AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, SCHEDULED_FUNCTIONS, TRACKER_FUNCTIONS, WEBHOOK_FUNCTIONS } from './routes';
+import { AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, SCHEDULED_FUNCTIONS, TRACKER_FUNCTIONS, WEBHOOK_FUNCTIONS } from '../../contracts/routes';
 
 export interface FunctionAccess {
   /** DynamoDB: `read` = Get/Query/Scan; `readWrite` adds Put/Update/Delete/BatchWrite. */
@@ -54,7 +54,13 @@ export interface FunctionAccess {
 }
 
 /** The tracker polls providers, turns their results into gateway files and records the outcome. */
-const TRACKER_ACCESS: FunctionAccess = { records: 'readWrite', blobs: 'readWrite', providerKeys: true, bedrockJobs: true, credentialVault: 'open' };
+const TRACKER_ACCESS: FunctionAccess = {
+  records: 'readWrite',
+  blobs: 'readWrite',
+  providerKeys: true,
+  bedrockJobs: true,
+  credentialVault: 'open',
+};
 /** List and retrieve answer from the table alone; the tracker keeps it current. */
 const RECORDS_ONLY: FunctionAccess = { records: 'read' };
 
@@ -162,7 +168,11 @@ export function grantFunctionAccess(fn: IGrantable, access: FunctionAccess, targ
   if (access.webhookSecrets === 'open') targets.webhooks.grantOpen(fn);
   if (access.queuesWebhooks) targets.webhooks.grantQueueing(fn);
   if (access.presignsDirectUploads) {
-    Grant.addToPrincipal({ grantee: fn, actions: ['s3:PutObject'], resourceArns: [files.arnForObjects(`${EVENT_FUNCTIONS.registerFile.keyPrefix}*`)] });
+    Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['s3:PutObject'],
+      resourceArns: [files.arnForObjects(`${EVENT_FUNCTIONS.registerFile.keyPrefix}*`)],
+    });
   }
 }
 

@@ -1,5 +1,5 @@
 // The OpenAI-compatible API: an API Gateway REST API with one Lambda function per operation of
-// lib/api/routes.ts, each served under every prefix of API_PREFIXES, all behind one Lambda authorizer
+// contracts/routes.ts, each served under every prefix of API_PREFIXES, all behind one Lambda authorizer
 // that checks the gateway key. REST (not HTTP API) because the handlers read proxy (v1) events, the
 // authorizer answers with an IAM policy, and API Gateway's own errors (401, 413, 429…) must be shaped
 // like OpenAI errors (lib/api/gateway-responses.ts): only REST APIs have gateway responses.
@@ -21,7 +21,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { constructId, GatewayFunction } from '../gateway-function';
 import { GATEWAY_RESPONSES, type GatewayResponseSpec } from './gateway-responses';
-import { API_PREFIXES, AUTHORIZER_FUNCTION, OPERATION_ROUTES } from './routes';
+import { API_PREFIXES, AUTHORIZER_FUNCTION, OPERATION_ROUTES } from '../../contracts/routes';
 
 export interface GatewayApiProps {
   /** FINOPS_* variables for every function (see lambda/config.ts). */
@@ -80,7 +80,8 @@ export class GatewayApi extends Construct {
     assertUniqueRoutes();
     validateGatewayResponses();
 
-    const environment = corsOrigins.length > 0 ? { ...props.environment, FINOPS_CORS_ALLOWED_ORIGINS: corsOrigins.join(',') } : props.environment;
+    const environment =
+      corsOrigins.length > 0 ? { ...props.environment, FINOPS_CORS_ALLOWED_ORIGINS: corsOrigins.join(',') } : props.environment;
     const functionDefaults = { environment, logRetention: props.logRetention };
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
@@ -109,7 +110,14 @@ export class GatewayApi extends Construct {
           : {
               allowOrigins: corsOrigins,
               allowMethods: ['GET', 'POST', 'DELETE'],
-              allowHeaders: [...Cors.DEFAULT_HEADERS, 'OpenAI-Organization', 'OpenAI-Project', 'OpenAI-Beta', 'X-Provider-Api-Key', 'Idempotency-Key'],
+              allowHeaders: [
+                ...Cors.DEFAULT_HEADERS,
+                'OpenAI-Organization',
+                'OpenAI-Project',
+                'OpenAI-Beta',
+                'X-Provider-Api-Key',
+                'Idempotency-Key',
+              ],
               maxAge: Duration.hours(1),
             },
     });
@@ -180,7 +188,11 @@ export class GatewayApi extends Construct {
     if (cors) {
       // Only the preflight OPTIONS methods go without the authorizer: browsers send no credentials on preflight.
       for (const method of this.restApi.methods.filter((m) => m.httpMethod === 'OPTIONS')) {
-        ack(method, 'AwsSolutions-APIG4', 'CORS preflight (OPTIONS) cannot carry credentials; it returns headers only and reaches no function.');
+        ack(
+          method,
+          'AwsSolutions-APIG4',
+          'CORS preflight (OPTIONS) cannot carry credentials; it returns headers only and reaches no function.',
+        );
       }
     }
   }
@@ -215,7 +227,9 @@ function validateOrigins(origins: readonly string[]): string[] {
   for (const origin of origins) {
     if (origin === '*') throw new Error('GatewayApi: corsAllowedOrigins must list explicit origins; "*" is not allowed');
     if (!/^https?:\/\/[^/\s*]+$/.test(origin)) {
-      throw new Error(`GatewayApi: corsAllowedOrigins entry "${origin}" is not an origin like https://app.example.com (scheme and host, no path)`);
+      throw new Error(
+        `GatewayApi: corsAllowedOrigins entry "${origin}" is not an origin like https://app.example.com (scheme and host, no path)`,
+      );
     }
   }
   return [...origins];
@@ -235,7 +249,9 @@ export function validateGatewayResponses(specs: readonly GatewayResponseSpec[] =
   for (const spec of specs) {
     const body = JSON.stringify(spec.body);
     if (/[$#]/.test(body) || Token.isUnresolved(body)) {
-      throw new Error(`GatewayApi: the ${spec.type} gateway response body contains "$" or "#", which API Gateway would evaluate as a template`);
+      throw new Error(
+        `GatewayApi: the ${spec.type} gateway response body contains "$" or "#", which API Gateway would evaluate as a template`,
+      );
     }
   }
 }

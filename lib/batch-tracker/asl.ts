@@ -36,7 +36,8 @@ export function trackerDefinitionFromTemplate(template: any): object {
   let definition: unknown;
   if (props.DefinitionString !== undefined) {
     let text = resolver.resolve(props.DefinitionString);
-    if (typeof text !== 'string') throw new Error(`trackerDefinitionFromTemplate: ${logicalId}.DefinitionString did not resolve to a string`);
+    if (typeof text !== 'string')
+      throw new Error(`trackerDefinitionFromTemplate: ${logicalId}.DefinitionString did not resolve to a string`);
     for (const [key, value] of Object.entries(props.DefinitionSubstitutions ?? {})) {
       text = text.split('${' + key + '}').join(String(resolver.resolve(value as Json)));
     }
@@ -157,7 +158,11 @@ class IntrinsicResolver {
     if (!resource) throw new Error(`trackerDefinitionFromTemplate: Ref to unknown ${id}`);
     // What Ref returns differs by type: an ARN for these, a name for the rest.
     const refIsArn = ['AWS::StepFunctions::StateMachine', 'AWS::SNS::Topic'];
-    return refIsArn.includes(resource.Type) ? placeholderArn(id, resource.Type) : resource.Type === 'AWS::S3::Bucket' ? id.toLowerCase() : id;
+    return refIsArn.includes(resource.Type)
+      ? placeholderArn(id, resource.Type)
+      : resource.Type === 'AWS::S3::Bucket'
+        ? id.toLowerCase()
+        : id;
   }
 
   private getAtt(id: string, attribute: string): Json {

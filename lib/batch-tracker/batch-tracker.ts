@@ -7,7 +7,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { constructId, GatewayFunction } from '../gateway-function';
-import { TRACKER_FUNCTIONS } from '../api/routes';
+import { TRACKER_FUNCTIONS } from '../../contracts/routes';
 import { trackerDefinition } from './definition';
 
 export interface BatchTrackerProps {
@@ -48,7 +48,13 @@ export class BatchTracker extends Construct {
   }
 
   public readonly stateMachine: StateMachine;
-  public readonly functions: Readonly<{ prepareInput: GatewayFunction; submitBatch: GatewayFunction; checkStatus: GatewayFunction; collectResults: GatewayFunction; markFailed: GatewayFunction }>;
+  public readonly functions: Readonly<{
+    prepareInput: GatewayFunction;
+    submitBatch: GatewayFunction;
+    checkStatus: GatewayFunction;
+    collectResults: GatewayFunction;
+    markFailed: GatewayFunction;
+  }>;
   public readonly executionLogs: LogGroup;
   /** ExecutionsFailed ≥ 1 in 5 minutes: a batch the gateway could not track to the end (absent with alarms: false). */
   public readonly failedAlarm?: Alarm;

@@ -30,7 +30,7 @@ export interface TrackingCost {
 const EVENTS_PER_STATE: Record<string, number> = { Task: 5, Wait: 3, Choice: 2, Succeed: 2, Fail: 2, Pass: 2 };
 
 /**
- * @param waitSeconds the check step's schedule (lambda/tracker/schedule.ts nextWaitSeconds)
+ * @param waitSeconds the check step's schedule (contracts/schedule.ts nextWaitSeconds)
  */
 /**
  * A provider outage, in seconds of the batch's age: until `submitUntil` every submit is refused
@@ -42,7 +42,12 @@ export interface Outage {
   collectUntil?: number;
 }
 
-export function trackingCost(definition: object, durationSeconds: number, waitSeconds: (ageSeconds: number) => number, outage: Outage = {}): TrackingCost {
+export function trackingCost(
+  definition: object,
+  durationSeconds: number,
+  waitSeconds: (ageSeconds: number) => number,
+  outage: Outage = {},
+): TrackingCost {
   const asl = definition as Asl;
   let state = asl.StartAt;
   let now = 0;
@@ -66,11 +71,25 @@ export function trackingCost(definition: object, durationSeconds: number, waitSe
     if (s.Type === 'Choice') {
       // A healthy provider: the batch is submitted at once and its results are collected at once.
       const value =
-        state === TrackerState.isSubmitted ? (now < (outage.submitUntil ?? 0) ? 'wait' : 'submitted') : state === TrackerState.isCollected ? (now < (outage.collectUntil ?? 0) ? 'wait' : 'announce') : lastCheck;
+        state === TrackerState.isSubmitted
+          ? now < (outage.submitUntil ?? 0)
+            ? 'wait'
+            : 'submitted'
+          : state === TrackerState.isCollected
+            ? now < (outage.collectUntil ?? 0)
+              ? 'wait'
+              : 'announce'
+            : lastCheck;
       state = s.Choices!.find((c) => c.StringEquals === value)?.Next ?? s.Default!;
       continue;
     }
     state = s.Next!;
   }
-  return { durationSeconds, checks, stateTransitions: transitions, historyEvents: events, detectionLatencySeconds: detectedAt - durationSeconds };
+  return {
+    durationSeconds,
+    checks,
+    stateTransitions: transitions,
+    historyEvents: events,
+    detectionLatencySeconds: detectedAt - durationSeconds,
+  };
 }

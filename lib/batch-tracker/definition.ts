@@ -12,7 +12,7 @@
 // The Lambdas decide (next / waitSeconds / outcome); this definition only moves between them, so the
 // same JSON runs in the cloud and locally (lib/batch-tracker/asl.ts). A provider's transient errors
 // (429, 5xx, timeouts) never reach the Retry below: each step turns them into a "wait" decision whose
-// wait grows like the poll wait (lambda/tracker/schedule.ts), until the batch's window plus grace.
+// wait grows like the poll wait (contracts/schedule.ts), until the batch's window plus grace.
 // The Retry is for Lambda's own failures (and is a safety net for a ProviderUnavailable that escaped).
 import { Duration } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
@@ -82,7 +82,13 @@ const batchRef = { batchId: JsonPath.stringAt('$.batchId'), provider: JsonPath.s
 
 export function trackerDefinition(scope: Construct, props: TrackerDefinitionProps): IChainable {
   // CDK's own default retry (retryOnServiceExceptions) is replaced by LAMBDA_RETRY on every task.
-  const invoke = (id: string, fn: LambdaFunction, payload: Record<string, unknown>, resultSelector: Record<string, unknown>, resultPath: string) =>
+  const invoke = (
+    id: string,
+    fn: LambdaFunction,
+    payload: Record<string, unknown>,
+    resultSelector: Record<string, unknown>,
+    resultPath: string,
+  ) =>
     new LambdaInvoke(scope, id, {
       lambdaFunction: fn,
       payload: TaskInput.fromObject(payload),
@@ -118,13 +124,22 @@ export function trackerDefinition(scope: Construct, props: TrackerDefinitionProp
     '$.result',
   )
     .next(announce(TrackerState.announceFailed))
-    .next(new Fail(scope, TrackerState.trackingFailed, { error: 'BatchTrackingFailed', cause: `See the "${TrackerState.markFailed}" step of this execution` }));
+    .next(
+      new Fail(scope, TrackerState.trackingFailed, {
+        error: 'BatchTrackingFailed',
+        cause: `See the "${TrackerState.markFailed}" step of this execution`,
+      }),
+    );
 
   const collect = invoke(
     TrackerState.collectResults,
     props.collectResults,
     { ...batchRef, outcome: JsonPath.objectAt('$.check.outcome') },
-    { next: JsonPath.stringAt('$.Payload.next'), waitSeconds: JsonPath.objectAt('$.Payload.waitSeconds'), batch: JsonPath.objectAt('$.Payload.batch') },
+    {
+      next: JsonPath.stringAt('$.Payload.next'),
+      waitSeconds: JsonPath.objectAt('$.Payload.waitSeconds'),
+      batch: JsonPath.objectAt('$.Payload.batch'),
+    },
     '$.result',
   ).addCatch(markFailed, { errors: [Errors.ALL], resultPath: '$.error' });
   const waitToCollect = new Wait(scope, TrackerState.waitToCollect, { time: WaitTime.secondsPath('$.result.waitSeconds') }).next(collect);
@@ -162,7 +177,13 @@ export function trackerDefinition(scope: Construct, props: TrackerDefinitionProp
   ).addCatch(markFailed, { errors: [Errors.ALL], resultPath: '$.error' });
   const waitToSubmit = new Wait(scope, TrackerState.waitToSubmit, { time: WaitTime.secondsPath('$.check.waitSeconds') }).next(submit);
 
-  const prepare = invoke(TrackerState.prepareInput, props.prepareInput, batchRef, { next: JsonPath.stringAt('$.Payload.next') }, '$.prepare').addCatch(markFailed, {
+  const prepare = invoke(
+    TrackerState.prepareInput,
+    props.prepareInput,
+    batchRef,
+    { next: JsonPath.stringAt('$.Payload.next') },
+    '$.prepare',
+  ).addCatch(markFailed, {
     errors: [Errors.ALL],
     resultPath: '$.error',
   });
@@ -175,11 +196,13 @@ export function trackerDefinition(scope: Construct, props: TrackerDefinitionProp
       .when(Condition.stringEquals('$.check.next', 'resubmit'), waitToSubmit)
       .otherwise(waitBeforeNextCheck),
   );
-  return prepare.next(submit).next(
-    new Choice(scope, TrackerState.isSubmitted)
-      .when(Condition.stringEquals('$.check.next', 'submitted'), check)
-      .when(Condition.stringEquals('$.check.next', 'collect'), collect)
-      .when(Condition.stringEquals('$.check.next', 'done'), finished)
-      .otherwise(waitToSubmit),
-  );
+  return prepare
+    .next(submit)
+    .next(
+      new Choice(scope, TrackerState.isSubmitted)
+        .when(Condition.stringEquals('$.check.next', 'submitted'), check)
+        .when(Condition.stringEquals('$.check.next', 'collect'), collect)
+        .when(Condition.stringEquals('$.check.next', 'done'), finished)
+        .otherwise(waitToSubmit),
+    );
 }

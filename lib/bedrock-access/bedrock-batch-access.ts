@@ -55,7 +55,10 @@ export class BedrockBatchAccess extends Construct {
   constructor(scope: Construct, id: string, props: BedrockBatchAccessProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    for (const [prop, regions] of Object.entries({ crossRegionModelRegions: props.crossRegionModelRegions, jobRegions: props.jobRegions })) {
+    for (const [prop, regions] of Object.entries({
+      crossRegionModelRegions: props.crossRegionModelRegions,
+      jobRegions: props.jobRegions,
+    })) {
       for (const region of regions ?? []) {
         if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
           throw new Error(`BedrockBatchAccess: ${prop} has "${region}", which is not a region name like us-west-2`);
@@ -64,7 +67,8 @@ export class BedrockBatchAccess extends Construct {
     }
     const jobRegions = [...new Set(props.jobRegions ?? [])].filter((r) => r !== stack.region);
 
-    const jobArns = (region?: string) => stack.formatArn({ service: 'bedrock', region, resource: 'model-invocation-job', resourceName: '*' });
+    const jobArns = (region?: string) =>
+      stack.formatArn({ service: 'bedrock', region, resource: 'model-invocation-job', resourceName: '*' });
     this.jobArnPattern = jobArns();
     this.jobArnPatterns = [this.jobArnPattern, ...jobRegions.map(jobArns)];
     const foundationModels = (region?: string) =>

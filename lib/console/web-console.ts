@@ -8,7 +8,7 @@ import { AuthorizationType, LambdaIntegration, type RestApi } from 'aws-cdk-lib/
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { CONSOLE_FUNCTION } from '../api/routes';
+import { CONSOLE_FUNCTION } from '../../contracts/routes';
 import { constructId, GatewayFunction } from '../gateway-function';
 
 export interface WebConsoleProps {
@@ -37,11 +37,13 @@ export class WebConsole extends Construct {
       Validations.of(method).acknowledge(
         {
           id: 'AwsSolutions-APIG4',
-          reason: 'The web console page and its built scripts and styles must load in a browser without a key; they hold no data. Every API call the page makes goes to methods behind the gateway key authorizer.',
+          reason:
+            'The web console page and its built scripts and styles must load in a browser without a key; they hold no data. Every API call the page makes goes to methods behind the gateway key authorizer.',
         },
         {
           id: 'AwsSolutions-COG4',
-          reason: 'Public static console assets (no data); console users sign in with a gateway key, checked by the Lambda authorizer on every API method, not Cognito.',
+          reason:
+            'Public static console assets (no data); console users sign in with a gateway key, checked by the Lambda authorizer on every API method, not Cognito.',
         },
       );
     }

@@ -1,6 +1,13 @@
 // README's provider table, generated from the catalog (contracts/providers.ts): which providers a
 // deployment serves, how each is authenticated, and the variables and secret that configure it.
-import { PROVIDER_CATALOG, PROVIDER_NAMES, providerEnvNames, secretContextKey, type ProviderEntry, type SecretProviderName } from '../../contracts/providers';
+import {
+  PROVIDER_CATALOG,
+  PROVIDER_NAMES,
+  providerEnvNames,
+  secretContextKey,
+  type ProviderEntry,
+  type SecretProviderName,
+} from '../../contracts/providers';
 
 const CREDENTIALS: Record<ProviderEntry['credentials'], string> = {
   'api-key': 'API key',
@@ -18,7 +25,9 @@ function row(name: (typeof PROVIDER_NAMES)[number]): string {
   const secret = `${entry.secretContents ?? 'the key alone'} (\`${vars.secretArn}\`; \`${secretContextKey(name as SecretProviderName)}\` to reuse one)`;
   const local = `\`${vars.apiKey}\` set → live, else simulated`;
   // No default (Azure): the customer's own resource endpoint, in the secret or the variable.
-  const base = entry.defaultBaseUrl ? `\`${vars.baseUrl}\` = \`${entry.defaultBaseUrl}\`` : `\`${vars.baseUrl}\` or the secret: your resource endpoint (no default)`;
+  const base = entry.defaultBaseUrl
+    ? `\`${vars.baseUrl}\` = \`${entry.defaultBaseUrl}\``
+    : `\`${vars.baseUrl}\` or the secret: your resource endpoint (no default)`;
   return `| ${entry.displayName} | \`${name}\` | ${CREDENTIALS[entry.credentials]} | ${secret} | ${local} | ${base} |`;
 }
 

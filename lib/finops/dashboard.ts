@@ -3,9 +3,19 @@
 // behind it, and how batches ended, per provider and per model. Models are not known at synth time,
 // so per-model graphs use SEARCH expressions that pick up every model that has reported.
 import { Duration } from 'aws-cdk-lib';
-import { Dashboard, GraphWidget, GraphWidgetView, MathExpression, Metric, PeriodOverride, SingleValueWidget, TextWidget, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Dashboard,
+  GraphWidget,
+  GraphWidgetView,
+  MathExpression,
+  Metric,
+  PeriodOverride,
+  SingleValueWidget,
+  TextWidget,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { FINOPS_BATCH_STATUS_METRICS, FINOPS_DIMENSIONS, FINOPS_METRICS, FINOPS_METRIC_NAMESPACE } from '../../lambda/finops/metric-names';
+import { FINOPS_BATCH_STATUS_METRICS, FINOPS_DIMENSIONS, FINOPS_METRICS, FINOPS_METRIC_NAMESPACE } from '../../contracts/metric-names';
 
 export interface FinOpsDashboardProps {
   /**
@@ -29,13 +39,21 @@ export class FinOpsDashboard extends Construct {
     super(scope, id);
     if (props.providers.length === 0) throw new Error('FinOpsDashboard: providers must name at least one provider');
     const period = props.period ?? Duration.days(1);
-    if (period.toSeconds() < 60 || period.toSeconds() % 60 !== 0) throw new Error(`FinOpsDashboard: period must be a whole number of minutes, got ${period.toSeconds()} s`);
+    if (period.toSeconds() < 60 || period.toSeconds() % 60 !== 0)
+      throw new Error(`FinOpsDashboard: period must be a whole number of minutes, got ${period.toSeconds()} s`);
     const seconds = period.toSeconds();
 
     const perProvider = (metricName: string, label: (p: string) => string = (p) => p): IMetric[] =>
       props.providers.map(
         (provider) =>
-          new Metric({ namespace: FINOPS_METRIC_NAMESPACE, metricName, dimensionsMap: { [FINOPS_DIMENSIONS.provider]: provider }, statistic: 'Sum', period, label: label(provider) }),
+          new Metric({
+            namespace: FINOPS_METRIC_NAMESPACE,
+            metricName,
+            dimensionsMap: { [FINOPS_DIMENSIONS.provider]: provider },
+            statistic: 'Sum',
+            period,
+            label: label(provider),
+          }),
       );
     const perModel = (metricName: string, label: string): MathExpression =>
       new MathExpression({
@@ -71,7 +89,11 @@ export class FinOpsDashboard extends Construct {
     this.dashboard.addWidgets(
       new SingleValueWidget({
         title: 'Batch cost (USD, whole range)',
-        metrics: [allProviders(FINOPS_METRICS.costUsd, 'Cost'), allProviders(FINOPS_METRICS.onDemandCostUsd, 'On-demand equivalent'), allProviders(FINOPS_METRICS.savingsUsd, 'Saved')],
+        metrics: [
+          allProviders(FINOPS_METRICS.costUsd, 'Cost'),
+          allProviders(FINOPS_METRICS.onDemandCostUsd, 'On-demand equivalent'),
+          allProviders(FINOPS_METRICS.savingsUsd, 'Saved'),
+        ],
         setPeriodToTimeRange: true,
         width: 12,
         height: 4,
@@ -87,10 +109,18 @@ export class FinOpsDashboard extends Construct {
     );
     this.dashboard.addWidgets(
       new GraphWidget({ title: 'Cost by provider (USD)', left: perProvider(FINOPS_METRICS.costUsd), stacked: true, width: 8 }),
-      new GraphWidget({ title: 'Savings vs on-demand by provider (USD)', left: perProvider(FINOPS_METRICS.savingsUsd), stacked: true, width: 8 }),
+      new GraphWidget({
+        title: 'Savings vs on-demand by provider (USD)',
+        left: perProvider(FINOPS_METRICS.savingsUsd),
+        stacked: true,
+        width: 8,
+      }),
       new GraphWidget({
         title: 'Tokens by provider',
-        left: [...perProvider(FINOPS_METRICS.inputTokens, (p) => `${p} input`), ...perProvider(FINOPS_METRICS.outputTokens, (p) => `${p} output`)],
+        left: [
+          ...perProvider(FINOPS_METRICS.inputTokens, (p) => `${p} input`),
+          ...perProvider(FINOPS_METRICS.outputTokens, (p) => `${p} output`),
+        ],
         right: perProvider(FINOPS_METRICS.cachedInputTokens, (p) => `${p} cached input`),
         width: 8,
       }),

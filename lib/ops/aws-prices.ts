@@ -25,11 +25,19 @@ export const AWS_PRICES = {
   lambdaArmGbSecond: { usd: 0.0000133334, unit: 'GB-second', source: LAMBDA },
   /** REST APIs, first 333 million requests a month. */
   apiGatewayRestRequest: { usd: 3.5 / 1e6, unit: 'request', source: 'https://aws.amazon.com/api-gateway/pricing/' },
-  stepFunctionsTransition: { usd: 0.025 / 1000, unit: 'state transition (Standard)', source: 'https://aws.amazon.com/step-functions/pricing/' },
+  stepFunctionsTransition: {
+    usd: 0.025 / 1000,
+    unit: 'state transition (Standard)',
+    source: 'https://aws.amazon.com/step-functions/pricing/',
+  },
   /** On-demand, after the November 2024 reduction. */
   dynamoWriteRequestUnit: { usd: 0.625 / 1e6, unit: 'write request unit', source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/' },
   dynamoReadRequestUnit: { usd: 0.125 / 1e6, unit: 'read request unit', source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/' },
-  dynamoPitrGbMonth: { usd: 0.2, unit: 'GB-month of continuous backup (PITR)', source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/' },
+  dynamoPitrGbMonth: {
+    usd: 0.2,
+    unit: 'GB-month of continuous backup (PITR)',
+    source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
+  },
   s3StandardGbMonth: { usd: 0.023, unit: 'GB-month (S3 Standard, first 50 TB)', source: 'https://aws.amazon.com/s3/pricing/' },
   s3PutRequest: { usd: 0.005 / 1000, unit: 'PUT/COPY/POST/LIST request', source: 'https://aws.amazon.com/s3/pricing/' },
   s3GetRequest: { usd: 0.0004 / 1000, unit: 'GET request', source: 'https://aws.amazon.com/s3/pricing/' },

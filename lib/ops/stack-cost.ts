@@ -8,8 +8,8 @@
 import { trackingCost } from '../batch-tracker/cost-model';
 import { trackerDefinitionFromTemplate } from '../batch-tracker/asl';
 import { constructId } from '../gateway-function';
-import { nextWaitSeconds } from '../../lambda/tracker/schedule';
-import { FINOPS_METRICS } from '../../lambda/finops/metric-names';
+import { nextWaitSeconds } from '../../contracts/schedule';
+import { FINOPS_METRICS } from '../../contracts/metric-names';
 import { AWS_PRICES, AWS_PRICES_DATE, AWS_PRICES_REGION } from './aws-prices';
 import { BATCH_PROFILE, MINUTES_PER_MONTH, SCHEDULED_RUN_PROFILE, SQS_IDLE_RECEIVES_PER_MINUTE } from './batch-profile';
 
@@ -44,20 +44,46 @@ type Template = { Resources: Record<string, Resource> };
  * fails the cost model, so a new kind of resource is priced on purpose.
  */
 export const NO_STANDING_CHARGE = new Set([
-  'AWS::Lambda::Function', 'AWS::Lambda::Permission', 'AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::Logs::LogGroup',
-  'AWS::ApiGateway::RestApi', 'AWS::ApiGateway::Resource', 'AWS::ApiGateway::Method', 'AWS::ApiGateway::Deployment', 'AWS::ApiGateway::Stage',
-  'AWS::ApiGateway::Authorizer', 'AWS::ApiGateway::GatewayResponse', 'AWS::ApiGateway::Account', 'AWS::S3::Bucket', 'AWS::S3::BucketPolicy',
-  'AWS::DynamoDB::Table', 'AWS::StepFunctions::StateMachine', 'AWS::SQS::Queue', 'AWS::SQS::QueuePolicy', 'AWS::SNS::Topic',
-  'AWS::CDK::Metadata', 'Custom::S3BucketNotifications',
+  'AWS::Lambda::Function',
+  'AWS::Lambda::Permission',
+  'AWS::IAM::Role',
+  'AWS::IAM::Policy',
+  'AWS::Logs::LogGroup',
+  'AWS::ApiGateway::RestApi',
+  'AWS::ApiGateway::Resource',
+  'AWS::ApiGateway::Method',
+  'AWS::ApiGateway::Deployment',
+  'AWS::ApiGateway::Stage',
+  'AWS::ApiGateway::Authorizer',
+  'AWS::ApiGateway::GatewayResponse',
+  'AWS::ApiGateway::Account',
+  'AWS::S3::Bucket',
+  'AWS::S3::BucketPolicy',
+  'AWS::DynamoDB::Table',
+  'AWS::StepFunctions::StateMachine',
+  'AWS::SQS::Queue',
+  'AWS::SQS::QueuePolicy',
+  'AWS::SNS::Topic',
+  'AWS::CDK::Metadata',
+  'Custom::S3BucketNotifications',
 ]);
-export const IDLE_PRICED_TYPES = new Set(['AWS::CloudWatch::Dashboard', 'AWS::CloudWatch::Alarm', 'AWS::SecretsManager::Secret', 'AWS::KMS::Key', 'AWS::Events::Rule', 'AWS::Lambda::EventSourceMapping']);
+export const IDLE_PRICED_TYPES = new Set([
+  'AWS::CloudWatch::Dashboard',
+  'AWS::CloudWatch::Alarm',
+  'AWS::SecretsManager::Secret',
+  'AWS::KMS::Key',
+  'AWS::Events::Rule',
+  'AWS::Lambda::EventSourceMapping',
+]);
 
 const money = (usd: number) => `$${usd < 0.01 && usd > 0 ? usd.toPrecision(2) : usd.toFixed(2)}`;
 const sum = (lines: CostLine[]) => lines.reduce((total, line) => total + line.usd, 0);
 const ofType = (template: Template, type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 
 export function stackCost(template: Template): StackCost {
-  const unpriced = [...new Set(Object.values(template.Resources).map((r) => r.Type))].filter((t) => !NO_STANDING_CHARGE.has(t) && !IDLE_PRICED_TYPES.has(t));
+  const unpriced = [...new Set(Object.values(template.Resources).map((r) => r.Type))].filter(
+    (t) => !NO_STANDING_CHARGE.has(t) && !IDLE_PRICED_TYPES.has(t),
+  );
   if (unpriced.length > 0) {
     throw new Error(
       `The cost model does not know ${unpriced.join(', ')}. Add each type to IDLE_PRICED_TYPES (with its monthly charge in idleCost) or to NO_STANDING_CHARGE in lib/ops/stack-cost.ts, with its price in lib/ops/aws-prices.ts if it has one.`,
@@ -72,7 +98,12 @@ export function stackCost(template: Template): StackCost {
     perThousandBatches: perBatch,
     perThousandBatchesUsd: sum(perBatch),
     metricsPerModelMonth: metricsCost(functions),
-    activity: (({ polls, tracking, apiRequests }) => ({ polls, checks: tracking.checks, stateTransitions: tracking.stateTransitions, apiRequests }))(batchActivity(template)),
+    activity: (({ polls, tracking, apiRequests }) => ({
+      polls,
+      checks: tracking.checks,
+      stateTransitions: tracking.stateTransitions,
+      apiRequests,
+    }))(batchActivity(template)),
   };
 }
 
@@ -102,7 +133,10 @@ function functionsOf(template: Template): Map<string, FunctionInfo> {
 
 function functionFor(functions: Map<string, FunctionInfo>, operation: string): FunctionInfo {
   const fn = [...functions.values()].find((f) => f.operation === operation);
-  if (!fn) throw new Error(`lib/ops/batch-profile.ts counts invocations of ${operation}, but the template has no such function (is the template synthesized with path metadata?)`);
+  if (!fn)
+    throw new Error(
+      `lib/ops/batch-profile.ts counts invocations of ${operation}, but the template has no such function (is the template synthesized with path metadata?)`,
+    );
   return fn;
 }
 
@@ -116,25 +150,44 @@ function idleCost(template: Template, functions: Map<string, FunctionInfo>): Cos
   const lines: CostLine[] = [];
   const counted = (item: string, type: string, price: { usd: number; unit: string }) => {
     const n = ofType(template, type).length;
-    if (n > 0) lines.push({ item, usd: n * price.usd, basis: `${n} × ${money(price.usd)} per ${price.unit.replace(/ per month$/, '')} per month` });
+    if (n > 0)
+      lines.push({ item, usd: n * price.usd, basis: `${n} × ${money(price.usd)} per ${price.unit.replace(/ per month$/, '')} per month` });
   };
   counted('CloudWatch dashboard', 'AWS::CloudWatch::Dashboard', AWS_PRICES.dashboardMonth);
-  const alarmMetrics = ofType(template, 'AWS::CloudWatch::Alarm').reduce((n, [, a]) => n + Math.max(1, (a.Properties?.Metrics ?? []).filter((m: any) => m.MetricStat).length), 0);
-  if (alarmMetrics > 0) lines.push({ item: 'CloudWatch alarms', usd: alarmMetrics * AWS_PRICES.alarmMonth.usd, basis: `${alarmMetrics} alarm metric(s) × ${money(AWS_PRICES.alarmMonth.usd)} per month` });
+  const alarmMetrics = ofType(template, 'AWS::CloudWatch::Alarm').reduce(
+    (n, [, a]) => n + Math.max(1, (a.Properties?.Metrics ?? []).filter((m: any) => m.MetricStat).length),
+    0,
+  );
+  if (alarmMetrics > 0)
+    lines.push({
+      item: 'CloudWatch alarms',
+      usd: alarmMetrics * AWS_PRICES.alarmMonth.usd,
+      basis: `${alarmMetrics} alarm metric(s) × ${money(AWS_PRICES.alarmMonth.usd)} per month`,
+    });
   counted('Secrets Manager secrets', 'AWS::SecretsManager::Secret', AWS_PRICES.secretMonth);
   counted('KMS customer managed keys', 'AWS::KMS::Key', AWS_PRICES.kmsKeyMonth);
   for (const [logicalId, rule] of ofType(template, 'AWS::Events::Rule')) {
     const expression = rule.Properties?.ScheduleExpression;
     if (!expression) continue; // An event-pattern rule costs nothing until events arrive.
     const runs = MINUTES_PER_MONTH / scheduleMinutes(expression, logicalId);
-    const targets = (rule.Properties.Targets ?? []).map((t: any) => functions.get(t.Arn?.['Fn::GetAtt']?.[0])).filter(Boolean) as FunctionInfo[];
+    const targets = (rule.Properties.Targets ?? [])
+      .map((t: any) => functions.get(t.Arn?.['Fn::GetAtt']?.[0]))
+      .filter(Boolean) as FunctionInfo[];
     const perRun = targets.reduce((usd, fn) => usd + scheduledRunUsd(fn), 0);
-    lines.push({ item: `schedule ${expression}${targets[0]?.operation ? ` (${targets[0].operation})` : ''}`, usd: runs * perRun, basis: `${Math.round(runs)} runs a month: Lambda, logs, trace and table reads per run` });
+    lines.push({
+      item: `schedule ${expression}${targets[0]?.operation ? ` (${targets[0].operation})` : ''}`,
+      usd: runs * perRun,
+      basis: `${Math.round(runs)} runs a month: Lambda, logs, trace and table reads per run`,
+    });
   }
   const mappings = ofType(template, 'AWS::Lambda::EventSourceMapping').length;
   if (mappings > 0) {
     const receives = mappings * SQS_IDLE_RECEIVES_PER_MINUTE * MINUTES_PER_MONTH;
-    lines.push({ item: 'SQS pollers of event source mappings', usd: receives * AWS_PRICES.sqsRequest.usd, basis: `${mappings} mapping(s) × ~${SQS_IDLE_RECEIVES_PER_MINUTE} empty receives a minute (estimate)` });
+    lines.push({
+      item: 'SQS pollers of event source mappings',
+      usd: receives * AWS_PRICES.sqsRequest.usd,
+      basis: `${mappings} mapping(s) × ~${SQS_IDLE_RECEIVES_PER_MINUTE} empty receives a minute (estimate)`,
+    });
   }
   return lines;
 }
@@ -153,7 +206,10 @@ function scheduledRunUsd(fn: FunctionInfo): number {
 /** rate(N minutes|hours|days) in minutes. */
 export function scheduleMinutes(expression: string, where = 'a schedule'): number {
   const match = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
-  if (!match) throw new Error(`The cost model reads rate(…) schedules only; ${where} has "${expression}": add its runs per month in lib/ops/stack-cost.ts`);
+  if (!match)
+    throw new Error(
+      `The cost model reads rate(…) schedules only; ${where} has "${expression}": add its runs per month in lib/ops/stack-cost.ts`,
+    );
   const unit = match[2].startsWith('minute') ? 1 : match[2].startsWith('hour') ? 60 : 1440;
   return Number(match[1]) * unit;
 }
@@ -167,7 +223,15 @@ export function batchActivity(template: Template) {
   const apiRequests = Object.values(apiCalls).reduce((a, b) => a + b, 0);
   // The authorizer's answer is cached 60 s per key: polls a minute or more apart each miss it.
   // The tracker prepares and submits once, checks, collects once; its terminal event reaches the webhook fan-out once.
-  const invocations: Record<string, number> = { ...apiCalls, authorizer: apiRequests, 'tracker-prepare-input': 1, 'tracker-submit-batch': 1, 'tracker-check-status': tracking.checks, 'tracker-collect-results': 1, 'webhooks-fan-out': 1 };
+  const invocations: Record<string, number> = {
+    ...apiCalls,
+    authorizer: apiRequests,
+    'tracker-prepare-input': 1,
+    'tracker-submit-batch': 1,
+    'tracker-check-status': tracking.checks,
+    'tracker-collect-results': 1,
+    'webhooks-fan-out': 1,
+  };
   return { tracking, polls, apiRequests, invocations };
 }
 
@@ -175,20 +239,50 @@ function perThousandBatches(template: Template, functions: Map<string, FunctionI
   const { tracking, apiRequests, invocations } = batchActivity(template);
   const p = BATCH_PROFILE;
   const lambdaCalls = Object.values(invocations).reduce((a, b) => a + b, 0);
-  const lambdaUsd = Object.entries(invocations).reduce((usd, [op, n]) => usd + n * invocationUsd(functionFor(functions, op), p.durationMs[op]), 0);
+  const lambdaUsd = Object.entries(invocations).reduce(
+    (usd, [op, n]) => usd + n * invocationUsd(functionFor(functions, op), p.durationMs[op]),
+    0,
+  );
   const reads = apiRequests * p.dynamoReadUnitsPerRequest + tracking.checks * p.dynamoReadUnitsPerCheck + p.dynamoReadUnitsCollect;
-  const logBytes = lambdaCalls * p.logBytesPerInvocation + tracking.stateTransitions * p.logBytesPerTransition + apiRequests * p.logBytesPerApiRequest;
+  const logBytes =
+    lambdaCalls * p.logBytesPerInvocation + tracking.stateTransitions * p.logBytesPerTransition + apiRequests * p.logBytesPerApiRequest;
   const retentionMonths = maxRetentionDays(template) / 30;
   const storedGb = ((p.inputMegabytes + p.outputMegabytes) / 1024) * p.storedMonths;
   const perBatch: CostLine[] = [
     { item: 'API Gateway requests', usd: apiRequests * AWS_PRICES.apiGatewayRestRequest.usd, basis: `${apiRequests} requests a batch` },
-    { item: 'Lambda', usd: lambdaUsd, basis: `${lambdaCalls} invocations a batch (${Object.entries(invocations).map(([op, n]) => `${op} ${n}`).join(', ')}), memory from the template` },
-    { item: 'Step Functions', usd: tracking.stateTransitions * AWS_PRICES.stepFunctionsTransition.usd, basis: `${tracking.stateTransitions} state transitions (${tracking.checks} checks), from the synthesized tracker` },
-    { item: 'DynamoDB', usd: p.dynamoWriteUnits * AWS_PRICES.dynamoWriteRequestUnit.usd + reads * AWS_PRICES.dynamoReadRequestUnit.usd, basis: `${p.dynamoWriteUnits} WRU + ${reads} RRU on demand` },
-    { item: 'S3', usd: p.s3Puts * AWS_PRICES.s3PutRequest.usd + p.s3Gets * AWS_PRICES.s3GetRequest.usd + storedGb * AWS_PRICES.s3StandardGbMonth.usd, basis: `${p.s3Puts} PUT, ${p.s3Gets} GET, ${p.inputMegabytes + p.outputMegabytes} MB kept ${p.storedMonths} month` },
+    {
+      item: 'Lambda',
+      usd: lambdaUsd,
+      basis: `${lambdaCalls} invocations a batch (${Object.entries(invocations)
+        .map(([op, n]) => `${op} ${n}`)
+        .join(', ')}), memory from the template`,
+    },
+    {
+      item: 'Step Functions',
+      usd: tracking.stateTransitions * AWS_PRICES.stepFunctionsTransition.usd,
+      basis: `${tracking.stateTransitions} state transitions (${tracking.checks} checks), from the synthesized tracker`,
+    },
+    {
+      item: 'DynamoDB',
+      usd: p.dynamoWriteUnits * AWS_PRICES.dynamoWriteRequestUnit.usd + reads * AWS_PRICES.dynamoReadRequestUnit.usd,
+      basis: `${p.dynamoWriteUnits} WRU + ${reads} RRU on demand`,
+    },
+    {
+      item: 'S3',
+      usd: p.s3Puts * AWS_PRICES.s3PutRequest.usd + p.s3Gets * AWS_PRICES.s3GetRequest.usd + storedGb * AWS_PRICES.s3StandardGbMonth.usd,
+      basis: `${p.s3Puts} PUT, ${p.s3Gets} GET, ${p.inputMegabytes + p.outputMegabytes} MB kept ${p.storedMonths} month`,
+    },
     { item: 'EventBridge', usd: AWS_PRICES.eventBridgeCustomEvent.usd, basis: '1 "Batch Finished" event' },
-    { item: 'CloudWatch Logs', usd: (logBytes / 1e9) * (AWS_PRICES.logsIngestedGb.usd + retentionMonths * AWS_PRICES.logsStoredGbMonth.usd), basis: `${Math.round(logBytes / 1000)} KB ingested, kept ${maxRetentionDays(template)} days` },
-    { item: 'X-Ray', usd: (apiRequests + 1) * AWS_PRICES.xrayTraceRecorded.usd, basis: `${apiRequests + 1} traces (every request and the execution)` },
+    {
+      item: 'CloudWatch Logs',
+      usd: (logBytes / 1e9) * (AWS_PRICES.logsIngestedGb.usd + retentionMonths * AWS_PRICES.logsStoredGbMonth.usd),
+      basis: `${Math.round(logBytes / 1000)} KB ingested, kept ${maxRetentionDays(template)} days`,
+    },
+    {
+      item: 'X-Ray',
+      usd: (apiRequests + 1) * AWS_PRICES.xrayTraceRecorded.usd,
+      basis: `${apiRequests + 1} traces (every request and the execution)`,
+    },
     { item: 'Secrets Manager calls', usd: p.secretCalls * AWS_PRICES.secretApiCall.usd, basis: `${p.secretCalls} GetSecretValue` },
   ];
   return perBatch.map((line) => ({ ...line, usd: line.usd * 1000 }));

@@ -6,7 +6,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { VAULT_CONTEXT_PURPOSE, VAULT_KMS_KEY_VARIABLE } from '../../lambda/auth/vault-names';
+import { VAULT_CONTEXT_PURPOSE, VAULT_KMS_KEY_VARIABLE } from '../../contracts/vault-names';
 
 export { VAULT_CONTEXT_PURPOSE, VAULT_KMS_KEY_VARIABLE };
 
@@ -16,7 +16,8 @@ export class CredentialVaultKey extends Construct {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     this.key = new Key(this, 'Key', {
-      description: "FinOps batch gateway credential vault: wraps the data keys that encrypt clients' provider keys (X-Provider-Api-Key) while their batches run.",
+      description:
+        "FinOps batch gateway credential vault: wraps the data keys that encrypt clients' provider keys (X-Provider-Api-Key) while their batches run.",
       enableKeyRotation: true,
       // What it protects lives a day or two (a batch's life, then the item's TTL): nothing worth
       // keeping the key (and its monthly charge) for after the stack is gone. KMS still waits 7 days.

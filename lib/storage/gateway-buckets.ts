@@ -43,7 +43,9 @@ export class GatewayBuckets extends Construct {
     const bedrockStagingDays = positiveDays('bedrockStagingDays', props.bedrockStagingDays ?? 30);
     const accessLogDays = positiveDays('accessLogDays', props.accessLogDays ?? 90);
     if (bedrockStagingDays < MIN_STAGING_DAYS) {
-      throw new Error(`GatewayBuckets: bedrockStagingDays must be at least ${MIN_STAGING_DAYS} (the tracker follows a batch for up to 8 days), got ${bedrockStagingDays}`);
+      throw new Error(
+        `GatewayBuckets: bedrockStagingDays must be at least ${MIN_STAGING_DAYS} (the tracker follows a batch for up to 8 days), got ${bedrockStagingDays}`,
+      );
     }
 
     // Deliver access logs through a bucket policy for logging.s3.amazonaws.com instead of the legacy

@@ -1,4 +1,4 @@
-// The single DynamoDB table holding every file, batch and API key record (lambda/store/records.ts).
+// The single DynamoDB table holding every file, batch and API key record (contracts/records.ts).
 // Items are addressed by pk/sk; the byOwner index lists a tenant's files and batches newest first.
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';

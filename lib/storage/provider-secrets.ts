@@ -10,7 +10,13 @@ import { CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { PROVIDER_CATALOG, SECRET_PROVIDER_NAMES, providerEnvNames, type ProviderEntry, type SecretProviderName } from '../../contracts/providers';
+import {
+  PROVIDER_CATALOG,
+  SECRET_PROVIDER_NAMES,
+  providerEnvNames,
+  type ProviderEntry,
+  type SecretProviderName,
+} from '../../contracts/providers';
 
 export const HTTP_PROVIDERS: readonly SecretProviderName[] = SECRET_PROVIDER_NAMES;
 export type HttpProviderName = SecretProviderName;
@@ -51,7 +57,9 @@ export class ProviderSecrets extends Construct {
       const arn = existing[provider];
       if (arn !== undefined) {
         if (!COMPLETE_SECRET_ARN.test(arn)) {
-          throw new Error(`ProviderSecrets: existingSecretArns.${provider} must be a complete secret ARN ending in the 6-character suffix, got "${arn}"`);
+          throw new Error(
+            `ProviderSecrets: existingSecretArns.${provider} must be a complete secret ARN ending in the 6-character suffix, got "${arn}"`,
+          );
         }
         secrets[provider] = Secret.fromSecretCompleteArn(this, secretName, arn);
         continue;

@@ -20,7 +20,9 @@ export const SNAPSHOT_CONFIGURATIONS: Readonly<Record<string, FinOpsGatewayStack
 export type SnapshotFileContent = Record<string, StatefulSnapshot>;
 
 export function currentSnapshots(): SnapshotFileContent {
-  return Object.fromEntries(Object.entries(SNAPSHOT_CONFIGURATIONS).map(([name, props]) => [name, statefulSnapshot(templateWithPaths(props))]));
+  return Object.fromEntries(
+    Object.entries(SNAPSHOT_CONFIGURATIONS).map(([name, props]) => [name, statefulSnapshot(templateWithPaths(props))]),
+  );
 }
 
 /** The template with each resource's construct path (aws:cdk:path, which `cdk synth` adds too), to name resources in messages. */

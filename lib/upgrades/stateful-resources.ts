@@ -71,7 +71,9 @@ export function statefulSnapshot(template: { Resources: Record<string, TemplateR
       // CloudFormation's default for both is Delete.
       deletionPolicy: resource.DeletionPolicy ?? 'Delete',
       updateReplacePolicy: resource.UpdateReplacePolicy ?? 'Delete',
-      ...(properties.DeletionProtectionEnabled !== undefined ? { deletionProtection: properties.DeletionProtectionEnabled as boolean } : {}),
+      ...(properties.DeletionProtectionEnabled !== undefined
+        ? { deletionProtection: properties.DeletionProtectionEnabled as boolean }
+        : {}),
     };
   }
   return snapshot;
@@ -104,25 +106,39 @@ export const UPDATE_COMMAND = 'npm run upgrade-snapshot';
  * a migration covers them; `added` means the snapshot must be refreshed; `policy` a changed
  * deletion policy or deletion protection (refresh after review). Pure.
  */
-export function compareSnapshots(committed: StatefulSnapshot, current: StatefulSnapshot, migrations: readonly StatefulMigration[] = []): SnapshotFinding[] {
+export function compareSnapshots(
+  committed: StatefulSnapshot,
+  current: StatefulSnapshot,
+  migrations: readonly StatefulMigration[] = [],
+): SnapshotFinding[] {
   const findings: SnapshotFinding[] = [];
-  const migrated = (logicalId: string, change: string) => migrations.some((m) => m.logicalId === logicalId && m.change === change && m.migration.trim().length >= 40);
+  const migrated = (logicalId: string, change: string) =>
+    migrations.some((m) => m.logicalId === logicalId && m.change === change && m.migration.trim().length >= 40);
   for (const [logicalId, before] of Object.entries(committed)) {
     const after = current[logicalId];
     if (!after) {
-      if (!migrated(logicalId, 'logical id')) findings.push({ kind: 'removed', logicalId, message: removedMessage(logicalId, before, committed, current) });
+      if (!migrated(logicalId, 'logical id'))
+        findings.push({ kind: 'removed', logicalId, message: removedMessage(logicalId, before, committed, current) });
       continue;
     }
     for (const property of new Set([...Object.keys(before.replacementProperties), ...Object.keys(after.replacementProperties)])) {
       const was = JSON.stringify(before.replacementProperties[property]);
       const now = JSON.stringify(after.replacementProperties[property]);
       if (was !== now && !migrated(logicalId, property)) {
-        findings.push({ kind: 'replaced', logicalId, message: `${before.type} ${logicalId} (${before.path}) would be REPLACED: ${property} changes from ${was ?? '(unset)'} to ${now ?? '(unset)'}, and CloudFormation would create a new, empty resource. ${MIGRATION_HOWTO(logicalId, property)}` });
+        findings.push({
+          kind: 'replaced',
+          logicalId,
+          message: `${before.type} ${logicalId} (${before.path}) would be REPLACED: ${property} changes from ${was ?? '(unset)'} to ${now ?? '(unset)'}, and CloudFormation would create a new, empty resource. ${MIGRATION_HOWTO(logicalId, property)}`,
+        });
       }
     }
     for (const field of ['deletionPolicy', 'updateReplacePolicy', 'deletionProtection'] as const) {
       if (before[field] !== after[field]) {
-        findings.push({ kind: 'policy', logicalId, message: `${before.type} ${logicalId} (${before.path}): ${field} changes from ${before[field]} to ${after[field]}. If that is intended, run \`${UPDATE_COMMAND}\` and commit ${SNAPSHOT_FILE}.` });
+        findings.push({
+          kind: 'policy',
+          logicalId,
+          message: `${before.type} ${logicalId} (${before.path}): ${field} changes from ${before[field]} to ${after[field]}. If that is intended, run \`${UPDATE_COMMAND}\` and commit ${SNAPSHOT_FILE}.`,
+        });
       }
     }
   }

@@ -17,8 +17,14 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { MAX_DELIVERY_ATTEMPTS, RETRY_SCHEDULE_SECONDS, WEBHOOK_CONTEXT_PURPOSE, WEBHOOK_KMS_KEY_VARIABLE, WEBHOOK_QUEUE_URL_VARIABLE } from '../../lambda/webhooks/names';
-import { WEBHOOK_FUNCTIONS } from '../api/routes';
+import {
+  MAX_DELIVERY_ATTEMPTS,
+  RETRY_SCHEDULE_SECONDS,
+  WEBHOOK_CONTEXT_PURPOSE,
+  WEBHOOK_KMS_KEY_VARIABLE,
+  WEBHOOK_QUEUE_URL_VARIABLE,
+} from '../../contracts/webhook-names';
+import { WEBHOOK_FUNCTIONS } from '../../contracts/routes';
 import { BATCH_EVENT_DETAIL_TYPE, BATCH_EVENT_SOURCE } from '../batch-tracker/state-names';
 import { constructId, GatewayFunction } from '../gateway-function';
 
@@ -38,14 +44,19 @@ export class WebhookDelivery extends Construct {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     this.key = new Key(this, 'SecretsKey', {
-      description: 'FinOps batch gateway webhooks: wraps the data keys that encrypt the endpoints\' whsec_ signing secrets.',
+      description: "FinOps batch gateway webhooks: wraps the data keys that encrypt the endpoints' whsec_ signing secrets.",
       enableKeyRotation: true,
       // Without the key the stored secrets are unreadable; endpoints would have to be registered again.
       removalPolicy: RemovalPolicy.RETAIN,
     });
     // Retained like every stateful resource (lib/upgrades): the queues hold deliveries still being
     // retried and those that failed every attempt, which a replacement would drop unseen.
-    const queueDefaults = { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: RETENTION, removalPolicy: RemovalPolicy.RETAIN };
+    const queueDefaults = {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: RETENTION,
+      removalPolicy: RemovalPolicy.RETAIN,
+    };
     this.deadLetters = new Queue(this, 'DeliveryDeadLetters', queueDefaults);
     this.fanOutDeadLetters = new Queue(this, 'FanOutDeadLetters', queueDefaults);
     this.queue = new Queue(this, 'Deliveries', {
@@ -54,8 +65,16 @@ export class WebhookDelivery extends Construct {
       deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: MAX_DELIVERY_ATTEMPTS },
     });
     for (const [alarmId, queue, what] of [
-      ['DeliveryDeadLettersAlarm', this.deadLetters, `A webhook event failed all ${MAX_DELIVERY_ATTEMPTS} delivery attempts (over ${Math.round(RETRY_SCHEDULE_SECONDS.reduce((a, b) => a + b, 0) / 3600)} h); the message in the dead-letter queue names the endpoint and event.`],
-      ['FanOutDeadLettersAlarm', this.fanOutDeadLetters, 'A terminal batch event could not be turned into webhook deliveries after EventBridge\'s retries; the event is in the dead-letter queue.'],
+      [
+        'DeliveryDeadLettersAlarm',
+        this.deadLetters,
+        `A webhook event failed all ${MAX_DELIVERY_ATTEMPTS} delivery attempts (over ${Math.round(RETRY_SCHEDULE_SECONDS.reduce((a, b) => a + b, 0) / 3600)} h); the message in the dead-letter queue names the endpoint and event.`,
+      ],
+      [
+        'FanOutDeadLettersAlarm',
+        this.fanOutDeadLetters,
+        "A terminal batch event could not be turned into webhook deliveries after EventBridge's retries; the event is in the dead-letter queue.",
+      ],
     ] as const) {
       this.deadLetterAlarms.push(
         queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }).createAlarm(this, alarmId, {
@@ -69,7 +88,8 @@ export class WebhookDelivery extends Construct {
     }
     Validations.of(this.fanOutDeadLetters).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself a dead-letter queue: of the EventBridge rule target webhooks-fan-out (cdk-nag only recognises dead-letter queues of other queues). An alarm watches it.',
+      reason:
+        'This queue is itself a dead-letter queue: of the EventBridge rule target webhooks-fan-out (cdk-nag only recognises dead-letter queues of other queues). An alarm watches it.',
     });
   }
 
@@ -113,6 +133,11 @@ export class WebhookDelivery extends Construct {
   }
 
   private grantKey(grantee: IGrantable, action: string): void {
-    Grant.addToPrincipal({ grantee, actions: [action], resourceArns: [this.key.keyArn], conditions: { StringEquals: { 'kms:EncryptionContext:purpose': WEBHOOK_CONTEXT_PURPOSE } } });
+    Grant.addToPrincipal({
+      grantee,
+      actions: [action],
+      resourceArns: [this.key.keyArn],
+      conditions: { StringEquals: { 'kms:EncryptionContext:purpose': WEBHOOK_CONTEXT_PURPOSE } },
+    });
   }
 }

@@ -55,12 +55,22 @@ export class FaultInjector {
 
   add(rule: FaultRule): void {
     const untilMs = rule.forSeconds !== undefined ? Date.now() + rule.forSeconds * 1000 : undefined;
-    this.rules.push({ ...rule, remaining: untilMs !== undefined ? Number.POSITIVE_INFINITY : (rule.times ?? 1), ...(untilMs !== undefined ? { untilMs } : {}) });
+    this.rules.push({
+      ...rule,
+      remaining: untilMs !== undefined ? Number.POSITIVE_INFINITY : (rule.times ?? 1),
+      ...(untilMs !== undefined ? { untilMs } : {}),
+    });
   }
 
   private find(target: string, kinds?: FaultKind[]) {
     const now = Date.now();
-    return this.rules.find((r) => r.remaining > 0 && (r.untilMs === undefined || now < r.untilMs) && (!r.match || target.includes(r.match)) && (!kinds || kinds.includes(r.kind)));
+    return this.rules.find(
+      (r) =>
+        r.remaining > 0 &&
+        (r.untilMs === undefined || now < r.untilMs) &&
+        (!r.match || target.includes(r.match)) &&
+        (!kinds || kinds.includes(r.kind)),
+    );
   }
 
   clear(): void {
@@ -80,7 +90,12 @@ export class FaultInjector {
    * reset before any byte). Returns true when the request was answered here. Simulators call it first
    * and handle `lose_batch` and mid-body `reset` themselves via take().
    */
-  async intercept(req: IncomingMessage, res: ServerResponse, path: string, errorBody: (status: number, message: string) => unknown): Promise<boolean> {
+  async intercept(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    errorBody: (status: number, message: string) => unknown,
+  ): Promise<boolean> {
     if (path.endsWith('/__control/faults')) {
       if (req.method === 'DELETE') this.clear();
       else {
@@ -108,7 +123,16 @@ export class FaultInjector {
     const status = rule.kind === 'rate_limit' ? 429 : 500;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (rule.kind === 'rate_limit') headers['retry-after'] = String(rule.retryAfterSeconds ?? 1);
-    res.writeHead(status, headers).end(JSON.stringify(errorBody(status, rule.kind === 'rate_limit' ? 'Rate limit reached, retry later.' : 'The server had an error while processing your request.')));
+    res
+      .writeHead(status, headers)
+      .end(
+        JSON.stringify(
+          errorBody(
+            status,
+            rule.kind === 'rate_limit' ? 'Rate limit reached, retry later.' : 'The server had an error while processing your request.',
+          ),
+        ),
+      );
     return true;
   }
 }

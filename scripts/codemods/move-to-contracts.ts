@@ -24,7 +24,8 @@ const SOURCE_DIRS = ['bin', 'lib', 'lambda', 'local', 'test', 'bench', 'scripts'
 const CODE = /\.(ts|tsx|mts|cts|mjs|cjs|js)$/;
 const TEXT = /\.(ts|tsx|mts|cts|mjs|cjs|js|md)$/;
 /** `from '…'`, `import '…'`, `import('…')`, `require('…')`, `jest.mock('…')`, `typeof import('…')`. */
-const SPECIFIER = /(\bfrom\s+|\bimport\s+|\bimport\(\s*|\brequire\(\s*|\bjest\.(?:mock|requireActual|doMock)\(\s*)(['"])(\.{1,2}\/[^'"]*)\2/g;
+const SPECIFIER =
+  /(\bfrom\s+|\bimport\s+|\bimport\(\s*|\brequire\(\s*|\bjest\.(?:mock|requireActual|doMock)\(\s*)(['"])(\.{1,2}\/[^'"]*)\2/g;
 
 function filesUnder(dir: string, test: RegExp): string[] {
   if (!existsSync(dir)) return [];
@@ -69,7 +70,11 @@ function main(): void {
     return;
   }
   const newPathOf = (path: string) => moves.get(path) ?? path;
-  const files = [...SOURCE_DIRS.flatMap((dir) => filesUnder(join(ROOT, dir), TEXT)), ...filesUnder(join(ROOT, 'docs'), /\.md$/), join(ROOT, 'README.md')]
+  const files = [
+    ...SOURCE_DIRS.flatMap((dir) => filesUnder(join(ROOT, dir), TEXT)),
+    ...filesUnder(join(ROOT, 'docs'), /\.md$/),
+    join(ROOT, 'README.md'),
+  ]
     .filter(existsSync)
     .filter((file) => file !== __filename);
   // Every specifier is resolved against the tree as it was, and every file written once all are read.

@@ -22,7 +22,7 @@ const globToRegExp = (glob) =>
  */
 export function layersPlugin({ root, layers, apart, required }) {
   const compiled = layers.map((layer, rank) => ({ ...layer, rank, tests: layer.pattern.map(globToRegExp) }));
-  // The most specific pattern decides (the longest one that matches): lambda/store/records.ts is core
+  // The most specific pattern decides (the longest one that matches): contracts/records.ts is core
   // although lambda/store/** is store.
   const layerOf = (path) => {
     let best;
@@ -36,7 +36,9 @@ export function layersPlugin({ root, layers, apart, required }) {
   };
   const mustHaveLayer = (required ?? []).map(globToRegExp);
   const targetOf = (from, specifier) => {
-    const base = relative(root, resolve(dirname(from), specifier)).split('\\').join('/');
+    const base = relative(root, resolve(dirname(from), specifier))
+      .split('\\')
+      .join('/');
     const path = [`${base}.ts`, `${base}.tsx`, `${base}/index.ts`, base].find((candidate) => existsSync(resolve(root, candidate))) ?? base;
     const layer = layerOf(path);
     return layer && { path, layer };
@@ -66,8 +68,15 @@ export function layersPlugin({ root, layers, apart, required }) {
         if (typeof source?.value !== 'string' || !source.value.startsWith('.')) return;
         const to = targetOf(context.filename, source.value);
         if (!to || allowed(from, to.layer)) return;
-        const why = apart.includes(from.type) || apart.includes(to.layer.type) ? 'lib/ and lambda/ share only contracts/' : 'a lower layer never imports a higher one';
-        context.report({ node: source, messageId: 'upward', data: { from: file, fromLayer: from.type, to: to.path, toLayer: to.layer.type, why } });
+        const why =
+          apart.includes(from.type) || apart.includes(to.layer.type)
+            ? 'lib/ and lambda/ share only contracts/'
+            : 'a lower layer never imports a higher one';
+        context.report({
+          node: source,
+          messageId: 'upward',
+          data: { from: file, fromLayer: from.type, to: to.path, toLayer: to.layer.type, why },
+        });
       };
       return {
         ImportDeclaration: (node) => check(node, node.source),

@@ -1,6 +1,6 @@
 // Command-line options of `npm run smoke` (scripts/smoke.ts), parsed and checked before anything runs.
 import { parseArgs } from 'node:util';
-import type { ProviderName } from '../../lambda/store/records';
+import type { ProviderName } from '../../contracts/records';
 import { DEFAULT_STACK_NAME } from '../../lib/stack-name';
 import { PROVIDER_NAMES } from '../../contracts/providers';
 
@@ -26,7 +26,9 @@ export const DEFAULT_SMOKE_MODELS: Readonly<Record<ProviderName, string>> = {
 
 export const SMOKE_USAGE = `Usage: npm run smoke -- --base-url <URL>/openai --api-key <gateway key> [--provider openai --provider bedrock …]
   --provider P            provider to run the workflow on (repeat; one of ${SMOKE_PROVIDERS.join(', ')}; default: ${DEFAULT_SMOKE_PROVIDERS.join(', ')})
-  --model P=MODEL         model for provider P (defaults: ${Object.entries(DEFAULT_SMOKE_MODELS).map(([p, m]) => `${p}=${m}`).join(', ')})
+  --model P=MODEL         model for provider P (defaults: ${Object.entries(DEFAULT_SMOKE_MODELS)
+    .map(([p, m]) => `${p}=${m}`)
+    .join(', ')})
   --lines N               requests in each tiny batch (default 2)
   --poll-seconds S        seconds between batches.retrieve calls (default 10)
   --timeout-minutes M     give up on a batch not terminal after M minutes (default 30)
@@ -77,7 +79,10 @@ export function parseSmokeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   if (values.help) throw new SmokeUsageError('');
   const baseUrl = (values['base-url'] ?? env.OPENAI_BASE_URL ?? '').replace(/\/+$/, '');
   const apiKey = values['api-key'] ?? env.OPENAI_API_KEY ?? '';
-  if (!baseUrl) throw new SmokeUsageError('--base-url is required: the stack output OpenAIBaseUrl (…/prod/openai), or http://127.0.0.1:8787/openai for npm start.');
+  if (!baseUrl)
+    throw new SmokeUsageError(
+      '--base-url is required: the stack output OpenAIBaseUrl (…/prod/openai), or http://127.0.0.1:8787/openai for npm start.',
+    );
   if (!/^https?:\/\/[^/]+/.test(baseUrl)) throw new SmokeUsageError(`--base-url must be an http(s) URL, got "${baseUrl}".`);
   if (!apiKey) throw new SmokeUsageError('--api-key is required: a gateway key (npm run keys -- create --name smoke).');
   return {
@@ -97,9 +102,13 @@ export function parseSmokeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
 
 function providersOf(given: string[] | undefined): ProviderName[] {
   if (!given || given.length === 0) return [...DEFAULT_SMOKE_PROVIDERS];
-  const names = given.flatMap((p) => p.split(',')).map((p) => p.trim()).filter(Boolean);
+  const names = given
+    .flatMap((p) => p.split(','))
+    .map((p) => p.trim())
+    .filter(Boolean);
   for (const name of names) {
-    if (!(SMOKE_PROVIDERS as readonly string[]).includes(name)) throw new SmokeUsageError(`--provider must be one of ${SMOKE_PROVIDERS.join(', ')}, got "${name}".`);
+    if (!(SMOKE_PROVIDERS as readonly string[]).includes(name))
+      throw new SmokeUsageError(`--provider must be one of ${SMOKE_PROVIDERS.join(', ')}, got "${name}".`);
   }
   return [...new Set(names)] as ProviderName[];
 }
@@ -108,7 +117,8 @@ function modelsOf(given: string[] | undefined): Record<ProviderName, string> {
   const models = { ...DEFAULT_SMOKE_MODELS };
   for (const entry of given ?? []) {
     const [provider, model] = entry.split(/=(.*)/s);
-    if (!(SMOKE_PROVIDERS as readonly string[]).includes(provider) || !model) throw new SmokeUsageError(`--model must look like bedrock=amazon.nova-lite-v1:0, got "${entry}".`);
+    if (!(SMOKE_PROVIDERS as readonly string[]).includes(provider) || !model)
+      throw new SmokeUsageError(`--model must look like bedrock=amazon.nova-lite-v1:0, got "${entry}".`);
     models[provider as ProviderName] = model;
   }
   return models;
@@ -123,6 +133,7 @@ function number(flag: string, raw: string | undefined, fallback: number, min: nu
 
 function integer(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   const value = number(flag, raw, fallback, min);
-  if (!Number.isInteger(value) || value > max) throw new SmokeUsageError(`${flag} must be a whole number from ${min} to ${max}, got "${raw}".`);
+  if (!Number.isInteger(value) || value > max)
+    throw new SmokeUsageError(`${flag} must be a whole number from ${min} to ${max}, got "${raw}".`);
   return value;
 }

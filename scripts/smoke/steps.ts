@@ -15,7 +15,10 @@ export interface StepRecord {
 
 /** A step that did not pass: its message is the line's detail, `hint` what the operator should check. */
 export class StepFailure extends Error {
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
   }
 }

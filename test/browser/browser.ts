@@ -8,7 +8,15 @@ import { chromium, type BrowserContext } from 'playwright-core';
 
 export const CHROMIUM = process.env.FINOPS_CHROMIUM ?? '/usr/bin/chromium';
 
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export interface Browser {
   context: BrowserContext;
@@ -17,7 +25,9 @@ export interface Browser {
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`The browser tests need Debian's chromium at ${CHROMIUM}: apt-get install -y chromium (or set FINOPS_CHROMIUM to its path).`);
+    throw new Error(
+      `The browser tests need Debian's chromium at ${CHROMIUM}: apt-get install -y chromium (or set FINOPS_CHROMIUM to its path).`,
+    );
   }
   const profile = mkdtempSync(join(tmpdir(), 'finops-chromium-'));
   // launchPersistentContext passes the profile as --user-data-dir.

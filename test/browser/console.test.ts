@@ -46,7 +46,12 @@ beforeAll(async () => {
   // 4 s per simulated status: a batch runs for about 12 s, long enough to watch it and, on a busy
   // machine, still to cancel another before it finishes.
   // A tracker check every 0.5 s keeps two dozen executions light; the console polls every 2 s anyway.
-  tg = await startTestGateway({ simulatorStepMs: 4000, trackerWaitMs: 500, apiKeys: [...TEST_KEYS, CAROL], env: { FINOPS_AWS_CONSOLE_LINKS: 'true' } });
+  tg = await startTestGateway({
+    simulatorStepMs: 4000,
+    trackerWaitMs: 500,
+    apiKeys: [...TEST_KEYS, CAROL],
+    env: { FINOPS_AWS_CONSOLE_LINKS: 'true' },
+  });
   origin = new URL(tg.gateway.consoleURL).origin;
   alice = tg.client(0);
   // A budget the two small batches visibly use part of.
@@ -56,8 +61,12 @@ beforeAll(async () => {
   metrics.consoleBuildMs = Date.now() - built;
   for (const f of bundle.files) metrics[`bytes:${f.name.replace(/-[A-Za-z0-9]+\./, '.')}`] = f.bytes;
   for (const f of bundle.files) metrics[`gzipBytes:${f.name.replace(/-[A-Za-z0-9]+\./, '.')}`] = f.gzipBytes;
-  const lines = (prefix: string, n: number) => jsonl(Array.from({ length: n }, (_, i) => chatLine(`${prefix}-${i}`, MODEL, `Question ${i}: what is ${i} + ${i}?`)));
-  const [inputA, inputB] = [await upload(alice, lines('run', 4), {}, 'questions.jsonl'), await upload(alice, lines('cancel', 3), {}, 'to-cancel.jsonl')];
+  const lines = (prefix: string, n: number) =>
+    jsonl(Array.from({ length: n }, (_, i) => chatLine(`${prefix}-${i}`, MODEL, `Question ${i}: what is ${i} + ${i}?`)));
+  const [inputA, inputB] = [
+    await upload(alice, lines('run', 4), {}, 'questions.jsonl'),
+    await upload(alice, lines('cancel', 3), {}, 'to-cancel.jsonl'),
+  ];
   scratch = await upload(alice, lines('scratch', 1), {}, 'scratch.jsonl');
   running = await alice.batches.create({ input_file_id: inputA.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
   // Ids order batches created in the same second; a second apart, "newest first" is unambiguous.
@@ -99,7 +108,11 @@ async function accessibilityProblems(): Promise<string[]> {
   return page.evaluate(() => {
     const problems: string[] = [];
     for (const el of Array.from(document.querySelectorAll<HTMLElement>('input, select, button, a[href], progress, meter'))) {
-      const labelled = (el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.textContent?.trim();
+      const labelled =
+        (el as HTMLInputElement).labels?.length ||
+        el.getAttribute('aria-label') ||
+        el.getAttribute('aria-labelledby') ||
+        el.textContent?.trim();
       if (!labelled) problems.push(`no accessible name: ${el.outerHTML.slice(0, 80)}`);
     }
     const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
@@ -196,16 +209,30 @@ test('the running batch progresses to completed in the list, then its page shows
   await row.getByRole('link', { name: running.id }).focus();
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: running.id }).waitFor();
-  await eventually(() => expect(page.locator('.timeline li.done .step').allTextContents()).resolves.toEqual(['created', 'in progress', 'finalizing', 'completed']));
+  await eventually(() =>
+    expect(page.locator('.timeline li.done .step').allTextContents()).resolves.toEqual([
+      'created',
+      'in progress',
+      'finalizing',
+      'completed',
+    ]),
+  );
   await expect(page.locator('.card', { hasText: 'Saving' }).textContent()).resolves.toContain(formatUsd(finops(done)!.savings_usd));
   const link = await page.getByRole('link', { name: /Step Functions execution/ }).getAttribute('href');
-  expect(link).toBe(`https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/arn:aws:states:us-east-1:000000000000:execution:finops-batch-tracker:${running.id}`);
+  expect(link).toBe(
+    `https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/arn:aws:states:us-east-1:000000000000:execution:finops-batch-tracker:${running.id}`,
+  );
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download output' }).click()]);
   expect(download.suggestedFilename()).toBe(`${running.id}_output.jsonl`);
   const downloaded = readFileSync((await download.path())!, 'utf8');
   const expected = await readJsonl(alice, done.output_file_id);
-  expect(downloaded.split('\n').filter(Boolean).map((l) => JSON.parse(l).custom_id)).toEqual(expected.map((l) => l.custom_id));
+  expect(
+    downloaded
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).custom_id),
+  ).toEqual(expected.map((l) => l.custom_id));
   expect(expected).toHaveLength(4);
   await shot('batch');
 });
@@ -213,7 +240,13 @@ test('the running batch progresses to completed in the list, then its page shows
 test('filters: by status and by provider, through the API', async () => {
   await nav('Batches').click();
   await page.getByLabel('Status').selectOption('cancelled');
-  await page.waitForFunction((id) => Array.from(document.querySelectorAll("tr[data-batch-id]")).map((r) => r.getAttribute('data-batch-id')).join() === id, toCancel.id);
+  await page.waitForFunction(
+    (id) =>
+      Array.from(document.querySelectorAll('tr[data-batch-id]'))
+        .map((r) => r.getAttribute('data-batch-id'))
+        .join() === id,
+    toCancel.id,
+  );
   await page.getByLabel('Status').selectOption('');
   await page.getByLabel('Provider').selectOption('gemini');
   await page.getByText('No batches match these filters.').waitFor();
@@ -230,20 +263,33 @@ test('spend: daily cost and savings charts with the real costs, the budget gauge
   await expect(page.locator('.totals strong').first().textContent()).resolves.toBe(formatUsd(micros / 1e6));
   await expect(page.locator('.chart canvas').count()).resolves.toBe(2);
   await expect(page.getByRole('img', { name: /Daily cost.*openai/ }).count()).resolves.toBe(1);
-  await expect(page.getByRole('table', { name: 'Spend by provider' }).getByRole('row', { name: /openai/ }).textContent()).resolves.toContain(formatUsd(micros / 1e6));
+  await expect(
+    page
+      .getByRole('table', { name: 'Spend by provider' })
+      .getByRole('row', { name: /openai/ })
+      .textContent(),
+  ).resolves.toContain(formatUsd(micros / 1e6));
 
   const gauge = page.getByRole('meter', { name: 'Budget used by local-1' });
   await gauge.waitFor();
-  expect(await gauge.evaluate((m) => [(m as HTMLMeterElement).max, (m as HTMLMeterElement).value])).toEqual([BUDGET_USD, Math.min(BUDGET_USD, micros / 1e6)]);
+  expect(await gauge.evaluate((m) => [(m as HTMLMeterElement).max, (m as HTMLMeterElement).value])).toEqual([
+    BUDGET_USD,
+    Math.min(BUDGET_USD, micros / 1e6),
+  ]);
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
-  const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+  const csv = readFileSync((await download.path())!, 'utf8')
+    .trim()
+    .split('\n');
   expect(csv[0]).toBe('date,provider,batches,input_tokens,output_tokens,cost_usd,on_demand_cost_usd,savings_usd');
   const csvMicros = csv.slice(1).reduce((sum, line) => sum + Math.round(Number(line.split(',')[5]) * 1e6), 0);
   expect(csvMicros).toBe(micros);
 
   await page.getByLabel('Group by').selectOption('model');
-  await page.getByRole('table', { name: 'Spend by model' }).getByRole('row', { name: new RegExp(`openai / ${MODEL}`) }).waitFor();
+  await page
+    .getByRole('table', { name: 'Spend by model' })
+    .getByRole('row', { name: new RegExp(`openai / ${MODEL}`) })
+    .waitFor();
   await shot('spend');
 });
 
@@ -277,7 +323,10 @@ test('bob, another tenant, sees none of it', async () => {
   await page.getByText('No finished batches in this range.').waitFor();
   await expect(page.getByRole('meter').count()).resolves.toBe(0);
   await page.goto(`${tg.gateway.consoleURL}#/batches/${running.id}`);
-  await page.getByRole('alert').filter({ hasText: `No such Batch object: ${running.id}` }).waitFor();
+  await page
+    .getByRole('alert')
+    .filter({ hasText: `No such Batch object: ${running.id}` })
+    .waitFor();
   await expect(page.locator('body').textContent()).resolves.not.toContain(toCancel.id);
 });
 
@@ -294,7 +343,9 @@ test('a batch the provider lost: failed, its error listed, its error file downlo
     providerBatchId = (await getServices().metadata.getBatchById(batch.id))?.providerBatchId;
     expect(providerBatchId).toEqual(expect.any(String));
   });
-  tg.gateway.providers.find((p) => p.provider === 'openai')!.simulator!.faults.add({ kind: 'lose_batch', match: `GET /v1/batches/${providerBatchId}`, times: 1 });
+  tg.gateway.providers
+    .find((p) => p.provider === 'openai')!
+    .simulator!.faults.add({ kind: 'lose_batch', match: `GET /v1/batches/${providerBatchId}`, times: 1 });
   const { batch: failed } = await pollUntilDone(carol, batch.id, {}, 40_000);
   expect(failed.status).toBe('failed');
 
@@ -307,15 +358,25 @@ test('a batch the provider lost: failed, its error listed, its error file downlo
   await expect(page.getByRole('button', { name: 'Download output' }).isDisabled()).resolves.toBe(true);
   await expect(page.getByRole('button', { name: 'Cancel batch' }).isDisabled()).resolves.toBe(true);
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download errors' }).click()]);
-  const lines = readFileSync((await download.path())!, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  expect(lines.map((l) => [l.custom_id, l.error.code]).sort()).toEqual([['lost-0', 'batch_failed'], ['lost-1', 'batch_failed']]);
+  const lines = readFileSync((await download.path())!, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+  expect(lines.map((l) => [l.custom_id, l.error.code]).sort()).toEqual([
+    ['lost-0', 'batch_failed'],
+    ['lost-1', 'batch_failed'],
+  ]);
   await shot('batch-failed');
 });
 
 test('pagination follows the API cursors: 22 batches are a page of 20 and a page of 2, and back', async () => {
   const carol = tg.client(2);
   const input = await upload(carol, jsonl([chatLine('p-0', MODEL, 'Hi')]));
-  const batches = await Promise.all(Array.from({ length: 21 }, () => carol.batches.create({ input_file_id: input.id, endpoint: '/v1/chat/completions', completion_window: '24h' })));
+  const batches = await Promise.all(
+    Array.from({ length: 21 }, () =>
+      carol.batches.create({ input_file_id: input.id, endpoint: '/v1/chat/completions', completion_window: '24h' }),
+    ),
+  );
   const created = new Set([lostId, ...batches.map((b) => b.id)]);
   expect(created.size).toBe(22);
   await nav('Batches').click();

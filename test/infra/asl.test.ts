@@ -25,7 +25,8 @@ function templateWith(value: unknown, extra: Record<string, unknown> = {}) {
     },
   };
 }
-const resolved = (value: unknown, extra?: Record<string, unknown>) => (trackerDefinitionFromTemplate(templateWith(value, extra)) as any).States.A.Result;
+const resolved = (value: unknown, extra?: Record<string, unknown>) =>
+  (trackerDefinitionFromTemplate(templateWith(value, extra)) as any).States.A.Result;
 
 describe('intrinsics', () => {
   test.each<[string, unknown, string]>([
@@ -39,7 +40,11 @@ describe('intrinsics', () => {
     ['GetAtt Arn of a Lambda function', { 'Fn::GetAtt': ['Fn1', 'Arn'] }, 'arn:aws:lambda:us-east-1:000000000000:function:Fn1'],
     ['GetAtt in dotted form', { 'Fn::GetAtt': 'Queue.Arn' }, 'arn:aws:sqs:us-east-1:000000000000:Queue'],
     ['nested Join', { 'Fn::Join': [':', ['a', { Ref: 'AWS::Region' }, 'b']] }, 'a:us-east-1:b'],
-    ['Sub with pseudo parameters and attributes', { 'Fn::Sub': 'arn:${AWS::Partition}:x:${Fn1.Arn}' }, 'arn:aws:x:arn:aws:lambda:us-east-1:000000000000:function:Fn1'],
+    [
+      'Sub with pseudo parameters and attributes',
+      { 'Fn::Sub': 'arn:${AWS::Partition}:x:${Fn1.Arn}' },
+      'arn:aws:x:arn:aws:lambda:us-east-1:000000000000:function:Fn1',
+    ],
     ['Sub with its own variables', { 'Fn::Sub': ['${Who}-${AWS::Region}', { Who: { Ref: 'Fn1' } }] }, 'Fn1-us-east-1'],
     ['Select of Split', { 'Fn::Select': [1, { 'Fn::Split': ['/', 'a/b/c'] }] }, 'b'],
   ])('%s', (_name, value, expected) => {
@@ -83,7 +88,10 @@ describe('templates', () => {
 
   test.each([
     ['none', {}],
-    ['two', { A: { Type: 'AWS::StepFunctions::StateMachine', Properties: {} }, B: { Type: 'AWS::StepFunctions::StateMachine', Properties: {} } }],
+    [
+      'two',
+      { A: { Type: 'AWS::StepFunctions::StateMachine', Properties: {} }, B: { Type: 'AWS::StepFunctions::StateMachine', Properties: {} } },
+    ],
   ])('needs exactly one state machine (%s found)', (_name, resources) => {
     expect(() => trackerDefinitionFromTemplate({ Resources: resources })).toThrow(/expected exactly one AWS::StepFunctions::StateMachine/);
   });

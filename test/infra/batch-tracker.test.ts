@@ -1,7 +1,7 @@
 // The batch tracker: its resource settings, its ASL (as the local gateway sees it), and that ASL run
 // with aws-local-stepfunctions through the success, retry and failure paths.
 import { StateMachine } from 'aws-local-stepfunctions';
-import { TRACKER_FUNCTIONS } from '../../lib/api/routes';
+import { TRACKER_FUNCTIONS } from '../../contracts/routes';
 import { trackerDefinitionFromTemplate } from '../../lib/batch-tracker/asl';
 import { BATCH_EVENT_DETAIL_TYPE, BATCH_EVENT_SOURCE, TrackerState } from '../../lib/batch-tracker/state-names';
 import { Built, buildStack, logicalIdOf } from './helpers';
@@ -13,7 +13,13 @@ beforeAll(() => {
   asl = trackerDefinitionFromTemplate(built.json);
 });
 
-const LAMBDA_TASKS = [TrackerState.prepareInput, TrackerState.submit, TrackerState.checkStatus, TrackerState.collectResults, TrackerState.markFailed];
+const LAMBDA_TASKS = [
+  TrackerState.prepareInput,
+  TrackerState.submit,
+  TrackerState.checkStatus,
+  TrackerState.collectResults,
+  TrackerState.markFailed,
+];
 
 describe('state machine resource', () => {
   test('Standard, traced, logging ALL without execution data, to its own log group', () => {
@@ -24,7 +30,9 @@ describe('state machine resource', () => {
     expect(machine.LoggingConfiguration).toEqual({
       Level: 'ALL',
       IncludeExecutionData: false,
-      Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logicalIdOf(built.stack.tracker.executionLogs), 'Arn'] } } }],
+      Destinations: [
+        { CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logicalIdOf(built.stack.tracker.executionLogs), 'Arn'] } } },
+      ],
     });
   });
 
@@ -80,7 +88,11 @@ describe('definition (ASL)', () => {
     const choice = asl.States[TrackerState.isCollected];
     expect(choice.Choices).toEqual([{ Variable: '$.result.next', StringEquals: 'wait', Next: TrackerState.waitToCollect }]);
     expect(choice.Default).toBe(TrackerState.announceFinished);
-    expect(asl.States[TrackerState.waitToCollect]).toEqual({ Type: 'Wait', SecondsPath: '$.result.waitSeconds', Next: TrackerState.collectResults });
+    expect(asl.States[TrackerState.waitToCollect]).toEqual({
+      Type: 'Wait',
+      SecondsPath: '$.result.waitSeconds',
+      Next: TrackerState.collectResults,
+    });
   });
 
   test('execution timeout is an 8-day backstop', () => {
@@ -98,10 +110,18 @@ describe('definition (ASL)', () => {
   });
 
   test.each(LAMBDA_TASKS)('%s invokes the right function', (name) => {
-    const key = { [TrackerState.prepareInput]: 'prepareInput', [TrackerState.submit]: 'submitBatch', [TrackerState.checkStatus]: 'checkStatus', [TrackerState.collectResults]: 'collectResults', [TrackerState.markFailed]: 'markFailed' }[name] as keyof typeof TRACKER_FUNCTIONS;
+    const key = {
+      [TrackerState.prepareInput]: 'prepareInput',
+      [TrackerState.submit]: 'submitBatch',
+      [TrackerState.checkStatus]: 'checkStatus',
+      [TrackerState.collectResults]: 'collectResults',
+      [TrackerState.markFailed]: 'markFailed',
+    }[name] as keyof typeof TRACKER_FUNCTIONS;
     const state = asl.States[name];
     expect(state.Resource).toBe('arn:aws:states:::lambda:invoke');
-    expect(state.Parameters.FunctionName).toBe(`arn:aws:lambda:us-east-1:000000000000:function:${logicalIdOf(built.stack.tracker.functions[key])}`);
+    expect(state.Parameters.FunctionName).toBe(
+      `arn:aws:lambda:us-east-1:000000000000:function:${logicalIdOf(built.stack.tracker.functions[key])}`,
+    );
   });
 
   test.each(LAMBDA_TASKS)('%s retries transient Lambda and provider errors with capped, jittered backoff', (name) => {
@@ -127,7 +147,11 @@ describe('definition (ASL)', () => {
   test('check: payload, result selector and catch', () => {
     const check = asl.States[TrackerState.checkStatus];
     expect(check.Parameters.Payload).toEqual({ 'batchId.$': '$.batchId', 'provider.$': '$.provider' });
-    expect(check.ResultSelector).toEqual({ 'next.$': '$.Payload.next', 'waitSeconds.$': '$.Payload.waitSeconds', 'outcome.$': '$.Payload.outcome' });
+    expect(check.ResultSelector).toEqual({
+      'next.$': '$.Payload.next',
+      'waitSeconds.$': '$.Payload.waitSeconds',
+      'outcome.$': '$.Payload.outcome',
+    });
     expect(check.ResultPath).toBe('$.check');
     expect(check.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: TrackerState.markFailed }]);
     expect(check.Next).toBe(TrackerState.isDone);
@@ -147,7 +171,11 @@ describe('definition (ASL)', () => {
   test('collect and mark-failed pass what their handlers need', () => {
     const collect = asl.States[TrackerState.collectResults];
     expect(collect.Parameters.Payload).toEqual({ 'batchId.$': '$.batchId', 'provider.$': '$.provider', 'outcome.$': '$.check.outcome' });
-    expect(collect.ResultSelector).toEqual({ 'next.$': '$.Payload.next', 'waitSeconds.$': '$.Payload.waitSeconds', 'batch.$': '$.Payload.batch' });
+    expect(collect.ResultSelector).toEqual({
+      'next.$': '$.Payload.next',
+      'waitSeconds.$': '$.Payload.waitSeconds',
+      'batch.$': '$.Payload.batch',
+    });
     expect(collect.ResultPath).toBe('$.result');
     expect(collect.Catch[0]).toMatchObject({ ErrorEquals: ['States.ALL'], Next: TrackerState.markFailed });
     const markFailed = asl.States[TrackerState.markFailed];
@@ -181,7 +209,9 @@ describe('definition (ASL)', () => {
 
 describe('the synthesized ASL runs locally', () => {
   type Handler = (input: any) => unknown;
-  const lambda = (fn: (payload: any) => unknown): Handler => async (input: any) => ({ StatusCode: 200, Payload: await fn(input.Payload) });
+  const lambda =
+    (fn: (payload: any) => unknown): Handler =>
+    async (input: any) => ({ StatusCode: 200, Payload: await fn(input.Payload) });
   const providerUnavailable = () => Object.assign(new Error('provider said 503'), { name: 'ProviderUnavailable' });
 
   function run(handlers: Record<string, Handler>) {
@@ -233,7 +263,11 @@ describe('the synthesized ASL runs locally', () => {
     expect(checks[0]).toEqual({ batchId: 'batch_abc', provider: 'anthropic' });
     expect(collected).toEqual([{ batchId: 'batch_abc', provider: 'anthropic', outcome: { status: 'completed' } }]);
     expect(events).toEqual([
-      expect.objectContaining({ Detail: { id: 'batch_abc', status: 'completed' }, DetailType: BATCH_EVENT_DETAIL_TYPE, Source: BATCH_EVENT_SOURCE }),
+      expect.objectContaining({
+        Detail: { id: 'batch_abc', status: 'completed' },
+        DetailType: BATCH_EVENT_DETAIL_TYPE,
+        Source: BATCH_EVENT_SOURCE,
+      }),
     ]);
     expect(output.result.batch).toEqual({ id: 'batch_abc', status: 'completed' });
   });
@@ -309,7 +343,9 @@ describe('the synthesized ASL runs locally', () => {
       [TrackerState.checkStatus]: lambda(() => ({ next: 'collect', waitSeconds: 0, outcome: 'completed' })),
       [TrackerState.collectResults]: lambda(() => {
         collects += 1;
-        return collects < 2 ? { next: 'wait', waitSeconds: 60, batch: null } : { next: 'announce', waitSeconds: 0, batch: { id: 'batch_abc', status: 'completed' } };
+        return collects < 2
+          ? { next: 'wait', waitSeconds: 60, batch: null }
+          : { next: 'announce', waitSeconds: 0, batch: { id: 'batch_abc', status: 'completed' } };
       }),
     });
     await expect(result).resolves.toMatchObject({ result: { batch: { status: 'completed' } } });

@@ -16,7 +16,16 @@ afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true 
 function bundleLikeAFunction(entry: string): string {
   const outDir = mkdtempSync(join(tmpdir(), 'finops-bundle-test-'));
   dirs.push(outDir);
-  buildSync({ entryPoints: [join(PROJECT_ROOT, entry)], bundle: true, platform: 'node', target: 'node22', format: 'cjs', minify: true, outfile: join(outDir, 'index.js'), logLevel: 'silent' });
+  buildSync({
+    entryPoints: [join(PROJECT_ROOT, entry)],
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    outfile: join(outDir, 'index.js'),
+    logLevel: 'silent',
+  });
   for (const command of encodingCommands(PROJECT_ROOT, outDir)) execFileSync('bash', ['-c', command]);
   return outDir;
 }
@@ -25,7 +34,13 @@ const request = (model: string) => ({
   custom_id: 'a',
   method: 'POST',
   url: '/v1/chat/completions',
-  body: { model, messages: [{ role: 'system', content: 'You count tokens.' }, { role: 'user', content: 'Tokenizers turn "unbelievable" text into sub-word pieces, 今日は晴れ.' }] },
+  body: {
+    model,
+    messages: [
+      { role: 'system', content: 'You count tokens.' },
+      { role: 'user', content: 'Tokenizers turn "unbelievable" text into sub-word pieces, 今日は晴れ.' },
+    ],
+  },
 });
 
 test('a bundle that counts tokens: encodings beside it, not in it, and the same counts as the sources', () => {
@@ -35,8 +50,16 @@ test('a bundle that counts tokens: encodings beside it, not in it, and the same 
   // A fresh process with no node_modules to fall back on: only the files beside the bundle can answer.
   const script = `const t = require(${JSON.stringify(join(outDir, 'index.js'))}); const r = JSON.parse(process.argv[1]);
     process.stdout.write(JSON.stringify([t.countInputTokens(r[0], 'tokenizer:o200k_base'), t.countInputTokens(r[1], 'tokenizer:cl100k_base')]));`;
-  const counts = JSON.parse(execFileSync(process.execPath, ['-e', script, JSON.stringify([request('gpt-4o'), request('gpt-4')])], { cwd: outDir, env: { PATH: process.env.PATH ?? '', NODE_PATH: '' } }).toString());
-  expect(counts).toEqual([countInputTokens(request('gpt-4o'), 'tokenizer:o200k_base'), countInputTokens(request('gpt-4'), 'tokenizer:cl100k_base')]);
+  const counts = JSON.parse(
+    execFileSync(process.execPath, ['-e', script, JSON.stringify([request('gpt-4o'), request('gpt-4')])], {
+      cwd: outDir,
+      env: { PATH: process.env.PATH ?? '', NODE_PATH: '' },
+    }).toString(),
+  );
+  expect(counts).toEqual([
+    countInputTokens(request('gpt-4o'), 'tokenizer:o200k_base'),
+    countInputTokens(request('gpt-4'), 'tokenizer:cl100k_base'),
+  ]);
   expect(counts[0]).toBeGreaterThan(20);
 });
 

@@ -1,6 +1,6 @@
 // The web console in the stack: its function, its two public methods (the only ones without the
 // authorizer), nothing it may touch, the stack output, and the switch that leaves it out.
-import { API_PREFIXES, CONSOLE_FUNCTION, OPERATION_ROUTES } from '../../lib/api/routes';
+import { API_PREFIXES, CONSOLE_FUNCTION, OPERATION_ROUTES } from '../../contracts/routes';
 import { Built, buildStack, logicalIdOf, statementsOfRole } from './helpers';
 
 let withConsole: Built;
@@ -12,7 +12,10 @@ beforeAll(() => {
 
 function methods(json: any): Array<{ key: string; props: any }> {
   const resources = json.Resources as Record<string, any>;
-  const pathOf = (ref: any): string => (ref['Fn::GetAtt']?.[1] === 'RootResourceId' ? '' : `${pathOf(resources[ref.Ref].Properties.ParentId)}/${resources[ref.Ref].Properties.PathPart}`);
+  const pathOf = (ref: any): string =>
+    ref['Fn::GetAtt']?.[1] === 'RootResourceId'
+      ? ''
+      : `${pathOf(resources[ref.Ref].Properties.ParentId)}/${resources[ref.Ref].Properties.PathPart}`;
   return Object.values(resources)
     .filter((r) => r.Type === 'AWS::ApiGateway::Method')
     .map((r) => ({ key: `${r.Properties.HttpMethod} ${pathOf(r.Properties.ResourceId)}`, props: r.Properties }));
@@ -43,7 +46,9 @@ test('the console function: sized from the route table, no FINOPS_* settings, ma
   expect(props.Timeout).toBe(CONSOLE_FUNCTION.timeoutSeconds);
   expect(props.Runtime).toBe('nodejs22.x');
   expect(Object.keys(props.Environment.Variables).filter((k) => k.startsWith('FINOPS_'))).toEqual([]);
-  const actions = statementsOfRole(withConsole.json, logicalIdOf(fn.role!)).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+  const actions = statementsOfRole(withConsole.json, logicalIdOf(fn.role!)).flatMap((s) =>
+    Array.isArray(s.Action) ? s.Action : [s.Action],
+  );
   expect(actions.length).toBeGreaterThan(0);
   for (const action of actions) expect(action).toMatch(/^(logs:|xray:)/);
 });

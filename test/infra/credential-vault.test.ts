@@ -9,7 +9,16 @@ import { FUNCTION_ACCESS } from '../../lib/api/access';
 import { CredentialVaultKey, VAULT_CONTEXT_PURPOSE, VAULT_KMS_KEY_VARIABLE } from '../../lib/storage/credential-vault-key';
 import { LOCAL_STACK_NAME, unbundledApp } from '../../lib/synth';
 import { FinOpsGatewayStack } from '../../lib/finops-gateway-stack';
-import { actionsOf, allIdentityStatements, asArray, buildStack, logicalIdOf, statementsOfRole, type Built, type Statement } from './helpers';
+import {
+  actionsOf,
+  allIdentityStatements,
+  asArray,
+  buildStack,
+  logicalIdOf,
+  statementsOfRole,
+  type Built,
+  type Statement,
+} from './helpers';
 
 const VAULT_CONDITION = { StringEquals: { 'kms:EncryptionContext:purpose': VAULT_CONTEXT_PURPOSE } };
 
@@ -30,8 +39,12 @@ describe('CredentialVaultKey construct', () => {
 
   test('seal = GenerateDataKey only, open = Decrypt only; on this key, for vault contexts only', () => {
     const keyArn = { 'Fn::GetAtt': [logicalIdOf(vault.key), 'Arn'] };
-    expect(statementsOfRole(json, logicalIdOf(sealer))).toEqual([{ Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: keyArn, Condition: VAULT_CONDITION }]);
-    expect(statementsOfRole(json, logicalIdOf(opener))).toEqual([{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn, Condition: VAULT_CONDITION }]);
+    expect(statementsOfRole(json, logicalIdOf(sealer))).toEqual([
+      { Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: keyArn, Condition: VAULT_CONDITION },
+    ]);
+    expect(statementsOfRole(json, logicalIdOf(opener))).toEqual([
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn, Condition: VAULT_CONDITION },
+    ]);
   });
 
   test('the environment carries the key ARN, not key material', () => {
@@ -92,7 +105,9 @@ describe('in the gateway stack', () => {
     const consoleFn = logicalIdOf(withVault.stack.webConsole!.function);
     for (const [id, fn] of Object.entries(withVault.template.findResources('AWS::Lambda::Function'))) {
       if (!fn.Properties.Environment || id === consoleFn) continue; // CDK's own helper functions, the console
-      expect(fn.Properties.Environment.Variables[VAULT_KMS_KEY_VARIABLE]).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/Vault/), 'Arn'] });
+      expect(fn.Properties.Environment.Variables[VAULT_KMS_KEY_VARIABLE]).toEqual({
+        'Fn::GetAtt': [expect.stringMatching(/Vault/), 'Arn'],
+      });
     }
   });
 
@@ -102,7 +117,8 @@ describe('in the gateway stack', () => {
     const statements = kmsActions(withVault, operation).filter(isVaultStatement);
     expect(actionsOf(statements).sort()).toEqual(expected);
     // Every other KMS right of the function is on the webhook key.
-    for (const other of kmsActions(withVault, operation).filter((st) => !isVaultStatement(st))) expect(other.Resource).toEqual({ 'Fn::GetAtt': [webhookKey(withVault), 'Arn'] });
+    for (const other of kmsActions(withVault, operation).filter((st) => !isVaultStatement(st)))
+      expect(other.Resource).toEqual({ 'Fn::GetAtt': [webhookKey(withVault), 'Arn'] });
     for (const s of statements) {
       expect(s.Condition).toEqual(VAULT_CONDITION);
       expect(asArray(s.Resource as unknown)).toHaveLength(1);

@@ -7,7 +7,8 @@ const built = buildStack();
 test('every gateway response maps x-request-id to API Gateway’s request id', () => {
   const responses = Object.values(built.json.Resources).filter((r: any) => r.Type === 'AWS::ApiGateway::GatewayResponse') as any[];
   expect(responses.map((r) => r.Properties.ResponseType).sort()).toEqual(GATEWAY_RESPONSES.map((s) => s.type).sort());
-  for (const response of responses) expect(response.Properties.ResponseParameters['gatewayresponse.header.x-request-id']).toBe('context.requestId');
+  for (const response of responses)
+    expect(response.Properties.ResponseParameters['gatewayresponse.header.x-request-id']).toBe('context.requestId');
 });
 
 describe('bedrockJobRegions: the regions Bedrock jobs may run in', () => {
@@ -15,7 +16,10 @@ describe('bedrockJobRegions: the regions Bedrock jobs may run in', () => {
     Object.values(json.Resources)
       .filter((r: any) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.FINOPS_TABLE_NAME)
       .map((r: any) => r.Properties.Environment.Variables);
-  const serviceRole = (json: any) => Object.values(json.Resources).find((r: any) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('bedrock.amazonaws.com')) as any;
+  const serviceRole = (json: any) =>
+    Object.values(json.Resources).find(
+      (r: any) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('bedrock.amazonaws.com'),
+    ) as any;
 
   test('default: only the stack’s region', () => {
     const envs = functionEnvironments(built.json);

@@ -1,8 +1,8 @@
 // Who may do what: the Bedrock service role exactly, and least privilege for every function.
 import { Stack } from 'aws-cdk-lib';
 import { FUNCTION_ACCESS } from '../../lib/api/access';
-import { AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, OPERATION_ROUTES, TRACKER_FUNCTIONS, WEBHOOK_FUNCTIONS } from '../../lib/api/routes';
-import { WEBHOOK_CONTEXT_PURPOSE } from '../../lambda/webhooks/names';
+import { AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, OPERATION_ROUTES, TRACKER_FUNCTIONS, WEBHOOK_FUNCTIONS } from '../../contracts/routes';
+import { WEBHOOK_CONTEXT_PURPOSE } from '../../contracts/webhook-names';
 import type { GatewayFunction } from '../../lib/gateway-function';
 import { actionsOf, allIdentityStatements, asArray, Built, buildStack, logicalIdOf, Statement, statementsOfRole } from './helpers';
 
@@ -48,7 +48,8 @@ function fnByOperation(operation: string, stack = built.stack): GatewayFunction 
   if (!fn) throw new Error(`no function ${operation}`);
   return fn;
 }
-const statementsOf = (operation: string, b: Built = built) => statementsOfRole(b.json, logicalIdOf(fnByOperation(operation, b.stack).role!));
+const statementsOf = (operation: string, b: Built = built) =>
+  statementsOfRole(b.json, logicalIdOf(fnByOperation(operation, b.stack).role!));
 
 describe('Bedrock batch service role', () => {
   const roleResource = () => built.json.Resources[logicalIdOf(built.stack.bedrockAccess.role)];
@@ -65,7 +66,18 @@ describe('Bedrock batch service role', () => {
             StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
             ArnLike: {
               'aws:SourceArn': {
-                'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':model-invocation-job/*']],
+                'Fn::Join': [
+                  '',
+                  [
+                    'arn:',
+                    { Ref: 'AWS::Partition' },
+                    ':bedrock:',
+                    { Ref: 'AWS::Region' },
+                    ':',
+                    { Ref: 'AWS::AccountId' },
+                    ':model-invocation-job/*',
+                  ],
+                ],
               },
             },
           },
@@ -80,7 +92,12 @@ describe('Bedrock batch service role', () => {
     const statements = statementsOfRole(built.json, logicalIdOf(built.stack.bedrockAccess.role)).map(normalize);
     const modelArns = (region: unknown) => [
       { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:', region, '::foundation-model/*']] },
-      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':inference-profile/*']] },
+      {
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':inference-profile/*'],
+        ],
+      },
     ];
     expect(statements).toEqual([
       {
@@ -122,7 +139,11 @@ describe('no wildcards', () => {
   test('Resource "*" only for actions that have no resource-level permissions', () => {
     const offenders = allIdentityStatements(built.json)
       .filter(({ statement }) => asArray(statement.Resource as unknown).includes('*'))
-      .flatMap(({ source, statement }) => actionsOf([statement]).filter((a) => !ALLOWED_ON_ANY_RESOURCE.has(a)).map((a) => `${source}: ${a}`));
+      .flatMap(({ source, statement }) =>
+        actionsOf([statement])
+          .filter((a) => !ALLOWED_ON_ANY_RESOURCE.has(a))
+          .map((a) => `${source}: ${a}`),
+      );
     expect(offenders).toEqual([]);
   });
 
@@ -178,7 +199,8 @@ describe('function permissions', () => {
     expect(operationsWith('sqs:ReceiveMessage')).toEqual([WEBHOOK_FUNCTIONS.deliver.operation]);
     expect(operationsWith('sqs:ChangeMessageVisibility')).toEqual([WEBHOOK_FUNCTIONS.deliver.operation]);
     for (const fn of allFunctions()) {
-      for (const s of statementsOf(fn.operation).filter((st) => actionsOf([st]).some((a) => a.startsWith('sqs:')))) expect(s.Resource).toEqual(queueArn);
+      for (const s of statementsOf(fn.operation).filter((st) => actionsOf([st]).some((a) => a.startsWith('sqs:'))))
+        expect(s.Resource).toEqual(queueArn);
     }
     const fanOut = actionsOf(statementsOf(WEBHOOK_FUNCTIONS.fanOut.operation));
     for (const write of DYNAMO_WRITES) expect(fanOut).not.toContain(write);
@@ -230,7 +252,18 @@ describe('function permissions', () => {
     expect(operationsWith('secretsmanager:GetSecretValue')).toEqual(
       // Issue 12: batches-create no longer calls a provider; the tracker's submit step does. batches-retry
       // gives the provider its copy of the new input file, as files.create does.
-      ['batches-cancel', 'batches-retry', 'files-create', 'files-delete', 'files-expire', 'files-register', 'uploads-complete', 'tracker-check-status', 'tracker-collect-results', 'tracker-submit-batch'].sort(),
+      [
+        'batches-cancel',
+        'batches-retry',
+        'files-create',
+        'files-delete',
+        'files-expire',
+        'files-register',
+        'uploads-complete',
+        'tracker-check-status',
+        'tracker-collect-results',
+        'tracker-submit-batch',
+      ].sort(),
     );
   });
 
@@ -241,7 +274,9 @@ describe('function permissions', () => {
       expect(statement.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(built.stack.bedrockAccess.role), 'Arn'] });
       expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'bedrock.amazonaws.com' } });
     }
-    expect(operationsWith('iam:PassRole')).toEqual(['batches-cancel', 'tracker-check-status', 'tracker-collect-results', 'tracker-submit-batch'].sort());
+    expect(operationsWith('iam:PassRole')).toEqual(
+      ['batches-cancel', 'tracker-check-status', 'tracker-collect-results', 'tracker-submit-batch'].sort(),
+    );
     expect(operationsWith('bedrock:ListModelInvocationJobs')).toEqual(operationsWith('iam:PassRole'));
   });
 
@@ -283,7 +318,9 @@ describe('function permissions', () => {
   test('Bedrock output is read and deleted by the gateway, never written', () => {
     const outputObjects = JSON.stringify(resolve(built.stack.buckets.bedrockOutput.arnForObjects('*')));
     const writesToOutput = allFunctions().filter((fn) =>
-      statementsOf(fn.operation).some((s) => asArray(s.Action).includes('s3:PutObject') && JSON.stringify(s.Resource).includes(outputObjects)),
+      statementsOf(fn.operation).some(
+        (s) => asArray(s.Action).includes('s3:PutObject') && JSON.stringify(s.Resource).includes(outputObjects),
+      ),
     );
     expect(writesToOutput).toEqual([]);
   });

@@ -6,7 +6,9 @@ import { unbundledApp } from '../../lib/synth';
 import { buildStack, gatewayFunctionResources } from './helpers';
 
 test('dashboard, alarms, log retention and the budget default come from context', () => {
-  const { props } = stackConfigFromContext((key) => ({ dashboard: 'false', executionAlarms: 'false', logRetentionDays: '7', budgetDefaultOutputTokens: '512' })[key]);
+  const { props } = stackConfigFromContext(
+    (key) => ({ dashboard: 'false', executionAlarms: 'false', logRetentionDays: '7', budgetDefaultOutputTokens: '512' })[key],
+  );
   const built = buildStack(props);
   const { template, json } = built;
   template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
@@ -33,7 +35,9 @@ test('by default the dashboard and both alarms exist, and no budget default is s
 });
 
 test('finopsMetrics false turns the EMF metrics off in every function, and needs the dashboard off', () => {
-  expect(() => buildStack({ finopsMetrics: false })).toThrow(/the dashboard graphs the FinOps metrics; with finopsMetrics false set dashboard false too/);
+  expect(() => buildStack({ finopsMetrics: false })).toThrow(
+    /the dashboard graphs the FinOps metrics; with finopsMetrics false set dashboard false too/,
+  );
   const functions = gatewayFunctionResources(buildStack({ finopsMetrics: false, dashboard: false }));
   expect(functions.length).toBeGreaterThan(10);
   for (const fn of functions) expect(fn.Properties.Environment.Variables.FINOPS_EMF).toBe('false');
@@ -41,7 +45,13 @@ test('finopsMetrics false turns the EMF metrics off in every function, and needs
 
 test('cdk-nag stays clean with the lean properties and a stage name', () => {
   const app = unbundledApp();
-  new FinOpsGatewayStack(app, 'FinOpsGateway-dev', { dashboard: false, executionAlarms: false, finopsMetrics: false, logRetention: 7, createApiGatewayCloudWatchRole: false });
+  new FinOpsGatewayStack(app, 'FinOpsGateway-dev', {
+    dashboard: false,
+    executionAlarms: false,
+    finopsMetrics: false,
+    logRetention: 7,
+    createApiGatewayCloudWatchRole: false,
+  });
   app.synth();
   const report = new AwsSolutionsChecks(app).validateScope(app);
   expect(report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);

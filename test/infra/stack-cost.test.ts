@@ -16,7 +16,7 @@ import { LEAN_PROPS } from '../../lib/docs/readme-tables';
 import { readBlock, readReadme } from '../../lib/docs/readme-blocks';
 import { trackingCost } from '../../lib/batch-tracker/cost-model';
 import { trackerDefinitionFromTemplate } from '../../lib/batch-tracker/asl';
-import { nextWaitSeconds } from '../../lambda/tracker/schedule';
+import { nextWaitSeconds } from '../../contracts/schedule';
 
 let template: any;
 let cost: StackCost;
@@ -28,12 +28,15 @@ beforeAll(() => {
 });
 
 const line = (c: StackCost, item: string) => [...c.idle, ...c.perThousandBatches].find((l) => l.item.startsWith(item));
-const count = (type: string, t = template) => Object.values(t.Resources as Record<string, { Type: string }>).filter((r) => r.Type === type).length;
+const count = (type: string, t = template) =>
+  Object.values(t.Resources as Record<string, { Type: string }>).filter((r) => r.Type === type).length;
 const cents = (usd: number) => Math.round(usd * 1e6) / 1e6;
 
 test('prints the figures (the README table is made of them)', () => {
-  console.log(`${AWS_PRICES_DATE}: idle $${cost.idleMonthlyUsd.toFixed(4)}/month (lean $${lean.idleMonthlyUsd.toFixed(4)}), per 1,000 batches $${cost.perThousandBatchesUsd.toFixed(4)}, metrics $${cost.metricsPerModelMonth.usd.toFixed(2)} per (provider, model) month\n` +
-    [...cost.idle, ...cost.perThousandBatches].map((l) => `  ${l.item}: $${l.usd.toFixed(4)} (${l.basis})`).join('\n'));
+  console.log(
+    `${AWS_PRICES_DATE}: idle $${cost.idleMonthlyUsd.toFixed(4)}/month (lean $${lean.idleMonthlyUsd.toFixed(4)}), per 1,000 batches $${cost.perThousandBatchesUsd.toFixed(4)}, metrics $${cost.metricsPerModelMonth.usd.toFixed(2)} per (provider, model) month\n` +
+      [...cost.idle, ...cost.perThousandBatches].map((l) => `  ${l.item}: $${l.usd.toFixed(4)} (${l.basis})`).join('\n'),
+  );
   expect(cost.idleMonthlyUsd).toBeGreaterThan(0);
   expect(cost.perThousandBatchesUsd).toBeGreaterThan(0);
 });
@@ -49,7 +52,10 @@ test('idle: each always-on resource in the template, times its price', () => {
   expect(sweep.basis).toMatch(/^730 runs a month/);
   expect(sweep.usd).toBeGreaterThan(0);
   expect(sweep.usd).toBeLessThan(0.05);
-  expect(cost.idleMonthlyUsd).toBeCloseTo(cost.idle.reduce((a, l) => a + l.usd, 0), 10);
+  expect(cost.idleMonthlyUsd).toBeCloseTo(
+    cost.idle.reduce((a, l) => a + l.usd, 0),
+    10,
+  );
 });
 
 test('the lean properties drop exactly the dashboard and the alarms, and the metrics', () => {
@@ -61,7 +67,9 @@ test('the lean properties drop exactly the dashboard and the alarms, and the met
 test('pass-through adds its KMS key; existing secrets remove theirs', () => {
   const withVault = stackCost(templateWithPaths({ allowProviderKeyPassThrough: true }));
   expect(cents(withVault.idleMonthlyUsd - cost.idleMonthlyUsd)).toBe(cents(AWS_PRICES.kmsKeyMonth.usd));
-  const shared = stackCost(templateWithPaths({ providerSecretArns: { openai: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:o-AbC123' } }));
+  const shared = stackCost(
+    templateWithPaths({ providerSecretArns: { openai: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:o-AbC123' } }),
+  );
   expect(cents(cost.idleMonthlyUsd - shared.idleMonthlyUsd)).toBe(cents(AWS_PRICES.secretMonth.usd));
 });
 
@@ -70,8 +78,15 @@ test('derived from the template: resources someone adds are priced without touch
     templateWithPaths({}, (stack) => {
       new Secret(stack, 'WebhookSigningSecret');
       new Key(stack, 'ExtraKey', { enableKeyRotation: true });
-      new Alarm(stack, 'DlqAlarm', { metric: new Metric({ namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible' }), threshold: 1, evaluationPeriods: 1 });
-      new Rule(stack, 'EveryFiveMinutes', { schedule: Schedule.rate(Duration.minutes(5)), targets: [new LambdaFunction(stack.fileExpirer)] });
+      new Alarm(stack, 'DlqAlarm', {
+        metric: new Metric({ namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+      });
+      new Rule(stack, 'EveryFiveMinutes', {
+        schedule: Schedule.rate(Duration.minutes(5)),
+        targets: [new LambdaFunction(stack.fileExpirer)],
+      });
     }),
   );
   const added = AWS_PRICES.secretMonth.usd + AWS_PRICES.kmsKeyMonth.usd + AWS_PRICES.alarmMonth.usd;
@@ -81,8 +96,13 @@ test('derived from the template: resources someone adds are priced without touch
 });
 
 test('an unknown kind of resource fails the model with what to do', () => {
-  const build = () => stackCost(templateWithPaths({}, (stack) => new CfnResource(stack, 'Cache', { type: 'AWS::ElastiCache::CacheCluster', properties: {} })));
-  expect(build).toThrow(/does not know AWS::ElastiCache::CacheCluster\. Add each type to IDLE_PRICED_TYPES .* or to NO_STANDING_CHARGE in lib\/ops\/stack-cost.ts/);
+  const build = () =>
+    stackCost(
+      templateWithPaths({}, (stack) => new CfnResource(stack, 'Cache', { type: 'AWS::ElastiCache::CacheCluster', properties: {} })),
+    );
+  expect(build).toThrow(
+    /does not know AWS::ElastiCache::CacheCluster\. Add each type to IDLE_PRICED_TYPES .* or to NO_STANDING_CHARGE in lib\/ops\/stack-cost.ts/,
+  );
 });
 
 test('per 1,000 batches: Step Functions follows the synthesized tracker and its schedule', () => {
@@ -91,12 +111,24 @@ test('per 1,000 batches: Step Functions follows the synthesized tracker and its 
   expect(line(cost, 'Step Functions')!.usd).toBeCloseTo(1000 * tracking.stateTransitions * AWS_PRICES.stepFunctionsTransition.usd, 10);
   expect(cost.activity.polls).toBe(Math.ceil((BATCH_PROFILE.providerHours * 3600) / BATCH_PROFILE.clientPollSeconds));
   expect(line(cost, 'API Gateway requests')!.usd).toBeCloseTo(1000 * (cost.activity.polls + 3) * AWS_PRICES.apiGatewayRestRequest.usd, 10);
-  expect(cost.perThousandBatchesUsd).toBeCloseTo(cost.perThousandBatches.reduce((a, l) => a + l.usd, 0), 10);
+  expect(cost.perThousandBatchesUsd).toBeCloseTo(
+    cost.perThousandBatches.reduce((a, l) => a + l.usd, 0),
+    10,
+  );
 });
 
-test('per 1,000 batches: Lambda uses the memory in the template (doubling a function\'s memory raises it)', () => {
-  const bigger = stackCost(templateWithPaths({}, (stack) => (stack.tracker.functions.checkStatus.node.defaultChild as CfnResource).addPropertyOverride('MemorySize', 1024)));
-  const extra = 1000 * cost.activity.checks * (512 / 1024) * (BATCH_PROFILE.durationMs['tracker-check-status'] / 1000) * AWS_PRICES.lambdaArmGbSecond.usd;
+test("per 1,000 batches: Lambda uses the memory in the template (doubling a function's memory raises it)", () => {
+  const bigger = stackCost(
+    templateWithPaths({}, (stack) =>
+      (stack.tracker.functions.checkStatus.node.defaultChild as CfnResource).addPropertyOverride('MemorySize', 1024),
+    ),
+  );
+  const extra =
+    1000 *
+    cost.activity.checks *
+    (512 / 1024) *
+    (BATCH_PROFILE.durationMs['tracker-check-status'] / 1000) *
+    AWS_PRICES.lambdaArmGbSecond.usd;
   expect(line(bigger, 'Lambda')!.usd - line(cost, 'Lambda')!.usd).toBeCloseTo(extra, 10);
 });
 

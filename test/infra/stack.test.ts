@@ -4,13 +4,33 @@ import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { Schedule } from 'aws-cdk-lib/aws-events';
 import { GATEWAY_RESPONSES } from '../../lib/api/gateway-responses';
-import { API_PREFIXES, AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, OPERATION_ROUTES, SCHEDULED_FUNCTIONS, TRACKER_FUNCTIONS, WEBHOOK_FUNCTIONS } from '../../lib/api/routes';
-import { MAX_DELIVERY_ATTEMPTS, RETRY_SCHEDULE_SECONDS, WEBHOOK_KMS_KEY_VARIABLE, WEBHOOK_QUEUE_URL_VARIABLE } from '../../lambda/webhooks/names';
+import {
+  API_PREFIXES,
+  AUTHORIZER_FUNCTION,
+  EVENT_FUNCTIONS,
+  OPERATION_ROUTES,
+  SCHEDULED_FUNCTIONS,
+  TRACKER_FUNCTIONS,
+  WEBHOOK_FUNCTIONS,
+} from '../../contracts/routes';
+import {
+  MAX_DELIVERY_ATTEMPTS,
+  RETRY_SCHEDULE_SECONDS,
+  WEBHOOK_KMS_KEY_VARIABLE,
+  WEBHOOK_QUEUE_URL_VARIABLE,
+} from '../../contracts/webhook-names';
 import { BATCH_EVENT_DETAIL_TYPE, BATCH_EVENT_SOURCE } from '../../lib/batch-tracker/state-names';
 import { HTTP_PROVIDERS, secretArnVariable } from '../../lib/storage/provider-secrets';
 import { Built, buildStack, logicalIdOf } from './helpers';
 
-const ALL_FUNCTIONS = [...OPERATION_ROUTES, ...Object.values(TRACKER_FUNCTIONS), ...Object.values(EVENT_FUNCTIONS), ...Object.values(SCHEDULED_FUNCTIONS), ...Object.values(WEBHOOK_FUNCTIONS), AUTHORIZER_FUNCTION];
+const ALL_FUNCTIONS = [
+  ...OPERATION_ROUTES,
+  ...Object.values(TRACKER_FUNCTIONS),
+  ...Object.values(EVENT_FUNCTIONS),
+  ...Object.values(SCHEDULED_FUNCTIONS),
+  ...Object.values(WEBHOOK_FUNCTIONS),
+  AUTHORIZER_FUNCTION,
+];
 const FINOPS_VARIABLES = [
   'FINOPS_TABLE_NAME',
   'FINOPS_FILES_BUCKET',
@@ -41,7 +61,7 @@ function functionResource(operation: string): any {
 }
 
 describe('functions', () => {
-  test('one Lambda function per operation, tracker function, event function and authorizer; the only other is CDK\'s bucket notification handler', () => {
+  test("one Lambda function per operation, tracker function, event function and authorizer; the only other is CDK's bucket notification handler", () => {
     const functions = Object.entries(built.template.findResources('AWS::Lambda::Function'));
     const others = functions.filter(([, fn]) => fn.Properties.Runtime !== 'nodejs22.x').map(([id]) => id);
     expect(functions).toHaveLength(ALL_FUNCTIONS.length + 1);
@@ -107,7 +127,9 @@ function methodsByRoute(json: any): Map<string, any> {
 }
 
 const authorizerLogicalId = () => {
-  const ids = Object.entries(built.json.Resources).filter(([, r]: any) => r.Type === 'AWS::ApiGateway::Authorizer').map(([id]) => id);
+  const ids = Object.entries(built.json.Resources)
+    .filter(([, r]: any) => r.Type === 'AWS::ApiGateway::Authorizer')
+    .map(([id]) => id);
   expect(ids).toHaveLength(1);
   return ids[0];
 };
@@ -124,14 +146,18 @@ describe('REST API', () => {
     expect([...methods.keys()].sort()).toEqual(expected.sort());
   });
 
-  const routeCases = OPERATION_ROUTES.flatMap((r) => API_PREFIXES.map((prefix) => [`${r.method} ${prefix}${r.path}`, r.operation] as const));
+  const routeCases = OPERATION_ROUTES.flatMap((r) =>
+    API_PREFIXES.map((prefix) => [`${r.method} ${prefix}${r.path}`, r.operation] as const),
+  );
   test.each(routeCases)('%s → %s, behind the authorizer', (routeKey, operation) => {
     const method = methodsByRoute(built.json).get(routeKey);
     expect(method).toBeDefined();
     expect(method.AuthorizationType).toBe('CUSTOM');
     expect(method.AuthorizerId).toEqual({ Ref: authorizerLogicalId() });
     expect(method.Integration.Type).toBe('AWS_PROXY');
-    expect(method.Integration.Uri['Fn::Join'][1]).toContainEqual({ 'Fn::GetAtt': [logicalIdOf(built.stack.api.functions[operation]), 'Arn'] });
+    expect(method.Integration.Uri['Fn::Join'][1]).toContainEqual({
+      'Fn::GetAtt': [logicalIdOf(built.stack.api.functions[operation]), 'Arn'],
+    });
   });
 
   test('every method requires the authorizer', () => {
@@ -146,7 +172,12 @@ describe('REST API', () => {
     // One per method, plus the authorizer's; the other permissions are S3's (see "direct uploads"),
     // the expiry schedule's (see "expired files") and the webhook fan-out rule's (see "webhooks").
     expect(fromApi).toHaveLength(OPERATION_ROUTES.length * API_PREFIXES.length + 1);
-    expect(permissions.filter((p) => p.Properties.Principal !== 'apigateway.amazonaws.com').map((p) => p.Properties.Principal).sort()).toEqual(['events.amazonaws.com', 'events.amazonaws.com', 's3.amazonaws.com']);
+    expect(
+      permissions
+        .filter((p) => p.Properties.Principal !== 'apigateway.amazonaws.com')
+        .map((p) => p.Properties.Principal)
+        .sort(),
+    ).toEqual(['events.amazonaws.com', 'events.amazonaws.com', 's3.amazonaws.com']);
     const registrar = { 'Fn::GetAtt': [logicalIdOf(built.stack.fileRegistrar), 'Arn'] };
     const expirer = { 'Fn::GetAtt': [logicalIdOf(built.stack.fileExpirer), 'Arn'] };
     const webhookFns = built.stack.webhooks.functions().map((fn) => ({ 'Fn::GetAtt': [logicalIdOf(fn), 'Arn'] }));
@@ -158,7 +189,9 @@ describe('REST API', () => {
     expect(authorizer.Type).toBe('REQUEST');
     expect(authorizer.IdentitySource).toBe('method.request.header.Authorization');
     expect(authorizer.AuthorizerResultTtlInSeconds).toBe(60);
-    expect(authorizer.AuthorizerUri['Fn::Join'][1]).toContainEqual({ 'Fn::GetAtt': [logicalIdOf(built.stack.api.authorizerFunction), 'Arn'] });
+    expect(authorizer.AuthorizerUri['Fn::Join'][1]).toContainEqual({
+      'Fn::GetAtt': [logicalIdOf(built.stack.api.authorizerFunction), 'Arn'],
+    });
   });
 
   test('treats every body as binary, regional endpoint', () => {
@@ -172,7 +205,14 @@ describe('REST API', () => {
     expect(stage.StageName).toBe('prod');
     expect(stage.TracingEnabled).toBe(true);
     expect(stage.MethodSettings).toEqual([
-      expect.objectContaining({ ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100, LoggingLevel: 'ERROR', DataTraceEnabled: false }),
+      expect.objectContaining({
+        ResourcePath: '/*',
+        HttpMethod: '*',
+        ThrottlingRateLimit: 50,
+        ThrottlingBurstLimit: 100,
+        LoggingLevel: 'ERROR',
+        DataTraceEnabled: false,
+      }),
     ]);
     expect(stage.AccessLogSetting.DestinationArn).toEqual({ 'Fn::GetAtt': [logicalIdOf(built.stack.api.accessLogs), 'Arn'] });
     expect(JSON.parse(stage.AccessLogSetting.Format)).toMatchObject({
@@ -186,7 +226,9 @@ describe('REST API', () => {
   });
 
   test.each(GATEWAY_RESPONSES.map((r) => [r.type, r] as const))('gateway response %s is an OpenAI-shaped error', (type, spec) => {
-    const responses = Object.values(built.json.Resources).filter((r: any) => r.Type === 'AWS::ApiGateway::GatewayResponse' && r.Properties.ResponseType === type) as any[];
+    const responses = Object.values(built.json.Resources).filter(
+      (r: any) => r.Type === 'AWS::ApiGateway::GatewayResponse' && r.Properties.ResponseType === type,
+    ) as any[];
     expect(responses).toHaveLength(1);
     const response = responses[0].Properties;
     expect(response.StatusCode).toBe(String(spec.statusCode));
@@ -226,7 +268,9 @@ describe('direct uploads', () => {
   });
 
   test('only the files bucket of this account may invoke files-register', () => {
-    const fromS3 = Object.values(built.template.findResources('AWS::Lambda::Permission')).filter((p) => p.Properties.Principal === 's3.amazonaws.com');
+    const fromS3 = Object.values(built.template.findResources('AWS::Lambda::Permission')).filter(
+      (p) => p.Properties.Principal === 's3.amazonaws.com',
+    );
     expect(fromS3).toHaveLength(1);
     expect(fromS3[0].Properties).toEqual({
       Action: 'lambda:InvokeFunction',
@@ -238,7 +282,9 @@ describe('direct uploads', () => {
   });
 
   test('files-register is invoked by S3 only: no API method integrates it', () => {
-    const integrated = [...methodsByRoute(built.json).values()].filter((m) => JSON.stringify(m.Integration?.Uri ?? '').includes(logicalIdOf(built.stack.fileRegistrar)));
+    const integrated = [...methodsByRoute(built.json).values()].filter((m) =>
+      JSON.stringify(m.Integration?.Uri ?? '').includes(logicalIdOf(built.stack.fileRegistrar)),
+    );
     expect(integrated).toEqual([]);
   });
 });
@@ -249,18 +295,28 @@ describe('expired files', () => {
   test('an hourly EventBridge schedule invokes files-expire, and only it', () => {
     const rules = Object.values(built.template.findResources('AWS::Events::Rule')).filter((r) => r.Properties.ScheduleExpression);
     expect(rules).toHaveLength(1);
-    expect(rules[0].Properties).toMatchObject({ ScheduleExpression: Schedule.rate(Duration.minutes(SCHEDULED_FUNCTIONS.expireFiles.everyMinutes)).expressionString, State: 'ENABLED' });
+    expect(rules[0].Properties).toMatchObject({
+      ScheduleExpression: Schedule.rate(Duration.minutes(SCHEDULED_FUNCTIONS.expireFiles.everyMinutes)).expressionString,
+      State: 'ENABLED',
+    });
     expect(rules[0].Properties.Targets).toEqual([expect.objectContaining({ Arn: expirerArn(), RetryPolicy: { MaximumRetryAttempts: 2 } })]);
-    const fromEvents = Object.values(built.template.findResources('AWS::Lambda::Permission')).filter((p) => p.Properties.Principal === 'events.amazonaws.com');
+    const fromEvents = Object.values(built.template.findResources('AWS::Lambda::Permission')).filter(
+      (p) => p.Properties.Principal === 'events.amazonaws.com',
+    );
     // The other EventBridge permission is the webhook fan-out's, from its event rule (see "webhooks").
     const fanOutArn = { 'Fn::GetAtt': [logicalIdOf(built.stack.webhooks.functions()[0]), 'Arn'] };
     expect(fromEvents.map((p) => p.Properties.FunctionName)).toEqual(expect.arrayContaining([expirerArn(), fanOutArn]));
     expect(fromEvents).toHaveLength(2);
-    expect(fromEvents.find((p) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(expirerArn()))!.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', SourceArn: expect.anything() });
+    expect(fromEvents.find((p) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(expirerArn()))!.Properties).toMatchObject({
+      Action: 'lambda:InvokeFunction',
+      SourceArn: expect.anything(),
+    });
   });
 
   test('files-expire is invoked by its schedule only: no API method integrates it', () => {
-    const integrated = [...methodsByRoute(built.json).values()].filter((m) => JSON.stringify(m.Integration?.Uri ?? '').includes(logicalIdOf(built.stack.fileExpirer)));
+    const integrated = [...methodsByRoute(built.json).values()].filter((m) =>
+      JSON.stringify(m.Integration?.Uri ?? '').includes(logicalIdOf(built.stack.fileExpirer)),
+    );
     expect(integrated).toEqual([]);
   });
 });
@@ -269,7 +325,7 @@ describe('webhooks', () => {
   const ref = (construct: Parameters<typeof logicalIdOf>[0]) => logicalIdOf(construct);
   const queueProps = (q: Parameters<typeof logicalIdOf>[0]) => built.json.Resources[ref(q)].Properties;
 
-  test('the tracker\'s terminal event invokes the fan-out, retried, with a dead-letter queue', () => {
+  test("the tracker's terminal event invokes the fan-out, retried, with a dead-letter queue", () => {
     const rules = Object.values(built.template.findResources('AWS::Events::Rule')).filter((r) => r.Properties.EventPattern);
     expect(rules).toHaveLength(1);
     expect(rules[0].Properties.EventPattern).toEqual({ source: [BATCH_EVENT_SOURCE], 'detail-type': [BATCH_EVENT_DETAIL_TYPE] });
@@ -286,7 +342,10 @@ describe('webhooks', () => {
     expect(RETRY_SCHEDULE_SECONDS.reduce((a, b) => a + b, 0)).toBeGreaterThan(24 * 3600);
     expect(Math.max(...RETRY_SCHEDULE_SECONDS)).toBeLessThanOrEqual(12 * 3600); // SQS's longest visibility timeout
     const queue = queueProps(built.stack.webhooks.queue);
-    expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [ref(built.stack.webhooks.deadLetters), 'Arn'] }, maxReceiveCount: MAX_DELIVERY_ATTEMPTS });
+    expect(queue.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [ref(built.stack.webhooks.deadLetters), 'Arn'] },
+      maxReceiveCount: MAX_DELIVERY_ATTEMPTS,
+    });
     expect(queue.VisibilityTimeout).toBe(6 * WEBHOOK_FUNCTIONS.deliver.timeoutSeconds);
     for (const q of [built.stack.webhooks.queue, built.stack.webhooks.deadLetters, built.stack.webhooks.fanOutDeadLetters]) {
       expect(queueProps(q)).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
@@ -403,7 +462,9 @@ describe('storage', () => {
   });
 
   test.each(['files', 'bedrockInput', 'bedrockOutput'] as const)('%s bucket: server access logs go to the log bucket', (name) => {
-    expect(bucket(name).Properties.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: logicalIdOf(built.stack.buckets.accessLogs) });
+    expect(bucket(name).Properties.LoggingConfiguration.DestinationBucketName).toEqual({
+      Ref: logicalIdOf(built.stack.buckets.accessLogs),
+    });
   });
 
   test('files bucket is versioned and expires noncurrent versions', () => {
@@ -415,7 +476,9 @@ describe('storage', () => {
   });
 
   test.each(['bedrockInput', 'bedrockOutput'] as const)('%s bucket expires staged objects after 30 days', (name) => {
-    expect(bucket(name).Properties.LifecycleConfiguration.Rules).toEqual(expect.arrayContaining([expect.objectContaining({ ExpirationInDays: 30 })]));
+    expect(bucket(name).Properties.LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([expect.objectContaining({ ExpirationInDays: 30 })]),
+    );
   });
 });
 

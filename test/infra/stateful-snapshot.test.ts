@@ -32,8 +32,18 @@ test.each(Object.keys(SNAPSHOT_CONFIGURATIONS))('%s configuration: the stateful 
 });
 
 test('the snapshot covers the table, the four buckets, a secret per catalog provider that has one, the webhook key and queues, the vault key and the state machine name', () => {
-  const types = (s: StatefulSnapshot) => Object.values(s).map((r) => r.type).sort();
-  const always = ['AWS::DynamoDB::Table', ...Array(4).fill('AWS::S3::Bucket'), ...Array(SECRET_PROVIDER_NAMES.length).fill('AWS::SecretsManager::Secret'), 'AWS::KMS::Key', ...Array(3).fill('AWS::SQS::Queue'), 'AWS::StepFunctions::StateMachine'];
+  const types = (s: StatefulSnapshot) =>
+    Object.values(s)
+      .map((r) => r.type)
+      .sort();
+  const always = [
+    'AWS::DynamoDB::Table',
+    ...Array(4).fill('AWS::S3::Bucket'),
+    ...Array(SECRET_PROVIDER_NAMES.length).fill('AWS::SecretsManager::Secret'),
+    'AWS::KMS::Key',
+    ...Array(3).fill('AWS::SQS::Queue'),
+    'AWS::StepFunctions::StateMachine',
+  ];
   expect(types(current.default)).toEqual(always.sort());
   expect(types(current.allOptions)).toEqual([...always, 'AWS::KMS::Key'].sort());
   const machine = Object.values(current.default).find((r) => r.type === 'AWS::StepFunctions::StateMachine')!;
@@ -49,7 +59,11 @@ test('every stateful resource is retained on delete and on replacement, unless a
         exceptionsUsed.add(pathBelowStack(resource.path));
         continue;
       }
-      expect({ logicalId, deletionPolicy: resource.deletionPolicy, updateReplacePolicy: resource.updateReplacePolicy }).toEqual({ logicalId, deletionPolicy: 'Retain', updateReplacePolicy: 'Retain' });
+      expect({ logicalId, deletionPolicy: resource.deletionPolicy, updateReplacePolicy: resource.updateReplacePolicy }).toEqual({
+        logicalId,
+        deletionPolicy: 'Retain',
+        updateReplacePolicy: 'Retain',
+      });
     }
   }
   // No stale exception: each names a resource that exists, with a reason.
@@ -70,42 +84,64 @@ test('every migration entry says how the data moves', () => {
 });
 
 describe('the check is live: planted changes fail it', () => {
-  const plantedFindings = (build: Parameters<typeof templateWithPaths>[1]) => compareSnapshots(committed.default, statefulSnapshot(templateWithPaths({}, build)), STATEFUL_MIGRATIONS);
+  const plantedFindings = (build: Parameters<typeof templateWithPaths>[1]) =>
+    compareSnapshots(committed.default, statefulSnapshot(templateWithPaths({}, build)), STATEFUL_MIGRATIONS);
 
   test('a changed sort key (replacement-causing property) is reported as a replacement', () => {
     const findings = plantedFindings((stack) => {
       const cfn = stack.table.table.node.defaultChild as CfnTable;
-      cfn.keySchema = [{ attributeName: 'pk', keyType: 'HASH' }, { attributeName: 'sortKey', keyType: 'RANGE' }];
+      cfn.keySchema = [
+        { attributeName: 'pk', keyType: 'HASH' },
+        { attributeName: 'sortKey', keyType: 'RANGE' },
+      ];
     });
     expect(findings.map((f) => f.kind)).toEqual(['replaced']);
-    expect(findings[0].message).toMatch(/AWS::DynamoDB::Table RecordsTable\w+ \(FinOpsGateway\/Records\/Table\/Resource\) would be REPLACED: KeySchema changes from .*"sk".* to .*"sortKey"/);
-    expect(findings[0].message).toMatch(/add \{ logicalId: 'RecordsTable\w+', change: 'KeySchema', migration: '…', since: '…' \} to STATEFUL_MIGRATIONS in lib\/upgrades\/migrations.ts/);
+    expect(findings[0].message).toMatch(
+      /AWS::DynamoDB::Table RecordsTable\w+ \(FinOpsGateway\/Records\/Table\/Resource\) would be REPLACED: KeySchema changes from .*"sk".* to .*"sortKey"/,
+    );
+    expect(findings[0].message).toMatch(
+      /add \{ logicalId: 'RecordsTable\w+', change: 'KeySchema', migration: '…', since: '…' \} to STATEFUL_MIGRATIONS in lib\/upgrades\/migrations.ts/,
+    );
   });
 
   test('a renamed construct (new logical id) is reported as the old table gone and the new one added', () => {
     const findings = plantedFindings((stack) => (stack.table.table.node.defaultChild as CfnTable).overrideLogicalId('RecordsTableV2'));
-    expect(findings.map((f) => `${f.kind} ${f.logicalId}`)).toEqual([expect.stringMatching(/^removed RecordsTable[0-9A-F]{8}$/), 'added RecordsTableV2']);
-    expect(findings[0].message).toMatch(/is gone from the template: CloudFormation would delete or orphan it and its data\. It looks renamed to RecordsTableV2/);
+    expect(findings.map((f) => `${f.kind} ${f.logicalId}`)).toEqual([
+      expect.stringMatching(/^removed RecordsTable[0-9A-F]{8}$/),
+      'added RecordsTableV2',
+    ]);
+    expect(findings[0].message).toMatch(
+      /is gone from the template: CloudFormation would delete or orphan it and its data\. It looks renamed to RecordsTableV2/,
+    );
   });
 
   test('a fixed bucket name replaces the bucket', () => {
     const findings = plantedFindings((stack) => ((stack.buckets.files.node.defaultChild as CfnBucket).bucketName = 'my-files'));
-    expect(describeFindings(findings)).toEqual([expect.stringMatching(/^replaced: AWS::S3::Bucket BucketsFiles\w+ .* BucketName changes from \(unset\) to "my-files"/)]);
+    expect(describeFindings(findings)).toEqual([
+      expect.stringMatching(/^replaced: AWS::S3::Bucket BucketsFiles\w+ .* BucketName changes from \(unset\) to "my-files"/),
+    ]);
   });
 
   test('a documented migration lets the replacement through', () => {
     const template = templateWithPaths({}, (stack) => ((stack.buckets.files.node.defaultChild as CfnBucket).bucketName = 'my-files'));
     const logicalId = Object.keys(committed.default).find((id) => id.startsWith('BucketsFiles'))!;
-    const migration = { logicalId, change: 'BucketName', since: '2027-01-01', migration: 'Copy every object to the new bucket with aws s3 sync before the deploy, then delete the old one by hand.' };
+    const migration = {
+      logicalId,
+      change: 'BucketName',
+      since: '2027-01-01',
+      migration: 'Copy every object to the new bucket with aws s3 sync before the deploy, then delete the old one by hand.',
+    };
     expect(compareSnapshots(committed.default, statefulSnapshot(template), [migration])).toEqual([]);
     // A marker without a real description does not count.
     expect(compareSnapshots(committed.default, statefulSnapshot(template), [{ ...migration, migration: 'todo' }])).toHaveLength(1);
   });
 
-  test("a new queue someone adds is reported with how to record it", () => {
+  test('a new queue someone adds is reported with how to record it', () => {
     const findings = plantedFindings((stack) => new Queue(stack, 'WebhookQueue'));
     expect(findings).toHaveLength(1);
-    expect(findings[0].message).toMatch(/^new stateful resource AWS::SQS::Queue WebhookQueue\w+ \(FinOpsGateway\/WebhookQueue\/Resource\) is not in the snapshot: give it removalPolicy RETAIN .* then run `npm run upgrade-snapshot` and commit lib\/upgrades\/stateful-resources.snapshot.json/);
+    expect(findings[0].message).toMatch(
+      /^new stateful resource AWS::SQS::Queue WebhookQueue\w+ \(FinOpsGateway\/WebhookQueue\/Resource\) is not in the snapshot: give it removalPolicy RETAIN .* then run `npm run upgrade-snapshot` and commit lib\/upgrades\/stateful-resources.snapshot.json/,
+    );
   });
 
   test('dropping deletion protection or Retain is reported', () => {

@@ -7,13 +7,13 @@ import { startAnthropicSimulator } from '../../local/simulators/anthropic';
 import type { RunningSimulator } from '../../local/simulators/simulator';
 import { anthropicAdapter, type AnthropicBatchData } from '../../lambda/providers/anthropic/adapter';
 import type { CreateBatchInput, CreatedBatch } from '../../lambda/providers/provider';
-import type { BatchRecord, FileRecord } from '../../lambda/store/records';
-import type { BatchRequestOutput, BatchStatus } from '../../lambda/openai/types';
+import type { BatchRecord, FileRecord } from '../../contracts/records';
+import type { BatchRequestOutput, BatchStatus } from '../../contracts/openai-types';
 import { loadConfig } from '../../lambda/config';
 import { newBatchRecord } from '../../lambda/batches/record';
 import { GatewayError } from '../../lambda/http/errors';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/providers/errors';
-import { isTerminal } from '../../lambda/openai/types';
+import { isTerminal } from '../../contracts/openai-types';
 import { MemoryBlobStore } from '../support/memory-blobs';
 import { simulatorContext, type SimulatorContext } from '../support/provider-context';
 import { batchInput, batchInputFile } from '../support/records';
@@ -66,7 +66,13 @@ describe('the official @anthropic-ai/sdk against the simulator', () => {
         { custom_id: 'no-max-tokens', params: { model: 'claude-3-sonnet-20240229', messages: [{ role: 'user', content: 'Hi' }] } as never },
       ],
     });
-    expect(created).toMatchObject({ type: 'message_batch', processing_status: 'in_progress', results_url: null, ended_at: null, request_counts: { processing: 4, succeeded: 0 } });
+    expect(created).toMatchObject({
+      type: 'message_batch',
+      processing_status: 'in_progress',
+      results_url: null,
+      ended_at: null,
+      request_counts: { processing: 4, succeeded: 0 },
+    });
     expect(created.id).toMatch(/^msgbatch_/);
     expect(Date.parse(created.expires_at) - Date.parse(created.created_at)).toBe(24 * 3600 * 1000);
 
@@ -80,14 +86,26 @@ describe('the official @anthropic-ai/sdk against the simulator', () => {
     const byId = Object.fromEntries(results.map((r) => [r.custom_id, r.result]));
     expect(byId['math-question']).toMatchObject({
       type: 'succeeded',
-      message: { type: 'message', role: 'assistant', model: 'claude-3-sonnet-20240229', stop_reason: 'end_turn', content: [{ type: 'text', text: 'Simulated reply to: What is 15 * 7?' }] },
+      message: {
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-3-sonnet-20240229',
+        stop_reason: 'end_turn',
+        content: [{ type: 'text', text: 'Simulated reply to: What is 15 * 7?' }],
+      },
     });
-    expect(byId['geography-question']).toMatchObject({ type: 'succeeded', message: { stop_reason: 'stop_sequence', stop_sequence: 'largest' } });
+    expect(byId['geography-question']).toMatchObject({
+      type: 'succeeded',
+      message: { stop_reason: 'stop_sequence', stop_sequence: 'largest' },
+    });
     expect(byId['will-fail']).toMatchObject({ type: 'errored', error: { type: 'error', error: { type: 'overloaded_error' } } });
-    expect(byId['no-max-tokens']).toMatchObject({ type: 'errored', error: { error: { type: 'invalid_request_error', message: 'max_tokens: Field required' } } });
+    expect(byId['no-max-tokens']).toMatchObject({
+      type: 'errored',
+      error: { error: { type: 'invalid_request_error', message: 'max_tokens: Field required' } },
+    });
   });
 
-  it('requires x-api-key and anthropic-version, answering in Anthropic\'s error shape', async () => {
+  it("requires x-api-key and anthropic-version, answering in Anthropic's error shape", async () => {
     const wrongKey = new Anthropic({ baseURL: sim.url, apiKey: 'nope', maxRetries: 0 });
     const err = await wrongKey.messages.batches.list().catch((e) => e);
     expect(err).toBeInstanceOf(AuthenticationError);
@@ -95,7 +113,10 @@ describe('the official @anthropic-ai/sdk against the simulator', () => {
 
     const res = await fetch(`${sim.url}/v1/messages/batches`, { headers: { 'x-api-key': sim.apiKey } });
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/anthropic-version/) } });
+    expect(await res.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringMatching(/anthropic-version/) },
+    });
   });
 
   it('refuses invalid or duplicate custom_ids on create', async () => {
@@ -166,20 +187,37 @@ function createInput(overrides: Partial<CreateBatchInput>): CreateBatchInput {
   return batchInput({ batchId: `batch_test${batchCounter}`, tenantId: 'tenant-1', createdAt: 1, expiresAt: 2, ...overrides });
 }
 
-const recordOf = (input: CreateBatchInput, created: CreatedBatch): BatchRecord => newBatchRecord(input, created, { tenantId: input.tenantId, provider: 'anthropic' });
+const recordOf = (input: CreateBatchInput, created: CreatedBatch): BatchRecord =>
+  newBatchRecord(input, created, { tenantId: input.tenantId, provider: 'anthropic' });
 
 /** Uploads OpenAI batch input lines the way files.create leaves them: a blob and a FileRecord. */
 async function inputFile(lines: unknown[]): Promise<FileRecord> {
   const blob = { bucket: 'files-bucket', key: `files/upload-${++batchCounter}` };
   const { bytes } = await blobs.put(blob, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-  return batchInputFile({ id: `file-upload${batchCounter}`, tenantId: 'tenant-1', provider: 'anthropic', filename: 'in.jsonl', bytes, createdAt: 1, blob, lineCount: lines.length });
+  return batchInputFile({
+    id: `file-upload${batchCounter}`,
+    tenantId: 'tenant-1',
+    provider: 'anthropic',
+    filename: 'in.jsonl',
+    bytes,
+    createdAt: 1,
+    blob,
+    lineCount: lines.length,
+  });
 }
 
 const chatLine = (custom_id: string, content: string, body: Record<string, unknown> = {}) => ({
   custom_id,
   method: 'POST',
   url: '/v1/chat/completions',
-  body: { model: 'claude-sonnet-4-5', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content }], ...body },
+  body: {
+    model: 'claude-sonnet-4-5',
+    messages: [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content },
+    ],
+    ...body,
+  },
 });
 
 async function untilDone(record: BatchRecord): Promise<BatchStatus[]> {
@@ -212,13 +250,21 @@ describe('anthropicAdapter against the simulator', () => {
     const input = createInput({ extras: { provider: 'anthropic', requests } });
     const created = await anthropicAdapter.createBatch(ctx, input);
 
-    expect(created).toMatchObject({ status: 'in_progress', model: 'claude-3-sonnet-20240229', requestCounts: { total: 2, completed: 0, failed: 0 } });
+    expect(created).toMatchObject({
+      status: 'in_progress',
+      model: 'claude-3-sonnet-20240229',
+      requestCounts: { total: 2, completed: 0, failed: 0 },
+    });
     expect(created.providerBatchId).toMatch(/^msgbatch_/);
     // The inline requests became the batch's input file, one Anthropic request per line.
     expect(registered).toHaveLength(1);
     expect(created.inputFileId).toBe(registered[0].id);
     expect(registered[0]).toMatchObject({ provider: 'anthropic', purpose: 'batch', lineCount: 2, tenantId: 'tenant-1' });
-    const stored = (await blobs.getBuffer(registered[0].blob)).toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const stored = (await blobs.getBuffer(registered[0].blob))
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(stored).toEqual(requests);
     expect(registered[0].bytes).toBe((await blobs.getBuffer(registered[0].blob)).length);
 
@@ -234,14 +280,22 @@ describe('anthropicAdapter against the simulator', () => {
     expect(math.response).toMatchObject({
       status_code: 200,
       request_id: expect.stringMatching(/^msg_/),
-      body: { object: 'chat.completion', model: 'claude-3-sonnet-20240229', choices: [{ message: { role: 'assistant', content: 'Simulated reply to: What is 15 * 7?' }, finish_reason: 'stop' }] },
+      body: {
+        object: 'chat.completion',
+        model: 'claude-3-sonnet-20240229',
+        choices: [{ message: { role: 'assistant', content: 'Simulated reply to: What is 15 * 7?' }, finish_reason: 'stop' }],
+      },
     });
     expect((math.response!.body as { usage: { total_tokens: number } }).usage.total_tokens).toBeGreaterThan(0);
   });
 
   it('answers bad inline requests with a 400 naming the request, before submitting anything', async () => {
     const before = await messageBatchCount();
-    const input = createInput({ extras: { requests: [seedRequest('ok', 'x'), { custom_id: 'no-tokens', params: { model: 'm', messages: [{ role: 'user', content: 'x' }] } }] } });
+    const input = createInput({
+      extras: {
+        requests: [seedRequest('ok', 'x'), { custom_id: 'no-tokens', params: { model: 'm', messages: [{ role: 'user', content: 'x' }] } }],
+      },
+    });
     const err = await anthropicAdapter.createBatch(ctx, input).catch((e) => e);
     expect(err).toBeInstanceOf(GatewayError);
     expect(err.status).toBe(400);
@@ -256,7 +310,10 @@ describe('anthropicAdapter against the simulator', () => {
       chatLine('plain-1', 'Hello!', { max_tokens: 100 }),
       chatLine('with.dot', 'How are you?'),
       chatLine('has space', 'This one [simulate-error]'),
-      chatLine(long, 'Tools please', { tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: {} } } }], tool_choice: 'required' }),
+      chatLine(long, 'Tools please', {
+        tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: {} } } }],
+        tool_choice: 'required',
+      }),
       chatLine('r1', 'A client id that looks generated'),
     ]);
     const input = createInput({ inputFile: file });
@@ -276,11 +333,24 @@ describe('anthropicAdapter against the simulator', () => {
     const lines = await collect(record);
     expect(customIds(lines)).toEqual([long, 'has space', 'plain-1', 'r1', 'with.dot'].sort());
     const byId = Object.fromEntries(lines.map((l) => [l.custom_id, l]));
-    expect(byId['has space'].response).toMatchObject({ status_code: 503, body: { error: { type: 'overloaded_error', message: 'Overloaded' } } });
-    expect(byId['with.dot'].response).toMatchObject({ status_code: 200, body: { choices: [{ message: { content: 'Simulated reply to: How are you?' } }] } });
+    expect(byId['has space'].response).toMatchObject({
+      status_code: 503,
+      body: { error: { type: 'overloaded_error', message: 'Overloaded' } },
+    });
+    expect(byId['with.dot'].response).toMatchObject({
+      status_code: 200,
+      body: { choices: [{ message: { content: 'Simulated reply to: How are you?' } }] },
+    });
     expect(byId[long].response).toMatchObject({
       status_code: 200,
-      body: { choices: [{ message: { content: null, tool_calls: [{ type: 'function', function: { name: 'lookup', arguments: '{}' } }] }, finish_reason: 'tool_calls' }] },
+      body: {
+        choices: [
+          {
+            message: { content: null, tool_calls: [{ type: 'function', function: { name: 'lookup', arguments: '{}' } }] },
+            finish_reason: 'tool_calls',
+          },
+        ],
+      },
     });
 
     // What Anthropic received: system lifted out, max_tokens defaulted, safe ids.
@@ -333,7 +403,15 @@ describe('anthropicAdapter against the simulator', () => {
     it('splits by bytes too', async () => {
       const lines = Array.from({ length: 4 }, (_, i) => chatLine(`b${i}`, `Question ${i} ${'padding '.repeat(20)}`));
       // Room for two of these requests per create body, not three.
-      const one = JSON.stringify({ custom_id: 'b0', params: { model: 'claude-sonnet-4-5', max_tokens: 4096, messages: [{ role: 'user', content: lines[0].body.messages[1].content }], system: 'Be brief.' } }).length;
+      const one = JSON.stringify({
+        custom_id: 'b0',
+        params: {
+          model: 'claude-sonnet-4-5',
+          max_tokens: 4096,
+          messages: [{ role: 'user', content: lines[0].body.messages[1].content }],
+          system: 'Be brief.',
+        },
+      }).length;
       process.env.FINOPS_ANTHROPIC_MAX_BYTES_PER_BATCH = String(Math.floor(2.5 * one) + 20);
       const input = createInput({ inputFile: await inputFile(lines) });
       const created = await anthropicAdapter.createBatch(ctx, input);
@@ -345,7 +423,9 @@ describe('anthropicAdapter against the simulator', () => {
 
     it('keeps a large custom_id manifest in the files bucket instead of the record', async () => {
       process.env.FINOPS_ANTHROPIC_MAX_REQUESTS_PER_BATCH = '150';
-      const requests = Array.from({ length: 400 }, (_, i) => seedRequest(`inline request #${i} ${'with a long and unsafe id '.repeat(3)}`, `Q${i}`));
+      const requests = Array.from({ length: 400 }, (_, i) =>
+        seedRequest(`inline request #${i} ${'with a long and unsafe id '.repeat(3)}`, `Q${i}`),
+      );
       const input = createInput({ extras: { requests } });
       const created = await anthropicAdapter.createBatch(ctx, input);
       const data = created.providerData as unknown as AnthropicBatchData;
@@ -384,7 +464,10 @@ describe('anthropicAdapter against the simulator', () => {
     const record = recordOf(input, await anthropicAdapter.createBatch(ctx, input));
     expect((await untilDone(record)).pop()).toBe('expired');
     const lines = await collect(record);
-    expect(lines.map((l) => [l.custom_id, l.error?.code]).sort()).toEqual([['e1', 'batch_expired'], ['e2', 'batch_expired']]);
+    expect(lines.map((l) => [l.custom_id, l.error?.code]).sort()).toEqual([
+      ['e1', 'batch_expired'],
+      ['e2', 'batch_expired'],
+    ]);
   });
 
   it('resumes a results download cut mid-body without repeating or losing lines', async () => {
@@ -407,7 +490,10 @@ describe('anthropicAdapter against the simulator', () => {
     const record = recordOf(input, await anthropicAdapter.createBatch(ctx, input));
     // The tracker gave up on the batch before Anthropic finished it.
     const lines = await collect(record);
-    expect(lines.map((l) => [l.custom_id, l.error?.code]).sort()).toEqual([['late-1', 'batch_expired'], ['late:2', 'batch_expired']]);
+    expect(lines.map((l) => [l.custom_id, l.error?.code]).sort()).toEqual([
+      ['late-1', 'batch_expired'],
+      ['late:2', 'batch_expired'],
+    ]);
 
     sim.faults.add({ kind: 'lose_batch', match: record.providerBatchId! });
     expect(await collect(record).catch((e) => e)).toBeInstanceOf(ProviderLostBatchError);

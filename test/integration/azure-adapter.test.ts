@@ -9,8 +9,8 @@ import type { ProviderAdapter, ProviderContext, ResultSink } from '../../lambda/
 import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/providers/errors';
 import { GatewayError } from '../../lambda/http/errors';
 import { loadConfig } from '../../lambda/config';
-import type { BatchRecord, FileRecord } from '../../lambda/store/records';
-import type { BatchRequestOutput } from '../../lambda/openai/types';
+import type { BatchRecord, FileRecord } from '../../contracts/records';
+import type { BatchRequestOutput } from '../../contracts/openai-types';
 import { newBatchRecord } from '../../lambda/batches/record';
 import { MemoryBlobStore } from '../support/memory-blobs';
 import { batchInput, batchInputFile } from '../support/records';
@@ -41,14 +41,28 @@ function contextWith(creds: Partial<AzureCredentials> = {}): ProviderContext {
 }
 
 const line = (customId: string, content: string, model = 'gpt-4o-mini') =>
-  JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model, messages: [{ role: 'user', content }], max_tokens: 50 } });
+  JSON.stringify({
+    custom_id: customId,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model, messages: [{ role: 'user', content }], max_tokens: 50 },
+  });
 
 let counter = 0;
 async function storedFile(lines: string[], ctx = contextWith()): Promise<FileRecord> {
   const id = `file-gw${++counter}`;
   const blob = { bucket: 'finops-files', key: `tenant/${id}` };
   const { bytes } = await blobs.put(blob, lines.join('\n') + '\n');
-  const file = batchInputFile({ id, tenantId: 'tenant', provider: 'azure' as never, filename: `${id}.jsonl`, bytes, blob, lineCount: lines.length, model: 'gpt-4o-mini' });
+  const file = batchInputFile({
+    id,
+    tenantId: 'tenant',
+    provider: 'azure' as never,
+    filename: `${id}.jsonl`,
+    bytes,
+    blob,
+    lineCount: lines.length,
+    model: 'gpt-4o-mini',
+  });
   return { ...file, ...(await adapter.onFileStored!(ctx, file, {})) };
 }
 
@@ -66,11 +80,20 @@ async function collect(batch: BatchRecord): Promise<Array<Omit<BatchRequestOutpu
 }
 
 describe('azure adapter against the simulator', () => {
-  it('uploads lines in Azure\'s form, waits while the upload is pending, then runs the batch to its results', async () => {
+  it("uploads lines in Azure's form, waits while the upload is pending, then runs the batch to its results", async () => {
     const file = await storedFile([line('a', 'What is 2+2?'), line('b', 'Capital of France?'), line('c', 'no [simulate-error]')]);
     expect(file.providerFileId).toMatch(/^file-/);
-    const uploaded = await (await fetch(`${sim.url}/openai/files/${file.providerFileId}/content?api-version=${sim.apiVersion}`, { headers: { 'api-key': sim.apiKey } })).text();
-    expect(uploaded.split('\n').filter(Boolean).map((l) => JSON.parse(l).url)).toEqual(['/chat/completions', '/chat/completions', '/chat/completions']);
+    const uploaded = await (
+      await fetch(`${sim.url}/openai/files/${file.providerFileId}/content?api-version=${sim.apiVersion}`, {
+        headers: { 'api-key': sim.apiKey },
+      })
+    ).text();
+    expect(
+      uploaded
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).url),
+    ).toEqual(['/chat/completions', '/chat/completions', '/chat/completions']);
 
     // Still pending at Azure: the submit step is told to wait, not that the batch failed.
     const early = await submit(file).catch((e: unknown) => e);
@@ -136,11 +159,17 @@ describe('azure adapter against the simulator', () => {
   it('refuses what Azure would fail at batches.create: another window, embeddings', async () => {
     const file = await storedFile([line('x', 'hi')]);
     const base = batchInput({ batchId: 'batch_refused', tenantId: 'tenant', inputFile: file });
-    await expect(adapter.acceptBatch!(contextWith(), { ...base, completionWindow: '48h' })).rejects.toMatchObject({ status: 400, param: 'completion_window' });
-    await expect(adapter.acceptBatch!(contextWith(), { ...base, endpoint: '/v1/embeddings' })).rejects.toMatchObject({ status: 400, param: 'endpoint' });
+    await expect(adapter.acceptBatch!(contextWith(), { ...base, completionWindow: '48h' })).rejects.toMatchObject({
+      status: 400,
+      param: 'completion_window',
+    });
+    await expect(adapter.acceptBatch!(contextWith(), { ...base, endpoint: '/v1/embeddings' })).rejects.toMatchObject({
+      status: 400,
+      param: 'endpoint',
+    });
   });
 
-  it('reports a wrong api-version or key as the gateway\'s configuration, never as a lost batch', async () => {
+  it("reports a wrong api-version or key as the gateway's configuration, never as a lost batch", async () => {
     const file = await storedFile([line('y', 'hi')]);
     clock += STEP_MS;
     const batch = await submit(file);
@@ -157,11 +186,15 @@ describe('azure adapter against the simulator', () => {
     const file = await storedFile([line('once', 'hi')]);
     clock += STEP_MS;
     const input = batchInput({ batchId: `batch_lost_answer_${++counter}`, tenantId: 'tenant', inputFile: file });
-    const before = (await (await fetch(`${sim.url}/openai/batches?limit=100&api-version=${sim.apiVersion}`, { headers: { 'api-key': sim.apiKey } })).json()) as { data: unknown[] };
+    const before = (await (
+      await fetch(`${sim.url}/openai/batches?limit=100&api-version=${sim.apiVersion}`, { headers: { 'api-key': sim.apiKey } })
+    ).json()) as { data: unknown[] };
     sim.faults.add({ kind: 'accept_then_hang', match: 'POST /openai/batches' });
     await expect(impatient.createBatch(contextWith(), input)).rejects.toBeInstanceOf(ProviderUnavailableError);
     const again = await impatient.createBatch(contextWith(), input);
-    const after = (await (await fetch(`${sim.url}/openai/batches?limit=100&api-version=${sim.apiVersion}`, { headers: { 'api-key': sim.apiKey } })).json()) as { data: Array<{ id: string }> };
+    const after = (await (
+      await fetch(`${sim.url}/openai/batches?limit=100&api-version=${sim.apiVersion}`, { headers: { 'api-key': sim.apiKey } })
+    ).json()) as { data: Array<{ id: string }> };
     expect(after.data.length).toBe(before.data.length + 1);
     expect(again.providerBatchId).toBe(after.data[0].id);
   });

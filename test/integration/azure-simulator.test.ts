@@ -37,17 +37,30 @@ async function batchOf(text: string | Buffer, window = '24h') {
 async function lines(fileId: string | null | undefined): Promise<Array<Record<string, any>>> {
   if (!fileId) return [];
   const text = await (await client.files.content(fileId)).text();
-  return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l));
 }
 
 describe('Azure OpenAI simulator: the wire', () => {
-  it('takes the api-key header or an Entra ID bearer token, and answers Azure\'s 401 otherwise', async () => {
-    const entra = new AzureOpenAI({ endpoint: sim.url, azureADTokenProvider: async () => sim.entraToken, apiVersion: sim.apiVersion, maxRetries: 0 });
+  it("takes the api-key header or an Entra ID bearer token, and answers Azure's 401 otherwise", async () => {
+    const entra = new AzureOpenAI({
+      endpoint: sim.url,
+      azureADTokenProvider: async () => sim.entraToken,
+      apiVersion: sim.apiVersion,
+      maxRetries: 0,
+    });
     await expect(entra.batches.list()).resolves.toBeDefined();
     const wrong = new AzureOpenAI({ endpoint: sim.url, apiKey: 'not-the-key', apiVersion: sim.apiVersion, maxRetries: 0 });
     const err = await wrong.batches.list().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthenticationError);
-    expect((err as AuthenticationError).error).toEqual({ code: '401', message: expect.stringContaining('Access denied due to invalid subscription key'), param: null, type: 'invalid_request_error' });
+    expect((err as AuthenticationError).error).toEqual({
+      code: '401',
+      message: expect.stringContaining('Access denied due to invalid subscription key'),
+      param: null,
+      type: 'invalid_request_error',
+    });
   });
 
   it('answers 404 "Resource not found" without api-version and 400 for a version without the Batch API', async () => {
@@ -64,7 +77,9 @@ describe('Azure OpenAI simulator: the wire', () => {
   it('keeps an upload pending for a step and refuses a batch from it until it is processed', async () => {
     const fileId = await upload(jsonl(line('a', 'hi')));
     expect((await client.files.retrieve(fileId)).status).toBe('pending');
-    await expect(client.batches.create({ input_file_id: fileId, endpoint: '/chat/completions' as never, completion_window: '24h' })).rejects.toBeInstanceOf(BadRequestError);
+    await expect(
+      client.batches.create({ input_file_id: fileId, endpoint: '/chat/completions' as never, completion_window: '24h' }),
+    ).rejects.toBeInstanceOf(BadRequestError);
     clock += STEP_MS;
     expect((await client.files.retrieve(fileId)).status).toBe('processed');
   });
@@ -72,14 +87,18 @@ describe('Azure OpenAI simulator: the wire', () => {
   it('refuses the OpenAI endpoint form and an upload that is not batch JSONL', async () => {
     const fileId = await upload(jsonl(line('a', 'hi')));
     clock += STEP_MS;
-    await expect(client.batches.create({ input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' })).rejects.toBeInstanceOf(BadRequestError);
+    await expect(
+      client.batches.create({ input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' }),
+    ).rejects.toBeInstanceOf(BadRequestError);
     await expect(upload('{"not":"a request"}\n')).rejects.toBeInstanceOf(BadRequestError);
   });
 });
 
 describe('Azure OpenAI simulator: batches', () => {
   it('runs validating → in_progress → finalizing → completed, with Azure-shaped objects and files', async () => {
-    const created = await batchOf(jsonl(line('ok-1', 'What is 2+2?'), line('ok-2', 'Capital of France?'), line('bad', 'please [simulate-content-filter]')));
+    const created = await batchOf(
+      jsonl(line('ok-1', 'What is 2+2?'), line('ok-2', 'Capital of France?'), line('bad', 'please [simulate-content-filter]')),
+    );
     // The create answer as the docs' sample: "Validating", ISO times, null counts, no model/usage.
     expect(created.status).toBe('Validating');
     expect(String(created.created_at)).toMatch(/^\d{4}-\d\d-\d\dT.*\+00:00$/);
@@ -95,7 +114,10 @@ describe('Azure OpenAI simulator: batches', () => {
     expect(done.request_counts).toEqual({ total: 3, completed: 2, failed: 1 });
     const out = await lines(done.output_file_id);
     expect(out.map((l) => l.custom_id).sort()).toEqual(['ok-1', 'ok-2']);
-    expect(out[0].response.body).toMatchObject({ model: 'gpt-4o-mini-2024-07-18', prompt_filter_results: [expect.objectContaining({ prompt_index: 0 })] });
+    expect(out[0].response.body).toMatchObject({
+      model: 'gpt-4o-mini-2024-07-18',
+      prompt_filter_results: [expect.objectContaining({ prompt_index: 0 })],
+    });
     expect(out[0].response.body.choices[0].content_filter_results.hate).toEqual({ filtered: false, severity: 'safe' });
     const errors = await lines(done.error_file_id);
     expect(errors).toEqual([expect.objectContaining({ custom_id: 'bad', response: expect.objectContaining({ status_code: 400 }) })]);
@@ -155,10 +177,19 @@ describe('Azure OpenAI simulator: batches', () => {
     await expect(client.batches.retrieve('batch_nope')).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  it('allows 100,000 requests a file, not OpenAI\'s 50,000', () => {
+  it("allows 100,000 requests a file, not OpenAI's 50,000", () => {
     const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] };
-    const input = (n: number) => parseInputLines(Buffer.from(Array.from({ length: n }, (_, i) => JSON.stringify({ custom_id: `c${i}`, method: 'POST', url: '/chat/completions', body })).join('\n')));
+    const input = (n: number) =>
+      parseInputLines(
+        Buffer.from(
+          Array.from({ length: n }, (_, i) => JSON.stringify({ custom_id: `c${i}`, method: 'POST', url: '/chat/completions', body })).join(
+            '\n',
+          ),
+        ),
+      );
     expect(validateBatchInput(input(60_000), '/chat/completions', AZURE_MAX_REQUESTS)).toEqual([]);
-    expect(validateBatchInput(input(AZURE_MAX_REQUESTS + 1), '/chat/completions', AZURE_MAX_REQUESTS)).toEqual([expect.objectContaining({ code: 'too_many_tasks' })]);
+    expect(validateBatchInput(input(AZURE_MAX_REQUESTS + 1), '/chat/completions', AZURE_MAX_REQUESTS)).toEqual([
+      expect.objectContaining({ code: 'too_many_tasks' }),
+    ]);
   });
 });

@@ -4,7 +4,7 @@
 // linked in metadata.
 import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
-import type { ProviderName } from '../../lambda/store/records';
+import type { ProviderName } from '../../contracts/records';
 import { rejectionOf } from '../support/errors';
 import { chatLine, jsonl, pollUntilDone, readJsonl, startTestGateway, upload, type TestGateway } from './helpers';
 import { TEST_MODEL } from '../support/provider-models';
@@ -34,7 +34,13 @@ async function batchWithRateLimits(provider: ProviderName, extra: string[] = [])
     ...extra,
   ];
   const file = await upload(client, jsonl(lines), { provider });
-  const created = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider, metadata: { team: 'a' } } as never);
+  const created = await client.batches.create({
+    input_file_id: file.id,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+    provider,
+    metadata: { team: 'a' },
+  } as never);
   return (await pollUntilDone(client, created.id)).batch;
 }
 
@@ -55,7 +61,11 @@ describe.each(PROVIDERS)('%s', (provider) => {
     // The new input holds the failed lines only, byte for byte as they were.
     const input = await (await client.files.content(retried.input_file_id)).text();
     const originalInput = await (await client.files.content(original.input_file_id)).text();
-    const inputIds = input.trim().split('\n').map((l) => JSON.parse(l).custom_id).sort();
+    const inputIds = input
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).custom_id)
+      .sort();
     expect(inputIds).toEqual(['limited-1', 'limited-2']);
     for (const line of input.trim().split('\n')) expect(originalInput).toContain(line);
 
@@ -76,7 +86,11 @@ describe('choosing what to retry', () => {
     const byCode = await retry(original.id, { error_codes: ['rate_limit_exceeded'] });
     expect((await (await client.files.content(byCode.input_file_id)).text()).trim().split('\n')).toHaveLength(2);
     const everything = await retry(original.id);
-    const ids = (await (await client.files.content(everything.input_file_id)).text()).trim().split('\n').map((l) => JSON.parse(l).custom_id).sort();
+    const ids = (await (await client.files.content(everything.input_file_id)).text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).custom_id)
+      .sort();
     expect(ids).toEqual(['broken', 'limited-1', 'limited-2']);
     const err = await rejectionOf(retry(original.id, { error_codes: ['batch_expired'] }), OpenAI.BadRequestError);
     expect(err.code).toBe('nothing_to_retry');
@@ -86,15 +100,26 @@ describe('choosing what to retry', () => {
   test('inline Anthropic requests are retried inline', async () => {
     const tag = randomBytes(6).toString('hex');
     const params = (text: string) => ({ model: 'claude-haiku-4-5-20251001', max_tokens: 64, messages: [{ role: 'user', content: text }] });
-    const requests = [{ custom_id: 'fine', params: params(`hello ${tag}`) }, { custom_id: 'limited', params: params(`[simulate-rate-limit-once] ${tag}`) }];
-    const created = await client.batches.create({ input_file_id: '', endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'anthropic', requests } as never);
+    const requests = [
+      { custom_id: 'fine', params: params(`hello ${tag}`) },
+      { custom_id: 'limited', params: params(`[simulate-rate-limit-once] ${tag}`) },
+    ];
+    const created = await client.batches.create({
+      input_file_id: '',
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      provider: 'anthropic',
+      requests,
+    } as never);
     const { batch: original } = await pollUntilDone(client, created.id);
     expect(original.request_counts).toMatchObject({ completed: 1, failed: 1 });
     const retried = await retry(original.id, { error_codes: ['rate_limit_error'] });
     const { batch: done } = await pollUntilDone(client, retried.id);
     expect(done.request_counts).toEqual({ total: 1, completed: 1, failed: 0 });
     expect(await customIds(done.output_file_id)).toEqual(['limited']);
-    expect((await rejectionOf(retry(original.id, { error_codes: ['rate_limit_error'], provider: 'openai' }), OpenAI.BadRequestError)).code).toBe('provider_mismatch');
+    expect(
+      (await rejectionOf(retry(original.id, { error_codes: ['rate_limit_error'], provider: 'openai' }), OpenAI.BadRequestError)).code,
+    ).toBe('provider_mismatch');
   });
 
   test('on another provider and model', async () => {
@@ -105,12 +130,15 @@ describe('choosing what to retry', () => {
     expect(done.status).toBe('completed');
     expect(await customIds(done.output_file_id)).toEqual(['limited-1', 'limited-2']);
     // The lines name the model asked for.
-    const lines = (await (await client.files.content(retried.input_file_id, { query: { provider: 'gemini' } } as never)).text()).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await (await client.files.content(retried.input_file_id, { query: { provider: 'gemini' } } as never)).text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.body.model)).toEqual([MODEL.gemini, MODEL.gemini]);
     expect(done.metadata).toMatchObject({ retry_of: original.id });
   });
 
-  test('a batch with no failures, a running batch, bad options and another tenant\'s batch', async () => {
+  test("a batch with no failures, a running batch, bad options and another tenant's batch", async () => {
     const file = await upload(client, jsonl([chatLine('x', MODEL.openai, 'fine')]), { provider: 'openai' });
     const running = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
     const notYet = await rejectionOf(retry(running.id), OpenAI.ConflictError);

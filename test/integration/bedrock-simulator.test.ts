@@ -20,8 +20,8 @@ import { loadConfig, type RuntimeConfig } from '../../lambda/config';
 import { validateBatchFile } from '../../lambda/batch-files/validate';
 import { bedrockAdapter, jobNameFor, type BedrockBatchData } from '../../lambda/providers/bedrock/adapter';
 import type { CreatedBatch, ProviderContext } from '../../lambda/providers/provider';
-import type { BatchRecord, FileRecord } from '../../lambda/store/records';
-import type { BatchRequestOutput, ChatCompletion } from '../../lambda/openai/types';
+import type { BatchRecord, FileRecord } from '../../contracts/records';
+import type { BatchRequestOutput, ChatCompletion } from '../../contracts/openai-types';
 import { GatewayError } from '../../lambda/http/errors';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/providers/errors';
 import { newBatchRecord } from '../../lambda/batches/record';
@@ -31,7 +31,13 @@ import { batchInput, batchInputFile } from '../support/records';
 import { collectThroughSink } from '../support/collect';
 
 const REGION = 'us-east-1';
-const BUCKETS = { files: 'finops-files', input: 'finops-bedrock-input', output: 'finops-bedrock-output', allowed: 'customer-allowed', forbidden: 'customer-forbidden' };
+const BUCKETS = {
+  files: 'finops-files',
+  input: 'finops-bedrock-input',
+  output: 'finops-bedrock-output',
+  allowed: 'customer-allowed',
+  forbidden: 'customer-forbidden',
+};
 const CLAUDE = 'us.anthropic.claude-3-5-haiku-20241022-v1:0';
 const NOVA = 'amazon.nova-lite-v1:0';
 const LLAMA = 'meta.llama3-1-8b-instruct-v1:0';
@@ -60,7 +66,9 @@ beforeAll(async () => {
   process.env.AWS_ENDPOINT_URL_BEDROCK = sim.url;
   process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME = sim.url;
   bedrock = new BedrockClient({ region: REGION });
-  blobs = new S3BlobStore(new S3Client({ ...s3ClientConfig(REGION), endpoint: s3Server.endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS }));
+  blobs = new S3BlobStore(
+    new S3Client({ ...s3ClientConfig(REGION), endpoint: s3Server.endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS }),
+  );
   config = loadConfig({
     AWS_REGION: REGION,
     FINOPS_FILES_BUCKET: BUCKETS.files,
@@ -85,7 +93,12 @@ afterEach(() => sim.faults.clear());
 // ---- helpers ---------------------------------------------------------------------------------------------
 
 function line(customId: string, model: string, content: string, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model, messages: [{ role: 'user', content }], max_tokens: 50, ...extra } });
+  return JSON.stringify({
+    custom_id: customId,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model, messages: [{ role: 'user', content }], max_tokens: 50, ...extra },
+  });
 }
 
 /** What files.create does for a Bedrock upload: place, store, validate. */
@@ -94,14 +107,28 @@ async function uploadFile(lines: string[], extras: Record<string, unknown> = {},
   const blob = await bedrockAdapter.placeFile!(ctx, { tenantId: TENANT, fileId, filename, extras });
   const { bytes } = await blobs.put(blob, lines.join('\n') + '\n', 'application/jsonl');
   const summary = await validateBatchFile(blobs.readLines(blob));
-  return batchInputFile({ id: fileId, tenantId: TENANT, provider: 'bedrock', filename, bytes, blob, lineCount: summary.lineCount, model: summary.model });
+  return batchInputFile({
+    id: fileId,
+    tenantId: TENANT,
+    provider: 'bedrock',
+    filename,
+    bytes,
+    blob,
+    lineCount: summary.lineCount,
+    model: summary.model,
+  });
 }
 
 function newBatchId(): string {
   return `batch_test${++sequence}${Date.now().toString(36)}`;
 }
 
-async function create(file: FileRecord, extras: Record<string, unknown> = {}, model: string | null = null, batchId = newBatchId()): Promise<{ batch: BatchRecord; created: CreatedBatch }> {
+async function create(
+  file: FileRecord,
+  extras: Record<string, unknown> = {},
+  model: string | null = null,
+  batchId = newBatchId(),
+): Promise<{ batch: BatchRecord; created: CreatedBatch }> {
   const input = batchInput({ batchId, tenantId: TENANT, inputFile: file, model, extras });
   const created = await bedrockAdapter.createBatch(ctx, input);
   return { batch: newBatchRecord(input, created, { tenantId: TENANT, provider: 'bedrock' }), created };
@@ -133,7 +160,10 @@ function expectEachOnce(lines: Array<{ custom_id: string }>, customIds: string[]
 }
 
 /** Runs fn with the adapter pointed at a simulator of its own (other step time or options). */
-async function withSimulator<T>(options: { stepMs: number; reportRecordCounts?: boolean }, fn: (other: RunningSimulator, client: BedrockClient) => Promise<T>): Promise<T> {
+async function withSimulator<T>(
+  options: { stepMs: number; reportRecordCounts?: boolean },
+  fn: (other: RunningSimulator, client: BedrockClient) => Promise<T>,
+): Promise<T> {
   const other = await startBedrockSimulator({ ...options, s3: { endpoint: s3Server.endpoint, region: REGION } });
   const client = new BedrockClient({ region: REGION, endpoint: other.url });
   process.env.AWS_ENDPOINT_URL_BEDROCK = other.url;
@@ -151,7 +181,12 @@ async function jobsNamed(name: string) {
   return (page.invocationJobSummaries ?? []).filter((j) => j.jobName === name);
 }
 
-async function waitForJob(client: BedrockClient, jobArn: string, until: (job: GetModelInvocationJobResponse) => boolean, timeoutMs = 10_000): Promise<GetModelInvocationJobResponse> {
+async function waitForJob(
+  client: BedrockClient,
+  jobArn: string,
+  until: (job: GetModelInvocationJobResponse) => boolean,
+  timeoutMs = 10_000,
+): Promise<GetModelInvocationJobResponse> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const job = await client.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }));
@@ -162,7 +197,10 @@ async function waitForJob(client: BedrockClient, jobArn: string, until: (job: Ge
 }
 
 const gatewayError = async (promise: Promise<unknown>): Promise<GatewayError> => {
-  const err = await promise.then(() => null, (e: unknown) => e);
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(GatewayError);
   return err as GatewayError;
 };
@@ -217,10 +255,14 @@ describe('Bedrock simulator with the official @aws-sdk/client-bedrock', () => {
     expect(badName.$metadata.httpStatusCode).toBe(400);
     expect(badName.message).toContain('jobName');
 
-    const badModel = await sdk.send(new CreateModelInvocationJobCommand(jobInput('sdk-bad-model', { modelId: 'cohere.command-r-v1:0' }))).catch((e) => e);
+    const badModel = await sdk
+      .send(new CreateModelInvocationJobCommand(jobInput('sdk-bad-model', { modelId: 'cohere.command-r-v1:0' })))
+      .catch((e) => e);
     expect(badModel.name).toBe('ValidationException');
 
-    const missing = await sdk.send(new GetModelInvocationJobCommand({ jobIdentifier: 'arn:aws:bedrock:us-east-1:000000000000:model-invocation-job/zzzzzzzzzzzz' })).catch((e) => e);
+    const missing = await sdk
+      .send(new GetModelInvocationJobCommand({ jobIdentifier: 'arn:aws:bedrock:us-east-1:000000000000:model-invocation-job/zzzzzzzzzzzz' }))
+      .catch((e) => e);
     expect(missing.name).toBe('ResourceNotFoundException');
     expect(missing.$metadata.httpStatusCode).toBe(404);
   });
@@ -231,10 +273,14 @@ describe('Bedrock simulator with the official @aws-sdk/client-bedrock', () => {
     const page1 = await sdk.send(new ListModelInvocationJobsCommand({ nameContains: 'sdk-list-', maxResults: 1, sortOrder: 'Ascending' }));
     expect(page1.invocationJobSummaries?.map((j) => j.jobArn)).toEqual([a.jobArn]);
     expect(page1.nextToken).toBeTruthy();
-    const page2 = await sdk.send(new ListModelInvocationJobsCommand({ nameContains: 'sdk-list-', maxResults: 1, sortOrder: 'Ascending', nextToken: page1.nextToken }));
+    const page2 = await sdk.send(
+      new ListModelInvocationJobsCommand({ nameContains: 'sdk-list-', maxResults: 1, sortOrder: 'Ascending', nextToken: page1.nextToken }),
+    );
     expect(page2.invocationJobSummaries?.map((j) => j.jobArn)).toEqual([b.jobArn]);
     expect(page2.nextToken).toBeUndefined();
-    const future = await sdk.send(new ListModelInvocationJobsCommand({ nameContains: 'sdk-list-', submitTimeAfter: new Date(Date.now() + 60_000) }));
+    const future = await sdk.send(
+      new ListModelInvocationJobsCommand({ nameContains: 'sdk-list-', submitTimeAfter: new Date(Date.now() + 60_000) }),
+    );
     expect(future.invocationJobSummaries).toEqual([]);
 
     await sdk.send(new StopModelInvocationJobCommand({ jobIdentifier: b.jobArn }));
@@ -250,8 +296,19 @@ describe('Bedrock simulator with the official @aws-sdk/client-bedrock', () => {
 
   it('fails a job below the minimum record count, as the real service does', async () => {
     const key = 'sdk/small/input.jsonl';
-    await blobs.put({ bucket: BUCKETS.input, key }, JSON.stringify({ recordId: 'R00000001', modelInput: { anthropic_version: 'bedrock-2023-05-31', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] } }) + '\n');
-    const job = await sdk.send(new CreateModelInvocationJobCommand({ ...jobInput('sdk-small'), inputDataConfig: { s3InputDataConfig: { s3Uri: `s3://${BUCKETS.input}/${key}` } } }));
+    await blobs.put(
+      { bucket: BUCKETS.input, key },
+      JSON.stringify({
+        recordId: 'R00000001',
+        modelInput: { anthropic_version: 'bedrock-2023-05-31', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] },
+      }) + '\n',
+    );
+    const job = await sdk.send(
+      new CreateModelInvocationJobCommand({
+        ...jobInput('sdk-small'),
+        inputDataConfig: { s3InputDataConfig: { s3Uri: `s3://${BUCKETS.input}/${key}` } },
+      }),
+    );
     const failed = await waitForJob(sdk, job.jobArn!, (j) => j.status === 'Failed');
     expect(failed.message).toMatch(/minimum number of records.*100/);
   });
@@ -276,13 +333,22 @@ describe('bedrockAdapter.placeFile', () => {
   });
 
   it('uses storage_config.s3 (nested string fields, as multipart delivers them) for an allowed bucket', async () => {
-    const file = await uploadFile([line('a', CLAUDE, 'hello')], { storage_config: { s3: { bucket: BUCKETS.allowed, region: REGION, prefix: 'finops-batch-input' } } });
+    const file = await uploadFile([line('a', CLAUDE, 'hello')], {
+      storage_config: { s3: { bucket: BUCKETS.allowed, region: REGION, prefix: 'finops-batch-input' } },
+    });
     expect(file.blob).toEqual({ bucket: BUCKETS.allowed, key: `finops-batch-input/${TENANT}/${file.id}/batch_input.jsonl` });
     expect(await blobs.size(file.blob)).toBe(file.bytes);
   });
 
   it('refuses a bucket the gateway may not use with a 400 that says how to allow it', async () => {
-    const err = await gatewayError(bedrockAdapter.placeFile!(ctx, { tenantId: TENANT, fileId: 'file-x', filename: 'a.jsonl', extras: { storage_config: { s3: { bucket: BUCKETS.forbidden, region: REGION } } } }));
+    const err = await gatewayError(
+      bedrockAdapter.placeFile!(ctx, {
+        tenantId: TENANT,
+        fileId: 'file-x',
+        filename: 'a.jsonl',
+        extras: { storage_config: { s3: { bucket: BUCKETS.forbidden, region: REGION } } },
+      }),
+    );
     expect(err.status).toBe(400);
     expect(err.message).toContain(BUCKETS.forbidden);
     expect(err.message).toContain('FINOPS_ALLOWED_BUCKETS');
@@ -295,9 +361,31 @@ describe('bedrockAdapter batch job path', () => {
     const customIds = Array.from({ length: 150 }, (_, i) => `request-${i + 1}`);
     const lines = customIds.map((id, i) => {
       if (i === 9) return line(id, CLAUDE, 'Please [simulate-error] this one');
-      if (i === 19) return line(id, CLAUDE, 'What is the weather? [simulate-tool-call]', { tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }] });
+      if (i === 19)
+        return line(id, CLAUDE, 'What is the weather? [simulate-tool-call]', {
+          tools: [
+            {
+              type: 'function',
+              function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+            },
+          ],
+        });
       if (i === 29) return line(id, CLAUDE, 'one two three four five six', { max_tokens: 3 });
-      return JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: { model: CLAUDE, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: `Question number ${i + 1}` }], max_completion_tokens: 64, temperature: 0.2, stop: ['\n\nHuman:'] } });
+      return JSON.stringify({
+        custom_id: id,
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: {
+          model: CLAUDE,
+          messages: [
+            { role: 'system', content: 'Be brief.' },
+            { role: 'user', content: `Question number ${i + 1}` },
+          ],
+          max_completion_tokens: 64,
+          temperature: 0.2,
+          stop: ['\n\nHuman:'],
+        },
+      });
     });
     const file = await uploadFile(lines, { storage_config: { s3: { bucket: BUCKETS.allowed, region: REGION, prefix: 'in' } } });
     const { batch, created } = await create(file, { model: CLAUDE, output_s3_uri: `s3://${BUCKETS.allowed}/batch-output` }, CLAUDE);
@@ -316,7 +404,8 @@ describe('bedrockAdapter batch job path', () => {
     expect(job.clientRequestToken).toBe(batch.id.replace('_', '-'));
     expect(job.inputDataConfig?.s3InputDataConfig?.s3Uri).toBe(`s3://${BUCKETS.input}/batches/${batch.id}/input.jsonl`);
     const staged: Array<{ recordId: string; modelInput: Record<string, unknown> }> = [];
-    for await (const l of blobs.readLines({ bucket: BUCKETS.input, key: `batches/${batch.id}/input.jsonl` })) staged.push(JSON.parse(l.text));
+    for await (const l of blobs.readLines({ bucket: BUCKETS.input, key: `batches/${batch.id}/input.jsonl` }))
+      staged.push(JSON.parse(l.text));
     expect(staged).toHaveLength(150);
     expect(staged[0].recordId).toBe('R00000001');
     expect(staged[149].recordId).toBe('R00000150');
@@ -369,7 +458,9 @@ describe('bedrockAdapter batch job path', () => {
   it('reads counts from manifest.json.out when the job has no counters, and reports unprocessed records as batch_expired', async () => {
     await withSimulator({ stepMs: 30, reportRecordCounts: false }, async () => {
       const customIds = Array.from({ length: 120 }, (_, i) => `nova-${i}`);
-      const file = await uploadFile(customIds.map((id, i) => line(id, NOVA, i < 2 ? `skip me [simulate-unprocessed] ${i}` : `Nova question ${i}`)));
+      const file = await uploadFile(
+        customIds.map((id, i) => line(id, NOVA, i < 2 ? `skip me [simulate-unprocessed] ${i}` : `Nova question ${i}`)),
+      );
       const { batch } = await create(file);
       expect(batch.model).toBe(NOVA);
       await track(batch);
@@ -503,13 +594,24 @@ describe('bedrockAdapter on-demand path (fewer records than the job minimum)', (
     const file = await uploadFile([line('x-1', NOVA, 'first'), line('x-2', NOVA, 'second'), line('x-3', NOVA, 'third')]);
     const { batch } = await create(file);
     // As if an earlier check had answered record 1 and then crashed.
-    const earlier = { recordId: 'R00000001', modelOutput: { output: { message: { role: 'assistant', content: [{ text: 'answered by an earlier check' }] } }, stopReason: 'end_turn', usage: { inputTokens: 1, outputTokens: 5 } } };
+    const earlier = {
+      recordId: 'R00000001',
+      modelOutput: {
+        output: { message: { role: 'assistant', content: [{ text: 'answered by an earlier check' }] } },
+        stopReason: 'end_turn',
+        usage: { inputTokens: 1, outputTokens: 5 },
+      },
+    };
     await blobs.put({ bucket: BUCKETS.input, key: `batches/${batch.id}/on-demand/ok/R00000001.json` }, JSON.stringify(earlier));
     await track(batch);
     const results = await collect(batch);
     expectEachOnce(results, ['x-1', 'x-2', 'x-3']);
-    expect((results.find((r) => r.custom_id === 'x-1')!.response!.body as ChatCompletion).choices[0].message.content).toBe('answered by an earlier check');
-    expect((results.find((r) => r.custom_id === 'x-3')!.response!.body as ChatCompletion).choices[0].message.content).toBe('Simulated Nova reply to: third');
+    expect((results.find((r) => r.custom_id === 'x-1')!.response!.body as ChatCompletion).choices[0].message.content).toBe(
+      'answered by an earlier check',
+    );
+    expect((results.find((r) => r.custom_id === 'x-3')!.response!.body as ChatCompletion).choices[0].message.content).toBe(
+      'Simulated Nova reply to: third',
+    );
   });
 
   it('postpones calls that keep failing with 5xx to the next check instead of failing them', async () => {
@@ -529,7 +631,13 @@ describe('bedrockAdapter on-demand path (fewer records than the job minimum)', (
   it('stops at a cancel: what ran is kept, the rest is batch_cancelled', async () => {
     const file = await uploadFile([line('k-1', CLAUDE, 'one'), line('k-2', CLAUDE, 'two')]);
     const { batch } = await create(file);
-    await blobs.put({ bucket: BUCKETS.input, key: `batches/${batch.id}/on-demand/ok/R00000002.json` }, JSON.stringify({ recordId: 'R00000002', modelOutput: { content: [{ type: 'text', text: 'done' }], stop_reason: 'end_turn', usage: { input_tokens: 1, output_tokens: 1 } } }));
+    await blobs.put(
+      { bucket: BUCKETS.input, key: `batches/${batch.id}/on-demand/ok/R00000002.json` },
+      JSON.stringify({
+        recordId: 'R00000002',
+        modelOutput: { content: [{ type: 'text', text: 'done' }], stop_reason: 'end_turn', usage: { input_tokens: 1, output_tokens: 1 } },
+      }),
+    );
     batch.cancelRequested = true;
     const state = await bedrockAdapter.checkBatch(ctx, batch);
     expect(state.status).toBe('cancelled');
@@ -547,7 +655,10 @@ describe('bedrockAdapter on-demand path (fewer records than the job minimum)', (
     // Each model call takes 60 ms, so the check is still running when the cancel comes.
     const runtime = bedrockRuntimeClient(REGION);
     const slow = 'slow-invoke-for-cancel-test';
-    runtime.middlewareStack.add((next) => async (args) => (await new Promise((r) => setTimeout(r, 60)), next(args)), { step: 'initialize', name: slow });
+    runtime.middlewareStack.add((next) => async (args) => (await new Promise((r) => setTimeout(r, 60)), next(args)), {
+      step: 'initialize',
+      name: slow,
+    });
     try {
       const check = bedrockAdapter.checkBatch(ctx, batch);
       await new Promise((r) => setTimeout(r, 100));

@@ -35,11 +35,20 @@ function countOf(ids: string[]): Map<string, number> {
 
 describe('concurrency', () => {
   test('50 parallel uploads all succeed, with distinct ids, and each is listed exactly once', async () => {
-    const contents = Array.from({ length: 50 }, (_, i) => jsonl([chatLine(`u${i}-a`, 'gpt-4o-mini', `question ${i}`), chatLine(`u${i}-b`, 'gpt-4o-mini', `other ${i}`)]));
+    const contents = Array.from({ length: 50 }, (_, i) =>
+      jsonl([chatLine(`u${i}-a`, 'gpt-4o-mini', `question ${i}`), chatLine(`u${i}-b`, 'gpt-4o-mini', `other ${i}`)]),
+    );
     const files = await Promise.all(contents.map((content, i) => upload(client, content, { provider: 'openai' }, `parallel_${i}.jsonl`)));
 
     expect(new Set(files.map((f) => f.id)).size).toBe(50);
-    files.forEach((file, i) => expect(file).toMatchObject({ filename: `parallel_${i}.jsonl`, bytes: Buffer.byteLength(contents[i]), status: 'processed', purpose: 'batch' }));
+    files.forEach((file, i) =>
+      expect(file).toMatchObject({
+        filename: `parallel_${i}.jsonl`,
+        bytes: Buffer.byteLength(contents[i]),
+        status: 'processed',
+        purpose: 'batch',
+      }),
+    );
 
     const counts = countOf(await listedFileIds());
     for (const file of files) expect(counts.get(file.id)).toBe(1);
@@ -51,8 +60,12 @@ describe('concurrency', () => {
   });
 
   test('20 parallel batch creates all succeed and each is listed exactly once, then all complete', async () => {
-    const files = await Promise.all(Array.from({ length: 20 }, (_, i) => upload(client, jsonl([chatLine(`b${i}`, 'gpt-4o-mini', `q${i}`)]), { provider: 'openai' })));
-    const batches = await Promise.all(files.map((file) => client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' })));
+    const files = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => upload(client, jsonl([chatLine(`b${i}`, 'gpt-4o-mini', `q${i}`)]), { provider: 'openai' })),
+    );
+    const batches = await Promise.all(
+      files.map((file) => client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' })),
+    );
 
     expect(new Set(batches.map((b) => b.id)).size).toBe(20);
     batches.forEach((batch, i) => expect(batch.input_file_id).toBe(files[i].id));
@@ -63,7 +76,9 @@ describe('concurrency', () => {
 
     // The provider got exactly one batch for each.
     const sim = t.gateway.providers.find((p) => p.provider === 'openai')!;
-    const page = (await (await fetch(`${sim.url}/batches?limit=100`, { headers: { authorization: `Bearer ${sim.simulator!.apiKey}` } })).json()) as { data: Array<{ metadata: Record<string, string> | null }> };
+    const page = (await (
+      await fetch(`${sim.url}/batches?limit=100`, { headers: { authorization: `Bearer ${sim.simulator!.apiKey}` } })
+    ).json()) as { data: Array<{ metadata: Record<string, string> | null }> };
     const gatewayIds = page.data.map((b) => b.metadata?.finops_batch_id).filter(Boolean);
     expect(countOf(gatewayIds as string[])).toEqual(new Map(batches.map((b) => [b.id, 1])));
 
@@ -76,7 +91,9 @@ describe('concurrency', () => {
   test('a create retried in parallel with the same Idempotency-Key answers one batch, which runs to completion', async () => {
     const file = await upload(client, jsonl([chatLine('idem', 'gpt-4o-mini', 'hi')]), { provider: 'openai' });
     const params = { input_file_id: file.id, endpoint: '/v1/chat/completions' as const, completion_window: '24h' as const };
-    const answers = await Promise.allSettled(Array.from({ length: 5 }, () => client.batches.create(params, { headers: { 'Idempotency-Key': 'retry-storm-1' } })));
+    const answers = await Promise.allSettled(
+      Array.from({ length: 5 }, () => client.batches.create(params, { headers: { 'Idempotency-Key': 'retry-storm-1' } })),
+    );
     const ok = answers.filter((a): a is PromiseFulfilledResult<OpenAI.Batch> => a.status === 'fulfilled').map((a) => a.value);
     expect(ok.length).toBe(5);
     expect(new Set(ok.map((b) => b.id)).size).toBe(1);
@@ -91,8 +108,15 @@ describe('concurrency', () => {
   test('parallel retries on Bedrock share one job, and the losers leave it running to completion', async () => {
     const lines = Array.from({ length: 100 }, (_, i) => chatLine(`idem-b-${i}`, 'anthropic.claude-3-haiku-20240307-v1:0', `question ${i}`));
     const file = await upload(client, jsonl(lines), { provider: 'bedrock' });
-    const params = { input_file_id: file.id, endpoint: '/v1/chat/completions' as const, completion_window: '24h' as const, provider: 'bedrock' };
-    const answers = await Promise.allSettled(Array.from({ length: 4 }, () => client.batches.create(params as never, { headers: { 'Idempotency-Key': 'retry-storm-bedrock' } })));
+    const params = {
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions' as const,
+      completion_window: '24h' as const,
+      provider: 'bedrock',
+    };
+    const answers = await Promise.allSettled(
+      Array.from({ length: 4 }, () => client.batches.create(params as never, { headers: { 'Idempotency-Key': 'retry-storm-bedrock' } })),
+    );
     const ok = answers.filter((a): a is PromiseFulfilledResult<OpenAI.Batch> => a.status === 'fulfilled').map((a) => a.value);
     expect(ok.length).toBe(4);
     expect(new Set(ok.map((b) => b.id)).size).toBe(1);

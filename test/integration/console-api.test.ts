@@ -13,7 +13,8 @@ let costMicros: number;
 const [ALICE, BOB] = TEST_KEYS;
 const today = () => new Date().toISOString().slice(0, 10);
 
-const get = (path: string, key?: string) => fetch(`${tg.gateway.baseURL}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+const get = (path: string, key?: string) =>
+  fetch(`${tg.gateway.baseURL}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
 const getJson = async (path: string, key: string) => {
   const res = await get(path, key);
   return { status: res.status, body: (await res.json()) as any };
@@ -53,20 +54,34 @@ test('GET /console needs no key and answers the page with the strict CSP; assets
   expect((await get('/finops/budgets')).status).toBe(401);
 });
 
-test('session: the caller\'s key id, name and tenant; no AWS console link locally', async () => {
+test("session: the caller's key id, name and tenant; no AWS console link locally", async () => {
   const { status, body } = await getJson('/console/session', ALICE);
   expect(status).toBe(200);
-  expect(body).toMatchObject({ object: 'console.session', key_id: expect.stringMatching(/^key_/), key_name: 'local-1', tenant_id: expect.stringMatching(/^tenant_/), execution_url_template: null });
+  expect(body).toMatchObject({
+    object: 'console.session',
+    key_id: expect.stringMatching(/^key_/),
+    key_name: 'local-1',
+    tenant_id: expect.stringMatching(/^tenant_/),
+    execution_url_template: null,
+  });
   const bob = (await getJson('/console/session', BOB)).body;
   expect(bob.key_id).not.toBe(body.key_id);
   expect(bob.tenant_id).not.toBe(body.tenant_id);
   expect(JSON.stringify(body)).not.toContain(ALICE);
 });
 
-test('budgets: this month\'s spend of the tenant\'s own keys, equal to the batch\'s cost', async () => {
+test("budgets: this month's spend of the tenant's own keys, equal to the batch's cost", async () => {
   const alice = (await getJson('/finops/budgets', ALICE)).body;
   expect(alice.month).toBe(today().slice(0, 7));
-  expect(alice.data).toEqual([expect.objectContaining({ name: 'local-1', monthly_budget_usd: 5, spent_usd: costMicros / 1e6, reserved_usd: 0, remaining_usd: (5_000_000 - costMicros) / 1e6 })]);
+  expect(alice.data).toEqual([
+    expect.objectContaining({
+      name: 'local-1',
+      monthly_budget_usd: 5,
+      spent_usd: costMicros / 1e6,
+      reserved_usd: 0,
+      remaining_usd: (5_000_000 - costMicros) / 1e6,
+    }),
+  ]);
   const bob = (await getJson('/finops/budgets', BOB)).body;
   expect(bob.data).toEqual([expect.objectContaining({ name: 'local-2', monthly_budget_usd: null, spent_usd: 0 })]);
   expect(JSON.stringify(bob)).not.toContain(alice.data[0].key_id);

@@ -35,7 +35,9 @@ beforeAll(async () => {
   alice = t.client(0);
   bob = t.client(1);
   s3 = new S3Client({ endpoint: t.gateway.s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
-  dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: t.gateway.dynamodbEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS }));
+  dynamo = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: t.gateway.dynamodbEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS }),
+  );
 }, 60_000);
 afterAll(async () => {
   s3?.destroy();
@@ -103,7 +105,12 @@ const s3Event = (key: string, size: number): S3Event => ({
       userIdentity: { principalId: 'AWS:TEST' },
       requestParameters: { sourceIPAddress: '127.0.0.1' },
       responseElements: { 'x-amz-request-id': 'R', 'x-amz-id-2': 'I' },
-      s3: { s3SchemaVersion: '1.0', configurationId: 'direct', bucket: { name: FILES_BUCKET, ownerIdentity: { principalId: 'P' }, arn: `arn:aws:s3:::${FILES_BUCKET}` }, object: { key, size, eTag: 'e', sequencer: '1' } },
+      s3: {
+        s3SchemaVersion: '1.0',
+        configurationId: 'direct',
+        bucket: { name: FILES_BUCKET, ownerIdentity: { principalId: 'P' }, arn: `arn:aws:s3:::${FILES_BUCKET}` },
+        object: { key, size, eTag: 'e', sequencer: '1' },
+      },
     },
   ],
 });
@@ -112,12 +119,27 @@ describe('direct upload, end to end', () => {
   test('larger than files.create can carry: uploaded → processed, exact bytes back, a batch runs on it', async () => {
     // Over the 4.5 MB a files.create request may carry, and served back by redirect (over 4 MB).
     const content = batchFile(5 * 1024 * 1024, 'big');
-    const answer = await requestDirectUpload(alice, { filename: 'direct.jsonl', purpose: 'batch', bytes: content.length, provider: 'openai' });
+    const answer = await requestDirectUpload(alice, {
+      filename: 'direct.jsonl',
+      purpose: 'batch',
+      bytes: content.length,
+      provider: 'openai',
+    });
 
     expect(answer.object).toBe('file.direct_upload');
-    expect(answer.file).toMatchObject({ object: 'file', bytes: content.length, filename: 'direct.jsonl', purpose: 'batch', status: 'uploaded', status_details: null });
+    expect(answer.file).toMatchObject({
+      object: 'file',
+      bytes: content.length,
+      filename: 'direct.jsonl',
+      purpose: 'batch',
+      status: 'uploaded',
+      status_details: null,
+    });
     expect(answer.file.id).toMatch(/^file-[A-Za-z0-9]+$/);
-    expect(answer.upload).toMatchObject({ method: 'PUT', headers: { 'content-length': String(content.length), 'content-type': 'application/jsonl' } });
+    expect(answer.upload).toMatchObject({
+      method: 'PUT',
+      headers: { 'content-length': String(content.length), 'content-type': 'application/jsonl' },
+    });
     expect(answer.upload.expires_at - answer.file.created_at).toBe(900);
     const url = new URL(answer.upload.url);
     expect(url.pathname).toMatch(new RegExp(`^/${FILES_BUCKET}/direct/tenant_[A-Za-z0-9_-]+/${answer.file.id}$`));
@@ -151,7 +173,12 @@ describe('direct upload, end to end', () => {
   }, 60_000);
 
   test.each(['anthropic', 'gemini', 'bedrock'])('provider %s: registered through its adapter, content exact', async (provider) => {
-    const model = provider === 'bedrock' ? 'anthropic.claude-3-haiku-20240307-v1:0' : provider === 'gemini' ? 'gemini-2.0-flash' : 'claude-3-5-haiku-latest';
+    const model =
+      provider === 'bedrock'
+        ? 'anthropic.claude-3-haiku-20240307-v1:0'
+        : provider === 'gemini'
+          ? 'gemini-2.0-flash'
+          : 'claude-3-5-haiku-latest';
     const content = Buffer.from(jsonl([chatLine('p-1', model, 'héllo'), chatLine('p-2', model, 'wörld ✓')]));
     const answer = await requestDirectUpload(alice, { filename: `${provider}.jsonl`, purpose: 'batch', bytes: content.length, provider });
     expect((await putBytes(answer.upload, content)).status).toBe(200);
@@ -166,7 +193,9 @@ describe('direct upload, end to end', () => {
 
 describe('what registration refuses', () => {
   test('invalid JSONL → error, with the line number in status_details; the uploaded object is removed', async () => {
-    const content = Buffer.from(jsonl([chatLine('ok-1', 'gpt-4o-mini', 'fine'), chatLine('ok-2', 'gpt-4o-mini', 'fine'), '{"custom_id": "broken", ']));
+    const content = Buffer.from(
+      jsonl([chatLine('ok-1', 'gpt-4o-mini', 'fine'), chatLine('ok-2', 'gpt-4o-mini', 'fine'), '{"custom_id": "broken", ']),
+    );
     const answer = await requestDirectUpload(alice, { filename: 'broken.jsonl', purpose: 'batch', bytes: content.length });
     expect((await putBytes(answer.upload, content)).status).toBe(200);
     const file = await settled(alice, answer.file.id);
@@ -198,7 +227,12 @@ describe('when the provider fails while registering', () => {
 
   async function uploadDirect(name: string): Promise<OpenAI.FileObject> {
     const content = Buffer.from(jsonl([chatLine(`${name}-1`, 'gpt-4o-mini', 'retried')]));
-    const answer = await requestDirectUpload(alice, { filename: `${name}.jsonl`, purpose: 'batch', bytes: content.length, provider: 'openai' });
+    const answer = await requestDirectUpload(alice, {
+      filename: `${name}.jsonl`,
+      purpose: 'batch',
+      bytes: content.length,
+      provider: 'openai',
+    });
     expect((await putBytes(answer.upload, content)).status).toBe(200);
     return settled(alice, answer.file.id);
   }
@@ -215,7 +249,9 @@ describe('when the provider fails while registering', () => {
     openaiFaults().add({ kind: 'server_error', match: 'POST /v1/files', times: 3 });
     const file = await uploadDirect('down');
     expect(file.status).toBe('error');
-    expect(file.status_details).toMatch(/^The gateway could not register the file after 3 attempts: the provider was unavailable \(.*HTTP 500.*\)\. Request a new direct upload to try again\.$/);
+    expect(file.status_details).toMatch(
+      /^The gateway could not register the file after 3 attempts: the provider was unavailable \(.*HTTP 500.*\)\. Request a new direct upload to try again\.$/,
+    );
     expect((await directKeys()).filter((key) => key.endsWith(file.id))).toEqual([]);
   });
 });
@@ -243,14 +279,16 @@ describe('what the request refuses', () => {
   });
 
   test('a provider key to pass through → 400: registration happens later, without it', async () => {
-    const err = await errorOf(requestDirectUpload(alice, { filename: 'a.jsonl', purpose: 'batch', bytes: 10 }, { 'X-Provider-Api-Key': 'sk-client-own' }));
+    const err = await errorOf(
+      requestDirectUpload(alice, { filename: 'a.jsonl', purpose: 'batch', bytes: 10 }, { 'X-Provider-Api-Key': 'sk-client-own' }),
+    );
     expect(err.status).toBe(400);
     expect(err.error).toMatchObject({ code: 'passthrough_not_supported' });
   });
 });
 
 describe('tenancy and repeated events', () => {
-  test("another tenant cannot see, retrieve, read or delete the file, before or after registration", async () => {
+  test('another tenant cannot see, retrieve, read or delete the file, before or after registration', async () => {
     const content = Buffer.from(jsonl([chatLine('t-1', 'gpt-4o-mini', 'alice-direct-secret')]));
     const answer = await requestDirectUpload(alice, { filename: 'mine.jsonl', purpose: 'batch', bytes: content.length });
     const expectHidden = async () => {
@@ -275,7 +313,8 @@ describe('tenancy and repeated events', () => {
     // registers the file, finds it registered, or asks for a retry while another holds the claim.
     const results = await Promise.allSettled([1, 2, 3].map(() => registerFiles(s3Event(key, content.length))));
     for (const result of results) {
-      if (result.status === 'fulfilled') expect(result.value.length === 1 && ['processed', 'already-registered'].includes(result.value[0])).toBe(true);
+      if (result.status === 'fulfilled')
+        expect(result.value.length === 1 && ['processed', 'already-registered'].includes(result.value[0])).toBe(true);
       else expect(result.reason).toBeInstanceOf(RegistrationInProgressError);
     }
     const file = await settled(alice, answer.file.id);
@@ -292,7 +331,14 @@ describe('tenancy and repeated events', () => {
     const key = decodeURIComponent(new URL(answer.upload.url).pathname).slice(`/${FILES_BUCKET}/`.length);
     // As if a registration had claimed the file and then crashed (out of memory, timed out).
     const claimAt = (ms: number) =>
-      dynamo.send(new UpdateCommand({ TableName: 'finops-gateway', Key: { pk: `FILE#${answer.file.id}`, sk: 'FILE' }, UpdateExpression: 'SET registeringSinceMs = :t, registerAttempts = :one', ExpressionAttributeValues: { ':t': ms, ':one': 1 } }));
+      dynamo.send(
+        new UpdateCommand({
+          TableName: 'finops-gateway',
+          Key: { pk: `FILE#${answer.file.id}`, sk: 'FILE' },
+          UpdateExpression: 'SET registeringSinceMs = :t, registerAttempts = :one',
+          ExpressionAttributeValues: { ':t': ms, ':one': 1 },
+        }),
+      );
     await claimAt(Date.now());
     expect((await putBytes(answer.upload, content)).status).toBe(200);
     await expect(registerFiles(s3Event(key, content.length))).rejects.toBeInstanceOf(RegistrationInProgressError);

@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import type { FaultRule } from '../../local/simulators/simulator';
 import { adapterFor, registerAdapter } from '../../lambda/providers/registry';
 import type { ProviderAdapter } from '../../lambda/providers/provider';
-import type { ProviderName } from '../../lambda/store/records';
+import type { ProviderName } from '../../contracts/records';
 import { getServices } from '../../lambda/runtime';
 import { chatLine, jsonl, pollUntilDone, readJsonl, startTestGateway, upload, type TestGateway } from './helpers';
 
@@ -83,12 +83,19 @@ function spyCreates(provider: ProviderName): Map<string, string[]> {
   return outcomes;
 }
 
-const lines = (prefix: string, model: string, n: number) => Array.from({ length: n }, (_, i) => chatLine(`${prefix}-${i}`, model, `question ${i}`));
+const lines = (prefix: string, model: string, n: number) =>
+  Array.from({ length: n }, (_, i) => chatLine(`${prefix}-${i}`, model, `question ${i}`));
 const customIdsOf = (input: string[]) => input.map((l) => JSON.parse(l).custom_id as string);
 
 async function createBatch(provider: ProviderName, input: string[], extra: Record<string, unknown> = {}) {
   const file = await upload(client, jsonl(input), { provider });
-  return client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider, ...extra } as never);
+  return client.batches.create({
+    input_file_id: file.id,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+    provider,
+    ...extra,
+  } as never);
 }
 
 async function expectEveryRequestOnce(batch: OpenAI.Batch, expected: string[]) {
@@ -101,12 +108,16 @@ async function expectEveryRequestOnce(batch: OpenAI.Batch, expected: string[]) {
   return { output, errors };
 }
 
-async function simulatorBatches(provider: 'openai' | 'anthropic'): Promise<Array<{ id: string; status?: string; metadata?: Record<string, string> }>> {
+async function simulatorBatches(
+  provider: 'openai' | 'anthropic',
+): Promise<Array<{ id: string; status?: string; metadata?: Record<string, string> }>> {
   const sim = simulator(provider);
   const res =
     provider === 'openai'
       ? await fetch(`${sim.url}/batches?limit=100`, { headers: { authorization: `Bearer ${sim.apiKey}` } })
-      : await fetch(`${sim.url}/v1/messages/batches?limit=100`, { headers: { 'x-api-key': sim.apiKey, 'anthropic-version': '2023-06-01' } });
+      : await fetch(`${sim.url}/v1/messages/batches?limit=100`, {
+          headers: { 'x-api-key': sim.apiKey, 'anthropic-version': '2023-06-01' },
+        });
   return ((await res.json()) as { data: Array<{ id: string }> }).data;
 }
 
@@ -129,18 +140,31 @@ describe('batches.create records first and answers at once', () => {
     const a = await upload(client, jsonl(lines('idem-a', GPT, 2)), { provider: 'openai' });
     const b = await upload(client, jsonl(lines('idem-b', GPT, 2)), { provider: 'openai' });
     const key = `idem-${Date.now()}`;
-    const params = { input_file_id: a.id, endpoint: '/v1/chat/completions' as const, completion_window: '24h' as const, metadata: { run: '1' } };
+    const params = {
+      input_file_id: a.id,
+      endpoint: '/v1/chat/completions' as const,
+      completion_window: '24h' as const,
+      metadata: { run: '1' },
+    };
     const first = await client.batches.create(params, { headers: { 'Idempotency-Key': key } });
     const again = await client.batches.create({ ...params, metadata: { run: '1' } }, { headers: { 'Idempotency-Key': key } });
     expect(again.id).toBe(first.id);
 
     const listed = async () => (await client.batches.list({ limit: 100 })).data.length;
     const count = await listed();
-    for (const other of [{ ...params, input_file_id: b.id }, { ...params, metadata: { run: '2' } }]) {
+    for (const other of [
+      { ...params, input_file_id: b.id },
+      { ...params, metadata: { run: '2' } },
+    ]) {
       const err = await client.batches.create(other, { headers: { 'Idempotency-Key': key } }).catch((e) => e);
       expect(err).toBeInstanceOf(OpenAI.APIError);
       expect(err.status).toBe(422);
-      expect(err.error).toEqual({ message: expect.stringMatching(/Idempotency-Key was already used .* different parameters/), type: 'invalid_request_error', param: 'Idempotency-Key', code: 'idempotency_key_reused' });
+      expect(err.error).toEqual({
+        message: expect.stringMatching(/Idempotency-Key was already used .* different parameters/),
+        type: 'invalid_request_error',
+        param: 'Idempotency-Key',
+        code: 'idempotency_key_reused',
+      });
     }
     expect(await listed()).toBe(count);
     expect((await pollUntilDone(client, first.id)).batch.input_file_id).toBe(a.id);
@@ -162,10 +186,12 @@ describe('transient is never terminal', () => {
     const [o, a] = await Promise.all([createBatch('openai', openaiInput), createBatch('anthropic', anthropicInput)]);
     // Submitted means the provider batch id is recorded; the status moves on only at the first
     // status check that gets through, after the storm.
-    for (const id of [o.id, a.id]) await until(async () => typeof (await getServices().metadata.getBatchById(id))?.providerBatchId === 'string');
+    for (const id of [o.id, a.id])
+      await until(async () => typeof (await getServices().metadata.getBatchById(id))?.providerBatchId === 'string');
 
     await new Promise((r) => setTimeout(r, 3_000));
-    for (const id of [o.id, a.id]) expect(['validating', 'in_progress', 'finalizing']).toContain((await client.batches.retrieve(id)).status);
+    for (const id of [o.id, a.id])
+      expect(['validating', 'in_progress', 'finalizing']).toContain((await client.batches.retrieve(id)).status);
 
     const [doneO, doneA] = await Promise.all([pollUntilDone(client, o.id, {}, 120_000), pollUntilDone(client, a.id, {}, 120_000)]);
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(STORM_SECONDS * 1000 - 1_000); // nobody saw "done" through the storm
@@ -215,7 +241,9 @@ describe('a full provider is a queue', () => {
     expect([dx.batch.status, dy.batch.status]).toEqual(['completed', 'completed']);
     await expectEveryRequestOnce(dx.batch, customIdsOf(one));
     await expectEveryRequestOnce(dy.batch, customIdsOf(two));
-    const attempts = (await simulatorBatches('openai')).filter((b) => [x.id, y.id].includes(b.metadata?.finops_batch_id ?? '')).map((b) => b.status);
+    const attempts = (await simulatorBatches('openai'))
+      .filter((b) => [x.id, y.id].includes(b.metadata?.finops_batch_id ?? ''))
+      .map((b) => b.status);
     expect(attempts.filter((s) => s === 'failed').length).toBeGreaterThanOrEqual(1); // sent back for the full queue…
     expect(attempts.filter((s) => s === 'completed')).toHaveLength(2); // …then both ran, once each
     expect([dx.batch.errors, dy.batch.errors]).toEqual([null, null]);
@@ -244,7 +272,10 @@ describe('a full provider is a queue', () => {
     const creates = spyCreates('bedrock');
     const a = lines('bq-1', BEDROCK_MODEL, 6);
     const b = lines('bq-2', BEDROCK_MODEL, 6);
-    const [x, y] = await Promise.all([createBatch('bedrock', a, { model: BEDROCK_MODEL }), createBatch('bedrock', b, { model: BEDROCK_MODEL })]);
+    const [x, y] = await Promise.all([
+      createBatch('bedrock', a, { model: BEDROCK_MODEL }),
+      createBatch('bedrock', b, { model: BEDROCK_MODEL }),
+    ]);
     const [dx, dy] = await Promise.all([pollUntilDone(client, x.id, {}, 60_000), pollUntilDone(client, y.id, {}, 60_000)]);
     expect([dx.batch.status, dy.batch.status]).toEqual(['completed', 'completed']);
     expect(dx.batch.metadata).toMatchObject({ run_mode: 'batch_job' });
@@ -258,7 +289,10 @@ describe('a full provider is a queue', () => {
     const creates = spyCreates('bedrock');
     const a = lines('cap-1', BEDROCK_MODEL, 6);
     const b = lines('cap-2', BEDROCK_MODEL, 6);
-    const [x, y] = await Promise.all([createBatch('bedrock', a, { model: BEDROCK_MODEL }), createBatch('bedrock', b, { model: BEDROCK_MODEL })]);
+    const [x, y] = await Promise.all([
+      createBatch('bedrock', a, { model: BEDROCK_MODEL }),
+      createBatch('bedrock', b, { model: BEDROCK_MODEL }),
+    ]);
     const [dx, dy] = await Promise.all([pollUntilDone(client, x.id, {}, 60_000), pollUntilDone(client, y.id, {}, 60_000)]);
     expect([dx.batch.status, dy.batch.status]).toEqual(['completed', 'completed']);
     // Each submitted once, never refused: the cap, not Bedrock, kept the second waiting.

@@ -5,8 +5,8 @@
 import OpenAI from 'openai';
 import { jsonl, pollUntilDone, readJsonl, startTestGateway, upload, type TestGateway } from './helpers';
 import { schemaErrors } from '../support/openai-schema';
-import { base64Float32 } from '../../lambda/openai/embeddings';
-import type { BatchRequestOutput } from '../../lambda/openai/types';
+import { base64Float32 } from '../../lambda/batch-files/embeddings';
+import type { BatchRequestOutput } from '../../contracts/openai-types';
 
 let t: TestGateway;
 let client: OpenAI;
@@ -18,7 +18,8 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const embLine = (customId: string, model: string, input: unknown, extra: Record<string, unknown> = {}) => JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/embeddings', body: { model, input, ...extra } });
+const embLine = (customId: string, model: string, input: unknown, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/embeddings', body: { model, input, ...extra } });
 
 interface EmbeddingBody {
   object: string;
@@ -34,7 +35,9 @@ function bodyOf(lines: BatchRequestOutput[], customId: string): EmbeddingBody & 
   expect(line.response.status_code).toBe(200);
   const body = line.response.body as EmbeddingBody;
   const vectors = body.data.map((d) => (typeof d.embedding === 'string' ? base64Float32(d.embedding) : d.embedding));
-  expect(schemaErrors('CreateEmbeddingResponse', { ...body, data: body.data.map((d, i) => ({ ...d, embedding: vectors[i] })) })).toEqual([]);
+  expect(schemaErrors('CreateEmbeddingResponse', { ...body, data: body.data.map((d, i) => ({ ...d, embedding: vectors[i] })) })).toEqual(
+    [],
+  );
   expect(body.data.map((d) => d.index)).toEqual(vectors.map((_, i) => i));
   expect(Number.isInteger(body.usage.prompt_tokens) && body.usage.prompt_tokens > 0).toBe(true);
   expect(body.usage.total_tokens).toBe(body.usage.prompt_tokens);
@@ -48,7 +51,13 @@ const expectSameVector = (a: number[], b: number[]) => {
 
 async function run(content: string, provider: string, model?: string) {
   const file = await upload(client, content, { provider });
-  const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/embeddings', completion_window: '24h', provider, ...(model ? { model } : {}) } as never);
+  const batch = await client.batches.create({
+    input_file_id: file.id,
+    endpoint: '/v1/embeddings',
+    completion_window: '24h',
+    provider,
+    ...(model ? { model } : {}),
+  } as never);
   expect(batch.endpoint).toBe('/v1/embeddings');
   const { batch: done } = await pollUntilDone(client, batch.id, {}, 60_000);
   const lines = [...(await readJsonl(client, done.output_file_id)), ...(await readJsonl(client, done.error_file_id))];
@@ -119,7 +128,11 @@ describe('embeddings batches', () => {
   test('bedrock Cohere Embed v3 on demand: 100 texts take two records of at most 96, joined back; tokens estimated', async () => {
     const M = 'cohere.embed-english-v3';
     const texts = Array.from({ length: 100 }, (_, i) => `t${i}`);
-    const { done, lines } = await run(jsonl([embLine('c1', M, texts, { input_type: 'search_query' }), embLine('c2', M, 't97', { input_type: 'search_query' })]), 'bedrock', M);
+    const { done, lines } = await run(
+      jsonl([embLine('c1', M, texts, { input_type: 'search_query' }), embLine('c2', M, 't97', { input_type: 'search_query' })]),
+      'bedrock',
+      M,
+    );
     expect(done.status).toBe('completed');
     expect(done.metadata).toMatchObject({ run_mode: 'on_demand' }); // 3 records < 6
     expect(done.request_counts).toEqual({ total: 2, completed: 2, failed: 0 });
@@ -152,7 +165,10 @@ describe('embeddings batches', () => {
 
   test('the usage report groups by endpoint', async () => {
     const today = new Date().toISOString().slice(0, 10);
-    const report = await client.get<{ data: Array<{ endpoint?: string; batches: number; input_tokens: number; cost_micro_usd: number }> }>('/finops/usage', { query: { start: today, end: today, group_by: 'endpoint' } });
+    const report = await client.get<{ data: Array<{ endpoint?: string; batches: number; input_tokens: number; cost_micro_usd: number }> }>(
+      '/finops/usage',
+      { query: { start: today, end: today, group_by: 'endpoint' } },
+    );
     const embeddings = report.data.find((l) => l.endpoint === '/v1/embeddings');
     expect(embeddings?.batches).toBeGreaterThanOrEqual(4);
     expect(embeddings?.input_tokens).toBeGreaterThan(100);
@@ -173,30 +189,76 @@ describe('embeddings refusals', () => {
   };
 
   test('anthropic has no embeddings: a 400 at upload naming the provider and the endpoint', async () => {
-    await status400(upload(client, jsonl([embLine('a1', 'claude-sonnet-4-5', 'hi')]), { provider: 'anthropic' }), 'anthropic', '/v1/embeddings');
+    await status400(
+      upload(client, jsonl([embLine('a1', 'claude-sonnet-4-5', 'hi')]), { provider: 'anthropic' }),
+      'anthropic',
+      '/v1/embeddings',
+    );
   });
 
   test('the batch endpoint must match the lines', async () => {
     const file = await upload(client, jsonl([embLine('m1', 'text-embedding-3-small', 'hi')]), { provider: 'openai' });
-    await status400(client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' }), '/v1/embeddings');
+    await status400(
+      client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' }),
+      '/v1/embeddings',
+    );
   });
 
   test('a chat model on /v1/embeddings: 400 at batches.create on Bedrock and Gemini', async () => {
     const bedrock = await upload(client, jsonl([embLine('b1', 'amazon.nova-micro-v1:0', 'hi')]), { provider: 'bedrock' });
-    await status400(client.batches.create({ input_file_id: bedrock.id, endpoint: '/v1/embeddings', completion_window: '24h' }), 'amazon.nova-micro-v1:0', 'amazon.titan-embed-text-v2:0');
+    await status400(
+      client.batches.create({ input_file_id: bedrock.id, endpoint: '/v1/embeddings', completion_window: '24h' }),
+      'amazon.nova-micro-v1:0',
+      'amazon.titan-embed-text-v2:0',
+    );
     const gemini = await upload(client, jsonl([embLine('g1', 'gemini-2.5-flash', 'hi')]), { provider: 'gemini' });
-    await status400(client.batches.create({ input_file_id: gemini.id, endpoint: '/v1/embeddings', completion_window: '24h' }), 'not a Gemini embedding model');
+    await status400(
+      client.batches.create({ input_file_id: gemini.id, endpoint: '/v1/embeddings', completion_window: '24h' }),
+      'not a Gemini embedding model',
+    );
   });
 
   test('what a provider cannot run is a 400 at upload naming the line', async () => {
-    await status400(upload(client, jsonl([embLine('ok', 'gemini-embedding-001', 'x'), embLine('big', 'gemini-embedding-001', 'x', { dimensions: 4096 })]), { provider: 'gemini' }), 'Line 2', 'body.dimensions');
-    await status400(upload(client, jsonl([embLine('tok', 'amazon.titan-embed-text-v2:0', [1, 2, 3])]), { provider: 'bedrock' }), 'Line 1', 'token ids');
+    await status400(
+      upload(
+        client,
+        jsonl([embLine('ok', 'gemini-embedding-001', 'x'), embLine('big', 'gemini-embedding-001', 'x', { dimensions: 4096 })]),
+        { provider: 'gemini' },
+      ),
+      'Line 2',
+      'body.dimensions',
+    );
+    await status400(
+      upload(client, jsonl([embLine('tok', 'amazon.titan-embed-text-v2:0', [1, 2, 3])]), { provider: 'bedrock' }),
+      'Line 1',
+      'token ids',
+    );
     await status400(upload(client, jsonl([embLine('e', 'text-embedding-3-small', '')]), { provider: 'openai' }), 'Line 1', 'empty string');
   });
 
   test('a Bedrock embeddings line its model cannot run is a 400 at upload naming the line', async () => {
-    await status400(upload(client, jsonl([embLine('d1', 'amazon.titan-embed-text-v2:0', 'x'), embLine('d2', 'amazon.titan-embed-text-v2:0', 'y', { dimensions: 768 })]), { provider: 'bedrock' }), 'Line 2', '256, 512, 1024');
-    await status400(upload(client, jsonl([embLine('c1', 'cohere.embed-english-v3', ['ok', 'z'.repeat(2049)])]), { provider: 'bedrock' }), 'Line 1', 'body.input[1] has 2049 characters');
-    await status400(upload(client, jsonl([embLine('c2', 'cohere.embed-english-v3', 'x', { task_type: 'CLUSTERING' })]), { provider: 'bedrock' }), 'Line 1', 'body.task_type', 'Gemini');
+    await status400(
+      upload(
+        client,
+        jsonl([
+          embLine('d1', 'amazon.titan-embed-text-v2:0', 'x'),
+          embLine('d2', 'amazon.titan-embed-text-v2:0', 'y', { dimensions: 768 }),
+        ]),
+        { provider: 'bedrock' },
+      ),
+      'Line 2',
+      '256, 512, 1024',
+    );
+    await status400(
+      upload(client, jsonl([embLine('c1', 'cohere.embed-english-v3', ['ok', 'z'.repeat(2049)])]), { provider: 'bedrock' }),
+      'Line 1',
+      'body.input[1] has 2049 characters',
+    );
+    await status400(
+      upload(client, jsonl([embLine('c2', 'cohere.embed-english-v3', 'x', { task_type: 'CLUSTERING' })]), { provider: 'bedrock' }),
+      'Line 1',
+      'body.task_type',
+      'Gemini',
+    );
   });
 });

@@ -17,7 +17,7 @@ import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
 import type { FaultRule } from '../../local/simulators/simulator';
 import { adapterFor, registerAdapter } from '../../lambda/providers/registry';
 import type { ProviderAdapter } from '../../lambda/providers/provider';
-import type { ProviderName } from '../../lambda/store/records';
+import type { ProviderName } from '../../contracts/records';
 import { resetServices } from '../../lambda/runtime';
 import { collectResults } from '../../lambda/handlers/tracker-collect-results';
 import { chatLine, jsonl, pollUntilDone, readJsonl, startTestGateway, upload, type TestGateway } from './helpers';
@@ -37,7 +37,9 @@ beforeAll(async () => {
   client = t.client();
   s3 = new S3Client({ endpoint: t.gateway.s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
   // Straight to the local DynamoDB (never through the proxy below), for the test's own reads.
-  db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: t.gateway.dynamodbEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS }));
+  db = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: t.gateway.dynamodbEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS }),
+  );
 });
 afterAll(async () => {
   s3?.destroy();
@@ -99,7 +101,8 @@ function spy(provider: ProviderName): AdapterCall[] {
   return calls;
 }
 
-const outcomesOf = (calls: AdapterCall[], op: AdapterCall['op'], batchId: string) => calls.filter((c) => c.op === op && c.batchId === batchId).map((c) => c.outcome);
+const outcomesOf = (calls: AdapterCall[], op: AdapterCall['op'], batchId: string) =>
+  calls.filter((c) => c.op === op && c.batchId === batchId).map((c) => c.outcome);
 
 // ---- what the client ends up with ----------------------------------------------------------------
 
@@ -138,7 +141,9 @@ async function simulatorList(provider: 'openai' | 'anthropic', what: 'files' | '
   const res =
     provider === 'openai'
       ? await fetch(`${sim.url}/${what}?limit=${what === 'files' ? 10_000 : 100}`, { headers: { authorization: `Bearer ${sim.apiKey}` } })
-      : await fetch(`${sim.url}/v1/messages/batches?limit=100`, { headers: { 'x-api-key': sim.apiKey, 'anthropic-version': '2023-06-01' } });
+      : await fetch(`${sim.url}/v1/messages/batches?limit=100`, {
+          headers: { 'x-api-key': sim.apiKey, 'anthropic-version': '2023-06-01' },
+        });
   return ((await res.json()) as { data: Array<{ id: string }> }).data.map((o) => o.id).sort();
 }
 
@@ -153,7 +158,10 @@ async function failure(call: Promise<unknown>): Promise<InstanceType<typeof Open
   throw new Error('expected the call to fail');
 }
 
-const lines = (prefix: string, model: string, n: number, extra: string[] = []) => [...Array.from({ length: n }, (_, i) => chatLine(`${prefix}-${i}`, model, `question ${i}`)), ...extra];
+const lines = (prefix: string, model: string, n: number, extra: string[] = []) => [
+  ...Array.from({ length: n }, (_, i) => chatLine(`${prefix}-${i}`, model, `question ${i}`)),
+  ...extra,
+];
 
 // ---- provider faults ------------------------------------------------------------------------------
 
@@ -183,7 +191,10 @@ describe('provider faults while a batch runs', () => {
 
     expect(done.status).toBe('completed');
     const checks = calls.filter((c) => c.op === 'check' && c.batchId === batch.id);
-    expect(checks.slice(0, 2)).toEqual([expect.objectContaining({ outcome: 'ok', retryAfterSeconds: 30 }), expect.objectContaining({ outcome: 'ok', retryAfterSeconds: 30 })]);
+    expect(checks.slice(0, 2)).toEqual([
+      expect.objectContaining({ outcome: 'ok', retryAfterSeconds: 30 }),
+      expect.objectContaining({ outcome: 'ok', retryAfterSeconds: 30 }),
+    ]);
     expect(outcomesOf(calls, 'check', batch.id)).not.toContain('ProviderUnavailable');
     await expectEveryRequestOnce(done, customIdsOf(input));
   });
@@ -276,7 +287,14 @@ describe('provider faults while a batch runs', () => {
     expect(done.status).toBe('failed');
     expect(done.failed_at).not.toBeNull();
     expect(outcomesOf(calls, 'check', batch.id)).toContain('ProviderLostBatch');
-    expect(done.errors?.data).toEqual([{ code: 'provider_lost_batch', message: expect.stringMatching(/OpenAI no longer knows batch .* \(HTTP 404 during the batch status check\)/), param: null, line: null }]);
+    expect(done.errors?.data).toEqual([
+      {
+        code: 'provider_lost_batch',
+        message: expect.stringMatching(/OpenAI no longer knows batch .* \(HTTP 404 during the batch status check\)/),
+        param: null,
+        line: null,
+      },
+    ]);
     expect(JSON.stringify(done.errors)).not.toMatch(/stack|at .*\.ts/);
     expect(done.output_file_id).toBeNull();
     const { errors } = await expectEveryRequestOnce(done, customIdsOf(input));
@@ -316,8 +334,15 @@ describe('provider faults during a request: the client is told what happened, no
     const err = await failure(upload(client, jsonl(lines('u500', GPT, 2)), { provider: 'openai' }));
 
     expect(err.status).toBe(503);
-    expect(err.error).toEqual({ message: expect.stringMatching(/temporarily unavailable \(OpenAI is unavailable for the file upload \(HTTP 500\)/), type: 'server_error', param: null, code: 'provider_unavailable' });
-    expect({ files: await gatewayFileIds(), keys: await filesBucketKeys(), provider: await simulatorList('openai', 'files') }).toEqual(before);
+    expect(err.error).toEqual({
+      message: expect.stringMatching(/temporarily unavailable \(OpenAI is unavailable for the file upload \(HTTP 500\)/),
+      type: 'server_error',
+      param: null,
+      code: 'provider_unavailable',
+    });
+    expect({ files: await gatewayFileIds(), keys: await filesBucketKeys(), provider: await simulatorList('openai', 'files') }).toEqual(
+      before,
+    );
   });
 
   // Contract changed by issue 12: the create that times out is the tracker's submit, which tries again.
@@ -328,7 +353,12 @@ describe('provider faults during a request: the client is told what happened, no
     const before = await simulatorList('anthropic', 'batches');
     fault('anthropic', { kind: 'timeout', match: 'POST /v1/messages/batches', times: 1 });
     const started = Date.now();
-    const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'anthropic' } as never);
+    const batch = await client.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      provider: 'anthropic',
+    } as never);
     expect(Date.now() - started).toBeLessThan(ANTHROPIC_TIMEOUT_MS * 20); // the create itself never waits for Anthropic
     expect(batch.status).toBe('validating');
 
@@ -366,17 +396,23 @@ async function startDynamoProxy(upstream: string, beforeForward: (request: Dynam
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks);
-    const request: DynamoRequest = { target: String(req.headers['x-amz-target'] ?? ''), body: raw.length ? JSON.parse(raw.toString('utf8')) : {} };
+    const request: DynamoRequest = {
+      target: String(req.headers['x-amz-target'] ?? ''),
+      body: raw.length ? JSON.parse(raw.toString('utf8')) : {},
+    };
     await beforeForward(request);
-    const upstreamReq = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } }, (upstreamRes) => {
-      const answer: Buffer[] = [];
-      upstreamRes.on('data', (c: Buffer) => answer.push(c));
-      upstreamRes.on('end', () => {
-        const body = Buffer.concat(answer);
-        if (upstreamRes.statusCode === 400 && body.includes('ConditionalCheckFailedException')) conflicts.push(request);
-        res.writeHead(upstreamRes.statusCode ?? 500, upstreamRes.headers).end(body);
-      });
-    });
+    const upstreamReq = httpRequest(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+      (upstreamRes) => {
+        const answer: Buffer[] = [];
+        upstreamRes.on('data', (c: Buffer) => answer.push(c));
+        upstreamRes.on('end', () => {
+          const body = Buffer.concat(answer);
+          if (upstreamRes.statusCode === 400 && body.includes('ConditionalCheckFailedException')) conflicts.push(request);
+          res.writeHead(upstreamRes.statusCode ?? 500, upstreamRes.headers).end(body);
+        });
+      },
+    );
     upstreamReq.on('error', () => res.destroy());
     upstreamReq.end(raw);
   });
@@ -394,7 +430,9 @@ function conditionalStatusWrite(request: DynamoRequest): { batchId: string; stat
   if (!request.target.endsWith('.UpdateItem') || !ConditionExpression?.includes('#status IN')) return undefined;
   const pk = Key?.pk?.S ?? '';
   if (!pk.startsWith('BATCH#')) return undefined;
-  const name = Object.entries(ExpressionAttributeNames).find(([placeholder, field]) => field === 'status' && placeholder.startsWith('#f'))?.[0];
+  const name = Object.entries(ExpressionAttributeNames).find(
+    ([placeholder, field]) => field === 'status' && placeholder.startsWith('#f'),
+  )?.[0];
   const status = name ? ExpressionAttributeValues[`:v${name.slice(2)}`]?.S : undefined;
   return status ? { batchId: pk.slice('BATCH#'.length), status } : undefined;
 }
@@ -467,7 +505,12 @@ describe('DynamoDB conditional-write conflicts', () => {
     expect(held).toBe(batch.id);
     expect(proxy.conflicts.map(conditionalStatusWrite)).toEqual([{ batchId: batch.id, status: 'cancelling' }]);
     expect(err.status).toBe(409);
-    expect(err.error).toEqual({ message: "Cannot cancel a batch with status 'completed'.", type: 'invalid_request_error', param: null, code: null });
+    expect(err.error).toEqual({
+      message: "Cannot cancel a batch with status 'completed'.",
+      type: 'invalid_request_error',
+      param: null,
+      code: null,
+    });
     // The SDKs retry a 409 unless told not to; no retry of this cancel can succeed.
     expect(err.headers?.get('x-should-retry')).toBe('false');
     const done = await client.batches.retrieve(batch.id);
@@ -485,7 +528,7 @@ describe('finalize (Collect results) is idempotent', () => {
     const batch = await createBatch('openai', input);
     const { batch: first } = await pollUntilDone(client, batch.id);
     expect(first.status).toBe('completed');
-    const content = async (id: string | null | undefined) => (id ? (await (await client.files.content(id)).text()) : null);
+    const content = async (id: string | null | undefined) => (id ? await (await client.files.content(id)).text() : null);
     const original = { output: await content(first.output_file_id), error: await content(first.error_file_id) };
     expect(original.output).not.toBeNull();
     expect(original.error).not.toBeNull();

@@ -78,12 +78,17 @@ describe('file expiry', () => {
     const file = await upload(client, content('e2'), expiring(HOUR));
     // As if the hour had passed (the sweep has not run yet).
     await getServices().metadata.updateFile(file.id, { expiresAt: Math.floor(Date.now() / 1000) - 1 });
-    await expect(client.files.retrieve(file.id)).rejects.toMatchObject({ status: 404, error: { message: `No such File object: ${file.id}` } });
+    await expect(client.files.retrieve(file.id)).rejects.toMatchObject({
+      status: 404,
+      error: { message: `No such File object: ${file.id}` },
+    });
     await expect(client.files.content(file.id)).rejects.toMatchObject({ status: 404 });
     const listed: string[] = [];
     for await (const f of client.files.list({ limit: 3 })) listed.push(f.id);
     expect(listed).not.toContain(file.id);
-    const refused = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' }).catch((e: unknown) => e);
+    const refused = await client.batches
+      .create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' })
+      .catch((e: unknown) => e);
     expect(refused).toMatchObject({ status: 404, error: { param: 'input_file_id' } });
     // Its bytes are still stored until the sweep runs; it then removes them.
     expect(await blobExists(file.id)).toBe(true);
@@ -113,7 +118,11 @@ describe('file expiry', () => {
   });
 
   test('output_expires_after: the output and error files of the batch expire that long after they are written', async () => {
-    const file = await upload(client, jsonl([chatLine('o1', 'gpt-4o-mini', 'hi'), chatLine('o2', 'gpt-4o-mini', 'fail [simulate-error]')]), { provider: 'openai' });
+    const file = await upload(
+      client,
+      jsonl([chatLine('o1', 'gpt-4o-mini', 'hi'), chatLine('o2', 'gpt-4o-mini', 'fail [simulate-error]')]),
+      { provider: 'openai' },
+    );
     const batch = await client.batches.create({
       input_file_id: file.id,
       endpoint: '/v1/chat/completions',
@@ -140,8 +149,13 @@ describe('file expiry', () => {
   ])('output_expires_after with %s is refused with a 400 naming it, and no batch is made', async (_name, value) => {
     const file = await upload(client, content('bad'), { provider: 'openai' });
     const before = (await client.batches.list()).data.length;
-    const err = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', output_expires_after: value } as never).catch((e: unknown) => e);
-    expect(err).toMatchObject({ status: 400, error: { param: 'output_expires_after', code: 'invalid_output_expires_after', type: 'invalid_request_error' } });
+    const err = await client.batches
+      .create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', output_expires_after: value } as never)
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      status: 400,
+      error: { param: 'output_expires_after', code: 'invalid_output_expires_after', type: 'invalid_request_error' },
+    });
     expect((await client.batches.list()).data.length).toBe(before);
   });
 });

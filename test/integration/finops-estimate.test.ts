@@ -3,7 +3,7 @@
 import OpenAI from 'openai';
 import { hashKey } from '../../lambda/auth/keys';
 import { getServices } from '../../lambda/runtime';
-import type { ProviderName } from '../../lambda/store/records';
+import type { ProviderName } from '../../contracts/records';
 import type { FinOpsEstimate } from '../../lambda/finops/batch-estimate';
 import { rejectionOf } from '../support/errors';
 import { chatLine, jsonl, pollUntilDone, startTestGateway, TEST_KEYS, upload, type TestGateway } from './helpers';
@@ -23,12 +23,21 @@ const PROVIDERS = Object.keys(MODEL) as ProviderName[];
 /** Lines of different lengths and languages, so that tokens are not simply bytes / 4. */
 const LINES = (model: string) => [
   chatLine('short', model, 'Hi!'),
-  chatLine('prose', model, 'Summarise the causes of the French Revolution in three sentences, for a ten-year-old reader.', { max_tokens: 300 }),
+  chatLine('prose', model, 'Summarise the causes of the French Revolution in three sentences, for a ten-year-old reader.', {
+    max_tokens: 300,
+  }),
   JSON.stringify({
     custom_id: 'multi',
     method: 'POST',
     url: '/v1/chat/completions',
-    body: { model, max_tokens: 50, messages: [{ role: 'system', content: 'You translate into Japanese.' }, { role: 'user', content: 'Good morning, dear friend — 今日はいい天気ですね。' }] },
+    body: {
+      model,
+      max_tokens: 50,
+      messages: [
+        { role: 'system', content: 'You translate into Japanese.' },
+        { role: 'user', content: 'Good morning, dear friend — 今日はいい天気ですね。' },
+      ],
+    },
   }),
 ];
 
@@ -40,7 +49,8 @@ const openaiSimulatorBatchCount = async () => {
   const res = await fetch(`${sim.url}/batches?limit=100`, { headers: { authorization: `Bearer ${sim.simulator!.apiKey}` } });
   return ((await res.json()) as { data: unknown[] }).data.length;
 };
-const finopsOf = (batch: OpenAI.Batch) => (batch as unknown as { finops: { cost_usd: number; on_demand_cost_usd: number; savings_usd: number; price_version: string } }).finops;
+const finopsOf = (batch: OpenAI.Batch) =>
+  (batch as unknown as { finops: { cost_usd: number; on_demand_cost_usd: number; savings_usd: number; price_version: string } }).finops;
 
 beforeAll(async () => {
   // 2 lets a 3-line Bedrock batch run as a job (batch prices); the simulator reads the same variable.
@@ -53,7 +63,15 @@ describe.each(PROVIDERS)('estimate on %s', (provider) => {
   test('the real cost of the same batch lies within the stated range', async () => {
     const file = await upload(client, jsonl(LINES(MODEL[provider])), { provider });
     const est = await estimate({ input_file_id: file.id, provider });
-    expect(est).toMatchObject({ object: 'finops.estimate', provider, model: MODEL[provider], requests: 3, max_output_tokens: 100 + 300 + 50, run_mode: 'batch', budget_remaining_usd: null });
+    expect(est).toMatchObject({
+      object: 'finops.estimate',
+      provider,
+      model: MODEL[provider],
+      requests: 3,
+      max_output_tokens: 100 + 300 + 50,
+      run_mode: 'batch',
+      budget_remaining_usd: null,
+    });
     expect(est.token_count_method).toBe(provider === 'openai' ? 'tokenizer:o200k_base' : 'approximation:utf8_bytes_div_4');
     expect(est.cost_usd.low).toBeGreaterThan(0);
     expect(est.cost_usd.high).toBeGreaterThan(est.cost_usd.low);
@@ -61,7 +79,12 @@ describe.each(PROVIDERS)('estimate on %s', (provider) => {
     expect(est.savings_usd.high).toBeCloseTo(est.on_demand_cost_usd.high - est.cost_usd.high, 9);
     expect(est.savings_usd.high).toBeGreaterThan(0);
 
-    const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider } as never);
+    const batch = await client.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      provider,
+    } as never);
     const { batch: done } = await pollUntilDone(client, batch.id);
     expect(done.status).toBe('completed');
     const real = finopsOf(done);
@@ -76,7 +99,9 @@ describe.each(PROVIDERS)('estimate on %s', (provider) => {
     // OpenAI's own encoding counts exactly what OpenAI bills.
     if (provider === 'openai') expect(done.usage!.input_tokens).toBe(est.input_tokens);
     // For the report: how far the point estimate was from the bill.
-    process.stdout.write(`estimate accuracy ${provider}: input ${est.input_tokens} est vs ${done.usage!.input_tokens} billed; cost $${real.cost_usd} in [$${est.cost_usd.low}, $${est.cost_usd.high}]\n`);
+    process.stdout.write(
+      `estimate accuracy ${provider}: input ${est.input_tokens} est vs ${done.usage!.input_tokens} billed; cost $${real.cost_usd} in [$${est.cost_usd.low}, $${est.cost_usd.high}]\n`,
+    );
   });
 });
 
@@ -85,7 +110,13 @@ describe('dry_run on batches.create', () => {
     const file = await upload(client, jsonl(LINES(MODEL.openai)), { provider: 'openai' });
     const before = await client.batches.list({ limit: 100 });
     const simulatorBatches = await openaiSimulatorBatchCount();
-    const dry = (await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'openai', dry_run: true } as never)) as unknown as FinOpsEstimate;
+    const dry = (await client.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      provider: 'openai',
+      dry_run: true,
+    } as never)) as unknown as FinOpsEstimate;
     expect(dry).toEqual(await estimate({ input_file_id: file.id }));
     expect(dry.object).toBe('finops.estimate');
     const after = await client.batches.list({ limit: 100 });
@@ -95,7 +126,16 @@ describe('dry_run on batches.create', () => {
 
   test('runs the same input checks as a real create', async () => {
     const file = await upload(client, jsonl(LINES(MODEL.openai)), { provider: 'openai' });
-    const err = await rejectionOf(client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'gemini', dry_run: true } as never), OpenAI.BadRequestError);
+    const err = await rejectionOf(
+      client.batches.create({
+        input_file_id: file.id,
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+        provider: 'gemini',
+        dry_run: true,
+      } as never),
+      OpenAI.BadRequestError,
+    );
     expect(err.code).toBe('provider_mismatch');
   });
 });
@@ -140,7 +180,12 @@ describe('compare', () => {
   });
 
   test('inline Anthropic requests compare Anthropic models only', async () => {
-    const requests = [{ custom_id: 'a', params: { model: 'claude-haiku-4-5-20251001', max_tokens: 64, messages: [{ role: 'user', content: 'Hello there' }] } }];
+    const requests = [
+      {
+        custom_id: 'a',
+        params: { model: 'claude-haiku-4-5-20251001', max_tokens: 64, messages: [{ role: 'user', content: 'Hello there' }] },
+      },
+    ];
     const est = await estimate({ requests, compare: true });
     expect(est).toMatchObject({ provider: 'anthropic', requests: 1, max_output_tokens: 64 });
     expect(est.alternatives!.length).toBeGreaterThan(1);
@@ -149,7 +194,7 @@ describe('compare', () => {
 });
 
 describe('budget and errors', () => {
-  test('budget_remaining_usd is what is left of the key\'s monthly budget', async () => {
+  test("budget_remaining_usd is what is left of the key's monthly budget", async () => {
     await getServices().metadata.updateKey(hashKey(TEST_KEYS[1]), { monthlyBudgetUsd: 12.5 });
     const bob = t.client(1);
     const file = await upload(bob, jsonl(LINES(MODEL.openai)), { provider: 'openai' });

@@ -21,12 +21,17 @@ import { checkBudget, releaseBudget } from '../../lambda/finops/budget';
 import { GatewayError } from '../../lambda/http/errors';
 import { zeroCounters, type UsageDelta } from '../../lambda/finops/usage-rows';
 import type { UsageReport } from '../../lambda/finops/report';
-import type { BatchUsage } from '../../lambda/openai/types';
-import type { ProviderName } from '../../lambda/store/records';
+import type { BatchUsage } from '../../contracts/openai-types';
+import type { ProviderName } from '../../contracts/records';
 import { runReport } from '../../scripts/report';
 import { chatLine, jsonl, pollUntilDone, upload } from './helpers';
 
-const KEYS = { alice: 'sk-finops-test-finops-alice', bob: 'sk-finops-test-finops-bob', carol: 'sk-finops-test-finops-carol', dave: 'sk-finops-test-finops-dave' };
+const KEYS = {
+  alice: 'sk-finops-test-finops-alice',
+  bob: 'sk-finops-test-finops-bob',
+  carol: 'sk-finops-test-finops-carol',
+  dave: 'sk-finops-test-finops-dave',
+};
 
 /** A priced model each simulated provider answers for. */
 const MODEL: Record<ProviderName, string> = {
@@ -54,14 +59,20 @@ const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_00
 // A range around today, so a run that crosses midnight UTC still sees every batch.
 const RANGE = { start: day(-1), end: day(1) };
 /** The batch object's documented `finops` extension field (cost of a finished batch). */
-const finops = (batch: OpenAI.Batch) => (batch as unknown as { finops: { cost_usd: number; on_demand_cost_usd: number; savings_usd: number; currency: string; price_version: string } | null }).finops;
+const finops = (batch: OpenAI.Batch) =>
+  (
+    batch as unknown as {
+      finops: { cost_usd: number; on_demand_cost_usd: number; savings_usd: number; currency: string; price_version: string } | null;
+    }
+  ).finops;
 /** A cost in dollars back to micro-dollars; an absent cost (unpriced model) adds nothing. */
 const micros = (usd: number | undefined) => (usd === undefined ? 0 : Math.round(usd * 1_000_000));
 
 let gateway: LocalGateway;
 let dataDir: string;
 const client = (key: string) => new OpenAI({ baseURL: gateway.baseURL, apiKey: key, maxRetries: 0, timeout: 30_000 });
-const usageReport = (key: string, groupBy: string, range = RANGE) => client(key).get<UsageReport>('/finops/usage', { query: { ...range, group_by: groupBy } });
+const usageReport = (key: string, groupBy: string, range = RANGE) =>
+  client(key).get<UsageReport>('/finops/usage', { query: { ...range, group_by: groupBy } });
 
 // Bedrock runs batches below its job minimum on demand (no discount). 2 lets a 3-line batch be a job;
 // the Bedrock simulator reads the same variable when it starts, so both sides agree.
@@ -89,7 +100,12 @@ afterAll(async () => {
 async function runBatch(key: string, provider: ProviderName, lines: string[]) {
   const sdk = client(key);
   const file = await upload(sdk, jsonl(lines), { provider });
-  const created = await sdk.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider } as never);
+  const created = await sdk.batches.create({
+    input_file_id: file.id,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+    provider,
+  } as never);
   const { batch } = await pollUntilDone(sdk, created.id, {}, 30_000);
   return batch;
 }
@@ -134,14 +150,21 @@ describe('cost of every batch, on every registered provider', () => {
     expect(Math.abs(expected.onDemandCostMicros - 2 * expected.costMicros)).toBeLessThanOrEqual(1);
   });
 
-  (REGISTERED.includes('bedrock') ? test : test.skip)('bedrock: a batch below the job minimum runs on demand and is priced without discount', async () => {
-    const batch = await runBatch(KEYS.dave, 'bedrock', [chatLine('od-1', MODEL.bedrock, 'What is 2+2?')]);
-    expect(batch.status).toBe('completed');
-    expect(batch.metadata?.run_mode).toBe('on_demand');
-    const expected = costOfUsage(priceTable().lookup('bedrock', MODEL.bedrock)!, batch.usage as unknown as BatchUsage, 'on_demand');
-    expect(expected.costMicros).toBeGreaterThan(0);
-    expect(finops(batch)).toMatchObject({ cost_usd: expected.costMicros / 1e6, on_demand_cost_usd: expected.costMicros / 1e6, savings_usd: 0 });
-  });
+  (REGISTERED.includes('bedrock') ? test : test.skip)(
+    'bedrock: a batch below the job minimum runs on demand and is priced without discount',
+    async () => {
+      const batch = await runBatch(KEYS.dave, 'bedrock', [chatLine('od-1', MODEL.bedrock, 'What is 2+2?')]);
+      expect(batch.status).toBe('completed');
+      expect(batch.metadata?.run_mode).toBe('on_demand');
+      const expected = costOfUsage(priceTable().lookup('bedrock', MODEL.bedrock)!, batch.usage as unknown as BatchUsage, 'on_demand');
+      expect(expected.costMicros).toBeGreaterThan(0);
+      expect(finops(batch)).toMatchObject({
+        cost_usd: expected.costMicros / 1e6,
+        on_demand_cost_usd: expected.costMicros / 1e6,
+        savings_usd: 0,
+      });
+    },
+  );
 
   describe('with the batches above finished', () => {
     let unpriced: OpenAI.Batch;
@@ -184,8 +207,14 @@ describe('cost of every batch, on every registered provider', () => {
 
     test('grouped by model and by key', async () => {
       const byModel = await usageReport(KEYS.alice, 'model');
-      expect(byModel.data.map((l) => `${l.provider}/${l.model}`).sort()).toEqual([...REGISTERED.map((p) => `${p}/${MODEL[p]}`), 'openai/gpt-sim-unpriced'].sort());
-      expect(byModel.data.find((l) => l.model === 'gpt-sim-unpriced')).toMatchObject({ cost_micro_usd: 0, unpriced_batches: 1, batches: 1 });
+      expect(byModel.data.map((l) => `${l.provider}/${l.model}`).sort()).toEqual(
+        [...REGISTERED.map((p) => `${p}/${MODEL[p]}`), 'openai/gpt-sim-unpriced'].sort(),
+      );
+      expect(byModel.data.find((l) => l.model === 'gpt-sim-unpriced')).toMatchObject({
+        cost_micro_usd: 0,
+        unpriced_batches: 1,
+        batches: 1,
+      });
       const byKey = await usageReport(KEYS.alice, 'key');
       expect(byKey.data).toHaveLength(1);
       expect(byKey.data[0].key_id).toBe(keyIdOf(hashKey(KEYS.alice)));
@@ -209,8 +238,14 @@ describe('cost of every batch, on every registered provider', () => {
 
     test('bad parameters are clear 400s', async () => {
       await expect(usageReport(KEYS.alice, 'tenant')).rejects.toMatchObject({ status: 400, code: 'invalid_group_by', param: 'group_by' });
-      await expect(usageReport(KEYS.alice, 'model', { start: '2025-02-30', end: '2025-03-01' })).rejects.toMatchObject({ status: 400, code: 'invalid_date' });
-      await expect(usageReport(KEYS.alice, 'model', { start: '2025-03-02', end: '2025-03-01' })).rejects.toMatchObject({ status: 400, code: 'invalid_date_range' });
+      await expect(usageReport(KEYS.alice, 'model', { start: '2025-02-30', end: '2025-03-01' })).rejects.toMatchObject({
+        status: 400,
+        code: 'invalid_date',
+      });
+      await expect(usageReport(KEYS.alice, 'model', { start: '2025-03-02', end: '2025-03-01' })).rejects.toMatchObject({
+        status: 400,
+        code: 'invalid_date_range',
+      });
     });
 
     test('npm run report: the same numbers from the gateway API and from DynamoDB, as a table and a CSV', async () => {
@@ -223,10 +258,16 @@ describe('cost of every batch, on every registered provider', () => {
       expect(fromApi).toEqual(viaApi);
       const csv = readFileSync(out, 'utf8').trim().split('\r\n');
       expect(csv).toHaveLength(viaApi.data.length + 2);
-      expect(csv[csv.length - 1]).toMatch(new RegExp(`^TOTAL,,${viaApi.total.batches},.*,${(viaApi.total.cost_micro_usd / 1e6).toFixed(6)},`));
+      expect(csv[csv.length - 1]).toMatch(
+        new RegExp(`^TOTAL,,${viaApi.total.batches},.*,${(viaApi.total.cost_micro_usd / 1e6).toFixed(6)},`),
+      );
       expect(printed[0]).toContain(`FinOps usage ${RANGE.start} .. ${RANGE.end} by model (USD)`);
 
-      const fromDb = await runReport([...args, '--dynamodb-endpoint', gateway.dynamodbEndpoint, '--api-key', KEYS.alice], {}, () => undefined);
+      const fromDb = await runReport(
+        [...args, '--dynamodb-endpoint', gateway.dynamodbEndpoint, '--api-key', KEYS.alice],
+        {},
+        () => undefined,
+      );
       expect(fromDb).toEqual(viaApi);
     });
   });
@@ -238,7 +279,12 @@ describe('budget guard', () => {
   const create = async (lines: string[]) => {
     const sdk = client(KEYS.bob);
     const file = await upload(sdk, jsonl(lines), { provider: 'openai' });
-    return sdk.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'openai' } as never);
+    return sdk.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      provider: 'openai',
+    } as never);
   };
   const simulatorBatchCount = async () => {
     const sim = gateway.providers.find((p) => p.provider === 'openai')!;
@@ -258,7 +304,9 @@ describe('budget guard', () => {
 
   test('an over-budget batch is refused with 402 before anything reaches the provider; a smaller one passes', async () => {
     await setBudget(0.01);
-    const big = Array.from({ length: 10 }, (_, i) => chatLine(`b-${i}`, 'gpt-4o-mini', 'Write a very long essay.', { max_tokens: 100_000 }));
+    const big = Array.from({ length: 10 }, (_, i) =>
+      chatLine(`b-${i}`, 'gpt-4o-mini', 'Write a very long essay.', { max_tokens: 100_000 }),
+    );
     const sentBefore = await simulatorBatchCount();
     const refused = await create(big).catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(OpenAI.APIError);
@@ -292,7 +340,8 @@ describe('budget guard', () => {
   const bobKeyId = keyIdOf(bobHash);
   const thisMonth = () => new Date().toISOString().slice(0, 7);
   const reservedNow = () => finopsStore().reservedMicros(bobKeyId, thisMonth());
-  const spentNow = async () => (await usageReport(KEYS.bob, 'key', { start: `${day(0).slice(0, 7)}-01`, end: day(0) })).total.cost_micro_usd;
+  const spentNow = async () =>
+    (await usageReport(KEYS.bob, 'key', { start: `${day(0).slice(0, 7)}-01`, end: day(0) })).total.cost_micro_usd;
 
   test('a running batch holds back its estimate, gives it back once its cost is booked, and never shows it', async () => {
     await setBudget(100);
@@ -318,7 +367,9 @@ describe('budget guard', () => {
     await setBudget((await spentNow()) / 1e6 + (before + 2 * estimate + Math.floor(estimate / 2)) / 1e6);
     const check = () => checkBudget({ tenantId: key.tenantId, keyId: bobKeyId, provider: 'openai', model: null, inputFile: file });
     const outcomes = await Promise.allSettled(Array.from({ length: 6 }, check));
-    const granted = outcomes.filter((o) => o.status === 'fulfilled').map((o) => (o as PromiseFulfilledResult<Awaited<ReturnType<typeof checkBudget>>>).value);
+    const granted = outcomes
+      .filter((o) => o.status === 'fulfilled')
+      .map((o) => (o as PromiseFulfilledResult<Awaited<ReturnType<typeof checkBudget>>>).value);
     const refused = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason as GatewayError);
     expect(granted).toHaveLength(2);
     expect(refused).toHaveLength(4);
@@ -332,7 +383,7 @@ describe('budget guard', () => {
     expect(await reservedNow()).toBe(before);
   });
 
-  test("what running batches reserved counts against the budget through the API, and the message says so", async () => {
+  test('what running batches reserved counts against the budget through the API, and the message says so', async () => {
     const estimate = estimateOf(small);
     const before = await reservedNow();
     // Room for one batch and a half, of which another batch of the key (still running) holds one.
@@ -371,7 +422,11 @@ describe('budget guard', () => {
 
   test('a budgeted key cannot run a model the price table does not know', async () => {
     await setBudget(100);
-    await expect(create([chatLine('x', 'gpt-sim-unpriced', 'hi')])).rejects.toMatchObject({ status: 402, code: 'budget_unpriced_model', param: 'model' });
+    await expect(create([chatLine('x', 'gpt-sim-unpriced', 'hi')])).rejects.toMatchObject({
+      status: 402,
+      code: 'budget_unpriced_model',
+      param: 'model',
+    });
   });
 
   test('keys without a budget are not checked', async () => {
@@ -387,13 +442,26 @@ describe('FinOpsStore on DynamoDB (exactly-once aggregates without transactions)
   const table = 'finops-gateway';
   const delta = (model: string, cost: number): UsageDelta => ({
     rowId: `openai#${model}#key_s`,
-    row: { ...zeroCounters(), provider: 'openai', model, keyId: 'key_s', input_tokens: 10, total_tokens: 10, cost_micro_usd: cost, on_demand_cost_micro_usd: cost * 2, batches: 1 },
+    row: {
+      ...zeroCounters(),
+      provider: 'openai',
+      model,
+      keyId: 'key_s',
+      input_tokens: 10,
+      total_tokens: 10,
+      cost_micro_usd: cost,
+      on_demand_cost_micro_usd: cost * 2,
+      batches: 1,
+    },
   });
   const now = Math.floor(Date.now() / 1000);
-  const totalCost = async (tenant: string) => (await store.usageRows(tenant, '2025-01-01', '2025-12-31')).reduce((s, r) => s + r.cost_micro_usd, 0);
+  const totalCost = async (tenant: string) =>
+    (await store.usageRows(tenant, '2025-01-01', '2025-12-31')).reduce((s, r) => s + r.cost_micro_usd, 0);
 
   beforeAll(() => {
-    db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: gateway.dynamodbEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS }));
+    db = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint: gateway.dynamodbEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS }),
+    );
     store = new FinOpsStore(db, table);
   });
   afterAll(() => db.destroy());
@@ -404,14 +472,49 @@ describe('FinOpsStore on DynamoDB (exactly-once aggregates without transactions)
     expect(await store.applyBatchUsage({ ...input, date: '2025-03-05' })).toBe('already_applied');
     const rows = await store.usageRows('tenant_s1', '2025-03-01', '2025-03-31');
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ date: '2025-03-04', provider: 'openai', model: 'a', keyId: 'key_s', cost_micro_usd: 5, on_demand_cost_micro_usd: 10, batches: 1, input_tokens: 10 });
+    expect(rows[0]).toMatchObject({
+      date: '2025-03-04',
+      provider: 'openai',
+      model: 'a',
+      keyId: 'key_s',
+      cost_micro_usd: 5,
+      on_demand_cost_micro_usd: 10,
+      batches: 1,
+      input_tokens: 10,
+    });
   });
 
   test('a retry after a crash resumes with the rows not yet applied, on the day first chosen', async () => {
     // The first attempt applied row "a" on 2025-04-01 and died before finishing (its lease has run out).
-    await store.applyBatchUsage({ batchId: 'batch_seed', tenantId: 'tenant_s2', date: '2025-04-01', deltas: [delta('a', 7)], nowSeconds: now });
-    await db.send(new PutCommand({ TableName: table, Item: { ...markerKey('batch_resume'), tenantId: 'tenant_s2', date: '2025-04-01', leaseOwner: 'dead', leaseUntil: now - 1, doneRows: new Set(['openai#a#key_s']) } }));
-    expect(await store.applyBatchUsage({ batchId: 'batch_resume', tenantId: 'tenant_s2', date: '2025-04-02', deltas: [delta('a', 7), delta('b', 3)], nowSeconds: now })).toBe('applied');
+    await store.applyBatchUsage({
+      batchId: 'batch_seed',
+      tenantId: 'tenant_s2',
+      date: '2025-04-01',
+      deltas: [delta('a', 7)],
+      nowSeconds: now,
+    });
+    await db.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...markerKey('batch_resume'),
+          tenantId: 'tenant_s2',
+          date: '2025-04-01',
+          leaseOwner: 'dead',
+          leaseUntil: now - 1,
+          doneRows: new Set(['openai#a#key_s']),
+        },
+      }),
+    );
+    expect(
+      await store.applyBatchUsage({
+        batchId: 'batch_resume',
+        tenantId: 'tenant_s2',
+        date: '2025-04-02',
+        deltas: [delta('a', 7), delta('b', 3)],
+        nowSeconds: now,
+      }),
+    ).toBe('applied');
     const rows = await store.usageRows('tenant_s2', '2025-04-01', '2025-04-30');
     // "a" only from the seed batch (7), "b" from the resumed one, booked on 2025-04-01.
     expect(rows.map((r) => [r.date, r.model, r.cost_micro_usd, r.batches])).toEqual([
@@ -421,8 +524,15 @@ describe('FinOpsStore on DynamoDB (exactly-once aggregates without transactions)
   });
 
   test('while another invocation holds the lease, a second one backs off (retryable) and adds nothing', async () => {
-    await db.send(new PutCommand({ TableName: table, Item: { ...markerKey('batch_busy'), tenantId: 'tenant_s3', leaseOwner: 'other', leaseUntil: now + 60 } }));
-    await expect(store.applyBatchUsage({ batchId: 'batch_busy', tenantId: 'tenant_s3', date: '2025-05-01', deltas: [delta('a', 1)], nowSeconds: now })).rejects.toBeInstanceOf(UsageAccountingBusyError);
+    await db.send(
+      new PutCommand({
+        TableName: table,
+        Item: { ...markerKey('batch_busy'), tenantId: 'tenant_s3', leaseOwner: 'other', leaseUntil: now + 60 },
+      }),
+    );
+    await expect(
+      store.applyBatchUsage({ batchId: 'batch_busy', tenantId: 'tenant_s3', date: '2025-05-01', deltas: [delta('a', 1)], nowSeconds: now }),
+    ).rejects.toBeInstanceOf(UsageAccountingBusyError);
     expect(await totalCost('tenant_s3')).toBe(0);
   });
 
@@ -433,19 +543,46 @@ describe('FinOpsStore on DynamoDB (exactly-once aggregates without transactions)
     expect(await store.reserveBudget({ ...reservation, micros: 50 }, -1, now)).toEqual({ reserved: false, reservedBeforeMicros: 900 });
     expect(await store.reserveBudget({ ...reservation, micros: 100 }, 900, now)).toEqual({ reserved: true, reservedBeforeMicros: 900 });
     expect(await store.reservedMicros('key_r', '2025-08')).toBe(1000);
-    const input = { batchId: 'batch_reserved', tenantId: 'tenant_s5', date: '2025-08-02', deltas: [delta('a', 40)], nowSeconds: now, reservation };
+    const input = {
+      batchId: 'batch_reserved',
+      tenantId: 'tenant_s5',
+      date: '2025-08-02',
+      deltas: [delta('a', 40)],
+      nowSeconds: now,
+      reservation,
+    };
     expect(await store.applyBatchUsage(input)).toBe('applied');
     expect(await store.applyBatchUsage(input)).toBe('already_applied');
     expect(await store.reservedMicros('key_r', '2025-08')).toBe(100);
     // A resumed application whose release step was already done gives nothing back a second time.
-    await db.send(new PutCommand({ TableName: table, Item: { ...markerKey('batch_resumed_release'), tenantId: 'tenant_s5', date: '2025-08-02', leaseOwner: 'dead', leaseUntil: now - 1, doneRows: new Set(['openai#a#key_s', 'budget-reservation-released']) } }));
-    expect(await store.applyBatchUsage({ ...input, batchId: 'batch_resumed_release', reservation: { ...reservation, micros: 100 } })).toBe('applied');
+    await db.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...markerKey('batch_resumed_release'),
+          tenantId: 'tenant_s5',
+          date: '2025-08-02',
+          leaseOwner: 'dead',
+          leaseUntil: now - 1,
+          doneRows: new Set(['openai#a#key_s', 'budget-reservation-released']),
+        },
+      }),
+    );
+    expect(await store.applyBatchUsage({ ...input, batchId: 'batch_resumed_release', reservation: { ...reservation, micros: 100 } })).toBe(
+      'applied',
+    );
     expect(await store.reservedMicros('key_r', '2025-08')).toBe(100);
   });
 
   test("a month's spend is the key's own rows of that month", async () => {
     const apply = (batchId: string, date: string, keyId: string, cost: number) =>
-      store.applyBatchUsage({ batchId, tenantId: 'tenant_s4', date, deltas: [{ ...delta('a', cost), rowId: `openai#a#${keyId}`, row: { ...delta('a', cost).row, keyId } }], nowSeconds: now });
+      store.applyBatchUsage({
+        batchId,
+        tenantId: 'tenant_s4',
+        date,
+        deltas: [{ ...delta('a', cost), rowId: `openai#a#${keyId}`, row: { ...delta('a', cost).row, keyId } }],
+        nowSeconds: now,
+      });
     await apply('batch_m1', '2025-05-31', 'key_x', 1000);
     await apply('batch_m2', '2025-06-01', 'key_x', 20);
     await apply('batch_m3', '2025-06-30', 'key_x', 300);

@@ -32,7 +32,13 @@ describe('Azure OpenAI provider through the gateway', () => {
       chatLine('req-3', 'gpt-4o-mini', 'please filter me [simulate-content-filter]'),
     ]);
     const file = await upload(client, content, AZURE, 'batch_azure.jsonl');
-    expect(file).toMatchObject({ object: 'file', purpose: 'batch', filename: 'batch_azure.jsonl', bytes: Buffer.byteLength(content), status: 'processed' });
+    expect(file).toMatchObject({
+      object: 'file',
+      purpose: 'batch',
+      filename: 'batch_azure.jsonl',
+      bytes: Buffer.byteLength(content),
+      status: 'processed',
+    });
 
     const batch = await create(file.id);
     expect(batch).toMatchObject({ object: 'batch', input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
@@ -89,12 +95,15 @@ describe('Azure OpenAI provider through the gateway', () => {
 
   test('refused at batches.create, before anything runs: a window Azure fails, two deployments in a file', async () => {
     const file = await upload(client, jsonl([chatLine('w', 'gpt-4o-mini', 'hi')]), AZURE);
-    await expect(create(file.id, { completion_window: '48h' })).rejects.toMatchObject({ status: 400, error: expect.objectContaining({ param: 'completion_window' }) });
+    await expect(create(file.id, { completion_window: '48h' })).rejects.toMatchObject({
+      status: 400,
+      error: expect.objectContaining({ param: 'completion_window' }),
+    });
     const mixed = await upload(client, jsonl([chatLine('m1', 'gpt-4o-mini', 'hi'), chatLine('m2', 'gpt-4o', 'hi')]), AZURE);
     await expect(create(mixed.id)).rejects.toMatchObject({ status: 400 });
   });
 
-  test('a deployment the Azure resource does not have: the batch fails with Azure\'s model_not_found', async () => {
+  test("a deployment the Azure resource does not have: the batch fails with Azure's model_not_found", async () => {
     const file = await upload(client, jsonl([chatLine('n', 'my-missing-deployment', 'hi')]), AZURE);
     const batch = await create(file.id);
     const { batch: done } = await pollUntilDone(client, batch.id, AZURE, 60_000);

@@ -27,7 +27,14 @@ describe('Bedrock provider through the gateway', () => {
     expect((await client.files.retrieve(file.id, { query: { provider: 'bedrock', storage_config: storageConfig } })).id).toBe(file.id);
     expect(await (await client.files.content(file.id, { query: { provider: 'bedrock' } })).text()).toBe(content);
 
-    const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'bedrock', model: MODEL, output_s3_uri: `s3://${SEED_BUCKET}/batch-output` } as never);
+    const batch = await client.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      provider: 'bedrock',
+      model: MODEL,
+      output_s3_uri: `s3://${SEED_BUCKET}/batch-output`,
+    } as never);
     expect(batch.metadata).toMatchObject({ run_mode: 'on_demand' });
     const { batch: done } = await pollUntilDone(client, batch.id, { provider: 'bedrock' });
     expect(done.status).toBe('completed');
@@ -41,9 +48,17 @@ describe('Bedrock provider through the gateway', () => {
   });
 
   test('a 150-request batch runs as a Bedrock job: output and error files, every line exactly once', async () => {
-    const lines = Array.from({ length: 150 }, (_, i) => chatLine(`job-${i}`, MODEL, i % 50 === 7 ? `fail [simulate-error] ${i}` : `question ${i}`));
+    const lines = Array.from({ length: 150 }, (_, i) =>
+      chatLine(`job-${i}`, MODEL, i % 50 === 7 ? `fail [simulate-error] ${i}` : `question ${i}`),
+    );
     const file = await upload(client, jsonl(lines), { provider: 'bedrock' }); // no storage_config: the stack's input bucket
-    const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'bedrock', model: MODEL } as never);
+    const batch = await client.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      provider: 'bedrock',
+      model: MODEL,
+    } as never);
     expect(batch.metadata).toMatchObject({ run_mode: 'batch_job' });
     const { batch: done, seen } = await pollUntilDone(client, batch.id, { provider: 'bedrock' }, 60_000);
     expect(done.status).toBe('completed');
@@ -65,7 +80,13 @@ describe('Bedrock provider through the gateway', () => {
     const file = await upload(client, jsonl(lines), { provider: 'bedrock' });
     const sim = t.gateway.providers.find((p) => p.provider === 'bedrock')!;
     const jobsBefore = await listJobs(sim.url);
-    const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'bedrock', model: MODEL } as never);
+    const batch = await client.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      provider: 'bedrock',
+      model: MODEL,
+    } as never);
     expect(batch.status).toBe('validating');
     const { batch: done } = await pollUntilDone(client, batch.id, { provider: 'bedrock' });
     expect(done.status).toBe('failed');
@@ -77,13 +98,25 @@ describe('Bedrock provider through the gateway', () => {
 
   test('small_batch: "reject" refuses a batch below the minimum with a clear 400', async () => {
     const file = await upload(client, jsonl([chatLine('s1', MODEL, 'x')]), { provider: 'bedrock' });
-    const err = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'bedrock', model: MODEL, small_batch: 'reject' } as never).catch((e) => e);
+    const err = await client.batches
+      .create({
+        input_file_id: file.id,
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+        provider: 'bedrock',
+        model: MODEL,
+        small_batch: 'reject',
+      } as never)
+      .catch((e) => e);
     expect(err.status).toBe(400);
     expect(err.message).toMatch(/100/);
   });
 
   test('a bucket the gateway may not use is a clear 400, not AccessDenied', async () => {
-    const err = await upload(client, jsonl([chatLine('b', MODEL, 'x')]), { provider: 'bedrock', storage_config: { s3: { bucket: 'someone-elses-bucket', region: 'us-east-1' } } }).catch((e) => e);
+    const err = await upload(client, jsonl([chatLine('b', MODEL, 'x')]), {
+      provider: 'bedrock',
+      storage_config: { s3: { bucket: 'someone-elses-bucket', region: 'us-east-1' } },
+    }).catch((e) => e);
     expect(err.status).toBe(400);
     expect(err.message).toMatch(/someone-elses-bucket/);
   });
@@ -91,7 +124,13 @@ describe('Bedrock provider through the gateway', () => {
   test('cancel a job: cancelling → cancelled, every line accounted for', async () => {
     const lines = Array.from({ length: 120 }, (_, i) => chatLine(`c-${i}`, MODEL, `q${i}`));
     const file = await upload(client, jsonl(lines), { provider: 'bedrock' });
-    const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'bedrock', model: MODEL } as never);
+    const batch = await client.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      provider: 'bedrock',
+      model: MODEL,
+    } as never);
     expect((await client.batches.cancel(batch.id, { provider: 'bedrock' } as never)).status).toBe('cancelling');
     const { batch: done } = await pollUntilDone(client, batch.id, {}, 60_000);
     expect(done.status).toBe('cancelled');
@@ -101,7 +140,13 @@ describe('Bedrock provider through the gateway', () => {
 
   test('list with model, as in the seed', async () => {
     const file = await upload(client, jsonl([chatLine('l', 'amazon.nova-lite-v1:0', 'x')]), { provider: 'bedrock' });
-    const nova = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'bedrock', model: 'amazon.nova-lite-v1:0' } as never);
+    const nova = await client.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      provider: 'bedrock',
+      model: 'amazon.nova-lite-v1:0',
+    } as never);
     const page = await client.batches.list({ limit: 10, provider: 'bedrock', model: 'amazon.nova-lite-v1:0' } as never);
     expect(page.data.map((b) => b.id)).toEqual([nova.id]);
     const claude = await client.batches.list({ limit: 100, provider: 'bedrock', model: MODEL } as never);

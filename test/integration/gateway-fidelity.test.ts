@@ -49,7 +49,10 @@ describe('Claude sampling parameters (capability table)', () => {
     ['bedrock', 'us.anthropic.claude-sonnet-4-5-20250929-v1:0'],
     ['bedrock', 'anthropic.claude-opus-4-1-20250805-v1:0'],
   ])('%s %s: lines with temperature and top_p all run (top_p dropped)', async (provider, model) => {
-    const { done, output, errors } = await runToCompletion(provider, [chatLine('a', model, 'one', sampled), chatLine('b', model, 'two', sampled)]);
+    const { done, output, errors } = await runToCompletion(provider, [
+      chatLine('a', model, 'one', sampled),
+      chatLine('b', model, 'two', sampled),
+    ]);
     expect(errors).toEqual([]);
     expect(done.status).toBe('completed');
     expect(output.map((l) => l.response?.status_code)).toEqual([200, 200]);
@@ -59,7 +62,9 @@ describe('Claude sampling parameters (capability table)', () => {
     ['anthropic', 'claude-opus-4-7'],
     ['bedrock', 'global.anthropic.claude-sonnet-5-v1:0'],
   ])('%s %s: a non-default temperature fails the batch naming the line', async (provider, model) => {
-    const file = await upload(client, jsonl([chatLine('a', model, 'one'), chatLine('b', model, 'two', { temperature: 0.2 })]), { provider });
+    const file = await upload(client, jsonl([chatLine('a', model, 'one'), chatLine('b', model, 'two', { temperature: 0.2 })]), {
+      provider,
+    });
     await expectLineRefused(provider, file.id, /Line 2.*temperature/);
   });
 });
@@ -74,10 +79,16 @@ describe('Gemini thinking and thought signatures (capability table)', () => {
         model,
         messages: [
           { role: 'user', content: 'Weather in Paris?' },
-          { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+          },
           { role: 'tool', tool_call_id: 'call_1', content: '{"temp":21}' },
         ],
-        tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+        tools: [
+          { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } },
+        ],
       },
     });
 
@@ -100,24 +111,31 @@ describe('Gemini thinking and thought signatures (capability table)', () => {
   });
 
   test('gemini-2.5-pro cannot turn thinking off: reasoning_effort "none" is a 400 naming the line', async () => {
-    const err = await upload(client, jsonl([chatLine('a', 'gemini-2.5-pro', 'x'), chatLine('b', 'gemini-2.5-pro', 'x', { reasoning_effort: 'none' })]), { provider: 'gemini' }).catch((e) => e);
+    const err = await upload(
+      client,
+      jsonl([chatLine('a', 'gemini-2.5-pro', 'x'), chatLine('b', 'gemini-2.5-pro', 'x', { reasoning_effort: 'none' })]),
+      { provider: 'gemini' },
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(err.message).toMatch(/Line 2.*reasoning_effort.*cannot turn thinking off/);
   });
 });
 
 describe('edge cases a user hit', () => {
-  test.each(['openai', 'gemini', 'bedrock'])('%s: a file that starts with a UTF-8 BOM is stored without it and its batch runs', async (provider) => {
-    const model = { openai: 'gpt-4o-mini', gemini: 'gemini-2.5-flash', bedrock: 'anthropic.claude-3-haiku-20240307-v1:0' }[provider]!;
-    const content = jsonl([chatLine('bom-1', model, 'hi'), chatLine('bom-2', model, 'there')]);
-    const file = await upload(client, '\uFEFF' + content, { provider });
-    expect(file.bytes).toBe(Buffer.byteLength(content));
-    expect(await (await client.files.content(file.id)).text()).toBe(content);
-    const batch = await create(provider, file.id, { model });
-    const { batch: done } = await pollUntilDone(client, batch.id, {}, 60_000);
-    expect(done.status).toBe('completed');
-    expect(done.request_counts).toEqual({ total: 2, completed: 2, failed: 0 });
-  });
+  test.each(['openai', 'gemini', 'bedrock'])(
+    '%s: a file that starts with a UTF-8 BOM is stored without it and its batch runs',
+    async (provider) => {
+      const model = { openai: 'gpt-4o-mini', gemini: 'gemini-2.5-flash', bedrock: 'anthropic.claude-3-haiku-20240307-v1:0' }[provider]!;
+      const content = jsonl([chatLine('bom-1', model, 'hi'), chatLine('bom-2', model, 'there')]);
+      const file = await upload(client, '\uFEFF' + content, { provider });
+      expect(file.bytes).toBe(Buffer.byteLength(content));
+      expect(await (await client.files.content(file.id)).text()).toBe(content);
+      const batch = await create(provider, file.id, { model });
+      const { batch: done } = await pollUntilDone(client, batch.id, {}, 60_000);
+      expect(done.status).toBe('completed');
+      expect(done.request_counts).toEqual({ total: 2, completed: 2, failed: 0 });
+    },
+  );
 
   test('a UTF-8 filename sent by the SDK is kept as it was written', async () => {
     const name = 'données-日本.jsonl';
@@ -142,7 +160,9 @@ describe('edge cases a user hit', () => {
     expect(wrongKey).toBeInstanceOf(OpenAI.AuthenticationError);
     expect(wrongKey.requestID).toMatch(/^[0-9a-f-]{36}$/);
 
-    const unknownRoute = await fetch(`${t.gateway.baseURL}/no-such-route`, { headers: { authorization: `Bearer ${t.gateway.apiKeys[0]}` } });
+    const unknownRoute = await fetch(`${t.gateway.baseURL}/no-such-route`, {
+      headers: { authorization: `Bearer ${t.gateway.apiKeys[0]}` },
+    });
     expect(unknownRoute.status).toBe(404);
     expect(unknownRoute.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
@@ -181,17 +201,26 @@ describe('Bedrock regions: the seed’s example stores its input in us-west-2', 
   test.each([
     ['2 requests (on demand)', 2, 'on_demand'],
     ['120 requests (a Bedrock job in us-west-2)', 120, 'batch_job'],
-  ])('%s: upload, create with output_s3_uri, results', async (_name, count, runMode) => {
-    const ids = Array.from({ length: count }, (_, i) => `req-${i + 1}`);
-    const file = await upload(client, jsonl(ids.map((id) => chatLine(id, model, `What is ${id}?`))), { provider: 'bedrock', storage_config }, 'batch_e2e.jsonl');
-    const batch = await create('bedrock', file.id, { model, output_s3_uri: `s3://${SEED_BUCKET}/batch-output` });
-    expect(batch.metadata).toMatchObject({ run_mode: runMode });
-    const { batch: done } = await pollUntilDone(client, batch.id, { provider: 'bedrock' }, 60_000);
-    expect(done.status).toBe('completed');
-    expect(done.request_counts).toEqual({ total: count, completed: count, failed: 0 });
-    expect((await readJsonl(client, done.output_file_id)).map((l) => l.custom_id).sort()).toEqual([...ids].sort());
-    if (runMode === 'batch_job') expect(await jobArnOf(batch.id)).toMatch(/^arn:aws:bedrock:us-west-2:/);
-  }, 90_000);
+  ])(
+    '%s: upload, create with output_s3_uri, results',
+    async (_name, count, runMode) => {
+      const ids = Array.from({ length: count }, (_, i) => `req-${i + 1}`);
+      const file = await upload(
+        client,
+        jsonl(ids.map((id) => chatLine(id, model, `What is ${id}?`))),
+        { provider: 'bedrock', storage_config },
+        'batch_e2e.jsonl',
+      );
+      const batch = await create('bedrock', file.id, { model, output_s3_uri: `s3://${SEED_BUCKET}/batch-output` });
+      expect(batch.metadata).toMatchObject({ run_mode: runMode });
+      const { batch: done } = await pollUntilDone(client, batch.id, { provider: 'bedrock' }, 60_000);
+      expect(done.status).toBe('completed');
+      expect(done.request_counts).toEqual({ total: count, completed: count, failed: 0 });
+      expect((await readJsonl(client, done.output_file_id)).map((l) => l.custom_id).sort()).toEqual([...ids].sort());
+      if (runMode === 'batch_job') expect(await jobArnOf(batch.id)).toMatch(/^arn:aws:bedrock:us-west-2:/);
+    },
+    90_000,
+  );
 
   test('a file in another region needs an output_s3_uri there: a 400 that says so', async () => {
     const file = await upload(client, jsonl([chatLine('a', model, 'x')]), { provider: 'bedrock', storage_config });
@@ -214,7 +243,9 @@ describe('Bedrock model ids: inference profiles on demand, Nova models that are 
   test.each(['anthropic.claude-sonnet-4-5-20250929-v1:0', 'amazon.nova-premier-v1:0', 'meta.llama3-3-70b-instruct-v1:0'])(
     '%s below the job minimum runs on demand through its inference profile, priced at on-demand rates',
     async (model) => {
-      const { done, output, errors } = await runToCompletion('bedrock', [chatLine('p1', model, 'one'), chatLine('p2', model, 'two')], { model });
+      const { done, output, errors } = await runToCompletion('bedrock', [chatLine('p1', model, 'one'), chatLine('p2', model, 'two')], {
+        model,
+      });
       expect(errors).toEqual([]);
       expect(done.status).toBe('completed');
       expect(done.model).toBe(model); // the client's id, not the profile's
@@ -240,24 +271,42 @@ describe('Bedrock Converse invocation type: families without a native translator
   test('120 Mistral lines run as one Converse-type Bedrock job', async () => {
     const model = 'mistral.mistral-large-2407-v1:0';
     const ids = Array.from({ length: 120 }, (_, i) => `m-${i}`);
-    const { done, output, errors } = await runToCompletion('bedrock', ids.map((id) => chatLine(id, model, `question ${id}`, { temperature: 0.3 })), { model });
+    const { done, output, errors } = await runToCompletion(
+      'bedrock',
+      ids.map((id) => chatLine(id, model, `question ${id}`, { temperature: 0.3 })),
+      { model },
+    );
     expect(errors).toEqual([]);
     expect(done.status).toBe('completed');
     expect(done.metadata).toMatchObject({ run_mode: 'batch_job' });
     expect(output).toHaveLength(120);
-    expect((output[0].response!.body as OpenAI.ChatCompletion).choices[0].message.content).toMatch(/^Simulated Converse reply to: question m-/);
+    expect((output[0].response!.body as OpenAI.ChatCompletion).choices[0].message.content).toMatch(
+      /^Simulated Converse reply to: question m-/,
+    );
   }, 90_000);
 
-  test.each(['us.deepseek.r1-v1:0', 'openai.gpt-oss-120b-1:0', 'qwen.qwen3-32b-v1:0', 'us.writer.palmyra-x5-v1:0'])('%s below the job minimum runs on demand with Converse', async (model) => {
-    const { done, output, errors } = await runToCompletion('bedrock', [chatLine('c1', model, 'one'), chatLine('c2', model, 'two')], { model });
-    expect(errors).toEqual([]);
-    expect(done.status).toBe('completed');
-    expect(output.map((l) => (l.response!.body as OpenAI.ChatCompletion).choices[0].message.content)).toEqual(['Simulated Converse reply to: one', 'Simulated Converse reply to: two']);
-  });
+  test.each(['us.deepseek.r1-v1:0', 'openai.gpt-oss-120b-1:0', 'qwen.qwen3-32b-v1:0', 'us.writer.palmyra-x5-v1:0'])(
+    '%s below the job minimum runs on demand with Converse',
+    async (model) => {
+      const { done, output, errors } = await runToCompletion('bedrock', [chatLine('c1', model, 'one'), chatLine('c2', model, 'two')], {
+        model,
+      });
+      expect(errors).toEqual([]);
+      expect(done.status).toBe('completed');
+      expect(output.map((l) => (l.response!.body as OpenAI.ChatCompletion).choices[0].message.content)).toEqual([
+        'Simulated Converse reply to: one',
+        'Simulated Converse reply to: two',
+      ]);
+    },
+  );
 
   test('a line with tools fails the batch for a Converse family, naming the line and field', async () => {
     const model = 'mistral.mistral-large-2407-v1:0';
-    const file = await upload(client, jsonl([chatLine('a', model, 'x'), chatLine('b', model, 'x', { tools: [{ type: 'function', function: { name: 'f' } }] })]), { provider: 'bedrock' });
+    const file = await upload(
+      client,
+      jsonl([chatLine('a', model, 'x'), chatLine('b', model, 'x', { tools: [{ type: 'function', function: { name: 'f' } }] })]),
+      { provider: 'bedrock' },
+    );
     await expectLineRefused('bedrock', file.id, /Line 2.*body\.tools.*Converse/, { model });
   });
 });

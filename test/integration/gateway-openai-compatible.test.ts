@@ -32,7 +32,11 @@ const create = (provider: ProviderName, fileId: string, window = '24h') =>
 
 describe.each(MODELS)('%s through the gateway', (provider, model) => {
   test('the seed workflow: upload, create, poll, output and error files, cost', async () => {
-    const content = jsonl([chatLine('req-1', model, 'What is 2+2?'), chatLine('req-2', model, 'Capital of France?'), chatLine('req-3', model, 'fail please [simulate-error]')]);
+    const content = jsonl([
+      chatLine('req-1', model, 'What is 2+2?'),
+      chatLine('req-2', model, 'Capital of France?'),
+      chatLine('req-3', model, 'fail please [simulate-error]'),
+    ]);
     const file = await upload(client, content, { provider }, 'batch_e2e.jsonl');
     expect(file).toMatchObject({ object: 'file', purpose: 'batch', bytes: Buffer.byteLength(content) });
     expect(await (await client.files.content(file.id, { query: { provider } })).text()).toBe(content);
@@ -63,7 +67,10 @@ describe.each(MODELS)('%s through the gateway', (provider, model) => {
     expect(['cancelling', 'cancelled']).toContain(cancelled.status);
     const { batch: done } = await pollUntilDone(client, batch.id, { provider });
     expect(done.status).toBe('cancelled');
-    const all = [...(await readJsonl(client, done.output_file_id, { provider })), ...(await readJsonl(client, done.error_file_id, { provider }))];
+    const all = [
+      ...(await readJsonl(client, done.output_file_id, { provider })),
+      ...(await readJsonl(client, done.error_file_id, { provider })),
+    ];
     expect(all.map((l) => l.custom_id).sort()).toEqual(['c0', 'c1', 'c2', 'c3']);
 
     const listed = await client.batches.list({ limit: 100, provider } as never);
@@ -110,11 +117,19 @@ describe('the simulators speak each provider’s own wire', () => {
     };
     expect((await fetch(`${sim.url}/files`, { method: 'POST', headers: sim.headers, body: form('batch-api') })).status).toBe(404);
     expect((await fetch(`${sim.url}/files/upload`, { method: 'POST', headers: sim.headers, body: form('batch') })).status).toBe(400);
-    expect((await fetch(`${sim.url}/files/upload`, { method: 'POST', headers: sim.headers, body: form('batch-api', false) })).status).toBe(400);
-    const uploaded = (await (await fetch(`${sim.url}/files/upload`, { method: 'POST', headers: sim.headers, body: form('batch-api') })).json()) as { id: string; purpose: string };
+    expect((await fetch(`${sim.url}/files/upload`, { method: 'POST', headers: sim.headers, body: form('batch-api', false) })).status).toBe(
+      400,
+    );
+    const uploaded = (await (
+      await fetch(`${sim.url}/files/upload`, { method: 'POST', headers: sim.headers, body: form('batch-api') })
+    ).json()) as { id: string; purpose: string };
     expect(uploaded.purpose).toBe('batch-api');
 
-    const created = await fetch(`${sim.url}/batches`, { method: 'POST', headers: { ...sim.headers, 'content-type': 'application/json' }, body: JSON.stringify({ input_file_id: uploaded.id, endpoint: '/v1/chat/completions' }) });
+    const created = await fetch(`${sim.url}/batches`, {
+      method: 'POST',
+      headers: { ...sim.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ input_file_id: uploaded.id, endpoint: '/v1/chat/completions' }),
+    });
     const { job } = (await created.json()) as { job: { id: string; status: string; created_at: string } };
     expect(job.status).toBe('VALIDATING');
     expect(job.id).toMatch(/^batch-/);

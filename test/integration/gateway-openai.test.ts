@@ -16,14 +16,35 @@ afterAll(async () => t?.close());
 
 describe('OpenAI provider through the gateway', () => {
   test('the seed workflow: upload, create, poll to completed, download output and error files', async () => {
-    const content = jsonl([chatLine('req-1', 'gpt-4o-mini', 'What is 2+2?'), chatLine('req-2', 'gpt-4o-mini', 'What is the capital of France?'), chatLine('req-3', 'gpt-4o-mini', 'please fail [simulate-error]')]);
+    const content = jsonl([
+      chatLine('req-1', 'gpt-4o-mini', 'What is 2+2?'),
+      chatLine('req-2', 'gpt-4o-mini', 'What is the capital of France?'),
+      chatLine('req-3', 'gpt-4o-mini', 'please fail [simulate-error]'),
+    ]);
     const file = await upload(client, content, { provider: 'openai' }, 'batch_e2e.jsonl');
-    expect(file).toMatchObject({ object: 'file', purpose: 'batch', filename: 'batch_e2e.jsonl', bytes: Buffer.byteLength(content), status: 'processed' });
+    expect(file).toMatchObject({
+      object: 'file',
+      purpose: 'batch',
+      filename: 'batch_e2e.jsonl',
+      bytes: Buffer.byteLength(content),
+      status: 'processed',
+    });
     expect(file.id).toMatch(/^file-[A-Za-z0-9]+$/);
     expect(file.created_at).toBeLessThan(10_000_000_000); // seconds, not milliseconds
 
-    const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'openai' } as never);
-    expect(batch).toMatchObject({ object: 'batch', input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', output_file_id: null });
+    const batch = await client.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      provider: 'openai',
+    } as never);
+    expect(batch).toMatchObject({
+      object: 'batch',
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      output_file_id: null,
+    });
     expect(batch.id).toMatch(/^batch_[A-Za-z0-9]+$/);
     expect(['validating', 'in_progress']).toContain(batch.status);
 
@@ -63,7 +84,8 @@ describe('OpenAI provider through the gateway', () => {
 
   test('files: list newest first with cursor pagination, retrieve, content, delete', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await upload(t.client(1), jsonl([chatLine(`p${i}`, 'gpt-4o-mini', `n${i}`)]), { provider: 'openai' })).id);
+    for (let i = 0; i < 5; i++)
+      ids.push((await upload(t.client(1), jsonl([chatLine(`p${i}`, 'gpt-4o-mini', `n${i}`)]), { provider: 'openai' })).id);
     const bob = t.client(1);
     const page1 = await bob.files.list({ limit: 2, provider: 'openai' } as never);
     expect(page1.data).toHaveLength(2);
@@ -99,7 +121,8 @@ describe('OpenAI provider through the gateway', () => {
     const before: string[] = [];
     for await (const b of carol.batches.list({ limit: 100 })) before.push(b.id);
     const created: string[] = [];
-    for (let i = 0; i < 99; i++) created.push((await carol.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).id);
+    for (let i = 0; i < 99; i++)
+      created.push((await carol.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).id);
 
     const seen: string[] = [];
     let after: string | undefined;
@@ -136,13 +159,20 @@ describe('OpenAI provider through the gateway', () => {
     expect(all.map((l) => l.custom_id).sort()).toEqual(lines.map((l) => JSON.parse(l).custom_id).sort());
     // Cancelling it again (a client's retry) answers the cancelled batch unchanged, not an error.
     const again = await client.batches.cancel(batch.id);
-    expect(again).toMatchObject({ id: batch.id, status: 'cancelled', cancelled_at: done.cancelled_at, output_file_id: done.output_file_id });
+    expect(again).toMatchObject({
+      id: batch.id,
+      status: 'cancelled',
+      cancelled_at: done.cancelled_at,
+      output_file_id: done.output_file_id,
+    });
   });
 
   test('authentication: missing or unknown key → 401 in OpenAI error shape', async () => {
     const res = await fetch(`${t.gateway.baseURL}/files`);
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ error: { message: expect.stringMatching(/API key/), type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+    expect(await res.json()).toEqual({
+      error: { message: expect.stringMatching(/API key/), type: 'invalid_request_error', param: null, code: 'invalid_api_key' },
+    });
     const stranger = new OpenAI({ baseURL: t.gateway.baseURL, apiKey: 'sk-unknown', maxRetries: 0 });
     await expect(stranger.files.list()).rejects.toMatchObject({ status: 401 });
   });
@@ -156,7 +186,9 @@ describe('OpenAI provider through the gateway', () => {
     const listed: string[] = [];
     for await (const f of theirs.files.list()) listed.push(f.id);
     expect(listed).not.toContain(mine.id);
-    await expect(theirs.batches.create({ input_file_id: mine.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).rejects.toMatchObject({ status: 404 });
+    await expect(
+      theirs.batches.create({ input_file_id: mine.id, endpoint: '/v1/chat/completions', completion_window: '24h' }),
+    ).rejects.toMatchObject({ status: 404 });
     expect(TEST_KEYS).toHaveLength(2);
   });
 

@@ -18,7 +18,14 @@ afterAll(async () => t?.close());
 
 const MODEL = 'gemini-2.5-flash';
 const create = (fileId: string, extra: Record<string, unknown> = {}) =>
-  client.batches.create({ input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'vertex', model: MODEL, ...extra } as never);
+  client.batches.create({
+    input_file_id: fileId,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+    provider: 'vertex',
+    model: MODEL,
+    ...extra,
+  } as never);
 
 describe('Vertex AI provider through the gateway', () => {
   test('the banner lists vertex as simulated', () => {
@@ -26,14 +33,21 @@ describe('Vertex AI provider through the gateway', () => {
   });
 
   test('the seed workflow: upload (converted into the bucket), create, poll, output and error files, cost', async () => {
-    const lines = [chatLine('req-1', MODEL, 'What is 2+2?'), chatLine('req-2', MODEL, 'What is the capital of France?'), chatLine('req-3', MODEL, 'tell me [simulate-blocked]')];
+    const lines = [
+      chatLine('req-1', MODEL, 'What is 2+2?'),
+      chatLine('req-2', MODEL, 'What is the capital of France?'),
+      chatLine('req-3', MODEL, 'tell me [simulate-blocked]'),
+    ];
     const content = jsonl(lines);
     const file = await upload(client, content, { provider: 'vertex' }, 'batch_e2e.jsonl');
     expect(file).toMatchObject({ object: 'file', purpose: 'batch', bytes: Buffer.byteLength(content) });
     // The bucket holds the Vertex lines; the gateway keeps the original for content().
     const inputs = [...sim.storage.objects.values()].filter((o) => o.name.includes(`/inputs/`) && o.name.endsWith(`${file.id}.jsonl`));
     expect(inputs).toHaveLength(1);
-    expect(JSON.parse(inputs[0].bytes.toString('utf8').split('\n')[0])).toMatchObject({ custom_id: 'cid-req-1', request: { contents: [{ role: 'user' }] } });
+    expect(JSON.parse(inputs[0].bytes.toString('utf8').split('\n')[0])).toMatchObject({
+      custom_id: 'cid-req-1',
+      request: { contents: [{ role: 'user' }] },
+    });
     expect(await (await client.files.content(file.id, { query: { provider: 'vertex' } })).text()).toBe(content);
 
     const batch = await create(file.id);
@@ -67,7 +81,9 @@ describe('Vertex AI provider through the gateway', () => {
   });
 
   test('cancel → cancelling → cancelled, every request accounted for', async () => {
-    const file = await upload(client, jsonl(Array.from({ length: 3 }, (_, i) => chatLine(`c${i}`, MODEL, `q${i}`))), { provider: 'vertex' });
+    const file = await upload(client, jsonl(Array.from({ length: 3 }, (_, i) => chatLine(`c${i}`, MODEL, `q${i}`))), {
+      provider: 'vertex',
+    });
     const batch = await create(file.id);
     expect((await client.batches.cancel(batch.id)).status).toBe('cancelling');
     const { batch: done } = await pollUntilDone(client, batch.id);

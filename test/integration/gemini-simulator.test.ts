@@ -12,9 +12,9 @@ import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/p
 import { GatewayError } from '../../lambda/http/errors';
 import { validateBatchFile } from '../../lambda/batch-files/validate';
 import { newBatchRecord } from '../../lambda/batches/record';
-import type { BatchRecord, FileRecord } from '../../lambda/store/records';
+import type { BatchRecord, FileRecord } from '../../contracts/records';
 import type { ProviderAdapter, ProviderContext } from '../../lambda/providers/provider';
-import type { BatchRequestInput, BatchRequestOutput, ChatCompletion, ChatCompletionRequest } from '../../lambda/openai/types';
+import type { BatchRequestInput, BatchRequestOutput, ChatCompletion, ChatCompletionRequest } from '../../contracts/openai-types';
 import { MemoryBlobStore } from '../support/memory-blobs';
 import { simulatorContext } from '../support/provider-context';
 import { batchInput, batchInputFile } from '../support/records';
@@ -29,7 +29,8 @@ let sim: GeminiSimulator;
 let blobs: MemoryBlobStore;
 let fileCounter = 0;
 
-const contextFor = (endpoint: { url: string; apiKey: string }): ProviderContext => simulatorContext({ blobs, endpoint, registersFiles: false });
+const contextFor = (endpoint: { url: string; apiKey: string }): ProviderContext =>
+  simulatorContext({ blobs, endpoint, registersFiles: false });
 let ctx: ProviderContext;
 
 beforeAll(async () => {
@@ -47,7 +48,12 @@ afterEach(() => sim.faults.clear());
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function line(customId: string, body: Partial<ChatCompletionRequest>): BatchRequestInput {
-  return { custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model: MODEL, messages: [{ role: 'user', content: 'Hello!' }], ...body } };
+  return {
+    custom_id: customId,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model: MODEL, messages: [{ role: 'user', content: 'Hello!' }], ...body },
+  };
 }
 
 /** What files.create leaves behind: the validated OpenAI JSONL in the gateway's bucket and its record. */
@@ -57,7 +63,16 @@ async function storedInput(lines: BatchRequestInput[], filename = 'batch_input.j
   const text = lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
   const { bytes } = await blobs.put(blob, text);
   const summary = await validateBatchFile(blobs.readLines(blob));
-  return batchInputFile({ id, tenantId: 'tenant-1', provider: 'gemini', filename, bytes, blob, lineCount: summary.lineCount, model: summary.model });
+  return batchInputFile({
+    id,
+    tenantId: 'tenant-1',
+    provider: 'gemini',
+    filename,
+    bytes,
+    blob,
+    lineCount: summary.lineCount,
+    model: summary.model,
+  });
 }
 
 async function uploaded(lines: BatchRequestInput[], adapter: ProviderAdapter = geminiAdapter): Promise<FileRecord> {
@@ -66,13 +81,18 @@ async function uploaded(lines: BatchRequestInput[], adapter: ProviderAdapter = g
 }
 
 /** What batches.create hands the adapter for a file-based batch. */
-const fileBatchInput = (batchId: string, file: FileRecord, model: string | null) => batchInput({ batchId, tenantId: 'tenant-1', inputFile: file, model, extras: { provider: 'gemini', model } });
+const fileBatchInput = (batchId: string, file: FileRecord, model: string | null) =>
+  batchInput({ batchId, tenantId: 'tenant-1', inputFile: file, model, extras: { provider: 'gemini', model } });
 
 const OWNER = { tenantId: 'tenant-1', provider: 'gemini' } as const;
 
 let batchCounter = 0;
 /** Creates the batch at Gemini and returns the BatchRecord the gateway would store. */
-async function createdBatch(file: FileRecord, model: string | null = MODEL, adapter: ProviderAdapter = geminiAdapter): Promise<BatchRecord> {
+async function createdBatch(
+  file: FileRecord,
+  model: string | null = MODEL,
+  adapter: ProviderAdapter = geminiAdapter,
+): Promise<BatchRecord> {
   const input = fileBatchInput(`batch_test${++batchCounter}`, file, model);
   return newBatchRecord(input, await adapter.createBatch(ctx, input), OWNER);
 }
@@ -95,7 +115,8 @@ async function collect(batch: BatchRecord, adapter: ProviderAdapter = geminiAdap
 
 const byId = (lines: OutputLine[]) => new Map(lines.map((l) => [l.custom_id, l]));
 const completionOf = (l: OutputLine | undefined) => l?.response?.body as ChatCompletion;
-const errorOf = (l: OutputLine | undefined) => (l?.response?.body as { error: { message: string; code: string | null; type: string } }).error;
+const errorOf = (l: OutputLine | undefined) =>
+  (l?.response?.body as { error: { message: string; code: string | null; type: string } }).error;
 
 // -----------------------------------------------------------------------------------------------------
 
@@ -105,14 +126,28 @@ describe('the official @google/genai client against the simulator', () => {
   // still builds and sends every request itself.
   const httpOptions = (baseUrl: string) => ({ baseUrl, fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init) });
   const sdk = () => new GoogleGenAI({ apiKey: sim.apiKey, httpOptions: httpOptions(sim.url) });
-  const jsonl = (keys: string[]) => keys.map((key) => JSON.stringify({ key, request: { contents: [{ role: 'user', parts: [{ text: `Say ${key}` }] }] } })).join('\n') + '\n';
+  const jsonl = (keys: string[]) =>
+    keys.map((key) => JSON.stringify({ key, request: { contents: [{ role: 'user', parts: [{ text: `Say ${key}` }] }] } })).join('\n') +
+    '\n';
 
   test('uploads a JSONL Blob, runs a batch from it, and downloads the responses file', async () => {
     const ai = sdk();
-    const text = jsonl(['request-1', 'request-2']) + JSON.stringify({ key: 'request-3', request: { contents: [{ role: 'user', parts: [{ text: '[simulate-error]' }] }] } }) + '\n';
-    const file = await ai.files.upload({ file: new Blob([text], { type: 'application/jsonl' }), config: { mimeType: 'application/jsonl', displayName: 'sdk-input' } });
+    const text =
+      jsonl(['request-1', 'request-2']) +
+      JSON.stringify({ key: 'request-3', request: { contents: [{ role: 'user', parts: [{ text: '[simulate-error]' }] }] } }) +
+      '\n';
+    const file = await ai.files.upload({
+      file: new Blob([text], { type: 'application/jsonl' }),
+      config: { mimeType: 'application/jsonl', displayName: 'sdk-input' },
+    });
     expect(file.name).toMatch(/^files\/[a-z0-9]+$/);
-    expect(file).toMatchObject({ displayName: 'sdk-input', mimeType: 'application/jsonl', sizeBytes: String(Buffer.byteLength(text)), state: 'ACTIVE', source: 'UPLOADED' });
+    expect(file).toMatchObject({
+      displayName: 'sdk-input',
+      mimeType: 'application/jsonl',
+      sizeBytes: String(Buffer.byteLength(text)),
+      state: 'ACTIVE',
+      source: 'UPLOADED',
+    });
     expect(sim.storedFile(file.name!)?.bytes.toString()).toBe(text);
 
     let batch = await ai.batches.create({ model: MODEL, src: file.name!, config: { displayName: 'sdk-batch' } });
@@ -135,9 +170,15 @@ describe('the official @google/genai client against the simulator', () => {
     try {
       const downloadPath = join(dir, 'responses.jsonl');
       await ai.files.download({ file: responsesFile!, downloadPath });
-      const results = (await readFile(downloadPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      const results = (await readFile(downloadPath, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(results.map((r) => r.key)).toEqual(['request-1', 'request-2', 'request-3']);
-      expect(results[0].response.candidates[0]).toMatchObject({ content: { role: 'model', parts: [{ text: 'Simulated Gemini reply to: Say request-1' }] }, finishReason: 'STOP' });
+      expect(results[0].response.candidates[0]).toMatchObject({
+        content: { role: 'model', parts: [{ text: 'Simulated Gemini reply to: Say request-1' }] },
+        finishReason: 'STOP',
+      });
       expect(results[0].response.usageMetadata.totalTokenCount).toBeGreaterThan(0);
       expect(results[2].error).toMatchObject({ code: 500, status: 'INTERNAL' });
 
@@ -212,14 +253,28 @@ describe('the official @google/genai client against the simulator', () => {
   test('checks upload offsets and the declared length', async () => {
     const start = await fetch(`${sim.url}/upload/v1beta/files`, {
       method: 'POST',
-      headers: { 'x-goog-api-key': sim.apiKey, 'x-goog-upload-protocol': 'resumable', 'x-goog-upload-command': 'start', 'x-goog-upload-header-content-length': '10', 'content-type': 'application/json' },
+      headers: {
+        'x-goog-api-key': sim.apiKey,
+        'x-goog-upload-protocol': 'resumable',
+        'x-goog-upload-command': 'start',
+        'x-goog-upload-header-content-length': '10',
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ file: { displayName: 'raw' } }),
     });
     const uploadUrl = start.headers.get('x-goog-upload-url')!;
-    const wrongOffset = await fetch(uploadUrl, { method: 'POST', headers: { 'x-goog-upload-command': 'upload, finalize', 'x-goog-upload-offset': '5' }, body: '0123456789' });
+    const wrongOffset = await fetch(uploadUrl, {
+      method: 'POST',
+      headers: { 'x-goog-upload-command': 'upload, finalize', 'x-goog-upload-offset': '5' },
+      body: '0123456789',
+    });
     expect(wrongOffset.status).toBe(400);
     expect((await wrongOffset.json()).error.message).toMatch(/Offset/);
-    const short = await fetch(uploadUrl, { method: 'POST', headers: { 'x-goog-upload-command': 'upload, finalize', 'x-goog-upload-offset': '0' }, body: '01234' });
+    const short = await fetch(uploadUrl, {
+      method: 'POST',
+      headers: { 'x-goog-upload-command': 'upload, finalize', 'x-goog-upload-offset': '0' },
+      body: '01234',
+    });
     expect(short.status).toBe(400);
     expect((await short.json()).error.message).toMatch(/declared 10/);
   });
@@ -245,7 +300,9 @@ describe('geminiAdapter end to end against the simulator', () => {
     line('req-json', { messages: [{ role: 'user', content: 'Reply in JSON' }], response_format: { type: 'json_object' } }),
     line('req-tool', {
       messages: [{ role: 'user', content: 'Weather in Paris?' }],
-      tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+      tools: [
+        { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } },
+      ],
       tool_choice: 'required',
     }),
     line('req-short', { messages: [{ role: 'user', content: 'Tell me a long story about the sea' }], max_tokens: 2 }),
@@ -257,7 +314,13 @@ describe('geminiAdapter end to end against the simulator', () => {
     // What Gemini holds is exactly the converted lines.
     const stored = sim.storedFile(file.providerFileId!)!;
     expect(stored.source).toBe('UPLOADED');
-    expect(stored.bytes.toString().trim().split('\n').map((l) => JSON.parse(l))).toEqual(workflow.map((w) => toGeminiBatchLine(w)));
+    expect(
+      stored.bytes
+        .toString()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual(workflow.map((w) => toGeminiBatchLine(w)));
     expect((file.providerData as { geminiFile: { sizeBytes: number } }).geminiFile.sizeBytes).toBe(stored.bytes.length);
 
     const batch = await createdBatch(file);
@@ -278,14 +341,19 @@ describe('geminiAdapter end to end against the simulator', () => {
     const first = completionOf(results.get('req-1'));
     expect(results.get('req-1')?.response?.status_code).toBe(200);
     expect(first.object).toBe('chat.completion');
-    expect(first.choices[0]).toMatchObject({ message: { role: 'assistant', content: 'Simulated Gemini reply to: What is 2+2?' }, finish_reason: 'stop' });
+    expect(first.choices[0]).toMatchObject({
+      message: { role: 'assistant', content: 'Simulated Gemini reply to: What is 2+2?' },
+      finish_reason: 'stop',
+    });
     expect(first.model).toBe(MODEL);
     expect(first.usage.prompt_tokens).toBeGreaterThan(0);
     expect(first.usage.completion_tokens_details?.reasoning_tokens).toBe(16);
     expect(first.usage.completion_tokens).toBe(Math.ceil('Simulated Gemini reply to: What is 2+2?'.length / 4) + 16);
 
     expect(completionOf(results.get('req-2')).choices[0].message.content).toBe('Simulated Gemini reply to: And of Italy?');
-    expect(JSON.parse(completionOf(results.get('req-json')).choices[0].message.content!)).toEqual({ reply: 'Simulated Gemini reply to: Reply in JSON' });
+    expect(JSON.parse(completionOf(results.get('req-json')).choices[0].message.content!)).toEqual({
+      reply: 'Simulated Gemini reply to: Reply in JSON',
+    });
     const tool = completionOf(results.get('req-tool')).choices[0];
     expect(tool.finish_reason).toBe('tool_calls');
     expect(tool.message.tool_calls?.[0].function).toEqual({ name: 'get_weather', arguments: '{}' });
@@ -298,7 +366,9 @@ describe('geminiAdapter end to end against the simulator', () => {
       expect(errorOf(results.get(id)).code).toBe('content_filter');
     }
     expect(errorOf(results.get('req-prompt-blocked')).message).toMatch(/blocked the prompt/);
-    expect(errorOf(results.get('req-blocked')).message).toMatch(/blocked the response \(finishReason SAFETY; categories: HARM_CATEGORY_DANGEROUS_CONTENT\)/);
+    expect(errorOf(results.get('req-blocked')).message).toMatch(
+      /blocked the response \(finishReason SAFETY; categories: HARM_CATEGORY_DANGEROUS_CONTENT\)/,
+    );
 
     // Collecting twice gives the same lines (the tracker may retry).
     expect(await collect(batch)).toEqual(lines);
@@ -317,21 +387,29 @@ describe('geminiAdapter end to end against the simulator', () => {
 
   test('retries an upload chunk that hit a transient error', async () => {
     const chunked = createGeminiAdapter({ uploadChunkBytes: 256 * 1024, chunkRetryDelayMs: 10 });
-    const many = Array.from({ length: 300 }, (_, i) => line(`retry-${i}`, { messages: [{ role: 'user', content: `${i} ${'y'.repeat(1500)}` }] }));
+    const many = Array.from({ length: 300 }, (_, i) =>
+      line(`retry-${i}`, { messages: [{ role: 'user', content: `${i} ${'y'.repeat(1500)}` }] }),
+    );
     sim.faults.add({ kind: 'server_error', match: 'upload_id=', times: 1 });
     sim.faults.add({ kind: 'rate_limit', match: 'upload_id=', times: 1, retryAfterSeconds: 0 });
     const file = await uploaded(many, chunked);
-    expect(sim.storedFile(file.providerFileId!)!.bytes.toString()).toBe(many.map((w) => JSON.stringify(toGeminiBatchLine(w)) + '\n').join(''));
+    expect(sim.storedFile(file.providerFileId!)!.bytes.toString()).toBe(
+      many.map((w) => JSON.stringify(toGeminiBatchLine(w)) + '\n').join(''),
+    );
   });
 
   test('a line Gemini cannot express fails the upload with a 400 naming the line, before anything is sent', async () => {
-    const before = (await (await fetch(`${sim.url}/v1beta/files?pageSize=100`, { headers: { 'x-goog-api-key': sim.apiKey } })).json()).files?.length ?? 0;
+    const before =
+      (await (await fetch(`${sim.url}/v1beta/files?pageSize=100`, { headers: { 'x-goog-api-key': sim.apiKey } })).json()).files?.length ??
+      0;
     const file = await storedInput([line('ok', {}), line('bad', { logit_bias: { '1': 5 } })]);
     const err = await geminiAdapter.onFileStored!(ctx, file, {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayError);
     expect((err as GatewayError).status).toBe(400);
     expect((err as GatewayError).message).toMatch(/^Line 2: body\.logit_bias is not supported/);
-    const after = (await (await fetch(`${sim.url}/v1beta/files?pageSize=100`, { headers: { 'x-goog-api-key': sim.apiKey } })).json()).files?.length ?? 0;
+    const after =
+      (await (await fetch(`${sim.url}/v1beta/files?pageSize=100`, { headers: { 'x-goog-api-key': sim.apiKey } })).json()).files?.length ??
+      0;
     expect(after).toBe(before);
   });
 
@@ -339,7 +417,18 @@ describe('geminiAdapter end to end against the simulator', () => {
     const file = await uploaded([line('a', {})]);
     const attempt = (input: Partial<FileRecord> | null, model: string | null) =>
       geminiAdapter
-        .createBatch(ctx, { batchId: 'batch_x', tenantId: 'tenant-1', endpoint: '/v1/chat/completions', completionWindow: '24h', inputFile: input === null ? null : { ...file, ...input }, model, extras: {}, metadata: null, createdAt: 0, expiresAt: 0 })
+        .createBatch(ctx, {
+          batchId: 'batch_x',
+          tenantId: 'tenant-1',
+          endpoint: '/v1/chat/completions',
+          completionWindow: '24h',
+          inputFile: input === null ? null : { ...file, ...input },
+          model,
+          extras: {},
+          metadata: null,
+          createdAt: 0,
+          expiresAt: 0,
+        })
         .catch((e: unknown) => e as GatewayError);
     expect(await attempt(null, MODEL)).toMatchObject({ status: 400, code: 'missing_input_file' });
     expect(await attempt({ model: null }, MODEL)).toMatchObject({ status: 400, code: 'mixed_models' });
@@ -398,7 +487,9 @@ describe('geminiAdapter end to end against the simulator', () => {
   });
 
   test('an expired batch and a failed batch account for every request', async () => {
-    const expired = await createdBatch(await uploaded([line('e-1', {}), line('e-2', { messages: [{ role: 'user', content: 'too late [simulate-expire]' }] })]));
+    const expired = await createdBatch(
+      await uploaded([line('e-1', {}), line('e-2', { messages: [{ role: 'user', content: 'too late [simulate-expire]' }] })]),
+    );
     expect((await pollUntilDone(expired)).state.status).toBe('expired');
     const expiredLines = await collect(expired);
     expect(expiredLines.map((l) => [l.custom_id, l.error?.code])).toEqual([
@@ -471,7 +562,11 @@ describe('geminiAdapter end to end against the simulator', () => {
   });
 
   test('reads inlined responses too, and reports a request Gemini returned nothing for', async () => {
-    const inputs = [line('i-1', { messages: [{ role: 'user', content: 'One' }] }), line('i-2', { messages: [{ role: 'user', content: '[simulate-error]' }] }), line('i-3', {})];
+    const inputs = [
+      line('i-1', { messages: [{ role: 'user', content: 'One' }] }),
+      line('i-2', { messages: [{ role: 'user', content: '[simulate-error]' }] }),
+      line('i-3', {}),
+    ];
     const file = await storedInput(inputs);
     // Only the first two requests reach Gemini, inline: the third must still come out, as not run.
     const requests = inputs.slice(0, 2).map((w) => ({ request: toGeminiBatchLine(w).request, metadata: { key: w.custom_id } }));
@@ -481,14 +576,23 @@ describe('geminiAdapter end to end against the simulator', () => {
       body: JSON.stringify({ batch: { displayName: 'inline', inputConfig: { requests: { requests } } } }),
     });
     const operation = (await answer.json()) as { name: string };
-    const created = { providerBatchId: operation.name, model: MODEL, status: 'validating' as const, requestCounts: { total: 0, completed: 0, failed: 0 }, providerData: { inputBlob: file.blob } };
+    const created = {
+      providerBatchId: operation.name,
+      model: MODEL,
+      status: 'validating' as const,
+      requestCounts: { total: 0, completed: 0, failed: 0 },
+      providerData: { inputBlob: file.blob },
+    };
     const batch = newBatchRecord(fileBatchInput('batch_inline', file, MODEL), created, OWNER);
     await pollUntilDone(batch);
     const results = byId(await collect(batch));
     expect([...results.keys()].sort()).toEqual(['i-1', 'i-2', 'i-3']);
     expect(completionOf(results.get('i-1')).choices[0].message.content).toBe('Simulated Gemini reply to: One');
     expect(results.get('i-2')?.response?.status_code).toBe(500);
-    expect(results.get('i-3')).toMatchObject({ response: null, error: { code: 'batch_failed', message: expect.stringMatching(/no result/) } });
+    expect(results.get('i-3')).toMatchObject({
+      response: null,
+      error: { code: 'batch_failed', message: expect.stringMatching(/no result/) },
+    });
   });
 
   test('onFileDeleted removes Gemini’s copy and tolerates it being gone already', async () => {

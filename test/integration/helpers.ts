@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
 import { startLocalGateway, type LocalGateway, type LocalGatewayOptions } from '../../local/gateway';
-import type { BatchRequestOutput } from '../../lambda/openai/types';
+import type { BatchRequestOutput } from '../../contracts/openai-types';
 import { checkedFetch, schemaErrors, takeViolations } from '../support/openai-schema';
 
 export interface TestGateway {
@@ -17,22 +17,37 @@ export const TEST_KEYS = ['sk-finops-test-alice', 'sk-finops-test-bob'];
 
 export async function startTestGateway(options: LocalGatewayOptions = {}): Promise<TestGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'finops-test-'));
-  const gateway = await startLocalGateway({ port: 0, dataDir, apiKeys: TEST_KEYS, simulatorStepMs: 60, trackerWaitMs: 40, trackerRetryMs: 20, ...options });
+  const gateway = await startLocalGateway({
+    port: 0,
+    dataDir,
+    apiKeys: TEST_KEYS,
+    simulatorStepMs: 60,
+    trackerWaitMs: 40,
+    trackerRetryMs: 20,
+    ...options,
+  });
   return {
     gateway,
     // Every answer is checked against OpenAI's OpenAPI schemas (test/support/openai-schema.ts).
-    client: (keyIndex = 0) => new OpenAI({ baseURL: gateway.baseURL, apiKey: gateway.apiKeys[keyIndex], maxRetries: 0, timeout: 30_000, fetch: checkedFetch }),
+    client: (keyIndex = 0) =>
+      new OpenAI({ baseURL: gateway.baseURL, apiKey: gateway.apiKeys[keyIndex], maxRetries: 0, timeout: 30_000, fetch: checkedFetch }),
     close: async () => {
       await gateway.close();
       rmSync(dataDir, { recursive: true, force: true });
       const violations = takeViolations();
-      if (violations.length) throw new Error(`Gateway answers that break OpenAI's OpenAPI schemas:\n${[...new Set(violations)].slice(0, 20).join('\n')}`);
+      if (violations.length)
+        throw new Error(`Gateway answers that break OpenAI's OpenAPI schemas:\n${[...new Set(violations)].slice(0, 20).join('\n')}`);
     },
   };
 }
 
 export function chatLine(customId: string, model: string, content: string, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model, messages: [{ role: 'user', content }], max_tokens: 100, ...extra } });
+  return JSON.stringify({
+    custom_id: customId,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model, messages: [{ role: 'user', content }], max_tokens: 100, ...extra },
+  });
 }
 
 export function jsonl(lines: string[]): string {
@@ -40,7 +55,11 @@ export function jsonl(lines: string[]): string {
 }
 
 export async function upload(client: OpenAI, content: string, extra: Record<string, unknown> = {}, filename = 'batch_input.jsonl') {
-  return client.files.create({ file: await toFile(Buffer.from(content), filename, { type: 'application/jsonl' }), purpose: 'batch', ...extra } as never);
+  return client.files.create({
+    file: await toFile(Buffer.from(content), filename, { type: 'application/jsonl' }),
+    purpose: 'batch',
+    ...extra,
+  } as never);
 }
 
 export const TERMINAL = ['completed', 'failed', 'expired', 'cancelled'];
@@ -58,11 +77,18 @@ export async function pollUntilDone(client: OpenAI, batchId: string, query: Reco
   }
 }
 
-export async function readJsonl(client: OpenAI, fileId: string | null | undefined, query: Record<string, unknown> = {}): Promise<BatchRequestOutput[]> {
+export async function readJsonl(
+  client: OpenAI,
+  fileId: string | null | undefined,
+  query: Record<string, unknown> = {},
+): Promise<BatchRequestOutput[]> {
   if (!fileId) return [];
   const res = await client.files.content(fileId, { query });
   const text = await res.text();
-  const lines = text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as BatchRequestOutput);
+  const lines = text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as BatchRequestOutput);
   // Output and error lines follow the spec's BatchRequestOutput (openapi-2025-04.yaml).
   for (const line of lines) {
     const errors = schemaErrors('BatchRequestOutput', line);

@@ -66,7 +66,8 @@ beforeAll(async () => {
 
   const aliceFile = (await upload(alice, jsonl([chatLine('a1', GPT, 'hi'), chatLine('a2', GPT, 'there')]), { provider: 'openai' })).id;
   const bobFile = (await upload(bob, jsonl([chatLine('b1', GPT, 'hi')]), { provider: 'openai' })).id;
-  const create = (client: OpenAI, file: string) => client.batches.create({ input_file_id: file, endpoint: '/v1/chat/completions', completion_window: '24h' });
+  const create = (client: OpenAI, file: string) =>
+    client.batches.create({ input_file_id: file, endpoint: '/v1/chat/completions', completion_window: '24h' });
   const [aliceDone, bobDone] = await Promise.all([
     create(alice, aliceFile).then((b) => pollUntilDone(alice, b.id)),
     create(bob, bobFile).then((b) => pollUntilDone(bob, b.id)),
@@ -79,11 +80,22 @@ beforeAll(async () => {
     aliceBatch: aliceDone.batch.id,
     bobBatch: bobDone.batch.id,
     outputFile: aliceDone.batch.output_file_id!,
-    geminiMixedFile: (await upload(alice, jsonl([chatLine('g1', 'gemini-2.0-flash', 'hi'), chatLine('g2', 'gemini-1.5-pro', 'hi')]), { provider: 'gemini' })).id,
-    bedrockMixedFile: (await upload(alice, jsonl([chatLine('m1', CLAUDE_ON_BEDROCK, 'hi'), chatLine('m2', 'meta.llama3-8b-instruct-v1:0', 'hi')]), { provider: 'bedrock' })).id,
+    geminiMixedFile: (
+      await upload(alice, jsonl([chatLine('g1', 'gemini-2.0-flash', 'hi'), chatLine('g2', 'gemini-1.5-pro', 'hi')]), { provider: 'gemini' })
+    ).id,
+    bedrockMixedFile: (
+      await upload(alice, jsonl([chatLine('m1', CLAUDE_ON_BEDROCK, 'hi'), chatLine('m2', 'meta.llama3-8b-instruct-v1:0', 'hi')]), {
+        provider: 'bedrock',
+      })
+    ).id,
     bedrockFile: (await upload(alice, jsonl([chatLine('c1', CLAUDE_ON_BEDROCK, 'hi')]), { provider: 'bedrock' })).id,
     compatibleFiles: Object.fromEntries(
-      await Promise.all(COMPATIBLE.map(async ([provider, model]) => [provider, (await upload(alice, jsonl([chatLine('p1', model, 'hi')]), { provider })).id])),
+      await Promise.all(
+        COMPATIBLE.map(async ([provider, model]) => [
+          provider,
+          (await upload(alice, jsonl([chatLine('p1', model, 'hi')]), { provider })).id,
+        ]),
+      ),
     ) as Record<CompatibleProvider, string>,
 
     files: { openai: aliceFile, azure: (await upload(alice, jsonl([chatLine('z1', GPT, 'hi')]), { provider: 'azure' })).id },
@@ -126,25 +138,30 @@ async function providerObjects() {
   const gemini = simulator('gemini');
   const geminiKey = { 'x-goog-api-key': gemini.apiKey };
   const azure = simulator('azure');
-  const ids = (list: unknown, field: string, key: string) => ((list as Record<string, Array<Record<string, unknown>>>)[field] ?? []).map((o) => `${o[key]}`).sort();
+  const ids = (list: unknown, field: string, key: string) =>
+    ((list as Record<string, Array<Record<string, unknown>>>)[field] ?? []).map((o) => `${o[key]}`).sort();
   const compatible = await Promise.all(
     COMPATIBLE.map(async ([provider]) => {
       const sim = simulator(provider);
       const auth = { authorization: `Bearer ${sim.apiKey}` };
       const [files, batches] = await Promise.all([getJson(`${sim.url}/files?limit=10000`, auth), getList(`${sim.url}/batches`, auth)]);
-      return [[`${provider}Files`, ids(files, 'data', 'id')], [`${provider}Batches`, batches.map((b) => `${b.id}`).sort()]] as const;
+      return [
+        [`${provider}Files`, ids(files, 'data', 'id')],
+        [`${provider}Batches`, batches.map((b) => `${b.id}`).sort()],
+      ] as const;
     }),
   );
-  const [azureFiles, azureBatches, openaiFiles, openaiBatches, anthropicBatches, geminiFiles, geminiBatches, bedrockJobs] = await Promise.all([
-    getJson(`${azure.url}/openai/files?limit=10000&api-version=2024-10-21`, { 'api-key': azure.apiKey }),
-    getJson(`${azure.url}/openai/batches?limit=100&api-version=2024-10-21`, { 'api-key': azure.apiKey }),
-    getJson(`${openai.url}/files?limit=10000`, bearer),
-    getJson(`${openai.url}/batches?limit=100`, bearer),
-    getJson(`${anthropic.url}/v1/messages/batches?limit=100`, { 'x-api-key': anthropic.apiKey, 'anthropic-version': '2023-06-01' }),
-    getJson(`${gemini.url}/v1beta/files?pageSize=100`, geminiKey),
-    getJson(`${gemini.url}/v1beta/batches?pageSize=100`, geminiKey),
-    bedrock.send(new ListModelInvocationJobsCommand({ maxResults: 100 })),
-  ]);
+  const [azureFiles, azureBatches, openaiFiles, openaiBatches, anthropicBatches, geminiFiles, geminiBatches, bedrockJobs] =
+    await Promise.all([
+      getJson(`${azure.url}/openai/files?limit=10000&api-version=2024-10-21`, { 'api-key': azure.apiKey }),
+      getJson(`${azure.url}/openai/batches?limit=100&api-version=2024-10-21`, { 'api-key': azure.apiKey }),
+      getJson(`${openai.url}/files?limit=10000`, bearer),
+      getJson(`${openai.url}/batches?limit=100`, bearer),
+      getJson(`${anthropic.url}/v1/messages/batches?limit=100`, { 'x-api-key': anthropic.apiKey, 'anthropic-version': '2023-06-01' }),
+      getJson(`${gemini.url}/v1beta/files?pageSize=100`, geminiKey),
+      getJson(`${gemini.url}/v1beta/batches?pageSize=100`, geminiKey),
+      bedrock.send(new ListModelInvocationJobsCommand({ maxResults: 100 })),
+    ]);
   const vertex = t.gateway.providers.find((p) => p.provider === 'vertex')?.simulator as VertexSimulator | undefined;
   return {
     vertexObjects: vertex ? [...vertex.storage.objects.keys()].sort() : [],
@@ -232,11 +249,18 @@ function rawSocket(request: string): Promise<Outcome> {
   });
 }
 
-const postJson = (path: string, body: unknown) => raw(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const postJson = (path: string, body: unknown) =>
+  raw(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 /** files.create with the SDK. */
 const uploadBytes = (content: string | Buffer, extra: Record<string, unknown> = {}, filename = 'input.jsonl') =>
-  toFile(Buffer.from(content), filename, { type: 'application/jsonl' }).then((file) => alice.files.create({ file, purpose: 'batch', ...extra } as never));
+  toFile(Buffer.from(content), filename, { type: 'application/jsonl' }).then((file) =>
+    alice.files.create({ file, purpose: 'batch', ...extra } as never),
+  );
 
 /** A multipart body written by hand, for filenames FormData would escape. */
 function multipart(parts: Array<{ name: string; value: string | Buffer; filename?: string; encodedFilename?: string }>) {
@@ -245,8 +269,19 @@ function multipart(parts: Array<{ name: string; value: string | Buffer; filename
   for (const part of parts) {
     const isFile = part.filename !== undefined || part.encodedFilename !== undefined;
     // filename*= is RFC 5987 (percent-encoded UTF-8), which lets a filename carry any character.
-    const filename = part.encodedFilename !== undefined ? `; filename*=UTF-8''${part.encodedFilename}` : part.filename !== undefined ? `; filename="${part.filename}"` : '';
-    pieces.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${part.name}"${filename}\r\n${isFile ? 'content-type: application/jsonl\r\n' : ''}\r\n`), Buffer.from(part.value), Buffer.from('\r\n'));
+    const filename =
+      part.encodedFilename !== undefined
+        ? `; filename*=UTF-8''${part.encodedFilename}`
+        : part.filename !== undefined
+          ? `; filename="${part.filename}"`
+          : '';
+    pieces.push(
+      Buffer.from(
+        `--${boundary}\r\ncontent-disposition: form-data; name="${part.name}"${filename}\r\n${isFile ? 'content-type: application/jsonl\r\n' : ''}\r\n`,
+      ),
+      Buffer.from(part.value),
+      Buffer.from('\r\n'),
+    );
   }
   pieces.push(Buffer.from(`--${boundary}--\r\n`));
   return { body: Buffer.concat(pieces), contentType: `multipart/form-data; boundary=${boundary}` };
@@ -256,15 +291,23 @@ const postMultipart = (parts: Parameters<typeof multipart>[0]) => {
   return raw('/files', { method: 'POST', headers: { 'content-type': contentType }, body });
 };
 
-const createBatch = (body: Record<string, unknown>) => sdk(alice.batches.create({ endpoint: '/v1/chat/completions', completion_window: '24h', ...body } as never));
+const createBatch = (body: Record<string, unknown>) =>
+  sdk(alice.batches.create({ endpoint: '/v1/chat/completions', completion_window: '24h', ...body } as never));
 
 const line = (value: unknown) => JSON.stringify(value);
-const request = (customId: unknown, overrides: Record<string, unknown> = {}) => ({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model: GPT, messages: [{ role: 'user', content: 'hi' }] }, ...overrides });
+const request = (customId: unknown, overrides: Record<string, unknown> = {}) => ({
+  custom_id: customId,
+  method: 'POST',
+  url: '/v1/chat/completions',
+  body: { model: GPT, messages: [{ role: 'user', content: 'hi' }] },
+  ...overrides,
+});
 
 /** `count` valid requests, each as short as a request line can be. */
 function manyLines(count: number): Buffer {
   const parts: string[] = new Array(count);
-  for (let i = 0; i < count; i++) parts[i] = `{"custom_id":"${i}","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user"}]}}`;
+  for (let i = 0; i < count; i++)
+    parts[i] = `{"custom_id":"${i}","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user"}]}}`;
   return Buffer.from(parts.join('\n') + '\n');
 }
 
@@ -291,29 +334,136 @@ const UNKNOWN_BATCH = 'batch_AAAAAAAAAAAAAAAAAAAAAAAA';
 
 const cases: Case[] = [
   // ---- files.create: the request ----
-  { name: 'upload: unknown provider', act: () => sdk(uploadBytes(jsonl([chatLine('x', GPT, 'hi')]), { provider: NO_SUCH_PROVIDER })), status: 400, code: 'invalid_provider', param: 'provider', message: new RegExp(`Unknown provider "${NO_SUCH_PROVIDER}".*${PROVIDER_NAMES.join(', ')}`) },
-  { name: 'upload: missing purpose', act: async () => sdk(alice.files.create({ file: await toFile(Buffer.from(chatLine('x', GPT, 'hi')), 'a.jsonl') } as never)), status: 400, code: 'missing_required_parameter', param: 'purpose', message: /Missing required parameter: 'purpose'/ },
-  { name: 'upload: wrong purpose', act: () => sdk(uploadBytes(jsonl([chatLine('x', GPT, 'hi')]), { purpose: 'fine-tune' })), status: 400, code: 'invalid_purpose', param: 'purpose', message: /Invalid 'purpose': "fine-tune".*use purpose "batch"/ },
-  { name: 'upload: purpose batch_output (only the gateway writes those)', act: () => sdk(uploadBytes(jsonl([chatLine('x', GPT, 'hi')]), { purpose: 'batch_output' })), status: 400, code: 'invalid_purpose', param: 'purpose', message: /"batch_output"/ },
-  { name: 'upload: wrong content-type (JSON instead of multipart)', act: () => postJson('/files', { purpose: 'batch', file: chatLine('x', GPT, 'hi') }), status: 400, code: 'invalid_content_type', param: 'file', message: /multipart\/form-data/ },
-  { name: 'upload: no file part', act: () => postMultipart([{ name: 'purpose', value: 'batch' }]), status: 400, code: 'missing_required_parameter', param: 'file', message: /Missing required parameter: 'file'/ },
-  { name: 'upload: "file" sent as a text field, not a file', act: () => postMultipart([{ name: 'purpose', value: 'batch' }, { name: 'file', value: chatLine('x', GPT, 'hi') }]), status: 400, code: 'missing_required_parameter', param: 'file', message: /'file'/ },
+  {
+    name: 'upload: unknown provider',
+    act: () => sdk(uploadBytes(jsonl([chatLine('x', GPT, 'hi')]), { provider: NO_SUCH_PROVIDER })),
+    status: 400,
+    code: 'invalid_provider',
+    param: 'provider',
+    message: new RegExp(`Unknown provider "${NO_SUCH_PROVIDER}".*${PROVIDER_NAMES.join(', ')}`),
+  },
+  {
+    name: 'upload: missing purpose',
+    act: async () => sdk(alice.files.create({ file: await toFile(Buffer.from(chatLine('x', GPT, 'hi')), 'a.jsonl') } as never)),
+    status: 400,
+    code: 'missing_required_parameter',
+    param: 'purpose',
+    message: /Missing required parameter: 'purpose'/,
+  },
+  {
+    name: 'upload: wrong purpose',
+    act: () => sdk(uploadBytes(jsonl([chatLine('x', GPT, 'hi')]), { purpose: 'fine-tune' })),
+    status: 400,
+    code: 'invalid_purpose',
+    param: 'purpose',
+    message: /Invalid 'purpose': "fine-tune".*use purpose "batch"/,
+  },
+  {
+    name: 'upload: purpose batch_output (only the gateway writes those)',
+    act: () => sdk(uploadBytes(jsonl([chatLine('x', GPT, 'hi')]), { purpose: 'batch_output' })),
+    status: 400,
+    code: 'invalid_purpose',
+    param: 'purpose',
+    message: /"batch_output"/,
+  },
+  {
+    name: 'upload: wrong content-type (JSON instead of multipart)',
+    act: () => postJson('/files', { purpose: 'batch', file: chatLine('x', GPT, 'hi') }),
+    status: 400,
+    code: 'invalid_content_type',
+    param: 'file',
+    message: /multipart\/form-data/,
+  },
+  {
+    name: 'upload: no file part',
+    act: () => postMultipart([{ name: 'purpose', value: 'batch' }]),
+    status: 400,
+    code: 'missing_required_parameter',
+    param: 'file',
+    message: /Missing required parameter: 'file'/,
+  },
+  {
+    name: 'upload: "file" sent as a text field, not a file',
+    act: () =>
+      postMultipart([
+        { name: 'purpose', value: 'batch' },
+        { name: 'file', value: chatLine('x', GPT, 'hi') },
+      ]),
+    status: 400,
+    code: 'missing_required_parameter',
+    param: 'file',
+    message: /'file'/,
+  },
   {
     name: 'upload: multipart body cut off before its closing boundary',
-    act: () => raw('/files', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=xyz' }, body: '--xyz\r\ncontent-disposition: form-data; name="purpose"\r\n\r\nbat' }),
+    act: () =>
+      raw('/files', {
+        method: 'POST',
+        headers: { 'content-type': 'multipart/form-data; boundary=xyz' },
+        body: '--xyz\r\ncontent-disposition: form-data; name="purpose"\r\n\r\nbat',
+      }),
     status: 400,
     code: 'invalid_multipart',
     param: 'file',
     message: /Malformed multipart body/,
   },
-  { name: 'upload: multipart content-type without a boundary', act: () => raw('/files', { method: 'POST', headers: { 'content-type': 'multipart/form-data' }, body: 'x' }), status: 400, code: 'invalid_multipart', param: 'file', message: /Malformed multipart body/ },
-  { name: 'upload: very long filename', act: () => sdk(uploadBytes(jsonl([chatLine('x', GPT, 'hi')]), {}, `${'a'.repeat(294)}.jsonl`)), status: 400, code: 'invalid_filename', param: 'file', message: /filename is 300 characters long; the limit is 255/ },
-  { name: 'upload: raw control character in the part header', act: () => postMultipart([{ name: 'purpose', value: 'batch' }, { name: 'file', filename: 'evil\u0007name.jsonl', value: chatLine('x', GPT, 'hi') }]), status: 400, code: 'invalid_multipart', param: 'file', message: /Malformed multipart body/ },
-  { name: 'upload: filename with an encoded control character and newline', act: () => postMultipart([{ name: 'purpose', value: 'batch' }, { name: 'file', encodedFilename: 'evil%07%0D%0Aname.jsonl', value: chatLine('x', GPT, 'hi') }]), status: 400, code: 'invalid_filename', param: 'file', message: /control characters/ },
-  { name: 'upload: invalid expires_after', act: () => sdk(uploadBytes(jsonl([chatLine('x', GPT, 'hi')]), { expires_after: { anchor: 'created_at', seconds: 5 } })), status: 400, code: 'invalid_expires_after', param: 'expires_after', message: /expires_after.*3600\.\.2592000/ },
+  {
+    name: 'upload: multipart content-type without a boundary',
+    act: () => raw('/files', { method: 'POST', headers: { 'content-type': 'multipart/form-data' }, body: 'x' }),
+    status: 400,
+    code: 'invalid_multipart',
+    param: 'file',
+    message: /Malformed multipart body/,
+  },
+  {
+    name: 'upload: very long filename',
+    act: () => sdk(uploadBytes(jsonl([chatLine('x', GPT, 'hi')]), {}, `${'a'.repeat(294)}.jsonl`)),
+    status: 400,
+    code: 'invalid_filename',
+    param: 'file',
+    message: /filename is 300 characters long; the limit is 255/,
+  },
+  {
+    name: 'upload: raw control character in the part header',
+    act: () =>
+      postMultipart([
+        { name: 'purpose', value: 'batch' },
+        { name: 'file', filename: 'evil\u0007name.jsonl', value: chatLine('x', GPT, 'hi') },
+      ]),
+    status: 400,
+    code: 'invalid_multipart',
+    param: 'file',
+    message: /Malformed multipart body/,
+  },
+  {
+    name: 'upload: filename with an encoded control character and newline',
+    act: () =>
+      postMultipart([
+        { name: 'purpose', value: 'batch' },
+        { name: 'file', encodedFilename: 'evil%07%0D%0Aname.jsonl', value: chatLine('x', GPT, 'hi') },
+      ]),
+    status: 400,
+    code: 'invalid_filename',
+    param: 'file',
+    message: /control characters/,
+  },
+  {
+    name: 'upload: invalid expires_after',
+    act: () => sdk(uploadBytes(jsonl([chatLine('x', GPT, 'hi')]), { expires_after: { anchor: 'created_at', seconds: 5 } })),
+    status: 400,
+    code: 'invalid_expires_after',
+    param: 'expires_after',
+    message: /expires_after.*3600\.\.2592000/,
+  },
   {
     name: 'upload (bedrock): storage_config names a bucket the gateway may not use',
-    act: () => sdk(uploadBytes(jsonl([chatLine('x', CLAUDE_ON_BEDROCK, 'hi')]), { provider: 'bedrock', storage_config: { s3: { bucket: 'someone-elses-bucket', region: 'us-east-1' } } })),
+    act: () =>
+      sdk(
+        uploadBytes(jsonl([chatLine('x', CLAUDE_ON_BEDROCK, 'hi')]), {
+          provider: 'bedrock',
+          storage_config: { s3: { bucket: 'someone-elses-bucket', region: 'us-east-1' } },
+        }),
+      ),
     status: 400,
     code: 'bucket_not_allowed',
     param: 'storage_config.s3.bucket',
@@ -321,7 +471,13 @@ const cases: Case[] = [
   },
   {
     name: 'upload (bedrock): storage_config in another region',
-    act: () => sdk(uploadBytes(jsonl([chatLine('x', CLAUDE_ON_BEDROCK, 'hi')]), { provider: 'bedrock', storage_config: { s3: { bucket: 'finops-bedrock-input', region: 'eu-west-1' } } })),
+    act: () =>
+      sdk(
+        uploadBytes(jsonl([chatLine('x', CLAUDE_ON_BEDROCK, 'hi')]), {
+          provider: 'bedrock',
+          storage_config: { s3: { bucket: 'finops-bedrock-input', region: 'eu-west-1' } },
+        }),
+      ),
     status: 400,
     code: 'region_mismatch',
     param: 'storage_config.s3.region',
@@ -329,29 +485,142 @@ const cases: Case[] = [
   },
 
   // ---- files.create: the content ----
-  { name: 'content: empty file', act: () => sdk(uploadBytes('')), status: 400, code: 'empty_file', param: 'file', message: /The file is empty/ },
-  { name: 'content: only blank lines', act: () => sdk(uploadBytes('\n\n  \n')), status: 400, code: 'empty_file', param: 'file', message: /The file is empty/ },
-  { name: 'content: not UTF-8', act: () => sdk(uploadBytes(Buffer.concat([Buffer.from(chatLine('ok', GPT, 'hi') + '\n'), Buffer.from([0x7b, 0xff, 0xfe, 0x7d, 0x0a])]))), status: 400, code: 'invalid_encoding', param: 'file', message: /Line 2 is not valid UTF-8/ },
-  { name: 'content: a line that is not JSON (gives the line number)', act: () => sdk(uploadBytes(jsonl([chatLine('1', GPT, 'a'), chatLine('2', GPT, 'b'), '{"custom_id": "3", "method": "POST"']))), status: 400, code: 'invalid_json_line', param: 'file', message: /Line 3 is not valid JSON/ },
-  { name: 'content: a line that is a JSON array', act: () => sdk(uploadBytes(jsonl([line([request('x')])]))), status: 400, code: 'invalid_json_line', param: 'file', message: /Line 1 must be a JSON object/ },
-  { name: 'content: missing custom_id', act: () => sdk(uploadBytes(jsonl([line(request('ok')), line({ ...request('x'), custom_id: undefined })]))), status: 400, code: 'missing_custom_id', param: 'file', message: /Line 2 is missing a custom_id/ },
-  { name: 'content: custom_id longer than 512 characters', act: () => sdk(uploadBytes(jsonl([line(request('x')), line(request('y'.repeat(513)))]))), status: 400, code: 'invalid_custom_id', param: 'file', message: /Line 2: custom_id is longer than 512 characters/ },
-  { name: 'content: custom_id that is not a string', act: () => sdk(uploadBytes(jsonl([line(request(42))]))), status: 400, code: 'missing_custom_id', param: 'file', message: /Line 1 is missing a custom_id/ },
-  { name: 'content: duplicate custom_id', act: () => sdk(uploadBytes(jsonl([line(request('dup')), line(request('other')), line(request('dup'))]))), status: 400, code: 'duplicate_custom_id', param: 'file', message: /Line 3: custom_id "dup" is a duplicate/ },
-  { name: 'content: wrong method', act: () => sdk(uploadBytes(jsonl([line(request('x', { method: 'GET' }))]))), status: 400, code: 'invalid_method', param: 'file', message: /Line 1: method must be "POST", got "GET"/ },
-  { name: 'content: wrong url', act: () => sdk(uploadBytes(jsonl([line(request('x')), line(request('y', { url: '/v1/images/generations' }))]))), status: 400, code: 'invalid_url', param: 'file', message: /Line 2: url must be one of \/v1\/chat\/completions, .*got "\/v1\/images\/generations"/ },
-  { name: 'content: body not an object', act: () => sdk(uploadBytes(jsonl([line(request('x', { body: 'What is 2+2?' }))]))), status: 400, code: 'invalid_body', param: 'file', message: /Line 1: body must be a JSON object/ },
-  { name: 'content: body without a model', act: () => sdk(uploadBytes(jsonl([line(request('x', { body: { messages: [{ role: 'user', content: 'hi' }] } }))]))), status: 400, code: 'missing_model', param: 'file', message: /Line 1: body.model is required/ },
-  { name: 'content: empty messages', act: () => sdk(uploadBytes(jsonl([line(request('x', { body: { model: GPT, messages: [] } }))]))), status: 400, code: 'invalid_messages', param: 'file', message: /Line 1: body.messages must be a non-empty array/ },
-  { name: 'content: stream: true', act: () => sdk(uploadBytes(jsonl([line(request('x', { body: { model: GPT, messages: [{ role: 'user', content: 'hi' }], stream: true } }))]))), status: 400, code: 'invalid_body', param: 'file', message: /stream is not supported/ },
+  {
+    name: 'content: empty file',
+    act: () => sdk(uploadBytes('')),
+    status: 400,
+    code: 'empty_file',
+    param: 'file',
+    message: /The file is empty/,
+  },
+  {
+    name: 'content: only blank lines',
+    act: () => sdk(uploadBytes('\n\n  \n')),
+    status: 400,
+    code: 'empty_file',
+    param: 'file',
+    message: /The file is empty/,
+  },
+  {
+    name: 'content: not UTF-8',
+    act: () =>
+      sdk(uploadBytes(Buffer.concat([Buffer.from(chatLine('ok', GPT, 'hi') + '\n'), Buffer.from([0x7b, 0xff, 0xfe, 0x7d, 0x0a])]))),
+    status: 400,
+    code: 'invalid_encoding',
+    param: 'file',
+    message: /Line 2 is not valid UTF-8/,
+  },
+  {
+    name: 'content: a line that is not JSON (gives the line number)',
+    act: () => sdk(uploadBytes(jsonl([chatLine('1', GPT, 'a'), chatLine('2', GPT, 'b'), '{"custom_id": "3", "method": "POST"']))),
+    status: 400,
+    code: 'invalid_json_line',
+    param: 'file',
+    message: /Line 3 is not valid JSON/,
+  },
+  {
+    name: 'content: a line that is a JSON array',
+    act: () => sdk(uploadBytes(jsonl([line([request('x')])]))),
+    status: 400,
+    code: 'invalid_json_line',
+    param: 'file',
+    message: /Line 1 must be a JSON object/,
+  },
+  {
+    name: 'content: missing custom_id',
+    act: () => sdk(uploadBytes(jsonl([line(request('ok')), line({ ...request('x'), custom_id: undefined })]))),
+    status: 400,
+    code: 'missing_custom_id',
+    param: 'file',
+    message: /Line 2 is missing a custom_id/,
+  },
+  {
+    name: 'content: custom_id longer than 512 characters',
+    act: () => sdk(uploadBytes(jsonl([line(request('x')), line(request('y'.repeat(513)))]))),
+    status: 400,
+    code: 'invalid_custom_id',
+    param: 'file',
+    message: /Line 2: custom_id is longer than 512 characters/,
+  },
+  {
+    name: 'content: custom_id that is not a string',
+    act: () => sdk(uploadBytes(jsonl([line(request(42))]))),
+    status: 400,
+    code: 'missing_custom_id',
+    param: 'file',
+    message: /Line 1 is missing a custom_id/,
+  },
+  {
+    name: 'content: duplicate custom_id',
+    act: () => sdk(uploadBytes(jsonl([line(request('dup')), line(request('other')), line(request('dup'))]))),
+    status: 400,
+    code: 'duplicate_custom_id',
+    param: 'file',
+    message: /Line 3: custom_id "dup" is a duplicate/,
+  },
+  {
+    name: 'content: wrong method',
+    act: () => sdk(uploadBytes(jsonl([line(request('x', { method: 'GET' }))]))),
+    status: 400,
+    code: 'invalid_method',
+    param: 'file',
+    message: /Line 1: method must be "POST", got "GET"/,
+  },
+  {
+    name: 'content: wrong url',
+    act: () => sdk(uploadBytes(jsonl([line(request('x')), line(request('y', { url: '/v1/images/generations' }))]))),
+    status: 400,
+    code: 'invalid_url',
+    param: 'file',
+    message: /Line 2: url must be one of \/v1\/chat\/completions, .*got "\/v1\/images\/generations"/,
+  },
+  {
+    name: 'content: body not an object',
+    act: () => sdk(uploadBytes(jsonl([line(request('x', { body: 'What is 2+2?' }))]))),
+    status: 400,
+    code: 'invalid_body',
+    param: 'file',
+    message: /Line 1: body must be a JSON object/,
+  },
+  {
+    name: 'content: body without a model',
+    act: () => sdk(uploadBytes(jsonl([line(request('x', { body: { messages: [{ role: 'user', content: 'hi' }] } }))]))),
+    status: 400,
+    code: 'missing_model',
+    param: 'file',
+    message: /Line 1: body.model is required/,
+  },
+  {
+    name: 'content: empty messages',
+    act: () => sdk(uploadBytes(jsonl([line(request('x', { body: { model: GPT, messages: [] } }))]))),
+    status: 400,
+    code: 'invalid_messages',
+    param: 'file',
+    message: /Line 1: body.messages must be a non-empty array/,
+  },
+  {
+    name: 'content: stream: true',
+    act: () =>
+      sdk(uploadBytes(jsonl([line(request('x', { body: { model: GPT, messages: [{ role: 'user', content: 'hi' }], stream: true } }))]))),
+    status: 400,
+    code: 'invalid_body',
+    param: 'file',
+    message: /stream is not supported/,
+  },
   {
     name: `content: more than ${MAX_BATCH_LINES} lines (through the Uploads API)`,
     prepare: async () => {
       const content = manyLines(MAX_BATCH_LINES + 1);
-      const created = await alice.uploads.create({ filename: 'huge.jsonl', purpose: 'batch', bytes: content.length, mime_type: 'application/jsonl' });
+      const created = await alice.uploads.create({
+        filename: 'huge.jsonl',
+        purpose: 'batch',
+        bytes: content.length,
+        mime_type: 'application/jsonl',
+      });
       const half = Math.ceil(content.length / 2);
       const parts = [];
-      for (const piece of [content.subarray(0, half), content.subarray(half)]) parts.push(await alice.uploads.parts.create(created.id, { data: await toFile(piece, 'part') }));
+      for (const piece of [content.subarray(0, half), content.subarray(half)])
+        parts.push(await alice.uploads.parts.create(created.id, { data: await toFile(piece, 'part') }));
       return { uploadId: created.id, partIds: parts.map((p) => p.id).join(',') };
     },
     act: ({ uploadId, partIds }) => sdk(alice.uploads.complete(uploadId, { part_ids: partIds.split(',') })),
@@ -360,84 +629,530 @@ const cases: Case[] = [
     param: 'file',
     message: /more than 50000 requests; split it/,
   },
-  { name: 'content: a 4.6 MB file (over the direct-upload limit)', act: () => sdk(uploadBytes(Buffer.alloc(4_600_000, 'a'))), status: 413, code: 'file_too_large', param: 'file', message: /larger than 4500000 bytes.*Uploads API/ },
-  { name: 'content: a 7 MB file (over the Lambda payload limit)', act: () => sdk(uploadBytes(Buffer.alloc(7_000_000, 'a'))), status: 413, code: 'request_too_large', param: null, message: /6 MB/ },
-  { name: 'content: an 11 MB file (over the API Gateway limit)', act: () => sdk(uploadBytes(Buffer.alloc(11 * 1024 * 1024, 'a'))), status: 413, code: 'request_too_large', param: null, message: /10 MB/ },
+  {
+    name: 'content: a 4.6 MB file (over the direct-upload limit)',
+    act: () => sdk(uploadBytes(Buffer.alloc(4_600_000, 'a'))),
+    status: 413,
+    code: 'file_too_large',
+    param: 'file',
+    message: /larger than 4500000 bytes.*Uploads API/,
+  },
+  {
+    name: 'content: a 7 MB file (over the Lambda payload limit)',
+    act: () => sdk(uploadBytes(Buffer.alloc(7_000_000, 'a'))),
+    status: 413,
+    code: 'request_too_large',
+    param: null,
+    message: /6 MB/,
+  },
+  {
+    name: 'content: an 11 MB file (over the API Gateway limit)',
+    act: () => sdk(uploadBytes(Buffer.alloc(11 * 1024 * 1024, 'a'))),
+    status: 413,
+    code: 'request_too_large',
+    param: null,
+    message: /10 MB/,
+  },
 
   // ---- files by id ----
-  { name: 'files.retrieve: unknown id', act: () => sdk(alice.files.retrieve(UNKNOWN_FILE)), status: 404, code: null, param: 'id', message: /No such File object: file-A{24}/ },
-  { name: 'files.retrieve: id with an encoded slash (%2F)', act: () => raw(`/files/file-abc%2F..%2F..%2Fbatches`), status: 400, code: 'invalid_id', param: 'file_id', message: /"file-abc\/\.\.\/\.\.\/batches" is not a file id/ },
-  { name: 'files.content: id that is ../ encoded', act: () => raw(`/files/..%2F..%2Fbatches/content`), status: 400, code: 'invalid_id', param: 'file_id', message: /"\.\.\/\.\.\/batches" is not a file id/ },
-  { name: 'files.delete: id with encoded dots and slashes', act: () => raw(`/files/%2E%2E%2F${fx.bobFile}`, { method: 'DELETE' }), status: 400, code: 'invalid_id', param: 'file_id', message: /is not a file id/ },
-  { name: 'files.retrieve: malformed percent-encoding in the id', act: () => raw('/files/file-%E0%A4%A'), status: 400, code: 'invalid_id', param: 'file_id', message: /"file-%E0%A4%A" is not a file id/ },
-  { name: 'files.retrieve: an encoded NUL byte in the id', act: () => raw('/files/file-abc%00'), status: 400, code: 'invalid_id', param: 'file_id', message: /is not a file id/ },
-  { name: 'files.retrieve: id longer than any we issue', act: () => sdk(alice.files.retrieve(`file-${'x'.repeat(200)}`)), status: 400, code: 'invalid_id', param: 'file_id', message: /is not a file id/ },
-  { name: 'files.retrieve: a file of another tenant', act: () => sdk(alice.files.retrieve(fx.bobFile)), status: 404, code: null, param: 'id', message: /No such File object/ },
-  { name: 'files.content: a file of another tenant', act: () => sdk(alice.files.content(fx.bobFile)), status: 404, code: null, param: 'id', message: /No such File object/ },
-  { name: 'files.delete: a file of another tenant', act: () => sdk(alice.files.delete(fx.bobFile)), status: 404, code: null, param: 'id', message: /No such File object/ },
-  { name: 'files.delete: unknown provider in the query', act: () => sdk(alice.files.delete(fx.aliceFile, { query: { provider: NO_SUCH_PROVIDER } })), status: 400, code: 'invalid_provider', param: 'provider', message: PROVIDER_LIST },
+  {
+    name: 'files.retrieve: unknown id',
+    act: () => sdk(alice.files.retrieve(UNKNOWN_FILE)),
+    status: 404,
+    code: null,
+    param: 'id',
+    message: /No such File object: file-A{24}/,
+  },
+  {
+    name: 'files.retrieve: id with an encoded slash (%2F)',
+    act: () => raw(`/files/file-abc%2F..%2F..%2Fbatches`),
+    status: 400,
+    code: 'invalid_id',
+    param: 'file_id',
+    message: /"file-abc\/\.\.\/\.\.\/batches" is not a file id/,
+  },
+  {
+    name: 'files.content: id that is ../ encoded',
+    act: () => raw(`/files/..%2F..%2Fbatches/content`),
+    status: 400,
+    code: 'invalid_id',
+    param: 'file_id',
+    message: /"\.\.\/\.\.\/batches" is not a file id/,
+  },
+  {
+    name: 'files.delete: id with encoded dots and slashes',
+    act: () => raw(`/files/%2E%2E%2F${fx.bobFile}`, { method: 'DELETE' }),
+    status: 400,
+    code: 'invalid_id',
+    param: 'file_id',
+    message: /is not a file id/,
+  },
+  {
+    name: 'files.retrieve: malformed percent-encoding in the id',
+    act: () => raw('/files/file-%E0%A4%A'),
+    status: 400,
+    code: 'invalid_id',
+    param: 'file_id',
+    message: /"file-%E0%A4%A" is not a file id/,
+  },
+  {
+    name: 'files.retrieve: an encoded NUL byte in the id',
+    act: () => raw('/files/file-abc%00'),
+    status: 400,
+    code: 'invalid_id',
+    param: 'file_id',
+    message: /is not a file id/,
+  },
+  {
+    name: 'files.retrieve: id longer than any we issue',
+    act: () => sdk(alice.files.retrieve(`file-${'x'.repeat(200)}`)),
+    status: 400,
+    code: 'invalid_id',
+    param: 'file_id',
+    message: /is not a file id/,
+  },
+  {
+    name: 'files.retrieve: a file of another tenant',
+    act: () => sdk(alice.files.retrieve(fx.bobFile)),
+    status: 404,
+    code: null,
+    param: 'id',
+    message: /No such File object/,
+  },
+  {
+    name: 'files.content: a file of another tenant',
+    act: () => sdk(alice.files.content(fx.bobFile)),
+    status: 404,
+    code: null,
+    param: 'id',
+    message: /No such File object/,
+  },
+  {
+    name: 'files.delete: a file of another tenant',
+    act: () => sdk(alice.files.delete(fx.bobFile)),
+    status: 404,
+    code: null,
+    param: 'id',
+    message: /No such File object/,
+  },
+  {
+    name: 'files.delete: unknown provider in the query',
+    act: () => sdk(alice.files.delete(fx.aliceFile, { query: { provider: NO_SUCH_PROVIDER } })),
+    status: 400,
+    code: 'invalid_provider',
+    param: 'provider',
+    message: PROVIDER_LIST,
+  },
 
   // ---- lists ----
-  { name: 'files.list: limit=0', act: () => sdk(alice.files.list({ limit: 0 })), status: 400, code: 'invalid_limit', param: 'limit', message: /Invalid 'limit'.*between 1 and 10000, got "0"/ },
-  { name: 'files.list: limit=abc', act: () => raw('/files?limit=abc'), status: 400, code: 'invalid_limit', param: 'limit', message: /Invalid 'limit'.*"abc"/ },
-  { name: 'files.list: limit=1.5', act: () => raw('/files?limit=1.5'), status: 400, code: 'invalid_limit', param: 'limit', message: /Invalid 'limit'.*"1\.5"/ },
-  { name: 'batches.list: limit=101', act: () => sdk(alice.batches.list({ limit: 101 })), status: 400, code: 'invalid_limit', param: 'limit', message: /between 1 and 100, got "101"/ },
-  { name: 'batches.list: limit=-5', act: () => raw('/batches?limit=-5'), status: 400, code: 'invalid_limit', param: 'limit', message: /"-5"/ },
-  { name: 'files.list: after with path characters', act: () => sdk(alice.files.list({ after: '../../etc/passwd' })), status: 400, code: 'invalid_id', param: 'after', message: /Invalid 'after'.*is not a file id/ },
-  { name: 'batches.list: after is a file id', act: () => sdk(alice.batches.list({ after: fx.aliceFile })), status: 400, code: 'invalid_id', param: 'after', message: /Invalid 'after'.*is not a batch id/ },
-  { name: 'files.list: order=sideways', act: () => sdk(alice.files.list({ order: 'sideways' } as never)), status: 400, code: 'invalid_order', param: 'order', message: /"asc" or "desc"/ },
-  { name: 'batches.list: unknown provider filter', act: () => sdk(alice.batches.list({ provider: NO_SUCH_PROVIDER } as never)), status: 400, code: 'invalid_provider', param: 'provider', message: PROVIDER_LIST },
+  {
+    name: 'files.list: limit=0',
+    act: () => sdk(alice.files.list({ limit: 0 })),
+    status: 400,
+    code: 'invalid_limit',
+    param: 'limit',
+    message: /Invalid 'limit'.*between 1 and 10000, got "0"/,
+  },
+  {
+    name: 'files.list: limit=abc',
+    act: () => raw('/files?limit=abc'),
+    status: 400,
+    code: 'invalid_limit',
+    param: 'limit',
+    message: /Invalid 'limit'.*"abc"/,
+  },
+  {
+    name: 'files.list: limit=1.5',
+    act: () => raw('/files?limit=1.5'),
+    status: 400,
+    code: 'invalid_limit',
+    param: 'limit',
+    message: /Invalid 'limit'.*"1\.5"/,
+  },
+  {
+    name: 'batches.list: limit=101',
+    act: () => sdk(alice.batches.list({ limit: 101 })),
+    status: 400,
+    code: 'invalid_limit',
+    param: 'limit',
+    message: /between 1 and 100, got "101"/,
+  },
+  {
+    name: 'batches.list: limit=-5',
+    act: () => raw('/batches?limit=-5'),
+    status: 400,
+    code: 'invalid_limit',
+    param: 'limit',
+    message: /"-5"/,
+  },
+  {
+    name: 'files.list: after with path characters',
+    act: () => sdk(alice.files.list({ after: '../../etc/passwd' })),
+    status: 400,
+    code: 'invalid_id',
+    param: 'after',
+    message: /Invalid 'after'.*is not a file id/,
+  },
+  {
+    name: 'batches.list: after is a file id',
+    act: () => sdk(alice.batches.list({ after: fx.aliceFile })),
+    status: 400,
+    code: 'invalid_id',
+    param: 'after',
+    message: /Invalid 'after'.*is not a batch id/,
+  },
+  {
+    name: 'files.list: order=sideways',
+    act: () => sdk(alice.files.list({ order: 'sideways' } as never)),
+    status: 400,
+    code: 'invalid_order',
+    param: 'order',
+    message: /"asc" or "desc"/,
+  },
+  {
+    name: 'batches.list: unknown provider filter',
+    act: () => sdk(alice.batches.list({ provider: NO_SUCH_PROVIDER } as never)),
+    status: 400,
+    code: 'invalid_provider',
+    param: 'provider',
+    message: PROVIDER_LIST,
+  },
 
   // ---- batches.create ----
-  { name: 'batches.create: body is not JSON', act: () => postJson('/batches', '{"input_file_id": '), status: 400, code: 'invalid_json', message: /not valid JSON/ },
-  { name: 'batches.create: body is a JSON array, not an object', act: () => postJson('/batches', [{ input_file_id: 'file-x' }]), status: 400, code: 'invalid_json', message: /must be a JSON object/ },
-  { name: 'batches.create: body is a JSON string', act: () => postJson('/batches', '"batch please"'), status: 400, code: 'invalid_json', message: /must be a JSON object/ },
-  { name: 'batches.create: missing input_file_id', act: () => createBatch({}), status: 400, code: 'missing_required_parameter', param: 'input_file_id', message: /'input_file_id'/ },
-  { name: 'batches.create: unknown input_file_id', act: () => createBatch({ input_file_id: UNKNOWN_FILE }), status: 404, code: null, param: 'input_file_id', message: /No such File object: file-A{24}/ },
-  { name: 'batches.create: input_file_id with path characters', act: () => createBatch({ input_file_id: '../files/file-abc' }), status: 400, code: 'invalid_id', param: 'input_file_id', message: /"\.\.\/files\/file-abc" is not a file id/ },
-  { name: 'batches.create: a file of another tenant', act: () => createBatch({ input_file_id: fx.bobFile }), status: 404, code: null, param: 'input_file_id', message: /No such File object/ },
-  { name: 'batches.create: an output file (purpose batch_output) as input', act: () => createBatch({ input_file_id: fx.outputFile }), status: 400, code: 'invalid_purpose', param: 'input_file_id', message: /purpose 'batch_output'.*purpose "batch"/ },
-  { name: 'batches.create: unknown provider', act: () => createBatch({ input_file_id: fx.aliceFile, provider: NO_SUCH_PROVIDER }), status: 400, code: 'invalid_provider', param: 'provider', message: new RegExp(`Unknown provider "${NO_SUCH_PROVIDER}".*${PROVIDER_NAMES.join(', ')}`) },
-  { name: 'batches.create: completion_window missing', act: () => createBatch({ input_file_id: fx.aliceFile, completion_window: undefined }), status: 400, code: 'invalid_completion_window', param: 'completion_window', message: /completion_window/ },
-  { name: 'batches.create: unsupported endpoint', act: () => createBatch({ input_file_id: fx.aliceFile, endpoint: '/v1/images/generations' }), status: 400, code: 'invalid_endpoint', param: 'endpoint', message: /"\/v1\/images\/generations".*\/v1\/chat\/completions/ },
+  {
+    name: 'batches.create: body is not JSON',
+    act: () => postJson('/batches', '{"input_file_id": '),
+    status: 400,
+    code: 'invalid_json',
+    message: /not valid JSON/,
+  },
+  {
+    name: 'batches.create: body is a JSON array, not an object',
+    act: () => postJson('/batches', [{ input_file_id: 'file-x' }]),
+    status: 400,
+    code: 'invalid_json',
+    message: /must be a JSON object/,
+  },
+  {
+    name: 'batches.create: body is a JSON string',
+    act: () => postJson('/batches', '"batch please"'),
+    status: 400,
+    code: 'invalid_json',
+    message: /must be a JSON object/,
+  },
+  {
+    name: 'batches.create: missing input_file_id',
+    act: () => createBatch({}),
+    status: 400,
+    code: 'missing_required_parameter',
+    param: 'input_file_id',
+    message: /'input_file_id'/,
+  },
+  {
+    name: 'batches.create: unknown input_file_id',
+    act: () => createBatch({ input_file_id: UNKNOWN_FILE }),
+    status: 404,
+    code: null,
+    param: 'input_file_id',
+    message: /No such File object: file-A{24}/,
+  },
+  {
+    name: 'batches.create: input_file_id with path characters',
+    act: () => createBatch({ input_file_id: '../files/file-abc' }),
+    status: 400,
+    code: 'invalid_id',
+    param: 'input_file_id',
+    message: /"\.\.\/files\/file-abc" is not a file id/,
+  },
+  {
+    name: 'batches.create: a file of another tenant',
+    act: () => createBatch({ input_file_id: fx.bobFile }),
+    status: 404,
+    code: null,
+    param: 'input_file_id',
+    message: /No such File object/,
+  },
+  {
+    name: 'batches.create: an output file (purpose batch_output) as input',
+    act: () => createBatch({ input_file_id: fx.outputFile }),
+    status: 400,
+    code: 'invalid_purpose',
+    param: 'input_file_id',
+    message: /purpose 'batch_output'.*purpose "batch"/,
+  },
+  {
+    name: 'batches.create: unknown provider',
+    act: () => createBatch({ input_file_id: fx.aliceFile, provider: NO_SUCH_PROVIDER }),
+    status: 400,
+    code: 'invalid_provider',
+    param: 'provider',
+    message: new RegExp(`Unknown provider "${NO_SUCH_PROVIDER}".*${PROVIDER_NAMES.join(', ')}`),
+  },
+  {
+    name: 'batches.create: completion_window missing',
+    act: () => createBatch({ input_file_id: fx.aliceFile, completion_window: undefined }),
+    status: 400,
+    code: 'invalid_completion_window',
+    param: 'completion_window',
+    message: /completion_window/,
+  },
+  {
+    name: 'batches.create: unsupported endpoint',
+    act: () => createBatch({ input_file_id: fx.aliceFile, endpoint: '/v1/images/generations' }),
+    status: 400,
+    code: 'invalid_endpoint',
+    param: 'endpoint',
+    message: /"\/v1\/images\/generations".*\/v1\/chat\/completions/,
+  },
 
-  { name: 'batches.create: metadata with 17 pairs', act: () => createBatch({ input_file_id: fx.aliceFile, metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }), status: 400, code: 'invalid_metadata', param: 'metadata', message: /at most 16/ },
-  { name: 'batches.create: metadata value too long', act: () => createBatch({ input_file_id: fx.aliceFile, metadata: { note: 'x'.repeat(513) } }), status: 400, code: 'invalid_metadata', param: 'metadata', message: /"note".*at most 512/ },
-  { name: 'batches.create: metadata that is not an object', act: () => createBatch({ input_file_id: fx.aliceFile, metadata: ['a'] }), status: 400, code: 'invalid_metadata', param: 'metadata', message: /expected an object/ },
-  { name: 'batches.create: model that is not a string', act: () => createBatch({ input_file_id: fx.aliceFile, model: 42 }), status: 400, code: 'invalid_model', param: 'model', message: /Invalid 'model': expected a model id string/ },
-  { name: 'batches.create: openai with no input file (inline requests)', act: () => createBatch({ input_file_id: '', provider: 'openai' }), status: 400, code: 'missing_required_parameter', param: 'input_file_id', message: /provider 'openai' runs batches from an uploaded file/ },
+  {
+    name: 'batches.create: metadata with 17 pairs',
+    act: () =>
+      createBatch({ input_file_id: fx.aliceFile, metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }),
+    status: 400,
+    code: 'invalid_metadata',
+    param: 'metadata',
+    message: /at most 16/,
+  },
+  {
+    name: 'batches.create: metadata value too long',
+    act: () => createBatch({ input_file_id: fx.aliceFile, metadata: { note: 'x'.repeat(513) } }),
+    status: 400,
+    code: 'invalid_metadata',
+    param: 'metadata',
+    message: /"note".*at most 512/,
+  },
+  {
+    name: 'batches.create: metadata that is not an object',
+    act: () => createBatch({ input_file_id: fx.aliceFile, metadata: ['a'] }),
+    status: 400,
+    code: 'invalid_metadata',
+    param: 'metadata',
+    message: /expected an object/,
+  },
+  {
+    name: 'batches.create: model that is not a string',
+    act: () => createBatch({ input_file_id: fx.aliceFile, model: 42 }),
+    status: 400,
+    code: 'invalid_model',
+    param: 'model',
+    message: /Invalid 'model': expected a model id string/,
+  },
+  {
+    name: 'batches.create: openai with no input file (inline requests)',
+    act: () => createBatch({ input_file_id: '', provider: 'openai' }),
+    status: 400,
+    code: 'missing_required_parameter',
+    param: 'input_file_id',
+    message: /provider 'openai' runs batches from an uploaded file/,
+  },
   // Issue 15: a file of several models runs (one job per model); what is refused is a model for it (each line names its own).
-  { name: 'batches.create (gemini): a model for a file whose lines name several models', act: () => createBatch({ input_file_id: fx.geminiMixedFile, provider: 'gemini', model: 'gemini-2.0-flash' }), status: 400, code: 'model_mismatch', param: 'model', message: /name several models \(gemini-2\.0-flash, gemini-1\.5-pro\)\. Leave out model/ },
-  { name: 'batches.create (bedrock): a model for a file whose lines name several models', act: () => createBatch({ input_file_id: fx.bedrockMixedFile, provider: 'bedrock', model: CLAUDE_ON_BEDROCK }), status: 400, code: 'model_mismatch', param: 'model', message: /name several models .*one bedrock job per model/ },
-  { name: 'batches.create (bedrock): output_s3_uri in a bucket the gateway may not use', act: () => createBatch({ input_file_id: fx.bedrockFile, provider: 'bedrock', output_s3_uri: 's3://someone-elses-bucket/out/' }), status: 400, code: 'bucket_not_allowed', param: 'output_s3_uri', message: /someone-elses-bucket/ },
-  { name: 'batches.create (anthropic): inline requests that are not a list', act: () => createBatch({ input_file_id: '', provider: 'anthropic', requests: 'all of them' }), status: 400, code: 'invalid_requests', param: 'requests', message: /requests must be an array of \{custom_id, params\} objects/ },
-  { name: 'batches.create (anthropic): an empty list of inline requests', act: () => createBatch({ input_file_id: '', provider: 'anthropic', requests: [] }), status: 400, code: 'invalid_requests', param: 'requests', message: /requests must contain at least one request/ },
-  { name: 'batches.create (bedrock): timeout_hours out of range', act: () => createBatch({ input_file_id: fx.bedrockFile, provider: 'bedrock', timeout_hours: 1000 }), status: 400, code: null, param: 'timeout_hours', message: /timeout_hours must be a whole number of hours from 24 to 168; got 1000/ },
-  { name: 'batches.create (bedrock): unknown small_batch mode', act: () => createBatch({ input_file_id: fx.bedrockFile, provider: 'bedrock', small_batch: 'maybe' }), status: 400, code: null, param: 'small_batch', message: /small_batch must be "on_demand" \(default\) or "reject"; got "maybe"/ },
-  { name: 'batches.create: a 7 MB JSON body', act: () => postJson('/batches', { input_file_id: fx.aliceFile, endpoint: '/v1/chat/completions', completion_window: '24h', padding: 'x'.repeat(7_000_000) }), status: 413, code: 'request_too_large', param: null, message: /6 MB/ },
-  { name: 'batches.create: an 11 MB JSON body', act: () => postJson('/batches', { input_file_id: fx.aliceFile, padding: 'x'.repeat(11 * 1024 * 1024) }), status: 413, code: 'request_too_large', param: null, message: /10 MB/ },
+  {
+    name: 'batches.create (gemini): a model for a file whose lines name several models',
+    act: () => createBatch({ input_file_id: fx.geminiMixedFile, provider: 'gemini', model: 'gemini-2.0-flash' }),
+    status: 400,
+    code: 'model_mismatch',
+    param: 'model',
+    message: /name several models \(gemini-2\.0-flash, gemini-1\.5-pro\)\. Leave out model/,
+  },
+  {
+    name: 'batches.create (bedrock): a model for a file whose lines name several models',
+    act: () => createBatch({ input_file_id: fx.bedrockMixedFile, provider: 'bedrock', model: CLAUDE_ON_BEDROCK }),
+    status: 400,
+    code: 'model_mismatch',
+    param: 'model',
+    message: /name several models .*one bedrock job per model/,
+  },
+  {
+    name: 'batches.create (bedrock): output_s3_uri in a bucket the gateway may not use',
+    act: () => createBatch({ input_file_id: fx.bedrockFile, provider: 'bedrock', output_s3_uri: 's3://someone-elses-bucket/out/' }),
+    status: 400,
+    code: 'bucket_not_allowed',
+    param: 'output_s3_uri',
+    message: /someone-elses-bucket/,
+  },
+  {
+    name: 'batches.create (anthropic): inline requests that are not a list',
+    act: () => createBatch({ input_file_id: '', provider: 'anthropic', requests: 'all of them' }),
+    status: 400,
+    code: 'invalid_requests',
+    param: 'requests',
+    message: /requests must be an array of \{custom_id, params\} objects/,
+  },
+  {
+    name: 'batches.create (anthropic): an empty list of inline requests',
+    act: () => createBatch({ input_file_id: '', provider: 'anthropic', requests: [] }),
+    status: 400,
+    code: 'invalid_requests',
+    param: 'requests',
+    message: /requests must contain at least one request/,
+  },
+  {
+    name: 'batches.create (bedrock): timeout_hours out of range',
+    act: () => createBatch({ input_file_id: fx.bedrockFile, provider: 'bedrock', timeout_hours: 1000 }),
+    status: 400,
+    code: null,
+    param: 'timeout_hours',
+    message: /timeout_hours must be a whole number of hours from 24 to 168; got 1000/,
+  },
+  {
+    name: 'batches.create (bedrock): unknown small_batch mode',
+    act: () => createBatch({ input_file_id: fx.bedrockFile, provider: 'bedrock', small_batch: 'maybe' }),
+    status: 400,
+    code: null,
+    param: 'small_batch',
+    message: /small_batch must be "on_demand" \(default\) or "reject"; got "maybe"/,
+  },
+  {
+    name: 'batches.create: a 7 MB JSON body',
+    act: () =>
+      postJson('/batches', {
+        input_file_id: fx.aliceFile,
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+        padding: 'x'.repeat(7_000_000),
+      }),
+    status: 413,
+    code: 'request_too_large',
+    param: null,
+    message: /6 MB/,
+  },
+  {
+    name: 'batches.create: an 11 MB JSON body',
+    act: () => postJson('/batches', { input_file_id: fx.aliceFile, padding: 'x'.repeat(11 * 1024 * 1024) }),
+    status: 413,
+    code: 'request_too_large',
+    param: null,
+    message: /10 MB/,
+  },
 
   // ---- batches by id ----
-  { name: 'batches.retrieve: unknown id', act: () => sdk(alice.batches.retrieve(UNKNOWN_BATCH)), status: 404, code: null, param: 'id', message: /No such Batch object: batch_A{24}/ },
-  { name: 'batches.retrieve: a placeholder id of another shape (the seed\'s "batch-abc123")', act: () => sdk(alice.batches.retrieve('batch-abc123')), status: 404, code: null, param: 'id', message: /^No such Batch object: batch-abc123$/ },
-  { name: 'files.retrieve: an id of another shape', act: () => sdk(alice.files.retrieve('file_abc123')), status: 404, code: null, param: 'id', message: /^No such File object: file_abc123$/ },
-  { name: 'batches.retrieve: id with an encoded slash', act: () => raw(`/batches/${fx.aliceBatch}%2F..%2F..`), status: 400, code: 'invalid_id', param: 'batch_id', message: /is not a batch id/ },
-  { name: 'batches.retrieve: a batch of another tenant', act: () => sdk(alice.batches.retrieve(fx.bobBatch)), status: 404, code: null, param: 'id', message: /No such Batch object/ },
-  { name: 'batches.cancel: a finished batch (409, as OpenAI)', act: () => sdk(alice.batches.cancel(fx.aliceBatch)), status: 409, code: null, param: null, message: /^Cannot cancel a batch with status 'completed'\.$/ },
-  { name: 'batches.cancel: a batch of another tenant', act: () => sdk(alice.batches.cancel(fx.bobBatch)), status: 404, code: null, param: 'id', message: /No such Batch object/ },
-  { name: 'batches.cancel: unknown id', act: () => sdk(alice.batches.cancel(UNKNOWN_BATCH)), status: 404, code: null, param: 'id', message: /No such Batch object/ },
-  { name: 'batches.cancel: body that is not JSON', act: () => raw(`/batches/${fx.aliceBatch}/cancel`, { method: 'POST', body: '{oops' }), status: 400, code: 'invalid_json', message: /not valid JSON/ },
+  {
+    name: 'batches.retrieve: unknown id',
+    act: () => sdk(alice.batches.retrieve(UNKNOWN_BATCH)),
+    status: 404,
+    code: null,
+    param: 'id',
+    message: /No such Batch object: batch_A{24}/,
+  },
+  {
+    name: 'batches.retrieve: a placeholder id of another shape (the seed\'s "batch-abc123")',
+    act: () => sdk(alice.batches.retrieve('batch-abc123')),
+    status: 404,
+    code: null,
+    param: 'id',
+    message: /^No such Batch object: batch-abc123$/,
+  },
+  {
+    name: 'files.retrieve: an id of another shape',
+    act: () => sdk(alice.files.retrieve('file_abc123')),
+    status: 404,
+    code: null,
+    param: 'id',
+    message: /^No such File object: file_abc123$/,
+  },
+  {
+    name: 'batches.retrieve: id with an encoded slash',
+    act: () => raw(`/batches/${fx.aliceBatch}%2F..%2F..`),
+    status: 400,
+    code: 'invalid_id',
+    param: 'batch_id',
+    message: /is not a batch id/,
+  },
+  {
+    name: 'batches.retrieve: a batch of another tenant',
+    act: () => sdk(alice.batches.retrieve(fx.bobBatch)),
+    status: 404,
+    code: null,
+    param: 'id',
+    message: /No such Batch object/,
+  },
+  {
+    name: 'batches.cancel: a finished batch (409, as OpenAI)',
+    act: () => sdk(alice.batches.cancel(fx.aliceBatch)),
+    status: 409,
+    code: null,
+    param: null,
+    message: /^Cannot cancel a batch with status 'completed'\.$/,
+  },
+  {
+    name: 'batches.cancel: a batch of another tenant',
+    act: () => sdk(alice.batches.cancel(fx.bobBatch)),
+    status: 404,
+    code: null,
+    param: 'id',
+    message: /No such Batch object/,
+  },
+  {
+    name: 'batches.cancel: unknown id',
+    act: () => sdk(alice.batches.cancel(UNKNOWN_BATCH)),
+    status: 404,
+    code: null,
+    param: 'id',
+    message: /No such Batch object/,
+  },
+  {
+    name: 'batches.cancel: body that is not JSON',
+    act: () => raw(`/batches/${fx.aliceBatch}/cancel`, { method: 'POST', body: '{oops' }),
+    status: 400,
+    code: 'invalid_json',
+    message: /not valid JSON/,
+  },
 
   // ---- HTTP ----
   { name: 'unknown route', act: () => raw('/models'), status: 404, code: 'unknown_url', param: null, message: /Unknown route/ },
-  { name: 'wrong method on a known path', act: () => raw('/files', { method: 'PUT', body: 'x' }), status: 404, code: 'unknown_url', param: null, message: /Unknown route/ },
-  { name: 'wrong method on a batch', act: () => raw(`/batches/${fx.aliceBatch}`, { method: 'DELETE' }), status: 404, code: 'unknown_url', param: null, message: /Unknown route/ },
-  { name: 'missing Authorization', act: () => raw('/files', { auth: null }), status: 401, code: 'invalid_api_key', param: null, message: /API key/ },
-  { name: 'Authorization with another scheme', act: () => raw('/files', { auth: `Basic ${Buffer.from(`x:${TEST_KEYS[0]}`).toString('base64')}` }), status: 401, code: 'invalid_api_key', param: null, message: /API key/ },
-  { name: 'unknown gateway key', act: () => raw('/batches', { method: 'POST', auth: 'Bearer sk-finops-nobody', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input_file_id: fx.aliceFile }) }), status: 401, code: 'invalid_api_key', param: null, message: /API key/ },
+  {
+    name: 'wrong method on a known path',
+    act: () => raw('/files', { method: 'PUT', body: 'x' }),
+    status: 404,
+    code: 'unknown_url',
+    param: null,
+    message: /Unknown route/,
+  },
+  {
+    name: 'wrong method on a batch',
+    act: () => raw(`/batches/${fx.aliceBatch}`, { method: 'DELETE' }),
+    status: 404,
+    code: 'unknown_url',
+    param: null,
+    message: /Unknown route/,
+  },
+  {
+    name: 'missing Authorization',
+    act: () => raw('/files', { auth: null }),
+    status: 401,
+    code: 'invalid_api_key',
+    param: null,
+    message: /API key/,
+  },
+  {
+    name: 'Authorization with another scheme',
+    act: () => raw('/files', { auth: `Basic ${Buffer.from(`x:${TEST_KEYS[0]}`).toString('base64')}` }),
+    status: 401,
+    code: 'invalid_api_key',
+    param: null,
+    message: /API key/,
+  },
+  {
+    name: 'unknown gateway key',
+    act: () =>
+      raw('/batches', {
+        method: 'POST',
+        auth: 'Bearer sk-finops-nobody',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ input_file_id: fx.aliceFile }),
+      }),
+    status: 401,
+    code: 'invalid_api_key',
+    param: null,
+    message: /API key/,
+  },
   {
     name: 'a header with a bare CR (header injection attempt), raw socket',
-    act: () => rawSocket(`GET /openai/files HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${TEST_KEYS[0]}\rX-Injected: 1\r\nConnection: close\r\n\r\n`),
+    act: () =>
+      rawSocket(
+        `GET /openai/files HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${TEST_KEYS[0]}\rX-Injected: 1\r\nConnection: close\r\n\r\n`,
+      ),
     status: 400,
     code: 'malformed_request',
     param: null,
@@ -445,7 +1160,10 @@ const cases: Case[] = [
   },
   {
     name: 'a header with a bare LF (header injection attempt), raw socket',
-    act: () => rawSocket(`DELETE /openai/files/${fx.bobFile} HTTP/1.1\r\nHost: localhost\r\nX-Note: a\nAuthorization: Bearer ${TEST_KEYS[1]}\r\nConnection: close\r\n\r\n`),
+    act: () =>
+      rawSocket(
+        `DELETE /openai/files/${fx.bobFile} HTTP/1.1\r\nHost: localhost\r\nX-Note: a\nAuthorization: Bearer ${TEST_KEYS[1]}\r\nConnection: close\r\n\r\n`,
+      ),
     status: 400,
     code: 'malformed_request',
     param: null,
@@ -453,7 +1171,10 @@ const cases: Case[] = [
   },
   {
     name: 'a CRLF sequence that smuggles a second request line into a header, raw socket',
-    act: () => rawSocket(`DELETE /openai/files/${fx.aliceFile} HTTP/1.1\r\nHost: localhost\r\nX-Note: a\r\n\rDELETE /openai/files/${fx.bobFile} HTTP/1.1\r\nAuthorization: Bearer ${TEST_KEYS[1]}\r\n\r\n`),
+    act: () =>
+      rawSocket(
+        `DELETE /openai/files/${fx.aliceFile} HTTP/1.1\r\nHost: localhost\r\nX-Note: a\r\n\rDELETE /openai/files/${fx.bobFile} HTTP/1.1\r\nAuthorization: Bearer ${TEST_KEYS[1]}\r\n\r\n`,
+      ),
     status: 400,
     code: 'malformed_request',
     param: null,
@@ -461,7 +1182,10 @@ const cases: Case[] = [
   },
   {
     name: 'a header name with a space, raw socket',
-    act: () => rawSocket(`GET /openai/files HTTP/1.1\r\nHost: localhost\r\nX Bad: 1\r\nAuthorization: Bearer ${TEST_KEYS[0]}\r\nConnection: close\r\n\r\n`),
+    act: () =>
+      rawSocket(
+        `GET /openai/files HTTP/1.1\r\nHost: localhost\r\nX Bad: 1\r\nAuthorization: Bearer ${TEST_KEYS[0]}\r\nConnection: close\r\n\r\n`,
+      ),
     status: 400,
     code: 'malformed_request',
     param: null,
@@ -470,7 +1194,9 @@ const cases: Case[] = [
   {
     name: 'both Content-Length and Transfer-Encoding (request smuggling), raw socket',
     act: () =>
-      rawSocket(`POST /openai/batches HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${TEST_KEYS[0]}\r\nContent-Type: application/json\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nPOST /openai/files HTTP/1.1\r\n\r\n`),
+      rawSocket(
+        `POST /openai/batches HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${TEST_KEYS[0]}\r\nContent-Type: application/json\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nPOST /openai/files HTTP/1.1\r\n\r\n`,
+      ),
     status: 400,
     code: 'malformed_request',
     param: null,
@@ -478,7 +1204,10 @@ const cases: Case[] = [
   },
   {
     name: 'two different Content-Length headers, raw socket',
-    act: () => rawSocket(`POST /openai/batches HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${TEST_KEYS[0]}\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}`),
+    act: () =>
+      rawSocket(
+        `POST /openai/batches HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${TEST_KEYS[0]}\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}`,
+      ),
     status: 400,
     code: 'malformed_request',
     param: null,
@@ -486,7 +1215,10 @@ const cases: Case[] = [
   },
   {
     name: 'headers larger than the server accepts, raw socket',
-    act: () => rawSocket(`GET /openai/files HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${TEST_KEYS[0]}\r\nX-Big: ${'x'.repeat(20_000)}\r\nConnection: close\r\n\r\n`),
+    act: () =>
+      rawSocket(
+        `GET /openai/files HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${TEST_KEYS[0]}\r\nX-Big: ${'x'.repeat(20_000)}\r\nConnection: close\r\n\r\n`,
+      ),
     status: 431,
     code: 'request_header_fields_too_large',
     param: null,
@@ -501,13 +1233,67 @@ function compatibleProviderCases(provider: CompatibleProvider): Case[] {
   const file = () => fx.compatibleFiles[provider];
   const tooLong = `${openaiCompatibleQuirks(provider)!.completionWindowHours.max + 24}h`;
   return [
-    { name: `batches.create (${provider}): completion_window ${tooLong}, beyond what ${provider} accepts`, act: () => createBatch({ input_file_id: file(), provider, completion_window: tooLong }), status: 400, code: 'invalid_completion_window', param: 'completion_window', message: new RegExp(`"${tooLong}"`) },
-    { name: `batches.create (${provider}): a file of another provider`, act: () => createBatch({ input_file_id: fx.aliceFile, provider }), status: 400, code: 'provider_mismatch', param: 'input_file_id', message: /uploaded for provider 'openai'/ },
-    { name: `batches.create (${provider}): its file named with another provider`, act: () => createBatch({ input_file_id: file(), provider: 'openai' }), status: 400, code: 'provider_mismatch', param: 'input_file_id', message: new RegExp(`uploaded for provider '${provider}'`) },
-    { name: `batches.create (${provider}): a file of another tenant`, act: () => createBatch({ input_file_id: fx.bobFile, provider }), status: 404, code: null, param: 'input_file_id', message: /No such File object/ },
-    { name: `batches.create (${provider}): no input file (inline requests)`, act: () => createBatch({ input_file_id: '', provider }), status: 400, code: 'missing_required_parameter', param: 'input_file_id', message: new RegExp(`provider '${provider}' runs batches from an uploaded file`) },
-    { name: `batches.create (${provider}): metadata with 17 pairs`, act: () => createBatch({ input_file_id: file(), provider, metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }), status: 400, code: 'invalid_metadata', param: 'metadata', message: /at most 16/ },
-    { name: `files.retrieve (${provider}): its file asked for as another provider`, act: () => sdk(alice.files.retrieve(file(), { query: { provider: 'gemini' } })), status: 404, code: null, param: 'id', message: /No such File object/ },
+    {
+      name: `batches.create (${provider}): completion_window ${tooLong}, beyond what ${provider} accepts`,
+      act: () => createBatch({ input_file_id: file(), provider, completion_window: tooLong }),
+      status: 400,
+      code: 'invalid_completion_window',
+      param: 'completion_window',
+      message: new RegExp(`"${tooLong}"`),
+    },
+    {
+      name: `batches.create (${provider}): a file of another provider`,
+      act: () => createBatch({ input_file_id: fx.aliceFile, provider }),
+      status: 400,
+      code: 'provider_mismatch',
+      param: 'input_file_id',
+      message: /uploaded for provider 'openai'/,
+    },
+    {
+      name: `batches.create (${provider}): its file named with another provider`,
+      act: () => createBatch({ input_file_id: file(), provider: 'openai' }),
+      status: 400,
+      code: 'provider_mismatch',
+      param: 'input_file_id',
+      message: new RegExp(`uploaded for provider '${provider}'`),
+    },
+    {
+      name: `batches.create (${provider}): a file of another tenant`,
+      act: () => createBatch({ input_file_id: fx.bobFile, provider }),
+      status: 404,
+      code: null,
+      param: 'input_file_id',
+      message: /No such File object/,
+    },
+    {
+      name: `batches.create (${provider}): no input file (inline requests)`,
+      act: () => createBatch({ input_file_id: '', provider }),
+      status: 400,
+      code: 'missing_required_parameter',
+      param: 'input_file_id',
+      message: new RegExp(`provider '${provider}' runs batches from an uploaded file`),
+    },
+    {
+      name: `batches.create (${provider}): metadata with 17 pairs`,
+      act: () =>
+        createBatch({
+          input_file_id: file(),
+          provider,
+          metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])),
+        }),
+      status: 400,
+      code: 'invalid_metadata',
+      param: 'metadata',
+      message: /at most 16/,
+    },
+    {
+      name: `files.retrieve (${provider}): its file asked for as another provider`,
+      act: () => sdk(alice.files.retrieve(file(), { query: { provider: 'gemini' } })),
+      status: 404,
+      code: null,
+      param: 'id',
+      message: /No such File object/,
+    },
   ];
 }
 
@@ -515,11 +1301,45 @@ function compatibleProviderCases(provider: CompatibleProvider): Case[] {
 function providerCases(provider: HostileProvider): Case[] {
   const file = () => fx.files[provider];
   return [
-    { name: `upload (${provider}): a line that is not JSON`, act: () => sdk(uploadBytes(jsonl([chatLine('ok', GPT, 'hi'), '{"custom_id": "broken"']), { provider })), status: 400, code: 'invalid_json_line', message: /Line 2/ },
-    { name: `files.retrieve (${provider}): a file of another provider`, act: () => sdk(alice.files.retrieve(file(), { query: { provider: 'gemini' } })), status: 404, code: null, param: 'id', message: /No such File object/ },
-    { name: `batches.create (${provider}): a file of another provider`, act: () => createBatch({ input_file_id: file(), provider: 'anthropic' }), status: 400, code: 'provider_mismatch', param: 'input_file_id', message: new RegExp(`uploaded for provider '${provider}'`) },
-    { name: `batches.create (${provider}): completion_window 48h`, act: () => createBatch({ input_file_id: file(), provider, completion_window: '48h' }), status: 400, code: 'invalid_completion_window', param: 'completion_window', message: /"48h".*only supported value is "24h"/ },
-    { name: `batches.create (${provider}): unsupported endpoint`, act: () => createBatch({ input_file_id: file(), provider, endpoint: '/v1/images/generations' }), status: 400, code: 'invalid_endpoint', param: 'endpoint', message: /"\/v1\/images\/generations".*\/v1\/chat\/completions/ },
+    {
+      name: `upload (${provider}): a line that is not JSON`,
+      act: () => sdk(uploadBytes(jsonl([chatLine('ok', GPT, 'hi'), '{"custom_id": "broken"']), { provider })),
+      status: 400,
+      code: 'invalid_json_line',
+      message: /Line 2/,
+    },
+    {
+      name: `files.retrieve (${provider}): a file of another provider`,
+      act: () => sdk(alice.files.retrieve(file(), { query: { provider: 'gemini' } })),
+      status: 404,
+      code: null,
+      param: 'id',
+      message: /No such File object/,
+    },
+    {
+      name: `batches.create (${provider}): a file of another provider`,
+      act: () => createBatch({ input_file_id: file(), provider: 'anthropic' }),
+      status: 400,
+      code: 'provider_mismatch',
+      param: 'input_file_id',
+      message: new RegExp(`uploaded for provider '${provider}'`),
+    },
+    {
+      name: `batches.create (${provider}): completion_window 48h`,
+      act: () => createBatch({ input_file_id: file(), provider, completion_window: '48h' }),
+      status: 400,
+      code: 'invalid_completion_window',
+      param: 'completion_window',
+      message: /"48h".*only supported value is "24h"/,
+    },
+    {
+      name: `batches.create (${provider}): unsupported endpoint`,
+      act: () => createBatch({ input_file_id: file(), provider, endpoint: '/v1/images/generations' }),
+      status: 400,
+      code: 'invalid_endpoint',
+      param: 'endpoint',
+      message: /"\/v1\/images\/generations".*\/v1\/chat\/completions/,
+    },
   ];
 }
 cases.push(...HOSTILE_PROVIDERS.flatMap(providerCases), {
@@ -571,31 +1391,85 @@ describe('hostile and broken input: right status, OpenAI error naming the proble
 });
 
 // The provider-specific cases, run over every provider (test/integration/provider-cases.ts).
-describe.each(PROVIDER_CASES.map((c) => [c.provider, c] as const))('on provider %s: right status, OpenAI error, nothing changed', (provider, { model }) => {
-  // A file of another provider: Alice's OpenAI file, or for openai her Bedrock one.
-  const otherProvider = provider === 'openai' ? 'bedrock' : 'openai';
-  const other = () => ({ id: provider === 'openai' ? fx.bedrockFile : fx.aliceFile, provider: otherProvider });
-  const providerCases: Case[] = [
-    { name: 'upload: a line that is not JSON (gives the line number)', act: () => sdk(uploadBytes(jsonl([chatLine('1', model, 'a'), '{"custom_id": "2", "method": "POST"']), { provider })), status: 400, code: 'invalid_json_line', param: 'file', message: /Line 2 is not valid JSON/ },
-    { name: 'upload: a line with the wrong method', act: () => sdk(uploadBytes(jsonl([chatLine('1', model, 'a'), line(request('2', { method: 'GET', body: { model, messages: [{ role: 'user', content: 'b' }] } }))]), { provider })), status: 400, code: 'invalid_method', param: 'file', message: /Line 2: method must be "POST", got "GET"/ },
-    { name: 'batches.create: unknown input_file_id', act: () => createBatch({ input_file_id: UNKNOWN_FILE, provider, model }), status: 404, code: null, param: 'input_file_id', message: /No such File object: file-A{24}/ },
-    { name: 'batches.create: a file of another provider', act: () => createBatch({ input_file_id: other().id, provider, model }), status: 400, code: 'provider_mismatch', param: 'input_file_id', message: new RegExp(`uploaded for provider '${otherProvider}'`) },
-    { name: 'files.retrieve: a file of another provider', act: () => sdk(alice.files.retrieve(other().id, { query: { provider } })), status: 404, code: null, param: 'id', message: /No such File object/ },
-    { name: 'batches.retrieve: unknown id', act: () => sdk(alice.batches.retrieve(UNKNOWN_BATCH, { query: { provider } })), status: 404, code: null, param: 'id', message: /No such Batch object/ },
-  ];
-  test.each(providerCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const before = await snapshot();
-    const outcome = await c.act({});
-    expect(outcome.status).toBe(c.status);
-    expect(Object.keys(outcome.body as object)).toEqual(['error']);
-    const error = (outcome.body as { error: Record<string, unknown> }).error;
-    expect(Object.keys(error).sort()).toEqual(['code', 'message', 'param', 'type']);
-    expect(error.code).toBe(c.code);
-    if (c.param !== undefined) expect(error.param).toBe(c.param);
-    expect(error.message).toMatch(c.message);
-    expect(await snapshot()).toEqual(before);
-  });
-});
+describe.each(PROVIDER_CASES.map((c) => [c.provider, c] as const))(
+  'on provider %s: right status, OpenAI error, nothing changed',
+  (provider, { model }) => {
+    // A file of another provider: Alice's OpenAI file, or for openai her Bedrock one.
+    const otherProvider = provider === 'openai' ? 'bedrock' : 'openai';
+    const other = () => ({ id: provider === 'openai' ? fx.bedrockFile : fx.aliceFile, provider: otherProvider });
+    const providerCases: Case[] = [
+      {
+        name: 'upload: a line that is not JSON (gives the line number)',
+        act: () => sdk(uploadBytes(jsonl([chatLine('1', model, 'a'), '{"custom_id": "2", "method": "POST"']), { provider })),
+        status: 400,
+        code: 'invalid_json_line',
+        param: 'file',
+        message: /Line 2 is not valid JSON/,
+      },
+      {
+        name: 'upload: a line with the wrong method',
+        act: () =>
+          sdk(
+            uploadBytes(
+              jsonl([
+                chatLine('1', model, 'a'),
+                line(request('2', { method: 'GET', body: { model, messages: [{ role: 'user', content: 'b' }] } })),
+              ]),
+              { provider },
+            ),
+          ),
+        status: 400,
+        code: 'invalid_method',
+        param: 'file',
+        message: /Line 2: method must be "POST", got "GET"/,
+      },
+      {
+        name: 'batches.create: unknown input_file_id',
+        act: () => createBatch({ input_file_id: UNKNOWN_FILE, provider, model }),
+        status: 404,
+        code: null,
+        param: 'input_file_id',
+        message: /No such File object: file-A{24}/,
+      },
+      {
+        name: 'batches.create: a file of another provider',
+        act: () => createBatch({ input_file_id: other().id, provider, model }),
+        status: 400,
+        code: 'provider_mismatch',
+        param: 'input_file_id',
+        message: new RegExp(`uploaded for provider '${otherProvider}'`),
+      },
+      {
+        name: 'files.retrieve: a file of another provider',
+        act: () => sdk(alice.files.retrieve(other().id, { query: { provider } })),
+        status: 404,
+        code: null,
+        param: 'id',
+        message: /No such File object/,
+      },
+      {
+        name: 'batches.retrieve: unknown id',
+        act: () => sdk(alice.batches.retrieve(UNKNOWN_BATCH, { query: { provider } })),
+        status: 404,
+        code: null,
+        param: 'id',
+        message: /No such Batch object/,
+      },
+    ];
+    test.each(providerCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+      const before = await snapshot();
+      const outcome = await c.act({});
+      expect(outcome.status).toBe(c.status);
+      expect(Object.keys(outcome.body as object)).toEqual(['error']);
+      const error = (outcome.body as { error: Record<string, unknown> }).error;
+      expect(Object.keys(error).sort()).toEqual(['code', 'message', 'param', 'type']);
+      expect(error.code).toBe(c.code);
+      if (c.param !== undefined) expect(error.param).toBe(c.param);
+      expect(error.message).toMatch(c.message);
+      expect(await snapshot()).toEqual(before);
+    });
+  },
+);
 
 // Issue 12 changed the contract for these two: batches.create records the batch `validating` and the
 // tracker converts and submits it, so a line the provider's format cannot express, or a model the
@@ -613,18 +1487,33 @@ describe('refused after create: validating, then failed with an OpenAI errors en
       name: 'gemini: lines naming a model Gemini does not have',
       provider: 'gemini',
       lines: [chatLine('g', 'gpt-4o-mini', 'hi')],
-      error: { code: 'not_found', param: null, line: null, message: expect.stringMatching(/Gemini rejected the request \(404 NOT_FOUND\): models\/gpt-4o-mini is not found/) },
+      error: {
+        code: 'not_found',
+        param: null,
+        line: null,
+        message: expect.stringMatching(/Gemini rejected the request \(404 NOT_FOUND\): models\/gpt-4o-mini is not found/),
+      },
     },
     {
       name: 'vertex: lines naming a model Vertex AI does not have',
       provider: 'vertex',
       lines: [chatLine('v', 'gpt-4o-mini', 'hi')],
-      error: { code: 'model_not_found', param: 'model', line: null, message: expect.stringMatching(/Vertex AI has no model "gpt-4o-mini".*The PublisherModel gpt-4o-mini does not exist/) },
+      error: {
+        code: 'model_not_found',
+        param: 'model',
+        line: null,
+        message: expect.stringMatching(/Vertex AI has no model "gpt-4o-mini".*The PublisherModel gpt-4o-mini does not exist/),
+      },
     },
   ])('$name', async ({ provider, lines, error }) => {
     const file = await upload(alice, jsonl(lines), { provider });
     const before = await providerObjects();
-    const created = await alice.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider } as never);
+    const created = await alice.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      provider,
+    } as never);
     expect(created.status).toBe('validating');
     const { batch } = await pollUntilDone(alice, created.id, { provider });
     expect(batch.status).toBe('failed');
@@ -632,6 +1521,7 @@ describe('refused after create: validating, then failed with an OpenAI errors en
     expect(batch.request_counts).toEqual({ total: lines.length, completed: 0, failed: lines.length });
     expect(batch.output_file_id).toBeNull();
     const after = await providerObjects();
-    for (const key of ['openaiBatches', 'azureBatches', 'anthropicBatches', 'geminiBatches', 'bedrockJobs', 'vertexJobs'] as const) expect(after[key]).toEqual(before[key]);
+    for (const key of ['openaiBatches', 'azureBatches', 'anthropicBatches', 'geminiBatches', 'bedrockJobs', 'vertexJobs'] as const)
+      expect(after[key]).toEqual(before[key]);
   });
 });

@@ -101,15 +101,23 @@ test('--budget-usd gives the key a monthly budget that the budget guard enforces
   expect(result.summary.monthlyBudgetUsd).toBe(0);
   const sdk = client(result.key);
   const file = await upload(sdk, jsonl([chatLine('b1', 'gpt-4o-mini', 'hi')]), { provider: 'openai' });
-  await expect(sdk.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).rejects.toMatchObject({ status: 402, code: 'budget_exceeded' });
+  await expect(
+    sdk.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' }),
+  ).rejects.toMatchObject({ status: 402, code: 'budget_exceeded' });
 });
 
 test('revoke: the next request with the key gets 401, other keys keep working; revoking again says so', async () => {
   const { result, printed } = await keys('revoke', teamA.keyId);
-  expect(result).toMatchObject({ command: 'revoke', alreadyRevoked: false, summary: { keyId: teamA.keyId, revokedAt: expect.any(Number) } });
+  expect(result).toMatchObject({
+    command: 'revoke',
+    alreadyRevoked: false,
+    summary: { keyId: teamA.keyId, revokedAt: expect.any(Number) },
+  });
   expect(printed).toContain(`Revoked key ${teamA.keyId} "team-a"`);
 
-  const refused = await client(teamA.key).files.list().catch((err: unknown) => err);
+  const refused = await client(teamA.key)
+    .files.list()
+    .catch((err: unknown) => err);
   expect(refused).toBeInstanceOf(OpenAI.AuthenticationError);
   expect(refused).toMatchObject({ status: 401 });
   expect((await client(SEEDED[0]).files.list()).data.length).toBeGreaterThan(0);
@@ -129,19 +137,31 @@ test('--table: a deployed table, with region, credentials and endpoint from the 
   // operator's shell would carry AWS_PROFILE/AWS_REGION for the real one.
   expect(process.env.AWS_ENDPOINT_URL_DYNAMODB).toBe(gateway!.dynamodbEndpoint);
   const out: string[] = [];
-  const result = await runKeys(['create', '--name', 'deployed', '--table', 'finops-gateway', '--region', 'us-east-1'], process.env, (text) => out.push(text));
+  const result = await runKeys(
+    ['create', '--name', 'deployed', '--table', 'finops-gateway', '--region', 'us-east-1'],
+    process.env,
+    (text) => out.push(text),
+  );
   if (result.command !== 'create') throw new Error('expected create');
   expect(out.join('\n')).toContain('in table finops-gateway (us-east-1)');
   expect((await client(result.key).batches.list()).data).toEqual([]);
-  const revoke = await runKeys(['revoke', result.summary.keyId, '--table', 'finops-gateway', '--region', 'us-east-1'], process.env, (text) => out.push(text));
+  const revoke = await runKeys(
+    ['revoke', result.summary.keyId, '--table', 'finops-gateway', '--region', 'us-east-1'],
+    process.env,
+    (text) => out.push(text),
+  );
   expect(revoke.command).toBe('revoke');
-  expect(out.join('\n')).toContain('caches a key\'s authorization for 60 s');
+  expect(out.join('\n')).toContain("caches a key's authorization for 60 s");
 });
 
 test('with the gateway stopped, `npm run keys -- list` opens the data folder directly', async () => {
   await gateway!.close();
   gateway = undefined;
-  const run = spawnSync('npm', ['run', '--silent', 'keys', '--', 'list', '--json', '--data-dir', dataDir], { cwd: join(__dirname, '..', '..'), encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync('npm', ['run', '--silent', 'keys', '--', 'list', '--json', '--data-dir', dataDir], {
+    cwd: join(__dirname, '..', '..'),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   expect(run.stderr).not.toMatch(/Error/);
   expect(run.status).toBe(0);
   const listed = JSON.parse(run.stdout) as Array<{ name: string; revokedAt: number | null }>;

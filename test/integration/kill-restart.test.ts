@@ -34,12 +34,16 @@ afterAll(async () => {
 });
 
 async function startGateway(): Promise<{ client: OpenAI; info: ChildInfo }> {
-  const proc = spawn(process.execPath, ['--openssl-legacy-provider', '--require', './local/polyfills.js', '--import', 'tsx', 'test/support/gateway-process.ts', dataDir], {
-    cwd: join(__dirname, '..', '..'),
-    // Bedrock jobs from 5 records, so that a small batch runs as a job (not on demand).
-    env: { ...process.env, NODE_OPTIONS: '', POWERTOOLS_LOG_LEVEL: 'ERROR', FINOPS_BEDROCK_MIN_RECORDS: '5' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const proc = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', '--require', './local/polyfills.js', '--import', 'tsx', 'test/support/gateway-process.ts', dataDir],
+    {
+      cwd: join(__dirname, '..', '..'),
+      // Bedrock jobs from 5 records, so that a small batch runs as a job (not on demand).
+      env: { ...process.env, NODE_OPTIONS: '', POWERTOOLS_LOG_LEVEL: 'ERROR', FINOPS_BEDROCK_MIN_RECORDS: '5' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   child = proc;
   const lines = createInterface({ input: proc.stdout! });
   const info = await new Promise<ChildInfo>((resolve, reject) => {
@@ -74,7 +78,9 @@ async function openaiBatchesFor(info: ChildInfo, batchId: string): Promise<Array
 
 async function anthropicBatchCount(info: ChildInfo): Promise<number> {
   const s = sim(info, 'anthropic');
-  const res = await fetch(`${s.url}/v1/messages/batches?limit=100`, { headers: { 'x-api-key': s.apiKey!, 'anthropic-version': '2023-06-01' } });
+  const res = await fetch(`${s.url}/v1/messages/batches?limit=100`, {
+    headers: { 'x-api-key': s.apiKey!, 'anthropic-version': '2023-06-01' },
+  });
   return ((await res.json()) as { data: unknown[] }).data.length;
 }
 
@@ -86,7 +92,11 @@ async function geminiBatchCount(info: ChildInfo): Promise<number> {
 
 async function bedrockJobCount(info: ChildInfo): Promise<number> {
   const { BedrockClient, ListModelInvocationJobsCommand } = await import('@aws-sdk/client-bedrock');
-  const bedrock = new BedrockClient({ region: 'us-east-1', endpoint: sim(info, 'bedrock').url, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  const bedrock = new BedrockClient({
+    region: 'us-east-1',
+    endpoint: sim(info, 'bedrock').url,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+  });
   const res = await bedrock.send(new ListModelInvocationJobsCommand({ maxResults: 1000 }));
   bedrock.destroy();
   return res.invocationJobSummaries?.length ?? 0;
@@ -100,11 +110,14 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Pro
   }
 }
 
-const input = (prefix: string, model: string, n = 5) => Array.from({ length: n }, (_, i) => chatLine(`${prefix}-${i}`, model, `question ${i}`));
+const input = (prefix: string, model: string, n = 5) =>
+  Array.from({ length: n }, (_, i) => chatLine(`${prefix}-${i}`, model, `question ${i}`));
 const idsOf = (lines: string[]) => lines.map((l) => JSON.parse(l).custom_id as string).sort();
 
 async function expectEveryLineOnce(client: OpenAI, batch: OpenAI.Batch, lines: string[]) {
-  const all = [...(await readJsonl(client, batch.output_file_id)), ...(await readJsonl(client, batch.error_file_id))].map((l) => l.custom_id);
+  const all = [...(await readJsonl(client, batch.output_file_id)), ...(await readJsonl(client, batch.error_file_id))].map(
+    (l) => l.custom_id,
+  );
   expect(all.sort()).toEqual(idsOf(lines));
   expect(batch.request_counts?.total).toBe(lines.length);
 }
@@ -137,7 +150,11 @@ test('kill -9 while polling (OpenAI, Anthropic and Gemini throttled), then resta
   const anthropicLines = input('k-poll-a', CLAUDE);
   const geminiLines = input('k-poll-g', GEMINI);
   const [anthropicBefore, geminiBefore] = [await anthropicBatchCount(info), await geminiBatchCount(info)];
-  const [o, a, g] = await Promise.all([createOn(client, 'openai', openaiLines), createOn(client, 'anthropic', anthropicLines), createOn(client, 'gemini', geminiLines)]);
+  const [o, a, g] = await Promise.all([
+    createOn(client, 'openai', openaiLines),
+    createOn(client, 'anthropic', anthropicLines),
+    createOn(client, 'gemini', geminiLines),
+  ]);
   for (const id of [o.id, a.id, g.id]) await until(async () => (await client.batches.retrieve(id)).status !== 'validating');
   await fault(info, 'openai', { kind: 'rate_limit', match: 'GET /v1/batches/', forSeconds: 60 });
   await fault(info, 'anthropic', { kind: 'rate_limit', match: 'GET /v1/messages/batches/', forSeconds: 60 });
@@ -162,7 +179,13 @@ test('kill -9 while a Bedrock job runs (status checks throttled), then restart: 
   const lines = input('k-bedrock', BEDROCK, 6);
   const jobsBefore = await bedrockJobCount(info);
   const file = await upload(client, jsonl(lines), { provider: 'bedrock' });
-  const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'bedrock', model: BEDROCK } as never);
+  const batch = await client.batches.create({
+    input_file_id: file.id,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+    provider: 'bedrock',
+    model: BEDROCK,
+  } as never);
   await until(async () => (await bedrockJobCount(info)) === jobsBefore + 1);
   await fault(info, 'bedrock', { kind: 'rate_limit', match: 'GET /model-invocation-job/', forSeconds: 60 });
   await new Promise((r) => setTimeout(r, 500));

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
 import { startLocalGateway, type LocalGateway } from '../../local/gateway';
 import { adapterFor, PROVIDER_NAMES } from '../../lambda/providers/registry';
-import type { ProviderName } from '../../lambda/store/records';
-import type { BatchRequestOutput } from '../../lambda/openai/types';
+import type { ProviderName } from '../../contracts/records';
+import type { BatchRequestOutput } from '../../contracts/openai-types';
 import { generateBatchFile } from '../../bench/workload';
 
 const LARGE_FILE_BYTES = 30 * 1024 * 1024;
@@ -77,10 +77,18 @@ test('at least one provider adapter is registered', () => {
 });
 
 async function uploadInParts(content: Buffer, provider: ProviderName) {
-  const upload = await client.uploads.create({ filename: `large_${provider}.jsonl`, purpose: 'batch', bytes: content.length, mime_type: 'application/jsonl', provider } as never);
+  const upload = await client.uploads.create({
+    filename: `large_${provider}.jsonl`,
+    purpose: 'batch',
+    bytes: content.length,
+    mime_type: 'application/jsonl',
+    provider,
+  } as never);
   const partIds: string[] = [];
   for (let offset = 0; offset < content.length; offset += PART_BYTES) {
-    const part = await client.uploads.parts.create(upload.id, { data: await toFile(content.subarray(offset, offset + PART_BYTES), 'part') });
+    const part = await client.uploads.parts.create(upload.id, {
+      data: await toFile(content.subarray(offset, offset + PART_BYTES), 'part'),
+    });
     partIds.push(part.id);
   }
   const completeStarted = Date.now();
@@ -101,10 +109,16 @@ async function pollUntilDone(batchId: string, timeoutMs: number) {
 /** Downloads a result file; returns its lines and whether the gateway answered with a redirect. */
 async function download(fileId: string | null | undefined): Promise<{ lines: BatchRequestOutput[]; redirected: boolean; bytes: number }> {
   if (!fileId) return { lines: [], redirected: false, bytes: 0 };
-  const raw = await fetch(`${gateway.baseURL}/files/${fileId}/content`, { headers: { authorization: `Bearer ${KEY}` }, redirect: 'manual' });
+  const raw = await fetch(`${gateway.baseURL}/files/${fileId}/content`, {
+    headers: { authorization: `Bearer ${KEY}` },
+    redirect: 'manual',
+  });
   await raw.arrayBuffer();
   const text = await (await client.files.content(fileId)).text();
-  const lines = text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as BatchRequestOutput);
+  const lines = text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as BatchRequestOutput);
   return { lines, redirected: raw.status === 302, bytes: Buffer.byteLength(text) };
 }
 
@@ -122,17 +136,28 @@ interface ProviderRun {
 async function runOnProvider(provider: ProviderName, fileBytes: number): Promise<ProviderRun> {
   const model = MODELS[provider];
   if (!model) throw new Error(`add a model for provider ${provider} to MODELS`);
-  const { bytes: content, lines: total } = generateBatchFile(fileBytes, { model, failEvery: FAIL_EVERY, seed: PROVIDER_NAMES.indexOf(provider) + 1 });
+  const { bytes: content, lines: total } = generateBatchFile(fileBytes, {
+    model,
+    failEvery: FAIL_EVERY,
+    seed: PROVIDER_NAMES.indexOf(provider) + 1,
+  });
 
   const started = Date.now();
   const { completed: upload, parts, completeMs } = await uploadInParts(content, provider);
   if (!upload.file) throw new Error(`uploads.complete for ${provider} returned no file`);
   const uploadedMs = Date.now() - started;
 
-  const created = await client.batches.create({ input_file_id: upload.file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider } as never);
+  const created = await client.batches.create({
+    input_file_id: upload.file.id,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+    provider,
+  } as never);
   if (['completed', 'failed', 'expired', 'cancelled'].includes(created.status)) {
     // A provider never finishes a batch while creating it; the tracker would have nothing to collect.
-    throw new Error(`batches.create answered with the terminal status ${created.status}: the simulator's clock ran out during creation (raise SIMULATOR_STEP_MS)`);
+    throw new Error(
+      `batches.create answered with the terminal status ${created.status}: the simulator's clock ran out during creation (raise SIMULATOR_STEP_MS)`,
+    );
   }
   const batch = await pollUntilDone(created.id, 180_000);
   const output = await download(batch.output_file_id);
@@ -141,30 +166,33 @@ async function runOnProvider(provider: ProviderName, fileBytes: number): Promise
   return { total, content, upload, batch, output, errors, summary };
 }
 
-describe.each(REGISTERED.map((provider, i) => [provider, i === 0 ? LARGE_FILE_BYTES : OTHER_FILE_BYTES] as const))('a batch on %s (%d bytes)', (provider, fileBytes) => {
-  test('uploaded in parts, batched, results downloaded: every request exactly once', async () => {
-    // One provider at a time: the gateway, the stand-ins and the simulators share this process's one
-    // thread, so running them side by side saves next to nothing and blurs which provider was slow.
-    const { total, content, upload, batch, output, errors, summary } = await runOnProvider(provider, fileBytes);
-    expect(upload.status).toBe('completed');
-    expect(upload.file).toMatchObject({ bytes: content.length, status: 'processed', purpose: 'batch' });
-    expect(batch.status).toBe('completed');
+describe.each(REGISTERED.map((provider, i) => [provider, i === 0 ? LARGE_FILE_BYTES : OTHER_FILE_BYTES] as const))(
+  'a batch on %s (%d bytes)',
+  (provider, fileBytes) => {
+    test('uploaded in parts, batched, results downloaded: every request exactly once', async () => {
+      // One provider at a time: the gateway, the stand-ins and the simulators share this process's one
+      // thread, so running them side by side saves next to nothing and blurs which provider was slow.
+      const { total, content, upload, batch, output, errors, summary } = await runOnProvider(provider, fileBytes);
+      expect(upload.status).toBe('completed');
+      expect(upload.file).toMatchObject({ bytes: content.length, status: 'processed', purpose: 'batch' });
+      expect(batch.status).toBe('completed');
 
-    // Large output comes through the presigned redirect, and the SDK follows it.
-    expect(output.bytes).toBeGreaterThan(MAX_INLINE_DOWNLOAD_BYTES);
-    expect(output.redirected).toBe(true);
+      // Large output comes through the presigned redirect, and the SDK follows it.
+      expect(output.bytes).toBeGreaterThan(MAX_INLINE_DOWNLOAD_BYTES);
+      expect(output.redirected).toBe(true);
 
-    const seen = new Map<string, number>();
-    for (const line of [...output.lines, ...errors.lines]) seen.set(line.custom_id, (seen.get(line.custom_id) ?? 0) + 1);
-    const expectedIds = Array.from({ length: total }, (_, i) => `request-${String(i).padStart(6, '0')}`);
-    expect([...seen.keys()].sort()).toEqual(expectedIds);
-    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+      const seen = new Map<string, number>();
+      for (const line of [...output.lines, ...errors.lines]) seen.set(line.custom_id, (seen.get(line.custom_id) ?? 0) + 1);
+      const expectedIds = Array.from({ length: total }, (_, i) => `request-${String(i).padStart(6, '0')}`);
+      expect([...seen.keys()].sort()).toEqual(expectedIds);
+      expect([...seen.values()].every((n) => n === 1)).toBe(true);
 
-    for (const line of output.lines) expect(line.response?.status_code).toBe(200);
-    expect(errors.lines.length).toBe(Math.floor(total / FAIL_EVERY));
-    expect(errors.lines.every((l) => Number(l.custom_id.slice(-6)) % FAIL_EVERY === FAIL_EVERY - 1)).toBe(true);
-    expect(batch.request_counts).toEqual({ total, completed: output.lines.length, failed: errors.lines.length });
+      for (const line of output.lines) expect(line.response?.status_code).toBe(200);
+      expect(errors.lines.length).toBe(Math.floor(total / FAIL_EVERY));
+      expect(errors.lines.every((l) => Number(l.custom_id.slice(-6)) % FAIL_EVERY === FAIL_EVERY - 1)).toBe(true);
+      expect(batch.request_counts).toEqual({ total, completed: output.lines.length, failed: errors.lines.length });
 
-    console.log(summary);
-  }, 300_000);
-});
+      console.log(summary);
+    }, 300_000);
+  },
+);

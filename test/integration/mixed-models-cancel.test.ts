@@ -33,11 +33,19 @@ describe('mixed-model files', () => {
     const models: [string, string] = ['amazon.nova-lite-v1:0', 'anthropic.claude-3-5-haiku-20241022-v1:0'];
     const { content, ids } = mixedFile('cancel', models, [3, 3]);
     const file = await upload(c, content, { provider: 'bedrock' });
-    const created = await c.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'bedrock' } as never);
+    const created = await c.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      provider: 'bedrock',
+    } as never);
     // Wait until both jobs exist at Bedrock, then cancel.
     const s = t.gateway.providers.find((p) => p.provider === 'bedrock')!;
     const bedrock = new BedrockClient({ region: 'us-east-1', endpoint: s.url, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
-    const jobsOf = async () => ((await bedrock.send(new ListModelInvocationJobsCommand({ maxResults: 1000 }))).invocationJobSummaries ?? []).filter((j) => j.jobName?.includes(created.id.replace(/_/g, '-')));
+    const jobsOf = async () =>
+      ((await bedrock.send(new ListModelInvocationJobsCommand({ maxResults: 1000 }))).invocationJobSummaries ?? []).filter((j) =>
+        j.jobName?.includes(created.id.replace(/_/g, '-')),
+      );
     const deadline = Date.now() + 30_000;
     while ((await jobsOf()).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(await jobsOf()).toHaveLength(2);
@@ -59,19 +67,33 @@ describe('mixed-model files', () => {
     process.env.FINOPS_SIM_OPENAI_ENQUEUED_TOKEN_LIMIT = '700';
     try {
       const single = jsonl(Array.from({ length: 20 }, (_, i) => chatLine(`first-${i}`, 'gpt-4o-mini', `question ${i}`)));
-      const first = await c.batches.create({ input_file_id: (await upload(c, single, { provider: 'openai' })).id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'openai' } as never);
+      const first = await c.batches.create({
+        input_file_id: (await upload(c, single, { provider: 'openai' })).id,
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+        provider: 'openai',
+      } as never);
       const deadline = Date.now() + 30_000;
-      while ((await c.batches.retrieve(first.id)).status === 'validating' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while ((await c.batches.retrieve(first.id)).status === 'validating' && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       const { content, ids } = mixedFile('queue', ['gpt-4o-mini', 'gpt-4o'], [20, 2]);
-      const created = await c.batches.create({ input_file_id: (await upload(c, content, { provider: 'openai' })).id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'openai' } as never);
+      const created = await c.batches.create({
+        input_file_id: (await upload(c, content, { provider: 'openai' })).id,
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+        provider: 'openai',
+      } as never);
       const { batch } = await pollUntilDone(c, created.id, {}, 90_000);
       expect(batch.status).toBe('completed');
       expect(batch.errors).toBeNull();
       expectEveryLineOnce([...(await readJsonl(c, batch.output_file_id)), ...(await readJsonl(c, batch.error_file_id))], ids);
       expect(batch.request_counts).toEqual({ total: 22, completed: 22, failed: 0 });
       const s = t.gateway.providers.find((p) => p.provider === 'openai')!;
-      const listed = (await (await fetch(`${s.url}/batches?limit=100`, { headers: { authorization: `Bearer ${s.simulator!.apiKey}` } })).json()) as { data: Array<{ status: string; metadata?: Record<string, string> }> };
-      const attempts = (key: string) => listed.data.filter((b) => b.metadata?.finops_batch_id === `${created.id}-${key}`).map((b) => b.status);
+      const listed = (await (
+        await fetch(`${s.url}/batches?limit=100`, { headers: { authorization: `Bearer ${s.simulator!.apiKey}` } })
+      ).json()) as { data: Array<{ status: string; metadata?: Record<string, string> }> };
+      const attempts = (key: string) =>
+        listed.data.filter((b) => b.metadata?.finops_batch_id === `${created.id}-${key}`).map((b) => b.status);
       expect(attempts('m1')).toContain('failed'); // the gpt-4o-mini job: sent back for the full queue…
       expect(attempts('m1').filter((x) => x === 'completed')).toHaveLength(1); // …then ran once
       expect(attempts('m2')).toEqual(['completed']); // the gpt-4o job ran once, untouched

@@ -22,19 +22,27 @@ const sim = (provider: string) => t.gateway.providers.find((p) => p.provider ===
 
 async function bedrockJobs(): Promise<Array<{ modelId?: string; status?: string; jobName?: string }>> {
   const { BedrockClient, ListModelInvocationJobsCommand } = await import('@aws-sdk/client-bedrock');
-  const bedrock = new BedrockClient({ region: 'us-east-1', endpoint: sim('bedrock').url, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  const bedrock = new BedrockClient({
+    region: 'us-east-1',
+    endpoint: sim('bedrock').url,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+  });
   return (await bedrock.send(new ListModelInvocationJobsCommand({ maxResults: 1000 }))).invocationJobSummaries ?? [];
 }
 
 async function geminiBatches(): Promise<Array<{ metadata?: { model?: string; displayName?: string; state?: string } }>> {
   const s = sim('gemini');
-  const res = (await (await fetch(`${s.url}/v1beta/batches?pageSize=100`, { headers: { 'x-goog-api-key': s.simulator!.apiKey } })).json()) as { operations?: Array<{ metadata?: { model?: string; displayName?: string; state?: string } }> };
+  const res = (await (
+    await fetch(`${s.url}/v1beta/batches?pageSize=100`, { headers: { 'x-goog-api-key': s.simulator!.apiKey } })
+  ).json()) as { operations?: Array<{ metadata?: { model?: string; displayName?: string; state?: string } }> };
   return res.operations ?? [];
 }
 
 async function openaiBatches(): Promise<Array<{ metadata?: Record<string, string>; input_file_id: string; status: string }>> {
   const s = sim('openai');
-  const res = (await (await fetch(`${s.url}/batches?limit=100`, { headers: { authorization: `Bearer ${s.simulator!.apiKey}` } })).json()) as { data: Array<{ metadata?: Record<string, string>; input_file_id: string; status: string }> };
+  const res = (await (
+    await fetch(`${s.url}/batches?limit=100`, { headers: { authorization: `Bearer ${s.simulator!.apiKey}` } })
+  ).json()) as { data: Array<{ metadata?: Record<string, string>; input_file_id: string; status: string }> };
   return res.data;
 }
 
@@ -52,7 +60,12 @@ async function runToEnd(provider: string, models: [string, string], counts: [num
   const { content, ids } = mixedFile(provider, models, counts);
   const file = await upload(client, content, { provider });
   // No model: each line runs on the model it names.
-  const created = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider } as never);
+  const created = await client.batches.create({
+    input_file_id: file.id,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+    provider,
+  } as never);
   expect(created.model).toBe(models.join(', '));
   const { batch } = await pollUntilDone(client, created.id, { provider }, 60_000);
   const output = await readJsonl(client, batch.output_file_id, { provider });
@@ -66,7 +79,11 @@ function expectEveryLineOnce(lines: Array<{ custom_id: string }>, ids: string[])
   expect(seen.sort()).toEqual([...ids].sort());
 }
 
-type Finops = { cost_usd: number; savings_usd: number; by_model?: Record<string, { requests?: number; cost_usd: number; on_demand_cost_usd: number; savings_usd: number; input_tokens: number }> };
+type Finops = {
+  cost_usd: number;
+  savings_usd: number;
+  by_model?: Record<string, { requests?: number; cost_usd: number; on_demand_cost_usd: number; savings_usd: number; input_tokens: number }>;
+};
 
 /** The per-model shares add up to the batch's cost; each model has its own requests, tokens and cost. */
 function expectShares(batch: OpenAI.Batch, counts: Record<string, number>): void {
@@ -94,7 +111,8 @@ describe('mixed-model files', () => {
     expect(errors).toEqual([]);
     expectEveryLineOnce(output, ids);
     // Each answer came from the model its line named.
-    for (const line of output) expect((line.response!.body as OpenAI.ChatCompletion).model).toBe(line.custom_id.includes('-a') ? models[0] : models[1]);
+    for (const line of output)
+      expect((line.response!.body as OpenAI.ChatCompletion).model).toBe(line.custom_id.includes('-a') ? models[0] : models[1]);
     // The job names derive from the batch id and the job's place: a retried submit gets the same job.
     const made = (await bedrockJobs()).filter((j) => j.jobName?.startsWith(`gw-${batch.id.replace(/_/g, '-')}-m`));
     expect(made.map((j) => j.modelId).sort()).toEqual([...models].sort());
@@ -136,7 +154,11 @@ describe('mixed-model files', () => {
     expect(batch.request_counts).toEqual({ total: 4, completed: 4, failed: 0 });
     expectEveryLineOnce(output, ids);
     const s = sim('anthropic');
-    const list = (await (await fetch(`${s.url}/v1/messages/batches?limit=100`, { headers: { 'x-api-key': s.simulator!.apiKey, 'anthropic-version': '2023-06-01' } })).json()) as { data: Array<{ request_counts: { succeeded: number } }> };
+    const list = (await (
+      await fetch(`${s.url}/v1/messages/batches?limit=100`, {
+        headers: { 'x-api-key': s.simulator!.apiKey, 'anthropic-version': '2023-06-01' },
+      })
+    ).json()) as { data: Array<{ request_counts: { succeeded: number } }> };
     expect(list.data.filter((b) => b.request_counts.succeeded === 4)).toHaveLength(1);
   }, 60_000);
 
@@ -152,11 +174,18 @@ describe('mixed-model files', () => {
       chatLine('p-b2', models[1], 'q', { n: 2 }),
     ];
     const file = await upload(client, jsonl(lines), { provider: 'bedrock' });
-    const created = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'bedrock' } as never);
+    const created = await client.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      provider: 'bedrock',
+    } as never);
     const { batch } = await pollUntilDone(client, created.id, { provider: 'bedrock' }, 60_000);
     expect(batch.status).toBe('completed');
     expect(batch.request_counts).toEqual({ total: 6, completed: 3, failed: 3 });
-    expect(batch.errors?.data).toEqual([expect.objectContaining({ line: 6, message: expect.stringMatching(new RegExp(`^${models[1].replace(/[.:]/g, '\\$&')}: Line 6\\b`)) })]);
+    expect(batch.errors?.data).toEqual([
+      expect.objectContaining({ line: 6, message: expect.stringMatching(new RegExp(`^${models[1].replace(/[.:]/g, '\\$&')}: Line 6\\b`)) }),
+    ]);
     const output = await readJsonl(client, batch.output_file_id);
     const errors = await readJsonl(client, batch.error_file_id);
     expect(output.map((l) => l.custom_id).sort()).toEqual(['p-a0', 'p-a1', 'p-a2']);
@@ -206,7 +235,15 @@ describe('mixed-model files', () => {
   test('batches.create on a mixed file refuses a model (each line names its own) and more models than a batch may mix', async () => {
     const { content } = mixedFile('refuse', ['amazon.nova-lite-v1:0', 'amazon.nova-micro-v1:0'], [1, 1]);
     const file = await upload(client, content, { provider: 'bedrock' });
-    const err = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'bedrock', model: 'amazon.nova-lite-v1:0' } as never).catch((e) => e);
+    const err = await client.batches
+      .create({
+        input_file_id: file.id,
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+        provider: 'bedrock',
+        model: 'amazon.nova-lite-v1:0',
+      } as never)
+      .catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(err.code).toBe('model_mismatch');
     expect(err.param).toBe('model');
@@ -214,7 +251,9 @@ describe('mixed-model files', () => {
 
     const many = jsonl(Array.from({ length: 11 }, (_, i) => chatLine(`m${i}`, `gemini-2.${i}-flash`, 'x')));
     const manyFile = await upload(client, many, { provider: 'gemini' });
-    const tooMany = await client.batches.create({ input_file_id: manyFile.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'gemini' } as never).catch((e) => e);
+    const tooMany = await client.batches
+      .create({ input_file_id: manyFile.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'gemini' } as never)
+      .catch((e) => e);
     expect(tooMany).toBeInstanceOf(OpenAI.BadRequestError);
     expect(tooMany.code).toBe('too_many_models');
   }, 30_000);

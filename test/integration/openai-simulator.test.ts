@@ -7,8 +7,8 @@ import { createOpenAIAdapter, GATEWAY_BATCH_METADATA_KEY } from '../../lambda/pr
 import type { ProviderAdapter, ProviderBatchState, ProviderContext } from '../../lambda/providers/provider';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/providers/errors';
 import { GatewayError } from '../../lambda/http/errors';
-import type { BatchRecord, FileRecord } from '../../lambda/store/records';
-import type { BatchRequestOutput } from '../../lambda/openai/types';
+import type { BatchRecord, FileRecord } from '../../contracts/records';
+import type { BatchRequestOutput } from '../../contracts/openai-types';
 import { newBatchRecord } from '../../lambda/batches/record';
 import { MemoryBlobStore } from '../support/memory-blobs';
 import { simulatorContext } from '../support/provider-context';
@@ -20,10 +20,19 @@ const TERMINAL = ['completed', 'failed', 'expired', 'cancelled'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const request = (customId: string, content: string, model = 'gpt-4o-mini') =>
-  JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model, messages: [{ role: 'user', content }], max_tokens: 100 } });
+  JSON.stringify({
+    custom_id: customId,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model, messages: [{ role: 'user', content }], max_tokens: 100 },
+  });
 
 // The seed's OpenAI workflow input, plus one request that asks the simulator for an error.
-const SEED_JSONL = [request('req-1', 'What is 2+2?'), request('req-2', 'What is the capital of France?'), request('req-3', 'Please fail [simulate-error]')].join('\n');
+const SEED_JSONL = [
+  request('req-1', 'What is 2+2?'),
+  request('req-2', 'What is the capital of France?'),
+  request('req-3', 'Please fail [simulate-error]'),
+].join('\n');
 
 let sim: RunningSimulator;
 let client: OpenAI;
@@ -58,13 +67,25 @@ async function pollUntilTerminal(id: string): Promise<{ batch: OpenAI.Batches.Ba
 
 async function downloadLines(fileId: string): Promise<Array<Record<string, any>>> {
   const text = await (await client.files.content(fileId)).text();
-  return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l));
 }
 
 describe('OpenAI simulator with the official SDK', () => {
   test('the seed workflow: upload, batch, poll, download results', async () => {
-    const uploaded = await client.files.create({ file: await toFile(Buffer.from(SEED_JSONL), 'batch_e2e.jsonl', { type: 'application/jsonl' }), purpose: 'batch' });
-    expect(uploaded).toMatchObject({ object: 'file', bytes: Buffer.byteLength(SEED_JSONL), filename: 'batch_e2e.jsonl', purpose: 'batch', status: 'processed' });
+    const uploaded = await client.files.create({
+      file: await toFile(Buffer.from(SEED_JSONL), 'batch_e2e.jsonl', { type: 'application/jsonl' }),
+      purpose: 'batch',
+    });
+    expect(uploaded).toMatchObject({
+      object: 'file',
+      bytes: Buffer.byteLength(SEED_JSONL),
+      filename: 'batch_e2e.jsonl',
+      purpose: 'batch',
+      status: 'processed',
+    });
     expect(uploaded.id).toMatch(/^file-/);
     expect(Math.abs(uploaded.created_at - Date.now() / 1000)).toBeLessThan(5); // seconds, not ms
     expect(uploaded.expires_at).toBe(uploaded.created_at + 30 * 24 * 3600);
@@ -78,7 +99,14 @@ describe('OpenAI simulator with the official SDK', () => {
       completion_window: '24h',
       metadata: { workflow: 'seed' },
     });
-    expect(created).toMatchObject({ object: 'batch', status: 'validating', input_file_id: uploaded.id, metadata: { workflow: 'seed' }, output_file_id: null, model: 'gpt-4o-mini' });
+    expect(created).toMatchObject({
+      object: 'batch',
+      status: 'validating',
+      input_file_id: uploaded.id,
+      metadata: { workflow: 'seed' },
+      output_file_id: null,
+      model: 'gpt-4o-mini',
+    });
     expect(created.expires_at).toBe(created.created_at + 24 * 3600);
 
     const { batch, seen } = await pollUntilTerminal(created.id);
@@ -96,17 +124,25 @@ describe('OpenAI simulator with the official SDK', () => {
     const all = [...output, ...errors].map((l) => l.custom_id).sort();
     expect(all).toEqual(['req-1', 'req-2', 'req-3']); // each custom_id exactly once
     for (const line of output) {
-      expect(line).toMatchObject({ response: { status_code: 200, body: { object: 'chat.completion', model: 'gpt-4o-mini' } }, error: null });
+      expect(line).toMatchObject({
+        response: { status_code: 200, body: { object: 'chat.completion', model: 'gpt-4o-mini' } },
+        error: null,
+      });
       expect(line.id).toMatch(/^batch_req_/);
       expect(line.response.body.choices[0].finish_reason).toBe('stop');
-      expect(line.response.body.usage.total_tokens).toBe(line.response.body.usage.prompt_tokens + line.response.body.usage.completion_tokens);
+      expect(line.response.body.usage.total_tokens).toBe(
+        line.response.body.usage.prompt_tokens + line.response.body.usage.completion_tokens,
+      );
     }
     const answer = output.find((l) => l.custom_id === 'req-2')!;
     expect(answer.response.body.choices[0].message.content).toContain('What is the capital of France?');
     expect(errors).toEqual([
       expect.objectContaining({
         custom_id: 'req-3',
-        response: expect.objectContaining({ status_code: 400, body: { error: expect.objectContaining({ type: 'invalid_request_error', code: 'simulated_error' }) } }),
+        response: expect.objectContaining({
+          status_code: 400,
+          body: { error: expect.objectContaining({ type: 'invalid_request_error', code: 'simulated_error' }) },
+        }),
         error: null,
       }),
     ]);
@@ -146,28 +182,49 @@ describe('OpenAI simulator with the official SDK', () => {
     await expect(client.files.retrieve(ids[0])).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  test('uploads that are not batch JSONL are refused with OpenAI\'s error shape', async () => {
-    const err = await client.files.create({ file: await toFile(Buffer.from('just some text'), 'notes.txt'), purpose: 'batch' }).catch((e) => e);
+  test("uploads that are not batch JSONL are refused with OpenAI's error shape", async () => {
+    const err = await client.files
+      .create({ file: await toFile(Buffer.from('just some text'), 'notes.txt'), purpose: 'batch' })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(BadRequestError);
-    expect(err.error).toEqual({ message: expect.stringContaining('Invalid file format for Batch API. Must be .jsonl'), type: 'invalid_request_error', param: null, code: null });
+    expect(err.error).toEqual({
+      message: expect.stringContaining('Invalid file format for Batch API. Must be .jsonl'),
+      type: 'invalid_request_error',
+      param: null,
+      code: null,
+    });
     const missingField = await client.files
-      .create({ file: await toFile(Buffer.from(JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions' })), 'x.jsonl'), purpose: 'batch' })
+      .create({
+        file: await toFile(Buffer.from(JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions' })), 'x.jsonl'),
+        purpose: 'batch',
+      })
       .catch((e) => e);
     expect(missingField.status).toBe(400);
     expect(missingField.error.message).toMatch(/missing the required field 'body'/);
-    const badPurpose = await client.files.create({ file: await toFile(Buffer.from('x'), 'x.txt'), purpose: 'nonsense' as never }).catch((e) => e);
+    const badPurpose = await client.files
+      .create({ file: await toFile(Buffer.from('x'), 'x.txt'), purpose: 'nonsense' as never })
+      .catch((e) => e);
     expect(badPurpose.status).toBe(400);
     expect(badPurpose.error.param).toBe('purpose');
   });
 
   test('batch create validates its parameters', async () => {
     const f = await client.files.create({ file: await toFile(Buffer.from(request('a', 'hi')), 'a.jsonl'), purpose: 'batch' });
-    const badWindow = await client.batches.create({ input_file_id: f.id, endpoint: '/v1/chat/completions', completion_window: '48h' as never }).catch((e) => e);
+    const badWindow = await client.batches
+      .create({ input_file_id: f.id, endpoint: '/v1/chat/completions', completion_window: '48h' as never })
+      .catch((e) => e);
     expect(badWindow.status).toBe(400);
     expect(badWindow.error.param).toBe('completion_window');
-    const unknownFile = await client.batches.create({ input_file_id: 'file-missing', endpoint: '/v1/chat/completions', completion_window: '24h' }).catch((e) => e);
+    const unknownFile = await client.batches
+      .create({ input_file_id: 'file-missing', endpoint: '/v1/chat/completions', completion_window: '24h' })
+      .catch((e) => e);
     expect(unknownFile).toBeInstanceOf(NotFoundError);
-    expect(unknownFile.error).toEqual({ message: 'No such File object: file-missing', type: 'invalid_request_error', param: 'input_file_id', code: null });
+    expect(unknownFile.error).toEqual({
+      message: 'No such File object: file-missing',
+      type: 'invalid_request_error',
+      param: 'input_file_id',
+      code: null,
+    });
   });
 
   test('a file that fails whole-file validation makes the batch fail with errors.data', async () => {
@@ -198,7 +255,11 @@ describe('OpenAI simulator with the official SDK', () => {
     const batch = await timed.batches.retrieve(created.id);
     expect(batch.status).toBe('cancelled');
     expect(batch).toMatchObject({ finalizing_at: null, completed_at: null, request_counts: { total: 6, completed: 2, failed: 4 } });
-    const download = async (id: string) => (await (await timed.files.content(id)).text()).trim().split('\n').map((l) => JSON.parse(l));
+    const download = async (id: string) =>
+      (await (await timed.files.content(id)).text())
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
     const output = await download(batch.output_file_id!);
     const errors = await download(batch.error_file_id!);
     expect(output.map((l) => l.custom_id).sort()).toEqual(['c0', 'c2']);
@@ -215,7 +276,8 @@ describe('OpenAI simulator with the official SDK', () => {
   test('batches.list auto-pages newest first', async () => {
     const f = await client.files.create({ file: await toFile(Buffer.from(request('l', 'hi')), 'l.jsonl'), purpose: 'batch' });
     const mine: string[] = [];
-    for (let i = 0; i < 3; i++) mine.push((await client.batches.create({ input_file_id: f.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).id);
+    for (let i = 0; i < 3; i++)
+      mine.push((await client.batches.create({ input_file_id: f.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).id);
     const first = await client.batches.list({ limit: 2 });
     expect(first.data.map((b) => b.id)).toEqual([mine[2], mine[1]]);
     expect(first.has_more).toBe(true);
@@ -236,7 +298,7 @@ describe('OpenAI simulator with the official SDK', () => {
     expect(((await raw.json()) as { error: { message: string } }).error.message).toMatch(/didn't provide an API key/);
   });
 
-  test('unknown ids and routes get 404 in OpenAI\'s shape', async () => {
+  test("unknown ids and routes get 404 in OpenAI's shape", async () => {
     const file = await client.files.retrieve('file-nope').catch((e) => e);
     expect(file).toBeInstanceOf(NotFoundError);
     expect(file.error).toEqual({ message: 'No such File object: file-nope', type: 'invalid_request_error', param: 'id', code: null });
@@ -244,7 +306,9 @@ describe('OpenAI simulator with the official SDK', () => {
     expect(batch.error).toEqual({ message: 'No such Batch object: batch_nope', type: 'invalid_request_error', param: 'id', code: null });
     const route = await fetch(`${sim.url}/nothing`, { headers: { authorization: `Bearer ${sim.apiKey}` } });
     expect(route.status).toBe(404);
-    expect(await route.json()).toEqual({ error: { message: 'Invalid URL (GET /v1/nothing)', type: 'invalid_request_error', param: null, code: null } });
+    expect(await route.json()).toEqual({
+      error: { message: 'Invalid URL (GET /v1/nothing)', type: 'invalid_request_error', param: null, code: null },
+    });
   });
 
   test('a 429 is retried by the SDK and then succeeds', async () => {
@@ -289,7 +353,8 @@ describe('OpenAI simulator with the official SDK', () => {
 describe('openai adapter against the simulator', () => {
   // Streams come out in 1 KB pieces, so line splitting across pieces is exercised.
   const blobs = new MemoryBlobStore({ chunkBytes: 1024 });
-  const makeContext = (apiKey = sim.apiKey, url = sim.url): ProviderContext => simulatorContext({ blobs, endpoint: { url, apiKey }, registersFiles: false });
+  const makeContext = (apiKey = sim.apiKey, url = sim.url): ProviderContext =>
+    simulatorContext({ blobs, endpoint: { url, apiKey }, registersFiles: false });
   const adapter: ProviderAdapter = createOpenAIAdapter('openai', { maxRetries: 0, timeoutMs: 2000 });
   let ctx: ProviderContext;
   beforeAll(() => {
@@ -302,7 +367,16 @@ describe('openai adapter against the simulator', () => {
     const id = `file-gw${fileCounter}`;
     const blob = { bucket: 'finops-files', key: `tenant/${id}` };
     const { bytes } = await blobs.put(blob, jsonl);
-    const file = batchInputFile({ id, tenantId: 'tenant', provider: 'openai', filename: `${id}.jsonl`, bytes, blob, lineCount: jsonl.split('\n').filter(Boolean).length, model });
+    const file = batchInputFile({
+      id,
+      tenantId: 'tenant',
+      provider: 'openai',
+      filename: `${id}.jsonl`,
+      bytes,
+      blob,
+      lineCount: jsonl.split('\n').filter(Boolean).length,
+      model,
+    });
     return { ...file, ...(await adapter.onFileStored!(context, file, {})) };
   }
 
@@ -352,7 +426,11 @@ describe('openai adapter against the simulator', () => {
     expect(seen).not.toContain('finalizing');
     expect(seen[seen.length - 1]).toBe('completed');
     expect(state.requestCounts).toEqual({ total: 3, completed: 2, failed: 1 });
-    expect(state.providerData).toMatchObject({ outputFileId: expect.stringMatching(/^file-/), errorFileId: expect.stringMatching(/^file-/), providerStatus: 'completed' });
+    expect(state.providerData).toMatchObject({
+      outputFileId: expect.stringMatching(/^file-/),
+      errorFileId: expect.stringMatching(/^file-/),
+      providerStatus: 'completed',
+    });
     expect(state.inProgressAt).toEqual(expect.any(Number));
 
     const lines = await collect(batch);
@@ -374,7 +452,10 @@ describe('openai adapter against the simulator', () => {
     clock += CLOCK_STEP_MS * 1.5; // k0 and k1 have run
     await adapter.cancelBatch(timedCtx, batch);
     await adapter.cancelBatch(timedCtx, batch); // idempotent
-    expect(await adapter.checkBatch(timedCtx, batch)).toMatchObject({ status: 'cancelling', requestCounts: { total: 4, completed: 2, failed: 0 } });
+    expect(await adapter.checkBatch(timedCtx, batch)).toMatchObject({
+      status: 'cancelling',
+      requestCounts: { total: 4, completed: 2, failed: 0 },
+    });
     clock += CLOCK_STEP_MS;
     const state = await adapter.checkBatch(timedCtx, batch);
     expect(state.status).toBe('cancelled');
@@ -393,19 +474,36 @@ describe('openai adapter against the simulator', () => {
     const batch = await submit(file);
     const { state } = await track(batch);
     expect(state.status).toBe('failed');
-    expect(state.errors).toEqual([{ code: 'duplicate_custom_id', message: expect.stringContaining('duplicate'), param: 'custom_id', line: 3 }]);
+    expect(state.errors).toEqual([
+      { code: 'duplicate_custom_id', message: expect.stringContaining('duplicate'), param: 'custom_id', line: 3 },
+    ]);
     const lines = await collect(batch);
-    expect(lines.map((l) => [l.custom_id, l.error?.code]).sort()).toEqual([['d', 'batch_failed'], ['d2', 'batch_failed']]);
+    expect(lines.map((l) => [l.custom_id, l.error?.code]).sort()).toEqual([
+      ['d', 'batch_failed'],
+      ['d2', 'batch_failed'],
+    ]);
   });
 
   test('createBatch needs an input file the provider holds', async () => {
-    const base = { batchId: 'batch_x', tenantId: 't', endpoint: '/v1/chat/completions', completionWindow: '24h', model: null, extras: {}, metadata: null, createdAt: 0, expiresAt: 0 };
+    const base = {
+      batchId: 'batch_x',
+      tenantId: 't',
+      endpoint: '/v1/chat/completions',
+      completionWindow: '24h',
+      model: null,
+      extras: {},
+      metadata: null,
+      createdAt: 0,
+      expiresAt: 0,
+    };
     const inline = await adapter.createBatch(ctx, { ...base, inputFile: null }).catch((e) => e);
     expect(inline).toBeInstanceOf(GatewayError);
     expect(inline.status).toBe(400);
     expect(inline.param).toBe('input_file_id');
     const file = await storedFile(SEED_JSONL);
-    const notForwarded = await adapter.createBatch(ctx, { ...base, inputFile: { ...file, providerFileId: undefined, provider: 'gemini' } }).catch((e) => e);
+    const notForwarded = await adapter
+      .createBatch(ctx, { ...base, inputFile: { ...file, providerFileId: undefined, provider: 'gemini' } })
+      .catch((e) => e);
     expect(notForwarded.status).toBe(400);
     expect(notForwarded.message).toMatch(/not uploaded to OpenAI/);
     const otherModel = await adapter.createBatch(ctx, { ...base, inputFile: file, model: 'gpt-4o' }).catch((e) => e);
@@ -413,10 +511,21 @@ describe('openai adapter against the simulator', () => {
     expect(otherModel.param).toBe('model');
   });
 
-  test('OpenAI\'s 4xx on create becomes a 400 with its message', async () => {
+  test("OpenAI's 4xx on create becomes a 400 with its message", async () => {
     const file = await storedFile(SEED_JSONL);
     const err = await adapter
-      .createBatch(ctx, { batchId: 'batch_y', tenantId: 't', endpoint: '/v1/not-an-endpoint', completionWindow: '24h', inputFile: file, model: null, extras: {}, metadata: null, createdAt: 0, expiresAt: 0 })
+      .createBatch(ctx, {
+        batchId: 'batch_y',
+        tenantId: 't',
+        endpoint: '/v1/not-an-endpoint',
+        completionWindow: '24h',
+        inputFile: file,
+        model: null,
+        extras: {},
+        metadata: null,
+        createdAt: 0,
+        expiresAt: 0,
+      })
       .catch((e) => e);
     expect(err).toBeInstanceOf(GatewayError);
     expect(err.status).toBe(400);

@@ -26,9 +26,17 @@ const MODEL: Record<HttpProvider, string> = { openai: 'gpt-4o-mini', anthropic: 
 
 /** The distinctive part of each client key, searched for everywhere afterwards. */
 const secret = () => randomBytes(18).toString('hex');
-const CLIENT_KEYS: Record<HttpProvider, string> = { openai: `sk-proj-${secret()}`, anthropic: `sk-ant-api03-${secret()}`, gemini: `AIzaSy${secret()}` };
+const CLIENT_KEYS: Record<HttpProvider, string> = {
+  openai: `sk-proj-${secret()}`,
+  anthropic: `sk-ant-api03-${secret()}`,
+  gemini: `AIzaSy${secret()}`,
+};
 /** What the deployment itself is configured with: the simulators refuse these. */
-const CONFIGURED_KEYS: Record<HttpProvider, string> = { openai: 'sk-gateway-configured', anthropic: 'sk-ant-gateway-configured', gemini: 'AIza-gateway-configured' };
+const CONFIGURED_KEYS: Record<HttpProvider, string> = {
+  openai: 'sk-gateway-configured',
+  anthropic: 'sk-ant-gateway-configured',
+  gemini: 'AIza-gateway-configured',
+};
 const GATEWAY_KEY = 'sk-finops-passthrough-test';
 
 let dataDir: string;
@@ -57,15 +65,29 @@ function client(providerKey?: string): OpenAI {
 }
 
 const createBatch = (sdk: OpenAI, provider: HttpProvider, fileId: string) =>
-  sdk.batches.create({ input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h', provider, model: MODEL[provider] } as never);
+  sdk.batches.create({
+    input_file_id: fileId,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+    provider,
+    model: MODEL[provider],
+  } as never);
 
 async function batchItem(batchId: string): Promise<Record<string, any>> {
-  const res = await dynamo.send(new GetItemCommand({ TableName: 'finops-gateway', Key: { pk: { S: `BATCH#${batchId}` }, sk: { S: 'BATCH' } }, ConsistentRead: true }));
+  const res = await dynamo.send(
+    new GetItemCommand({ TableName: 'finops-gateway', Key: { pk: { S: `BATCH#${batchId}` }, sk: { S: 'BATCH' } }, ConsistentRead: true }),
+  );
   return unmarshall(res.Item!);
 }
 
 async function vaultItems(): Promise<Record<string, any>[]> {
-  const res = await dynamo.send(new ScanCommand({ TableName: 'finops-gateway', FilterExpression: 'begins_with(pk, :cred)', ExpressionAttributeValues: { ':cred': { S: 'CRED#' } } }));
+  const res = await dynamo.send(
+    new ScanCommand({
+      TableName: 'finops-gateway',
+      FilterExpression: 'begins_with(pk, :cred)',
+      ExpressionAttributeValues: { ':cred': { S: 'CRED#' } },
+    }),
+  );
   return (res.Items ?? []).map((item) => unmarshall(item));
 }
 
@@ -167,7 +189,9 @@ describe.each(PROVIDERS)('%s', (provider) => {
 
 test('cancelling a pass-through batch without the header reaches the provider with the kept key', async () => {
   const withKey = client(CLIENT_KEYS.openai);
-  const file = await upload(withKey, jsonl(Array.from({ length: 5 }, (_, i) => chatLine(`x-${i}`, MODEL.openai, `q${i}`))), { provider: 'openai' });
+  const file = await upload(withKey, jsonl(Array.from({ length: 5 }, (_, i) => chatLine(`x-${i}`, MODEL.openai, `q${i}`))), {
+    provider: 'openai',
+  });
   const batch = await createBatch(withKey, 'openai', file.id);
   // Once submitted (before, a cancel ends the batch without asking the provider at all).
   expect(await eventually(async () => (await client().batches.retrieve(batch.id)).status !== 'validating', 20_000)).toBe(true);
@@ -184,15 +208,21 @@ test('cancelling a pass-through batch without the header reaches the provider wi
 test('Bedrock runs under the gateway role: a provider key is refused with 400 and nothing is stored', async () => {
   const sdk = client('some-aws-key');
   const filesBefore = (await client().files.list()).data.length;
-  const upErr = await upload(sdk, jsonl([chatLine('b', 'anthropic.claude-3-haiku-20240307-v1:0', 'hi')]), { provider: 'bedrock' }).catch((e: unknown) => e);
+  const upErr = await upload(sdk, jsonl([chatLine('b', 'anthropic.claude-3-haiku-20240307-v1:0', 'hi')]), { provider: 'bedrock' }).catch(
+    (e: unknown) => e,
+  );
   expect(upErr).toMatchObject({ status: 400, code: 'passthrough_not_supported' });
   expect((upErr as Error).message).toMatch(/IAM role/);
   expect((await client().files.list()).data.length).toBe(filesBefore);
 
-  const bedrockFile = await upload(client(), jsonl([chatLine('b', 'anthropic.claude-3-haiku-20240307-v1:0', 'hi')]), { provider: 'bedrock' });
+  const bedrockFile = await upload(client(), jsonl([chatLine('b', 'anthropic.claude-3-haiku-20240307-v1:0', 'hi')]), {
+    provider: 'bedrock',
+  });
   const createErr = await createBatch(sdk, 'openai', bedrockFile.id).catch((e: unknown) => e);
   expect(createErr).toMatchObject({ status: 400 });
-  const bedrockErr = await sdk.batches.create({ input_file_id: bedrockFile.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'bedrock' } as never).catch((e: unknown) => e);
+  const bedrockErr = await sdk.batches
+    .create({ input_file_id: bedrockFile.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: 'bedrock' } as never)
+    .catch((e: unknown) => e);
   expect(bedrockErr).toMatchObject({ status: 400, code: 'passthrough_not_supported' });
   expect((await client().batches.list({ provider: 'bedrock' } as never)).data).toEqual([]);
 });

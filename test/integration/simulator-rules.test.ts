@@ -34,7 +34,12 @@ const messages = [{ role: 'user' as const, content: 'Hello' }];
 
 /** [rule, model, extra body fields, expected error, or null when the body must pass]. */
 const CLAUDE_ROWS: Array<[string, string, Record<string, unknown>, RegExp | null]> = [
-  ['Sonnet 4.5 refuses temperature with top_p', 'claude-sonnet-4-5-20250929', { temperature: 0.5, top_p: 0.9 }, /`temperature` and `top_p` cannot both be specified for this model\. Please use only one\./],
+  [
+    'Sonnet 4.5 refuses temperature with top_p',
+    'claude-sonnet-4-5-20250929',
+    { temperature: 0.5, top_p: 0.9 },
+    /`temperature` and `top_p` cannot both be specified for this model\. Please use only one\./,
+  ],
   ['Haiku 4.5 refuses temperature with top_p', 'claude-haiku-4-5-20251001', { temperature: 0.5, top_p: 0.9 }, /cannot both be specified/],
   ['Opus 4.1 refuses temperature with top_p', 'claude-opus-4-1-20250805', { temperature: 0.5, top_p: 0.9 }, /cannot both be specified/],
   ['Sonnet 4.5 takes temperature alone', 'claude-sonnet-4-5-20250929', { temperature: 0.5 }, null],
@@ -47,16 +52,24 @@ const CLAUDE_ROWS: Array<[string, string, Record<string, unknown>, RegExp | null
 describe('Anthropic simulator: Claude request rules (per request, in the batch results)', () => {
   it('answers each row as the real API does', async () => {
     const batch = await anthropic.messages.batches.create({
-      requests: CLAUDE_ROWS.map(([, model, extra], i) => ({ custom_id: `row-${i}`, params: { model, max_tokens: 20, messages, ...extra } as never })),
+      requests: CLAUDE_ROWS.map(([, model, extra], i) => ({
+        custom_id: `row-${i}`,
+        params: { model, max_tokens: 20, messages, ...extra } as never,
+      })),
     });
-    for (let i = 0; i < 200 && (await anthropic.messages.batches.retrieve(batch.id)).processing_status !== 'ended'; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 200 && (await anthropic.messages.batches.retrieve(batch.id)).processing_status !== 'ended'; i++)
+      await new Promise((r) => setTimeout(r, 20));
     const results = new Map<string, Record<string, any>>();
     for await (const r of await anthropic.messages.batches.results(batch.id)) results.set(r.custom_id, r.result as never);
     CLAUDE_ROWS.forEach(([rule, , , expected], i) => {
       const result = results.get(`row-${i}`)!;
       if (expected === null) expect({ rule, type: result.type }).toEqual({ rule, type: 'succeeded' });
       else {
-        expect({ rule, type: result.type, error: result.error.error.type }).toEqual({ rule, type: 'errored', error: 'invalid_request_error' });
+        expect({ rule, type: result.type, error: result.error.error.type }).toEqual({
+          rule,
+          type: 'errored',
+          error: 'invalid_request_error',
+        });
         expect(result.error.error.message).toMatch(expected);
       }
     });
@@ -67,7 +80,13 @@ describe('Bedrock simulator: Claude request rules (InvokeModel)', () => {
   const bedrockId = (model: string) => `us.anthropic.${model}-v1:0`;
   it.each(CLAUDE_ROWS)('%s', async (_rule, model, extra, expected) => {
     const body = { anthropic_version: 'bedrock-2023-05-31', max_tokens: 20, messages, ...extra };
-    const call = runtime.send(new InvokeModelCommand({ modelId: bedrockId(model), contentType: 'application/json', body: new TextEncoder().encode(JSON.stringify(body)) }));
+    const call = runtime.send(
+      new InvokeModelCommand({
+        modelId: bedrockId(model),
+        contentType: 'application/json',
+        body: new TextEncoder().encode(JSON.stringify(body)),
+      }),
+    );
     if (expected === null) {
       expect((await call).$metadata.httpStatusCode).toBe(200);
       return;
@@ -81,20 +100,58 @@ describe('Bedrock simulator: Claude request rules (InvokeModel)', () => {
 
 describe('Gemini simulator: request rules (per request, as the batch result line carries them)', () => {
   const user = (text: string) => ({ role: 'user', parts: [{ text }] });
-  const call = (signature?: string) => ({ role: 'model', parts: [{ functionCall: { name: 'get_weather', args: {} }, ...(signature ? { thoughtSignature: signature } : {}) }] });
+  const call = (signature?: string) => ({
+    role: 'model',
+    parts: [{ functionCall: { name: 'get_weather', args: {} }, ...(signature ? { thoughtSignature: signature } : {}) }],
+  });
   const result = { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { content: 21 } } }] };
   const thinking = (thinkingConfig: Record<string, unknown>) => ({ contents: [user('hi')], generationConfig: { thinkingConfig } });
 
   const ROWS: Array<[string, string, Record<string, unknown>, RegExp | null]> = [
-    ['Gemini 3 refuses an unsigned function call in the current turn', 'gemini-3-flash-preview', { contents: [user('weather?'), call(), result] }, /Function call is missing a thought_signature in functionCall parts.*position 1/],
-    ['Gemini 3 takes the documented placeholder signature', 'gemini-3-pro-preview', { contents: [user('weather?'), call('skip_thought_signature_validator'), result] }, null],
-    ['Gemini 3 does not check turns before the last user message', 'gemini-3-pro-preview', { contents: [user('weather?'), call(), result, user('thanks')] }, null],
+    [
+      'Gemini 3 refuses an unsigned function call in the current turn',
+      'gemini-3-flash-preview',
+      { contents: [user('weather?'), call(), result] },
+      /Function call is missing a thought_signature in functionCall parts.*position 1/,
+    ],
+    [
+      'Gemini 3 takes the documented placeholder signature',
+      'gemini-3-pro-preview',
+      { contents: [user('weather?'), call('skip_thought_signature_validator'), result] },
+      null,
+    ],
+    [
+      'Gemini 3 does not check turns before the last user message',
+      'gemini-3-pro-preview',
+      { contents: [user('weather?'), call(), result, user('thanks')] },
+      null,
+    ],
     ['Gemini 2.5 takes an unsigned function call', 'gemini-2.5-flash', { contents: [user('weather?'), call(), result] }, null],
-    ['thinkingLevel and thinkingBudget together', 'gemini-3-flash-preview', thinking({ thinkingLevel: 'LOW', thinkingBudget: 1024 }), /only one of thinking budget and thinking level/],
-    ['thinkingLevel on Gemini 2.5', 'gemini-2.5-flash', thinking({ thinkingLevel: 'LOW' }), /Thinking level is not supported for this model/],
-    ['MEDIUM on Gemini 3 Pro', 'gemini-3-pro-preview', thinking({ thinkingLevel: 'MEDIUM' }), /Thinking level MEDIUM is not supported for this model/],
+    [
+      'thinkingLevel and thinkingBudget together',
+      'gemini-3-flash-preview',
+      thinking({ thinkingLevel: 'LOW', thinkingBudget: 1024 }),
+      /only one of thinking budget and thinking level/,
+    ],
+    [
+      'thinkingLevel on Gemini 2.5',
+      'gemini-2.5-flash',
+      thinking({ thinkingLevel: 'LOW' }),
+      /Thinking level is not supported for this model/,
+    ],
+    [
+      'MEDIUM on Gemini 3 Pro',
+      'gemini-3-pro-preview',
+      thinking({ thinkingLevel: 'MEDIUM' }),
+      /Thinking level MEDIUM is not supported for this model/,
+    ],
     ['MEDIUM on Gemini 3 Flash', 'gemini-3-flash-preview', thinking({ thinkingLevel: 'MEDIUM' }), null],
-    ['thinking off on Gemini 2.5 Pro', 'gemini-2.5-pro', thinking({ thinkingBudget: 0 }), /Budget 0 is invalid. This model only works in thinking mode/],
+    [
+      'thinking off on Gemini 2.5 Pro',
+      'gemini-2.5-pro',
+      thinking({ thinkingBudget: 0 }),
+      /Budget 0 is invalid. This model only works in thinking mode/,
+    ],
     ['thinking off on Gemini 2.5 Flash', 'gemini-2.5-flash', thinking({ thinkingBudget: 0 }), null],
   ];
 
@@ -110,9 +167,17 @@ describe('Gemini simulator: request rules (per request, as the batch result line
 });
 
 describe('OpenAI simulator: a batch file that starts with a byte order mark', () => {
-  const line = JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini', messages: [] } });
+  const line = JSON.stringify({
+    custom_id: 'a',
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model: 'gpt-4o-mini', messages: [] },
+  });
   it('is refused at upload (line 1 is not JSON), where before it passed the upload and crashed the batch', () => {
-    expect(checkBatchUpload(Buffer.from('\uFEFF' + line + '\n'))).toEqual({ ok: false, message: 'Invalid file format for Batch API. Must be .jsonl (line 1 is not valid JSON).' });
+    expect(checkBatchUpload(Buffer.from('\uFEFF' + line + '\n'))).toEqual({
+      ok: false,
+      message: 'Invalid file format for Batch API. Must be .jsonl (line 1 is not valid JSON).',
+    });
     expect(checkBatchUpload(Buffer.from(line + '\n'))).toEqual({ ok: true });
   });
 });
@@ -120,7 +185,10 @@ describe('OpenAI simulator: a batch file that starts with a byte order mark', ()
 describe('Bedrock simulator: model ids', () => {
   const claude = { anthropic_version: 'bedrock-2023-05-31', max_tokens: 20, messages };
   const nova = { messages: [{ role: 'user', content: [{ text: 'Hello' }] }] };
-  const invoke = (modelId: string, body: unknown) => runtime.send(new InvokeModelCommand({ modelId, contentType: 'application/json', body: new TextEncoder().encode(JSON.stringify(body)) }));
+  const invoke = (modelId: string, body: unknown) =>
+    runtime.send(
+      new InvokeModelCommand({ modelId, contentType: 'application/json', body: new TextEncoder().encode(JSON.stringify(body)) }),
+    );
 
   it.each([
     ['anthropic.claude-sonnet-4-5-20250929-v1:0', claude],
@@ -129,7 +197,9 @@ describe('Bedrock simulator: model ids', () => {
   ])('InvokeModel on the bare id of %s needs an inference profile', async (modelId, body) => {
     const err = await invoke(modelId, body).catch((e) => e);
     expect(err.name).toBe('ValidationException');
-    expect(err.message).toBe(`Invocation of model ID ${modelId} with on-demand throughput isn\u2019t supported. Retry your request with the ID or ARN of an inference profile that contains this model.`);
+    expect(err.message).toBe(
+      `Invocation of model ID ${modelId} with on-demand throughput isn\u2019t supported. Retry your request with the ID or ARN of an inference profile that contains this model.`,
+    );
     expect((await invoke(`us.${modelId}`, body)).$metadata.httpStatusCode).toBe(200);
   });
 
@@ -150,10 +220,28 @@ describe('Bedrock simulator: the Converse API and Converse-type jobs', () => {
   });
 
   it.each<[string, Record<string, unknown>, RegExp]>([
-    ['toolConfig in a Converse-type job record', { ...request, toolConfig: { tools: [{ toolSpec: { name: 'f', inputSchema: { json: { type: 'object' } } } }] } }, /toolConfig is not supported in batch inference jobs/],
-    ['toolUse blocks without toolConfig', { messages: [{ role: 'user', content: [{ text: 'x' }] }, { role: 'assistant', content: [{ toolUse: { toolUseId: 't', name: 'f', input: {} } }] }, { role: 'user', content: [{ text: 'y' }] }] }, /toolConfig field must be defined/],
+    [
+      'toolConfig in a Converse-type job record',
+      { ...request, toolConfig: { tools: [{ toolSpec: { name: 'f', inputSchema: { json: { type: 'object' } } } }] } },
+      /toolConfig is not supported in batch inference jobs/,
+    ],
+    [
+      'toolUse blocks without toolConfig',
+      {
+        messages: [
+          { role: 'user', content: [{ text: 'x' }] },
+          { role: 'assistant', content: [{ toolUse: { toolUseId: 't', name: 'f', input: {} } }] },
+          { role: 'user', content: [{ text: 'y' }] },
+        ],
+      },
+      /toolConfig field must be defined/,
+    ],
     ['an empty text block', { messages: [{ role: 'user', content: [{ text: '' }] }] }, /non-empty string/],
-    ['Claude via Converse with temperature and topP', { ...request, inferenceConfig: { temperature: 0.5, topP: 0.9 } }, /cannot both be specified/],
+    [
+      'Claude via Converse with temperature and topP',
+      { ...request, inferenceConfig: { temperature: 0.5, topP: 0.9 } },
+      /cannot both be specified/,
+    ],
   ])('refuses %s with a 400', (_rule, body, message) => {
     const model = /Claude/.test(_rule) ? 'anthropic.claude-sonnet-4-5-20250929-v1:0' : 'mistral.mistral-large-2407-v1:0';
     let error: unknown;

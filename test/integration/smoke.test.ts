@@ -25,7 +25,19 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const argsFor = (key: string, ...extra: string[]) => ['--base-url', t.gateway.baseURL, '--api-key', key, '--poll-seconds', '0.05', '--timeout-minutes', '1', '--redirect-bytes', '20000', ...extra];
+const argsFor = (key: string, ...extra: string[]) => [
+  '--base-url',
+  t.gateway.baseURL,
+  '--api-key',
+  key,
+  '--poll-seconds',
+  '0.05',
+  '--timeout-minutes',
+  '1',
+  '--redirect-bytes',
+  '20000',
+  ...extra,
+];
 
 async function smoke(key: string, ...extra: string[]) {
   const lines: string[] = [];
@@ -42,11 +54,13 @@ test('all four providers pass against the local gateway, one line per step, and 
   const steps = run.log.records.map((r) => `${r.scope} ${r.step} ${r.result}`);
   for (const provider of ['openai', 'bedrock', 'gemini']) expect(steps).toContain(`${provider} upload ok`);
   for (const provider of ['openai', 'bedrock', 'anthropic', 'gemini']) {
-    for (const step of ['batches.create', 'poll to terminal', 'download output', 'check every line', 'cleanup', 'execution']) expect(steps).toContain(`${provider} ${step} ok`);
+    for (const step of ['batches.create', 'poll to terminal', 'download output', 'check every line', 'cleanup', 'execution'])
+      expect(steps).toContain(`${provider} ${step} ok`);
   }
   expect(steps).toEqual(expect.arrayContaining(['gateway key accepted ok', 'gateway authorizer 401 ok', 'gateway content redirect ok']));
   // Every step's line is printed with its time; the last line sums up.
-  for (const record of run.log.records) expect(run.text).toMatch(new RegExp(`^${record.scope}\\s+${record.step.replace('.', '\\.')}\\s+ok\\s+\\d+\\.\\d\\d s`, 'm'));
+  for (const record of run.log.records)
+    expect(run.text).toMatch(new RegExp(`^${record.scope}\\s+${record.step.replace('.', '\\.')}\\s+ok\\s+\\d+\\.\\d\\d s`, 'm'));
   expect(run.lines[run.lines.length - 1]).toMatch(/^smoke PASSED: \d+ ok, 0 failed, 0 skipped in \d+\.\d s$/);
   // The executions were read from the (local) Step Functions endpoint, by batch id.
   const executions = run.log.records.filter((r) => r.step === 'execution');
@@ -71,7 +85,9 @@ test('nothing listening at the URL: a connection failure that names the URL to c
   const port = (server.address() as AddressInfo).port;
   await new Promise((resolve) => server.close(resolve));
   const lines: string[] = [];
-  const code = await smokeCli(['--base-url', `http://127.0.0.1:${port}/openai`, '--api-key', 'k', '--provider', 'openai'], {}, (line) => lines.push(line));
+  const code = await smokeCli(['--base-url', `http://127.0.0.1:${port}/openai`, '--api-key', 'k', '--provider', 'openai'], {}, (line) =>
+    lines.push(line),
+  );
   expect(code).toBe(1);
   expect(lines.join('\n')).toMatch(/could not connect \(ECONNREFUSED\)[\s\S]*check: nothing answered at --base-url/);
 });
@@ -98,23 +114,37 @@ test('bad arguments are refused before anything runs (exit 2)', async () => {
   const lines: string[] = [];
   expect(await smokeCli(['--api-key', 'k'], {}, (line) => lines.push(line))).toBe(2);
   expect(lines[0]).toMatch(/--base-url is required/);
-  expect(() => parseSmokeArgs(['--base-url', 'http://x/openai', '--api-key', 'k', '--provider', 'watsonx'], {})).toThrow(`--provider must be one of ${PROVIDER_NAMES.join(', ')}, got "watsonx"`);
-  expect(() => parseSmokeArgs(['--base-url', 'http://x/openai', '--api-key', 'k', '--model', 'gpt-4o'], {})).toThrow(/--model must look like/);
+  expect(() => parseSmokeArgs(['--base-url', 'http://x/openai', '--api-key', 'k', '--provider', 'watsonx'], {})).toThrow(
+    `--provider must be one of ${PROVIDER_NAMES.join(', ')}, got "watsonx"`,
+  );
+  expect(() => parseSmokeArgs(['--base-url', 'http://x/openai', '--api-key', 'k', '--model', 'gpt-4o'], {})).toThrow(
+    /--model must look like/,
+  );
 });
 
 test('line checks: a missing, doubled, failed or empty answer is a problem', () => {
-  const ok = (id: string) => ({ custom_id: id, response: { status_code: 200, body: { object: 'chat.completion', choices: [{ message: { content: 'OK' } }] } } });
+  const ok = (id: string) => ({
+    custom_id: id,
+    response: { status_code: 200, body: { object: 'chat.completion', choices: [{ message: { content: 'OK' } }] } },
+  });
   expect(outputProblems([ok('a'), ok('b')], [], ['a', 'b'])).toEqual([]);
   expect(outputProblems([ok('a')], [], ['a', 'b'])).toEqual(['b appears 0 times in the output']);
   expect(outputProblems([ok('a'), ok('a'), ok('b')], [], ['a', 'b'])).toEqual(['a appears 2 times in the output']);
   expect(outputProblems([ok('a')], [{ custom_id: 'b', error: { message: 'boom' } }], ['a', 'b'])).toEqual(['b is in the error file: boom']);
-  const empty = { custom_id: 'a', response: { status_code: 200, body: { object: 'chat.completion', choices: [{ message: { content: '' } }] } } };
+  const empty = {
+    custom_id: 'a',
+    response: { status_code: 200, body: { object: 'chat.completion', choices: [{ message: { content: '' } }] } },
+  };
   expect(outputProblems([empty], [], ['a'])).toEqual(['a: no chat.completion with text']);
 });
 
 test('hints: what to check follows the gateway error code first, then the status', () => {
-  const error = (status: number, code: string | null) => APIError.generate(status, { error: { message: 'm', type: 't', code } }, undefined, new Headers({ 'x-request-id': 'req_1' }));
-  expect(hintFor(error(502, 'provider_auth_error'))).toEqual({ message: 'HTTP 502 provider_auth_error: m [x-request-id req_1]', hint: expect.stringMatching(/put a valid key in the stack's secret for that provider/) });
+  const error = (status: number, code: string | null) =>
+    APIError.generate(status, { error: { message: 'm', type: 't', code } }, undefined, new Headers({ 'x-request-id': 'req_1' }));
+  expect(hintFor(error(502, 'provider_auth_error'))).toEqual({
+    message: 'HTTP 502 provider_auth_error: m [x-request-id req_1]',
+    hint: expect.stringMatching(/put a valid key in the stack's secret for that provider/),
+  });
   expect(hintFor(error(400, 'provider_access_denied')).hint).toMatch(/enable the model in the Bedrock console/);
   expect(hintFor(error(402, 'budget_exceeded')).hint).toMatch(/budget is used up/);
   expect(hintFor(error(404, 'unknown_url')).hint).toMatch(/--base-url must end in \/openai/);
@@ -130,11 +160,23 @@ test('the redirect check file has exactly the size asked for and valid lines', (
 
 /** `npm run smoke` as an operator runs it: a child process, no AWS credentials anywhere. */
 function smokeChild(args: string[]): Promise<{ code: number; stdout: string }> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', NODE_OPTIONS: '--openssl-legacy-provider --require ./local/polyfills.js' };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: '/nonexistent',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: '/nonexistent',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    NODE_OPTIONS: '--openssl-legacy-provider --require ./local/polyfills.js',
+  };
   return new Promise((resolve) => {
-    execFile(join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/smoke.ts', ...args], { cwd: ROOT, env, timeout: 90_000 }, (err, stdout) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout });
-    });
+    execFile(
+      join(ROOT, 'node_modules', '.bin', 'tsx'),
+      ['scripts/smoke.ts', ...args],
+      { cwd: ROOT, env, timeout: 90_000 },
+      (err, stdout) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout });
+      },
+    );
   });
 }
 

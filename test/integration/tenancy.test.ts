@@ -1,11 +1,11 @@
-// Tenant isolation for every route of lib/api/routes.ts, against the local gateway. Alice owns a
+// Tenant isolation for every route of contracts/routes.ts, against the local gateway. Alice owns a
 // file, a finished batch (with an output file), a pending upload and usage; Bob (another tenant)
 // tries every operation on them. Bob gets exactly the 404 a missing id gets (never 403, never the
 // object), never sees Alice's objects in a list or in /finops/usage, and changes nothing of hers.
 // The cases are keyed by operation: a route added to routes.ts without a case here fails the suite.
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { OPERATION_ROUTES } from '../../lib/api/routes';
+import { OPERATION_ROUTES } from '../../contracts/routes';
 import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
 import { UploadStore } from '../../lambda/store/uploads';
 import { chatLine, jsonl, pollUntilDone, startTestGateway, upload, type TestGateway } from './helpers';
@@ -41,15 +41,22 @@ const TENANCY_PROVIDERS: Array<[ProviderName, string]> = [
 let current: { provider: ProviderName; model: string } = { provider: 'openai', model: 'gpt-4o-mini' };
 
 const token = (n: number) => randomBytes(n).toString('hex').slice(0, n);
-const MISSING = { file: () => `file-${token(24)}`, batch: () => `batch_${token(24)}`, upload: () => `upload_${token(24)}`, webhook: () => `whk_${token(24)}` };
+const MISSING = {
+  file: () => `file-${token(24)}`,
+  batch: () => `batch_${token(24)}`,
+  upload: () => `upload_${token(24)}`,
+  webhook: () => `whk_${token(24)}`,
+};
 
 /** Alice's webhook endpoint, registered on first use. */
 let aliceWebhookId: string | undefined;
 async function aliceWebhook(): Promise<string> {
-  aliceWebhookId ??= (await jsonOf(await call(keys.alice, 'POST', '/finops/webhooks', { url: 'http://127.0.0.1:9/alice-hooks' }))).id as string;
+  aliceWebhookId ??= (await jsonOf(await call(keys.alice, 'POST', '/finops/webhooks', { url: 'http://127.0.0.1:9/alice-hooks' })))
+    .id as string;
   return aliceWebhookId;
 }
-const webhookIdsOf = async (key: string) => (await jsonOf(await call(key, 'GET', '/finops/webhooks'))).data.map((e: { id: string }) => e.id) as string[];
+const webhookIdsOf = async (key: string) =>
+  (await jsonOf(await call(key, 'GET', '/finops/webhooks'))).data.map((e: { id: string }) => e.id) as string[];
 
 async function call(key: string, method: string, path: string, body?: unknown): Promise<Response> {
   const init: RequestInit = { method, headers: { authorization: `Bearer ${key}` } };
@@ -141,11 +148,18 @@ const CASES: Record<string, Case> = {
   },
 
   'batches-create': async () => {
-    const body = (id: string) => ({ input_file_id: id, endpoint: '/v1/chat/completions', completion_window: '24h', provider: current.provider });
+    const body = (id: string) => ({
+      input_file_id: id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      provider: current.provider,
+    });
     const err = await expectLikeMissing((id) => call(keys.bob, 'POST', '/batches', body(id)), alice.fileId, MISSING.file());
     expect(err.error.param).toBe('input_file_id');
     // Nothing was created for Bob from Alice's file.
-    expect((await jsonOf(await call(keys.bob, 'GET', '/batches'))).data.map((b: { input_file_id: string }) => b.input_file_id)).not.toContain(alice.fileId);
+    expect(
+      (await jsonOf(await call(keys.bob, 'GET', '/batches'))).data.map((b: { input_file_id: string }) => b.input_file_id),
+    ).not.toContain(alice.fileId);
   },
 
   'batches-list': async () => {
@@ -155,7 +169,11 @@ const CASES: Record<string, Case> = {
       const bobIds = (await jsonOf(await call(keys.bob, 'GET', `/batches${query}`))).data.map((b: { id: string }) => b.id);
       expect(bobIds).not.toContain(alice.batchId);
     }
-    expect(await jsonOf(await call(keys.bob, 'GET', `/batches?after=${alice.batchId}`))).toMatchObject({ object: 'list', data: [], has_more: false });
+    expect(await jsonOf(await call(keys.bob, 'GET', `/batches?after=${alice.batchId}`))).toMatchObject({
+      object: 'list',
+      data: [],
+      has_more: false,
+    });
   },
 
   'batches-retrieve': async () => {
@@ -164,7 +182,14 @@ const CASES: Record<string, Case> = {
 
   'batches-cancel': async () => {
     // A batch of Alice's that is still running: Bob's cancel must not touch it.
-    const running = await jsonOf(await call(keys.alice, 'POST', '/batches', { input_file_id: alice.fileId, endpoint: '/v1/chat/completions', completion_window: '24h', provider: current.provider }));
+    const running = await jsonOf(
+      await call(keys.alice, 'POST', '/batches', {
+        input_file_id: alice.fileId,
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+        provider: current.provider,
+      }),
+    );
     expect(['validating', 'in_progress']).toContain(running.status);
     await expectLikeMissing((id) => call(keys.bob, 'POST', `/batches/${id}/cancel`), running.id, MISSING.batch());
     const after = await jsonOf(await call(keys.alice, 'GET', `/batches/${running.id}`));
@@ -177,23 +202,37 @@ const CASES: Record<string, Case> = {
 
   'uploads-create': async () => {
     // Bob's upload is his: Alice cannot add parts to it, complete or cancel it.
-    const bobs = await jsonOf(await call(keys.bob, 'POST', '/uploads', { filename: 'b.jsonl', purpose: 'batch', bytes: 10, mime_type: 'application/jsonl' }));
+    const bobs = await jsonOf(
+      await call(keys.bob, 'POST', '/uploads', { filename: 'b.jsonl', purpose: 'batch', bytes: 10, mime_type: 'application/jsonl' }),
+    );
     expect(bobs.status).toBe('pending');
-    await expectLikeMissing((id) => call(keys.alice, 'POST', `/uploads/${id}/parts`, partForm(Buffer.from('0123456789'))), bobs.id, MISSING.upload());
+    await expectLikeMissing(
+      (id) => call(keys.alice, 'POST', `/uploads/${id}/parts`, partForm(Buffer.from('0123456789'))),
+      bobs.id,
+      MISSING.upload(),
+    );
     await expectLikeMissing((id) => call(keys.alice, 'POST', `/uploads/${id}/cancel`), bobs.id, MISSING.upload());
     expect((await call(keys.bob, 'POST', `/uploads/${bobs.id}/cancel`)).status).toBe(200);
   },
 
   'uploads-parts-create': async () => {
     const before = await uploads.listParts(alice.uploadId);
-    await expectLikeMissing((id) => call(keys.bob, 'POST', `/uploads/${id}/parts`, partForm(Buffer.from('{"injected":true}\n'))), alice.uploadId, MISSING.upload());
+    await expectLikeMissing(
+      (id) => call(keys.bob, 'POST', `/uploads/${id}/parts`, partForm(Buffer.from('{"injected":true}\n'))),
+      alice.uploadId,
+      MISSING.upload(),
+    );
     const after = await uploads.listParts(alice.uploadId);
     expect(after.map((p) => p.id)).toEqual(before.map((p) => p.id));
     expect((await uploads.getUpload(after[0].tenantId, alice.uploadId))?.receivedBytes).toBe(alice.uploadBytes);
   },
 
   'uploads-complete': async () => {
-    await expectLikeMissing((id) => call(keys.bob, 'POST', `/uploads/${id}/complete`, { part_ids: [alice.partId] }), alice.uploadId, MISSING.upload());
+    await expectLikeMissing(
+      (id) => call(keys.bob, 'POST', `/uploads/${id}/complete`, { part_ids: [alice.partId] }),
+      alice.uploadId,
+      MISSING.upload(),
+    );
     const [part] = await uploads.listParts(alice.uploadId);
     expect((await uploads.getUpload(part.tenantId, alice.uploadId))?.status).toBe('pending');
   },
@@ -210,7 +249,13 @@ const CASES: Record<string, Case> = {
     // Bob's direct upload is his, before and after its bytes arrive: Alice can neither retrieve, read
     // nor list it, and its object key is under Bob's tenant, not Alice's.
     const content = jsonl([chatLine('d1', current.model, 'bob-direct')]);
-    const request = (key: string) => call(key, 'POST', '/files/direct-uploads', { filename: 'd.jsonl', purpose: 'batch', bytes: Buffer.byteLength(content), provider: current.provider });
+    const request = (key: string) =>
+      call(key, 'POST', '/files/direct-uploads', {
+        filename: 'd.jsonl',
+        purpose: 'batch',
+        bytes: Buffer.byteLength(content),
+        provider: current.provider,
+      });
     const bobs = await jsonOf(await request(keys.bob));
     const alices = await jsonOf(await request(keys.alice));
     expect(bobs.file.status).toBe('uploaded');
@@ -323,7 +368,15 @@ describe.each(TENANCY_PROVIDERS)("Alice's objects on %s", (provider, model) => {
 
     const part = Buffer.from(jsonl([chatLine('u1', current.model, 'uploaded in parts')]));
     alice.uploadBytes = part.length;
-    const created = await jsonOf(await call(keys.alice, 'POST', '/uploads', { filename: 'a.jsonl', purpose: 'batch', bytes: part.length, mime_type: 'application/jsonl', provider: current.provider }));
+    const created = await jsonOf(
+      await call(keys.alice, 'POST', '/uploads', {
+        filename: 'a.jsonl',
+        purpose: 'batch',
+        bytes: part.length,
+        mime_type: 'application/jsonl',
+        provider: current.provider,
+      }),
+    );
     alice.uploadId = created.id;
     alice.partId = (await jsonOf(await call(keys.alice, 'POST', `/uploads/${alice.uploadId}/parts`, partForm(part)))).id;
   }, 180_000); // a gateway and six simulators on a loaded 2-core machine
@@ -333,12 +386,12 @@ describe.each(TENANCY_PROVIDERS)("Alice's objects on %s", (provider, model) => {
     await t?.close();
   });
 
-  test('every route in lib/api/routes.ts has a tenancy case (add one with a new route)', () => {
+  test('every route in contracts/routes.ts has a tenancy case (add one with a new route)', () => {
     expect(Object.keys(CASES).sort()).toEqual([...new Set(OPERATION_ROUTES.map((r) => r.operation))].sort());
   });
 
   describe.each(OPERATION_ROUTES.map((r) => [r.operation, r.method, r.path] as const))('%s (%s %s)', (operation) => {
-    test("another tenant: the 404 of a missing id, never the object, never in a list; nothing of the owner changes", async () => {
+    test('another tenant: the 404 of a missing id, never the object, never in a list; nothing of the owner changes', async () => {
       const run = CASES[operation];
       if (!run) throw new Error(`No tenancy case for ${operation}: add one to CASES in test/integration/tenancy.test.ts`);
       await run();
@@ -354,14 +407,20 @@ describe.each(PROVIDER_CASES.map((c) => [c.provider, c] as const))('on provider 
   beforeAll(async () => {
     const client = t.client(0);
     owned.fileId = (await upload(client, jsonl([chatLine('p1', model, `alice on ${provider}`)]), { provider })).id;
-    const batch = await client.batches.create({ input_file_id: owned.fileId, endpoint: '/v1/chat/completions', completion_window: '24h', provider, model } as never);
+    const batch = await client.batches.create({
+      input_file_id: owned.fileId,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      provider,
+      model,
+    } as never);
     owned.batchId = batch.id;
     const { batch: done } = await pollUntilDone(client, batch.id, { provider });
     expect(done.status).toBe('completed');
     owned.outputFileId = done.output_file_id!;
   }, 60_000);
 
-  test("another tenant: the 404 of a missing id on the file, its content, the batch, its cancel and output; nothing in a list; nothing changes", async () => {
+  test('another tenant: the 404 of a missing id on the file, its content, the batch, its cancel and output; nothing in a list; nothing changes', async () => {
     const q = `?provider=${provider}`;
     await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}${q}`), owned.fileId, MISSING.file());
     await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}/content${q}`), owned.fileId, MISSING.file());

@@ -58,7 +58,14 @@ function split(bytes: Buffer, partBytes: number): Buffer[] {
 const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
 
 async function startUpload(client: OpenAI, bytes: number, extra: Record<string, unknown> = {}) {
-  return client.uploads.create({ filename: 'big_batch.jsonl', purpose: 'batch', bytes, mime_type: 'application/jsonl', provider: 'openai', ...extra } as never);
+  return client.uploads.create({
+    filename: 'big_batch.jsonl',
+    purpose: 'batch',
+    bytes,
+    mime_type: 'application/jsonl',
+    provider: 'openai',
+    ...extra,
+  } as never);
 }
 
 async function sendPart(client: OpenAI, uploadId: string, data: Buffer) {
@@ -84,7 +91,14 @@ describe('chunked upload with the SDK', () => {
     expect(pieces.length).toBeGreaterThanOrEqual(3);
 
     const upload = await startUpload(alice, content.length);
-    expect(upload).toMatchObject({ object: 'upload', bytes: content.length, filename: 'big_batch.jsonl', purpose: 'batch', status: 'pending', file: null });
+    expect(upload).toMatchObject({
+      object: 'upload',
+      bytes: content.length,
+      filename: 'big_batch.jsonl',
+      purpose: 'batch',
+      status: 'pending',
+      file: null,
+    });
     expect(upload.id).toMatch(/^upload_[A-Za-z0-9]+$/);
     expect(upload.expires_at - upload.created_at).toBe(3600);
     expect(upload.created_at).toBeLessThan(10_000_000_000);
@@ -92,13 +106,24 @@ describe('chunked upload with the SDK', () => {
     // In parallel, so they are stored in whatever order they arrive; part_ids decide the file's order.
     const parts = await Promise.all(pieces.map((piece) => sendPart(alice, upload.id, piece)));
     for (const part of parts) {
-      expect(part).toEqual({ id: expect.stringMatching(/^part_[A-Za-z0-9]+$/), object: 'upload.part', created_at: expect.any(Number), upload_id: upload.id });
+      expect(part).toEqual({
+        id: expect.stringMatching(/^part_[A-Za-z0-9]+$/),
+        object: 'upload.part',
+        created_at: expect.any(Number),
+        upload_id: upload.id,
+      });
     }
     expect(await partKeys(upload.id)).toHaveLength(pieces.length);
 
     const completed = await alice.uploads.complete(upload.id, { part_ids: parts.map((p) => p.id), md5: md5(content) });
     expect(completed).toMatchObject({ id: upload.id, object: 'upload', status: 'completed', bytes: content.length });
-    expect(completed.file).toMatchObject({ object: 'file', purpose: 'batch', filename: 'big_batch.jsonl', bytes: content.length, status: 'processed' });
+    expect(completed.file).toMatchObject({
+      object: 'file',
+      purpose: 'batch',
+      filename: 'big_batch.jsonl',
+      bytes: content.length,
+      status: 'processed',
+    });
     expect(completed.file!.id).toMatch(/^file-/);
     // Parts are gone once the file exists.
     expect(await partKeys(upload.id)).toEqual([]);
@@ -149,7 +174,10 @@ describe('chunked upload with the SDK', () => {
     const { file } = await alice.uploads.complete(upload.id, { part_ids: [part.id] });
     const batch = await alice.batches.create({ input_file_id: file!.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
     let current = batch;
-    for (const deadline = Date.now() + 20_000; !['completed', 'failed', 'expired', 'cancelled'].includes(current.status) && Date.now() < deadline; ) {
+    for (
+      const deadline = Date.now() + 20_000;
+      !['completed', 'failed', 'expired', 'cancelled'].includes(current.status) && Date.now() < deadline;
+    ) {
       await new Promise((r) => setTimeout(r, 50));
       current = await alice.batches.retrieve(batch.id);
     }
@@ -181,7 +209,9 @@ describe('size limits', () => {
     ['just over the limit (the handler refuses it)', 4_600_000],
     ['over what a Lambda request can carry (refused in front of the handler)', 7_000_000],
   ])('a plain files.create %s → 413 pointing to the Uploads API', async (_name, size) => {
-    const err = await errorOf(alice.files.create({ file: await toFile(batchFile(size).subarray(0, size), 'too_big.jsonl'), purpose: 'batch' }));
+    const err = await errorOf(
+      alice.files.create({ file: await toFile(batchFile(size).subarray(0, size), 'too_big.jsonl'), purpose: 'batch' }),
+    );
     expect(err.status).toBe(413);
     expect(err.message).toContain('Uploads API');
     expect(err.message).toContain('4.5');
@@ -278,8 +308,17 @@ describe('cancel, expiry and tenancy', () => {
     const upload = await startUpload(alice, 10);
     const part = await sendPart(alice, upload.id, Buffer.alloc(10, 0x61));
     // Move its deadline into the past directly in the table, instead of waiting an hour.
-    const db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: gateway.dynamodbEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS }));
-    await db.send(new UpdateCommand({ TableName: 'finops-gateway', Key: { pk: `UPLOAD#${upload.id}`, sk: 'UPLOAD' }, UpdateExpression: 'SET expiresAt = :past', ExpressionAttributeValues: { ':past': upload.created_at - 1 } }));
+    const db = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint: gateway.dynamodbEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS }),
+    );
+    await db.send(
+      new UpdateCommand({
+        TableName: 'finops-gateway',
+        Key: { pk: `UPLOAD#${upload.id}`, sk: 'UPLOAD' },
+        UpdateExpression: 'SET expiresAt = :past',
+        ExpressionAttributeValues: { ':past': upload.created_at - 1 },
+      }),
+    );
     db.destroy();
 
     const err = await errorOf(sendPart(alice, upload.id, Buffer.alloc(1)));
@@ -293,11 +332,20 @@ describe('cancel, expiry and tenancy', () => {
     const upload = await startUpload(alice, content.length);
     const part = await sendPart(alice, upload.id, content);
 
-    const attempts = [() => sendPart(bob, upload.id, content), () => bob.uploads.complete(upload.id, { part_ids: [part.id] }), () => bob.uploads.cancel(upload.id)];
+    const attempts = [
+      () => sendPart(bob, upload.id, content),
+      () => bob.uploads.complete(upload.id, { part_ids: [part.id] }),
+      () => bob.uploads.cancel(upload.id),
+    ];
     for (const attempt of attempts) {
       const err = await errorOf(attempt());
       expect(err.status).toBe(404);
-      expect(err.error).toEqual({ message: `No such Upload object: ${upload.id}`, type: 'invalid_request_error', param: 'upload_id', code: null });
+      expect(err.error).toEqual({
+        message: `No such Upload object: ${upload.id}`,
+        type: 'invalid_request_error',
+        param: 'upload_id',
+        code: null,
+      });
     }
     expect((await errorOf(alice.uploads.cancel('upload_doesnotexist'))).status).toBe(404);
 

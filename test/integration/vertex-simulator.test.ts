@@ -12,8 +12,8 @@ import { vertexSettings } from '../../lambda/providers/vertex/settings';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/providers/errors';
 import { GatewayError } from '../../lambda/http/errors';
 import type { ProviderAdapter, ProviderBatchState, ProviderContext } from '../../lambda/providers/provider';
-import type { BatchRecord, FileRecord } from '../../lambda/store/records';
-import type { BatchRequestOutput } from '../../lambda/openai/types';
+import type { BatchRecord, FileRecord } from '../../contracts/records';
+import type { BatchRequestOutput } from '../../contracts/openai-types';
 import { MemoryBlobStore } from '../support/memory-blobs';
 import { simulatorContext } from '../support/provider-context';
 import { batchInput, batchInputFile } from '../support/records';
@@ -26,7 +26,10 @@ let ctx: ProviderContext<'gcp-service-account'>;
 
 /** The context lambda/runtime.ts hands a gcp-service-account provider: its base URL and the parsed key. */
 function vertexContext(key: string): ProviderContext<'gcp-service-account'> {
-  return { ...simulatorContext({ blobs, registersFiles: false }), credentials: async () => ({ baseUrl: sim.url, serviceAccount: JSON.parse(key) as Record<string, unknown> }) };
+  return {
+    ...simulatorContext({ blobs, registersFiles: false }),
+    credentials: async () => ({ baseUrl: sim.url, serviceAccount: JSON.parse(key) as Record<string, unknown> }),
+  };
 }
 let n = 0;
 
@@ -43,7 +46,12 @@ afterAll(async () => {
 });
 
 function line(customId: string, content: string) {
-  return JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model: MODEL, messages: [{ role: 'user', content }], max_tokens: 50 } });
+  return JSON.stringify({
+    custom_id: customId,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model: MODEL, messages: [{ role: 'user', content }], max_tokens: 50 },
+  });
 }
 
 async function storedFile(lines: string[]): Promise<FileRecord> {
@@ -51,13 +59,31 @@ async function storedFile(lines: string[]): Promise<FileRecord> {
   const blob = { bucket: 'files', key: `t1/${id}` };
   const text = lines.join('\n') + '\n';
   await blobs.put(blob, text);
-  const file = batchInputFile({ id, tenantId: 't1', provider: 'vertex' as never, filename: 'in.jsonl', bytes: Buffer.byteLength(text), blob, lineCount: lines.length, model: MODEL });
+  const file = batchInputFile({
+    id,
+    tenantId: 't1',
+    provider: 'vertex' as never,
+    filename: 'in.jsonl',
+    bytes: Buffer.byteLength(text),
+    blob,
+    lineCount: lines.length,
+    model: MODEL,
+  });
   return { ...file, ...(await adapter.onFileStored!(ctx, file, {})) };
 }
 
 async function submitted(file: FileRecord, batchId = `batch_vtx${++n}`): Promise<BatchRecord> {
   const created = await adapter.createBatch(ctx, batchInput({ batchId, tenantId: 't1', inputFile: file, model: MODEL }));
-  return { id: batchId, tenantId: 't1', provider: 'vertex', model: created.model, providerBatchId: created.providerBatchId, providerData: created.providerData, requestCounts: created.requestCounts, createdAt: Math.floor(Date.now() / 1000) } as unknown as BatchRecord;
+  return {
+    id: batchId,
+    tenantId: 't1',
+    provider: 'vertex',
+    model: created.model,
+    providerBatchId: created.providerBatchId,
+    providerData: created.providerData,
+    requestCounts: created.requestCounts,
+    createdAt: Math.floor(Date.now() / 1000),
+  } as unknown as BatchRecord;
 }
 
 async function until(batch: BatchRecord, done: (s: ProviderBatchState) => boolean): Promise<ProviderBatchState[]> {
@@ -83,7 +109,11 @@ const terminal = (s: ProviderBatchState) => ['completed', 'failed', 'cancelled',
 describe('Vertex AI adapter against the simulator', () => {
   test('upload in chunks, create, pending → running → completed, every row joined on its custom_id', async () => {
     const padding = 'x'.repeat(3000);
-    const lines = [line('000000', 'numeric-looking id'), line('req-err', 'fail [simulate-error]'), ...Array.from({ length: 200 }, (_, i) => line(`r${i}`, `question ${i} ${padding}`))];
+    const lines = [
+      line('000000', 'numeric-looking id'),
+      line('req-err', 'fail [simulate-error]'),
+      ...Array.from({ length: 200 }, (_, i) => line(`r${i}`, `question ${i} ${padding}`)),
+    ];
     const chunksBefore = sim.storage.chunksReceived;
     const file = await storedFile(lines);
     expect(file.providerFileId).toBe(`gs://${sim.bucket}/finops-gateway/inputs/t1/${file.id}.jsonl`);
@@ -91,7 +121,10 @@ describe('Vertex AI adapter against the simulator', () => {
     expect(sim.storage.chunksReceived - chunksBefore).toBeGreaterThanOrEqual(3);
     const object = sim.storage.get(sim.bucket, `finops-gateway/inputs/t1/${file.id}.jsonl`)!;
     const first = JSON.parse(object.bytes.toString('utf8').split('\n')[0]);
-    expect(first).toEqual({ custom_id: 'cid-000000', request: { contents: [{ role: 'user', parts: [{ text: 'numeric-looking id' }] }], generationConfig: { maxOutputTokens: 50 } } });
+    expect(first).toEqual({
+      custom_id: 'cid-000000',
+      request: { contents: [{ role: 'user', parts: [{ text: 'numeric-looking id' }] }], generationConfig: { maxOutputTokens: 50 } },
+    });
 
     const batch = await submitted(file);
     expect(batch.providerBatchId).toMatch(new RegExp(`^projects/${sim.projectId}/locations/us-central1/batchPredictionJobs/\\d+$`));
@@ -126,7 +159,10 @@ describe('Vertex AI adapter against the simulator', () => {
     expect(seen.map((s) => s.status)).toContain('cancelling');
     expect(seen[seen.length - 1].status).toBe('cancelled');
     const out = await collect(batch);
-    expect(out.map((l) => [l.custom_id, l.error?.code])).toEqual([['c1', 'batch_cancelled'], ['c2', 'batch_cancelled']]);
+    expect(out.map((l) => [l.custom_id, l.error?.code])).toEqual([
+      ['c1', 'batch_cancelled'],
+      ['c2', 'batch_cancelled'],
+    ]);
     // Cancelling again once it is over is fine (Vertex refuses it with FAILED_PRECONDITION).
     await expect(adapter.cancelBatch(ctx, batch)).resolves.toBeUndefined();
   });
@@ -139,10 +175,13 @@ describe('Vertex AI adapter against the simulator', () => {
     expect(seen[seen.length - 1].status).toBe('completed');
     const out = await collect(batch);
     expect(out.find((l) => l.custom_id === 'ok')!.response!.status_code).toBe(200);
-    expect(out.find((l) => l.custom_id === 'gone')!.error).toMatchObject({ code: 'batch_failed', message: expect.stringContaining('JOB_STATE_PARTIALLY_SUCCEEDED') });
+    expect(out.find((l) => l.custom_id === 'gone')!.error).toMatchObject({
+      code: 'batch_failed',
+      message: expect.stringContaining('JOB_STATE_PARTIALLY_SUCCEEDED'),
+    });
   });
 
-  test('a job Vertex fails (import over the request limit) is failed with Vertex\'s reason', async () => {
+  test("a job Vertex fails (import over the request limit) is failed with Vertex's reason", async () => {
     process.env.FINOPS_SIM_VERTEX_MAX_REQUESTS = '1';
     try {
       const batch = await submitted(await storedFile([line('l1', 'a'), line('l2', 'b')]));
@@ -158,10 +197,17 @@ describe('Vertex AI adapter against the simulator', () => {
 
   test('an unknown model is a 400 model_not_found at submit, not a lost batch', async () => {
     const file = await storedFile([line('m', 'x')]);
-    const err = await adapter.createBatch(ctx, batchInput({ batchId: `batch_vtx${++n}`, tenantId: 't1', inputFile: { ...file, model: 'gemini-does-not-exist-9' }, model: null })).catch((e) => e);
+    const err = await adapter
+      .createBatch(
+        ctx,
+        batchInput({ batchId: `batch_vtx${++n}`, tenantId: 't1', inputFile: { ...file, model: 'gemini-does-not-exist-9' }, model: null }),
+      )
+      .catch((e) => e);
     // The simulator knows every gemini-* name; an unknown family is refused as Vertex refuses it.
     expect(err).not.toBeInstanceOf(ProviderLostBatchError);
-    const bad = await adapter.createBatch(ctx, batchInput({ batchId: `batch_vtx${++n}`, tenantId: 't1', inputFile: { ...file, model: 'claude-x' }, model: null })).catch((e) => e);
+    const bad = await adapter
+      .createBatch(ctx, batchInput({ batchId: `batch_vtx${++n}`, tenantId: 't1', inputFile: { ...file, model: 'claude-x' }, model: null }))
+      .catch((e) => e);
     expect(bad).toBeInstanceOf(GatewayError);
     expect(bad).toMatchObject({ status: 400, code: 'model_not_found', param: 'model' });
     expect(bad.message).toMatch(/The PublisherModel claude-x does not exist/);
@@ -170,7 +216,9 @@ describe('Vertex AI adapter against the simulator', () => {
   test('429 and 5xx are transient; a job Vertex lost is permanent', async () => {
     const file = await storedFile([line('t', 'x')]);
     sim.faults.add({ kind: 'rate_limit', match: 'POST /v1/projects', retryAfterSeconds: 7 });
-    const limited = await adapter.createBatch(ctx, batchInput({ batchId: `batch_vtx${++n}`, tenantId: 't1', inputFile: file, model: MODEL })).catch((e) => e);
+    const limited = await adapter
+      .createBatch(ctx, batchInput({ batchId: `batch_vtx${++n}`, tenantId: 't1', inputFile: file, model: MODEL }))
+      .catch((e) => e);
     expect(limited).toBeInstanceOf(ProviderUnavailableError);
     expect(limited.retryAfterSeconds).toBe(7);
     const batch = await submitted(file);
@@ -196,7 +244,16 @@ describe('Vertex AI adapter against the simulator', () => {
     const forged = JSON.parse(sim.serviceAccountKey);
     forged.private_key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const forgedCtx = vertexContext(JSON.stringify(forged));
-    const file = batchInputFile({ id: 'file-forged', tenantId: 't1', provider: 'vertex' as never, filename: 'f.jsonl', bytes: 1, blob: { bucket: 'files', key: 't1/file-forged' }, lineCount: 1, model: MODEL });
+    const file = batchInputFile({
+      id: 'file-forged',
+      tenantId: 't1',
+      provider: 'vertex' as never,
+      filename: 'f.jsonl',
+      bytes: 1,
+      blob: { bucket: 'files', key: 't1/file-forged' },
+      lineCount: 1,
+      model: MODEL,
+    });
     await blobs.put(file.blob, line('f', 'x') + '\n');
     const err = await adapter.onFileStored!(forgedCtx, file, {}).catch((e) => e);
     expect(err).toMatchObject({ status: 502, code: 'provider_auth_error' });
@@ -211,11 +268,26 @@ describe('Vertex AI adapter against the simulator', () => {
       const settings = () => ({ ...vertexSettings({}), project: first.projectId, bucket: first.bucket, storageUrl: first.url });
       const local = createVertexAdapter({ timeoutMs: 5000, settings });
       const key = first.serviceAccountKey;
-      const context = { ...vertexContext(key), credentials: async () => ({ baseUrl: first.url, serviceAccount: JSON.parse(key) as Record<string, unknown> }) };
-      const file = batchInputFile({ id: 'file-restart', tenantId: 't1', provider: 'vertex', filename: 'r.jsonl', bytes: 1, blob: { bucket: 'files', key: 't1/file-restart' }, lineCount: 1, model: MODEL });
+      const context = {
+        ...vertexContext(key),
+        credentials: async () => ({ baseUrl: first.url, serviceAccount: JSON.parse(key) as Record<string, unknown> }),
+      };
+      const file = batchInputFile({
+        id: 'file-restart',
+        tenantId: 't1',
+        provider: 'vertex',
+        filename: 'r.jsonl',
+        bytes: 1,
+        blob: { bucket: 'files', key: 't1/file-restart' },
+        lineCount: 1,
+        model: MODEL,
+      });
       await blobs.put(file.blob, line('r1', 'kept') + '\n');
       const stored = { ...file, ...(await local.onFileStored!(context, file, {})) };
-      const created = await local.createBatch(context, batchInput({ batchId: 'batch_restart', tenantId: 't1', inputFile: stored, model: MODEL }));
+      const created = await local.createBatch(
+        context,
+        batchInput({ batchId: 'batch_restart', tenantId: 't1', inputFile: stored, model: MODEL }),
+      );
       const port = Number(new URL(first.url).port);
       await first.close();
 
@@ -223,9 +295,19 @@ describe('Vertex AI adapter against the simulator', () => {
       try {
         expect(second.serviceAccountKey).toBe(key); // the same account (and its cached token still works)
         expect(second.jobNames()).toEqual([created.providerBatchId]);
-        const batch = { id: 'batch_restart', providerBatchId: created.providerBatchId, providerData: created.providerData, requestCounts: created.requestCounts, model: MODEL, createdAt: 1 } as unknown as BatchRecord;
+        const batch = {
+          id: 'batch_restart',
+          providerBatchId: created.providerBatchId,
+          providerData: created.providerData,
+          requestCounts: created.requestCounts,
+          model: MODEL,
+          createdAt: 1,
+        } as unknown as BatchRecord;
         // The first call may land on a keep-alive socket of the closed server: transient, as the tracker treats it.
-        const check = () => local.checkBatch(context, batch).catch((err) => (err instanceof ProviderUnavailableError ? local.checkBatch(context, batch) : Promise.reject(err)));
+        const check = () =>
+          local
+            .checkBatch(context, batch)
+            .catch((err) => (err instanceof ProviderUnavailableError ? local.checkBatch(context, batch) : Promise.reject(err)));
         let state = await check();
         for (let i = 0; i < 100 && !terminal(state); i++) state = await new Promise((r) => setTimeout(r, 30)).then(check);
         expect(state.status).toBe('completed');
@@ -241,8 +323,20 @@ describe('Vertex AI adapter against the simulator', () => {
   });
 
   test('a deployment without a bucket refuses a vertex upload with a 400 that says so (no retry can help), and sends nothing', async () => {
-    const unconfigured = createVertexAdapter({ timeoutMs: 5000, settings: () => ({ ...vertexSettings({}), project: sim.projectId, storageUrl: sim.url }) });
-    const file = batchInputFile({ id: 'file-nobucket', tenantId: 't1', provider: 'vertex', filename: 'n.jsonl', bytes: 1, blob: { bucket: 'files', key: 't1/file-nobucket' }, lineCount: 1, model: MODEL });
+    const unconfigured = createVertexAdapter({
+      timeoutMs: 5000,
+      settings: () => ({ ...vertexSettings({}), project: sim.projectId, storageUrl: sim.url }),
+    });
+    const file = batchInputFile({
+      id: 'file-nobucket',
+      tenantId: 't1',
+      provider: 'vertex',
+      filename: 'n.jsonl',
+      bytes: 1,
+      blob: { bucket: 'files', key: 't1/file-nobucket' },
+      lineCount: 1,
+      model: MODEL,
+    });
     await blobs.put(file.blob, line('n', 'x') + '\n');
     const before = sim.storage.objects.size;
     const err = await unconfigured.onFileStored!(ctx, file, {}).catch((e) => e);

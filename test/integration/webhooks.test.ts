@@ -4,7 +4,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
-import type { ProviderName } from '../../lambda/store/records';
+import type { ProviderName } from '../../contracts/records';
 import { rejectionOf } from '../support/errors';
 import { runKeysCli } from '../../scripts/keys';
 import { fanOutBatchEvent } from '../../lambda/handlers/webhooks-fan-out';
@@ -27,7 +27,10 @@ async function startReceiver(script: number[] = [200]) {
     req.on('end', () => {
       received.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
       const status = script[Math.min(received.length - 1, script.length - 1)];
-      res.writeHead(status, status >= 300 && status < 400 ? { location: `http://127.0.0.1:${(server.address() as AddressInfo).port}/elsewhere` } : {});
+      res.writeHead(
+        status,
+        status >= 300 && status < 400 ? { location: `http://127.0.0.1:${(server.address() as AddressInfo).port}/elsewhere` } : {},
+      );
       res.end(status >= 400 ? 'nope' : 'ok');
     });
   });
@@ -62,14 +65,25 @@ const waitFor = async <T>(what: string, check: () => T | undefined | false, time
   }
 };
 const runBatch = async (sdk: OpenAI, provider: ProviderName, content = 'Hello') => {
-  const file = await upload(sdk, jsonl([chatLine('a', MODEL[provider], content), chatLine('b', MODEL[provider], `${content} again`)]), { provider });
-  const batch = await sdk.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', provider } as never);
+  const file = await upload(sdk, jsonl([chatLine('a', MODEL[provider], content), chatLine('b', MODEL[provider], `${content} again`)]), {
+    provider,
+  });
+  const batch = await sdk.batches.create({
+    input_file_id: file.id,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+    provider,
+  } as never);
   return (await pollUntilDone(sdk, batch.id)).batch;
 };
-const eventsFor = (receiver: { received: Received[] }, batchId: string) => receiver.received.filter((r) => JSON.parse(r.body).data?.id === batchId);
+const eventsFor = (receiver: { received: Received[] }, batchId: string) =>
+  receiver.received.filter((r) => JSON.parse(r.body).data?.id === batchId);
 
 beforeAll(async () => {
-  t = await startTestGateway({ webhookMsPerSecond: 1, env: { FINOPS_BEDROCK_MIN_RECORDS: '1', FINOPS_WEBHOOK_DISABLE_AFTER_SECONDS: '3' } });
+  t = await startTestGateway({
+    webhookMsPerSecond: 1,
+    env: { FINOPS_BEDROCK_MIN_RECORDS: '1', FINOPS_WEBHOOK_DISABLE_AFTER_SECONDS: '3' },
+  });
 });
 afterAll(() => t?.close());
 
@@ -77,7 +91,12 @@ describe('endpoints', () => {
   test('create answers the whsec_ secret once; list and delete answer as specified', async () => {
     const sdk = t.client(1);
     const created = await register(sdk, { url: 'http://127.0.0.1:9/hooks', description: 'ops' });
-    expect(created).toMatchObject({ object: 'webhook_endpoint', url: 'http://127.0.0.1:9/hooks', events: ['batch.completed', 'batch.failed', 'batch.expired', 'batch.cancelled'], status: 'enabled' });
+    expect(created).toMatchObject({
+      object: 'webhook_endpoint',
+      url: 'http://127.0.0.1:9/hooks',
+      events: ['batch.completed', 'batch.failed', 'batch.expired', 'batch.cancelled'],
+      status: 'enabled',
+    });
     expect(created.id).toMatch(/^whk_/);
     expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(typeof created.created_at).toBe('number');
@@ -117,9 +136,18 @@ describe('endpoints', () => {
 
   test('the keys CLI: webhooks create, list, rotate, delete as the tenant of --api-key', async () => {
     const printed: string[] = [];
-    const cli = (...args: string[]) => runKeysCli(['webhooks', ...args, '--api-key', t.gateway.apiKeys[1], '--base-url', t.gateway.baseURL], {}, (line) => printed.push(line));
-    const created = (await cli('create', '--url', 'http://127.0.0.1:9/cli', '--events', 'batch.failed,batch.expired')) as { response: Endpoint };
-    expect(created.response).toMatchObject({ object: 'webhook_endpoint', events: ['batch.failed', 'batch.expired'], secret: expect.stringMatching(/^whsec_/) });
+    const cli = (...args: string[]) =>
+      runKeysCli(['webhooks', ...args, '--api-key', t.gateway.apiKeys[1], '--base-url', t.gateway.baseURL], {}, (line) =>
+        printed.push(line),
+      );
+    const created = (await cli('create', '--url', 'http://127.0.0.1:9/cli', '--events', 'batch.failed,batch.expired')) as {
+      response: Endpoint;
+    };
+    expect(created.response).toMatchObject({
+      object: 'webhook_endpoint',
+      events: ['batch.failed', 'batch.expired'],
+      secret: expect.stringMatching(/^whsec_/),
+    });
     expect(printed.join('\n')).toContain(created.response.secret);
     await cli('list');
     expect(printed[printed.length - 1]).toContain(created.response.id);
@@ -132,8 +160,12 @@ describe('endpoints', () => {
   });
 
   test('bad events and unknown parameters are 400s', async () => {
-    expect((await rejectionOf(register(t.client(1), { url: 'http://127.0.0.1:9/', events: ['batch.started'] }), OpenAI.BadRequestError)).code).toBe('invalid_events');
-    expect((await rejectionOf(register(t.client(1), { url: 'http://127.0.0.1:9/', secret: 'mine' }), OpenAI.BadRequestError)).code).toBe('unknown_parameter');
+    expect(
+      (await rejectionOf(register(t.client(1), { url: 'http://127.0.0.1:9/', events: ['batch.started'] }), OpenAI.BadRequestError)).code,
+    ).toBe('invalid_events');
+    expect((await rejectionOf(register(t.client(1), { url: 'http://127.0.0.1:9/', secret: 'mine' }), OpenAI.BadRequestError)).code).toBe(
+      'unknown_parameter',
+    );
     expect((await rejectionOf(t.client(1).post('/finops/webhooks/whk_nope/rotate'), OpenAI.BadRequestError)).code).toBe('invalid_id');
   });
 });
@@ -148,14 +180,27 @@ describe('delivery', () => {
       const latencies: number[] = [];
       for (const batch of batches) {
         expect(batch.status).toBe('completed');
-        const [hit] = await waitFor(`webhook for ${batch.id}`, () => eventsFor(receiver, batch.id).length > 0 && eventsFor(receiver, batch.id));
+        const [hit] = await waitFor(
+          `webhook for ${batch.id}`,
+          () => eventsFor(receiver, batch.id).length > 0 && eventsFor(receiver, batch.id),
+        );
         const event = await sdk.webhooks.unwrap(hit.body, hit.headers as Record<string, string>, endpoint.secret!);
-        expect(event).toEqual({ id: expect.stringMatching(/^evt_/), object: 'event', created_at: batch.completed_at, type: 'batch.completed', data: { id: batch.id } });
+        expect(event).toEqual({
+          id: expect.stringMatching(/^evt_/),
+          object: 'event',
+          created_at: batch.completed_at,
+          type: 'batch.completed',
+          data: { id: batch.id },
+        });
         expect(hit.headers['webhook-id']).toBe(event.id);
         expect(hit.headers['content-type']).toBe('application/json');
-        await expect(sdk.webhooks.unwrap(hit.body, hit.headers as Record<string, string>, `whsec_${Buffer.alloc(32, 7).toString('base64')}`)).rejects.toThrow(OpenAI.InvalidWebhookSignatureError);
+        await expect(
+          sdk.webhooks.unwrap(hit.body, hit.headers as Record<string, string>, `whsec_${Buffer.alloc(32, 7).toString('base64')}`),
+        ).rejects.toThrow(OpenAI.InvalidWebhookSignatureError);
         // A body changed on the way fails too.
-        await expect(sdk.webhooks.unwrap(hit.body.replace('completed', 'failed'), hit.headers as Record<string, string>, endpoint.secret!)).rejects.toThrow(OpenAI.InvalidWebhookSignatureError);
+        await expect(
+          sdk.webhooks.unwrap(hit.body.replace('completed', 'failed'), hit.headers as Record<string, string>, endpoint.secret!),
+        ).rejects.toThrow(OpenAI.InvalidWebhookSignatureError);
         const published = t.gateway.stepFunctions.events.find((e) => (e.detail as { id: string }).id === batch.id)!;
         latencies.push(hit.at - published.time);
       }
@@ -182,7 +227,10 @@ describe('delivery', () => {
       expect(receiver.received).toHaveLength(3);
       const ids = new Set(receiver.received.map((r) => r.headers['webhook-id']));
       expect(ids.size).toBe(1);
-      for (const hit of receiver.received) expect(((await sdk.webhooks.unwrap(hit.body, hit.headers as Record<string, string>, endpoint.secret!)).data as { id: string }).id).toBe(batch.id);
+      for (const hit of receiver.received)
+        expect(
+          ((await sdk.webhooks.unwrap(hit.body, hit.headers as Record<string, string>, endpoint.secret!)).data as { id: string }).id,
+        ).toBe(batch.id);
       // Backoff: the second attempt waited the first step (60 "seconds" = 60 ms), the third the second (300 ms).
       expect(receiver.received[1].at - receiver.received[0].at).toBeGreaterThanOrEqual(55);
       expect(receiver.received[2].at - receiver.received[1].at).toBeGreaterThanOrEqual(290);
@@ -219,7 +267,9 @@ describe('delivery', () => {
     const endpoint = await register(sdk, { url: receiver.url, events: ['batch.failed'] });
     try {
       const batch = await runBatch(sdk, 'openai'); // completed, so nothing for a batch.failed endpoint
-      expect(await fanOutBatchEvent({ detail: { ...batch, status: 'failed', failed_at: batch.completed_at } as never })).toEqual({ queued: 0 });
+      expect(await fanOutBatchEvent({ detail: { ...batch, status: 'failed', failed_at: batch.completed_at } as never })).toEqual({
+        queued: 0,
+      });
       expect(await fanOutBatchEvent({ detail: { id: 'batch_doesnotexist000000000000' } as never })).toEqual({ queued: 0 });
       await new Promise((r) => setTimeout(r, 300));
       expect(receiver.received).toEqual([]);
@@ -242,7 +292,10 @@ describe('delivery', () => {
       const batch = await runBatch(sdk, 'openai');
       const [hit] = await waitFor('a delivery', () => eventsFor(receiver, batch.id).length > 0 && eventsFor(receiver, batch.id));
       expect(String(hit.headers['webhook-signature']).split(' ')).toHaveLength(2);
-      for (const secret of [rotated.secret!, endpoint.secret!]) expect(((await sdk.webhooks.unwrap(hit.body, hit.headers as Record<string, string>, secret)).data as { id: string }).id).toBe(batch.id);
+      for (const secret of [rotated.secret!, endpoint.secret!])
+        expect(((await sdk.webhooks.unwrap(hit.body, hit.headers as Record<string, string>, secret)).data as { id: string }).id).toBe(
+          batch.id,
+        );
     } finally {
       await sdk.delete(`/finops/webhooks/${endpoint.id}`);
       await receiver.close();

@@ -1,9 +1,9 @@
 // Collecting an adapter's results as the tracker does: the adapter streams what the provider returned
 // into the result sink (lambda/tracker/result-files.ts), which answers every other request of the
 // input from the custom_id snapshot "Prepare input" takes. Returns the lines of both files.
-import type { BatchRequestOutput } from '../../lambda/openai/types';
+import type { BatchRequestOutput } from '../../contracts/openai-types';
 import type { ProviderAdapter, ProviderContext } from '../../lambda/providers/provider';
-import type { BatchRecord, FileRecord } from '../../lambda/store/records';
+import type { BatchRecord, FileRecord } from '../../contracts/records';
 import { snapshotCustomIds } from '../../lambda/tracker/custom-ids';
 import type { Outcome } from '../../lambda/tracker/decide';
 import { ResultFiles } from '../../lambda/tracker/result-files';
@@ -16,7 +16,12 @@ function inputOf(batch: BatchRecord, ctx: ProviderContext & { registered?: FileR
   return file;
 }
 
-export async function collectThroughSink(adapter: ProviderAdapter, ctx: ProviderContext, batch: BatchRecord, outcome: Outcome = 'completed'): Promise<Array<Omit<BatchRequestOutput, 'id'>>> {
+export async function collectThroughSink(
+  adapter: ProviderAdapter,
+  ctx: ProviderContext,
+  batch: BatchRecord,
+  outcome: Outcome = 'completed',
+): Promise<Array<Omit<BatchRequestOutput, 'id'>>> {
   // Beside the input (a bucket the test's blob store has), as the tracker keeps them in the files bucket.
   const input = inputOf(batch, ctx);
   if (!batch.customIdsBlob) batch.customIdsBlob = (await snapshotCustomIds(ctx.blobs, batch, input, input.blob.bucket)).blob;

@@ -3,7 +3,7 @@
 import { Readable } from 'node:stream';
 import { readLines } from '../../lambda/batch-files/lines';
 import type { BlobStore, LineWriter } from '../../lambda/store/blobs';
-import type { BlobLocation } from '../../lambda/store/records';
+import type { BlobLocation } from '../../contracts/records';
 
 export interface MemoryBlobStoreOptions {
   /**

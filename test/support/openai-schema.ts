@@ -118,7 +118,10 @@ export const checkedFetch: typeof fetch = async (input, init) => {
   // batches.create with `dry_run: true` (a gateway extension) answers the estimate, not a Batch.
   const schema = isDryRun(init?.body) && response.status < 300 ? null : schemaFor(method, url.pathname, response.status);
   if (schema && url.pathname.includes('/openai') && (response.headers.get('content-type') ?? '').includes('application/json')) {
-    const body = await response.clone().json().catch(() => undefined);
+    const body = await response
+      .clone()
+      .json()
+      .catch(() => undefined);
     for (const error of schemaErrors(schema, body)) violations.push(`${method} ${url.pathname} → ${response.status}: ${error}`);
   }
   return response;

@@ -4,7 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { loadConfig, type RuntimeConfig } from '../../lambda/config';
 import type { ProviderContext } from '../../lambda/providers/provider';
 import type { BlobStore } from '../../lambda/store/blobs';
-import type { FileRecord } from '../../lambda/store/records';
+import type { FileRecord } from '../../contracts/records';
 
 export interface SimulatorContextOptions {
   blobs: BlobStore;

@@ -1,13 +1,22 @@
 // The records the gateway's handlers hand an adapter, built for adapter tests: only what differs
 // from one test to the next has to be spelled out.
 import type { CreateBatchInput } from '../../lambda/providers/provider';
-import type { FileRecord } from '../../lambda/store/records';
+import type { FileRecord } from '../../contracts/records';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** The FileRecord files.create leaves for a batch input it stored and validated (created now, processed). */
-export function batchInputFile(fields: Pick<FileRecord, 'id' | 'tenantId' | 'provider' | 'filename' | 'bytes' | 'blob'> & Partial<FileRecord>): FileRecord {
-  const file: FileRecord = { purpose: 'batch', createdAt: nowSeconds(), expiresAt: null, status: 'processed', statusDetails: null, ...fields };
+export function batchInputFile(
+  fields: Pick<FileRecord, 'id' | 'tenantId' | 'provider' | 'filename' | 'bytes' | 'blob'> & Partial<FileRecord>,
+): FileRecord {
+  const file: FileRecord = {
+    purpose: 'batch',
+    createdAt: nowSeconds(),
+    expiresAt: null,
+    status: 'processed',
+    statusDetails: null,
+    ...fields,
+  };
   inputFiles.set(file.id, file);
   return file;
 }

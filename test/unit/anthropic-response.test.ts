@@ -68,7 +68,13 @@ describe('statusForErrorType: errored result type → HTTP status', () => {
 describe('toChatCompletion: Message → chat.completion', () => {
   it('joins text blocks, maps usage and keeps the message id and model', () => {
     const completion = toChatCompletion(
-      message({ content: [{ type: 'text', text: 'Hel', citations: null }, { type: 'thinking', thinking: 'hmm', signature: 's' } as never, { type: 'text', text: 'lo', citations: null }] }),
+      message({
+        content: [
+          { type: 'text', text: 'Hel', citations: null },
+          { type: 'thinking', thinking: 'hmm', signature: 's' } as never,
+          { type: 'text', text: 'lo', citations: null },
+        ],
+      }),
       1_700_000_000,
     );
     expect(completion).toEqual({
@@ -77,23 +83,54 @@ describe('toChatCompletion: Message → chat.completion', () => {
       created: 1_700_000_000,
       model: 'claude-sonnet-4-5',
       choices: [{ index: 0, message: { role: 'assistant', content: 'Hello', refusal: null }, finish_reason: 'stop', logprobs: null }],
-      usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } },
+      usage: {
+        prompt_tokens: 10,
+        completion_tokens: 5,
+        total_tokens: 15,
+        prompt_tokens_details: { cached_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: 0 },
+      },
     });
   });
 
   it('counts cache reads and writes as prompt tokens, reports reads as cached, thinking as reasoning', () => {
-    const completion = toChatCompletion(message({ usage: { input_tokens: 10, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, output_tokens: 7, output_tokens_details: { thinking_tokens: 3 } } as never }), 1);
-    expect(completion.usage).toEqual({ prompt_tokens: 130, completion_tokens: 7, total_tokens: 137, prompt_tokens_details: { cached_tokens: 100 }, completion_tokens_details: { reasoning_tokens: 3 } });
+    const completion = toChatCompletion(
+      message({
+        usage: {
+          input_tokens: 10,
+          cache_read_input_tokens: 100,
+          cache_creation_input_tokens: 20,
+          output_tokens: 7,
+          output_tokens_details: { thinking_tokens: 3 },
+        } as never,
+      }),
+      1,
+    );
+    expect(completion.usage).toEqual({
+      prompt_tokens: 130,
+      completion_tokens: 7,
+      total_tokens: 137,
+      prompt_tokens_details: { cached_tokens: 100 },
+      completion_tokens_details: { reasoning_tokens: 3 },
+    });
   });
 
   it('turns tool_use blocks into tool_calls with JSON arguments, content null without text', () => {
     const completion = toChatCompletion(
-      message({ content: [{ type: 'tool_use', id: 'toolu_1', name: 'weather', input: { city: 'Paris' } } as never], stop_reason: 'tool_use' }),
+      message({
+        content: [{ type: 'tool_use', id: 'toolu_1', name: 'weather', input: { city: 'Paris' } } as never],
+        stop_reason: 'tool_use',
+      }),
       1,
     );
     expect(completion.choices[0]).toEqual({
       index: 0,
-      message: { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }] },
+      message: {
+        role: 'assistant',
+        content: null,
+        refusal: null,
+        tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }],
+      },
       finish_reason: 'tool_calls',
       logprobs: null,
     });
@@ -113,7 +150,10 @@ describe('resultToLine: results line → OpenAI output/error line', () => {
   });
 
   const errored = (type: string, requestId: string | null): MessageBatchIndividualResponse =>
-    ({ custom_id: 'x', result: { type: 'errored', error: { type: 'error', error: { type, message: `${type} happened` }, request_id: requestId } } }) as MessageBatchIndividualResponse;
+    ({
+      custom_id: 'x',
+      result: { type: 'errored', error: { type: 'error', error: { type, message: `${type} happened` }, request_id: requestId } },
+    }) as MessageBatchIndividualResponse;
 
   it.each([
     ['invalid_request_error', 400, 'req_a', 'req_a'],
@@ -122,7 +162,11 @@ describe('resultToLine: results line → OpenAI output/error line', () => {
   ] as const)('errored %s → error line with status %d', (type, status, requestId, expectedRequestId) => {
     expect(resultToLine(errored(type, requestId), 'x', context)).toEqual({
       custom_id: 'x',
-      response: { status_code: status, request_id: expectedRequestId, body: { error: { message: `${type} happened`, type, param: null, code: null } } },
+      response: {
+        status_code: status,
+        request_id: expectedRequestId,
+        body: { error: { message: `${type} happened`, type, param: null, code: null } },
+      },
       error: null,
     });
   });

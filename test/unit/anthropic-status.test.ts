@@ -1,7 +1,14 @@
 import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
 import { combinedState, requestCountsOf, statusOf, toUnixSeconds } from '../../lambda/providers/anthropic/status';
 
-const counts = (c: Partial<MessageBatch['request_counts']> = {}) => ({ processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0, ...c });
+const counts = (c: Partial<MessageBatch['request_counts']> = {}) => ({
+  processing: 0,
+  succeeded: 0,
+  errored: 0,
+  canceled: 0,
+  expired: 0,
+  ...c,
+});
 
 function batch(overrides: Partial<MessageBatch> = {}): MessageBatch {
   return {
@@ -20,7 +27,12 @@ function batch(overrides: Partial<MessageBatch> = {}): MessageBatch {
 }
 
 const ended = (c: Partial<MessageBatch['request_counts']>, cancelled = false) =>
-  batch({ processing_status: 'ended', request_counts: counts(c), ended_at: '2024-09-24T19:00:00Z', cancel_initiated_at: cancelled ? '2024-09-24T18:40:00Z' : null });
+  batch({
+    processing_status: 'ended',
+    request_counts: counts(c),
+    ended_at: '2024-09-24T19:00:00Z',
+    cancel_initiated_at: cancelled ? '2024-09-24T18:40:00Z' : null,
+  });
 
 describe('toUnixSeconds', () => {
   it.each([
@@ -49,7 +61,11 @@ describe('statusOf: one Message Batch → OpenAI status', () => {
 
 describe('requestCountsOf', () => {
   it('total = all five, completed = succeeded, failed = errored + canceled + expired', () => {
-    expect(requestCountsOf(counts({ processing: 1, succeeded: 2, errored: 3, canceled: 4, expired: 5 }))).toEqual({ total: 15, completed: 2, failed: 12 });
+    expect(requestCountsOf(counts({ processing: 1, succeeded: 2, errored: 3, canceled: 4, expired: 5 }))).toEqual({
+      total: 15,
+      completed: 2,
+      failed: 12,
+    });
   });
 });
 

@@ -1,6 +1,17 @@
 // Gateway keys: what is stored for a key, what an operator may name, how keys are compared, and how
 // `npm run keys` reads its arguments and shows keys.
-import { bearerToken, hashesEqual, hashKey, keyIdOf, KeySpecError, newApiKey, newKeyRecord, ownTenantOf, summarizeKey, validateKeySpec } from '../../lambda/auth/keys';
+import {
+  bearerToken,
+  hashesEqual,
+  hashKey,
+  keyIdOf,
+  KeySpecError,
+  newApiKey,
+  newKeyRecord,
+  ownTenantOf,
+  summarizeKey,
+  validateKeySpec,
+} from '../../lambda/auth/keys';
 import { formatKeyTable, parseKeysArgs, UsageError } from '../../scripts/keys';
 
 const KEY_BODY_START = 'sk-finops-'.length;
@@ -95,14 +106,24 @@ describe('bearerToken', () => {
 test('summarizeKey shows everything but the hash', () => {
   const { record } = newKeyRecord({ name: 'a', monthlyBudgetUsd: 5 }, 7);
   const summary = summarizeKey(record);
-  expect(summary).toEqual({ keyId: record.keyId, name: 'a', tenantId: record.tenantId, createdAt: 7, revokedAt: null, monthlyBudgetUsd: 5 });
+  expect(summary).toEqual({
+    keyId: record.keyId,
+    name: 'a',
+    tenantId: record.tenantId,
+    createdAt: 7,
+    revokedAt: null,
+    monthlyBudgetUsd: 5,
+  });
   expect(JSON.stringify(summary)).not.toContain(record.keyHash);
 });
 
 describe('parseKeysArgs (npm run keys)', () => {
   test.each([
     [['create', '--name', 'team-a'], { command: 'create', name: 'team-a', tenantId: undefined, monthlyBudgetUsd: undefined }],
-    [['create', '--name', 'team-a', '--tenant', 't1', '--budget-usd', '25.5'], { command: 'create', name: 'team-a', tenantId: 't1', monthlyBudgetUsd: 25.5 }],
+    [
+      ['create', '--name', 'team-a', '--tenant', 't1', '--budget-usd', '25.5'],
+      { command: 'create', name: 'team-a', tenantId: 't1', monthlyBudgetUsd: 25.5 },
+    ],
     [['list'], { command: 'list' }],
     [['revoke', 'key_0123456789ab'], { command: 'revoke', keyId: 'key_0123456789ab' }],
   ])('%j', (argv, run) => {
@@ -111,7 +132,10 @@ describe('parseKeysArgs (npm run keys)', () => {
 
   test('targets: local data dir by default, a deployed table with --table/--region', () => {
     expect(parseKeysArgs(['list']).target).toMatchObject({ table: undefined, dataDir: expect.stringMatching(/\.finops$/) });
-    expect(parseKeysArgs(['list', '--table', 'Stack-Records', '--region', 'eu-west-1']).target).toMatchObject({ table: 'Stack-Records', region: 'eu-west-1' });
+    expect(parseKeysArgs(['list', '--table', 'Stack-Records', '--region', 'eu-west-1']).target).toMatchObject({
+      table: 'Stack-Records',
+      region: 'eu-west-1',
+    });
   });
 
   test.each([

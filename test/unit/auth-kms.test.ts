@@ -35,7 +35,8 @@ class FakeKms {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, any>;
       const target = String(req.headers['x-amz-target']);
       this.seen.push({ target, headers: req.headers, body });
-      const reply = (status: number, payload: object) => res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(payload));
+      const reply = (status: number, payload: object) =>
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(payload));
       const failure = this.failures.shift();
       if (failure) return reply(failure.status, { __type: failure.type, message: failure.message ?? 'injected' });
       const context = { ...(body.EncryptionContext ?? {}), '@key': body.KeyId };
@@ -43,7 +44,11 @@ class FakeKms {
         if (body.KeySpec !== 'AES_256') return reply(400, { __type: 'ValidationException', message: 'KeySpec' });
         const plaintext = randomBytes(32);
         const sealed = encryptWithKey(this.master, plaintext, context);
-        return reply(200, { KeyId: KEY_ARN, Plaintext: plaintext.toString('base64'), CiphertextBlob: Buffer.from(JSON.stringify(sealed)).toString('base64') });
+        return reply(200, {
+          KeyId: KEY_ARN,
+          Plaintext: plaintext.toString('base64'),
+          CiphertextBlob: Buffer.from(JSON.stringify(sealed)).toString('base64'),
+        });
       }
       if (target === 'TrentService.Decrypt') {
         try {
@@ -86,7 +91,9 @@ test('GenerateDataKey: a SigV4-signed KMS JSON request naming the key, AES_256 a
   expect(call.target).toBe('TrentService.GenerateDataKey');
   expect(call.headers['content-type']).toBe('application/x-amz-json-1.1');
   expect(call.body).toEqual({ KeyId: KEY_ARN, KeySpec: 'AES_256', EncryptionContext: context });
-  expect(call.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-east-1\/kms\/aws4_request, SignedHeaders=[a-z0-9;-]*x-amz-target[a-z0-9;-]*, Signature=[0-9a-f]{64}$/);
+  expect(call.headers.authorization).toMatch(
+    /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-east-1\/kms\/aws4_request, SignedHeaders=[a-z0-9;-]*x-amz-target[a-z0-9;-]*, Signature=[0-9a-f]{64}$/,
+  );
   expect(call.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
   // The request names no plaintext: the data key only ever travels in KMS's answer.
   expect(JSON.stringify(call.body)).not.toContain(out.plaintext.toString('base64'));
@@ -108,7 +115,10 @@ test('the vault over KMS: seal and open, and what KMS is asked', async () => {
 
   // An item whose owner was rewritten asks KMS with the new context, and KMS refuses it.
   items.items.set(ref, { ...stored, tenantId: 'tenant_b' });
-  await expect(vault.open(ref, { tenantId: 'tenant_b', provider: 'gemini' }, 200)).rejects.toMatchObject({ name: 'KmsError', type: 'InvalidCiphertextException' });
+  await expect(vault.open(ref, { tenantId: 'tenant_b', provider: 'gemini' }, 200)).rejects.toMatchObject({
+    name: 'KmsError',
+    type: 'InvalidCiphertextException',
+  });
 });
 
 test('a credential sealed under another KMS key is refused without asking KMS to try', async () => {

@@ -43,7 +43,10 @@ test('a failed open is not remembered: the next call tries again', async () => {
   expect(open).toHaveBeenCalledTimes(2);
 });
 
-test.each([['a key from the request', 'AKIA-something'], ['a vaulted key', async () => 'x']])('Bedrock refuses %s with 400 passthrough_not_supported', (_, key) => {
+test.each([
+  ['a key from the request', 'AKIA-something'],
+  ['a vaulted key', async () => 'x'],
+])('Bedrock refuses %s with 400 passthrough_not_supported', (_, key) => {
   let thrown: unknown;
   try {
     providerContext('bedrock', 't', key as string);

@@ -40,10 +40,19 @@ describe('envelope encryption', () => {
   };
   test.each([
     ['another key', (s: ReturnType<typeof encryptWithKey>) => ({ key: randomBytes(32), sealed: s, context })],
-    ['another tenant in the context', (s: ReturnType<typeof encryptWithKey>) => ({ key, sealed: s, context: { ...context, tenant: 't2' } })],
-    ['another credential id in the context', (s: ReturnType<typeof encryptWithKey>) => ({ key, sealed: s, context: { ...context, credential: 'cred_2' } })],
+    [
+      'another tenant in the context',
+      (s: ReturnType<typeof encryptWithKey>) => ({ key, sealed: s, context: { ...context, tenant: 't2' } }),
+    ],
+    [
+      'another credential id in the context',
+      (s: ReturnType<typeof encryptWithKey>) => ({ key, sealed: s, context: { ...context, credential: 'cred_2' } }),
+    ],
     ['an extra context entry', (s: ReturnType<typeof encryptWithKey>) => ({ key, sealed: s, context: { ...context, extra: 'x' } })],
-    ['an altered ciphertext', (s: ReturnType<typeof encryptWithKey>) => ({ key, sealed: { ...s, ciphertext: flip(s.ciphertext) }, context })],
+    [
+      'an altered ciphertext',
+      (s: ReturnType<typeof encryptWithKey>) => ({ key, sealed: { ...s, ciphertext: flip(s.ciphertext) }, context }),
+    ],
     ['an altered IV', (s: ReturnType<typeof encryptWithKey>) => ({ key, sealed: { ...s, iv: flip(s.iv) }, context })],
     ['an altered tag', (s: ReturnType<typeof encryptWithKey>) => ({ key, sealed: { ...s, tag: flip(s.tag) }, context })],
   ])('does not open with %s', (_, change) => {
@@ -108,7 +117,14 @@ describe('CredentialVault', () => {
     const ref = await vault.seal(SECRET, owner, NOW, NOW + 3600);
     expect(ref).toMatch(CREDENTIAL_REF_PATTERN);
     const stored = items.items.get(ref)!;
-    expect(stored).toMatchObject({ id: ref, tenantId: 'tenant_a', provider: 'openai', createdAt: NOW, ttl: NOW + 3600, masterKeyId: expect.stringMatching(/^local:/) });
+    expect(stored).toMatchObject({
+      id: ref,
+      tenantId: 'tenant_a',
+      provider: 'openai',
+      createdAt: NOW,
+      ttl: NOW + 3600,
+      masterKeyId: expect.stringMatching(/^local:/),
+    });
     const text = JSON.stringify(stored);
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain(SECRET.slice(8, 30));

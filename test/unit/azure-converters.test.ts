@@ -11,7 +11,7 @@ import { azureFetch } from '../../lambda/providers/azure/adapter';
 import { clearEntraTokenCache, entraTokenProvider } from '../../lambda/providers/azure/entra';
 import { mapBatchStatus } from '../../lambda/providers/openai/status';
 import { GatewayError } from '../../lambda/http/errors';
-import type { FileRecord } from '../../lambda/store/records';
+import type { FileRecord } from '../../contracts/records';
 
 describe('Azure batch status → the gateway status', () => {
   test.each([
@@ -77,13 +77,26 @@ describe('normalizeAzureBatch', () => {
   });
 
   it('keeps a completed batch from the Python sample as it is', () => {
-    const done = { id: 'batch_6caaf24d', object: 'batch', status: 'completed', created_at: 1722476583, completed_at: 1722477429, output_file_id: 'file-3304', error_file_id: 'file-c795', request_counts: { completed: 3, failed: 0, total: 3 } };
+    const done = {
+      id: 'batch_6caaf24d',
+      object: 'batch',
+      status: 'completed',
+      created_at: 1722476583,
+      completed_at: 1722477429,
+      output_file_id: 'file-3304',
+      error_file_id: 'file-c795',
+      request_counts: { completed: 3, failed: 0, total: 3 },
+    };
     expect(normalizeAzureBatch(done)).toEqual(done);
   });
 
   it('normalises every batch of a list page and leaves other answers alone', () => {
     const page = { object: 'list', data: [{ id: 'b1', object: 'batch', status: 'Completed', request_counts: null }], has_more: false };
-    expect(normalizeAzureBatchAnswer(page)).toEqual({ object: 'list', has_more: false, data: [{ id: 'b1', object: 'batch', status: 'completed', request_counts: { total: 0, completed: 0, failed: 0 } }] });
+    expect(normalizeAzureBatchAnswer(page)).toEqual({
+      object: 'list',
+      has_more: false,
+      data: [{ id: 'b1', object: 'batch', status: 'completed', request_counts: { total: 0, completed: 0, failed: 0 } }],
+    });
     const file = { id: 'file-1', object: 'file', bytes: 3 };
     expect(normalizeAzureBatchAnswer(file)).toBe(file);
   });
@@ -91,7 +104,22 @@ describe('normalizeAzureBatch', () => {
 
 describe('the gateway batch → Azure', () => {
   const file = (over: Partial<FileRecord> = {}): FileRecord =>
-    ({ id: 'file-g', tenantId: 't', provider: 'openai', filename: 'in.jsonl', purpose: 'batch', bytes: 1000, createdAt: 0, expiresAt: null, status: 'processed', statusDetails: null, blob: { bucket: 'b', key: 'k' }, lineCount: 3, model: 'gpt-4o-mini', ...over }) as FileRecord;
+    ({
+      id: 'file-g',
+      tenantId: 't',
+      provider: 'openai',
+      filename: 'in.jsonl',
+      purpose: 'batch',
+      bytes: 1000,
+      createdAt: 0,
+      expiresAt: null,
+      status: 'processed',
+      statusDetails: null,
+      blob: { bucket: 'b', key: 'k' },
+      lineCount: 3,
+      model: 'gpt-4o-mini',
+      ...over,
+    }) as FileRecord;
 
   test.each([
     ['/v1/chat/completions', '/chat/completions'],
@@ -103,7 +131,15 @@ describe('the gateway batch → Azure', () => {
   });
 
   const quirks = openaiCompatibleQuirks('azure')!;
-  const refusal = (run: () => void) => (() => { try { run(); return null; } catch (e) { return e as GatewayError; } })();
+  const refusal = (run: () => void) =>
+    (() => {
+      try {
+        run();
+        return null;
+      } catch (e) {
+        return e as GatewayError;
+      }
+    })();
   test.each([
     ['a chat batch of 24h', { endpoint: '/v1/chat/completions', completionWindow: '24h' }, null],
     ['embeddings', { endpoint: '/v1/embeddings', completionWindow: '24h' }, 'endpoint'],
@@ -125,14 +161,14 @@ describe('the gateway batch → Azure', () => {
   test.each([
     ['one deployment', file(), null],
     ['two deployments in one file', file({ model: null }), 'input_file_id'],
-  ])('Azure\'s own rule: %s', (_what, f, param) => {
+  ])("Azure's own rule: %s", (_what, f, param) => {
     const err = refusal(() => checkAzureBatchRequest({ inputFile: f }));
     expect(err === null ? null : [err.status, err.param]).toEqual(param === null ? null : [400, param]);
   });
 
   test.each([
     [
-      'the OpenAI url becomes Azure\'s, the deployment stays the model',
+      "the OpenAI url becomes Azure's, the deployment stays the model",
       '{"custom_id":"r1","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}}',
       '{"custom_id":"r1","method":"POST","url":"/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}}',
     ],
@@ -148,12 +184,18 @@ describe('the gateway batch → Azure', () => {
 });
 
 describe('Azure errors', () => {
-  const azureError = (status: number, code: string, message: string) => APIError.generate(status, { error: { code, message } }, undefined, new Headers());
+  const azureError = (status: number, code: string, message: string) =>
+    APIError.generate(status, { error: { code, message } }, undefined, new Headers());
 
   test.each([
     ['404 Resource not found (no or a wrong api-version)', azureError(404, '404', 'Resource not found'), 502, 'provider_config_error'],
     ['400 API version not supported', azureError(400, 'BadRequest', 'API version not supported'), 502, 'provider_config_error'],
-    ['401 access denied', azureError(401, '401', 'Access denied due to invalid subscription key or wrong API endpoint.'), 502, 'provider_auth_error'],
+    [
+      '401 access denied',
+      azureError(401, '401', 'Access denied due to invalid subscription key or wrong API endpoint.'),
+      502,
+      'provider_auth_error',
+    ],
     ['403', azureError(403, 'PermissionDenied', 'Principal does not have access'), 502, 'provider_permission_error'],
   ])('%s', (_what, err, status, code) => {
     const mapped = azureSpecificError(err, 'the batch status check');
@@ -165,7 +207,7 @@ describe('Azure errors', () => {
   test.each([
     ['404 of an unknown batch', azureError(404, 'NotFound', 'Batch batch_x not found.')],
     ['429', azureError(429, '429', 'Requests have exceeded the call rate limit. Please retry after 2 seconds.')],
-    ['400 on a client\'s request', azureError(400, 'invalidPayload', "Invalid value for 'purpose'")],
+    ["400 on a client's request", azureError(400, 'invalidPayload', "Invalid value for 'purpose'")],
     ['not an SDK error', new Error('boom')],
   ])('%s is left to the OpenAI mapping', (_what, err) => {
     expect(azureSpecificError(err, 'x')).toBeNull();
@@ -180,13 +222,30 @@ describe('azureFetch: the wire between the SDK and Azure', () => {
       return new Response(JSON.stringify(answer), { status: 200, headers: { 'content-type': contentType, 'content-length': '999' } });
     }) as typeof fetch;
 
-  it('writes a batch create\'s endpoint in Azure\'s form and reads the answer as OpenAI\'s', async () => {
+  it("writes a batch create's endpoint in Azure's form and reads the answer as OpenAI's", async () => {
     const seen: Seen[] = [];
-    const f = azureFetch(inner(seen, { id: 'batch_1', object: 'batch', status: 'Validating', created_at: '2024-07-19T17:13:57+00:00', request_counts: { total: null, completed: null, failed: null } }));
-    const res = await f('https://r.openai.azure.com/openai/batches?api-version=2024-10-21', { method: 'POST', body: JSON.stringify({ input_file_id: 'file-1', endpoint: '/v1/chat/completions', completion_window: '24h' }) });
+    const f = azureFetch(
+      inner(seen, {
+        id: 'batch_1',
+        object: 'batch',
+        status: 'Validating',
+        created_at: '2024-07-19T17:13:57+00:00',
+        request_counts: { total: null, completed: null, failed: null },
+      }),
+    );
+    const res = await f('https://r.openai.azure.com/openai/batches?api-version=2024-10-21', {
+      method: 'POST',
+      body: JSON.stringify({ input_file_id: 'file-1', endpoint: '/v1/chat/completions', completion_window: '24h' }),
+    });
     expect(seen[0].body).toEqual({ input_file_id: 'file-1', endpoint: '/chat/completions', completion_window: '24h' });
     expect(res.headers.get('content-length')).toBeNull();
-    expect(await res.json()).toEqual({ id: 'batch_1', object: 'batch', status: 'validating', created_at: 1721409237, request_counts: { total: 0, completed: 0, failed: 0 } });
+    expect(await res.json()).toEqual({
+      id: 'batch_1',
+      object: 'batch',
+      status: 'validating',
+      created_at: 1721409237,
+      request_counts: { total: 0, completed: 0, failed: 0 },
+    });
   });
 
   it('normalises a retrieve, a cancel and a list page', async () => {
@@ -199,9 +258,13 @@ describe('azureFetch: the wire between the SDK and Azure', () => {
 
   it('leaves files and file content alone', async () => {
     const body = { object: 'file', status: 'Pending' };
-    const res = await azureFetch(inner([], body))('https://r.openai.azure.com/openai/files/file-1?api-version=2024-10-21', { method: 'GET' });
+    const res = await azureFetch(inner([], body))('https://r.openai.azure.com/openai/files/file-1?api-version=2024-10-21', {
+      method: 'GET',
+    });
     expect(await res.json()).toEqual(body);
-    const content = await azureFetch(inner([], 'x', 'application/octet-stream'))('https://r.openai.azure.com/openai/files/file-1/content?api-version=2024-10-21');
+    const content = await azureFetch(inner([], 'x', 'application/octet-stream'))(
+      'https://r.openai.azure.com/openai/files/file-1/content?api-version=2024-10-21',
+    );
     expect(await content.text()).toBe('"x"');
   });
 });
@@ -214,13 +277,20 @@ describe('Entra ID tokens from a service principal', () => {
     const calls: Array<{ url: string; form: URLSearchParams }> = [];
     const fake = (async (url: string, init: RequestInit) => {
       calls.push({ url, form: new URLSearchParams(String(init.body)) });
-      return new Response(JSON.stringify({ token_type: 'Bearer', expires_in: 3600, access_token: `token-${calls.length}` }), { status: 200 });
+      return new Response(JSON.stringify({ token_type: 'Bearer', expires_in: 3600, access_token: `token-${calls.length}` }), {
+        status: 200,
+      });
     }) as unknown as typeof fetch;
     let now = 0;
     const provider = entraTokenProvider(principal, fake, () => now);
     expect(await provider()).toBe('token-1');
     expect(calls[0].url).toBe('https://login.example/tenant-1/oauth2/v2.0/token');
-    expect(Object.fromEntries(calls[0].form)).toEqual({ grant_type: 'client_credentials', client_id: 'client-1', client_secret: 's3cr3t', scope: 'https://cognitiveservices.azure.com/.default' });
+    expect(Object.fromEntries(calls[0].form)).toEqual({
+      grant_type: 'client_credentials',
+      client_id: 'client-1',
+      client_secret: 's3cr3t',
+      scope: 'https://cognitiveservices.azure.com/.default',
+    });
     now = 54 * 60 * 1000;
     expect(await provider()).toBe('token-1');
     now = 56 * 60 * 1000;

@@ -1,6 +1,6 @@
 import { newBatchRecord, type BatchOwner } from '../../lambda/batches/record';
 import type { CreateBatchInput, CreatedBatch } from '../../lambda/providers/provider';
-import type { BatchRecord, FileRecord } from '../../lambda/store/records';
+import type { BatchRecord, FileRecord } from '../../contracts/records';
 
 const FILE: FileRecord = {
   id: 'file-abc',
@@ -71,8 +71,20 @@ test('a batch the provider is validating: everything still to happen is null', (
 
 describe('fields that depend on the input, the adapter or the owner', () => {
   test.each<[string, Partial<CreateBatchInput>, Partial<CreatedBatch>, Partial<BatchOwner>, Partial<BatchRecord>]>([
-    ['a provider that starts work on create is in progress since createdAt', {}, { status: 'in_progress' }, {}, { status: 'in_progress', inProgressAt: 1_000 }],
-    ['a batch the provider calls finished at create still goes through the tracker', {}, { status: 'completed' }, {}, { status: 'in_progress', inProgressAt: 1_000 }],
+    [
+      'a provider that starts work on create is in progress since createdAt',
+      {},
+      { status: 'in_progress' },
+      {},
+      { status: 'in_progress', inProgressAt: 1_000 },
+    ],
+    [
+      'a batch the provider calls finished at create still goes through the tracker',
+      {},
+      { status: 'completed' },
+      {},
+      { status: 'in_progress', inProgressAt: 1_000 },
+    ],
     ['so does one it calls failed at create', {}, { status: 'failed' }, {}, { status: 'in_progress', inProgressAt: 1_000 }],
     ['an adapter deadline overrides the completion window', {}, { expiresAt: 5_000 }, {}, { expiresAt: 5_000 }],
     ['the client metadata alone', { metadata: { team: 'search' } }, {}, {}, { metadata: { team: 'search' } }],
@@ -84,10 +96,28 @@ describe('fields that depend on the input, the adapter or the owner', () => {
       {},
       { metadata: { team: 'search', run_mode: 'batch_job' } },
     ],
-    ['inline requests kept as a file the adapter made', { inputFile: null }, { inputFileId: 'file-inline' }, {}, { inputFileId: 'file-inline' }],
+    [
+      'inline requests kept as a file the adapter made',
+      { inputFile: null },
+      { inputFileId: 'file-inline' },
+      {},
+      { inputFileId: 'file-inline' },
+    ],
     ['inline requests without any file', { inputFile: null }, {}, {}, { inputFileId: '' }],
-    ['the gateway itself runs the work', {}, { providerBatchId: null, providerData: undefined }, {}, { providerBatchId: null, providerData: undefined }],
-    ['the owner names tenant, provider and key', {}, {}, { tenantId: 'tenant-2', provider: 'bedrock', keyId: 'key_9' }, { tenantId: 'tenant-2', provider: 'bedrock', keyId: 'key_9' }],
+    [
+      'the gateway itself runs the work',
+      {},
+      { providerBatchId: null, providerData: undefined },
+      {},
+      { providerBatchId: null, providerData: undefined },
+    ],
+    [
+      'the owner names tenant, provider and key',
+      {},
+      {},
+      { tenantId: 'tenant-2', provider: 'bedrock', keyId: 'key_9' },
+      { tenantId: 'tenant-2', provider: 'bedrock', keyId: 'key_9' },
+    ],
   ])('%s', (_name, input, created, owner, expected) => {
     const record = newBatchRecord({ ...INPUT, ...input }, { ...CREATED, ...created }, { ...OWNER, ...owner });
     expect(record).toMatchObject(expected);
@@ -97,7 +127,7 @@ describe('fields that depend on the input, the adapter or the owner', () => {
     expect(Object.keys(newBatchRecord(INPUT, CREATED, OWNER))).not.toContain('keyId');
   });
 
-  test('the model is the adapter\'s, not the request\'s', () => {
+  test("the model is the adapter's, not the request's", () => {
     expect(newBatchRecord({ ...INPUT, model: 'asked-for' }, { ...CREATED, model: null }, OWNER).model).toBeNull();
   });
 });

@@ -2,10 +2,15 @@
 // (lambda/providers/bedrock/embeddings.ts). Table-driven, pure.
 import { LineError } from '../../lambda/batch-files/lines';
 import { GatewayError } from '../../lambda/http/errors';
-import { embeddingFamilyOf, fromEmbeddingOutput, requireEmbeddingFamily, toEmbeddingRecords } from '../../lambda/providers/bedrock/embeddings';
+import {
+  embeddingFamilyOf,
+  fromEmbeddingOutput,
+  requireEmbeddingFamily,
+  toEmbeddingRecords,
+} from '../../lambda/providers/bedrock/embeddings';
 import { stagedEmbeddingRecords } from '../../lambda/providers/bedrock/embedding-batches';
-import type { EmbeddingRequest } from '../../lambda/openai/embeddings';
-import type { BatchRequestInput } from '../../lambda/openai/types';
+import type { EmbeddingRequest } from '../../lambda/batch-files/embeddings';
+import type { BatchRequestInput } from '../../contracts/openai-types';
 
 const TITAN = 'amazon.titan-embed-text-v2:0';
 const COHERE = 'cohere.embed-english-v3';
@@ -45,11 +50,31 @@ describe('OpenAI embeddings line → Bedrock records', () => {
 
   it.each<[string, EmbeddingRequest, Array<Record<string, unknown>>]>([
     ['Titan, one text', body({}), [{ inputText: 'hello world' }]],
-    ['Titan, dimensions and normalize', body({ dimensions: 512, normalize: false }), [{ inputText: 'hello world', dimensions: 512, normalize: false }]],
-    ['Titan, an array: one record per text, in order', body({ input: ['b', 'a', 'c'], dimensions: 256 }), [{ inputText: 'b', dimensions: 256 }, { inputText: 'a', dimensions: 256 }, { inputText: 'c', dimensions: 256 }]],
+    [
+      'Titan, dimensions and normalize',
+      body({ dimensions: 512, normalize: false }),
+      [{ inputText: 'hello world', dimensions: 512, normalize: false }],
+    ],
+    [
+      'Titan, an array: one record per text, in order',
+      body({ input: ['b', 'a', 'c'], dimensions: 256 }),
+      [
+        { inputText: 'b', dimensions: 256 },
+        { inputText: 'a', dimensions: 256 },
+        { inputText: 'c', dimensions: 256 },
+      ],
+    ],
     ['Cohere, one text, search_document by default', body({}, COHERE), [{ texts: ['hello world'], input_type: 'search_document' }]],
-    ['Cohere, input_type and truncate', body({ input: ['q1', 'q2'], input_type: 'search_query', truncate: 'END' }, COHERE), [{ texts: ['q1', 'q2'], input_type: 'search_query', truncate: 'END' }]],
-    ['Cohere, dimensions 1024 (its only size)', body({ dimensions: 1024 }, COHERE), [{ texts: ['hello world'], input_type: 'search_document' }]],
+    [
+      'Cohere, input_type and truncate',
+      body({ input: ['q1', 'q2'], input_type: 'search_query', truncate: 'END' }, COHERE),
+      [{ texts: ['q1', 'q2'], input_type: 'search_query', truncate: 'END' }],
+    ],
+    [
+      'Cohere, dimensions 1024 (its only size)',
+      body({ dimensions: 1024 }, COHERE),
+      [{ texts: ['hello world'], input_type: 'search_document' }],
+    ],
   ])('%s', (_name, request, expected) => {
     const family = embeddingFamilyOf(request.model)!;
     expect(toEmbeddingRecords(request, family, 1).records.map((r) => r.modelInput)).toEqual(expected);
@@ -63,7 +88,12 @@ describe('OpenAI embeddings line → Bedrock records', () => {
   });
 
   it('keeps the encoding format and numbers the parts of a line', () => {
-    const request: BatchRequestInput = { custom_id: 'c1', method: 'POST', url: '/v1/embeddings', body: { model: TITAN, input: ['ab', 'cdefgh'], encoding_format: 'base64' } as never };
+    const request: BatchRequestInput = {
+      custom_id: 'c1',
+      method: 'POST',
+      url: '/v1/embeddings',
+      body: { model: TITAN, input: ['ab', 'cdefgh'], encoding_format: 'base64' } as never,
+    };
     expect(stagedEmbeddingRecords(request, 'titan-embed', 3).map((s) => s.meta)).toEqual([
       { part: 0, parts: 2, encodingFormat: 'base64', estimatedTokens: 1 },
       { part: 1, parts: 2, encodingFormat: 'base64', estimatedTokens: 2 },
@@ -73,7 +103,12 @@ describe('OpenAI embeddings line → Bedrock records', () => {
   it.each<[string, EmbeddingRequest, string, string]>([
     ['Titan dimensions 768', body({ dimensions: 768 }), 'unsupported_for_model', '256, 512, 1024'],
     ['Titan normalize not a boolean', body({ normalize: 'yes' }), 'invalid_body', 'body.normalize'],
-    ['Titan text over 50,000 characters', body({ input: ['ok', 'x'.repeat(50_001)] }), 'input_too_long', 'body.input[1] has 50001 characters'],
+    [
+      'Titan text over 50,000 characters',
+      body({ input: ['ok', 'x'.repeat(50_001)] }),
+      'input_too_long',
+      'body.input[1] has 50001 characters',
+    ],
     ['input_type on Titan', body({ input_type: 'search_query' }), 'unsupported_for_model', 'body.input_type is not a parameter'],
     ['normalize on Cohere', body({ normalize: true }, COHERE), 'unsupported_for_model', 'body.normalize is not a parameter'],
     ['Gemini’s task_type on Titan', body({ task_type: 'CLUSTERING' }), 'unsupported_for_model', 'applies to Gemini embedding models only'],
@@ -98,9 +133,32 @@ describe('OpenAI embeddings line → Bedrock records', () => {
 
 describe('Bedrock embedding output → vectors and tokens', () => {
   it.each<[string, 'titan-embed' | 'cohere-embed', unknown, number[][], number]>([
-    ['Titan counts its tokens', 'titan-embed', { embedding: [0.1, 0.2], inputTextTokenCount: 5, embeddingsByType: { float: [0.1, 0.2] } }, [[0.1, 0.2]], 5],
+    [
+      'Titan counts its tokens',
+      'titan-embed',
+      { embedding: [0.1, 0.2], inputTextTokenCount: 5, embeddingsByType: { float: [0.1, 0.2] } },
+      [[0.1, 0.2]],
+      5,
+    ],
     ['Titan embeddingsByType only', 'titan-embed', { embeddingsByType: { float: [0.3] } }, [[0.3]], 9],
-    ['Cohere floats: tokens estimated', 'cohere-embed', { id: 'x', embeddings: [[1, 2], [3, 4]], response_type: 'embeddings_floats', texts: ['a', 'b'] }, [[1, 2], [3, 4]], 9],
+    [
+      'Cohere floats: tokens estimated',
+      'cohere-embed',
+      {
+        id: 'x',
+        embeddings: [
+          [1, 2],
+          [3, 4],
+        ],
+        response_type: 'embeddings_floats',
+        texts: ['a', 'b'],
+      },
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      9,
+    ],
     ['Cohere by type', 'cohere-embed', { id: 'x', embeddings: { float: [[5]] }, response_type: 'embeddings_by_type' }, [[5]], 9],
   ])('%s', (_name, family, output, vectors, tokens) => {
     expect(fromEmbeddingOutput(output, family, 9)).toEqual({ ok: true, vectors, tokens });

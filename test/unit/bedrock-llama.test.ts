@@ -1,6 +1,6 @@
 import { toBedrockRecord, fromBedrockOutput } from '../../lambda/providers/bedrock/records';
 import { BedrockTranslationError } from '../../lambda/providers/bedrock/translate-common';
-import type { ChatCompletionRequest } from '../../lambda/openai/types';
+import type { ChatCompletionRequest } from '../../contracts/openai-types';
 
 const MODEL = 'meta.llama3-1-70b-instruct-v1:0';
 const user = (content: ChatCompletionRequest['messages'][number]['content']) => ({ role: 'user' as const, content });
@@ -23,11 +23,43 @@ describe('Meta Llama: chat.completions body → prompt in the chat template', ()
     [
       'system prompt, multi-turn, and sampling parameters',
       'llama3',
-      { model: MODEL, messages: [{ role: 'system', content: 'Be brief.' }, user('2+2?'), { role: 'assistant', content: '4' }, user([{ type: 'text', text: 'and 3+3?' }])], max_tokens: 64, temperature: 0.4, top_p: 0.8 },
-      { prompt: L3.begin + L3.turn('system', 'Be brief.') + L3.turn('user', '2+2?') + L3.turn('assistant', '4') + L3.turn('user', 'and 3+3?') + L3.next, max_gen_len: 64, temperature: 0.4, top_p: 0.8 },
+      {
+        model: MODEL,
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          user('2+2?'),
+          { role: 'assistant', content: '4' },
+          user([{ type: 'text', text: 'and 3+3?' }]),
+        ],
+        max_tokens: 64,
+        temperature: 0.4,
+        top_p: 0.8,
+      },
+      {
+        prompt:
+          L3.begin +
+          L3.turn('system', 'Be brief.') +
+          L3.turn('user', '2+2?') +
+          L3.turn('assistant', '4') +
+          L3.turn('user', 'and 3+3?') +
+          L3.next,
+        max_gen_len: 64,
+        temperature: 0.4,
+        top_p: 0.8,
+      },
     ],
-    ['max_completion_tokens wins; temperature clamped to 1', 'llama3', req({ max_tokens: 500, max_completion_tokens: 50, temperature: 1.8 }), { prompt: L3.begin + L3.turn('user', 'Hi') + L3.next, max_gen_len: 50, temperature: 1 }],
-    ['developer messages are system turns; Llama 4 uses its own tokens', 'llama4', { model: 'meta.llama4-scout-17b-instruct-v1:0', messages: [{ role: 'developer', content: 'Terse.' }, user('Hi')] }, { prompt: L4.begin + L4.turn('system', 'Terse.') + L4.turn('user', 'Hi') + L4.next }],
+    [
+      'max_completion_tokens wins; temperature clamped to 1',
+      'llama3',
+      req({ max_tokens: 500, max_completion_tokens: 50, temperature: 1.8 }),
+      { prompt: L3.begin + L3.turn('user', 'Hi') + L3.next, max_gen_len: 50, temperature: 1 },
+    ],
+    [
+      'developer messages are system turns; Llama 4 uses its own tokens',
+      'llama4',
+      { model: 'meta.llama4-scout-17b-instruct-v1:0', messages: [{ role: 'developer', content: 'Terse.' }, user('Hi')] },
+      { prompt: L4.begin + L4.turn('system', 'Terse.') + L4.turn('user', 'Hi') + L4.next },
+    ],
   ];
 
   it.each(cases)('%s', (_name, family, body, modelInput) => {
@@ -38,8 +70,12 @@ describe('Meta Llama: chat.completions body → prompt in the chat template', ()
     ['stop sequences', req({ stop: 'END' }), 'body.stop'],
     ['tools', req({ tools: [{ type: 'function', function: { name: 'f' } }] }), 'body.tools'],
     ['a tool message', { model: MODEL, messages: [user('x'), { role: 'tool', tool_call_id: 'c', content: 'y' }] }, 'body.messages[1]'],
-    ['an image', { model: MODEL, messages: [user([{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } }])] }, 'body.messages[0].content[0]'],
-    ['max_tokens above Bedrock\'s 2048 cap', req({ max_tokens: 4000 }), 'body.max_tokens'],
+    [
+      'an image',
+      { model: MODEL, messages: [user([{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } }])] },
+      'body.messages[0].content[0]',
+    ],
+    ["max_tokens above Bedrock's 2048 cap", req({ max_tokens: 4000 }), 'body.max_tokens'],
     ['presence_penalty', req({ presence_penalty: 0.5 }), 'body.presence_penalty'],
   ];
 

@@ -16,13 +16,23 @@ describe('onDemandModelId', () => {
     ['amazon.nova-lite-v1:0', 'us-east-1', 'amazon.nova-lite-v1:0'],
     ['meta.llama3-1-8b-instruct-v1:0', 'us-east-1', 'meta.llama3-1-8b-instruct-v1:0'],
     ['global.anthropic.claude-sonnet-4-5-20250929-v1:0', 'us-east-1', 'global.anthropic.claude-sonnet-4-5-20250929-v1:0'],
-    ['arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-opus-4-1-20250805-v1:0', 'us-east-1', 'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-opus-4-1-20250805-v1:0'],
+    [
+      'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-opus-4-1-20250805-v1:0',
+      'us-east-1',
+      'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-opus-4-1-20250805-v1:0',
+    ],
   ])('%s in %s → %s', (model, region, expected) => {
     expect(onDemandModelId(model, region)).toBe(expected);
   });
 
   it('maps regions to profile geographies', () => {
-    expect(['us-east-2', 'eu-west-3', 'ap-south-1', 'us-gov-east-1', 'ca-central-1'].map(profileGeography)).toEqual(['us', 'eu', 'apac', 'us-gov', 'global']);
+    expect(['us-east-2', 'eu-west-3', 'ap-south-1', 'us-gov-east-1', 'ca-central-1'].map(profileGeography)).toEqual([
+      'us',
+      'eu',
+      'apac',
+      'us-gov',
+      'global',
+    ]);
   });
 });
 
@@ -48,7 +58,13 @@ describe('Nova ids that are no chat models', () => {
     expect((error as Error).message).toMatch(/not a chat model/);
   });
 
-  it.each(['amazon.nova-micro-v1:0', 'amazon.nova-lite-v1:0', 'us.amazon.nova-pro-v1:0', 'amazon.nova-premier-v1:0', 'global.amazon.nova-2-lite-v1:0'])('%s is a chat model', (model) => {
+  it.each([
+    'amazon.nova-micro-v1:0',
+    'amazon.nova-lite-v1:0',
+    'us.amazon.nova-pro-v1:0',
+    'amazon.nova-premier-v1:0',
+    'global.amazon.nova-2-lite-v1:0',
+  ])('%s is a chat model', (model) => {
     expect(familyOf(model)).toBe('nova');
   });
 });

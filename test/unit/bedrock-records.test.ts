@@ -17,7 +17,12 @@ import { loadConfig } from '../../lambda/config';
 import { GatewayError } from '../../lambda/http/errors';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/providers/errors';
 
-const config = loadConfig({ FINOPS_BEDROCK_INPUT_BUCKET: 'in-bucket', FINOPS_BEDROCK_OUTPUT_BUCKET: 'out-bucket', FINOPS_ALLOWED_BUCKETS: 'extra-bucket', AWS_REGION: 'us-west-2' });
+const config = loadConfig({
+  FINOPS_BEDROCK_INPUT_BUCKET: 'in-bucket',
+  FINOPS_BEDROCK_OUTPUT_BUCKET: 'out-bucket',
+  FINOPS_ALLOWED_BUCKETS: 'extra-bucket',
+  AWS_REGION: 'us-west-2',
+});
 
 describe('model family by model id', () => {
   it.each([
@@ -75,7 +80,12 @@ describe('output record → OpenAI line', () => {
   const context = { model: 'meta.llama3-1-8b-instruct-v1:0', created: 1_700_000_000, id: 'chatcmpl-x', requestId: 'req-1' };
 
   it('modelOutput → status 200 with a chat.completion', () => {
-    const line = resultLineFor({ recordId: 'R00000001', modelOutput: { generation: 'Hi', prompt_token_count: 1, generation_token_count: 1, stop_reason: 'stop' } }, 'my-id', 'llama3', context);
+    const line = resultLineFor(
+      { recordId: 'R00000001', modelOutput: { generation: 'Hi', prompt_token_count: 1, generation_token_count: 1, stop_reason: 'stop' } },
+      'my-id',
+      'llama3',
+      context,
+    );
     expect(line.custom_id).toBe('my-id');
     expect(line.error).toBeNull();
     expect(line.response?.status_code).toBe(200);
@@ -89,8 +99,17 @@ describe('output record → OpenAI line', () => {
     [500, 500, 'server_error'],
     ['oops', 500, 'server_error'],
   ])('error %p → status %i (%s) with the message', (code, status, type) => {
-    const line = resultLineFor({ recordId: 'R00000001', error: { errorCode: code, errorMessage: 'bad request' } }, 'id-2', 'claude', context);
-    expect(line.response).toEqual({ status_code: status, request_id: 'req-1', body: { error: { message: 'bad request', type, param: null, code: null } } });
+    const line = resultLineFor(
+      { recordId: 'R00000001', error: { errorCode: code, errorMessage: 'bad request' } },
+      'id-2',
+      'claude',
+      context,
+    );
+    expect(line.response).toEqual({
+      status_code: status,
+      request_id: 'req-1',
+      body: { error: { message: 'bad request', type, param: null, code: null } },
+    });
     expect(line.error).toBeNull();
   });
 
@@ -129,13 +148,23 @@ describe('S3 locations and allowed buckets', () => {
   });
 
   it('places an upload in the input bucket by default, in an allowed storage_config bucket otherwise', () => {
-    expect(filePlacement(config, 't1', 'file-1', 'my batch.jsonl', null)).toEqual({ bucket: 'in-bucket', key: 'files/t1/file-1/my_batch.jsonl' });
-    expect(filePlacement(config, 't1', 'file-1', 'in.jsonl', { bucket: 'extra-bucket', region: 'us-west-2', prefix: '/finops/' })).toEqual({ bucket: 'extra-bucket', key: 'finops/t1/file-1/in.jsonl' });
+    expect(filePlacement(config, 't1', 'file-1', 'my batch.jsonl', null)).toEqual({
+      bucket: 'in-bucket',
+      key: 'files/t1/file-1/my_batch.jsonl',
+    });
+    expect(filePlacement(config, 't1', 'file-1', 'in.jsonl', { bucket: 'extra-bucket', region: 'us-west-2', prefix: '/finops/' })).toEqual({
+      bucket: 'extra-bucket',
+      key: 'finops/t1/file-1/in.jsonl',
+    });
   });
 
-  it('refuses a bucket that is neither the stack\'s nor allowed, and a bucket in another region', () => {
-    expect(() => filePlacement(config, 't1', 'file-1', 'in.jsonl', { bucket: 'someone-else', region: null, prefix: '' })).toThrow(/"someone-else".*FINOPS_ALLOWED_BUCKETS/);
-    expect(() => filePlacement(config, 't1', 'file-1', 'in.jsonl', { bucket: 'extra-bucket', region: 'eu-west-1', prefix: '' })).toThrow(/eu-west-1.*us-west-2/);
+  it("refuses a bucket that is neither the stack's nor allowed, and a bucket in another region", () => {
+    expect(() => filePlacement(config, 't1', 'file-1', 'in.jsonl', { bucket: 'someone-else', region: null, prefix: '' })).toThrow(
+      /"someone-else".*FINOPS_ALLOWED_BUCKETS/,
+    );
+    expect(() => filePlacement(config, 't1', 'file-1', 'in.jsonl', { bucket: 'extra-bucket', region: 'eu-west-1', prefix: '' })).toThrow(
+      /eu-west-1.*us-west-2/,
+    );
   });
 
   it('assertBucketAllowed accepts own and allowed buckets', () => {
@@ -146,7 +175,10 @@ describe('S3 locations and allowed buckets', () => {
 
   it.each([
     [{}, null],
-    [{ storage_config: { s3: { bucket: 'extra-bucket', region: 'us-west-2', prefix: 'p' } } }, { bucket: 'extra-bucket', region: 'us-west-2', prefix: 'p' }],
+    [
+      { storage_config: { s3: { bucket: 'extra-bucket', region: 'us-west-2', prefix: 'p' } } },
+      { bucket: 'extra-bucket', region: 'us-west-2', prefix: 'p' },
+    ],
     [{ storage_config: '{"s3":{"bucket":"extra-bucket"}}' }, { bucket: 'extra-bucket', region: null, prefix: '' }],
   ])('storageConfigOf(%j)', (extras, expected) => {
     expect(storageConfigOf(extras)).toEqual(expected);
@@ -163,7 +195,11 @@ describe('S3 locations and allowed buckets', () => {
   });
 
   it('names the staged objects of a batch and the job id of an ARN', () => {
-    expect(batchInputKeys('batch_1')).toEqual({ records: 'batches/batch_1/input.jsonl', customIds: 'batches/batch_1/custom-ids.jsonl', onDemandPrefix: 'batches/batch_1/on-demand/' });
+    expect(batchInputKeys('batch_1')).toEqual({
+      records: 'batches/batch_1/input.jsonl',
+      customIds: 'batches/batch_1/custom-ids.jsonl',
+      onDemandPrefix: 'batches/batch_1/on-demand/',
+    });
     expect(jobIdOf('arn:aws:bedrock:us-east-1:000000000000:model-invocation-job/abcdef123456')).toBe('abcdef123456');
   });
 
@@ -181,7 +217,8 @@ describe('S3 locations and allowed buckets', () => {
 });
 
 describe('AWS errors → what the gateway does', () => {
-  const awsError = (name: string, status?: number) => Object.assign(new Error(`${name} happened`), { name, $metadata: status === undefined ? {} : { httpStatusCode: status } });
+  const awsError = (name: string, status?: number) =>
+    Object.assign(new Error(`${name} happened`), { name, $metadata: status === undefined ? {} : { httpStatusCode: status } });
 
   it.each([
     ['ThrottlingException', 429, true],
@@ -196,12 +233,18 @@ describe('AWS errors → what the gateway does', () => {
   });
 
   it('treats an SDK error without any HTTP answer as transient, whatever its name', () => {
-    expect(isTransientAwsError(Object.assign(new Error('AWS SDK error wrapper for TimeoutError: socket hang up'), { $metadata: { attempts: 3 } }))).toBe(true);
+    expect(
+      isTransientAwsError(
+        Object.assign(new Error('AWS SDK error wrapper for TimeoutError: socket hang up'), { $metadata: { attempts: 3 } }),
+      ),
+    ).toBe(true);
     expect(isTransientAwsError(new TypeError('bug'))).toBe(false);
   });
 
   it('maps job calls: 404 → lost, throttling → unavailable', () => {
-    expect(jobCallError(awsError('ResourceNotFoundException', 404), 'GetModelInvocationJob', 'arn:x')).toBeInstanceOf(ProviderLostBatchError);
+    expect(jobCallError(awsError('ResourceNotFoundException', 404), 'GetModelInvocationJob', 'arn:x')).toBeInstanceOf(
+      ProviderLostBatchError,
+    );
     expect(jobCallError(awsError('ThrottlingException', 429), 'GetModelInvocationJob', 'arn:x')).toBeInstanceOf(ProviderUnavailableError);
   });
 

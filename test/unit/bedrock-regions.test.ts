@@ -4,7 +4,11 @@ import { GatewayError } from '../../lambda/http/errors';
 import { filePlacement } from '../../lambda/providers/bedrock/s3-locations';
 
 const config = (regions?: string) =>
-  loadConfig({ AWS_REGION: 'us-east-1', FINOPS_ALLOWED_BUCKETS: 'team-bucket', ...(regions === undefined ? {} : { FINOPS_BEDROCK_REGIONS: regions }) });
+  loadConfig({
+    AWS_REGION: 'us-east-1',
+    FINOPS_ALLOWED_BUCKETS: 'team-bucket',
+    ...(regions === undefined ? {} : { FINOPS_BEDROCK_REGIONS: regions }),
+  });
 const storage = (region: string) => ({ bucket: 'team-bucket', region, prefix: 'in' });
 
 describe('filePlacement and FINOPS_BEDROCK_REGIONS', () => {

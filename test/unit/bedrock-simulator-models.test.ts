@@ -5,14 +5,22 @@ import { toModelInput } from '../../lambda/providers/bedrock/records';
 
 const claudeBody = { anthropic_version: 'bedrock-2023-05-31', max_tokens: 50, messages: [{ role: 'user', content: 'Hello there' }] };
 const novaBody = { messages: [{ role: 'user', content: [{ text: 'Hello there' }] }] };
-const llamaBody = { prompt: '<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHello there<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n' };
+const llamaBody = {
+  prompt:
+    '<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHello there<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n',
+};
 
 describe('simulated model validation', () => {
   it.each([
     ['claude with a model field', 'claude', { ...claudeBody, model: 'x' }, /extraneous key \[model\]/],
     ['claude without anthropic_version', 'claude', { max_tokens: 5, messages: claudeBody.messages }, /anthropic_version/],
     ['claude without max_tokens', 'claude', { anthropic_version: 'bedrock-2023-05-31', messages: claudeBody.messages }, /max_tokens/],
-    ['claude starting with an assistant turn', 'claude', { ...claudeBody, messages: [{ role: 'assistant', content: 'x' }] }, /first message/],
+    [
+      'claude starting with an assistant turn',
+      'claude',
+      { ...claudeBody, messages: [{ role: 'assistant', content: 'x' }] },
+      /first message/,
+    ],
     ['claude with temperature above 1', 'claude', { ...claudeBody, temperature: 1.5 }, /temperature/],
     ['nova with Converse-style text content', 'nova', { messages: [{ role: 'user', content: 'Hello' }] }, /content/],
     ['nova with an unknown inferenceConfig key', 'nova', { ...novaBody, inferenceConfig: { max_new_tokens: 5 } }, /max_new_tokens/],
@@ -31,7 +39,16 @@ describe('simulated model validation', () => {
   });
 
   it('accepts every family body the gateway translators produce', () => {
-    const body = { model: 'm', messages: [{ role: 'system' as const, content: 'Be brief.' }, { role: 'user' as const, content: 'Hello there' }], max_tokens: 20, temperature: 0.5, top_p: 0.9 };
+    const body = {
+      model: 'm',
+      messages: [
+        { role: 'system' as const, content: 'Be brief.' },
+        { role: 'user' as const, content: 'Hello there' },
+      ],
+      max_tokens: 20,
+      temperature: 0.5,
+      top_p: 0.9,
+    };
     expect(answer('claude', 'anthropic.claude-3-haiku-20240307-v1:0', toModelInput(body, 'claude'), true).kind).toBe('output');
     expect(answer('nova', 'amazon.nova-lite-v1:0', toModelInput(body, 'nova'), true).kind).toBe('output');
     expect(answer('llama', 'meta.llama3-1-8b-instruct-v1:0', toModelInput(body, 'llama3'), true).kind).toBe('output');
@@ -42,15 +59,24 @@ describe('simulated answers', () => {
   it('are deterministic, in the family shape, and honour the token limit', () => {
     const first = answer('claude', 'anthropic.claude-3-haiku-20240307-v1:0', claudeBody, true);
     expect(answer('claude', 'anthropic.claude-3-haiku-20240307-v1:0', claudeBody, true)).toEqual(first);
-    expect(first).toMatchObject({ kind: 'output', output: { type: 'message', content: [{ type: 'text', text: 'Simulated Claude reply to: Hello there' }], stop_reason: 'end_turn' } });
+    expect(first).toMatchObject({
+      kind: 'output',
+      output: { type: 'message', content: [{ type: 'text', text: 'Simulated Claude reply to: Hello there' }], stop_reason: 'end_turn' },
+    });
     const short = answer('nova', 'amazon.nova-lite-v1:0', { ...novaBody, inferenceConfig: { maxTokens: 2 } }, true);
-    expect(short).toMatchObject({ output: { output: { message: { content: [{ text: 'Simulated Nova' }] } }, stopReason: 'max_tokens', usage: { outputTokens: 2 } } });
-    expect(answer('llama', 'meta.llama3-1-8b-instruct-v1:0', llamaBody, true)).toMatchObject({ output: { generation: 'Simulated Llama reply to: Hello there', stop_reason: 'stop' } });
+    expect(short).toMatchObject({
+      output: { output: { message: { content: [{ text: 'Simulated Nova' }] } }, stopReason: 'max_tokens', usage: { outputTokens: 2 } },
+    });
+    expect(answer('llama', 'meta.llama3-1-8b-instruct-v1:0', llamaBody, true)).toMatchObject({
+      output: { generation: 'Simulated Llama reply to: Hello there', stop_reason: 'stop' },
+    });
   });
 
   it('cut the reply at a stop sequence', () => {
     const result = answer('claude', 'anthropic.claude-3-haiku-20240307-v1:0', { ...claudeBody, stop_sequences: ['reply'] }, true);
-    expect(result).toMatchObject({ output: { content: [{ text: 'Simulated Claude ' }], stop_reason: 'stop_sequence', stop_sequence: 'reply' } });
+    expect(result).toMatchObject({
+      output: { content: [{ text: 'Simulated Claude ' }], stop_reason: 'stop_sequence', stop_sequence: 'reply' },
+    });
   });
 
   it('follow the triggers', () => {
@@ -61,7 +87,9 @@ describe('simulated answers', () => {
     // Outside batch jobs there is no "unprocessed": the record is answered.
     expect(answer('claude', 'm', say('[simulate-unprocessed]'), false).kind).toBe('output');
     const withTool = { ...say('weather [simulate-tool-call]'), tools: [{ name: 'get_weather', input_schema: { type: 'object' } }] };
-    expect(answer('claude', 'm', withTool, true)).toMatchObject({ output: { stop_reason: 'tool_use', content: [{ type: 'tool_use', name: 'get_weather' }] } });
+    expect(answer('claude', 'm', withTool, true)).toMatchObject({
+      output: { stop_reason: 'tool_use', content: [{ type: 'tool_use', name: 'get_weather' }] },
+    });
   });
 
   it('know the families by model id, profiles included', () => {

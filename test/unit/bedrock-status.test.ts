@@ -63,7 +63,12 @@ describe('jobRequestCounts', () => {
   it.each([
     ['running, with counters: failures so far', counters, false, { total: 150, completed: 95, failed: 5 }],
     ['done with records never run: they count as failed', counters, true, { total: 150, completed: 95, failed: 55 }],
-    ['done, all processed', { ...counters, processedRecordCount: 150, successRecordCount: 149, errorRecordCount: 1 }, true, { total: 150, completed: 149, failed: 1 }],
+    [
+      'done, all processed',
+      { ...counters, processedRecordCount: 150, successRecordCount: 149, errorRecordCount: 1 },
+      true,
+      { total: 150, completed: 149, failed: 1 },
+    ],
     ['running without counters', null, false, { total: 150, completed: 0, failed: 0 }],
     ['done without counters or manifest: nothing came back', null, true, { total: 150, completed: 0, failed: 150 }],
   ])('%s', (_name, source, done, expected) => {

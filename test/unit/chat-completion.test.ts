@@ -1,5 +1,5 @@
 import { assistantMessage, chatCompletion, completionUsage, type UsageDetails } from '../../lambda/openai/chat-completion';
-import type { ChatCompletionUsage, ChatToolCall } from '../../lambda/openai/types';
+import type { ChatCompletionUsage, ChatToolCall } from '../../contracts/openai-types';
 
 const call = (id: string): ChatToolCall => ({ id, type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } });
 
@@ -30,17 +30,41 @@ describe('assistantMessage', () => {
 describe('completionUsage', () => {
   test.each<[string, number, number, UsageDetails | undefined, ChatCompletionUsage]>([
     ['no details → totals only', 12, 4, undefined, { prompt_tokens: 12, completion_tokens: 4, total_tokens: 16 }],
-    ['cached only → prompt_tokens_details only', 10, 1, { cached: 8 }, { prompt_tokens: 10, completion_tokens: 1, total_tokens: 11, prompt_tokens_details: { cached_tokens: 8 } }],
-    ['reasoning only → completion_tokens_details only', 5, 7, { reasoning: 3 }, { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12, completion_tokens_details: { reasoning_tokens: 3 } }],
+    [
+      'cached only → prompt_tokens_details only',
+      10,
+      1,
+      { cached: 8 },
+      { prompt_tokens: 10, completion_tokens: 1, total_tokens: 11, prompt_tokens_details: { cached_tokens: 8 } },
+    ],
+    [
+      'reasoning only → completion_tokens_details only',
+      5,
+      7,
+      { reasoning: 3 },
+      { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12, completion_tokens_details: { reasoning_tokens: 3 } },
+    ],
     [
       'both details, zeros included',
       3,
       2,
       { cached: 0, reasoning: 0 },
-      { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } },
+      {
+        prompt_tokens: 3,
+        completion_tokens: 2,
+        total_tokens: 5,
+        prompt_tokens_details: { cached_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: 0 },
+      },
     ],
     ['a provider total wins over the sum', 8, 10, { total: 21 }, { prompt_tokens: 8, completion_tokens: 10, total_tokens: 21 }],
-    ['an undefined provider total falls back to the sum', 8, 10, { total: undefined }, { prompt_tokens: 8, completion_tokens: 10, total_tokens: 18 }],
+    [
+      'an undefined provider total falls back to the sum',
+      8,
+      10,
+      { total: undefined },
+      { prompt_tokens: 8, completion_tokens: 10, total_tokens: 18 },
+    ],
   ])('%s', (_name, prompt, completion, details, expected) => {
     const usage = completionUsage(prompt, completion, details);
     expect(usage).toEqual(expected);
@@ -53,7 +77,13 @@ describe('chatCompletion', () => {
   const usage = completionUsage(1, 2);
 
   test('one choice: the whole envelope, keys in OpenAI order, no system_fingerprint unless given', () => {
-    const completion = chatCompletion({ id: 'chatcmpl-1', created: 1_700_000_000, model: 'm', choices: [{ texts: ['Hi'], finishReason: 'stop' }], usage });
+    const completion = chatCompletion({
+      id: 'chatcmpl-1',
+      created: 1_700_000_000,
+      model: 'm',
+      choices: [{ texts: ['Hi'], finishReason: 'stop' }],
+      usage,
+    });
     expect(JSON.stringify(completion)).toBe(
       JSON.stringify({
         id: 'chatcmpl-1',
@@ -88,7 +118,9 @@ describe('chatCompletion', () => {
       ],
       usage,
     });
-    expect(completion.choices.map((c) => [c.index, c.message.content, c.finish_reason, c.message.tool_calls?.length ?? 0, c.logprobs])).toEqual([
+    expect(
+      completion.choices.map((c) => [c.index, c.message.content, c.finish_reason, c.message.tool_calls?.length ?? 0, c.logprobs]),
+    ).toEqual([
       [0, 'A', 'stop', 0, null],
       [5, null, 'tool_calls', 1, null],
       [2, 'C', 'length', 0, null],

@@ -28,7 +28,11 @@ describe('claudeVersion / claudeCapabilities', () => {
 });
 
 describe('samplingParams: temperature and top_p per model', () => {
-  const body = (model: string, extra: Record<string, unknown>) => ({ model, messages: [{ role: 'user' as const, content: 'hi' }], ...extra });
+  const body = (model: string, extra: Record<string, unknown>) => ({
+    model,
+    messages: [{ role: 'user' as const, content: 'hi' }],
+    ...extra,
+  });
   it.each([
     ['older models keep both', 'claude-3-5-haiku-20241022', { temperature: 0.5, top_p: 0.9 }, { temperature: 0.5, top_p: 0.9 }],
     ['one-of models keep temperature and drop top_p', 'claude-sonnet-4-5-20250929', { temperature: 0.5, top_p: 0.9 }, { temperature: 0.5 }],

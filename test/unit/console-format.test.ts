@@ -1,5 +1,15 @@
 // The console's pure helpers (console/src/format.ts, api.ts): what users read and what the CSV holds.
-import { daysBetween, executionUrl, formatBytes, formatDuration, formatUsd, progressOf, spendSeries, timelineOf, usageCsv } from '../../console/src/format';
+import {
+  daysBetween,
+  executionUrl,
+  formatBytes,
+  formatDuration,
+  formatUsd,
+  progressOf,
+  spendSeries,
+  timelineOf,
+  usageCsv,
+} from '../../console/src/format';
 import { apiBase } from '../../console/src/api';
 import type { Batch, UsageLine, UsageReport } from '../../console/src/types';
 
@@ -30,13 +40,34 @@ test.each([
 
 test.each([
   [null, { done: 0, total: 0, fraction: 0 }],
-  [{ total: 0, completed: 0, failed: 0 }, { done: 0, total: 0, fraction: 0 }],
-  [{ total: 4, completed: 1, failed: 1 }, { done: 2, total: 4, fraction: 0.5 }],
-  [{ total: 3, completed: 3, failed: 1 }, { done: 3, total: 3, fraction: 1 }],
+  [
+    { total: 0, completed: 0, failed: 0 },
+    { done: 0, total: 0, fraction: 0 },
+  ],
+  [
+    { total: 4, completed: 1, failed: 1 },
+    { done: 2, total: 4, fraction: 0.5 },
+  ],
+  [
+    { total: 3, completed: 3, failed: 1 },
+    { done: 3, total: 3, fraction: 1 },
+  ],
 ])('progressOf(%p)', (counts, expected) => expect(progressOf(counts)).toEqual(expected));
 
 const batch = (patch: Partial<Batch>): Batch =>
-  ({ id: 'batch_x', status: 'in_progress', created_at: 100, in_progress_at: null, finalizing_at: null, completed_at: null, failed_at: null, expired_at: null, cancelling_at: null, cancelled_at: null, ...patch }) as Batch;
+  ({
+    id: 'batch_x',
+    status: 'in_progress',
+    created_at: 100,
+    in_progress_at: null,
+    finalizing_at: null,
+    completed_at: null,
+    failed_at: null,
+    expired_at: null,
+    cancelling_at: null,
+    cancelled_at: null,
+    ...patch,
+  }) as Batch;
 
 test('timeline: the steps reached with their times, then the terminal state', () => {
   expect(timelineOf(batch({ in_progress_at: 110 }))).toEqual([
@@ -45,7 +76,12 @@ test('timeline: the steps reached with their times, then the terminal state', ()
     { label: 'finalizing', at: null },
     { label: 'finished', at: null },
   ]);
-  expect(timelineOf(batch({ in_progress_at: 110, finalizing_at: 150, completed_at: 160 })).map((s) => s.label)).toEqual(['created', 'in progress', 'finalizing', 'completed']);
+  expect(timelineOf(batch({ in_progress_at: 110, finalizing_at: 150, completed_at: 160 })).map((s) => s.label)).toEqual([
+    'created',
+    'in progress',
+    'finalizing',
+    'completed',
+  ]);
   expect(timelineOf(batch({ in_progress_at: 110, cancelling_at: 120, cancelled_at: 130 }))).toEqual([
     { label: 'created', at: 100 },
     { label: 'in progress', at: 110 },
@@ -58,7 +94,9 @@ test('timeline: the steps reached with their times, then the terminal state', ()
 });
 
 test('execution link: the template with the batch id, or none', () => {
-  expect(executionUrl('https://c/#/v2/executions/details/arn:x:{batch_id}', 'batch_abc')).toBe('https://c/#/v2/executions/details/arn:x:batch_abc');
+  expect(executionUrl('https://c/#/v2/executions/details/arn:x:{batch_id}', 'batch_abc')).toBe(
+    'https://c/#/v2/executions/details/arn:x:batch_abc',
+  );
   expect(executionUrl(null, 'batch_abc')).toBeNull();
 });
 
@@ -90,7 +128,15 @@ const line = (date: string, provider: string, model: string, costMicros: number,
 const report = (data: UsageLine[]): UsageReport => ({ start: '2026-12-01', end: '2026-12-03', group_by: 'provider', data, total: data[0] });
 
 test('spendSeries: one cost and savings series per group, zero on days without use, days outside the range ignored', () => {
-  const series = spendSeries(report([line('2026-12-01', 'openai', 'gpt-4o-mini', 25, 24), line('2026-12-03', 'openai', 'gpt-4o-mini', 12, 12), line('2026-12-03', 'bedrock', 'nova', 7, 7), line('2026-11-30', 'openai', 'x', 99, 99)]), 'provider');
+  const series = spendSeries(
+    report([
+      line('2026-12-01', 'openai', 'gpt-4o-mini', 25, 24),
+      line('2026-12-03', 'openai', 'gpt-4o-mini', 12, 12),
+      line('2026-12-03', 'bedrock', 'nova', 7, 7),
+      line('2026-11-30', 'openai', 'x', 99, 99),
+    ]),
+    'provider',
+  );
   expect(series.days).toEqual(['2026-12-01', '2026-12-02', '2026-12-03']);
   expect(series.x).toEqual([Date.UTC(2026, 11, 1) / 1000, Date.UTC(2026, 11, 2) / 1000, Date.UTC(2026, 11, 3) / 1000]);
   expect(series.groups).toEqual([
@@ -102,11 +148,16 @@ test('spendSeries: one cost and savings series per group, zero on days without u
 });
 
 test('usageCsv: a header and a row per day and group, exact dollars, spreadsheet formulas defused', () => {
-  const csv = usageCsv(report([line('2026-12-01', 'openai', 'gpt-4o-mini', 25, 24), line('2026-12-02', 'openai', '=HYPERLINK("x")', 1, 0)]), 'model');
+  const csv = usageCsv(
+    report([line('2026-12-01', 'openai', 'gpt-4o-mini', 25, 24), line('2026-12-02', 'openai', '=HYPERLINK("x")', 1, 0)]),
+    'model',
+  );
   expect(csv.trim().split('\n')).toEqual([
     'date,provider,model,batches,input_tokens,output_tokens,cost_usd,on_demand_cost_usd,savings_usd',
     '2026-12-01,openai,gpt-4o-mini,1,10,20,0.000025,0.000049,0.000024',
     `2026-12-02,openai,"'=HYPERLINK(""x"")",1,10,20,0.000001,0.000001,0`,
   ]);
-  expect(usageCsv(report([line('2026-12-01', 'openai', 'm', 25, 24, 'key_z')]), 'key').split('\n')[1]).toBe('2026-12-01,key_z,1,10,20,0.000025,0.000049,0.000024');
+  expect(usageCsv(report([line('2026-12-01', 'openai', 'm', 25, 24, 'key_z')]), 'key').split('\n')[1]).toBe(
+    '2026-12-01,key_z,1,10,20,0.000025,0.000049,0.000024',
+  );
 });

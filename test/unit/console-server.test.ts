@@ -13,7 +13,7 @@ import { buildUsageReport, parseUsageQuery } from '../../lambda/finops/report';
 import { zeroCounters, type UsageRow } from '../../lambda/finops/usage-rows';
 import { parseBatchStatus } from '../../lambda/http/params';
 import { GatewayError } from '../../lambda/http/errors';
-import type { ApiKeyRecord } from '../../lambda/store/records';
+import type { ApiKeyRecord } from '../../contracts/records';
 
 describe('console files', () => {
   let dir: string;
@@ -31,7 +31,14 @@ describe('console files', () => {
   test('the build: a hashed script, stylesheet and icon, a page that loads only those, no inline script or style', () => {
     const names = built.files.map((f) => f.name);
     expect(names).toHaveLength(4);
-    expect(names).toEqual(expect.arrayContaining([expect.stringMatching(/^app-[A-Z0-9]{8}\.css$/), expect.stringMatching(/^app-[A-Z0-9]{8}\.js$/), expect.stringMatching(/^icon-[0-9a-f]{8}\.svg$/), 'index.html']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^app-[A-Z0-9]{8}\.css$/),
+        expect.stringMatching(/^app-[A-Z0-9]{8}\.js$/),
+        expect.stringMatching(/^icon-[0-9a-f]{8}\.svg$/),
+        'index.html',
+      ]),
+    );
     const html = readFileSync(join(dir, 'index.html'), 'utf8');
     const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]).sort();
     expect(refs).toEqual([...files.assets.keys()].map((n) => `console/${n}`).sort());
@@ -48,7 +55,14 @@ describe('console files', () => {
   test('the page: CSP and security headers, not cached, gzip when asked', () => {
     const plain = serveConsole(files, { path: '/console' });
     expect(plain.statusCode).toBe(200);
-    expect(plain.headers).toMatchObject({ 'content-security-policy': CONSOLE_CSP, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' });
+    expect(plain.headers).toMatchObject({
+      'content-security-policy': CONSOLE_CSP,
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer',
+    });
     expect(plain.headers['content-encoding']).toBeUndefined();
     const gzipped = serveConsole(files, { path: '/console', acceptEncoding: 'gzip, deflate, br' });
     expect(gzipped.headers['content-encoding']).toBe('gzip');
@@ -67,7 +81,11 @@ describe('console files', () => {
   test('assets: immutable, right content type; unknown or crafted names are 404', () => {
     const js = serveConsole(files, { path: `/console/${assetNamed('.js')}`, asset: assetNamed('.js') });
     expect(js.statusCode).toBe(200);
-    expect(js.headers).toMatchObject({ 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=31536000, immutable', 'content-security-policy': CONSOLE_CSP });
+    expect(js.headers).toMatchObject({
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'public, max-age=31536000, immutable',
+      'content-security-policy': CONSOLE_CSP,
+    });
     expect(serveConsole(files, { path: '/console/x', asset: assetNamed('.css') }).headers['content-type']).toBe('text/css; charset=utf-8');
     for (const asset of ['manifest.json', 'index.html', '../package.json', '..%2Fpackage.json', 'app.js', '']) {
       const res = serveConsole(files, { path: `/console/${asset}`, asset: asset || 'missing' });
@@ -110,16 +128,69 @@ describe('execution links', () => {
 });
 
 describe('budget use', () => {
-  const key = (keyId: string, createdAt: number, monthlyBudgetUsd?: number | null, revokedAt: number | null = null): ApiKeyRecord => ({ keyHash: `h-${keyId}`, keyId, name: `name-${keyId}`, tenantId: 't', createdAt, revokedAt, monthlyBudgetUsd });
-  const row = (date: string, keyId: string, cost: number): UsageRow => ({ ...zeroCounters(), date, provider: 'openai', model: 'm', keyId, cost_micro_usd: cost });
+  const key = (keyId: string, createdAt: number, monthlyBudgetUsd?: number | null, revokedAt: number | null = null): ApiKeyRecord => ({
+    keyHash: `h-${keyId}`,
+    keyId,
+    name: `name-${keyId}`,
+    tenantId: 't',
+    createdAt,
+    revokedAt,
+    monthlyBudgetUsd,
+  });
+  const row = (date: string, keyId: string, cost: number): UsageRow => ({
+    ...zeroCounters(),
+    date,
+    provider: 'openai',
+    model: 'm',
+    keyId,
+    cost_micro_usd: cost,
+  });
 
   test('spent this month from the aggregates, reserved by running batches, what is left, as a fraction', () => {
-    const report = budgetUse('2026-12', [key('key_b', 2, 10), key('key_a', 1, 0.001), key('key_c', 3, null, 5)], [row('2026-12-01', 'key_a', 400), row('2026-12-03', 'key_a', 100), row('2026-11-30', 'key_a', 9999), row('2026-12-02', 'key_c', 7)], new Map([['key_a', 300], ['key_b', 0]]));
+    const report = budgetUse(
+      '2026-12',
+      [key('key_b', 2, 10), key('key_a', 1, 0.001), key('key_c', 3, null, 5)],
+      [row('2026-12-01', 'key_a', 400), row('2026-12-03', 'key_a', 100), row('2026-11-30', 'key_a', 9999), row('2026-12-02', 'key_c', 7)],
+      new Map([
+        ['key_a', 300],
+        ['key_b', 0],
+      ]),
+    );
     expect(report).toMatchObject({ object: 'list', month: '2026-12', currency: 'USD' });
     expect(report.data).toEqual([
-      { object: 'finops.key_budget', key_id: 'key_a', name: 'name-key_a', revoked: false, monthly_budget_usd: 0.001, spent_usd: 0.0005, reserved_usd: 0.0003, remaining_usd: 0.0002, used_fraction: 0.8 },
-      { object: 'finops.key_budget', key_id: 'key_b', name: 'name-key_b', revoked: false, monthly_budget_usd: 10, spent_usd: 0, reserved_usd: 0, remaining_usd: 10, used_fraction: 0 },
-      { object: 'finops.key_budget', key_id: 'key_c', name: 'name-key_c', revoked: true, monthly_budget_usd: null, spent_usd: 0.000007, reserved_usd: 0, remaining_usd: null, used_fraction: null },
+      {
+        object: 'finops.key_budget',
+        key_id: 'key_a',
+        name: 'name-key_a',
+        revoked: false,
+        monthly_budget_usd: 0.001,
+        spent_usd: 0.0005,
+        reserved_usd: 0.0003,
+        remaining_usd: 0.0002,
+        used_fraction: 0.8,
+      },
+      {
+        object: 'finops.key_budget',
+        key_id: 'key_b',
+        name: 'name-key_b',
+        revoked: false,
+        monthly_budget_usd: 10,
+        spent_usd: 0,
+        reserved_usd: 0,
+        remaining_usd: 10,
+        used_fraction: 0,
+      },
+      {
+        object: 'finops.key_budget',
+        key_id: 'key_c',
+        name: 'name-key_c',
+        revoked: true,
+        monthly_budget_usd: null,
+        spent_usd: 0.000007,
+        reserved_usd: 0,
+        remaining_usd: null,
+        used_fraction: null,
+      },
     ]);
   });
 
@@ -152,10 +223,27 @@ describe('API parameters the console sends', () => {
   });
 
   test('usage interval=day: parsed, and one line per day and group, days in order', () => {
-    expect(parseUsageQuery({ start: '2026-12-01', end: '2026-12-03', group_by: 'model', interval: 'day' }, '2026-12-03')).toEqual({ start: '2026-12-01', end: '2026-12-03', groupBy: 'model', interval: 'day' });
+    expect(parseUsageQuery({ start: '2026-12-01', end: '2026-12-03', group_by: 'model', interval: 'day' }, '2026-12-03')).toEqual({
+      start: '2026-12-01',
+      end: '2026-12-03',
+      groupBy: 'model',
+      interval: 'day',
+    });
     rejects(() => parseUsageQuery({ interval: 'week' }, '2026-12-03'), 'interval', 'invalid_interval');
-    const row = (date: string, provider: UsageRow['provider'], cost: number): UsageRow => ({ ...zeroCounters(), date, provider, model: 'm', keyId: 'k', batches: 1, cost_micro_usd: cost, on_demand_cost_micro_usd: cost * 2 });
-    const report = buildUsageReport([row('2026-12-02', 'openai', 5), row('2026-12-01', 'openai', 3), row('2026-12-02', 'bedrock', 9), row('2026-12-02', 'openai', 1)], { start: '2026-12-01', end: '2026-12-03', groupBy: 'provider', interval: 'day' });
+    const row = (date: string, provider: UsageRow['provider'], cost: number): UsageRow => ({
+      ...zeroCounters(),
+      date,
+      provider,
+      model: 'm',
+      keyId: 'k',
+      batches: 1,
+      cost_micro_usd: cost,
+      on_demand_cost_micro_usd: cost * 2,
+    });
+    const report = buildUsageReport(
+      [row('2026-12-02', 'openai', 5), row('2026-12-01', 'openai', 3), row('2026-12-02', 'bedrock', 9), row('2026-12-02', 'openai', 1)],
+      { start: '2026-12-01', end: '2026-12-03', groupBy: 'provider', interval: 'day' },
+    );
     expect(report.interval).toBe('day');
     expect(report.data.map((l) => [l.date, l.provider, l.cost_micro_usd, l.savings_micro_usd])).toEqual([
       ['2026-12-01', 'openai', 3, 3],

@@ -1,12 +1,21 @@
-import { appendTurn, maxTokensField, parseDataUrl, parseToolArguments, readMaxTokens, readStopSequences, type Turn } from '../../lambda/providers/convert/chat-request';
+import {
+  appendTurn,
+  maxTokensField,
+  parseDataUrl,
+  parseToolArguments,
+  readMaxTokens,
+  readStopSequences,
+  type Turn,
+} from '../../lambda/providers/convert/chat-request';
 import { ConversionError } from '../../lambda/providers/convert/conversion-error';
 import { BedrockTranslationError } from '../../lambda/providers/bedrock/translate-common';
 import { GeminiConversionError } from '../../lambda/providers/gemini/request';
 import { ConversionError as AnthropicConversionError } from '../../lambda/providers/anthropic/request';
-import type { ChatCompletionRequest } from '../../lambda/openai/types';
+import type { ChatCompletionRequest } from '../../contracts/openai-types';
 import { thrownBy } from '../support/errors';
 
-const body = (extra: Record<string, unknown>) => ({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...extra }) as ChatCompletionRequest;
+const body = (extra: Record<string, unknown>) =>
+  ({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...extra }) as ChatCompletionRequest;
 
 const thrown = (fn: () => unknown) => thrownBy(fn, ConversionError);
 
@@ -16,7 +25,12 @@ describe('the shared converter kit', () => {
     expect(GeminiConversionError).toBe(ConversionError);
     expect(AnthropicConversionError).toBe(ConversionError);
     const error = new ConversionError('body.n', 'body.n must be 1.').atLine(7);
-    expect([error.status, error.param, error.message, error.code]).toEqual([400, 'body.n', 'Line 7: body.n must be 1.', 'unsupported_for_model']);
+    expect([error.status, error.param, error.message, error.code]).toEqual([
+      400,
+      'body.n',
+      'Line 7: body.n must be 1.',
+      'unsupported_for_model',
+    ]);
   });
 
   test.each([
@@ -37,7 +51,10 @@ describe('the shared converter kit', () => {
 
   test.each([
     ['x', ['x']],
-    [['a', 'b'], ['a', 'b']],
+    [
+      ['a', 'b'],
+      ['a', 'b'],
+    ],
     [[], undefined],
     [null, undefined],
   ])('stop %j → %j', (stop, expected) => expect(readStopSequences(body({ stop }))).toEqual(expected));
@@ -56,7 +73,11 @@ describe('the shared converter kit', () => {
     [undefined, {}],
   ])('tool arguments %j', (args, expected) => expect(parseToolArguments(args, 'f')).toEqual(expected));
 
-  test.each([[42, /JSON string/], ['{bad', /not valid JSON/], ['[1]', /JSON object/]])('tool arguments %j are refused', (args, message) => {
+  test.each([
+    [42, /JSON string/],
+    ['{bad', /not valid JSON/],
+    ['[1]', /JSON object/],
+  ])('tool arguments %j are refused', (args, message) => {
     const error = thrown(() => parseToolArguments(args, 'messages[1].tool_calls[0].function.arguments'));
     expect(error.field).toBe('messages[1].tool_calls[0].function.arguments');
     expect(error.message).toMatch(message);
@@ -68,6 +89,9 @@ describe('the shared converter kit', () => {
     appendTurn(turns, 'user', ['b']);
     appendTurn(turns, 'assistant', []);
     appendTurn(turns, 'assistant', ['c']);
-    expect(turns).toEqual([{ role: 'user', content: ['a', 'b'] }, { role: 'assistant', content: ['c'] }]);
+    expect(turns).toEqual([
+      { role: 'user', content: ['a', 'b'] },
+      { role: 'assistant', content: ['c'] },
+    ]);
   });
 });

@@ -19,7 +19,7 @@ import { badRequest, GatewayError, upstreamError } from '../../lambda/http/error
 import { LineError } from '../../lambda/batch-files/lines';
 import { ProviderUnavailableError } from '../../lambda/providers/errors';
 import { MAX_UPLOAD_BYTES } from '../../lambda/uploads/params';
-import type { FileRecord } from '../../lambda/store/records';
+import type { FileRecord } from '../../contracts/records';
 import { thrownBy } from '../support/errors';
 
 const NOW = 1_750_000_000;
@@ -29,13 +29,23 @@ const errorOf = (fn: () => unknown) => thrownBy(fn, GatewayError);
 
 describe('parseDirectUploadRequest', () => {
   test('the minimal body: fields mapped, provider defaulted, no extras', () => {
-    expect(parseDirectUploadRequest({ ...valid }, 'openai', NOW)).toEqual({ filename: 'big.jsonl', purpose: 'batch', bytes: 31_457_280, provider: 'openai', extras: {} });
+    expect(parseDirectUploadRequest({ ...valid }, 'openai', NOW)).toEqual({
+      filename: 'big.jsonl',
+      purpose: 'batch',
+      bytes: 31_457_280,
+      provider: 'openai',
+      extras: {},
+    });
   });
 
   test('provider and the extras of files.create (storage_config, expires_after) are kept for registration', () => {
     const storage = { s3: { bucket: 'b', region: 'us-east-1' } };
     const expires = { anchor: 'created_at', seconds: 7200 };
-    const params = parseDirectUploadRequest({ ...valid, provider: 'bedrock', storage_config: storage, expires_after: expires }, 'openai', NOW);
+    const params = parseDirectUploadRequest(
+      { ...valid, provider: 'bedrock', storage_config: storage, expires_after: expires },
+      'openai',
+      NOW,
+    );
     expect(params.provider).toBe('bedrock');
     expect(params.extras).toEqual({ storage_config: storage, expires_after: expires });
   });
@@ -107,7 +117,12 @@ function record(eventName: string, bucket: string, key: string, size = 10): S3Ev
     userIdentity: { principalId: 'AWS:X' },
     requestParameters: { sourceIPAddress: '127.0.0.1' },
     responseElements: { 'x-amz-request-id': 'R', 'x-amz-id-2': 'I' },
-    s3: { s3SchemaVersion: '1.0', configurationId: 'c', bucket: { name: bucket, ownerIdentity: { principalId: 'P' }, arn: `arn:aws:s3:::${bucket}` }, object: { key, size, eTag: 'e', sequencer: '1' } },
+    s3: {
+      s3SchemaVersion: '1.0',
+      configurationId: 'c',
+      bucket: { name: bucket, ownerIdentity: { principalId: 'P' }, arn: `arn:aws:s3:::${bucket}` },
+      object: { key, size, eTag: 'e', sequencer: '1' },
+    },
   };
 }
 
@@ -147,7 +162,12 @@ describe('registrationFailure', () => {
   test.each([
     ['invalid JSONL, first attempt', lineError, 1, { retry: false, details: 'Line 3 is not valid JSON.' }],
     ['a size mismatch', sizeMismatch(11, 10), 1, { retry: false, details: sizeMismatch(11, 10).message }],
-    ['a storage_config that is not allowed', badRequest('storage_config.s3.bucket is not allowed', 'storage_config.s3.bucket'), 1, { retry: false, details: 'storage_config.s3.bucket is not allowed' }],
+    [
+      'a storage_config that is not allowed',
+      badRequest('storage_config.s3.bucket is not allowed', 'storage_config.s3.bucket'),
+      1,
+      { retry: false, details: 'storage_config.s3.bucket is not allowed' },
+    ],
     ['the provider unavailable, attempts left', new ProviderUnavailableError('HTTP 503'), 1, { retry: true }],
     ['a storage error, attempts left', new Error('socket hang up'), MAX_REGISTER_ATTEMPTS - 1, { retry: true }],
     ['a provider 5xx answer, attempts left', upstreamError(500, 'OpenAI answered 500'), 2, { retry: true }],
@@ -186,13 +206,32 @@ describe('the answer', () => {
   test('the file as OpenAI shows it, and the PUT to make with its signed headers', () => {
     expect(toDirectUploadAnswer(file, 'https://s3.example/u', NOW + 900)).toEqual({
       object: 'file.direct_upload',
-      file: { id: 'file-abc', object: 'file', bytes: 2048, created_at: NOW, expires_at: null, filename: 'in.jsonl', purpose: 'batch', status: 'uploaded', status_details: null },
-      upload: { method: 'PUT', url: 'https://s3.example/u', headers: { 'content-length': '2048', 'content-type': 'application/jsonl' }, expires_at: NOW + 900 },
+      file: {
+        id: 'file-abc',
+        object: 'file',
+        bytes: 2048,
+        created_at: NOW,
+        expires_at: null,
+        filename: 'in.jsonl',
+        purpose: 'batch',
+        status: 'uploaded',
+        status_details: null,
+      },
+      upload: {
+        method: 'PUT',
+        url: 'https://s3.example/u',
+        headers: { 'content-length': '2048', 'content-type': 'application/jsonl' },
+        expires_at: NOW + 900,
+      },
     });
   });
 
   test('the presigned PUT signs the size and type, for 15 minutes, to that key only', async () => {
-    const s3 = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, requestChecksumCalculation: 'WHEN_REQUIRED' });
+    const s3 = new S3Client({
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+    });
     const url = new URL(await presignDirectUpload(s3, file.blob, 2048));
     s3.destroy();
     expect(url.protocol).toBe('https:');

@@ -12,11 +12,20 @@ import { customIdsLocation, snapshotCustomIds } from '../../lambda/tracker/custo
 import { InputFileGoneError } from '../../lambda/tracker/submission';
 import { GatewayError, badRequest } from '../../lambda/http/errors';
 import { ProviderQueueFullError, ProviderUnavailableError } from '../../lambda/providers/errors';
-import type { BatchRecord } from '../../lambda/store/records';
+import type { BatchRecord } from '../../contracts/records';
 import { MemoryBlobStore } from '../support/memory-blobs';
 import { batchInput, batchInputFile } from '../support/records';
 
-const FILE = batchInputFile({ id: 'file-in', tenantId: 't1', provider: 'openai', filename: 'in.jsonl', bytes: 10, blob: { bucket: 'files', key: 'in' }, lineCount: 3, model: 'gpt-4o-mini' });
+const FILE = batchInputFile({
+  id: 'file-in',
+  tenantId: 't1',
+  provider: 'openai',
+  filename: 'in.jsonl',
+  bytes: 10,
+  blob: { bucket: 'files', key: 'in' },
+  lineCount: 3,
+  model: 'gpt-4o-mini',
+});
 const INPUT = batchInput({ batchId: 'batch_1', tenantId: 't1', inputFile: FILE, createdAt: 1_000, expiresAt: 87_400 });
 
 function validating(over: Partial<BatchRecord> = {}): BatchRecord {
@@ -54,11 +63,35 @@ describe('the record batches.create writes', () => {
   });
 
   test('Submit adds the provider batch; a provider that reports it finished still leaves it for the tracker to collect', () => {
-    const patch = submittedPatch(validating(), { providerBatchId: 'pb', model: 'm2', status: 'completed', requestCounts: { total: 3, completed: 3, failed: 0 }, metadata: { run_mode: 'x' } }, 2_000);
-    expect(patch).toMatchObject({ status: 'in_progress', providerBatchId: 'pb', model: 'm2', submittedAt: 2_000, inProgressAt: 2_000, metadata: { run_mode: 'x' }, lastProviderError: null });
+    const patch = submittedPatch(
+      validating(),
+      {
+        providerBatchId: 'pb',
+        model: 'm2',
+        status: 'completed',
+        requestCounts: { total: 3, completed: 3, failed: 0 },
+        metadata: { run_mode: 'x' },
+      },
+      2_000,
+    );
+    expect(patch).toMatchObject({
+      status: 'in_progress',
+      providerBatchId: 'pb',
+      model: 'm2',
+      submittedAt: 2_000,
+      inProgressAt: 2_000,
+      metadata: { run_mode: 'x' },
+      lastProviderError: null,
+    });
     expect(isSubmitted({ ...validating(), ...patch })).toBe(true);
     // Counts the provider does not know yet (0) keep the snapshot's.
-    expect(submittedPatch(validating(), { providerBatchId: 'pb', model: null, status: 'validating', requestCounts: { total: 0, completed: 0, failed: 0 } }, 2_000).requestCounts).toEqual({ total: 3, completed: 0, failed: 0 });
+    expect(
+      submittedPatch(
+        validating(),
+        { providerBatchId: 'pb', model: null, status: 'validating', requestCounts: { total: 0, completed: 0, failed: 0 } },
+        2_000,
+      ).requestCounts,
+    ).toEqual({ total: 3, completed: 0, failed: 0 });
   });
 
   test('records made before the workflow submitted (no submittedAt at all) count as submitted', () => {
@@ -70,9 +103,21 @@ describe('the record batches.create writes', () => {
 
 describe('which errors end a batch before submission', () => {
   test.each([
-    ['a conversion 400 naming a line', badRequest('Line 7: body.n: not supported', 'input_file_id', 'unsupported_for_provider'), { code: 'unsupported_for_provider', message: 'Line 7: body.n: not supported', param: 'input_file_id', line: 7 }],
-    ['a 413', new GatewayError(413, 'too big', 'invalid_request_error', 'requests[0]', 'request_too_large'), { code: 'request_too_large', message: 'too big', param: 'requests[0]', line: null }],
-    ['the input file gone', new InputFileGoneError('gone'), { code: 'input_file_deleted', message: 'gone', param: 'input_file_id', line: null }],
+    [
+      'a conversion 400 naming a line',
+      badRequest('Line 7: body.n: not supported', 'input_file_id', 'unsupported_for_provider'),
+      { code: 'unsupported_for_provider', message: 'Line 7: body.n: not supported', param: 'input_file_id', line: 7 },
+    ],
+    [
+      'a 413',
+      new GatewayError(413, 'too big', 'invalid_request_error', 'requests[0]', 'request_too_large'),
+      { code: 'request_too_large', message: 'too big', param: 'requests[0]', line: null },
+    ],
+    [
+      'the input file gone',
+      new InputFileGoneError('gone'),
+      { code: 'input_file_deleted', message: 'gone', param: 'input_file_id', line: null },
+    ],
   ])('%s is a refusal with OpenAI errors fields', (_name, err, expected) => {
     expect(rejectionOf(err)).toEqual(expected);
   });
@@ -99,7 +144,11 @@ describe('which errors end a batch before submission', () => {
 });
 
 describe('a full OpenAI queue after acceptance (token_limit_exceeded)', () => {
-  const full = { status: 'failed' as const, errors: [{ code: 'token_limit_exceeded', message: 'Enqueued token limit reached', param: null, line: null }], requestCounts: { total: 3, completed: 0, failed: 0 } };
+  const full = {
+    status: 'failed' as const,
+    errors: [{ code: 'token_limit_exceeded', message: 'Enqueued token limit reached', param: null, line: null }],
+    requestCounts: { total: 3, completed: 0, failed: 0 },
+  };
   test('sends the batch back to validating to be submitted again', () => {
     const b = validating({ status: 'in_progress', providerBatchId: 'pb', submittedAt: 1_100 });
     expect(isQueueFull(full)).toBe(true);
@@ -132,7 +181,10 @@ describe('in-flight pools', () => {
     expect(poolsFor({ provider: 'bedrock', model: 'm' })).toEqual([]);
     process.env.FINOPS_MAX_IN_FLIGHT_BEDROCK = '20';
     process.env.FINOPS_MAX_IN_FLIGHT_PER_MODEL_BEDROCK = '10';
-    expect(poolsFor({ provider: 'bedrock', model: 'm' })).toEqual([{ name: 'bedrock', cap: 20 }, { name: 'bedrock#m', cap: 10 }]);
+    expect(poolsFor({ provider: 'bedrock', model: 'm' })).toEqual([
+      { name: 'bedrock', cap: 20 },
+      { name: 'bedrock#m', cap: 10 },
+    ]);
     expect(poolsFor({ provider: 'bedrock', model: null })).toEqual([{ name: 'bedrock', cap: 20 }]);
     expect(poolsFor({ provider: 'openai', model: 'm' })).toEqual([]);
     process.env.FINOPS_MAX_IN_FLIGHT_OPENAI = 'lots';
@@ -152,7 +204,13 @@ describe('the result sink answers every request from the snapshot', () => {
     const sink = new ResultFiles(blobs, { ...batch, customIdsBlob: snapshot.blob }, 'files', outcome, message);
     for (const id of written) await sink.write({ custom_id: id, response: { status_code: 200, request_id: 'r', body: {} }, error: null });
     const results = await sink.close();
-    const errors = results.errorFile ? (await blobs.getBuffer(results.errorFile.blob)).toString('utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
+    const errors = results.errorFile
+      ? (await blobs.getBuffer(results.errorFile.blob))
+          .toString('utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l))
+      : [];
     return { results, errors, filledIn: sink.filledInCount };
   }
 
@@ -179,6 +237,11 @@ describe('the result sink answers every request from the snapshot', () => {
 
   test('a completed batch whose provider left a request out gets an error line for it', async () => {
     const { errors } = await collect('completed', ['a', 'b']);
-    expect(errors).toEqual([expect.objectContaining({ custom_id: 'c', error: { code: 'batch_failed', message: 'The provider returned no result for this request.' } })]);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        custom_id: 'c',
+        error: { code: 'batch_failed', message: 'The provider returned no result for this request.' },
+      }),
+    ]);
   });
 });

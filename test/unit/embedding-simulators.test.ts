@@ -11,7 +11,11 @@ describe('OpenAI simulator /v1/embeddings', () => {
   it('answers OpenAI’s list with cl100k token counts, unit vectors, and the requested size', () => {
     const a = answerEmbedding({ model: 'text-embedding-3-small', input: ['hello world', 'second'], dimensions: 64 }, ids);
     expect(a.statusCode).toBe(200);
-    const body = a.body as { object: string; data: Array<{ object: string; index: number; embedding: number[] }>; usage: { prompt_tokens: number; total_tokens: number } };
+    const body = a.body as {
+      object: string;
+      data: Array<{ object: string; index: number; embedding: number[] }>;
+      usage: { prompt_tokens: number; total_tokens: number };
+    };
     expect(body.object).toBe('list');
     expect(body.data.map((d) => [d.object, d.index, d.embedding.length])).toEqual([
       ['embedding', 0, 64],
@@ -19,25 +23,53 @@ describe('OpenAI simulator /v1/embeddings', () => {
     ]);
     expect(Math.hypot(...body.data[0].embedding)).toBeCloseTo(1, 5);
     expect(body.usage).toEqual({ prompt_tokens: 3, total_tokens: 3 }); // "hello world" = 2, "second" = 1 in cl100k_base
-    expect(answerEmbedding({ model: 'text-embedding-3-large', input: 'x' }, ids).body).toMatchObject({ data: [{ embedding: expect.any(Array) }] });
-    expect(((answerEmbedding({ model: 'text-embedding-3-large', input: 'x' }, ids).body as { data: Array<{ embedding: number[] }> }).data[0].embedding).length).toBe(3072);
+    expect(answerEmbedding({ model: 'text-embedding-3-large', input: 'x' }, ids).body).toMatchObject({
+      data: [{ embedding: expect.any(Array) }],
+    });
+    expect(
+      (answerEmbedding({ model: 'text-embedding-3-large', input: 'x' }, ids).body as { data: Array<{ embedding: number[] }> }).data[0]
+        .embedding.length,
+    ).toBe(3072);
   });
 
   it('sends base64 as little-endian float32 of the same vector', () => {
-    const float = (answerEmbedding({ model: 'text-embedding-3-small', input: 'same', dimensions: 8 }, ids).body as { data: Array<{ embedding: number[] }> }).data[0].embedding;
-    const b64 = (answerEmbedding({ model: 'text-embedding-3-small', input: 'same', dimensions: 8, encoding_format: 'base64' }, ids).body as { data: Array<{ embedding: string }> }).data[0].embedding;
+    const float = (
+      answerEmbedding({ model: 'text-embedding-3-small', input: 'same', dimensions: 8 }, ids).body as {
+        data: Array<{ embedding: number[] }>;
+      }
+    ).data[0].embedding;
+    const b64 = (
+      answerEmbedding({ model: 'text-embedding-3-small', input: 'same', dimensions: 8, encoding_format: 'base64' }, ids).body as {
+        data: Array<{ embedding: string }>;
+      }
+    ).data[0].embedding;
     const bytes = Buffer.from(b64, 'base64');
     expect(bytes.length).toBe(32);
     float.forEach((v, i) => expect(bytes.readFloatLE(i * 4)).toBeCloseTo(v, 6));
   });
 
   it.each([
-    ['an unknown field', { model: 'text-embedding-3-small', input: 'x', task_type: 'Q' }, 400, 'Unrecognized request argument supplied: task_type'],
-    ['dimensions on ada-002', { model: 'text-embedding-ada-002', input: 'x', dimensions: 8 }, 400, 'does not support specifying dimensions'],
+    [
+      'an unknown field',
+      { model: 'text-embedding-3-small', input: 'x', task_type: 'Q' },
+      400,
+      'Unrecognized request argument supplied: task_type',
+    ],
+    [
+      'dimensions on ada-002',
+      { model: 'text-embedding-ada-002', input: 'x', dimensions: 8 },
+      400,
+      'does not support specifying dimensions',
+    ],
     ['dimensions above the model’s', { model: 'text-embedding-3-small', input: 'x', dimensions: 2000 }, 400, 'Must be between 1 and 1536'],
     ['an unknown model', { model: 'gpt-4o-mini', input: 'x' }, 404, 'does not exist'],
     ['an empty input', { model: 'text-embedding-3-small', input: '' }, 400, "'$.input' is invalid"],
-    ['more than 8,192 tokens', { model: 'text-embedding-3-small', input: 'word '.repeat(9000) }, 400, 'maximum context length is 8192 tokens'],
+    [
+      'more than 8,192 tokens',
+      { model: 'text-embedding-3-small', input: 'word '.repeat(9000) },
+      400,
+      'maximum context length is 8192 tokens',
+    ],
     ['[simulate-error]', { model: 'text-embedding-3-small', input: ['ok', 'bad [simulate-error]'] }, 400, 'Simulated error'],
   ])('refuses %s', (_name, body, status, text) => {
     const a = answerEmbedding(body, ids);
@@ -47,8 +79,16 @@ describe('OpenAI simulator /v1/embeddings', () => {
 
   it('fails a batch of more than 50,000 embedding inputs', () => {
     // 25 lines of 2,048 inputs = 51,200 inputs; 24 of them = 49,152.
-    const lines: InputLine[] = Array.from({ length: 25 }, (_, n) => ({ line: n + 1, custom_id: `c${n}`, method: 'POST', url: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: Array.from({ length: 2048 }, () => 'x') } }));
-    expect(embeddingBatchErrors(lines, '/v1/embeddings')).toEqual([expect.objectContaining({ code: 'too_many_inputs', message: expect.stringContaining('51200') })]);
+    const lines: InputLine[] = Array.from({ length: 25 }, (_, n) => ({
+      line: n + 1,
+      custom_id: `c${n}`,
+      method: 'POST',
+      url: '/v1/embeddings',
+      body: { model: 'text-embedding-3-small', input: Array.from({ length: 2048 }, () => 'x') },
+    }));
+    expect(embeddingBatchErrors(lines, '/v1/embeddings')).toEqual([
+      expect.objectContaining({ code: 'too_many_inputs', message: expect.stringContaining('51200') }),
+    ]);
     expect(embeddingBatchErrors(lines.slice(0, 24), '/v1/embeddings')).toEqual([]);
     expect(embeddingBatchErrors(lines, '/v1/chat/completions')).toEqual([]);
   });
@@ -62,7 +102,8 @@ describe('Bedrock simulator embedding models', () => {
   it('answers Titan with its vector, token count and embeddingsByType', () => {
     const a = run(TITAN, { inputText: 'hello there', dimensions: 256 });
     expect(a.kind).toBe('output');
-    const out = (a as unknown as { output: { embedding: number[]; inputTextTokenCount: number; embeddingsByType: { float: number[] } } }).output;
+    const out = (a as unknown as { output: { embedding: number[]; inputTextTokenCount: number; embeddingsByType: { float: number[] } } })
+      .output;
     expect(out.embedding).toHaveLength(256);
     expect(out.inputTextTokenCount).toBe(3);
     expect(out.embeddingsByType.float).toEqual(out.embedding);
@@ -85,7 +126,13 @@ describe('Bedrock simulator embedding models', () => {
     ['Cohere: 97 texts', COHERE, { texts: Array.from({ length: 97 }, () => 'x'), input_type: 'search_document' }, 400, 'maxItems: 96'],
     ['Cohere: a text over 2,048 characters', COHERE, { texts: ['x'.repeat(2049)], input_type: 'search_document' }, 400, 'maxLength: 2048'],
     ['Cohere: no input_type', COHERE, { texts: ['x'] }, 400, 'valid input_type must be provided'],
-    ['Cohere: [simulate-server-error]', COHERE, { texts: ['x [simulate-server-error]'], input_type: 'clustering' }, 500, 'Simulated internal server error'],
+    [
+      'Cohere: [simulate-server-error]',
+      COHERE,
+      { texts: ['x [simulate-server-error]'], input_type: 'clustering' },
+      500,
+      'Simulated internal server error',
+    ],
   ])('%s', (_name, modelId, body, status, text) => {
     let err: unknown;
     try {
@@ -103,10 +150,18 @@ describe('Gemini simulator embeddings batch requests', () => {
   const MODEL = 'gemini-embedding-001';
 
   it('answers a SingleEmbedContentResponse with an int64-string tokenCount', () => {
-    const outcome = simulateEmbedOutcome(MODEL, { content: { parts: [{ text: 'hello gemini' }] }, outputDimensionality: 768, taskType: 'RETRIEVAL_DOCUMENT', title: 'T' });
+    const outcome = simulateEmbedOutcome(MODEL, {
+      content: { parts: [{ text: 'hello gemini' }] },
+      outputDimensionality: 768,
+      taskType: 'RETRIEVAL_DOCUMENT',
+      title: 'T',
+    });
     expect(outcome).toEqual({ response: { embedding: { values: expect.any(Array) }, tokenCount: '3' } });
-    expect(((outcome as { response: { embedding: { values: number[] } } }).response.embedding.values).length).toBe(768);
-    expect((((simulateEmbedOutcome(MODEL, { content: { parts: [{ text: 'x' }] } }) as { response: { embedding: { values: number[] } } }).response.embedding.values)).length).toBe(3072);
+    expect((outcome as { response: { embedding: { values: number[] } } }).response.embedding.values.length).toBe(768);
+    expect(
+      (simulateEmbedOutcome(MODEL, { content: { parts: [{ text: 'x' }] } }) as { response: { embedding: { values: number[] } } }).response
+        .embedding.values.length,
+    ).toBe(3072);
   });
 
   it.each<[string, unknown, number, string]>([

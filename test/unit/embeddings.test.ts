@@ -1,10 +1,18 @@
 // The embeddings reader and answer builder (lambda/openai/embeddings.ts) and the joining of split lines
 // (lambda/providers/embedding-parts.ts): table-driven, pure.
 import { LineError } from '../../lambda/batch-files/lines';
-import { base64Float32, checkEmbeddingBody, embeddingInputCount, embeddingList, embeddingTexts, estimateTextTokens, float32Base64 } from '../../lambda/openai/embeddings';
+import {
+  base64Float32,
+  checkEmbeddingBody,
+  embeddingInputCount,
+  embeddingList,
+  embeddingTexts,
+  estimateTextTokens,
+  float32Base64,
+} from '../../lambda/batch-files/embeddings';
 import { validateBatchFile } from '../../lambda/batch-files/validate';
 import { PartJoiner, type LineShape, type PartOutcome } from '../../lambda/providers/embedding-parts';
-import type { BatchRequestOutput } from '../../lambda/openai/types';
+import type { BatchRequestOutput } from '../../contracts/openai-types';
 
 const lineError = (fn: () => unknown): LineError => {
   try {
@@ -35,10 +43,20 @@ describe('checkEmbeddingBody', () => {
     ['{ model: m, input: [a, 1] }', { model: 'm', input: ['a', 1] }, 'invalid_input', 'only strings'],
     ['{ model: m, input: [[1], []] }', { model: 'm', input: [[1], []] }, 'invalid_input', 'non-empty token-id arrays'],
     ['{ model: m, input: { text: x } }', { model: 'm', input: { text: 'x' } }, 'invalid_input', 'must be a string or an array'],
-    ['{ model: m, input: 2049 strings }', { model: 'm', input: Array.from({ length: 2049 }, () => 'x') }, 'invalid_input', 'has 2049 items'],
+    [
+      '{ model: m, input: 2049 strings }',
+      { model: 'm', input: Array.from({ length: 2049 }, () => 'x') },
+      'invalid_input',
+      'has 2049 items',
+    ],
     ['{ model: m, input: x, dimensions: 0 }', { model: 'm', input: 'x', dimensions: 0 }, 'invalid_dimensions', 'integer ≥ 1'],
     ['{ model: m, input: x, dimensions: 1.5 }', { model: 'm', input: 'x', dimensions: 1.5 }, 'invalid_dimensions', 'integer ≥ 1'],
-    ['{ model: m, input: x, encoding_format: int8 }', { model: 'm', input: 'x', encoding_format: 'int8' }, 'invalid_encoding_format', '"float" or "base64"'],
+    [
+      '{ model: m, input: x, encoding_format: int8 }',
+      { model: 'm', input: 'x', encoding_format: 'int8' },
+      'invalid_encoding_format',
+      '"float" or "base64"',
+    ],
   ])('refuses %s, naming the line', (_label, body, code, text) => {
     const err = lineError(() => checkEmbeddingBody(body as Record<string, unknown>, 7));
     expect(err.status).toBe(400);
@@ -52,7 +70,12 @@ describe('checkEmbeddingBody', () => {
 describe('embeddingTexts', () => {
   it('turns a string into one text and keeps array order', () => {
     expect(embeddingTexts({ model: 'm', input: 'one' }, 'Gemini', 1).texts).toEqual(['one']);
-    expect(embeddingTexts({ model: 'm', input: ['b', 'a', 'c'], dimensions: 8, encoding_format: 'base64' }, 'Gemini', 1)).toEqual({ model: 'm', texts: ['b', 'a', 'c'], dimensions: 8, encodingFormat: 'base64' });
+    expect(embeddingTexts({ model: 'm', input: ['b', 'a', 'c'], dimensions: 8, encoding_format: 'base64' }, 'Gemini', 1)).toEqual({
+      model: 'm',
+      texts: ['b', 'a', 'c'],
+      dimensions: 8,
+      encodingFormat: 'base64',
+    });
   });
 
   it.each([[[1, 2]], [[[1], [2]]]])('refuses token ids %j for a provider that embeds text', (input) => {
@@ -79,7 +102,16 @@ describe('base64 encoding_format', () => {
 
 describe('embeddingList', () => {
   it('builds OpenAI’s list with indexes in order and integer usage', () => {
-    expect(embeddingList([[0.1, 0.2], [0.3, 0.4]], 'text-embedding-3-small', 7)).toEqual({
+    expect(
+      embeddingList(
+        [
+          [0.1, 0.2],
+          [0.3, 0.4],
+        ],
+        'text-embedding-3-small',
+        7,
+      ),
+    ).toEqual({
       object: 'list',
       data: [
         { object: 'embedding', index: 0, embedding: [0.1, 0.2] },
@@ -107,7 +139,12 @@ describe('embeddingList', () => {
 
 describe('PartJoiner', () => {
   type Line = Omit<BatchRequestOutput, 'id'>;
-  const shape = (customId: string, parts: number, encodingFormat: 'float' | 'base64' = 'float'): LineShape => ({ customId, parts, encodingFormat, requestId: `req-${customId}` });
+  const shape = (customId: string, parts: number, encodingFormat: 'float' | 'base64' = 'float'): LineShape => ({
+    customId,
+    parts,
+    encodingFormat,
+    requestId: `req-${customId}`,
+  });
   const ok = (vectors: number[][], tokens: number): PartOutcome => ({ ok: true, vectors, tokens });
 
   it('joins parts answered out of order back in input order, holding only unfinished lines', async () => {
@@ -155,14 +192,25 @@ describe('PartJoiner', () => {
       ['c', 'batch_expired'],
       ['d', 'batch_expired'],
     ]);
-    expect(lines[0].response!.body).toEqual({ error: { message: 'too many tokens', type: 'invalid_request_error', param: null, code: null } });
+    expect(lines[0].response!.body).toEqual({
+      error: { message: 'too many tokens', type: 'invalid_request_error', param: null, code: null },
+    });
   });
 });
 
 describe('an embeddings file holds at most 50,000 inputs (OpenAI’s batch limit)', () => {
   const file = (lines: number, inputsPerLine: number) =>
     (async function* () {
-      for (let i = 0; i < lines; i++) yield { number: i + 1, text: JSON.stringify({ custom_id: `c${i}`, method: 'POST', url: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: Array.from({ length: inputsPerLine }, () => 'x') } }) };
+      for (let i = 0; i < lines; i++)
+        yield {
+          number: i + 1,
+          text: JSON.stringify({
+            custom_id: `c${i}`,
+            method: 'POST',
+            url: '/v1/embeddings',
+            body: { model: 'text-embedding-3-small', input: Array.from({ length: inputsPerLine }, () => 'x') },
+          }),
+        };
     })();
 
   it('counts every string of every line and names the line that goes over', async () => {

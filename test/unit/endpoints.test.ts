@@ -16,7 +16,16 @@ describe('the endpoint table', () => {
   test.each([
     ['/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }],
     ['/v1/responses', { model: 'gpt-4o-mini', input: 'hi' }],
-    ['/v1/responses', { model: 'gpt-4o-mini', input: [{ role: 'user', content: 'hi' }], instructions: 'be brief', max_output_tokens: 20, tools: [{ type: 'function', name: 'f' }] }],
+    [
+      '/v1/responses',
+      {
+        model: 'gpt-4o-mini',
+        input: [{ role: 'user', content: 'hi' }],
+        instructions: 'be brief',
+        max_output_tokens: 20,
+        tools: [{ type: 'function', name: 'f' }],
+      },
+    ],
     ['/v1/completions', { model: 'gpt-3.5-turbo-instruct', prompt: 'Say hi' }],
     ['/v1/completions', { model: 'gpt-3.5-turbo-instruct', prompt: [[1, 2, 3]] }],
     ['/v1/moderations', { input: 'some text' }],
@@ -58,19 +67,27 @@ describe('which provider runs which endpoint, at upload', () => {
   const completion = (id: string) => line('/v1/completions', { model: 'm', prompt: 'x' }, id);
 
   it('refuses an endpoint the provider does not run, naming provider, endpoint and line', async () => {
-    const error = await validateBatchFile(linesOf(['', completion('a')]), 100, { provider: 'anthropic', endpoints: TRANSLATED_CHAT_ENDPOINTS }).catch((e) => e);
+    const error = await validateBatchFile(linesOf(['', completion('a')]), 100, {
+      provider: 'anthropic',
+      endpoints: TRANSLATED_CHAT_ENDPOINTS,
+    }).catch((e) => e);
     expect(error).toBeInstanceOf(LineError);
     expect([error.status, error.code, error.line]).toEqual([400, 'unsupported_endpoint', 2]);
     expect(error.message).toMatch(/^Line 2: url \/v1\/completions: provider 'anthropic' does not run \/v1\/completions batches/);
   });
 
   it('runs every table endpoint on OpenAI', async () => {
-    const summary = await validateBatchFile(linesOf([completion('a'), completion('b')]), 100, { provider: 'openai', endpoints: OPENAI_ENDPOINTS });
+    const summary = await validateBatchFile(linesOf([completion('a'), completion('b')]), 100, {
+      provider: 'openai',
+      endpoints: OPENAI_ENDPOINTS,
+    });
     expect(summary).toEqual({ lineCount: 2, model: 'm', models: ['m'], endpoint: '/v1/completions' });
   });
 
   it('keeps the one-url rule, with the line number', async () => {
-    const error = await validateBatchFile(linesOf([chat, completion('b')]), 100, { provider: 'openai', endpoints: OPENAI_ENDPOINTS }).catch((e) => e);
+    const error = await validateBatchFile(linesOf([chat, completion('b')]), 100, { provider: 'openai', endpoints: OPENAI_ENDPOINTS }).catch(
+      (e) => e,
+    );
     expect([error.code, error.line]).toEqual(['url_mismatch', 2]);
   });
 

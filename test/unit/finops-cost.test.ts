@@ -1,8 +1,8 @@
 import { costOfUsage, priceBatchUsage, microsToUsd, usdToMicros } from '../../lambda/finops/cost';
 import { buildPriceTable, type ModelPrice } from '../../lambda/finops/prices';
 import { priceFinishedBatch, runModeOf } from '../../lambda/finops/record';
-import type { BatchUsage } from '../../lambda/openai/types';
-import type { BatchRecord } from '../../lambda/store/records';
+import type { BatchUsage } from '../../contracts/openai-types';
+import type { BatchRecord } from '../../contracts/records';
 
 const usage = (input: number, output: number, cached = 0): BatchUsage => ({
   input_tokens: input,
@@ -71,7 +71,13 @@ describe('priceBatchUsage', () => {
   const table = buildPriceTable({
     version: 'test-1',
     providers: {
-      openai: { batch_discount: 0.5, models: { 'gpt-4o-mini': { input: 0.15, cached_input: 0.075, output: 0.6 }, 'gpt-4o': { input: 2.5, cached_input: 1.25, output: 10 } } },
+      openai: {
+        batch_discount: 0.5,
+        models: {
+          'gpt-4o-mini': { input: 0.15, cached_input: 0.075, output: 0.6 },
+          'gpt-4o': { input: 2.5, cached_input: 1.25, output: 10 },
+        },
+      },
     },
   });
 
@@ -81,7 +87,13 @@ describe('priceBatchUsage', () => {
     expect(priced.byModel['gpt-4o-mini']).toEqual({ costMicros: 1, onDemandCostMicros: 2, savingsMicros: 1 });
     expect(priced.byModel['gpt-4o']).toEqual({ costMicros: 6, onDemandCostMicros: 13, savingsMicros: 7 });
     expect(priced.totalMicros).toEqual({ cost: 7, onDemand: 15, savings: 8 });
-    expect(priced.summary).toEqual({ currency: 'USD', cost_usd: 0.000007, on_demand_cost_usd: 0.000015, savings_usd: 0.000008, price_version: 'test-1' });
+    expect(priced.summary).toEqual({
+      currency: 'USD',
+      cost_usd: 0.000007,
+      on_demand_cost_usd: 0.000015,
+      savings_usd: 0.000008,
+      price_version: 'test-1',
+    });
   });
 
   it('gives no cost at all when any model is unknown, but still prices the known ones per model', () => {
@@ -116,7 +128,10 @@ describe('priceBatchUsage', () => {
 });
 
 describe('priceFinishedBatch (run mode and table errors)', () => {
-  const table = buildPriceTable({ version: 't', providers: { bedrock: { batch_discount: 0.5, models: { 'amazon.nova-lite-v1:0': { input: 0.06, output: 0.24 } } } } });
+  const table = buildPriceTable({
+    version: 't',
+    providers: { bedrock: { batch_discount: 0.5, models: { 'amazon.nova-lite-v1:0': { input: 0.06, output: 0.24 } } } },
+  });
   const batch = (metadata: Record<string, string> | null) =>
     ({ id: 'batch_x', tenantId: 't', provider: 'bedrock', model: 'us.amazon.nova-lite-v1:0', metadata }) as unknown as BatchRecord;
   const used = { 'us.amazon.nova-lite-v1:0': usage(100_000, 10_000) };
@@ -131,8 +146,16 @@ describe('priceFinishedBatch (run mode and table errors)', () => {
 
   it('a batch job gets the discount; an on-demand run does not', () => {
     // 100k × 0.06 + 10k × 0.24 = 6000 + 2400 = 8400 µ$ on demand.
-    expect(priceFinishedBatch(batch({ run_mode: 'batch_job' }), used, () => table).totalMicros).toEqual({ cost: 4200, onDemand: 8400, savings: 4200 });
-    expect(priceFinishedBatch(batch({ run_mode: 'on_demand' }), used, () => table).totalMicros).toEqual({ cost: 8400, onDemand: 8400, savings: 0 });
+    expect(priceFinishedBatch(batch({ run_mode: 'batch_job' }), used, () => table).totalMicros).toEqual({
+      cost: 4200,
+      onDemand: 8400,
+      savings: 4200,
+    });
+    expect(priceFinishedBatch(batch({ run_mode: 'on_demand' }), used, () => table).totalMicros).toEqual({
+      cost: 8400,
+      onDemand: 8400,
+      savings: 0,
+    });
   });
 
   it('an invalid price override prices nothing instead of falling back to list prices', () => {

@@ -6,7 +6,7 @@ import { usageDeltasForBatch, usageSortKey, zeroCounters, type UsageRow } from '
 import { priceBatchUsage } from '../../lambda/finops/cost';
 import { priceTableFrom } from '../../lambda/finops/prices';
 import { alternativeCandidates } from '../../lambda/finops/batch-estimate';
-import type { BatchRecord } from '../../lambda/store/records';
+import type { BatchRecord } from '../../contracts/records';
 
 const batch = (over: Partial<BatchRecord>): BatchRecord =>
   ({
@@ -20,17 +20,29 @@ const batch = (over: Partial<BatchRecord>): BatchRecord =>
     requestCounts: { total: 1, completed: 1, failed: 0 },
     ...over,
   }) as BatchRecord;
-const usage = (input: number) => ({ input_tokens: input, input_tokens_details: { cached_tokens: 0 }, output_tokens: 0, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: input });
+const usage = (input: number) => ({
+  input_tokens: input,
+  input_tokens_details: { cached_tokens: 0 },
+  output_tokens: 0,
+  output_tokens_details: { reasoning_tokens: 0 },
+  total_tokens: input,
+});
 
 describe('aggregate rows per endpoint', () => {
   it('a chat batch keeps the item key it always had; other endpoints get their own item', () => {
     const chat = usageDeltasForBatch(batch({}), { 'gpt-4o-mini': usage(10) }, {});
-    const embeddings = usageDeltasForBatch(batch({ endpoint: '/v1/embeddings', model: 'text-embedding-3-small' }), { 'text-embedding-3-small': usage(10) }, {});
+    const embeddings = usageDeltasForBatch(
+      batch({ endpoint: '/v1/embeddings', model: 'text-embedding-3-small' }),
+      { 'text-embedding-3-small': usage(10) },
+      {},
+    );
     expect(chat[0].rowId).toBe('openai#gpt-4o-mini#key_1');
     expect(chat[0].row.endpoint).toBe('/v1/chat/completions');
     expect(embeddings[0].rowId).toBe('openai#text-embedding-3-small#key_1#/v1/embeddings');
     expect(embeddings[0].row.endpoint).toBe('/v1/embeddings');
-    expect(usageSortKey('2026-12-03', 'openai', 'gpt-4o-mini', 'key_1', '/v1/chat/completions')).toBe('2026-12-03#openai#gpt-4o-mini#key_1');
+    expect(usageSortKey('2026-12-03', 'openai', 'gpt-4o-mini', 'key_1', '/v1/chat/completions')).toBe(
+      '2026-12-03#openai#gpt-4o-mini#key_1',
+    );
     expect(usageSortKey('2026-12-03', 'openai', 'm', 'key_1', '/v1/embeddings')).toBe('2026-12-03#openai#m#key_1#/v1/embeddings');
     // Still inside the day's key range that a report queries.
     expect(usageSortKey('2026-12-03', 'openai', 'm', 'key_1', '/v1/embeddings') <= '2026-12-03#\uffff').toBe(true);
@@ -38,7 +50,15 @@ describe('aggregate rows per endpoint', () => {
 });
 
 describe('group_by=endpoint', () => {
-  const row = (over: Partial<UsageRow>): UsageRow => ({ ...zeroCounters(), date: '2026-12-03', provider: 'openai', model: 'gpt-4o-mini', keyId: 'k', batches: 1, ...over });
+  const row = (over: Partial<UsageRow>): UsageRow => ({
+    ...zeroCounters(),
+    date: '2026-12-03',
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    keyId: 'k',
+    batches: 1,
+    ...over,
+  });
 
   it('is accepted by the query', () => {
     expect(parseUsageQuery({ group_by: 'endpoint' }, '2026-12-03').groupBy).toBe('endpoint');
@@ -64,7 +84,8 @@ describe('group_by=endpoint', () => {
 
 describe('embedding models at batch prices', () => {
   const table = priceTableFrom({});
-  const price = (provider: 'openai' | 'bedrock' | 'gemini', model: string, tokens: number) => priceBatchUsage(table, provider, { [model]: usage(tokens) }, 'batch').byModel[model];
+  const price = (provider: 'openai' | 'bedrock' | 'gemini', model: string, tokens: number) =>
+    priceBatchUsage(table, provider, { [model]: usage(tokens) }, 'batch').byModel[model];
 
   it.each<[string, 'openai' | 'bedrock' | 'gemini', string, number, number]>([
     // 1M tokens: micro-dollars at batch price, and on demand.
@@ -84,7 +105,15 @@ describe('estimate alternatives for an embeddings file', () => {
 
   it('are the priced embedding models, each with its own converter; a chat file gets chat models only', () => {
     const models = candidates.map((c) => `${c.provider}/${c.model}`);
-    expect(models).toEqual(expect.arrayContaining(['openai/text-embedding-3-small', 'openai/text-embedding-3-large', 'bedrock/amazon.titan-embed-text-v2:0', 'bedrock/cohere.embed-english-v3', 'gemini/gemini-embedding-001']));
+    expect(models).toEqual(
+      expect.arrayContaining([
+        'openai/text-embedding-3-small',
+        'openai/text-embedding-3-large',
+        'bedrock/amazon.titan-embed-text-v2:0',
+        'bedrock/cohere.embed-english-v3',
+        'gemini/gemini-embedding-001',
+      ]),
+    );
     expect(models.some((m) => /gpt-|claude|nova|gemini-2/.test(m))).toBe(false);
     expect(alternativeCandidates(table, false, false).some((c) => /embed/.test(c.model))).toBe(false);
   });

@@ -12,11 +12,19 @@ const chatLine = (content: string, extra: Record<string, unknown> = {}) => ({
 describe('estimateRequest', () => {
   it.each([
     // "user" (4 bytes) + 16 bytes of content = 20 bytes → 5 tokens; max_tokens 100.
-    ['chat line with max_tokens', chatLine('0123456789abcdef', { max_tokens: 100 }), { model: 'gpt-4o-mini', inputTokens: 5, outputTokens: 100 }],
+    [
+      'chat line with max_tokens',
+      chatLine('0123456789abcdef', { max_tokens: 100 }),
+      { model: 'gpt-4o-mini', inputTokens: 5, outputTokens: 100 },
+    ],
     // 4 + 17 = 21 bytes → 6 tokens (rounded up).
     ['rounds input up', chatLine('0123456789abcdefg', { max_tokens: 1 }), { model: 'gpt-4o-mini', inputTokens: 6, outputTokens: 1 }],
     // max_completion_tokens wins over max_tokens; n multiplies the output cap.
-    ['max_completion_tokens and n', chatLine('abcd', { max_completion_tokens: 50, max_tokens: 999, n: 3 }), { model: 'gpt-4o-mini', inputTokens: 2, outputTokens: 150 }],
+    [
+      'max_completion_tokens and n',
+      chatLine('abcd', { max_completion_tokens: 50, max_tokens: 999, n: 3 }),
+      { model: 'gpt-4o-mini', inputTokens: 2, outputTokens: 150 },
+    ],
     // No cap: the default upper bound (here 777).
     ['default output cap', chatLine('abcd'), { model: 'gpt-4o-mini', inputTokens: 2, outputTokens: 777 }],
     // UTF-8 bytes, not characters: "user" + "ééé" (6 bytes) = 10 bytes → 3 tokens.
@@ -24,17 +32,31 @@ describe('estimateRequest', () => {
     // An inline image counts as IMAGE_TOKENS, not as its base64 length.
     [
       'inline image',
-      chatLine('', { max_tokens: 1, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${'A'.repeat(100_000)}` } }] }] }),
+      chatLine('', {
+        max_tokens: 1,
+        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${'A'.repeat(100_000)}` } }] }],
+      }),
       // "user" + "image_url" = 13 bytes → 4 tokens, plus the image.
       { model: 'gpt-4o-mini', inputTokens: 4 + IMAGE_TOKENS, outputTokens: 1 },
     ],
     // Embeddings: token-id arrays count one token per id, no output.
-    ['embeddings with token ids', { custom_id: 'e', method: 'POST', url: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: [1, 2, 3, 4, 5] } }, { model: 'text-embedding-3-small', inputTokens: 5, outputTokens: 0 }],
-    ['embeddings with text', { custom_id: 'e', method: 'POST', url: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: ['abcdefgh', 'ijkl'] } }, { model: 'text-embedding-3-small', inputTokens: 3, outputTokens: 0 }],
+    [
+      'embeddings with token ids',
+      { custom_id: 'e', method: 'POST', url: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: [1, 2, 3, 4, 5] } },
+      { model: 'text-embedding-3-small', inputTokens: 5, outputTokens: 0 },
+    ],
+    [
+      'embeddings with text',
+      { custom_id: 'e', method: 'POST', url: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: ['abcdefgh', 'ijkl'] } },
+      { model: 'text-embedding-3-small', inputTokens: 3, outputTokens: 0 },
+    ],
     // Anthropic inline request: {custom_id, params}; system prompt and tools count too.
     [
       'inline Messages request',
-      { custom_id: 'a', params: { model: 'claude-sonnet-4-5', max_tokens: 64, system: 'be brief', messages: [{ role: 'user', content: 'hi' }] } },
+      {
+        custom_id: 'a',
+        params: { model: 'claude-sonnet-4-5', max_tokens: 64, system: 'be brief', messages: [{ role: 'user', content: 'hi' }] },
+      },
       // "be brief" 8 + "user" 4 + "hi" 2 = 14 bytes → 4 tokens.
       { model: 'claude-sonnet-4-5', inputTokens: 4, outputTokens: 64 },
     ],
@@ -66,7 +88,13 @@ describe('BatchEstimate', () => {
 });
 
 describe('priceEstimate', () => {
-  const table = buildPriceTable({ version: 't', providers: { openai: { batch_discount: 0.5, models: { 'gpt-4o-mini': { input: 0.15, cached_input: 0.075, output: 0.6 } } }, bedrock: { batch_discount: 0.5, models: { 'amazon.nova-lite-v1:0': { input: 0.06, output: 0.24 } } } } });
+  const table = buildPriceTable({
+    version: 't',
+    providers: {
+      openai: { batch_discount: 0.5, models: { 'gpt-4o-mini': { input: 0.15, cached_input: 0.075, output: 0.6 } } },
+      bedrock: { batch_discount: 0.5, models: { 'amazon.nova-lite-v1:0': { input: 0.06, output: 0.24 } } },
+    },
+  });
 
   it('prices input uncached and the output cap at batch prices', () => {
     const estimate = new BatchEstimate(null);
@@ -140,12 +168,25 @@ describe('budgetExceeded', () => {
       priceVersion: 'v',
       onDemand: false,
     });
-    expect(err.message).toContain('only $0.500000 is left of its monthly budget of $5.000000 for 2025-06 ($1.000000 spent, $3.500000 reserved by its batches still running)');
+    expect(err.message).toContain(
+      'only $0.500000 is left of its monthly budget of $5.000000 for 2025-06 ($1.000000 spent, $3.500000 reserved by its batches still running)',
+    );
     expect(err.message).toContain('wait for running batches to finish');
   });
 
   it('never reports a negative amount left', () => {
-    const err = budgetExceeded({ keyId: 'k', month: '2025-06', budgetMicros: 1, spentMicros: 10, estimateMicros: 1, requests: 1, inputTokens: 1, outputTokens: 1, priceVersion: 'v', onDemand: true });
+    const err = budgetExceeded({
+      keyId: 'k',
+      month: '2025-06',
+      budgetMicros: 1,
+      spentMicros: 10,
+      estimateMicros: 1,
+      requests: 1,
+      inputTokens: 1,
+      outputTokens: 1,
+      priceVersion: 'v',
+      onDemand: true,
+    });
     expect(err.message).toContain('only $0.000000 is left');
     expect(err.message).toContain('on-demand prices');
   });

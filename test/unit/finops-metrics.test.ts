@@ -3,7 +3,21 @@ import { zeroCounters, type UsageDelta } from '../../lambda/finops/usage-rows';
 
 const delta = (over: Partial<UsageDelta['row']> = {}): UsageDelta => ({
   rowId: 'openai#gpt-4o-mini#key_1',
-  row: { ...zeroCounters(), provider: 'openai', model: 'gpt-4o-mini', keyId: 'key_1', input_tokens: 1000, cached_input_tokens: 400, output_tokens: 500, total_tokens: 1500, cost_micro_usd: 210, on_demand_cost_micro_usd: 420, batches: 1, batches_completed: 1, ...over },
+  row: {
+    ...zeroCounters(),
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    keyId: 'key_1',
+    input_tokens: 1000,
+    cached_input_tokens: 400,
+    output_tokens: 500,
+    total_tokens: 1500,
+    cost_micro_usd: 210,
+    on_demand_cost_micro_usd: 420,
+    batches: 1,
+    batches_completed: 1,
+    ...over,
+  },
 });
 const ctx = { batchId: 'batch_1', tenantId: 'tenant_a', status: 'completed', priceVersion: '2025-11-01', timestampMs: 1_750_000_000_000 };
 
@@ -29,12 +43,25 @@ describe('emfDocument', () => {
       ],
     });
     // Every metric and dimension named in _aws has a value at the top level (EMF's rule).
-    expect(doc).toMatchObject({ Provider: 'openai', Model: 'gpt-4o-mini', InputTokens: 1000, CachedInputTokens: 400, OutputTokens: 500, CostUSD: 0.00021, OnDemandCostUSD: 0.00042, SavingsUSD: 0.00021, BatchesCompleted: 1 });
+    expect(doc).toMatchObject({
+      Provider: 'openai',
+      Model: 'gpt-4o-mini',
+      InputTokens: 1000,
+      CachedInputTokens: 400,
+      OutputTokens: 500,
+      CostUSD: 0.00021,
+      OnDemandCostUSD: 0.00042,
+      SavingsUSD: 0.00021,
+      BatchesCompleted: 1,
+    });
     expect(doc).toMatchObject({ batchId: 'batch_1', tenantId: 'tenant_a', keyId: 'key_1', priceVersion: '2025-11-01' });
   });
 
   it('publishes no cost for an unpriced model (a zero would read as free)', () => {
-    const doc = emfDocument(delta({ cost_micro_usd: 0, on_demand_cost_micro_usd: 0, unpriced_batches: 1 }), ctx) as Record<string, unknown> & { _aws: { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string }> }> } };
+    const doc = emfDocument(delta({ cost_micro_usd: 0, on_demand_cost_micro_usd: 0, unpriced_batches: 1 }), ctx) as Record<
+      string,
+      unknown
+    > & { _aws: { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string }> }> } };
     const names = doc._aws.CloudWatchMetrics[0].Metrics.map((m) => m.Name);
     expect(names).not.toContain('CostUSD');
     expect(doc.CostUSD).toBeUndefined();

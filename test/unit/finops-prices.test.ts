@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import repoPrices from '../../pricing/prices.json';
 import { bedrockFoundationModelId } from '../../lambda/providers/bedrock/price-key';
-import { buildPriceTable, mergePriceDocuments, priceTable, priceTableFrom, PriceTableError, toMillionths, type PriceTableDocument } from '../../lambda/finops/prices';
+import {
+  buildPriceTable,
+  mergePriceDocuments,
+  priceTable,
+  priceTableFrom,
+  PriceTableError,
+  toMillionths,
+  type PriceTableDocument,
+} from '../../lambda/finops/prices';
 
 const repo = repoPrices as PriceTableDocument;
 const table = buildPriceTable(repo);
@@ -59,7 +67,11 @@ describe('PriceTable.lookup', () => {
     ['bedrock', 'apac.amazon.nova-pro-v1:0', 'amazon.nova-pro-v1:0'],
     ['bedrock', 'us.meta.llama3-3-70b-instruct-v1:0', 'meta.llama3-3-70b-instruct-v1:0'],
     ['bedrock', 'arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0', 'amazon.nova-micro-v1:0'],
-    ['bedrock', 'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-20250514-v1:0', 'anthropic.claude-sonnet-4-20250514-v1:0'],
+    [
+      'bedrock',
+      'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-20250514-v1:0',
+      'anthropic.claude-sonnet-4-20250514-v1:0',
+    ],
   ] as const)('%s %s → %s', (provider, model, row) => {
     expect(table.lookup(provider, model)?.model).toBe(row);
   });
@@ -119,7 +131,9 @@ describe('toMillionths', () => {
   });
 
   it('names the field at fault', () => {
-    expect(() => toMillionths(0.1234567, 'providers.openai.models.gpt-x.input')).toThrow('providers.openai.models.gpt-x.input: 0.1234567 has more than 6 decimals');
+    expect(() => toMillionths(0.1234567, 'providers.openai.models.gpt-x.input')).toThrow(
+      'providers.openai.models.gpt-x.input: 0.1234567 has more than 6 decimals',
+    );
   });
 });
 
@@ -127,7 +141,13 @@ describe('overrides (negotiated prices)', () => {
   const base: PriceTableDocument = {
     version: 'v1',
     providers: {
-      openai: { batch_discount: 0.5, models: { 'gpt-4o-mini': { input: 0.15, cached_input: 0.075, output: 0.6, aliases: ['gpt-4o-mini-2024-07-18'] }, 'gpt-4o': { input: 2.5, output: 10 } } },
+      openai: {
+        batch_discount: 0.5,
+        models: {
+          'gpt-4o-mini': { input: 0.15, cached_input: 0.075, output: 0.6, aliases: ['gpt-4o-mini-2024-07-18'] },
+          'gpt-4o': { input: 2.5, output: 10 },
+        },
+      },
     },
   };
 
@@ -141,7 +161,9 @@ describe('overrides (negotiated prices)', () => {
   });
 
   it('an override naming an alias changes the aliased model', () => {
-    const merged = buildPriceTable(mergePriceDocuments(base, { providers: { openai: { models: { 'gpt-4o-mini-2024-07-18': { output: 0.5 } } } } }));
+    const merged = buildPriceTable(
+      mergePriceDocuments(base, { providers: { openai: { models: { 'gpt-4o-mini-2024-07-18': { output: 0.5 } } } } }),
+    );
     expect(merged.lookup('openai', 'gpt-4o-mini')!.outputPico).toBe(500_000n);
   });
 
@@ -179,8 +201,14 @@ describe('priceTableFrom(env)', () => {
   it('applies FINOPS_PRICES_FILE, then FINOPS_PRICES_JSON over it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'finops-prices-'));
     const file = join(dir, 'prices.json');
-    writeFileSync(file, JSON.stringify({ version: 'acme-2025', providers: { openai: { models: { 'gpt-4o-mini': { input: 0.1, output: 0.4 } } } } }));
-    const merged = priceTableFrom({ FINOPS_PRICES_FILE: file, FINOPS_PRICES_JSON: JSON.stringify({ providers: { openai: { models: { 'gpt-4o-mini': { output: 0.3 } } } } }) });
+    writeFileSync(
+      file,
+      JSON.stringify({ version: 'acme-2025', providers: { openai: { models: { 'gpt-4o-mini': { input: 0.1, output: 0.4 } } } } }),
+    );
+    const merged = priceTableFrom({
+      FINOPS_PRICES_FILE: file,
+      FINOPS_PRICES_JSON: JSON.stringify({ providers: { openai: { models: { 'gpt-4o-mini': { output: 0.3 } } } } }),
+    });
     const price = merged.lookup('openai', 'gpt-4o-mini')!;
     expect(price.inputPico).toBe(100_000n);
     expect(price.outputPico).toBe(300_000n);
@@ -196,7 +224,10 @@ describe('priceTableFrom(env)', () => {
   it.each([
     [{ FINOPS_PRICES_JSON: '{not json' }, 'FINOPS_PRICES_JSON is not valid JSON'],
     [{ FINOPS_PRICES_FILE: '/nonexistent/prices.json' }, 'FINOPS_PRICES_FILE /nonexistent/prices.json cannot be read'],
-    [{ FINOPS_PRICES_JSON: '{"providers":{"openai":{"models":{"gpt-4o":{"input":-1}}}}}' }, 'FINOPS_PRICES_JSON: providers.openai.models.gpt-4o.input: expected a non-negative number'],
+    [
+      { FINOPS_PRICES_JSON: '{"providers":{"openai":{"models":{"gpt-4o":{"input":-1}}}}}' },
+      'FINOPS_PRICES_JSON: providers.openai.models.gpt-4o.input: expected a non-negative number',
+    ],
   ])('fails loudly on a bad override %#', (env, message) => {
     expect(() => priceTableFrom(env)).toThrow(message);
   });

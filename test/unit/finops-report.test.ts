@@ -3,8 +3,8 @@ import { formatReportCsv, formatReportTable } from '../../lambda/finops/report-f
 import { finishedAt, usageDeltasForBatch, usageSortKey, zeroCounters, type UsageRow } from '../../lambda/finops/usage-rows';
 import { utcDate } from '../../lambda/time';
 import { GatewayError } from '../../lambda/http/errors';
-import type { BatchUsage } from '../../lambda/openai/types';
-import type { BatchRecord } from '../../lambda/store/records';
+import type { BatchUsage } from '../../contracts/openai-types';
+import type { BatchRecord } from '../../contracts/records';
 
 const usage = (input: number, output: number, cached = 0, reasoning = 0): BatchUsage => ({
   input_tokens: input,
@@ -45,7 +45,11 @@ const batch = (over: Partial<BatchRecord> = {}): BatchRecord => ({
 
 describe('usageDeltasForBatch', () => {
   it('one row for a single-model batch, with counts, tokens and micro-dollar costs', () => {
-    const deltas = usageDeltasForBatch(batch(), { 'gpt-4o-mini': usage(1000, 500, 400, 7) }, { 'gpt-4o-mini': { costMicros: 210, onDemandCostMicros: 420, savingsMicros: 210 } });
+    const deltas = usageDeltasForBatch(
+      batch(),
+      { 'gpt-4o-mini': usage(1000, 500, 400, 7) },
+      { 'gpt-4o-mini': { costMicros: 210, onDemandCostMicros: 420, savingsMicros: 210 } },
+    );
     expect(deltas).toEqual([
       {
         rowId: 'openai#gpt-4o-mini#key_1',
@@ -72,7 +76,11 @@ describe('usageDeltasForBatch', () => {
   });
 
   it('counts the batch once, on its own model, when results name several models', () => {
-    const deltas = usageDeltasForBatch(batch({ model: 'gpt-4o' }), { 'gpt-4o': usage(1, 1), 'gpt-4o-mini': usage(2, 2) }, { 'gpt-4o': { costMicros: 6, onDemandCostMicros: 13, savingsMicros: 7 } });
+    const deltas = usageDeltasForBatch(
+      batch({ model: 'gpt-4o' }),
+      { 'gpt-4o': usage(1, 1), 'gpt-4o-mini': usage(2, 2) },
+      { 'gpt-4o': { costMicros: 6, onDemandCostMicros: 13, savingsMicros: 7 } },
+    );
     expect(deltas.map((d) => [d.row.model, d.row.batches, d.row.unpriced_batches, d.row.cost_micro_usd])).toEqual([
       ['gpt-4o', 1, 0, 6],
       ['gpt-4o-mini', 0, 1, 0],
@@ -105,7 +113,11 @@ describe('day and key helpers', () => {
   });
 
   it('sort keys order by day first, so a date range is one key range', () => {
-    const keys = [usageSortKey('2025-01-02', 'openai', 'a', 'k'), usageSortKey('2025-01-01', 'gemini', 'z', 'k'), usageSortKey('2025-01-10', 'anthropic', 'b', 'k')];
+    const keys = [
+      usageSortKey('2025-01-02', 'openai', 'a', 'k'),
+      usageSortKey('2025-01-01', 'gemini', 'z', 'k'),
+      usageSortKey('2025-01-10', 'anthropic', 'b', 'k'),
+    ];
     expect([...keys].sort()).toEqual([keys[1], keys[0], keys[2]]);
     expect(keys.every((k) => k >= '2025-01-01' && k <= '2025-01-10#\uffff')).toBe(true);
   });
@@ -116,9 +128,18 @@ describe('parseUsageQuery', () => {
   it.each([
     [{}, { start: '2025-06-01', end: '2025-06-15', groupBy: 'provider' }],
     [{ end: '2025-02-10' }, { start: '2025-02-01', end: '2025-02-10', groupBy: 'provider' }],
-    [{ start: '2025-01-01', end: '2025-01-31', group_by: 'model' }, { start: '2025-01-01', end: '2025-01-31', groupBy: 'model' }],
-    [{ start: '2024-02-29', end: '2024-02-29', group_by: 'key' }, { start: '2024-02-29', end: '2024-02-29', groupBy: 'key' }],
-    [{ start: '2025-01-01', end: '2026-01-01', group_by: 'day' }, { start: '2025-01-01', end: '2026-01-01', groupBy: 'day' }],
+    [
+      { start: '2025-01-01', end: '2025-01-31', group_by: 'model' },
+      { start: '2025-01-01', end: '2025-01-31', groupBy: 'model' },
+    ],
+    [
+      { start: '2024-02-29', end: '2024-02-29', group_by: 'key' },
+      { start: '2024-02-29', end: '2024-02-29', groupBy: 'key' },
+    ],
+    [
+      { start: '2025-01-01', end: '2026-01-01', group_by: 'day' },
+      { start: '2025-01-01', end: '2026-01-01', groupBy: 'day' },
+    ],
   ])('%j → %j', (query, expected) => {
     expect(parseUsageQuery(query, today)).toEqual(expected);
   });
@@ -145,14 +166,55 @@ describe('parseUsageQuery', () => {
   });
 });
 
-const row = (date: string, provider: UsageRow['provider'], model: string, keyId: string, over: Partial<UsageRow>): UsageRow => ({ ...zeroCounters(), date, provider, model, keyId, ...over });
+const row = (date: string, provider: UsageRow['provider'], model: string, keyId: string, over: Partial<UsageRow>): UsageRow => ({
+  ...zeroCounters(),
+  date,
+  provider,
+  model,
+  keyId,
+  ...over,
+});
 
 describe('buildUsageReport (aggregation)', () => {
   const rows: UsageRow[] = [
-    row('2025-06-01', 'openai', 'gpt-4o-mini', 'key_1', { batches: 2, batches_completed: 2, input_tokens: 1000, output_tokens: 500, total_tokens: 1500, cost_micro_usd: 225, on_demand_cost_micro_usd: 450, requests_completed: 10 }),
-    row('2025-06-02', 'openai', 'gpt-4o', 'key_2', { batches: 1, batches_failed: 1, input_tokens: 10, output_tokens: 0, total_tokens: 10, cost_micro_usd: 13, on_demand_cost_micro_usd: 25, requests_failed: 3 }),
-    row('2025-06-02', 'anthropic', 'claude-sonnet-4-5', 'key_1', { batches: 1, batches_completed: 1, input_tokens: 100, cached_input_tokens: 50, output_tokens: 100, total_tokens: 200, cost_micro_usd: 900, on_demand_cost_micro_usd: 1800 }),
-    row('2025-06-03', 'gemini', 'gemini-x', 'key_2', { batches: 1, batches_expired: 1, input_tokens: 7, output_tokens: 7, total_tokens: 14, unpriced_batches: 1 }),
+    row('2025-06-01', 'openai', 'gpt-4o-mini', 'key_1', {
+      batches: 2,
+      batches_completed: 2,
+      input_tokens: 1000,
+      output_tokens: 500,
+      total_tokens: 1500,
+      cost_micro_usd: 225,
+      on_demand_cost_micro_usd: 450,
+      requests_completed: 10,
+    }),
+    row('2025-06-02', 'openai', 'gpt-4o', 'key_2', {
+      batches: 1,
+      batches_failed: 1,
+      input_tokens: 10,
+      output_tokens: 0,
+      total_tokens: 10,
+      cost_micro_usd: 13,
+      on_demand_cost_micro_usd: 25,
+      requests_failed: 3,
+    }),
+    row('2025-06-02', 'anthropic', 'claude-sonnet-4-5', 'key_1', {
+      batches: 1,
+      batches_completed: 1,
+      input_tokens: 100,
+      cached_input_tokens: 50,
+      output_tokens: 100,
+      total_tokens: 200,
+      cost_micro_usd: 900,
+      on_demand_cost_micro_usd: 1800,
+    }),
+    row('2025-06-03', 'gemini', 'gemini-x', 'key_2', {
+      batches: 1,
+      batches_expired: 1,
+      input_tokens: 7,
+      output_tokens: 7,
+      total_tokens: 14,
+      unpriced_batches: 1,
+    }),
   ];
   const query = (groupBy: UsageQuery['groupBy'], start = '2025-06-01', end = '2025-06-30'): UsageQuery => ({ start, end, groupBy });
 
@@ -179,7 +241,13 @@ describe('buildUsageReport (aggregation)', () => {
       savings_usd: 0.001137,
       unpriced_batches: 1,
     });
-    expect(report).toMatchObject({ object: 'finops.usage_report', start: '2025-06-01', end: '2025-06-30', group_by: 'provider', currency: 'USD' });
+    expect(report).toMatchObject({
+      object: 'finops.usage_report',
+      start: '2025-06-01',
+      end: '2025-06-30',
+      group_by: 'provider',
+      currency: 'USD',
+    });
   });
 
   it('groups by model (with its provider), by key and by day', () => {
@@ -207,7 +275,10 @@ describe('buildUsageReport (aggregation)', () => {
   });
 
   it('sums micro-dollars, not floats: 0.1 + 0.2 is exactly 0.3', () => {
-    const tenths = [row('2025-06-01', 'openai', 'a', 'k', { cost_micro_usd: 100_000 }), row('2025-06-01', 'openai', 'b', 'k', { cost_micro_usd: 200_000 })];
+    const tenths = [
+      row('2025-06-01', 'openai', 'a', 'k', { cost_micro_usd: 100_000 }),
+      row('2025-06-01', 'openai', 'b', 'k', { cost_micro_usd: 200_000 }),
+    ];
     expect(buildUsageReport(tenths, query('provider')).total.cost_usd).toBe(0.3);
   });
 
@@ -225,7 +296,9 @@ describe('buildUsageReport (aggregation)', () => {
     expect(table).toMatch(/TOTAL\s+5\s+3\s+1\s+1\s+0\s+10\s+3\s+1117\s+50\s+607\s+1724\s+0\.001138\s+0\.002275\s+0\.001137\s+1$/);
 
     const csv = formatReportCsv(report).split('\r\n');
-    expect(csv[0]).toBe('provider,model,batches,completed,failed,expired,cancelled,requests_ok,requests_failed,input_tokens,cached_input_tokens,output_tokens,total_tokens,cost_usd,on_demand_cost_usd,savings_usd,unpriced_batches');
+    expect(csv[0]).toBe(
+      'provider,model,batches,completed,failed,expired,cancelled,requests_ok,requests_failed,input_tokens,cached_input_tokens,output_tokens,total_tokens,cost_usd,on_demand_cost_usd,savings_usd,unpriced_batches',
+    );
     expect(csv[1]).toBe('anthropic,claude-sonnet-4-5,1,1,0,0,0,0,0,100,50,100,200,0.000900,0.001800,0.000900,0');
     expect(csv[5]).toBe('TOTAL,,5,3,1,1,0,10,3,1117,50,607,1724,0.001138,0.002275,0.001137,1');
     expect(csv[6]).toBe('');

@@ -2,9 +2,13 @@
 // applies them (docs/providers.md, "Gemini").
 import { geminiCapabilities } from '../../lambda/providers/gemini/capabilities';
 import { FOREIGN_THOUGHT_SIGNATURE, GeminiConversionError, toGenerateContentRequest } from '../../lambda/providers/gemini/request';
-import type { ChatCompletionRequest } from '../../lambda/openai/types';
+import type { ChatCompletionRequest } from '../../contracts/openai-types';
 
-const ask = (model: string, extra: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest => ({ model, messages: [{ role: 'user', content: 'hi' }], ...extra });
+const ask = (model: string, extra: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest => ({
+  model,
+  messages: [{ role: 'user', content: 'hi' }],
+  ...extra,
+});
 const toolHistory = (model: string): ChatCompletionRequest => ({
   model,
   messages: [

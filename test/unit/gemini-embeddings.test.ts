@@ -1,17 +1,36 @@
 // /v1/embeddings on Gemini: OpenAI lines → embeddings-batch lines, and responses-file lines back
 // (lambda/providers/gemini/embeddings.ts). Table-driven, pure.
 import { LineError } from '../../lambda/batch-files/lines';
-import { embedOutcome, embedPartKey, isGeminiEmbeddingModel, parseEmbedPartKey, toGeminiEmbedLines } from '../../lambda/providers/gemini/embeddings';
-import type { BatchRequestInput } from '../../lambda/openai/types';
+import {
+  embedOutcome,
+  embedPartKey,
+  isGeminiEmbeddingModel,
+  parseEmbedPartKey,
+  toGeminiEmbedLines,
+} from '../../lambda/providers/gemini/embeddings';
+import type { BatchRequestInput } from '../../contracts/openai-types';
 
 const MODEL = 'gemini-embedding-001';
-const lineOf = (body: Record<string, unknown>, customId = 'req-1'): BatchRequestInput => ({ custom_id: customId, method: 'POST', url: '/v1/embeddings', body: { model: MODEL, ...body } as never });
+const lineOf = (body: Record<string, unknown>, customId = 'req-1'): BatchRequestInput => ({
+  custom_id: customId,
+  method: 'POST',
+  url: '/v1/embeddings',
+  body: { model: MODEL, ...body } as never,
+});
 
 describe('OpenAI embeddings line → Gemini embeddings-batch lines', () => {
   it.each<[string, Record<string, unknown>, unknown[]]>([
     ['one text', { input: 'hello' }, [{ key: '0:req-1', request: { content: { parts: [{ text: 'hello' }] } } }]],
-    ['dimensions → outputDimensionality', { input: 'hello', dimensions: 768 }, [{ key: '0:req-1', request: { content: { parts: [{ text: 'hello' }] }, outputDimensionality: 768 } }]],
-    ['task_type and title', { input: 'doc', task_type: 'RETRIEVAL_DOCUMENT', title: 'Doc 1' }, [{ key: '0:req-1', request: { content: { parts: [{ text: 'doc' }] }, taskType: 'RETRIEVAL_DOCUMENT', title: 'Doc 1' } }]],
+    [
+      'dimensions → outputDimensionality',
+      { input: 'hello', dimensions: 768 },
+      [{ key: '0:req-1', request: { content: { parts: [{ text: 'hello' }] }, outputDimensionality: 768 } }],
+    ],
+    [
+      'task_type and title',
+      { input: 'doc', task_type: 'RETRIEVAL_DOCUMENT', title: 'Doc 1' },
+      [{ key: '0:req-1', request: { content: { parts: [{ text: 'doc' }] }, taskType: 'RETRIEVAL_DOCUMENT', title: 'Doc 1' } }],
+    ],
     [
       'an array: one request per text, keyed by part',
       { input: ['b', 'a'], task_type: 'SEMANTIC_SIMILARITY' },
@@ -67,12 +86,34 @@ describe('keys', () => {
 
 describe('responses-file line → part outcome', () => {
   it.each<[string, Record<string, unknown>, unknown]>([
-    ['tokenCount as an int64 string', { response: { embedding: { values: [0.5, -0.5] }, tokenCount: '4' } }, { ok: true, vectors: [[0.5, -0.5]], tokens: 4 }],
+    [
+      'tokenCount as an int64 string',
+      { response: { embedding: { values: [0.5, -0.5] }, tokenCount: '4' } },
+      { ok: true, vectors: [[0.5, -0.5]], tokens: 4 },
+    ],
     ['tokenCount as a number', { response: { embedding: { values: [1] }, tokenCount: 2 } }, { ok: true, vectors: [[1]], tokens: 2 }],
     ['no tokenCount: the estimate', { response: { embedding: { values: [1] } } }, { ok: true, vectors: [[1]], tokens: 7 }],
-    ['an error', { error: { code: 400, message: 'too long', status: 'INVALID_ARGUMENT' } }, { ok: false, status: 400, message: 'too long', type: 'invalid_request_error', code: 'invalid_argument' }],
-    ['rate limited', { error: { code: 429, message: 'slow', status: 'RESOURCE_EXHAUSTED' } }, { ok: false, status: 429, message: 'slow', type: 'rate_limit_error', code: 'resource_exhausted' }],
-    ['no embedding', { response: {} }, { ok: false, status: 502, message: 'Gemini returned no embedding for this request.', type: 'server_error', code: 'unreadable_provider_output' }],
+    [
+      'an error',
+      { error: { code: 400, message: 'too long', status: 'INVALID_ARGUMENT' } },
+      { ok: false, status: 400, message: 'too long', type: 'invalid_request_error', code: 'invalid_argument' },
+    ],
+    [
+      'rate limited',
+      { error: { code: 429, message: 'slow', status: 'RESOURCE_EXHAUSTED' } },
+      { ok: false, status: 429, message: 'slow', type: 'rate_limit_error', code: 'resource_exhausted' },
+    ],
+    [
+      'no embedding',
+      { response: {} },
+      {
+        ok: false,
+        status: 502,
+        message: 'Gemini returned no embedding for this request.',
+        type: 'server_error',
+        code: 'unreadable_provider_output',
+      },
+    ],
   ])('%s', (_name, line, expected) => {
     expect(embedOutcome(line, 7)).toEqual(expected);
   });

@@ -1,6 +1,6 @@
 // OpenAI batch line → Gemini batch line (lambda/providers/gemini/request.ts), table-driven.
 import { GeminiConversionError, toGeminiBatchLine, toGeminiSchema, toGenerateContentRequest } from '../../lambda/providers/gemini/request';
-import type { ChatCompletionRequest } from '../../lambda/openai/types';
+import type { ChatCompletionRequest } from '../../contracts/openai-types';
 import type { GeminiContent, GenerateContentRequest } from '../../lambda/providers/gemini/types';
 
 const body = (extra: Partial<ChatCompletionRequest>): ChatCompletionRequest => ({
@@ -12,7 +12,12 @@ const hello: GeminiContent = { role: 'user', parts: [{ text: 'Hello!' }] };
 
 describe('toGeminiBatchLine', () => {
   test('uses custom_id as the key and drops the per-line model (the batch model applies)', () => {
-    const line = toGeminiBatchLine({ custom_id: 'request-1', method: 'POST', url: '/v1/chat/completions', body: body({ max_tokens: 100 }) });
+    const line = toGeminiBatchLine({
+      custom_id: 'request-1',
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: body({ max_tokens: 100 }),
+    });
     expect(line).toEqual({ key: 'request-1', request: { contents: [hello], generationConfig: { maxOutputTokens: 100 } } });
     expect(JSON.stringify(line)).not.toContain('gemini-2.5-flash');
   });
@@ -23,7 +28,13 @@ describe('toGenerateContentRequest: messages', () => {
     ['a plain user message', {}, { contents: [hello] }],
     [
       'system and developer messages → one systemInstruction joined by blank lines',
-      { messages: [{ role: 'system', content: 'Be brief.' }, { role: 'developer', content: [{ type: 'text', text: 'Answer in French.' }] }, { role: 'user', content: 'Hello!' }] },
+      {
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'developer', content: [{ type: 'text', text: 'Answer in French.' }] },
+          { role: 'user', content: 'Hello!' },
+        ],
+      },
       { systemInstruction: { parts: [{ text: 'Be brief.\n\nAnswer in French.' }] }, contents: [hello] },
     ],
     [
@@ -45,7 +56,12 @@ describe('toGenerateContentRequest: messages', () => {
     ],
     [
       'consecutive same-role messages merge into one turn',
-      { messages: [{ role: 'user', content: 'One.' }, { role: 'user', content: [{ type: 'text', text: 'Two.' }] }] },
+      {
+        messages: [
+          { role: 'user', content: 'One.' },
+          { role: 'user', content: [{ type: 'text', text: 'Two.' }] },
+        ],
+      },
       { contents: [{ role: 'user', parts: [{ text: 'One.' }, { text: 'Two.' }] }] },
     ],
     [
@@ -97,10 +113,16 @@ describe('toGenerateContentRequest: messages', () => {
       {
         contents: [
           { role: 'user', parts: [{ text: 'Weather in Paris and Rome?' }] },
-          { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } } }, { functionCall: { name: 'get_time', args: {} } }] },
+          {
+            role: 'model',
+            parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } } }, { functionCall: { name: 'get_time', args: {} } }],
+          },
           {
             role: 'user',
-            parts: [{ functionResponse: { name: 'get_weather', response: { content: { temp: 21 } } } }, { functionResponse: { name: 'get_time', response: { content: 'noon' } } }],
+            parts: [
+              { functionResponse: { name: 'get_weather', response: { content: { temp: 21 } } } },
+              { functionResponse: { name: 'get_time', response: { content: 'noon' } } },
+            ],
           },
         ],
       },
@@ -114,7 +136,11 @@ describe('toGenerateContentRequest: messages', () => {
 describe('toGenerateContentRequest: generation config, response format, tools', () => {
   const cases: Array<[string, Partial<ChatCompletionRequest>, Partial<GenerateContentRequest>]> = [
     ['max_tokens → maxOutputTokens', { max_tokens: 100 }, { generationConfig: { maxOutputTokens: 100 } }],
-    ['max_completion_tokens wins over max_tokens', { max_tokens: 100, max_completion_tokens: 50 }, { generationConfig: { maxOutputTokens: 50 } }],
+    [
+      'max_completion_tokens wins over max_tokens',
+      { max_tokens: 100, max_completion_tokens: 50 },
+      { generationConfig: { maxOutputTokens: 50 } },
+    ],
     [
       'sampling parameters',
       { temperature: 0.2, top_p: 0.9, n: 2, seed: 7, presence_penalty: 0.5, frequency_penalty: -0.5 },
@@ -123,7 +149,11 @@ describe('toGenerateContentRequest: generation config, response format, tools', 
     ['stop as a string → one stop sequence', { stop: 'END' }, { generationConfig: { stopSequences: ['END'] } }],
     ['stop as an array', { stop: ['a', 'b'] }, { generationConfig: { stopSequences: ['a', 'b'] } }],
     ['response_format text adds nothing', { response_format: { type: 'text' } }, {}],
-    ['response_format json_object → JSON MIME type', { response_format: { type: 'json_object' } }, { generationConfig: { responseMimeType: 'application/json' } }],
+    [
+      'response_format json_object → JSON MIME type',
+      { response_format: { type: 'json_object' } },
+      { generationConfig: { responseMimeType: 'application/json' } },
+    ],
     [
       'response_format json_schema → responseMimeType + responseSchema (OpenAPI subset)',
       {
@@ -144,17 +174,32 @@ describe('toGenerateContentRequest: generation config, response format, tools', 
       {
         generationConfig: {
           responseMimeType: 'application/json',
-          responseSchema: { type: 'OBJECT', properties: { answer: { type: 'STRING' }, confidence: { type: 'NUMBER', nullable: true } }, required: ['answer', 'confidence'] },
+          responseSchema: {
+            type: 'OBJECT',
+            properties: { answer: { type: 'STRING' }, confidence: { type: 'NUMBER', nullable: true } },
+            required: ['answer', 'confidence'],
+          },
         },
       },
     ],
     ['reasoning_effort → thinking budget', { reasoning_effort: 'low' }, { generationConfig: { thinkingConfig: { thinkingBudget: 1024 } } }],
-    ['bookkeeping fields are dropped', { user: 'u-1', metadata: { a: 'b' }, store: false, parallel_tool_calls: false, logprobs: false }, {}],
+    [
+      'bookkeeping fields are dropped',
+      { user: 'u-1', metadata: { a: 'b' }, store: false, parallel_tool_calls: false, logprobs: false },
+      {},
+    ],
     [
       'tools → functionDeclarations; a function without properties gets no parameters',
       {
         tools: [
-          { type: 'function', function: { name: 'get_weather', description: 'Weather now', parameters: { type: 'object', properties: { city: { type: 'string', enum: ['Paris', 'Rome'] } }, required: ['city'] } } },
+          {
+            type: 'function',
+            function: {
+              name: 'get_weather',
+              description: 'Weather now',
+              parameters: { type: 'object', properties: { city: { type: 'string', enum: ['Paris', 'Rome'] } }, required: ['city'] },
+            },
+          },
           { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: {} } } },
         ],
       },
@@ -162,7 +207,11 @@ describe('toGenerateContentRequest: generation config, response format, tools', 
         tools: [
           {
             functionDeclarations: [
-              { name: 'get_weather', description: 'Weather now', parameters: { type: 'OBJECT', properties: { city: { type: 'STRING', enum: ['Paris', 'Rome'] } }, required: ['city'] } },
+              {
+                name: 'get_weather',
+                description: 'Weather now',
+                parameters: { type: 'OBJECT', properties: { city: { type: 'STRING', enum: ['Paris', 'Rome'] } }, required: ['city'] },
+              },
               { name: 'get_time' },
             ],
           },
@@ -193,25 +242,65 @@ describe('toGenerateContentRequest: what Gemini cannot do is rejected, naming th
     ['an unknown reasoning_effort', { reasoning_effort: 'extreme' }, 'reasoning_effort', /reasoning_effort/],
     ['a non-function tool', { tools: [{ type: 'web_search' } as never] }, 'tools[0]', /only function tools/],
     ['a bad tool_choice', { tool_choice: 'sometimes' as never }, 'tool_choice', /tool_choice/],
-    ['only system messages', { messages: [{ role: 'system', content: 'Be brief.' }] }, 'messages', /at least one user or assistant message/],
-    ['an audio part', { messages: [{ role: 'user', content: [{ type: 'input_audio' } as never] }] }, 'messages[0].content[0]', /input_audio/],
-    ['an image in a system message', { messages: [{ role: 'system', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA' } }] }, { role: 'user', content: 'x' }] }, 'messages[0].content[0]', /only text parts/],
-    ['an image URL of unknown type', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/image' } }] }] }, 'messages[0].content[0].image_url.url', /cannot tell the image type/],
+    [
+      'only system messages',
+      { messages: [{ role: 'system', content: 'Be brief.' }] },
+      'messages',
+      /at least one user or assistant message/,
+    ],
+    [
+      'an audio part',
+      { messages: [{ role: 'user', content: [{ type: 'input_audio' } as never] }] },
+      'messages[0].content[0]',
+      /input_audio/,
+    ],
+    [
+      'an image in a system message',
+      {
+        messages: [
+          { role: 'system', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA' } }] },
+          { role: 'user', content: 'x' },
+        ],
+      },
+      'messages[0].content[0]',
+      /only text parts/,
+    ],
+    [
+      'an image URL of unknown type',
+      { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/image' } }] }] },
+      'messages[0].content[0].image_url.url',
+      /cannot tell the image type/,
+    ],
     [
       'a tool result without a matching call',
-      { messages: [{ role: 'user', content: 'x' }, { role: 'tool', tool_call_id: 'call_9', content: '1' }] },
+      {
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'tool', tool_call_id: 'call_9', content: '1' },
+        ],
+      },
       'messages[1].tool_call_id',
       /does not match a tool call/,
     ],
     [
       'tool call arguments that are not a JSON object',
-      { messages: [{ role: 'user', content: 'x' }, { role: 'assistant', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '[1]' } }] }] },
+      {
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'assistant', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '[1]' } }] },
+        ],
+      },
       'messages[1].tool_calls[0].function.arguments',
       /JSON object/,
     ],
     [
       'a schema keyword Gemini cannot express',
-      { response_format: { type: 'json_schema', json_schema: { name: 's', schema: { type: 'object', properties: { a: { not: { type: 'string' } } } } } } },
+      {
+        response_format: {
+          type: 'json_schema',
+          json_schema: { name: 's', schema: { type: 'object', properties: { a: { not: { type: 'string' } } } } },
+        },
+      },
       'response_format.json_schema.schema.properties.a.not',
       /not supported/,
     ],
@@ -235,7 +324,9 @@ describe('toGeminiSchema', () => {
     const schema = {
       $schema: 'https://json-schema.org/draft/2020-12/schema',
       type: 'object',
-      $defs: { step: { type: 'object', properties: { text: { type: 'string', format: 'uri' }, at: { type: 'string', format: 'date-time' } } } },
+      $defs: {
+        step: { type: 'object', properties: { text: { type: 'string', format: 'uri' }, at: { type: 'string', format: 'date-time' } } },
+      },
       properties: {
         steps: { type: 'array', items: { $ref: '#/$defs/step' }, minItems: 1, uniqueItems: true },
         kind: { const: 'plan' },
@@ -245,7 +336,11 @@ describe('toGeminiSchema', () => {
     expect(toGeminiSchema(schema, 'schema')).toEqual({
       type: 'OBJECT',
       properties: {
-        steps: { type: 'ARRAY', minItems: 1, items: { type: 'OBJECT', properties: { text: { type: 'STRING' }, at: { type: 'STRING', format: 'date-time' } } } },
+        steps: {
+          type: 'ARRAY',
+          minItems: 1,
+          items: { type: 'OBJECT', properties: { text: { type: 'STRING' }, at: { type: 'STRING', format: 'date-time' } } },
+        },
         kind: { type: 'STRING', enum: ['plan'] },
         value: { anyOf: [{ type: 'INTEGER' }, { type: 'STRING' }] },
       },
@@ -253,7 +348,11 @@ describe('toGeminiSchema', () => {
   });
 
   test.each([
-    ['a recursive $ref', { $defs: { node: { type: 'object', properties: { next: { $ref: '#/$defs/node' } } } }, $ref: '#/$defs/node' }, /recursive/],
+    [
+      'a recursive $ref',
+      { $defs: { node: { type: 'object', properties: { next: { $ref: '#/$defs/node' } } } }, $ref: '#/$defs/node' },
+      /recursive/,
+    ],
     ['a remote $ref', { $ref: 'https://example.com/schema.json' }, /\$defs or definitions/],
     ['a union of two non-null types', { type: ['string', 'number'] }, /one type/],
     ['additionalProperties as a schema', { type: 'object', additionalProperties: { type: 'string' } }, /additionalProperties/],

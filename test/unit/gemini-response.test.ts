@@ -10,7 +10,7 @@ import {
   type ResultContext,
 } from '../../lambda/providers/gemini/response';
 import type { GenerateContentResponse } from '../../lambda/providers/gemini/types';
-import type { ChatCompletion } from '../../lambda/openai/types';
+import type { ChatCompletion } from '../../contracts/openai-types';
 
 const context: ResultContext = { batchId: 'batch_abc', model: 'gemini-2.5-flash', created: 1_760_000_000 };
 
@@ -46,13 +46,21 @@ describe('toFinishReason', () => {
 
 describe('toChatUsage', () => {
   test.each([
-    ['plain', { promptTokenCount: 10, candidatesTokenCount: 5, totalTokenCount: 15 }, { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, cached: 0, reasoning: 0 }],
+    [
+      'plain',
+      { promptTokenCount: 10, candidatesTokenCount: 5, totalTokenCount: 15 },
+      { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, cached: 0, reasoning: 0 },
+    ],
     [
       'thinking tokens count as completion (reasoning) tokens, cached tokens reported',
       { promptTokenCount: 100, candidatesTokenCount: 20, thoughtsTokenCount: 30, cachedContentTokenCount: 60, totalTokenCount: 150 },
       { prompt_tokens: 100, completion_tokens: 50, total_tokens: 150, cached: 60, reasoning: 30 },
     ],
-    ['counts omitted (proto3 zero) → 0, total computed', { promptTokenCount: 7 }, { prompt_tokens: 7, completion_tokens: 0, total_tokens: 7, cached: 0, reasoning: 0 }],
+    [
+      'counts omitted (proto3 zero) → 0, total computed',
+      { promptTokenCount: 7 },
+      { prompt_tokens: 7, completion_tokens: 0, total_tokens: 7, cached: 0, reasoning: 0 },
+    ],
     ['no usageMetadata at all', undefined, { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cached: 0, reasoning: 0 }],
   ])('%s', (_name, usage, expected) => {
     expect(toChatUsage(usage)).toEqual({
@@ -84,8 +92,21 @@ describe('toChatCompletion', () => {
       object: 'chat.completion',
       created: context.created,
       model: 'gemini-2.5-flash-001',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Paris is the capital.', refusal: null }, finish_reason: 'stop', logprobs: null }],
-      usage: { prompt_tokens: 8, completion_tokens: 10, total_tokens: 18, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 4 } },
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Paris is the capital.', refusal: null },
+          finish_reason: 'stop',
+          logprobs: null,
+        },
+      ],
+      usage: {
+        prompt_tokens: 8,
+        completion_tokens: 10,
+        total_tokens: 18,
+        prompt_tokens_details: { cached_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: 4 },
+      },
       system_fingerprint: null,
     });
   });
@@ -94,7 +115,10 @@ describe('toChatCompletion', () => {
     const response: GenerateContentResponse = {
       candidates: [
         {
-          content: { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } } }, { functionCall: { name: 'get_time' } }] },
+          content: {
+            role: 'model',
+            parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } } }, { functionCall: { name: 'get_time' } }],
+          },
           finishReason: 'STOP',
         },
       ],
@@ -138,12 +162,24 @@ describe('blockedReason', () => {
     ['an ordinary answer', textResponse('Hi'), null],
     [
       'a blocked prompt (no candidates, promptFeedback.blockReason)',
-      { promptFeedback: { blockReason: 'SAFETY', safetyRatings: [{ category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'HIGH' }, { category: 'HARM_CATEGORY_HARASSMENT', probability: 'NEGLIGIBLE' }] } },
+      {
+        promptFeedback: {
+          blockReason: 'SAFETY',
+          safetyRatings: [
+            { category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'HIGH' },
+            { category: 'HARM_CATEGORY_HARASSMENT', probability: 'NEGLIGIBLE' },
+          ],
+        },
+      },
       /blocked the prompt \(blockReason SAFETY; categories: HARM_CATEGORY_DANGEROUS_CONTENT\)/,
     ],
     [
       'a candidate stopped by the safety filter with no content',
-      { candidates: [{ finishReason: 'SAFETY', safetyRatings: [{ category: 'HARM_CATEGORY_HATE_SPEECH', probability: 'MEDIUM', blocked: true }] }] },
+      {
+        candidates: [
+          { finishReason: 'SAFETY', safetyRatings: [{ category: 'HARM_CATEGORY_HATE_SPEECH', probability: 'MEDIUM', blocked: true }] },
+        ],
+      },
       /blocked the response \(finishReason SAFETY; categories: HARM_CATEGORY_HATE_SPEECH\)/,
     ],
     ['a candidate cut by RECITATION after some text is still an answer', textResponse('Partial', 'RECITATION'), null],
@@ -192,8 +228,22 @@ describe('toOutputLine', () => {
       'invalid_argument',
       /Invalid value at contents\[0\]\.role/,
     ],
-    ['an error line with a gRPC code', { key: 'k', error: { code: 8, message: 'Quota exceeded', status: 'RESOURCE_EXHAUSTED' } }, 429, 'rate_limit_error', 'resource_exhausted', /Quota exceeded/],
-    ['an internal error', { key: 'k', error: { code: 500, message: 'An internal error has occurred.', status: 'INTERNAL' } }, 500, 'server_error', 'internal', /internal error/],
+    [
+      'an error line with a gRPC code',
+      { key: 'k', error: { code: 8, message: 'Quota exceeded', status: 'RESOURCE_EXHAUSTED' } },
+      429,
+      'rate_limit_error',
+      'resource_exhausted',
+      /Quota exceeded/,
+    ],
+    [
+      'an internal error',
+      { key: 'k', error: { code: 500, message: 'An internal error has occurred.', status: 'INTERNAL' } },
+      500,
+      'server_error',
+      'internal',
+      /internal error/,
+    ],
     [
       'a blocked prompt → 400 content_filter',
       { key: 'k', response: { promptFeedback: { blockReason: 'PROHIBITED_CONTENT' }, usageMetadata: { promptTokenCount: 3 } } },
@@ -202,8 +252,22 @@ describe('toOutputLine', () => {
       'content_filter',
       /blocked the prompt \(blockReason PROHIBITED_CONTENT\)/,
     ],
-    ['a safety-blocked candidate → 400 content_filter', { key: 'k', response: { candidates: [{ finishReason: 'SAFETY' }] } }, 400, 'invalid_request_error', 'content_filter', /blocked the response/],
-    ['no candidates and no block reason → 500', { key: 'k', response: { candidates: [] } }, 500, 'server_error', 'provider_error', /no candidates/],
+    [
+      'a safety-blocked candidate → 400 content_filter',
+      { key: 'k', response: { candidates: [{ finishReason: 'SAFETY' }] } },
+      400,
+      'invalid_request_error',
+      'content_filter',
+      /blocked the response/,
+    ],
+    [
+      'no candidates and no block reason → 500',
+      { key: 'k', response: { candidates: [] } },
+      500,
+      'server_error',
+      'provider_error',
+      /no candidates/,
+    ],
     ['neither response nor error → 500', { key: 'k' }, 500, 'server_error', 'provider_error', /neither a response nor an error/],
   ])('%s', (_name, input, status, type, code, message) => {
     const line = toOutputLine(input, context);

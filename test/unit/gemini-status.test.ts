@@ -1,6 +1,13 @@
 // Gemini batch Operation → ProviderBatchState (lambda/providers/gemini/status.ts), and Gemini HTTP
 // errors → the errors the gateway acts on (lambda/providers/gemini/client.ts, pure part).
-import { batchStateName, parseInt64, rfc3339ToUnixSeconds, toBatchStatus, toProviderBatchState, toRequestCounts } from '../../lambda/providers/gemini/status';
+import {
+  batchStateName,
+  parseInt64,
+  rfc3339ToUnixSeconds,
+  toBatchStatus,
+  toProviderBatchState,
+  toRequestCounts,
+} from '../../lambda/providers/gemini/status';
 import { retryAfterSeconds, toProviderError } from '../../lambda/providers/gemini/client';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/providers/errors';
 import { GatewayError } from '../../lambda/http/errors';
@@ -47,7 +54,9 @@ describe('counts and times', () => {
   });
 
   test('request counts from batchStats int64 strings; omitted counts are zero', () => {
-    expect(toRequestCounts({ requestCount: '10', successfulRequestCount: '7', failedRequestCount: '2', pendingRequestCount: '1' })).toEqual({ total: 10, completed: 7, failed: 2 });
+    expect(toRequestCounts({ requestCount: '10', successfulRequestCount: '7', failedRequestCount: '2', pendingRequestCount: '1' })).toEqual(
+      { total: 10, completed: 7, failed: 2 },
+    );
     expect(toRequestCounts({ requestCount: '3', pendingRequestCount: '3' })).toEqual({ total: 3, completed: 0, failed: 0 });
     expect(toRequestCounts(undefined)).toEqual({ total: 0, completed: 0, failed: 0 });
   });
@@ -65,10 +74,20 @@ describe('counts and times', () => {
 });
 
 describe('toProviderBatchState', () => {
-  const operation = (metadata: GeminiOperation['metadata'], extra: Partial<GeminiOperation> = {}): GeminiOperation => ({ name: 'batches/123', metadata, ...extra });
+  const operation = (metadata: GeminiOperation['metadata'], extra: Partial<GeminiOperation> = {}): GeminiOperation => ({
+    name: 'batches/123',
+    metadata,
+    ...extra,
+  });
 
   test('a running batch: status, counts, no errors', () => {
-    const state = toProviderBatchState(operation({ state: 'BATCH_STATE_RUNNING', batchStats: { requestCount: '5', pendingRequestCount: '5' }, createTime: '2025-07-01T12:00:00Z' }));
+    const state = toProviderBatchState(
+      operation({
+        state: 'BATCH_STATE_RUNNING',
+        batchStats: { requestCount: '5', pendingRequestCount: '5' },
+        createTime: '2025-07-01T12:00:00Z',
+      }),
+    );
     expect(state.status).toBe('in_progress');
     expect(state.requestCounts).toEqual({ total: 5, completed: 0, failed: 0 });
     expect(state.errors).toBeUndefined();
@@ -77,19 +96,36 @@ describe('toProviderBatchState', () => {
 
   test('a succeeded batch: the responses file is found in metadata.output or in response', () => {
     const fromMetadata = toProviderBatchState(
-      operation({ state: 'BATCH_STATE_SUCCEEDED', output: { responsesFile: 'files/batch-1' }, endTime: '2025-07-01T13:00:00Z', batchStats: { requestCount: '2', successfulRequestCount: '1', failedRequestCount: '1' } }, { done: true }),
+      operation(
+        {
+          state: 'BATCH_STATE_SUCCEEDED',
+          output: { responsesFile: 'files/batch-1' },
+          endTime: '2025-07-01T13:00:00Z',
+          batchStats: { requestCount: '2', successfulRequestCount: '1', failedRequestCount: '1' },
+        },
+        { done: true },
+      ),
     );
     expect(fromMetadata.status).toBe('completed');
     expect(fromMetadata.requestCounts).toEqual({ total: 2, completed: 1, failed: 1 });
     expect(fromMetadata.providerData).toMatchObject({ responsesFile: 'files/batch-1', endTime: 1751374800 });
-    const fromResponse = toProviderBatchState(operation({ state: 'JOB_STATE_SUCCEEDED' }, { done: true, response: { responsesFile: 'files/batch-2' } }));
+    const fromResponse = toProviderBatchState(
+      operation({ state: 'JOB_STATE_SUCCEEDED' }, { done: true, response: { responsesFile: 'files/batch-2' } }),
+    );
     expect(fromResponse.providerData).toMatchObject({ responsesFile: 'files/batch-2' });
   });
 
   test('a finished Operation with an error is failed, with the error as a batch error', () => {
-    const state = toProviderBatchState(operation({ state: 'BATCH_STATE_RUNNING' }, { done: true, error: { code: 13, message: 'Internal error encountered.', status: 'INTERNAL' } }));
+    const state = toProviderBatchState(
+      operation(
+        { state: 'BATCH_STATE_RUNNING' },
+        { done: true, error: { code: 13, message: 'Internal error encountered.', status: 'INTERNAL' } },
+      ),
+    );
     expect(state.status).toBe('failed');
-    expect(state.errors).toEqual([{ code: 'provider_error', message: 'Gemini: Internal error encountered. (INTERNAL)', param: null, line: null }]);
+    expect(state.errors).toEqual([
+      { code: 'provider_error', message: 'Gemini: Internal error encountered. (INTERNAL)', param: null, line: null },
+    ]);
   });
 
   test('FAILED without an Operation error still explains itself', () => {
@@ -100,7 +136,8 @@ describe('toProviderBatchState', () => {
 });
 
 describe('toProviderError', () => {
-  const google = (code: number, status: string, message: string, details?: unknown[]) => JSON.stringify({ error: { code, message, status, ...(details ? { details } : {}) } });
+  const google = (code: number, status: string, message: string, details?: unknown[]) =>
+    JSON.stringify({ error: { code, message, status, ...(details ? { details } : {}) } });
 
   test('429 → ProviderUnavailableError with Retry-After', () => {
     const err = toProviderError(429, google(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded'), '7');
@@ -111,7 +148,9 @@ describe('toProviderError', () => {
   });
 
   test('429 without a header → retry delay from google.rpc.RetryInfo', () => {
-    const body = google(429, 'RESOURCE_EXHAUSTED', 'Slow down', [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '27s' }]);
+    const body = google(429, 'RESOURCE_EXHAUSTED', 'Slow down', [
+      { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '27s' },
+    ]);
     expect((toProviderError(429, body, null) as ProviderUnavailableError).retryAfterSeconds).toBe(27);
   });
 
@@ -129,12 +168,16 @@ describe('toProviderError', () => {
   });
 
   test('a rejected API key → 502 provider_auth_error, with the key redacted if echoed', () => {
-    const body = google(400, 'INVALID_ARGUMENT', 'API key not valid: sk-secret', [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' }]);
+    const body = google(400, 'INVALID_ARGUMENT', 'API key not valid: sk-secret', [
+      { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' },
+    ]);
     const err = toProviderError(400, body, null, undefined, (s) => s.split('sk-secret').join('[redacted]')) as GatewayError;
     expect(err.status).toBe(502);
     expect(err.code).toBe('provider_auth_error');
     expect(err.message).not.toContain('sk-secret');
-    expect((toProviderError(403, google(403, 'PERMISSION_DENIED', 'Method doesn’t allow unregistered callers'), null) as GatewayError).status).toBe(502);
+    expect(
+      (toProviderError(403, google(403, 'PERMISSION_DENIED', 'Method doesn’t allow unregistered callers'), null) as GatewayError).status,
+    ).toBe(502);
   });
 
   test('a plain 400 → 400 invalid_request_error; a body that is not JSON still gives a message', () => {

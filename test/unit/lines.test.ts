@@ -2,18 +2,60 @@ import { readLines, LineError } from '../../lambda/batch-files/lines';
 
 async function collect(chunks: Array<string | Buffer>, max?: number) {
   const out: Array<[number, string]> = [];
-  for await (const line of readLines((async function* () { yield* chunks; })(), max)) out.push([line.number, line.text]);
+  for await (const line of readLines(
+    (async function* () {
+      yield* chunks;
+    })(),
+    max,
+  ))
+    out.push([line.number, line.text]);
   return out;
 }
 
 describe('readLines (streaming JSONL splitter)', () => {
   test.each([
     ['a single line without newline', ['{"a":1}'], [[1, '{"a":1}']]],
-    ['a trailing newline adds no empty line', ['a\nb\n'], [[1, 'a'], [2, 'b']]],
-    ['CRLF terminators are stripped', ['a\r\nb\r\n'], [[1, 'a'], [2, 'b']]],
-    ['a line split across chunks is joined', ['{"cust', 'om_id":', '"x"}\nnext'], [[1, '{"custom_id":"x"}'], [2, 'next']]],
-    ['CR and LF split across chunks', ['a\r', '\nb'], [[1, 'a'], [2, 'b']]],
-    ['an empty line keeps its number', ['a\n\nb'], [[1, 'a'], [2, ''], [3, 'b']]],
+    [
+      'a trailing newline adds no empty line',
+      ['a\nb\n'],
+      [
+        [1, 'a'],
+        [2, 'b'],
+      ],
+    ],
+    [
+      'CRLF terminators are stripped',
+      ['a\r\nb\r\n'],
+      [
+        [1, 'a'],
+        [2, 'b'],
+      ],
+    ],
+    [
+      'a line split across chunks is joined',
+      ['{"cust', 'om_id":', '"x"}\nnext'],
+      [
+        [1, '{"custom_id":"x"}'],
+        [2, 'next'],
+      ],
+    ],
+    [
+      'CR and LF split across chunks',
+      ['a\r', '\nb'],
+      [
+        [1, 'a'],
+        [2, 'b'],
+      ],
+    ],
+    [
+      'an empty line keeps its number',
+      ['a\n\nb'],
+      [
+        [1, 'a'],
+        [2, ''],
+        [3, 'b'],
+      ],
+    ],
     ['no input at all', [], []],
     ['a multi-byte character split across chunks', [Buffer.from([0x22, 0xc3]), Buffer.from([0xa9, 0x22, 0x0a])], [[1, '"é"']]],
   ] as Array<[string, Array<string | Buffer>, Array<[number, string]>]>)('%s', async (_name, chunks, expected) => {

@@ -5,14 +5,28 @@ import { BatchEstimate, priceEstimate, expectedRunMode } from '../../lambda/fino
 import { costOfUsage, priceBatchUsage } from '../../lambda/finops/cost';
 import { priceFinishedBatch } from '../../lambda/finops/record';
 import { buildPriceTable } from '../../lambda/finops/prices';
-import type { BatchUsage } from '../../lambda/openai/types';
-import type { BatchRecord, ProviderJob } from '../../lambda/store/records';
+import type { BatchUsage } from '../../contracts/openai-types';
+import type { BatchRecord, ProviderJob } from '../../contracts/records';
 
 const NOVA = 'amazon.nova-lite-v1:0';
 const HAIKU = 'anthropic.claude-3-5-haiku-20241022-v1:0';
-const table = buildPriceTable({ version: 't', providers: { bedrock: { batch_discount: 0.5, models: { [NOVA]: { input: 0.06, output: 0.24 }, [HAIKU]: { input: 0.8, output: 4 } } } } });
-const line = (model: string) => ({ custom_id: 'x', method: 'POST', url: '/v1/chat/completions', body: { model, messages: [{ role: 'user', content: 'x'.repeat(396) }], max_tokens: 1000 } });
-const usage = (input: number, output: number): BatchUsage => ({ input_tokens: input, input_tokens_details: { cached_tokens: 0 }, output_tokens: output, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: input + output });
+const table = buildPriceTable({
+  version: 't',
+  providers: { bedrock: { batch_discount: 0.5, models: { [NOVA]: { input: 0.06, output: 0.24 }, [HAIKU]: { input: 0.8, output: 4 } } } },
+});
+const line = (model: string) => ({
+  custom_id: 'x',
+  method: 'POST',
+  url: '/v1/chat/completions',
+  body: { model, messages: [{ role: 'user', content: 'x'.repeat(396) }], max_tokens: 1000 },
+});
+const usage = (input: number, output: number): BatchUsage => ({
+  input_tokens: input,
+  input_tokens_details: { cached_tokens: 0 },
+  output_tokens: output,
+  output_tokens_details: { reasoning_tokens: 0 },
+  total_tokens: input + output,
+});
 
 describe('the estimate of a mixed-model Bedrock file', () => {
   test('each model at its own price, and in the run mode of its own job', () => {
@@ -30,25 +44,66 @@ describe('the estimate of a mixed-model Bedrock file', () => {
 });
 
 describe('the cost booked for a mixed-model batch', () => {
-  const job = (model: string, total: number, runMode: string): ProviderJob => ({ key: `b-${model}`, model, input: { blob: { bucket: 'b', key: model }, lineCount: total, bytes: 1 }, providerBatchId: 'x', providerData: {}, submittedAt: 1, status: 'completed', requestCounts: { total, completed: total, failed: 0 }, metadata: { run_mode: runMode } });
+  const job = (model: string, total: number, runMode: string): ProviderJob => ({
+    key: `b-${model}`,
+    model,
+    input: { blob: { bucket: 'b', key: model }, lineCount: total, bytes: 1 },
+    providerBatchId: 'x',
+    providerData: {},
+    submittedAt: 1,
+    status: 'completed',
+    requestCounts: { total, completed: total, failed: 0 },
+    metadata: { run_mode: runMode },
+  });
 
   test('each model in its job run mode; by_model shares with requests add up to the batch', () => {
-    const batch = { provider: 'bedrock', model: null, metadata: null, jobs: [job(NOVA, 150, 'batch_job'), job(HAIKU, 20, 'on_demand')] } as unknown as BatchRecord;
+    const batch = {
+      provider: 'bedrock',
+      model: null,
+      metadata: null,
+      jobs: [job(NOVA, 150, 'batch_job'), job(HAIKU, 20, 'on_demand')],
+    } as unknown as BatchRecord;
     const byModel = { [NOVA]: usage(1_000, 2_000), [HAIKU]: usage(500, 700) };
     const priced = priceFinishedBatch(batch, byModel, () => table);
     const nova = costOfUsage(table.lookup('bedrock', NOVA)!, byModel[NOVA], 'batch');
     const haiku = costOfUsage(table.lookup('bedrock', HAIKU)!, byModel[HAIKU], 'on_demand');
     expect(priced.summary?.by_model).toEqual({
-      [NOVA]: { requests: 150, input_tokens: 1_000, output_tokens: 2_000, cost_usd: nova.costMicros / 1e6, on_demand_cost_usd: nova.onDemandCostMicros / 1e6, savings_usd: nova.savingsMicros / 1e6 },
-      [HAIKU]: { requests: 20, input_tokens: 500, output_tokens: 700, cost_usd: haiku.costMicros / 1e6, on_demand_cost_usd: haiku.onDemandCostMicros / 1e6, savings_usd: 0 },
+      [NOVA]: {
+        requests: 150,
+        input_tokens: 1_000,
+        output_tokens: 2_000,
+        cost_usd: nova.costMicros / 1e6,
+        on_demand_cost_usd: nova.onDemandCostMicros / 1e6,
+        savings_usd: nova.savingsMicros / 1e6,
+      },
+      [HAIKU]: {
+        requests: 20,
+        input_tokens: 500,
+        output_tokens: 700,
+        cost_usd: haiku.costMicros / 1e6,
+        on_demand_cost_usd: haiku.onDemandCostMicros / 1e6,
+        savings_usd: 0,
+      },
     });
     expect(priced.summary?.cost_usd).toBeCloseTo((nova.costMicros + haiku.costMicros) / 1e6, 9);
   });
 
   test('a model of a job with no usage (all its lines failed) still has its share, at 0', () => {
-    const batch = { provider: 'bedrock', model: null, metadata: null, jobs: [job(NOVA, 3, 'batch_job'), job(HAIKU, 2, 'batch_job')] } as unknown as BatchRecord;
+    const batch = {
+      provider: 'bedrock',
+      model: null,
+      metadata: null,
+      jobs: [job(NOVA, 3, 'batch_job'), job(HAIKU, 2, 'batch_job')],
+    } as unknown as BatchRecord;
     const priced = priceFinishedBatch(batch, { [NOVA]: usage(10, 10) }, () => table);
-    expect(priced.summary?.by_model?.[HAIKU]).toEqual({ requests: 2, input_tokens: 0, output_tokens: 0, cost_usd: 0, on_demand_cost_usd: 0, savings_usd: 0 });
+    expect(priced.summary?.by_model?.[HAIKU]).toEqual({
+      requests: 2,
+      input_tokens: 0,
+      output_tokens: 0,
+      cost_usd: 0,
+      on_demand_cost_usd: 0,
+      savings_usd: 0,
+    });
   });
 
   test('a batch of one model has no by_model', () => {

@@ -8,7 +8,11 @@ import { simulateOutcome } from '../../local/simulators/gemini/outcomes';
 const NOVA = 'amazon.nova-lite-v1:0';
 const HAIKU = 'anthropic.claude-3-5-haiku-20241022-v1:0';
 const claudeBody = { anthropic_version: 'bedrock-2023-05-31', max_tokens: 50, messages: [{ role: 'user', content: 'Hello' }] };
-const novaBody = { schemaVersion: 'messages-v1', messages: [{ role: 'user', content: [{ text: 'Hello' }] }], inferenceConfig: { maxTokens: 50 } };
+const novaBody = {
+  schemaVersion: 'messages-v1',
+  messages: [{ role: 'user', content: [{ text: 'Hello' }] }],
+  inferenceConfig: { maxTokens: 50 },
+};
 
 describe('Bedrock simulator: a job runs its one modelId', () => {
   test.each<[string, 'claude' | 'nova', string, Record<string, unknown>, boolean]>([
@@ -33,7 +37,10 @@ describe('Gemini simulator: a batch runs the model of its URL', () => {
   ])('%s', (_name, model, runs) => {
     const outcome = simulateOutcome('seed', 'k1', request(model), 'gemini-2.5-flash');
     if (runs) expect(outcome).toHaveProperty('response');
-    else expect(outcome).toEqual({ error: { code: 400, status: 'INVALID_ARGUMENT', message: expect.stringMatching(/not the model of this batch/) } });
+    else
+      expect(outcome).toEqual({
+        error: { code: 400, status: 'INVALID_ARGUMENT', message: expect.stringMatching(/not the model of this batch/) },
+      });
   });
 });
 

@@ -38,31 +38,37 @@ describe.each([
   ['together', '24h', true],
   ['together', '48h', false],
 ] as Array<[ProviderName, string, boolean]>)('%s with completion_window %s', (provider, window, accepted) => {
-  test(accepted ? 'accepted by the adapter and by batches.create naming the provider' : 'refused with 400 invalid_completion_window', () => {
-    const check = () => checkCompatibleBatch('P', quirks(provider), { endpoint: '/v1/chat/completions', completionWindow: window });
-    const parse = () => parseBatchCreate({ input_file_id: 'file-abc', endpoint: '/v1/chat/completions', completion_window: window, provider });
-    if (accepted) {
-      expect(check).not.toThrow();
-      expect(parse().completionWindow).toBe(window);
-      return;
-    }
-    for (const refuse of [check, parse]) {
-      const err = (() => {
-        try {
-          refuse();
-        } catch (e) {
-          return e;
-        }
-        return null;
-      })();
-      expect(err).toBeInstanceOf(GatewayError);
-      expect(err).toMatchObject({ status: 400, param: 'completion_window', code: 'invalid_completion_window' });
-    }
-  });
+  test(
+    accepted ? 'accepted by the adapter and by batches.create naming the provider' : 'refused with 400 invalid_completion_window',
+    () => {
+      const check = () => checkCompatibleBatch('P', quirks(provider), { endpoint: '/v1/chat/completions', completionWindow: window });
+      const parse = () =>
+        parseBatchCreate({ input_file_id: 'file-abc', endpoint: '/v1/chat/completions', completion_window: window, provider });
+      if (accepted) {
+        expect(check).not.toThrow();
+        expect(parse().completionWindow).toBe(window);
+        return;
+      }
+      for (const refuse of [check, parse]) {
+        const err = (() => {
+          try {
+            refuse();
+          } catch (e) {
+            return e;
+          }
+          return null;
+        })();
+        expect(err).toBeInstanceOf(GatewayError);
+        expect(err).toMatchObject({ status: 400, param: 'completion_window', code: 'invalid_completion_window' });
+      }
+    },
+  );
 });
 
 test('a longer window without naming the provider is refused: only 24h is certain to run anywhere', () => {
-  expect(() => parseBatchCreate({ input_file_id: 'file-abc', endpoint: '/v1/chat/completions', completion_window: '48h' })).toThrow(/only supported value is "24h"/);
+  expect(() => parseBatchCreate({ input_file_id: 'file-abc', endpoint: '/v1/chat/completions', completion_window: '48h' })).toThrow(
+    /only supported value is "24h"/,
+  );
   expect(completionWindowSeconds('7d')).toBe(7 * 24 * 3600);
   expect(completionWindowSeconds('24h')).toBe(24 * 3600);
 });
@@ -82,14 +88,19 @@ test.each([
   ['groq', { bytes: 10, lineCount: 50_001 }, 'too_many_requests'],
   ['groq', { bytes: 10, lineCount: 50_000 }, null],
   ['together', { bytes: 10, lineCount: 2, endpoint: '/v1/embeddings' }, 'invalid_url'],
-] as Array<[ProviderName, { bytes: number; lineCount: number; endpoint?: string }, string | null]>)('%s: a file of %j → %s', (provider, file, code) => {
-  const check = () => checkCompatibleFile('P', quirks(provider), { id: 'file-x', ...file });
-  if (code === null) expect(check).not.toThrow();
-  else expect(check).toThrow(expect.objectContaining({ status: 400, code }));
-});
+] as Array<[ProviderName, { bytes: number; lineCount: number; endpoint?: string }, string | null]>)(
+  '%s: a file of %j → %s',
+  (provider, file, code) => {
+    const check = () => checkCompatibleFile('P', quirks(provider), { id: 'file-x', ...file });
+    if (code === null) expect(check).not.toThrow();
+    else expect(check).toThrow(expect.objectContaining({ status: 400, code }));
+  },
+);
 
 test('an endpoint the provider does not run is refused at create', () => {
-  expect(() => checkCompatibleBatch('Groq', quirks('groq'), { endpoint: '/v1/embeddings', completionWindow: '24h' })).toThrow(expect.objectContaining({ status: 400, param: 'endpoint' }));
+  expect(() => checkCompatibleBatch('Groq', quirks('groq'), { endpoint: '/v1/embeddings', completionWindow: '24h' })).toThrow(
+    expect.objectContaining({ status: 400, param: 'endpoint' }),
+  );
 });
 
 describe("Together's job as OpenAI's Batch", () => {
@@ -115,10 +126,22 @@ describe("Together's job as OpenAI's Batch", () => {
       completed_at: '2026-12-03T11:00:01.500Z',
       model_id: 'meta-llama/Llama-3.3-70B-Instruct-Turbo',
     });
-    expect(done).toMatchObject({ id: 'batch-1', input_file_id: 'file-in', output_file_id: 'file-out', created_at: 1796292000, completed_at: 1796295601, model: 'meta-llama/Llama-3.3-70B-Instruct-Turbo' });
+    expect(done).toMatchObject({
+      id: 'batch-1',
+      input_file_id: 'file-in',
+      output_file_id: 'file-out',
+      created_at: 1796292000,
+      completed_at: 1796295601,
+      model: 'meta-llama/Llama-3.3-70B-Instruct-Turbo',
+    });
     expect(done.error_file_id).toBeUndefined();
     expect(done.errors).toBeUndefined();
-    const failed = togetherJobToBatch({ id: 'batch-2', status: 'FAILED', error: 'input file has an invalid line', created_at: 'not a date' });
+    const failed = togetherJobToBatch({
+      id: 'batch-2',
+      status: 'FAILED',
+      error: 'input file has an invalid line',
+      created_at: 'not a date',
+    });
     expect(failed.created_at).toBe(0);
     expect(failed.errors?.data).toEqual([{ code: 'provider_error', message: 'input file has an invalid line', param: null, line: null }]);
   });

@@ -4,12 +4,17 @@ import { ENDPOINT_ANSWERS, SIMULATE_FLAGGED_MARKER } from '../../local/simulator
 import { schemaErrors, type OpenAISchemaName } from '../support/openai-schema';
 
 const ids = { completionId: 'chatcmpl-abc123', created: 1_750_000_000 };
-const answer = (endpoint: string, body: unknown, extra: Partial<typeof ids & { rateLimited: boolean }> = {}) => ENDPOINT_ANSWERS[endpoint].answer(body, { ...ids, ...extra });
+const answer = (endpoint: string, body: unknown, extra: Partial<typeof ids & { rateLimited: boolean }> = {}) =>
+  ENDPOINT_ANSWERS[endpoint].answer(body, { ...ids, ...extra });
 
 describe('OpenAI simulator: answers per endpoint', () => {
   test.each([
     ['/v1/responses', { model: 'gpt-4o-mini', input: 'Hello there', instructions: 'Be brief.' }, 'Response'],
-    ['/v1/responses', { model: 'gpt-4o-mini', input: [{ role: 'user', content: [{ type: 'input_text', text: 'Hi' }] }], max_output_tokens: 16 }, 'Response'],
+    [
+      '/v1/responses',
+      { model: 'gpt-4o-mini', input: [{ role: 'user', content: [{ type: 'input_text', text: 'Hi' }] }], max_output_tokens: 16 },
+      'Response',
+    ],
     ['/v1/completions', { model: 'gpt-3.5-turbo-instruct', prompt: 'Say hi' }, 'CreateCompletionResponse'],
     ['/v1/moderations', { input: ['a', 'b'] }, 'CreateModerationResponse'],
   ] as const)('%s %j answers a %s', (endpoint, body, schema) => {
@@ -19,8 +24,16 @@ describe('OpenAI simulator: answers per endpoint', () => {
   });
 
   test('a Responses answer cut by max_output_tokens is incomplete, with its usage', () => {
-    const result = answer('/v1/responses', { model: 'gpt-4o-mini', input: 'Tell me a very long story about the sea and its ships', max_output_tokens: 16 });
-    expect(result.body).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, usage: { output_tokens: 16 } });
+    const result = answer('/v1/responses', {
+      model: 'gpt-4o-mini',
+      input: 'Tell me a very long story about the sea and its ships',
+      max_output_tokens: 16,
+    });
+    expect(result.body).toMatchObject({
+      status: 'incomplete',
+      incomplete_details: { reason: 'max_output_tokens' },
+      usage: { output_tokens: 16 },
+    });
     expect(result.completionTokens).toBe(16);
   });
 
@@ -41,13 +54,19 @@ describe('OpenAI simulator: answers per endpoint', () => {
   });
 
   test('a rate-limited request answers 429 on every endpoint', () => {
-    for (const [endpoint, body] of [['/v1/responses', { model: 'm', input: 'x' }], ['/v1/completions', { model: 'gpt-3.5-turbo-instruct', prompt: 'x' }], ['/v1/moderations', { input: 'x' }]] as const) {
+    for (const [endpoint, body] of [
+      ['/v1/responses', { model: 'm', input: 'x' }],
+      ['/v1/completions', { model: 'gpt-3.5-turbo-instruct', prompt: 'x' }],
+      ['/v1/moderations', { input: 'x' }],
+    ] as const) {
       expect(answer(endpoint, body, { rateLimited: true }).statusCode).toBe(429);
     }
   });
 
   test('moderation flags the marked input only', () => {
-    const result = answer('/v1/moderations', { input: ['fine', `bad ${SIMULATE_FLAGGED_MARKER}`] }).body as { results: Array<{ flagged: boolean; categories: Record<string, boolean> }> };
+    const result = answer('/v1/moderations', { input: ['fine', `bad ${SIMULATE_FLAGGED_MARKER}`] }).body as {
+      results: Array<{ flagged: boolean; categories: Record<string, boolean> }>;
+    };
     expect(result.results.map((r) => r.flagged)).toEqual([false, true]);
     expect(result.results[1].categories.violence).toBe(true);
   });

@@ -5,7 +5,11 @@ import { checkBatchUpload, parseInputLines, validateBatchInput } from '../../loc
 import { answerChatCompletion, estimateTokens } from '../../local/simulators/openai/requests';
 
 const ids = { completionId: 'chatcmpl-1', created: 1_700_000_000 };
-const chat = (content: unknown, extra: Record<string, unknown> = {}) => ({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }], ...extra });
+const chat = (content: unknown, extra: Record<string, unknown> = {}) => ({
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user', content }],
+  ...extra,
+});
 const line = (customId: string, body: unknown = chat('Hello!'), url = '/v1/chat/completions', method = 'POST') =>
   JSON.stringify({ custom_id: customId, method, url, body });
 const jsonl = (...lines: string[]) => Buffer.from(lines.join('\n') + '\n');
@@ -14,7 +18,12 @@ describe('answerChatCompletion', () => {
   test('answers with a chat.completion derived from the prompt', () => {
     const answer = answerChatCompletion(chat('What is 2+2?'), ids);
     expect(answer.statusCode).toBe(200);
-    const body = answer.body as { object: string; model: string; choices: Array<{ message: { content: string }; finish_reason: string }>; usage: Record<string, number> };
+    const body = answer.body as {
+      object: string;
+      model: string;
+      choices: Array<{ message: { content: string }; finish_reason: string }>;
+      usage: Record<string, number>;
+    };
     expect(body.object).toBe('chat.completion');
     expect(body.model).toBe('gpt-4o-mini');
     expect(body.choices[0].message.content).toContain('What is 2+2?');
@@ -32,13 +41,22 @@ describe('answerChatCompletion', () => {
   });
 
   test('reads text parts', () => {
-    const answer = answerChatCompletion(chat([{ type: 'text', text: 'part one' }, { type: 'text', text: 'part two' }]), ids);
+    const answer = answerChatCompletion(
+      chat([
+        { type: 'text', text: 'part one' },
+        { type: 'text', text: 'part two' },
+      ]),
+      ids,
+    );
     expect((answer.body as { choices: Array<{ message: { content: string } }> }).choices[0].message.content).toContain('part one part two');
   });
 
   test('max_tokens cuts the answer short with finish_reason length', () => {
     const answer = answerChatCompletion(chat('Tell me a long story about the sea', { max_tokens: 3 }), ids);
-    const body = answer.body as { choices: Array<{ message: { content: string }; finish_reason: string }>; usage: { completion_tokens: number } };
+    const body = answer.body as {
+      choices: Array<{ message: { content: string }; finish_reason: string }>;
+      usage: { completion_tokens: number };
+    };
     expect(body.choices[0].finish_reason).toBe('length');
     expect(body.usage.completion_tokens).toBe(3);
     expect(body.choices[0].message.content.length).toBeLessThanOrEqual(12);
@@ -61,7 +79,13 @@ describe('answerChatCompletion', () => {
   });
 
   test('the error marker in a system message does not trigger an error', () => {
-    const body = { model: 'gpt-4o-mini', messages: [{ role: 'system', content: '[simulate-error]' }, { role: 'user', content: 'hi' }] };
+    const body = {
+      model: 'gpt-4o-mini',
+      messages: [
+        { role: 'system', content: '[simulate-error]' },
+        { role: 'user', content: 'hi' },
+      ],
+    };
     expect(answerChatCompletion(body, ids).statusCode).toBe(200);
   });
 });
@@ -72,9 +96,24 @@ describe('checkBatchUpload', () => {
     ['blank lines and CRLF', Buffer.from(`${line('a')}\r\n\r\n${line('b')}`), true, null],
     ['plain text', Buffer.from('hello world'), false, /Must be \.jsonl \(line 1 is not valid JSON\)/],
     ['a JSON array line', jsonl(line('a'), '[1]'), false, /line 2 is not a JSON object/],
-    ['no custom_id', jsonl(JSON.stringify({ method: 'POST', url: '/v1/chat/completions', body: {} })), false, /missing the required field 'custom_id'/],
-    ['no body', jsonl(JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions' })), false, /missing the required field 'body'/],
-    ['numeric custom_id', jsonl(JSON.stringify({ custom_id: 1, method: 'POST', url: 'u', body: {} })), false, /'custom_id' must be a string/],
+    [
+      'no custom_id',
+      jsonl(JSON.stringify({ method: 'POST', url: '/v1/chat/completions', body: {} })),
+      false,
+      /missing the required field 'custom_id'/,
+    ],
+    [
+      'no body',
+      jsonl(JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions' })),
+      false,
+      /missing the required field 'body'/,
+    ],
+    [
+      'numeric custom_id',
+      jsonl(JSON.stringify({ custom_id: 1, method: 'POST', url: 'u', body: {} })),
+      false,
+      /'custom_id' must be a string/,
+    ],
     ['invalid UTF-8', Buffer.from([0xff, 0xfe, 0x0a]), false, /not valid UTF-8/],
   ])('%s', (_name, bytes, ok, message) => {
     const result = checkBatchUpload(bytes);
@@ -112,17 +151,37 @@ describe('batch lifecycle', () => {
   function setup(metadata: Record<string, string> | null = null) {
     const account = new SimulatedAccount(STEP);
     const file = account.addFile({ filename: 'in.jsonl', purpose: 'batch', content: input, createdAt: T0 / 1000, expiresAt: null });
-    const batch = account.createBatch({ inputFileId: file.id, endpoint: '/v1/chat/completions', completionWindow: '24h', metadata, now: T0 });
+    const batch = account.createBatch({
+      inputFileId: file.id,
+      endpoint: '/v1/chat/completions',
+      completionWindow: '24h',
+      metadata,
+      now: T0,
+    });
     return { account, batch };
   }
   const status = (batch: SimBatch, at: number) => batchPhase(batch, at, STEP).status;
   const resultLines = (account: SimulatedAccount, fileId: string | null) =>
-    fileId === null ? [] : account.getFile(fileId).content.toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
+    fileId === null
+      ? []
+      : account
+          .getFile(fileId)
+          .content.toString('utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l));
 
   test('advances one status per step', () => {
     const { batch } = setup();
     expect([0, 999, 1000, 1999, 2000, 2999, 3000, 99_000].map((dt) => status(batch, T0 + dt))).toEqual([
-      'validating', 'validating', 'in_progress', 'in_progress', 'finalizing', 'finalizing', 'completed', 'completed',
+      'validating',
+      'validating',
+      'in_progress',
+      'in_progress',
+      'finalizing',
+      'finalizing',
+      'completed',
+      'completed',
     ]);
   });
 
@@ -140,7 +199,12 @@ describe('batch lifecycle', () => {
     expect(account.batchObject(batch, T0 + 2999).output_file_id).toBeNull();
     account.settle(T0 + 3000);
     const done = account.batchObject(batch, T0 + 3000);
-    expect(done).toMatchObject({ status: 'completed', in_progress_at: T0 / 1000 + 1, finalizing_at: T0 / 1000 + 2, completed_at: T0 / 1000 + 3 });
+    expect(done).toMatchObject({
+      status: 'completed',
+      in_progress_at: T0 / 1000 + 1,
+      finalizing_at: T0 / 1000 + 2,
+      completed_at: T0 / 1000 + 3,
+    });
     const output = resultLines(account, done.output_file_id);
     const errors = resultLines(account, done.error_file_id);
     expect(output.map((l) => l.custom_id).sort()).toEqual(['r1', 'r3', 'r4']);
@@ -163,11 +227,21 @@ describe('batch lifecycle', () => {
     expect(status(batch, T0 + 2499)).toBe('cancelling');
     account.settle(T0 + 2500);
     const done = account.batchObject(batch, T0 + 2500);
-    expect(done).toMatchObject({ status: 'cancelled', cancelling_at: T0 / 1000 + 1, cancelled_at: T0 / 1000 + 2, finalizing_at: null, completed_at: null });
+    expect(done).toMatchObject({
+      status: 'cancelled',
+      cancelling_at: T0 / 1000 + 1,
+      cancelled_at: T0 / 1000 + 2,
+      finalizing_at: null,
+      completed_at: null,
+    });
     const output = resultLines(account, done.output_file_id);
     const errors = resultLines(account, done.error_file_id);
     expect(output.map((l) => l.custom_id)).toEqual(['r1']);
-    expect(errors.map((l) => [l.custom_id, l.error?.code ?? l.response.status_code]).sort()).toEqual([['r2', 400], ['r3', 'batch_cancelled'], ['r4', 'batch_cancelled']]);
+    expect(errors.map((l) => [l.custom_id, l.error?.code ?? l.response.status_code]).sort()).toEqual([
+      ['r2', 400],
+      ['r3', 'batch_cancelled'],
+      ['r4', 'batch_cancelled'],
+    ]);
     expect(done.request_counts).toEqual({ total: 4, completed: 1, failed: 3 });
   });
 
@@ -182,12 +256,30 @@ describe('batch lifecycle', () => {
 
   test('a duplicate custom_id fails the batch with errors.data and no files', () => {
     const account = new SimulatedAccount(STEP);
-    const file = account.addFile({ filename: 'dup.jsonl', purpose: 'batch', content: jsonl(line('a'), line('a')), createdAt: 0, expiresAt: null });
-    const batch = account.createBatch({ inputFileId: file.id, endpoint: '/v1/chat/completions', completionWindow: '24h', metadata: null, now: T0 });
+    const file = account.addFile({
+      filename: 'dup.jsonl',
+      purpose: 'batch',
+      content: jsonl(line('a'), line('a')),
+      createdAt: 0,
+      expiresAt: null,
+    });
+    const batch = account.createBatch({
+      inputFileId: file.id,
+      endpoint: '/v1/chat/completions',
+      completionWindow: '24h',
+      metadata: null,
+      now: T0,
+    });
     expect(status(batch, T0 + 999)).toBe('validating');
     account.settle(T0 + 1000);
     const failed = account.batchObject(batch, T0 + 1000);
-    expect(failed).toMatchObject({ status: 'failed', failed_at: T0 / 1000 + 1, output_file_id: null, error_file_id: null, in_progress_at: null });
+    expect(failed).toMatchObject({
+      status: 'failed',
+      failed_at: T0 / 1000 + 1,
+      output_file_id: null,
+      error_file_id: null,
+      in_progress_at: null,
+    });
     expect(failed.errors?.data).toEqual([expect.objectContaining({ code: 'duplicate_custom_id', line: 2 })]);
   });
 
@@ -198,12 +290,19 @@ describe('batch lifecycle', () => {
     const done = account.batchObject(batch, T0 + 2000);
     expect(done.status).toBe('expired');
     const errors = resultLines(account, done.error_file_id);
-    expect(errors.filter((l) => l.error?.code === 'batch_expired').map((l) => l.custom_id).sort()).toEqual(['r3', 'r4']);
+    expect(
+      errors
+        .filter((l) => l.error?.code === 'batch_expired')
+        .map((l) => l.custom_id)
+        .sort(),
+    ).toEqual(['r3', 'r4']);
   });
 
   test('files list pages by cursor, newest first, and survives a deleted cursor', () => {
     const account = new SimulatedAccount(STEP);
-    const made = [1, 2, 3, 4, 5].map((n) => account.addFile({ filename: `${n}.jsonl`, purpose: 'batch', content: jsonl(line('a')), createdAt: n, expiresAt: null }));
+    const made = [1, 2, 3, 4, 5].map((n) =>
+      account.addFile({ filename: `${n}.jsonl`, purpose: 'batch', content: jsonl(line('a')), createdAt: n, expiresAt: null }),
+    );
     const first = account.listFiles({ limit: 2, after: null, order: 'desc', purpose: null });
     expect(first.data.map((f) => f.filename)).toEqual(['5.jsonl', '4.jsonl']);
     expect(first).toMatchObject({ has_more: true, first_id: made[4].id, last_id: made[3].id });

@@ -21,7 +21,9 @@ describe('mapBatchStatus', () => {
   });
 
   test('knows the eight documented statuses and nothing else', () => {
-    expect(['validating', 'in_progress', 'finalizing', 'completed', 'failed', 'expired', 'cancelling', 'cancelled'].every(isKnownProviderStatus)).toBe(true);
+    expect(
+      ['validating', 'in_progress', 'finalizing', 'completed', 'failed', 'expired', 'cancelling', 'cancelled'].every(isKnownProviderStatus),
+    ).toBe(true);
     expect(isKnownProviderStatus('paused')).toBe(false);
     expect(isKnownProviderStatus('toString')).toBe(false);
   });
@@ -29,7 +31,10 @@ describe('mapBatchStatus', () => {
 
 describe('mapRequestCounts', () => {
   test.each([
-    [{ total: 10, completed: 7, failed: 3 }, { total: 10, completed: 7, failed: 3 }],
+    [
+      { total: 10, completed: 7, failed: 3 },
+      { total: 10, completed: 7, failed: 3 },
+    ],
     [undefined, { total: 0, completed: 0, failed: 0 }],
     [null, { total: 0, completed: 0, failed: 0 }],
     [{ total: 4 }, { total: 4, completed: 0, failed: 0 }],
@@ -48,22 +53,37 @@ describe('mapBatchErrors', () => {
       [{ code: 'duplicate_custom_id', message: 'dup', param: 'custom_id', line: 3 }],
     ],
     // Every key is optional in the SDK type; ours are all set.
-    [{ data: [{}] }, [{ code: 'provider_error', message: 'OpenAI reported an error for this batch without a message.', param: null, line: null }]],
-    [{ data: [{ code: 'empty_file', message: 'empty', param: null, line: null }] }, [{ code: 'empty_file', message: 'empty', param: null, line: null }]],
+    [
+      { data: [{}] },
+      [{ code: 'provider_error', message: 'OpenAI reported an error for this batch without a message.', param: null, line: null }],
+    ],
+    [
+      { data: [{ code: 'empty_file', message: 'empty', param: null, line: null }] },
+      [{ code: 'empty_file', message: 'empty', param: null, line: null }],
+    ],
   ])('%j', (input, expected) => {
     expect(mapBatchErrors(input as never)).toEqual(expected);
   });
 });
 
 describe('parseResultLine', () => {
-  test('drops OpenAI\'s line id and keeps custom_id, response and error', () => {
-    const line = { id: 'batch_req_1', custom_id: 'a', response: { status_code: 200, request_id: 'req_1', body: { ok: true } }, error: null };
+  test("drops OpenAI's line id and keeps custom_id, response and error", () => {
+    const line = {
+      id: 'batch_req_1',
+      custom_id: 'a',
+      response: { status_code: 200, request_id: 'req_1', body: { ok: true } },
+      error: null,
+    };
     expect(parseResultLine(JSON.stringify(line), 'file-x', 1)).toEqual({ custom_id: 'a', response: line.response, error: null });
   });
 
   test('keeps a non-HTTP error line', () => {
     const line = { id: 'batch_req_2', custom_id: 'b', response: null, error: { code: 'batch_cancelled', message: 'm' } };
-    expect(parseResultLine(JSON.stringify(line), 'file-x', 2)).toEqual({ custom_id: 'b', response: null, error: { code: 'batch_cancelled', message: 'm' } });
+    expect(parseResultLine(JSON.stringify(line), 'file-x', 2)).toEqual({
+      custom_id: 'b',
+      response: null,
+      error: { code: 'batch_cancelled', message: 'm' },
+    });
   });
 
   test.each([
@@ -81,7 +101,7 @@ describe('providerMetadata', () => {
     expect(providerMetadata(null, 'batch_1')).toEqual({ [GATEWAY_BATCH_METADATA_KEY]: 'batch_1' });
   });
 
-  test('never exceeds OpenAI\'s 16 pairs nor overwrites a client key', () => {
+  test("never exceeds OpenAI's 16 pairs nor overwrites a client key", () => {
     const full = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`, 'v']));
     expect(providerMetadata(full, 'batch_1')).toEqual(full);
     expect(providerMetadata({ [GATEWAY_BATCH_METADATA_KEY]: 'mine' }, 'batch_1')).toEqual({ [GATEWAY_BATCH_METADATA_KEY]: 'mine' });

@@ -1,7 +1,15 @@
 // The provider catalog (contracts/providers.ts) is what every layer reads: each entry must have an
 // adapter, a local endpoint (simulator), a price block, a secret when it needs one, and README's table.
 import repoPrices from '../../pricing/prices.json';
-import { PROVIDER_CATALOG, PROVIDER_NAMES, SECRET_PROVIDER_NAMES, acceptsKeyPassThrough, isProviderName, providerEnvNames, type ProviderEntry } from '../../contracts/providers';
+import {
+  PROVIDER_CATALOG,
+  PROVIDER_NAMES,
+  SECRET_PROVIDER_NAMES,
+  acceptsKeyPassThrough,
+  isProviderName,
+  providerEnvNames,
+  type ProviderEntry,
+} from '../../contracts/providers';
 import { adapterFor, resolveProvider } from '../../lambda/providers/registry';
 import { LOCAL_PROVIDERS } from '../../local/provider-endpoints';
 import { loadConfig } from '../../lambda/config';

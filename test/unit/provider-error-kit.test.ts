@@ -72,11 +72,15 @@ describe('isTransientStatus', () => {
 
 describe('describeError', () => {
   test('the message, then the code of its cause (fetch hides the socket error there)', () => {
-    const err = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }) });
+    const err = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+    });
     expect(describeError(err)).toBe('fetch failed: ECONNREFUSED');
   });
   test("an SDK's own provider message (apiMessage) before its formatted message", () => {
-    expect(describeError(Object.assign(new Error('400 {"type":"error"}'), { apiMessage: 'too many requests in batch' }))).toBe('too many requests in batch');
+    expect(describeError(Object.assign(new Error('400 {"type":"error"}'), { apiMessage: 'too many requests in batch' }))).toBe(
+      'too many requests in batch',
+    );
   });
   test('a cause without a code gives its message; a non-error its string', () => {
     expect(describeError(new Error('outer', { cause: new Error('inner') }))).toBe('outer: inner');

@@ -22,7 +22,13 @@ describe('parseBatchCreate', () => {
   const base = { input_file_id: 'file-abc', endpoint: '/v1/chat/completions', completion_window: '24h' };
   test('splits OpenAI fields from extras', () => {
     const r = parseBatchCreate({ ...base, provider: 'bedrock', model: 'm', output_s3_uri: 's3://b/p', metadata: { a: 'b' } });
-    expect(r).toMatchObject({ inputFileId: 'file-abc', model: 'm', provider: 'bedrock', metadata: { a: 'b' }, extras: { output_s3_uri: 's3://b/p' } });
+    expect(r).toMatchObject({
+      inputFileId: 'file-abc',
+      model: 'm',
+      provider: 'bedrock',
+      metadata: { a: 'b' },
+      extras: { output_s3_uri: 's3://b/p' },
+    });
   });
   test.each([
     ['missing input_file_id', { endpoint: base.endpoint, completion_window: '24h' }, 'input_file_id'],
@@ -66,6 +72,13 @@ describe('resolveProvider', () => {
 });
 
 test('queryOf rebuilds bracket-nested extras the way the OpenAI SDKs send them', () => {
-  const event = { multiValueQueryStringParameters: { provider: ['bedrock'], 'storage_config[s3][bucket]': ['my-bucket'], 'storage_config[s3][prefix]': ['a/b'], limit: ['10'] } } as unknown as GatewayEvent;
+  const event = {
+    multiValueQueryStringParameters: {
+      provider: ['bedrock'],
+      'storage_config[s3][bucket]': ['my-bucket'],
+      'storage_config[s3][prefix]': ['a/b'],
+      limit: ['10'],
+    },
+  } as unknown as GatewayEvent;
   expect(queryOf(event)).toEqual({ provider: 'bedrock', storage_config: { s3: { bucket: 'my-bucket', prefix: 'a/b' } }, limit: '10' });
 });

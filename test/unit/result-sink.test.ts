@@ -4,24 +4,44 @@
 import { ResultFiles } from '../../lambda/tracker/result-files';
 import { snapshotCustomIds } from '../../lambda/tracker/custom-ids';
 import { newValidatingRecord } from '../../lambda/batches/record';
-import type { BatchRecord } from '../../lambda/store/records';
+import type { BatchRecord } from '../../contracts/records';
 import type { Outcome } from '../../lambda/tracker/decide';
 import type { UnansweredReason } from '../../lambda/providers/provider';
 import { MemoryBlobStore } from '../support/memory-blobs';
 import { batchInput, batchInputFile } from '../support/records';
 
 const INPUT_BLOB = { bucket: 'files', key: 'input.jsonl' };
-const FILE = batchInputFile({ id: 'file-sink', tenantId: 't1', provider: 'bedrock', filename: 'in.jsonl', bytes: 10, blob: INPUT_BLOB, lineCount: 3, model: null });
+const FILE = batchInputFile({
+  id: 'file-sink',
+  tenantId: 't1',
+  provider: 'bedrock',
+  filename: 'in.jsonl',
+  bytes: 10,
+  blob: INPUT_BLOB,
+  lineCount: 3,
+  model: null,
+});
 
 function batch(over: Partial<BatchRecord> = {}): BatchRecord {
   const input = batchInput({ batchId: 'batch_sink', tenantId: 't1', inputFile: FILE, createdAt: 1_000, expiresAt: 87_400 });
-  const extras = { owner: { tenantId: 't1', provider: 'bedrock' as const }, requestHash: 'h', submission: {}, providerCredentialRef: null, budgetReservation: null, outputExpiresAfterSeconds: null };
+  const extras = {
+    owner: { tenantId: 't1', provider: 'bedrock' as const },
+    requestHash: 'h',
+    submission: {},
+    providerCredentialRef: null,
+    budgetReservation: null,
+    outputExpiresAfterSeconds: null,
+  };
   return { ...newValidatingRecord(input, extras), ...over };
 }
 
 const ok = (id: string, model: string, tokens: number) => ({
   custom_id: id,
-  response: { status_code: 200, request_id: `r-${id}`, body: { model, usage: { prompt_tokens: tokens, completion_tokens: 1, total_tokens: tokens + 1 } } },
+  response: {
+    status_code: 200,
+    request_id: `r-${id}`,
+    body: { model, usage: { prompt_tokens: tokens, completion_tokens: 1, total_tokens: tokens + 1 } },
+  },
   error: null,
 });
 
@@ -35,16 +55,40 @@ async function setUp(snapshot: boolean) {
 
 async function errorLines(blobs: MemoryBlobStore, location: { bucket: string; key: string } | undefined) {
   if (!location) return [];
-  return (await blobs.getBuffer(location)).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as { custom_id: string; error: { code: string; message: string } });
+  return (await blobs.getBuffer(location))
+    .toString('utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { custom_id: string; error: { code: string; message: string } });
 }
 
 describe('the result sink fills in what the adapters did not write', () => {
   test.each<[string, Outcome, UnansweredReason | undefined, { code: string; message: string }]>([
-    ['the adapter reason, as the adapter gave it', 'completed', { code: 'batch_failed', message: 'Bedrock reported the job complete but returned no result for this request.' }, { code: 'batch_failed', message: 'Bedrock reported the job complete but returned no result for this request.' }],
-    ['the adapter code with its default message', 'cancelled', { code: 'batch_cancelled' }, { code: 'batch_cancelled', message: 'This request was not executed because the batch was cancelled.' }],
+    [
+      'the adapter reason, as the adapter gave it',
+      'completed',
+      { code: 'batch_failed', message: 'Bedrock reported the job complete but returned no result for this request.' },
+      { code: 'batch_failed', message: 'Bedrock reported the job complete but returned no result for this request.' },
+    ],
+    [
+      'the adapter code with its default message',
+      'cancelled',
+      { code: 'batch_cancelled' },
+      { code: 'batch_cancelled', message: 'This request was not executed because the batch was cancelled.' },
+    ],
     // The gateway expired the batch: a provider calling the rest "failed" is corrected by the outcome.
-    ['the outcome over a provider that says failed', 'expired', { code: 'batch_failed' }, { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' }],
-    ['by outcome when the adapter gives no reason', 'completed', undefined, { code: 'batch_failed', message: 'The provider returned no result for this request.' }],
+    [
+      'the outcome over a provider that says failed',
+      'expired',
+      { code: 'batch_failed' },
+      { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' },
+    ],
+    [
+      'by outcome when the adapter gives no reason',
+      'completed',
+      undefined,
+      { code: 'batch_failed', message: 'The provider returned no result for this request.' },
+    ],
   ])('%s', async (_name, outcome, reason, expected) => {
     const { blobs, record } = await setUp(true);
     const sink = new ResultFiles(blobs, record, 'files', outcome);

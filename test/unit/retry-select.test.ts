@@ -3,7 +3,11 @@ import { failureIdentifiers, parseRetryOptions, RetrySelection } from '../../lam
 import { GatewayError } from '../../lambda/http/errors';
 import { thrownBy } from '../support/errors';
 
-const httpError = (id: string, status: number, type: string, code: string | null) => ({ custom_id: id, response: { status_code: status, request_id: 'r', body: { error: { message: 'm', type, param: null, code } } }, error: null });
+const httpError = (id: string, status: number, type: string, code: string | null) => ({
+  custom_id: id,
+  response: { status_code: status, request_id: 'r', body: { error: { message: 'm', type, param: null, code } } },
+  error: null,
+});
 const notRun = (id: string, code: string) => ({ custom_id: id, response: null, error: { code, message: 'm' } });
 
 test.each([
@@ -44,5 +48,9 @@ test.each([
 
 test('options: defaults and duplicates', () => {
   expect(parseRetryOptions({})).toEqual({ errorCodes: null, provider: undefined, model: null });
-  expect(parseRetryOptions({ error_codes: ['429', '429'], provider: 'gemini', model: 'm' })).toEqual({ errorCodes: ['429'], provider: 'gemini', model: 'm' });
+  expect(parseRetryOptions({ error_codes: ['429', '429'], provider: 'gemini', model: 'm' })).toEqual({
+    errorCodes: ['429'],
+    provider: 'gemini',
+    model: 'm',
+  });
 });

@@ -6,7 +6,8 @@ import { parseSmokeArgs } from '../../scripts/smoke/options';
 import { StepFailure, StepSkipped } from '../../scripts/smoke/steps';
 
 const ARN = (name: string) => `arn:aws:states:eu-west-1:123456789012:stateMachine:${name}`;
-const options = (extra: string[] = []) => parseSmokeArgs(['--base-url', 'https://abc.execute-api.eu-west-1.amazonaws.com/prod/openai', '--api-key', 'k', ...extra], {});
+const options = (extra: string[] = []) =>
+  parseSmokeArgs(['--base-url', 'https://abc.execute-api.eu-west-1.amazonaws.com/prod/openai', '--api-key', 'k', ...extra], {});
 
 /** Two pages of state machines; executions by ARN. */
 function fakeSfn(executions: Record<string, { name: string; status: string }>): { client: SFNClient; calls: string[] } {
@@ -33,26 +34,38 @@ const executionArn = (batchId: string) => `arn:aws:states:eu-west-1:123456789012
 
 test('finds <stack>-batch-tracker across pages and reads the execution named after the batch', async () => {
   const { client, calls } = fakeSfn({ [executionArn('batch_1')]: { name: 'batch_1', status: 'SUCCEEDED' } });
-  await expect(checkExecution('batch_1', true, options(['--stack-name', 'FinOpsGateway-prod']), client)).resolves.toEqual({ value: true, detail: 'batch_1 SUCCEEDED' });
+  await expect(checkExecution('batch_1', true, options(['--stack-name', 'FinOpsGateway-prod']), client)).resolves.toEqual({
+    value: true,
+    detail: 'batch_1 SUCCEEDED',
+  });
   expect(calls).toEqual(['list', 'list page2', `describe ${executionArn('batch_1')}`]);
 });
 
 test('--stage names the stack like cdk deploy -c stage=…', async () => {
   const { client } = fakeSfn({ [executionArn('batch_5')]: { name: 'batch_5', status: 'SUCCEEDED' } });
   expect(options(['--stage', 'prod']).stackName).toBe('FinOpsGateway-prod');
-  await expect(checkExecution('batch_5', true, options(['--stage', 'prod']), client)).resolves.toMatchObject({ detail: 'batch_5 SUCCEEDED' });
+  await expect(checkExecution('batch_5', true, options(['--stage', 'prod']), client)).resolves.toMatchObject({
+    detail: 'batch_5 SUCCEEDED',
+  });
 });
 
 test('--state-machine-arn skips the lookup', async () => {
   const { client, calls } = fakeSfn({ [executionArn('batch_2')]: { name: 'batch_2', status: 'RUNNING' } });
-  await expect(checkExecution('batch_2', true, options(['--state-machine-arn', ARN('FinOpsGateway-prod-batch-tracker')]), client)).resolves.toMatchObject({ detail: 'batch_2 RUNNING' });
+  await expect(
+    checkExecution('batch_2', true, options(['--state-machine-arn', ARN('FinOpsGateway-prod-batch-tracker')]), client),
+  ).resolves.toMatchObject({ detail: 'batch_2 RUNNING' });
   expect(calls).toEqual([`describe ${executionArn('batch_2')}`]);
 });
 
 test('failures say what to check', async () => {
-  const { client } = fakeSfn({ [executionArn('batch_3')]: { name: 'batch_3', status: 'FAILED' }, [executionArn('batch_4')]: { name: 'other-name', status: 'SUCCEEDED' } });
+  const { client } = fakeSfn({
+    [executionArn('batch_3')]: { name: 'batch_3', status: 'FAILED' },
+    [executionArn('batch_4')]: { name: 'other-name', status: 'SUCCEEDED' },
+  });
   const prod = options(['--stack-name', 'FinOpsGateway-prod']);
-  await expect(checkExecution('batch_missing', true, prod, client)).rejects.toThrow(/no execution .*:batch_missing \(ExecutionDoesNotExist/);
+  await expect(checkExecution('batch_missing', true, prod, client)).rejects.toThrow(
+    /no execution .*:batch_missing \(ExecutionDoesNotExist/,
+  );
   await expect(checkExecution('batch_3', true, prod, client)).rejects.toThrow(/the execution of completed batch batch_3 is FAILED/);
   // A batch that did not complete may well have a failed execution: that is the batch's own failure.
   await expect(checkExecution('batch_3', false, prod, client)).resolves.toMatchObject({ detail: 'batch_3 FAILED' });

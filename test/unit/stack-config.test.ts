@@ -11,7 +11,10 @@ const problemsOf = (context: Record<string, unknown>): string[] => {
     fromContext(context);
   } catch (err) {
     expect(err).toBeInstanceOf(StackConfigError);
-    return (err as Error).message.split('\n').filter((line) => line.startsWith('  - ')).map((line) => line.slice(4));
+    return (err as Error).message
+      .split('\n')
+      .filter((line) => line.startsWith('  - '))
+      .map((line) => line.slice(4));
   }
   throw new Error('expected a configuration error');
 };
@@ -19,7 +22,9 @@ const problemsOf = (context: Record<string, unknown>): string[] => {
 test('no context: the default stack name and no props (every construct default applies)', () => {
   expect(fromContext({})).toEqual({ stackName: 'FinOpsGateway', stage: undefined, props: {} });
   // CDK's own context keys are not ours to check.
-  expect(fromContext({ '@aws-cdk/core:checkSecretUsage': true, 'aws:cdk:enable-path-metadata': true, 'acknowledged-issue-numbers': [1] }).props).toEqual({});
+  expect(
+    fromContext({ '@aws-cdk/core:checkSecretUsage': true, 'aws:cdk:enable-path-metadata': true, 'acknowledged-issue-numbers': [1] }).props,
+  ).toEqual({});
 });
 
 test.each([
@@ -38,7 +43,11 @@ test.each([
   ['dashboard', 'false', { dashboard: false }],
   ['executionAlarms', false, { executionAlarms: false }],
   ['finopsMetrics', 'false', { finopsMetrics: false }],
-  ['openaiSecretArn', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:o-AbC123', { providerSecretArns: { openai: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:o-AbC123' } }],
+  [
+    'openaiSecretArn',
+    'arn:aws:secretsmanager:us-east-1:123456789012:secret:o-AbC123',
+    { providerSecretArns: { openai: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:o-AbC123' } },
+  ],
   ['createApiGatewayCloudWatchRole', 'false', { createApiGatewayCloudWatchRole: false }],
 ])('%s = %j', (key, value, props) => {
   expect(fromContext({ [key]: value }).props).toEqual(props);
@@ -46,11 +55,24 @@ test.each([
 
 test('secret ARNs of several providers combine', () => {
   const arn = (p: string) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:${p}-AbC123`;
-  expect(fromContext({ openaiSecretArn: arn('o'), geminiSecretArn: arn('g') }).props.providerSecretArns).toEqual({ openai: arn('o'), gemini: arn('g') });
+  expect(fromContext({ openaiSecretArn: arn('o'), geminiSecretArn: arn('g') }).props.providerSecretArns).toEqual({
+    openai: arn('o'),
+    gemini: arn('g'),
+  });
 });
 
 test('every problem is listed at once, with what was expected', () => {
-  expect(problemsOf({ apiRateLimit: 'fast', apiBurstLimit: '1.5', dashboard: 'yes', defaultProvider: 'watsonx', logRetentionDays: 31, allowedBuckets: 3, pricesOverrideFile: 'nope.json' })).toEqual([
+  expect(
+    problemsOf({
+      apiRateLimit: 'fast',
+      apiBurstLimit: '1.5',
+      dashboard: 'yes',
+      defaultProvider: 'watsonx',
+      logRetentionDays: 31,
+      allowedBuckets: 3,
+      pricesOverrideFile: 'nope.json',
+    }),
+  ).toEqual([
     `defaultProvider must be one of ${PROVIDER_NAMES.join(', ')}, got "watsonx"`,
     'allowedBuckets must be a list of names (a JSON array of strings or "a,b,c"), got 3',
     'apiRateLimit must be a number greater than 0, got "fast"',
@@ -63,17 +85,35 @@ test('every problem is listed at once, with what was expected', () => {
 
 test('a misspelt key fails instead of being ignored', () => {
   expect(problemsOf({ allowedBucket: 'x' })).toEqual(['allowedBucket is not a stack property (did you mean allowedBuckets?)']);
-  expect(problemsOf({ stages: { dev: { dashbord: false } } })).toEqual(['stages.dev.dashbord is not a stack property (did you mean dashboard?)']);
+  expect(problemsOf({ stages: { dev: { dashbord: false } } })).toEqual([
+    'stages.dev.dashbord is not a stack property (did you mean dashboard?)',
+  ]);
 });
 
 test('stages: the stack is named after the stage, and its own values win over the top-level ones', () => {
-  const context = { apiRateLimit: 10, logRetentionDays: 90, stages: { dev: { logRetentionDays: 7, dashboard: false }, prod: { apiRateLimit: 100 } } };
-  expect(fromContext({ ...context, stage: 'dev' })).toEqual({ stackName: 'FinOpsGateway-dev', stage: 'dev', props: { apiRateLimit: 10, logRetention: RetentionDays.ONE_WEEK, dashboard: false } });
-  expect(fromContext({ ...context, stage: 'prod' })).toEqual({ stackName: 'FinOpsGateway-prod', stage: 'prod', props: { apiRateLimit: 100, logRetention: RetentionDays.THREE_MONTHS } });
+  const context = {
+    apiRateLimit: 10,
+    logRetentionDays: 90,
+    stages: { dev: { logRetentionDays: 7, dashboard: false }, prod: { apiRateLimit: 100 } },
+  };
+  expect(fromContext({ ...context, stage: 'dev' })).toEqual({
+    stackName: 'FinOpsGateway-dev',
+    stage: 'dev',
+    props: { apiRateLimit: 10, logRetention: RetentionDays.ONE_WEEK, dashboard: false },
+  });
+  expect(fromContext({ ...context, stage: 'prod' })).toEqual({
+    stackName: 'FinOpsGateway-prod',
+    stage: 'prod',
+    props: { apiRateLimit: 100, logRetention: RetentionDays.THREE_MONTHS },
+  });
   expect(fromContext({ stage: 'prod', stackName: 'Gateway-Prod' }).stackName).toBe('Gateway-Prod');
   expect(problemsOf({ stage: 'Prod!' })).toEqual(['stage must be a short lowercase name like dev or prod, got "Prod!"']);
-  expect(problemsOf({ stages: { dev: { logRetentionDays: 2 } }, stage: 'dev' })).toEqual([expect.stringMatching(/^stages\.dev\.logRetentionDays must be a retention/)]);
-  expect(problemsOf({ stackName: 'x'.repeat(67) })).toEqual([expect.stringMatching(/^stackName must be a stack name .*at most 66 characters/)]);
+  expect(problemsOf({ stages: { dev: { logRetentionDays: 2 } }, stage: 'dev' })).toEqual([
+    expect.stringMatching(/^stages\.dev\.logRetentionDays must be a retention/),
+  ]);
+  expect(problemsOf({ stackName: 'x'.repeat(67) })).toEqual([
+    expect.stringMatching(/^stackName must be a stack name .*at most 66 characters/),
+  ]);
 });
 
 test('every property has a unique key and a description', () => {

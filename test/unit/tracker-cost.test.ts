@@ -1,7 +1,7 @@
 // The tracker's cost and latency, derived from the synthesized definition and the real wait schedule.
 import { localTrackerDefinition } from '../../lib/synth';
 import { trackingCost } from '../../lib/batch-tracker/cost-model';
-import { nextWaitSeconds } from '../../lambda/tracker/schedule';
+import { nextWaitSeconds } from '../../contracts/schedule';
 
 const definition = localTrackerDefinition();
 const minutes = (m: number) => m * 60;
@@ -20,7 +20,9 @@ describe('batch tracker cost (state transitions) and detection latency', () => {
   ])('%s batch', (_label, seconds) => {
     const cost = costOf(seconds);
     // Printed so the README table can be checked against the code.
-    console.log(`${_label}: ${cost.checks} checks, ${cost.stateTransitions} transitions ($${dollars(cost.stateTransitions).toFixed(4)}), ~${cost.historyEvents} history events, seen ${cost.detectionLatencySeconds} s late`);
+    console.log(
+      `${_label}: ${cost.checks} checks, ${cost.stateTransitions} transitions ($${dollars(cost.stateTransitions).toFixed(4)}), ~${cost.historyEvents} history events, seen ${cost.detectionLatencySeconds} s late`,
+    );
     expect(cost.detectionLatencySeconds).toBeGreaterThanOrEqual(0);
     expect(cost.historyEvents).toBeLessThan(25_000);
   });
@@ -59,7 +61,9 @@ describe('batch tracker cost (state transitions) and detection latency', () => {
     ['and then down for collecting for 24 h more', windowEnd, { collectUntil: windowEnd + hours(24) }],
   ] as const)('outage: %s stays far inside the history limit', (_label, seconds, outage) => {
     const cost = trackingCost(definition, seconds, (age) => nextWaitSeconds(age), outage);
-    console.log(`outage, ${_label}: ${cost.stateTransitions} transitions ($${dollars(cost.stateTransitions).toFixed(4)}), ~${cost.historyEvents} history events`);
+    console.log(
+      `outage, ${_label}: ${cost.stateTransitions} transitions ($${dollars(cost.stateTransitions).toFixed(4)}), ~${cost.historyEvents} history events`,
+    );
     expect(cost.historyEvents).toBeLessThan(25_000 / 5);
     expect(cost.stateTransitions).toBeLessThanOrEqual(800);
   });

@@ -1,14 +1,35 @@
 import { decideAfterCheck, isPastDeadline } from '../../lambda/tracker/decide';
 import { explainNotRun } from '../../lambda/tracker/result-files';
 import { batchRequestId } from '../../lambda/ids';
-import { nextWaitSeconds, MAX_WAIT_SECONDS, MIN_WAIT_SECONDS } from '../../lambda/tracker/schedule';
-import type { BatchRecord } from '../../lambda/store/records';
+import { nextWaitSeconds, MAX_WAIT_SECONDS, MIN_WAIT_SECONDS } from '../../contracts/schedule';
+import type { BatchRecord } from '../../contracts/records';
 
 const batch = (over: Partial<BatchRecord> = {}): BatchRecord => ({
-  id: 'batch_x', tenantId: 't', provider: 'openai', endpoint: '/v1/chat/completions', completionWindow: '24h', inputFileId: 'file-x', model: 'm',
-  status: 'validating', createdAt: 1000, expiresAt: 1000 + 86400, inProgressAt: null, finalizingAt: null, completedAt: null, failedAt: null, expiredAt: null,
-  cancellingAt: null, cancelledAt: null, requestCounts: { total: 2, completed: 0, failed: 0 }, outputFileId: null, errorFileId: null, errors: null,
-  metadata: null, usage: null, providerBatchId: 'p1', ...over,
+  id: 'batch_x',
+  tenantId: 't',
+  provider: 'openai',
+  endpoint: '/v1/chat/completions',
+  completionWindow: '24h',
+  inputFileId: 'file-x',
+  model: 'm',
+  status: 'validating',
+  createdAt: 1000,
+  expiresAt: 1000 + 86400,
+  inProgressAt: null,
+  finalizingAt: null,
+  completedAt: null,
+  failedAt: null,
+  expiredAt: null,
+  cancellingAt: null,
+  cancelledAt: null,
+  requestCounts: { total: 2, completed: 0, failed: 0 },
+  outputFileId: null,
+  errorFileId: null,
+  errors: null,
+  metadata: null,
+  usage: null,
+  providerBatchId: 'p1',
+  ...over,
 });
 
 describe('nextWaitSeconds', () => {
@@ -28,11 +49,39 @@ describe('decideAfterCheck', () => {
   const now = 1600;
   test.each([
     ['still validating → wait, nothing changes', batch(), { status: 'validating' as const }, 'wait', null, {}],
-    ['running → in_progress recorded with its time', batch(), { status: 'in_progress' as const }, 'wait', null, { status: 'in_progress', inProgressAt: now }],
-    ['provider done → finalizing, collect as completed', batch({ status: 'in_progress', inProgressAt: 1100 }), { status: 'completed' as const }, 'collect', 'completed', { status: 'finalizing', finalizingAt: now }],
+    [
+      'running → in_progress recorded with its time',
+      batch(),
+      { status: 'in_progress' as const },
+      'wait',
+      null,
+      { status: 'in_progress', inProgressAt: now },
+    ],
+    [
+      'provider done → finalizing, collect as completed',
+      batch({ status: 'in_progress', inProgressAt: 1100 }),
+      { status: 'completed' as const },
+      'collect',
+      'completed',
+      { status: 'finalizing', finalizingAt: now },
+    ],
     ['provider failed → collect as failed', batch(), { status: 'failed' as const }, 'collect', 'failed', {}],
-    ['provider cancelled → collect as cancelled', batch({ status: 'cancelling', cancelRequested: true, cancellingAt: 1500, inProgressAt: 1100 }), { status: 'cancelled' as const }, 'collect', 'cancelled', {}],
-    ['provider expired → collect as expired', batch({ status: 'in_progress', inProgressAt: 1100 }), { status: 'expired' as const }, 'collect', 'expired', {}],
+    [
+      'provider cancelled → collect as cancelled',
+      batch({ status: 'cancelling', cancelRequested: true, cancellingAt: 1500, inProgressAt: 1100 }),
+      { status: 'cancelled' as const },
+      'collect',
+      'cancelled',
+      {},
+    ],
+    [
+      'provider expired → collect as expired',
+      batch({ status: 'in_progress', inProgressAt: 1100 }),
+      { status: 'expired' as const },
+      'collect',
+      'expired',
+      {},
+    ],
   ])('%s', (_name, b, state, next, outcome, patch) => {
     const d = decideAfterCheck(b, state, now);
     expect(d.result.next).toBe(next);
@@ -41,14 +90,22 @@ describe('decideAfterCheck', () => {
   });
 
   test('a cancel the provider has not seen yet is asked again, and the client keeps seeing cancelling', () => {
-    const d = decideAfterCheck(batch({ status: 'cancelling', cancelRequested: true, cancellingAt: 1500, inProgressAt: 1100 }), { status: 'in_progress' }, now);
+    const d = decideAfterCheck(
+      batch({ status: 'cancelling', cancelRequested: true, cancellingAt: 1500, inProgressAt: 1100 }),
+      { status: 'in_progress' },
+      now,
+    );
     expect(d.repeatCancel).toBe(true);
     expect(d.patch.status).toBeUndefined();
     expect(d.result.next).toBe('wait');
   });
 
   test('request counts and provider data from the check are recorded', () => {
-    const d = decideAfterCheck(batch({ providerData: { a: 1 } }), { status: 'validating', requestCounts: { total: 5, completed: 1, failed: 0 }, providerData: { b: 2 } }, now);
+    const d = decideAfterCheck(
+      batch({ providerData: { a: 1 } }),
+      { status: 'validating', requestCounts: { total: 5, completed: 1, failed: 0 }, providerData: { b: 2 } },
+      now,
+    );
     expect(d.patch.requestCounts).toEqual({ total: 5, completed: 1, failed: 0 });
     expect(d.patch.providerData).toEqual({ a: 1, b: 2 });
   });

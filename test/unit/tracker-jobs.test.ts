@@ -1,22 +1,86 @@
 // Mixed-model batches run as one provider job per model (lambda/tracker/jobs.ts): the pure rules —
 // the batch status from its jobs', the split by model (lines kept byte for byte, in order), what an
 // adapter sees of a job, and the original line number a job's refusal is reported at.
-import { batchStatusOf, commonMetadata, jobBatch, jobErrors, jobFile, jobInput, jobKey, runsAsJobs, splitByModel, sumCounts } from '../../lambda/tracker/jobs';
+import {
+  batchStatusOf,
+  commonMetadata,
+  jobBatch,
+  jobErrors,
+  jobFile,
+  jobInput,
+  jobKey,
+  runsAsJobs,
+  splitByModel,
+  sumCounts,
+} from '../../lambda/tracker/jobs';
 import { jobsSubmittedPatch, originalLineOf } from '../../lambda/tracker/jobs-steps';
-import type { BatchStatus } from '../../lambda/openai/types';
-import type { BatchRecord, ProviderJob } from '../../lambda/store/records';
+import type { BatchStatus } from '../../contracts/openai-types';
+import type { BatchRecord, ProviderJob } from '../../contracts/records';
 import { MemoryBlobStore } from '../support/memory-blobs';
 import { batchInput, batchInputFile } from '../support/records';
 
-const line = (id: string, model: string) => JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: { model, messages: [{ role: 'user', content: id }] } });
-const FILE = batchInputFile({ id: 'file-mixed', tenantId: 't1', provider: 'bedrock', filename: 'in.jsonl', bytes: 1, blob: { bucket: 'in', key: 'files/t1/file-mixed/in.jsonl' }, lineCount: 5, model: null, models: ['m-a', 'm-b'], providerData: { region: 'us-west-2' } });
+const line = (id: string, model: string) =>
+  JSON.stringify({
+    custom_id: id,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model, messages: [{ role: 'user', content: id }] },
+  });
+const FILE = batchInputFile({
+  id: 'file-mixed',
+  tenantId: 't1',
+  provider: 'bedrock',
+  filename: 'in.jsonl',
+  bytes: 1,
+  blob: { bucket: 'in', key: 'files/t1/file-mixed/in.jsonl' },
+  lineCount: 5,
+  model: null,
+  models: ['m-a', 'm-b'],
+  providerData: { region: 'us-west-2' },
+});
 
 function batch(over: Partial<BatchRecord> = {}): BatchRecord {
-  return { id: 'batch_x', tenantId: 't1', provider: 'bedrock', endpoint: '/v1/chat/completions', completionWindow: '24h', inputFileId: FILE.id, model: null, status: 'in_progress', createdAt: 1, expiresAt: 2, inProgressAt: null, finalizingAt: null, completedAt: null, failedAt: null, expiredAt: null, cancellingAt: null, cancelledAt: null, requestCounts: { total: 5, completed: 0, failed: 0 }, outputFileId: null, errorFileId: null, errors: null, metadata: { team: 'a' }, usage: null, providerBatchId: null, ...over };
+  return {
+    id: 'batch_x',
+    tenantId: 't1',
+    provider: 'bedrock',
+    endpoint: '/v1/chat/completions',
+    completionWindow: '24h',
+    inputFileId: FILE.id,
+    model: null,
+    status: 'in_progress',
+    createdAt: 1,
+    expiresAt: 2,
+    inProgressAt: null,
+    finalizingAt: null,
+    completedAt: null,
+    failedAt: null,
+    expiredAt: null,
+    cancellingAt: null,
+    cancelledAt: null,
+    requestCounts: { total: 5, completed: 0, failed: 0 },
+    outputFileId: null,
+    errorFileId: null,
+    errors: null,
+    metadata: { team: 'a' },
+    usage: null,
+    providerBatchId: null,
+    ...over,
+  };
 }
 
 function job(model: string, status: BatchStatus, over: Partial<ProviderJob> = {}): ProviderJob {
-  return { key: `batch_x-${model}`, model, input: { blob: { bucket: 'in', key: model }, lineCount: 2, bytes: 10 }, providerBatchId: `arn-${model}`, providerData: {}, submittedAt: 5, status, requestCounts: { total: 2, completed: 0, failed: 0 }, ...over };
+  return {
+    key: `batch_x-${model}`,
+    model,
+    input: { blob: { bucket: 'in', key: model }, lineCount: 2, bytes: 10 },
+    providerBatchId: `arn-${model}`,
+    providerData: {},
+    submittedAt: 5,
+    status,
+    requestCounts: { total: 2, completed: 0, failed: 0 },
+    ...over,
+  };
 }
 
 describe('the batch status from its jobs', () => {
@@ -84,14 +148,38 @@ describe('splitting a mixed-model input', () => {
 
 describe('what an adapter sees of a job', () => {
   test('a single-model batch under the job key; the job file is the split file, never the mixed file’s provider copy', () => {
-    const j = job('m-b', 'in_progress', { key: jobKey('batch_x', 1), input: { blob: { bucket: 'in', key: 'k2' }, lineCount: 2, bytes: 20, providerFileId: 'file-openai-2', staged: true }, metadata: { run_mode: 'batch_job' } });
+    const j = job('m-b', 'in_progress', {
+      key: jobKey('batch_x', 1),
+      input: { blob: { bucket: 'in', key: 'k2' }, lineCount: 2, bytes: 20, providerFileId: 'file-openai-2', staged: true },
+      metadata: { run_mode: 'batch_job' },
+    });
     const view = jobBatch(batch({ cancelRequested: true, jobs: [j] }), j);
-    expect(view).toMatchObject({ id: 'batch_x-m2', model: 'm-b', providerBatchId: 'arn-m-b', jobs: null, cancelRequested: true, metadata: { team: 'a', run_mode: 'batch_job' } });
-    const input = jobInput(batchInput({ batchId: 'batch_x', tenantId: 't1', inputFile: { ...FILE, providerFileId: 'file-openai-mixed' } }), j);
+    expect(view).toMatchObject({
+      id: 'batch_x-m2',
+      model: 'm-b',
+      providerBatchId: 'arn-m-b',
+      jobs: null,
+      cancelRequested: true,
+      metadata: { team: 'a', run_mode: 'batch_job' },
+    });
+    const input = jobInput(
+      batchInput({ batchId: 'batch_x', tenantId: 't1', inputFile: { ...FILE, providerFileId: 'file-openai-mixed' } }),
+      j,
+    );
     expect(input.batchId).toBe('batch_x-m2');
     expect(input.model).toBe('m-b');
-    expect(input.inputFile).toMatchObject({ blob: { bucket: 'in', key: 'k2' }, model: 'm-b', lineCount: 2, bytes: 20, providerFileId: 'file-openai-2', providerData: { region: 'us-west-2' } });
-    expect(jobFile(batch(), { ...j, input: { ...j.input, providerFileId: undefined } }, { ...FILE, providerFileId: 'file-openai-mixed' }).providerFileId).toBeUndefined();
+    expect(input.inputFile).toMatchObject({
+      blob: { bucket: 'in', key: 'k2' },
+      model: 'm-b',
+      lineCount: 2,
+      bytes: 20,
+      providerFileId: 'file-openai-2',
+      providerData: { region: 'us-west-2' },
+    });
+    expect(
+      jobFile(batch(), { ...j, input: { ...j.input, providerFileId: undefined } }, { ...FILE, providerFileId: 'file-openai-mixed' })
+        .providerFileId,
+    ).toBeUndefined();
   });
 });
 
@@ -99,13 +187,29 @@ describe('the record once every job was submitted', () => {
   test('combined status and counts, a refused job in errors naming its model, metadata every job shares', () => {
     const jobs = [
       job('m-a', 'in_progress', { metadata: { run_mode: 'batch_job' } }),
-      job('m-b', 'failed', { providerBatchId: null, providerData: undefined, errors: [{ code: 'invalid_request', message: 'Line 3: bad', param: null, line: 3 }] }),
+      job('m-b', 'failed', {
+        providerBatchId: null,
+        providerData: undefined,
+        errors: [{ code: 'invalid_request', message: 'Line 3: bad', param: null, line: 3 }],
+      }),
     ];
     const patch = jobsSubmittedPatch(batch({ metadata: null }), jobs, 100);
-    expect(patch).toMatchObject({ status: 'in_progress', submittedAt: 100, inProgressAt: 100, providerBatchId: null, requestCounts: { total: 4, completed: 0, failed: 0 }, metadata: { run_mode: 'batch_job' } });
+    expect(patch).toMatchObject({
+      status: 'in_progress',
+      submittedAt: 100,
+      inProgressAt: 100,
+      providerBatchId: null,
+      requestCounts: { total: 4, completed: 0, failed: 0 },
+      metadata: { run_mode: 'batch_job' },
+    });
     expect(patch.errors).toEqual([{ code: 'invalid_request', message: 'm-b: Line 3: bad', param: null, line: 3 }]);
     expect(jobErrors(jobs)).toEqual(patch.errors);
-    expect(commonMetadata([job('a', 'in_progress', { metadata: { run_mode: 'batch_job' } }), job('b', 'in_progress', { metadata: { run_mode: 'on_demand' } })])).toEqual({});
+    expect(
+      commonMetadata([
+        job('a', 'in_progress', { metadata: { run_mode: 'batch_job' } }),
+        job('b', 'in_progress', { metadata: { run_mode: 'on_demand' } }),
+      ]),
+    ).toEqual({});
   });
 });
 

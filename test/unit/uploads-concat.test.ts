@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { concatenateParts } from '../../lambda/uploads/concat';
-import type { BlobLocation } from '../../lambda/store/records';
+import type { BlobLocation } from '../../contracts/records';
 
 const loc = (key: string): BlobLocation => ({ bucket: 'b', key });
 

@@ -52,7 +52,14 @@ test('toOpenAIUpload has exactly the SDK Upload fields', () => {
 });
 
 test('toOpenAIUploadPart', () => {
-  const part: UploadPartRecord = { id: 'part_1', uploadId: 'upload_abc', tenantId: 't', bytes: 10, createdAt: CREATED, blob: { bucket: 'b', key: 'k' } };
+  const part: UploadPartRecord = {
+    id: 'part_1',
+    uploadId: 'upload_abc',
+    tenantId: 't',
+    bytes: 10,
+    createdAt: CREATED,
+    blob: { bucket: 'b', key: 'k' },
+  };
   expect(toOpenAIUploadPart(part)).toEqual({ id: 'part_1', object: 'upload.part', created_at: CREATED, upload_id: 'upload_abc' });
 });
 
@@ -79,12 +86,21 @@ describe('uploadStateError', () => {
   });
 
   test('an expired upload says when it expired', () => {
-    expect(uploadStateError('upload_abc', { ...upload, expiresAt: CREATED }, 'add a part to', CREATED + 5).message).toContain(new Date(CREATED * 1000).toISOString());
+    expect(uploadStateError('upload_abc', { ...upload, expiresAt: CREATED }, 'add a part to', CREATED + 5).message).toContain(
+      new Date(CREATED * 1000).toISOString(),
+    );
   });
 });
 
 describe('orderParts', () => {
-  const part = (id: string): UploadPartRecord => ({ id, uploadId: 'upload_abc', tenantId: 't', bytes: 1, createdAt: CREATED, blob: { bucket: 'b', key: id } });
+  const part = (id: string): UploadPartRecord => ({
+    id,
+    uploadId: 'upload_abc',
+    tenantId: 't',
+    bytes: 1,
+    createdAt: CREATED,
+    blob: { bucket: 'b', key: id },
+  });
   const stored = [part('part_a'), part('part_b'), part('part_c')];
 
   test('returns the listed parts in the listed order, leaving unlisted ones out', () => {

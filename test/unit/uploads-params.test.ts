@@ -46,7 +46,13 @@ describe('parseUploadCreate', () => {
     ['missing mime_type', { ...valid, mime_type: undefined }, 400, 'mime_type', 'missing_required_parameter'],
     ['mime_type not a MIME type', { ...valid, mime_type: 'jsonl' }, 400, 'mime_type', 'invalid_mime_type'],
     ['unknown provider', { ...valid, provider: 'mistral' }, 400, 'provider', 'invalid_provider'],
-    ['expires_after out of range', { ...valid, expires_after: { anchor: 'created_at', seconds: 60 } }, 400, 'expires_after', 'invalid_expires_after'],
+    [
+      'expires_after out of range',
+      { ...valid, expires_after: { anchor: 'created_at', seconds: 60 } },
+      400,
+      'expires_after',
+      'invalid_expires_after',
+    ],
     ['huge extras', { ...valid, notes: 'x'.repeat(20_000) }, 400, null, 'extras_too_large'],
   ])('%s is refused', (_name, body, status, param, code) => {
     const err = errorOf(() => parseUploadCreate(body as Record<string, unknown>, 'openai', NOW));
@@ -58,7 +64,9 @@ describe('parseUploadCreate', () => {
   });
 
   test('a MIME type with parameters is allowed', () => {
-    expect(parseUploadCreate({ ...valid, mime_type: 'text/jsonl; charset=utf-8' }, 'openai', NOW).mimeType).toBe('text/jsonl; charset=utf-8');
+    expect(parseUploadCreate({ ...valid, mime_type: 'text/jsonl; charset=utf-8' }, 'openai', NOW).mimeType).toBe(
+      'text/jsonl; charset=utf-8',
+    );
   });
 });
 

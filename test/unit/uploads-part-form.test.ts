@@ -11,7 +11,11 @@ function form(parts: Array<{ name: string; filename?: string; body: Buffer | str
   for (const part of parts) {
     const disposition = `form-data; name="${part.name}"` + (part.filename ? `; filename="${part.filename}"` : '');
     const type = part.filename ? 'Content-Type: application/octet-stream\r\n' : '';
-    pieces.push(Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: ${disposition}\r\n${type}\r\n`), Buffer.from(part.body), Buffer.from('\r\n'));
+    pieces.push(
+      Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: ${disposition}\r\n${type}\r\n`),
+      Buffer.from(part.body),
+      Buffer.from('\r\n'),
+    );
   }
   pieces.push(Buffer.from(`--${BOUNDARY}--\r\n`));
   return Buffer.concat(pieces);

@@ -13,13 +13,53 @@ describe('parseInputLine', () => {
   test.each([
     ['not JSON', '{oops', 'invalid_json_line', /Line 3 is not valid JSON/],
     ['not an object', '[1,2]', 'invalid_json_line', /must be a JSON object/],
-    ['missing custom_id', JSON.stringify({ method: 'POST', url: '/v1/chat/completions', body: { model: 'm', messages: [{ role: 'user' }] } }), 'missing_custom_id', /custom_id/],
-    ['wrong method', JSON.stringify({ custom_id: 'a', method: 'GET', url: '/v1/chat/completions', body: {} }), 'invalid_method', /method must be "POST"/],
-    ['wrong url', JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/images/generations', body: {} }), 'invalid_url', /url must be one of/],
-    ['body not an object', JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: 'x' }), 'invalid_body', /body must be a JSON object/],
-    ['no model', JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { messages: [{ role: 'user' }] } }), 'missing_model', /body.model is required/],
-    ['empty messages', JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { model: 'm', messages: [] } }), 'invalid_messages', /non-empty array/],
-    ['streaming', JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { model: 'm', messages: [{ role: 'user' }], stream: true } }), 'invalid_body', /stream/],
+    [
+      'missing custom_id',
+      JSON.stringify({ method: 'POST', url: '/v1/chat/completions', body: { model: 'm', messages: [{ role: 'user' }] } }),
+      'missing_custom_id',
+      /custom_id/,
+    ],
+    [
+      'wrong method',
+      JSON.stringify({ custom_id: 'a', method: 'GET', url: '/v1/chat/completions', body: {} }),
+      'invalid_method',
+      /method must be "POST"/,
+    ],
+    [
+      'wrong url',
+      JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/images/generations', body: {} }),
+      'invalid_url',
+      /url must be one of/,
+    ],
+    [
+      'body not an object',
+      JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: 'x' }),
+      'invalid_body',
+      /body must be a JSON object/,
+    ],
+    [
+      'no model',
+      JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { messages: [{ role: 'user' }] } }),
+      'missing_model',
+      /body.model is required/,
+    ],
+    [
+      'empty messages',
+      JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { model: 'm', messages: [] } }),
+      'invalid_messages',
+      /non-empty array/,
+    ],
+    [
+      'streaming',
+      JSON.stringify({
+        custom_id: 'a',
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: { model: 'm', messages: [{ role: 'user' }], stream: true },
+      }),
+      'invalid_body',
+      /stream/,
+    ],
   ])('%s is rejected with its line number', (_name, text, code, message) => {
     let err: LineError | undefined;
     try {
@@ -41,7 +81,12 @@ describe('parseInputLine', () => {
 
 describe('validateBatchFile', () => {
   test('summarises a valid file: count, single model, endpoint; blank lines skipped', async () => {
-    expect(await validateBatchFile(linesOf([good('a'), '', good('b')]))).toEqual({ lineCount: 2, model: 'gpt-4o-mini', models: ['gpt-4o-mini'], endpoint: '/v1/chat/completions' });
+    expect(await validateBatchFile(linesOf([good('a'), '', good('b')]))).toEqual({
+      lineCount: 2,
+      model: 'gpt-4o-mini',
+      models: ['gpt-4o-mini'],
+      endpoint: '/v1/chat/completions',
+    });
   });
 
   test('mixed models give model null and list both', async () => {

@@ -39,7 +39,11 @@ describe('completionStats', () => {
   });
 
   test('total is successful + failed + incomplete, never below what the input file holds', () => {
-    expect(toRequestCounts({ successfulCount: '3', failedCount: '1', incompleteCount: '2' })).toEqual({ total: 6, completed: 3, failed: 1 });
+    expect(toRequestCounts({ successfulCount: '3', failedCount: '1', incompleteCount: '2' })).toEqual({
+      total: 6,
+      completed: 3,
+      failed: 1,
+    });
     expect(toRequestCounts({ successfulCount: '2', incompleteCount: '-1' }, 5)).toEqual({ total: 5, completed: 2, failed: 0 });
     expect(toRequestCounts(undefined, 4)).toEqual({ total: 4, completed: 0, failed: 0 });
   });
@@ -47,9 +51,19 @@ describe('completionStats', () => {
 
 describe('toProviderBatchState', () => {
   test('a failed job carries its error, named by its google.rpc code', () => {
-    const state = toProviderBatchState({ state: 'JOB_STATE_FAILED', error: { code: 3, message: "Failed to import data. Please check 'Prepare input'." } });
+    const state = toProviderBatchState({
+      state: 'JOB_STATE_FAILED',
+      error: { code: 3, message: "Failed to import data. Please check 'Prepare input'." },
+    });
     expect(state.status).toBe('failed');
-    expect(state.errors).toEqual([{ code: 'provider_error', message: "Vertex AI: Failed to import data. Please check 'Prepare input'. (INVALID_ARGUMENT)", param: null, line: null }]);
+    expect(state.errors).toEqual([
+      {
+        code: 'provider_error',
+        message: "Vertex AI: Failed to import data. Please check 'Prepare input'. (INVALID_ARGUMENT)",
+        param: null,
+        line: null,
+      },
+    ]);
   });
 
   test('a failed job without an error still says it failed', () => {
@@ -74,7 +88,11 @@ describe('toProviderBatchState', () => {
       status: 'completed',
       inProgressAt: Date.parse('2026-12-03T10:00:00Z') / 1000,
       requestCounts: { total: 3, completed: 2, failed: 1 },
-      providerData: { state: 'JOB_STATE_SUCCEEDED', outputDirectory: 'gs://b/p/prediction-model-2026-12-03T10:00:00Z', endTime: Date.parse('2026-12-03T10:05:00Z') / 1000 },
+      providerData: {
+        state: 'JOB_STATE_SUCCEEDED',
+        outputDirectory: 'gs://b/p/prediction-model-2026-12-03T10:00:00Z',
+        endTime: Date.parse('2026-12-03T10:05:00Z') / 1000,
+      },
     });
   });
 

@@ -68,28 +68,50 @@ describe('URLs', () => {
   });
 
   test('a name is allowed only if every address it resolves to is', async () => {
-    const resolver = (answers: string[]): Resolver => async () => answers.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-    expect(await resolveAllowed('hooks.example.com', deployed, resolver(['93.184.216.34']))).toEqual({ address: '93.184.216.34', family: 4 });
-    expect((await rejectionOf(resolveAllowed('hooks.example.com', deployed, resolver(['93.184.216.34', '10.0.0.8'])), WebhookUrlError)).message).toContain('10.0.0.8');
+    const resolver =
+      (answers: string[]): Resolver =>
+      async () =>
+        answers.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+    expect(await resolveAllowed('hooks.example.com', deployed, resolver(['93.184.216.34']))).toEqual({
+      address: '93.184.216.34',
+      family: 4,
+    });
+    expect(
+      (await rejectionOf(resolveAllowed('hooks.example.com', deployed, resolver(['93.184.216.34', '10.0.0.8'])), WebhookUrlError)).message,
+    ).toContain('10.0.0.8');
     await rejectionOf(resolveAllowed('hooks.example.com', local, resolver(['169.254.169.254'])), WebhookUrlError);
     await rejectionOf(resolveAllowed('hooks.example.com', deployed, resolver([])), WebhookUrlError);
-    await rejectionOf(resolveAllowed('hooks.example.com', deployed, async () => { throw new Error('ENOTFOUND'); }), WebhookUrlError);
+    await rejectionOf(
+      resolveAllowed('hooks.example.com', deployed, async () => {
+        throw new Error('ENOTFOUND');
+      }),
+      WebhookUrlError,
+    );
   });
 });
 
 describe('a delivery', () => {
   test('to a host that now resolves to a private address never connects', async () => {
     let hits = 0;
-    const server = createServer((_req, res) => { hits += 1; res.end('ok'); });
+    const server = createServer((_req, res) => {
+      hits += 1;
+      res.end('ok');
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
     try {
       // The name resolved to loopback at registration (allowed locally); now its DNS answers a private address.
-      const result = await postWebhook(`http://hooks.test:${port}/`, {}, '{}', { policy: local, resolve: async () => [{ address: '192.168.7.7', family: 4 }] });
+      const result = await postWebhook(`http://hooks.test:${port}/`, {}, '{}', {
+        policy: local,
+        resolve: async () => [{ address: '192.168.7.7', family: 4 }],
+      });
       expect(result).toMatchObject({ ok: false, status: null });
       expect(result.error).toContain('192.168.7.7');
       // The checked address is the one connected to: loopback here, whatever the name.
-      const pinned = await postWebhook(`http://hooks.test:${port}/`, {}, '{}', { policy: local, resolve: async () => [{ address: '127.0.0.1', family: 4 }] });
+      const pinned = await postWebhook(`http://hooks.test:${port}/`, {}, '{}', {
+        policy: local,
+        resolve: async () => [{ address: '127.0.0.1', family: 4 }],
+      });
       expect(pinned).toMatchObject({ ok: true, status: 200 });
       expect(hits).toBe(1);
     } finally {
@@ -101,7 +123,10 @@ describe('a delivery', () => {
     const server = createServer(() => undefined);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
-      const result = await postWebhook(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, {}, '{}', { policy: local, timeoutMs: 200 });
+      const result = await postWebhook(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, {}, '{}', {
+        policy: local,
+        timeoutMs: 200,
+      });
       expect(result.ok).toBe(false);
       expect(result.error).toMatch(/200 ms/);
     } finally {
@@ -123,7 +148,9 @@ describe('signatures (Standard Webhooks, as the OpenAI SDK verifies them)', () =
     await sdk.webhooks.verifySignature(body, headers, b);
     await expect(sdk.webhooks.verifySignature(body, headers, newWebhookSecret())).rejects.toThrow(OpenAI.InvalidWebhookSignatureError);
     // The timestamp is signed: a replay with a new timestamp fails.
-    await expect(sdk.webhooks.verifySignature(body, { ...headers, 'webhook-timestamp': String(now + 1) }, a)).rejects.toThrow(OpenAI.InvalidWebhookSignatureError);
+    await expect(sdk.webhooks.verifySignature(body, { ...headers, 'webhook-timestamp': String(now + 1) }, a)).rejects.toThrow(
+      OpenAI.InvalidWebhookSignatureError,
+    );
     expect(thrownBy(() => signature('not-a-secret', 'evt_1', now, body), Error).message).toContain('whsec_');
   });
 });

@@ -7,7 +7,10 @@ import { POLL_MS, useLoad } from '../hooks';
 import { TERMINAL, type Batch, type Session } from '../types';
 
 export function BatchPage({ api, id, session }: { api: Api; id: string; session: Session }) {
-  const batch = useLoad(() => api.get<Batch>(`/batches/${encodeURIComponent(id)}`), [id], { pollMs: POLL_MS, poll: (b) => !b || !TERMINAL.includes(b.status) });
+  const batch = useLoad(() => api.get<Batch>(`/batches/${encodeURIComponent(id)}`), [id], {
+    pollMs: POLL_MS,
+    poll: (b) => !b || !TERMINAL.includes(b.status),
+  });
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const b = batch.data;
@@ -88,9 +91,7 @@ export function BatchPage({ api, id, session }: { api: Api; id: string; session:
               <Money value={b.finops?.savings_usd} />
             </dd>
             <dt>Tokens in / out</dt>
-            <dd>
-              {b.usage ? `${b.usage.input_tokens ?? 0} / ${b.usage.output_tokens ?? 0}` : '—'}
-            </dd>
+            <dd>{b.usage ? `${b.usage.input_tokens ?? 0} / ${b.usage.output_tokens ?? 0}` : '—'}</dd>
             <dt>Price table</dt>
             <dd>{b.finops?.price_version ?? (TERMINAL.includes(b.status) ? 'no price for this model' : 'once finished')}</dd>
           </dl>

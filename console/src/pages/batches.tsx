@@ -14,7 +14,11 @@ export function BatchesPage({ api }: { api: Api }) {
   const [provider, setProvider] = useState('');
   const [cursors, setCursors] = useState<string[]>([]);
   const after = cursors[cursors.length - 1];
-  const page = useLoad(() => api.get<ListPage<Batch>>('/batches', { limit: PAGE_SIZE, after, status, provider }), [status, provider, after], { pollMs: POLL_MS });
+  const page = useLoad(
+    () => api.get<ListPage<Batch>>('/batches', { limit: PAGE_SIZE, after, status, provider }),
+    [status, provider, after],
+    { pollMs: POLL_MS },
+  );
   const now = Date.now() / 1000;
   const filter = (set: (v: string) => void) => (e: Event) => {
     set((e.target as HTMLSelectElement).value);
@@ -61,8 +65,12 @@ export function BatchesPage({ api }: { api: Api }) {
             <th scope="col">Model</th>
             <th scope="col">Progress</th>
             <th scope="col">Age</th>
-            <th scope="col" class="num">Cost</th>
-            <th scope="col" class="num">Saving</th>
+            <th scope="col" class="num">
+              Cost
+            </th>
+            <th scope="col" class="num">
+              Saving
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -92,13 +100,19 @@ export function BatchesPage({ api }: { api: Api }) {
           ))}
         </tbody>
       </table>
-      {page.data && page.data.data.length === 0 ? <p class="empty">No batches{status || provider ? ' match these filters' : ' yet'}.</p> : null}
+      {page.data && page.data.data.length === 0 ? (
+        <p class="empty">No batches{status || provider ? ' match these filters' : ' yet'}.</p>
+      ) : null}
       <nav class="pager" aria-label="Batch pages">
         <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
           ← Newer
         </button>
         <span>Page {cursors.length + 1}</span>
-        <button type="button" disabled={!page.data?.has_more} onClick={() => page.data?.last_id && setCursors([...cursors, page.data.last_id])}>
+        <button
+          type="button"
+          disabled={!page.data?.has_more}
+          onClick={() => page.data?.last_id && setCursors([...cursors, page.data.last_id])}
+        >
           Older →
         </button>
       </nav>

@@ -42,7 +42,9 @@ export function FilesPage({ api }: { api: Api }) {
             <th scope="col">File</th>
             <th scope="col">Name</th>
             <th scope="col">Purpose</th>
-            <th scope="col" class="num">Size</th>
+            <th scope="col" class="num">
+              Size
+            </th>
             <th scope="col">Status</th>
             <th scope="col">Created</th>
             <th scope="col">
@@ -77,7 +79,11 @@ export function FilesPage({ api }: { api: Api }) {
           ← Newer
         </button>
         <span>Page {cursors.length + 1}</span>
-        <button type="button" disabled={!files.data?.has_more} onClick={() => files.data?.last_id && setCursors([...cursors, files.data.last_id])}>
+        <button
+          type="button"
+          disabled={!files.data?.has_more}
+          onClick={() => files.data?.last_id && setCursors([...cursors, files.data.last_id])}
+        >
           Older →
         </button>
       </nav>

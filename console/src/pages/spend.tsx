@@ -16,7 +16,10 @@ export function SpendPage({ api }: { api: Api }) {
   const [start, setStart] = useState(daysAgo(13));
   const [end, setEnd] = useState(today());
   const [groupBy, setGroupBy] = useState<GroupBy>('provider');
-  const usage = useLoad(() => api.get<UsageReport>('/finops/usage', { start, end, group_by: groupBy, interval: 'day' }), [start, end, groupBy]);
+  const usage = useLoad(
+    () => api.get<UsageReport>('/finops/usage', { start, end, group_by: groupBy, interval: 'day' }),
+    [start, end, groupBy],
+  );
   const budgets = useLoad(() => api.get<BudgetReport>('/finops/budgets'), []);
   const series = useMemo(() => (usage.data ? spendSeries(usage.data, groupBy) : null), [usage.data, groupBy]);
   const cost = useMemo(() => series?.groups.map((g) => ({ label: g.label, values: g.cost })) ?? [], [series]);
@@ -47,7 +50,14 @@ export function SpendPage({ api }: { api: Api }) {
             <option value="key">key</option>
           </select>
         </label>
-        <button type="button" disabled={!usage.data} onClick={() => usage.data && saveBlob(new Blob([usageCsv(usage.data, groupBy)], { type: 'text/csv' }), `finops-usage_${start}_${end}_by-${groupBy}.csv`)}>
+        <button
+          type="button"
+          disabled={!usage.data}
+          onClick={() =>
+            usage.data &&
+            saveBlob(new Blob([usageCsv(usage.data, groupBy)], { type: 'text/csv' }), `finops-usage_${start}_${end}_by-${groupBy}.csv`)
+          }
+        >
           Export CSV
         </button>
       </form>
@@ -55,8 +65,8 @@ export function SpendPage({ api }: { api: Api }) {
       {usage.data && series ? (
         <>
           <p class="totals">
-            Total <strong>{formatUsd(usage.data.total.cost_usd)}</strong> spent, <strong>{formatUsd(usage.data.total.savings_usd)}</strong> saved by batching ({usage.data.total.batches}{' '}
-            batches).
+            Total <strong>{formatUsd(usage.data.total.cost_usd)}</strong> spent, <strong>{formatUsd(usage.data.total.savings_usd)}</strong>{' '}
+            saved by batching ({usage.data.total.batches} batches).
           </p>
           <div class="charts">
             <DailyChart title="Daily cost (USD)" x={series.x} series={cost} />
@@ -66,8 +76,12 @@ export function SpendPage({ api }: { api: Api }) {
             <thead>
               <tr>
                 <th scope="col">{groupBy}</th>
-                <th scope="col" class="num">Cost</th>
-                <th scope="col" class="num">Saving</th>
+                <th scope="col" class="num">
+                  Cost
+                </th>
+                <th scope="col" class="num">
+                  Saving
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -104,9 +118,19 @@ export function SpendPage({ api }: { api: Api }) {
               <span class="muted">no budget · {formatUsd(k.spent_usd)} spent</span>
             ) : (
               <>
-                <meter id={`meter-${k.key_id}`} min={0} max={k.monthly_budget_usd} low={k.monthly_budget_usd * 0.75} high={k.monthly_budget_usd * 0.9} optimum={0} value={Math.min(k.monthly_budget_usd, k.spent_usd + k.reserved_usd)} aria-label={`Budget used by ${k.name}`} />
+                <meter
+                  id={`meter-${k.key_id}`}
+                  min={0}
+                  max={k.monthly_budget_usd}
+                  low={k.monthly_budget_usd * 0.75}
+                  high={k.monthly_budget_usd * 0.9}
+                  optimum={0}
+                  value={Math.min(k.monthly_budget_usd, k.spent_usd + k.reserved_usd)}
+                  aria-label={`Budget used by ${k.name}`}
+                />
                 <span>
-                  {formatUsd(k.spent_usd)} spent + {formatUsd(k.reserved_usd)} reserved of {formatUsd(k.monthly_budget_usd)} ({percent(k.used_fraction)})
+                  {formatUsd(k.spent_usd)} spent + {formatUsd(k.reserved_usd)} reserved of {formatUsd(k.monthly_budget_usd)} (
+                  {percent(k.used_fraction)})
                 </span>
               </>
             )}

@@ -8,12 +8,27 @@
 // back to the client's ids.
 import Anthropic, { APIConnectionError, APIError } from '@anthropic-ai/sdk';
 import type { BatchCreateParams, MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
-import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink, UnansweredReason } from '../provider';
-import type { BatchRecord, BlobLocation, FileRecord } from '../../store/records';
-import type { BatchRequestInput, BatchStatus } from '../../openai/types';
+import type {
+  CreateBatchInput,
+  CreatedBatch,
+  ProviderAdapter,
+  ProviderBatchState,
+  ProviderContext,
+  ResultSink,
+  UnansweredReason,
+} from '../provider';
+import type { BatchRecord, BlobLocation, FileRecord } from '../../../contracts/records';
+import type { BatchRequestInput, BatchStatus } from '../../../contracts/openai-types';
 import { convertLineBody } from '../convert/responses-request';
 import { GatewayError, badRequest, upstreamError } from '../../http/errors';
-import { ProviderLostBatchError, ProviderUnavailableError, describeError, isNetworkError, isTransientStatus, retryAfterSeconds } from '../errors';
+import {
+  ProviderLostBatchError,
+  ProviderUnavailableError,
+  describeError,
+  isNetworkError,
+  isTransientStatus,
+  retryAfterSeconds,
+} from '../errors';
 import { inputRequests } from '../../batch-files/validate';
 import { CHAT_ENDPOINT, TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
 import { stableToken } from '../../ids';
@@ -86,7 +101,8 @@ export const anthropicAdapter: ProviderAdapter = {
     const inline = checkShape(input);
     const limits = batchLimits();
     let plan: SubmissionPlan;
-    if (input.inputFile && isInlineRequestsFile(input.inputFile)) plan = await planInline(ctx, input, await readInlineRequests(ctx, input.inputFile), limits, input.inputFile);
+    if (input.inputFile && isInlineRequestsFile(input.inputFile))
+      plan = await planInline(ctx, input, await readInlineRequests(ctx, input.inputFile), limits, input.inputFile);
     else if (input.inputFile) plan = await planFromFile(ctx, input.inputFile, limits);
     else plan = await planInline(ctx, input, inline, limits, null);
 
@@ -139,7 +155,8 @@ export const anthropicAdapter: ProviderAdapter = {
     } catch (err) {
       // A 429 with Retry-After is not a failure: report the last known state and when to ask again.
       const retryAfter = err instanceof APIError && err.status === 429 ? retryAfterSeconds(err.headers) : undefined;
-      if (retryAfter !== undefined) return { status: runningStatus(batch.status), retryAfterSeconds: retryAfter } satisfies ProviderBatchState;
+      if (retryAfter !== undefined)
+        return { status: runningStatus(batch.status), retryAfterSeconds: retryAfter } satisfies ProviderBatchState;
       throw knownBatchFailure(err, batch);
     }
   },
@@ -205,7 +222,11 @@ async function streamResults(
       for await (const result of results) {
         const original = table ? table.get(result.custom_id) : result.custom_id;
         if (original === undefined) {
-          ctx.logger.warn('Anthropic result for a custom_id this batch never sent; skipped', { batchId: batch.id, messageBatchId: part.id, customId: result.custom_id });
+          ctx.logger.warn('Anthropic result for a custom_id this batch never sent; skipped', {
+            batchId: batch.id,
+            messageBatchId: part.id,
+            customId: result.custom_id,
+          });
           continue;
         }
         await write(original, resultToLine(result, original, { created, fallbackRequestId: `req_${stableToken(24, batch.id, original)}` }));
@@ -215,7 +236,12 @@ async function streamResults(
       if (err instanceof GatewayError) throw err;
       const failure = knownBatchFailure(err, batch);
       if (!(failure instanceof ProviderUnavailableError) || attempt >= RESULT_DOWNLOAD_ATTEMPTS) throw failure;
-      ctx.logger.warn('Anthropic results download interrupted; resuming', { batchId: batch.id, messageBatchId: part.id, attempt, error: String(err) });
+      ctx.logger.warn('Anthropic results download interrupted; resuming', {
+        batchId: batch.id,
+        messageBatchId: part.id,
+        attempt,
+        error: String(err),
+      });
     }
   }
 }
@@ -236,9 +262,20 @@ function checkShape(input: CreateBatchInput): unknown {
   const inline = input.extras.requests;
   const hasInline = inline !== undefined && inline !== null;
   // Inline requests are Anthropic's own params, answered as chat.completions.
-  if (hasInline && input.endpoint !== CHAT_ENDPOINT) throw badRequest(`Inline Anthropic requests run on ${CHAT_ENDPOINT} only; upload a file for ${input.endpoint}.`, 'endpoint', 'unsupported_endpoint');
-  if (input.inputFile && hasInline) throw badRequest('Give either input_file_id or requests (inline Anthropic requests), not both.', 'requests', 'invalid_request');
-  if (!input.inputFile && !hasInline) throw badRequest('Anthropic batches need either an input_file_id or inline requests (extra_body.requests).', 'input_file_id', 'missing_input');
+  if (hasInline && input.endpoint !== CHAT_ENDPOINT)
+    throw badRequest(
+      `Inline Anthropic requests run on ${CHAT_ENDPOINT} only; upload a file for ${input.endpoint}.`,
+      'endpoint',
+      'unsupported_endpoint',
+    );
+  if (input.inputFile && hasInline)
+    throw badRequest('Give either input_file_id or requests (inline Anthropic requests), not both.', 'requests', 'invalid_request');
+  if (!input.inputFile && !hasInline)
+    throw badRequest(
+      'Anthropic batches need either an input_file_id or inline requests (extra_body.requests).',
+      'input_file_id',
+      'missing_input',
+    );
   return input.inputFile ? null : inline;
 }
 
@@ -251,11 +288,15 @@ async function readInlineRequests(ctx: ProviderContext, file: FileRecord): Promi
 }
 
 /** Where the ids of the Message Batches a submit made so far are kept until the record has them. */
-const checkpointLocation = (ctx: ProviderContext, batchId: string): BlobLocation => ({ bucket: ctx.config.filesBucket, key: `batches/${batchId}/anthropic-submitted.json` });
+const checkpointLocation = (ctx: ProviderContext, batchId: string): BlobLocation => ({
+  bucket: ctx.config.filesBucket,
+  key: `batches/${batchId}/anthropic-submitted.json`,
+});
 
 async function readCheckpoint(ctx: ProviderContext, batchId: string): Promise<string[]> {
   try {
-    return (JSON.parse((await ctx.blobs.getBuffer(checkpointLocation(ctx, batchId))).toString('utf8')) as { messageBatchIds: string[] }).messageBatchIds;
+    return (JSON.parse((await ctx.blobs.getBuffer(checkpointLocation(ctx, batchId))).toString('utf8')) as { messageBatchIds: string[] })
+      .messageBatchIds;
   } catch {
     return []; // none yet
   }
@@ -269,7 +310,13 @@ async function writeCheckpoint(ctx: ProviderContext, batchId: string, messageBat
  * Inline requests (extra_body.requests), as the client wrote them in Anthropic's own format. At create
  * (`file` null) they are validated and kept as the batch's input file; at submit they are read back from it.
  */
-async function planInline(ctx: ProviderContext, input: CreateBatchInput, value: unknown, limits: BatchLimits, file: FileRecord | null): Promise<SubmissionPlan & { inputFile: FileRecord }> {
+async function planInline(
+  ctx: ProviderContext,
+  input: CreateBatchInput,
+  value: unknown,
+  limits: BatchLimits,
+  file: FileRecord | null,
+): Promise<SubmissionPlan & { inputFile: FileRecord }> {
   const requests = validateInlineRequests(value);
   const assigner = new CustomIdAssigner();
   const planner = new SubBatchPlanner(limits);
@@ -280,7 +327,8 @@ async function planInline(ctx: ProviderContext, input: CreateBatchInput, value: 
     const entry = assigner.assign(request.custom_id, i);
     const outgoing = { custom_id: sentIdOf(entry), params: request.params };
     const size = requestBytes(outgoing);
-    if (!planner.fitsAlone(size)) throw tooLarge(`requests[${i}] (custom_id ${JSON.stringify(request.custom_id)})`, size, limits, `requests[${i}]`);
+    if (!planner.fitsAlone(size))
+      throw tooLarge(`requests[${i}] (custom_id ${JSON.stringify(request.custom_id)})`, size, limits, `requests[${i}]`);
     const part = planner.add(size);
     (manifest[part] ??= []).push(entry);
     sent.push(outgoing);
@@ -309,7 +357,12 @@ async function planInline(ctx: ProviderContext, input: CreateBatchInput, value: 
  * content shows exactly what was submitted: one `{custom_id, params}` line per request, in Anthropic's
  * format as the client wrote it (not converted to OpenAI lines, which would lose Anthropic-only fields).
  */
-async function registerInlineInputFile(ctx: ProviderContext, input: CreateBatchInput, requests: InlineRequest[], models: string[]): Promise<FileRecord> {
+async function registerInlineInputFile(
+  ctx: ProviderContext,
+  input: CreateBatchInput,
+  requests: InlineRequest[],
+  models: string[],
+): Promise<FileRecord> {
   const blob: BlobLocation = { bucket: ctx.config.filesBucket, key: `batches/${input.batchId}/anthropic-inline-requests.jsonl` };
   const body = requests.map((r) => JSON.stringify(r)).join('\n') + '\n';
   const { bytes } = await ctx.blobs.put(blob, body, 'application/jsonl');
@@ -394,11 +447,21 @@ function convertLine(line: number, request: BatchRequestInput): AnthropicMessage
 }
 
 function tooLarge(what: string, size: number, limits: BatchLimits, param: string): GatewayError {
-  return new GatewayError(413, `${what} is ${size} bytes as an Anthropic request; a Message Batch holds at most ${limits.maxBytes} bytes.`, 'invalid_request_error', param, 'request_too_large');
+  return new GatewayError(
+    413,
+    `${what} is ${size} bytes as an Anthropic request; a Message Batch holds at most ${limits.maxBytes} bytes.`,
+    'invalid_request_error',
+    param,
+    'request_too_large',
+  );
 }
 
 /** Small manifests stay in the record; large ones go to `batches/<batchId>/anthropic-ids.json`. */
-async function storeManifest(ctx: ProviderContext, batchId: string, manifest: CustomIdManifest): Promise<Pick<AnthropicBatchData, 'customIds' | 'customIdsBlob'>> {
+async function storeManifest(
+  ctx: ProviderContext,
+  batchId: string,
+  manifest: CustomIdManifest,
+): Promise<Pick<AnthropicBatchData, 'customIds' | 'customIdsBlob'>> {
   const json = JSON.stringify({ version: 1, customIds: manifest } satisfies ManifestBlob);
   if (Buffer.byteLength(json) <= MAX_INLINE_MANIFEST_BYTES) return { customIds: manifest };
   const location: BlobLocation = { bucket: ctx.config.filesBucket, key: `batches/${batchId}/anthropic-ids.json` };
@@ -441,7 +504,10 @@ async function cancelQuietly(ctx: ProviderContext, client: Anthropic, ids: strin
     try {
       await client.messages.batches.cancel(id);
     } catch (err) {
-      ctx.logger.error('Could not cancel a Message Batch after a failed create; it will run unattended', { messageBatchId: id, error: String(err) });
+      ctx.logger.error('Could not cancel a Message Batch after a failed create; it will run unattended', {
+        messageBatchId: id,
+        error: String(err),
+      });
     }
   }
 }
@@ -492,7 +558,13 @@ function createFailure(err: unknown): Error {
     if (status === 401 || status === 403) {
       return upstreamError(502, `Anthropic rejected the gateway's credentials: ${describeError(err)}`, 'provider_auth_error');
     }
-    return new GatewayError(status === 413 ? 413 : 400, `Anthropic rejected the batch: ${describeError(err)}`, 'invalid_request_error', null, 'provider_rejected_request');
+    return new GatewayError(
+      status === 413 ? 413 : 400,
+      `Anthropic rejected the batch: ${describeError(err)}`,
+      'invalid_request_error',
+      null,
+      'provider_rejected_request',
+    );
   }
   return err instanceof Error ? err : new Error(String(err));
 }

@@ -36,7 +36,8 @@ export const CLAUDE_CAPABILITIES: readonly ClaudeCapabilityRow[] = [
     models: 'Claude Opus 4.1, 4.5, 4.6, Sonnet 4.5, 4.6, Haiku 4.5',
     fromVersion: 4.1,
     sampling: 'one',
-    source: 'Anthropic migration guide (Claude 4.5: "use only temperature OR top_p, not both"); Bedrock Claude request parameters page; see docs/providers.md',
+    source:
+      'Anthropic migration guide (Claude 4.5: "use only temperature OR top_p, not both"); Bedrock Claude request parameters page; see docs/providers.md',
   },
   {
     models: 'Claude 3, 3.5, 3.7, Opus 4, Sonnet 4',

@@ -16,22 +16,33 @@ export function validateInlineRequests(value: unknown, maxRequests = MAX_BATCH_L
   if (!Array.isArray(value)) throw badRequest('requests must be an array of {custom_id, params} objects.', 'requests', 'invalid_requests');
   if (value.length === 0) throw badRequest('requests must contain at least one request.', 'requests', 'invalid_requests');
   if (value.length > maxRequests) {
-    throw badRequest(`requests has ${value.length} entries; at most ${maxRequests} are accepted in one batch.`, 'requests', 'too_many_tasks');
+    throw badRequest(
+      `requests has ${value.length} entries; at most ${maxRequests} are accepted in one batch.`,
+      'requests',
+      'too_many_tasks',
+    );
   }
   const seen = new Map<string, number>();
   value.forEach((request, i) => {
     const fail = (what: string, param: string, code = 'invalid_request') => invalid(i, request, what, param, code);
     if (!isObject(request)) throw fail('must be an object with custom_id and params', `requests[${i}]`);
     const { custom_id: customId, params } = request;
-    if (typeof customId !== 'string' || customId === '') throw fail('is missing a custom_id (a non-empty string)', `requests[${i}].custom_id`, 'missing_custom_id');
-    if (customId.length > MAX_CUSTOM_ID_LENGTH) throw fail(`has a custom_id longer than ${MAX_CUSTOM_ID_LENGTH} characters`, `requests[${i}].custom_id`, 'invalid_custom_id');
+    if (typeof customId !== 'string' || customId === '')
+      throw fail('is missing a custom_id (a non-empty string)', `requests[${i}].custom_id`, 'missing_custom_id');
+    if (customId.length > MAX_CUSTOM_ID_LENGTH)
+      throw fail(`has a custom_id longer than ${MAX_CUSTOM_ID_LENGTH} characters`, `requests[${i}].custom_id`, 'invalid_custom_id');
     const earlier = seen.get(customId);
     if (earlier !== undefined) {
-      throw fail(`repeats the custom_id of requests[${earlier}]; custom_id must be unique within a batch`, `requests[${i}].custom_id`, 'duplicate_custom_id');
+      throw fail(
+        `repeats the custom_id of requests[${earlier}]; custom_id must be unique within a batch`,
+        `requests[${i}].custom_id`,
+        'duplicate_custom_id',
+      );
     }
     seen.set(customId, i);
     if (!isObject(params)) throw fail('is missing params (a Messages API request body)', `requests[${i}].params`);
-    if (typeof params.model !== 'string' || params.model === '') throw fail('is missing params.model', `requests[${i}].params.model`, 'missing_model');
+    if (typeof params.model !== 'string' || params.model === '')
+      throw fail('is missing params.model', `requests[${i}].params.model`, 'missing_model');
     const maxTokens = params.max_tokens;
     if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
       throw fail('needs params.max_tokens (a positive integer; Anthropic requires it)', `requests[${i}].params.max_tokens`);
@@ -40,8 +51,14 @@ export function validateInlineRequests(value: unknown, maxRequests = MAX_BATCH_L
       throw fail('needs params.messages (a non-empty array)', `requests[${i}].params.messages`, 'invalid_messages');
     }
     params.messages.forEach((message, j) => {
-      const ok = isObject(message) && typeof message.role === 'string' && (typeof message.content === 'string' || Array.isArray(message.content));
-      if (!ok) throw fail(`has an invalid params.messages[${j}] (an object with a role and string or array content)`, `requests[${i}].params.messages[${j}]`, 'invalid_messages');
+      const ok =
+        isObject(message) && typeof message.role === 'string' && (typeof message.content === 'string' || Array.isArray(message.content));
+      if (!ok)
+        throw fail(
+          `has an invalid params.messages[${j}] (an object with a role and string or array content)`,
+          `requests[${i}].params.messages[${j}]`,
+          'invalid_messages',
+        );
     });
     if (params.stream === true) throw fail('sets params.stream; streaming is not available in batches', `requests[${i}].params.stream`);
   });
@@ -49,6 +66,7 @@ export function validateInlineRequests(value: unknown, maxRequests = MAX_BATCH_L
 }
 
 function invalid(index: number, request: unknown, what: string, param: string, code: string): GatewayError {
-  const customId = isObject(request) && typeof request.custom_id === 'string' ? ` (custom_id ${JSON.stringify(request.custom_id.slice(0, 80))})` : '';
+  const customId =
+    isObject(request) && typeof request.custom_id === 'string' ? ` (custom_id ${JSON.stringify(request.custom_id.slice(0, 80))})` : '';
   return badRequest(`requests[${index}]${customId} ${what}.`, param, code);
 }

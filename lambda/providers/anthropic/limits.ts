@@ -55,7 +55,8 @@ export class SubBatchPlanner {
 
   /** Places a request; returns the index of the Message Batch it goes to. */
   add(size: number): number {
-    if (!this.fitsAlone(size)) throw new RangeError(`A request of ${size} bytes exceeds the ${this.limits.maxBytes}-byte Message Batch limit.`);
+    if (!this.fitsAlone(size))
+      throw new RangeError(`A request of ${size} bytes exceeds the ${this.limits.maxBytes}-byte Message Batch limit.`);
     const last = this.counts.length - 1;
     const fits = last >= 0 && this.counts[last] < this.limits.maxRequests && this.bytes + 1 + size <= this.limits.maxBytes;
     if (fits) {

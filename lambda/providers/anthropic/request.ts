@@ -1,10 +1,19 @@
 // OpenAI chat.completions request body → Anthropic Messages `params` (spec/anthropic.md §4).
 // Pure data → data: no I/O, so every rule below is covered by a table-driven test.
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
-import type { ChatCompletionRequest, ChatContentPart, ChatMessage } from '../../openai/types';
+import type { ChatCompletionRequest, ChatContentPart, ChatMessage } from '../../../contracts/openai-types';
 import { claudeCapabilities } from './capabilities';
 import { ConversionError } from '../convert/conversion-error';
-import { appendTurn, IMAGE_MEDIA_TYPES, isImageMediaType, parseDataUrl, parseToolArguments, readMaxTokens, readStopSequences, type Turn as KitTurn } from '../convert/chat-request';
+import {
+  appendTurn,
+  IMAGE_MEDIA_TYPES,
+  isImageMediaType,
+  parseDataUrl,
+  parseToolArguments,
+  readMaxTokens,
+  readStopSequences,
+  type Turn as KitTurn,
+} from '../convert/chat-request';
 
 /** The shared converter error (../convert); Anthropic's field paths have no `body.` prefix. */
 export { ConversionError };
@@ -39,11 +48,19 @@ const UNSUPPORTED_FIELDS: Array<{ field: string; harmless: (value: unknown) => b
   { field: 'n', harmless: (v) => v === 1, why: 'Anthropic returns exactly one completion per request; n must be 1' },
   { field: 'logprobs', harmless: (v) => v === false, why: 'Anthropic does not return log probabilities' },
   { field: 'top_logprobs', harmless: () => false, why: 'Anthropic does not return log probabilities' },
-  { field: 'logit_bias', harmless: (v) => typeof v === 'object' && v !== null && Object.keys(v).length === 0, why: 'Anthropic has no logit bias' },
+  {
+    field: 'logit_bias',
+    harmless: (v) => typeof v === 'object' && v !== null && Object.keys(v).length === 0,
+    why: 'Anthropic has no logit bias',
+  },
   { field: 'presence_penalty', harmless: (v) => v === 0, why: 'Anthropic has no presence penalty' },
   { field: 'frequency_penalty', harmless: (v) => v === 0, why: 'Anthropic has no frequency penalty' },
   { field: 'seed', harmless: () => false, why: 'Anthropic has no sampling seed' },
-  { field: 'response_format', harmless: (v) => (v as { type?: unknown })?.type === 'text', why: 'Anthropic has no JSON mode in the Messages API (use a tool with an input schema instead)' },
+  {
+    field: 'response_format',
+    harmless: (v) => (v as { type?: unknown })?.type === 'text',
+    why: 'Anthropic has no JSON mode in the Messages API (use a tool with an input schema instead)',
+  },
   { field: 'audio', harmless: () => false, why: 'Anthropic does not produce audio' },
   { field: 'modalities', harmless: (v) => Array.isArray(v) && v.every((m) => m === 'text'), why: 'Anthropic only produces text' },
   { field: 'prediction', harmless: () => false, why: 'Anthropic has no predicted outputs' },
@@ -99,13 +116,21 @@ export function toAnthropicParams(body: ChatCompletionRequest): AnthropicMessage
  */
 export function samplingParams(body: ChatCompletionRequest): { temperature?: number; top_p?: number } {
   const given = (value: unknown) => value !== undefined && value !== null;
-  const temperature = given(body.temperature) ? Math.min(Math.max(numberField(body.temperature, 'temperature'), 0), MAX_ANTHROPIC_TEMPERATURE) : undefined;
+  const temperature = given(body.temperature)
+    ? Math.min(Math.max(numberField(body.temperature, 'temperature'), 0), MAX_ANTHROPIC_TEMPERATURE)
+    : undefined;
   const topP = given(body.top_p) ? numberField(body.top_p, 'top_p') : undefined;
   const row = claudeCapabilities(typeof body.model === 'string' ? body.model : '');
   if (row.sampling === 'none') {
-    for (const [field, value] of [['temperature', temperature], ['top_p', topP]] as const) {
+    for (const [field, value] of [
+      ['temperature', temperature],
+      ['top_p', topP],
+    ] as const) {
       if (value !== undefined && value !== 1) {
-        throw new ConversionError(field, `${field} is not supported for ${body.model}: ${row.models} take no sampling parameters (temperature, top_p); leave ${field} out.`);
+        throw new ConversionError(
+          field,
+          `${field} is not supported for ${body.model}: ${row.models} take no sampling parameters (temperature, top_p); leave ${field} out.`,
+        );
       }
     }
     return {};
@@ -155,7 +180,10 @@ function convertMessages(messages: ChatMessage[]): { system: string | null; turn
         break;
       }
       default:
-        throw new ConversionError(`${at}.role`, `${at}.role ${JSON.stringify((message as { role?: unknown }).role ?? null)} is not supported for Anthropic (use system, developer, user, assistant or tool).`);
+        throw new ConversionError(
+          `${at}.role`,
+          `${at}.role ${JSON.stringify((message as { role?: unknown }).role ?? null)} is not supported for Anthropic (use system, developer, user, assistant or tool).`,
+        );
     }
   });
   return { system: systemParts.length > 0 ? systemParts.join('\n\n') : null, turns };
@@ -186,7 +214,10 @@ function contentPart(part: ChatContentPart, at: string): UserBlock {
   if (part?.type === 'text' && typeof part.text === 'string') return { type: 'text', text: part.text };
   if (part?.type === 'image_url' && typeof part.image_url?.url === 'string') return imageBlock(part.image_url.url, at);
   const type = (part as { type?: unknown } | null)?.type;
-  throw new ConversionError(at, `${at} has type ${JSON.stringify(type ?? null)}, which is not supported for Anthropic (text and image_url are).`);
+  throw new ConversionError(
+    at,
+    `${at} has type ${JSON.stringify(type ?? null)}, which is not supported for Anthropic (text and image_url are).`,
+  );
 }
 
 /** `data:<media type>;base64,<data>` → base64 source; http(s) URLs → url source. */
@@ -194,7 +225,10 @@ export function imageBlock(url: string, at = 'image_url'): UserBlock {
   const data = parseDataUrl(url);
   if (data) {
     if (!isImageMediaType(data.mediaType)) {
-      throw new ConversionError(at, `${at}: image type ${data.mediaType} is not supported by Anthropic (${IMAGE_MEDIA_TYPES.join(', ')} are).`);
+      throw new ConversionError(
+        at,
+        `${at}: image type ${data.mediaType} is not supported by Anthropic (${IMAGE_MEDIA_TYPES.join(', ')} are).`,
+      );
     }
     return { type: 'image', source: { type: 'base64', media_type: data.mediaType, data: data.data } };
   }
@@ -212,7 +246,8 @@ function assistantBlocks(message: ChatMessage, at: string): UserBlock[] {
     content.forEach((part, j) => {
       const p = part as { type?: unknown; text?: unknown; refusal?: unknown };
       const text = p?.type === 'text' ? p.text : p?.type === 'refusal' ? p.refusal : undefined;
-      if (typeof text !== 'string') throw new ConversionError(`${at}.content[${j}]`, `${at}.content[${j}] must be a text or refusal part in an assistant message.`);
+      if (typeof text !== 'string')
+        throw new ConversionError(`${at}.content[${j}]`, `${at}.content[${j}] must be a text or refusal part in an assistant message.`);
       if (text !== '') blocks.push({ type: 'text', text });
     });
   } else if (content !== undefined && content !== null) {
@@ -244,8 +279,14 @@ function convertTools(tools: unknown): NonNullable<AnthropicMessageParams['tools
       throw new ConversionError(at, `${at}: only function tools with a name are supported for Anthropic.`);
     }
     const parameters = tool.function.parameters;
-    if (parameters !== undefined && (typeof parameters !== 'object' || parameters === null || (parameters.type !== undefined && parameters.type !== 'object'))) {
-      throw new ConversionError(`${at}.function.parameters`, `${at}.function.parameters must be a JSON schema of type "object" (Anthropic's input_schema).`);
+    if (
+      parameters !== undefined &&
+      (typeof parameters !== 'object' || parameters === null || (parameters.type !== undefined && parameters.type !== 'object'))
+    ) {
+      throw new ConversionError(
+        `${at}.function.parameters`,
+        `${at}.function.parameters must be a JSON schema of type "object" (Anthropic's input_schema).`,
+      );
     }
     return {
       name: tool.function.name,

@@ -2,7 +2,7 @@
 // becomes an OpenAI batch output or error line (§3). Pure data → data.
 import type { Message, StopReason } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches';
-import type { BatchRequestOutput, ChatCompletion, ChatToolCall, FinishReason } from '../../openai/types';
+import type { BatchRequestOutput, ChatCompletion, ChatToolCall, FinishReason } from '../../../contracts/openai-types';
 import { httpErrorLine, notRunLine, successLine } from '../../openai/output-lines';
 import { chatCompletion, completionUsage } from '../../openai/chat-completion';
 
@@ -65,7 +65,10 @@ export function toChatCompletion(message: Message, created: number): ChatComplet
     created,
     model: message.model,
     choices: [{ texts: text, toolCalls, finishReason: finishReasonOf(message.stop_reason) }],
-    usage: completionUsage(promptTokens, usage?.output_tokens ?? 0, { cached: cacheRead, reasoning: usage?.output_tokens_details?.thinking_tokens ?? 0 }),
+    usage: completionUsage(promptTokens, usage?.output_tokens ?? 0, {
+      cached: cacheRead,
+      reasoning: usage?.output_tokens_details?.thinking_tokens ?? 0,
+    }),
   });
 }
 
@@ -101,6 +104,10 @@ export function resultToLine(response: MessageBatchIndividualResponse, customId:
     case 'expired':
       return notRunLine(customId, 'batch_expired');
     default:
-      return notRunLine(customId, 'batch_failed', `Anthropic returned an unknown result type ${JSON.stringify((result as { type?: unknown } | undefined)?.type ?? null)} for this request.`);
+      return notRunLine(
+        customId,
+        'batch_failed',
+        `Anthropic returned an unknown result type ${JSON.stringify((result as { type?: unknown } | undefined)?.type ?? null)} for this request.`,
+      );
   }
 }

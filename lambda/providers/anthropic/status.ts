@@ -1,7 +1,7 @@
 // Anthropic MessageBatch → OpenAI batch status and counts (spec/anthropic.md §6). One gateway batch may
 // be several Message Batches (a split); the client sees their combination. Pure.
 import type { MessageBatch, MessageBatchRequestCounts } from '@anthropic-ai/sdk/resources/messages/batches';
-import type { BatchStatus, RequestCounts } from '../../openai/types';
+import type { BatchStatus, RequestCounts } from '../../../contracts/openai-types';
 import type { ProviderBatchState } from '../provider';
 import { toUnixSeconds } from '../../time';
 
@@ -45,11 +45,13 @@ export function requestCountsOf(counts: MessageBatchRequestCounts): RequestCount
 export function combinedState(parts: readonly MessageBatch[]): ProviderBatchState {
   if (parts.length === 0) throw new Error('combinedState needs at least one Message Batch.');
   const statuses = parts.map(statusOf);
-  const counts = parts.map((p) => requestCountsOf(p.request_counts)).reduce((a, b) => ({
-    total: a.total + b.total,
-    completed: a.completed + b.completed,
-    failed: a.failed + b.failed,
-  }));
+  const counts = parts
+    .map((p) => requestCountsOf(p.request_counts))
+    .reduce((a, b) => ({
+      total: a.total + b.total,
+      completed: a.completed + b.completed,
+      failed: a.failed + b.failed,
+    }));
   const created = parts.map((p) => toUnixSeconds(p.created_at)).filter((t): t is number => t !== null);
 
   let status: BatchStatus;

@@ -19,7 +19,6 @@ import { DEFAULT_AZURE_API_VERSION, azureEndpoint, checkAzureBatchRequest, toAzu
 
 type Fetch = NonNullable<ClientOptions['fetch']>;
 
-
 /** Seconds the submit step waits before asking again about an upload Azure is still processing. */
 const PROCESSING_RETRY_SECONDS = 15;
 
@@ -60,23 +59,47 @@ export function azureFetch(inner: Fetch = fetch): Fetch {
 
 /** The SDK client for the credentials Azure's secret holds: an API key, else an Entra ID service principal, else a bearer token. */
 export function azureClient(creds: AzureCredentials, options: { maxRetries: number; timeout: number }, inner?: Fetch): AzureOpenAI {
-  if (!creds.endpoint) throw badRequest('The azure provider is not configured: set its endpoint (https://<resource>.openai.azure.com) in the Azure secret or FINOPS_AZURE_BASE_URL.', 'provider', 'provider_not_configured');
-  const common = { endpoint: creds.endpoint, apiVersion: creds.apiVersion || DEFAULT_AZURE_API_VERSION, fetch: azureFetch(inner), ...options };
+  if (!creds.endpoint)
+    throw badRequest(
+      'The azure provider is not configured: set its endpoint (https://<resource>.openai.azure.com) in the Azure secret or FINOPS_AZURE_BASE_URL.',
+      'provider',
+      'provider_not_configured',
+    );
+  const common = {
+    endpoint: creds.endpoint,
+    apiVersion: creds.apiVersion || DEFAULT_AZURE_API_VERSION,
+    fetch: azureFetch(inner),
+    ...options,
+  };
   if (creds.apiKey) return new AzureOpenAI({ ...common, apiKey: creds.apiKey });
   if (creds.servicePrincipal) return new AzureOpenAI({ ...common, azureADTokenProvider: entraTokenProvider(creds.servicePrincipal) });
   const token = creds.bearerToken;
   if (token) return new AzureOpenAI({ ...common, azureADTokenProvider: async () => token });
-  throw badRequest('The azure provider is not configured: its secret holds no apiKey, service principal (tenantId, clientId, clientSecret) or bearerToken.', 'provider', 'provider_not_configured');
+  throw badRequest(
+    'The azure provider is not configured: its secret holds no apiKey, service principal (tenantId, clientId, clientSecret) or bearerToken.',
+    'provider',
+    'provider_not_configured',
+  );
 }
 
 /** Azure processes an upload before a batch may use it: wait while it is pending, fail for an `error` file. */
-async function untilProcessed(openai: { files: { retrieve(id: string): Promise<{ status?: string; status_details?: string | null }> } }, fileId: string): Promise<void> {
+async function untilProcessed(
+  openai: { files: { retrieve(id: string): Promise<{ status?: string; status_details?: string | null }> } },
+  fileId: string,
+): Promise<void> {
   const file = await openai.files.retrieve(fileId);
   if (file.status === 'processed') return;
   if (file.status === 'error') {
-    throw badRequest(`Azure OpenAI could not process the input file (${fileId}): ${file.status_details ?? 'no details given'}.`, 'input_file_id', 'provider_file_error');
+    throw badRequest(
+      `Azure OpenAI could not process the input file (${fileId}): ${file.status_details ?? 'no details given'}.`,
+      'input_file_id',
+      'provider_file_error',
+    );
   }
-  throw new ProviderUnavailableError(`Azure OpenAI is still processing the input file ${fileId} (status ${file.status ?? 'unknown'}).`, PROCESSING_RETRY_SECONDS);
+  throw new ProviderUnavailableError(
+    `Azure OpenAI is still processing the input file ${fileId} (status ${file.status ?? 'unknown'}).`,
+    PROCESSING_RETRY_SECONDS,
+  );
 }
 
 /** Azure's meaning of an error, or null: OpenAI's mapping (with Azure OpenAI named, from the catalog) applies. */
@@ -91,10 +114,13 @@ export function mapAzureError(err: unknown, context: MapContext): Error | null {
  * Typed as the OpenAI adapter it is built from (kind `api-key`); its context's credentials() hands out the
  * catalog's `azure` kind (lambda/runtime.ts), which the client factory reads.
  */
-export function createAzureAdapter(options: Pick<OpenAIAdapterOptions, 'maxRetries' | 'timeoutMs'> & { fetch?: Fetch } = {}): ProviderAdapter {
+export function createAzureAdapter(
+  options: Pick<OpenAIAdapterOptions, 'maxRetries' | 'timeoutMs'> & { fetch?: Fetch } = {},
+): ProviderAdapter {
   const base = createOpenAIAdapter('azure', {
     ...options,
-    client: async (ctx, clientOptions) => azureClient((await ctx.credentials()) as unknown as AzureCredentials, clientOptions, options.fetch),
+    client: async (ctx, clientOptions) =>
+      azureClient((await ctx.credentials()) as unknown as AzureCredentials, clientOptions, options.fetch),
     uploadLine: toAzureLine,
     beforeCreate: untilProcessed,
     mapError: mapAzureError,

@@ -28,16 +28,40 @@ export function azureSpecificError(err: unknown, what: string): GatewayError | n
   const { code, message } = bodyOf(err);
   const text = typeof message === 'string' ? message : '';
   if (err.status === 404 && String(code) === '404' && /resource not found/i.test(text)) {
-    return new GatewayError(502, `Azure OpenAI answered 404 "Resource not found" to ${what}. ${CONFIG_HINT}`, 'server_error', null, 'provider_config_error');
+    return new GatewayError(
+      502,
+      `Azure OpenAI answered 404 "Resource not found" to ${what}. ${CONFIG_HINT}`,
+      'server_error',
+      null,
+      'provider_config_error',
+    );
   }
   if (err.status === 400 && /api version not supported/i.test(text)) {
-    return new GatewayError(502, `Azure OpenAI does not support the configured api-version for ${what} ("API version not supported"). ${CONFIG_HINT}`, 'server_error', null, 'provider_config_error');
+    return new GatewayError(
+      502,
+      `Azure OpenAI does not support the configured api-version for ${what} ("API version not supported"). ${CONFIG_HINT}`,
+      'server_error',
+      null,
+      'provider_config_error',
+    );
   }
   if (err.status === 401) {
-    return new GatewayError(502, `Azure OpenAI rejected the gateway's credentials during ${what} (HTTP 401). Check the API key or Entra ID token in the gateway's Azure secret, and its endpoint.`, 'server_error', null, 'provider_auth_error');
+    return new GatewayError(
+      502,
+      `Azure OpenAI rejected the gateway's credentials during ${what} (HTTP 401). Check the API key or Entra ID token in the gateway's Azure secret, and its endpoint.`,
+      'server_error',
+      null,
+      'provider_auth_error',
+    );
   }
   if (err.status === 403) {
-    return new GatewayError(502, `Azure OpenAI refused ${what} (HTTP 403). An Entra ID principal needs the "Cognitive Services OpenAI User" role on the resource.`, 'server_error', null, 'provider_permission_error');
+    return new GatewayError(
+      502,
+      `Azure OpenAI refused ${what} (HTTP 403). An Entra ID principal needs the "Cognitive Services OpenAI User" role on the resource.`,
+      'server_error',
+      null,
+      'provider_permission_error',
+    );
   }
   return null;
 }

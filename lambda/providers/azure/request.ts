@@ -30,7 +30,11 @@ export function azureEndpoint(endpoint: string): string | null {
 export function checkAzureBatchRequest(input: Pick<CreateBatchInput, 'inputFile'>): void {
   const file = input.inputFile;
   if (file && file.model === null) {
-    throw badRequest(`Every line of an Azure OpenAI batch file must name the same Global Batch deployment in body.model; ${file.id} names several.`, 'input_file_id', 'model_mismatch');
+    throw badRequest(
+      `Every line of an Azure OpenAI batch file must name the same Global Batch deployment in body.model; ${file.id} names several.`,
+      'input_file_id',
+      'model_mismatch',
+    );
   }
 }
 

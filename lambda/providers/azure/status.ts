@@ -10,7 +10,17 @@
 // - `endpoint` may be null and there is no `model` or `usage` (batch-python.md's samples).
 import { toUnixSeconds } from '../../time';
 
-const TIMESTAMP_FIELDS = ['created_at', 'in_progress_at', 'expires_at', 'finalizing_at', 'completed_at', 'failed_at', 'expired_at', 'cancelling_at', 'cancelled_at'] as const;
+const TIMESTAMP_FIELDS = [
+  'created_at',
+  'in_progress_at',
+  'expires_at',
+  'finalizing_at',
+  'completed_at',
+  'failed_at',
+  'expired_at',
+  'cancelling_at',
+  'cancelled_at',
+] as const;
 
 /** Azure spellings that are not OpenAI's once lowercased. */
 const SPELLINGS: Record<string, string> = { canceled: 'cancelled', canceling: 'cancelling', inprogress: 'in_progress' };
@@ -18,7 +28,10 @@ const SPELLINGS: Record<string, string> = { canceled: 'cancelled', canceling: 'c
 /** `Validating` → `validating`, `InProgress` → `in_progress`, `Canceled` → `cancelled`; unknown words pass through lowercased. */
 export function normalizeAzureStatus(status: unknown): string {
   if (typeof status !== 'string') return '';
-  const snake = status.trim().replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  const snake = status
+    .trim()
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase();
   return SPELLINGS[snake.replace(/_/g, '')] ?? SPELLINGS[snake] ?? snake;
 }
 

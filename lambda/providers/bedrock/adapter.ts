@@ -20,10 +20,18 @@ import {
   StopModelInvocationJobCommand,
   type GetModelInvocationJobResponse,
 } from '@aws-sdk/client-bedrock';
-import type { ProviderAdapter, ProviderBatchState, ProviderContext, CreateBatchInput, CreatedBatch, ResultSink, UnansweredReason } from '../provider';
-import type { BatchRecord, FileRecord } from '../../store/records';
+import type {
+  ProviderAdapter,
+  ProviderBatchState,
+  ProviderContext,
+  CreateBatchInput,
+  CreatedBatch,
+  ResultSink,
+  UnansweredReason,
+} from '../provider';
+import type { BatchRecord, FileRecord } from '../../../contracts/records';
 import type { LineWriter } from '../../store/blobs';
-import type { RequestCounts } from '../../openai/types';
+import type { RequestCounts } from '../../../contracts/openai-types';
 import { badRequest } from '../../http/errors';
 import { bedrockFoundationModelId } from './price-key';
 import { LineError } from '../../batch-files/lines';
@@ -51,9 +59,16 @@ import {
 import { createJobError, isValidationOrConflict, jobCallError, s3CallError, unavailableOrSame } from './aws-errors';
 import { bedrockClient, bedrockRuntimeClient } from './clients';
 import { advanceOnDemand, requestOnDemandCancel, resultKey, storedResults, type OnDemandLocations } from './on-demand';
-import { EMBEDDINGS_ENDPOINT } from '../../openai/embeddings';
+import { EMBEDDINGS_ENDPOINT } from '../../batch-files/embeddings';
 import { requireEmbeddingFamily, type EmbeddingFamily } from './embeddings';
-import { checkEmbeddingLines, EmbeddingResultSink, embeddingMetaKey, inLines, isEmbeddingFamily, stagedEmbeddingRecords } from './embedding-batches';
+import {
+  checkEmbeddingLines,
+  EmbeddingResultSink,
+  embeddingMetaKey,
+  inLines,
+  isEmbeddingFamily,
+  stagedEmbeddingRecords,
+} from './embedding-batches';
 import { TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
 import { convertLineBody } from '../convert/responses-request';
 
@@ -117,7 +132,10 @@ function timeoutHoursOf(extras: Record<string, unknown>): number {
   if (raw === undefined || raw === null || raw === '') return MIN_TIMEOUT_HOURS;
   const hours = typeof raw === 'number' ? raw : Number(raw);
   if (!Number.isInteger(hours) || hours < MIN_TIMEOUT_HOURS || hours > MAX_TIMEOUT_HOURS) {
-    throw badRequest(`timeout_hours must be a whole number of hours from ${MIN_TIMEOUT_HOURS} to ${MAX_TIMEOUT_HOURS}; got ${JSON.stringify(raw)}.`, 'timeout_hours');
+    throw badRequest(
+      `timeout_hours must be a whole number of hours from ${MIN_TIMEOUT_HOURS} to ${MAX_TIMEOUT_HOURS}; got ${JSON.stringify(raw)}.`,
+      'timeout_hours',
+    );
   }
   return hours;
 }
@@ -125,12 +143,25 @@ function timeoutHoursOf(extras: Record<string, unknown>): number {
 /** One model per Bedrock job: extra_body.model, else the model every line names. */
 function resolveModel(requested: string | null, file: FileRecord): string {
   if (file.model === null) {
-    throw badRequest('The input file mixes several models; a Bedrock batch job runs exactly one model. Split the file by model.', 'input_file_id', 'model_mismatch');
+    throw badRequest(
+      'The input file mixes several models; a Bedrock batch job runs exactly one model. Split the file by model.',
+      'input_file_id',
+      'model_mismatch',
+    );
   }
   const model = requested ?? file.model;
-  if (!model) throw badRequest('model is required for Bedrock batches: pass extra_body.model or set body.model on every line.', 'model', 'missing_model');
+  if (!model)
+    throw badRequest(
+      'model is required for Bedrock batches: pass extra_body.model or set body.model on every line.',
+      'model',
+      'missing_model',
+    );
   if (requested && file.model && requested !== file.model) {
-    throw badRequest(`extra_body.model is ${JSON.stringify(requested)} but the input file's lines use ${JSON.stringify(file.model)}; they must match.`, 'model', 'model_mismatch');
+    throw badRequest(
+      `extra_body.model is ${JSON.stringify(requested)} but the input file's lines use ${JSON.stringify(file.model)}; they must match.`,
+      'model',
+      'model_mismatch',
+    );
   }
   return model;
 }
@@ -149,7 +180,14 @@ function outputUriOf(ctx: ProviderContext, input: CreateBatchInput): S3Uri {
  * Translates every line and streams the records and custom_ids to the input bucket. Nothing reaches
  * Bedrock until every line has translated, so a bad line costs nothing.
  */
-async function stageRecords(ctx: ProviderContext, file: FileRecord, model: string, family: BedrockFamily | EmbeddingFamily, keys: ReturnType<typeof batchInputKeys>, bucket: string): Promise<number> {
+async function stageRecords(
+  ctx: ProviderContext,
+  file: FileRecord,
+  model: string,
+  family: BedrockFamily | EmbeddingFamily,
+  keys: ReturnType<typeof batchInputKeys>,
+  bucket: string,
+): Promise<number> {
   const records = ctx.blobs.openLineWriter({ bucket, key: keys.records });
   const customIds = ctx.blobs.openLineWriter({ bucket, key: keys.customIds });
   // Embeddings: a line may take several records; which part of which line each is goes beside them.
@@ -166,11 +204,20 @@ async function stageRecords(ctx: ProviderContext, file: FileRecord, model: strin
   try {
     for await (const { line, request } of inputRequests(ctx.blobs.readLines(file.blob))) {
       if (request.body.model !== model) {
-        throw new LineError(line, `Line ${line}: body.model is ${JSON.stringify(request.body.model)} but the batch runs ${JSON.stringify(model)}; a Bedrock job runs one model.`, 'model_mismatch');
+        throw new LineError(
+          line,
+          `Line ${line}: body.model is ${JSON.stringify(request.body.model)} but the batch runs ${JSON.stringify(model)}; a Bedrock job runs one model.`,
+          'model_mismatch',
+        );
       }
       const staged = isEmbeddingFamily(family)
         ? stagedEmbeddingRecords(request, family, line)
-        : [{ modelInput: convertLineBody(request, (body) => toBedrockRecord(recordIdFor(count), body, family, line)).modelInput, meta: null }];
+        : [
+            {
+              modelInput: convertLineBody(request, (body) => toBedrockRecord(recordIdFor(count), body, family, line)).modelInput,
+              meta: null,
+            },
+          ];
       for (const { modelInput, meta: recordMeta } of staged) {
         await write(records, JSON.stringify({ recordId: recordIdFor(count), modelInput }), keys.records);
         await write(customIds, JSON.stringify(request.custom_id), keys.customIds);
@@ -192,7 +239,13 @@ async function stageRecords(ctx: ProviderContext, file: FileRecord, model: strin
   return count;
 }
 
-async function createJob(ctx: ProviderContext, input: CreateBatchInput, model: string, data: BedrockBatchData, timeoutHours: number): Promise<string> {
+async function createJob(
+  ctx: ProviderContext,
+  input: CreateBatchInput,
+  model: string,
+  data: BedrockBatchData,
+  timeoutHours: number,
+): Promise<string> {
   const region = data.region ?? ctx.config.region;
   const bedrock = bedrockClient(region);
   const jobName = jobNameFor(input.batchId);
@@ -202,7 +255,9 @@ async function createJob(ctx: ProviderContext, input: CreateBatchInput, model: s
         jobName,
         roleArn: ctx.config.bedrockRoleArn,
         modelId: model,
-        inputDataConfig: { s3InputDataConfig: { s3Uri: toS3Uri({ bucket: data.inputBucket, key: data.recordsKey }), s3InputFormat: 'JSONL' } },
+        inputDataConfig: {
+          s3InputDataConfig: { s3Uri: toS3Uri({ bucket: data.inputBucket, key: data.recordsKey }), s3InputFormat: 'JSONL' },
+        },
         outputDataConfig: { s3OutputDataConfig: { s3Uri: data.outputUri! } },
         // Same token on every attempt (the SDK's retries and ours): Bedrock then never makes two jobs.
         clientRequestToken: requestTokenFor(input.batchId),
@@ -222,7 +277,8 @@ async function createJob(ctx: ProviderContext, input: CreateBatchInput, model: s
 }
 
 /** Region of a file stored outside the stack's region (storage_config.s3.region), kept at files.create. */
-const fileRegionOf = (file: FileRecord): string | undefined => (typeof file.providerData?.region === 'string' ? file.providerData.region : undefined);
+const fileRegionOf = (file: FileRecord): string | undefined =>
+  typeof file.providerData?.region === 'string' ? file.providerData.region : undefined;
 
 /**
  * A job runs in its input file's region. In the stack's region it stages into the stack's input
@@ -233,7 +289,11 @@ function regionalPlacement(ctx: ProviderContext, file: FileRecord, input: Create
   const region = fileRegionOf(file);
   if (!region || region === ctx.config.region) return { inputBucket: ctx.config.bedrockInputBucket };
   if (!input.extras.output_s3_uri) {
-    throw badRequest(`The input file is in ${region}, so its Bedrock job runs there: pass output_s3_uri with a bucket in ${region} (the gateway's own output bucket is in ${ctx.config.region}).`, 'output_s3_uri', 'region_mismatch');
+    throw badRequest(
+      `The input file is in ${region}, so its Bedrock job runs there: pass output_s3_uri with a bucket in ${region} (the gateway's own output bucket is in ${ctx.config.region}).`,
+      'output_s3_uri',
+      'region_mismatch',
+    );
   }
   return { inputBucket: file.blob.bucket, region };
 }
@@ -284,11 +344,20 @@ async function createBatch(ctx: ProviderContext, input: CreateBatchInput): Promi
   if (data.runMode === 'on_demand') {
     if (smallBatch === 'reject') {
       // Only reached when the file's line count was unknown before staging: remove what was staged.
-      await Promise.all([keys.records, keys.customIds].map((key) => ctx.blobs.delete({ bucket: data.inputBucket, key }).catch(() => undefined)));
+      await Promise.all(
+        [keys.records, keys.customIds].map((key) => ctx.blobs.delete({ bucket: data.inputBucket, key }).catch(() => undefined)),
+      );
       throw rejectSmall(count);
     }
     data.onDemandPrefix = keys.onDemandPrefix;
-    return { providerBatchId: null, model, status: 'in_progress', requestCounts, providerData: { ...data }, metadata: { run_mode: 'on_demand' } };
+    return {
+      providerBatchId: null,
+      model,
+      status: 'in_progress',
+      requestCounts,
+      providerData: { ...data },
+      metadata: { run_mode: 'on_demand' },
+    };
   }
 
   data.outputUri = toS3Uri(output);
@@ -340,7 +409,10 @@ interface Manifest {
 }
 
 /** The job's output objects: `<prefix><jobId>/<input name>.out` and its manifest. Listed, never guessed. */
-async function findJobOutput(ctx: ProviderContext, data: BedrockBatchData): Promise<{ bucket: string; results: string | null; manifest: string | null }> {
+async function findJobOutput(
+  ctx: ProviderContext,
+  data: BedrockBatchData,
+): Promise<{ bucket: string; results: string | null; manifest: string | null }> {
   const output = parseS3Uri(data.outputUri!, 'output_s3_uri');
   const jobFolder = `${output.key}${jobIdOf(data.jobArn!)}/`;
   const inputName = data.recordsKey.slice(data.recordsKey.lastIndexOf('/') + 1);
@@ -348,11 +420,13 @@ async function findJobOutput(ctx: ProviderContext, data: BedrockBatchData): Prom
   try {
     keys = await ctx.blobs.list(output.bucket, jobFolder);
     // One third-party reader found the manifest directly under the output URI; accept it there too.
-    if (!keys.some((k) => k.endsWith('manifest.json.out'))) keys = keys.concat((await ctx.blobs.list(output.bucket, output.key)).filter((k) => k === `${output.key}manifest.json.out`));
+    if (!keys.some((k) => k.endsWith('manifest.json.out')))
+      keys = keys.concat((await ctx.blobs.list(output.bucket, output.key)).filter((k) => k === `${output.key}manifest.json.out`));
   } catch (err) {
     throw s3CallError(err, 'list', toS3Uri({ bucket: output.bucket, key: jobFolder }));
   }
-  const results = keys.find((k) => k === `${jobFolder}${inputName}.out`) ?? keys.find((k) => k.startsWith(jobFolder) && k.endsWith('.jsonl.out')) ?? null;
+  const results =
+    keys.find((k) => k === `${jobFolder}${inputName}.out`) ?? keys.find((k) => k.startsWith(jobFolder) && k.endsWith('.jsonl.out')) ?? null;
   const manifest = keys.find((k) => k.endsWith('manifest.json.out')) ?? null;
   return { bucket: output.bucket, results, manifest };
 }
@@ -398,10 +472,13 @@ async function checkJob(ctx: ProviderContext, batch: BatchRecord, data: BedrockB
     providerData: {
       ...data,
       jobStatus: job.status,
-      ...(manifest?.inputTokenCount !== undefined ? { inputTokenCount: manifest.inputTokenCount, outputTokenCount: manifest.outputTokenCount } : {}),
+      ...(manifest?.inputTokenCount !== undefined
+        ? { inputTokenCount: manifest.inputTokenCount, outputTokenCount: manifest.outputTokenCount }
+        : {}),
     },
   };
-  if (status === 'failed') state.errors = [{ code: 'provider_failed', message: job.message || 'The Bedrock batch job failed.', param: null, line: null }];
+  if (status === 'failed')
+    state.errors = [{ code: 'provider_failed', message: job.message || 'The Bedrock batch job failed.', param: null, line: null }];
   return state;
 }
 
@@ -414,7 +491,11 @@ async function checkRecords(ctx: ProviderContext, batch: BatchRecord, data: Bedr
   if (data.runMode === 'on_demand') {
     const region = data.region ?? ctx.config.region;
     // Models without on-demand throughput on their bare id are invoked through an inference profile.
-    const where = { ...onDemandLocations(batch, data), modelId: onDemandModelId(batch.model ?? '', region), ...(data.family === 'converse' ? { invocation: 'Converse' as const } : {}) };
+    const where = {
+      ...onDemandLocations(batch, data),
+      modelId: onDemandModelId(batch.model ?? '', region),
+      ...(data.family === 'converse' ? { invocation: 'Converse' as const } : {}),
+    };
     return advanceOnDemand(ctx, bedrockRuntimeClient(region), where, batch.cancelRequested === true, onDemandOptions());
   }
   return checkJob(ctx, batch, data);
@@ -427,7 +508,9 @@ async function cancelBatch(ctx: ProviderContext, batch: BatchRecord): Promise<vo
   if (data.runMode === 'on_demand') return requestOnDemandCancel(ctx, onDemandLocations(batch, data));
   if (!batch.providerBatchId) return;
   try {
-    await bedrockClient(jobRegion(ctx, batch.providerBatchId)).send(new StopModelInvocationJobCommand({ jobIdentifier: batch.providerBatchId }));
+    await bedrockClient(jobRegion(ctx, batch.providerBatchId)).send(
+      new StopModelInvocationJobCommand({ jobIdentifier: batch.providerBatchId }),
+    );
   } catch (err) {
     // A job that already finished (or is already stopping) cannot be stopped: nothing left to cancel.
     if (isValidationOrConflict(err)) return;
@@ -457,7 +540,12 @@ function completionContext(batch: BatchRecord, recordId: string, created: number
   };
 }
 
-async function collectJobResults(ctx: ProviderContext, batch: BatchRecord, data: BedrockBatchData, sink: ResultSink): Promise<UnansweredReason> {
+async function collectJobResults(
+  ctx: ProviderContext,
+  batch: BatchRecord,
+  data: BedrockBatchData,
+  sink: ResultSink,
+): Promise<UnansweredReason> {
   const customIds = await loadCustomIds(ctx, data);
   let jobStatus = data.jobStatus;
   let created = Math.floor(Date.now() / 1000);
@@ -473,7 +561,9 @@ async function collectJobResults(ctx: ProviderContext, batch: BatchRecord, data:
   const where = await findJobOutput(ctx, data);
   const written = new Uint8Array(data.recordCount);
   const jobId = jobIdOf(data.jobArn ?? batch.providerBatchId!);
-  const embeddings = isEmbeddingFamily(data.family) ? await EmbeddingResultSink.open(ctx, batch, { ...data, family: data.family }, customIds, `bedrock-${jobId}`, sink) : null;
+  const embeddings = isEmbeddingFamily(data.family)
+    ? await EmbeddingResultSink.open(ctx, batch, { ...data, family: data.family }, customIds, `bedrock-${jobId}`, sink)
+    : null;
   if (where.results) {
     const location = { bucket: where.bucket, key: where.results };
     try {
@@ -493,7 +583,15 @@ async function collectJobResults(ctx: ProviderContext, batch: BatchRecord, data:
         }
         written[index] = 1;
         if (embeddings) await embeddings.record(index, record);
-        else await sink.write(resultLineFor(record, customIds[index], data.family as BedrockFamily, completionContext(batch, record.recordId!, created, `bedrock-${jobId}`)));
+        else
+          await sink.write(
+            resultLineFor(
+              record,
+              customIds[index],
+              data.family as BedrockFamily,
+              completionContext(batch, record.recordId!, created, `bedrock-${jobId}`),
+            ),
+          );
       }
     } catch (err) {
       throw s3CallError(err, 'read', toS3Uri(location));
@@ -509,13 +607,20 @@ async function collectJobResults(ctx: ProviderContext, batch: BatchRecord, data:
   return { code, ...(message ? { message } : {}) };
 }
 
-async function collectOnDemandResults(ctx: ProviderContext, batch: BatchRecord, data: BedrockBatchData, sink: ResultSink): Promise<UnansweredReason> {
+async function collectOnDemandResults(
+  ctx: ProviderContext,
+  batch: BatchRecord,
+  data: BedrockBatchData,
+  sink: ResultSink,
+): Promise<UnansweredReason> {
   const customIds = await loadCustomIds(ctx, data);
   const where = onDemandLocations(batch, data);
   const done = await storedResults(ctx, where);
   const created = Math.floor(Date.now() / 1000);
   const code: NotRunCode = notRunCodeForBatch(batch, undefined, created);
-  const embeddings = isEmbeddingFamily(data.family) ? await EmbeddingResultSink.open(ctx, batch, { ...data, family: data.family }, customIds, `bedrock-on-demand-${batch.id}`, sink) : null;
+  const embeddings = isEmbeddingFamily(data.family)
+    ? await EmbeddingResultSink.open(ctx, batch, { ...data, family: data.family }, customIds, `bedrock-on-demand-${batch.id}`, sink)
+    : null;
   for (let i = 0; i < data.recordCount; i++) {
     const recordId = recordIdFor(i);
     const outcome = done.get(recordId);
@@ -529,7 +634,15 @@ async function collectOnDemandResults(ctx: ProviderContext, batch: BatchRecord, 
       throw s3CallError(err, 'read', toS3Uri(location));
     }
     if (embeddings) await embeddings.record(i, record);
-    else await sink.write(resultLineFor(record, customIds[i], data.family as BedrockFamily, completionContext(batch, recordId, created, `bedrock-on-demand-${batch.id}`)));
+    else
+      await sink.write(
+        resultLineFor(
+          record,
+          customIds[i],
+          data.family as BedrockFamily,
+          completionContext(batch, recordId, created, `bedrock-on-demand-${batch.id}`),
+        ),
+      );
   }
   if (embeddings) await embeddings.finish(code);
   return { code };

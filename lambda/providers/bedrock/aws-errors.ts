@@ -44,7 +44,8 @@ export function isTransientAwsError(err: unknown): boolean {
   );
 }
 
-export const isAccessDenied = (err: unknown) => ['AccessDenied', 'AccessDeniedException', 'Forbidden'].includes(awsErrorName(err)) || awsStatusOf(err) === 403;
+export const isAccessDenied = (err: unknown) =>
+  ['AccessDenied', 'AccessDeniedException', 'Forbidden'].includes(awsErrorName(err)) || awsStatusOf(err) === 403;
 export const isResourceNotFound = (err: unknown) => awsErrorName(err) === 'ResourceNotFoundException';
 export const isValidationOrConflict = (err: unknown) => ['ValidationException', 'ConflictException'].includes(awsErrorName(err));
 
@@ -52,14 +53,19 @@ export const isValidationOrConflict = (err: unknown) => ['ValidationException', 
 export function unavailableOrSame(err: unknown, action: string): unknown {
   if (err instanceof GatewayError || err instanceof ProviderUnavailableError || err instanceof ProviderLostBatchError) return err;
   if (isTransientAwsError(err)) {
-    return new ProviderUnavailableError(`Bedrock ${action} failed temporarily (${awsErrorName(err)}: ${describeError(err)}).`, undefined, awsStatusOf(err));
+    return new ProviderUnavailableError(
+      `Bedrock ${action} failed temporarily (${awsErrorName(err)}: ${describeError(err)}).`,
+      undefined,
+      awsStatusOf(err),
+    );
   }
   return err;
 }
 
 /** For calls about a job we created: a 404 means Bedrock lost it. */
 export function jobCallError(err: unknown, action: string, jobArn: string): unknown {
-  if (isResourceNotFound(err)) return new ProviderLostBatchError(`Bedrock no longer knows job ${jobArn} (${action}: ${(err as Error).message}).`);
+  if (isResourceNotFound(err))
+    return new ProviderLostBatchError(`Bedrock no longer knows job ${jobArn} (${action}: ${(err as Error).message}).`);
   return unavailableOrSame(err, action);
 }
 
@@ -81,12 +87,20 @@ export function s3CallError(err: unknown, action: 'read' | 'write' | 'list', uri
 export function createJobError(err: unknown): unknown {
   const name = awsErrorName(err);
   const message = (err as Error)?.message ?? name;
-  if (name === 'ValidationException') return new GatewayError(400, `Bedrock rejected the batch job: ${message}`, 'invalid_request_error', null, 'provider_validation_error');
+  if (name === 'ValidationException')
+    return new GatewayError(400, `Bedrock rejected the batch job: ${message}`, 'invalid_request_error', null, 'provider_validation_error');
   // Too many batch jobs in progress or submitted for this model (a per-model quota): the job waits in
   // `validating` and is submitted when one finishes (lambda/handlers/tracker-submit-batch.ts).
-  if (name === 'ServiceQuotaExceededException') return new ProviderQueueFullError(`Bedrock batch job quota reached: ${message}`, undefined, 429);
+  if (name === 'ServiceQuotaExceededException')
+    return new ProviderQueueFullError(`Bedrock batch job quota reached: ${message}`, undefined, 429);
   if (name === 'AccessDeniedException') {
-    return new GatewayError(400, `Bedrock refused the batch job (AccessDenied): ${message} Check that model access is enabled for this model in the account and region.`, 'invalid_request_error', null, 'provider_access_denied');
+    return new GatewayError(
+      400,
+      `Bedrock refused the batch job (AccessDenied): ${message} Check that model access is enabled for this model in the account and region.`,
+      'invalid_request_error',
+      null,
+      'provider_access_denied',
+    );
   }
   return unavailableOrSame(err, 'CreateModelInvocationJob');
 }

@@ -5,7 +5,7 @@
 //   - images only as base64 sources (Bedrock does not fetch image URLs);
 //   - no `metadata` (not part of Bedrock's schema), so `user` is dropped.
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages';
-import type { ChatCompletion, ChatCompletionRequest } from '../../openai/types';
+import type { ChatCompletion, ChatCompletionRequest } from '../../../contracts/openai-types';
 import { toAnthropicParams, type AnthropicMessageParams } from '../anthropic/request';
 import { ConversionError } from '../convert/conversion-error';
 import { toChatCompletion } from '../anthropic/response';
@@ -22,7 +22,10 @@ export function toClaudeRequest(body: ChatCompletionRequest): ClaudeRequest {
     if (!Array.isArray(message?.content)) return;
     message.content.forEach((part, j) => {
       if (part?.type === 'image_url' && typeof part.image_url?.url === 'string' && !part.image_url.url.startsWith('data:')) {
-        fail(`body.messages[${i}].content[${j}].image_url.url`, 'must be a base64 data URL (data:image/png;base64,…): Claude on Bedrock cannot fetch images from URLs.');
+        fail(
+          `body.messages[${i}].content[${j}].image_url.url`,
+          'must be a base64 data URL (data:image/png;base64,…): Claude on Bedrock cannot fetch images from URLs.',
+        );
       }
     });
   });

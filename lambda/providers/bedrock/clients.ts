@@ -28,7 +28,9 @@ export function bedrockRuntimeClient(region: string): BedrockRuntimeClient {
   if (!client) {
     // Model calls can take minutes for long outputs; throttling is common on on-demand quotas, so a few
     // more attempts than the default, with the SDK's backoff between them.
-    client = traced(new BedrockRuntimeClient({ region, maxAttempts: 4, requestHandler: { connectionTimeout: 5_000, requestTimeout: 240_000 } }));
+    client = traced(
+      new BedrockRuntimeClient({ region, maxAttempts: 4, requestHandler: { connectionTimeout: 5_000, requestTimeout: 240_000 } }),
+    );
     runtimeClients.set(key, client);
   }
   return client;

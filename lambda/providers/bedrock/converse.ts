@@ -6,8 +6,18 @@
 // Converse-type jobs refuse records with toolConfig (400; "Process multiple prompts with batch
 // inference"), and Converse needs toolConfig whenever the history has toolUse/toolResult blocks, so
 // tools and tool history are refused here with a 400 naming the field, before any job exists.
-import type { ChatCompletion, ChatCompletionRequest } from '../../openai/types';
-import { checkFields, fail, inferenceConfigOf, isSystemRole, parseImageDataUrl, partsOf, pushTurn, textOf, type InferenceConfig } from './translate-common';
+import type { ChatCompletion, ChatCompletionRequest } from '../../../contracts/openai-types';
+import {
+  checkFields,
+  fail,
+  inferenceConfigOf,
+  isSystemRole,
+  parseImageDataUrl,
+  partsOf,
+  pushTurn,
+  textOf,
+  type InferenceConfig,
+} from './translate-common';
 import { fromNovaResponse, type NovaResponse } from './nova';
 import type { CompletionContext } from './completion-context';
 
@@ -21,10 +31,12 @@ export interface ConverseRequest {
 
 const HANDLED = ['messages', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'stop'];
 const IMAGE_FORMATS = { 'image/png': 'png', 'image/jpeg': 'jpeg', 'image/gif': 'gif', 'image/webp': 'webp' } as const;
-const NO_TOOLS = 'cannot be sent: Bedrock batch jobs of the Converse invocation type refuse tool use (records with toolConfig fail with a 400).';
+const NO_TOOLS =
+  'cannot be sent: Bedrock batch jobs of the Converse invocation type refuse tool use (records with toolConfig fail with a 400).';
 
 export function toConverseRequest(body: ChatCompletionRequest): ConverseRequest {
-  for (const field of ['tools', 'tool_choice'] as const) if (body[field] !== undefined && body[field] !== null) fail(`body.${field}`, NO_TOOLS);
+  for (const field of ['tools', 'tool_choice'] as const)
+    if (body[field] !== undefined && body[field] !== null) fail(`body.${field}`, NO_TOOLS);
   checkFields(body, 'converse', [...HANDLED, 'parallel_tool_calls']);
   const system: Array<{ text: string }> = [];
   const turns: ConverseRequest['messages'] = [];

@@ -1,10 +1,10 @@
 // The Bedrock adapter's embeddings path (its hooks call these): staging a line as one or more records
 // with a meta line each (which part of which line, the answer's encoding, the token estimate), and
 // joining the records' answers back into one OpenAI line per custom_id (embedding-parts.ts).
-import type { BatchRecord, FileRecord } from '../../store/records';
+import type { BatchRecord, FileRecord } from '../../../contracts/records';
 import { inputRequests } from '../../batch-files/validate';
-import type { BatchRequestInput } from '../../openai/types';
-import type { EmbeddingRequest } from '../../openai/embeddings';
+import type { BatchRequestInput } from '../../../contracts/openai-types';
+import type { EmbeddingRequest } from '../../batch-files/embeddings';
 import type { ProviderBatchState, ProviderContext, ResultSink } from '../provider';
 import { countsInLines, PartJoiner, type LineShape, type NotRunCode, type PartOutcome } from '../embedding-parts';
 import { embeddingFamilyOf, fromEmbeddingOutput, toEmbeddingRecords, type EmbeddingFamily, type EmbeddingRecordMeta } from './embeddings';
@@ -16,9 +16,16 @@ import { toS3Uri } from './s3-locations';
 export const isEmbeddingFamily = (family: string): family is EmbeddingFamily => family === 'titan-embed' || family === 'cohere-embed';
 
 /** The records of one embeddings line and their meta lines, in order. */
-export function stagedEmbeddingRecords(request: BatchRequestInput, family: EmbeddingFamily, line: number): Array<{ modelInput: Record<string, unknown>; meta: EmbeddingRecordMeta }> {
+export function stagedEmbeddingRecords(
+  request: BatchRequestInput,
+  family: EmbeddingFamily,
+  line: number,
+): Array<{ modelInput: Record<string, unknown>; meta: EmbeddingRecordMeta }> {
   const { records, encodingFormat } = toEmbeddingRecords(request.body as unknown as EmbeddingRequest, family, line);
-  return records.map((record, part) => ({ modelInput: record.modelInput, meta: { part, parts: records.length, encodingFormat, estimatedTokens: record.estimatedTokens } }));
+  return records.map((record, part) => ({
+    modelInput: record.modelInput,
+    meta: { part, parts: records.length, encodingFormat, estimatedTokens: record.estimatedTokens },
+  }));
 }
 
 /**
@@ -39,13 +46,20 @@ export const embeddingMetaKey = (customIdsKey: string) => customIdsKey.replace(/
 function outcomeOf(record: BedrockOutputRecord, family: EmbeddingFamily, meta: EmbeddingRecordMeta): PartOutcome {
   if (record.error) {
     const status = errorStatusOf(record.error.errorCode);
-    const message = record.error.errorMessage || `Bedrock could not process this request (error ${String(record.error.errorCode ?? 'unknown')}).`;
+    const message =
+      record.error.errorMessage || `Bedrock could not process this request (error ${String(record.error.errorCode ?? 'unknown')}).`;
     return { ok: false, status, message, type: errorTypeOf(status), code: null };
   }
   try {
     return fromEmbeddingOutput(record.modelOutput, family, meta.estimatedTokens);
   } catch (err) {
-    return { ok: false, status: 502, message: `Bedrock returned output the gateway could not read: ${(err as Error).message}.`, type: 'server_error', code: 'unreadable_provider_output' };
+    return {
+      ok: false,
+      status: 502,
+      message: `Bedrock returned output the gateway could not read: ${(err as Error).message}.`,
+      type: 'server_error',
+      code: 'unreadable_provider_output',
+    };
   }
 }
 
@@ -67,7 +81,14 @@ export class EmbeddingResultSink {
     this.joiner = new PartJoiner((line) => sink.write(line), model);
   }
 
-  static async open(ctx: ProviderContext, batch: BatchRecord, data: { family: EmbeddingFamily; inputBucket: string; customIdsKey: string; recordCount: number }, customIds: readonly string[], requestIdPrefix: string, sink: ResultSink): Promise<EmbeddingResultSink> {
+  static async open(
+    ctx: ProviderContext,
+    batch: BatchRecord,
+    data: { family: EmbeddingFamily; inputBucket: string; customIdsKey: string; recordCount: number },
+    customIds: readonly string[],
+    requestIdPrefix: string,
+    sink: ResultSink,
+  ): Promise<EmbeddingResultSink> {
     const location = { bucket: data.inputBucket, key: embeddingMetaKey(data.customIdsKey) };
     const meta: EmbeddingRecordMeta[] = [];
     try {
@@ -75,14 +96,20 @@ export class EmbeddingResultSink {
     } catch (err) {
       throw s3CallError(err, 'read', toS3Uri(location));
     }
-    if (meta.length !== data.recordCount) throw new Error(`embedding-records.jsonl has ${meta.length} entries for ${data.recordCount} records`);
+    if (meta.length !== data.recordCount)
+      throw new Error(`embedding-records.jsonl has ${meta.length} entries for ${data.recordCount} records`);
     return new EmbeddingResultSink(data.family, customIds, meta, requestIdPrefix, batch.model ?? '', sink);
   }
 
   private shapeAt(index: number): LineShape {
     const meta = this.meta[index];
     // A line's answer is named after its first record, as a one-record line's is.
-    return { customId: this.customIds[index], parts: meta.parts, encodingFormat: meta.encodingFormat, requestId: `${this.requestIdPrefix}-${recordIdFor(index - meta.part)}` };
+    return {
+      customId: this.customIds[index],
+      parts: meta.parts,
+      encodingFormat: meta.encodingFormat,
+      requestId: `${this.requestIdPrefix}-${recordIdFor(index - meta.part)}`,
+    };
   }
 
   async record(index: number, record: BedrockOutputRecord): Promise<void> {

@@ -19,7 +19,7 @@
 // the type for indexing a corpus, which is what batches are used for).
 import { LineError } from '../../batch-files/lines';
 import { GatewayError } from '../../http/errors';
-import { embeddingTexts, estimateTextTokens, type EmbeddingRequest, type EncodingFormat } from '../../openai/embeddings';
+import { embeddingTexts, estimateTextTokens, type EmbeddingRequest, type EncodingFormat } from '../../batch-files/embeddings';
 import type { PartOutcome } from '../embedding-parts';
 import { baseModelId } from './model-family';
 
@@ -68,36 +68,72 @@ function refuseOtherExtensions(body: EmbeddingRequest, family: EmbeddingFamily, 
   for (const [other, { fields, models }] of Object.entries(EXTENSIONS)) {
     if (other === family) continue;
     const field = fields.find((f) => body[f] !== undefined);
-    if (field) throw new LineError(line, `Line ${line}: body.${field} is not a parameter of ${body.model}; it applies to ${models} embedding models only.`, 'unsupported_for_model');
+    if (field)
+      throw new LineError(
+        line,
+        `Line ${line}: body.${field} is not a parameter of ${body.model}; it applies to ${models} embedding models only.`,
+        'unsupported_for_model',
+      );
   }
 }
 
 function titanRecords(body: EmbeddingRequest, texts: string[], dimensions: number | null, line: number): EmbeddingRecord[] {
   if (dimensions !== null && !(TITAN_DIMENSIONS as readonly number[]).includes(dimensions)) {
-    throw new LineError(line, `Line ${line}: body.dimensions is ${dimensions}; ${body.model} makes embeddings of ${TITAN_DIMENSIONS.join(', ')} dimensions only.`, 'unsupported_for_model');
+    throw new LineError(
+      line,
+      `Line ${line}: body.dimensions is ${dimensions}; ${body.model} makes embeddings of ${TITAN_DIMENSIONS.join(', ')} dimensions only.`,
+      'unsupported_for_model',
+    );
   }
-  if (body.normalize !== undefined && typeof body.normalize !== 'boolean') throw new LineError(line, `Line ${line}: body.normalize must be true or false.`, 'invalid_body');
+  if (body.normalize !== undefined && typeof body.normalize !== 'boolean')
+    throw new LineError(line, `Line ${line}: body.normalize must be true or false.`, 'invalid_body');
   const long = texts.findIndex((t) => t.length > TITAN_MAX_CHARACTERS);
-  if (long !== -1) throw new LineError(line, `Line ${line}: body.input[${long}] has ${texts[long].length} characters; ${body.model} embeds at most ${TITAN_MAX_CHARACTERS} characters (8,192 tokens) per text.`, 'input_too_long');
+  if (long !== -1)
+    throw new LineError(
+      line,
+      `Line ${line}: body.input[${long}] has ${texts[long].length} characters; ${body.model} embeds at most ${TITAN_MAX_CHARACTERS} characters (8,192 tokens) per text.`,
+      'input_too_long',
+    );
   return texts.map((text) => ({
-    modelInput: { inputText: text, ...(dimensions !== null ? { dimensions } : {}), ...(body.normalize !== undefined ? { normalize: body.normalize } : {}) },
+    modelInput: {
+      inputText: text,
+      ...(dimensions !== null ? { dimensions } : {}),
+      ...(body.normalize !== undefined ? { normalize: body.normalize } : {}),
+    },
     estimatedTokens: estimateTextTokens(text),
   }));
 }
 
 function cohereRecords(body: EmbeddingRequest, texts: string[], dimensions: number | null, line: number): EmbeddingRecord[] {
   if (dimensions !== null && dimensions !== COHERE_DIMENSIONS) {
-    throw new LineError(line, `Line ${line}: body.dimensions is ${dimensions}; ${body.model} makes embeddings of ${COHERE_DIMENSIONS} dimensions only.`, 'unsupported_for_model');
+    throw new LineError(
+      line,
+      `Line ${line}: body.dimensions is ${dimensions}; ${body.model} makes embeddings of ${COHERE_DIMENSIONS} dimensions only.`,
+      'unsupported_for_model',
+    );
   }
   const inputType = body.input_type ?? 'search_document';
   if (!(COHERE_INPUT_TYPES as readonly unknown[]).includes(inputType)) {
-    throw new LineError(line, `Line ${line}: body.input_type must be one of ${COHERE_INPUT_TYPES.join(', ')}; got ${JSON.stringify(inputType)}.`, 'invalid_body');
+    throw new LineError(
+      line,
+      `Line ${line}: body.input_type must be one of ${COHERE_INPUT_TYPES.join(', ')}; got ${JSON.stringify(inputType)}.`,
+      'invalid_body',
+    );
   }
   if (body.truncate !== undefined && !(COHERE_TRUNCATE as readonly unknown[]).includes(body.truncate)) {
-    throw new LineError(line, `Line ${line}: body.truncate must be one of ${COHERE_TRUNCATE.join(', ')}; got ${JSON.stringify(body.truncate)}.`, 'invalid_body');
+    throw new LineError(
+      line,
+      `Line ${line}: body.truncate must be one of ${COHERE_TRUNCATE.join(', ')}; got ${JSON.stringify(body.truncate)}.`,
+      'invalid_body',
+    );
   }
   const long = texts.findIndex((t) => t.length > COHERE_MAX_CHARACTERS);
-  if (long !== -1) throw new LineError(line, `Line ${line}: body.input[${long}] has ${texts[long].length} characters; ${body.model} embeds at most ${COHERE_MAX_CHARACTERS} characters per text.`, 'input_too_long');
+  if (long !== -1)
+    throw new LineError(
+      line,
+      `Line ${line}: body.input[${long}] has ${texts[long].length} characters; ${body.model} embeds at most ${COHERE_MAX_CHARACTERS} characters per text.`,
+      'input_too_long',
+    );
   const records: EmbeddingRecord[] = [];
   for (let at = 0; at < texts.length; at += COHERE_MAX_TEXTS) {
     const chunk = texts.slice(at, at + COHERE_MAX_TEXTS);
@@ -110,7 +146,11 @@ function cohereRecords(body: EmbeddingRequest, texts: string[], dimensions: numb
 }
 
 /** The records of one embeddings line, in input order. Throws LineError (400) naming the line and field. */
-export function toEmbeddingRecords(body: EmbeddingRequest, family: EmbeddingFamily, line: number): { records: EmbeddingRecord[]; encodingFormat: EncodingFormat } {
+export function toEmbeddingRecords(
+  body: EmbeddingRequest,
+  family: EmbeddingFamily,
+  line: number,
+): { records: EmbeddingRecord[]; encodingFormat: EncodingFormat } {
   const { texts, dimensions, encodingFormat } = embeddingTexts(body, 'Bedrock', line);
   refuseOtherExtensions(body, family, line);
   const records = family === 'titan-embed' ? titanRecords(body, texts, dimensions, line) : cohereRecords(body, texts, dimensions, line);
@@ -127,10 +167,19 @@ export function fromEmbeddingOutput(output: unknown, family: EmbeddingFamily, es
     const vector = output.embedding ?? (isObject(output.embeddingsByType) ? output.embeddingsByType.float : undefined);
     if (!isVector(vector)) throw new Error('the Titan output has no embedding');
     const counted = output.inputTextTokenCount;
-    return { ok: true, vectors: [vector], tokens: typeof counted === 'number' && Number.isInteger(counted) && counted >= 0 ? counted : estimatedTokens };
+    return {
+      ok: true,
+      vectors: [vector],
+      tokens: typeof counted === 'number' && Number.isInteger(counted) && counted >= 0 ? counted : estimatedTokens,
+    };
   }
-  const embeddings = Array.isArray(output.embeddings) ? output.embeddings : isObject(output.embeddings) ? output.embeddings.float : undefined;
-  if (!Array.isArray(embeddings) || embeddings.length === 0 || !embeddings.every(isVector)) throw new Error('the Cohere output has no float embeddings');
+  const embeddings = Array.isArray(output.embeddings)
+    ? output.embeddings
+    : isObject(output.embeddings)
+      ? output.embeddings.float
+      : undefined;
+  if (!Array.isArray(embeddings) || embeddings.length === 0 || !embeddings.every(isVector))
+    throw new Error('the Cohere output has no float embeddings');
   // Cohere on Bedrock writes no token count into the body: the gateway's estimate stands in (documented).
   return { ok: true, vectors: embeddings, tokens: estimatedTokens };
 }

@@ -1,7 +1,7 @@
 // Meta Llama on Bedrock: a single prompt string in the model's chat template (spec bedrock.md §7).
 // Llama 3.x and Llama 4 use different special tokens, so the template follows the model id.
 // The Bedrock Llama body has no stop sequences, tools or images (text-only here), so those are rejected.
-import type { ChatCompletion, ChatCompletionRequest, FinishReason } from '../../openai/types';
+import type { ChatCompletion, ChatCompletionRequest, FinishReason } from '../../../contracts/openai-types';
 import type { BedrockFamily } from './model-family';
 import { checkFields, fail, isSystemRole, maxTokensOf, temperatureOf, textOf, topPOf } from './translate-common';
 import type { CompletionContext } from './completion-context';
@@ -28,14 +28,16 @@ const TEMPLATES = {
 } as const;
 
 export function toLlamaRequest(body: ChatCompletionRequest, family: Extract<BedrockFamily, 'llama3' | 'llama4'>): LlamaRequest {
-  if (body.stop !== undefined && body.stop !== null) fail('body.stop', 'is not supported by Meta Llama on Bedrock (the model has no stop sequence parameter).');
+  if (body.stop !== undefined && body.stop !== null)
+    fail('body.stop', 'is not supported by Meta Llama on Bedrock (the model has no stop sequence parameter).');
   checkFields(body, family, HANDLED);
   const template = TEMPLATES[family];
   let prompt = template.begin;
   let sawUser = false;
   body.messages.forEach((message, i) => {
     const field = `body.messages[${i}]`;
-    if (message.role === 'tool' || message.tool_calls?.length) fail(field, 'uses tool calling, which Meta Llama on Bedrock does not support.');
+    if (message.role === 'tool' || message.tool_calls?.length)
+      fail(field, 'uses tool calling, which Meta Llama on Bedrock does not support.');
     let role: string;
     if (isSystemRole(message)) role = 'system';
     else if (message.role === 'user' || message.role === 'assistant') role = message.role;
@@ -50,7 +52,8 @@ export function toLlamaRequest(body: ChatCompletionRequest, family: Extract<Bedr
   const maxTokens = maxTokensOf(body);
   if (maxTokens !== undefined) {
     const field = maxTokensField(body);
-    if (maxTokens > LLAMA_MAX_GEN_LEN) fail(`body.${field}`, `must be at most ${LLAMA_MAX_GEN_LEN} for Meta Llama on Bedrock; got ${maxTokens}.`);
+    if (maxTokens > LLAMA_MAX_GEN_LEN)
+      fail(`body.${field}`, `must be at most ${LLAMA_MAX_GEN_LEN} for Meta Llama on Bedrock; got ${maxTokens}.`);
     request.max_gen_len = maxTokens;
   }
   const temperature = temperatureOf(body);

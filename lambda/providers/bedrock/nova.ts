@@ -1,7 +1,7 @@
 // Amazon Nova on Bedrock (InvokeModel "messages-v1" schema, spec bedrock.md §7).
 // Parameter spelling: the Nova user guide's complete request schema uses camelCase inferenceConfig
 // keys (maxTokens, topP, stopSequences), the same as Converse; older examples showed max_new_tokens.
-import type { ChatCompletion, ChatCompletionRequest, ChatToolCall, FinishReason } from '../../openai/types';
+import type { ChatCompletion, ChatCompletionRequest, ChatToolCall, FinishReason } from '../../../contracts/openai-types';
 import {
   checkFields,
   fail,
@@ -35,7 +35,17 @@ export interface NovaRequest {
 }
 
 // Nova decides on parallel tool use itself; the flag is accepted and has no Nova equivalent.
-const HANDLED = ['messages', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'stop', 'tools', 'tool_choice', 'parallel_tool_calls'];
+const HANDLED = [
+  'messages',
+  'max_tokens',
+  'max_completion_tokens',
+  'temperature',
+  'top_p',
+  'stop',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+];
 
 const IMAGE_FORMATS = { 'image/png': 'png', 'image/jpeg': 'jpeg', 'image/gif': 'gif', 'image/webp': 'webp' } as const;
 
@@ -55,7 +65,9 @@ export function toNovaRequest(body: ChatCompletionRequest): NovaRequest {
         const s3 = /^s3:\/\/[^/]+\/.+\.(png|jpe?g|gif|webp)$/i.exec(url);
         if (s3) {
           const ext = s3[1].toLowerCase();
-          return { image: { format: ext === 'jpg' ? 'jpeg' : (ext as 'png' | 'jpeg' | 'gif' | 'webp'), source: { s3Location: { uri: url } } } };
+          return {
+            image: { format: ext === 'jpg' ? 'jpeg' : (ext as 'png' | 'jpeg' | 'gif' | 'webp'), source: { s3Location: { uri: url } } },
+          };
         }
         const image = parseImageDataUrl(url, `${field}.content[${j}].image_url.url`, 'nova');
         return { image: { format: IMAGE_FORMATS[image.mediaType], source: { bytes: image.data } } };
@@ -78,7 +90,9 @@ export function toNovaRequest(body: ChatCompletionRequest): NovaRequest {
       pushTurn(turns, 'assistant', blocks);
     } else if (message.role === 'tool') {
       if (typeof message.tool_call_id !== 'string') fail(`${field}.tool_call_id`, 'is required on a tool message.');
-      pushTurn(turns, 'user', [{ toolResult: { toolUseId: message.tool_call_id as string, content: [{ text: textOf(message, field, 'nova') }] } }]);
+      pushTurn(turns, 'user', [
+        { toolResult: { toolUseId: message.tool_call_id as string, content: [{ text: textOf(message, field, 'nova') }] } },
+      ]);
     } else {
       fail(`${field}.role`, `${JSON.stringify(message.role)} is not a chat role.`);
     }
@@ -92,7 +106,8 @@ export function toNovaRequest(body: ChatCompletionRequest): NovaRequest {
 
   if (body.tools?.length) {
     const tools = body.tools.map((tool, i) => {
-      if (tool?.type !== 'function' || typeof tool.function?.name !== 'string') fail(`body.tools[${i}]`, 'must be {type:"function", function:{name,…}}.');
+      if (tool?.type !== 'function' || typeof tool.function?.name !== 'string')
+        fail(`body.tools[${i}]`, 'must be {type:"function", function:{name,…}}.');
       return {
         toolSpec: {
           name: tool.function.name,
@@ -107,7 +122,8 @@ export function toNovaRequest(body: ChatCompletionRequest): NovaRequest {
     else if (choice === 'required') request.toolConfig.toolChoice = { any: {} };
     else if (choice === 'none') fail('body.tool_choice', '"none" is not supported by Amazon Nova; leave out body.tools instead.');
     else if (typeof choice === 'object' && choice !== null) {
-      if (choice.type !== 'function' || typeof choice.function?.name !== 'string') fail('body.tool_choice', `must be "auto", "required" or {type:"function",function:{name}}.`);
+      if (choice.type !== 'function' || typeof choice.function?.name !== 'string')
+        fail('body.tool_choice', `must be "auto", "required" or {type:"function",function:{name}}.`);
       request.toolConfig.toolChoice = { tool: { name: choice.function.name } };
     }
   } else if (body.tool_choice !== undefined && body.tool_choice !== null) {
@@ -118,9 +134,17 @@ export function toNovaRequest(body: ChatCompletionRequest): NovaRequest {
 
 /** The InvokeModel response of a Nova model (modelOutput). */
 export interface NovaResponse {
-  output?: { message?: { role?: string; content?: Array<{ text?: string; toolUse?: { toolUseId?: string; name?: string; input?: unknown } }> } };
+  output?: {
+    message?: { role?: string; content?: Array<{ text?: string; toolUse?: { toolUseId?: string; name?: string; input?: unknown } }> };
+  };
   stopReason?: string;
-  usage?: { inputTokens?: number; outputTokens?: number; totalTokens?: number; cacheReadInputTokenCount?: number; cacheWriteInputTokenCount?: number };
+  usage?: {
+    inputTokens?: number;
+    outputTokens?: number;
+    totalTokens?: number;
+    cacheReadInputTokenCount?: number;
+    cacheWriteInputTokenCount?: number;
+  };
 }
 
 const NOVA_FINISH: Record<string, FinishReason> = {
@@ -140,7 +164,11 @@ export function fromNovaResponse(output: NovaResponse, context: CompletionContex
   for (const block of content) {
     if (typeof block.text === 'string') texts.push(block.text);
     else if (block.toolUse) {
-      toolCalls.push({ id: String(block.toolUse.toolUseId), type: 'function', function: { name: String(block.toolUse.name), arguments: JSON.stringify(block.toolUse.input ?? {}) } });
+      toolCalls.push({
+        id: String(block.toolUse.toolUseId),
+        type: 'function',
+        function: { name: String(block.toolUse.name), arguments: JSON.stringify(block.toolUse.input ?? {}) },
+      });
     }
   }
   const usage = output.usage ?? {};

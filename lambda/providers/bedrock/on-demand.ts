@@ -4,7 +4,7 @@
 // loses only the calls in flight; the next check lists what is stored and carries on from there.
 import { ConverseCommand, InvokeModelCommand, type BedrockRuntimeClient, type ConverseCommandInput } from '@aws-sdk/client-bedrock-runtime';
 import type { ProviderBatchState, ProviderContext } from '../provider';
-import type { RequestCounts } from '../../openai/types';
+import type { RequestCounts } from '../../../contracts/openai-types';
 import { awsErrorName, awsStatusOf, isTransientAwsError, s3CallError } from './aws-errors';
 import type { BedrockOutputRecord } from './records';
 import { toS3Uri } from './s3-locations';
@@ -102,7 +102,10 @@ export async function advanceOnDemand(
   const done = await storedResults(ctx, where);
   const cancelled = cancelWatch(ctx, where, cancelRequested);
   // Nothing runs after a cancel; collectResults writes the rest as batch_cancelled.
-  const cancelledState = (): ProviderBatchState => ({ status: 'cancelled', requestCounts: countsOf(done, where.recordCount, where.recordCount - done.size) });
+  const cancelledState = (): ProviderBatchState => ({
+    status: 'cancelled',
+    requestCounts: countsOf(done, where.recordCount, where.recordCount - done.size),
+  });
   if (await cancelled(true)) return cancelledState();
 
   const inFlight = new Set<Promise<void>>();
@@ -168,7 +171,10 @@ async function invokeOne(
   try {
     if (where.invocation === 'Converse') {
       // The record is a Converse request body, as a Converse-type job would read it (converse.ts).
-      const { $metadata: _metadata, ...output } = await runtime.send(new ConverseCommand({ ...converseInput(record.modelInput), modelId: where.modelId }), { abortSignal });
+      const { $metadata: _metadata, ...output } = await runtime.send(
+        new ConverseCommand({ ...converseInput(record.modelInput), modelId: where.modelId }),
+        { abortSignal },
+      );
       result = { recordId: record.recordId, modelOutput: output };
     } else {
       const response = await runtime.send(
@@ -188,7 +194,11 @@ async function invokeOne(
     // recorded like a batch job's error record. Throttling, 5xx, timeouts and dropped connections are
     // tried again by a later check.
     if (abortSignal.aborted || status === undefined || status >= 500 || isTransientAwsError(err)) {
-      ctx.logger.warn('On-demand Bedrock call postponed', { recordId: record.recordId, error: awsErrorName(err), message: (err as Error)?.message });
+      ctx.logger.warn('On-demand Bedrock call postponed', {
+        recordId: record.recordId,
+        error: awsErrorName(err),
+        message: (err as Error)?.message,
+      });
       return 'retry';
     }
     result = { recordId: record.recordId, error: { errorCode: status, errorMessage: `${awsErrorName(err)}: ${(err as Error).message}` } };

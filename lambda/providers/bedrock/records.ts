@@ -1,6 +1,6 @@
 // Bedrock batch records: the JSONL lines the gateway writes for a job and the lines Bedrock writes back
 // (spec bedrock.md §3/§4), and the alphanumeric record ids that join them to OpenAI custom_ids.
-import type { ChatCompletion, ChatCompletionRequest } from '../../openai/types';
+import type { ChatCompletion, ChatCompletionRequest } from '../../../contracts/openai-types';
 import type { BedrockFamily } from './model-family';
 import type { CompletionContext } from './completion-context';
 import { ConversionError } from '../convert/conversion-error';

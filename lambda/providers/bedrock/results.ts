@@ -1,5 +1,5 @@
 // Bedrock output records → OpenAI batch output/error lines (spec bedrock.md §4). Pure.
-import type { BatchRequestOutput } from '../../openai/types';
+import type { BatchRequestOutput } from '../../../contracts/openai-types';
 import { httpErrorLine, successLine } from '../../openai/output-lines';
 import type { BedrockFamily } from './model-family';
 import { fromBedrockOutput, type BedrockOutputRecord } from './records';
@@ -27,13 +27,21 @@ export function errorTypeOf(status: number): string {
 export function resultLineFor(record: BedrockOutputRecord, customId: string, family: BedrockFamily, context: ResultLineContext): Line {
   if (record.error) {
     const status = errorStatusOf(record.error.errorCode);
-    const message = record.error.errorMessage || `Bedrock could not process this request (error ${String(record.error.errorCode ?? 'unknown')}).`;
+    const message =
+      record.error.errorMessage || `Bedrock could not process this request (error ${String(record.error.errorCode ?? 'unknown')}).`;
     return httpErrorLine(customId, status, context.requestId, message, errorTypeOf(status));
   }
   try {
     return successLine(customId, context.requestId, fromBedrockOutput(record, family, context));
   } catch (err) {
     // An output we cannot read still has to appear once; it goes to the error file rather than vanishing.
-    return httpErrorLine(customId, 502, context.requestId, `Bedrock returned output the gateway could not read: ${(err as Error).message}.`, 'server_error', 'unreadable_provider_output');
+    return httpErrorLine(
+      customId,
+      502,
+      context.requestId,
+      `Bedrock returned output the gateway could not read: ${(err as Error).message}.`,
+      'server_error',
+      'unreadable_provider_output',
+    );
   }
 }

@@ -1,7 +1,7 @@
 // Where Bedrock files, records and results live in S3, and which buckets a client may name. Pure.
 import type { RuntimeConfig } from '../../config';
 import { badRequest, GatewayError } from '../../http/errors';
-import type { BlobLocation } from '../../store/records';
+import type { BlobLocation } from '../../../contracts/records';
 
 export interface S3Uri {
   bucket: string;
@@ -14,7 +14,8 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 export function parseS3Uri(uri: string, param: string): S3Uri {
   const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(uri.trim());
-  if (!match || !BUCKET_NAME.test(match[1])) throw badRequest(`${param} must be an S3 URI like s3://bucket/prefix/; got ${JSON.stringify(uri)}.`, param, 'invalid_s3_uri');
+  if (!match || !BUCKET_NAME.test(match[1]))
+    throw badRequest(`${param} must be an S3 URI like s3://bucket/prefix/; got ${JSON.stringify(uri)}.`, param, 'invalid_s3_uri');
   return { bucket: match[1], key: match[2] ?? '' };
 }
 
@@ -36,7 +37,7 @@ export function assertBucketAllowed(bucket: string, ownBuckets: string[], config
   throw new GatewayError(
     400,
     `Bucket ${JSON.stringify(bucket)} (${param}) is not one this gateway may use. Use ${ownBuckets.map((b) => JSON.stringify(b)).join(' or ')}, ` +
-      'or ask the operator to allow it (the stack\'s allowedBuckets prop, which sets FINOPS_ALLOWED_BUCKETS, and grants the Bedrock role access).',
+      "or ask the operator to allow it (the stack's allowedBuckets prop, which sets FINOPS_ALLOWED_BUCKETS, and grants the Bedrock role access).",
     'invalid_request_error',
     param,
     'bucket_not_allowed',
@@ -64,9 +65,14 @@ export function storageConfigOf(extras: Record<string, unknown>): StorageConfig 
     }
   }
   const s3 = (raw as { s3?: Record<string, unknown> })?.s3;
-  if (typeof s3 !== 'object' || s3 === null) throw badRequest('storage_config must be an object like {"s3": {"bucket": "…", "region": "…", "prefix": "…"}}.', 'storage_config');
+  if (typeof s3 !== 'object' || s3 === null)
+    throw badRequest('storage_config must be an object like {"s3": {"bucket": "…", "region": "…", "prefix": "…"}}.', 'storage_config');
   const bucket = s3.bucket;
-  if (typeof bucket !== 'string' || !BUCKET_NAME.test(bucket)) throw badRequest(`storage_config.s3.bucket must be an S3 bucket name; got ${JSON.stringify(bucket ?? null)}.`, 'storage_config.s3.bucket');
+  if (typeof bucket !== 'string' || !BUCKET_NAME.test(bucket))
+    throw badRequest(
+      `storage_config.s3.bucket must be an S3 bucket name; got ${JSON.stringify(bucket ?? null)}.`,
+      'storage_config.s3.bucket',
+    );
   const region = typeof s3.region === 'string' && s3.region ? s3.region : null;
   const prefix = typeof s3.prefix === 'string' ? s3.prefix : '';
   return { bucket, region, prefix };
@@ -84,7 +90,13 @@ export function jobRegionAllowed(config: RuntimeConfig, region: string): boolean
 }
 
 /** Where files.create puts a Bedrock upload. */
-export function filePlacement(config: RuntimeConfig, tenantId: string, fileId: string, filename: string, storage: StorageConfig | null): BlobLocation {
+export function filePlacement(
+  config: RuntimeConfig,
+  tenantId: string,
+  fileId: string,
+  filename: string,
+  storage: StorageConfig | null,
+): BlobLocation {
   const name = safeFileName(filename);
   if (!storage) return { bucket: config.bedrockInputBucket, key: `files/${tenantId}/${fileId}/${name}` };
   assertBucketAllowed(storage.bucket, [config.bedrockInputBucket], config, 'storage_config.s3.bucket');

@@ -1,6 +1,6 @@
 // Bedrock ModelInvocationJobStatus → OpenAI batch status (spec bedrock.md §2 and spec/README.md).
-import type { BatchStatus } from '../../openai/types';
-import type { BatchRecord } from '../../store/records';
+import type { BatchStatus } from '../../../contracts/openai-types';
+import type { BatchRecord } from '../../../contracts/records';
 
 export const BEDROCK_JOB_STATUSES = [
   'Submitted',
@@ -60,7 +60,11 @@ export function notRunCodeFor(status: string | undefined): NotRunCode {
  * deadline both end a job as Stopped; only the batch record tells them apart. Without a job status
  * (on-demand runs) a record left over at the end ran out of time, unless the batch failed.
  */
-export function notRunCodeForBatch(batch: Pick<BatchRecord, 'cancelRequested' | 'expiresAt' | 'status'>, jobStatus: string | undefined, now: number): NotRunCode {
+export function notRunCodeForBatch(
+  batch: Pick<BatchRecord, 'cancelRequested' | 'expiresAt' | 'status'>,
+  jobStatus: string | undefined,
+  now: number,
+): NotRunCode {
   if (batch.cancelRequested || batch.status === 'cancelling' || batch.status === 'cancelled') return 'batch_cancelled';
   if (now > batch.expiresAt) return 'batch_expired';
   if (jobStatus === undefined) return batch.status === 'failed' ? 'batch_failed' : 'batch_expired';

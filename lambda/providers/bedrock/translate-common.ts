@@ -1,8 +1,15 @@
 // What every family translator shares: the chat.completions fields no Bedrock family can honour and
 // small pure helpers (text of a message, images, numbers), over the shared converter kit (../convert).
 import { ConversionError } from '../convert/conversion-error';
-import { isImageMediaType, IMAGE_MEDIA_TYPES, parseDataUrl, readMaxTokens, readStopSequences, type ImageMediaType } from '../convert/chat-request';
-import type { ChatCompletionRequest, ChatContentPart, ChatMessage } from '../../openai/types';
+import {
+  isImageMediaType,
+  IMAGE_MEDIA_TYPES,
+  parseDataUrl,
+  readMaxTokens,
+  readStopSequences,
+  type ImageMediaType,
+} from '../convert/chat-request';
+import type { ChatCompletionRequest, ChatContentPart, ChatMessage } from '../../../contracts/openai-types';
 import type { BedrockFamily } from './model-family';
 
 export const FAMILY_NAMES: Record<BedrockFamily, string> = {
@@ -57,7 +64,10 @@ export function checkFields(body: ChatCompletionRequest, family: BedrockFamily, 
         break;
       case 'response_format':
         if ((value as { type?: string }).type === 'text') continue;
-        fail('body.response_format', `(${JSON.stringify((value as { type?: string }).type)}) is not supported by ${name} on Bedrock batch; ask for JSON in the prompt instead.`);
+        fail(
+          'body.response_format',
+          `(${JSON.stringify((value as { type?: string }).type)}) is not supported by ${name} on Bedrock batch; ask for JSON in the prompt instead.`,
+        );
         break;
       default:
         fail(`body.${key}`, `is not supported by ${name} on Bedrock.`);
@@ -105,7 +115,12 @@ export interface InferenceConfig {
 
 /** A line's inferenceConfig, or undefined when it sets none of its fields. */
 export function inferenceConfigOf(body: ChatCompletionRequest): InferenceConfig | undefined {
-  const config: InferenceConfig = { maxTokens: maxTokensOf(body), temperature: temperatureOf(body), topP: topPOf(body), stopSequences: stopSequencesOf(body) };
+  const config: InferenceConfig = {
+    maxTokens: maxTokensOf(body),
+    temperature: temperatureOf(body),
+    topP: topPOf(body),
+    stopSequences: stopSequencesOf(body),
+  };
   for (const key of Object.keys(config) as Array<keyof InferenceConfig>) if (config[key] === undefined) delete config[key];
   return Object.keys(config).length ? config : undefined;
 }
@@ -124,14 +139,19 @@ export function partsOf(message: ChatMessage, field: string): ChatContentPart[] 
   return content.map((part, i) => {
     if (part && part.type === 'text' && typeof part.text === 'string') return part;
     if (part && part.type === 'image_url' && typeof part.image_url?.url === 'string') return part;
-    return fail(`${field}.content[${i}]`, `has an unsupported content part type ${JSON.stringify((part as { type?: unknown })?.type)}; only text and image_url are supported.`);
+    return fail(
+      `${field}.content[${i}]`,
+      `has an unsupported content part type ${JSON.stringify((part as { type?: unknown })?.type)}; only text and image_url are supported.`,
+    );
   });
 }
 
 /** The text of a message whose content must be text only (system prompts, tool results, Llama). */
 export function textOf(message: ChatMessage, field: string, family: BedrockFamily): string {
   return partsOf(message, field)
-    .map((part, i) => (part.type === 'text' ? part.text : fail(`${field}.content[${i}]`, `is an image, which ${FAMILY_NAMES[family]} cannot take here.`)))
+    .map((part, i) =>
+      part.type === 'text' ? part.text : fail(`${field}.content[${i}]`, `is an image, which ${FAMILY_NAMES[family]} cannot take here.`),
+    )
     .join('');
 }
 
@@ -141,7 +161,10 @@ export type { ImageMediaType };
 export function parseImageDataUrl(url: string, field: string, family: BedrockFamily): { mediaType: ImageMediaType; data: string } {
   const image = parseDataUrl(url);
   if (!image) {
-    return fail(field, `must be a base64 data URL (data:image/png;base64,…): ${FAMILY_NAMES[family]} on Bedrock cannot fetch images from URLs.`);
+    return fail(
+      field,
+      `must be a base64 data URL (data:image/png;base64,…): ${FAMILY_NAMES[family]} on Bedrock cannot fetch images from URLs.`,
+    );
   }
   if (!isImageMediaType(image.mediaType)) {
     return fail(field, `has media type ${image.mediaType}; supported: ${IMAGE_MEDIA_TYPES.join(', ')}.`);

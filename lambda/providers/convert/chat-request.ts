@@ -3,7 +3,7 @@
 // merging), written once. Pure. Field paths: `prefix` is what the converter puts before a body field
 // in ConversionError.field ('' for Anthropic and Gemini, 'body.' for Bedrock); messages always say
 // `body.<field>`, as a client reads it.
-import type { ChatCompletionRequest } from '../../openai/types';
+import type { ChatCompletionRequest } from '../../../contracts/openai-types';
 import { ConversionError } from './conversion-error';
 
 export type MaxTokensField = 'max_completion_tokens' | 'max_tokens';
@@ -62,7 +62,8 @@ export function parseToolArguments(args: unknown, field: string): Record<string,
   } catch {
     throw new ConversionError(field, `${field} is not valid JSON; it must be a JSON object encoded as a string.`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConversionError(field, `${field} must be a JSON object encoded as a string.`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConversionError(field, `${field} must be a JSON object encoded as a string.`);
   return value as Record<string, unknown>;
 }
 

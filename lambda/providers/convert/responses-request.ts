@@ -4,7 +4,14 @@
 // Shapes: OpenAI API reference "Responses" / shared/spec/openai-openapi (CreateResponse, InputItem,
 // EasyInputMessage, FunctionToolCall, FunctionCallOutputItemParam, FunctionTool, ResponseTextParam);
 // docs/providers.md "Responses". Pure.
-import type { BatchRequestInput, ChatCompletionRequest, ChatContentPart, ChatMessage, ChatTool, ChatToolCall } from '../../openai/types';
+import type {
+  BatchRequestInput,
+  ChatCompletionRequest,
+  ChatContentPart,
+  ChatMessage,
+  ChatTool,
+  ChatToolCall,
+} from '../../../contracts/openai-types';
 import { RESPONSES_ENDPOINT } from '../../batch-files/endpoints';
 import { ConversionError } from './conversion-error';
 
@@ -17,9 +24,33 @@ const fail = (field: string, reason: string): never => {
 };
 
 /** Fields with the same name and meaning in both APIs. */
-const SAME_FIELDS = ['model', 'temperature', 'top_p', 'parallel_tool_calls', 'user', 'metadata', 'store', 'service_tier', 'top_logprobs', 'safety_identifier', 'prompt_cache_key'];
+const SAME_FIELDS = [
+  'model',
+  'temperature',
+  'top_p',
+  'parallel_tool_calls',
+  'user',
+  'metadata',
+  'store',
+  'service_tier',
+  'top_logprobs',
+  'safety_identifier',
+  'prompt_cache_key',
+];
 /** Fields read below. */
-const READ_FIELDS = ['input', 'instructions', 'max_output_tokens', 'tools', 'tool_choice', 'text', 'reasoning', 'truncation', 'include', 'stream', 'background'];
+const READ_FIELDS = [
+  'input',
+  'instructions',
+  'max_output_tokens',
+  'tools',
+  'tool_choice',
+  'text',
+  'reasoning',
+  'truncation',
+  'include',
+  'stream',
+  'background',
+];
 
 /** The chat body of a Responses body, and which Responses path each chat message came from. */
 export interface TranslatedResponsesBody {
@@ -30,7 +61,8 @@ export interface TranslatedResponsesBody {
 
 export function responsesToChat(source: Body): TranslatedResponsesBody {
   for (const key of Object.keys(source)) {
-    if (!SAME_FIELDS.includes(key) && !READ_FIELDS.includes(key) && given(source[key])) fail(key, 'is not supported for this provider (the gateway translates Responses lines to its chat API).');
+    if (!SAME_FIELDS.includes(key) && !READ_FIELDS.includes(key) && given(source[key]))
+      fail(key, 'is not supported for this provider (the gateway translates Responses lines to its chat API).');
   }
   const messages: ChatMessage[] = [];
   const sources: string[] = [];
@@ -45,8 +77,10 @@ export function responsesToChat(source: Body): TranslatedResponsesBody {
   if (given(source.tools)) body.tools = tools(source.tools);
   if (given(source.tool_choice)) body.tool_choice = toolChoice(source.tool_choice);
   Object.assign(body, textFormat(source.text), reasoning(source.reasoning));
-  if (given(source.truncation) && source.truncation !== 'disabled') fail('truncation', `${JSON.stringify(source.truncation)} is not supported for this provider; only "disabled".`);
-  if (Array.isArray(source.include) && source.include.length > 0) fail('include', 'is not supported for this provider (it returns no extra output data).');
+  if (given(source.truncation) && source.truncation !== 'disabled')
+    fail('truncation', `${JSON.stringify(source.truncation)} is not supported for this provider; only "disabled".`);
+  if (Array.isArray(source.include) && source.include.length > 0)
+    fail('include', 'is not supported for this provider (it returns no extra output data).');
   return { body, sources };
 }
 
@@ -78,7 +112,10 @@ function inputMessages(input: unknown, messages: ChatMessage[], sources: string[
       messages.push({ role: 'tool', tool_call_id: item.call_id as string, content: outputText(item.output, `${at}.output`) });
       sources.push(at);
     } else {
-      fail(`${at}.type`, `${JSON.stringify(type)} is not supported for this provider; input items can be messages, function_call and function_call_output.`);
+      fail(
+        `${at}.type`,
+        `${JSON.stringify(type)} is not supported for this provider; input items can be messages, function_call and function_call_output.`,
+      );
     }
   });
 }
@@ -100,10 +137,17 @@ function contentPart(part: unknown, at: string): ChatContentPart {
   if ((p.type === 'input_text' || p.type === 'output_text') && typeof p.text === 'string') return { type: 'text', text: p.text };
   if (p.type === 'refusal' && typeof p.refusal === 'string') return { type: 'text', text: p.refusal };
   if (p.type === 'input_image') {
-    if (typeof p.image_url !== 'string') return fail(`${at}.image_url`, 'must be a URL (data: or http); images by file_id are files kept by OpenAI, which this provider cannot read.');
+    if (typeof p.image_url !== 'string')
+      return fail(
+        `${at}.image_url`,
+        'must be a URL (data: or http); images by file_id are files kept by OpenAI, which this provider cannot read.',
+      );
     return { type: 'image_url', image_url: { url: p.image_url, ...(typeof p.detail === 'string' ? { detail: p.detail } : {}) } };
   }
-  return fail(`${at}.type`, `${JSON.stringify(p.type ?? null)} is not supported for this provider; content parts can be input_text, output_text, refusal and input_image.`);
+  return fail(
+    `${at}.type`,
+    `${JSON.stringify(p.type ?? null)} is not supported for this provider; content parts can be input_text, output_text, refusal and input_image.`,
+  );
 }
 
 function functionCall(item: Body, at: string): ChatToolCall {
@@ -117,7 +161,14 @@ function functionCall(item: Body, at: string): ChatToolCall {
 /** A function_call_output's output: a string, or a list of input_text parts. */
 function outputText(output: unknown, at: string): string {
   if (typeof output === 'string') return output;
-  if (Array.isArray(output)) return output.map((part, j) => (isObject(part) && part.type === 'input_text' && typeof part.text === 'string' ? part.text : fail(`${at}[${j}]`, 'must be an input_text part for this provider.'))).join('');
+  if (Array.isArray(output))
+    return output
+      .map((part, j) =>
+        isObject(part) && part.type === 'input_text' && typeof part.text === 'string'
+          ? part.text
+          : fail(`${at}[${j}]`, 'must be an input_text part for this provider.'),
+      )
+      .join('');
   return fail(at, 'must be a string.');
 }
 
@@ -125,7 +176,10 @@ function tools(value: unknown): ChatTool[] {
   if (!Array.isArray(value)) return fail('tools', 'must be an array.');
   return value.map((tool, i) => {
     if (!isObject(tool) || tool.type !== 'function' || typeof tool.name !== 'string') {
-      return fail(`tools[${i}]`, 'must be a function tool {type:"function", name, parameters}; built-in tools run only on provider openai.');
+      return fail(
+        `tools[${i}]`,
+        'must be a function tool {type:"function", name, parameters}; built-in tools run only on provider openai.',
+      );
     }
     const fn: ChatTool['function'] = { name: tool.name };
     if (typeof tool.description === 'string') fn.description = tool.description;
@@ -136,7 +190,8 @@ function tools(value: unknown): ChatTool[] {
 
 function toolChoice(value: unknown): ChatCompletionRequest['tool_choice'] {
   if (value === 'auto' || value === 'none' || value === 'required') return value;
-  if (isObject(value) && value.type === 'function' && typeof value.name === 'string') return { type: 'function', function: { name: value.name } };
+  if (isObject(value) && value.type === 'function' && typeof value.name === 'string')
+    return { type: 'function', function: { name: value.name } };
   return fail('tool_choice', 'must be "auto", "none", "required" or {type:"function", name} for this provider.');
 }
 
@@ -166,7 +221,8 @@ function textFormat(text: unknown): Partial<ChatCompletionRequest> {
 function reasoning(value: unknown): Partial<ChatCompletionRequest> {
   if (!given(value)) return {};
   if (!isObject(value)) return fail('reasoning', 'must be an object.');
-  for (const key of Object.keys(value)) if (key !== 'effort' && given(value[key])) fail(`reasoning.${key}`, 'is not supported for this provider.');
+  for (const key of Object.keys(value))
+    if (key !== 'effort' && given(value[key])) fail(`reasoning.${key}`, 'is not supported for this provider.');
   return given(value.effort) ? { reasoning_effort: value.effort } : {};
 }
 
@@ -175,7 +231,12 @@ function responsesPath(path: string, sources: string[]): string {
   const prefix = path.startsWith('body.') ? 'body.' : '';
   const rest = path.slice(prefix.length);
   const message = /^messages\[(\d+)\](.*)$/.exec(rest);
-  if (message) return prefix + (sources[Number(message[1])] ?? 'input') + message[2].replace(/^\.tool_calls\[\d+\]\.function/, '').replace(/^\.tool_call_id/, '.call_id');
+  if (message)
+    return (
+      prefix +
+      (sources[Number(message[1])] ?? 'input') +
+      message[2].replace(/^\.tool_calls\[\d+\]\.function/, '').replace(/^\.tool_call_id/, '.call_id')
+    );
   const renames: Array<[RegExp, string]> = [
     [/^messages/, 'input'],
     [/^response_format\.json_schema/, 'text.format'],
@@ -193,7 +254,11 @@ export function inResponsesTerms(err: ConversionError, sources: string[]): Conve
   const field = responsesPath(err.field, sources);
   if (field === err.field) return err;
   const bare = (p: string) => p.replace(/^body\./, '');
-  const detail = err.detail.split(`body.${bare(err.field)}`).join(`body.${bare(field)}`).split(bare(err.field)).join(bare(field));
+  const detail = err.detail
+    .split(`body.${bare(err.field)}`)
+    .join(`body.${bare(field)}`)
+    .split(bare(err.field))
+    .join(bare(field));
   return new ConversionError(field, detail, err.line, err.code ?? undefined);
 }
 

@@ -12,17 +12,25 @@
 import { GatewayError, badRequest } from '../../http/errors';
 import { LineError, readLines, type Line } from '../../batch-files/lines';
 import { inputRequests } from '../../batch-files/validate';
-import { isTerminal, type RequestCounts } from '../../openai/types';
-import type { BatchRecord, BlobLocation, FileRecord } from '../../store/records';
+import { isTerminal, type RequestCounts } from '../../../contracts/openai-types';
+import type { BatchRecord, BlobLocation, FileRecord } from '../../../contracts/records';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../errors';
-import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink, UnansweredReason } from '../provider';
+import type {
+  CreateBatchInput,
+  CreatedBatch,
+  ProviderAdapter,
+  ProviderBatchState,
+  ProviderContext,
+  ResultSink,
+  UnansweredReason,
+} from '../provider';
 import { GeminiClient, DEFAULT_TIMEOUT_MS } from './client';
 import { requestPathTimeoutMs } from '../deadlines';
 import { GeminiConversionError, toGenerateContentRequest, toGeminiBatchLine } from './request';
 import { parseResponseLine, toOutputLine, type ResultContext } from './response';
 import { batchStateName, responsesFileOf, rfc3339ToUnixSeconds, toProviderBatchState } from './status';
 import type { GeminiFile, GeminiOperation } from './types';
-import { EMBEDDINGS_ENDPOINT } from '../../openai/embeddings';
+import { EMBEDDINGS_ENDPOINT } from '../../batch-files/embeddings';
 import { collectEmbeddingResults, requireGeminiEmbeddingModel, toGeminiEmbedLines } from './embeddings';
 import { countsInLines } from '../embedding-parts';
 import { TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
@@ -112,7 +120,13 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
   }
 
   /** Sends one chunk, retrying transient failures; asks the server what it holds before resending. */
-  async function sendChunk(client: GeminiClient, uploadUrl: string, offset: number, bytes: Buffer, finalize: boolean): Promise<GeminiFile | null> {
+  async function sendChunk(
+    client: GeminiClient,
+    uploadUrl: string,
+    offset: number,
+    bytes: Buffer,
+    finalize: boolean,
+  ): Promise<GeminiFile | null> {
     for (let attempt = 1; ; attempt++) {
       try {
         if (attempt > 1 && !finalize) {
@@ -166,17 +180,31 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
       // display name carries our batch id, so a submit retried after a lost answer finds the first.
       const operation =
         (await findSubmitted(client, input.batchId)) ??
-        (await client.json<GeminiOperation>('POST', `v1beta/models/${model}:${input.endpoint === EMBEDDINGS_ENDPOINT ? 'asyncBatchEmbedContent' : 'batchGenerateContent'}`, {
-          body: { batch: { display_name: input.batchId, input_config: { file_name: geminiFile } } },
-        }));
+        (await client.json<GeminiOperation>(
+          'POST',
+          `v1beta/models/${model}:${input.endpoint === EMBEDDINGS_ENDPOINT ? 'asyncBatchEmbedContent' : 'batchGenerateContent'}`,
+          {
+            body: { batch: { display_name: input.batchId, input_config: { file_name: geminiFile } } },
+          },
+        ));
       if (!operation.name || !BATCH_NAME_PATTERN.test(operation.name)) {
-        throw new ProviderUnavailableError(`Gemini answered batchGenerateContent without a batch name (${JSON.stringify(operation.name ?? null)}).`);
+        throw new ProviderUnavailableError(
+          `Gemini answered batchGenerateContent without a batch name (${JSON.stringify(operation.name ?? null)}).`,
+        );
       }
       const lineCount = input.endpoint === EMBEDDINGS_ENDPOINT ? file.lineCount : undefined;
       const state = inLines(toProviderBatchState(operation), lineCount);
-      const counts: RequestCounts = state.requestCounts && state.requestCounts.total > 0 ? state.requestCounts : { total: file.lineCount ?? 0, completed: 0, failed: 0 };
+      const counts: RequestCounts =
+        state.requestCounts && state.requestCounts.total > 0
+          ? state.requestCounts
+          : { total: file.lineCount ?? 0, completed: 0, failed: 0 };
       ctx.logger.info('Created Gemini batch', { batchId: input.batchId, geminiBatch: operation.name, model });
-      const providerData: GeminiBatchData = { inputBlob: file.blob, geminiFile, geminiModel: `models/${model}`, ...(lineCount !== undefined ? { lineCount } : {}) };
+      const providerData: GeminiBatchData = {
+        inputBlob: file.blob,
+        geminiFile,
+        geminiModel: `models/${model}`,
+        ...(lineCount !== undefined ? { lineCount } : {}),
+      };
       return { providerBatchId: operation.name, model, status: state.status, requestCounts: counts, providerData: { ...providerData } };
     },
 
@@ -184,7 +212,10 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
       // Gemini has no "cancelling" state: between a cancel call and CANCELLED it still says PENDING or
       // RUNNING. That is reported as is, so the tracker (which shows the batch as cancelling) keeps
       // repeating the cancel, which Gemini accepts any number of times, until it lands.
-      return inLines(toProviderBatchState(await getOperation(await clientFor(ctx), batch)), (batch.providerData as Partial<GeminiBatchData> | undefined)?.lineCount);
+      return inLines(
+        toProviderBatchState(await getOperation(await clientFor(ctx), batch)),
+        (batch.providerData as Partial<GeminiBatchData> | undefined)?.lineCount,
+      );
     },
 
     async cancelBatch(ctx, batch) {
@@ -205,7 +236,10 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
       const operation = await getOperation(client, batch);
       const state = toProviderBatchState(operation);
       // Writing not-run lines for a batch that is still working would report requests as lost.
-      if (!isTerminal(state.status)) throw new Error(`Gemini batch ${batch.providerBatchId} of ${batch.id} has not finished (state ${batchStateName(operation.metadata?.state)}).`);
+      if (!isTerminal(state.status))
+        throw new Error(
+          `Gemini batch ${batch.providerBatchId} of ${batch.id} has not finished (state ${batchStateName(operation.metadata?.state)}).`,
+        );
       const data = batch.providerData as Partial<GeminiBatchData> | undefined;
       if (!data?.inputBlob) throw new Error(`Batch ${batch.id} has no record of its input file; cannot account for every request.`);
 
@@ -220,10 +254,17 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
       };
       if (batch.endpoint === EMBEDDINGS_ENDPOINT) {
         const output = operation.metadata?.output ?? operation.response;
-        const inlined = (output as { inlinedEmbedContentResponses?: { inlinedResponses?: [] } } | undefined)?.inlinedEmbedContentResponses?.inlinedResponses ?? [];
+        const inlined =
+          (output as { inlinedEmbedContentResponses?: { inlinedResponses?: [] } } | undefined)?.inlinedEmbedContentResponses
+            ?.inlinedResponses ?? [];
         const responses = await responsesLines(client, batch, operation);
         const reason = notRunReason(state, batchStateName(operation.metadata?.state));
-        await collectEmbeddingResults(ctx, batch, { inputBlob: data.inputBlob, context, responses, inlined, notRun: [reason.code, reason.message] }, sink);
+        await collectEmbeddingResults(
+          ctx,
+          batch,
+          { inputBlob: data.inputBlob, context, responses, inlined, notRun: [reason.code, reason.message] },
+          sink,
+        );
         return reason;
       }
       const written = new Set<string>();
@@ -250,7 +291,13 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
       }
 
       // Requests without a result are answered by the result sink, with the reason the final state gives.
-      ctx.logger.info('Collected Gemini results', { batchId: batch.id, geminiBatch: batch.providerBatchId, results: written.size, withoutResult: expected.size - written.size, ignoredLines: unknown });
+      ctx.logger.info('Collected Gemini results', {
+        batchId: batch.id,
+        geminiBatch: batch.providerBatchId,
+        results: written.size,
+        withoutResult: expected.size - written.size,
+        ignoredLines: unknown,
+      });
       return notRunReason(state, batchStateName(operation.metadata?.state));
     },
 
@@ -263,7 +310,11 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
     if (file.providerFileId && FILE_NAME_PATTERN.test(file.providerFileId)) {
       const existing = await client.jsonOrMissing<GeminiFile>('GET', `v1beta/${file.providerFileId}`);
       // A file Gemini is still processing cannot be used yet: the tracker waits and submits again.
-      if (existing?.state === 'PROCESSING') throw new ProviderUnavailableError(`Gemini is still processing ${existing.name}; the batch is submitted once it is ACTIVE.`, FILE_PROCESSING_RETRY_SECONDS);
+      if (existing?.state === 'PROCESSING')
+        throw new ProviderUnavailableError(
+          `Gemini is still processing ${existing.name}; the batch is submitted once it is ACTIVE.`,
+          FILE_PROCESSING_RETRY_SECONDS,
+        );
       if (existing && existing.state !== 'FAILED') return existing.name;
     }
     ctx.logger.info('Gemini copy of the input file is gone; uploading it again', { fileId: file.id, geminiFile: file.providerFileId });
@@ -275,11 +326,14 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
 async function responsesLines(client: GeminiClient, batch: BatchRecord, operation: GeminiOperation): Promise<AsyncIterable<Line> | null> {
   const responsesFile = responsesFileOf(operation);
   if (!responsesFile) return null;
-  if (!FILE_NAME_PATTERN.test(responsesFile)) throw new Error(`Gemini named an unexpected responses file ${JSON.stringify(responsesFile)} for batch ${batch.id}.`);
+  if (!FILE_NAME_PATTERN.test(responsesFile))
+    throw new Error(`Gemini named an unexpected responses file ${JSON.stringify(responsesFile)} for batch ${batch.id}.`);
   try {
     return readLines(await client.download(responsesFile));
   } catch (err) {
-    throw isGone(err) ? new ProviderLostBatchError(`Gemini responses file ${responsesFile} of batch ${batch.id} is gone: ${(err as Error).message}`) : err;
+    throw isGone(err)
+      ? new ProviderLostBatchError(`Gemini responses file ${responsesFile} of batch ${batch.id} is gone: ${(err as Error).message}`)
+      : err;
   }
 }
 
@@ -295,7 +349,11 @@ const FILE_PROCESSING_RETRY_SECONDS = 10;
 function checkRequest(input: CreateBatchInput): { file: FileRecord; model: string } {
   const file = input.inputFile;
   if (!file) {
-    throw badRequest('Gemini batches need an input_file_id: upload the requests with files.create (provider "gemini") first.', 'input_file_id', 'missing_input_file');
+    throw badRequest(
+      'Gemini batches need an input_file_id: upload the requests with files.create (provider "gemini") first.',
+      'input_file_id',
+      'missing_input_file',
+    );
   }
   const model = resolveModel(input.model, file);
   if (input.endpoint === EMBEDDINGS_ENDPOINT) requireGeminiEmbeddingModel(model);
@@ -309,7 +367,10 @@ const LOOKUP_PAGES = 4;
 async function findSubmitted(client: GeminiClient, batchId: string): Promise<GeminiOperation | null> {
   let pageToken: string | undefined;
   for (let page = 0; page < LOOKUP_PAGES; page++) {
-    const listed = await client.json<{ operations?: GeminiOperation[]; nextPageToken?: string }>('GET', `v1beta/batches?pageSize=100${pageToken ? `&pageToken=${encodeURIComponent(pageToken)}` : ''}`);
+    const listed = await client.json<{ operations?: GeminiOperation[]; nextPageToken?: string }>(
+      'GET',
+      `v1beta/batches?pageSize=100${pageToken ? `&pageToken=${encodeURIComponent(pageToken)}` : ''}`,
+    );
     const found = (listed.operations ?? []).find((op) => displayNameOf(op) === batchId && !/FAILED|CANCELLED|EXPIRED/.test(stateOf(op)));
     if (found) return found;
     if (!listed.nextPageToken) return null;
@@ -325,14 +386,23 @@ const stateOf = (op: GeminiOperation) => batchStateName(op.metadata?.state);
 export function resolveModel(requested: string | null, file: Pick<FileRecord, 'model' | 'id'>): string {
   const fromLines = file.model === undefined || file.model === null ? file.model : stripModelsPrefix(file.model);
   if (file.model === null) {
-    throw badRequest(`The lines of ${file.id} name several models; a Gemini batch runs one model. Split the file by model.`, 'input_file_id', 'mixed_models');
+    throw badRequest(
+      `The lines of ${file.id} name several models; a Gemini batch runs one model. Split the file by model.`,
+      'input_file_id',
+      'mixed_models',
+    );
   }
   const model = requested ? stripModelsPrefix(requested) : fromLines;
   if (!model) throw badRequest('No model: pass "model" in the request body (extra_body) for a Gemini batch.', 'model', 'missing_model');
   if (fromLines && fromLines !== model) {
-    throw badRequest(`model ${JSON.stringify(model)} differs from ${JSON.stringify(fromLines)} named by the lines of ${file.id}; a Gemini batch runs one model.`, 'model', 'model_mismatch');
+    throw badRequest(
+      `model ${JSON.stringify(model)} differs from ${JSON.stringify(fromLines)} named by the lines of ${file.id}; a Gemini batch runs one model.`,
+      'model',
+      'model_mismatch',
+    );
   }
-  if (!MODEL_PATTERN.test(model)) throw badRequest(`model ${JSON.stringify(model)} is not a valid Gemini model name.`, 'model', 'invalid_model');
+  if (!MODEL_PATTERN.test(model))
+    throw badRequest(`model ${JSON.stringify(model)} is not a valid Gemini model name.`, 'model', 'invalid_model');
   return model;
 }
 

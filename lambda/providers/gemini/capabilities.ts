@@ -28,7 +28,8 @@ export const GEMINI_CAPABILITIES: readonly GeminiCapabilityRow[] = [
     // Pro has only LOW and HIGH and cannot turn thinking off: minimal runs as LOW, medium as HIGH.
     levels: { minimal: 'LOW', low: 'LOW', medium: 'HIGH', high: 'HIGH' },
     needsThoughtSignatures: true,
-    source: 'ai.google.dev/gemini-api/docs/thinking (thinking levels per model; Gemini 3 Pro cannot disable thinking); ai.google.dev/gemini-api/docs/thought-signatures',
+    source:
+      'ai.google.dev/gemini-api/docs/thinking (thinking levels per model; Gemini 3 Pro cannot disable thinking); ai.google.dev/gemini-api/docs/thought-signatures',
   },
   {
     models: 'Gemini 3 / 3.x Flash and Flash-Lite',
@@ -36,7 +37,8 @@ export const GEMINI_CAPABILITIES: readonly GeminiCapabilityRow[] = [
     thinking: 'level',
     levels: { none: 'MINIMAL', minimal: 'MINIMAL', low: 'LOW', medium: 'MEDIUM', high: 'HIGH' },
     needsThoughtSignatures: true,
-    source: 'ai.google.dev/gemini-api/docs/thinking (Gemini 3 Flash: minimal, low, medium, high); ai.google.dev/gemini-api/docs/thought-signatures',
+    source:
+      'ai.google.dev/gemini-api/docs/thinking (Gemini 3 Flash: minimal, low, medium, high); ai.google.dev/gemini-api/docs/thought-signatures',
   },
   {
     models: 'Gemini 2.5 Pro',
@@ -84,11 +86,17 @@ export function geminiCapabilities(model: string | undefined): GeminiCapabilityR
 const THINKING_BUDGETS: Record<string, number> = { none: 0, minimal: 512, low: 1024, medium: 8192, high: 24576 };
 
 /** The generationConfig.thinkingConfig for a reasoning_effort on this model; throws naming the field. */
-export function thinkingConfigFor(effort: unknown, model: string | undefined): { thinkingBudget?: number; thinkingLevel?: ThinkingLevel } | null {
+export function thinkingConfigFor(
+  effort: unknown,
+  model: string | undefined,
+): { thinkingBudget?: number; thinkingLevel?: ThinkingLevel } | null {
   const row = geminiCapabilities(model);
   const value = String(effort);
   const refuse = (why: string): never => {
-    throw new GeminiConversionError('reasoning_effort', `body.reasoning_effort ${JSON.stringify(effort)} is not supported for ${model ?? 'this model'}: ${why}.`);
+    throw new GeminiConversionError(
+      'reasoning_effort',
+      `body.reasoning_effort ${JSON.stringify(effort)} is not supported for ${model ?? 'this model'}: ${why}.`,
+    );
   };
   if (!(value in THINKING_BUDGETS)) refuse(`use one of ${Object.keys(THINKING_BUDGETS).join(', ')}`);
   switch (row.thinking) {

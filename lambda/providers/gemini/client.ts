@@ -30,7 +30,10 @@ interface Exchange {
 export class GeminiClient {
   private readonly baseUrl: string;
 
-  constructor(private readonly credentials: ProviderCredentials, private readonly timeoutMs = DEFAULT_TIMEOUT_MS) {
+  constructor(
+    private readonly credentials: ProviderCredentials,
+    private readonly timeoutMs = DEFAULT_TIMEOUT_MS,
+  ) {
     // Accept a base URL configured with or without the version segment.
     this.baseUrl = credentials.baseUrl.replace(/\/+$/, '').replace(/\/v1beta$/, '');
   }
@@ -79,7 +82,8 @@ export class GeminiClient {
     });
     if (answer.status >= 400) throw this.errorFor(answer);
     const uploadUrl = answer.headers.get('x-goog-upload-url');
-    if (!uploadUrl) throw new ProviderUnavailableError('Gemini did not return an upload session URL (x-goog-upload-url).', undefined, answer.status);
+    if (!uploadUrl)
+      throw new ProviderUnavailableError('Gemini did not return an upload session URL (x-goog-upload-url).', undefined, answer.status);
     return uploadUrl;
   }
 
@@ -88,30 +92,48 @@ export class GeminiClient {
    * intermediate chunk. Google requires intermediate chunks to be multiples of 256 KiB.
    */
   async uploadChunk(uploadUrl: string, offset: number, chunk: Buffer, finalize: boolean): Promise<GeminiFile | null> {
-    const answer = await this.exchange(uploadUrl, {
-      method: 'POST',
-      headers: {
-        'x-goog-upload-command': finalize ? 'upload, finalize' : 'upload',
-        'x-goog-upload-offset': String(offset),
-        'content-type': 'application/octet-stream',
+    const answer = await this.exchange(
+      uploadUrl,
+      {
+        method: 'POST',
+        headers: {
+          'x-goog-upload-command': finalize ? 'upload, finalize' : 'upload',
+          'x-goog-upload-offset': String(offset),
+          'content-type': 'application/octet-stream',
+        },
+        body: chunk,
       },
-      body: chunk,
-    }, this.sameOrigin(uploadUrl));
+      this.sameOrigin(uploadUrl),
+    );
     if (answer.status >= 400) throw this.errorFor(answer);
     const status = answer.headers.get('x-goog-upload-status');
     if (finalize) {
-      if (status !== 'final') throw new ProviderUnavailableError(`Gemini did not finalize the upload (x-goog-upload-status: ${status ?? 'none'}).`, undefined, answer.status);
+      if (status !== 'final')
+        throw new ProviderUnavailableError(
+          `Gemini did not finalize the upload (x-goog-upload-status: ${status ?? 'none'}).`,
+          undefined,
+          answer.status,
+        );
       const file = (JSON.parse(answer.text) as { file?: GeminiFile }).file;
       if (!file?.name) throw new ProviderUnavailableError('Gemini finalized the upload but returned no file.', undefined, answer.status);
       return file;
     }
-    if (status !== 'active') throw new ProviderUnavailableError(`Gemini ended the upload session early (x-goog-upload-status: ${status ?? 'none'}).`, undefined, answer.status);
+    if (status !== 'active')
+      throw new ProviderUnavailableError(
+        `Gemini ended the upload session early (x-goog-upload-status: ${status ?? 'none'}).`,
+        undefined,
+        answer.status,
+      );
     return null;
   }
 
   /** How many bytes of an upload session the server holds (the protocol's `query` command). */
   async uploadedBytes(uploadUrl: string): Promise<number> {
-    const answer = await this.exchange(uploadUrl, { method: 'POST', headers: { 'x-goog-upload-command': 'query' } }, this.sameOrigin(uploadUrl));
+    const answer = await this.exchange(
+      uploadUrl,
+      { method: 'POST', headers: { 'x-goog-upload-command': 'query' } },
+      this.sameOrigin(uploadUrl),
+    );
     if (answer.status >= 400) throw this.errorFor(answer);
     return Number(answer.headers.get('x-goog-upload-size-received') ?? 0);
   }
@@ -134,13 +156,22 @@ export class GeminiClient {
   }
 
   /** One request/response, body read in full, within the timeout. Network failures → ProviderUnavailableError. */
-  private async exchange(url: string, init: { method: string; headers: Record<string, string>; body?: string | Buffer }, withKey = true): Promise<Exchange> {
+  private async exchange(
+    url: string,
+    init: { method: string; headers: Record<string, string>; body?: string | Buffer },
+    withKey = true,
+  ): Promise<Exchange> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     try {
       // A Buffer is a Uint8Array; DOM typings of fetch only name the latter.
       const body = init.body as BodyInit | undefined;
-      const response = await fetch(url, { method: init.method, body, headers: this.headers(init.headers, withKey), signal: controller.signal });
+      const response = await fetch(url, {
+        method: init.method,
+        body,
+        headers: this.headers(init.headers, withKey),
+        signal: controller.signal,
+      });
       return { status: response.status, headers: response.headers, text: await response.text() };
     } catch (err) {
       throw this.unreachable(err, controller.signal.aborted);
@@ -197,7 +228,13 @@ export class GeminiClient {
  *   the client's request;
  * - other 4xx → GatewayError with Google's message (400; 413 stays 413).
  */
-export function toProviderError(status: number, bodyText: string, retryAfterHeader: string | null, knownBatch?: string, redact: (s: string) => string = (s) => s): Error {
+export function toProviderError(
+  status: number,
+  bodyText: string,
+  retryAfterHeader: string | null,
+  knownBatch?: string,
+  redact: (s: string) => string = (s) => s,
+): Error {
   const error = parseGoogleError(bodyText);
   const message = redact(error.message || `HTTP ${status}`);
   const label = error.status ? `${status} ${error.status}` : String(status);
@@ -205,11 +242,24 @@ export function toProviderError(status: number, bodyText: string, retryAfterHead
     return new ProviderUnavailableError(`Gemini is unavailable (${label}): ${message}`, retryAfterSeconds(retryAfterHeader, error), status);
   }
   if (status === 404 && knownBatch) return new ProviderLostBatchError(`Gemini no longer knows batch ${knownBatch} (${label}): ${message}`);
-  const keyRejected = status === 401 || (status === 403 && !isMissingFile(error)) || error.details?.some((d) => d.reason === 'API_KEY_INVALID');
+  const keyRejected =
+    status === 401 || (status === 403 && !isMissingFile(error)) || error.details?.some((d) => d.reason === 'API_KEY_INVALID');
   if (keyRejected) {
-    return new GatewayError(502, `Gemini rejected the gateway's credentials (${label}): ${message}`, 'server_error', null, 'provider_auth_error');
+    return new GatewayError(
+      502,
+      `Gemini rejected the gateway's credentials (${label}): ${message}`,
+      'server_error',
+      null,
+      'provider_auth_error',
+    );
   }
-  return new GatewayError(status === 413 ? 413 : 400, `Gemini rejected the request (${label}): ${message}`, 'invalid_request_error', null, error.status ? error.status.toLowerCase() : 'provider_error');
+  return new GatewayError(
+    status === 413 ? 413 : 400,
+    `Gemini rejected the request (${label}): ${message}`,
+    'invalid_request_error',
+    null,
+    error.status ? error.status.toLowerCase() : 'provider_error',
+  );
 }
 
 /** Gemini answers 403 PERMISSION_DENIED "… or it may not exist" for a file that is gone. */

@@ -13,9 +13,9 @@
 import { LineError, type Line } from '../../batch-files/lines';
 import { inputRequests } from '../../batch-files/validate';
 import { GatewayError } from '../../http/errors';
-import { embeddingTexts, estimateTextTokens, type EmbeddingRequest, type EncodingFormat } from '../../openai/embeddings';
-import type { BatchRequestInput } from '../../openai/types';
-import type { BatchRecord, BlobLocation } from '../../store/records';
+import { embeddingTexts, estimateTextTokens, type EmbeddingRequest, type EncodingFormat } from '../../batch-files/embeddings';
+import type { BatchRequestInput } from '../../../contracts/openai-types';
+import type { BatchRecord, BlobLocation } from '../../../contracts/records';
 import type { ProviderContext, ResultSink } from '../provider';
 import { PartJoiner, type LineShape, type NotRunCode, type PartOutcome } from '../embedding-parts';
 import { httpStatusOf, openAIErrorTypeOf, parseResponseLine, requestIdFor, type ResultContext } from './response';
@@ -42,7 +42,13 @@ export function isGeminiEmbeddingModel(model: string): boolean {
 /** batches.create with endpoint /v1/embeddings on Gemini: the model must be an embedding model. */
 export function requireGeminiEmbeddingModel(model: string): void {
   if (isGeminiEmbeddingModel(model)) return;
-  throw new GatewayError(400, `Model ${JSON.stringify(model)} is not a Gemini embedding model; /v1/embeddings batches on Gemini run gemini-embedding-001 (or another gemini-embedding-* model).`, 'invalid_request_error', 'model', 'model_not_supported');
+  throw new GatewayError(
+    400,
+    `Model ${JSON.stringify(model)} is not a Gemini embedding model; /v1/embeddings batches on Gemini run gemini-embedding-001 (or another gemini-embedding-* model).`,
+    'invalid_request_error',
+    'model',
+    'model_not_supported',
+  );
 }
 
 export const embedPartKey = (part: number, customId: string) => `${part}:${customId}`;
@@ -69,11 +75,14 @@ export function toGeminiEmbedLines(request: BatchRequestInput, line: number): Ar
   };
   const other = OTHER_EXTENSIONS.find((field) => body[field] !== undefined);
   if (other) fail(`body.${other} is not a parameter of Gemini embedding models (it belongs to Bedrock's); use task_type for Gemini.`);
-  if (dimensions !== null && dimensions > GEMINI_MAX_DIMENSIONS) fail(`body.dimensions is ${dimensions}; ${body.model} makes embeddings of at most ${GEMINI_MAX_DIMENSIONS} dimensions.`);
+  if (dimensions !== null && dimensions > GEMINI_MAX_DIMENSIONS)
+    fail(`body.dimensions is ${dimensions}; ${body.model} makes embeddings of at most ${GEMINI_MAX_DIMENSIONS} dimensions.`);
   const taskType = body.task_type;
-  if (taskType !== undefined && !(GEMINI_TASK_TYPES as readonly unknown[]).includes(taskType)) fail(`body.task_type must be one of ${GEMINI_TASK_TYPES.join(', ')}; got ${JSON.stringify(taskType)}.`, 'invalid_body');
+  if (taskType !== undefined && !(GEMINI_TASK_TYPES as readonly unknown[]).includes(taskType))
+    fail(`body.task_type must be one of ${GEMINI_TASK_TYPES.join(', ')}; got ${JSON.stringify(taskType)}.`, 'invalid_body');
   const title = body.title;
-  if (title !== undefined && (typeof title !== 'string' || taskType !== 'RETRIEVAL_DOCUMENT')) fail('body.title must be a string and needs task_type "RETRIEVAL_DOCUMENT" (Gemini uses a title only for documents).', 'invalid_body');
+  if (title !== undefined && (typeof title !== 'string' || taskType !== 'RETRIEVAL_DOCUMENT'))
+    fail('body.title must be a string and needs task_type "RETRIEVAL_DOCUMENT" (Gemini uses a title only for documents).', 'invalid_body');
   return texts.map((text, part) => ({
     key: embedPartKey(part, request.custom_id),
     request: {
@@ -91,13 +100,30 @@ const isVector = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0
 export function embedOutcome(line: { response?: unknown; error?: GoogleRpcStatus }, estimatedTokens: number): PartOutcome {
   if (line.error) {
     const status = httpStatusOf(line.error);
-    return { ok: false, status, message: line.error.message || `Gemini reported an error${line.error.status ? ` (${line.error.status})` : ''} for this request.`, type: openAIErrorTypeOf(status), code: line.error.status ? line.error.status.toLowerCase() : null };
+    return {
+      ok: false,
+      status,
+      message: line.error.message || `Gemini reported an error${line.error.status ? ` (${line.error.status})` : ''} for this request.`,
+      type: openAIErrorTypeOf(status),
+      code: line.error.status ? line.error.status.toLowerCase() : null,
+    };
   }
   const response = line.response as { embedding?: { values?: unknown }; tokenCount?: unknown } | undefined;
   const values = response?.embedding?.values;
-  if (!isVector(values)) return { ok: false, status: 502, message: 'Gemini returned no embedding for this request.', type: 'server_error', code: 'unreadable_provider_output' };
+  if (!isVector(values))
+    return {
+      ok: false,
+      status: 502,
+      message: 'Gemini returned no embedding for this request.',
+      type: 'server_error',
+      code: 'unreadable_provider_output',
+    };
   const counted = Number(response?.tokenCount);
-  return { ok: true, vectors: [values], tokens: Number.isInteger(counted) && counted >= 0 && response?.tokenCount !== undefined ? counted : estimatedTokens };
+  return {
+    ok: true,
+    vectors: [values],
+    tokens: Number.isInteger(counted) && counted >= 0 && response?.tokenCount !== undefined ? counted : estimatedTokens,
+  };
 }
 
 interface ExpectedLine {
@@ -111,7 +137,12 @@ async function expectedLines(ctx: ProviderContext, inputBlob: BlobLocation, cont
   for await (const { line, request } of inputRequests(ctx.blobs.readLines(inputBlob))) {
     const body = request.body as unknown as EmbeddingRequest;
     const { texts, encodingFormat } = embeddingTexts(body, 'Gemini', line);
-    const shape: LineShape = { customId: request.custom_id, parts: texts.length, encodingFormat: encodingFormat as EncodingFormat, requestId: requestIdFor(context, request.custom_id) };
+    const shape: LineShape = {
+      customId: request.custom_id,
+      parts: texts.length,
+      encodingFormat: encodingFormat as EncodingFormat,
+      requestId: requestIdFor(context, request.custom_id),
+    };
     expected.set(request.custom_id, { shape, estimates: texts.map(estimateTextTokens) });
   }
   return expected;
@@ -124,7 +155,13 @@ async function expectedLines(ctx: ProviderContext, inputBlob: BlobLocation, cont
 export async function collectEmbeddingResults(
   ctx: ProviderContext,
   batch: BatchRecord,
-  input: { inputBlob: BlobLocation; context: ResultContext; responses: AsyncIterable<Line> | null; inlined: Array<{ response?: unknown; error?: GoogleRpcStatus; metadata?: { key?: string } }>; notRun: [NotRunCode, string | undefined] },
+  input: {
+    inputBlob: BlobLocation;
+    context: ResultContext;
+    responses: AsyncIterable<Line> | null;
+    inlined: Array<{ response?: unknown; error?: GoogleRpcStatus; metadata?: { key?: string } }>;
+    notRun: [NotRunCode, string | undefined];
+  },
   sink: ResultSink,
 ): Promise<{ results: number; ignored: number }> {
   const expected = await expectedLines(ctx, input.inputBlob, input.context);
@@ -149,7 +186,11 @@ export async function collectEmbeddingResults(
   }
   for (const item of input.inlined) await add(item.metadata?.key, item);
   const [code, message] = input.notRun;
-  await joiner.finish([...expected.values()].map((e) => e.shape), code, message);
+  await joiner.finish(
+    [...expected.values()].map((e) => e.shape),
+    code,
+    message,
+  );
   ctx.logger.info('Collected Gemini embeddings', { batchId: batch.id, results, ignoredLines: ignored, lines: expected.size });
   return { results, ignored };
 }

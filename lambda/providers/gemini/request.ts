@@ -1,7 +1,7 @@
 // OpenAI batch input line → Gemini batch input line (shared/spec/gemini.md §2.6 and §3). Pure: no I/O.
 // Every OpenAI field is either mapped, knowingly dropped (it has no effect Gemini could honour), or
 // rejected with an error naming it, so a request never silently runs differently from what was asked.
-import type { BatchRequestInput, ChatCompletionRequest, ChatContentPart, ChatMessage } from '../../openai/types';
+import type { BatchRequestInput, ChatCompletionRequest, ChatContentPart, ChatMessage } from '../../../contracts/openai-types';
 import type {
   GeminiBatchLine,
   GeminiContent,
@@ -34,7 +34,18 @@ export const MAX_STOP_SEQUENCES = 5;
  * applies to every line), bookkeeping fields, and `parallel_tool_calls` (Gemini decides itself how many
  * calls to make; it has no switch for this).
  */
-const DROPPED_FIELDS = new Set(['model', 'user', 'metadata', 'store', 'service_tier', 'parallel_tool_calls', 'stream', 'stream_options', 'safety_identifier', 'prompt_cache_key']);
+const DROPPED_FIELDS = new Set([
+  'model',
+  'user',
+  'metadata',
+  'store',
+  'service_tier',
+  'parallel_tool_calls',
+  'stream',
+  'stream_options',
+  'safety_identifier',
+  'prompt_cache_key',
+]);
 
 /** Fields we translate; anything else is rejected by name. */
 const MAPPED_FIELDS = new Set([
@@ -54,7 +65,6 @@ const MAPPED_FIELDS = new Set([
   'reasoning_effort',
   'logprobs',
 ]);
-
 
 /** `{key: custom_id, request: GenerateContentRequest}`; throws GeminiConversionError naming the field. */
 export function toGeminiBatchLine(request: BatchRequestInput): GeminiBatchLine {
@@ -85,7 +95,10 @@ export function toGenerateContentRequest(body: ChatCompletionRequest): GenerateC
 // ---------------------------------------------------------------------------------------------------
 // messages
 
-function convertMessages(messages: ChatMessage[], signFunctionCalls: boolean): { systemInstruction?: GeminiContent; contents: GeminiContent[] } {
+function convertMessages(
+  messages: ChatMessage[],
+  signFunctionCalls: boolean,
+): { systemInstruction?: GeminiContent; contents: GeminiContent[] } {
   const systemTexts: string[] = [];
   const turns: Array<Turn<'user' | 'model', GeminiPart>> = [];
   // Gemini keys tool results by function name, OpenAI by call id: remember which id named which function.
@@ -116,7 +129,10 @@ function convertMessages(messages: ChatMessage[], signFunctionCalls: boolean): {
             throw new GeminiConversionError(callAt, `${callAt} must be a function call with a name.`);
           }
           functionNameByCallId.set(call.id, call.function.name);
-          const functionCall = { name: call.function.name, args: parseToolArguments(call.function.arguments, `${callAt}.function.arguments`) };
+          const functionCall = {
+            name: call.function.name,
+            args: parseToolArguments(call.function.arguments, `${callAt}.function.arguments`),
+          };
           // Gemini 3 wants a signature on the first function call of each step (parallel calls: the first only).
           parts.push(signFunctionCalls && j === 0 ? { functionCall, thoughtSignature: FOREIGN_THOUGHT_SIGNATURE } : { functionCall });
         });
@@ -135,13 +151,19 @@ function convertMessages(messages: ChatMessage[], signFunctionCalls: boolean): {
         break;
       }
       default:
-        throw new GeminiConversionError(`${at}.role`, `${at}.role ${JSON.stringify((message as { role: unknown }).role)} is not supported for Gemini batches.`);
+        throw new GeminiConversionError(
+          `${at}.role`,
+          `${at}.role ${JSON.stringify((message as { role: unknown }).role)} is not supported for Gemini batches.`,
+        );
     }
   });
 
   const contents: GeminiContent[] = turns.map((turn) => ({ role: turn.role, parts: turn.content }));
   if (contents.length === 0) {
-    throw new GeminiConversionError('messages', 'messages must contain at least one user or assistant message for Gemini (system messages alone are not a prompt).');
+    throw new GeminiConversionError(
+      'messages',
+      'messages must contain at least one user or assistant message for Gemini (system messages alone are not a prompt).',
+    );
   }
   return { systemInstruction: systemTexts.length ? { parts: [{ text: systemTexts.join('\n\n') }] } : undefined, contents };
 }
@@ -156,7 +178,10 @@ function textOnly(content: ChatMessage['content'], at: string, textTypes: string
       const p = part as { type?: string; text?: unknown; refusal?: unknown };
       const value = p.type === 'refusal' ? p.refusal : p.text;
       if (!textTypes.includes(p.type ?? '') || typeof value !== 'string') {
-        throw new GeminiConversionError(`${at}.content[${j}]`, `${at}.content[${j}] of type ${JSON.stringify(p.type ?? null)} is not supported here; only text parts are.`);
+        throw new GeminiConversionError(
+          `${at}.content[${j}]`,
+          `${at}.content[${j}] of type ${JSON.stringify(p.type ?? null)} is not supported here; only text parts are.`,
+        );
       }
       return value;
     })
@@ -170,8 +195,12 @@ function userParts(content: ChatMessage['content'], at: string): GeminiPart[] {
   return content.map((part: ChatContentPart, j) => {
     const partAt = `${at}.content[${j}]`;
     if (part.type === 'text' && typeof part.text === 'string') return { text: part.text };
-    if (part.type === 'image_url' && typeof part.image_url?.url === 'string') return imagePart(part.image_url.url, `${partAt}.image_url.url`);
-    throw new GeminiConversionError(partAt, `${partAt} of type ${JSON.stringify((part as { type?: unknown }).type ?? null)} is not supported for Gemini batches; use text or image_url parts.`);
+    if (part.type === 'image_url' && typeof part.image_url?.url === 'string')
+      return imagePart(part.image_url.url, `${partAt}.image_url.url`);
+    throw new GeminiConversionError(
+      partAt,
+      `${partAt} of type ${JSON.stringify((part as { type?: unknown }).type ?? null)} is not supported for Gemini batches; use text or image_url parts.`,
+    );
   });
 }
 
@@ -198,7 +227,12 @@ function imagePart(url: string, at: string): GeminiPart {
     const mimeType = extension ? IMAGE_TYPES[extension] : undefined;
     // Gemini needs a MIME type for a URL it did not store; guessing wrong fails the request later.
     if (!mimeType) {
-      throw new GeminiConversionError(at, `${at}: cannot tell the image type of this URL for Gemini; use a data: URL or a URL ending in ${Object.keys(IMAGE_TYPES).map((e) => '.' + e).join(', ')}.`);
+      throw new GeminiConversionError(
+        at,
+        `${at}: cannot tell the image type of this URL for Gemini; use a data: URL or a URL ending in ${Object.keys(IMAGE_TYPES)
+          .map((e) => '.' + e)
+          .join(', ')}.`,
+      );
     }
     return { fileData: { mimeType, fileUri: url } };
   }
@@ -229,7 +263,8 @@ function convertGenerationConfig(body: ChatCompletionRequest): GeminiGenerationC
   if (body.frequency_penalty != null) config.frequencyPenalty = number(body.frequency_penalty, 'frequency_penalty');
   const stop = readStopSequences(body);
   if (stop) {
-    if (stop.length > MAX_STOP_SEQUENCES) throw new GeminiConversionError('stop', `body.stop has ${stop.length} sequences; Gemini accepts at most ${MAX_STOP_SEQUENCES}.`);
+    if (stop.length > MAX_STOP_SEQUENCES)
+      throw new GeminiConversionError('stop', `body.stop has ${stop.length} sequences; Gemini accepts at most ${MAX_STOP_SEQUENCES}.`);
     config.stopSequences = stop;
   }
   if (body.response_format != null) Object.assign(config, convertResponseFormat(body.response_format));
@@ -266,7 +301,10 @@ function convertResponseFormat(format: NonNullable<ChatCompletionRequest['respon
       return { responseMimeType: 'application/json', responseSchema: toGeminiSchema(schema, 'response_format.json_schema.schema') };
     }
     default:
-      throw new GeminiConversionError('response_format.type', `body.response_format.type ${JSON.stringify((format as { type?: unknown }).type ?? null)} is not supported for Gemini.`);
+      throw new GeminiConversionError(
+        'response_format.type',
+        `body.response_format.type ${JSON.stringify((format as { type?: unknown }).type ?? null)} is not supported for Gemini.`,
+      );
   }
 }
 
@@ -276,7 +314,23 @@ function convertResponseFormat(format: NonNullable<ChatCompletionRequest['respon
 const SCHEMA_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'array', 'object']);
 /** Gemini's Schema.format only knows these; other formats are hints it rejects, so they are dropped. */
 const SCHEMA_FORMATS = new Set(['enum', 'date-time', 'int32', 'int64', 'float', 'double']);
-const PASS_THROUGH = ['title', 'description', 'minimum', 'maximum', 'minItems', 'maxItems', 'minLength', 'maxLength', 'pattern', 'minProperties', 'maxProperties', 'default', 'example', 'propertyOrdering', 'nullable'] as const;
+const PASS_THROUGH = [
+  'title',
+  'description',
+  'minimum',
+  'maximum',
+  'minItems',
+  'maxItems',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minProperties',
+  'maxProperties',
+  'default',
+  'example',
+  'propertyOrdering',
+  'nullable',
+] as const;
 /** Annotations and validation-only keywords Gemini cannot express; dropping them loosens nothing structural. */
 const IGNORED_KEYWORDS = new Set([
   '$schema',
@@ -296,7 +350,20 @@ const IGNORED_KEYWORDS = new Set([
   'contentMediaType',
   'strict',
 ]);
-const HANDLED_KEYWORDS = new Set(['type', 'format', 'enum', 'const', 'items', 'properties', 'required', 'anyOf', 'oneOf', 'additionalProperties', '$ref', ...PASS_THROUGH]);
+const HANDLED_KEYWORDS = new Set([
+  'type',
+  'format',
+  'enum',
+  'const',
+  'items',
+  'properties',
+  'required',
+  'anyOf',
+  'oneOf',
+  'additionalProperties',
+  '$ref',
+  ...PASS_THROUGH,
+]);
 
 /**
  * Converts a JSON Schema (as OpenAI takes for json_schema and tool parameters) into Gemini's Schema:
@@ -317,7 +384,10 @@ export function toGeminiSchema(schema: unknown, path: string, root: unknown = sc
     }
   }
   if (source.additionalProperties !== undefined && source.additionalProperties !== false) {
-    throw new GeminiConversionError(`${path}.additionalProperties`, `${path}.additionalProperties is not supported by Gemini's schemas (only false, which is dropped).`);
+    throw new GeminiConversionError(
+      `${path}.additionalProperties`,
+      `${path}.additionalProperties is not supported by Gemini's schemas (only false, which is dropped).`,
+    );
   }
 
   const out: GeminiSchema = {};
@@ -328,7 +398,10 @@ export function toGeminiSchema(schema: unknown, path: string, root: unknown = sc
     const nonNull = types.filter((t) => t !== 'null');
     if (nonNull.length !== types.length) out.nullable = true;
     if (nonNull.length !== 1 || typeof nonNull[0] !== 'string' || !SCHEMA_TYPES.has(nonNull[0])) {
-      throw new GeminiConversionError(`${path}.type`, `${path}.type ${JSON.stringify(source.type)} is not supported by Gemini; use one type (optionally with "null"), or anyOf.`);
+      throw new GeminiConversionError(
+        `${path}.type`,
+        `${path}.type ${JSON.stringify(source.type)} is not supported by Gemini; use one type (optionally with "null"), or anyOf.`,
+      );
     }
     out.type = nonNull[0].toUpperCase();
   }
@@ -347,7 +420,8 @@ export function toGeminiSchema(schema: unknown, path: string, root: unknown = sc
 
   if (source.items !== undefined) out.items = toGeminiSchema(source.items, `${path}.items`, root, refStack);
   if (source.properties !== undefined) {
-    if (typeof source.properties !== 'object' || source.properties === null) throw new GeminiConversionError(`${path}.properties`, `${path}.properties must be an object.`);
+    if (typeof source.properties !== 'object' || source.properties === null)
+      throw new GeminiConversionError(`${path}.properties`, `${path}.properties must be an object.`);
     out.properties = {};
     for (const [name, property] of Object.entries(source.properties)) {
       out.properties[name] = toGeminiSchema(property, `${path}.properties.${name}`, root, refStack);
@@ -367,10 +441,16 @@ function resolveRef(ref: string, path: string, root: unknown, refStack: string[]
   const match = /^#\/(\$defs|definitions)\/([^/]+)$/.exec(ref);
   const target = match ? (root as Record<string, Record<string, unknown> | undefined>)[match[1]]?.[match[2]] : undefined;
   if (!match || target === undefined) {
-    throw new GeminiConversionError(`${path}.$ref`, `${path}.$ref ${JSON.stringify(ref)} must point into this schema's $defs or definitions.`);
+    throw new GeminiConversionError(
+      `${path}.$ref`,
+      `${path}.$ref ${JSON.stringify(ref)} must point into this schema's $defs or definitions.`,
+    );
   }
   if (refStack.includes(ref)) {
-    throw new GeminiConversionError(`${path}.$ref`, `${path}.$ref ${JSON.stringify(ref)} is recursive; Gemini schemas cannot express recursion.`);
+    throw new GeminiConversionError(
+      `${path}.$ref`,
+      `${path}.$ref ${JSON.stringify(ref)} is recursive; Gemini schemas cannot express recursion.`,
+    );
   }
   return toGeminiSchema(target, path, root, [...refStack, ref]);
 }
@@ -391,7 +471,11 @@ function convertTools(tools: unknown): GeminiFunctionDeclaration[] {
     const parameters = t.function.parameters as Record<string, unknown> | undefined;
     // Gemini rejects an OBJECT schema with no properties ("should be non-empty for OBJECT type"):
     // a function without arguments is declared without parameters.
-    const hasProperties = parameters && typeof parameters.properties === 'object' && parameters.properties !== null && Object.keys(parameters.properties).length > 0;
+    const hasProperties =
+      parameters &&
+      typeof parameters.properties === 'object' &&
+      parameters.properties !== null &&
+      Object.keys(parameters.properties).length > 0;
     if (hasProperties) declaration.parameters = toGeminiSchema(parameters, `${at}.function.parameters`);
     return declaration;
   });
@@ -405,5 +489,8 @@ function convertToolChoice(choice: unknown): GeminiToolConfig {
   if (named?.type === 'function' && typeof named.function?.name === 'string') {
     return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [named.function.name] } };
   }
-  throw new GeminiConversionError('tool_choice', 'body.tool_choice must be "auto", "required", "none" or {"type":"function","function":{"name":…}}.');
+  throw new GeminiConversionError(
+    'tool_choice',
+    'body.tool_choice must be "auto", "required", "none" or {"type":"function","function":{"name":…}}.',
+  );
 }

@@ -11,7 +11,7 @@
 import { stableToken } from '../../ids';
 import { httpErrorLine, successLine } from '../../openai/output-lines';
 import { chatCompletion, completionUsage } from '../../openai/chat-completion';
-import type { BatchRequestOutput, ChatCompletion, ChatCompletionUsage, ChatToolCall, FinishReason } from '../../openai/types';
+import type { BatchRequestOutput, ChatCompletion, ChatCompletionUsage, ChatToolCall, FinishReason } from '../../../contracts/openai-types';
 import type { OpenAIErrorType } from '../../http/errors';
 import type { GeminiCandidate, GeminiResponseLine, GeminiUsageMetadata, GenerateContentResponse, GoogleRpcStatus } from './types';
 
@@ -57,7 +57,12 @@ export function toChatUsage(usage: GeminiUsageMetadata | undefined): ChatComplet
 }
 
 /** chat.completion for one Gemini response. `seed` makes generated ids stable (batch id + custom_id). */
-export function toChatCompletion(response: GenerateContentResponse, context: ResultContext, seed: string, stableId = response.responseId ?? stableToken(24, context.batchId, seed)): ChatCompletion {
+export function toChatCompletion(
+  response: GenerateContentResponse,
+  context: ResultContext,
+  seed: string,
+  stableId = response.responseId ?? stableToken(24, context.batchId, seed),
+): ChatCompletion {
   const idSeed = response.responseId ?? `${context.batchId}\u0000${seed}`;
   const candidates = response.candidates ?? [];
   return chatCompletion({
@@ -105,7 +110,9 @@ export function blockedReason(response: GenerateContentResponse): string | null 
     return `Gemini blocked the prompt (blockReason ${feedback.blockReason}${detail}${categories(feedback.safetyRatings)}).`;
   }
   const silentlyFiltered = (c: GeminiCandidate) =>
-    c.finishReason !== undefined && CONTENT_FILTER_REASONS.has(c.finishReason) && !(c.content?.parts ?? []).some((p) => (typeof p.text === 'string' && p.text !== '' && !p.thought) || p.functionCall);
+    c.finishReason !== undefined &&
+    CONTENT_FILTER_REASONS.has(c.finishReason) &&
+    !(c.content?.parts ?? []).some((p) => (typeof p.text === 'string' && p.text !== '' && !p.thought) || p.functionCall);
   if (!candidates.every(silentlyFiltered)) return null;
   const reasons = [...new Set(candidates.map((c) => c.finishReason))].join(', ');
   return `Gemini blocked the response (finishReason ${reasons}${categories(candidates.flatMap((c) => c.safetyRatings ?? []))}).`;
@@ -117,7 +124,24 @@ function categories(ratings: Array<{ category: string; probability?: string; blo
 }
 
 /** google.rpc codes (0-16) as HTTP statuses; codes ≥ 100 are already HTTP statuses. */
-const RPC_TO_HTTP: Record<number, number> = { 1: 499, 2: 500, 3: 400, 4: 504, 5: 404, 6: 409, 7: 403, 8: 429, 9: 400, 10: 409, 11: 400, 12: 501, 13: 500, 14: 503, 15: 500, 16: 401 };
+const RPC_TO_HTTP: Record<number, number> = {
+  1: 499,
+  2: 500,
+  3: 400,
+  4: 504,
+  5: 404,
+  6: 409,
+  7: 403,
+  8: 429,
+  9: 400,
+  10: 409,
+  11: 400,
+  12: 501,
+  13: 500,
+  14: 503,
+  15: 500,
+  16: 401,
+};
 const STATUS_TO_HTTP: Record<string, number> = {
   INVALID_ARGUMENT: 400,
   FAILED_PRECONDITION: 400,
@@ -164,11 +188,25 @@ export function toOutputLine(line: GeminiResponseLine & { key: string }, context
   if (line.error) {
     const status = httpStatusOf(line.error);
     const message = line.error.message || `Gemini reported an error${line.error.status ? ` (${line.error.status})` : ''} for this request.`;
-    return httpErrorLine(key, status, requestIdFor(context, key), message, openAIErrorTypeOf(status), line.error.status ? line.error.status.toLowerCase() : null);
+    return httpErrorLine(
+      key,
+      status,
+      requestIdFor(context, key),
+      message,
+      openAIErrorTypeOf(status),
+      line.error.status ? line.error.status.toLowerCase() : null,
+    );
   }
   const response = line.response;
   if (!response) {
-    return httpErrorLine(key, 500, requestIdFor(context, key), 'Gemini returned neither a response nor an error for this request.', 'server_error', 'provider_error');
+    return httpErrorLine(
+      key,
+      500,
+      requestIdFor(context, key),
+      'Gemini returned neither a response nor an error for this request.',
+      'server_error',
+      'provider_error',
+    );
   }
   // One hash per line serves both generated ids (this runs for every line of a 200 MB results file).
   const stableId = response.responseId ?? stableToken(24, context.batchId, key);
@@ -189,7 +227,8 @@ export function parseResponseLine(text: string, lineNumber: number): GeminiRespo
   } catch {
     throw new Error(`Gemini responses file line ${lineNumber} is not valid JSON.`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`Gemini responses file line ${lineNumber} is not a JSON object.`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(`Gemini responses file line ${lineNumber} is not a JSON object.`);
   const line = value as GeminiResponseLine;
   // Some producers put the key in metadata (the inline-response shape); accept both.
   const key = line.key ?? (value as { metadata?: { key?: unknown } }).metadata?.key;

@@ -1,5 +1,5 @@
 // Gemini batch Operation → the gateway's view of it (spec §2.3-2.5, §5). Pure: no I/O.
-import type { BatchError, BatchStatus, RequestCounts } from '../../openai/types';
+import type { BatchError, BatchStatus, RequestCounts } from '../../../contracts/openai-types';
 import type { ProviderBatchState } from '../provider';
 import type { GeminiBatchStats, GeminiOperation } from './types';
 import { toUnixSeconds } from '../../time';
@@ -55,7 +55,12 @@ export function toProviderBatchState(operation: GeminiOperation): ProviderBatchS
   if (operation.error) {
     // A finished Operation with an error is a failed batch whatever its metadata says.
     if (operation.done) status = 'failed';
-    errors.push({ code: 'provider_error', message: `Gemini: ${operation.error.message ?? 'the batch failed'}${operation.error.status ? ` (${operation.error.status})` : ''}`, param: null, line: null });
+    errors.push({
+      code: 'provider_error',
+      message: `Gemini: ${operation.error.message ?? 'the batch failed'}${operation.error.status ? ` (${operation.error.status})` : ''}`,
+      param: null,
+      line: null,
+    });
   } else if (status === 'failed') {
     errors.push({ code: 'provider_error', message: 'Gemini reported the batch as failed without a reason.', param: null, line: null });
   }

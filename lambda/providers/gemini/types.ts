@@ -141,7 +141,9 @@ export interface GeminiBatchStats {
 
 export interface GeminiBatchOutput {
   responsesFile?: string;
-  inlinedResponses?: { inlinedResponses?: Array<{ response?: GenerateContentResponse; error?: GoogleRpcStatus; metadata?: { key?: string } }> };
+  inlinedResponses?: {
+    inlinedResponses?: Array<{ response?: GenerateContentResponse; error?: GoogleRpcStatus; metadata?: { key?: string } }>;
+  };
 }
 
 export interface GeminiBatchMetadata {

@@ -8,13 +8,21 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import OpenAI, { ConflictError, NotFoundError } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { badRequest } from '../../http/errors';
-import type { BatchRequestOutput } from '../../openai/types';
+import type { BatchRequestOutput } from '../../../contracts/openai-types';
 import { readLines } from '../../batch-files/lines';
 import { isObject } from '../../batch-files/validate';
-import type { BatchRecord, BlobLocation, FileRecord } from '../../store/records';
+import type { BatchRecord, BlobLocation, FileRecord } from '../../../contracts/records';
 import { ProviderLostBatchError } from '../errors';
 import { requestPathTimeoutMs } from '../deadlines';
-import type { CreateBatchInput, CreatedBatch, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink, UnansweredReason } from '../provider';
+import type {
+  CreateBatchInput,
+  CreatedBatch,
+  ProviderAdapter,
+  ProviderBatchState,
+  ProviderContext,
+  ResultSink,
+  UnansweredReason,
+} from '../provider';
 import { mapOpenAIError, type MapContext } from './errors';
 import { isKnownProviderStatus, mapBatchErrors, mapBatchStatus, mapRequestCounts } from './status';
 import { batchWire, type BatchWire } from './wire';
@@ -71,12 +79,18 @@ export function createOpenAIAdapter(name: ProviderName = 'openai', options: Open
   }
 
   function requireProviderBatchId(batch: BatchRecord): string {
-    if (!batch.providerBatchId) throw new ProviderLostBatchError(`Batch ${batch.id} has no ${display} batch id; it was never submitted to ${display}.`);
+    if (!batch.providerBatchId)
+      throw new ProviderLostBatchError(`Batch ${batch.id} has no ${display} batch id; it was never submitted to ${display}.`);
     return batch.providerBatchId;
   }
 
   function batchData(batch: Batch, inputBlob?: BlobLocation): OpenAIBatchData {
-    return { outputFileId: batch.output_file_id ?? null, errorFileId: batch.error_file_id ?? null, providerStatus: batch.status, ...(inputBlob ? { inputBlob } : {}) };
+    return {
+      outputFileId: batch.output_file_id ?? null,
+      errorFileId: batch.error_file_id ?? null,
+      providerStatus: batch.status,
+      ...(inputBlob ? { inputBlob } : {}),
+    };
   }
 
   return {
@@ -221,11 +235,17 @@ async function callMapped<T>(context: MapContext, fn: () => Promise<T>, mapError
 function checkRequest(name: ProviderName, display: string, input: CreateBatchInput): { inputFile: FileRecord; providerFileId: string } {
   const inputFile = input.inputFile;
   if (!inputFile) {
-    throw badRequest(`The ${name} provider runs batches from an uploaded file: set input_file_id to a file uploaded with purpose "batch" (inline requests are not supported for ${name}).`, 'input_file_id');
+    throw badRequest(
+      `The ${name} provider runs batches from an uploaded file: set input_file_id to a file uploaded with purpose "batch" (inline requests are not supported for ${name}).`,
+      'input_file_id',
+    );
   }
   const providerFileId = requireProviderFile(name, display, inputFile);
   if (input.model && inputFile.model && input.model !== inputFile.model) {
-    throw badRequest(`model ${input.model} differs from the model of the input file's requests (${inputFile.model}); ${display} runs the model named in each request.`, 'model');
+    throw badRequest(
+      `model ${input.model} differs from the model of the input file's requests (${inputFile.model}); ${display} runs the model named in each request.`,
+      'model',
+    );
   }
   return { inputFile, providerFileId };
 }
@@ -239,11 +259,24 @@ const LOOKUP_SLACK_SECONDS = 300;
  * The provider batch an earlier submit of this gateway batch made, found by `metadata.finops_batch_id`;
  * a provider without batch metadata (Together) by its input file, among batches made after the gateway batch.
  */
-async function findSubmitted(wire: BatchWire, openai: OpenAI, input: CreateBatchInput, providerFileId: string, context: MapContext, mapError = mapOpenAIError): Promise<Batch | null> {
+async function findSubmitted(
+  wire: BatchWire,
+  openai: OpenAI,
+  input: CreateBatchInput,
+  providerFileId: string,
+  context: MapContext,
+  mapError = mapOpenAIError,
+): Promise<Batch | null> {
   const byMetadata = wire.batchMetadata;
-  if (byMetadata && (!(GATEWAY_BATCH_METADATA_KEY in providerMetadata(input.metadata, input.batchId)) || input.metadata?.[GATEWAY_BATCH_METADATA_KEY])) return null;
+  if (
+    byMetadata &&
+    (!(GATEWAY_BATCH_METADATA_KEY in providerMetadata(input.metadata, input.batchId)) || input.metadata?.[GATEWAY_BATCH_METADATA_KEY])
+  )
+    return null;
   const ours = (batch: Batch) =>
-    byMetadata ? batch.metadata?.[GATEWAY_BATCH_METADATA_KEY] === input.batchId : batch.input_file_id === providerFileId && batch.created_at >= input.createdAt;
+    byMetadata
+      ? batch.metadata?.[GATEWAY_BATCH_METADATA_KEY] === input.batchId
+      : batch.input_file_id === providerFileId && batch.created_at >= input.createdAt;
   try {
     for await (const batch of wire.listBatches(openai)) {
       if (batch.created_at < input.createdAt - LOOKUP_SLACK_SECONDS) return null;
@@ -265,7 +298,10 @@ function unansweredReason(current: Batch): UnansweredReason {
 
 function requireProviderFile(name: ProviderName, display: string, file: FileRecord): string {
   if (!file.providerFileId) {
-    throw badRequest(`File ${file.id} was not uploaded to ${display} (it was stored for provider ${file.provider}); upload it again with provider "${name}".`, 'input_file_id');
+    throw badRequest(
+      `File ${file.id} was not uploaded to ${display} (it was stored for provider ${file.provider}); upload it again with provider "${name}".`,
+      'input_file_id',
+    );
   }
   return file.providerFileId;
 }

@@ -30,9 +30,7 @@ const CLIENT_INPUT_OPERATIONS: OpenAIOperation[] = ['upload_file', 'create_batch
 
 /** Replaces anything shaped like an API key or bearer token. */
 export function redactSecrets(message: string): string {
-  return message
-    .replace(/\b(?:sk|rk|sess)-[A-Za-z0-9_*.-]{4,}/g, '[redacted]')
-    .replace(/\bBearer\s+\S+/gi, 'Bearer [redacted]');
+  return message.replace(/\b(?:sk|rk|sess)-[A-Za-z0-9_*.-]{4,}/g, '[redacted]').replace(/\bBearer\s+\S+/gi, 'Bearer [redacted]');
 }
 
 /** The provider's own message from an SDK error (`error.message` of the JSON body), redacted. */
@@ -73,15 +71,39 @@ export function mapOpenAIError(err: unknown, context: MapContext): Error {
       return new ProviderLostBatchError(`${OpenAI} no longer knows batch ${context.providerBatchId} (HTTP 404 during ${what}).`);
     }
     if (status === 401) {
-      return new GatewayError(502, `${OpenAI} rejected the gateway's API key during ${what} (HTTP 401). Check the ${OpenAI} key the gateway is configured with.`, 'server_error', null, 'provider_auth_error');
+      return new GatewayError(
+        502,
+        `${OpenAI} rejected the gateway's API key during ${what} (HTTP 401). Check the ${OpenAI} key the gateway is configured with.`,
+        'server_error',
+        null,
+        'provider_auth_error',
+      );
     }
     if (status === 403) {
-      return new GatewayError(502, `${OpenAI} refused ${what} (HTTP 403): ${providerMessage(err)}`, 'server_error', null, 'provider_permission_error');
+      return new GatewayError(
+        502,
+        `${OpenAI} refused ${what} (HTTP 403): ${providerMessage(err)}`,
+        'server_error',
+        null,
+        'provider_permission_error',
+      );
     }
     if (CLIENT_INPUT_OPERATIONS.includes(context.operation)) {
-      return new GatewayError(400, `${OpenAI} rejected ${what}: ${providerMessage(err)}`, 'invalid_request_error', err.param ?? null, err.code ?? 'provider_rejected');
+      return new GatewayError(
+        400,
+        `${OpenAI} rejected ${what}: ${providerMessage(err)}`,
+        'invalid_request_error',
+        err.param ?? null,
+        err.code ?? 'provider_rejected',
+      );
     }
-    return new GatewayError(502, `${OpenAI} answered HTTP ${status} to ${what}: ${providerMessage(err)}`, 'server_error', null, 'provider_error');
+    return new GatewayError(
+      502,
+      `${OpenAI} answered HTTP ${status} to ${what}: ${providerMessage(err)}`,
+      'server_error',
+      null,
+      'provider_error',
+    );
   }
   if (isNetworkError(err)) {
     return new ProviderUnavailableError(`The connection to ${OpenAI} broke during ${what}: ${redactSecrets((err as Error).message)}`);

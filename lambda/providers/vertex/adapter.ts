@@ -13,10 +13,18 @@ import { GatewayError, badRequest } from '../../http/errors';
 import { LineError, readLines } from '../../batch-files/lines';
 import { inputRequests } from '../../batch-files/validate';
 import { notRunLine } from '../../openai/output-lines';
-import { isTerminal } from '../../openai/types';
-import type { BatchRecord, BlobLocation, FileRecord } from '../../store/records';
+import { isTerminal } from '../../../contracts/openai-types';
+import type { BatchRecord, BlobLocation, FileRecord } from '../../../contracts/records';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../errors';
-import type { CreateBatchInput, CreatedBatch, GcpServiceAccountCredentials, ProviderAdapter, ProviderBatchState, ProviderContext, ResultSink } from '../provider';
+import type {
+  CreateBatchInput,
+  CreatedBatch,
+  GcpServiceAccountCredentials,
+  ProviderAdapter,
+  ProviderBatchState,
+  ProviderContext,
+  ResultSink,
+} from '../provider';
 
 type Ctx = ProviderContext<'gcp-service-account'>;
 import { requestPathTimeoutMs } from '../deadlines';
@@ -64,7 +72,8 @@ interface Clients {
 
 export function createVertexAdapter(options: VertexAdapterOptions = {}): ProviderAdapter<'gcp-service-account'> {
   const chunkBytes = options.uploadChunkBytes ?? DEFAULT_GCS_CHUNK_BYTES;
-  if (chunkBytes <= 0 || chunkBytes % GCS_CHUNK_GRANULARITY !== 0) throw new Error(`uploadChunkBytes must be a positive multiple of ${GCS_CHUNK_GRANULARITY}.`);
+  if (chunkBytes <= 0 || chunkBytes % GCS_CHUNK_GRANULARITY !== 0)
+    throw new Error(`uploadChunkBytes must be a positive multiple of ${GCS_CHUNK_GRANULARITY}.`);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const settingsOf = options.settings ?? (() => vertexSettings());
 
@@ -74,10 +83,18 @@ export function createVertexAdapter(options: VertexAdapterOptions = {}): Provide
     const credentials: GcpServiceAccountCredentials = await ctx.credentials();
     const key = parseServiceAccountKey(credentials.serviceAccount);
     const project = settings.project ?? key.project_id;
-    if (!project) throw notConfigured('the stack property vertexProject (FINOPS_VERTEX_PROJECT) is not set and the service account key names no project_id');
+    if (!project)
+      throw notConfigured(
+        'the stack property vertexProject (FINOPS_VERTEX_PROJECT) is not set and the service account key names no project_id',
+      );
     const http = new GoogleHttp(key, requestPath ? Math.min(timeoutMs, requestPathTimeoutMs()) : timeoutMs, 'Vertex AI');
     const apiUrl = apiUrlFor(credentials.baseUrl, settings.location);
-    return { settings, project, gcs: new GcsClient(http, settings.storageUrl), jobs: new VertexJobs(http, apiUrl, project, settings.location) };
+    return {
+      settings,
+      project,
+      gcs: new GcsClient(http, settings.storageUrl),
+      jobs: new VertexJobs(http, apiUrl, project, settings.location),
+    };
   }
 
   /** Two streaming passes: convert everything (a bad line fails before any upload) and measure; then upload. */
@@ -95,7 +112,7 @@ export function createVertexAdapter(options: VertexAdapterOptions = {}): Provide
     };
     for await (const text of convertedLines(ctx, file)) {
       const bytes = Buffer.from(text);
-      for (let at = 0; at < bytes.length; ) {
+      for (let at = 0; at < bytes.length;) {
         // A full chunk goes only once more bytes follow, so the last one carries the total.
         if (filled === chunkBytes) await send();
         const copied = bytes.copy(chunk, filled, at);
@@ -120,8 +137,10 @@ export function createVertexAdapter(options: VertexAdapterOptions = {}): Provide
         }
         const answer = await gcs.uploadChunk(session, offset, bytes, total);
         const last = end === total;
-        if (last && typeof answer === 'number') throw new Error(`Cloud Storage did not complete the upload (holds ${answer} of ${total} bytes).`);
-        if (!last && answer !== end) throw new Error(`Cloud Storage holds ${String(answer)} bytes of the upload after a chunk ending at ${end}.`);
+        if (last && typeof answer === 'number')
+          throw new Error(`Cloud Storage did not complete the upload (holds ${answer} of ${total} bytes).`);
+        if (!last && answer !== end)
+          throw new Error(`Cloud Storage holds ${String(answer)} bytes of the upload after a chunk ending at ${end}.`);
         return;
       } catch (err) {
         if (!(err instanceof ProviderUnavailableError) || attempt >= CHUNK_ATTEMPTS) throw err;
@@ -146,9 +165,18 @@ export function createVertexAdapter(options: VertexAdapterOptions = {}): Provide
 
   function checkRequest(input: CreateBatchInput, settings: VertexSettings): { file: FileRecord; model: string } {
     const file = input.inputFile;
-    if (!file) throw badRequest('Vertex AI batches need an input_file_id: upload the requests with files.create (provider "vertex") first.', 'input_file_id', 'missing_input_file');
+    if (!file)
+      throw badRequest(
+        'Vertex AI batches need an input_file_id: upload the requests with files.create (provider "vertex") first.',
+        'input_file_id',
+        'missing_input_file',
+      );
     if ((file.lineCount ?? 0) > settings.maxRequestsPerJob) {
-      throw badRequest(`${file.id} has ${file.lineCount} requests; a Vertex AI batch prediction job takes at most ${settings.maxRequestsPerJob}. Split the file.`, 'input_file_id', 'too_many_requests_in_file');
+      throw badRequest(
+        `${file.id} has ${file.lineCount} requests; a Vertex AI batch prediction job takes at most ${settings.maxRequestsPerJob}. Split the file.`,
+        'input_file_id',
+        'too_many_requests_in_file',
+      );
     }
     return { file, model: resolveModel(input.model, file) };
   }
@@ -181,15 +209,32 @@ export function createVertexAdapter(options: VertexAdapterOptions = {}): Provide
       const clients = await clientsFor(ctx);
       const { file, model } = checkRequest(input, clients.settings);
       const inputUri = await ensureInput(ctx, clients, file);
-      const outputPrefix = toGsUri({ bucket: requireBucket(clients.settings), object: `${clients.settings.prefix}/outputs/${input.tenantId}/${input.batchId}` });
+      const outputPrefix = toGsUri({
+        bucket: requireBucket(clients.settings),
+        object: `${clients.settings.prefix}/outputs/${input.tenantId}/${input.batchId}`,
+      });
       // Creation is not idempotent at Vertex: the display name carries our batch id, so a submit
       // retried after a lost answer finds the job the first attempt made.
-      const job = (await clients.jobs.findByDisplayName(input.batchId)) ?? (await clients.jobs.create({ displayName: input.batchId, model, inputUri, outputPrefix }));
-      if (!job.name) throw new GatewayError(502, 'Vertex AI created a batch prediction job without a name.', 'server_error', null, 'provider_error');
+      const job =
+        (await clients.jobs.findByDisplayName(input.batchId)) ??
+        (await clients.jobs.create({ displayName: input.batchId, model, inputUri, outputPrefix }));
+      if (!job.name)
+        throw new GatewayError(502, 'Vertex AI created a batch prediction job without a name.', 'server_error', null, 'provider_error');
       const state = toProviderBatchState(job, file.lineCount ?? 0);
       ctx.logger.info('Created Vertex AI batch prediction job', { batchId: input.batchId, job: job.name, model });
-      const providerData: VertexBatchData = { inputBlob: file.blob, inputUri, outputPrefix, vertexModel: `${PUBLISHER_MODEL_PREFIX}${model}` };
-      return { providerBatchId: job.name, model, status: state.status, requestCounts: state.requestCounts!, providerData: { ...providerData } };
+      const providerData: VertexBatchData = {
+        inputBlob: file.blob,
+        inputUri,
+        outputPrefix,
+        vertexModel: `${PUBLISHER_MODEL_PREFIX}${model}`,
+      };
+      return {
+        providerBatchId: job.name,
+        model,
+        status: state.status,
+        requestCounts: state.requestCounts!,
+        providerData: { ...providerData },
+      };
     },
 
     async checkBatch(ctx, batch): Promise<ProviderBatchState> {
@@ -220,7 +265,11 @@ export function createVertexAdapter(options: VertexAdapterOptions = {}): Provide
 
       const expected = new Set<string>();
       for await (const { request } of inputRequests(ctx.blobs.readLines(data.inputBlob))) expected.add(request.custom_id);
-      const context: ResultContext = { batchId: batch.id, model: batch.model ?? (job.model ?? '').replace(PUBLISHER_MODEL_PREFIX, ''), created: rfc3339ToUnixSeconds(job.endTime ?? job.updateTime) ?? batch.createdAt };
+      const context: ResultContext = {
+        batchId: batch.id,
+        model: batch.model ?? (job.model ?? '').replace(PUBLISHER_MODEL_PREFIX, ''),
+        created: rfc3339ToUnixSeconds(job.endTime ?? job.updateTime) ?? batch.createdAt,
+      };
 
       const written = new Set<string>();
       let ignored = 0;
@@ -243,7 +292,13 @@ export function createVertexAdapter(options: VertexAdapterOptions = {}): Provide
         missing += 1;
         await sink.write(notRunLine(customId, code, message));
       }
-      ctx.logger.info('Collected Vertex AI results', { batchId: batch.id, job: job.name, results: written.size, withoutResult: missing, ignoredLines: ignored });
+      ctx.logger.info('Collected Vertex AI results', {
+        batchId: batch.id,
+        job: job.name,
+        results: written.size,
+        withoutResult: missing,
+        ignoredLines: ignored,
+      });
     },
   };
 }
@@ -255,7 +310,9 @@ async function predictionObjects({ gcs }: Clients, job: VertexBatchPredictionJob
   const dir = parseGsUri(directory.endsWith('/') ? directory : `${directory}/`);
   if (!dir) throw new Error(`Vertex AI named an unexpected output directory ${JSON.stringify(directory)} for ${job.name}.`);
   const listed = await gcs.list(dir.bucket, dir.object);
-  return listed.filter((o) => PREDICTIONS_OBJECT.test(o.name.slice(dir.object.length))).map((o) => ({ bucket: dir.bucket, object: o.name }));
+  return listed
+    .filter((o) => PREDICTIONS_OBJECT.test(o.name.slice(dir.object.length)))
+    .map((o) => ({ bucket: dir.bucket, object: o.name }));
 }
 
 async function* convertedLines(ctx: Ctx, file: FileRecord): AsyncGenerator<string> {
@@ -279,12 +336,18 @@ function jobName(batch: BatchRecord): string {
 }
 
 /** Why requests without a row did not run, from the job's final state. */
-function notRunReason(state: ProviderBatchState, job: VertexBatchPredictionJob): ['batch_expired' | 'batch_cancelled' | 'batch_failed', string | undefined] {
+function notRunReason(
+  state: ProviderBatchState,
+  job: VertexBatchPredictionJob,
+): ['batch_expired' | 'batch_cancelled' | 'batch_failed', string | undefined] {
   switch (state.status) {
     case 'cancelled':
       return ['batch_cancelled', undefined];
     case 'expired':
-      return ['batch_expired', 'This request was not executed: the Vertex AI job expired before it ran (jobs wait at most 72 hours for capacity).'];
+      return [
+        'batch_expired',
+        'This request was not executed: the Vertex AI job expired before it ran (jobs wait at most 72 hours for capacity).',
+      ];
     case 'failed':
       return ['batch_failed', state.errors?.[0]?.message ?? undefined];
     default:

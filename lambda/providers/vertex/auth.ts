@@ -30,7 +30,13 @@ export interface ServiceAccountKey {
  */
 export function parseServiceAccountKey(input: string | Record<string, unknown> | null | undefined): ServiceAccountKey {
   const fail = (why: string) =>
-    new GatewayError(502, `The gateway's Vertex AI credentials are not usable: ${why}. Store the service account's JSON key in the Vertex AI secret (docs/vertex.md).`, 'server_error', null, 'provider_auth_error');
+    new GatewayError(
+      502,
+      `The gateway's Vertex AI credentials are not usable: ${why}. Store the service account's JSON key in the Vertex AI secret (docs/vertex.md).`,
+      'server_error',
+      null,
+      'provider_auth_error',
+    );
   let key: Partial<ServiceAccountKey>;
   if (input !== null && typeof input === 'object') key = input as Partial<ServiceAccountKey>;
   else {
@@ -61,7 +67,13 @@ function allowedTokenUri(uri: string): boolean {
 const clients = new Map<string, JWT>();
 
 function clientFor(key: ServiceAccountKey, timeoutMs: number): JWT {
-  const id = createHash('sha256').update(key.client_email).update('\0').update(key.private_key).update('\0').update(key.token_uri ?? '').digest('hex');
+  const id = createHash('sha256')
+    .update(key.client_email)
+    .update('\0')
+    .update(key.private_key)
+    .update('\0')
+    .update(key.token_uri ?? '')
+    .digest('hex');
   let client = clients.get(id);
   if (!client) {
     // Node's own fetch: gaxios would otherwise import node-fetch dynamically (which jest's VM and a
@@ -93,10 +105,18 @@ export async function accessToken(key: ServiceAccountKey, timeoutMs: number): Pr
     const e = err as { response?: { status?: number; data?: { error?: string; error_description?: string } }; message?: string };
     const status = e.response?.status;
     if (status === undefined || status === 429 || status >= 500) {
-      return Promise.reject(new ProviderUnavailableError(`The Google token endpoint could not be reached (${status ?? 'no answer'}).`, undefined, status));
+      return Promise.reject(
+        new ProviderUnavailableError(`The Google token endpoint could not be reached (${status ?? 'no answer'}).`, undefined, status),
+      );
     }
     const reason = [e.response?.data?.error, e.response?.data?.error_description].filter(Boolean).join(': ') || `HTTP ${status}`;
-    throw new GatewayError(502, `Google refused the gateway's Vertex AI service account (${reason}).`, 'server_error', null, 'provider_auth_error');
+    throw new GatewayError(
+      502,
+      `Google refused the gateway's Vertex AI service account (${reason}).`,
+      'server_error',
+      null,
+      'provider_auth_error',
+    );
   }
 }
 

@@ -27,7 +27,10 @@ export function parseGsUri(uri: string): GsUri | null {
 export class GcsClient {
   private readonly http: GoogleHttp;
 
-  constructor(http: GoogleHttp, private readonly storageUrl: string) {
+  constructor(
+    http: GoogleHttp,
+    private readonly storageUrl: string,
+  ) {
     this.http = http;
   }
 
@@ -56,7 +59,9 @@ export class GcsClient {
     let pageToken: string | undefined;
     do {
       const query = new URLSearchParams({ prefix, ...(pageToken ? { pageToken } : {}) });
-      const page = await this.http.json<GcsObjectList>(`${this.storageUrl}/storage/v1/b/${encodeURIComponent(bucket)}/o?${query}`, { method: 'GET' });
+      const page = await this.http.json<GcsObjectList>(`${this.storageUrl}/storage/v1/b/${encodeURIComponent(bucket)}/o?${query}`, {
+        method: 'GET',
+      });
       objects.push(...(page.items ?? []));
       pageToken = page.nextPageToken;
     } while (pageToken);
@@ -78,12 +83,21 @@ export class GcsClient {
     const url = `${this.storageUrl}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=resumable&name=${encodeURIComponent(object)}`;
     const answer = await this.http.exchange(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json; charset=UTF-8', 'x-upload-content-type': contentType, 'x-upload-content-length': String(bytes) },
+      headers: {
+        'content-type': 'application/json; charset=UTF-8',
+        'x-upload-content-type': contentType,
+        'x-upload-content-length': String(bytes),
+      },
       body: JSON.stringify({ name: object, contentType }),
     });
     if (answer.status >= 400) throw this.http.errorFor(answer);
     const location = answer.headers.get('location');
-    if (!location || !this.sameOrigin(location)) throw new ProviderUnavailableError(`Cloud Storage gave no usable upload session (location ${location ? 'on another host' : 'missing'}).`, undefined, answer.status);
+    if (!location || !this.sameOrigin(location))
+      throw new ProviderUnavailableError(
+        `Cloud Storage gave no usable upload session (location ${location ? 'on another host' : 'missing'}).`,
+        undefined,
+        answer.status,
+      );
     return location;
   }
 
@@ -109,7 +123,14 @@ export class GcsClient {
       return range ? Number(range[1]) + 1 : 0;
     }
     // A session Cloud Storage no longer knows (expired after a week, or cancelled) cannot be resumed.
-    if (answer.status === 404 || answer.status === 410) throw new GatewayError(502, 'Cloud Storage lost the upload session of a Vertex AI batch input; upload the file again.', 'server_error', null, 'provider_error');
+    if (answer.status === 404 || answer.status === 410)
+      throw new GatewayError(
+        502,
+        'Cloud Storage lost the upload session of a Vertex AI batch input; upload the file again.',
+        'server_error',
+        null,
+        'provider_error',
+      );
     throw this.http.errorFor(answer);
   }
 

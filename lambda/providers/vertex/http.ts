@@ -21,7 +21,11 @@ export interface RequestInit {
 }
 
 export class GoogleHttp {
-  constructor(private readonly key: ServiceAccountKey, readonly timeoutMs: number, private readonly label: string) {}
+  constructor(
+    private readonly key: ServiceAccountKey,
+    readonly timeoutMs: number,
+    private readonly label: string,
+  ) {}
 
   /** Body read in full; network failures and timeouts → ProviderUnavailableError. */
   async exchange(url: string, init: RequestInit): Promise<Exchange> {
@@ -35,7 +39,12 @@ export class GoogleHttp {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     try {
-      return await fetch(url, { method: init.method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers ?? {}) }, body: init.body as BodyInit | undefined, signal: controller.signal });
+      return await fetch(url, {
+        method: init.method,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers ?? {}) },
+        body: init.body as BodyInit | undefined,
+        signal: controller.signal,
+      });
     } catch (err) {
       const reason = controller.signal.aborted ? `timed out after ${this.timeoutMs} ms` : describe(err);
       throw new ProviderUnavailableError(`${this.label} could not be reached: ${reason}.`);
@@ -67,19 +76,33 @@ export function toGoogleError(label: string, status: number, bodyText: string, r
   const error = parseGoogleError(bodyText);
   const message = error.message || `HTTP ${status}`;
   const tag = error.status ? `${status} ${error.status}` : String(status);
-  if (isTransientStatus(status)) return new ProviderUnavailableError(`${label} is unavailable (${tag}): ${message}`, retryAfterSeconds(retryAfterHeader, error), status);
+  if (isTransientStatus(status))
+    return new ProviderUnavailableError(`${label} is unavailable (${tag}): ${message}`, retryAfterSeconds(retryAfterHeader, error), status);
   if (status === 404 && knownJob) return new ProviderLostBatchError(`${label} no longer knows ${knownJob} (${tag}): ${message}`);
   if (status === 401 || status === 403) {
-    return new GatewayError(502, `${label} refused the gateway's service account (${tag}): ${message}`, 'server_error', null, 'provider_auth_error');
+    return new GatewayError(
+      502,
+      `${label} refused the gateway's service account (${tag}): ${message}`,
+      'server_error',
+      null,
+      'provider_auth_error',
+    );
   }
-  return new GatewayError(status === 413 ? 413 : 400, `${label} rejected the request (${tag}): ${message}`, 'invalid_request_error', null, error.status ? error.status.toLowerCase() : 'provider_error');
+  return new GatewayError(
+    status === 413 ? 413 : 400,
+    `${label} rejected the request (${tag}): ${message}`,
+    'invalid_request_error',
+    null,
+    error.status ? error.status.toLowerCase() : 'provider_error',
+  );
 }
 
 /** A streamed body whose interruption is a transient failure (the collect step is retried). */
 export async function* bodyChunks(response: Response, what: string): AsyncGenerator<Uint8Array> {
   if (!response.body) return;
   try {
-    for await (const chunk of Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>)) yield chunk as Uint8Array;
+    for await (const chunk of Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>))
+      yield chunk as Uint8Array;
   } catch (err) {
     throw new ProviderUnavailableError(`The download of ${what} was interrupted: ${describe(err)}.`);
   }

@@ -19,7 +19,12 @@ export interface CreateJobInput {
 export class VertexJobs {
   private readonly parent: string;
 
-  constructor(private readonly http: GoogleHttp, private readonly apiUrl: string, project: string, location: string) {
+  constructor(
+    private readonly http: GoogleHttp,
+    private readonly apiUrl: string,
+    project: string,
+    location: string,
+  ) {
     this.parent = `projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}`;
   }
 
@@ -31,11 +36,21 @@ export class VertexJobs {
       outputConfig: { predictionsFormat: 'jsonl', gcsDestination: { outputUriPrefix: input.outputPrefix } },
     };
     try {
-      return await this.http.json<VertexBatchPredictionJob>(`${this.apiUrl}/v1/${this.parent}/batchPredictionJobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return await this.http.json<VertexBatchPredictionJob>(`${this.apiUrl}/v1/${this.parent}/batchPredictionJobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     } catch (err) {
       // "The PublisherModel gemini-x does not exist." is a 404 on create: the client's model, not a lost job.
       if (err instanceof GatewayError && err.code === 'not_found') {
-        throw new GatewayError(400, `Vertex AI has no model ${JSON.stringify(input.model)} in ${this.parent}: ${err.message}`, 'invalid_request_error', 'model', 'model_not_found');
+        throw new GatewayError(
+          400,
+          `Vertex AI has no model ${JSON.stringify(input.model)} in ${this.parent}: ${err.message}`,
+          'invalid_request_error',
+          'model',
+          'model_not_found',
+        );
       }
       throw err;
     }
@@ -46,15 +61,25 @@ export class VertexJobs {
   }
 
   async cancel(name: string): Promise<void> {
-    await this.http.json(`${this.apiUrl}/v1/${name}:cancel`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }, name);
+    await this.http.json(
+      `${this.apiUrl}/v1/${name}:cancel`,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' },
+      name,
+    );
   }
 
   /** The newest job with this display name that has not ended badly (list filter `display_name="…"`). */
   async findByDisplayName(displayName: string): Promise<VertexBatchPredictionJob | null> {
     let pageToken: string | undefined;
     for (let page = 0; page < LOOKUP_PAGES; page++) {
-      const query = new URLSearchParams({ filter: `display_name="${displayName.replace(/["\\]/g, '')}"`, pageSize: '100', ...(pageToken ? { pageToken } : {}) });
-      const listed = await this.http.json<VertexJobList>(`${this.apiUrl}/v1/${this.parent}/batchPredictionJobs?${query}`, { method: 'GET' });
+      const query = new URLSearchParams({
+        filter: `display_name="${displayName.replace(/["\\]/g, '')}"`,
+        pageSize: '100',
+        ...(pageToken ? { pageToken } : {}),
+      });
+      const listed = await this.http.json<VertexJobList>(`${this.apiUrl}/v1/${this.parent}/batchPredictionJobs?${query}`, {
+        method: 'GET',
+      });
       const found = (listed.batchPredictionJobs ?? []).find((job) => job.displayName === displayName && REUSABLE(job));
       if (found) return found;
       if (!listed.nextPageToken) return null;

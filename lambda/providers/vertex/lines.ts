@@ -11,7 +11,7 @@
 // Output: `{"status": "", "processed_time", "request", "response"}` for a row that ran; a row that did
 // not has no response and the error in `status`: `Bad Request: {"error": {"code": 400, "message": …,
 // "status": "INVALID_ARGUMENT"}}` (the Cloud Storage guide's example).
-import type { BatchRequestInput } from '../../openai/types';
+import type { BatchRequestInput } from '../../../contracts/openai-types';
 import { toGenerateContentRequest } from '../gemini/request';
 import type { GeminiResponseLine, GoogleRpcStatus } from '../gemini/types';
 import type { VertexInputLine, VertexPredictionLine } from './types';
@@ -67,7 +67,8 @@ export function parsePredictionLine(text: string, lineNumber: number): { row: Ve
   } catch {
     throw new Error(`Vertex AI predictions line ${lineNumber} is not valid JSON.`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`Vertex AI predictions line ${lineNumber} is not a JSON object.`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(`Vertex AI predictions line ${lineNumber} is not a JSON object.`);
   const row = value as VertexPredictionLine;
   return { row, customId: customIdOf(row) };
 }
@@ -77,7 +78,10 @@ export function toGeminiResult(row: VertexPredictionLine, customId: string): Gem
   const status = typeof row.status === 'string' ? row.status.trim() : '';
   if (status !== '') return { key: customId, error: statusError(status) };
   if (!row.response || typeof row.response !== 'object') {
-    return { key: customId, error: { code: 500, status: 'INTERNAL', message: 'Vertex AI returned neither a response nor an error status for this request.' } };
+    return {
+      key: customId,
+      error: { code: 500, status: 'INTERNAL', message: 'Vertex AI returned neither a response nor an error status for this request.' },
+    };
   }
   return { key: customId, response: row.response };
 }

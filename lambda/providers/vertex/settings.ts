@@ -52,7 +52,13 @@ export function vertexSettings(env: NodeJS.ProcessEnv = process.env): VertexSett
  * `provider` (a 5xx would have the SDKs retry what cannot succeed until the operator acts).
  */
 export function notConfigured(what: string): GatewayError {
-  return new GatewayError(400, `Vertex AI is not configured in this deployment: ${what}. Use another provider, or ask the operator to configure it (docs/vertex.md).`, 'invalid_request_error', 'provider', 'provider_not_configured');
+  return new GatewayError(
+    400,
+    `Vertex AI is not configured in this deployment: ${what}. Use another provider, or ask the operator to configure it (docs/vertex.md).`,
+    'invalid_request_error',
+    'provider',
+    'provider_not_configured',
+  );
 }
 
 export function requireBucket(settings: VertexSettings): string {

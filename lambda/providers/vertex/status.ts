@@ -9,7 +9,7 @@
 //     rows that ran are in the predictions files, the missing ones become not-run error lines
 //   FAILED → failed, CANCELLED → cancelled, EXPIRED → expired (queued 72 h without capacity)
 // A state added later keeps the batch polled rather than ended on a guess.
-import type { BatchError, BatchStatus, RequestCounts } from '../../openai/types';
+import type { BatchError, BatchStatus, RequestCounts } from '../../../contracts/openai-types';
 import type { ProviderBatchState } from '../provider';
 import { rfc3339ToUnixSeconds } from '../gemini/status';
 import type { Int64, VertexBatchPredictionJob, VertexCompletionStats } from './types';
@@ -30,7 +30,13 @@ const STATUS_BY_STATE: Record<string, BatchStatus> = {
 };
 
 /** States after which the job writes nothing more. */
-export const TERMINAL_JOB_STATES = new Set(['JOB_STATE_SUCCEEDED', 'JOB_STATE_PARTIALLY_SUCCEEDED', 'JOB_STATE_FAILED', 'JOB_STATE_CANCELLED', 'JOB_STATE_EXPIRED']);
+export const TERMINAL_JOB_STATES = new Set([
+  'JOB_STATE_SUCCEEDED',
+  'JOB_STATE_PARTIALLY_SUCCEEDED',
+  'JOB_STATE_FAILED',
+  'JOB_STATE_CANCELLED',
+  'JOB_STATE_EXPIRED',
+]);
 
 export function toBatchStatus(state: string | undefined): BatchStatus {
   return STATUS_BY_STATE[state ?? 'JOB_STATE_UNSPECIFIED'] ?? 'in_progress';
@@ -53,13 +59,33 @@ export function toRequestCounts(stats: VertexCompletionStats | undefined, knownT
 }
 
 /** google.rpc codes by name, for the message of a failed job. */
-const RPC_NAMES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
+const RPC_NAMES = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+];
 
 function jobErrors(job: VertexBatchPredictionJob, status: BatchStatus): BatchError[] {
   if (status !== 'failed') return [];
   const error = job.error;
   const name = typeof error?.code === 'number' ? RPC_NAMES[error.code] : error?.status;
-  const message = error?.message ? `Vertex AI: ${error.message}${name ? ` (${name})` : ''}` : 'Vertex AI reported the batch prediction job as failed without a reason.';
+  const message = error?.message
+    ? `Vertex AI: ${error.message}${name ? ` (${name})` : ''}`
+    : 'Vertex AI reported the batch prediction job as failed without a reason.';
   return [{ code: 'provider_error', message, param: null, line: null }];
 }
 

@@ -57,7 +57,11 @@ interface SimBatch {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, readonly type: ErrorType, message: string) {
+  constructor(
+    readonly status: number,
+    readonly type: ErrorType,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -85,7 +89,8 @@ export async function startAnthropicSimulator(options: AnthropicSimulatorOptions
     if (batch.endedAt !== null) return;
     // FINOPS_SIM_ANTHROPIC_BATCH_MS: how long a batch runs (default two steps), e.g. to keep the queue full a while.
     const runMs = Number(process.env.FINOPS_SIM_ANTHROPIC_BATCH_MS) > 0 ? Number(process.env.FINOPS_SIM_ANTHROPIC_BATCH_MS) : 2 * stepMs;
-    const endsAt = batch.cancelInitiatedAt !== null ? Math.min(batch.cancelInitiatedAt + stepMs, batch.createdAt + runMs) : batch.createdAt + runMs;
+    const endsAt =
+      batch.cancelInitiatedAt !== null ? Math.min(batch.cancelInitiatedAt + stepMs, batch.createdAt + runMs) : batch.createdAt + runMs;
     if (now < endsAt) return;
     batch.endedAt = endsAt;
     batch.results = finish(batch, stepMs);
@@ -105,7 +110,8 @@ export async function startAnthropicSimulator(options: AnthropicSimulatorOptions
       ended_at: iso(batch.endedAt),
       created_at: iso(batch.createdAt),
       expires_at: iso(batch.createdAt + DAY_MS),
-      archived_at: batch.endedAt !== null && Date.now() > batch.createdAt + RESULTS_RETENTION_MS ? iso(batch.createdAt + RESULTS_RETENTION_MS) : null,
+      archived_at:
+        batch.endedAt !== null && Date.now() > batch.createdAt + RESULTS_RETENTION_MS ? iso(batch.createdAt + RESULTS_RETENTION_MS) : null,
       cancel_initiated_at: iso(batch.cancelInitiatedAt),
       results_url: batch.endedAt !== null ? `${origin}/v1/messages/batches/${batch.id}/results` : null,
     };
@@ -125,7 +131,11 @@ export async function startAnthropicSimulator(options: AnthropicSimulatorOptions
       if (batch.endedAt === null) queued += batch.requests.length;
     }
     if (queued + incoming > cap) {
-      throw new HttpError(429, 'rate_limit_error', `Number of batch requests in the processing queue would exceed your organization's limit of ${cap}. Please try again once earlier batches have ended.`);
+      throw new HttpError(
+        429,
+        'rate_limit_error',
+        `Number of batch requests in the processing queue would exceed your organization's limit of ${cap}. Please try again once earlier batches have ended.`,
+      );
     }
   };
 
@@ -145,9 +155,14 @@ export async function startAnthropicSimulator(options: AnthropicSimulatorOptions
     }
     const requests = (body as { requests?: unknown })?.requests;
     if (!Array.isArray(requests)) throw new HttpError(400, 'invalid_request_error', 'requests: Field required');
-    if (requests.length === 0) throw new HttpError(400, 'invalid_request_error', 'requests: List should have at least 1 item after validation, not 0');
+    if (requests.length === 0)
+      throw new HttpError(400, 'invalid_request_error', 'requests: List should have at least 1 item after validation, not 0');
     if (requests.length > maxRequests) {
-      throw new HttpError(400, 'invalid_request_error', `requests: List should have at most ${maxRequests} items after validation, not ${requests.length}`);
+      throw new HttpError(
+        400,
+        'invalid_request_error',
+        `requests: List should have at most ${maxRequests} items after validation, not ${requests.length}`,
+      );
     }
     const seen = new Set<string>();
     requests.forEach((request: unknown, i) => {
@@ -155,14 +170,26 @@ export async function startAnthropicSimulator(options: AnthropicSimulatorOptions
       if (typeof r?.custom_id !== 'string' || !CUSTOM_ID_PATTERN.test(r.custom_id)) {
         throw new HttpError(400, 'invalid_request_error', `requests.${i}.custom_id: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'`);
       }
-      if (seen.has(r.custom_id)) throw new HttpError(400, 'invalid_request_error', `requests.${i}.custom_id: Duplicate custom_id '${r.custom_id}'; custom_id must be unique within a Message Batch.`);
+      if (seen.has(r.custom_id))
+        throw new HttpError(
+          400,
+          'invalid_request_error',
+          `requests.${i}.custom_id: Duplicate custom_id '${r.custom_id}'; custom_id must be unique within a Message Batch.`,
+        );
       seen.add(r.custom_id);
       if (typeof r.params !== 'object' || r.params === null || Array.isArray(r.params)) {
         throw new HttpError(400, 'invalid_request_error', `requests.${i}.params: Input should be a valid dictionary`);
       }
     });
     refuseWhenQueueFull(requests.length);
-    const batch: SimBatch = { id: `msgbatch_${token(24)}`, createdAt: Date.now(), requests: requests as SimRequest[], cancelInitiatedAt: null, endedAt: null, results: null };
+    const batch: SimBatch = {
+      id: `msgbatch_${token(24)}`,
+      createdAt: Date.now(),
+      requests: requests as SimRequest[],
+      cancelInitiatedAt: null,
+      endedAt: null,
+      results: null,
+    };
     batches.set(batch.id, batch);
     return view(batch);
   }
@@ -170,7 +197,8 @@ export async function startAnthropicSimulator(options: AnthropicSimulatorOptions
   function list(query: URLSearchParams) {
     const limitText = query.get('limit');
     const limit = limitText === null ? 20 : Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new HttpError(400, 'invalid_request_error', 'limit: Input should be between 1 and 1000');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new HttpError(400, 'invalid_request_error', 'limit: Input should be between 1 and 1000');
     const newestFirst = [...batches.values()].reverse();
     const afterId = query.get('after_id');
     const beforeId = query.get('before_id');
@@ -198,7 +226,8 @@ export async function startAnthropicSimulator(options: AnthropicSimulatorOptions
   function cancel(batch: SimBatch) {
     advance(batch);
     // Unverified against the real API: we refuse to cancel a batch that already ended.
-    if (batch.endedAt !== null) throw new HttpError(400, 'invalid_request_error', `Message Batch ${batch.id} has already ended and cannot be canceled.`);
+    if (batch.endedAt !== null)
+      throw new HttpError(400, 'invalid_request_error', `Message Batch ${batch.id} has already ended and cannot be canceled.`);
     batch.cancelInitiatedAt ??= Date.now();
     return view(batch);
   }
@@ -206,7 +235,11 @@ export async function startAnthropicSimulator(options: AnthropicSimulatorOptions
   function remove(batch: SimBatch) {
     advance(batch);
     if (batch.endedAt === null) {
-      throw new HttpError(400, 'invalid_request_error', `Message Batch ${batch.id} cannot be deleted while it is still processing. Cancel it first.`);
+      throw new HttpError(
+        400,
+        'invalid_request_error',
+        `Message Batch ${batch.id} cannot be deleted while it is still processing. Cancel it first.`,
+      );
     }
     batches.delete(batch.id);
     return { id: batch.id, type: 'message_batch_deleted' };
@@ -214,7 +247,12 @@ export async function startAnthropicSimulator(options: AnthropicSimulatorOptions
 
   async function results(res: ServerResponse, batch: SimBatch, resetMidBody: boolean) {
     advance(batch);
-    if (batch.results === null) throw new HttpError(400, 'invalid_request_error', `Message Batch ${batch.id} has not finished processing; results are available once processing_status is "ended".`);
+    if (batch.results === null)
+      throw new HttpError(
+        400,
+        'invalid_request_error',
+        `Message Batch ${batch.id} has not finished processing; results are available once processing_status is "ended".`,
+      );
     res.writeHead(200, { 'content-type': 'application/x-jsonl', 'request-id': `req_${token(24)}` });
     const lines = batch.results.map((r) => JSON.stringify(r) + '\n');
     // A reset fault cuts the connection after half the lines and part of the next one.
@@ -282,13 +320,27 @@ export async function startAnthropicSimulator(options: AnthropicSimulatorOptions
 
 /** Anthropic's error shape. */
 function errorBody(status: number, message: string, type?: ErrorType) {
-  const inferred: ErrorType = type ?? (status === 429 ? 'rate_limit_error' : status === 529 ? 'overloaded_error' : status === 404 ? 'not_found_error' : status >= 500 ? 'api_error' : 'invalid_request_error');
+  const inferred: ErrorType =
+    type ??
+    (status === 429
+      ? 'rate_limit_error'
+      : status === 529
+        ? 'overloaded_error'
+        : status === 404
+          ? 'not_found_error'
+          : status >= 500
+            ? 'api_error'
+            : 'invalid_request_error');
   return { type: 'error', error: { type: inferred, message }, request_id: `req_${token(24)}` };
 }
 
 function json(res: ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${token(24)}`, 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'request-id': `req_${token(24)}`,
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -348,19 +400,37 @@ function finish(batch: SimBatch, stepMs: number): NonNullable<SimBatch['results'
 
 function outcome(batchId: string, request: SimRequest): Record<string, unknown> {
   const p = request.params;
-  const invalid = (message: string) => ({ type: 'errored', error: { type: 'error', error: { type: 'invalid_request_error', message }, request_id: null } });
+  const invalid = (message: string) => ({
+    type: 'errored',
+    error: { type: 'error', error: { type: 'invalid_request_error', message }, request_id: null },
+  });
   if (typeof p.model !== 'string' || p.model === '') return invalid('model: Field required');
   if (p.max_tokens === undefined) return invalid('max_tokens: Field required');
-  if (typeof p.max_tokens !== 'number' || !Number.isInteger(p.max_tokens) || p.max_tokens < 1) return invalid('max_tokens: Input should be a valid positive integer');
+  if (typeof p.max_tokens !== 'number' || !Number.isInteger(p.max_tokens) || p.max_tokens < 1)
+    return invalid('max_tokens: Input should be a valid positive integer');
   if (!Array.isArray(p.messages) || p.messages.length === 0) return invalid('messages: Field required');
   const broken = claudeRuleViolation(p.model, p);
   if (broken) return invalid(broken);
   const texts = userTexts(p);
   if (rateLimitedOnce('anthropic', texts)) {
-    return { type: 'errored', error: { type: 'error', error: { type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit.' }, request_id: `req_${stableToken(24, batchId, request.custom_id)}` } };
+    return {
+      type: 'errored',
+      error: {
+        type: 'error',
+        error: { type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit.' },
+        request_id: `req_${stableToken(24, batchId, request.custom_id)}`,
+      },
+    };
   }
   if (texts.some((t) => t.includes('[simulate-error]'))) {
-    return { type: 'errored', error: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: `req_${stableToken(24, batchId, request.custom_id)}` } };
+    return {
+      type: 'errored',
+      error: {
+        type: 'error',
+        error: { type: 'overloaded_error', message: 'Overloaded' },
+        request_id: `req_${stableToken(24, batchId, request.custom_id)}`,
+      },
+    };
   }
   return { type: 'succeeded', message: simulatedMessage(batchId, request, texts) };
 }
@@ -368,7 +438,8 @@ function outcome(batchId: string, request: SimRequest): Record<string, unknown> 
 function simulatedMessage(batchId: string, request: SimRequest, texts: string[]) {
   const p = request.params;
   const maxTokens = p.max_tokens as number;
-  const systemText = typeof p.system === 'string' ? p.system : Array.isArray(p.system) ? p.system.map((b: { text?: string }) => b.text ?? '').join('') : '';
+  const systemText =
+    typeof p.system === 'string' ? p.system : Array.isArray(p.system) ? p.system.map((b: { text?: string }) => b.text ?? '').join('') : '';
   const cachedSystem = Array.isArray(p.system) && p.system.some((b: { cache_control?: unknown }) => b.cache_control);
   const promptChars = JSON.stringify(p.messages).length;
   const systemTokens = tokens(systemText);
@@ -438,7 +509,7 @@ function userTexts(params: Record<string, unknown>): string[] {
       typeof m.content === 'string'
         ? m.content
         : Array.isArray(m.content)
-          ? m.content.map((b: { type?: string; text?: string }) => (b?.type === 'text' ? b.text ?? '' : '')).join('')
+          ? m.content.map((b: { type?: string; text?: string }) => (b?.type === 'text' ? (b.text ?? '') : '')).join('')
           : '',
     );
 }

@@ -104,7 +104,8 @@ export async function startAzureSimulator(options: AzureSimulatorOptions = {}): 
   };
   const state = options.stateDir ? new SimulatorStateFile<AccountSnapshot>(options.stateDir, 'azure') : null;
   const saved = state?.load();
-  const account = saved && state ? SimulatedAccount.restore(stepMs, saved, (id) => state.getBlob(id), rules) : new SimulatedAccount(stepMs, rules);
+  const account =
+    saved && state ? SimulatedAccount.restore(stepMs, saved, (id) => state.getBlob(id), rules) : new SimulatedAccount(stepMs, rules);
   const faults = new FaultInjector();
   const api = azureApi(account, { stepMs, now });
 
@@ -117,25 +118,33 @@ export async function startAzureSimulator(options: AzureSimulatorOptions = {}): 
       })
       .catch((err: unknown) => {
         if (res.headersSent) return void res.destroy();
-        sendError(res, err instanceof ApiError ? err : new ApiError(500, 'The server had an error while processing your request.', 'server_error'));
+        sendError(
+          res,
+          err instanceof ApiError ? err : new ApiError(500, 'The server had an error while processing your request.', 'server_error'),
+        );
       });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     res.setHeader('apim-request-id', randomId('', 32).toLowerCase());
-    const faultBody = (status: number, message: string) => azureError(new ApiError(status, message, status === 429 ? 'requests' : 'server_error', null, String(status)));
+    const faultBody = (status: number, message: string) =>
+      azureError(new ApiError(status, message, status === 429 ? 'requests' : 'server_error', null, String(status)));
     if (await faults.intercept(req, res, url.pathname, faultBody)) return;
-    if (/^\/[^/]+\/oauth2\/v2\.0\/token$/.test(url.pathname) && req.method === 'POST') return tokenGrant(req, res, decodeURIComponent(url.pathname.split('/')[1]));
+    if (/^\/[^/]+\/oauth2\/v2\.0\/token$/.test(url.pathname) && req.method === 'POST')
+      return tokenGrant(req, res, decodeURIComponent(url.pathname.split('/')[1]));
     if (!authorized(req)) {
       await discard(req);
       throw new ApiError(401, ACCESS_DENIED, 'invalid_request_error', null, '401');
     }
     const version = url.searchParams.get('api-version');
-    if (!version) return void (await discard(req), sendError(res, new ApiError(404, 'Resource not found', 'invalid_request_error', null, '404')));
-    if (!AZURE_BATCH_API_VERSIONS.includes(version)) throw (await discard(req), new ApiError(400, 'API version not supported', 'invalid_request_error', null, 'BadRequest'));
+    if (!version)
+      return void (await discard(req), sendError(res, new ApiError(404, 'Resource not found', 'invalid_request_error', null, '404')));
+    if (!AZURE_BATCH_API_VERSIONS.includes(version))
+      throw (await discard(req), new ApiError(400, 'API version not supported', 'invalid_request_error', null, 'BadRequest'));
     const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-    if (segments[0] !== 'openai' || segments.length > 4) throw (await discard(req), new ApiError(404, 'Resource not found', 'invalid_request_error', null, '404'));
+    if (segments[0] !== 'openai' || segments.length > 4)
+      throw (await discard(req), new ApiError(404, 'Resource not found', 'invalid_request_error', null, '404'));
     const [, collection, id, action] = segments;
     const fault = faults.take(req.method ?? 'GET', url.pathname);
     if (fault?.kind === 'reset' && action !== 'content') return void req.socket.destroy();
@@ -143,7 +152,12 @@ export async function startAzureSimulator(options: AzureSimulatorOptions = {}): 
     if (lost) throw (await discard(req), new ApiError(404, `Batch ${id} not found.`, 'invalid_request_error', null, 'NotFound'));
     account.settle(now());
     api.completeErrorFiles();
-    const answer = await api.route(req, { method: req.method ?? 'GET', collection, id, action, query: url.searchParams }, res, fault?.kind === 'reset');
+    const answer = await api.route(
+      req,
+      { method: req.method ?? 'GET', collection, id, action, query: url.searchParams },
+      res,
+      fault?.kind === 'reset',
+    );
     if (answer !== undefined) sendJson(res, 200, answer);
   }
 
@@ -158,7 +172,8 @@ export async function startAzureSimulator(options: AzureSimulatorOptions = {}): 
       form.get('client_secret') === principal.clientSecret &&
       form.get('scope') === 'https://cognitiveservices.azure.com/.default';
     if (ok) return sendJson(res, 200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: entraToken });
-    const description = 'AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.';
+    const description =
+      'AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.';
     sendJson(res, 401, { error: 'invalid_client', error_description: description, error_codes: [7000215] });
   }
 
@@ -170,7 +185,15 @@ export async function startAzureSimulator(options: AzureSimulatorOptions = {}): 
   }
 
   const origin = await listenOnLoopback(server, options.port);
-  return { url: origin, apiKey, entraToken, servicePrincipal: principal, apiVersion: AZURE_SIM_API_VERSION, faults, close: () => closeServer(server) };
+  return {
+    url: origin,
+    apiKey,
+    entraToken,
+    servicePrincipal: principal,
+    apiVersion: AZURE_SIM_API_VERSION,
+    faults,
+    close: () => closeServer(server),
+  };
 }
 
 function sendError(res: ServerResponse, err: ApiError): void {
@@ -189,7 +212,8 @@ interface Route {
 function azureApi(account: SimulatedAccount, clock: { stepMs: number; now: () => number }) {
   const nowSeconds = () => Math.floor(clock.now() / 1000);
   /** An upload is processed one step after it arrived (file createdAt is in seconds; the clock's ms decide). */
-  const fileStatus = (file: SimFile) => (file.purpose !== 'batch' || clock.now() >= file.createdAt * 1000 + clock.stepMs ? 'processed' : 'pending');
+  const fileStatus = (file: SimFile) =>
+    file.purpose !== 'batch' || clock.now() >= file.createdAt * 1000 + clock.stepMs ? 'processed' : 'pending';
   const fileObject = (file: SimFile) => ({
     id: file.id,
     object: 'file',
@@ -205,48 +229,102 @@ function azureApi(account: SimulatedAccount, clock: { stepMs: number; now: () =>
 
   async function upload(req: IncomingMessage) {
     if (!(req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/form-data')) {
-      throw (await discard(req), new ApiError(400, 'Invalid Content-Type header (expected multipart/form-data).', 'invalid_request_error', null, 'invalidPayload'));
+      throw (
+        await discard(req),
+        new ApiError(400, 'Invalid Content-Type header (expected multipart/form-data).', 'invalid_request_error', null, 'invalidPayload')
+      );
     }
     const { fields, file } = await readMultipart(req);
     if (!file) throw new ApiError(400, "Missing required parameter: 'file'.", 'invalid_request_error', 'file', 'invalidPayload');
     if (!FILE_PURPOSES.includes(fields.purpose ?? '')) {
-      throw new ApiError(400, `Invalid value for 'purpose': '${fields.purpose ?? ''}'. Supported values are: ${FILE_PURPOSES.join(', ')}.`, 'invalid_request_error', 'purpose', 'invalidPayload');
+      throw new ApiError(
+        400,
+        `Invalid value for 'purpose': '${fields.purpose ?? ''}'. Supported values are: ${FILE_PURPOSES.join(', ')}.`,
+        'invalid_request_error',
+        'purpose',
+        'invalidPayload',
+      );
     }
     if (fields.purpose === 'batch') checkBatchFile(file.content);
     const createdAt = nowSeconds();
     const ttl = Number(fields['expires_after[seconds]'] ?? fields['expires_after.seconds'] ?? NaN);
     const expiresAt = Number.isInteger(ttl) && ttl >= 1_209_600 && ttl <= 2_592_000 ? createdAt + ttl : null;
     if (fields.purpose === 'batch' && expiresAt === null && countedFiles() >= AZURE_MAX_FILES) {
-      throw new ApiError(400, `This resource already has ${AZURE_MAX_FILES} batch files without an expiration; delete some or upload with expires_after.`, 'invalid_request_error', 'file', 'quotaExceeded');
+      throw new ApiError(
+        400,
+        `This resource already has ${AZURE_MAX_FILES} batch files without an expiration; delete some or upload with expires_after.`,
+        'invalid_request_error',
+        'file',
+        'quotaExceeded',
+      );
     }
     return fileObject(account.addFile({ filename: file.filename, purpose: fields.purpose, content: file.content, createdAt, expiresAt }));
   }
 
   function checkBatchFile(content: Buffer): void {
-    if (content.length > AZURE_MAX_BATCH_FILE_BYTES) throw new ApiError(400, `Batch input files may be up to ${AZURE_MAX_BATCH_FILE_BYTES} bytes (200 MB).`, 'invalid_request_error', 'file', 'fileTooLarge');
+    if (content.length > AZURE_MAX_BATCH_FILE_BYTES)
+      throw new ApiError(
+        400,
+        `Batch input files may be up to ${AZURE_MAX_BATCH_FILE_BYTES} bytes (200 MB).`,
+        'invalid_request_error',
+        'file',
+        'fileTooLarge',
+      );
     // A BOM is refused later, while the batch validates (rules.ts), as Azure does.
     const bomless = content.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])) ? content.subarray(3) : content;
     const check = checkBatchUpload(bomless);
     if (!check.ok) throw new ApiError(400, check.message, 'invalid_request_error', 'file', 'invalidPayload');
   }
 
-  const countedFiles = () => account.listFiles({ limit: 1_000_000, after: null, order: 'desc', purpose: null }).data.filter((f) => f.purpose.startsWith('batch') && f.expiresAt === null).length;
+  const countedFiles = () =>
+    account
+      .listFiles({ limit: 1_000_000, after: null, order: 'desc', purpose: null })
+      .data.filter((f) => f.purpose.startsWith('batch') && f.expiresAt === null).length;
 
   async function createBatch(req: IncomingMessage) {
     const body = await readJson(req);
     const { input_file_id: inputFileId, endpoint, completion_window: window } = body;
-    for (const [name, value] of [['input_file_id', inputFileId], ['endpoint', endpoint], ['completion_window', window]] as const) {
-      if (typeof value !== 'string') throw new ApiError(400, `Missing required parameter: '${name}'.`, 'invalid_request_error', name, 'invalidPayload');
+    for (const [name, value] of [
+      ['input_file_id', inputFileId],
+      ['endpoint', endpoint],
+      ['completion_window', window],
+    ] as const) {
+      if (typeof value !== 'string')
+        throw new ApiError(400, `Missing required parameter: '${name}'.`, 'invalid_request_error', name, 'invalidPayload');
     }
     if (endpoint !== AZURE_CHAT_ENDPOINT) {
-      throw new ApiError(400, `Invalid value for 'endpoint': '${String(endpoint)}'. The simulated resource runs batches for '${AZURE_CHAT_ENDPOINT}'.`, 'invalid_request_error', 'endpoint', 'invalidPayload');
+      throw new ApiError(
+        400,
+        `Invalid value for 'endpoint': '${String(endpoint)}'. The simulated resource runs batches for '${AZURE_CHAT_ENDPOINT}'.`,
+        'invalid_request_error',
+        'endpoint',
+        'invalidPayload',
+      );
     }
     const file = account.getFile(inputFileId as string);
-    if (fileStatus(file) !== 'processed') throw new ApiError(400, `File ${file.id} is still being processed (status 'pending'); try again once it is 'processed'.`, 'invalid_request_error', 'input_file_id', 'invalidPayload');
-    const batch = account.createBatch({ inputFileId: file.id, endpoint: AZURE_CHAT_ENDPOINT, completionWindow: window as string, metadata: checkMetadata(body.metadata), now: clock.now() });
+    if (fileStatus(file) !== 'processed')
+      throw new ApiError(
+        400,
+        `File ${file.id} is still being processed (status 'pending'); try again once it is 'processed'.`,
+        'invalid_request_error',
+        'input_file_id',
+        'invalidPayload',
+      );
+    const batch = account.createBatch({
+      inputFileId: file.id,
+      endpoint: AZURE_CHAT_ENDPOINT,
+      completionWindow: window as string,
+      metadata: checkMetadata(body.metadata),
+      now: clock.now(),
+    });
     if (window !== '24h') {
       batch.requests = [];
-      batch.validationErrors.push({ code: 'invalid_request', message: `The completion window must be 24h, got '${String(window)}'.`, param: 'completion_window', line: null });
+      batch.validationErrors.push({
+        code: 'invalid_request',
+        message: `The completion window must be 24h, got '${String(window)}'.`,
+        param: 'completion_window',
+        line: null,
+      });
     }
     return azureCreatedBatchObject(batchView(batch.id));
   }
@@ -256,7 +334,13 @@ function azureApi(account: SimulatedAccount, clock: { stepMs: number; now: () =>
     for (const batch of account.listBatches({ limit: 1_000_000, after: null }).data) {
       if (!batch.settled || batch.errorFileId !== null || batchView(batch.id).status !== 'completed') continue;
       const at = nowSeconds();
-      batch.errorFileId = account.addFile({ filename: `${batch.id}_error.jsonl`, purpose: 'batch_output', content: Buffer.alloc(0), createdAt: at, expiresAt: null }).id;
+      batch.errorFileId = account.addFile({
+        filename: `${batch.id}_error.jsonl`,
+        purpose: 'batch_output',
+        content: Buffer.alloc(0),
+        createdAt: at,
+        expiresAt: null,
+      }).id;
     }
   }
 
@@ -264,7 +348,16 @@ function azureApi(account: SimulatedAccount, clock: { stepMs: number; now: () =>
     const { method, collection, id, action, query } = r;
     if (collection === 'files' && id === undefined) {
       if (method === 'POST') return upload(req);
-      if (method === 'GET') return listOf(account.listFiles({ limit: limitParam(query, 10_000, 10_000), after: query.get('after'), order: query.get('order') === 'asc' ? 'asc' : 'desc', purpose: query.get('purpose') }), fileObject);
+      if (method === 'GET')
+        return listOf(
+          account.listFiles({
+            limit: limitParam(query, 10_000, 10_000),
+            after: query.get('after'),
+            order: query.get('order') === 'asc' ? 'asc' : 'desc',
+            purpose: query.get('purpose'),
+          }),
+          fileObject,
+        );
     }
     if (collection === 'files' && id !== undefined) {
       await discard(req);
@@ -275,9 +368,13 @@ function azureApi(account: SimulatedAccount, clock: { stepMs: number; now: () =>
     if (collection === 'batches') {
       if (id === undefined && method === 'POST') return createBatch(req);
       await discard(req);
-      if (id === undefined && method === 'GET') return listOf(account.listBatches({ limit: limitParam(query, 20, 100), after: query.get('after') }), (b) => azureBatchObject(batchView(b.id)));
+      if (id === undefined && method === 'GET')
+        return listOf(account.listBatches({ limit: limitParam(query, 20, 100), after: query.get('after') }), (b) =>
+          azureBatchObject(batchView(b.id)),
+        );
       if (id !== undefined && action === undefined && method === 'GET') return azureBatchObject(batchView(id));
-      if (id !== undefined && action === 'cancel' && method === 'POST') return (account.cancelBatch(id, clock.now()), azureBatchObject(batchView(id)));
+      if (id !== undefined && action === 'cancel' && method === 'POST')
+        return (account.cancelBatch(id, clock.now()), azureBatchObject(batchView(id)));
     }
     throw (await discard(req), new ApiError(404, 'Resource not found', 'invalid_request_error', null, '404'));
   }

@@ -55,7 +55,11 @@ export const DEFAULT_DEPLOYMENTS: Record<string, string> = {
 export function deploymentsFrom(env: NodeJS.ProcessEnv): Record<string, string> {
   const raw = env.FINOPS_SIM_AZURE_DEPLOYMENTS;
   if (!raw) return DEFAULT_DEPLOYMENTS;
-  const pairs = raw.split(',').map((p) => p.trim()).filter(Boolean).map((p) => p.split('=').map((s) => s.trim()));
+  const pairs = raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => p.split('=').map((s) => s.trim()));
   return Object.fromEntries(pairs.map(([name, model]) => [name, model || name]));
 }
 
@@ -100,7 +104,10 @@ export function azureAnswer(deployments: Record<string, string>, texts: (body: u
     const model = deployments[b.model] ?? b.model;
     const choices = b.choices.map((c) => ({ ...c, content_filter_results: CHOICE_FILTERS }));
     const { service_tier: _tier, ...rest } = b;
-    return { ...answer, body: { ...rest, model, choices, prompt_filter_results: [{ prompt_index: 0, content_filter_results: PROMPT_FILTERS }] } };
+    return {
+      ...answer,
+      body: { ...rest, model, choices, prompt_filter_results: [{ prompt_index: 0, content_filter_results: PROMPT_FILTERS }] },
+    };
   };
 }
 
@@ -108,7 +115,14 @@ function contentFilterAnswer(): RequestAnswer {
   const message =
     "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry.";
   const filtered = { ...CHOICE_FILTERS, violence: { filtered: true, severity: 'high' } };
-  const error = { code: 'content_filter', message, param: 'prompt', type: null, status: 400, inner_error: { code: 'ResponsibleAIPolicyViolation', content_filter_results: filtered } };
+  const error = {
+    code: 'content_filter',
+    message,
+    param: 'prompt',
+    type: null,
+    status: 400,
+    inner_error: { code: 'ResponsibleAIPolicyViolation', content_filter_results: filtered },
+  };
   return { statusCode: 400, body: { error }, promptTokens: 0, completionTokens: 0 };
 }
 

@@ -37,30 +37,54 @@ function vector(modelId: string, text: string, dimensions: number, normalize: bo
 function answerTitan(modelId: string, body: Record<string, unknown>, inBatchJob: boolean): Answer {
   checkKeys(body, ['inputText', 'dimensions', 'normalize', 'embeddingTypes']);
   const text = body.inputText;
-  if (typeof text !== 'string' || text.length === 0) invalid('Malformed input request: #/inputText: expected minLength: 1, actual: 0, please reformat your input and try again.');
+  if (typeof text !== 'string' || text.length === 0)
+    invalid('Malformed input request: #/inputText: expected minLength: 1, actual: 0, please reformat your input and try again.');
   const inputText = text as string;
-  if (inputText.length > 50_000) invalid(`Malformed input request: #/inputText: expected maxLength: 50000, actual: ${inputText.length}, please reformat your input and try again.`);
+  if (inputText.length > 50_000)
+    invalid(
+      `Malformed input request: #/inputText: expected maxLength: 50000, actual: ${inputText.length}, please reformat your input and try again.`,
+    );
   const dimensions = body.dimensions ?? 1024;
-  if (![256, 512, 1024].includes(dimensions as number)) invalid(`Malformed input request: #/dimensions: ${JSON.stringify(dimensions)} is not a valid enum value, please reformat your input and try again.`);
-  if (body.normalize !== undefined && typeof body.normalize !== 'boolean') invalid('Malformed input request: #/normalize: expected type: Boolean, please reformat your input and try again.');
+  if (![256, 512, 1024].includes(dimensions as number))
+    invalid(
+      `Malformed input request: #/dimensions: ${JSON.stringify(dimensions)} is not a valid enum value, please reformat your input and try again.`,
+    );
+  if (body.normalize !== undefined && typeof body.normalize !== 'boolean')
+    invalid('Malformed input request: #/normalize: expected type: Boolean, please reformat your input and try again.');
   const special = triggers(inputText, inBatchJob);
   if (special) return special;
   const tokens = tokensOf(inputText);
   if (tokens > 8192) invalid(`400 Bad Request: Too many input tokens. Max input tokens: 8192, request input token count: ${tokens}`);
   const embedding = vector(modelId, inputText, dimensions as number, body.normalize !== false);
-  return { kind: 'output', inputTokens: tokens, outputTokens: 0, output: { embedding, inputTextTokenCount: tokens, embeddingsByType: { float: embedding } } };
+  return {
+    kind: 'output',
+    inputTokens: tokens,
+    outputTokens: 0,
+    output: { embedding, inputTextTokenCount: tokens, embeddingsByType: { float: embedding } },
+  };
 }
 
 function answerCohere(modelId: string, body: Record<string, unknown>, inBatchJob: boolean): Answer {
   checkKeys(body, ['texts', 'images', 'input_type', 'truncate', 'embedding_types']);
   const texts = body.texts;
-  if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) invalid('Malformed input request: #/texts: expected type: JSONArray of strings, please reformat your input and try again.');
+  if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string'))
+    invalid('Malformed input request: #/texts: expected type: JSONArray of strings, please reformat your input and try again.');
   const list = texts as string[];
-  if (list.length > 96) invalid(`Malformed input request: #/texts: expected maxItems: 96, actual: ${list.length}, please reformat your input and try again.`);
+  if (list.length > 96)
+    invalid(`Malformed input request: #/texts: expected maxItems: 96, actual: ${list.length}, please reformat your input and try again.`);
   const long = list.find((t) => t.length > 2048);
-  if (long !== undefined) invalid(`Malformed input request: #/texts/${list.indexOf(long)}: expected maxLength: 2048, actual: ${long.length}, please reformat your input and try again.`);
-  if (!['search_document', 'search_query', 'classification', 'clustering'].includes(body.input_type as string)) invalid('Malformed input request: #/input_type: valid input_type must be provided with the provided model, please reformat your input and try again.');
-  if (body.truncate !== undefined && !['NONE', 'START', 'END'].includes(body.truncate as string)) invalid(`Malformed input request: #/truncate: ${JSON.stringify(body.truncate)} is not a valid enum value, please reformat your input and try again.`);
+  if (long !== undefined)
+    invalid(
+      `Malformed input request: #/texts/${list.indexOf(long)}: expected maxLength: 2048, actual: ${long.length}, please reformat your input and try again.`,
+    );
+  if (!['search_document', 'search_query', 'classification', 'clustering'].includes(body.input_type as string))
+    invalid(
+      'Malformed input request: #/input_type: valid input_type must be provided with the provided model, please reformat your input and try again.',
+    );
+  if (body.truncate !== undefined && !['NONE', 'START', 'END'].includes(body.truncate as string))
+    invalid(
+      `Malformed input request: #/truncate: ${JSON.stringify(body.truncate)} is not a valid enum value, please reformat your input and try again.`,
+    );
   for (const text of list) {
     const special = triggers(text, inBatchJob);
     if (special) return special;
@@ -71,12 +95,19 @@ function answerCohere(modelId: string, body: Record<string, unknown>, inBatchJob
     kind: 'output',
     inputTokens: list.reduce((s, t) => s + tokensOf(t), 0),
     outputTokens: 0,
-    output: { id: shortHash([modelId, list]), embeddings: byType ? { float: embeddings } : embeddings, response_type: byType ? 'embeddings_by_type' : 'embeddings_floats', texts: list },
+    output: {
+      id: shortHash([modelId, list]),
+      embeddings: byType ? { float: embeddings } : embeddings,
+      response_type: byType ? 'embeddings_by_type' : 'embeddings_floats',
+      texts: list,
+    },
   };
 }
 
 /** Answers one modelInput of an embedding model. Throws ModelError for bodies the model rejects. */
 export function answerEmbeddingModel(family: SimEmbeddingFamily, modelId: string, body: unknown, inBatchJob: boolean): Answer {
   if (!isObject(body)) invalid('The request body must be a JSON object');
-  return family === 'titan-embed' ? answerTitan(modelId, body as Record<string, unknown>, inBatchJob) : answerCohere(modelId, body as Record<string, unknown>, inBatchJob);
+  return family === 'titan-embed'
+    ? answerTitan(modelId, body as Record<string, unknown>, inBatchJob)
+    : answerCohere(modelId, body as Record<string, unknown>, inBatchJob);
 }

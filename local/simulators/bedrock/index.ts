@@ -46,7 +46,17 @@ export interface BedrockSimulatorOptions extends SimulatorOptions {
   reportRecordCounts?: boolean;
 }
 
-type JobStatus = 'Submitted' | 'Validating' | 'Scheduled' | 'InProgress' | 'Completed' | 'PartiallyCompleted' | 'Failed' | 'Stopping' | 'Stopped' | 'Expired';
+type JobStatus =
+  | 'Submitted'
+  | 'Validating'
+  | 'Scheduled'
+  | 'InProgress'
+  | 'Completed'
+  | 'PartiallyCompleted'
+  | 'Failed'
+  | 'Stopping'
+  | 'Stopped'
+  | 'Expired';
 const TERMINAL: JobStatus[] = ['Completed', 'PartiallyCompleted', 'Failed', 'Stopped', 'Expired'];
 const ACCOUNT = '000000000000';
 const MAX_RECORDS = 50_000;
@@ -98,7 +108,11 @@ type Request = IncomingMessage | Http2ServerRequest;
 type Response = ServerResponse | Http2ServerResponse;
 
 class AwsError extends Error {
-  constructor(readonly status: number, readonly type: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -165,7 +179,14 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
     for (const [file, lines] of job.outputs) {
       if (lines.length === 0) continue;
       const name = file.slice(file.lastIndexOf('/') + 1);
-      await s3.send(new PutObjectCommand({ Bucket: folder.bucket, Key: `${folder.prefix}${name}.out`, Body: lines.join('\n') + '\n', ContentType: 'application/jsonl' }));
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: folder.bucket,
+          Key: `${folder.prefix}${name}.out`,
+          Body: lines.join('\n') + '\n',
+          ContentType: 'application/jsonl',
+        }),
+      );
     }
     const manifest = {
       totalRecordCount: job.records?.length ?? 0,
@@ -175,7 +196,14 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
       inputTokenCount: job.inputTokens,
       outputTokenCount: job.outputTokens,
     };
-    await s3.send(new PutObjectCommand({ Bucket: folder.bucket, Key: `${folder.prefix}manifest.json.out`, Body: JSON.stringify(manifest), ContentType: 'application/json' }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: folder.bucket,
+        Key: `${folder.prefix}manifest.json.out`,
+        Body: JSON.stringify(manifest),
+        ContentType: 'application/json',
+      }),
+    );
   }
 
   // ---- quotas (off unless set: FINOPS_SIM_BEDROCK_MAX_JOBS_PER_MODEL, FINOPS_SIM_BEDROCK_JOB_EXPIRES_MS) ----
@@ -189,7 +217,12 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
     const cap = Number(process.env.FINOPS_SIM_BEDROCK_MAX_JOBS_PER_MODEL);
     if (!Number.isFinite(cap) || cap <= 0) return;
     const open = [...jobs.values()].filter((j) => j.modelId === modelId && !TERMINAL.includes(j.status)).length;
-    if (open >= cap) throw new AwsError(400, 'ServiceQuotaExceededException', `You have exceeded the number of batch inference jobs in progress or submitted for model ${modelId} (${cap}). You can resubmit your request later.`);
+    if (open >= cap)
+      throw new AwsError(
+        400,
+        'ServiceQuotaExceededException',
+        `You have exceeded the number of batch inference jobs in progress or submitted for model ${modelId} (${cap}). You can resubmit your request later.`,
+      );
   }
 
   /** A job still running when its timeout passes ends `Expired`, with the records it processed written out. */
@@ -247,7 +280,8 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
     if (records.length < minRecords) {
       return `The number of records in the input (${records.length}) is less than the minimum number of records per batch inference job (${minRecords}).`;
     }
-    if (records.length > MAX_RECORDS) return `The number of records in the input (${records.length}) exceeds the maximum of ${MAX_RECORDS}.`;
+    if (records.length > MAX_RECORDS)
+      return `The number of records in the input (${records.length}) exceeds the maximum of ${MAX_RECORDS}.`;
     job.records = records;
     for (const file of files) job.outputs.set(file.key, []);
     return null;
@@ -262,7 +296,10 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
       const base = { recordId: record.recordId, modelInput: record.modelInput };
       let line: Record<string, unknown>;
       try {
-        const result = job.invocationType === 'Converse' ? answerConverse(job.modelId, record.modelInput, true) : answer(job.family, job.modelId, record.modelInput, true);
+        const result =
+          job.invocationType === 'Converse'
+            ? answerConverse(job.modelId, record.modelInput, true)
+            : answer(job.family, job.modelId, record.modelInput, true);
         if (result.kind === 'unprocessed') {
           job.unprocessed += 1;
           continue;
@@ -368,30 +405,41 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
     const id = decodeURIComponent(identifier);
     const jobId = id.slice(id.lastIndexOf('/') + 1);
     const job = jobs.get(jobId);
-    if (!job || (id.includes(':') && id !== job.jobArn)) throw new AwsError(404, 'ResourceNotFoundException', `The specified job ${id} was not found.`);
+    if (!job || (id.includes(':') && id !== job.jobArn))
+      throw new AwsError(404, 'ResourceNotFoundException', `The specified job ${id} was not found.`);
     return job;
   }
 
   function createJob(body: Record<string, unknown>, requestRegion = region): { jobArn: string } {
     const jobName = body.jobName;
-    if (typeof jobName !== 'string' || !JOB_NAME.test(jobName)) throw validation(`1 validation error detected: Value '${String(jobName)}' at 'jobName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9\\+\\-\\.]){0,63}`);
-    if (typeof body.roleArn !== 'string' || !ROLE_ARN.test(body.roleArn)) throw validation(`1 validation error detected: Value '${String(body.roleArn)}' at 'roleArn' failed to satisfy constraint`);
+    if (typeof jobName !== 'string' || !JOB_NAME.test(jobName))
+      throw validation(
+        `1 validation error detected: Value '${String(jobName)}' at 'jobName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9\\+\\-\\.]){0,63}`,
+      );
+    if (typeof body.roleArn !== 'string' || !ROLE_ARN.test(body.roleArn))
+      throw validation(`1 validation error detected: Value '${String(body.roleArn)}' at 'roleArn' failed to satisfy constraint`);
     const token = body.clientRequestToken;
-    if (token !== undefined && (typeof token !== 'string' || !TOKEN.test(token))) throw validation(`1 validation error detected: Value '${String(token)}' at 'clientRequestToken' failed to satisfy constraint`);
+    if (token !== undefined && (typeof token !== 'string' || !TOKEN.test(token)))
+      throw validation(`1 validation error detected: Value '${String(token)}' at 'clientRequestToken' failed to satisfy constraint`);
     if (typeof token === 'string' && byToken.has(token)) return { jobArn: jobs.get(byToken.get(token)!)!.jobArn };
     const modelId = body.modelId;
     if (typeof modelId !== 'string' || modelId === '') throw validation('modelId is required');
     const family = simFamilyOf(modelId);
     if (!family) throw validation(`The provided model identifier ${modelId} is invalid or does not support batch inference.`);
-    const input = (body.inputDataConfig as { s3InputDataConfig?: { s3Uri?: unknown; s3InputFormat?: unknown } } | undefined)?.s3InputDataConfig;
-    if (typeof input?.s3Uri !== 'string' || !parseS3Uri(input.s3Uri)) throw validation('inputDataConfig.s3InputDataConfig.s3Uri must be an S3 URI');
+    const input = (body.inputDataConfig as { s3InputDataConfig?: { s3Uri?: unknown; s3InputFormat?: unknown } } | undefined)
+      ?.s3InputDataConfig;
+    if (typeof input?.s3Uri !== 'string' || !parseS3Uri(input.s3Uri))
+      throw validation('inputDataConfig.s3InputDataConfig.s3Uri must be an S3 URI');
     if (input.s3InputFormat !== undefined && input.s3InputFormat !== 'JSONL') throw validation('s3InputFormat must be JSONL');
     const output = (body.outputDataConfig as { s3OutputDataConfig?: { s3Uri?: unknown } } | undefined)?.s3OutputDataConfig;
-    if (typeof output?.s3Uri !== 'string' || !parseS3Uri(output.s3Uri)) throw validation('outputDataConfig.s3OutputDataConfig.s3Uri must be an S3 URI');
+    if (typeof output?.s3Uri !== 'string' || !parseS3Uri(output.s3Uri))
+      throw validation('outputDataConfig.s3OutputDataConfig.s3Uri must be an S3 URI');
     const hours = body.timeoutDurationInHours ?? 24;
-    if (typeof hours !== 'number' || !Number.isInteger(hours) || hours < 24 || hours > 168) throw validation(`timeoutDurationInHours must be between 24 and 168; got ${String(hours)}`);
+    if (typeof hours !== 'number' || !Number.isInteger(hours) || hours < 24 || hours > 168)
+      throw validation(`timeoutDurationInHours must be between 24 and 168; got ${String(hours)}`);
     for (const job of jobs.values()) {
-      if (job.jobName === jobName) throw new AwsError(409, 'ConflictException', `A model invocation job with the name ${jobName} already exists.`);
+      if (job.jobName === jobName)
+        throw new AwsError(409, 'ConflictException', `A model invocation job with the name ${jobName} already exists.`);
     }
     refuseOverJobQuota(modelId);
     const jobId = randomBytes(6).toString('hex');
@@ -495,7 +543,8 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
       if (result.kind !== 'output') throw new ModelError(500, 'unreachable');
       return result.output;
     } catch (err) {
-      if (err instanceof ModelError) throw err.status >= 500 ? new AwsError(500, 'InternalServerException', err.message) : validation(err.message);
+      if (err instanceof ModelError)
+        throw err.status >= 500 ? new AwsError(500, 'InternalServerException', err.message) : validation(err.message);
       throw err;
     }
   }
@@ -529,7 +578,10 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     // The raw (still URL-encoded) path: a job ARN arrives as one encoded segment.
     const path = (req.url ?? '/').split('?')[0];
-    const errorBody = (status: number, message: string) => ({ __type: status === 429 ? 'ThrottlingException' : 'InternalServerException', message });
+    const errorBody = (status: number, message: string) => ({
+      __type: status === 429 ? 'ThrottlingException' : 'InternalServerException',
+      message,
+    });
     // The compatibility API of HTTP/2 requests is what intercept uses (method, body iteration, writeHead/end).
     if (await faults.intercept(req as IncomingMessage, res as ServerResponse, path, errorBody)) return;
     if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256')) {
@@ -550,7 +602,8 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
       const job = findJob(match[1]);
       const rule = fault();
       if (rule?.kind === 'reset') return reset(req);
-      if (rule?.kind === 'lose_batch') throw new AwsError(404, 'ResourceNotFoundException', `The specified job ${job.jobArn} was not found.`);
+      if (rule?.kind === 'lose_batch')
+        throw new AwsError(404, 'ResourceNotFoundException', `The specified job ${job.jobArn} was not found.`);
       if (method === 'GET' && !match[2]) return send(res, 200, jobView(job));
       if (method === 'POST' && match[2]) {
         await readBody(req);
@@ -574,7 +627,13 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
 
   // ---- persistence (local/simulators/persistence.ts): jobs survive a restart of the local gateway ----
   const store = options.stateDir ? new SimulatorStateFile<{ jobs: Array<Record<string, unknown>> }>(options.stateDir, 'bedrock') : null;
-  const saveJobs = () => store?.save({ jobs: [...jobs.values()].map(({ timer: _timer, ticking: _ticking, outputs, ...job }) => ({ ...job, outputs: [...outputs.entries()] })) });
+  const saveJobs = () =>
+    store?.save({
+      jobs: [...jobs.values()].map(({ timer: _timer, ticking: _ticking, outputs, ...job }) => ({
+        ...job,
+        outputs: [...outputs.entries()],
+      })),
+    });
   for (const stored of store?.load()?.jobs ?? []) {
     const job = {
       ...stored,
@@ -643,7 +702,10 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
       closed = true;
       for (const job of jobs.values()) clearTimeout(job.timer);
       for (const socket of sockets) socket.destroy();
-      await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), new Promise<void>((resolve) => http2.close(() => resolve()))]);
+      await Promise.all([
+        new Promise<void>((resolve) => server.close(() => resolve())),
+        new Promise<void>((resolve) => http2.close(() => resolve())),
+      ]);
       s3.destroy();
     },
   };
@@ -660,5 +722,9 @@ function signedRegion(authorization: string | string[] | undefined): string | un
 function invocationTypeOf(value: unknown): 'InvokeModel' | 'Converse' {
   if (value === undefined || value === 'InvokeModel') return 'InvokeModel';
   if (value === 'Converse') return 'Converse';
-  throw new AwsError(400, 'ValidationException', `1 validation error detected: Value '${String(value)}' at 'modelInvocationType' failed to satisfy constraint: Member must satisfy enum value set: [Converse, InvokeModel]`);
+  throw new AwsError(
+    400,
+    'ValidationException',
+    `1 validation error detected: Value '${String(value)}' at 'modelInvocationType' failed to satisfy constraint: Member must satisfy enum value set: [Converse, InvokeModel]`,
+  );
 }

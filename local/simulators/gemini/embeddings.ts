@@ -13,7 +13,16 @@ import type { Outcome } from './outcomes';
 export const EMBED_BATCH_TYPE = 'type.googleapis.com/google.ai.generativelanguage.v1beta.EmbedContentBatch';
 export const EMBED_OUTPUT_TYPE = 'type.googleapis.com/google.ai.generativelanguage.v1beta.EmbedContentBatchOutput';
 const EMBED_MODEL = /^(?:gemini-embedding-|text-embedding-|embedding-)[A-Za-z0-9._-]*$/;
-const TASK_TYPES = ['RETRIEVAL_QUERY', 'RETRIEVAL_DOCUMENT', 'SEMANTIC_SIMILARITY', 'CLASSIFICATION', 'CLUSTERING', 'QUESTION_ANSWERING', 'FACT_VERIFICATION', 'CODE_RETRIEVAL_QUERY'];
+const TASK_TYPES = [
+  'RETRIEVAL_QUERY',
+  'RETRIEVAL_DOCUMENT',
+  'SEMANTIC_SIMILARITY',
+  'CLASSIFICATION',
+  'CLUSTERING',
+  'QUESTION_ANSWERING',
+  'FACT_VERIFICATION',
+  'CODE_RETRIEVAL_QUERY',
+];
 const DEFAULT_DIMENSIONS = 3072;
 const MAX_INPUT_TOKENS = 2048;
 const KNOWN_KEYS = ['model', 'content', 'taskType', 'task_type', 'title', 'outputDimensionality', 'output_dimensionality'];
@@ -49,14 +58,28 @@ export function simulateEmbedOutcome(model: string, request: unknown): Outcome {
   const texts = embedTexts(request);
   if (!texts) return invalid('* EmbedContentRequest.content: contents is not specified');
   const taskType = request.taskType ?? request.task_type;
-  if (taskType !== undefined && !TASK_TYPES.includes(taskType as string)) return invalid(`Invalid value at 'requests[0].task_type' (type.googleapis.com/google.ai.generativelanguage.v1beta.TaskType), "${String(taskType)}"`);
-  if (request.title !== undefined && taskType !== 'RETRIEVAL_DOCUMENT') return invalid('Title is only applicable for RETRIEVAL_DOCUMENT task type.');
+  if (taskType !== undefined && !TASK_TYPES.includes(taskType as string))
+    return invalid(
+      `Invalid value at 'requests[0].task_type' (type.googleapis.com/google.ai.generativelanguage.v1beta.TaskType), "${String(taskType)}"`,
+    );
+  if (request.title !== undefined && taskType !== 'RETRIEVAL_DOCUMENT')
+    return invalid('Title is only applicable for RETRIEVAL_DOCUMENT task type.');
   const dims = request.outputDimensionality ?? request.output_dimensionality ?? DEFAULT_DIMENSIONS;
-  if (!(typeof dims === 'number' && Number.isInteger(dims) && dims >= 1 && dims <= DEFAULT_DIMENSIONS)) return invalid(`* EmbedContentRequest.output_dimensionality: must be between 1 and ${DEFAULT_DIMENSIONS}.`);
+  if (!(typeof dims === 'number' && Number.isInteger(dims) && dims >= 1 && dims <= DEFAULT_DIMENSIONS))
+    return invalid(`* EmbedContentRequest.output_dimensionality: must be between 1 and ${DEFAULT_DIMENSIONS}.`);
   const text = texts.join(' ');
-  if (text.includes('[simulate-error]')) return { error: { code: 500, message: 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting', status: 'INTERNAL' } };
-  if (rateLimitedOnce('gemini', texts)) return { error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' } };
+  if (text.includes('[simulate-error]'))
+    return {
+      error: {
+        code: 500,
+        message: 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
+        status: 'INTERNAL',
+      },
+    };
+  if (rateLimitedOnce('gemini', texts))
+    return { error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' } };
   const tokens = Math.max(1, Math.ceil(text.length / 4));
-  if (tokens > MAX_INPUT_TOKENS) return invalid(`The input token count (${tokens}) exceeds the maximum number of tokens allowed (${MAX_INPUT_TOKENS}).`);
+  if (tokens > MAX_INPUT_TOKENS)
+    return invalid(`The input token count (${tokens}) exceeds the maximum number of tokens allowed (${MAX_INPUT_TOKENS}).`);
   return { response: { embedding: { values: values(model, text, dims) }, tokenCount: String(tokens) } };
 }

@@ -95,7 +95,13 @@ interface SimBatch {
 }
 
 class HttpError extends Error {
-  constructor(readonly code: number, readonly status: string, message: string, readonly details?: unknown[], readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly code: number,
+    readonly status: string,
+    message: string,
+    readonly details?: unknown[],
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
@@ -143,26 +149,40 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
     const cap = Number(process.env.FINOPS_SIM_GEMINI_MAX_ACTIVE_BATCHES);
     if (!Number.isFinite(cap) || cap <= 0) return;
     const active = [...batches.values()].filter((b) => !operationView(b).done).length;
-    if (active >= cap) throw new HttpError(429, 'RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota).', undefined, { 'retry-after': '1' });
+    if (active >= cap)
+      throw new HttpError(429, 'RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota).', undefined, { 'retry-after': '1' });
   };
 
   /** A file still PROCESSING cannot back a batch (FAILED_PRECONDITION, as Gemini answers). */
   const usableFile = (file: SimFile): SimFile => {
-    if (fileState(file) !== 'ACTIVE') throw new HttpError(400, 'FAILED_PRECONDITION', `The File ${file.name.replace(/^files\//, '')} is not in an ACTIVE state and usage is not allowed.`);
+    if (fileState(file) !== 'ACTIVE')
+      throw new HttpError(
+        400,
+        'FAILED_PRECONDITION',
+        `The File ${file.name.replace(/^files\//, '')} is not in an ACTIVE state and usage is not allowed.`,
+      );
     return file;
   };
 
   const knownFile = (name: string): SimFile => {
     const file = files.get(name);
     if (!file || Date.now() > file.createdAt + FILE_TTL_MS) {
-      throw new HttpError(403, 'PERMISSION_DENIED', `You do not have permission to access the File ${name.replace(/^files\//, '')} or it may not exist.`);
+      throw new HttpError(
+        403,
+        'PERMISSION_DENIED',
+        `You do not have permission to access the File ${name.replace(/^files\//, '')} or it may not exist.`,
+      );
     }
     return file;
   };
 
   async function startUpload(req: IncomingMessage) {
     if (header(req, 'x-goog-upload-protocol') !== 'resumable' || header(req, 'x-goog-upload-command') !== 'start') {
-      throw new HttpError(400, 'INVALID_ARGUMENT', 'Only the resumable upload protocol is supported: send X-Goog-Upload-Protocol: resumable and X-Goog-Upload-Command: start.');
+      throw new HttpError(
+        400,
+        'INVALID_ARGUMENT',
+        'Only the resumable upload protocol is supported: send X-Goog-Upload-Protocol: resumable and X-Goog-Upload-Command: start.',
+      );
     }
     const body = parseJson(await readBody(req, 1024 * 1024), true) as { file?: Record<string, unknown> } | null;
     const meta = body?.file ?? {};
@@ -171,20 +191,29 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
     if (declaredLength !== null && (!Number.isInteger(declaredLength) || declaredLength < 0)) {
       throw new HttpError(400, 'INVALID_ARGUMENT', 'X-Goog-Upload-Header-Content-Length must be a non-negative integer.');
     }
-    if (declaredLength !== null && declaredLength > MAX_FILE_BYTES) throw new HttpError(400, 'INVALID_ARGUMENT', 'File too large: the maximum file size is 2 GB.');
+    if (declaredLength !== null && declaredLength > MAX_FILE_BYTES)
+      throw new HttpError(400, 'INVALID_ARGUMENT', 'File too large: the maximum file size is 2 GB.');
     const displayName = (meta.displayName ?? meta.display_name) as string | undefined;
     if (displayName !== undefined && (typeof displayName !== 'string' || displayName.length > 512)) {
       throw new HttpError(400, 'INVALID_ARGUMENT', '* file.display_name: must be at most 512 characters.\n');
     }
     const name = meta.name as string | undefined;
     if (name !== undefined) {
-      if (typeof name !== 'string' || !/^files\/[a-z0-9-]{1,40}$/.test(name)) throw new HttpError(400, 'INVALID_ARGUMENT', `Invalid file name ${JSON.stringify(name)}: expected files/<id> with lowercase letters, digits and dashes.`);
+      if (typeof name !== 'string' || !/^files\/[a-z0-9-]{1,40}$/.test(name))
+        throw new HttpError(
+          400,
+          'INVALID_ARGUMENT',
+          `Invalid file name ${JSON.stringify(name)}: expected files/<id> with lowercase letters, digits and dashes.`,
+        );
       if (files.has(name)) throw new HttpError(409, 'ALREADY_EXISTS', `File ${name} already exists.`);
     }
     const session: UploadSession = {
       id: token(32),
       declaredLength,
-      mimeType: header(req, 'x-goog-upload-header-content-type') ?? ((meta.mimeType ?? meta.mime_type) as string | undefined) ?? 'application/octet-stream',
+      mimeType:
+        header(req, 'x-goog-upload-header-content-type') ??
+        ((meta.mimeType ?? meta.mime_type) as string | undefined) ??
+        'application/octet-stream',
       displayName,
       name,
       parts: [],
@@ -200,21 +229,44 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
     const command = (header(req, 'x-goog-upload-command') ?? '').split(',').map((c) => c.trim().toLowerCase());
     const status = () => (session.file ? 'final' : 'active');
     if (command.includes('query')) {
-      res.writeHead(200, { 'x-goog-upload-status': status(), 'x-goog-upload-size-received': String(session.received), 'content-length': 0 }).end();
+      res
+        .writeHead(200, { 'x-goog-upload-status': status(), 'x-goog-upload-size-received': String(session.received), 'content-length': 0 })
+        .end();
       return;
     }
-    if (session.file) throw new HttpError(400, 'FAILED_PRECONDITION', 'The upload session is already finalized.', undefined, { 'x-goog-upload-status': 'final' });
+    if (session.file)
+      throw new HttpError(400, 'FAILED_PRECONDITION', 'The upload session is already finalized.', undefined, {
+        'x-goog-upload-status': 'final',
+      });
     if (!command.includes('upload') && !command.includes('finalize')) {
-      throw new HttpError(400, 'INVALID_ARGUMENT', `Unknown X-Goog-Upload-Command ${JSON.stringify(header(req, 'x-goog-upload-command') ?? '')}.`, undefined, { 'x-goog-upload-status': 'active' });
+      throw new HttpError(
+        400,
+        'INVALID_ARGUMENT',
+        `Unknown X-Goog-Upload-Command ${JSON.stringify(header(req, 'x-goog-upload-command') ?? '')}.`,
+        undefined,
+        { 'x-goog-upload-status': 'active' },
+      );
     }
     const offset = Number(header(req, 'x-goog-upload-offset'));
     const bytes = await readBody(req, MAX_FILE_BYTES);
     if (command.includes('upload')) {
       if (offset !== session.received) {
-        throw new HttpError(400, 'INVALID_ARGUMENT', `Invalid X-Goog-Upload-Offset ${header(req, 'x-goog-upload-offset') ?? '(missing)'}: the server has ${session.received} bytes.`, undefined, { 'x-goog-upload-status': 'active' });
+        throw new HttpError(
+          400,
+          'INVALID_ARGUMENT',
+          `Invalid X-Goog-Upload-Offset ${header(req, 'x-goog-upload-offset') ?? '(missing)'}: the server has ${session.received} bytes.`,
+          undefined,
+          { 'x-goog-upload-status': 'active' },
+        );
       }
       if (!command.includes('finalize') && bytes.length % CHUNK_GRANULARITY !== 0) {
-        throw new HttpError(400, 'INVALID_ARGUMENT', `Intermediate chunks must be a multiple of ${CHUNK_GRANULARITY} bytes; got ${bytes.length}.`, undefined, { 'x-goog-upload-status': 'active' });
+        throw new HttpError(
+          400,
+          'INVALID_ARGUMENT',
+          `Intermediate chunks must be a multiple of ${CHUNK_GRANULARITY} bytes; got ${bytes.length}.`,
+          undefined,
+          { 'x-goog-upload-status': 'active' },
+        );
       }
       session.parts.push(bytes);
       session.received += bytes.length;
@@ -226,7 +278,13 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
     }
     if (session.declaredLength !== null && session.declaredLength !== session.received) {
       sessions.delete(session.id);
-      throw new HttpError(400, 'INVALID_ARGUMENT', `Upload is ${session.received} bytes but X-Goog-Upload-Header-Content-Length declared ${session.declaredLength}.`, undefined, { 'x-goog-upload-status': 'final' });
+      throw new HttpError(
+        400,
+        'INVALID_ARGUMENT',
+        `Upload is ${session.received} bytes but X-Goog-Upload-Header-Content-Length declared ${session.declaredLength}.`,
+        undefined,
+        { 'x-goog-upload-status': 'final' },
+      );
     }
     const file: SimFile = {
       name: session.name ?? `files/${token(12).toLowerCase()}`,
@@ -255,7 +313,11 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
   async function download(res: ServerResponse, file: SimFile, query: URLSearchParams, resetMidBody: boolean) {
     if (query.get('alt') !== 'media') throw new HttpError(400, 'INVALID_ARGUMENT', 'Downloads need ?alt=media.');
     if (file.source !== 'GENERATED') {
-      throw new HttpError(400, 'INVALID_ARGUMENT', `Cannot download file ${file.name}: only files generated by the API (source GENERATED) can be downloaded; uploaded files cannot.`);
+      throw new HttpError(
+        400,
+        'INVALID_ARGUMENT',
+        `Cannot download file ${file.name}: only files generated by the API (source GENERATED) can be downloaded; uploaded files cannot.`,
+      );
     }
     res.writeHead(200, { 'content-type': file.mimeType, 'content-length': file.bytes.length });
     if (!resetMidBody) {
@@ -297,7 +359,10 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
       batch.error = { code: 13, message: 'Internal error encountered while running the batch.' };
       return;
     }
-    const outcomes = batch.requests.map((r) => ({ key: r.key, ...(batch.kind === 'embed' ? simulateEmbedOutcome(batch.model, r.request) : simulateOutcome(batch.id, r.key, r.request, batch.model)) }));
+    const outcomes = batch.requests.map((r) => ({
+      key: r.key,
+      ...(batch.kind === 'embed' ? simulateEmbedOutcome(batch.model, r.request) : simulateOutcome(batch.id, r.key, r.request, batch.model)),
+    }));
     batch.stats = { successful: outcomes.filter((o) => 'response' in o).length, failed: outcomes.filter((o) => 'error' in o).length };
     batch.state = 'SUCCEEDED';
     if (batch.inline) {
@@ -360,13 +425,19 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
     // Embedding models take only asyncBatchEmbedContent, generative models only batchGenerateContent.
     const embed = method === 'asyncBatchEmbedContent';
     if (!(MODEL_PATTERN.test(model) || isEmbeddingModel(model)) || isEmbeddingModel(model) !== embed) {
-      throw new HttpError(404, 'NOT_FOUND', `models/${model} is not found for API version v1beta, or is not supported for ${method}. Call ListModels to see the list of available models and their supported methods.`);
+      throw new HttpError(
+        404,
+        'NOT_FOUND',
+        `models/${model} is not found for API version v1beta, or is not supported for ${method}. Call ListModels to see the list of available models and their supported methods.`,
+      );
     }
     const body = parseJson(await readBody(req, 20 * 1024 * 1024)) as { batch?: Record<string, unknown> };
     const spec = body?.batch;
-    if (typeof spec !== 'object' || spec === null) throw new HttpError(400, 'INVALID_ARGUMENT', '* BatchGenerateContentRequest.batch: batch is required\n');
+    if (typeof spec !== 'object' || spec === null)
+      throw new HttpError(400, 'INVALID_ARGUMENT', '* BatchGenerateContentRequest.batch: batch is required\n');
     const displayName = spec.displayName ?? spec.display_name;
-    if (typeof displayName !== 'string' || displayName === '') throw new HttpError(400, 'INVALID_ARGUMENT', '* BatchGenerateContentRequest.batch.display_name: display_name is required\n');
+    if (typeof displayName !== 'string' || displayName === '')
+      throw new HttpError(400, 'INVALID_ARGUMENT', '* BatchGenerateContentRequest.batch.display_name: display_name is required\n');
     const input = (spec.inputConfig ?? spec.input_config) as Record<string, unknown> | undefined;
     const fileName = input?.fileName ?? input?.file_name;
     const inline = (input?.requests as { requests?: unknown } | undefined)?.requests;
@@ -374,8 +445,16 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
     refuseWhenQuotaReached();
     if (typeof fileName === 'string') requests = requestsFromFile(usableFile(knownFile(fileName)));
     else if (Array.isArray(inline)) {
-      requests = inline.map((item: { request?: unknown; metadata?: { key?: unknown } }, i) => ({ key: typeof item?.metadata?.key === 'string' ? item.metadata.key : String(i), request: item?.request }));
-    } else throw new HttpError(400, 'INVALID_ARGUMENT', '* BatchGenerateContentRequest.batch.input_config: one of file_name or requests is required\n');
+      requests = inline.map((item: { request?: unknown; metadata?: { key?: unknown } }, i) => ({
+        key: typeof item?.metadata?.key === 'string' ? item.metadata.key : String(i),
+        request: item?.request,
+      }));
+    } else
+      throw new HttpError(
+        400,
+        'INVALID_ARGUMENT',
+        '* BatchGenerateContentRequest.batch.input_config: one of file_name or requests is required\n',
+      );
     if (requests.length === 0) throw new HttpError(400, 'INVALID_ARGUMENT', 'The batch input has no requests.');
     const batch: SimBatch = {
       id: token(20).toLowerCase(),
@@ -411,8 +490,10 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
         } catch {
           throw new HttpError(400, 'INVALID_ARGUMENT', `Invalid JSON in ${file.name} at line ${i + 1}.`);
         }
-        if (typeof value?.key !== 'string') throw new HttpError(400, 'INVALID_ARGUMENT', `${file.name} line ${i + 1}: "key" must be a string.`);
-        if (typeof value.request !== 'object' || value.request === null) throw new HttpError(400, 'INVALID_ARGUMENT', `${file.name} line ${i + 1}: "request" must be a GenerateContentRequest object.`);
+        if (typeof value?.key !== 'string')
+          throw new HttpError(400, 'INVALID_ARGUMENT', `${file.name} line ${i + 1}: "key" must be a string.`);
+        if (typeof value.request !== 'object' || value.request === null)
+          throw new HttpError(400, 'INVALID_ARGUMENT', `${file.name} line ${i + 1}: "request" must be a GenerateContentRequest object.`);
         requests.push({ key: value.key, request: value.request });
       });
     return requests;
@@ -428,7 +509,12 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
 
   function cancel(batch: SimBatch) {
     advance(batch);
-    if (batch.endedAt !== null) throw new HttpError(400, 'FAILED_PRECONDITION', `Batch batches/${batch.id} is already in a terminal state (BATCH_STATE_${batch.state}) and cannot be cancelled.`);
+    if (batch.endedAt !== null)
+      throw new HttpError(
+        400,
+        'FAILED_PRECONDITION',
+        `Batch batches/${batch.id} is already in a terminal state (BATCH_STATE_${batch.state}) and cannot be cancelled.`,
+      );
     batch.cancelledAt ??= Date.now();
     return {};
   }
@@ -482,7 +568,8 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
     }
 
     const createMatch = /^\/v1beta\/models\/([^/:]+):(batchGenerateContent|asyncBatchEmbedContent)$/.exec(path);
-    if (createMatch && method === 'POST') return json(res, 200, await createBatch(req, createMatch[1], createMatch[2] as 'batchGenerateContent' | 'asyncBatchEmbedContent'));
+    if (createMatch && method === 'POST')
+      return json(res, 200, await createBatch(req, createMatch[1], createMatch[2] as 'batchGenerateContent' | 'asyncBatchEmbedContent'));
 
     if (path === '/v1beta/batches' && method === 'GET') return json(res, 200, listBatches(query));
     const batchMatch = /^\/v1beta\/batches\/([^/:]+)(:cancel|:delete)?$/.exec(path);
@@ -509,11 +596,20 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
   function authorize(req: IncomingMessage, query: URLSearchParams) {
     const key = header(req, 'x-goog-api-key') ?? query.get('key') ?? undefined;
     if (key === undefined || key === '') {
-      throw new HttpError(403, 'PERMISSION_DENIED', "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.");
+      throw new HttpError(
+        403,
+        'PERMISSION_DENIED',
+        "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+      );
     }
     if (key !== apiKey) {
       throw new HttpError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', [
-        { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } },
+        {
+          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+          reason: 'API_KEY_INVALID',
+          domain: 'googleapis.com',
+          metadata: { service: 'generativelanguage.googleapis.com' },
+        },
       ]);
     }
   }
@@ -522,7 +618,12 @@ export async function startGeminiSimulator(options: GeminiSimulatorOptions = {})
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     try {
       const path = decodeURIComponent(url.pathname);
-      if (await faults.intercept(req, res, path, (status, message) => errorBody(status, status === 429 ? 'RESOURCE_EXHAUSTED' : 'INTERNAL', message))) return;
+      if (
+        await faults.intercept(req, res, path, (status, message) =>
+          errorBody(status, status === 429 ? 'RESOURCE_EXHAUSTED' : 'INTERNAL', message),
+        )
+      )
+        return;
       await route(req, res, path, url.searchParams);
     } catch (err) {
       if (res.headersSent) {
@@ -614,11 +715,16 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer>
 function paging(query: URLSearchParams, defaultSize: number): { size: number; start: number } {
   const sizeText = query.get('pageSize') ?? query.get('page_size');
   const requested = sizeText === null ? defaultSize : Number(sizeText);
-  if (!Number.isInteger(requested) || requested < 0) throw new HttpError(400, 'INVALID_ARGUMENT', 'page_size must be a non-negative integer.');
+  if (!Number.isInteger(requested) || requested < 0)
+    throw new HttpError(400, 'INVALID_ARGUMENT', 'page_size must be a non-negative integer.');
   const size = Math.min(requested === 0 ? defaultSize : requested, 100);
   const tokenText = query.get('pageToken') ?? query.get('page_token');
   if (!tokenText) return { size, start: 0 };
-  const start = Number(Buffer.from(tokenText, 'base64url').toString('utf8').replace(/^offset:/, ''));
+  const start = Number(
+    Buffer.from(tokenText, 'base64url')
+      .toString('utf8')
+      .replace(/^offset:/, ''),
+  );
   if (!Number.isInteger(start) || start < 0) throw new HttpError(400, 'INVALID_ARGUMENT', 'Invalid page_token.');
   return { size, start };
 }

@@ -33,7 +33,12 @@ interface Content {
   parts?: unknown;
 }
 
-const SAFETY_CATEGORIES = ['HARM_CATEGORY_HATE_SPEECH', 'HARM_CATEGORY_DANGEROUS_CONTENT', 'HARM_CATEGORY_HARASSMENT', 'HARM_CATEGORY_SEXUALLY_EXPLICIT'];
+const SAFETY_CATEGORIES = [
+  'HARM_CATEGORY_HATE_SPEECH',
+  'HARM_CATEGORY_DANGEROUS_CONTENT',
+  'HARM_CATEGORY_HARASSMENT',
+  'HARM_CATEGORY_SEXUALLY_EXPLICIT',
+];
 
 /** Every text of user turns in a request, in order. */
 export function userTexts(request: unknown): string[] {
@@ -47,7 +52,10 @@ export function userTexts(request: unknown): string[] {
 }
 
 export function simulateOutcome(seed: string, key: string, request: unknown, model: string): Outcome {
-  const invalid = validate(request) ?? otherModel(model, request as Record<string, unknown>) ?? geminiRuleViolation(model, request as Record<string, unknown>);
+  const invalid =
+    validate(request) ??
+    otherModel(model, request as Record<string, unknown>) ??
+    geminiRuleViolation(model, request as Record<string, unknown>);
   if (invalid) return { error: { code: 400, message: invalid, status: 'INVALID_ARGUMENT' } };
   const r = request as Record<string, unknown>;
   const texts = userTexts(r);
@@ -59,13 +67,23 @@ export function simulateOutcome(seed: string, key: string, request: unknown, mod
     return { error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' } };
   }
   if (texts.some((t) => t.includes('[simulate-error]'))) {
-    return { error: { code: 500, message: 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting', status: 'INTERNAL' } };
+    return {
+      error: {
+        code: 500,
+        message: 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
+        status: 'INTERNAL',
+      },
+    };
   }
   if (texts.some((t) => t.includes('[simulate-prompt-blocked]'))) {
     return {
       response: {
         promptFeedback: { blockReason: 'SAFETY', safetyRatings: ratings('HARM_CATEGORY_DANGEROUS_CONTENT', false) },
-        usageMetadata: { promptTokenCount: promptTokens, totalTokenCount: promptTokens, promptTokensDetails: [{ modality: 'TEXT', tokenCount: promptTokens }] },
+        usageMetadata: {
+          promptTokenCount: promptTokens,
+          totalTokenCount: promptTokens,
+          promptTokensDetails: [{ modality: 'TEXT', tokenCount: promptTokens }],
+        },
         ...base,
       },
     };
@@ -74,7 +92,11 @@ export function simulateOutcome(seed: string, key: string, request: unknown, mod
     return {
       response: {
         candidates: [{ finishReason: 'SAFETY', index: 0, safetyRatings: ratings('HARM_CATEGORY_DANGEROUS_CONTENT', true) }],
-        usageMetadata: { promptTokenCount: promptTokens, totalTokenCount: promptTokens, promptTokensDetails: [{ modality: 'TEXT', tokenCount: promptTokens }] },
+        usageMetadata: {
+          promptTokenCount: promptTokens,
+          totalTokenCount: promptTokens,
+          promptTokensDetails: [{ modality: 'TEXT', tokenCount: promptTokens }],
+        },
         ...base,
       },
     };
@@ -121,24 +143,31 @@ export function simulateOutcome(seed: string, key: string, request: unknown, mod
 function otherModel(model: string, request: Record<string, unknown>): string | null {
   const named = request.model;
   if (named === undefined) return null;
-  return typeof named === 'string' && named.replace(/^models\//, '') === model ? null : `* GenerateContentRequest.model: ${JSON.stringify(named)} is not the model of this batch (models/${model}).\n`;
+  return typeof named === 'string' && named.replace(/^models\//, '') === model
+    ? null
+    : `* GenerateContentRequest.model: ${JSON.stringify(named)} is not the model of this batch (models/${model}).\n`;
 }
 
 function validate(request: unknown): string | null {
-  if (typeof request !== 'object' || request === null || Array.isArray(request)) return '* GenerateContentRequest: request must be an object\n';
+  if (typeof request !== 'object' || request === null || Array.isArray(request))
+    return '* GenerateContentRequest: request must be an object\n';
   const contents = (request as { contents?: unknown }).contents;
   if (!Array.isArray(contents) || contents.length === 0) return '* GenerateContentRequest.contents: contents is not specified\n';
   for (const [i, content] of contents.entries()) {
     const c = content as Content;
     if (c?.role !== undefined && c.role !== 'user' && c.role !== 'model') return 'Please use a valid role: user, model.';
-    if (!Array.isArray(c?.parts) || c.parts.length === 0) return `* GenerateContentRequest.contents[${i}].parts: contents.parts must not be empty.\n`;
+    if (!Array.isArray(c?.parts) || c.parts.length === 0)
+      return `* GenerateContentRequest.contents[${i}].parts: contents.parts must not be empty.\n`;
   }
   return null;
 }
 
 function forcedFunctionCall(request: Record<string, unknown>): { name: string; args: Record<string, unknown> } | null {
-  const declarations = ((request.tools as Array<{ functionDeclarations?: Array<{ name: string }> }> | undefined) ?? []).flatMap((t) => t.functionDeclarations ?? []);
-  const calling = (request.toolConfig as { functionCallingConfig?: { mode?: string; allowedFunctionNames?: string[] } } | undefined)?.functionCallingConfig;
+  const declarations = ((request.tools as Array<{ functionDeclarations?: Array<{ name: string }> }> | undefined) ?? []).flatMap(
+    (t) => t.functionDeclarations ?? [],
+  );
+  const calling = (request.toolConfig as { functionCallingConfig?: { mode?: string; allowedFunctionNames?: string[] } } | undefined)
+    ?.functionCallingConfig;
   if (declarations.length === 0 || calling?.mode !== 'ANY') return null;
   return { name: calling.allowedFunctionNames?.[0] ?? declarations[0].name, args: {} };
 }
@@ -160,7 +189,11 @@ function replyText(lastUserText: string, candidate: number, config: Record<strin
 }
 
 function ratings(flagged: string, blocked: boolean) {
-  return SAFETY_CATEGORIES.map((category) => (category === flagged ? { category, probability: 'HIGH', ...(blocked ? { blocked: true } : {}) } : { category, probability: 'NEGLIGIBLE' }));
+  return SAFETY_CATEGORIES.map((category) =>
+    category === flagged
+      ? { category, probability: 'HIGH', ...(blocked ? { blocked: true } : {}) }
+      : { category, probability: 'NEGLIGIBLE' },
+  );
 }
 
 const tokens = (text: string) => Math.ceil(text.length / 4);

@@ -191,7 +191,12 @@ export interface AccountRules {
   answer?(body: unknown, answer: RequestAnswer): RequestAnswer;
 }
 
-const OPENAI_ACCOUNT: AccountOptions = { provider: 'openai', batchPurpose: 'batch', outputPurpose: 'batch_output', ids: { file: 'file-', batch: 'batch_' } };
+const OPENAI_ACCOUNT: AccountOptions = {
+  provider: 'openai',
+  batchPurpose: 'batch',
+  outputPurpose: 'batch_output',
+  ids: { file: 'file-', batch: 'batch_' },
+};
 
 export class SimulatedAccount {
   private readonly files = new Map<string, SimFile>();
@@ -217,7 +222,12 @@ export class SimulatedAccount {
     };
   }
 
-  static restore(stepMs: number, snapshot: AccountSnapshot, contentOf: (fileId: string) => Buffer, options: AccountOptions = OPENAI_ACCOUNT): SimulatedAccount {
+  static restore(
+    stepMs: number,
+    snapshot: AccountSnapshot,
+    contentOf: (fileId: string) => Buffer,
+    options: AccountOptions = OPENAI_ACCOUNT,
+  ): SimulatedAccount {
     const account = new SimulatedAccount(stepMs, options);
     for (const file of snapshot.files) account.files.set(file.id, { ...file, content: contentOf(file.id) });
     for (const batch of snapshot.batches) account.batches.set(batch.id, batch);
@@ -268,20 +278,35 @@ export class SimulatedAccount {
 
   // ---- batches ----
 
-  createBatch(input: { inputFileId: string; endpoint: string; completionWindow: string; metadata: Record<string, string> | null; now: number }): SimBatch {
+  createBatch(input: {
+    inputFileId: string;
+    endpoint: string;
+    completionWindow: string;
+    metadata: Record<string, string> | null;
+    now: number;
+  }): SimBatch {
     const inputFile = this.files.get(input.inputFileId);
     if (!inputFile) throw new ApiError(404, `No such File object: ${input.inputFileId}`, 'invalid_request_error', 'input_file_id');
     if (inputFile.purpose !== this.options.batchPurpose) {
-      throw new ApiError(400, `File ${input.inputFileId} has purpose '${inputFile.purpose}'; batch input files must be uploaded with purpose '${this.options.batchPurpose}'.`, 'invalid_request_error', 'input_file_id');
+      throw new ApiError(
+        400,
+        `File ${input.inputFileId} has purpose '${inputFile.purpose}'; batch input files must be uploaded with purpose '${this.options.batchPurpose}'.`,
+        'invalid_request_error',
+        'input_file_id',
+      );
     }
     const lines = parseInputLines(inputFile.content);
     const endpoint = ENDPOINT_ANSWERS[input.endpoint];
     const rules = this.options.rules ?? {};
-    const validationErrors = [...validateBatchInput(lines, input.endpoint, rules.maxRequests), ...embeddingBatchErrors(lines, input.endpoint)];
+    const validationErrors = [
+      ...validateBatchInput(lines, input.endpoint, rules.maxRequests),
+      ...embeddingBatchErrors(lines, input.endpoint),
+    ];
     if (validationErrors.length === 0 && rules.validate) validationErrors.push(...rules.validate(lines, inputFile.content));
     const tokens = estimatedTokens(lines);
     const limit = enqueuedTokenLimit();
-    if (limit !== null && validationErrors.length === 0 && this.enqueuedTokens(batchModel(lines), input.now) + tokens > limit) validationErrors.push(tokenLimitError(batchModel(lines) ?? 'the model', limit));
+    if (limit !== null && validationErrors.length === 0 && this.enqueuedTokens(batchModel(lines), input.now) + tokens > limit)
+      validationErrors.push(tokenLimitError(batchModel(lines) ?? 'the model', limit));
     const id = randomId(this.options.ids.batch, 32);
     const answeredAt = seconds(input.now + this.stepMs);
     const requests: PlannedRequest[] =
@@ -316,7 +341,11 @@ export class SimulatedAccount {
   }
 
   private answerOf(endpoint: (typeof ENDPOINT_ANSWERS)[string], body: unknown, answeredAt: number): RequestAnswer {
-    const answer = endpoint.answer(body, { completionId: randomId('chatcmpl-', 29), created: answeredAt, rateLimited: rateLimitedOnce(this.options.provider, endpoint.userTexts(body)) });
+    const answer = endpoint.answer(body, {
+      completionId: randomId('chatcmpl-', 29),
+      created: answeredAt,
+      rateLimited: rateLimitedOnce(this.options.provider, endpoint.userTexts(body)),
+    });
     return this.options.rules?.answer ? this.options.rules.answer(body, answer) : answer;
   }
 
@@ -356,7 +385,9 @@ export class SimulatedAccount {
     if (phase.status === 'cancelling' || phase.status === 'cancelled') return batch;
     if (TERMINAL.includes(phase.status)) {
       // x-should-retry: false — retrying cannot change the answer, so the SDK should not.
-      throw new ApiError(409, `Cannot cancel a batch with status '${phase.status}'.`, 'invalid_request_error', null, null, { 'x-should-retry': 'false' });
+      throw new ApiError(409, `Cannot cancel a batch with status '${phase.status}'.`, 'invalid_request_error', null, null, {
+        'x-should-retry': 'false',
+      });
     }
     batch.cancelRequestedMs = now;
     return batch;
@@ -379,7 +410,9 @@ export class SimulatedAccount {
           : { code: 'batch_cancelled', message: 'This request was not executed because the batch was cancelled.' };
       const output: string[] = [];
       const errors: string[] = [];
-      const ordered = batch.requests.map((r, i) => ({ r, ran: i < phase.done })).sort((a, b) => resultOrder(a.r.customId).localeCompare(resultOrder(b.r.customId)));
+      const ordered = batch.requests
+        .map((r, i) => ({ r, ran: i < phase.done }))
+        .sort((a, b) => resultOrder(a.r.customId).localeCompare(resultOrder(b.r.customId)));
       for (const { r, ran } of ordered) {
         if (!ran) {
           errors.push(JSON.stringify({ id: r.lineId, custom_id: r.customId, response: null, error: notRun }));
@@ -418,14 +451,16 @@ export class SimulatedAccount {
     const ended = phase.status === 'cancelled' || phase.status === 'expired';
     const inputTokens = succeeded.reduce((sum, r) => sum + r.answer.promptTokens, 0);
     const outputTokens = succeeded.reduce((sum, r) => sum + r.answer.completionTokens, 0);
-    const countsKnown = phase.status !== 'validating' && phase.status !== 'failed' && !(phase.status === 'cancelling' && phase.inProgressAt === null);
+    const countsKnown =
+      phase.status !== 'validating' && phase.status !== 'failed' && !(phase.status === 'cancelling' && phase.inProgressAt === null);
     const createdAt = seconds(batch.createdMs);
     return {
       id: batch.id,
       object: 'batch' as const,
       endpoint: batch.endpoint,
       model: batch.model,
-      errors: batch.validationErrors.length > 0 && phase.status === 'failed' ? { object: 'list' as const, data: batch.validationErrors } : null,
+      errors:
+        batch.validationErrors.length > 0 && phase.status === 'failed' ? { object: 'list' as const, data: batch.validationErrors } : null,
       input_file_id: batch.inputFileId,
       completion_window: batch.completionWindow,
       status: phase.status,

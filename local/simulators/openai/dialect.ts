@@ -3,7 +3,13 @@
 // completion windows, file limits, id prefixes, and the shape of its answers. `openai` and `groq`
 // answer OpenAI's objects; `together` answers Together AI's (lambda/providers/openai/wire.ts names
 // the sources): {job} from create, a bare array from list, UPPERCASE statuses, ISO-8601 times.
-import { PROVIDER_CATALOG, completionWindowHours, openaiCompatibleQuirks, type OpenAICompatibleQuirks, type ProviderName } from '../../../contracts/providers';
+import {
+  PROVIDER_CATALOG,
+  completionWindowHours,
+  openaiCompatibleQuirks,
+  type OpenAICompatibleQuirks,
+  type ProviderName,
+} from '../../../contracts/providers';
 import { ApiError } from './account';
 
 const OPENAI_FILE_PURPOSES = ['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals'];
@@ -45,7 +51,13 @@ export function simulatorDialect(provider: ProviderName): SimulatorDialect {
 export function checkBatchParameters(dialect: SimulatorDialect, endpoint: string, completionWindow: unknown): string {
   const { quirks, display } = dialect;
   if (!quirks.endpoints.includes(endpoint)) {
-    throw new ApiError(400, `Invalid value for 'endpoint': '${endpoint}'. ${display} batches support: ${quirks.endpoints.map((e) => `'${e}'`).join(', ')}.`, 'invalid_request_error', 'endpoint', 'invalid_value');
+    throw new ApiError(
+      400,
+      `Invalid value for 'endpoint': '${endpoint}'. ${display} batches support: ${quirks.endpoints.map((e) => `'${e}'`).join(', ')}.`,
+      'invalid_request_error',
+      'endpoint',
+      'invalid_value',
+    );
   }
   // Together's completion_window is optional (24h); the others require one.
   const window = completionWindow === undefined && dialect.togetherObjects ? '24h' : completionWindow;
@@ -53,12 +65,19 @@ export function checkBatchParameters(dialect: SimulatorDialect, endpoint: string
   const { min, max } = quirks.completionWindowHours;
   if (hours === null || hours < min || hours > max) {
     const allowed = min === max ? `'${min}h'` : `'${min}h' to '${max / 24}d'`;
-    throw new ApiError(400, `Invalid value for 'completion_window': '${String(window)}'. Supported values are: ${allowed}.`, 'invalid_request_error', 'completion_window', 'invalid_value');
+    throw new ApiError(
+      400,
+      `Invalid value for 'completion_window': '${String(window)}'. Supported values are: ${allowed}.`,
+      'invalid_request_error',
+      'completion_window',
+      'invalid_value',
+    );
   }
   return window as string;
 }
 
-const iso = (seconds: number | null | undefined) => (seconds === null || seconds === undefined ? undefined : new Date(seconds * 1000).toISOString());
+const iso = (seconds: number | null | undefined) =>
+  seconds === null || seconds === undefined ? undefined : new Date(seconds * 1000).toISOString();
 
 /** OpenAI's Batch object as Together's job: UPPERCASE status (no cancelling/finalizing word), ISO times, progress. */
 export function togetherJob(batch: {

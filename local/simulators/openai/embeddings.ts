@@ -19,7 +19,11 @@ const MAX_INPUTS = 2048;
 const MAX_INPUT_TOKENS = 8192;
 const MAX_REQUEST_TOKENS = 300_000;
 const KNOWN_FIELDS = ['model', 'input', 'dimensions', 'encoding_format', 'user'];
-const MODEL_DIMENSIONS: Record<string, number> = { 'text-embedding-3-small': 1536, 'text-embedding-3-large': 3072, 'text-embedding-ada-002': 1536 };
+const MODEL_DIMENSIONS: Record<string, number> = {
+  'text-embedding-3-small': 1536,
+  'text-embedding-3-large': 3072,
+  'text-embedding-ada-002': 1536,
+};
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -63,35 +67,90 @@ export function answerEmbedding(body: unknown, ids: AnswerIds): RequestAnswer {
   const unknown = Object.keys(body).find((k) => !KNOWN_FIELDS.includes(k));
   if (unknown) return errorAnswer(400, `Unrecognized request argument supplied: ${unknown}`, 'invalid_request_error', null, null);
   const model = body.model;
-  if (typeof model !== 'string' || model === '') return errorAnswer(400, 'you must provide a model parameter', 'invalid_request_error', null, null);
+  if (typeof model !== 'string' || model === '')
+    return errorAnswer(400, 'you must provide a model parameter', 'invalid_request_error', null, null);
   if (model.startsWith(INVALID_MODEL_PREFIX) || !(model in MODEL_DIMENSIONS)) {
-    return errorAnswer(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', null, 'model_not_found');
+    return errorAnswer(
+      404,
+      `The model \`${model}\` does not exist or you do not have access to it.`,
+      'invalid_request_error',
+      null,
+      'model_not_found',
+    );
   }
   const inputs = inputsOf(body.input);
-  if (!inputs) return errorAnswer(400, "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", 'invalid_request_error', null, null);
+  if (!inputs)
+    return errorAnswer(
+      400,
+      "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
+      'invalid_request_error',
+      null,
+      null,
+    );
   const native = MODEL_DIMENSIONS[model];
   const dimensions = body.dimensions;
   if (dimensions !== undefined && dimensions !== null) {
-    if (!model.startsWith('text-embedding-3')) return errorAnswer(400, 'This model does not support specifying dimensions.', 'invalid_request_error', 'dimensions', null);
+    if (!model.startsWith('text-embedding-3'))
+      return errorAnswer(400, 'This model does not support specifying dimensions.', 'invalid_request_error', 'dimensions', null);
     if (!(typeof dimensions === 'number' && Number.isInteger(dimensions) && dimensions >= 1 && dimensions <= native)) {
-      return errorAnswer(400, `Invalid value for 'dimensions' = ${JSON.stringify(dimensions)}. Must be between 1 and ${native}.`, 'invalid_request_error', 'dimensions', 'invalid_value');
+      return errorAnswer(
+        400,
+        `Invalid value for 'dimensions' = ${JSON.stringify(dimensions)}. Must be between 1 and ${native}.`,
+        'invalid_request_error',
+        'dimensions',
+        'invalid_value',
+      );
     }
   }
   const format = body.encoding_format;
   if (format !== undefined && format !== 'float' && format !== 'base64') {
-    return errorAnswer(400, `Invalid value for 'encoding_format': '${String(format)}'. Supported values are: 'float' and 'base64'.`, 'invalid_request_error', 'encoding_format', 'invalid_value');
+    return errorAnswer(
+      400,
+      `Invalid value for 'encoding_format': '${String(format)}'. Supported values are: 'float' and 'base64'.`,
+      'invalid_request_error',
+      'encoding_format',
+      'invalid_value',
+    );
   }
   const texts = inputs.map((i) => (typeof i === 'string' ? i : ''));
-  if (texts.some((t) => t.includes(SIMULATE_SERVER_ERROR_MARKER))) return errorAnswer(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null, null);
-  if (ids.rateLimited) return errorAnswer(429, `Rate limit reached for ${model} on requests per min (RPM): Limit 3000, Used 3000, Requested 1. Please try again in 20ms.`, 'requests', null, 'rate_limit_exceeded');
-  if (texts.some((t) => t.includes(SIMULATE_ERROR_MARKER))) return errorAnswer(400, `Simulated error: the input contains ${SIMULATE_ERROR_MARKER}.`, 'invalid_request_error', 'input', 'simulated_error');
+  if (texts.some((t) => t.includes(SIMULATE_SERVER_ERROR_MARKER)))
+    return errorAnswer(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null, null);
+  if (ids.rateLimited)
+    return errorAnswer(
+      429,
+      `Rate limit reached for ${model} on requests per min (RPM): Limit 3000, Used 3000, Requested 1. Please try again in 20ms.`,
+      'requests',
+      null,
+      'rate_limit_exceeded',
+    );
+  if (texts.some((t) => t.includes(SIMULATE_ERROR_MARKER)))
+    return errorAnswer(
+      400,
+      `Simulated error: the input contains ${SIMULATE_ERROR_MARKER}.`,
+      'invalid_request_error',
+      'input',
+      'simulated_error',
+    );
   const counts = inputs.map((i) => (typeof i === 'string' ? cl100kTokens(i) : i.length));
   const tooLong = counts.findIndex((c) => c > MAX_INPUT_TOKENS);
   if (tooLong !== -1) {
-    return errorAnswer(400, `This model's maximum context length is ${MAX_INPUT_TOKENS} tokens, however you requested ${counts[tooLong]} tokens (${counts[tooLong]} in your prompt; 0 for the completion). Please reduce your prompt; or completion length.`, 'invalid_request_error', null, null);
+    return errorAnswer(
+      400,
+      `This model's maximum context length is ${MAX_INPUT_TOKENS} tokens, however you requested ${counts[tooLong]} tokens (${counts[tooLong]} in your prompt; 0 for the completion). Please reduce your prompt; or completion length.`,
+      'invalid_request_error',
+      null,
+      null,
+    );
   }
   const promptTokens = counts.reduce((s, c) => s + c, 0);
-  if (promptTokens > MAX_REQUEST_TOKENS) return errorAnswer(400, `Requested ${promptTokens} tokens, max ${MAX_REQUEST_TOKENS} tokens per request`, 'invalid_request_error', 'input', 'max_tokens_per_request');
+  if (promptTokens > MAX_REQUEST_TOKENS)
+    return errorAnswer(
+      400,
+      `Requested ${promptTokens} tokens, max ${MAX_REQUEST_TOKENS} tokens per request`,
+      'invalid_request_error',
+      'input',
+      'max_tokens_per_request',
+    );
   const size = typeof dimensions === 'number' ? dimensions : native;
   return {
     statusCode: 200,
@@ -99,7 +158,11 @@ export function answerEmbedding(body: unknown, ids: AnswerIds): RequestAnswer {
     completionTokens: 0,
     body: {
       object: 'list',
-      data: inputs.map((input, index) => ({ object: 'embedding', index, embedding: encode(simulatedVector(model, typeof input === 'string' ? input : input.join(','), size), format) })),
+      data: inputs.map((input, index) => ({
+        object: 'embedding',
+        index,
+        embedding: encode(simulatedVector(model, typeof input === 'string' ? input : input.join(','), size), format),
+      })),
       model,
       usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
     },
@@ -118,5 +181,12 @@ export function embeddingBatchErrors(lines: InputLine[], endpoint: string): Batc
   if (endpoint !== EMBEDDINGS_ENDPOINT) return [];
   const total = lines.reduce((sum, l) => sum + (isObject(l.body) ? (inputsOf(l.body.input)?.length ?? 1) : 1), 0);
   if (total <= MAX_BATCH_EMBEDDING_INPUTS) return [];
-  return [{ code: 'too_many_inputs', message: `The batch has ${total} embedding inputs; an embeddings batch takes at most ${MAX_BATCH_EMBEDDING_INPUTS} inputs across all its requests.`, param: null, line: null }];
+  return [
+    {
+      code: 'too_many_inputs',
+      message: `The batch has ${total} embedding inputs; an embeddings batch takes at most ${MAX_BATCH_EMBEDDING_INPUTS} inputs across all its requests.`,
+      param: null,
+      line: null,
+    },
+  ];
 }

@@ -11,14 +11,43 @@
 //   - Moderations: `input` required; only the moderation models below.
 import { countTokens as o200kTokens } from 'gpt-tokenizer/cjs/encoding/o200k_base';
 import { answerEmbedding, embeddingTextsOf } from './embeddings';
-import { answerChatCompletion, contentText, estimateTokens, INVALID_MODEL_PREFIX, SIMULATE_ERROR_MARKER, SIMULATE_SERVER_ERROR_MARKER, userTextsOf, type AnswerIds, type RequestAnswer } from './requests';
+import {
+  answerChatCompletion,
+  contentText,
+  estimateTokens,
+  INVALID_MODEL_PREFIX,
+  SIMULATE_ERROR_MARKER,
+  SIMULATE_SERVER_ERROR_MARKER,
+  userTextsOf,
+  type AnswerIds,
+  type RequestAnswer,
+} from './requests';
 
 type Body = Record<string, unknown>;
 const isObject = (value: unknown): value is Body => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export const COMPLETIONS_MODELS = ['gpt-3.5-turbo-instruct', 'davinci-002', 'babbage-002'];
-export const MODERATION_MODELS = ['omni-moderation-latest', 'omni-moderation-2024-09-26', 'text-moderation-latest', 'text-moderation-stable'];
-const MODERATION_CATEGORIES = ['harassment', 'harassment/threatening', 'hate', 'hate/threatening', 'illicit', 'illicit/violent', 'self-harm', 'self-harm/instructions', 'self-harm/intent', 'sexual', 'sexual/minors', 'violence', 'violence/graphic'];
+export const MODERATION_MODELS = [
+  'omni-moderation-latest',
+  'omni-moderation-2024-09-26',
+  'text-moderation-latest',
+  'text-moderation-stable',
+];
+const MODERATION_CATEGORIES = [
+  'harassment',
+  'harassment/threatening',
+  'hate',
+  'hate/threatening',
+  'illicit',
+  'illicit/violent',
+  'self-harm',
+  'self-harm/instructions',
+  'self-harm/intent',
+  'sexual',
+  'sexual/minors',
+  'violence',
+  'violence/graphic',
+];
 /** A moderation input containing this is flagged (category violence), so tests can see both answers. */
 export const SIMULATE_FLAGGED_MARKER = '[simulate-flagged]';
 
@@ -30,13 +59,35 @@ function errorAnswer(statusCode: number, message: string, type: string, param: s
 function commonRefusal(body: unknown, texts: string[], ids: AnswerIds, modelRequired = true): RequestAnswer | null {
   if (!isObject(body)) return errorAnswer(400, 'The request body must be a JSON object.', 'invalid_request_error', null, null);
   const model = body.model;
-  if (modelRequired && (typeof model !== 'string' || model === '')) return errorAnswer(400, 'you must provide a model parameter', 'invalid_request_error', null, null);
+  if (modelRequired && (typeof model !== 'string' || model === ''))
+    return errorAnswer(400, 'you must provide a model parameter', 'invalid_request_error', null, null);
   if (typeof model === 'string' && model.startsWith(INVALID_MODEL_PREFIX)) {
-    return errorAnswer(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', null, 'model_not_found');
+    return errorAnswer(
+      404,
+      `The model \`${model}\` does not exist or you do not have access to it.`,
+      'invalid_request_error',
+      null,
+      'model_not_found',
+    );
   }
-  if (texts.some((t) => t.includes(SIMULATE_SERVER_ERROR_MARKER))) return errorAnswer(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null, null);
-  if (ids.rateLimited) return errorAnswer(429, `Rate limit reached for ${String(model)} on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms.`, 'requests', null, 'rate_limit_exceeded');
-  if (texts.some((t) => t.includes(SIMULATE_ERROR_MARKER))) return errorAnswer(400, `Simulated error: the prompt contains ${SIMULATE_ERROR_MARKER}.`, 'invalid_request_error', null, 'simulated_error');
+  if (texts.some((t) => t.includes(SIMULATE_SERVER_ERROR_MARKER)))
+    return errorAnswer(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null, null);
+  if (ids.rateLimited)
+    return errorAnswer(
+      429,
+      `Rate limit reached for ${String(model)} on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms.`,
+      'requests',
+      null,
+      'rate_limit_exceeded',
+    );
+  if (texts.some((t) => t.includes(SIMULATE_ERROR_MARKER)))
+    return errorAnswer(
+      400,
+      `Simulated error: the prompt contains ${SIMULATE_ERROR_MARKER}.`,
+      'invalid_request_error',
+      null,
+      'simulated_error',
+    );
   return null;
 }
 
@@ -63,10 +114,17 @@ function answerResponse(body: unknown, ids: AnswerIds): RequestAnswer {
   const refused = commonRefusal(body, texts, ids);
   if (refused) return refused;
   const b = body as Body;
-  if (b.input === undefined || b.input === null) return errorAnswer(400, "Missing required parameter: 'input'.", 'invalid_request_error', 'input', 'missing_required_parameter');
+  if (b.input === undefined || b.input === null)
+    return errorAnswer(400, "Missing required parameter: 'input'.", 'invalid_request_error', 'input', 'missing_required_parameter');
   const max = typeof b.max_output_tokens === 'number' ? b.max_output_tokens : null;
   if (max !== null && max < 16) {
-    return errorAnswer(400, `Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got ${max} instead.`, 'invalid_request_error', 'max_output_tokens', 'integer_below_min_value');
+    return errorAnswer(
+      400,
+      `Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got ${max} instead.`,
+      'invalid_request_error',
+      'max_output_tokens',
+      'integer_below_min_value',
+    );
   }
   const model = b.model as string;
   const inputTokens = o200kTokens([typeof b.instructions === 'string' ? b.instructions : '', ...texts].join('\n')) + 3;
@@ -87,7 +145,15 @@ function answerResponse(body: unknown, ids: AnswerIds): RequestAnswer {
       instructions: typeof b.instructions === 'string' ? b.instructions : null,
       max_output_tokens: max,
       model,
-      output: [{ type: 'message', id: `msg_${id.slice(5)}`, status: answer.cut ? 'incomplete' : 'completed', role: 'assistant', content: [{ type: 'output_text', text: answer.text, annotations: [], logprobs: [] }] }],
+      output: [
+        {
+          type: 'message',
+          id: `msg_${id.slice(5)}`,
+          status: answer.cut ? 'incomplete' : 'completed',
+          role: 'assistant',
+          content: [{ type: 'output_text', text: answer.text, annotations: [], logprobs: [] }],
+        },
+      ],
       parallel_tool_calls: b.parallel_tool_calls !== false,
       previous_response_id: null,
       reasoning: { effort: null, summary: null },
@@ -98,13 +164,20 @@ function answerResponse(body: unknown, ids: AnswerIds): RequestAnswer {
       tools: Array.isArray(b.tools) ? b.tools : [],
       top_p: typeof b.top_p === 'number' ? b.top_p : 1,
       truncation: 'disabled',
-      usage: { input_tokens: inputTokens, input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 }, output_tokens: answer.tokens, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: inputTokens + answer.tokens },
+      usage: {
+        input_tokens: inputTokens,
+        input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+        output_tokens: answer.tokens,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: inputTokens + answer.tokens,
+      },
       metadata: isObject(b.metadata) ? b.metadata : {},
     },
   };
 }
 
-const promptTexts = (prompt: unknown): string[] => (typeof prompt === 'string' ? [prompt] : Array.isArray(prompt) ? prompt.map((p) => (typeof p === 'string' ? p : '')) : []);
+const promptTexts = (prompt: unknown): string[] =>
+  typeof prompt === 'string' ? [prompt] : Array.isArray(prompt) ? prompt.map((p) => (typeof p === 'string' ? p : '')) : [];
 
 function answerCompletion(body: unknown, ids: AnswerIds): RequestAnswer {
   const texts = promptTexts(isObject(body) ? body.prompt : undefined);
@@ -113,9 +186,16 @@ function answerCompletion(body: unknown, ids: AnswerIds): RequestAnswer {
   const b = body as Body;
   const model = b.model as string;
   if (!COMPLETIONS_MODELS.includes(model)) {
-    return errorAnswer(404, 'This is a chat model and not supported in the v1/completions endpoint. Did you mean to use v1/chat/completions?', 'invalid_request_error', 'model', null);
+    return errorAnswer(
+      404,
+      'This is a chat model and not supported in the v1/completions endpoint. Did you mean to use v1/chat/completions?',
+      'invalid_request_error',
+      'model',
+      null,
+    );
   }
-  if (b.prompt === undefined || b.prompt === null) return errorAnswer(400, "Missing required parameter: 'prompt'.", 'invalid_request_error', 'prompt', 'missing_required_parameter');
+  if (b.prompt === undefined || b.prompt === null)
+    return errorAnswer(400, "Missing required parameter: 'prompt'.", 'invalid_request_error', 'prompt', 'missing_required_parameter');
   // The legacy endpoint's default max_tokens is 16.
   const limit = typeof b.max_tokens === 'number' ? b.max_tokens : 16;
   const promptTokens = texts.reduce((sum, t) => sum + o200kTokens(t), 0);
@@ -138,7 +218,11 @@ function answerCompletion(body: unknown, ids: AnswerIds): RequestAnswer {
 }
 
 const moderationTexts = (input: unknown): string[] =>
-  typeof input === 'string' ? [input] : Array.isArray(input) ? input.map((p) => (typeof p === 'string' ? p : isObject(p) && typeof p.text === 'string' ? p.text : '')) : [];
+  typeof input === 'string'
+    ? [input]
+    : Array.isArray(input)
+      ? input.map((p) => (typeof p === 'string' ? p : isObject(p) && typeof p.text === 'string' ? p.text : ''))
+      : [];
 
 function answerModeration(body: unknown, ids: AnswerIds): RequestAnswer {
   const texts = moderationTexts(isObject(body) ? body.input : undefined);
@@ -146,8 +230,16 @@ function answerModeration(body: unknown, ids: AnswerIds): RequestAnswer {
   if (refused) return refused;
   const b = body as Body;
   const model = typeof b.model === 'string' ? b.model : 'omni-moderation-latest';
-  if (!MODERATION_MODELS.includes(model)) return errorAnswer(400, `Invalid value for 'model': '${model}' is not a moderation model.`, 'invalid_request_error', 'model', 'invalid_value');
-  if (texts.length === 0) return errorAnswer(400, "Missing required parameter: 'input'.", 'invalid_request_error', 'input', 'missing_required_parameter');
+  if (!MODERATION_MODELS.includes(model))
+    return errorAnswer(
+      400,
+      `Invalid value for 'model': '${model}' is not a moderation model.`,
+      'invalid_request_error',
+      'model',
+      'invalid_value',
+    );
+  if (texts.length === 0)
+    return errorAnswer(400, "Missing required parameter: 'input'.", 'invalid_request_error', 'input', 'missing_required_parameter');
   const results = texts.map((text) => {
     const flagged = text.includes(SIMULATE_FLAGGED_MARKER);
     const categories = Object.fromEntries(MODERATION_CATEGORIES.map((c) => [c, flagged && c === 'violence']));
@@ -156,7 +248,12 @@ function answerModeration(body: unknown, ids: AnswerIds): RequestAnswer {
     return { flagged, categories, category_scores: scores, category_applied_input_types: applied };
   });
   // Moderations are free and report no usage.
-  return { statusCode: 200, promptTokens: 0, completionTokens: 0, body: { id: `modr-${ids.completionId.replace(/^chatcmpl-/, '')}`, model, results } };
+  return {
+    statusCode: 200,
+    promptTokens: 0,
+    completionTokens: 0,
+    body: { id: `modr-${ids.completionId.replace(/^chatcmpl-/, '')}`, model, results },
+  };
 }
 
 export interface EndpointAnswer {

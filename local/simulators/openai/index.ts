@@ -65,14 +65,25 @@ export interface OpenAISimulatorOptions extends SimulatorOptions {
   provider?: ProviderName;
 }
 
-const BATCH_ENDPOINTS = ['/v1/responses', '/v1/chat/completions', '/v1/embeddings', '/v1/completions', '/v1/moderations', '/v1/images/generations', '/v1/images/edits', '/v1/videos'];
+const BATCH_ENDPOINTS = [
+  '/v1/responses',
+  '/v1/chat/completions',
+  '/v1/embeddings',
+  '/v1/completions',
+  '/v1/moderations',
+  '/v1/images/generations',
+  '/v1/images/edits',
+  '/v1/videos',
+];
 /** Endpoints the simulator can answer; the others are valid upstream but refused here with a clear 400. */
 const SIMULATED_ENDPOINTS = Object.keys(ENDPOINT_ANSWERS);
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
 const MAX_JSON_BODY_BYTES = 1024 * 1024;
 const BATCH_FILE_TTL_SECONDS = 30 * 24 * 3600;
 
-const errorBody = (message: string, type: string, param: string | null = null, code: string | null = null) => ({ error: { message, type, param, code } });
+const errorBody = (message: string, type: string, param: string | null = null, code: string | null = null) => ({
+  error: { message, type, param, code },
+});
 
 export async function startOpenAISimulator(options: OpenAISimulatorOptions = {}): Promise<RunningSimulator> {
   const dialect: SimulatorDialect = simulatorDialect(options.provider ?? 'openai');
@@ -83,7 +94,10 @@ export async function startOpenAISimulator(options: OpenAISimulatorOptions = {})
   // that may have changed it, file contents once each.
   const state = options.stateDir ? new SimulatorStateFile<AccountSnapshot>(options.stateDir, dialect.provider) : null;
   const saved = state?.load();
-  const account = saved && state ? SimulatedAccount.restore(stepMs, saved, (id) => state.getBlob(id), accountOptions(dialect)) : new SimulatedAccount(stepMs, accountOptions(dialect));
+  const account =
+    saved && state
+      ? SimulatedAccount.restore(stepMs, saved, (id) => state.getBlob(id), accountOptions(dialect))
+      : new SimulatedAccount(stepMs, accountOptions(dialect));
   let settledSomething = false;
   const persist = (req: IncomingMessage) => {
     if (!state || (req.method === 'GET' && !settledSomething)) return;
@@ -94,14 +108,17 @@ export async function startOpenAISimulator(options: OpenAISimulatorOptions = {})
   const faults = new FaultInjector();
 
   const server: Server = createServer((req, res) => {
-    handle(req, res).finally(() => persist(req)).catch((err: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      const apiError = err instanceof ApiError ? err : new ApiError(500, 'The server had an error while processing your request.', 'server_error');
-      sendError(res, apiError);
-    });
+    handle(req, res)
+      .finally(() => persist(req))
+      .catch((err: unknown) => {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        const apiError =
+          err instanceof ApiError ? err : new ApiError(500, 'The server had an error while processing your request.', 'server_error');
+        sendError(res, apiError);
+      });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -179,7 +196,8 @@ export async function startOpenAISimulator(options: OpenAISimulatorOptions = {})
       if (id !== undefined && ((action === undefined && method === 'GET') || (action === 'cancel' && method === 'POST'))) {
         await discard(req);
         if (applyFault(req, method, path, account.hasBatch(id))) {
-          if (!res.headersSent && !req.socket.destroyed) sendError(res, new ApiError(404, `No such Batch object: ${id}`, 'invalid_request_error', 'id'));
+          if (!res.headersSent && !req.socket.destroyed)
+            sendError(res, new ApiError(404, `No such Batch object: ${id}`, 'invalid_request_error', 'id'));
           return;
         }
         const batch = action === 'cancel' ? account.cancelBatch(id, now()) : account.getBatch(id);
@@ -222,33 +240,74 @@ export async function startOpenAISimulator(options: OpenAISimulatorOptions = {})
     const contentType = req.headers['content-type'] ?? '';
     if (!contentType.toLowerCase().startsWith('multipart/form-data')) {
       await discard(req);
-      throw new ApiError(400, "Invalid Content-Type header (expected multipart/form-data).", 'invalid_request_error', null, null);
+      throw new ApiError(400, 'Invalid Content-Type header (expected multipart/form-data).', 'invalid_request_error', null, null);
     }
     const { fields, file } = await readMultipart(req);
     const purpose = fields.purpose;
-    if (dialect.togetherObjects && !fields.file_name) throw new ApiError(400, "Missing required parameter: 'file_name'.", 'invalid_request_error', 'file_name', 'missing_required_parameter');
-    if (!file) throw new ApiError(400, "Missing required parameter: 'file'.", 'invalid_request_error', 'file', 'missing_required_parameter');
-    if (purpose === undefined) throw new ApiError(400, "Missing required parameter: 'purpose'.", 'invalid_request_error', 'purpose', 'missing_required_parameter');
+    if (dialect.togetherObjects && !fields.file_name)
+      throw new ApiError(
+        400,
+        "Missing required parameter: 'file_name'.",
+        'invalid_request_error',
+        'file_name',
+        'missing_required_parameter',
+      );
+    if (!file)
+      throw new ApiError(400, "Missing required parameter: 'file'.", 'invalid_request_error', 'file', 'missing_required_parameter');
+    if (purpose === undefined)
+      throw new ApiError(400, "Missing required parameter: 'purpose'.", 'invalid_request_error', 'purpose', 'missing_required_parameter');
     if (!dialect.filePurposes.includes(purpose)) {
-      throw new ApiError(400, `Invalid value for 'purpose': '${purpose}'. Supported values are: ${dialect.filePurposes.map((p) => `'${p}'`).join(', ')}.`, 'invalid_request_error', 'purpose', 'invalid_value');
+      throw new ApiError(
+        400,
+        `Invalid value for 'purpose': '${purpose}'. Supported values are: ${dialect.filePurposes.map((p) => `'${p}'`).join(', ')}.`,
+        'invalid_request_error',
+        'purpose',
+        'invalid_value',
+      );
     }
-    if (file.truncated) throw new ApiError(400, `File is too large: files may be up to ${MAX_FILE_BYTES} bytes.`, 'invalid_request_error', 'file', 'file_too_large');
+    if (file.truncated)
+      throw new ApiError(
+        400,
+        `File is too large: files may be up to ${MAX_FILE_BYTES} bytes.`,
+        'invalid_request_error',
+        'file',
+        'file_too_large',
+      );
     const createdAt = Math.floor(now() / 1000);
     const batchInput = purpose === dialect.quirks.batchFilePurpose;
     let expiresAt: number | null = batchInput ? createdAt + BATCH_FILE_TTL_SECONDS : null;
     const anchor = fields['expires_after[anchor]'];
     const ttl = fields['expires_after[seconds]'];
     if (anchor !== undefined || ttl !== undefined) {
-      if (anchor !== 'created_at') throw new ApiError(400, "Invalid value for 'expires_after.anchor': expected 'created_at'.", 'invalid_request_error', 'expires_after.anchor', 'invalid_value');
+      if (anchor !== 'created_at')
+        throw new ApiError(
+          400,
+          "Invalid value for 'expires_after.anchor': expected 'created_at'.",
+          'invalid_request_error',
+          'expires_after.anchor',
+          'invalid_value',
+        );
       const value = Number(ttl);
       if (!Number.isInteger(value) || value < 3600 || value > 2_592_000) {
-        throw new ApiError(400, "Invalid 'expires_after.seconds': expected an integer between 3600 and 2592000.", 'invalid_request_error', 'expires_after.seconds', 'invalid_value');
+        throw new ApiError(
+          400,
+          "Invalid 'expires_after.seconds': expected an integer between 3600 and 2592000.",
+          'invalid_request_error',
+          'expires_after.seconds',
+          'invalid_value',
+        );
       }
       expiresAt = createdAt + value;
     }
     if (batchInput) {
       if (file.content.length > dialect.quirks.maxBatchFileBytes) {
-        throw new ApiError(400, `Batch input files may be up to ${dialect.quirks.maxBatchFileBytes} bytes.`, 'invalid_request_error', 'file', 'file_too_large');
+        throw new ApiError(
+          400,
+          `Batch input files may be up to ${dialect.quirks.maxBatchFileBytes} bytes.`,
+          'invalid_request_error',
+          'file',
+          'file_too_large',
+        );
       }
       const check = checkBatchUpload(file.content);
       if (!check.ok) throw new ApiError(400, check.message, 'invalid_request_error', null, null);
@@ -258,8 +317,20 @@ export async function startOpenAISimulator(options: OpenAISimulatorOptions = {})
 
   function listFiles(query: URLSearchParams) {
     const order = query.get('order') ?? 'desc';
-    if (order !== 'asc' && order !== 'desc') throw new ApiError(400, `Invalid value for 'order': '${order}'. Supported values are: 'asc' and 'desc'.`, 'invalid_request_error', 'order', 'invalid_value');
-    const list = account.listFiles({ limit: limitParam(query, 10_000, 10_000), after: query.get('after'), order, purpose: query.get('purpose') });
+    if (order !== 'asc' && order !== 'desc')
+      throw new ApiError(
+        400,
+        `Invalid value for 'order': '${order}'. Supported values are: 'asc' and 'desc'.`,
+        'invalid_request_error',
+        'order',
+        'invalid_value',
+      );
+    const list = account.listFiles({
+      limit: limitParam(query, 10_000, 10_000),
+      after: query.get('after'),
+      order,
+      purpose: query.get('purpose'),
+    });
     return { ...list, data: list.data.map(fileObject) };
   }
 
@@ -267,19 +338,43 @@ export async function startOpenAISimulator(options: OpenAISimulatorOptions = {})
     const { input_file_id: inputFileId, endpoint, completion_window: requestedWindow, metadata } = body;
     // Together's completion_window is optional; checkBatchParameters gives it its default.
     const completionWindow = requestedWindow === undefined && dialect.togetherObjects ? '24h' : requestedWindow;
-    for (const [name, value] of [['input_file_id', inputFileId], ['endpoint', endpoint], ['completion_window', completionWindow]] as const) {
-      if (value === undefined || value === null) throw new ApiError(400, `Missing required parameter: '${name}'.`, 'invalid_request_error', name, 'missing_required_parameter');
-      if (typeof value !== 'string') throw new ApiError(400, `Invalid type for '${name}': expected a string.`, 'invalid_request_error', name, 'invalid_type');
+    for (const [name, value] of [
+      ['input_file_id', inputFileId],
+      ['endpoint', endpoint],
+      ['completion_window', completionWindow],
+    ] as const) {
+      if (value === undefined || value === null)
+        throw new ApiError(400, `Missing required parameter: '${name}'.`, 'invalid_request_error', name, 'missing_required_parameter');
+      if (typeof value !== 'string')
+        throw new ApiError(400, `Invalid type for '${name}': expected a string.`, 'invalid_request_error', name, 'invalid_type');
     }
     if (dialect.provider !== 'openai') checkBatchParameters(dialect, endpoint as string, completionWindow);
     else if (!BATCH_ENDPOINTS.includes(endpoint as string)) {
-      throw new ApiError(400, `Invalid value for 'endpoint': '${String(endpoint)}'. Supported values are: ${BATCH_ENDPOINTS.map((e) => `'${e}'`).join(', ')}.`, 'invalid_request_error', 'endpoint', 'invalid_value');
+      throw new ApiError(
+        400,
+        `Invalid value for 'endpoint': '${String(endpoint)}'. Supported values are: ${BATCH_ENDPOINTS.map((e) => `'${e}'`).join(', ')}.`,
+        'invalid_request_error',
+        'endpoint',
+        'invalid_value',
+      );
     }
     if (!SIMULATED_ENDPOINTS.includes(endpoint as string)) {
-      throw new ApiError(400, `The OpenAI simulator only runs batches for ${SIMULATED_ENDPOINTS.join(', ')}.`, 'invalid_request_error', 'endpoint', 'unsupported_value');
+      throw new ApiError(
+        400,
+        `The OpenAI simulator only runs batches for ${SIMULATED_ENDPOINTS.join(', ')}.`,
+        'invalid_request_error',
+        'endpoint',
+        'unsupported_value',
+      );
     }
     if (dialect.provider === 'openai' && completionWindow !== '24h') {
-      throw new ApiError(400, `Invalid value for 'completion_window': '${String(completionWindow)}'. Supported values are: '24h'.`, 'invalid_request_error', 'completion_window', 'invalid_value');
+      throw new ApiError(
+        400,
+        `Invalid value for 'completion_window': '${String(completionWindow)}'. Supported values are: '24h'.`,
+        'invalid_request_error',
+        'completion_window',
+        'invalid_value',
+      );
     }
     const batch = account.createBatch({
       inputFileId: inputFileId as string,
@@ -330,20 +425,55 @@ export function limitParam(query: URLSearchParams, fallback: number, max: number
   if (raw === null || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new ApiError(400, `Invalid 'limit': expected an integer between 1 and ${max}, got '${raw}'.`, 'invalid_request_error', 'limit', 'invalid_value');
+    throw new ApiError(
+      400,
+      `Invalid 'limit': expected an integer between 1 and ${max}, got '${raw}'.`,
+      'invalid_request_error',
+      'limit',
+      'invalid_value',
+    );
   }
   return value;
 }
 
 export function checkMetadata(metadata: unknown): Record<string, string> | null {
   if (metadata === undefined || metadata === null) return null;
-  if (typeof metadata !== 'object' || Array.isArray(metadata)) throw new ApiError(400, "Invalid type for 'metadata': expected an object.", 'invalid_request_error', 'metadata', 'invalid_type');
+  if (typeof metadata !== 'object' || Array.isArray(metadata))
+    throw new ApiError(400, "Invalid type for 'metadata': expected an object.", 'invalid_request_error', 'metadata', 'invalid_type');
   const entries = Object.entries(metadata as Record<string, unknown>);
-  if (entries.length > 16) throw new ApiError(400, "Invalid 'metadata': too many properties. Expected an object with at most 16 properties.", 'invalid_request_error', 'metadata', 'object_above_max_properties');
+  if (entries.length > 16)
+    throw new ApiError(
+      400,
+      "Invalid 'metadata': too many properties. Expected an object with at most 16 properties.",
+      'invalid_request_error',
+      'metadata',
+      'object_above_max_properties',
+    );
   for (const [key, value] of entries) {
-    if (key.length > 64) throw new ApiError(400, `Invalid 'metadata': key '${key.slice(0, 20)}…' is longer than 64 characters.`, 'invalid_request_error', 'metadata', 'invalid_value');
-    if (typeof value !== 'string') throw new ApiError(400, `Invalid type for 'metadata.${key}': expected a string.`, 'invalid_request_error', `metadata.${key}`, 'invalid_type');
-    if (value.length > 512) throw new ApiError(400, `Invalid 'metadata.${key}': string too long. Expected a string with maximum length 512.`, 'invalid_request_error', `metadata.${key}`, 'string_above_max_length');
+    if (key.length > 64)
+      throw new ApiError(
+        400,
+        `Invalid 'metadata': key '${key.slice(0, 20)}…' is longer than 64 characters.`,
+        'invalid_request_error',
+        'metadata',
+        'invalid_value',
+      );
+    if (typeof value !== 'string')
+      throw new ApiError(
+        400,
+        `Invalid type for 'metadata.${key}': expected a string.`,
+        'invalid_request_error',
+        `metadata.${key}`,
+        'invalid_type',
+      );
+    if (value.length > 512)
+      throw new ApiError(
+        400,
+        `Invalid 'metadata.${key}': string too long. Expected a string with maximum length 512.`,
+        'invalid_request_error',
+        `metadata.${key}`,
+        'string_above_max_length',
+      );
   }
   return Object.fromEntries(entries) as Record<string, string>;
 }
@@ -370,7 +500,12 @@ export function readMultipart(req: IncomingMessage): Promise<{ fields: Record<st
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
-        if (name === 'file') file = { filename: info.filename || 'unknown_file', content: Buffer.concat(chunks), truncated: (stream as { truncated?: boolean }).truncated === true };
+        if (name === 'file')
+          file = {
+            filename: info.filename || 'unknown_file',
+            content: Buffer.concat(chunks),
+            truncated: (stream as { truncated?: boolean }).truncated === true,
+          };
       });
     });
     parser.on('error', () => reject(new ApiError(400, 'Could not parse the multipart form body.', 'invalid_request_error')));
@@ -402,7 +537,8 @@ export async function readJson(req: IncomingMessage): Promise<Record<string, unk
       'invalid_request_error',
     );
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ApiError(400, 'The request body must be a JSON object.', 'invalid_request_error');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ApiError(400, 'The request body must be a JSON object.', 'invalid_request_error');
   return value as Record<string, unknown>;
 }
 

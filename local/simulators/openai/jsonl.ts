@@ -51,7 +51,8 @@ export function checkBatchUpload(bytes: Buffer): UploadCheck {
     } catch {
       return { ok: false, message: `Invalid file format for Batch API. Must be .jsonl (line ${line} is not valid JSON).` };
     }
-    if (!isObject(value)) return { ok: false, message: `Invalid file format for Batch API. Must be .jsonl (line ${line} is not a JSON object).` };
+    if (!isObject(value))
+      return { ok: false, message: `Invalid file format for Batch API. Must be .jsonl (line ${line} is not a JSON object).` };
     for (const field of ['custom_id', 'method', 'url', 'body'] as const) {
       if (!(field in value)) {
         return { ok: false, message: `Invalid file format for Batch API. Line ${line} is missing the required field '${field}'.` };
@@ -102,14 +103,20 @@ export function validateBatchInput(lines: InputLine[], endpoint: string, maxRequ
     if (seen.has(l.custom_id)) {
       report({
         code: 'duplicate_custom_id',
-        message: 'The custom_id for this request is a duplicate of another request. The custom_id parameter must be unique for each individual request in a batch.',
+        message:
+          'The custom_id for this request is a duplicate of another request. The custom_id parameter must be unique for each individual request in a batch.',
         param: 'custom_id',
         line: l.line,
       });
     }
     seen.add(l.custom_id);
     if (l.method !== 'POST') {
-      report({ code: 'invalid_method', message: `The method for this request must be POST, got ${JSON.stringify(l.method)}.`, param: 'method', line: l.line });
+      report({
+        code: 'invalid_method',
+        message: `The method for this request must be POST, got ${JSON.stringify(l.method)}.`,
+        param: 'method',
+        line: l.line,
+      });
     }
     if (l.url !== endpoint) {
       report({

@@ -42,7 +42,9 @@ export function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
     return content
-      .map((part) => (part && typeof part === 'object' && typeof (part as { text?: unknown }).text === 'string' ? (part as { text: string }).text : ''))
+      .map((part) =>
+        part && typeof part === 'object' && typeof (part as { text?: unknown }).text === 'string' ? (part as { text: string }).text : '',
+      )
       .join(' ');
   }
   return '';
@@ -75,30 +77,58 @@ export function answerChatCompletion(body: unknown, ids: AnswerIds): RequestAnsw
     );
   }
   if (model.startsWith(INVALID_MODEL_PREFIX)) {
-    return errorAnswer(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', null, 'model_not_found');
+    return errorAnswer(
+      404,
+      `The model \`${model}\` does not exist or you do not have access to it.`,
+      'invalid_request_error',
+      null,
+      'model_not_found',
+    );
   }
 
   const texts = messages.map((m) => (isObject(m) ? contentText(m.content) : ''));
-  const userTexts = messages.filter((m) => isObject(m) && m.role === 'user').map((m) => contentText((m as Record<string, unknown>).content));
+  const userTexts = messages
+    .filter((m) => isObject(m) && m.role === 'user')
+    .map((m) => contentText((m as Record<string, unknown>).content));
   if (userTexts.some((t) => t.includes(SIMULATE_SERVER_ERROR_MARKER))) {
     return errorAnswer(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null, null);
   }
   if (ids.rateLimited) {
-    return errorAnswer(429, `Rate limit reached for ${model} on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms.`, 'requests', null, 'rate_limit_exceeded');
+    return errorAnswer(
+      429,
+      `Rate limit reached for ${model} on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms.`,
+      'requests',
+      null,
+      'rate_limit_exceeded',
+    );
   }
   if (userTexts.some((t) => t.includes(SIMULATE_ERROR_MARKER))) {
-    return errorAnswer(400, `Simulated error: the prompt contains ${SIMULATE_ERROR_MARKER}.`, 'invalid_request_error', 'messages', 'simulated_error');
+    return errorAnswer(
+      400,
+      `Simulated error: the prompt contains ${SIMULATE_ERROR_MARKER}.`,
+      'invalid_request_error',
+      'messages',
+      'simulated_error',
+    );
   }
 
   // What OpenAI bills: the prompt in its o200k_base encoding (GPT-4o and later) with 3 tokens of framing
   // per message plus its role, and 3 priming the reply (OpenAI cookbook, "How to count tokens with tiktoken").
-  const promptTokens = messages.reduce((sum: number, m, i) => sum + 3 + (isObject(m) && typeof m.role === 'string' ? o200kTokens(m.role) : 0) + o200kTokens(texts[i]), 3);
+  const promptTokens = messages.reduce(
+    (sum: number, m, i) => sum + 3 + (isObject(m) && typeof m.role === 'string' ? o200kTokens(m.role) : 0) + o200kTokens(texts[i]),
+    3,
+  );
   const lastUser = (userTexts[userTexts.length - 1] ?? '').replace(/\s+/g, ' ').trim();
   const snippet = lastUser.length > 120 ? `${lastUser.slice(0, 117)}...` : lastUser;
   let content = `Simulated answer from ${model} to: "${snippet}"`;
   let completionTokens = estimateTokens(content);
   let finishReason: 'stop' | 'length' = 'stop';
-  const limit = typeof body.max_completion_tokens === 'number' ? body.max_completion_tokens : typeof body.max_tokens === 'number' ? body.max_tokens : null;
+  const limit =
+    typeof body.max_completion_tokens === 'number'
+      ? body.max_completion_tokens
+      : typeof body.max_tokens === 'number'
+        ? body.max_tokens
+        : null;
   if (limit !== null && limit >= 0 && completionTokens > limit) {
     content = content.slice(0, limit * 4);
     completionTokens = limit;
@@ -114,7 +144,9 @@ export function answerChatCompletion(body: unknown, ids: AnswerIds): RequestAnsw
       object: 'chat.completion',
       created: ids.created,
       model,
-      choices: [{ index: 0, message: { role: 'assistant', content, refusal: null, annotations: [] }, logprobs: null, finish_reason: finishReason }],
+      choices: [
+        { index: 0, message: { role: 'assistant', content, refusal: null, annotations: [] }, logprobs: null, finish_reason: finishReason },
+      ],
       usage: {
         prompt_tokens: promptTokens,
         completion_tokens: completionTokens,

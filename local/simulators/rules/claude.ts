@@ -18,7 +18,9 @@ const given = (value: unknown) => value !== undefined && value !== null;
 function bothSamplingParameters(model: string, body: Record<string, unknown>): string | null {
   const v = version(model);
   if (v === null || v < 4.1 || v >= 4.7) return null;
-  return given(body.temperature) && given(body.top_p) ? '`temperature` and `top_p` cannot both be specified for this model. Please use only one.' : null;
+  return given(body.temperature) && given(body.top_p)
+    ? '`temperature` and `top_p` cannot both be specified for this model. Please use only one.'
+    : null;
 }
 
 /** Opus 4.7+, Sonnet 5+: the sampling parameters are gone; any explicit value is refused. */

@@ -53,7 +53,9 @@ function thinkingLevelRules(model: string, request: Record<string, unknown>): st
   if (v !== null && v < 3) return 'Thinking level is not supported for this model.';
   const level = String(config.thinkingLevel).toUpperCase();
   const supported = isPro(model) ? ['LOW', 'HIGH'] : ['MINIMAL', 'LOW', 'MEDIUM', 'HIGH'];
-  return supported.includes(level) ? null : `Thinking level ${level} is not supported for this model. Please retry with other thinking level`;
+  return supported.includes(level)
+    ? null
+    : `Thinking level ${level} is not supported for this model. Please retry with other thinking level`;
 }
 
 /** Gemini 2.5 Pro (and Gemini 3 Pro) only work in thinking mode: a budget of 0 is refused. */

@@ -113,14 +113,24 @@ export async function startVertexSimulator(options: VertexSimulatorOptions = {})
       job.error = { code, message };
     };
     const input = gsObject(job.inputUri);
-    if (!input) return fail(3, `Failed to import data. Please check 'Prepare input' section of the batch predictions documentation. No such object: ${job.inputUri}`);
+    if (!input)
+      return fail(
+        3,
+        `Failed to import data. Please check 'Prepare input' section of the batch predictions documentation. No such object: ${job.inputUri}`,
+      );
     const lines = importLines(input);
-    if (typeof lines === 'string') return fail(3, `Failed to import data. Please check 'Prepare input' section of the batch predictions documentation. ${lines}`);
+    if (typeof lines === 'string')
+      return fail(3, `Failed to import data. Please check 'Prepare input' section of the batch predictions documentation. ${lines}`);
     const texts = lines.flatMap((l) => userTexts(l.request));
     if (texts.some((t) => t.includes('[simulate-expire]'))) return void (job.state = 'EXPIRED');
-    if (texts.some((t) => t.includes('[simulate-batch-failure]'))) return fail(13, 'System error. Please try this operation again. If the error persists, contact Vertex AI support.');
+    if (texts.some((t) => t.includes('[simulate-batch-failure]')))
+      return fail(13, 'System error. Please try this operation again. If the error persists, contact Vertex AI support.');
     const out = parseGs(job.outputPrefix);
-    if (!out || !storage.buckets.has(out.bucket)) return fail(9, `Failed to get GCS bucket location for ${out?.bucket ?? job.outputPrefix}. Please check that the bucket exists and permissions are set correctly.`);
+    if (!out || !storage.buckets.has(out.bucket))
+      return fail(
+        9,
+        `Failed to get GCS bucket location for ${out?.bucket ?? job.outputPrefix}. Please check that the bucket exists and permissions are set correctly.`,
+      );
     const rows: string[] = [];
     let lost = 0;
     job.stats = { successful: 0, failed: 0, incomplete: 0 };
@@ -138,14 +148,27 @@ export async function startVertexSimulator(options: VertexSimulatorOptions = {})
     });
     job.stats.incomplete = lost;
     job.outputDirectory = `gs://${out.bucket}/${out.object.replace(/\/+$/, '')}/prediction-model-${iso(job.createdAt)}`;
-    storage.put(out.bucket, `${job.outputDirectory.slice(`gs://${out.bucket}/`.length)}/predictions.jsonl`, Buffer.from(rows.reverse().map((r) => r + '\n').join('')), 'application/jsonl');
+    storage.put(
+      out.bucket,
+      `${job.outputDirectory.slice(`gs://${out.bucket}/`.length)}/predictions.jsonl`,
+      Buffer.from(
+        rows
+          .reverse()
+          .map((r) => r + '\n')
+          .join(''),
+      ),
+      'application/jsonl',
+    );
     job.state = lost > 0 ? 'PARTIALLY_SUCCEEDED' : 'SUCCEEDED';
   }
 
   /** Vertex's import of a JSONL input: every line an object with a `request` object; numeric-looking strings become numbers. */
   function importLines(input: SimObject): Array<{ request: Record<string, unknown>; siblings: Record<string, unknown> }> | string {
     const max = Number(process.env.FINOPS_SIM_VERTEX_MAX_REQUESTS) || DEFAULT_MAX_REQUESTS;
-    const text = input.bytes.toString('utf8').split('\n').filter((l) => l.trim() !== '');
+    const text = input.bytes
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
     if (text.length > max) return `The input has ${text.length} requests; a batch prediction job takes at most ${max}.`;
     const lines = [];
     for (const [i, raw] of text.entries()) {
@@ -155,9 +178,12 @@ export async function startVertexSimulator(options: VertexSimulatorOptions = {})
       } catch {
         return `Line ${i + 1} is not valid JSON.`;
       }
-      if (typeof value?.request !== 'object' || value.request === null || Array.isArray(value.request)) return `Line ${i + 1} has no "request" object.`;
+      if (typeof value?.request !== 'object' || value.request === null || Array.isArray(value.request))
+        return `Line ${i + 1} has no "request" object.`;
       const { request, ...rest } = value;
-      const siblings = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v]));
+      const siblings = Object.fromEntries(
+        Object.entries(rest).map(([k, v]) => [k, typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v]),
+      );
       lines.push({ request: request as Record<string, unknown>, siblings });
     }
     return lines;
@@ -181,9 +207,19 @@ export async function startVertexSimulator(options: VertexSimulatorOptions = {})
       state: `JOB_STATE_${job.state}`,
       ...(job.error ? { error: job.error } : {}),
       ...(job.outputDirectory ? { outputInfo: { gcsOutputDirectory: job.outputDirectory } } : {}),
-      ...(stats ? { completionStats: { successfulCount: String(stats.successful), failedCount: String(stats.failed), incompleteCount: String(stats.incomplete) } } : {}),
+      ...(stats
+        ? {
+            completionStats: {
+              successfulCount: String(stats.successful),
+              failedCount: String(stats.failed),
+              incompleteCount: String(stats.incomplete),
+            },
+          }
+        : {}),
       createTime: iso(job.createdAt),
-      ...(job.state !== 'PENDING' && !(ended && job.state === 'CANCELLED' && job.endedAt! < job.createdAt + stepMs) ? { startTime: iso(job.createdAt + stepMs) } : {}),
+      ...(job.state !== 'PENDING' && !(ended && job.state === 'CANCELLED' && job.endedAt! < job.createdAt + stepMs)
+        ? { startTime: iso(job.createdAt + stepMs) }
+        : {}),
       ...(ended ? { endTime: iso(job.endedAt!) } : {}),
       updateTime: iso(job.endedAt ?? Date.now()),
     };
@@ -192,15 +228,44 @@ export async function startVertexSimulator(options: VertexSimulatorOptions = {})
   async function createJob(req: IncomingMessage, project: string, location: string) {
     const body = parseJson(await readBody(req, 1024 * 1024)) as Record<string, any>;
     const match = MODEL_PATH.exec(String(body?.model ?? ''));
-    if (!match) throw new HttpError(404, 'NOT_FOUND', `The PublisherModel ${String(body?.model ?? '').replace(/^publishers\/google\/models\//, '')} does not exist.`);
-    if (typeof body.displayName !== 'string' || body.displayName === '') throw new HttpError(400, 'INVALID_ARGUMENT', 'BatchPredictionJob.display_name is required.');
-    if (body.inputConfig?.instancesFormat !== 'jsonl') throw new HttpError(400, 'INVALID_ARGUMENT', 'inputConfig.instancesFormat must be "jsonl" for a Cloud Storage input of a Gemini model.');
-    if (body.outputConfig?.predictionsFormat !== 'jsonl') throw new HttpError(400, 'INVALID_ARGUMENT', 'outputConfig.predictionsFormat must be "jsonl" for a Cloud Storage destination.');
+    if (!match)
+      throw new HttpError(
+        404,
+        'NOT_FOUND',
+        `The PublisherModel ${String(body?.model ?? '').replace(/^publishers\/google\/models\//, '')} does not exist.`,
+      );
+    if (typeof body.displayName !== 'string' || body.displayName === '')
+      throw new HttpError(400, 'INVALID_ARGUMENT', 'BatchPredictionJob.display_name is required.');
+    if (body.inputConfig?.instancesFormat !== 'jsonl')
+      throw new HttpError(
+        400,
+        'INVALID_ARGUMENT',
+        'inputConfig.instancesFormat must be "jsonl" for a Cloud Storage input of a Gemini model.',
+      );
+    if (body.outputConfig?.predictionsFormat !== 'jsonl')
+      throw new HttpError(400, 'INVALID_ARGUMENT', 'outputConfig.predictionsFormat must be "jsonl" for a Cloud Storage destination.');
     const uris = body.inputConfig?.gcsSource?.uris;
     const prefix = body.outputConfig?.gcsDestination?.outputUriPrefix;
-    if (!Array.isArray(uris) || uris.length !== 1 || !parseGs(String(uris[0]))) throw new HttpError(400, 'INVALID_ARGUMENT', 'inputConfig.gcsSource.uris must hold one gs:// URI of a JSONL file.');
-    if (typeof prefix !== 'string' || !/^gs:\/\/[^/]+/.test(prefix)) throw new HttpError(400, 'INVALID_ARGUMENT', 'outputConfig.gcsDestination.outputUriPrefix must be a gs:// URI.');
-    const job: SimJob = { id: String(nextId++), project, location, displayName: body.displayName, model: match[1], inputUri: String(uris[0]), outputPrefix: prefix, createdAt: Date.now(), cancelledAt: null, endedAt: null, state: 'PENDING', outputDirectory: null, stats: null, error: null };
+    if (!Array.isArray(uris) || uris.length !== 1 || !parseGs(String(uris[0])))
+      throw new HttpError(400, 'INVALID_ARGUMENT', 'inputConfig.gcsSource.uris must hold one gs:// URI of a JSONL file.');
+    if (typeof prefix !== 'string' || !/^gs:\/\/[^/]+/.test(prefix))
+      throw new HttpError(400, 'INVALID_ARGUMENT', 'outputConfig.gcsDestination.outputUriPrefix must be a gs:// URI.');
+    const job: SimJob = {
+      id: String(nextId++),
+      project,
+      location,
+      displayName: body.displayName,
+      model: match[1],
+      inputUri: String(uris[0]),
+      outputPrefix: prefix,
+      createdAt: Date.now(),
+      cancelledAt: null,
+      endedAt: null,
+      state: 'PENDING',
+      outputDirectory: null,
+      stats: null,
+      error: null,
+    };
     jobs.set(job.id, job);
     return jobView(job);
   }
@@ -209,31 +274,52 @@ export async function startVertexSimulator(options: VertexSimulatorOptions = {})
     const filter = query.get('filter');
     const wanted = filter ? /^display_name="([^"]*)"$/.exec(filter)?.[1] : undefined;
     if (filter && wanted === undefined) throw new HttpError(400, 'INVALID_ARGUMENT', `Unsupported filter ${JSON.stringify(filter)}.`);
-    const all = [...jobs.values()].filter((j) => j.project === project && j.location === location && (wanted === undefined || j.displayName === wanted)).reverse();
+    const all = [...jobs.values()]
+      .filter((j) => j.project === project && j.location === location && (wanted === undefined || j.displayName === wanted))
+      .reverse();
     const size = Math.min(Number(query.get('pageSize') ?? 100) || 100, 1000);
     const start = pageStart(query.get('pageToken'));
     const page = all.slice(start, start + size);
-    return { ...(page.length ? { batchPredictionJobs: page.map(jobView) } : {}), ...(start + size < all.length ? { nextPageToken: pageToken(start + size) } : {}) };
+    return {
+      ...(page.length ? { batchPredictionJobs: page.map(jobView) } : {}),
+      ...(start + size < all.length ? { nextPageToken: pageToken(start + size) } : {}),
+    };
   }
 
   async function route(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams) {
     const method = req.method ?? 'GET';
-    if (path === '/token' && method === 'POST') return json(res, 200, issuer.grant(new URLSearchParams((await readBody(req, 64 * 1024)).toString('utf8'))));
+    if (path === '/token' && method === 'POST')
+      return json(res, 200, issuer.grant(new URLSearchParams((await readBody(req, 64 * 1024)).toString('utf8'))));
     issuer.authorize(header(req, 'authorization'));
     if (await storage.route(req, res, path, query, () => faults.take(method, path)?.kind === 'reset')) return;
 
     const m = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/batchPredictionJobs(?:\/(\d+))?(:cancel)?$/.exec(path);
     if (!m) throw new HttpError(404, 'NOT_FOUND', `No route for ${method} ${path}.`);
     const [, project, location, id, action] = m;
-    if (project !== account.projectId) throw new HttpError(403, 'PERMISSION_DENIED', `Permission 'aiplatform.batchPredictionJobs.${method === 'POST' && !id ? 'create' : 'get'}' denied on resource '//aiplatform.googleapis.com/projects/${project}/locations/${location}' (or it may not exist).`);
+    if (project !== account.projectId)
+      throw new HttpError(
+        403,
+        'PERMISSION_DENIED',
+        `Permission 'aiplatform.batchPredictionJobs.${method === 'POST' && !id ? 'create' : 'get'}' denied on resource '//aiplatform.googleapis.com/projects/${project}/locations/${location}' (or it may not exist).`,
+      );
     if (!id && method === 'POST') return json(res, 200, await createJob(req, project, location));
     if (!id && method === 'GET') return json(res, 200, listJobs(query, project, location));
     const job = jobs.get(id ?? '');
     const fault = job ? faults.take(method, path) : undefined;
-    if (!job || job.project !== project || job.location !== location || fault?.kind === 'lose_batch') throw new HttpError(404, 'NOT_FOUND', `The BatchPredictionJob does not exist: projects/${project}/locations/${location}/batchPredictionJobs/${id}`);
+    if (!job || job.project !== project || job.location !== location || fault?.kind === 'lose_batch')
+      throw new HttpError(
+        404,
+        'NOT_FOUND',
+        `The BatchPredictionJob does not exist: projects/${project}/locations/${location}/batchPredictionJobs/${id}`,
+      );
     if (action === ':cancel' && method === 'POST') {
       advance(job);
-      if (job.endedAt !== null) throw new HttpError(400, 'FAILED_PRECONDITION', `BatchPredictionJob ${jobName(job)} is in state JOB_STATE_${job.state} and cannot be cancelled.`);
+      if (job.endedAt !== null)
+        throw new HttpError(
+          400,
+          'FAILED_PRECONDITION',
+          `BatchPredictionJob ${jobName(job)} is in state JOB_STATE_${job.state} and cannot be cancelled.`,
+        );
       job.cancelledAt ??= Date.now();
       return json(res, 200, {});
     }
@@ -250,7 +336,12 @@ export async function startVertexSimulator(options: VertexSimulatorOptions = {})
     const path = decodeURIComponent(url.pathname);
     const isStorage = path.startsWith('/storage/') || path.startsWith('/upload/storage/');
     try {
-      if (await faults.intercept(req, res, path, (status, message) => errorBody(status, status === 429 ? 'RESOURCE_EXHAUSTED' : 'INTERNAL', message, isStorage))) return;
+      if (
+        await faults.intercept(req, res, path, (status, message) =>
+          errorBody(status, status === 429 ? 'RESOURCE_EXHAUSTED' : 'INTERNAL', message, isStorage),
+        )
+      )
+        return;
       await route(req, res, path, url.searchParams);
     } catch (err) {
       if (res.headersSent) return void res.destroy();
@@ -264,11 +355,32 @@ export async function startVertexSimulator(options: VertexSimulatorOptions = {})
   origin = await listenOnLoopback(server, options.port);
   const serviceAccountKey = serviceAccountKeyJson(account, `${origin}/token`);
 
-  return { url: origin, apiKey: serviceAccountKey, serviceAccountKey, projectId: account.projectId, bucket: buckets[0], storage, faults, jobNames: () => [...jobs.values()].map(jobName), close: () => closeServer(server) };
+  return {
+    url: origin,
+    apiKey: serviceAccountKey,
+    serviceAccountKey,
+    projectId: account.projectId,
+    bucket: buckets[0],
+    storage,
+    faults,
+    jobNames: () => [...jobs.values()].map(jobName),
+    close: () => closeServer(server),
+  };
 }
 
 function reasonPhrase(code: number): string {
-  return ({ 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' } as Record<number, string>)[code] ?? 'Error';
+  return (
+    (
+      {
+        400: 'Bad Request',
+        403: 'Forbidden',
+        404: 'Not Found',
+        429: 'Too Many Requests',
+        500: 'Internal Server Error',
+        503: 'Service Unavailable',
+      } as Record<number, string>
+    )[code] ?? 'Error'
+  );
 }
 
 function parseGs(uri: string): { bucket: string; object: string } | null {
@@ -282,7 +394,8 @@ function restoreState(stateDir: string | undefined, storage: SimStorage, jobs: M
   type Stored = { account: SimServiceAccount; tokens: Array<[string, number]>; objects: Array<Omit<SimObject, 'bytes'>>; jobs: SimJob[] };
   const store = new SimulatorStateFile<Stored>(stateDir, 'vertex');
   const saved = store.load();
-  for (const o of saved?.objects ?? []) storage.objects.set(`${o.bucket}/${o.name}`, { ...o, bytes: store.getBlob(`${o.bucket}/${o.name}@${o.generation}`) });
+  for (const o of saved?.objects ?? [])
+    storage.objects.set(`${o.bucket}/${o.name}`, { ...o, bytes: store.getBlob(`${o.bucket}/${o.name}@${o.generation}`) });
   for (const job of saved?.jobs ?? []) jobs.set(job.id, job);
   const signature = () => [...jobs.values()].map((j) => `${j.id}:${j.state}:${j.endedAt}`).join(',') + `|${storage.objects.size}`;
   let last = signature();
@@ -294,7 +407,12 @@ function restoreState(stateDir: string | undefined, storage: SimStorage, jobs: M
       if (method === 'GET' && now === last) return;
       last = now;
       for (const o of storage.objects.values()) store.putBlob(`${o.bucket}/${o.name}@${o.generation}`, o.bytes);
-      store.save({ account, tokens: [...tokens], objects: [...storage.objects.values()].map(({ bytes: _b, ...rest }) => rest), jobs: [...jobs.values()] });
+      store.save({
+        account,
+        tokens: [...tokens],
+        objects: [...storage.objects.values()].map(({ bytes: _b, ...rest }) => rest),
+        jobs: [...jobs.values()],
+      });
     },
   };
 }

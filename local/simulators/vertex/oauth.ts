@@ -47,23 +47,31 @@ export class TokenIssuer {
 
   /** The token endpoint: form body in, Google's token answer or {error, error_description} out. */
   grant(form: URLSearchParams): { access_token: string; expires_in: number; token_type: 'Bearer' } {
-    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') throw oauthError('unsupported_grant_type', 'Invalid grant_type.');
+    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer')
+      throw oauthError('unsupported_grant_type', 'Invalid grant_type.');
     const parts = (form.get('assertion') ?? '').split('.');
-    if (parts.length !== 3) throw oauthError('invalid_grant', 'Invalid JWT: Token must be a short-lived token and in a reasonable timeframe.');
+    if (parts.length !== 3)
+      throw oauthError('invalid_grant', 'Invalid JWT: Token must be a short-lived token and in a reasonable timeframe.');
     const [head, body, signature] = parts;
     const header = decode(head) as { alg?: string };
     const claims = decode(body) as { iss?: string; aud?: string; scope?: string; iat?: number; exp?: number };
     if (header?.alg !== 'RS256') throw oauthError('invalid_grant', 'Invalid JWT: alg must be RS256.');
-    if (!verify('RSA-SHA256', Buffer.from(`${head}.${body}`), createPublicKey(this.account.publicKeyPem), Buffer.from(signature, 'base64url'))) {
+    if (
+      !verify('RSA-SHA256', Buffer.from(`${head}.${body}`), createPublicKey(this.account.publicKeyPem), Buffer.from(signature, 'base64url'))
+    ) {
       throw oauthError('invalid_grant', 'Invalid JWT Signature.');
     }
     if (claims.iss !== this.account.clientEmail) throw oauthError('invalid_grant', 'Invalid grant: account not found');
     if (claims.aud !== TOKEN_AUDIENCE) throw oauthError('invalid_grant', `Invalid JWT: aud must be ${TOKEN_AUDIENCE}.`);
     const now = Date.now() / 1000;
     if (typeof claims.iat !== 'number' || typeof claims.exp !== 'number' || claims.exp <= now || claims.exp - claims.iat > 3600) {
-      throw oauthError('invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.');
+      throw oauthError(
+        'invalid_grant',
+        'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.',
+      );
     }
-    if (!claims.scope?.split(' ').includes('https://www.googleapis.com/auth/cloud-platform')) throw oauthError('invalid_scope', 'The cloud-platform scope is required.');
+    if (!claims.scope?.split(' ').includes('https://www.googleapis.com/auth/cloud-platform'))
+      throw oauthError('invalid_scope', 'The cloud-platform scope is required.');
     const token = `ya29.sim-${randomBytes(24).toString('base64url')}`;
     this.tokens.set(token, Date.now() + TOKEN_TTL_SECONDS * 1000);
     return { access_token: token, expires_in: TOKEN_TTL_SECONDS, token_type: 'Bearer' };
@@ -73,11 +81,21 @@ export class TokenIssuer {
   authorize(authorization: string | undefined): void {
     const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
     if (!token) {
-      throw new HttpError(401, 'UNAUTHENTICATED', 'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.', { 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' });
+      throw new HttpError(
+        401,
+        'UNAUTHENTICATED',
+        'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+        { 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' },
+      );
     }
     const expiry = this.tokens.get(token);
     if (expiry === undefined || Date.now() > expiry) {
-      throw new HttpError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.', { 'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"' });
+      throw new HttpError(
+        401,
+        'UNAUTHENTICATED',
+        'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+        { 'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"' },
+      );
     }
   }
 }

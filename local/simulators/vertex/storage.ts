@@ -37,14 +37,24 @@ export class SimStorage {
   /** Chunks of every upload, for tests that check the client streamed. */
   chunksReceived = 0;
 
-  constructor(readonly buckets: Set<string>, private origin: () => string) {}
+  constructor(
+    readonly buckets: Set<string>,
+    private origin: () => string,
+  ) {}
 
   get(bucket: string, name: string): SimObject | undefined {
     return this.objects.get(`${bucket}/${name}`);
   }
 
   put(bucket: string, name: string, bytes: Buffer, contentType: string): SimObject {
-    const object: SimObject = { bucket, name, contentType, bytes, createdAt: Date.now(), generation: String(Date.now() * 1000 + Math.floor(Math.random() * 1000)) };
+    const object: SimObject = {
+      bucket,
+      name,
+      contentType,
+      bytes,
+      createdAt: Date.now(),
+      generation: String(Date.now() * 1000 + Math.floor(Math.random() * 1000)),
+    };
     this.objects.set(`${bucket}/${name}`, object);
     return object;
   }
@@ -77,29 +87,52 @@ export class SimStorage {
   }
 
   /** Routes under /storage/v1 and /upload/storage/v1; false when the path is not a storage path. */
-  async route(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, resetMidBody: () => boolean): Promise<boolean> {
+  async route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    query: URLSearchParams,
+    resetMidBody: () => boolean,
+  ): Promise<boolean> {
     const method = req.method ?? 'GET';
     const upload = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(path);
     if (upload) {
-      if (method === 'POST' && query.get('uploadType') === 'resumable') return this.startResumable(req, res, upload[1], query), true;
+      if (method === 'POST' && query.get('uploadType') === 'resumable') return (this.startResumable(req, res, upload[1], query), true);
       if (method === 'POST' && query.get('uploadType') === 'media') {
         const name = query.get('name');
         if (!name) throw new HttpError(400, 'required', 'Required parameter: name');
-        json(res, 200, this.view(this.put(this.bucket(upload[1]), name, await readBody(req, MAX_OBJECT_BYTES), header(req, 'content-type') ?? 'application/octet-stream')));
+        json(
+          res,
+          200,
+          this.view(
+            this.put(
+              this.bucket(upload[1]),
+              name,
+              await readBody(req, MAX_OBJECT_BYTES),
+              header(req, 'content-type') ?? 'application/octet-stream',
+            ),
+          ),
+        );
         return true;
       }
-      if (method === 'PUT' && query.get('upload_id')) return await this.resumeChunk(req, res, query.get('upload_id')!), true;
+      if (method === 'PUT' && query.get('upload_id')) return (await this.resumeChunk(req, res, query.get('upload_id')!), true);
       throw new HttpError(400, 'invalid', `Unsupported upload: ${method} uploadType=${query.get('uploadType') ?? '(none)'}.`);
     }
     const list = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(path);
     if (list && method === 'GET') {
       const prefix = query.get('prefix') ?? '';
       const bucket = this.bucket(list[1]);
-      const all = [...this.objects.values()].filter((o) => o.bucket === bucket && o.name.startsWith(prefix)).sort((a, b) => (a.name < b.name ? -1 : 1));
+      const all = [...this.objects.values()]
+        .filter((o) => o.bucket === bucket && o.name.startsWith(prefix))
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
       const size = Math.min(Number(query.get('maxResults') ?? LIST_PAGE) || LIST_PAGE, LIST_PAGE);
       const start = pageStart(query.get('pageToken'));
       const page = all.slice(start, start + size);
-      json(res, 200, { kind: 'storage#objects', ...(page.length ? { items: page.map((o) => this.view(o)) } : {}), ...(start + size < all.length ? { nextPageToken: pageToken(start + size) } : {}) });
+      json(res, 200, {
+        kind: 'storage#objects',
+        ...(page.length ? { items: page.map((o) => this.view(o)) } : {}),
+        ...(start + size < all.length ? { nextPageToken: pageToken(start + size) } : {}),
+      });
       return true;
     }
     const object = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(path);
@@ -111,7 +144,10 @@ export class SimStorage {
     } else if (method === 'GET' && query.get('alt') === 'media') {
       res.writeHead(200, { 'content-type': found.contentType, 'content-length': found.bytes.length });
       if (!resetMidBody()) res.end(found.bytes);
-      else res.write(found.bytes.subarray(0, Math.max(1, Math.floor(found.bytes.length / 2))), () => setTimeout(() => res.socket?.destroy(), 10));
+      else
+        res.write(found.bytes.subarray(0, Math.max(1, Math.floor(found.bytes.length / 2))), () =>
+          setTimeout(() => res.socket?.destroy(), 10),
+        );
     } else if (method === 'GET') json(res, 200, this.view(found));
     else throw new HttpError(405, 'methodNotAllowed', `Method ${method} is not allowed on ${path}.`);
     return true;
@@ -125,10 +161,24 @@ export class SimStorage {
     if (!name) throw new HttpError(400, 'required', 'Required parameter: name');
     const declared = header(req, 'x-upload-content-length');
     const total = declared === undefined ? null : Number(declared);
-    if (total !== null && (!Number.isInteger(total) || total < 0 || total > MAX_OBJECT_BYTES)) throw new HttpError(400, 'invalid', 'X-Upload-Content-Length must be a size of at most 5 TiB.');
+    if (total !== null && (!Number.isInteger(total) || total < 0 || total > MAX_OBJECT_BYTES))
+      throw new HttpError(400, 'invalid', 'X-Upload-Content-Length must be a size of at most 5 TiB.');
     const id = randomBytes(18).toString('base64url');
-    this.sessions.set(id, { bucket, name, contentType: header(req, 'x-upload-content-type') ?? parsed.contentType ?? 'application/octet-stream', total, parts: [], received: 0, done: null });
-    res.writeHead(200, { location: `${this.origin()}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=resumable&upload_id=${id}`, 'content-length': 0 }).end();
+    this.sessions.set(id, {
+      bucket,
+      name,
+      contentType: header(req, 'x-upload-content-type') ?? parsed.contentType ?? 'application/octet-stream',
+      total,
+      parts: [],
+      received: 0,
+      done: null,
+    });
+    res
+      .writeHead(200, {
+        location: `${this.origin()}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=resumable&upload_id=${id}`,
+        'content-length': 0,
+      })
+      .end();
   }
 
   private async resumeChunk(req: IncomingMessage, res: ServerResponse, id: string) {
@@ -136,7 +186,8 @@ export class SimStorage {
     if (!session) throw new HttpError(404, 'notFound', 'The upload session does not exist or has expired.');
     const range = header(req, 'content-range') ?? '';
     const bytes = await readBody(req, MAX_OBJECT_BYTES);
-    const incomplete = () => res.writeHead(308, { ...(session.received > 0 ? { range: `bytes=0-${session.received - 1}` } : {}), 'content-length': 0 }).end();
+    const incomplete = () =>
+      res.writeHead(308, { ...(session.received > 0 ? { range: `bytes=0-${session.received - 1}` } : {}), 'content-length': 0 }).end();
     const status = /^bytes \*\/(\d+|\*)$/.exec(range);
     if (status) {
       if (session.done) return json(res, 200, this.view(session.done));
@@ -147,13 +198,18 @@ export class SimStorage {
     if (session.done) return json(res, 200, this.view(session.done));
     const [start, end] = [Number(chunk[1]), Number(chunk[2])];
     const total = chunk[3] === '*' ? null : Number(chunk[3]);
-    if (end - start + 1 !== bytes.length) throw new HttpError(400, 'invalid', `Content-Range covers ${end - start + 1} bytes but the body has ${bytes.length}.`);
-    if (session.total !== null && total !== null && total !== session.total) throw new HttpError(400, 'invalid', `Content-Range total ${total} differs from X-Upload-Content-Length ${session.total}.`);
+    if (end - start + 1 !== bytes.length)
+      throw new HttpError(400, 'invalid', `Content-Range covers ${end - start + 1} bytes but the body has ${bytes.length}.`);
+    if (session.total !== null && total !== null && total !== session.total)
+      throw new HttpError(400, 'invalid', `Content-Range total ${total} differs from X-Upload-Content-Length ${session.total}.`);
     // A resent chunk the server already holds is skipped, as a client resuming after a lost answer expects.
-    if (start < session.received) return end + 1 <= session.received ? incomplete() : Promise.reject(new HttpError(400, 'invalid', 'Overlapping chunk.'));
-    if (start !== session.received) throw new HttpError(400, 'invalid', `Chunk starts at ${start}; the server has ${session.received} bytes.`);
+    if (start < session.received)
+      return end + 1 <= session.received ? incomplete() : Promise.reject(new HttpError(400, 'invalid', 'Overlapping chunk.'));
+    if (start !== session.received)
+      throw new HttpError(400, 'invalid', `Chunk starts at ${start}; the server has ${session.received} bytes.`);
     const last = total !== null && end + 1 === total;
-    if (!last && bytes.length % CHUNK_GRANULARITY !== 0) throw new HttpError(400, 'invalid', `Intermediate chunks must be a multiple of ${CHUNK_GRANULARITY} bytes; got ${bytes.length}.`);
+    if (!last && bytes.length % CHUNK_GRANULARITY !== 0)
+      throw new HttpError(400, 'invalid', `Intermediate chunks must be a multiple of ${CHUNK_GRANULARITY} bytes; got ${bytes.length}.`);
     session.parts.push(bytes);
     session.received += bytes.length;
     this.chunksReceived += 1;

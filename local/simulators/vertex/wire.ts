@@ -2,14 +2,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export class HttpError extends Error {
-  constructor(readonly code: number, readonly status: string, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly code: number,
+    readonly status: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
 
 /** Google's error shape; Cloud Storage answers the same envelope with an `errors` list and no status. */
 export function errorBody(code: number, status: string, message: string, storage = false) {
-  return storage ? { error: { code, message, errors: [{ message, domain: 'global', reason: status.toLowerCase() }] } } : { error: { code, message, status } };
+  return storage
+    ? { error: { code, message, errors: [{ message, domain: 'global', reason: status.toLowerCase() }] } }
+    : { error: { code, message, status } };
 }
 
 export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -48,7 +55,11 @@ export const pageToken = (offset: number) => Buffer.from(`offset:${offset}`).toS
 
 export function pageStart(token: string | null): number {
   if (!token) return 0;
-  const start = Number(Buffer.from(token, 'base64url').toString('utf8').replace(/^offset:/, ''));
+  const start = Number(
+    Buffer.from(token, 'base64url')
+      .toString('utf8')
+      .replace(/^offset:/, ''),
+  );
   if (!Number.isInteger(start) || start < 0) throw new HttpError(400, 'INVALID_ARGUMENT', 'Invalid page token.');
   return start;
 }

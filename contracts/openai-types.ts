@@ -1,18 +1,19 @@
 // The OpenAI wire shapes the gateway exposes (see shared/spec/openai.md). Every object we return is
 // built from these types, whatever provider ran the work.
 
-export type BatchStatus =
-  | 'validating'
-  | 'in_progress'
-  | 'finalizing'
-  | 'completed'
-  | 'failed'
-  | 'expired'
-  | 'cancelling'
-  | 'cancelled';
+export type BatchStatus = 'validating' | 'in_progress' | 'finalizing' | 'completed' | 'failed' | 'expired' | 'cancelling' | 'cancelled';
 
 /** Every status, in the order a batch can go through them. */
-export const BATCH_STATUSES: readonly BatchStatus[] = ['validating', 'in_progress', 'finalizing', 'completed', 'failed', 'expired', 'cancelling', 'cancelled'];
+export const BATCH_STATUSES: readonly BatchStatus[] = [
+  'validating',
+  'in_progress',
+  'finalizing',
+  'completed',
+  'failed',
+  'expired',
+  'cancelling',
+  'cancelled',
+];
 export const TERMINAL_BATCH_STATUSES: readonly BatchStatus[] = ['completed', 'failed', 'expired', 'cancelled'];
 
 export function isTerminal(status: BatchStatus): boolean {
@@ -146,9 +147,7 @@ export interface ChatCompletionRequest {
   [key: string]: unknown;
 }
 
-export type ChatContentPart =
-  | { type: 'text'; text: string }
-  | { type: 'image_url'; image_url: { url: string; detail?: string } };
+export type ChatContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string; detail?: string } };
 
 export interface ChatToolCall {
   id: string;

@@ -85,7 +85,12 @@ export const SCHEDULED_FUNCTIONS = {
  * key, at the stage root rather than under API_PREFIXES, because a browser cannot send a header when it
  * opens a page. They hold no data; the page calls the API above with the key the user enters.
  */
-export const CONSOLE_FUNCTION = { operation: 'console-assets', memoryMb: 256, timeoutSeconds: 5, paths: ['/console', '/console/{asset}'] } as const;
+export const CONSOLE_FUNCTION = {
+  operation: 'console-assets',
+  memoryMb: 256,
+  timeoutSeconds: 5,
+  paths: ['/console', '/console/{asset}'],
+} as const;
 /** Webhook delivery (lib/webhooks/webhook-delivery.ts): the tracker's terminal event → queue → endpoint. */
 export const WEBHOOK_FUNCTIONS = {
   /** EventBridge rule target: one queued delivery per matching endpoint. */

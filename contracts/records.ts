@@ -1,6 +1,6 @@
 // What the gateway remembers about every file and batch (DynamoDB items, without the key attributes).
-import type { BatchCost, BatchError, BatchStatus, BatchUsage, RequestCounts } from '../openai/types';
-import type { ProviderName } from '../../contracts/providers';
+import type { BatchCost, BatchError, BatchStatus, BatchUsage, RequestCounts } from './openai-types';
+import type { ProviderName } from './providers';
 
 // The provider catalog (contracts/providers.ts) defines the names.
 export type { ProviderName };
@@ -121,7 +121,14 @@ export interface ProviderJob {
   key: string;
   model: string;
   /** This model's lines of the input, split off by "Submit to provider". */
-  input: { blob: BlobLocation; lineCount: number; bytes: number; providerFileId?: string; providerData?: Record<string, unknown>; staged?: boolean };
+  input: {
+    blob: BlobLocation;
+    lineCount: number;
+    bytes: number;
+    providerFileId?: string;
+    providerData?: Record<string, unknown>;
+    staged?: boolean;
+  };
   providerBatchId: string | null;
   providerData?: Record<string, unknown>;
   /** When the provider accepted (or refused) the job; null until then. */
@@ -149,3 +156,6 @@ export interface ApiKeyRecord {
   revokedAt: number | null;
   monthlyBudgetUsd?: number | null;
 }
+
+/** How the provider billed the work: a batch job (discounted) or per-request calls (e.g. a Bedrock batch too small for a job). */
+export type RunMode = 'batch' | 'on_demand';

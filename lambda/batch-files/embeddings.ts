@@ -8,8 +8,11 @@
 // `user`. Answer: `{"object":"list","data":[{"object":"embedding","index","embedding"}],"model",
 // "usage":{"prompt_tokens","total_tokens"}}`; with `base64` each embedding is the base64 of its
 // little-endian float32 bytes (what openai-python and openai-node decode).
-import { LineError } from '../batch-files/lines';
-import { BYTES_PER_TOKEN } from '../finops/estimate';
+import { LineError } from './lines';
+import { BYTES_PER_TOKEN } from '../openai/token-estimate';
+import type { EmbeddingList } from '../openai/embedding-list';
+
+export type { EmbeddingList, EmbeddingObject } from '../openai/embedding-list';
 
 export const EMBEDDINGS_ENDPOINT = '/v1/embeddings';
 /** OpenAI: "any array must be 2048 dimensions or less". */
@@ -38,19 +41,6 @@ export interface EmbeddingRequest {
   [key: string]: unknown;
 }
 
-export interface EmbeddingObject {
-  object: 'embedding';
-  index: number;
-  embedding: number[] | string;
-}
-
-export interface EmbeddingList {
-  object: 'list';
-  data: EmbeddingObject[];
-  model: string;
-  usage: { prompt_tokens: number; total_tokens: number };
-}
-
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isTokenId = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
@@ -58,7 +48,8 @@ function inputProblem(input: unknown): string | null {
   if (typeof input === 'string') return input === '' ? 'body.input must not be an empty string.' : null;
   if (!Array.isArray(input)) return 'body.input must be a string or an array of strings (or of token ids).';
   if (input.length === 0) return 'body.input must not be an empty array.';
-  if (input.length > MAX_EMBEDDING_INPUTS) return `body.input has ${input.length} items; an embeddings request takes at most ${MAX_EMBEDDING_INPUTS}.`;
+  if (input.length > MAX_EMBEDDING_INPUTS)
+    return `body.input has ${input.length} items; an embeddings request takes at most ${MAX_EMBEDDING_INPUTS}.`;
   if (input.every((item) => typeof item === 'string')) {
     const empty = input.findIndex((item) => item === '');
     return empty === -1 ? null : `body.input[${empty}] is an empty string; every input must have text.`;
@@ -81,7 +72,11 @@ export function checkEmbeddingBody(body: Record<string, unknown>, line: number):
   const problem = inputProblem(body.input);
   if (problem) fail(problem, 'invalid_input');
   const { dimensions, encoding_format, user } = body;
-  if (dimensions !== undefined && dimensions !== null && !(typeof dimensions === 'number' && Number.isInteger(dimensions) && dimensions >= 1)) {
+  if (
+    dimensions !== undefined &&
+    dimensions !== null &&
+    !(typeof dimensions === 'number' && Number.isInteger(dimensions) && dimensions >= 1)
+  ) {
     fail(`body.dimensions must be an integer ≥ 1; got ${JSON.stringify(dimensions)}.`, 'invalid_dimensions');
   }
   if (encoding_format !== undefined && encoding_format !== null && !(ENCODING_FORMATS as readonly unknown[]).includes(encoding_format)) {
@@ -108,7 +103,11 @@ export function embeddingTexts(body: EmbeddingRequest, provider: string, line: n
   const input = body.input;
   const texts = typeof input === 'string' ? [input] : input.every((item) => typeof item === 'string') ? (input as string[]) : null;
   if (!texts) {
-    throw new LineError(line, `Line ${line}: body.input holds token ids, which only OpenAI's own models read; ${provider} embeds text: send the input as strings.`, 'unsupported_for_provider');
+    throw new LineError(
+      line,
+      `Line ${line}: body.input holds token ids, which only OpenAI's own models read; ${provider} embeds text: send the input as strings.`,
+      'unsupported_for_provider',
+    );
   }
   return {
     model: body.model,
@@ -142,11 +141,20 @@ export function estimateTextTokens(text: string): number {
 }
 
 /** OpenAI's embedding list for vectors in input order. Token counts must be integers. */
-export function embeddingList(vectors: readonly (readonly number[])[], model: string, promptTokens: number, encodingFormat: EncodingFormat = 'float'): EmbeddingList {
+export function embeddingList(
+  vectors: readonly (readonly number[])[],
+  model: string,
+  promptTokens: number,
+  encodingFormat: EncodingFormat = 'float',
+): EmbeddingList {
   const tokens = Math.max(0, Math.round(promptTokens));
   return {
     object: 'list',
-    data: vectors.map((vector, index) => ({ object: 'embedding', index, embedding: encodingFormat === 'base64' ? float32Base64(vector) : [...vector] })),
+    data: vectors.map((vector, index) => ({
+      object: 'embedding',
+      index,
+      embedding: encodingFormat === 'base64' ? float32Base64(vector) : [...vector],
+    })),
     model,
     usage: { prompt_tokens: tokens, total_tokens: tokens },
   };
