@@ -131,7 +131,7 @@ export function passThroughNotSupported(provider: ProviderName): GatewayError {
   );
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the provider is picked at run time; each adapter reads its own credential kind
 export function providerContext(provider: ProviderName, tenantId: string, passThroughKey?: PassThroughKey): ProviderContext<any> {
   const { config: cfg, blobs, metadata } = getServices();
   // Refused before anything happens, so that a request with a key for Bedrock changes nothing.

@@ -105,25 +105,29 @@ export class LocalStepFunctions {
     writeFileSync(this.file, JSON.stringify([...this.executions.values()], null, 1));
   }
 
-  private run(record: ExecutionRecord): void {
+  /** EventBridge PutEvents of the announce states: recorded, appended to the events file, handed to listeners. */
+  private async publish(params: { Entries: Array<{ Source: string; DetailType: string; Detail: unknown }> }) {
+    for (const entry of params.Entries) {
+      const event = {
+        source: entry.Source,
+        detailType: entry.DetailType,
+        detail: typeof entry.Detail === 'string' ? JSON.parse(entry.Detail) : entry.Detail,
+        time: Date.now(),
+      };
+      this.events.push(event);
+      appendFileSync(this.eventsFile, JSON.stringify(event) + '\n');
+      for (const listener of this.eventListeners) listener(event);
+    }
+    return { FailedEntryCount: 0, Entries: params.Entries.map((_, i) => ({ EventId: `local-${Date.now()}-${i}` })) };
+  }
+
+  /** The tasks run in this process (the handlers, publish), with the waits and retry intervals scaled down. */
+  private overrides() {
     const lambdaTask = (fn: TaskFunction) => async (params: { Payload?: unknown }) => ({
       StatusCode: 200,
       Payload: await this.tasksUnderWay.track(fn(params.Payload)),
     });
-    const publish = async (params: { Entries: Array<{ Source: string; DetailType: string; Detail: unknown }> }) => {
-      for (const entry of params.Entries) {
-        const event = {
-          source: entry.Source,
-          detailType: entry.DetailType,
-          detail: typeof entry.Detail === 'string' ? JSON.parse(entry.Detail) : entry.Detail,
-          time: Date.now(),
-        };
-        this.events.push(event);
-        appendFileSync(this.eventsFile, JSON.stringify(event) + '\n');
-        for (const listener of this.eventListeners) listener(event);
-      }
-      return { FailedEntryCount: 0, Entries: params.Entries.map((_, i) => ({ EventId: `local-${Date.now()}-${i}` })) };
-    };
+    const publish = (params: Parameters<typeof this.publish>[0]) => this.publish(params);
     const taskResourceLocalHandlers: Record<string, (input: never) => Promise<unknown>> = {
       [TrackerState.announceFinished]: publish as never,
       [TrackerState.announceFailed]: publish as never,
@@ -135,16 +139,20 @@ export class LocalStepFunctions {
     }
     retryIntervalOverrides[TrackerState.announceFinished] = this.options.retryMs;
     retryIntervalOverrides[TrackerState.announceFailed] = this.options.retryMs;
-    const execution = this.machine.run(JSON.parse(record.input), {
-      overrides: {
-        taskResourceLocalHandlers: taskResourceLocalHandlers as never,
-        waitTimeOverrides: {
-          [TrackerState.wait]: this.options.waitMs,
-          [TrackerState.waitToSubmit]: this.options.waitMs,
-          [TrackerState.waitToCollect]: this.options.waitMs,
-        },
-        retryIntervalOverrides,
+    return {
+      taskResourceLocalHandlers: taskResourceLocalHandlers as never,
+      waitTimeOverrides: {
+        [TrackerState.wait]: this.options.waitMs,
+        [TrackerState.waitToSubmit]: this.options.waitMs,
+        [TrackerState.waitToCollect]: this.options.waitMs,
       },
+      retryIntervalOverrides,
+    };
+  }
+
+  private run(record: ExecutionRecord): void {
+    const execution = this.machine.run(JSON.parse(record.input), {
+      overrides: this.overrides(),
       noThrowOnAbort: true,
       context: {
         Execution: {

@@ -72,29 +72,9 @@ interface ResolvedInput {
 
 async function recordAndStart(command: CreateBatchCommand, resolved: ResolvedInput, undo: UndoStack): Promise<BatchRecord> {
   const { caller, batchId, request, clientKey } = command;
-  const { config, metadata, blobs } = getServices();
+  const { metadata, blobs } = getServices();
   const { provider, adapter } = resolved;
-  const budgetReservation = await checkBudget({
-    tenantId: caller.tenantId,
-    keyId: caller.keyId,
-    provider,
-    model: request.model ?? resolved.inputFile?.model ?? null,
-    inputFile: resolved.inputFile,
-    inlineRequests: Array.isArray(request.extras.requests) ? request.extras.requests : undefined,
-  });
-  undo.push(() => releaseBudget(budgetReservation));
-  // The tracker works for hours after this request is gone: a client's own provider key is sealed in
-  // the credential vault; the batch records only the reference.
-  const providerCredentialRef = clientKey
-    ? await sealBatchCredential(
-        clientKey,
-        { tenantId: caller.tenantId, provider },
-        config.expiryGraceSeconds,
-        undefined,
-        completionWindowSeconds(request.completionWindow),
-      )
-    : null;
-  if (providerCredentialRef) undo.push(() => discardBatchCredential({ id: batchId, providerCredentialRef }));
+  const { budgetReservation, providerCredentialRef } = await reserveAndSeal(command, resolved, undo);
 
   const createdAt = nowSeconds();
   const input: CreateBatchInput = {
@@ -137,7 +117,38 @@ async function recordAndStart(command: CreateBatchCommand, resolved: ResolvedInp
   // A mixed-model file: the batch shows its models (and runs one job per model where the provider needs it).
   if (resolved.inputFile?.model === null && resolved.inputFile.models) batch.models = resolved.inputFile.models;
   await metadata.putBatch(batch);
-  // From here the batch exists: a failure to start the tracker is repaired (retry or retrieve), not undone.
+  return startRecorded(batch);
+}
+
+/** The budget reservation and, for a client's own provider key, its sealed copy; both undone if the create fails later. */
+async function reserveAndSeal({ caller, batchId, request, clientKey }: CreateBatchCommand, resolved: ResolvedInput, undo: UndoStack) {
+  const { provider } = resolved;
+  const budgetReservation = await checkBudget({
+    tenantId: caller.tenantId,
+    keyId: caller.keyId,
+    provider,
+    model: request.model ?? resolved.inputFile?.model ?? null,
+    inputFile: resolved.inputFile,
+    inlineRequests: Array.isArray(request.extras.requests) ? request.extras.requests : undefined,
+  });
+  undo.push(() => releaseBudget(budgetReservation));
+  // The tracker works for hours after this request is gone: a client's own provider key is sealed in
+  // the credential vault; the batch records only the reference.
+  const providerCredentialRef = clientKey
+    ? await sealBatchCredential(
+        clientKey,
+        { tenantId: caller.tenantId, provider },
+        getServices().config.expiryGraceSeconds,
+        undefined,
+        completionWindowSeconds(request.completionWindow),
+      )
+    : null;
+  if (providerCredentialRef) undo.push(() => discardBatchCredential({ id: batchId, providerCredentialRef }));
+  return { budgetReservation, providerCredentialRef };
+}
+
+/** From here the batch exists: a failure to start the tracker is repaired (retry or retrieve), not undone. */
+async function startRecorded(batch: BatchRecord): Promise<BatchRecord> {
   try {
     await startTracker(batch);
     return await markTrackerStarted(batch);

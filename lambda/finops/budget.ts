@@ -58,17 +58,8 @@ export function budgetExceeded(details: {
   );
 }
 
-/**
- * Throws a GatewayError (402) when the batch's estimated cost exceeds what is left of the key's
- * budget; otherwise reserves that estimate and returns the reservation (null for a key without a
- * budget). The caller records it on the batch, or gives it back if the create fails.
- */
-export async function checkBudget(input: BudgetCheckInput): Promise<BudgetReservation | null> {
-  const store = finopsStore();
-  const key = await store.keyById(input.keyId);
-  const budget = key && key.tenantId === input.tenantId ? key.monthlyBudgetUsd : null;
-  if (budget === null || budget === undefined) return null;
-
+/** The batch's requests (inline, or every line of its input file) counted into one estimate. */
+async function estimateOf(input: BudgetCheckInput): Promise<BatchEstimate> {
   const estimate = new BatchEstimate(input.model, defaultOutputTokens());
   if (input.inlineRequests) for (const request of input.inlineRequests) estimate.add(request);
   if (input.inputFile) {
@@ -81,7 +72,21 @@ export async function checkBudget(input: BudgetCheckInput): Promise<BudgetReserv
       }
     }
   }
+  return estimate;
+}
 
+/**
+ * Throws a GatewayError (402) when the batch's estimated cost exceeds what is left of the key's
+ * budget; otherwise reserves that estimate and returns the reservation (null for a key without a
+ * budget). The caller records it on the batch, or gives it back if the create fails.
+ */
+export async function checkBudget(input: BudgetCheckInput): Promise<BudgetReservation | null> {
+  const store = finopsStore();
+  const key = await store.keyById(input.keyId);
+  const budget = key && key.tenantId === input.tenantId ? key.monthlyBudgetUsd : null;
+  if (budget === null || budget === undefined) return null;
+
+  const estimate = await estimateOf(input);
   const table = priceTable();
   const runMode = expectedRunMode(input.provider, estimate.requests);
   const priced = priceEstimate(table, input.provider, estimate, runMode, (requests) => expectedRunMode(input.provider, requests));

@@ -147,6 +147,48 @@ export function completionDigest(params: UploadCompleteParams): string {
     .digest('hex');
 }
 
+/**
+ * The file the parts become: ingested from their concatenation, or the one a previous attempt
+ * registered before it was cut off. On failure the upload is reopened (abandonCompleting).
+ */
+async function completedFile(
+  caller: Caller,
+  upload: UploadRecord,
+  since: number,
+  ordered: ReturnType<typeof orderParts>,
+  params: UploadCompleteParams,
+  passThroughKey: string | undefined,
+): Promise<{ file: FileRecord; concatenatedMs: number | null }> {
+  const { uploads, metadata } = services();
+  let concatenatedMs: number | null = null;
+  try {
+    const file =
+      (await metadata.getFile(caller.tenantId, upload.fileId)) ??
+      (await ingestBatchFile({
+        tenantId: caller.tenantId,
+        provider: upload.provider,
+        filename: upload.filename,
+        purpose: upload.purpose,
+        extras: upload.extras,
+        passThroughKey,
+        fileId: upload.fileId,
+        write: async (location) => {
+          const written = await writeParts(location, upload, ordered, params);
+          concatenatedMs = written.ms;
+          return written.bytes;
+        },
+      }));
+    return { file, concatenatedMs };
+  } catch (err) {
+    await uploads
+      .abandonCompleting(upload, since)
+      .catch((e) =>
+        logger.warn('Could not reopen the upload after a failed completion', { uploadId: upload.id, error: (e as Error).message }),
+      );
+    throw err;
+  }
+}
+
 /** A step of the completion's state change: another request's change answers as the upload's state error. */
 async function completionStep(uploadId: string, step: () => Promise<UploadRecord>, now: () => number): Promise<UploadRecord> {
   try {
@@ -233,32 +275,7 @@ export async function completeUpload(
   );
   const since = claimed.completingSince!;
 
-  let file: FileRecord;
-  let concatenatedMs: number | null = null;
-  try {
-    // A previous attempt may have registered the file and then been cut off before recording it here.
-    file =
-      (await metadata.getFile(caller.tenantId, upload.fileId)) ??
-      (await ingestBatchFile({
-        tenantId: caller.tenantId,
-        provider: upload.provider,
-        filename: upload.filename,
-        purpose: upload.purpose,
-        extras: upload.extras,
-        passThroughKey,
-        fileId: upload.fileId,
-        write: async (location) => {
-          const written = await writeParts(location, upload, ordered, params);
-          concatenatedMs = written.ms;
-          return written.bytes;
-        },
-      }));
-  } catch (err) {
-    await uploads
-      .abandonCompleting(upload, since)
-      .catch((e) => logger.warn('Could not reopen the upload after a failed completion', { uploadId, error: (e as Error).message }));
-    throw err;
-  }
+  const { file, concatenatedMs } = await completedFile(caller, upload, since, ordered, params, passThroughKey);
 
   const completed = await completionStep(
     uploadId,

@@ -43,11 +43,7 @@ export async function postWebhook(
   } catch (err) {
     return done(false, null, (err as Error).message);
   }
-  const pinnedLookup: LookupFunction = (_hostname, opts, callback) => {
-    if ((opts as { all?: boolean }).all)
-      (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [pinned]);
-    else callback(null, pinned.address, pinned.family);
-  };
+  const pinnedLookup = pinnedLookupOf(pinned);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<AttemptResult>((resolve) => {
     const timer = setTimeout(() => {
@@ -71,25 +67,37 @@ export async function postWebhook(
         agent: false,
         ...(isIP(host) ? {} : { servername: host }),
       },
-      (res: IncomingMessage) => {
-        let read = 0;
-        res.on('data', (chunk: Buffer) => {
-          read += chunk.length;
-          if (read > MAX_RESPONSE_BYTES) res.destroy();
-        });
-        const status = res.statusCode ?? 0;
-        const settle = () => {
-          if (status >= 200 && status < 300) finish(done(true, status, null));
-          else if (status >= 300 && status < 400)
-            finish(done(false, status, `redirect to ${String(res.headers.location ?? '?').slice(0, 200)} not followed`));
-          else finish(done(false, status, `HTTP ${status}`));
-        };
-        res.on('end', settle);
-        res.on('close', settle);
-        res.on('error', settle);
-      },
+      (res: IncomingMessage) => settleOnResponse(res, (ok, status, error) => finish(done(ok, status, error))),
     );
     req.on('error', (err) => finish(done(false, null, err.message)));
     req.end(body);
   });
+}
+
+/** A DNS lookup that answers only the address already checked against the URL policy (no second resolution to rebind). */
+function pinnedLookupOf(pinned: { address: string; family: number }): LookupFunction {
+  return (_hostname, opts, callback) => {
+    if ((opts as { all?: boolean }).all)
+      (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [pinned]);
+    else callback(null, pinned.address, pinned.family);
+  };
+}
+
+/** Reads (and caps) the answer, then reports it once: 2xx delivered, 3xx not followed, anything else failed. */
+function settleOnResponse(res: IncomingMessage, report: (ok: boolean, status: number | null, error: string | null) => void): void {
+  let read = 0;
+  res.on('data', (chunk: Buffer) => {
+    read += chunk.length;
+    if (read > MAX_RESPONSE_BYTES) res.destroy();
+  });
+  const status = res.statusCode ?? 0;
+  const settle = () => {
+    if (status >= 200 && status < 300) report(true, status, null);
+    else if (status >= 300 && status < 400)
+      report(false, status, `redirect to ${String(res.headers.location ?? '?').slice(0, 200)} not followed`);
+    else report(false, status, `HTTP ${status}`);
+  };
+  res.on('end', settle);
+  res.on('close', settle);
+  res.on('error', settle);
 }
