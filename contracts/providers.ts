@@ -66,7 +66,7 @@ export const PROVIDER_CATALOG = {
     // OpenAI's Batch API reference (/work/shared/spec/openai.md): 24h only, 200 MB, 50,000 requests.
     openaiCompatible: {
       dialect: 'openai',
-      endpoints: ['/v1/chat/completions', '/v1/responses', '/v1/completions', '/v1/moderations'],
+      endpoints: ['/v1/chat/completions', '/v1/responses', '/v1/embeddings', '/v1/completions', '/v1/moderations'],
       completionWindowHours: { min: 24, max: 24 },
       batchFilePurpose: 'batch',
       maxBatchFileBytes: 200 * 1024 * 1024,

@@ -296,7 +296,8 @@ export class SimulatedAccount {
       );
     }
     const lines = parseInputLines(inputFile.content);
-    const endpoint = ENDPOINT_ANSWERS[input.endpoint];
+    // Azure names its batch endpoint without the version (`/chat/completions`).
+    const endpoint = ENDPOINT_ANSWERS[input.endpoint] ?? ENDPOINT_ANSWERS[`/v1${input.endpoint}`];
     const rules = this.options.rules ?? {};
     const validationErrors = [
       ...validateBatchInput(lines, input.endpoint, rules.maxRequests),
