@@ -93,14 +93,27 @@ describe('Azure OpenAI provider through the gateway', () => {
     expect(page.data.every((x) => (x as unknown as { provider?: string }).provider === 'azure')).toBe(true);
   });
 
-  test('refused at batches.create, before anything runs: a window Azure fails, two deployments in a file', async () => {
+  test('refused at batches.create, before anything runs: a window Azure fails', async () => {
     const file = await upload(client, jsonl([chatLine('w', 'gpt-4o-mini', 'hi')]), AZURE);
     await expect(create(file.id, { completion_window: '48h' })).rejects.toMatchObject({
       status: 400,
       error: expect.objectContaining({ param: 'completion_window' }),
     });
+  });
+
+  // Azure runs one Global-Batch deployment per batch; a file naming two runs as one Azure batch per
+  // deployment under the one OpenAI batch (issue 15, mixed-model files), every line answered once.
+  test('a file naming two deployments runs as one Azure batch per deployment, every line once', async () => {
     const mixed = await upload(client, jsonl([chatLine('m1', 'gpt-4o-mini', 'hi'), chatLine('m2', 'gpt-4o', 'hi')]), AZURE);
-    await expect(create(mixed.id)).rejects.toMatchObject({ status: 400 });
+    const batch = await create(mixed.id);
+    const { batch: done } = await pollUntilDone(client, batch.id, AZURE, 60_000);
+    expect(done.status).toBe('completed');
+    expect(done.request_counts).toMatchObject({ total: 2, completed: 2, failed: 0 });
+    const output = await readJsonl(client, done.output_file_id, AZURE);
+    expect(output.map((l) => [l.custom_id, (l.response?.body as { model?: string } | undefined)?.model]).sort()).toEqual([
+      ['m1', expect.stringContaining('gpt-4o-mini')],
+      ['m2', expect.stringContaining('gpt-4o')],
+    ]);
   });
 
   test("a deployment the Azure resource does not have: the batch fails with Azure's model_not_found", async () => {
