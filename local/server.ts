@@ -151,13 +151,11 @@ export async function startApiServer(port: number, options: ApiServerOptions = {
     let size = 0;
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (size > API_GATEWAY_MAX_REQUEST_BYTES) {
-        sendGatewayResponse(res, gatewayResponse('REQUEST_TOO_LARGE'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk as Buffer);
+      // Over the limit: keep reading (and dropping) the rest, then answer 413. Answering and closing
+      // mid-upload makes the client see a reset connection instead of the answer (seen under load).
+      if (size <= API_GATEWAY_MAX_REQUEST_BYTES) chunks.push(chunk as Buffer);
     }
+    if (size > API_GATEWAY_MAX_REQUEST_BYTES) return sendGatewayResponse(res, gatewayResponse('REQUEST_TOO_LARGE'));
     const body = Buffer.concat(chunks);
 
     const headers: Record<string, string> = {};
