@@ -401,41 +401,52 @@ describe.each(TENANCY_PROVIDERS)("Alice's objects on %s", (provider, model) => {
 
 // The same isolation for a file and a finished batch on every provider (test/integration/provider-cases.ts):
 // whatever the provider keeps for Alice, Bob gets the 404 of a missing id and sees nothing in a list.
-describe.each(PROVIDER_CASES.map((c) => [c.provider, c] as const))('on provider %s', (provider, { model }) => {
-  const owned = { fileId: '', batchId: '', outputFileId: '' };
-
+describe('a file and a finished batch on every provider', () => {
+  // A gateway of its own: each block above closes the one it started.
   beforeAll(async () => {
-    const client = t.client(0);
-    owned.fileId = (await upload(client, jsonl([chatLine('p1', model, `alice on ${provider}`)]), { provider })).id;
-    const batch = await client.batches.create({
-      input_file_id: owned.fileId,
-      endpoint: '/v1/chat/completions',
-      completion_window: '24h',
-      provider,
-      model,
-    } as never);
-    owned.batchId = batch.id;
-    const { batch: done } = await pollUntilDone(client, batch.id, { provider });
-    expect(done.status).toBe('completed');
-    owned.outputFileId = done.output_file_id!;
-  }, 60_000);
+    t = await startTestGateway({ simulatorStepMs: 300 });
+    keys = { alice: t.gateway.apiKeys[0], bob: t.gateway.apiKeys[1] };
+  }, 180_000);
+  afterAll(async () => {
+    await t?.close();
+  });
 
-  test('another tenant: the 404 of a missing id on the file, its content, the batch, its cancel and output; nothing in a list; nothing changes', async () => {
-    const q = `?provider=${provider}`;
-    await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}${q}`), owned.fileId, MISSING.file());
-    await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}/content${q}`), owned.fileId, MISSING.file());
-    await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}/content${q}`), owned.outputFileId, MISSING.file());
-    await expectLikeMissing((id) => call(keys.bob, 'DELETE', `/files/${id}${q}`), owned.fileId, MISSING.file());
-    await expectLikeMissing((id) => call(keys.bob, 'GET', `/batches/${id}${q}`), owned.batchId, MISSING.batch());
-    await expectLikeMissing((id) => call(keys.bob, 'POST', `/batches/${id}/cancel${q}`), owned.batchId, MISSING.batch());
-    const bobFiles = (await jsonOf(await call(keys.bob, 'GET', `/files${q}&limit=100`))).data.map((f: { id: string }) => f.id);
-    const bobBatches = (await jsonOf(await call(keys.bob, 'GET', `/batches${q}&limit=100`))).data.map((b: { id: string }) => b.id);
-    expect(bobFiles).not.toContain(owned.fileId);
-    expect(bobFiles).not.toContain(owned.outputFileId);
-    expect(bobBatches).not.toContain(owned.batchId);
-    // Alice's objects are untouched by all of it.
-    expect((await jsonOf(await call(keys.alice, 'GET', `/files/${owned.fileId}${q}`))).id).toBe(owned.fileId);
-    expect((await jsonOf(await call(keys.alice, 'GET', `/batches/${owned.batchId}${q}`))).status).toBe('completed');
-    expect((await call(keys.alice, 'GET', `/files/${owned.outputFileId}/content${q}`)).status).toBe(200);
+  describe.each(PROVIDER_CASES.map((c) => [c.provider, c] as const))('on provider %s', (provider, { model }) => {
+    const owned = { fileId: '', batchId: '', outputFileId: '' };
+
+    beforeAll(async () => {
+      const client = t.client(0);
+      owned.fileId = (await upload(client, jsonl([chatLine('p1', model, `alice on ${provider}`)]), { provider })).id;
+      const batch = await client.batches.create({
+        input_file_id: owned.fileId,
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+        provider,
+        model,
+      } as never);
+      owned.batchId = batch.id;
+      const { batch: done } = await pollUntilDone(client, batch.id, { provider });
+      expect(done.status).toBe('completed');
+      owned.outputFileId = done.output_file_id!;
+    }, 60_000);
+
+    test('another tenant: the 404 of a missing id on the file, its content, the batch, its cancel and output; nothing in a list; nothing changes', async () => {
+      const q = `?provider=${provider}`;
+      await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}${q}`), owned.fileId, MISSING.file());
+      await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}/content${q}`), owned.fileId, MISSING.file());
+      await expectLikeMissing((id) => call(keys.bob, 'GET', `/files/${id}/content${q}`), owned.outputFileId, MISSING.file());
+      await expectLikeMissing((id) => call(keys.bob, 'DELETE', `/files/${id}${q}`), owned.fileId, MISSING.file());
+      await expectLikeMissing((id) => call(keys.bob, 'GET', `/batches/${id}${q}`), owned.batchId, MISSING.batch());
+      await expectLikeMissing((id) => call(keys.bob, 'POST', `/batches/${id}/cancel${q}`), owned.batchId, MISSING.batch());
+      const bobFiles = (await jsonOf(await call(keys.bob, 'GET', `/files${q}&limit=100`))).data.map((f: { id: string }) => f.id);
+      const bobBatches = (await jsonOf(await call(keys.bob, 'GET', `/batches${q}&limit=100`))).data.map((b: { id: string }) => b.id);
+      expect(bobFiles).not.toContain(owned.fileId);
+      expect(bobFiles).not.toContain(owned.outputFileId);
+      expect(bobBatches).not.toContain(owned.batchId);
+      // Alice's objects are untouched by all of it.
+      expect((await jsonOf(await call(keys.alice, 'GET', `/files/${owned.fileId}${q}`))).id).toBe(owned.fileId);
+      expect((await jsonOf(await call(keys.alice, 'GET', `/batches/${owned.batchId}${q}`))).status).toBe('completed');
+      expect((await call(keys.alice, 'GET', `/files/${owned.outputFileId}/content${q}`)).status).toBe(200);
+    });
   });
 });
