@@ -1,20 +1,12 @@
 // The API shapes the console reads: the gateway's OpenAI objects and its FinOps extensions
-// (contracts/openai-types.ts, lambda/finops/report.ts, lambda/finops/budget-use.ts). Declared here, not
+// (contracts/openai-types.ts, lambda/finops/report.ts, lambda/finops/budget-use.ts). Only contracts/ is
 // imported, so the browser bundle never pulls in server code.
 
-export type BatchStatus = 'validating' | 'in_progress' | 'finalizing' | 'completed' | 'failed' | 'expired' | 'cancelling' | 'cancelled';
-export const BATCH_STATUSES: readonly BatchStatus[] = [
-  'validating',
-  'in_progress',
-  'finalizing',
-  'completed',
-  'failed',
-  'expired',
-  'cancelling',
-  'cancelled',
-];
-export const TERMINAL: readonly BatchStatus[] = ['completed', 'failed', 'expired', 'cancelled'];
-export const PROVIDERS = ['openai', 'bedrock', 'anthropic', 'gemini', 'vertex'] as const;
+// Statuses and provider names come from contracts/ (plain data that imports nothing), so the list of
+// providers the console filters by is the catalog's, never a copy that misses one.
+export { BATCH_STATUSES, TERMINAL_BATCH_STATUSES as TERMINAL, type BatchStatus } from '../../contracts/openai-types';
+export { PROVIDER_NAMES as PROVIDERS } from '../../contracts/providers';
+import type { BatchStatus } from '../../contracts/openai-types';
 
 export interface RequestCounts {
   total: number;
