@@ -35,3 +35,31 @@ export function ErrorMessage({ children }: { children: ComponentChildren }) {
 export function PageTitle({ children }: { children: ComponentChildren }) {
   return <h1 tabIndex={-1}>{children}</h1>;
 }
+
+/**
+ * Newer / Older buttons over an API list's cursors: `cursors` holds the `after` of each page before
+ * this one, so Newer drops the last and Older pushes this page's `last_id`.
+ */
+export function Pager({
+  label,
+  cursors,
+  setCursors,
+  page,
+}: {
+  label: string;
+  cursors: string[];
+  setCursors: (c: string[]) => void;
+  page: { has_more: boolean; last_id: string | null } | null;
+}) {
+  return (
+    <nav class="pager" aria-label={label}>
+      <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+        ← Newer
+      </button>
+      <span>Page {cursors.length + 1}</span>
+      <button type="button" disabled={!page?.has_more} onClick={() => page?.last_id && setCursors([...cursors, page.last_id])}>
+        Older →
+      </button>
+    </nav>
+  );
+}

@@ -2,7 +2,7 @@
 // API's cursors (`after` = the last id of the page before; a stack of them goes back).
 import { useState } from 'preact/hooks';
 import type { Api } from '../api';
-import { ErrorMessage, Money, PageTitle, Progress, StatusBadge } from '../components';
+import { ErrorMessage, Money, PageTitle, Progress, StatusBadge, Pager } from '../components';
 import { formatDuration } from '../format';
 import { POLL_MS, useLoad } from '../hooks';
 import { BATCH_STATUSES, PROVIDERS, type Batch, type ListPage } from '../types';
@@ -103,19 +103,7 @@ export function BatchesPage({ api }: { api: Api }) {
       {page.data && page.data.data.length === 0 ? (
         <p class="empty">No batches{status || provider ? ' match these filters' : ' yet'}.</p>
       ) : null}
-      <nav class="pager" aria-label="Batch pages">
-        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-          ← Newer
-        </button>
-        <span>Page {cursors.length + 1}</span>
-        <button
-          type="button"
-          disabled={!page.data?.has_more}
-          onClick={() => page.data?.last_id && setCursors([...cursors, page.data.last_id])}
-        >
-          Older →
-        </button>
-      </nav>
+      <Pager label="Batch pages" cursors={cursors} setCursors={setCursors} page={page.data} />
     </section>
   );
 }

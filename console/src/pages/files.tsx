@@ -1,7 +1,7 @@
 // Files: the tenant's files, newest first, with size and status; delete asks first.
 import { useState } from 'preact/hooks';
 import { ApiError, type Api } from '../api';
-import { ErrorMessage, PageTitle } from '../components';
+import { ErrorMessage, PageTitle, Pager } from '../components';
 import { formatBytes, formatTime } from '../format';
 import { useLoad } from '../hooks';
 import type { FileObject, ListPage } from '../types';
@@ -74,19 +74,7 @@ export function FilesPage({ api }: { api: Api }) {
         </tbody>
       </table>
       {files.data && files.data.data.length === 0 ? <p class="empty">No files.</p> : null}
-      <nav class="pager" aria-label="File pages">
-        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-          ← Newer
-        </button>
-        <span>Page {cursors.length + 1}</span>
-        <button
-          type="button"
-          disabled={!files.data?.has_more}
-          onClick={() => files.data?.last_id && setCursors([...cursors, files.data.last_id])}
-        >
-          Older →
-        </button>
-      </nav>
+      <Pager label="File pages" cursors={cursors} setCursors={setCursors} page={files.data} />
     </section>
   );
 }
