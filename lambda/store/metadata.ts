@@ -1,6 +1,6 @@
 // File, batch and key metadata in one DynamoDB table (lib-dynamodb).
 //   pk = FILE#<id> | BATCH#<id> | KEY#<sha256>      sk = the kind
-//   GSI byOwner: gsi1pk = <tenant>#FILE | <tenant>#BATCH | KEYS, gsi1sk = <created_at, zero-padded>#<id>
+//   GSI byOwner: gsi1pk = <tenant>#FILE | <tenant>#BATCH | KEYS, gsi1sk = <created_at>.<written at, ms>#<id> (zero-padded)
 // Listing a tenant's files or batches newest first is a Query on byOwner, never a Scan; the `after`
 // cursor is turned back into the exact ExclusiveStartKey, so pages neither repeat nor skip, even when
 // the cursor's item was deleted meanwhile (pk = DELETED#<kind>#<id> keeps its place for a week).
@@ -56,7 +56,14 @@ type ListedItem = Pick<FileRecord, 'id' | 'tenantId' | 'createdAt'>;
 /** The primary key of an item; also used by the conditional writes kept beside their logic (file-registrations.ts). */
 export const itemKey = (kind: Kind, id: string) => ({ pk: pk(kind, id), sk: kind });
 const ownerKey = (tenantId: string, kind: Kind) => `${tenantId}#${kind}`;
-const sortKey = (createdAt: number, id: string) => `${String(createdAt).padStart(12, '0')}#${id}`;
+/**
+ * Where an item stands in its owner's list: its created_at second, then the millisecond it was written,
+ * so that two batches created in the same second still list newest first (ids are random, so they
+ * cannot break the tie). Items written before the millisecond was added (`<second>#<id>`) sort before
+ * newer ones of the same second ('#' < '.'), and their cursors are kept as they were stored.
+ */
+const sortKey = (createdAt: number, id: string, writtenAtMs?: number) =>
+  `${String(createdAt).padStart(12, '0')}${writtenAtMs === undefined ? '' : `.${String(writtenAtMs).padStart(13, '0')}`}#${id}`;
 const KEY_FIELDS = ['pk', 'sk', 'gsi1pk', 'gsi1sk'] as const;
 
 export interface ListOptions {
@@ -241,7 +248,7 @@ export class MetadataStore {
     await this.db.send(
       new PutCommand({
         TableName: this.table,
-        Item: { pk: pk('KEY', key.keyHash), sk: 'KEY', gsi1pk: 'KEYS', gsi1sk: sortKey(key.createdAt, key.keyId), ...key },
+        Item: { pk: pk('KEY', key.keyHash), sk: 'KEY', gsi1pk: 'KEYS', gsi1sk: sortKey(key.createdAt, key.keyId, Date.now()), ...key },
       }),
     );
   }
@@ -272,7 +279,7 @@ export class MetadataStore {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: pk(kind, id), sk: kind, gsi1pk: ownerKey(tenantId, kind), gsi1sk: sortKey(createdAt, id), ...record },
+          Item: { pk: pk(kind, id), sk: kind, gsi1pk: ownerKey(tenantId, kind), gsi1sk: sortKey(createdAt, id, Date.now()), ...record },
           ConditionExpression: mustBeNew ? 'attribute_not_exists(pk)' : undefined,
         }),
       );
@@ -326,6 +333,7 @@ export class MetadataStore {
    * id that is gone, and the list goes on from there instead of ending early.
    */
   private async delete(kind: Kind, item: ListedItem): Promise<void> {
+    const stored = await this.db.send(new GetCommand({ TableName: this.table, Key: itemKey(kind, item.id), ConsistentRead: true }));
     await this.db.send(
       new PutCommand({
         TableName: this.table,
@@ -333,6 +341,7 @@ export class MetadataStore {
           ...deletedKey(kind, item.id),
           tenantId: item.tenantId,
           createdAt: item.createdAt,
+          listKey: stored.Item?.gsi1sk ?? sortKey(item.createdAt, item.id),
           ttl: nowSeconds() + DELETED_CURSOR_SECONDS,
         },
       }),
@@ -341,11 +350,13 @@ export class MetadataStore {
   }
 
   /** Where `after` stands in the owner's list: the item, or the note its deletion left. */
-  private async cursorOf(kind: Kind, id: string): Promise<Omit<ListedItem, 'id'> | null> {
-    const item = await this.get<ListedItem>(kind, id);
-    if (item) return item;
+  private async cursorOf(kind: Kind, id: string): Promise<{ tenantId: string; listKey: string } | null> {
+    const live = await this.db.send(new GetCommand({ TableName: this.table, Key: itemKey(kind, id), ConsistentRead: true }));
+    if (live.Item) return { tenantId: String(live.Item.tenantId), listKey: String(live.Item.gsi1sk) };
     const res = await this.db.send(new GetCommand({ TableName: this.table, Key: deletedKey(kind, id), ConsistentRead: true }));
-    return res.Item ? { tenantId: String(res.Item.tenantId), createdAt: Number(res.Item.createdAt) } : null;
+    if (!res.Item) return null;
+    const listKey = res.Item.listKey ?? sortKey(Number(res.Item.createdAt), id);
+    return { tenantId: String(res.Item.tenantId), listKey: String(listKey) };
   }
 
   private async list<T extends { id: string; createdAt: number }>(
@@ -358,7 +369,7 @@ export class MetadataStore {
     if (options.after) {
       const cursor = await this.cursorOf(kind, options.after);
       if (!cursor || cursor.tenantId !== tenantId) return { items: [], hasMore: false };
-      start = { pk: pk(kind, options.after), sk: kind, gsi1pk: ownerKey(tenantId, kind), gsi1sk: sortKey(cursor.createdAt, options.after) };
+      start = { pk: pk(kind, options.after), sk: kind, gsi1pk: ownerKey(tenantId, kind), gsi1sk: cursor.listKey };
     }
     const filters = Object.entries(options.where ?? {});
     const input: QueryCommandInput = {
