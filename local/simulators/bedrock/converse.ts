@@ -15,7 +15,7 @@ import {
   tokensOf,
   triggers,
   type Answer,
-} from './model-behaviour';
+} from './model-common';
 
 const REQUEST_KEYS = [
   'messages',

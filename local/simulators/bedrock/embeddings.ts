@@ -11,7 +11,7 @@
 // Triggers in a text: the family triggers of model-behaviour.ts ([simulate-error], [simulate-server-error],
 // [simulate-rate-limit-once], [simulate-unprocessed] in batch jobs).
 import { createHash } from 'node:crypto';
-import { checkKeys, invalid, isObject, shortHash, tokensOf, triggers, type Answer } from './model-behaviour';
+import { checkKeys, invalid, isObject, shortHash, tokensOf, triggers, type Answer } from './model-common';
 
 export type SimEmbeddingFamily = 'titan-embed' | 'cohere-embed';
 
