@@ -11,6 +11,7 @@ import {
   StopModelInvocationJobCommand,
   type GetModelInvocationJobResponse,
 } from '@aws-sdk/client-bedrock';
+import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import { S3Client } from '@aws-sdk/client-s3';
 import { startS3, LOCAL_CREDENTIALS, type RunningStandIn } from '../../local/stand-ins';
 import { startBedrockSimulator } from '../../local/simulators/bedrock';
@@ -311,6 +312,25 @@ describe('Bedrock simulator with the official @aws-sdk/client-bedrock', () => {
     );
     const failed = await waitForJob(sdk, job.jobArn!, (j) => j.status === 'Failed');
     expect(failed.message).toMatch(/minimum number of records.*100/);
+  });
+
+  it('refuses an InvokeModel body over 25,000,000 bytes with the ValidationException Bedrock answers', async () => {
+    const runtime = new BedrockRuntimeClient({ region: REGION, endpoint: slow.url, maxAttempts: 1 });
+    const invoke = (body: Uint8Array) =>
+      runtime.send(new InvokeModelCommand({ modelId: CLAUDE, contentType: 'application/json', body })).catch((e) => e);
+    const message = { role: 'user', content: 'Hello' };
+    const small = { anthropic_version: 'bedrock-2023-05-31', max_tokens: 5, messages: [message] };
+    const fine = await invoke(new TextEncoder().encode(JSON.stringify(small)));
+    // Just over the limit: a valid request padded with spaces, so only its size is wrong.
+    const text = JSON.stringify(small);
+    const tooLarge = await invoke(new TextEncoder().encode(text + ' '.repeat(25_000_001 - text.length)));
+    runtime.destroy();
+    expect(fine.$metadata.httpStatusCode).toBe(200);
+    expect(tooLarge.name).toBe('ValidationException');
+    expect(tooLarge.$metadata.httpStatusCode).toBe(400);
+    expect(tooLarge.message).toBe(
+      "1 validation error detected: Value at 'body' failed to satisfy constraint: Member must have length less than or equal to 25000000",
+    );
   });
 
   it('turns FaultInjector rate limits into ThrottlingException', async () => {

@@ -50,9 +50,8 @@ export class BedrockAccount {
     return { jobArn: job.jobArn };
   }
 
-  /** A job by its id or its ARN (URL-encoded, as it arrives in a path); 404 otherwise. */
-  find(identifier: string): SimJob {
-    const id = decodeURIComponent(identifier);
+  /** A job by its id or its ARN (decoded from its path segment by the route table); 404 otherwise. */
+  find(id: string): SimJob {
     const jobId = id.slice(id.lastIndexOf('/') + 1);
     const job = this.jobs.get(jobId);
     if (!job || (id.includes(':') && id !== job.jobArn))

@@ -1,14 +1,16 @@
 // Bedrock's error wire: JSON {message} with the exception name in the x-amzn-ErrorType header
-// (AWS REST JSON protocol), and the model errors of an InvokeModel or Converse call mapped onto it.
+// (AWS REST JSON protocol), on the simulator kit's HttpError; and the model errors of an InvokeModel
+// or Converse call mapped onto it.
+import { HttpError } from '../kit';
 import { ModelError } from './model-common';
 
-export class AwsError extends Error {
+export class AwsError extends HttpError {
   constructor(
-    readonly status: number,
+    statusCode: number,
     readonly type: string,
     message: string,
   ) {
-    super(message);
+    super(statusCode, message, { 'x-amzn-errortype': type });
   }
 }
 

@@ -24,16 +24,20 @@
 // job; `reset` destroys the connection — on CreateModelInvocationJob *after* the job was created, as if
 // the answer got lost on the way.
 //
-// The parts: account.ts (the jobs and the control-plane operations), jobs.ts (a job, the create checks,
-// its wire view), lifecycle.ts (one step of a job), job-files.ts (its S3 input and output), runtime.ts
-// (InvokeModel, Converse), model-behaviour.ts with a file per model family, errors.ts, server.ts.
+// Request bodies are at most 25,000,000 bytes (InvokeModel's limit, routes.ts).
+//
+// The parts, on the simulator kit (local/simulators/kit: route table, bounded body reading, HttpError,
+// faults): account.ts (the jobs and the control-plane operations), jobs.ts (a job, the create checks,
+// its wire view), lifecycle.ts (one step of a job), job-files.ts (its S3 input and output), routes.ts
+// (the HTTP table), runtime.ts (InvokeModel, Converse), model-behaviour.ts with a file per model
+// family, errors.ts (AWS errors), server.ts (HTTP/1.1 and h2c on one port, which the kit's
+// serveSimulator does not speak).
 import { SimulatorStateFile } from '../persistence';
-import { FaultInjector, type RunningSimulator, type SimulatorOptions } from '../simulator';
+import { FaultInjector, type RunningSimulator, type SimulatorOptions } from '../kit';
 import { BedrockAccount } from './account';
-import { AwsError } from './errors';
 import { JobFiles } from './job-files';
 import type { StoredJob } from './jobs';
-import { handleRequest, send } from './routes';
+import { answerRequest } from './routes';
 import { serveHttp1AndHttp2, type Request, type Response } from './server';
 
 export interface BedrockSimulatorOptions extends SimulatorOptions {
@@ -64,15 +68,9 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions): P
   account.afterTick = saveJobs;
 
   const onRequest = (req: Request, res: Response) => {
-    handleRequest(req, res, { account, faults, region })
-      .catch((err) => {
-        if (res.headersSent) return;
-        const e = err instanceof AwsError ? err : new AwsError(500, 'InternalServerException', (err as Error).message);
-        send(res, e.status, { message: e.message }, { 'x-amzn-errortype': e.type });
-      })
-      .finally(() => {
-        if (req.method !== 'GET') saveJobs();
-      });
+    void answerRequest(req, res, { account, faults, region }).finally(() => {
+      if (req.method !== 'GET') saveJobs();
+    });
   };
   const server = await serveHttp1AndHttp2(options.port, onRequest);
   return {

@@ -5,16 +5,15 @@ import { answerConverse } from './converse';
 import { runtimeErrorOf, validation } from './errors';
 import { answer, ModelError, simFamilyOf, type Answer } from './model-behaviour';
 
-export function invokeModel(modelIdPath: string, body: unknown): Record<string, unknown> {
-  const modelId = decodeURIComponent(modelIdPath);
+/** InvokeModel; `modelId` is the path's segment, decoded by the route table. */
+export function invokeModel(modelId: string, body: unknown): Record<string, unknown> {
   const family = simFamilyOf(modelId);
   if (!family) throw validation('The provided model identifier is invalid.');
   return runtimeAnswer(modelId, () => answer(family, modelId, body, false));
 }
 
 /** The runtime's Converse operation: the body is a Converse request without modelId (it is in the path). */
-export function converse(modelIdPath: string, body: unknown): Record<string, unknown> {
-  const modelId = decodeURIComponent(modelIdPath);
+export function converse(modelId: string, body: unknown): Record<string, unknown> {
   if (!simFamilyOf(modelId)) throw validation('The provided model identifier is invalid.');
   return runtimeAnswer(modelId, () => answerConverse(modelId, body, false));
 }
