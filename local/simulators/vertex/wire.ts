@@ -1,14 +1,19 @@
-// HTTP helpers of the Vertex AI / Cloud Storage simulator: Google's error shape, JSON answers, bodies.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// HTTP helpers of the Vertex AI / Cloud Storage simulator: Google's error shape, JSON answers, bodies,
+// over the simulator kit (local/simulators/kit).
+import type { IncomingMessage } from 'node:http';
+import { HttpError as KitHttpError, readBody as kitReadBody, sendJson, type SendJson } from '../kit';
 
-export class HttpError extends Error {
+export { header } from '../kit';
+
+/** Google's error: `code` is the HTTP status, `status` the canonical name (INVALID_ARGUMENT, NOT_FOUND…). */
+export class HttpError extends KitHttpError {
   constructor(
     readonly code: number,
     readonly status: string,
     message: string,
-    readonly headers: Record<string, string> = {},
+    headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(code, message, headers);
   }
 }
 
@@ -19,26 +24,15 @@ export function errorBody(code: number, status: string, message: string, storage
     : { error: { code, message, status } };
 }
 
-export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
+export const json: SendJson = (res, status, body, headers = {}) =>
+  sendJson(res, status, body, { 'content-type': 'application/json; charset=UTF-8', ...headers });
 
-export function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new HttpError(413, 'INVALID_ARGUMENT', `Request payload size exceeds the limit: ${maxBytes} bytes.`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return kitReadBody(
+    req,
+    maxBytes,
+    () => new HttpError(413, 'INVALID_ARGUMENT', `Request payload size exceeds the limit: ${maxBytes} bytes.`),
+  );
 }
 
 export function parseJson(raw: Buffer): unknown {
