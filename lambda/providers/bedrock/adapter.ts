@@ -37,6 +37,7 @@ import { bedrockFoundationModelId } from './price-key';
 import { LineError } from '../../batch-files/lines';
 import { inputRequests } from '../../batch-files/validate';
 import { stableToken } from '../../ids';
+import { nowSeconds, toUnixSeconds } from '../../time';
 import { ProviderUnavailableError } from '../errors';
 import { requireFamily, type BedrockFamily } from './model-family';
 import { onDemandModelId } from './inference-profiles';
@@ -576,11 +577,11 @@ async function endedJob(
   data: BedrockBatchData,
 ): Promise<{ jobStatus?: string; created: number }> {
   let jobStatus = data.jobStatus;
-  let created = Math.floor(Date.now() / 1000);
+  let created = nowSeconds();
   try {
     const job = await getJob(ctx, batch.providerBatchId!);
     jobStatus = job.status;
-    if (job.endTime) created = Math.floor(job.endTime.getTime() / 1000);
+    created = toUnixSeconds(job.endTime) ?? created;
   } catch (err) {
     // Results already in S3 are still worth writing if Bedrock lost the job afterwards.
     if (err instanceof ProviderUnavailableError) throw err;
@@ -629,7 +630,7 @@ async function collectJobResults(
   if (where.results) await writeJobOutput(ctx, target, { bucket: where.bucket, key: where.results });
   else ctx.logger.warn('Bedrock job has no output file', { jobArn: batch.providerBatchId, status: jobStatus });
   // Records without an output line are answered by the result sink, with this reason.
-  const code: NotRunCode = notRunCodeForBatch(batch, jobStatus ?? 'Failed', Math.floor(Date.now() / 1000));
+  const code: NotRunCode = notRunCodeForBatch(batch, jobStatus ?? 'Failed', nowSeconds());
   const message = jobStatus === 'Completed' ? 'Bedrock reported the job complete but returned no result for this request.' : undefined;
   // An embeddings job joins the parts of split lines and answers a line with a missing part itself.
   if (target.embeddings) await target.embeddings.finish(code, message);
@@ -645,7 +646,7 @@ async function collectOnDemandResults(
   const customIds = await loadCustomIds(ctx, data);
   const where = onDemandLocations(batch, data);
   const done = await storedResults(ctx, where);
-  const created = Math.floor(Date.now() / 1000);
+  const created = nowSeconds();
   const code: NotRunCode = notRunCodeForBatch(batch, undefined, created);
   const target = await openRecordTarget(ctx, { batch, data, customIds, created, requestIdPrefix: `bedrock-on-demand-${batch.id}`, sink });
   for (let i = 0; i < data.recordCount; i++) {
