@@ -7,12 +7,11 @@
 //   gs:// input, instancesFormat/predictionsFormat "jsonl", model publishers/google/models/{model},
 //   output under gs://{bucket}/{prefix}/outputs/{tenant}/{batch id}; the job name is providerBatchId.
 // results: every predictions*.jsonl under the job's outputInfo.gcsOutputDirectory is streamed, each
-//   row joined on its echoed custom_id and converted by the Gemini result converter; every input
-//   custom_id without a row gets a not-run error line, so each request appears once.
+//   row joined on its echoed custom_id and converted by the Gemini result converter; the result sink
+//   answers every input custom_id without a row (with the reason the job's end gives), so each request appears once.
 import { GatewayError, badRequest } from '../../http/errors';
 import { LineError, readLines } from '../../batch-files/lines';
 import { inputRequests } from '../../batch-files/validate';
-import { notRunLine } from '../../openai/output-lines';
 import { isTerminal } from '../../../contracts/openai-types';
 import type { BatchRecord, BlobLocation, FileRecord } from '../../../contracts/records';
 import { ProviderLostBatchError } from '../errors';
@@ -25,6 +24,7 @@ import type {
   ProviderBatchState,
   ProviderContext,
   ResultSink,
+  UnansweredReason,
 } from '../provider';
 
 type Ctx = ProviderContext<'gcp-service-account'>;
@@ -241,7 +241,8 @@ async function cancelBatch(config: VertexAdapterConfig, ctx: Ctx, batch: BatchRe
   }
 }
 
-async function collectResults(config: VertexAdapterConfig, ctx: Ctx, batch: BatchRecord, sink: ResultSink): Promise<void> {
+/** A finished job's rows, converted, into the sink; returns why the requests without a row did not run (the sink answers them). */
+async function collectResults(config: VertexAdapterConfig, ctx: Ctx, batch: BatchRecord, sink: ResultSink): Promise<UnansweredReason> {
   const clients = await clientsFor(config, ctx);
   const job = await clients.jobs.get(jobName(batch));
   const state = toProviderBatchState(job, batch.requestCounts.total);
@@ -250,6 +251,7 @@ async function collectResults(config: VertexAdapterConfig, ctx: Ctx, batch: Batc
   const data = batch.providerData as Partial<VertexBatchData> | undefined;
   if (!data?.inputBlob) throw new Error(`Batch ${batch.id} has no record of its input file; cannot account for every request.`);
 
+  // Which custom_ids exist: rows are joined on them, never on order.
   const expected = new Set<string>();
   for await (const { request } of inputRequests(ctx.blobs.readLines(data.inputBlob))) expected.add(request.custom_id);
   const context: ResultContext = {
@@ -258,20 +260,14 @@ async function collectResults(config: VertexAdapterConfig, ctx: Ctx, batch: Batc
     created: rfc3339ToUnixSeconds(job.endTime ?? job.updateTime) ?? batch.createdAt,
   };
   const { written, ignored } = await writePredictions(clients, job, expected, context, sink);
-  let missing = 0;
-  const [code, message] = notRunReason(state, job);
-  for (const customId of expected) {
-    if (written.has(customId)) continue;
-    missing += 1;
-    await sink.write(notRunLine(customId, code, message));
-  }
   ctx.logger.info('Collected Vertex AI results', {
     batchId: batch.id,
     job: job.name,
     results: written.size,
-    withoutResult: missing,
+    withoutResult: expected.size - written.size,
     ignoredLines: ignored,
   });
+  return notRunReason(state, job);
 }
 
 /** Every prediction row of an expected custom_id, once, converted into the sink; other rows are counted as ignored. */
@@ -332,22 +328,19 @@ function jobName(batch: BatchRecord): string {
 }
 
 /** Why requests without a row did not run, from the job's final state. */
-function notRunReason(
-  state: ProviderBatchState,
-  job: VertexBatchPredictionJob,
-): ['batch_expired' | 'batch_cancelled' | 'batch_failed', string | undefined] {
+function notRunReason(state: ProviderBatchState, job: VertexBatchPredictionJob): UnansweredReason {
   switch (state.status) {
     case 'cancelled':
-      return ['batch_cancelled', undefined];
+      return { code: 'batch_cancelled' };
     case 'expired':
-      return [
-        'batch_expired',
-        'This request was not executed: the Vertex AI job expired before it ran (jobs wait at most 72 hours for capacity).',
-      ];
+      return {
+        code: 'batch_expired',
+        message: 'This request was not executed: the Vertex AI job expired before it ran (jobs wait at most 72 hours for capacity).',
+      };
     case 'failed':
-      return ['batch_failed', state.errors?.[0]?.message ?? undefined];
+      return { code: 'batch_failed', message: state.errors?.[0]?.message ?? undefined };
     default:
-      return ['batch_failed', `Vertex AI returned no result for this request (job state ${job.state ?? 'unknown'}).`];
+      return { code: 'batch_failed', message: `Vertex AI returned no result for this request (job state ${job.state ?? 'unknown'}).` };
   }
 }
 
