@@ -10,7 +10,7 @@
 //
 // HTTP goes through plain fetch (client.ts explains why not the @google/genai SDK).
 import { GatewayError, badRequest } from '../../http/errors';
-import { LineError, readLines, type Line } from '../../batch-files/lines';
+import { readLines, type Line } from '../../batch-files/lines';
 import { inputRequests } from '../../batch-files/validate';
 import { isTerminal, type RequestCounts } from '../../../contracts/openai-types';
 import type { BatchRecord, BlobLocation, FileRecord } from '../../../contracts/records';
@@ -27,7 +27,8 @@ import type {
 } from '../provider';
 import { GeminiClient, DEFAULT_TIMEOUT_MS } from './client';
 import { requestPathTimeoutMs } from '../deadlines';
-import { GeminiConversionError, toGenerateContentRequest, toGeminiBatchLine } from './request';
+import { toGenerateContentRequest, toGeminiBatchLine } from './request';
+import { convertAtLine } from '../convert/conversion-error';
 import { parseResponseLine, toOutputLine, type ResultContext } from './response';
 import { batchStateName, responsesFileOf, rfc3339ToUnixSeconds, toProviderBatchState } from './status';
 import type { GeminiFile, GeminiOperation } from './types';
@@ -430,14 +431,7 @@ async function* convertedLines(ctx: ProviderContext, file: FileRecord): AsyncGen
       for (const embed of toGeminiEmbedLines(request, line)) yield JSON.stringify(embed) + '\n';
       continue;
     }
-    try {
-      yield JSON.stringify(toGeminiBatchLine(request)) + '\n';
-    } catch (err) {
-      if (err instanceof GeminiConversionError) {
-        throw new LineError(line, `Line ${line}: ${err.message}`, 'unsupported_for_gemini');
-      }
-      throw err;
-    }
+    yield JSON.stringify(convertAtLine(line, 'unsupported_for_gemini', () => toGeminiBatchLine(request))) + '\n';
   }
 }
 

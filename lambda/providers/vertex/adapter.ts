@@ -10,7 +10,7 @@
 //   row joined on its echoed custom_id and converted by the Gemini result converter; the result sink
 //   answers every input custom_id without a row (with the reason the job's end gives), so each request appears once.
 import { GatewayError, badRequest } from '../../http/errors';
-import { LineError, readLines } from '../../batch-files/lines';
+import { readLines } from '../../batch-files/lines';
 import { inputRequests } from '../../batch-files/validate';
 import { isTerminal } from '../../../contracts/openai-types';
 import type { BatchRecord, BlobLocation, FileRecord } from '../../../contracts/records';
@@ -29,7 +29,8 @@ import type {
 
 type Ctx = ProviderContext<'gcp-service-account'>;
 import { requestPathTimeoutMs } from '../deadlines';
-import { GeminiConversionError, toGenerateContentRequest } from '../gemini/request';
+import { toGenerateContentRequest } from '../gemini/request';
+import { convertAtLine } from '../convert/conversion-error';
 import { resolveModel } from '../gemini/adapter';
 import { toOutputLine, type ResultContext } from '../gemini/response';
 import { rfc3339ToUnixSeconds } from '../gemini/status';
@@ -309,12 +310,7 @@ async function predictionObjects({ gcs }: Clients, job: VertexBatchPredictionJob
 
 async function* convertedLines(ctx: Ctx, file: FileRecord): AsyncGenerator<string> {
   for await (const { line, request } of inputRequests(ctx.blobs.readLines(file.blob))) {
-    try {
-      yield JSON.stringify(toVertexInputLine(request)) + '\n';
-    } catch (err) {
-      if (err instanceof GeminiConversionError) throw new LineError(line, `Line ${line}: ${err.message}`, 'unsupported_for_vertex');
-      throw err;
-    }
+    yield JSON.stringify(convertAtLine(line, 'unsupported_for_vertex', () => toVertexInputLine(request))) + '\n';
   }
 }
 
