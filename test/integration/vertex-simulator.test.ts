@@ -17,6 +17,7 @@ import type { BatchRequestOutput } from '../../contracts/openai-types';
 import { MemoryBlobStore } from '../support/memory-blobs';
 import { simulatorContext } from '../support/provider-context';
 import { batchInput, batchInputFile } from '../support/records';
+import { collectThroughSink } from '../support/collect';
 
 const MODEL = 'gemini-2.5-flash';
 let sim: VertexSimulator;
@@ -79,6 +80,7 @@ async function submitted(file: FileRecord, batchId = `batch_vtx${++n}`): Promise
     tenantId: 't1',
     provider: 'vertex',
     model: created.model,
+    inputFileId: file.id,
     providerBatchId: created.providerBatchId,
     providerData: created.providerData,
     requestCounts: created.requestCounts,
@@ -98,10 +100,9 @@ async function until(batch: BatchRecord, done: (s: ProviderBatchState) => boolea
   }
 }
 
+/** As the tracker collects: the adapter writes the rows Vertex returned, the result sink answers the rest. */
 async function collect(batch: BatchRecord): Promise<Array<Omit<BatchRequestOutput, 'id'>>> {
-  const lines: Array<Omit<BatchRequestOutput, 'id'>> = [];
-  await adapter.collectResults(ctx, batch, { write: async (l) => void lines.push(l) });
-  return lines;
+  return collectThroughSink(adapter, ctx, batch);
 }
 
 const terminal = (s: ProviderBatchState) => ['completed', 'failed', 'cancelled', 'expired'].includes(s.status);

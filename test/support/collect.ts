@@ -8,17 +8,18 @@ import { snapshotCustomIds } from '../../lambda/tracker/custom-ids';
 import type { Outcome } from '../../lambda/tracker/decide';
 import { ResultFiles } from '../../lambda/tracker/result-files';
 import { inputFiles } from './records';
+import type { CredentialKind } from '../../contracts/providers';
 
 /** The batch's input file: one built by test/support/records.ts, or one the adapter registered (inline requests). */
-function inputOf(batch: BatchRecord, ctx: ProviderContext & { registered?: FileRecord[] }): FileRecord {
+function inputOf(batch: BatchRecord, ctx: object & { registered?: FileRecord[] }): FileRecord {
   const file = inputFiles.get(batch.inputFileId) ?? ctx.registered?.find((f) => f.id === batch.inputFileId);
   if (!file) throw new Error(`test: no input file ${batch.inputFileId} for batch ${batch.id}`);
   return file;
 }
 
-export async function collectThroughSink(
-  adapter: ProviderAdapter,
-  ctx: ProviderContext,
+export async function collectThroughSink<K extends CredentialKind = 'api-key'>(
+  adapter: ProviderAdapter<K>,
+  ctx: ProviderContext<K>,
   batch: BatchRecord,
   outcome: Outcome = 'completed',
 ): Promise<Array<Omit<BatchRequestOutput, 'id'>>> {

@@ -32,6 +32,7 @@ import {
 import { inputRequests } from '../../batch-files/validate';
 import { CHAT_ENDPOINT, TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
 import { stableToken } from '../../ids';
+import { nowSeconds } from '../../time';
 import { ConversionError, toAnthropicParams, type AnthropicMessageParams } from './request';
 import { validateInlineRequests, type InlineRequest } from './inline-requests';
 import { CustomIdAssigner, joinTable, sentIdOf, type CustomIdManifest } from './custom-ids';
@@ -215,7 +216,7 @@ async function streamResults(
   table: Map<string, string> | null,
   write: (customId: string, line: Parameters<ResultSink['write']>[0]) => Promise<void>,
 ): Promise<void> {
-  const created = toUnixSeconds(part.ended_at) ?? Math.floor(Date.now() / 1000);
+  const created = toUnixSeconds(part.ended_at) ?? nowSeconds();
   for (let attempt = 1; ; attempt++) {
     try {
       const results = await client.messages.batches.results(part.id);

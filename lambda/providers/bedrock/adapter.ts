@@ -37,6 +37,7 @@ import { bedrockFoundationModelId } from './price-key';
 import { LineError } from '../../batch-files/lines';
 import { inputRequests } from '../../batch-files/validate';
 import { stableToken } from '../../ids';
+import { nowSeconds, toUnixSeconds } from '../../time';
 import { ProviderUnavailableError } from '../errors';
 import { requireFamily, type BedrockFamily } from './model-family';
 import { onDemandModelId } from './inference-profiles';
@@ -540,6 +541,81 @@ function completionContext(batch: BatchRecord, recordId: string, created: number
   };
 }
 
+/** Where one batch's output records go: an embeddings job's to its part joiner, the others to the sink as OpenAI lines. */
+interface RecordTarget {
+  batch: BatchRecord;
+  data: BedrockBatchData;
+  customIds: string[];
+  /** `created` of the chat completions. */
+  created: number;
+  /** Prefix of each line's request_id. */
+  requestIdPrefix: string;
+  embeddings: EmbeddingResultSink | null;
+  sink: ResultSink;
+}
+
+async function openRecordTarget(ctx: ProviderContext, target: Omit<RecordTarget, 'embeddings'>): Promise<RecordTarget> {
+  const { batch, data, customIds, requestIdPrefix, sink } = target;
+  const embeddings = isEmbeddingFamily(data.family)
+    ? await EmbeddingResultSink.open(ctx, batch, { ...data, family: data.family }, customIds, requestIdPrefix, sink)
+    : null;
+  return { ...target, embeddings };
+}
+
+async function writeRecord(target: RecordTarget, index: number, recordId: string, record: BedrockOutputRecord): Promise<void> {
+  const { batch, data, customIds, created, requestIdPrefix, embeddings, sink } = target;
+  if (embeddings) return embeddings.record(index, record);
+  await sink.write(
+    resultLineFor(record, customIds[index], data.family as BedrockFamily, completionContext(batch, recordId, created, requestIdPrefix)),
+  );
+}
+
+/** The job's last status and when it ended; the last status seen when Bedrock no longer knows the job. */
+async function endedJob(
+  ctx: ProviderContext,
+  batch: BatchRecord,
+  data: BedrockBatchData,
+): Promise<{ jobStatus?: string; created: number }> {
+  let jobStatus = data.jobStatus;
+  let created = nowSeconds();
+  try {
+    const job = await getJob(ctx, batch.providerBatchId!);
+    jobStatus = job.status;
+    created = toUnixSeconds(job.endTime) ?? created;
+  } catch (err) {
+    // Results already in S3 are still worth writing if Bedrock lost the job afterwards.
+    if (err instanceof ProviderUnavailableError) throw err;
+    ctx.logger.warn('Bedrock job unknown while collecting results; using the last seen status', { jobArn: batch.providerBatchId });
+  }
+  return { jobStatus, created };
+}
+
+/** Streams the job's output file into the target: each expected record once, unreadable or unexpected lines logged and skipped. */
+async function writeJobOutput(ctx: ProviderContext, target: RecordTarget, location: { bucket: string; key: string }): Promise<void> {
+  const written = new Uint8Array(target.data.recordCount);
+  try {
+    for await (const line of ctx.blobs.readLines(location)) {
+      if (line.text.trim() === '') continue;
+      let record: BedrockOutputRecord;
+      try {
+        record = JSON.parse(line.text) as BedrockOutputRecord;
+      } catch {
+        ctx.logger.warn('Unreadable line in Bedrock output', { key: location.key, line: line.number });
+        continue;
+      }
+      const index = recordIndexOf(record.recordId);
+      if (index === null || index >= target.data.recordCount || written[index]) {
+        ctx.logger.warn('Bedrock output record not expected or seen twice', { recordId: record.recordId });
+        continue;
+      }
+      written[index] = 1;
+      await writeRecord(target, index, record.recordId!, record);
+    }
+  } catch (err) {
+    throw s3CallError(err, 'read', toS3Uri(location));
+  }
+}
+
 async function collectJobResults(
   ctx: ProviderContext,
   batch: BatchRecord,
@@ -547,63 +623,17 @@ async function collectJobResults(
   sink: ResultSink,
 ): Promise<UnansweredReason> {
   const customIds = await loadCustomIds(ctx, data);
-  let jobStatus = data.jobStatus;
-  let created = Math.floor(Date.now() / 1000);
-  try {
-    const job = await getJob(ctx, batch.providerBatchId!);
-    jobStatus = job.status;
-    if (job.endTime) created = Math.floor(job.endTime.getTime() / 1000);
-  } catch (err) {
-    // Results already in S3 are still worth writing if Bedrock lost the job afterwards.
-    if (err instanceof ProviderUnavailableError) throw err;
-    ctx.logger.warn('Bedrock job unknown while collecting results; using the last seen status', { jobArn: batch.providerBatchId });
-  }
+  const { jobStatus, created } = await endedJob(ctx, batch, data);
   const where = await findJobOutput(ctx, data);
-  const written = new Uint8Array(data.recordCount);
   const jobId = jobIdOf(data.jobArn ?? batch.providerBatchId!);
-  const embeddings = isEmbeddingFamily(data.family)
-    ? await EmbeddingResultSink.open(ctx, batch, { ...data, family: data.family }, customIds, `bedrock-${jobId}`, sink)
-    : null;
-  if (where.results) {
-    const location = { bucket: where.bucket, key: where.results };
-    try {
-      for await (const line of ctx.blobs.readLines(location)) {
-        if (line.text.trim() === '') continue;
-        let record: BedrockOutputRecord;
-        try {
-          record = JSON.parse(line.text) as BedrockOutputRecord;
-        } catch {
-          ctx.logger.warn('Unreadable line in Bedrock output', { key: where.results, line: line.number });
-          continue;
-        }
-        const index = recordIndexOf(record.recordId);
-        if (index === null || index >= data.recordCount || written[index]) {
-          ctx.logger.warn('Bedrock output record not expected or seen twice', { recordId: record.recordId });
-          continue;
-        }
-        written[index] = 1;
-        if (embeddings) await embeddings.record(index, record);
-        else
-          await sink.write(
-            resultLineFor(
-              record,
-              customIds[index],
-              data.family as BedrockFamily,
-              completionContext(batch, record.recordId!, created, `bedrock-${jobId}`),
-            ),
-          );
-      }
-    } catch (err) {
-      throw s3CallError(err, 'read', toS3Uri(location));
-    }
-  } else {
-    ctx.logger.warn('Bedrock job has no output file', { jobArn: batch.providerBatchId, status: jobStatus });
-  }
+  const target = await openRecordTarget(ctx, { batch, data, customIds, created, requestIdPrefix: `bedrock-${jobId}`, sink });
+  if (where.results) await writeJobOutput(ctx, target, { bucket: where.bucket, key: where.results });
+  else ctx.logger.warn('Bedrock job has no output file', { jobArn: batch.providerBatchId, status: jobStatus });
   // Records without an output line are answered by the result sink, with this reason.
-  const code: NotRunCode = notRunCodeForBatch(batch, jobStatus ?? 'Failed', Math.floor(Date.now() / 1000));
+  const code: NotRunCode = notRunCodeForBatch(batch, jobStatus ?? 'Failed', nowSeconds());
   const message = jobStatus === 'Completed' ? 'Bedrock reported the job complete but returned no result for this request.' : undefined;
   // An embeddings job joins the parts of split lines and answers a line with a missing part itself.
-  if (embeddings) await embeddings.finish(code, message);
+  if (target.embeddings) await target.embeddings.finish(code, message);
   return { code, ...(message ? { message } : {}) };
 }
 
@@ -616,11 +646,9 @@ async function collectOnDemandResults(
   const customIds = await loadCustomIds(ctx, data);
   const where = onDemandLocations(batch, data);
   const done = await storedResults(ctx, where);
-  const created = Math.floor(Date.now() / 1000);
+  const created = nowSeconds();
   const code: NotRunCode = notRunCodeForBatch(batch, undefined, created);
-  const embeddings = isEmbeddingFamily(data.family)
-    ? await EmbeddingResultSink.open(ctx, batch, { ...data, family: data.family }, customIds, `bedrock-on-demand-${batch.id}`, sink)
-    : null;
+  const target = await openRecordTarget(ctx, { batch, data, customIds, created, requestIdPrefix: `bedrock-on-demand-${batch.id}`, sink });
   for (let i = 0; i < data.recordCount; i++) {
     const recordId = recordIdFor(i);
     const outcome = done.get(recordId);
@@ -633,18 +661,9 @@ async function collectOnDemandResults(
     } catch (err) {
       throw s3CallError(err, 'read', toS3Uri(location));
     }
-    if (embeddings) await embeddings.record(i, record);
-    else
-      await sink.write(
-        resultLineFor(
-          record,
-          customIds[i],
-          data.family as BedrockFamily,
-          completionContext(batch, recordId, created, `bedrock-on-demand-${batch.id}`),
-        ),
-      );
+    await writeRecord(target, i, recordId, record);
   }
-  if (embeddings) await embeddings.finish(code);
+  if (target.embeddings) await target.embeddings.finish(code);
   return { code };
 }
 

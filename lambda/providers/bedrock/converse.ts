@@ -10,6 +10,7 @@ import type { ChatCompletion, ChatCompletionRequest } from '../../../contracts/o
 import {
   checkFields,
   fail,
+  IMAGE_FORMATS,
   inferenceConfigOf,
   isSystemRole,
   parseImageDataUrl,
@@ -30,7 +31,6 @@ export interface ConverseRequest {
 }
 
 const HANDLED = ['messages', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'stop'];
-const IMAGE_FORMATS = { 'image/png': 'png', 'image/jpeg': 'jpeg', 'image/gif': 'gif', 'image/webp': 'webp' } as const;
 const NO_TOOLS =
   'cannot be sent: Bedrock batch jobs of the Converse invocation type refuse tool use (records with toolConfig fail with a 400).';
 

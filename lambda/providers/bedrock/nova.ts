@@ -1,10 +1,11 @@
 // Amazon Nova on Bedrock (InvokeModel "messages-v1" schema, spec bedrock.md §7).
 // Parameter spelling: the Nova user guide's complete request schema uses camelCase inferenceConfig
 // keys (maxTokens, topP, stopSequences), the same as Converse; older examples showed max_new_tokens.
-import type { ChatCompletion, ChatCompletionRequest, ChatToolCall, FinishReason } from '../../../contracts/openai-types';
+import type { ChatCompletion, ChatCompletionRequest, ChatMessage, ChatToolCall, FinishReason } from '../../../contracts/openai-types';
 import {
   checkFields,
   fail,
+  IMAGE_FORMATS,
   inferenceConfigOf,
   isSystemRole,
   parseImageDataUrl,
@@ -47,89 +48,105 @@ const HANDLED = [
   'parallel_tool_calls',
 ];
 
-const IMAGE_FORMATS = { 'image/png': 'png', 'image/jpeg': 'jpeg', 'image/gif': 'gif', 'image/webp': 'webp' } as const;
+type NovaImageFormat = 'png' | 'jpeg' | 'gif' | 'webp';
+type NovaToolConfig = NonNullable<NovaRequest['toolConfig']>;
 
 export function toNovaRequest(body: ChatCompletionRequest): NovaRequest {
   checkFields(body, 'nova', HANDLED);
-  const system: Array<{ text: string }> = [];
-  const turns: NovaRequest['messages'] = [];
-  body.messages.forEach((message, i) => {
-    const field = `body.messages[${i}]`;
-    if (isSystemRole(message)) {
-      system.push({ text: textOf(message, field, 'nova') });
-    } else if (message.role === 'user') {
-      const blocks = partsOf(message, field).map((part, j): NovaBlock => {
-        if (part.type === 'text') return { text: part.text };
-        const url = part.image_url.url;
-        // Nova reads images from S3 itself (same bucket rules as the job); other URLs must be inlined.
-        const s3 = /^s3:\/\/[^/]+\/.+\.(png|jpe?g|gif|webp)$/i.exec(url);
-        if (s3) {
-          const ext = s3[1].toLowerCase();
-          return {
-            image: { format: ext === 'jpg' ? 'jpeg' : (ext as 'png' | 'jpeg' | 'gif' | 'webp'), source: { s3Location: { uri: url } } },
-          };
-        }
-        const image = parseImageDataUrl(url, `${field}.content[${j}].image_url.url`, 'nova');
-        return { image: { format: IMAGE_FORMATS[image.mediaType], source: { bytes: image.data } } };
-      });
-      if (blocks.length === 0) fail(`${field}.content`, 'must not be empty.');
-      pushTurn(turns, 'user', blocks);
-    } else if (message.role === 'assistant') {
-      const text = textOf(message, field, 'nova');
-      const blocks: NovaBlock[] = text ? [{ text }] : [];
-      (message.tool_calls ?? []).forEach((call, j) => {
-        blocks.push({
-          toolUse: {
-            toolUseId: call.id,
-            name: call.function?.name,
-            input: parseToolArguments(call.function?.arguments, `${field}.tool_calls[${j}].function.arguments`),
-          },
-        });
-      });
-      if (blocks.length === 0) fail(`${field}.content`, 'must not be empty for an assistant message without tool_calls.');
-      pushTurn(turns, 'assistant', blocks);
-    } else if (message.role === 'tool') {
-      if (typeof message.tool_call_id !== 'string') fail(`${field}.tool_call_id`, 'is required on a tool message.');
-      pushTurn(turns, 'user', [
-        { toolResult: { toolUseId: message.tool_call_id as string, content: [{ text: textOf(message, field, 'nova') }] } },
-      ]);
-    } else {
-      fail(`${field}.role`, `${JSON.stringify(message.role)} is not a chat role.`);
-    }
-  });
-  if (turns.length === 0) fail('body.messages', 'must contain at least one user message besides system prompts.');
-
+  const { system, turns } = novaTurns(body.messages);
   const request: NovaRequest = { schemaVersion: 'messages-v1', messages: turns };
   if (system.length) request.system = system;
   const inference = inferenceConfigOf(body);
   if (inference) request.inferenceConfig = inference;
-
-  if (body.tools?.length) {
-    const tools = body.tools.map((tool, i) => {
-      if (tool?.type !== 'function' || typeof tool.function?.name !== 'string')
-        fail(`body.tools[${i}]`, 'must be {type:"function", function:{name,…}}.');
-      return {
-        toolSpec: {
-          name: tool.function.name,
-          ...(tool.function.description ? { description: tool.function.description } : {}),
-          inputSchema: { json: tool.function.parameters ?? { type: 'object', properties: {} } },
-        },
-      };
-    });
-    request.toolConfig = { tools };
-    const choice = body.tool_choice;
-    if (choice === 'auto') request.toolConfig.toolChoice = { auto: {} };
-    else if (choice === 'required') request.toolConfig.toolChoice = { any: {} };
-    else if (choice === 'none') fail('body.tool_choice', '"none" is not supported by Amazon Nova; leave out body.tools instead.');
-    else if (typeof choice === 'object' && choice !== null) {
-      if (choice.type !== 'function' || typeof choice.function?.name !== 'string')
-        fail('body.tool_choice', `must be "auto", "required" or {type:"function",function:{name}}.`);
-      request.toolConfig.toolChoice = { tool: { name: choice.function.name } };
-    }
-  } else if (body.tool_choice !== undefined && body.tool_choice !== null) {
-    fail('body.tool_choice', 'needs body.tools.');
-  }
+  if (body.tools?.length) request.toolConfig = novaToolConfig(body);
+  else if (body.tool_choice !== undefined && body.tool_choice !== null) fail('body.tool_choice', 'needs body.tools.');
   return request;
+}
+
+/** System prompts apart; the other messages as alternating user/assistant turns (tool results are user turns). */
+function novaTurns(messages: ChatMessage[]): { system: Array<{ text: string }>; turns: NovaRequest['messages'] } {
+  const system: Array<{ text: string }> = [];
+  const turns: NovaRequest['messages'] = [];
+  messages.forEach((message, i) => {
+    const field = `body.messages[${i}]`;
+    if (isSystemRole(message)) system.push({ text: textOf(message, field, 'nova') });
+    else if (message.role === 'user') pushTurn(turns, 'user', userBlocks(message, field));
+    else if (message.role === 'assistant') pushTurn(turns, 'assistant', assistantBlocks(message, field));
+    else if (message.role === 'tool') pushTurn(turns, 'user', [toolResultBlock(message, field)]);
+    else fail(`${field}.role`, `${JSON.stringify(message.role)} is not a chat role.`);
+  });
+  if (turns.length === 0) fail('body.messages', 'must contain at least one user message besides system prompts.');
+  return { system, turns };
+}
+
+function userBlocks(message: ChatMessage, field: string): NovaBlock[] {
+  const blocks = partsOf(message, field).map((part, j): NovaBlock =>
+    part.type === 'text' ? { text: part.text } : imageBlock(part.image_url.url, `${field}.content[${j}].image_url.url`),
+  );
+  if (blocks.length === 0) fail(`${field}.content`, 'must not be empty.');
+  return blocks;
+}
+
+function imageBlock(url: string, field: string): NovaBlock {
+  // Nova reads images from S3 itself (same bucket rules as the job); other URLs must be inlined.
+  const s3 = /^s3:\/\/[^/]+\/.+\.(png|jpe?g|gif|webp)$/i.exec(url);
+  if (s3) {
+    const ext = s3[1].toLowerCase();
+    return { image: { format: ext === 'jpg' ? 'jpeg' : (ext as NovaImageFormat), source: { s3Location: { uri: url } } } };
+  }
+  const image = parseImageDataUrl(url, field, 'nova');
+  return { image: { format: IMAGE_FORMATS[image.mediaType], source: { bytes: image.data } } };
+}
+
+function assistantBlocks(message: ChatMessage, field: string): NovaBlock[] {
+  const text = textOf(message, field, 'nova');
+  const blocks: NovaBlock[] = text ? [{ text }] : [];
+  (message.tool_calls ?? []).forEach((call, j) => {
+    blocks.push({
+      toolUse: {
+        toolUseId: call.id,
+        name: call.function?.name,
+        input: parseToolArguments(call.function?.arguments, `${field}.tool_calls[${j}].function.arguments`),
+      },
+    });
+  });
+  if (blocks.length === 0) fail(`${field}.content`, 'must not be empty for an assistant message without tool_calls.');
+  return blocks;
+}
+
+function toolResultBlock(message: ChatMessage, field: string): NovaBlock {
+  if (typeof message.tool_call_id !== 'string') fail(`${field}.tool_call_id`, 'is required on a tool message.');
+  return { toolResult: { toolUseId: message.tool_call_id as string, content: [{ text: textOf(message, field, 'nova') }] } };
+}
+
+function novaToolConfig(body: ChatCompletionRequest): NovaToolConfig {
+  const tools = (body.tools ?? []).map((tool, i) => {
+    if (tool?.type !== 'function' || typeof tool.function?.name !== 'string')
+      fail(`body.tools[${i}]`, 'must be {type:"function", function:{name,…}}.');
+    return {
+      toolSpec: {
+        name: tool.function.name,
+        ...(tool.function.description ? { description: tool.function.description } : {}),
+        inputSchema: { json: tool.function.parameters ?? { type: 'object', properties: {} } },
+      },
+    };
+  });
+  const toolConfig: NovaToolConfig = { tools };
+  const toolChoice = novaToolChoice(body.tool_choice);
+  if (toolChoice) toolConfig.toolChoice = toolChoice;
+  return toolConfig;
+}
+
+function novaToolChoice(choice: ChatCompletionRequest['tool_choice']): NovaToolConfig['toolChoice'] {
+  if (choice === 'auto') return { auto: {} };
+  if (choice === 'required') return { any: {} };
+  if (choice === 'none') fail('body.tool_choice', '"none" is not supported by Amazon Nova; leave out body.tools instead.');
+  if (typeof choice === 'object' && choice !== null) {
+    if (choice.type !== 'function' || typeof choice.function?.name !== 'string')
+      fail('body.tool_choice', `must be "auto", "required" or {type:"function",function:{name}}.`);
+    return { tool: { name: choice.function.name } };
+  }
+  return undefined;
 }
 
 /** The InvokeModel response of a Nova model (modelOutput). */

@@ -157,6 +157,9 @@ export function textOf(message: ChatMessage, field: string, family: BedrockFamil
 
 export type { ImageMediaType };
 
+/** The `format` of an image block in Nova's and Converse's requests, by media type. */
+export const IMAGE_FORMATS = { 'image/png': 'png', 'image/jpeg': 'jpeg', 'image/gif': 'gif', 'image/webp': 'webp' } as const;
+
 /** A base64 data URL split into media type and data. Bedrock cannot fetch http(s) image URLs. */
 export function parseImageDataUrl(url: string, field: string, family: BedrockFamily): { mediaType: ImageMediaType; data: string } {
   const image = parseDataUrl(url);

@@ -1,5 +1,6 @@
 // The one error every request converter throws (Anthropic, Bedrock's families, Gemini, Responses).
 import { GatewayError } from '../../http/errors';
+import { LineError } from '../../batch-files/lines';
 
 /**
  * A request line that cannot be expressed for its provider or model. `field` is the path of the
@@ -20,5 +21,18 @@ export class ConversionError extends GatewayError {
   /** The same error, naming the input line. */
   atLine(line: number): ConversionError {
     return new ConversionError(this.field, this.detail, line, this.code ?? undefined);
+  }
+}
+
+/**
+ * Runs a converter on input line `line` of an upload: its ConversionError becomes the upload's 400
+ * naming the line (`code`, e.g. `unsupported_for_gemini`); any other error passes as it is.
+ */
+export function convertAtLine<T>(line: number, code: string, convert: () => T): T {
+  try {
+    return convert();
+  } catch (err) {
+    if (err instanceof ConversionError) throw new LineError(line, `Line ${line}: ${err.message}`, code);
+    throw err;
   }
 }

@@ -10,11 +10,12 @@
 //
 // HTTP goes through plain fetch (client.ts explains why not the @google/genai SDK).
 import { GatewayError, badRequest } from '../../http/errors';
-import { LineError, readLines, type Line } from '../../batch-files/lines';
+import { readLines, type Line } from '../../batch-files/lines';
 import { inputRequests } from '../../batch-files/validate';
 import { isTerminal, type RequestCounts } from '../../../contracts/openai-types';
 import type { BatchRecord, BlobLocation, FileRecord } from '../../../contracts/records';
 import { ProviderLostBatchError, ProviderUnavailableError } from '../errors';
+import { byteLengthOf, requireChunkBytes, retryChunk, sendInChunks } from '../chunked-upload';
 import type {
   CreateBatchInput,
   CreatedBatch,
@@ -26,7 +27,8 @@ import type {
 } from '../provider';
 import { GeminiClient, DEFAULT_TIMEOUT_MS } from './client';
 import { requestPathTimeoutMs } from '../deadlines';
-import { GeminiConversionError, toGenerateContentRequest, toGeminiBatchLine } from './request';
+import { toGenerateContentRequest, toGeminiBatchLine } from './request';
+import { convertAtLine } from '../convert/conversion-error';
 import { parseResponseLine, toOutputLine, type ResultContext } from './response';
 import { batchStateName, responsesFileOf, rfc3339ToUnixSeconds, toProviderBatchState } from './status';
 import type { GeminiFile, GeminiOperation } from './types';
@@ -67,259 +69,260 @@ interface GeminiBatchData {
   lineCount?: number;
 }
 
+/** What the adapter's functions share: its options, resolved. */
+interface GeminiSettings {
+  chunkBytes: number;
+  timeoutMs: number;
+  retryDelayMs: number;
+}
+
 export function createGeminiAdapter(options: GeminiAdapterOptions = {}): ProviderAdapter {
-  const chunkBytes = options.uploadChunkBytes ?? DEFAULT_UPLOAD_CHUNK_BYTES;
-  if (chunkBytes <= 0 || chunkBytes % UPLOAD_CHUNK_GRANULARITY !== 0) {
-    throw new Error(`uploadChunkBytes must be a positive multiple of ${UPLOAD_CHUNK_GRANULARITY}.`);
-  }
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const retryDelayMs = options.chunkRetryDelayMs ?? 500;
-
-  /** `requestPath`: the call is made while a client waits (file copy, file delete, cancel): bounded by requestPathTimeoutMs. */
-  async function clientFor(ctx: ProviderContext, requestPath = false): Promise<GeminiClient> {
-    return new GeminiClient(await ctx.credentials(), requestPath ? Math.min(timeoutMs, requestPathTimeoutMs()) : timeoutMs);
-  }
-
-  /**
-   * Converts the gateway's copy to Gemini batch lines and uploads them. Two streaming passes: the first
-   * converts everything (so a bad line fails before any upload starts) and measures the converted size,
-   * which the resumable protocol declares up front; the second converts again and uploads chunk by chunk.
-   */
-  async function uploadConverted(ctx: ProviderContext, client: GeminiClient, file: FileRecord): Promise<GeminiFile> {
-    let totalBytes = 0;
-    for await (const text of convertedLines(ctx, file)) totalBytes += Buffer.byteLength(text);
-
-    const displayName = `${file.filename} (${file.id})`.slice(0, 512);
-    const uploadUrl = await client.startUpload(totalBytes, GEMINI_MIME_TYPE, displayName);
-    const chunk = Buffer.allocUnsafe(chunkBytes);
-    let filled = 0;
-    let offset = 0;
-    const send = async (finalize: boolean) => {
-      const stored = await sendChunk(client, uploadUrl, offset, chunk.subarray(0, filled), finalize);
-      offset += filled;
-      filled = 0;
-      return stored;
-    };
-    for await (const text of convertedLines(ctx, file)) {
-      const bytes = Buffer.from(text);
-      let at = 0;
-      while (at < bytes.length) {
-        // A full chunk is sent only once more bytes follow: the last chunk must carry `finalize`.
-        if (filled === chunkBytes) await send(false);
-        const copied = bytes.copy(chunk, filled, at);
-        filled += copied;
-        at += copied;
-      }
-    }
-    const stored = await send(true);
-    if (!stored || offset !== totalBytes) {
-      throw new Error(`Gemini upload of ${file.id}: converted ${offset} bytes, expected ${totalBytes}.`);
-    }
-    ctx.logger.info('Uploaded batch input to Gemini', { fileId: file.id, geminiFile: stored.name, bytes: totalBytes });
-    return stored;
-  }
-
-  /** Sends one chunk, retrying transient failures; asks the server what it holds before resending. */
-  async function sendChunk(
-    client: GeminiClient,
-    uploadUrl: string,
-    offset: number,
-    bytes: Buffer,
-    finalize: boolean,
-  ): Promise<GeminiFile | null> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        if (attempt > 1 && !finalize) {
-          // The previous attempt may have landed even though its answer was lost.
-          const received = await client.uploadedBytes(uploadUrl);
-          if (received === offset + bytes.length) return null;
-        }
-        return await client.uploadChunk(uploadUrl, offset, bytes, finalize);
-      } catch (err) {
-        if (!(err instanceof ProviderUnavailableError) || attempt >= CHUNK_ATTEMPTS) throw err;
-        const backoff = retryDelayMs * 2 ** (attempt - 1);
-        const delay = err.retryAfterSeconds !== undefined ? Math.min(err.retryAfterSeconds * 1000, 5000) : backoff;
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
-  }
-
+  const settings: GeminiSettings = {
+    chunkBytes: requireChunkBytes(options.uploadChunkBytes ?? DEFAULT_UPLOAD_CHUNK_BYTES, UPLOAD_CHUNK_GRANULARITY),
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    retryDelayMs: options.chunkRetryDelayMs ?? 500,
+  };
   return {
     name: 'gemini',
     /** The price table lists `gemini-2.5-flash`; clients may send `models/gemini-2.5-flash`. */
     priceModelId: (model) => model.replace(/^models\//, ''),
     runCheck: () => ({ group: 'gemini', convert: (body) => toGenerateContentRequest(body) }),
     endpoints: { ...TRANSLATED_CHAT_ENDPOINTS, [EMBEDDINGS_ENDPOINT]: 'translated' },
-
-    async onFileStored(ctx, file) {
-      // Only batch inputs go to Gemini; result files are the gateway's own.
-      if (file.purpose !== 'batch') return {};
-      const client = await clientFor(ctx, true);
-      const stored = await uploadConverted(ctx, client, file);
-      return { providerFileId: stored.name, providerData: { ...file.providerData, ...fileData(stored) } };
-    },
-
-    async onFileDeleted(ctx, file) {
-      if (!file.providerFileId || !FILE_NAME_PATTERN.test(file.providerFileId)) return;
-      const client = await clientFor(ctx, true);
-      // Already gone (deleted, or expired after 48 h) is fine.
-      await client.jsonOrMissing('DELETE', `v1beta/${file.providerFileId}`);
-    },
-
-    async acceptBatch(_ctx, input) {
-      const { model } = checkRequest(input);
-      return { model };
-    },
-
-    async createBatch(ctx, input): Promise<CreatedBatch> {
-      const { file, model } = checkRequest(input);
-      const client = await clientFor(ctx);
-      const geminiFile = await ensureGeminiCopy(ctx, client, file);
-
-      // Creation is not idempotent on Gemini's side: a retried call would make a second batch. The
-      // display name carries our batch id, so a submit retried after a lost answer finds the first.
-      const operation =
-        (await findSubmitted(client, input.batchId)) ??
-        (await client.json<GeminiOperation>(
-          'POST',
-          `v1beta/models/${model}:${input.endpoint === EMBEDDINGS_ENDPOINT ? 'asyncBatchEmbedContent' : 'batchGenerateContent'}`,
-          {
-            body: { batch: { display_name: input.batchId, input_config: { file_name: geminiFile } } },
-          },
-        ));
-      if (!operation.name || !BATCH_NAME_PATTERN.test(operation.name)) {
-        throw new ProviderUnavailableError(
-          `Gemini answered batchGenerateContent without a batch name (${JSON.stringify(operation.name ?? null)}).`,
-        );
-      }
-      const lineCount = input.endpoint === EMBEDDINGS_ENDPOINT ? file.lineCount : undefined;
-      const state = inLines(toProviderBatchState(operation), lineCount);
-      const counts: RequestCounts =
-        state.requestCounts && state.requestCounts.total > 0
-          ? state.requestCounts
-          : { total: file.lineCount ?? 0, completed: 0, failed: 0 };
-      ctx.logger.info('Created Gemini batch', { batchId: input.batchId, geminiBatch: operation.name, model });
-      const providerData: GeminiBatchData = {
-        inputBlob: file.blob,
-        geminiFile,
-        geminiModel: `models/${model}`,
-        ...(lineCount !== undefined ? { lineCount } : {}),
-      };
-      return { providerBatchId: operation.name, model, status: state.status, requestCounts: counts, providerData: { ...providerData } };
-    },
-
-    async checkBatch(ctx, batch): Promise<ProviderBatchState> {
-      // Gemini has no "cancelling" state: between a cancel call and CANCELLED it still says PENDING or
-      // RUNNING. That is reported as is, so the tracker (which shows the batch as cancelling) keeps
-      // repeating the cancel, which Gemini accepts any number of times, until it lands.
-      return inLines(
-        toProviderBatchState(await getOperation(await clientFor(ctx), batch)),
-        (batch.providerData as Partial<GeminiBatchData> | undefined)?.lineCount,
-      );
-    },
-
-    async cancelBatch(ctx, batch) {
-      const client = await clientFor(ctx, true);
-      const name = batchName(batch);
-      try {
-        await client.json('POST', `v1beta/${name}:cancel`, { body: {}, knownBatch: name });
-      } catch (err) {
-        // Cancelling a finished batch is refused (FAILED_PRECONDITION); for us that is success.
-        if (!(err instanceof GatewayError)) throw err;
-        const state = toProviderBatchState(await getOperation(client, batch));
-        if (!isTerminal(state.status)) throw err;
-      }
-    },
-
-    async collectResults(ctx, batch, sink: ResultSink) {
-      const client = await clientFor(ctx);
-      const operation = await getOperation(client, batch);
-      const state = toProviderBatchState(operation);
-      // Writing not-run lines for a batch that is still working would report requests as lost.
-      if (!isTerminal(state.status))
-        throw new Error(
-          `Gemini batch ${batch.providerBatchId} of ${batch.id} has not finished (state ${batchStateName(operation.metadata?.state)}).`,
-        );
-      const data = batch.providerData as Partial<GeminiBatchData> | undefined;
-      if (!data?.inputBlob) throw new Error(`Batch ${batch.id} has no record of its input file; cannot account for every request.`);
-
-      // Which custom_ids exist: results are joined on them, never on order.
-      const expected = new Set<string>();
-      for await (const { request } of inputRequests(ctx.blobs.readLines(data.inputBlob))) expected.add(request.custom_id);
-
-      const context: ResultContext = {
-        batchId: batch.id,
-        model: batch.model ?? (operation.metadata?.model ?? '').replace(/^models\//, ''),
-        created: rfc3339ToUnixSeconds(operation.metadata?.endTime ?? operation.metadata?.updateTime) ?? batch.createdAt,
-      };
-      if (batch.endpoint === EMBEDDINGS_ENDPOINT) {
-        const output = operation.metadata?.output ?? operation.response;
-        const inlined =
-          (output as { inlinedEmbedContentResponses?: { inlinedResponses?: [] } } | undefined)?.inlinedEmbedContentResponses
-            ?.inlinedResponses ?? [];
-        const responses = await responsesLines(client, batch, operation);
-        const reason = notRunReason(state, batchStateName(operation.metadata?.state));
-        await collectEmbeddingResults(
-          ctx,
-          batch,
-          { inputBlob: data.inputBlob, context, responses, inlined, notRun: [reason.code, reason.message] },
-          sink,
-        );
-        return reason;
-      }
-      const written = new Set<string>();
-      let unknown = 0;
-      const emit = async (line: ReturnType<typeof parseResponseLine>) => {
-        if (!expected.has(line.key) || written.has(line.key)) {
-          unknown += 1;
-          return;
-        }
-        written.add(line.key);
-        await sink.write(toOutputLine(line, context));
-      };
-
-      const lines = await responsesLines(client, batch, operation);
-      if (lines) {
-        for await (const line of lines) {
-          if (line.text.trim() === '') continue;
-          await emit(parseResponseLine(line.text, line.number));
-        }
-      }
-      const inlined = (operation.metadata?.output ?? operation.response)?.inlinedResponses?.inlinedResponses ?? [];
-      for (const item of inlined) {
-        if (typeof item.metadata?.key === 'string') await emit({ key: item.metadata.key, response: item.response, error: item.error });
-      }
-
-      // Requests without a result are answered by the result sink, with the reason the final state gives.
-      ctx.logger.info('Collected Gemini results', {
-        batchId: batch.id,
-        geminiBatch: batch.providerBatchId,
-        results: written.size,
-        withoutResult: expected.size - written.size,
-        ignoredLines: unknown,
-      });
-      return notRunReason(state, batchStateName(operation.metadata?.state));
-    },
-
+    onFileStored: (ctx, file) => onFileStored(settings, ctx, file),
+    onFileDeleted: (ctx, file) => onFileDeleted(settings, ctx, file),
+    acceptBatch: async (_ctx, input) => ({ model: checkRequest(input).model }),
+    createBatch: (ctx, input) => createBatch(settings, ctx, input),
+    checkBatch: (ctx, batch) => checkBatch(settings, ctx, batch),
+    cancelBatch: (ctx, batch) => cancelBatch(settings, ctx, batch),
+    collectResults: (ctx, batch, sink) => collectResults(settings, ctx, batch, sink),
     // The model is part of the URL (models/{model}:batchGenerateContent, ai.google.dev/api/batch-mode).
     oneModelPerJob: true,
   };
+}
 
-  /** The Gemini file for a batch input; uploads a fresh copy when Gemini's has expired (48 h) or vanished. */
-  async function ensureGeminiCopy(ctx: ProviderContext, client: GeminiClient, file: FileRecord): Promise<string> {
-    if (file.providerFileId && FILE_NAME_PATTERN.test(file.providerFileId)) {
-      const existing = await client.jsonOrMissing<GeminiFile>('GET', `v1beta/${file.providerFileId}`);
-      // A file Gemini is still processing cannot be used yet: the tracker waits and submits again.
-      if (existing?.state === 'PROCESSING')
-        throw new ProviderUnavailableError(
-          `Gemini is still processing ${existing.name}; the batch is submitted once it is ACTIVE.`,
-          FILE_PROCESSING_RETRY_SECONDS,
-        );
-      if (existing && existing.state !== 'FAILED') return existing.name;
-    }
-    ctx.logger.info('Gemini copy of the input file is gone; uploading it again', { fileId: file.id, geminiFile: file.providerFileId });
-    return (await uploadConverted(ctx, client, file)).name;
+/** `requestPath`: the call is made while a client waits (file copy, file delete, cancel): bounded by requestPathTimeoutMs. */
+async function clientFor(settings: GeminiSettings, ctx: ProviderContext, requestPath = false): Promise<GeminiClient> {
+  const { timeoutMs } = settings;
+  return new GeminiClient(await ctx.credentials(), requestPath ? Math.min(timeoutMs, requestPathTimeoutMs()) : timeoutMs);
+}
+
+async function onFileStored(settings: GeminiSettings, ctx: ProviderContext, file: FileRecord): Promise<Partial<FileRecord>> {
+  // Only batch inputs go to Gemini; result files are the gateway's own.
+  if (file.purpose !== 'batch') return {};
+  const client = await clientFor(settings, ctx, true);
+  const stored = await uploadConverted(settings, ctx, client, file);
+  return { providerFileId: stored.name, providerData: { ...file.providerData, ...fileData(stored) } };
+}
+
+async function onFileDeleted(settings: GeminiSettings, ctx: ProviderContext, file: FileRecord): Promise<void> {
+  if (!file.providerFileId || !FILE_NAME_PATTERN.test(file.providerFileId)) return;
+  const client = await clientFor(settings, ctx, true);
+  // Already gone (deleted, or expired after 48 h) is fine.
+  await client.jsonOrMissing('DELETE', `v1beta/${file.providerFileId}`);
+}
+
+/**
+ * Converts the gateway's copy to Gemini batch lines and uploads them. Two streaming passes: the first
+ * converts everything (so a bad line fails before any upload starts) and measures the converted size,
+ * which the resumable protocol declares up front; the second converts again and uploads chunk by chunk.
+ */
+async function uploadConverted(
+  settings: GeminiSettings,
+  ctx: ProviderContext,
+  client: GeminiClient,
+  file: FileRecord,
+): Promise<GeminiFile> {
+  const totalBytes = await byteLengthOf(convertedLines(ctx, file));
+  const displayName = `${file.filename} (${file.id})`.slice(0, 512);
+  const uploadUrl = await client.startUpload(totalBytes, GEMINI_MIME_TYPE, displayName);
+  const { bytes, last: stored } = await sendInChunks(convertedLines(ctx, file), settings.chunkBytes, (chunk, offset, finalize) =>
+    sendChunk(settings, client, uploadUrl, offset, chunk, finalize),
+  );
+  if (!stored || bytes !== totalBytes) {
+    throw new Error(`Gemini upload of ${file.id}: converted ${bytes} bytes, expected ${totalBytes}.`);
   }
+  ctx.logger.info('Uploaded batch input to Gemini', { fileId: file.id, geminiFile: stored.name, bytes: totalBytes });
+  return stored;
+}
+
+/** Sends one chunk, retrying transient failures; asks the server what it holds before resending. */
+async function sendChunk(
+  settings: GeminiSettings,
+  client: GeminiClient,
+  uploadUrl: string,
+  offset: number,
+  bytes: Buffer,
+  finalize: boolean,
+): Promise<GeminiFile | null> {
+  // A Retry-After of up to 5 s takes precedence over the doubling pause.
+  const delayMs = (attempt: number, err: ProviderUnavailableError) =>
+    err.retryAfterSeconds !== undefined ? Math.min(err.retryAfterSeconds * 1000, 5000) : settings.retryDelayMs * 2 ** (attempt - 1);
+  return retryChunk(CHUNK_ATTEMPTS, delayMs, async (attempt) => {
+    if (attempt > 1 && !finalize) {
+      // The previous attempt may have landed even though its answer was lost.
+      const received = await client.uploadedBytes(uploadUrl);
+      if (received === offset + bytes.length) return null;
+    }
+    return client.uploadChunk(uploadUrl, offset, bytes, finalize);
+  });
+}
+
+/** The Gemini file for a batch input; uploads a fresh copy when Gemini's has expired (48 h) or vanished. */
+async function ensureGeminiCopy(settings: GeminiSettings, ctx: ProviderContext, client: GeminiClient, file: FileRecord): Promise<string> {
+  if (file.providerFileId && FILE_NAME_PATTERN.test(file.providerFileId)) {
+    const existing = await client.jsonOrMissing<GeminiFile>('GET', `v1beta/${file.providerFileId}`);
+    // A file Gemini is still processing cannot be used yet: the tracker waits and submits again.
+    if (existing?.state === 'PROCESSING')
+      throw new ProviderUnavailableError(
+        `Gemini is still processing ${existing.name}; the batch is submitted once it is ACTIVE.`,
+        FILE_PROCESSING_RETRY_SECONDS,
+      );
+    if (existing && existing.state !== 'FAILED') return existing.name;
+  }
+  ctx.logger.info('Gemini copy of the input file is gone; uploading it again', { fileId: file.id, geminiFile: file.providerFileId });
+  return (await uploadConverted(settings, ctx, client, file)).name;
+}
+
+async function createBatch(settings: GeminiSettings, ctx: ProviderContext, input: CreateBatchInput): Promise<CreatedBatch> {
+  const { file, model } = checkRequest(input);
+  const client = await clientFor(settings, ctx);
+  const geminiFile = await ensureGeminiCopy(settings, ctx, client, file);
+  // Creation is not idempotent on Gemini's side: a retried call would make a second batch. The
+  // display name carries our batch id, so a submit retried after a lost answer finds the first.
+  const operation = (await findSubmitted(client, input.batchId)) ?? (await submit(client, input, model, geminiFile));
+  if (!operation.name || !BATCH_NAME_PATTERN.test(operation.name)) {
+    throw new ProviderUnavailableError(
+      `Gemini answered batchGenerateContent without a batch name (${JSON.stringify(operation.name ?? null)}).`,
+    );
+  }
+  const lineCount = input.endpoint === EMBEDDINGS_ENDPOINT ? file.lineCount : undefined;
+  const state = inLines(toProviderBatchState(operation), lineCount);
+  const counts: RequestCounts =
+    state.requestCounts && state.requestCounts.total > 0 ? state.requestCounts : { total: file.lineCount ?? 0, completed: 0, failed: 0 };
+  ctx.logger.info('Created Gemini batch', { batchId: input.batchId, geminiBatch: operation.name, model });
+  const providerData: GeminiBatchData = {
+    inputBlob: file.blob,
+    geminiFile,
+    geminiModel: `models/${model}`,
+    ...(lineCount !== undefined ? { lineCount } : {}),
+  };
+  return { providerBatchId: operation.name, model, status: state.status, requestCounts: counts, providerData: { ...providerData } };
+}
+
+/** Creates the Gemini batch of the uploaded file (chat: batchGenerateContent; embeddings: asyncBatchEmbedContent). */
+function submit(client: GeminiClient, input: CreateBatchInput, model: string, geminiFile: string): Promise<GeminiOperation> {
+  const method = input.endpoint === EMBEDDINGS_ENDPOINT ? 'asyncBatchEmbedContent' : 'batchGenerateContent';
+  return client.json<GeminiOperation>('POST', `v1beta/models/${model}:${method}`, {
+    body: { batch: { display_name: input.batchId, input_config: { file_name: geminiFile } } },
+  });
+}
+
+async function checkBatch(settings: GeminiSettings, ctx: ProviderContext, batch: BatchRecord): Promise<ProviderBatchState> {
+  // Gemini has no "cancelling" state: between a cancel call and CANCELLED it still says PENDING or
+  // RUNNING. That is reported as is, so the tracker (which shows the batch as cancelling) keeps
+  // repeating the cancel, which Gemini accepts any number of times, until it lands.
+  return inLines(
+    toProviderBatchState(await getOperation(await clientFor(settings, ctx), batch)),
+    (batch.providerData as Partial<GeminiBatchData> | undefined)?.lineCount,
+  );
+}
+
+async function cancelBatch(settings: GeminiSettings, ctx: ProviderContext, batch: BatchRecord): Promise<void> {
+  const client = await clientFor(settings, ctx, true);
+  const name = batchName(batch);
+  try {
+    await client.json('POST', `v1beta/${name}:cancel`, { body: {}, knownBatch: name });
+  } catch (err) {
+    // Cancelling a finished batch is refused (FAILED_PRECONDITION); for us that is success.
+    if (!(err instanceof GatewayError)) throw err;
+    const state = toProviderBatchState(await getOperation(client, batch));
+    if (!isTerminal(state.status)) throw err;
+  }
+}
+
+/** A finished batch's results, converted, into the sink; returns why the requests without one did not run. */
+async function collectResults(
+  settings: GeminiSettings,
+  ctx: ProviderContext,
+  batch: BatchRecord,
+  sink: ResultSink,
+): Promise<UnansweredReason> {
+  const client = await clientFor(settings, ctx);
+  const operation = await getOperation(client, batch);
+  const state = toProviderBatchState(operation);
+  // Writing not-run lines for a batch that is still working would report requests as lost.
+  if (!isTerminal(state.status))
+    throw new Error(
+      `Gemini batch ${batch.providerBatchId} of ${batch.id} has not finished (state ${batchStateName(operation.metadata?.state)}).`,
+    );
+  const data = batch.providerData as Partial<GeminiBatchData> | undefined;
+  if (!data?.inputBlob) throw new Error(`Batch ${batch.id} has no record of its input file; cannot account for every request.`);
+  const finished: FinishedBatch = { client, batch, operation, inputBlob: data.inputBlob, context: resultContext(batch, operation) };
+  // Requests without a result are answered by the result sink, with the reason the final state gives.
+  const reason = notRunReason(state, batchStateName(operation.metadata?.state));
+  if (batch.endpoint === EMBEDDINGS_ENDPOINT) await collectEmbeddings(ctx, finished, reason, sink);
+  else await collectChatResults(ctx, finished, sink);
+  return reason;
+}
+
+/** A finished Gemini batch, as collecting its results needs it. */
+interface FinishedBatch {
+  client: GeminiClient;
+  batch: BatchRecord;
+  operation: GeminiOperation;
+  inputBlob: BlobLocation;
+  context: ResultContext;
+}
+
+function resultContext(batch: BatchRecord, operation: GeminiOperation): ResultContext {
+  return {
+    batchId: batch.id,
+    model: batch.model ?? (operation.metadata?.model ?? '').replace(/^models\//, ''),
+    created: rfc3339ToUnixSeconds(operation.metadata?.endTime ?? operation.metadata?.updateTime) ?? batch.createdAt,
+  };
+}
+
+async function collectEmbeddings(ctx: ProviderContext, finished: FinishedBatch, reason: UnansweredReason, sink: ResultSink): Promise<void> {
+  const { client, batch, operation, inputBlob, context } = finished;
+  const output = operation.metadata?.output ?? operation.response;
+  const inlined =
+    (output as { inlinedEmbedContentResponses?: { inlinedResponses?: [] } } | undefined)?.inlinedEmbedContentResponses?.inlinedResponses ??
+    [];
+  const responses = await responsesLines(client, batch, operation);
+  await collectEmbeddingResults(ctx, batch, { inputBlob, context, responses, inlined, notRun: [reason.code, reason.message] }, sink);
+}
+
+/** Each response (file lines, then inlined ones) of an input custom_id, once; any other key is counted and dropped. */
+async function collectChatResults(ctx: ProviderContext, finished: FinishedBatch, sink: ResultSink): Promise<void> {
+  const { client, batch, operation, inputBlob, context } = finished;
+  // Which custom_ids exist: results are joined on them, never on order.
+  const expected = new Set<string>();
+  for await (const { request } of inputRequests(ctx.blobs.readLines(inputBlob))) expected.add(request.custom_id);
+  const written = new Set<string>();
+  let unknown = 0;
+  const emit = async (line: ReturnType<typeof parseResponseLine>) => {
+    if (!expected.has(line.key) || written.has(line.key)) {
+      unknown += 1;
+      return;
+    }
+    written.add(line.key);
+    await sink.write(toOutputLine(line, context));
+  };
+  const lines = await responsesLines(client, batch, operation);
+  if (lines) {
+    for await (const line of lines) if (line.text.trim() !== '') await emit(parseResponseLine(line.text, line.number));
+  }
+  const inlined = (operation.metadata?.output ?? operation.response)?.inlinedResponses?.inlinedResponses ?? [];
+  for (const item of inlined) {
+    if (typeof item.metadata?.key === 'string') await emit({ key: item.metadata.key, response: item.response, error: item.error });
+  }
+  ctx.logger.info('Collected Gemini results', {
+    batchId: batch.id,
+    geminiBatch: batch.providerBatchId,
+    results: written.size,
+    withoutResult: expected.size - written.size,
+    ignoredLines: unknown,
+  });
 }
 
 /** The lines of a finished batch's responses file, or null when it has none (inline or no output). */
@@ -428,14 +431,7 @@ async function* convertedLines(ctx: ProviderContext, file: FileRecord): AsyncGen
       for (const embed of toGeminiEmbedLines(request, line)) yield JSON.stringify(embed) + '\n';
       continue;
     }
-    try {
-      yield JSON.stringify(toGeminiBatchLine(request)) + '\n';
-    } catch (err) {
-      if (err instanceof GeminiConversionError) {
-        throw new LineError(line, `Line ${line}: ${err.message}`, 'unsupported_for_gemini');
-      }
-      throw err;
-    }
+    yield JSON.stringify(convertAtLine(line, 'unsupported_for_gemini', () => toGeminiBatchLine(request))) + '\n';
   }
 }
 

@@ -95,77 +95,89 @@ export function toGenerateContentRequest(body: ChatCompletionRequest): GenerateC
 // ---------------------------------------------------------------------------------------------------
 // messages
 
+/** What converting a conversation gathers as it goes. */
+interface Conversation {
+  systemTexts: string[];
+  /** Gemini wants alternating user/model turns: the shared appendTurn merges consecutive same-role ones. */
+  turns: Array<Turn<'user' | 'model', GeminiPart>>;
+  /** Gemini keys tool results by function name, OpenAI by call id: which id named which function. */
+  functionNameByCallId: Map<string, string>;
+  /** Gemini 3 wants a thought signature on function calls (capabilities.ts). */
+  signFunctionCalls: boolean;
+}
+
 function convertMessages(
   messages: ChatMessage[],
   signFunctionCalls: boolean,
 ): { systemInstruction?: GeminiContent; contents: GeminiContent[] } {
-  const systemTexts: string[] = [];
-  const turns: Array<Turn<'user' | 'model', GeminiPart>> = [];
-  // Gemini keys tool results by function name, OpenAI by call id: remember which id named which function.
-  const functionNameByCallId = new Map<string, string>();
-
-  // Gemini wants alternating user/model turns: the shared appendTurn merges consecutive same-role ones.
-  const append = (role: 'user' | 'model', parts: GeminiPart[]) => appendTurn(turns, role, parts);
-
-  messages.forEach((message, i) => {
-    const at = `messages[${i}]`;
-    switch (message.role) {
-      case 'system':
-      case 'developer': {
-        const text = textOnly(message.content, at);
-        if (text !== '') systemTexts.push(text);
-        break;
-      }
-      case 'user':
-        append('user', userParts(message.content, at));
-        break;
-      case 'assistant': {
-        const parts: GeminiPart[] = [];
-        const text = textOnly(message.content ?? null, at, ['text', 'refusal']);
-        if (text !== '') parts.push({ text });
-        (message.tool_calls ?? []).forEach((call, j) => {
-          const callAt = `${at}.tool_calls[${j}]`;
-          if (call?.type !== 'function' || typeof call.function?.name !== 'string') {
-            throw new GeminiConversionError(callAt, `${callAt} must be a function call with a name.`);
-          }
-          functionNameByCallId.set(call.id, call.function.name);
-          const functionCall = {
-            name: call.function.name,
-            args: parseToolArguments(call.function.arguments, `${callAt}.function.arguments`),
-          };
-          // Gemini 3 wants a signature on the first function call of each step (parallel calls: the first only).
-          parts.push(signFunctionCalls && j === 0 ? { functionCall, thoughtSignature: FOREIGN_THOUGHT_SIGNATURE } : { functionCall });
-        });
-        append('model', parts);
-        break;
-      }
-      case 'tool': {
-        const name = message.tool_call_id === undefined ? undefined : functionNameByCallId.get(message.tool_call_id);
-        if (name === undefined) {
-          throw new GeminiConversionError(
-            `${at}.tool_call_id`,
-            `${at}.tool_call_id ${JSON.stringify(message.tool_call_id ?? null)} does not match a tool call of an earlier assistant message; Gemini needs the function name for every tool result.`,
-          );
-        }
-        append('user', [{ functionResponse: { name, response: { content: parseMaybeJson(textOnly(message.content, at)) } } }]);
-        break;
-      }
-      default:
-        throw new GeminiConversionError(
-          `${at}.role`,
-          `${at}.role ${JSON.stringify((message as { role: unknown }).role)} is not supported for Gemini batches.`,
-        );
-    }
-  });
-
-  const contents: GeminiContent[] = turns.map((turn) => ({ role: turn.role, parts: turn.content }));
+  const conversation: Conversation = { systemTexts: [], turns: [], functionNameByCallId: new Map(), signFunctionCalls };
+  messages.forEach((message, i) => convertMessage(conversation, message, `messages[${i}]`));
+  const contents: GeminiContent[] = conversation.turns.map((turn) => ({ role: turn.role, parts: turn.content }));
   if (contents.length === 0) {
     throw new GeminiConversionError(
       'messages',
       'messages must contain at least one user or assistant message for Gemini (system messages alone are not a prompt).',
     );
   }
+  const { systemTexts } = conversation;
   return { systemInstruction: systemTexts.length ? { parts: [{ text: systemTexts.join('\n\n') }] } : undefined, contents };
+}
+
+function convertMessage(conversation: Conversation, message: ChatMessage, at: string): void {
+  switch (message.role) {
+    case 'system':
+    case 'developer': {
+      const text = textOnly(message.content, at);
+      if (text !== '') conversation.systemTexts.push(text);
+      return;
+    }
+    case 'user':
+      return appendTurn(conversation.turns, 'user', userParts(message.content, at));
+    case 'assistant':
+      return appendTurn(conversation.turns, 'model', modelParts(conversation, message, at));
+    case 'tool':
+      return appendTurn(conversation.turns, 'user', [functionResponsePart(conversation, message, at)]);
+    default:
+      throw new GeminiConversionError(
+        `${at}.role`,
+        `${at}.role ${JSON.stringify((message as { role: unknown }).role)} is not supported for Gemini batches.`,
+      );
+  }
+}
+
+/** An assistant message: its text, then its tool calls as function calls. */
+function modelParts(conversation: Conversation, message: ChatMessage, at: string): GeminiPart[] {
+  const parts: GeminiPart[] = [];
+  const text = textOnly(message.content ?? null, at, ['text', 'refusal']);
+  if (text !== '') parts.push({ text });
+  (message.tool_calls ?? []).forEach((call, j) => {
+    const callAt = `${at}.tool_calls[${j}]`;
+    if (call?.type !== 'function' || typeof call.function?.name !== 'string') {
+      throw new GeminiConversionError(callAt, `${callAt} must be a function call with a name.`);
+    }
+    conversation.functionNameByCallId.set(call.id, call.function.name);
+    const functionCall = {
+      name: call.function.name,
+      args: parseToolArguments(call.function.arguments, `${callAt}.function.arguments`),
+    };
+    // Gemini 3 wants a signature on the first function call of each step (parallel calls: the first only).
+    parts.push(
+      conversation.signFunctionCalls && j === 0 ? { functionCall, thoughtSignature: FOREIGN_THOUGHT_SIGNATURE } : { functionCall },
+    );
+  });
+  return parts;
+}
+
+/** A tool message: the result of the function its tool_call_id named. */
+function functionResponsePart(conversation: Conversation, message: ChatMessage, at: string): GeminiPart {
+  const name = message.tool_call_id === undefined ? undefined : conversation.functionNameByCallId.get(message.tool_call_id);
+  if (name === undefined) {
+    throw new GeminiConversionError(
+      `${at}.tool_call_id`,
+      `${at}.tool_call_id ${JSON.stringify(message.tool_call_id ?? null)} does not match a tool call of an earlier assistant message; Gemini needs the function name for every tool result.`,
+    );
+  }
+  return { functionResponse: { name, response: { content: parseMaybeJson(textOnly(message.content, at)) } } };
 }
 
 /** The text of a message whose content may only be text (system, developer, tool, assistant). */

@@ -59,168 +59,199 @@ export interface OpenAIBatchData {
   inputBlob?: BlobLocation;
 }
 
+/** What the adapter's functions share: the provider, its catalog quirks and wire dialect, and the options. */
+interface OpenAIShaped {
+  name: ProviderName;
+  display: string;
+  quirks: OpenAICompatibleQuirks;
+  wire: BatchWire;
+  options: OpenAIAdapterOptions;
+}
+
 /** An adapter for a catalog provider of OpenAI's shape (its entry has `openaiCompatible` quirks). */
 export function createOpenAIAdapter(name: ProviderName = 'openai', options: OpenAIAdapterOptions = {}): ProviderAdapter {
-  const maxRetries = options.maxRetries ?? 2;
   const quirks: OpenAICompatibleQuirks | null = openaiCompatibleQuirks(name);
   if (!quirks) throw new Error(`createOpenAIAdapter: provider '${name}' has no openaiCompatible quirks in the catalog`);
-  const display = PROVIDER_CATALOG[name].displayName;
-  const wire: BatchWire = batchWire(quirks);
-  const mapContext = (context: MapContext): MapContext => ({ provider: display, ...context });
-  const mapError = (err: unknown, context: MapContext): Error => options.mapError?.(err, context) ?? mapOpenAIError(err, context);
-  const call = <T>(context: MapContext, fn: () => Promise<T>) => callMapped(mapContext(context), fn, mapError);
-
-  async function client(ctx: ProviderContext): Promise<OpenAI> {
-    // The tracker's calls: a 15-minute function retries them itself. FINOPS_OPENAI_TIMEOUT_MS lowers it (tests).
-    const timeout = options.timeoutMs ?? (Number(process.env.FINOPS_OPENAI_TIMEOUT_MS) || 60_000);
-    if (options.client) return options.client(ctx, { maxRetries, timeout });
-    const { baseUrl, apiKey } = await ctx.credentials();
-    return new OpenAI({ baseURL: baseUrl, apiKey, maxRetries, timeout });
-  }
-
-  function requireProviderBatchId(batch: BatchRecord): string {
-    if (!batch.providerBatchId)
-      throw new ProviderLostBatchError(`Batch ${batch.id} has no ${display} batch id; it was never submitted to ${display}.`);
-    return batch.providerBatchId;
-  }
-
-  function batchData(batch: Batch, inputBlob?: BlobLocation): OpenAIBatchData {
-    return {
-      outputFileId: batch.output_file_id ?? null,
-      errorFileId: batch.error_file_id ?? null,
-      providerStatus: batch.status,
-      ...(inputBlob ? { inputBlob } : {}),
-    };
-  }
-
+  const shaped: OpenAIShaped = { name, display: PROVIDER_CATALOG[name].displayName, quirks, wire: batchWire(quirks), options };
   return {
     name,
     acceptsInlineRequests: false,
     runCheck: () => ({ group: name, convert: (body) => body }), // lines are passed through unchanged
     // Every endpoint the catalog lists for this provider runs natively (contracts/providers.ts).
     endpoints: Object.fromEntries(quirks.endpoints.map((e) => [e, 'native' as const])),
-
-    async onFileStored(ctx, file) {
-      // Only batch inputs run on the provider; other purposes have nothing to forward.
-      if (file.purpose !== 'batch') return {};
-      checkCompatibleFile(display, quirks, file);
-      const openai = await client(ctx);
-      // Streamed straight from the gateway's copy: the file is never held whole in memory.
-      const uploaded = await call({ operation: 'upload_file' }, async () => {
-        const stored = await ctx.blobs.get(file.blob);
-        const body = options.uploadLine ? Readable.from(rewriteLines(stored, options.uploadLine)) : stored;
-        return wire.uploadFile(openai, { body, filename: file.filename || `${file.id}.jsonl`, timeoutMs: requestPathTimeoutMs() });
-      });
-      ctx.logger.info(`file forwarded to ${display}`, { fileId: file.id, providerFileId: uploaded.id, bytes: uploaded.bytes });
-      return { providerFileId: uploaded.id };
-    },
-
-    async onFileDeleted(ctx, file) {
-      const providerFileId = file.providerFileId;
-      if (!providerFileId) return;
-      const openai = await client(ctx);
-      await call({ operation: 'delete_file' }, async () => {
-        try {
-          await openai.files.delete(providerFileId, { timeout: requestPathTimeoutMs(), maxRetries: 0 });
-        } catch (err) {
-          if (err instanceof NotFoundError) return; // already gone: deleting is idempotent
-          throw err;
-        }
-      });
-    },
-
-    async acceptBatch(_ctx, input) {
-      checkRequest(name, display, input);
-      checkCompatibleBatch(display, quirks, input);
+    onFileStored: (ctx, file) => onFileStored(shaped, ctx, file),
+    onFileDeleted: (ctx, file) => onFileDeleted(shaped, ctx, file),
+    acceptBatch: async (_ctx, input) => {
+      checkRequest(name, shaped.display, input);
+      checkCompatibleBatch(shaped.display, quirks, input);
       return {};
     },
-
-    async createBatch(ctx, input: CreateBatchInput): Promise<CreatedBatch> {
-      const { inputFile, providerFileId } = checkRequest(name, display, input);
-      const openai = await client(ctx);
-      // No idempotency key upstream: a submit retried after a lost answer finds the batch by the
-      // gateway batch id in its metadata (or, without metadata, by its input file) instead of creating a second one.
-      const created =
-        (await findSubmitted(wire, openai, input, providerFileId, mapContext({ operation: 'check_batch' }), mapError)) ??
-        (await call({ operation: 'create_batch' }, async () => {
-          await options.beforeCreate?.(openai, providerFileId);
-          return wire.createBatch(openai, {
-            input_file_id: providerFileId,
-            endpoint: input.endpoint,
-            completion_window: input.completionWindow,
-            metadata: providerMetadata(input.metadata, input.batchId),
-          });
-        }));
-      ctx.logger.info(`batch submitted to ${display}`, { batchId: input.batchId, providerBatchId: created.id, status: created.status });
-      return {
-        providerBatchId: created.id,
-        model: input.model ?? inputFile.model ?? created.model ?? null,
-        status: mapBatchStatus(created.status),
-        requestCounts: mapRequestCounts(created.request_counts),
-        providerData: { ...batchData(created, inputFile.blob) },
-      };
-    },
-
-    async checkBatch(ctx, batch): Promise<ProviderBatchState> {
-      const providerBatchId = requireProviderBatchId(batch);
-      const openai = await client(ctx);
-      const current = await call({ operation: 'check_batch', providerBatchId }, () => wire.retrieveBatch(openai, providerBatchId));
-      if (!isKnownProviderStatus(current.status)) {
-        ctx.logger.warn(`unknown ${display} batch status, still polling`, { batchId: batch.id, providerStatus: current.status });
-      }
-      const previous = batch.providerData as Partial<OpenAIBatchData> | undefined;
-      const errors = mapBatchErrors(current.errors, display);
-      return {
-        status: mapBatchStatus(current.status),
-        requestCounts: mapRequestCounts(current.request_counts),
-        ...(errors.length > 0 ? { errors } : {}),
-        ...(current.in_progress_at ? { inProgressAt: current.in_progress_at } : {}),
-        providerData: { ...batchData(current, previous?.inputBlob) },
-      };
-    },
-
-    async cancelBatch(ctx, batch) {
-      const providerBatchId = requireProviderBatchId(batch);
-      const openai = await client(ctx);
-      await call({ operation: 'cancel_batch', providerBatchId }, async () => {
-        try {
-          // Also called by batches.cancel while its client waits: bounded like every request-path call.
-          await wire.cancelBatch(openai, providerBatchId, requestPathTimeoutMs());
-        } catch (err) {
-          // OpenAI refuses to cancel a batch that already finished; that is the outcome we wanted.
-          if (err instanceof ConflictError) return;
-          throw err;
-        }
-      });
-    },
-
-    async collectResults(ctx, batch, sink: ResultSink) {
-      const providerBatchId = requireProviderBatchId(batch);
-      const openai = await client(ctx);
-      const current = await call({ operation: 'check_batch', providerBatchId }, () => wire.retrieveBatch(openai, providerBatchId));
-      const seen = new Set<string>();
-      for (const fileId of [current.output_file_id, current.error_file_id]) {
-        if (!fileId) continue;
-        await call({ operation: 'collect_results' }, async () => {
-          const response = await openai.files.content(fileId);
-          if (!response.body) return;
-          // Line by line from the HTTP body: memory stays bounded whatever the file size.
-          const body = Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
-          for await (const line of readLines(body)) {
-            if (line.text.trim() === '') continue;
-            const result = parseResultLine(line.text, fileId, line.number, display);
-            if (seen.has(result.custom_id)) continue; // exactly once, even if OpenAI repeated a line
-            seen.add(result.custom_id);
-            await sink.write(result);
-          }
-        });
-      }
-      return unansweredReason(current);
-    },
-
+    createBatch: (ctx, input) => createBatch(shaped, ctx, input),
+    checkBatch: (ctx, batch) => checkBatch(shaped, ctx, batch),
+    cancelBatch: (ctx, batch) => cancelBatch(shaped, ctx, batch),
+    collectResults: (ctx, batch, sink) => collectResults(shaped, ctx, batch, sink),
     // "Each input file can only include requests to a single model" (platform.openai.com/docs/guides/batch).
     oneModelPerJob: true,
   };
+}
+
+/** The error context, naming the provider. */
+function mapContextOf({ display }: OpenAIShaped, context: MapContext): MapContext {
+  return { provider: display, ...context };
+}
+
+/** The provider's own meaning of an error first (Azure), else OpenAI's. */
+function mapErrorOf({ options }: OpenAIShaped): (err: unknown, context: MapContext) => Error {
+  return (err, context) => options.mapError?.(err, context) ?? mapOpenAIError(err, context);
+}
+
+/** Runs one SDK call of this provider and translates its failure. */
+function call<T>(shaped: OpenAIShaped, context: MapContext, fn: () => Promise<T>): Promise<T> {
+  return callMapped(mapContextOf(shaped, context), fn, mapErrorOf(shaped));
+}
+
+async function client({ options }: OpenAIShaped, ctx: ProviderContext): Promise<OpenAI> {
+  const maxRetries = options.maxRetries ?? 2;
+  // The tracker's calls: a 15-minute function retries them itself. FINOPS_OPENAI_TIMEOUT_MS lowers it (tests).
+  const timeout = options.timeoutMs ?? (Number(process.env.FINOPS_OPENAI_TIMEOUT_MS) || 60_000);
+  if (options.client) return options.client(ctx, { maxRetries, timeout });
+  const { baseUrl, apiKey } = await ctx.credentials();
+  return new OpenAI({ baseURL: baseUrl, apiKey, maxRetries, timeout });
+}
+
+function requireProviderBatchId({ display }: OpenAIShaped, batch: BatchRecord): string {
+  if (!batch.providerBatchId)
+    throw new ProviderLostBatchError(`Batch ${batch.id} has no ${display} batch id; it was never submitted to ${display}.`);
+  return batch.providerBatchId;
+}
+
+function batchData(batch: Batch, inputBlob?: BlobLocation): OpenAIBatchData {
+  return {
+    outputFileId: batch.output_file_id ?? null,
+    errorFileId: batch.error_file_id ?? null,
+    providerStatus: batch.status,
+    ...(inputBlob ? { inputBlob } : {}),
+  };
+}
+
+async function onFileStored(shaped: OpenAIShaped, ctx: ProviderContext, file: FileRecord): Promise<Partial<FileRecord>> {
+  const { display, quirks, wire, options } = shaped;
+  // Only batch inputs run on the provider; other purposes have nothing to forward.
+  if (file.purpose !== 'batch') return {};
+  checkCompatibleFile(display, quirks, file);
+  const openai = await client(shaped, ctx);
+  // Streamed straight from the gateway's copy: the file is never held whole in memory.
+  const uploaded = await call(shaped, { operation: 'upload_file' }, async () => {
+    const stored = await ctx.blobs.get(file.blob);
+    const body = options.uploadLine ? Readable.from(rewriteLines(stored, options.uploadLine)) : stored;
+    return wire.uploadFile(openai, { body, filename: file.filename || `${file.id}.jsonl`, timeoutMs: requestPathTimeoutMs() });
+  });
+  ctx.logger.info(`file forwarded to ${display}`, { fileId: file.id, providerFileId: uploaded.id, bytes: uploaded.bytes });
+  return { providerFileId: uploaded.id };
+}
+
+async function onFileDeleted(shaped: OpenAIShaped, ctx: ProviderContext, file: FileRecord): Promise<void> {
+  const providerFileId = file.providerFileId;
+  if (!providerFileId) return;
+  const openai = await client(shaped, ctx);
+  await call(shaped, { operation: 'delete_file' }, async () => {
+    try {
+      await openai.files.delete(providerFileId, { timeout: requestPathTimeoutMs(), maxRetries: 0 });
+    } catch (err) {
+      if (err instanceof NotFoundError) return; // already gone: deleting is idempotent
+      throw err;
+    }
+  });
+}
+
+async function createBatch(shaped: OpenAIShaped, ctx: ProviderContext, input: CreateBatchInput): Promise<CreatedBatch> {
+  const { name, display, wire, options } = shaped;
+  const { inputFile, providerFileId } = checkRequest(name, display, input);
+  const openai = await client(shaped, ctx);
+  // No idempotency key upstream: a submit retried after a lost answer finds the batch by the
+  // gateway batch id in its metadata (or, without metadata, by its input file) instead of creating a second one.
+  const created =
+    (await findSubmitted(wire, openai, input, providerFileId, mapContextOf(shaped, { operation: 'check_batch' }), mapErrorOf(shaped))) ??
+    (await call(shaped, { operation: 'create_batch' }, async () => {
+      await options.beforeCreate?.(openai, providerFileId);
+      return wire.createBatch(openai, {
+        input_file_id: providerFileId,
+        endpoint: input.endpoint,
+        completion_window: input.completionWindow,
+        metadata: providerMetadata(input.metadata, input.batchId),
+      });
+    }));
+  ctx.logger.info(`batch submitted to ${display}`, { batchId: input.batchId, providerBatchId: created.id, status: created.status });
+  return {
+    providerBatchId: created.id,
+    model: input.model ?? inputFile.model ?? created.model ?? null,
+    status: mapBatchStatus(created.status),
+    requestCounts: mapRequestCounts(created.request_counts),
+    providerData: { ...batchData(created, inputFile.blob) },
+  };
+}
+
+/** The provider's batch as it is now. */
+async function retrieve(shaped: OpenAIShaped, openai: OpenAI, providerBatchId: string): Promise<Batch> {
+  return call(shaped, { operation: 'check_batch', providerBatchId }, () => shaped.wire.retrieveBatch(openai, providerBatchId));
+}
+
+async function checkBatch(shaped: OpenAIShaped, ctx: ProviderContext, batch: BatchRecord): Promise<ProviderBatchState> {
+  const { display } = shaped;
+  const providerBatchId = requireProviderBatchId(shaped, batch);
+  const current = await retrieve(shaped, await client(shaped, ctx), providerBatchId);
+  if (!isKnownProviderStatus(current.status)) {
+    ctx.logger.warn(`unknown ${display} batch status, still polling`, { batchId: batch.id, providerStatus: current.status });
+  }
+  const previous = batch.providerData as Partial<OpenAIBatchData> | undefined;
+  const errors = mapBatchErrors(current.errors, display);
+  return {
+    status: mapBatchStatus(current.status),
+    requestCounts: mapRequestCounts(current.request_counts),
+    ...(errors.length > 0 ? { errors } : {}),
+    ...(current.in_progress_at ? { inProgressAt: current.in_progress_at } : {}),
+    providerData: { ...batchData(current, previous?.inputBlob) },
+  };
+}
+
+async function cancelBatch(shaped: OpenAIShaped, ctx: ProviderContext, batch: BatchRecord): Promise<void> {
+  const providerBatchId = requireProviderBatchId(shaped, batch);
+  const openai = await client(shaped, ctx);
+  await call(shaped, { operation: 'cancel_batch', providerBatchId }, async () => {
+    try {
+      // Also called by batches.cancel while its client waits: bounded like every request-path call.
+      await shaped.wire.cancelBatch(openai, providerBatchId, requestPathTimeoutMs());
+    } catch (err) {
+      // OpenAI refuses to cancel a batch that already finished; that is the outcome we wanted.
+      if (err instanceof ConflictError) return;
+      throw err;
+    }
+  });
+}
+
+async function collectResults(shaped: OpenAIShaped, ctx: ProviderContext, batch: BatchRecord, sink: ResultSink): Promise<UnansweredReason> {
+  const providerBatchId = requireProviderBatchId(shaped, batch);
+  const openai = await client(shaped, ctx);
+  const current = await retrieve(shaped, openai, providerBatchId);
+  const seen = new Set<string>();
+  for (const fileId of [current.output_file_id, current.error_file_id]) {
+    if (fileId) await call(shaped, { operation: 'collect_results' }, () => streamResultFile(shaped, openai, fileId, seen, sink));
+  }
+  return unansweredReason(current);
+}
+
+/** One output or error file of the provider, line by line from the HTTP body (memory stays bounded whatever its size). */
+async function streamResultFile(shaped: OpenAIShaped, openai: OpenAI, fileId: string, seen: Set<string>, sink: ResultSink): Promise<void> {
+  const response = await openai.files.content(fileId);
+  if (!response.body) return;
+  const body = Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
+  for await (const line of readLines(body)) {
+    if (line.text.trim() === '') continue;
+    const result = parseResultLine(line.text, fileId, line.number, shaped.display);
+    if (seen.has(result.custom_id)) continue; // exactly once, even if OpenAI repeated a line
+    seen.add(result.custom_id);
+    await sink.write(result);
+  }
 }
 
 /** Runs one SDK call and translates its failure. */

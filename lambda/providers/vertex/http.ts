@@ -2,7 +2,7 @@
 // bearer token, timeout, and Google's errors mapped to what the tracker acts on.
 import { Readable } from 'node:stream';
 import { GatewayError } from '../../http/errors';
-import { ProviderLostBatchError, ProviderUnavailableError, isTransientStatus } from '../errors';
+import { ProviderLostBatchError, ProviderUnavailableError, describeError, isTransientStatus } from '../errors';
 import { parseGoogleError, retryAfterSeconds } from '../gemini/client';
 import { accessToken, type ServiceAccountKey } from './auth';
 
@@ -46,7 +46,7 @@ export class GoogleHttp {
         signal: controller.signal,
       });
     } catch (err) {
-      const reason = controller.signal.aborted ? `timed out after ${this.timeoutMs} ms` : describe(err);
+      const reason = controller.signal.aborted ? `timed out after ${this.timeoutMs} ms` : describeError(err);
       throw new ProviderUnavailableError(`${this.label} could not be reached: ${reason}.`);
     } finally {
       clearTimeout(timer);
@@ -104,12 +104,6 @@ export async function* bodyChunks(response: Response, what: string): AsyncGenera
     for await (const chunk of Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>))
       yield chunk as Uint8Array;
   } catch (err) {
-    throw new ProviderUnavailableError(`The download of ${what} was interrupted: ${describe(err)}.`);
+    throw new ProviderUnavailableError(`The download of ${what} was interrupted: ${describeError(err)}.`);
   }
-}
-
-export function describe(err: unknown): string {
-  const e = err as { message?: string; cause?: { code?: string; message?: string } };
-  const cause = e?.cause?.code ?? e?.cause?.message;
-  return [e?.message ?? String(err), cause].filter(Boolean).join(': ');
 }
