@@ -8,7 +8,11 @@ module.exports = {
     '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
   },
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
-  setupFiles: ['<rootDir>/local/polyfills.js'],
+  // async-hooks-per-file: hooks a finished test file left enabled stop slowing every later file of the worker.
+  setupFiles: ['<rootDir>/local/polyfills.js', '<rootDir>/test/support/async-hooks-per-file.ts'],
+  // One synthesized tracker definition shared by every local gateway of the run (local/tracker-definition.ts).
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60_000,
   maxWorkers: 2,
 };

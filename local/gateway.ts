@@ -9,7 +9,7 @@ import { LocalStepFunctions } from './step-functions';
 import { InFlight } from './in-flight';
 import { startApiServer } from './server';
 import { startProviderEndpoints, type ProviderEndpointInfo } from './provider-endpoints';
-import { localTrackerDefinition } from '../lib/synth';
+import { trackerDefinitionForLocalRun } from './tracker-definition';
 import { TrackerState } from '../lib/batch-tracker/state-names';
 import { EVENT_FUNCTIONS } from '../contracts/routes';
 import { resetConfig } from '../lambda/config';
@@ -220,7 +220,7 @@ async function wireTracker(dataDir: string, options: LocalGatewayOptions, closin
   const { collectResults } = await import('../lambda/handlers/tracker-collect-results');
   const { markFailed } = await import('../lambda/handlers/tracker-mark-failed');
   const stepFunctions = new LocalStepFunctions({
-    definition: localTrackerDefinition(),
+    definition: await trackerDefinitionForLocalRun(),
     dataDir,
     waitMs: options.trackerWaitMs ?? 500,
     retryMs: options.trackerRetryMs ?? 200,

@@ -40,6 +40,33 @@ const TENANCY_PROVIDERS: Array<[ProviderName, string]> = [
 ];
 let current: { provider: ProviderName; model: string } = { provider: 'openai', model: 'gpt-4o-mini' };
 
+/**
+ * One gateway for the whole file; each block gets tenants of its own instead (every local key is its
+ * own tenant): Alice and Bob of block i are keys 2i and 2i+1, so no block sees another's objects,
+ * usage, budgets or webhooks. The last pair is the every-provider block's.
+ */
+const TENANT_PAIRS = TENANCY_PROVIDERS.length + 1;
+const TENANCY_KEYS = Array.from({ length: TENANT_PAIRS }, (_, i) => [`sk-finops-tenancy-alice-${i}`, `sk-finops-tenancy-bob-${i}`]).flat();
+/** Key indexes of the running block's Alice and Bob (for t.client). */
+let who = { alice: 0, bob: 1 };
+/** Alice and Bob of tenant pair `pair`: their keys, and the running block's key indexes. */
+function useTenants(pair: number) {
+  who = { alice: 2 * pair, bob: 2 * pair + 1 };
+  keys = { alice: t.gateway.apiKeys[who.alice], bob: t.gateway.apiKeys[who.bob] };
+}
+
+beforeAll(async () => {
+  // Slow enough simulated batches that one is still running when the cancel case needs it.
+  t = await startTestGateway({ simulatorStepMs: 300, apiKeys: TENANCY_KEYS });
+  dynamo = new DynamoDBClient({ endpoint: t.gateway.dynamodbEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  uploads = new UploadStore(dynamo, 'finops-gateway');
+}, 180_000); // a gateway and its simulators on a loaded 2-core machine
+
+afterAll(async () => {
+  dynamo?.destroy();
+  await t?.close();
+});
+
 const token = (n: number) => randomBytes(n).toString('hex').slice(0, n);
 const MISSING = {
   file: () => `file-${token(24)}`,
@@ -106,7 +133,7 @@ type Case = () => Promise<void>;
 const CASES: Record<string, Case> = {
   'files-create': async () => {
     // What Bob uploads is his: Alice can neither retrieve nor list it.
-    const bobs = await upload(t.client(1), jsonl([chatLine('b1', current.model, 'bob')]), { provider: current.provider });
+    const bobs = await upload(t.client(who.bob), jsonl([chatLine('b1', current.model, 'bob')]), { provider: current.provider });
     await expectLikeMissing((id) => call(keys.alice, 'GET', `/files/${id}`), bobs.id, MISSING.file());
     const aliceList = await jsonOf(await call(keys.alice, 'GET', '/files?limit=100'));
     expect(aliceList.data.map((f: { id: string }) => f.id)).not.toContain(bobs.id);
@@ -197,7 +224,7 @@ const CASES: Record<string, Case> = {
     // Still cancellable by its owner, which proves Bob's attempt left it as it was.
     const cancelled = await jsonOf(await call(keys.alice, 'POST', `/batches/${running.id}/cancel`));
     expect(cancelled.status).toBe('cancelling');
-    await pollUntilDone(t.client(0), running.id);
+    await pollUntilDone(t.client(who.alice), running.id);
   },
 
   'uploads-create': async () => {
@@ -347,17 +374,13 @@ const CASES: Record<string, Case> = {
   },
 };
 
-describe.each(TENANCY_PROVIDERS)("Alice's objects on %s", (provider, model) => {
+describe.each(TENANCY_PROVIDERS.map((entry, pair) => [...entry, pair] as const))("Alice's objects on %s", (provider, model, pair) => {
   beforeAll(async () => {
     current = { provider, model };
-    aliceWebhookId = undefined; // each block has a gateway of its own
-    // Slow enough simulated batches that one is still running when the cancel case needs it.
-    t = await startTestGateway({ simulatorStepMs: 300 });
-    keys = { alice: t.gateway.apiKeys[0], bob: t.gateway.apiKeys[1] };
-    dynamo = new DynamoDBClient({ endpoint: t.gateway.dynamodbEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
-    uploads = new UploadStore(dynamo, 'finops-gateway');
+    useTenants(pair);
+    aliceWebhookId = undefined; // each block's Alice is a tenant of her own, with no webhook yet
 
-    const client = t.client(0);
+    const client = t.client(who.alice);
     alice.fileContent = jsonl([chatLine('a1', current.model, 'alice-secret-question'), chatLine('a2', current.model, 'another one')]);
     alice.fileId = (await upload(client, alice.fileContent, { provider: current.provider })).id;
     const batch = await client.batches.create({ input_file_id: alice.fileId, endpoint: '/v1/chat/completions', completion_window: '24h' });
@@ -379,12 +402,7 @@ describe.each(TENANCY_PROVIDERS)("Alice's objects on %s", (provider, model) => {
     );
     alice.uploadId = created.id;
     alice.partId = (await jsonOf(await call(keys.alice, 'POST', `/uploads/${alice.uploadId}/parts`, partForm(part)))).id;
-  }, 180_000); // a gateway and six simulators on a loaded 2-core machine
-
-  afterAll(async () => {
-    dynamo?.destroy();
-    await t?.close();
-  });
+  }, 180_000); // a batch run to completion on a loaded 2-core machine
 
   test('every route in contracts/routes.ts has a tenancy case (add one with a new route)', () => {
     expect(Object.keys(CASES).sort()).toEqual([...new Set(OPERATION_ROUTES.map((r) => r.operation))].sort());
@@ -402,20 +420,14 @@ describe.each(TENANCY_PROVIDERS)("Alice's objects on %s", (provider, model) => {
 // The same isolation for a file and a finished batch on every provider (test/integration/provider-cases.ts):
 // whatever the provider keeps for Alice, Bob gets the 404 of a missing id and sees nothing in a list.
 describe('a file and a finished batch on every provider', () => {
-  // A gateway of its own: each block above closes the one it started.
-  beforeAll(async () => {
-    t = await startTestGateway({ simulatorStepMs: 300 });
-    keys = { alice: t.gateway.apiKeys[0], bob: t.gateway.apiKeys[1] };
-  }, 180_000);
-  afterAll(async () => {
-    await t?.close();
-  });
+  // The file's gateway, with an Alice and a Bob of this block's own (the last tenant pair).
+  beforeAll(() => useTenants(TENANT_PAIRS - 1));
 
   describe.each(PROVIDER_CASES.map((c) => [c.provider, c] as const))('on provider %s', (provider, { model }) => {
     const owned = { fileId: '', batchId: '', outputFileId: '' };
 
     beforeAll(async () => {
-      const client = t.client(0);
+      const client = t.client(who.alice);
       owned.fileId = (await upload(client, jsonl([chatLine('p1', model, `alice on ${provider}`)]), { provider })).id;
       const batch = await client.batches.create({
         input_file_id: owned.fileId,
