@@ -9,6 +9,15 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   setupFiles: ['<rootDir>/local/polyfills.js'],
+  // package.json "imports" (`#lambda/…`, `#contracts/…`), mapped the way Node, tsx and esbuild resolve them.
+  moduleNameMapper: Object.fromEntries(
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- jest reads its config as CommonJS
+    Object.entries(require('./package.json').imports).map(([key, target]) => {
+      const [prefix, suffix] = key.split('*');
+      const [targetPrefix, targetSuffix] = target.split('*');
+      return [`^${prefix}(.*)${suffix.replace(/\./g, '\\.')}$`, `<rootDir>/${targetPrefix.slice(2)}$1${targetSuffix}`];
+    }),
+  ),
   testTimeout: 60_000,
   maxWorkers: 2,
 };
