@@ -1,8 +1,35 @@
 // An ESLint rule for the gateway's layers (eslint.config.mjs lists them): a file may import from its
 // own layer and the layers below it, never from one above; lib/ and bin/ (the CDK app) and lambda/
-// share only contracts/. Every relative import counts, type-only ones too (a type is a dependency).
-import { existsSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+// share only contracts/. Every relative import counts, type-only ones too (a type is a dependency), and
+// so does every subpath import of package.json "imports" (`#lambda/…`, `#contracts/…`): it names the
+// file it resolves to, which decides its layer as a relative import would.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+/**
+ * A `#…` specifier resolved through package.json "imports" the way Node does it (the key with the
+ * longest prefix before its `*` wins), as an absolute path; undefined when no key matches.
+ */
+export function resolveSubpath(imports, root, specifier) {
+  let best;
+  for (const [key, target] of Object.entries(imports ?? {})) {
+    if (typeof target !== 'string') continue;
+    const [prefix, suffix = ''] = key.split('*');
+    const exact = !key.includes('*');
+    const matches = exact
+      ? specifier === key
+      : specifier.startsWith(prefix) && specifier.endsWith(suffix) && specifier.length >= prefix.length + suffix.length;
+    if (!matches || (best && best.prefix.length >= prefix.length)) continue;
+    const star = exact ? '' : specifier.slice(prefix.length, specifier.length - suffix.length);
+    best = { prefix, path: resolve(root, target.split('*').join(star)) };
+  }
+  return best?.path;
+}
+
+const readImports = (root) => {
+  const file = join(root, 'package.json');
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')).imports : undefined;
+};
 
 /** `**` any path, `*` one path segment; nothing else is special. */
 const globToRegExp = (glob) =>
@@ -35,10 +62,11 @@ export function layersPlugin({ root, layers, apart, required }) {
     return best?.layer;
   };
   const mustHaveLayer = (required ?? []).map(globToRegExp);
+  const imports = readImports(root);
   const targetOf = (from, specifier) => {
-    const base = relative(root, resolve(dirname(from), specifier))
-      .split('\\')
-      .join('/');
+    const absolute = specifier.startsWith('#') ? resolveSubpath(imports, root, specifier) : resolve(dirname(from), specifier);
+    if (!absolute) return undefined;
+    const base = relative(root, absolute).split('\\').join('/');
     const path = [`${base}.ts`, `${base}.tsx`, `${base}/index.ts`, base].find((candidate) => existsSync(resolve(root, candidate))) ?? base;
     const layer = layerOf(path);
     return layer && { path, layer };
@@ -65,7 +93,7 @@ export function layersPlugin({ root, layers, apart, required }) {
         return { Program: (node) => context.report({ node, messageId: 'unlayered', data: { file } }) };
       }
       const check = (node, source) => {
-        if (typeof source?.value !== 'string' || !source.value.startsWith('.')) return;
+        if (typeof source?.value !== 'string' || !/^[.#]/.test(source.value)) return;
         const to = targetOf(context.filename, source.value);
         if (!to || allowed(from, to.layer)) return;
         const why =
