@@ -1,12 +1,13 @@
 // The Gemini simulator's HTTP table (the kit's route table): which path and method is which call on
 // the account, the API key check, and the faults that belong to one route (`lose_batch` and `reset`
-// on batches, `reset` mid-body on downloads). Paths are matched decoded; an id never holds a ':'
-// (Google's custom verbs follow it: batches/{id}:cancel), and a route named ANY answers every other
+// on batches, `reset` mid-body on downloads). Paths are matched decoded (lookup.ts); an id never holds a ':'
+// (Google's custom verbs follow it: batches/{id}:cancel), and a route of method ANY answers every other
 // method of its path (after the file or batch it names is looked up, as Gemini does).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { matchRoute, route, type FaultInjector, type PathParams, type Route, type RouteMatch } from '../kit';
+import { route, type FaultInjector, type PathParams, type Route } from '../kit';
 import type { GeminiAccount, SimBatch, SimFile } from './account';
 import { newBatch, type CreateMethod } from './batch-input';
+import { ANY, findRoute } from './lookup';
 import { startUpload, uploadCommand } from './uploads';
 import { GeminiError, header, json } from './wire';
 
@@ -32,8 +33,6 @@ interface Call {
 /** A JSON body answers 200; undefined: the handler has answered (or dropped the connection) itself. */
 type Handler = (call: Call) => unknown;
 
-const ANY = '*';
-
 const noRoute = ({ method, path }: Call) => new GeminiError(404, 'NOT_FOUND', `No route for ${method} ${path}.`);
 const notAllowed = ({ method, path }: Call) => new GeminiError(405, 'INVALID_ARGUMENT', `Method ${method} is not allowed on ${path}.`);
 
@@ -53,14 +52,9 @@ export function geminiHandler(sim: GeminiContext) {
   };
 }
 
-/** The route of this method (else of ANY) whose ids hold no ':'. */
-function find(table: readonly Route<Handler>[], { method, path }: Call) {
-  // The path is decoded already and the kit decodes the parameters it takes: keep a '%' a '%'.
-  const escaped = path.replace(/%/g, '%25');
-  const plain = (match: RouteMatch<Handler> | undefined) =>
-    match && Object.values(match.params).every((value) => !value.includes(':')) ? match : undefined;
-  return plain(matchRoute(table, method, escaped)) ?? plain(matchRoute(table, ANY, escaped));
-}
+/** Gemini's ids never hold a ':' (a custom verb follows it). */
+const find = (table: readonly Route<Handler>[], { method, path }: Call) =>
+  findRoute(table, method, path, (params) => Object.values(params).every((value) => !value.includes(':')));
 
 function authorize(apiKey: string, req: IncomingMessage, query: URLSearchParams) {
   const key = header(req, 'x-goog-api-key') ?? query.get('key') ?? undefined;
