@@ -72,7 +72,10 @@ const LONG_FUNCTIONS_PENDING = [
   // result-sink work; split once those land.
   'lambda/providers/**',
   // TODO(issue 14 item 4): the simulators, to be split by the simulator toolkit.
-  'local/simulators/**',
+  'local/simulators/anthropic/**',
+  'local/simulators/bedrock/**',
+  'local/simulators/openai/**',
+  'local/simulators/azure/**',
   // TODO(issue 14 item 1): the local gateway's start-up (startLocalGateway), which the provider catalog
   // work is rewriting, and the local API server's routing (startApiServer, serve).
   'local/gateway.ts',
