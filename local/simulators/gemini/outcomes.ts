@@ -59,10 +59,13 @@ export function simulateOutcome(seed: string, key: string, request: unknown, mod
   if (invalid) return { error: { code: 400, message: invalid, status: 'INVALID_ARGUMENT' } };
   const r = request as Record<string, unknown>;
   const texts = userTexts(r);
-  const responseId = stableToken(22, seed, key);
   const promptTokens = Math.max(1, Math.ceil((JSON.stringify(r.contents).length + JSON.stringify(r.systemInstruction ?? '').length) / 4));
-  const base = { modelVersion: model, responseId };
+  const base = { modelVersion: model, responseId: stableToken(22, seed, key) };
+  return triggered(texts, promptTokens, base) ?? { response: { ...reply(r, texts, model, promptTokens), ...base } };
+}
 
+/** The outcome a per-request trigger asks for, or null. */
+function triggered(texts: string[], promptTokens: number, base: Record<string, unknown>): Outcome | null {
   if (rateLimitedOnce('gemini', texts)) {
     return { error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' } };
   }
@@ -75,33 +78,29 @@ export function simulateOutcome(seed: string, key: string, request: unknown, mod
       },
     };
   }
+  const usageMetadata = {
+    promptTokenCount: promptTokens,
+    totalTokenCount: promptTokens,
+    promptTokensDetails: [{ modality: 'TEXT', tokenCount: promptTokens }],
+  };
   if (texts.some((t) => t.includes('[simulate-prompt-blocked]'))) {
     return {
       response: {
         promptFeedback: { blockReason: 'SAFETY', safetyRatings: ratings('HARM_CATEGORY_DANGEROUS_CONTENT', false) },
-        usageMetadata: {
-          promptTokenCount: promptTokens,
-          totalTokenCount: promptTokens,
-          promptTokensDetails: [{ modality: 'TEXT', tokenCount: promptTokens }],
-        },
+        usageMetadata,
         ...base,
       },
     };
   }
   if (texts.some((t) => t.includes('[simulate-blocked]'))) {
-    return {
-      response: {
-        candidates: [{ finishReason: 'SAFETY', index: 0, safetyRatings: ratings('HARM_CATEGORY_DANGEROUS_CONTENT', true) }],
-        usageMetadata: {
-          promptTokenCount: promptTokens,
-          totalTokenCount: promptTokens,
-          promptTokensDetails: [{ modality: 'TEXT', tokenCount: promptTokens }],
-        },
-        ...base,
-      },
-    };
+    const blocked = { finishReason: 'SAFETY', index: 0, safetyRatings: ratings('HARM_CATEGORY_DANGEROUS_CONTENT', true) };
+    return { response: { candidates: [blocked], usageMetadata, ...base } };
   }
+  return null;
+}
 
+/** The candidates (a forced function call, or text) and their usage. */
+function reply(r: Record<string, unknown>, texts: string[], model: string, promptTokens: number) {
   const config = (r.generationConfig ?? {}) as Record<string, unknown>;
   const thinkingBudget = (config.thinkingConfig as { thinkingBudget?: unknown } | undefined)?.thinkingBudget;
   const thoughts = /(2\.5|gemini-3|thinking)/.test(model) && thinkingBudget !== 0 ? 16 : 0;
@@ -120,21 +119,17 @@ export function simulateOutcome(seed: string, key: string, request: unknown, mod
     outputTokens += tokens(text);
   }
   return {
-    response: {
-      candidates,
-      usageMetadata: {
-        promptTokenCount: promptTokens,
-        candidatesTokenCount: outputTokens,
-        totalTokenCount: promptTokens + outputTokens + thoughts,
-        promptTokensDetails: [{ modality: 'TEXT', tokenCount: promptTokens }],
-        ...(thoughts ? { thoughtsTokenCount: thoughts } : {}),
-      },
-      ...base,
+    candidates,
+    usageMetadata: {
+      promptTokenCount: promptTokens,
+      candidatesTokenCount: outputTokens,
+      totalTokenCount: promptTokens + outputTokens + thoughts,
+      promptTokensDetails: [{ modality: 'TEXT', tokenCount: promptTokens }],
+      ...(thoughts ? { thoughtsTokenCount: thoughts } : {}),
     },
   };
 }
 
-/** The INVALID_ARGUMENT message for a malformed request, or null. */
 /**
  * A Gemini batch runs the one model of its URL (models/{model}:batchGenerateContent): a line whose
  * GenerateContentRequest names another model is refused. (The rule that one batch is one model is
@@ -148,6 +143,7 @@ function otherModel(model: string, request: Record<string, unknown>): string | n
     : `* GenerateContentRequest.model: ${JSON.stringify(named)} is not the model of this batch (models/${model}).\n`;
 }
 
+/** The INVALID_ARGUMENT message for a malformed request, or null. */
 function validate(request: unknown): string | null {
   if (typeof request !== 'object' || request === null || Array.isArray(request))
     return '* GenerateContentRequest: request must be an object\n';

@@ -3,7 +3,7 @@
 // PUT chunks with Content-Range `bytes a-b/total`, 308 Resume Incomplete with `Range: bytes=0-n`
 // until the last; `bytes */total` asks for the status; intermediate chunks a multiple of 256 KiB),
 // simple media uploads, object get / ?alt=media / delete, list with prefix and pageToken. Buckets
-// are fixed at start: an unknown one is 404, as a bucket that does not exist.
+// are fixed at start: an unknown one is 404, as a bucket that does not exist. The paths are routes.ts's.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { HttpError, header, iso, json, pageStart, pageToken, readBody } from './wire';
@@ -29,6 +29,14 @@ interface Session {
   parts: Buffer[];
   received: number;
   done: SimObject | null;
+}
+
+/** An object route's bucket and object name, its (decoded) path and query. */
+export interface ObjectAt {
+  bucket: string;
+  name: string;
+  path: string;
+  query: URLSearchParams;
 }
 
 export class SimStorage {
@@ -86,62 +94,49 @@ export class SimStorage {
     return object;
   }
 
-  /** Routes under /storage/v1 and /upload/storage/v1; false when the path is not a storage path. */
-  async route(
-    req: IncomingMessage,
-    res: ServerResponse,
-    path: string,
-    query: URLSearchParams,
-    resetMidBody: () => boolean,
-  ): Promise<boolean> {
+  /** POST /upload/storage/v1/b/{bucket}/o: a resumable upload's start or a simple media upload. */
+  async upload(req: IncomingMessage, res: ServerResponse, bucketName: string, query: URLSearchParams) {
+    if (query.get('uploadType') === 'resumable') return this.startResumable(req, res, bucketName, query);
+    if (query.get('uploadType') !== 'media') throw unsupportedUpload(req, query);
+    const name = query.get('name');
+    if (!name) throw new HttpError(400, 'required', 'Required parameter: name');
+    const bucket = this.bucket(bucketName);
+    const body = await readBody(req, MAX_OBJECT_BYTES);
+    json(res, 200, this.view(this.put(bucket, name, body, header(req, 'content-type') ?? 'application/octet-stream')));
+  }
+
+  /** PUT /upload/storage/v1/b/{bucket}/o?upload_id=…: a chunk of a resumable upload, or its status. */
+  async uploadChunk(req: IncomingMessage, res: ServerResponse, query: URLSearchParams) {
+    const id = query.get('upload_id');
+    if (!id) throw unsupportedUpload(req, query);
+    return this.resumeChunk(req, res, id);
+  }
+
+  /** GET /storage/v1/b/{bucket}/o: objects by name, with prefix, maxResults, pageToken. */
+  list(bucketName: string, query: URLSearchParams) {
+    const prefix = query.get('prefix') ?? '';
+    const bucket = this.bucket(bucketName);
+    const all = [...this.objects.values()]
+      .filter((o) => o.bucket === bucket && o.name.startsWith(prefix))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    const size = Math.min(Number(query.get('maxResults') ?? LIST_PAGE) || LIST_PAGE, LIST_PAGE);
+    const start = pageStart(query.get('pageToken'));
+    const page = all.slice(start, start + size);
+    return {
+      kind: 'storage#objects',
+      ...(page.length ? { items: page.map((o) => this.view(o)) } : {}),
+      ...(start + size < all.length ? { nextPageToken: pageToken(start + size) } : {}),
+    };
+  }
+
+  /** /storage/v1/b/{bucket}/o/{name}: DELETE, GET ?alt=media (a `reset` cuts it half way), GET metadata. */
+  object(req: IncomingMessage, res: ServerResponse, at: ObjectAt, resetMidBody: () => boolean) {
     const method = req.method ?? 'GET';
-    const upload = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(path);
-    if (upload) {
-      if (method === 'POST' && query.get('uploadType') === 'resumable') return (this.startResumable(req, res, upload[1], query), true);
-      if (method === 'POST' && query.get('uploadType') === 'media') {
-        const name = query.get('name');
-        if (!name) throw new HttpError(400, 'required', 'Required parameter: name');
-        json(
-          res,
-          200,
-          this.view(
-            this.put(
-              this.bucket(upload[1]),
-              name,
-              await readBody(req, MAX_OBJECT_BYTES),
-              header(req, 'content-type') ?? 'application/octet-stream',
-            ),
-          ),
-        );
-        return true;
-      }
-      if (method === 'PUT' && query.get('upload_id')) return (await this.resumeChunk(req, res, query.get('upload_id')!), true);
-      throw new HttpError(400, 'invalid', `Unsupported upload: ${method} uploadType=${query.get('uploadType') ?? '(none)'}.`);
-    }
-    const list = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(path);
-    if (list && method === 'GET') {
-      const prefix = query.get('prefix') ?? '';
-      const bucket = this.bucket(list[1]);
-      const all = [...this.objects.values()]
-        .filter((o) => o.bucket === bucket && o.name.startsWith(prefix))
-        .sort((a, b) => (a.name < b.name ? -1 : 1));
-      const size = Math.min(Number(query.get('maxResults') ?? LIST_PAGE) || LIST_PAGE, LIST_PAGE);
-      const start = pageStart(query.get('pageToken'));
-      const page = all.slice(start, start + size);
-      json(res, 200, {
-        kind: 'storage#objects',
-        ...(page.length ? { items: page.map((o) => this.view(o)) } : {}),
-        ...(start + size < all.length ? { nextPageToken: pageToken(start + size) } : {}),
-      });
-      return true;
-    }
-    const object = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(path);
-    if (!object) return false;
-    const found = this.known(object[1], object[2]);
+    const found = this.known(at.bucket, at.name);
     if (method === 'DELETE') {
       this.objects.delete(`${found.bucket}/${found.name}`);
       res.writeHead(204).end();
-    } else if (method === 'GET' && query.get('alt') === 'media') {
+    } else if (method === 'GET' && at.query.get('alt') === 'media') {
       res.writeHead(200, { 'content-type': found.contentType, 'content-length': found.bytes.length });
       if (!resetMidBody()) res.end(found.bytes);
       else
@@ -149,8 +144,7 @@ export class SimStorage {
           setTimeout(() => res.socket?.destroy(), 10),
         );
     } else if (method === 'GET') json(res, 200, this.view(found));
-    else throw new HttpError(405, 'methodNotAllowed', `Method ${method} is not allowed on ${path}.`);
-    return true;
+    else throw new HttpError(405, 'methodNotAllowed', `Method ${method} is not allowed on ${at.path}.`);
   }
 
   private async startResumable(req: IncomingMessage, res: ServerResponse, bucketName: string, query: URLSearchParams) {
@@ -218,4 +212,8 @@ export class SimStorage {
     session.parts = [];
     json(res, 200, this.view(session.done));
   }
+}
+
+export function unsupportedUpload(req: IncomingMessage, query: URLSearchParams) {
+  return new HttpError(400, 'invalid', `Unsupported upload: ${req.method ?? 'GET'} uploadType=${query.get('uploadType') ?? '(none)'}.`);
 }
