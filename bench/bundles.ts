@@ -1,7 +1,9 @@
 // Each gateway function's bundle, built the way lib/gateway-function.ts has NodejsFunction build it
-// (esbuild: bundle, platform node, target node22, CJS, minified, the AWS SDK bundled), and the time a
-// fresh Node process takes to load it: the part of a cold start the code controls. The load time is
-// the median of several fresh processes, each timing `require()` of the bundle and nothing else.
+// (the esbuild options and after-bundling steps of lib/bundling.ts: bundle, platform node, target node22,
+// CJS, minified, ES module builds first, a source map, the AWS SDK bundled, provider SDKs and tokenizer
+// encodings beside index.js), and the time a fresh Node process takes to load it, with the function's
+// NODE_OPTIONS: the part of a cold start the code controls. The load time is the median of several
+// fresh processes, each timing `require()` of the bundle and nothing else.
 //
 //   npm run bench:bundles                     (this table only)
 //   BENCH_LOAD_RUNS=9 npm run bench:bundles   (fresh processes per function; default 7)
@@ -12,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
-import { encodingCommands } from '../lib/gateway-function';
+import { besideCommands, FUNCTION_ESBUILD, FUNCTION_NODE_OPTIONS } from '../lib/bundling';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..');
@@ -26,8 +28,10 @@ const LOAD_RUNS = Math.max(3, Number(process.env.BENCH_LOAD_RUNS ?? 7) || 7);
 export interface BundleRow {
   operation: string;
   bytes: number;
-  /** Files shipped beside index.js and loaded on first use only (the tokenizer encodings). */
+  /** Files shipped beside index.js and loaded on first use only (provider SDKs, tokenizer encodings). */
   besideBytes: number;
+  /** index.js.map: read for stack traces (NODE_OPTIONS=--enable-source-maps), not needed to run. */
+  mapBytes: number;
   /** Median module load time over LOAD_RUNS fresh processes (ms). */
   loadMs: number;
   /** The packages that weigh most in the bundle (bytes of output), for finding what to cut. */
@@ -40,7 +44,7 @@ const LOAD_ENV: Record<string, string> = {
   AWS_LAMBDA_FUNCTION_NAME: 'bench',
   POWERTOOLS_LOG_LEVEL: 'ERROR',
   POWERTOOLS_TRACE_ENABLED: 'false',
-  NODE_OPTIONS: '',
+  NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
 };
 
 export function handlerOperations(): string[] {
@@ -58,15 +62,15 @@ async function bundle(operation: string, outDir: string): Promise<{ file: string
     entryPoints: [join(HANDLERS_DIR, `${operation}.ts`)],
     bundle: true,
     platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    minify: true,
+    ...FUNCTION_ESBUILD,
+    mainFields: [...FUNCTION_ESBUILD.mainFields],
+    external: [...FUNCTION_ESBUILD.external],
     outfile: file,
     metafile: true,
     logLevel: 'silent',
   });
-  // The same after-bundling step as a deployed function (the tokenizer encodings beside index.js).
-  for (const command of encodingCommands(ROOT, join(outDir, operation))) execFileSync('bash', ['-c', command], { stdio: 'inherit' });
+  // The same after-bundling steps as a deployed function (what it loads on first use, beside index.js).
+  for (const command of besideCommands(ROOT, join(outDir, operation), ROOT)) execFileSync('bash', ['-c', command], { stdio: 'inherit' });
   return { file, metafile: result.metafile };
 }
 
@@ -113,8 +117,9 @@ export async function measureBundles(operations = handlerOperations()): Promise<
     for (const operation of operations) {
       process.stderr.write(`  bundle ${operation}…\n`);
       const { file, metafile } = await bundle(operation, outDir);
-      const besideBytes = totalBytes(join(outDir, operation)) - statSync(file).size;
-      rows.push({ operation, bytes: statSync(file).size, besideBytes, loadMs: await loadMs(file), heaviest: heaviestPackages(metafile) });
+      const [bytes, mapBytes] = [statSync(file).size, statSync(`${file}.map`).size];
+      const besideBytes = totalBytes(join(outDir, operation)) - bytes - mapBytes;
+      rows.push({ operation, bytes, besideBytes, mapBytes, loadMs: await loadMs(file), heaviest: heaviestPackages(metafile) });
     }
   } finally {
     rmSync(outDir, { recursive: true, force: true });
@@ -124,16 +129,16 @@ export async function measureBundles(operations = handlerOperations()): Promise<
 
 export function printBundles(rows: BundleRow[]): void {
   console.log(
-    `\nFunction bundles (esbuild as in lib/gateway-function.ts; MB = 10^6 bytes) and module load time (median of ${LOAD_RUNS} fresh processes).`,
+    `\nFunction bundles (esbuild as in lib/bundling.ts; MB = 10^6 bytes) and module load time (median of ${LOAD_RUNS} fresh processes, NODE_OPTIONS=${FUNCTION_NODE_OPTIONS}).`,
   );
   console.log(`Targets: ≤ ${BUNDLE_TARGET_MB} MB, ≤ ${LOAD_TARGET_MS} ms.\n`);
-  console.log('| function | bundle MB | beside, loaded on use MB | load ms | heaviest packages (MB) |');
-  console.log('|---|--:|--:|--:|---|');
+  console.log('| function | bundle MB | beside, loaded on use MB | source map MB | load ms | heaviest packages in the bundle (MB) |');
+  console.log('|---|--:|--:|--:|--:|---|');
   for (const r of rows) {
     const flag = r.bytes > BUNDLE_TARGET_MB * MB || r.loadMs > LOAD_TARGET_MS ? ' ⚠' : '';
     const heavy = r.heaviest.map((h) => `${h.name} ${(h.bytes / MB).toFixed(2)}`).join(', ');
     console.log(
-      `| ${r.operation}${flag} | ${(r.bytes / MB).toFixed(2)} | ${r.besideBytes ? (r.besideBytes / MB).toFixed(2) : '–'} | ${r.loadMs.toFixed(0)} | ${heavy} |`,
+      `| ${r.operation}${flag} | ${(r.bytes / MB).toFixed(2)} | ${r.besideBytes ? (r.besideBytes / MB).toFixed(2) : '–'} | ${(r.mapBytes / MB).toFixed(2)} | ${r.loadMs.toFixed(0)} | ${heavy} |`,
     );
   }
   const over = rows.filter((r) => r.bytes > BUNDLE_TARGET_MB * MB || r.loadMs > LOAD_TARGET_MS);
