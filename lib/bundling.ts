@@ -10,7 +10,7 @@
 //   can tree-shake, where their CommonJS builds (dist-cjs, the `main` default on platform node) bring
 //   every command and schema of a client (files-list 1.07 → 0.78 MB).
 // - The provider SDKs are left out of index.js and built, each as one minified file, into node_modules/
-//   beside it, where Node's `require` finds them: the registry (lambda/providers/registry.ts) loads an
+//   beside it, where Node's `require` finds them (providerSdkCommands): the registry (lambda/providers/registry.ts) loads an
 //   adapter, and so its SDK, on the first call for that provider. One copy of each SDK per function, so
 //   `instanceof APIError` between an adapter and its SDK holds as before.
 // - The rest of the AWS SDK stays in index.js (and the Bedrock clients beside it come from the lock file too), although the Lambda Node.js 22 runtime ships AWS SDK v3 ("Your code runs
@@ -20,7 +20,6 @@
 //   guides/lambda: mintlify.wiki/aws/aws-sdk-js-v3/guides/lambda).
 //   Taking it from the runtime would save ≈ 0.6 MB a function but not load time (the runtime loads it
 //   from many files), and the code would run client versions no test ran.
-import * as path from 'node:path';
 import { ENCODINGS_DIR, TOKENIZER_ENCODINGS } from '../contracts/bundles';
 
 /**
@@ -51,16 +50,22 @@ export const FUNCTION_ESBUILD = {
   external: [...PROVIDER_SDKS],
 } as const;
 
+/** The SDKs whose client is their default export (`import Anthropic from '@anthropic-ai/sdk'`); the others have named exports only. */
+const DEFAULT_EXPORTS: ReadonlySet<string> = new Set(['@anthropic-ai/sdk', 'openai']);
+
 /**
  * Shell commands that put each provider SDK index.js names (`require("openai")`) into node_modules/
- * beside it, bundled into one minified file from the package's CommonJS entry: what `require` of the
- * package would load from an installed node_modules. Bundles that name none get nothing.
+ * beside it, where `require` finds it: one minified CommonJS file built from an entry that re-exports
+ * the package, resolved as index.js resolves its own imports (ES module builds first, tree-shaken; an
+ * ES module's `__esModule` marker, so the adapters' default and named imports read what they read when
+ * the SDK was inside). Bundles that name none get nothing.
  */
-export function providerSdkCommands(inputDir: string, outputDir: string, projectRoot: string): string[] {
+export function providerSdkCommands(inputDir: string, outputDir: string): string[] {
   const esbuild = `"${inputDir}/node_modules/.bin/esbuild"`;
+  const options = `--bundle --minify --platform=node --target=${FUNCTION_ESBUILD.target} --format=cjs --main-fields=${FUNCTION_ESBUILD.mainFields.join(',')} --log-level=warning`;
   return PROVIDER_SDKS.map((name) => {
-    const entry = path.join(inputDir, path.relative(projectRoot, require.resolve(name, { paths: [projectRoot] })));
-    const build = `${esbuild} "${entry}" --bundle --minify --platform=node --target=node22 --format=cjs --log-level=warning --outfile="${outputDir}/node_modules/${name}/index.js"`;
+    const entry = `export * from '${name}';${DEFAULT_EXPORTS.has(name) ? ` export { default } from '${name}';` : ''}`;
+    const build = `(cd "${inputDir}" && printf '%s' "${entry}" | ${esbuild} ${options} --outfile="${outputDir}/node_modules/${name}/index.js")`;
     return `if grep -qF 'require("${name}")' "${outputDir}/index.js"; then ${build}; fi`;
   });
 }
@@ -80,6 +85,6 @@ export function encodingCommands(inputDir: string, outputDir: string): string[] 
 }
 
 /** Every after-bundling step of a gateway function: what it loads on first use, beside index.js. */
-export function besideCommands(inputDir: string, outputDir: string, projectRoot: string): string[] {
-  return [...encodingCommands(inputDir, outputDir), ...providerSdkCommands(inputDir, outputDir, projectRoot)];
+export function besideCommands(inputDir: string, outputDir: string): string[] {
+  return [...encodingCommands(inputDir, outputDir), ...providerSdkCommands(inputDir, outputDir)];
 }

@@ -107,7 +107,7 @@ export class GatewayFunction extends NodejsFunction {
           beforeBundling: () => [],
           beforeInstall: () => [],
           afterBundling: (inputDir, outputDir) => [
-            ...besideCommands(inputDir, outputDir, PROJECT_ROOT),
+            ...besideCommands(inputDir, outputDir),
             ...(props.afterBundling?.(inputDir, outputDir) ?? []),
           ],
         },

@@ -1,7 +1,10 @@
 // What ships beside a function's index.js and is loaded on first use only (lib/bundling.ts): the tokenizer
 // encodings of a bundle that counts tokens (lambda/finops/tokens.ts), and the provider SDKs of a bundle
 // that reaches the provider registry. Built with esbuild as NodejsFunction builds a function.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +31,7 @@ function bundleLikeAFunction(entry: string): string {
     outfile: join(outDir, 'index.js'),
     logLevel: 'silent',
   });
-  for (const command of besideCommands(PROJECT_ROOT, outDir, PROJECT_ROOT)) execFileSync('bash', ['-c', command]);
+  for (const command of besideCommands(PROJECT_ROOT, outDir)) execFileSync('bash', ['-c', command]);
   return outDir;
 }
 
@@ -110,6 +113,20 @@ describe('a bundle that reaches the provider registry', () => {
       openai: { name: 'openai', newlyLoaded: [] },
     });
   });
+
+  test('its SDKs read as they did inside it: default and named exports behind the ES module marker', () => {
+    // The bundle reads `import Anthropic from '@anthropic-ai/sdk'` as require(…).default when __esModule is set, else the whole module.
+    const script = `const read = (name) => { const m = require(name); return { esModule: m.__esModule === true, default: typeof m.default, named: Object.keys(m).length > 5 }; };
+      process.stdout.write(JSON.stringify(Object.fromEntries(JSON.parse(process.argv[1]).map((name) => [name, read(name)]))));`;
+    const named = { esModule: true, default: 'undefined', named: true };
+    expect(runBeside(outDir, script, JSON.stringify(PROVIDER_SDKS))).toEqual({
+      '@anthropic-ai/sdk': { ...named, default: 'function' },
+      openai: { ...named, default: 'function' },
+      'google-auth-library': named,
+      '@aws-sdk/client-bedrock': named,
+      '@aws-sdk/client-bedrock-runtime': named,
+    });
+  });
 });
 
 test('an adapter and the code around it share the one SDK beside the bundle: its error classes are recognised', () => {
@@ -126,3 +143,30 @@ test('an adapter and the code around it share the one SDK beside the bundle: its
     retryAfterSeconds: 7,
   });
 });
+
+test('a Bedrock client built from the SDK beside the bundle signs, sends and reads a call', async () => {
+  const outDir = bundleLikeAFunction('lambda/providers/bedrock/clients.ts');
+  const seen: Array<{ method?: string; url?: string; signed: boolean }> = [];
+  const server = createServer((req, res) => {
+    seen.push({ method: req.method, url: req.url, signed: /^AWS4-HMAC-SHA256 /.test(req.headers.authorization ?? '') });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({ jobArn: 'arn:aws:bedrock:us-east-1:000000000000:model-invocation-job/abc', status: 'InProgress', jobName: 'j1' }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const script = `const { bedrockClient } = require('./index.js');
+      const { GetModelInvocationJobCommand } = require('@aws-sdk/client-bedrock');
+      bedrockClient('us-east-1').send(new GetModelInvocationJobCommand({ jobIdentifier: 'abc' }))
+        .then((job) => process.stdout.write(JSON.stringify({ status: job.status, jobName: job.jobName, http: job.$metadata.httpStatusCode })));`;
+    const env = { PATH: process.env.PATH ?? '', NODE_PATH: '', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_BEDROCK: endpoint };
+    const credentials = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', POWERTOOLS_TRACE_ENABLED: 'false' };
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { cwd: outDir, env: { ...env, ...credentials } });
+    expect(JSON.parse(stdout)).toEqual({ status: 'InProgress', jobName: 'j1', http: 200 });
+    expect(seen).toEqual([{ method: 'GET', url: '/model-invocation-job/abc', signed: true }]);
+  } finally {
+    server.close();
+  }
+}, 60_000);
