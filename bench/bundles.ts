@@ -1,8 +1,8 @@
 // Each gateway function's bundle, built the way lib/gateway-function.ts has NodejsFunction build it
 // (the esbuild options and after-bundling steps of lib/bundling.ts: bundle, platform node, target node22,
-// CJS, minified, ES module builds first, a source map, the AWS SDK bundled, provider SDKs and tokenizer
-// encodings beside index.js), and the time a fresh Node process takes to load it, with the function's
-// NODE_OPTIONS: the part of a cold start the code controls. The load time is the median of several
+// CJS, minified, ES module builds first, a source map, the AWS SDK bundled, provider SDKs, the SDK's other
+// credential providers and tokenizer encodings beside index.js), and the time a fresh Node process
+// takes to load it, with the function's NODE_OPTIONS: the part of a cold start the code controls. The load time is the median of several
 // fresh processes, each timing `require()` of the bundle and nothing else.
 //
 //   npm run bench:bundles                     (this table only)

@@ -13,6 +13,9 @@
 //   beside it, where Node's `require` finds them (providerSdkCommands): the registry (lambda/providers/registry.ts) loads an
 //   adapter, and so its SDK, on the first call for that provider. One copy of each SDK per function, so
 //   `instanceof APIError` between an adapter and its SDK holds as before.
+// - The AWS SDK's credential providers other than the environment's (SSO, shared files, process, web
+//   identity, container HTTP: 0.10 MB with the STS/SSO clients they use) sit beside it the same way:
+//   Lambda puts the role's credentials in the environment, so the SDK's chain never imports them there.
 // - The rest of the AWS SDK stays in index.js (and the Bedrock clients beside it come from the lock file too), although the Lambda Node.js 22 runtime ships AWS SDK v3 ("Your code runs
 //   in an environment that includes the AWS SDK for JavaScript", docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html):
 //   that copy is "a specific minor version of the AWS SDK — not the latest", changed by the runtime, not
@@ -35,6 +38,22 @@ export const PROVIDER_SDKS = [
   '@aws-sdk/client-bedrock-runtime',
 ] as const;
 
+/**
+ * The AWS SDK's credential providers other than the environment's: the SDK's default chain imports each
+ * only when the ones before it found nothing, and in Lambda the environment always holds the role's
+ * credentials, so a function never loads them. They sit beside index.js like the provider SDKs.
+ */
+export const CREDENTIAL_PROVIDERS = [
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/credential-provider-http',
+] as const;
+
+/** Everything a function loads on first use from node_modules/ beside index.js. */
+export const BESIDE_PACKAGES = [...PROVIDER_SDKS, ...CREDENTIAL_PROVIDERS] as const;
+
 /** What NODE_OPTIONS a function runs with: stack traces point at the TypeScript sources via the source map. */
 export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
 
@@ -47,7 +66,7 @@ export const FUNCTION_ESBUILD = {
   sourcemap: true,
   sourcesContent: false,
   mainFields: ['module', 'main'],
-  external: [...PROVIDER_SDKS],
+  external: [...BESIDE_PACKAGES],
 } as const;
 
 /** The SDKs whose client is their default export (`import Anthropic from '@anthropic-ai/sdk'`); the others have named exports only. */
@@ -63,10 +82,10 @@ const DEFAULT_EXPORTS: ReadonlySet<string> = new Set(['@anthropic-ai/sdk', 'open
 export function providerSdkCommands(inputDir: string, outputDir: string): string[] {
   const esbuild = `"${inputDir}/node_modules/.bin/esbuild"`;
   const options = `--bundle --minify --platform=node --target=${FUNCTION_ESBUILD.target} --format=cjs --main-fields=${FUNCTION_ESBUILD.mainFields.join(',')} --log-level=warning`;
-  return PROVIDER_SDKS.map((name) => {
+  return BESIDE_PACKAGES.map((name) => {
     const entry = `export * from '${name}';${DEFAULT_EXPORTS.has(name) ? ` export { default } from '${name}';` : ''}`;
     const build = `(cd "${inputDir}" && printf '%s' "${entry}" | ${esbuild} ${options} --outfile="${outputDir}/node_modules/${name}/index.js")`;
-    return `if grep -qF 'require("${name}")' "${outputDir}/index.js"; then ${build}; fi`;
+    return `if grep -qE '(require|import)\\("${name}"\\)' "${outputDir}/index.js"; then ${build}; fi`;
   });
 }
 
