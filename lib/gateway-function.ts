@@ -9,7 +9,9 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ENCODINGS_DIR, TOKENIZER_ENCODINGS } from '../contracts/bundles';
+import { besideCommands, FUNCTION_ESBUILD, FUNCTION_NODE_OPTIONS } from './bundling';
+
+export { encodingCommands } from './bundling';
 
 /** The repository root: handlers live in lambda/handlers/, the lock file sits here. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -83,18 +85,21 @@ export class GatewayFunction extends NodejsFunction {
       environment: {
         ...props.environment,
         // Stack traces point at the TypeScript sources instead of the minified bundle.
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
         POWERTOOLS_SERVICE_NAME: props.serviceName ?? 'finops-gateway',
       },
+      // lib/bundling.ts: what each option is for, and what a bundle weighs.
       bundling: {
         // The SDK is bundled (not taken from the runtime) so the deployed code runs exactly the
         // client versions the tests ran, and esbuild can drop what a handler does not use.
         bundleAwsSDK: true,
-        externalModules: [],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node22',
+        // Provider SDKs: built beside index.js (node_modules/) by the after-bundling step, loaded on first use.
+        externalModules: [...FUNCTION_ESBUILD.external],
+        minify: FUNCTION_ESBUILD.minify,
+        sourceMap: FUNCTION_ESBUILD.sourcemap,
+        sourcesContent: FUNCTION_ESBUILD.sourcesContent,
+        mainFields: [...FUNCTION_ESBUILD.mainFields],
+        target: FUNCTION_ESBUILD.target,
         format: OutputFormat.CJS,
         // Local esbuild (a devDependency); there is no Docker on the build machines.
         forceDockerBundling: false,
@@ -102,7 +107,7 @@ export class GatewayFunction extends NodejsFunction {
           beforeBundling: () => [],
           beforeInstall: () => [],
           afterBundling: (inputDir, outputDir) => [
-            ...encodingCommands(inputDir, outputDir),
+            ...besideCommands(inputDir, outputDir),
             ...(props.afterBundling?.(inputDir, outputDir) ?? []),
           ],
         },
@@ -110,20 +115,6 @@ export class GatewayFunction extends NodejsFunction {
     });
     this.operation = props.operation;
   }
-}
-
-/**
- * Shell commands that put each tokenizer encoding beside a bundle that counts tokens (it names
- * ENCODINGS_DIR; lambda/finops/tokens.ts loads them from there on first use), as its own minified file
- * built by the same esbuild. Other bundles get nothing.
- */
-export function encodingCommands(inputDir: string, outputDir: string): string[] {
-  const esbuild = `"${inputDir}/node_modules/.bin/esbuild"`;
-  const builds = TOKENIZER_ENCODINGS.map(
-    (name) =>
-      `${esbuild} "${inputDir}/node_modules/gpt-tokenizer/cjs/encoding/${name}.js" --bundle --minify --platform=node --target=node22 --format=cjs --log-level=warning --outfile="${outputDir}/${ENCODINGS_DIR}/${name}.js"`,
-  );
-  return [`if grep -q "${ENCODINGS_DIR}" "${outputDir}/index.js"; then ${builds.join(' && ')}; fi`];
 }
 
 function handlerEntry(operation: string): string {

@@ -1,6 +1,8 @@
 // Provider name → adapter: a static map over the catalog (contracts/providers.ts). Each adapter is
 // created on first use (a factory with a lazy require), so a function that never touches a provider
-// does not load its module, and a leaner bundle can drop the factories it does not need.
+// does not load its module, and a leaner bundle can drop the factories it does not need. In a deployed
+// function the adapter's SDK sits beside index.js (lib/bundling.ts), so the first call for a provider
+// also loads that provider's SDK, and only that one (test/infra/bundles.test.ts).
 /* eslint-disable @typescript-eslint/no-require-imports -- a lazy require loads an adapter only when its provider is used */
 import type { AnyProviderAdapter } from './provider';
 import {
