@@ -113,8 +113,8 @@ beforeAll(async () => {
 
   dataDir = mkdtempSync(join(tmpdir(), 'finops-passthrough-'));
   const [openai, anthropic, gemini] = await Promise.all([
-    // Long enough steps that the cancel test reaches a batch still running on a busy CI machine.
-    startOpenAISimulator({ port: 0, stepMs: 300, apiKey: CLIENT_KEYS.openai }),
+    // Long enough steps that the cancel test reaches a batch still running on a busy machine (300 ms lost that race under load).
+    startOpenAISimulator({ port: 0, stepMs: 1500, apiKey: CLIENT_KEYS.openai }),
     startAnthropicSimulator({ port: 0, stepMs: 60, apiKey: CLIENT_KEYS.anthropic }),
     startGeminiSimulator({ port: 0, stepMs: 60, apiKey: CLIENT_KEYS.gemini }),
   ]);
