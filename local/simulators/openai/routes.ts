@@ -3,7 +3,7 @@
 // for downloads) and the account call it makes. The account (account.ts) holds the state; the
 // parameter checks are params.ts; what a batch line answers is requests.ts and its siblings.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { matchRoute, route, type FaultInjector, type FaultKind, type FaultRule, type PathParams } from '../kit';
+import { canonicalPath, matchRoute, route, type FaultInjector, type FaultKind, type FaultRule, type PathParams } from '../kit';
 import { ApiError, type SimBatch, type SimFile, type SimulatedAccount } from './account';
 import { togetherJob, type SimulatorDialect } from './dialect';
 import { batchCreateParams, checkBatchInputFile, checkMetadata, checkUploadFields, limitParam, orderParam, uploadExpiry } from './params';
@@ -37,15 +37,6 @@ export function openAIRoutes(sim: OpenAISimulation) {
     if (!found) return notRouted(req, method, url.pathname);
     await found.handler({ req, res, query: url.searchParams, params: found.params, method, path: url.pathname });
   };
-}
-
-/**
- * The path with empty segments dropped and each segment's escapes normalised, so that routing is
- * decided on decoded segments (as OpenAI's is) while an escaped '/' stays inside its segment.
- */
-function canonicalPath(pathname: string): string {
-  const segments = pathname.split('/').filter(Boolean);
-  return `/${segments.map((segment) => encodeURIComponent(decodeURIComponent(segment))).join('/')}`;
 }
 
 function fileRoutes(sim: OpenAISimulation) {
