@@ -6,6 +6,7 @@ import {
   FaultInjector,
   HttpError,
   allowedMethods,
+  canonicalPath,
   discard,
   matchRoute,
   readBody,
@@ -66,6 +67,20 @@ describe('route table', () => {
     const dotted = [route('GET', '/v1/a.b', 'x')];
     expect(matchRoute(dotted, 'GET', '/v1/a.b')?.handler).toBe('x');
     expect(matchRoute(dotted, 'GET', '/v1/aXb')).toBeUndefined();
+  });
+
+  test.each([
+    ['/v1//files/', '/v1/files'],
+    ['/%761/files/file-1', '/v1/files/file-1'],
+    ['/v1/files/a%2Fb', '/v1/files/a%2Fb'],
+    ['/v1/files/a b', '/v1/files/a%20b'],
+    ['/', '/'],
+  ])('canonicalPath(%s) is %s', (raw, canonical) => {
+    expect(canonicalPath(raw)).toBe(canonical);
+  });
+
+  test('canonicalPath refuses a malformed escape', () => {
+    expect(() => canonicalPath('/v1/files/%E0%A4%A')).toThrow(URIError);
   });
 
   test('allowedMethods tells a wrong method (405) from an unknown path (404)', () => {

@@ -54,3 +54,13 @@ export function matchRoute<H>(table: readonly Route<H>[], method: string, path: 
 export function allowedMethods<H>(table: readonly Route<H>[], path: string): string[] {
   return [...new Set(table.filter((entry) => paramsOf(entry, path) !== null).map((entry) => entry.method))];
 }
+
+/**
+ * The path with empty segments dropped and each segment's escapes normalised ('/v1//files/' is
+ * '/v1/files', '/%761/files' is '/v1/files'), so routing is decided on decoded segments while an
+ * escaped '/' stays inside its segment (the table decodes parameters). A malformed escape throws.
+ */
+export function canonicalPath(pathname: string): string {
+  const segments = pathname.split('/').filter(Boolean);
+  return `/${segments.map((segment) => encodeURIComponent(decodeURIComponent(segment))).join('/')}`;
+}

@@ -3,6 +3,7 @@
 // output/error files of batches whose time has come, so files.list and batches.retrieve agree.
 import { estimatedTokens, enqueuedTokenLimit, tokenLimitError } from './queue-limit';
 import { createHash, randomBytes } from 'node:crypto';
+import { HttpError } from '../kit/http';
 import type { RequestAnswer } from './requests';
 import { ENDPOINT_ANSWERS } from './endpoint-answers';
 import { embeddingBatchErrors } from './embeddings';
@@ -70,16 +71,17 @@ export interface BatchPhase {
   cancelledAt: number | null;
 }
 
-export class ApiError extends Error {
+/** OpenAI's error (`status` is the HTTP status); the simulator kit's server answers it as toBody(). */
+export class ApiError extends HttpError {
   constructor(
     readonly status: number,
     message: string,
     readonly type = 'invalid_request_error',
     readonly param: string | null = null,
     readonly code: string | null = null,
-    readonly headers: Record<string, string> = {},
+    headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(status, message, headers);
   }
   toBody() {
     return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
@@ -285,16 +287,7 @@ export class SimulatedAccount {
     metadata: Record<string, string> | null;
     now: number;
   }): SimBatch {
-    const inputFile = this.files.get(input.inputFileId);
-    if (!inputFile) throw new ApiError(404, `No such File object: ${input.inputFileId}`, 'invalid_request_error', 'input_file_id');
-    if (inputFile.purpose !== this.options.batchPurpose) {
-      throw new ApiError(
-        400,
-        `File ${input.inputFileId} has purpose '${inputFile.purpose}'; batch input files must be uploaded with purpose '${this.options.batchPurpose}'.`,
-        'invalid_request_error',
-        'input_file_id',
-      );
-    }
+    const inputFile = this.batchInputFile(input.inputFileId);
     const lines = parseInputLines(inputFile.content);
     // Azure names its batch endpoint without the version (`/chat/completions`).
     const endpoint = ENDPOINT_ANSWERS[input.endpoint] ?? ENDPOINT_ANSWERS[`/v1${input.endpoint}`];
@@ -339,6 +332,21 @@ export class SimulatedAccount {
     };
     this.batches.set(id, batch);
     return batch;
+  }
+
+  /** The file a batch reads: it exists and was uploaded for batches. */
+  private batchInputFile(id: string): SimFile {
+    const inputFile = this.files.get(id);
+    if (!inputFile) throw new ApiError(404, `No such File object: ${id}`, 'invalid_request_error', 'input_file_id');
+    if (inputFile.purpose !== this.options.batchPurpose) {
+      throw new ApiError(
+        400,
+        `File ${id} has purpose '${inputFile.purpose}'; batch input files must be uploaded with purpose '${this.options.batchPurpose}'.`,
+        'invalid_request_error',
+        'input_file_id',
+      );
+    }
+    return inputFile;
   }
 
   private answerOf(endpoint: (typeof ENDPOINT_ANSWERS)[string], body: unknown, answeredAt: number): RequestAnswer {

@@ -64,13 +64,31 @@ function encode(vector: number[], format: unknown): number[] | string {
 /** Answers one `/v1/embeddings` request body. */
 export function answerEmbedding(body: unknown, ids: AnswerIds): RequestAnswer {
   if (!isObject(body)) return errorAnswer(400, 'The request body must be a JSON object.', 'invalid_request_error', null, null);
+  const request = embeddingRequest(body);
+  if ('refusal' in request) return request.refusal;
+  const triggered = triggerRefusal(request.model, request.inputs, ids);
+  if (triggered) return triggered;
+  const counts = request.inputs.map((i) => (typeof i === 'string' ? cl100kTokens(i) : i.length));
+  return tokenRefusal(counts) ?? embeddingList(request, counts);
+}
+
+interface EmbeddingRequest {
+  model: string;
+  inputs: Array<string | number[]>;
+  size: number;
+  format: unknown;
+}
+
+/** The request's fields as OpenAI checks them, in that order; the first refusal wins. */
+function embeddingRequest(body: Record<string, unknown>): EmbeddingRequest | { refusal: RequestAnswer } {
+  const refuse = (...args: Parameters<typeof errorAnswer>) => ({ refusal: errorAnswer(...args) });
   const unknown = Object.keys(body).find((k) => !KNOWN_FIELDS.includes(k));
-  if (unknown) return errorAnswer(400, `Unrecognized request argument supplied: ${unknown}`, 'invalid_request_error', null, null);
+  if (unknown) return refuse(400, `Unrecognized request argument supplied: ${unknown}`, 'invalid_request_error', null, null);
   const model = body.model;
   if (typeof model !== 'string' || model === '')
-    return errorAnswer(400, 'you must provide a model parameter', 'invalid_request_error', null, null);
+    return refuse(400, 'you must provide a model parameter', 'invalid_request_error', null, null);
   if (model.startsWith(INVALID_MODEL_PREFIX) || !(model in MODEL_DIMENSIONS)) {
-    return errorAnswer(
+    return refuse(
       404,
       `The model \`${model}\` does not exist or you do not have access to it.`,
       'invalid_request_error',
@@ -80,15 +98,22 @@ export function answerEmbedding(body: unknown, ids: AnswerIds): RequestAnswer {
   }
   const inputs = inputsOf(body.input);
   if (!inputs)
-    return errorAnswer(
+    return refuse(
       400,
       "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
       'invalid_request_error',
       null,
       null,
     );
+  const refusal = optionRefusal(model, body.dimensions, body.encoding_format);
+  if (refusal) return { refusal };
+  const size = typeof body.dimensions === 'number' ? body.dimensions : MODEL_DIMENSIONS[model];
+  return { model, inputs, size, format: body.encoding_format };
+}
+
+/** `dimensions` (text-embedding-3 models only, 1 to the model's size) and `encoding_format`. */
+function optionRefusal(model: string, dimensions: unknown, format: unknown): RequestAnswer | null {
   const native = MODEL_DIMENSIONS[model];
-  const dimensions = body.dimensions;
   if (dimensions !== undefined && dimensions !== null) {
     if (!model.startsWith('text-embedding-3'))
       return errorAnswer(400, 'This model does not support specifying dimensions.', 'invalid_request_error', 'dimensions', null);
@@ -102,7 +127,6 @@ export function answerEmbedding(body: unknown, ids: AnswerIds): RequestAnswer {
       );
     }
   }
-  const format = body.encoding_format;
   if (format !== undefined && format !== 'float' && format !== 'base64') {
     return errorAnswer(
       400,
@@ -112,6 +136,11 @@ export function answerEmbedding(body: unknown, ids: AnswerIds): RequestAnswer {
       'invalid_value',
     );
   }
+  return null;
+}
+
+/** The per-request triggers of ./index.ts, in the order they win. */
+function triggerRefusal(model: string, inputs: Array<string | number[]>, ids: AnswerIds): RequestAnswer | null {
   const texts = inputs.map((i) => (typeof i === 'string' ? i : ''));
   if (texts.some((t) => t.includes(SIMULATE_SERVER_ERROR_MARKER)))
     return errorAnswer(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null, null);
@@ -131,7 +160,11 @@ export function answerEmbedding(body: unknown, ids: AnswerIds): RequestAnswer {
       'input',
       'simulated_error',
     );
-  const counts = inputs.map((i) => (typeof i === 'string' ? cl100kTokens(i) : i.length));
+  return null;
+}
+
+/** An input over the model's context, or a request over the per-request token limit. */
+function tokenRefusal(counts: number[]): RequestAnswer | null {
   const tooLong = counts.findIndex((c) => c > MAX_INPUT_TOKENS);
   if (tooLong !== -1) {
     return errorAnswer(
@@ -151,7 +184,11 @@ export function answerEmbedding(body: unknown, ids: AnswerIds): RequestAnswer {
       'input',
       'max_tokens_per_request',
     );
-  const size = typeof dimensions === 'number' ? dimensions : native;
+  return null;
+}
+
+function embeddingList({ model, inputs, size, format }: EmbeddingRequest, counts: number[]): RequestAnswer {
+  const promptTokens = counts.reduce((s, c) => s + c, 0);
   return {
     statusCode: 200,
     promptTokens,

@@ -129,50 +129,60 @@ function answerResponse(body: unknown, ids: AnswerIds): RequestAnswer {
   const model = b.model as string;
   const inputTokens = o200kTokens([typeof b.instructions === 'string' ? b.instructions : '', ...texts].join('\n')) + 3;
   const answer = simulatedText(model, texts[texts.length - 1] ?? '', max);
-  const id = `resp_${ids.completionId.replace(/^chatcmpl-/, '')}`;
   return {
     statusCode: 200,
     promptTokens: inputTokens,
     completionTokens: answer.tokens,
-    body: {
-      id,
-      object: 'response',
-      created_at: ids.created,
-      status: answer.cut ? 'incomplete' : 'completed',
-      completed_at: answer.cut ? null : ids.created,
-      error: null,
-      incomplete_details: answer.cut ? { reason: 'max_output_tokens' } : null,
-      instructions: typeof b.instructions === 'string' ? b.instructions : null,
-      max_output_tokens: max,
-      model,
-      output: [
-        {
-          type: 'message',
-          id: `msg_${id.slice(5)}`,
-          status: answer.cut ? 'incomplete' : 'completed',
-          role: 'assistant',
-          content: [{ type: 'output_text', text: answer.text, annotations: [], logprobs: [] }],
-        },
-      ],
-      parallel_tool_calls: b.parallel_tool_calls !== false,
-      previous_response_id: null,
-      reasoning: { effort: null, summary: null },
-      store: false,
-      temperature: typeof b.temperature === 'number' ? b.temperature : 1,
-      text: isObject(b.text) ? b.text : { format: { type: 'text' } },
-      tool_choice: b.tool_choice ?? 'auto',
-      tools: Array.isArray(b.tools) ? b.tools : [],
-      top_p: typeof b.top_p === 'number' ? b.top_p : 1,
-      truncation: 'disabled',
-      usage: {
-        input_tokens: inputTokens,
-        input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
-        output_tokens: answer.tokens,
-        output_tokens_details: { reasoning_tokens: 0 },
-        total_tokens: inputTokens + answer.tokens,
+    body: responseObject(b, { model, max, inputTokens, answer }, ids),
+  };
+}
+
+/** The Response object of a successful answer; the request's settings echoed back as OpenAI does. */
+function responseObject(
+  b: Body,
+  run: { model: string; max: number | null; inputTokens: number; answer: ReturnType<typeof simulatedText> },
+  ids: AnswerIds,
+) {
+  const { model, max, inputTokens, answer } = run;
+  const id = `resp_${ids.completionId.replace(/^chatcmpl-/, '')}`;
+  return {
+    id,
+    object: 'response',
+    created_at: ids.created,
+    status: answer.cut ? 'incomplete' : 'completed',
+    completed_at: answer.cut ? null : ids.created,
+    error: null,
+    incomplete_details: answer.cut ? { reason: 'max_output_tokens' } : null,
+    instructions: typeof b.instructions === 'string' ? b.instructions : null,
+    max_output_tokens: max,
+    model,
+    output: [
+      {
+        type: 'message',
+        id: `msg_${id.slice(5)}`,
+        status: answer.cut ? 'incomplete' : 'completed',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: answer.text, annotations: [], logprobs: [] }],
       },
-      metadata: isObject(b.metadata) ? b.metadata : {},
+    ],
+    parallel_tool_calls: b.parallel_tool_calls !== false,
+    previous_response_id: null,
+    reasoning: { effort: null, summary: null },
+    store: false,
+    temperature: typeof b.temperature === 'number' ? b.temperature : 1,
+    text: isObject(b.text) ? b.text : { format: { type: 'text' } },
+    tool_choice: b.tool_choice ?? 'auto',
+    tools: Array.isArray(b.tools) ? b.tools : [],
+    top_p: typeof b.top_p === 'number' ? b.top_p : 1,
+    truncation: 'disabled',
+    usage: {
+      input_tokens: inputTokens,
+      input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+      output_tokens: answer.tokens,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: inputTokens + answer.tokens,
     },
+    metadata: isObject(b.metadata) ? b.metadata : {},
   };
 }
 

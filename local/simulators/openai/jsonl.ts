@@ -98,46 +98,48 @@ export function validateBatchInput(lines: InputLine[], endpoint: string, maxRequ
     });
   }
   const seen = new Set<string>();
-  let model: string | null = null;
-  for (const l of lines) {
-    if (seen.has(l.custom_id)) {
-      report({
-        code: 'duplicate_custom_id',
-        message:
-          'The custom_id for this request is a duplicate of another request. The custom_id parameter must be unique for each individual request in a batch.',
-        param: 'custom_id',
-        line: l.line,
-      });
-    }
-    seen.add(l.custom_id);
-    if (l.method !== 'POST') {
-      report({
-        code: 'invalid_method',
-        message: `The method for this request must be POST, got ${JSON.stringify(l.method)}.`,
-        param: 'method',
-        line: l.line,
-      });
-    }
-    if (l.url !== endpoint) {
-      report({
-        code: 'url_mismatch',
-        message: `The URL provided for this request does not match the endpoint of the batch (${endpoint}).`,
-        param: 'url',
-        line: l.line,
-      });
-    }
-    const lineModel = isObject(l.body) && typeof l.body.model === 'string' ? l.body.model : null;
-    if (lineModel !== null) {
-      model ??= lineModel;
-      if (lineModel !== model) {
-        report({
-          code: 'model_mismatch',
-          message: `The model for this request (${lineModel}) differs from the model of other requests in the batch (${model}); a batch must use one model.`,
-          param: 'body.model',
-          line: l.line,
-        });
-      }
-    }
+  const model = batchModel(lines);
+  for (const l of lines) lineErrors(l, endpoint, seen, model).forEach(report);
+  return errors;
+}
+
+/** One line's errors: a custom_id seen before (added to `seen`), not POST, another url, another model than the batch's. */
+function lineErrors(l: InputLine, endpoint: string, seen: Set<string>, model: string | null): BatchValidationError[] {
+  const errors: BatchValidationError[] = [];
+  if (seen.has(l.custom_id)) {
+    errors.push({
+      code: 'duplicate_custom_id',
+      message:
+        'The custom_id for this request is a duplicate of another request. The custom_id parameter must be unique for each individual request in a batch.',
+      param: 'custom_id',
+      line: l.line,
+    });
+  }
+  seen.add(l.custom_id);
+  if (l.method !== 'POST') {
+    errors.push({
+      code: 'invalid_method',
+      message: `The method for this request must be POST, got ${JSON.stringify(l.method)}.`,
+      param: 'method',
+      line: l.line,
+    });
+  }
+  if (l.url !== endpoint) {
+    errors.push({
+      code: 'url_mismatch',
+      message: `The URL provided for this request does not match the endpoint of the batch (${endpoint}).`,
+      param: 'url',
+      line: l.line,
+    });
+  }
+  const lineModel = isObject(l.body) && typeof l.body.model === 'string' ? l.body.model : null;
+  if (lineModel !== null && lineModel !== model) {
+    errors.push({
+      code: 'model_mismatch',
+      message: `The model for this request (${lineModel}) differs from the model of other requests in the batch (${model}); a batch must use one model.`,
+      param: 'body.model',
+      line: l.line,
+    });
   }
   return errors;
 }

@@ -59,6 +59,17 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 /** Answers one `/v1/chat/completions` request body. */
 export function answerChatCompletion(body: unknown, ids: AnswerIds): RequestAnswer {
   if (!isObject(body)) return errorAnswer(400, 'The request body must be a JSON object.', 'invalid_request_error', null, null);
+  const refused = refusalOfShape(body);
+  if (refused) return refused;
+  const model = body.model as string;
+  const messages = body.messages as unknown[];
+  const triggered = refusalOfTrigger(model, userTextsOf(body), ids);
+  if (triggered) return triggered;
+  return chatCompletion(body, model, messages, ids);
+}
+
+/** A body OpenAI refuses whatever it says: no model, no messages, a model that does not exist. */
+function refusalOfShape(body: Record<string, unknown>): RequestAnswer | null {
   const model = body.model;
   if (typeof model !== 'string' || model === '') {
     return errorAnswer(400, 'you must provide a model parameter', 'invalid_request_error', null, null);
@@ -85,11 +96,11 @@ export function answerChatCompletion(body: unknown, ids: AnswerIds): RequestAnsw
       'model_not_found',
     );
   }
+  return null;
+}
 
-  const texts = messages.map((m) => (isObject(m) ? contentText(m.content) : ''));
-  const userTexts = messages
-    .filter((m) => isObject(m) && m.role === 'user')
-    .map((m) => contentText((m as Record<string, unknown>).content));
+/** The per-request triggers of ./index.ts, in the order they win. */
+function refusalOfTrigger(model: string, userTexts: string[], ids: AnswerIds): RequestAnswer | null {
   if (userTexts.some((t) => t.includes(SIMULATE_SERVER_ERROR_MARKER))) {
     return errorAnswer(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null, null);
   }
@@ -111,13 +122,12 @@ export function answerChatCompletion(body: unknown, ids: AnswerIds): RequestAnsw
       'simulated_error',
     );
   }
+  return null;
+}
 
-  // What OpenAI bills: the prompt in its o200k_base encoding (GPT-4o and later) with 3 tokens of framing
-  // per message plus its role, and 3 priming the reply (OpenAI cookbook, "How to count tokens with tiktoken").
-  const promptTokens = messages.reduce(
-    (sum: number, m, i) => sum + 3 + (isObject(m) && typeof m.role === 'string' ? o200kTokens(m.role) : 0) + o200kTokens(texts[i]),
-    3,
-  );
+/** The deterministic answer: an echo of the last user message, cut at the token limit. */
+function chatCompletion(body: Record<string, unknown>, model: string, messages: unknown[], ids: AnswerIds): RequestAnswer {
+  const userTexts = userTextsOf(body);
   const lastUser = (userTexts[userTexts.length - 1] ?? '').replace(/\s+/g, ' ').trim();
   const snippet = lastUser.length > 120 ? `${lastUser.slice(0, 117)}...` : lastUser;
   let content = `Simulated answer from ${model} to: "${snippet}"`;
@@ -134,7 +144,7 @@ export function answerChatCompletion(body: unknown, ids: AnswerIds): RequestAnsw
     completionTokens = limit;
     finishReason = 'length';
   }
-
+  const promptTokens = chatPromptTokens(messages);
   return {
     statusCode: 200,
     promptTokens,
@@ -158,4 +168,19 @@ export function answerChatCompletion(body: unknown, ids: AnswerIds): RequestAnsw
       system_fingerprint: 'fp_simulator',
     },
   };
+}
+
+/**
+ * What OpenAI bills: the prompt in its o200k_base encoding (GPT-4o and later) with 3 tokens of framing
+ * per message plus its role, and 3 priming the reply (OpenAI cookbook, "How to count tokens with tiktoken").
+ */
+function chatPromptTokens(messages: unknown[]): number {
+  return messages.reduce(
+    (sum: number, m) =>
+      sum +
+      3 +
+      (isObject(m) && typeof m.role === 'string' ? o200kTokens(m.role) : 0) +
+      o200kTokens(isObject(m) ? contentText(m.content) : ''),
+    3,
+  );
 }
