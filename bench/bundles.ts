@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
-import { besideCommands, FUNCTION_ESBUILD, FUNCTION_NODE_OPTIONS, PROVIDER_SDKS, providerSdkCommands } from '../lib/bundling';
+import { besideCommands, FUNCTION_ESBUILD, FUNCTION_NODE_OPTIONS, PROVIDER_SDKS, providerSdkCommands } from '#lib/bundling';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..');

@@ -1,18 +1,18 @@
 // The conversion directions the benchmark measures: each is one line of text in → one line out, built
 // from the pure per-line converters the provider folders export (no I/O, no adapter). The baseline is
 // the floor any JSONL converter pays: JSON.parse + JSON.stringify of the same line.
-import type { BatchRequestInput, ChatCompletionRequest } from '../contracts/openai-types';
-import { batchRequestId } from '../lambda/ids';
-import { toBedrockRecord, recordIdFor, recordIndexOf, type BedrockOutputRecord } from '../lambda/providers/bedrock/records';
-import { resultLineFor } from '../lambda/providers/bedrock/results';
-import { toAnthropicParams } from '../lambda/providers/anthropic/request';
-import { resultToLine } from '../lambda/providers/anthropic/response';
-import { toGeminiBatchLine } from '../lambda/providers/gemini/request';
-import { parseResponseLine, toOutputLine } from '../lambda/providers/gemini/response';
+import type { BatchRequestInput, ChatCompletionRequest } from '#contracts/openai-types';
+import { batchRequestId } from '#lambda/ids';
+import { toBedrockRecord, recordIdFor, recordIndexOf, type BedrockOutputRecord } from '#lambda/providers/bedrock/records';
+import { resultLineFor } from '#lambda/providers/bedrock/results';
+import { toAnthropicParams } from '#lambda/providers/anthropic/request';
+import { resultToLine } from '#lambda/providers/anthropic/response';
+import { toGeminiBatchLine } from '#lambda/providers/gemini/request';
+import { parseResponseLine, toOutputLine } from '#lambda/providers/gemini/response';
 import type { ResultFormat } from './provider-results';
 import { EMBEDDING_DIRECTIONS, type EmbeddingInputKind } from './embeddings';
-import { convertLineBody } from '../lambda/providers/convert/responses-request';
-import { chatCompletionToResponse, isChatCompletion } from '../lambda/openai/response-object';
+import { convertLineBody } from '#lambda/providers/convert/responses-request';
+import { chatCompletionToResponse, isChatCompletion } from '#lambda/openai/response-object';
 
 export type InputKind = 'openai-input' | 'responses-input' | ResultFormat | EmbeddingInputKind;
 

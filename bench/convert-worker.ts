@@ -6,7 +6,7 @@
 // are converted several times and the median reported: one 50 ms pass mostly measures the JIT warming up.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { readLines } from '../lambda/batch-files/lines';
+import { readLines } from '#lambda/batch-files/lines';
 import { BASELINE, DIRECTIONS, type LineConverter } from './conversions';
 
 export interface WorkerResult {

@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import type { LocalGateway } from '../local/gateway';
+import type { LocalGateway } from '#local/gateway';
 import { measureUpload, summarize } from './gateway';
 import { LARGE_LINE_USER_CHARS, writeBatchFile } from './workload';
 

@@ -2,14 +2,14 @@
 // of documents, 1-4 KB a line, a fifth of the lines an array of several chunks, some base64), the
 // providers' embedding result files (Titan V2 records with 1,024-float vectors, Gemini responses with
 // 768), and the per-line converters the adapters use for them. Same baseline as every direction.
-import { batchRequestId } from '../lambda/ids';
-import type { BatchRequestInput } from '../contracts/openai-types';
-import { joinedLine, type LineShape } from '../lambda/providers/embedding-parts';
-import { stagedEmbeddingRecords } from '../lambda/providers/bedrock/embedding-batches';
-import { fromEmbeddingOutput } from '../lambda/providers/bedrock/embeddings';
-import { recordIdFor, recordIndexOf } from '../lambda/providers/bedrock/records';
-import { embedOutcome, parseEmbedPartKey, toGeminiEmbedLines } from '../lambda/providers/gemini/embeddings';
-import { parseResponseLine } from '../lambda/providers/gemini/response';
+import { batchRequestId } from '#lambda/ids';
+import type { BatchRequestInput } from '#contracts/openai-types';
+import { joinedLine, type LineShape } from '#lambda/providers/embedding-parts';
+import { stagedEmbeddingRecords } from '#lambda/providers/bedrock/embedding-batches';
+import { fromEmbeddingOutput } from '#lambda/providers/bedrock/embeddings';
+import { recordIdFor, recordIndexOf } from '#lambda/providers/bedrock/records';
+import { embedOutcome, parseEmbedPartKey, toGeminiEmbedLines } from '#lambda/providers/gemini/embeddings';
+import { parseResponseLine } from '#lambda/providers/gemini/response';
 import { randomSource, writeGeneratedLines } from './workload';
 
 export type EmbeddingInputKind = 'openai-embeddings' | 'bedrock-embed-output' | 'gemini-embed-responses';

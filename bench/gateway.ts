@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
 import { S3Client } from '@aws-sdk/client-s3';
-import type { LocalGateway } from '../local/gateway';
-import { LOCAL_CREDENTIALS } from '../local/stand-ins';
-import { S3BlobStore } from '../lambda/store/blobs';
-import { validateBatchFile } from '../lambda/batch-files/validate';
-import { concatenateParts } from '../lambda/uploads/concat';
+import type { LocalGateway } from '#local/gateway';
+import { LOCAL_CREDENTIALS } from '#local/stand-ins';
+import { S3BlobStore } from '#lambda/store/blobs';
+import { validateBatchFile } from '#lambda/batch-files/validate';
+import { concatenateParts } from '#lambda/uploads/concat';
 
 export interface LatencySummary {
   p50Ms: number;
@@ -48,7 +48,7 @@ export async function withLocalGateway<T>(fn: (gateway: LocalGateway) => Promise
   // The handlers log every request at INFO otherwise, which would be measured too. The logger is
   // created when the runtime is first imported, hence the dynamic import after this line.
   process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
-  const { startLocalGateway } = await import('../local/gateway');
+  const { startLocalGateway } = await import('#local/gateway');
   const dataDir = mkdtempSync(join(tmpdir(), 'finops-bench-gateway-'));
   const gateway = await startLocalGateway({ port: 0, dataDir, apiKeys: ['sk-finops-bench'], simulatorStepMs: 1000 });
   try {

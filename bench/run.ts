@@ -206,7 +206,7 @@ async function main(): Promise<void> {
       await withLocalGateway(async (gateway) => {
         process.stderr.write('gateway overhead (files.retrieve)…\n');
         overhead = await measureGatewayOverhead(gateway);
-        const { PROVIDER_NAMES, adapterFor } = await import('../lambda/providers/registry');
+        const { PROVIDER_NAMES, adapterFor } = await import('#lambda/providers/registry');
         const registered = PROVIDER_NAMES.filter((name) => {
           try {
             return Boolean(adapterFor(name));

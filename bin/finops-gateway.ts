@@ -9,9 +9,9 @@
 // The README's Configuration table lists every key with its type and default.
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { FinOpsGatewayStack } from '../lib/finops-gateway-stack';
-import { StackConfig, StackConfigError, stackConfigFromContext } from '../lib/stack-config';
-import { PROVIDER_CATALOG, PROVIDER_NAMES } from '../contracts/providers';
+import { FinOpsGatewayStack } from '#lib/finops-gateway-stack';
+import { StackConfig, StackConfigError, stackConfigFromContext } from '#lib/stack-config';
+import { PROVIDER_CATALOG, PROVIDER_NAMES } from '#contracts/providers';
 
 const app = new App();
 let config: StackConfig;

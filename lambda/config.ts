@@ -1,7 +1,7 @@
 // Runtime configuration, read from the environment once per cold start. The CDK stack sets these on
 // every function; the local gateway sets them before loading the handlers. README lists them all.
-import type { ProviderName } from '../contracts/records';
-import { PROVIDER_CATALOG, SECRET_PROVIDER_NAMES, providerEnvNames, type SecretProviderName } from '../contracts/providers';
+import type { ProviderName } from '#contracts/records';
+import { PROVIDER_CATALOG, SECRET_PROVIDER_NAMES, providerEnvNames, type SecretProviderName } from '#contracts/providers';
 
 export interface RuntimeConfig {
   tableName: string;

@@ -23,7 +23,7 @@
 //   guides/lambda: mintlify.wiki/aws/aws-sdk-js-v3/guides/lambda).
 //   Taking it from the runtime would save ≈ 0.6 MB a function but not load time (the runtime loads it
 //   from many files), and the code would run client versions no test ran.
-import { ENCODINGS_DIR, TOKENIZER_ENCODINGS } from '../contracts/bundles';
+import { ENCODINGS_DIR, TOKENIZER_ENCODINGS } from '#contracts/bundles';
 
 /**
  * The client libraries only one provider's adapter uses (Anthropic; OpenAI and the OpenAI-shaped ones

@@ -8,10 +8,10 @@ import { Bucket, EventType, IBucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { PROVIDER_NAMES, type ProviderName } from '../contracts/providers';
+import { PROVIDER_NAMES, type ProviderName } from '#contracts/providers';
 import { GatewayApi } from './api/api';
 import { accessFor, grantFunctionAccess } from './api/access';
-import { EVENT_FUNCTIONS, SCHEDULED_FUNCTIONS } from '../contracts/routes';
+import { EVENT_FUNCTIONS, SCHEDULED_FUNCTIONS } from '#contracts/routes';
 import { constructId, GatewayFunction } from './gateway-function';
 import { BatchTracker } from './batch-tracker/batch-tracker';
 import { BedrockBatchAccess } from './bedrock-access/bedrock-batch-access';
@@ -23,7 +23,7 @@ import { FinOpsDashboard } from './finops/dashboard';
 import { WebConsole } from './console/web-console';
 import { WebhookDelivery } from './webhooks/webhook-delivery';
 import { vertexEnvironment, type VertexStackSettings } from './providers/vertex';
-import type { PriceTableDocument } from '../contracts/price-table';
+import type { PriceTableDocument } from '#contracts/price-table';
 
 /** Every provider of the catalog (contracts/providers.ts). */
 export const PROVIDERS: readonly ProviderName[] = PROVIDER_NAMES;

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { FinOpsGatewayStackProps } from './finops-gateway-stack';
-import type { PriceTableDocument } from '../contracts/price-table';
+import type { PriceTableDocument } from '#contracts/price-table';
 import { DEFAULT_STACK_NAME } from './stack-name';
 import { GCP_LOCATION, GCP_PROJECT_ID, GCS_BUCKET, GCS_PREFIX, type VertexStackSettings } from './providers/vertex';
 import {
@@ -24,7 +24,7 @@ import {
   secretContextKey,
   type ProviderEntry,
   type SecretProviderName,
-} from '../contracts/providers';
+} from '#contracts/providers';
 
 /** How a context value is read: accepts the JSON types cdk.json holds and the strings `-c` passes. */
 export interface ValueKind<T> {

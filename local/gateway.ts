@@ -10,11 +10,11 @@ import { InFlight } from './in-flight';
 import { startApiServer } from './server';
 import { startProviderEndpoints, type ProviderEndpointInfo } from './provider-endpoints';
 import { trackerDefinitionForLocalRun } from './tracker-definition';
-import { TrackerState } from '../lib/batch-tracker/state-names';
-import { EVENT_FUNCTIONS } from '../contracts/routes';
-import { resetConfig } from '../lambda/config';
-import { resetServices, setBaseLogLevel } from '../lambda/runtime';
-import type { BuiltConsole } from '../console/build';
+import { TrackerState } from '#lib/batch-tracker/state-names';
+import { EVENT_FUNCTIONS } from '#contracts/routes';
+import { resetConfig } from '#lambda/config';
+import { resetServices, setBaseLogLevel } from '#lambda/runtime';
+import type { BuiltConsole } from '#console/build';
 import { startLocalWebhooks, type LocalWebhookQueue } from './webhooks';
 
 export { DEFAULT_DEV_KEY };
@@ -214,11 +214,11 @@ async function startSimulators(
  * the tracker, whose last events they may still be delivering.
  */
 async function wireTracker(dataDir: string, options: LocalGatewayOptions, closing: ClosingOrder) {
-  const { prepareInput } = await import('../lambda/handlers/tracker-prepare-input');
-  const { submitBatch } = await import('../lambda/handlers/tracker-submit-batch');
-  const { checkStatus } = await import('../lambda/handlers/tracker-check-status');
-  const { collectResults } = await import('../lambda/handlers/tracker-collect-results');
-  const { markFailed } = await import('../lambda/handlers/tracker-mark-failed');
+  const { prepareInput } = await import('#lambda/handlers/tracker-prepare-input');
+  const { submitBatch } = await import('#lambda/handlers/tracker-submit-batch');
+  const { checkStatus } = await import('#lambda/handlers/tracker-check-status');
+  const { collectResults } = await import('#lambda/handlers/tracker-collect-results');
+  const { markFailed } = await import('#lambda/handlers/tracker-mark-failed');
   const stepFunctions = new LocalStepFunctions({
     definition: await trackerDefinitionForLocalRun(),
     dataDir,
@@ -250,7 +250,7 @@ async function serveApi(dataDir: string, options: LocalGatewayOptions, closing: 
   const consoleDir = join(dataDir, 'console');
   process.env.FINOPS_CONSOLE_ASSETS_DIR = consoleDir;
   let consoleBuild: Promise<BuiltConsole> | undefined;
-  const buildConsole = () => (consoleBuild ??= import('../console/build').then((m) => m.buildConsole(consoleDir)));
+  const buildConsole = () => (consoleBuild ??= import('#console/build').then((m) => m.buildConsole(consoleDir)));
   const port = options.port ?? Number(process.env.PORT ?? 8787);
   const api = await closing.started(startApiServer(port, { beforePublicRoute: async () => void (await buildConsole()) }));
   return { api, buildConsole };
@@ -273,7 +273,7 @@ const LAMBDA_ASYNC_ATTEMPTS = 3;
  * retried on error. Returns what waits for the deliveries under way.
  */
 async function subscribeFileRegistration(s3: RunningS3, retryMs: number): Promise<() => Promise<void>> {
-  const { registerFiles } = await import('../lambda/handlers/files-register');
+  const { registerFiles } = await import('#lambda/handlers/files-register');
   const { bucket, keyPrefix } = EVENT_FUNCTIONS.registerFile;
   const deliveries = new InFlight();
   s3.onEvent((event) => {
@@ -301,7 +301,7 @@ async function subscribeFileRegistration(s3: RunningS3, retryMs: number): Promis
 /** Runs the expired-file sweep every `everyMs` (none for 0); returns what stops it and waits for a run under way. */
 async function scheduleExpirySweep(everyMs: number): Promise<() => Promise<void>> {
   if (everyMs <= 0) return async () => undefined;
-  const { expireFiles } = await import('../lambda/handlers/files-expire');
+  const { expireFiles } = await import('#lambda/handlers/files-expire');
   const runs = new InFlight();
   let running = false;
   const timer = setInterval(() => {
@@ -322,8 +322,8 @@ async function scheduleExpirySweep(everyMs: number): Promise<() => Promise<void>
 
 /** Local keys: each configured key is its own tenant (tenant = the key's public id). */
 async function seedKeys(keys: string[]): Promise<void> {
-  const { getServices } = await import('../lambda/runtime');
-  const { hashKey, keyIdOf } = await import('../lambda/auth/keys');
+  const { getServices } = await import('#lambda/runtime');
+  const { hashKey, keyIdOf } = await import('#lambda/auth/keys');
   const { metadata } = getServices();
   for (const [i, key] of keys.entries()) {
     const keyHash = hashKey(key);

@@ -2,7 +2,7 @@
 // simulator on loopback, wired into the environment the handlers read (contracts/providers.ts names
 // the variables). Adding a provider: one entry in LOCAL_PROVIDERS (its simulator).
 import { join } from 'node:path';
-import { PROVIDER_NAMES, providerEnvNames, type OpenAIShapedProviderName, type ProviderName } from '../contracts/providers';
+import { PROVIDER_NAMES, providerEnvNames, type OpenAIShapedProviderName, type ProviderName } from '#contracts/providers';
 import { startOpenAISimulator } from './simulators/openai';
 import { startAnthropicSimulator } from './simulators/anthropic';
 import { startGeminiSimulator } from './simulators/gemini';

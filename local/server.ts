@@ -6,13 +6,13 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
-import { API_PREFIXES, CONSOLE_FUNCTION, OPERATION_ROUTES, type OperationRoute } from '../contracts/routes';
+import { API_PREFIXES, CONSOLE_FUNCTION, OPERATION_ROUTES, type OperationRoute } from '#contracts/routes';
 import {
   API_GATEWAY_MAX_REQUEST_BYTES,
   LAMBDA_MAX_PAYLOAD_BYTES,
   gatewayResponse,
   type GatewayResponseSpec,
-} from '../lib/api/gateway-responses';
+} from '#lib/api/gateway-responses';
 import { InFlight } from './in-flight';
 import { closeServer, listenOnLoopback } from './loopback';
 

@@ -13,7 +13,7 @@ import { pipeline, Transform } from 'node:stream';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Event } from 'aws-lambda';
 import { closeServer, listenOnLoopback } from './loopback';
-import { TABLE_KEYS as K } from '../lib/storage/table-keys';
+import { TABLE_KEYS as K } from '#lib/storage/table-keys';
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- dynalite has no types and no ES module entry
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- s3rver has no types; typed here by what we use

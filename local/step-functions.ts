@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { TrackerState } from '../lib/batch-tracker/state-names';
+import { TrackerState } from '#lib/batch-tracker/state-names';
 import { InFlight } from './in-flight';
 import { closeServer, listenOnLoopback } from './loopback';
 

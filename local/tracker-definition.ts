@@ -17,7 +17,7 @@ export async function trackerDefinitionForLocalRun(): Promise<object> {
     }
   }
   // Loaded only here: the CDK app and the stack's modules are most of a gateway's start-up.
-  const { localTrackerDefinition } = await import('../lib/synth');
+  const { localTrackerDefinition } = await import('#lib/synth');
   const definition = localTrackerDefinition();
   if (cache) {
     // Whole or not at all: another test worker may read the file at any moment.

@@ -14,9 +14,9 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { InFlight } from './in-flight';
 import { closeServer, listenOnLoopback } from './loopback';
 import type { LocalStepFunctions } from './step-functions';
-import { BATCH_EVENT_DETAIL_TYPE, BATCH_EVENT_SOURCE } from '../lib/batch-tracker/state-names';
-import { MAX_DELIVERY_ATTEMPTS } from '../contracts/webhook-names';
-import { WEBHOOK_FUNCTIONS } from '../contracts/routes';
+import { BATCH_EVENT_DETAIL_TYPE, BATCH_EVENT_SOURCE } from '#lib/batch-tracker/state-names';
+import { MAX_DELIVERY_ATTEMPTS } from '#contracts/webhook-names';
+import { WEBHOOK_FUNCTIONS } from '#contracts/routes';
 
 interface QueuedMessage {
   messageId: string;

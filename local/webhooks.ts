@@ -4,8 +4,8 @@
 // private and link-local addresses never are.
 import { LocalWebhookQueue } from './webhook-queue';
 import type { LocalStepFunctions } from './step-functions';
-import { WEBHOOK_QUEUE_URL_VARIABLE } from '../contracts/webhook-names';
-import { DELIVERY_VISIBILITY_TIMEOUT_SECONDS } from '../lib/webhooks/webhook-delivery';
+import { WEBHOOK_QUEUE_URL_VARIABLE } from '#contracts/webhook-names';
+import { DELIVERY_VISIBILITY_TIMEOUT_SECONDS } from '#lib/webhooks/webhook-delivery';
 
 export type { LocalWebhookQueue };
 
@@ -15,8 +15,8 @@ export async function startLocalWebhooks(options: {
   msPerSecond: number;
   retryMs: number;
 }): Promise<LocalWebhookQueue> {
-  const { deliverWebhooks } = await import('../lambda/handlers/webhooks-deliver');
-  const { fanOutBatchEvent } = await import('../lambda/handlers/webhooks-fan-out');
+  const { deliverWebhooks } = await import('#lambda/handlers/webhooks-deliver');
+  const { fanOutBatchEvent } = await import('#lambda/handlers/webhooks-fan-out');
   const queue = new LocalWebhookQueue({
     dataDir: options.dataDir,
     msPerSecond: options.msPerSecond,

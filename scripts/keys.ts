@@ -19,9 +19,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { MetadataStore } from '../lambda/store/metadata';
-import { createKey, listKeys, revokeKey, KeyAdminError } from '../lambda/auth/key-admin';
-import { KeySpecError, type KeySummary } from '../lambda/auth/keys';
+import { MetadataStore } from '#lambda/store/metadata';
+import { createKey, listKeys, revokeKey, KeyAdminError } from '#lambda/auth/key-admin';
+import { KeySpecError, type KeySummary } from '#lambda/auth/keys';
 import { runWebhooksCli, WEBHOOKS_USAGE, WebhooksUsageError, type WebhooksResult } from './webhooks-cli';
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -166,7 +166,7 @@ async function openTable(target: KeysTarget, env: NodeJS.ProcessEnv): Promise<Op
     );
   }
   // Loaded only here: it pulls in dynalite, which this path alone needs.
-  const { startDynamoDB } = await import('../local/stand-ins');
+  const { startDynamoDB } = await import('#local/stand-ins');
   let db;
   try {
     db = await startDynamoDB(target.dataDir, table);

@@ -14,14 +14,14 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { hashKey } from '../lambda/auth/keys';
-import { FinOpsStore } from '../lambda/finops/store';
-import { buildUsageReport, parseUsageQuery, type UsageQuery, type UsageReport } from '../lambda/finops/report';
-import { formatReportCsv, formatReportTable } from '../lambda/finops/report-format';
-import { GatewayError } from '../lambda/http/errors';
-import { MetadataStore } from '../lambda/store/metadata';
+import { hashKey } from '#lambda/auth/keys';
+import { FinOpsStore } from '#lambda/finops/store';
+import { buildUsageReport, parseUsageQuery, type UsageQuery, type UsageReport } from '#lambda/finops/report';
+import { formatReportCsv, formatReportTable } from '#lambda/finops/report-format';
+import { GatewayError } from '#lambda/http/errors';
+import { MetadataStore } from '#lambda/store/metadata';
 
-import { DEFAULT_DEV_KEY as LOCAL_DEV_KEY } from '../local/dev-key';
+import { DEFAULT_DEV_KEY as LOCAL_DEV_KEY } from '#local/dev-key';
 const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 const USAGE = `Usage: npm run report -- [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--group-by provider|model|key|day]
@@ -110,7 +110,7 @@ async function dynamoEndpoint(options: ReportOptions): Promise<{ endpoint: strin
     );
   }
   // Loaded only here: it pulls in dynalite, which this path alone needs.
-  const { startDynamoDB } = await import('../local/stand-ins');
+  const { startDynamoDB } = await import('#local/stand-ins');
   try {
     return await startDynamoDB(options.dataDir, options.table);
   } catch (err) {

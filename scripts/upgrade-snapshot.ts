@@ -1,12 +1,12 @@
 // `npm run upgrade-snapshot`: refreshes lib/upgrades/stateful-resources.snapshot.json from the stack as
 // synthesized now. Refuses while a change would replace or drop a stateful resource without a
 // migration entry (lib/upgrades/migrations.ts): the snapshot guards data, it is not a formality.
-import { compareSnapshots, SNAPSHOT_FILE } from '../lib/upgrades/stateful-resources';
-import { STATEFUL_MIGRATIONS } from '../lib/upgrades/migrations';
-import { currentSnapshots, readCommittedSnapshots, writeSnapshots, type SnapshotFileContent } from '../lib/upgrades/snapshots';
+import { compareSnapshots, SNAPSHOT_FILE } from '#lib/upgrades/stateful-resources';
+import { STATEFUL_MIGRATIONS } from '#lib/upgrades/migrations';
+import { currentSnapshots, readCommittedSnapshots, writeSnapshots, type SnapshotFileContent } from '#lib/upgrades/snapshots';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../lib/gateway-function';
+import { PROJECT_ROOT } from '#lib/gateway-function';
 
 function main(): number {
   const current = currentSnapshots();

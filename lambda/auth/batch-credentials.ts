@@ -8,17 +8,17 @@
 //   FINOPS_VAULT_KEY_FILE     a local master key file (the local gateway: <dataDir>/vault.key).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GatewayError } from '../http/errors';
-import { getServices, logger, providerContext } from '../runtime';
-import { COMPLETION_WINDOW_SECONDS } from '../batches/create';
-import { nowSeconds } from '../time';
-import type { ProviderContext } from '../providers/provider';
-import type { BatchRecord } from '../../contracts/records';
+import { GatewayError } from '#lambda/http/errors';
+import { getServices, logger, providerContext } from '#lambda/runtime';
+import { COMPLETION_WINDOW_SECONDS } from '#lambda/batches/create';
+import { nowSeconds } from '#lambda/time';
+import type { ProviderContext } from '#lambda/providers/provider';
+import type { BatchRecord } from '#contracts/records';
 import { KmsDataKeys, LocalMasterKey, type DataKeySource } from './data-keys';
 import { KmsClient } from './kms-client';
 import { CredentialVault, DynamoVaultItems, type CredentialOwner } from './vault';
-import { VAULT_KEY_FILE_VARIABLE, VAULT_KMS_KEY_VARIABLE } from '../../contracts/vault-names';
-import { traced } from '../tracer';
+import { VAULT_KEY_FILE_VARIABLE, VAULT_KMS_KEY_VARIABLE } from '#contracts/vault-names';
+import { traced } from '#lambda/tracer';
 
 /** The batch record's reference to its sealed provider key (contracts/records.ts BatchRecord). */
 export interface ProviderCredentialField {

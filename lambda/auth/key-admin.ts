@@ -1,6 +1,6 @@
 // Issuing, listing and revoking gateway keys (what `npm run keys` does), over the metadata table.
 // The key is returned once, by createKey; the table keeps only its hash.
-import type { MetadataStore } from '../store/metadata';
+import type { MetadataStore } from '#lambda/store/metadata';
 import { newKeyRecord, summarizeKey, type KeySummary, type NewKeySpec } from './keys';
 
 export interface CreatedKey {

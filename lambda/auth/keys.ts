@@ -1,7 +1,7 @@
 // Gateway API keys: only their SHA-256 is stored; lookups are by hash and the stored hash is compared
 // in constant time. The key itself exists only in the answer to `npm run keys -- create`.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ApiKeyRecord } from '../../contracts/records';
+import type { ApiKeyRecord } from '#contracts/records';
 
 export const KEY_PREFIX = 'sk-finops-';
 

@@ -3,9 +3,9 @@
 // AWS_ENDPOINT_URL_KMS points it elsewhere (the tests' fake KMS), as for every AWS SDK client.
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { AwsCredentialIdentity, Provider } from '@smithy/types';
-import { ProviderUnavailableError } from '../providers/errors';
+import { ProviderUnavailableError } from '#lambda/providers/errors';
 import type { EncryptionContext } from './envelope';
-import { traced } from '../tracer';
+import { traced } from '#lambda/tracer';
 
 /** KMS said no for a reason retrying will not fix (AccessDenied, InvalidCiphertext, disabled key, …). */
 export class KmsError extends Error {

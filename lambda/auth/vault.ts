@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { decryptWithKey, encryptWithKey, type EncryptionContext, type Envelope } from './envelope';
 import type { DataKeySource } from './data-keys';
-import type { ProviderName } from '../../contracts/records';
-import { VAULT_CONTEXT_PURPOSE } from '../../contracts/vault-names';
+import type { ProviderName } from '#contracts/records';
+import { VAULT_CONTEXT_PURPOSE } from '#contracts/vault-names';
 
 /** What a sealed credential belongs to; opening it needs the same owner (it is the encryption context). */
 export interface CredentialOwner {

@@ -9,10 +9,10 @@
 // "usage":{"prompt_tokens","total_tokens"}}`; with `base64` each embedding is the base64 of its
 // little-endian float32 bytes (what openai-python and openai-node decode).
 import { LineError } from './lines';
-import { BYTES_PER_TOKEN } from '../openai/token-estimate';
-import type { EmbeddingList } from '../openai/embedding-list';
+import { BYTES_PER_TOKEN } from '#lambda/openai/token-estimate';
+import type { EmbeddingList } from '#lambda/openai/embedding-list';
 
-export type { EmbeddingList, EmbeddingObject } from '../openai/embedding-list';
+export type { EmbeddingList, EmbeddingObject } from '#lambda/openai/embedding-list';
 
 export const EMBEDDINGS_ENDPOINT = '/v1/embeddings';
 /** OpenAI: "any array must be 2048 dimensions or less". */

@@ -1,7 +1,7 @@
 // Streaming JSONL line splitter: bytes in, numbered UTF-8 lines out, bounded memory.
 // Splitting happens on raw bytes (a newline byte never occurs inside a multi-byte UTF-8 sequence), so a
 // line split across chunks is joined before decoding and invalid UTF-8 is reported with its line number.
-import { GatewayError } from '../http/errors';
+import { GatewayError } from '#lambda/http/errors';
 
 export interface Line {
   /** 1-based line number in the file. */

@@ -1,5 +1,5 @@
 // OpenAI batch input validation: one pure check per line, and a streaming pass over a whole file.
-import type { BatchRequestInput } from '../../contracts/openai-types';
+import type { BatchRequestInput } from '#contracts/openai-types';
 import { LineError, type Line } from './lines';
 import { ENDPOINTS, SUPPORTED_ENDPOINTS, providerRunsMessage, type EndpointSupport } from './endpoints';
 

@@ -1,8 +1,8 @@
 // Checks on a batches.create request that hold for every provider (pure, table-tested).
-import { badRequest } from '../http/errors';
-import { isObject, SUPPORTED_ENDPOINTS } from '../batch-files/validate';
-import { parseExpirySeconds } from '../files/ingest';
-import { completionWindowHours, isProviderName, openaiCompatibleQuirks } from '../../contracts/providers';
+import { badRequest } from '#lambda/http/errors';
+import { isObject, SUPPORTED_ENDPOINTS } from '#lambda/batch-files/validate';
+import { parseExpirySeconds } from '#lambda/files/ingest';
+import { completionWindowHours, isProviderName, openaiCompatibleQuirks } from '#contracts/providers';
 
 export const COMPLETION_WINDOW_SECONDS = 24 * 3600;
 

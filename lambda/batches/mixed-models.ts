@@ -2,9 +2,9 @@
 // job (lambda/tracker/jobs.ts): no `model` is needed (each line runs on the model it names), and the
 // adapter's cheap checks run once per model, as they will for each job, so a model it can never run
 // is a 400 now rather than a failed job later.
-import { badRequest } from '../http/errors';
-import type { AcceptedBatch, CreateBatchInput, ProviderAdapter, ProviderContext } from '../providers/provider';
-import { MAX_MODELS_PER_BATCH, tooManyModels } from '../tracker/jobs';
+import { badRequest } from '#lambda/http/errors';
+import type { AcceptedBatch, CreateBatchInput, ProviderAdapter, ProviderContext } from '#lambda/providers/provider';
+import { MAX_MODELS_PER_BATCH, tooManyModels } from '#lambda/tracker/jobs';
 
 export const acceptsAsJobs = (adapter: ProviderAdapter, input: CreateBatchInput) =>
   adapter.oneModelPerJob === true && input.inputFile !== null && input.inputFile.model === null;

@@ -1,8 +1,8 @@
 // The BatchRecord the gateway stores: at batches.create (status `validating`, not submitted), and the
 // fields the tracker's "Submit to provider" adds once the provider accepted the batch (pure, table-tested).
-import type { CreateBatchInput, CreatedBatch } from '../providers/provider';
-import type { BatchRecord, BudgetReservation, ProviderName } from '../../contracts/records';
-import { isTerminal } from '../../contracts/openai-types';
+import type { CreateBatchInput, CreatedBatch } from '#lambda/providers/provider';
+import type { BatchRecord, BudgetReservation, ProviderName } from '#contracts/records';
+import { isTerminal } from '#contracts/openai-types';
 
 /** Who a new batch belongs to: the tenant, the provider that runs it and the gateway key that created it. */
 export interface BatchOwner {

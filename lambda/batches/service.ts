@@ -5,21 +5,21 @@
 // nothing was written yet) or one recorded batch that a retry with the same Idempotency-Key returns
 // and starts (or, without a key, that batches.retrieve starts: lambda/tracker/start.ts).
 import { createHash } from 'node:crypto';
-import { GatewayError, badRequest, noSuchFile } from '../http/errors';
-import type { Caller } from '../http/request';
+import { GatewayError, badRequest, noSuchFile } from '#lambda/http/errors';
+import type { Caller } from '#lambda/http/request';
 import { completionWindowSeconds, type BatchCreateRequest } from './create';
 import { newValidatingRecord } from './record';
-import { getServices, logger, providerContext } from '../runtime';
-import { adapterFor, resolveProvider } from '../providers/registry';
-import type { CreateBatchInput, ProviderAdapter } from '../providers/provider';
-import { checkProviderRunsEndpoint } from '../providers/endpoints';
-import { FILE_ID_PATTERN } from '../ids';
-import { nowSeconds } from '../time';
-import type { BatchRecord, FileRecord, ProviderName } from '../../contracts/records';
-import { WriteConflictError } from '../store/metadata';
-import { checkBudget, releaseBudget } from '../finops/budget';
-import { discardBatchCredential, sealBatchCredential } from '../auth/batch-credentials';
-import { ensureTrackerStarted, markTrackerStarted, startTracker } from '../tracker/start';
+import { getServices, logger, providerContext } from '#lambda/runtime';
+import { adapterFor, resolveProvider } from '#lambda/providers/registry';
+import type { CreateBatchInput, ProviderAdapter } from '#lambda/providers/provider';
+import { checkProviderRunsEndpoint } from '#lambda/providers/endpoints';
+import { FILE_ID_PATTERN } from '#lambda/ids';
+import { nowSeconds } from '#lambda/time';
+import type { BatchRecord, FileRecord, ProviderName } from '#contracts/records';
+import { WriteConflictError } from '#lambda/store/metadata';
+import { checkBudget, releaseBudget } from '#lambda/finops/budget';
+import { discardBatchCredential, sealBatchCredential } from '#lambda/auth/batch-credentials';
+import { ensureTrackerStarted, markTrackerStarted, startTracker } from '#lambda/tracker/start';
 import { acceptMixedModels, acceptsAsJobs } from './mixed-models';
 
 export interface CreateBatchCommand {

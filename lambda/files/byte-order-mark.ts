@@ -4,8 +4,8 @@
 // fail the batch. Ingestion removes it once, for every provider, so what is stored, counted, converted
 // and forwarded is the JSONL itself.
 import { Readable } from 'node:stream';
-import type { BlobStore } from '../store/blobs';
-import type { BlobLocation } from '../../contracts/records';
+import type { BlobStore } from '#lambda/store/blobs';
+import type { BlobLocation } from '#contracts/records';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 

@@ -2,12 +2,12 @@
 // the expiry sweep both come here, so an expired file goes exactly as a deleted one does.
 // A file an unfinished batch still runs from is only hidden (deletedAt): the provider may still be
 // reading its copy and the tracker its bytes. The batch's end (releaseBatchInput) removes it.
-import { getServices, providerContext, type PassThroughKey } from '../runtime';
-import { adapterFor } from '../providers/registry';
-import type { ProviderContext } from '../providers/provider';
-import type { BatchRecord, FileRecord } from '../../contracts/records';
-import { isTerminal } from '../../contracts/openai-types';
-import { nowSeconds } from '../time';
+import { getServices, providerContext, type PassThroughKey } from '#lambda/runtime';
+import { adapterFor } from '#lambda/providers/registry';
+import type { ProviderContext } from '#lambda/providers/provider';
+import type { BatchRecord, FileRecord } from '#contracts/records';
+import { isTerminal } from '#contracts/openai-types';
+import { nowSeconds } from '#lambda/time';
 
 export async function deleteGatewayFile(file: FileRecord, passThroughKey?: PassThroughKey): Promise<void> {
   if (await usedByUnfinishedBatch(file)) {

@@ -4,9 +4,9 @@
 // expired files stop costing storage. It walks the per-day expiry entries (MetadataStore) from the
 // first day not yet finished up to today, and remembers where it got to, so a sweep that did not run
 // for a while catches up, and a sweep that died half-way is simply run again.
-import { logger, getServices } from '../runtime';
-import { isExpired } from '../store/metadata';
-import { nowSeconds, utcDate } from '../time';
+import { logger, getServices } from '#lambda/runtime';
+import { isExpired } from '#lambda/store/metadata';
+import { nowSeconds, utcDate } from '#lambda/time';
 import { deleteGatewayFile } from './delete';
 
 /** How far back the very first sweep looks (one Query a day, once): entries written before the schedule first ran. */

@@ -2,16 +2,16 @@
 // the provider, record. Shared by files.create, the Uploads API and direct uploads. Any failure leaves
 // nothing behind.
 import type { Readable } from 'node:stream';
-import { badRequest } from '../http/errors';
-import { newFileId } from '../ids';
-import { nowSeconds } from '../time';
-import { getServices, providerContext } from '../runtime';
-import { adapterFor } from '../providers/registry';
-import { MAX_BATCH_LINES, validateBatchFile } from '../batch-files/validate';
-import { endpointSupportOf } from '../providers/endpoints';
+import { badRequest } from '#lambda/http/errors';
+import { newFileId } from '#lambda/ids';
+import { nowSeconds } from '#lambda/time';
+import { getServices, providerContext } from '#lambda/runtime';
+import { adapterFor } from '#lambda/providers/registry';
+import { MAX_BATCH_LINES, validateBatchFile } from '#lambda/batch-files/validate';
+import { endpointSupportOf } from '#lambda/providers/endpoints';
 import { stripByteOrderMark } from './byte-order-mark';
-import type { Extras } from '../providers/provider';
-import type { BlobLocation, FileRecord, ProviderName } from '../../contracts/records';
+import type { Extras } from '#lambda/providers/provider';
+import type { BlobLocation, FileRecord, ProviderName } from '#contracts/records';
 
 export const SUPPORTED_PURPOSES = ['batch'] as const;
 export const MAX_FILENAME_LENGTH = 255;

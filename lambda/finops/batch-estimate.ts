@@ -7,15 +7,15 @@
 // caps (max_completion_tokens / max_tokens, n ×; FINOPS_BUDGET_DEFAULT_OUTPUT_TOKENS when unset, as the
 // budget guard assumes). Low = fewest input tokens and no output; high = most input tokens and every
 // cap reached. Both at the price table's batch (or, below Bedrock's job minimum, on-demand) prices.
-import type { BatchRequestInput, BatchUsage, ChatCompletionRequest } from '../../contracts/openai-types';
-import { convertLineBody } from '../providers/convert/responses-request';
-import type { ProviderName } from '../../contracts/records';
-import { runCheckFor, type RunCheck } from '../providers/run-checks';
+import type { BatchRequestInput, BatchUsage, ChatCompletionRequest } from '#contracts/openai-types';
+import { convertLineBody } from '#lambda/providers/convert/responses-request';
+import type { ProviderName } from '#contracts/records';
+import { runCheckFor, type RunCheck } from '#lambda/providers/run-checks';
 import { costOfUsage, microsToUsd, type RunMode } from './cost';
 import { DEFAULT_OUTPUT_TOKENS, estimateRequest, expectedRunMode } from './estimate';
 import { PRICE_PROVIDERS, type ModelPrice, type PriceTable } from './prices';
 import { APPROXIMATION_RANGE, countInputTokens, tokenCountMethod, type TokenCountMethod } from './tokens';
-import { embeddingRunCheckFor } from '../providers/embedding-run-checks';
+import { embeddingRunCheckFor } from '#lambda/providers/embedding-run-checks';
 
 export interface UsdRange {
   low: number;

@@ -1,7 +1,7 @@
 // How much of its monthly budget each of a tenant's keys has used (GET /finops/budgets, the web
 // console's gauges). The same three numbers the budget guard (lambda/finops/budget.ts) works from:
 // the budget, this month's spend from the daily aggregates, and what the key's running batches reserved.
-import type { ApiKeyRecord } from '../../contracts/records';
+import type { ApiKeyRecord } from '#contracts/records';
 import { microsToUsd, usdToMicros } from './cost';
 import type { UsageRow } from './usage-rows';
 

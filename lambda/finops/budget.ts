@@ -8,10 +8,10 @@
 // conditional write, so creates racing for the last of a budget cannot both get it. The tracker gives
 // a reservation back when it books the batch's real cost; batches.create gives it back when the
 // create fails.
-import { GatewayError } from '../http/errors';
-import { getServices, logger } from '../runtime';
-import type { BudgetReservation, FileRecord, ProviderName } from '../../contracts/records';
-import { nowSeconds } from '../time';
+import { GatewayError } from '#lambda/http/errors';
+import { getServices, logger } from '#lambda/runtime';
+import type { BudgetReservation, FileRecord, ProviderName } from '#contracts/records';
+import { nowSeconds } from '#lambda/time';
 import { microsToUsd, usdToMicros } from './cost';
 import { BatchEstimate, DEFAULT_OUTPUT_TOKENS, expectedRunMode, priceEstimate } from './estimate';
 import { priceTable } from './prices';

@@ -1,10 +1,10 @@
 // Cost arithmetic, pure and in integers: token counts × pico-dollar prices (BigInt, exact), rounded
 // once per model to micro-dollars (half up). A batch's cost is the sum of its models' micro-dollars,
 // so per-batch costs and the daily aggregates always add up to the same number.
-import type { BatchUsage, ModelCostShare } from '../../contracts/openai-types';
-import type { CostSummary } from '../../contracts/records';
+import type { BatchUsage, ModelCostShare } from '#contracts/openai-types';
+import type { CostSummary } from '#contracts/records';
 import type { ModelPrice, PriceTable } from './prices';
-import type { ProviderName } from '../../contracts/records';
+import type { ProviderName } from '#contracts/records';
 
 const PICO_PER_MICRO = 1_000_000n;
 const PPM = 1_000_000n;
@@ -14,8 +14,8 @@ function divideRoundHalfUp(numerator: bigint, denominator: bigint): bigint {
   return (numerator * 2n + denominator) / (denominator * 2n);
 }
 
-export type { RunMode } from '../../contracts/records';
-import type { RunMode } from '../../contracts/records';
+export type { RunMode } from '#contracts/records';
+import type { RunMode } from '#contracts/records';
 
 export interface ModelCost {
   /** What the batch cost at batch prices (on-demand prices for runMode on_demand). */

@@ -1,8 +1,8 @@
 // The estimate's I/O: streams the input file (or takes the inline requests), reads what is left of
 // the caller's budget, and answers a FinOpsEstimate. Shared by POST /finops/estimate and
 // batches.create with dry_run: true. Writes nothing.
-import { badRequest, GatewayError } from '../http/errors';
-import { getServices } from '../runtime';
+import { badRequest, GatewayError } from '#lambda/http/errors';
+import { getServices } from '#lambda/runtime';
 import {
   buildAlternatives,
   buildEstimate,
@@ -15,7 +15,7 @@ import { defaultOutputTokens, type BudgetCheckInput } from './budget';
 import { usdToMicros } from './cost';
 import { priceTable } from './prices';
 import { finopsStore } from './store';
-import { EMBEDDINGS_ENDPOINT } from '../batch-files/embeddings';
+import { EMBEDDINGS_ENDPOINT } from '#lambda/batch-files/embeddings';
 
 /** What the budget check reads (model: extra_body.model, which wins over the requests' own), and `compare`. */
 export interface EstimateRequest extends BudgetCheckInput {

@@ -9,10 +9,10 @@
 //                   or n × defaultOutputTokens when it sets none; 0 for embeddings.
 // Both are priced at the model's batch price with no cache discount. Four bytes per token is the usual
 // rule of thumb for English text; the output side is an upper bound, so the estimate errs high.
-import { BYTES_PER_TOKEN } from '../openai/token-estimate';
-import type { BatchUsage } from '../../contracts/openai-types';
-import type { ProviderName } from '../../contracts/records';
-import { adapterFor } from '../providers/registry';
+import { BYTES_PER_TOKEN } from '#lambda/openai/token-estimate';
+import type { BatchUsage } from '#contracts/openai-types';
+import type { ProviderName } from '#contracts/records';
+import { adapterFor } from '#lambda/providers/registry';
 import { costOfUsage, type RunMode } from './cost';
 import type { PriceTable } from './prices';
 

@@ -2,7 +2,7 @@
 // model, which CloudWatch Logs turns into metrics (no PutMetricData call, no extra package). Tenant,
 // batch and key go in as plain properties (searchable in Logs Insights), not as dimensions, to keep
 // metric cardinality bounded by providers × models.
-import { FINOPS_BATCH_STATUS_METRICS, FINOPS_DIMENSIONS, FINOPS_METRICS, FINOPS_METRIC_NAMESPACE } from '../../contracts/metric-names';
+import { FINOPS_BATCH_STATUS_METRICS, FINOPS_DIMENSIONS, FINOPS_METRICS, FINOPS_METRIC_NAMESPACE } from '#contracts/metric-names';
 import { isTerminalStatus, type UsageDelta } from './usage-rows';
 import { microsToUsd } from './cost';
 

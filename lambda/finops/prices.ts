@@ -4,11 +4,11 @@
 // the batch discount in parts per million, so cost arithmetic never touches floating point.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ProviderName } from '../../contracts/records';
-import { PROVIDER_NAMES } from '../../contracts/providers';
-import { adapterFor } from '../providers/registry';
-import repoPrices from '../../pricing/prices.json';
-import type { ModelPriceEntry, PriceTableDocument, ProviderPriceEntry } from '../../contracts/price-table';
+import type { ProviderName } from '#contracts/records';
+import { PROVIDER_NAMES } from '#contracts/providers';
+import { adapterFor } from '#lambda/providers/registry';
+import repoPrices from '#pricing/prices.json';
+import type { ModelPriceEntry, PriceTableDocument, ProviderPriceEntry } from '#contracts/price-table';
 
 // The JSON document's shape is shared with the stack (price overrides): contracts/price-table.ts.
 export type { ModelPriceEntry, ProviderPriceEntry, PriceTableDocument };

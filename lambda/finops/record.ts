@@ -2,13 +2,13 @@
 // usage per model, add it to the tenant's daily aggregates exactly once, publish CloudWatch metrics,
 // and return the cost summary stored on the batch (null when a model has no price: usage without
 // cost, never a wrong cost).
-import type { BatchUsage } from '../../contracts/openai-types';
-import type { BatchRecord, CostSummary } from '../../contracts/records';
-import { logger } from '../runtime';
+import type { BatchUsage } from '#contracts/openai-types';
+import type { BatchRecord, CostSummary } from '#contracts/records';
+import { logger } from '#lambda/runtime';
 import { costShares, priceBatchUsage, type PricedModels, type RunMode } from './cost';
 import { priceTable, type PriceTable } from './prices';
 import { finishedAt, usageDeltasForBatch } from './usage-rows';
-import { nowSeconds, utcDate } from '../time';
+import { nowSeconds, utcDate } from '#lambda/time';
 import { finopsStore } from './store';
 import { emfDocument, emitMetrics } from './metrics';
 

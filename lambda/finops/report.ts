@@ -1,7 +1,7 @@
 // The usage report (GET /finops/usage and `npm run report`), as pure functions: request parameters
 // in, aggregate rows grouped and summed out. Sums are taken in integers (tokens, micro-dollars), so a
 // report total equals the sum of the batches' own costs exactly.
-import { badRequest } from '../http/errors';
+import { badRequest } from '#lambda/http/errors';
 import { microsToUsd } from './cost';
 import { addCounters, CHAT_ENDPOINT, zeroCounters, type UsageCounters, type UsageRow } from './usage-rows';
 

@@ -20,11 +20,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { getServices } from '../runtime';
-import { queryPages } from '../store/query-pages';
-import type { ApiKeyRecord, BudgetReservation } from '../../contracts/records';
+import { getServices } from '#lambda/runtime';
+import { queryPages } from '#lambda/store/query-pages';
+import type { ApiKeyRecord, BudgetReservation } from '#contracts/records';
 import { CHAT_ENDPOINT, COUNTER_FIELDS, usagePartitionKey, usageSortKey, type UsageDelta, type UsageRow } from './usage-rows';
-import { traced } from '../tracer';
+import { traced } from '#lambda/tracer';
 
 export const markerKey = (batchId: string) => ({ pk: `USAGE_APPLIED#${batchId}`, sk: 'USAGE_APPLIED' });
 export const reservationKey = (keyId: string, month: string) => ({ pk: `BUDGET#${keyId}`, sk: month });

@@ -15,9 +15,9 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { ENCODINGS_DIR, type TokenizerEncoding } from '../../contracts/bundles';
+import { ENCODINGS_DIR, type TokenizerEncoding } from '#contracts/bundles';
 import { estimateRequest, IMAGE_TOKENS } from './estimate';
-import type { ProviderName } from '../../contracts/records';
+import type { ProviderName } from '#contracts/records';
 
 export type TokenCountMethod = 'tokenizer:o200k_base' | 'tokenizer:cl100k_base' | 'approximation:utf8_bytes_div_4';
 

@@ -5,9 +5,9 @@
 // A finished batch adds its tokens, micro-dollar costs and a count of its terminal status to the
 // items of its models (atomic ADD). A report over a date range is then one Query on the tenant's
 // partition, never a Scan. This file is pure: what a batch adds, and to which item.
-import type { BatchUsage } from '../../contracts/openai-types';
-import type { BatchRecord, ProviderName } from '../../contracts/records';
-import type { TerminalStatus } from '../../contracts/metric-names';
+import type { BatchUsage } from '#contracts/openai-types';
+import type { BatchRecord, ProviderName } from '#contracts/records';
+import type { TerminalStatus } from '#contracts/metric-names';
 import type { ModelCost } from './cost';
 
 export const usagePartitionKey = (tenantId: string) => `USAGE#${tenantId}`;

@@ -2,8 +2,8 @@
 // the key's tenant, passed to handlers in the authorizer context. API Gateway caches the answer per
 // Authorization header for 60 s, so a revoked key stops working within a minute.
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { getServices, logger } from '../runtime';
-import { bearerToken, hashesEqual, hashKey } from '../auth/keys';
+import { getServices, logger } from '#lambda/runtime';
+import { bearerToken, hashesEqual, hashKey } from '#lambda/auth/keys';
 
 export interface AuthorizedCaller {
   tenantId: string;

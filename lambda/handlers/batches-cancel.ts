@@ -1,17 +1,17 @@
 // POST /openai/batches/{batch_id}/cancel — records the request, asks the provider; the tracker carries
 // the batch on to `cancelled` (and re-asks the provider if this first attempt does not get through).
-import { httpHandler, json } from '../http/handler';
-import { callerOf, jsonBody } from '../http/request';
-import { batchNotCancellable, noSuchBatch } from '../http/errors';
-import { findBatch } from '../http/lookup';
-import { getServices, logger } from '../runtime';
-import { adapterFor } from '../providers/registry';
-import { cancelProviderWork } from '../tracker/jobs-steps';
-import { nowSeconds } from '../time';
-import { isTerminal, TERMINAL_BATCH_STATUSES } from '../../contracts/openai-types';
-import { toOpenAIBatch } from '../openai/objects';
-import { WriteConflictError } from '../store/metadata';
-import { batchProviderContext } from '../auth/batch-credentials';
+import { httpHandler, json } from '#lambda/http/handler';
+import { callerOf, jsonBody } from '#lambda/http/request';
+import { batchNotCancellable, noSuchBatch } from '#lambda/http/errors';
+import { findBatch } from '#lambda/http/lookup';
+import { getServices, logger } from '#lambda/runtime';
+import { adapterFor } from '#lambda/providers/registry';
+import { cancelProviderWork } from '#lambda/tracker/jobs-steps';
+import { nowSeconds } from '#lambda/time';
+import { isTerminal, TERMINAL_BATCH_STATUSES } from '#contracts/openai-types';
+import { toOpenAIBatch } from '#lambda/openai/objects';
+import { WriteConflictError } from '#lambda/store/metadata';
+import { batchProviderContext } from '#lambda/auth/batch-credentials';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);

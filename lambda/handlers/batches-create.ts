@@ -1,14 +1,14 @@
 // POST /openai/batches — validate, reserve, record `validating`, start the tracker, answer
 // (lambda/batches/service.ts). The tracker submits the batch to the provider. `dry_run: true` answers
 // the batch's estimate after the same input checks, and records nothing.
-import { httpHandler, json } from '../http/handler';
-import { callerOf, jsonBody, passThroughKey, type Caller, type GatewayEvent } from '../http/request';
-import { parseBatchCreate, type BatchCreateRequest } from '../batches/create';
-import { createBatchService, resolveInput } from '../batches/service';
-import { getServices } from '../runtime';
-import { idempotentBatchId, newBatchId } from '../ids';
-import { toOpenAIBatch } from '../openai/objects';
-import { estimateBatch } from '../finops/estimate-service';
+import { httpHandler, json } from '#lambda/http/handler';
+import { callerOf, jsonBody, passThroughKey, type Caller, type GatewayEvent } from '#lambda/http/request';
+import { parseBatchCreate, type BatchCreateRequest } from '#lambda/batches/create';
+import { createBatchService, resolveInput } from '#lambda/batches/service';
+import { getServices } from '#lambda/runtime';
+import { idempotentBatchId, newBatchId } from '#lambda/ids';
+import { toOpenAIBatch } from '#lambda/openai/objects';
+import { estimateBatch } from '#lambda/finops/estimate-service';
 
 /** A client-chosen Idempotency-Key makes a retried create return the first batch instead of a second. */
 function batchIdFor(event: GatewayEvent, tenantId: string): string {

@@ -1,11 +1,11 @@
 // GET /openai/batches — the caller's batches, newest first, cursor-paginated. Gateway extensions:
 // ?provider=, ?model= and ?status= (one of OpenAI's batch statuses) keep only matching batches.
-import { httpHandler, json } from '../http/handler';
-import { callerOf, queryOf } from '../http/request';
-import { optionalString, parseAfter, parseBatchStatus, parseLimit } from '../http/params';
-import { getServices } from '../runtime';
-import { resolveProvider } from '../providers/registry';
-import { toListPage, toOpenAIBatch } from '../openai/objects';
+import { httpHandler, json } from '#lambda/http/handler';
+import { callerOf, queryOf } from '#lambda/http/request';
+import { optionalString, parseAfter, parseBatchStatus, parseLimit } from '#lambda/http/params';
+import { getServices } from '#lambda/runtime';
+import { resolveProvider } from '#lambda/providers/registry';
+import { toListPage, toOpenAIBatch } from '#lambda/openai/objects';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);

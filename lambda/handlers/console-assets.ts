@@ -4,7 +4,7 @@
 // its data folder and names it in FINOPS_CONSOLE_ASSETS_DIR.
 import { join } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { loadConsoleFiles, serveConsole, type ConsoleFiles } from '../console/assets';
+import { loadConsoleFiles, serveConsole, type ConsoleFiles } from '#lambda/console/assets';
 
 let files: ConsoleFiles | undefined;
 let filesDir: string | undefined;

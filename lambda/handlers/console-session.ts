@@ -1,11 +1,11 @@
 // GET /openai/console/session — what the web console needs to know about the key it was given: the
 // key's id and name, its tenant, and (deployed) the AWS console address of a batch's execution. The
 // console calls it first: a refused key gets the authorizer's 401 and the console says so.
-import { httpHandler, json } from '../http/handler';
-import { callerOf } from '../http/request';
-import { getServices } from '../runtime';
-import { finopsStore } from '../finops/store';
-import { awsConsoleLinksEnabled, executionUrlTemplate } from '../console/links';
+import { httpHandler, json } from '#lambda/http/handler';
+import { callerOf } from '#lambda/http/request';
+import { getServices } from '#lambda/runtime';
+import { finopsStore } from '#lambda/finops/store';
+import { awsConsoleLinksEnabled, executionUrlTemplate } from '#lambda/console/links';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);

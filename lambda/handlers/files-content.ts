@@ -1,10 +1,10 @@
 // GET /openai/files/{file_id}/content — small files inline, large ones by redirect to a short-lived
 // presigned S3 URL (a Lambda response cannot carry more than 6 MB; the OpenAI SDKs follow redirects).
-import { httpHandler, type HttpResult } from '../http/handler';
-import { callerOf } from '../http/request';
-import { findFile } from '../http/lookup';
-import { badRequest } from '../http/errors';
-import { getServices } from '../runtime';
+import { httpHandler, type HttpResult } from '#lambda/http/handler';
+import { callerOf } from '#lambda/http/request';
+import { findFile } from '#lambda/http/lookup';
+import { badRequest } from '#lambda/http/errors';
+import { getServices } from '#lambda/runtime';
 
 export const DOWNLOAD_URL_TTL_SECONDS = 300;
 

@@ -1,11 +1,11 @@
 // POST /openai/files — upload a batch input file (multipart/form-data).
-import { httpHandler, json } from '../http/handler';
-import { callerOf, multipartForm, passThroughKey } from '../http/request';
-import { badRequest } from '../http/errors';
-import { getServices } from '../runtime';
-import { resolveProvider } from '../providers/registry';
-import { checkFilename, checkPurpose, ingestBatchFile } from '../files/ingest';
-import { toOpenAIFile } from '../openai/objects';
+import { httpHandler, json } from '#lambda/http/handler';
+import { callerOf, multipartForm, passThroughKey } from '#lambda/http/request';
+import { badRequest } from '#lambda/http/errors';
+import { getServices } from '#lambda/runtime';
+import { resolveProvider } from '#lambda/providers/registry';
+import { checkFilename, checkPurpose, ingestBatchFile } from '#lambda/files/ingest';
+import { toOpenAIFile } from '#lambda/openai/objects';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);

@@ -1,9 +1,9 @@
 // DELETE /openai/files/{file_id} — removes the provider's copy, the bytes and the record.
-import { httpHandler, json } from '../http/handler';
-import { callerOf, passThroughKey } from '../http/request';
-import { findFile } from '../http/lookup';
-import { getServices } from '../runtime';
-import { deleteGatewayFile } from '../files/delete';
+import { httpHandler, json } from '#lambda/http/handler';
+import { callerOf, passThroughKey } from '#lambda/http/request';
+import { findFile } from '#lambda/http/lookup';
+import { getServices } from '#lambda/runtime';
+import { deleteGatewayFile } from '#lambda/files/delete';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);

@@ -1,12 +1,12 @@
 // POST /openai/files/direct-uploads — gateway extension: a presigned S3 PUT for a batch input file of
 // up to 200 MB (lambda/files/direct-upload.ts). The file is `uploaded` until S3 has the bytes and
 // files-register has validated them; files.retrieve shows when it is `processed` (or `error`).
-import { httpHandler, json } from '../http/handler';
-import { callerOf, jsonBody, passThroughKey } from '../http/request';
-import { badRequest } from '../http/errors';
-import { getServices } from '../runtime';
-import { nowSeconds } from '../time';
-import { createDirectUpload, parseDirectUploadRequest } from '../files/direct-upload';
+import { httpHandler, json } from '#lambda/http/handler';
+import { callerOf, jsonBody, passThroughKey } from '#lambda/http/request';
+import { badRequest } from '#lambda/http/errors';
+import { getServices } from '#lambda/runtime';
+import { nowSeconds } from '#lambda/time';
+import { createDirectUpload, parseDirectUploadRequest } from '#lambda/files/direct-upload';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);

@@ -1,8 +1,8 @@
 // Scheduled (EventBridge, hourly): removes the files whose expires_at has passed (lambda/files/expire.ts).
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logger } from '../runtime';
-import { sweepExpiredFiles, type SweepResult } from '../files/expire';
+import { logger } from '#lambda/runtime';
+import { sweepExpiredFiles, type SweepResult } from '#lambda/files/expire';
 
 export async function expireFiles(): Promise<SweepResult> {
   const result = await sweepExpiredFiles();

@@ -1,10 +1,10 @@
 // GET /openai/files — the caller's files, newest first, cursor-paginated.
-import { httpHandler, json } from '../http/handler';
-import { callerOf, queryOf } from '../http/request';
-import { optionalString, parseAfter, parseLimit, parseOrder } from '../http/params';
-import { getServices } from '../runtime';
-import { resolveProvider } from '../providers/registry';
-import { toListPage, toOpenAIFile } from '../openai/objects';
+import { httpHandler, json } from '#lambda/http/handler';
+import { callerOf, queryOf } from '#lambda/http/request';
+import { optionalString, parseAfter, parseLimit, parseOrder } from '#lambda/http/params';
+import { getServices } from '#lambda/runtime';
+import { resolveProvider } from '#lambda/providers/registry';
+import { toListPage, toOpenAIFile } from '#lambda/openai/objects';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);

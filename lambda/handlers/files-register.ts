@@ -5,8 +5,8 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { S3Event } from 'aws-lambda';
-import { getServices, logger } from '../runtime';
-import { createdObjectsOf, registerDirectUpload, RegistrationInProgressError, type RegistrationOutcome } from '../files/direct-upload';
+import { getServices, logger } from '#lambda/runtime';
+import { createdObjectsOf, registerDirectUpload, RegistrationInProgressError, type RegistrationOutcome } from '#lambda/files/direct-upload';
 
 export async function registerFiles(event: S3Event): Promise<RegistrationOutcome[]> {
   const objects = createdObjectsOf(event, getServices().config.filesBucket);

@@ -1,10 +1,10 @@
 // GET /openai/finops/budgets — this UTC month's budget use of every key of the caller's tenant
 // (lambda/finops/budget-use.ts). Keys are shown by id and name only, never by hash.
-import { httpHandler, json } from '../http/handler';
-import { callerOf } from '../http/request';
-import { getServices } from '../runtime';
-import { budgetUse } from '../finops/budget-use';
-import { finopsStore } from '../finops/store';
+import { httpHandler, json } from '#lambda/http/handler';
+import { callerOf } from '#lambda/http/request';
+import { getServices } from '#lambda/runtime';
+import { budgetUse } from '#lambda/finops/budget-use';
+import { finopsStore } from '#lambda/finops/store';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);

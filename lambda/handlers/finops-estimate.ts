@@ -2,15 +2,15 @@
 // Body: {"input_file_id"} or {"requests"} (inline, as for Anthropic), optional "provider", "model" and
 // "compare": true (adds every provider and model that can run the requests, cheapest first).
 // Reads the file and the caller's budget; writes nothing.
-import { httpHandler, json } from '../http/handler';
-import { callerOf, jsonBody, type Caller } from '../http/request';
-import { badRequest, noSuchFile } from '../http/errors';
-import { getServices } from '../runtime';
-import { adapterFor, resolveProvider } from '../providers/registry';
-import { validateInlineRequests } from '../providers/anthropic/inline-requests';
-import { FILE_ID_PATTERN } from '../ids';
-import type { FileRecord } from '../../contracts/records';
-import { estimateBatch, type EstimateRequest } from '../finops/estimate-service';
+import { httpHandler, json } from '#lambda/http/handler';
+import { callerOf, jsonBody, type Caller } from '#lambda/http/request';
+import { badRequest, noSuchFile } from '#lambda/http/errors';
+import { getServices } from '#lambda/runtime';
+import { adapterFor, resolveProvider } from '#lambda/providers/registry';
+import { validateInlineRequests } from '#lambda/providers/anthropic/inline-requests';
+import { FILE_ID_PATTERN } from '#lambda/ids';
+import type { FileRecord } from '#contracts/records';
+import { estimateBatch, type EstimateRequest } from '#lambda/finops/estimate-service';
 
 const KNOWN_FIELDS = new Set(['input_file_id', 'requests', 'provider', 'model', 'compare']);
 

@@ -1,9 +1,9 @@
 // GET /openai/finops/usage?start=YYYY-MM-DD&end=YYYY-MM-DD&group_by=provider|model|key|day|endpoint[&interval=day]
 // The caller's tenant only: one Query on the tenant's daily usage aggregates, grouped and summed.
-import { httpHandler, json } from '../http/handler';
-import { callerOf, queryOf } from '../http/request';
-import { buildUsageReport, parseUsageQuery } from '../finops/report';
-import { finopsStore } from '../finops/store';
+import { httpHandler, json } from '#lambda/http/handler';
+import { callerOf, queryOf } from '#lambda/http/request';
+import { buildUsageReport, parseUsageQuery } from '#lambda/finops/report';
+import { finopsStore } from '#lambda/finops/store';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);

@@ -3,18 +3,18 @@
 // poll wait and never sooner than Retry-After (lambda/tracker/lifecycle.ts), until the deadline.
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { getServices, logger } from '../runtime';
-import { isTerminal, TERMINAL_BATCH_STATUSES } from '../../contracts/openai-types';
-import { nowSeconds } from '../time';
-import { decideAfterCheck, isPastDeadline, type CheckResult } from '../tracker/decide';
-import { nextWaitSeconds } from '../../contracts/schedule';
-import { loadBatch, type TrackerInput } from '../tracker/context';
-import { WriteConflictError } from '../store/metadata';
-import { describeTransient, isTransient, retryWaitSeconds } from '../tracker/lifecycle';
-import { releaseInFlightPlace } from '../tracker/in-flight';
-import type { BatchRecord } from '../../contracts/records';
-import type { ProviderBatchState } from '../providers/provider';
-import { cancelProviderWork, checkJobs, type JobsCheck } from '../tracker/jobs-steps';
+import { getServices, logger } from '#lambda/runtime';
+import { isTerminal, TERMINAL_BATCH_STATUSES } from '#contracts/openai-types';
+import { nowSeconds } from '#lambda/time';
+import { decideAfterCheck, isPastDeadline, type CheckResult } from '#lambda/tracker/decide';
+import { nextWaitSeconds } from '#contracts/schedule';
+import { loadBatch, type TrackerInput } from '#lambda/tracker/context';
+import { WriteConflictError } from '#lambda/store/metadata';
+import { describeTransient, isTransient, retryWaitSeconds } from '#lambda/tracker/lifecycle';
+import { releaseInFlightPlace } from '#lambda/tracker/in-flight';
+import type { BatchRecord } from '#contracts/records';
+import type { ProviderBatchState } from '#lambda/providers/provider';
+import { cancelProviderWork, checkJobs, type JobsCheck } from '#lambda/tracker/jobs-steps';
 
 export async function checkStatus(input: TrackerInput): Promise<CheckResult> {
   const { batch, adapter, ctx } = await loadBatch(input);

@@ -5,21 +5,28 @@
 // batch that never reached the provider, the requests nobody answered come out as error lines.
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { getServices, logger } from '../runtime';
-import { isTerminal, type OpenAIBatch } from '../../contracts/openai-types';
-import { toOpenAIBatch } from '../openai/objects';
-import { nowSeconds } from '../time';
-import { ResultFiles } from '../tracker/result-files';
-import { loadBatch, type TrackerInput } from '../tracker/context';
-import type { Outcome } from '../tracker/decide';
-import type { BatchRecord } from '../../contracts/records';
-import { recordBatchCost } from '../finops/record';
-import { discardBatchCredential } from '../auth/batch-credentials';
-import { COLLECT_GRACE_SECONDS, deadlineOf, describeTransient, isSubmitted, isTransient, retryWaitSeconds } from '../tracker/lifecycle';
-import { releaseInFlightPlace } from '../tracker/in-flight';
-import { releaseBatchInput } from '../files/delete';
-import type { LoadedBatch } from '../tracker/context';
-import { collectJobs, releaseJobInputs } from '../tracker/jobs-steps';
+import { getServices, logger } from '#lambda/runtime';
+import { isTerminal, type OpenAIBatch } from '#contracts/openai-types';
+import { toOpenAIBatch } from '#lambda/openai/objects';
+import { nowSeconds } from '#lambda/time';
+import { ResultFiles } from '#lambda/tracker/result-files';
+import { loadBatch, type TrackerInput } from '#lambda/tracker/context';
+import type { Outcome } from '#lambda/tracker/decide';
+import type { BatchRecord } from '#contracts/records';
+import { recordBatchCost } from '#lambda/finops/record';
+import { discardBatchCredential } from '#lambda/auth/batch-credentials';
+import {
+  COLLECT_GRACE_SECONDS,
+  deadlineOf,
+  describeTransient,
+  isSubmitted,
+  isTransient,
+  retryWaitSeconds,
+} from '#lambda/tracker/lifecycle';
+import { releaseInFlightPlace } from '#lambda/tracker/in-flight';
+import { releaseBatchInput } from '#lambda/files/delete';
+import type { LoadedBatch } from '#lambda/tracker/context';
+import { collectJobs, releaseJobInputs } from '#lambda/tracker/jobs-steps';
 
 export interface CollectResult {
   next: 'announce' | 'wait';

@@ -2,16 +2,16 @@
 // batch, …). Record `failed` with an error that says why, so the client is never left polling.
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { getServices, logger } from '../runtime';
-import { isTerminal, type OpenAIBatch } from '../../contracts/openai-types';
-import { toOpenAIBatch } from '../openai/objects';
-import { nowSeconds } from '../time';
-import { loadBatch, type TrackerInput } from '../tracker/context';
-import { recordBatchCost } from '../finops/record';
-import { answerEveryRequest } from '../tracker/unanswered';
-import type { BatchRecord } from '../../contracts/records';
-import { discardBatchCredential } from '../auth/batch-credentials';
-import { releaseInFlightPlace } from '../tracker/in-flight';
+import { getServices, logger } from '#lambda/runtime';
+import { isTerminal, type OpenAIBatch } from '#contracts/openai-types';
+import { toOpenAIBatch } from '#lambda/openai/objects';
+import { nowSeconds } from '#lambda/time';
+import { loadBatch, type TrackerInput } from '#lambda/tracker/context';
+import { recordBatchCost } from '#lambda/finops/record';
+import { answerEveryRequest } from '#lambda/tracker/unanswered';
+import type { BatchRecord } from '#contracts/records';
+import { discardBatchCredential } from '#lambda/auth/batch-credentials';
+import { releaseInFlightPlace } from '#lambda/tracker/in-flight';
 
 interface StepError {
   Error?: string;

@@ -3,12 +3,12 @@
 // and whether or not the provider ever runs the batch. Idempotent: a snapshot already taken is kept.
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { getServices, logger } from '../runtime';
-import { isTerminal } from '../../contracts/openai-types';
-import { isSubmitted } from '../tracker/lifecycle';
-import { nowSeconds } from '../time';
-import { snapshotCustomIds } from '../tracker/custom-ids';
-import { BatchNotFoundError, type TrackerInput } from '../tracker/context';
+import { getServices, logger } from '#lambda/runtime';
+import { isTerminal } from '#contracts/openai-types';
+import { isSubmitted } from '#lambda/tracker/lifecycle';
+import { nowSeconds } from '#lambda/time';
+import { snapshotCustomIds } from '#lambda/tracker/custom-ids';
+import { BatchNotFoundError, type TrackerInput } from '#lambda/tracker/context';
 
 export async function prepareInput(input: TrackerInput): Promise<{ next: 'submit' }> {
   const { metadata, blobs, config } = getServices();

@@ -6,20 +6,20 @@
 // retried submit find the provider batch an earlier attempt made instead of creating a second.
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { getServices, logger } from '../runtime';
-import { GatewayError } from '../http/errors';
-import { isTerminal, TERMINAL_BATCH_STATUSES, type BatchError } from '../../contracts/openai-types';
-import { nowSeconds } from '../time';
-import { loadBatch, type LoadedBatch, type TrackerInput } from '../tracker/context';
-import { deadlineOf, describeTransient, isSubmitted, isTransient, retryWaitSeconds } from '../tracker/lifecycle';
-import { InputFileGoneError, submissionInput } from '../tracker/submission';
-import { releaseInFlightPlace, takeInFlightPlace } from '../tracker/in-flight';
-import { submittedPatch } from '../batches/record';
-import { nextWaitSeconds } from '../../contracts/schedule';
-import type { Outcome } from '../tracker/decide';
-import type { BatchRecord } from '../../contracts/records';
-import { runsAsJobsNow, stopSubmittedJobs, submitJobs, jobsSubmittedPatch, type JobsContext } from '../tracker/jobs-steps';
-import { atProvider, jobErrors } from '../tracker/jobs';
+import { getServices, logger } from '#lambda/runtime';
+import { GatewayError } from '#lambda/http/errors';
+import { isTerminal, TERMINAL_BATCH_STATUSES, type BatchError } from '#contracts/openai-types';
+import { nowSeconds } from '#lambda/time';
+import { loadBatch, type LoadedBatch, type TrackerInput } from '#lambda/tracker/context';
+import { deadlineOf, describeTransient, isSubmitted, isTransient, retryWaitSeconds } from '#lambda/tracker/lifecycle';
+import { InputFileGoneError, submissionInput } from '#lambda/tracker/submission';
+import { releaseInFlightPlace, takeInFlightPlace } from '#lambda/tracker/in-flight';
+import { submittedPatch } from '#lambda/batches/record';
+import { nextWaitSeconds } from '#contracts/schedule';
+import type { Outcome } from '#lambda/tracker/decide';
+import type { BatchRecord } from '#contracts/records';
+import { runsAsJobsNow, stopSubmittedJobs, submitJobs, jobsSubmittedPatch, type JobsContext } from '#lambda/tracker/jobs-steps';
+import { atProvider, jobErrors } from '#lambda/tracker/jobs';
 
 export interface SubmitResult {
   next: 'submitted' | 'wait' | 'collect' | 'done';

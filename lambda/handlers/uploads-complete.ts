@@ -1,10 +1,10 @@
 // POST /openai/uploads/{upload_id}/complete — uploads.complete: the parts, in the given order, become
 // a gateway file (validated, converted and handed to its provider like a files.create upload).
-import { httpHandler, json } from '../http/handler';
-import { callerOf, jsonBody, passThroughKey, pathParam } from '../http/request';
-import { getServices } from '../runtime';
-import { parseUploadComplete, parseUploadId } from '../uploads/params';
-import { completeUpload, findUpload } from '../uploads/operations';
+import { httpHandler, json } from '#lambda/http/handler';
+import { callerOf, jsonBody, passThroughKey, pathParam } from '#lambda/http/request';
+import { getServices } from '#lambda/runtime';
+import { parseUploadComplete, parseUploadId } from '#lambda/uploads/params';
+import { completeUpload, findUpload } from '#lambda/uploads/operations';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);

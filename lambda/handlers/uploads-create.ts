@@ -1,10 +1,10 @@
 // POST /openai/uploads — uploads.create: an Upload that parts can be added to for one hour.
-import { httpHandler, json } from '../http/handler';
-import { callerOf, jsonBody } from '../http/request';
-import { getServices } from '../runtime';
-import { nowSeconds } from '../time';
-import { parseUploadCreate } from '../uploads/params';
-import { createUpload } from '../uploads/operations';
+import { httpHandler, json } from '#lambda/http/handler';
+import { callerOf, jsonBody } from '#lambda/http/request';
+import { getServices } from '#lambda/runtime';
+import { nowSeconds } from '#lambda/time';
+import { parseUploadCreate } from '#lambda/uploads/params';
+import { createUpload } from '#lambda/uploads/operations';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);

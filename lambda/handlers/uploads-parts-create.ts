@@ -1,11 +1,11 @@
 // POST /openai/uploads/{upload_id}/parts — uploads.parts.create: one part (multipart field `data`),
 // stored in S3 at once. A part may be as large as one request can carry (config.maxDirectUploadBytes).
-import { httpHandler, json } from '../http/handler';
-import { callerOf, pathParam, rawBody } from '../http/request';
-import { getServices } from '../runtime';
-import { parseUploadId } from '../uploads/params';
-import { readPartData } from '../uploads/part-form';
-import { addPart } from '../uploads/operations';
+import { httpHandler, json } from '#lambda/http/handler';
+import { callerOf, pathParam, rawBody } from '#lambda/http/request';
+import { getServices } from '#lambda/runtime';
+import { parseUploadId } from '#lambda/uploads/params';
+import { readPartData } from '#lambda/uploads/part-form';
+import { addPart } from '#lambda/uploads/operations';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);

@@ -1,8 +1,8 @@
 // POST /openai/finops/webhooks — register an endpoint; the answer carries its whsec_ secret, once.
-import { httpHandler, json } from '../http/handler';
-import { callerOf, jsonBody } from '../http/request';
-import { nowSeconds } from '../time';
-import { parseEndpointSpec, registerEndpoint } from '../webhooks/registration';
+import { httpHandler, json } from '#lambda/http/handler';
+import { callerOf, jsonBody } from '#lambda/http/request';
+import { nowSeconds } from '#lambda/time';
+import { parseEndpointSpec, registerEndpoint } from '#lambda/webhooks/registration';
 
 export const handler = httpHandler(async (event) => {
   const caller = callerOf(event);

@@ -6,12 +6,12 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { logger } from '../runtime';
-import { nowSeconds } from '../time';
-import { deliverMessage, type DeliveryOutcome } from '../webhooks/deliver';
-import type { DeliveryMessage } from '../webhooks/fan-out';
-import { MAX_DELIVERY_ATTEMPTS, RETRY_SCHEDULE_SECONDS } from '../../contracts/webhook-names';
-import { webhookQueue } from '../webhooks/store';
+import { logger } from '#lambda/runtime';
+import { nowSeconds } from '#lambda/time';
+import { deliverMessage, type DeliveryOutcome } from '#lambda/webhooks/deliver';
+import type { DeliveryMessage } from '#lambda/webhooks/fan-out';
+import { MAX_DELIVERY_ATTEMPTS, RETRY_SCHEDULE_SECONDS } from '#contracts/webhook-names';
+import { webhookQueue } from '#lambda/webhooks/store';
 
 async function attempt(record: SQSRecord): Promise<DeliveryOutcome> {
   const attemptNumber = Number(record.attributes.ApproximateReceiveCount) || 1;

@@ -4,10 +4,10 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { logger } from '../runtime';
-import { nowSeconds } from '../time';
-import type { OpenAIBatch } from '../../contracts/openai-types';
-import { fanOut } from '../webhooks/fan-out';
+import { logger } from '#lambda/runtime';
+import { nowSeconds } from '#lambda/time';
+import type { OpenAIBatch } from '#contracts/openai-types';
+import { fanOut } from '#lambda/webhooks/fan-out';
 
 export async function fanOutBatchEvent(event: Pick<EventBridgeEvent<string, OpenAIBatch>, 'detail'>): Promise<{ queued: number }> {
   logger.appendKeys({ batchId: event.detail?.id });

@@ -1,5 +1,5 @@
 // One domain error type, mapped to OpenAI's error shape and HTTP status in one place.
-import type { OpenAIErrorBody } from '../../contracts/openai-types';
+import type { OpenAIErrorBody } from '#contracts/openai-types';
 
 export type OpenAIErrorType =
   | 'invalid_request_error'

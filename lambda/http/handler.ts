@@ -1,16 +1,16 @@
 // The wrapper every API handler uses: middy with Powertools logging, and one place where any thrown
 // error becomes an OpenAI-shaped response. Internal details never reach the client.
-import { DEFAULT_RETRY_AFTER_SECONDS } from '../providers/deadlines';
+import { DEFAULT_RETRY_AFTER_SECONDS } from '#lambda/providers/deadlines';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { GatewayError } from './errors';
 import type { GatewayEvent } from './request';
-import { logger } from '../logger';
-import { tracer } from '../tracer';
-import { ProviderLostBatchError, ProviderUnavailableError } from '../providers/errors';
-import { LineError } from '../batch-files/lines';
+import { logger } from '#lambda/logger';
+import { tracer } from '#lambda/tracer';
+import { ProviderLostBatchError, ProviderUnavailableError } from '#lambda/providers/errors';
+import { LineError } from '#lambda/batch-files/lines';
 
 export type HttpResult = APIGatewayProxyResult;
 

@@ -3,10 +3,10 @@
 import { noSuchBatch, noSuchFile } from './errors';
 import { pathParam, queryOf, type Caller, type GatewayEvent } from './request';
 import { parseId } from './params';
-import { getServices } from '../runtime';
-import { resolveProvider } from '../providers/registry';
-import { BATCH_ID_PATTERN, FILE_ID_PATTERN } from '../ids';
-import type { BatchRecord, FileRecord } from '../../contracts/records';
+import { getServices } from '#lambda/runtime';
+import { resolveProvider } from '#lambda/providers/registry';
+import { BATCH_ID_PATTERN, FILE_ID_PATTERN } from '#lambda/ids';
+import type { BatchRecord, FileRecord } from '#contracts/records';
 
 function requestedProvider(event: GatewayEvent, body?: Record<string, unknown>) {
   const value = body?.provider ?? queryOf(event).provider;

@@ -1,7 +1,7 @@
 // Validation of the common OpenAI request parameters (ids, list cursors, limits).
 import { badRequest } from './errors';
-import { BATCH_ID_PATTERN, FILE_ID_PATTERN } from '../ids';
-import { BATCH_STATUSES, type BatchStatus } from '../../contracts/openai-types';
+import { BATCH_ID_PATTERN, FILE_ID_PATTERN } from '#lambda/ids';
+import { BATCH_STATUSES, type BatchStatus } from '#contracts/openai-types';
 
 export function parseLimit(value: unknown, fallback: number, max: number): number {
   if (value === undefined || value === '') return fallback;

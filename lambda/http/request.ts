@@ -4,7 +4,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import busboy from 'busboy';
 import qs from 'qs';
 import { badRequest, payloadTooLarge, unauthorized, GatewayError } from './errors';
-import { isObject } from '../batch-files/validate';
+import { isObject } from '#lambda/batch-files/validate';
 
 export type GatewayEvent = APIGatewayProxyEvent & {
   requestContext: APIGatewayProxyEvent['requestContext'] & {

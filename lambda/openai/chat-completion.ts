@@ -1,7 +1,7 @@
 // The OpenAI chat.completion envelope, built in one place for every provider's response converter.
 // A converter only says what the model answered (text, tool calls, why it stopped, token counts);
 // the rules of OpenAI's shape and key order live here. Pure data → data.
-import type { ChatCompletion, ChatCompletionUsage, ChatToolCall, FinishReason } from '../../contracts/openai-types';
+import type { ChatCompletion, ChatCompletionUsage, ChatToolCall, FinishReason } from '#contracts/openai-types';
 
 type Choice = ChatCompletion['choices'][number];
 

@@ -1,6 +1,6 @@
 // Gateway records → the exact OpenAI objects clients see. Every key is present, null when unknown.
-import type { BatchRecord, FileRecord } from '../../contracts/records';
-import type { ListPage, OpenAIBatch, OpenAIFile } from '../../contracts/openai-types';
+import type { BatchRecord, FileRecord } from '#contracts/records';
+import type { ListPage, OpenAIBatch, OpenAIFile } from '#contracts/openai-types';
 
 export function toOpenAIFile(file: FileRecord): OpenAIFile {
   return {

@@ -1,6 +1,6 @@
 // Builders for the lines of OpenAI batch output and error files, shared by every provider's results
 // converter so the shapes are written once.
-import type { BatchRequestOutput, ChatCompletion } from '../../contracts/openai-types';
+import type { BatchRequestOutput, ChatCompletion } from '#contracts/openai-types';
 import type { EmbeddingList } from './embedding-list';
 
 type Line = Omit<BatchRequestOutput, 'id'>;

@@ -4,7 +4,7 @@
 // FunctionToolCall, ResponseUsage (checked against the schema in test/unit/response-object.test.ts).
 // Ids derive from the completion's id, so collecting results twice writes the same lines. Pure.
 import { createHash } from 'node:crypto';
-import type { ChatCompletion, ChatCompletionUsage } from '../../contracts/openai-types';
+import type { ChatCompletion, ChatCompletionUsage } from '#contracts/openai-types';
 
 export interface ResponseUsage {
   input_tokens: number;

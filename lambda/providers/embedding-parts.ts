@@ -3,9 +3,9 @@
 // answer, in input order, whatever order the provider wrote them in. Memory: only lines with some but
 // not all parts answered are held (providers write a line's parts next to each other in practice, so
 // that is a handful), plus one entry per finished line to keep every line exactly once.
-import type { BatchRequestOutput, RequestCounts } from '../../contracts/openai-types';
-import { embeddingList, type EncodingFormat } from '../batch-files/embeddings';
-import { httpErrorLine, notRunLine, successLine } from '../openai/output-lines';
+import type { BatchRequestOutput, RequestCounts } from '#contracts/openai-types';
+import { embeddingList, type EncodingFormat } from '#lambda/batch-files/embeddings';
+import { httpErrorLine, notRunLine, successLine } from '#lambda/openai/output-lines';
 
 type Line = Omit<BatchRequestOutput, 'id'>;
 

@@ -1,9 +1,9 @@
 // Whether a provider's embedding model can run an embeddings line, answered by the converters its
 // batch would use (run-checks.ts does the same for chat): the estimate route's alternatives for an
 // embeddings file are embedding models only, each checked by its own converter.
-import type { BatchRequestInput, ChatCompletionRequest } from '../../contracts/openai-types';
-import { EMBEDDINGS_ENDPOINT, type EmbeddingRequest } from '../batch-files/embeddings';
-import type { ProviderName } from '../../contracts/records';
+import type { BatchRequestInput, ChatCompletionRequest } from '#contracts/openai-types';
+import { EMBEDDINGS_ENDPOINT, type EmbeddingRequest } from '#lambda/batch-files/embeddings';
+import type { ProviderName } from '#contracts/records';
 import type { RunCheck } from './run-checks';
 import { embeddingFamilyOf, toEmbeddingRecords } from './bedrock/embeddings';
 import { isGeminiEmbeddingModel, toGeminiEmbedLines } from './gemini/embeddings';

@@ -1,7 +1,7 @@
 // Which batch endpoints a provider runs (the adapter's `endpoints` property), as the checks at upload
 // and batches.create read it.
-import { badRequest } from '../http/errors';
-import { DEFAULT_PROVIDER_ENDPOINTS, providerRunsMessage, type EndpointSupport } from '../batch-files/endpoints';
+import { badRequest } from '#lambda/http/errors';
+import { DEFAULT_PROVIDER_ENDPOINTS, providerRunsMessage, type EndpointSupport } from '#lambda/batch-files/endpoints';
 import type { ProviderAdapter } from './provider';
 
 export function endpointSupportOf(adapter: ProviderAdapter): EndpointSupport {

@@ -1,14 +1,14 @@
 // The one interface every provider implements. Handlers and the tracker only ever talk to this;
 // no provider name appears outside lambda/providers/<name>/.
-import type { BatchError, BatchRequestOutput, BatchStatus, RequestCounts } from '../../contracts/openai-types';
-import type { BatchRecord, BlobLocation, FileRecord, ProviderName } from '../../contracts/records';
-import type { BlobStore } from '../store/blobs';
-import type { RuntimeConfig } from '../config';
-import type { EndpointMode } from '../batch-files/endpoints';
+import type { BatchError, BatchRequestOutput, BatchStatus, RequestCounts } from '#contracts/openai-types';
+import type { BatchRecord, BlobLocation, FileRecord, ProviderName } from '#contracts/records';
+import type { BlobStore } from '#lambda/store/blobs';
+import type { RuntimeConfig } from '#lambda/config';
+import type { EndpointMode } from '#lambda/batch-files/endpoints';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { CredentialKind } from '../../contracts/providers';
-import type { RunMode } from '../../contracts/records';
-import type { ChatCompletionRequest } from '../../contracts/openai-types';
+import type { CredentialKind } from '#contracts/providers';
+import type { RunMode } from '#contracts/records';
+import type { ChatCompletionRequest } from '#contracts/openai-types';
 
 /** Extra fields a client sent beside the OpenAI ones (extra_body / extra_query / form fields). */
 export type Extras = Record<string, unknown>;

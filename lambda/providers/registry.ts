@@ -11,8 +11,8 @@ import {
   openaiCompatibleQuirks,
   type OpenAIShapedProviderName,
   type ProviderName,
-} from '../../contracts/providers';
-import { badRequest } from '../http/errors';
+} from '#contracts/providers';
+import { badRequest } from '#lambda/http/errors';
 
 export { PROVIDER_NAMES, isProviderName };
 

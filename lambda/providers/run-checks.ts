@@ -3,7 +3,7 @@
 // (e.g. `n > 1` for Claude, `logprobs` for Gemini) cannot run there. Used by the estimate route to list
 // alternatives. Each adapter's runCheck hook names its converter; models that share a converter share
 // a group, so a file is checked once per group.
-import type { ProviderName } from '../../contracts/records';
+import type { ProviderName } from '#contracts/records';
 import type { RunCheck } from './provider';
 import { adapterFor } from './registry';
 

@@ -5,17 +5,17 @@
 // submission and tracking as any other batch, and a repeated retry answers the same new batch.
 import { Readable } from 'node:stream';
 import type { Context } from 'aws-lambda';
-import { badRequest, conflict } from '../http/errors';
-import { json, type HttpResult } from '../http/handler';
-import type { Caller, GatewayEvent } from '../http/request';
-import { getServices, logger } from '../runtime';
-import { resolveProvider } from '../providers/registry';
-import { ingestBatchFile } from '../files/ingest';
-import { deleteGatewayFile } from '../files/delete';
-import { idempotentBatchId, stableToken } from '../ids';
-import { toOpenAIBatch } from '../openai/objects';
-import { isTerminal } from '../../contracts/openai-types';
-import type { BatchRecord, FileRecord, ProviderName } from '../../contracts/records';
+import { badRequest, conflict } from '#lambda/http/errors';
+import { json, type HttpResult } from '#lambda/http/handler';
+import type { Caller, GatewayEvent } from '#lambda/http/request';
+import { getServices, logger } from '#lambda/runtime';
+import { resolveProvider } from '#lambda/providers/registry';
+import { ingestBatchFile } from '#lambda/files/ingest';
+import { deleteGatewayFile } from '#lambda/files/delete';
+import { idempotentBatchId, stableToken } from '#lambda/ids';
+import { toOpenAIBatch } from '#lambda/openai/objects';
+import { isTerminal } from '#contracts/openai-types';
+import type { BatchRecord, FileRecord, ProviderName } from '#contracts/records';
 import { RetrySelection, type RetryOptions } from './select';
 
 const MAX_METADATA_PAIRS = 16;

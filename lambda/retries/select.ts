@@ -5,7 +5,7 @@
 // batch_failed), the provider's error code and type (`response.body.error.code` / `.type`, e.g.
 // rate_limit_exceeded / rate_limit_error, resource_exhausted) and the HTTP status as a string ("429").
 // A line whose custom_id is in the output file succeeded and is never run again.
-import { badRequest } from '../http/errors';
+import { badRequest } from '#lambda/http/errors';
 
 export interface RetryOptions {
   /** null: every failed line. */

@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { BlobLocation } from '../../contracts/records';
-import { readLines, type Line } from '../batch-files/lines';
+import type { BlobLocation } from '#contracts/records';
+import { readLines, type Line } from '#lambda/batch-files/lines';
 
 export interface LineWriter {
   /** Writes one line (a newline is appended). Resolves when the stream can take more. */

@@ -5,7 +5,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { itemKey, setClauses, WriteConflictError } from './metadata';
-import type { FileRecord } from '../../contracts/records';
+import type { FileRecord } from '#contracts/records';
 
 /** A file record while its direct upload waits to be registered. */
 export interface PendingRegistration extends FileRecord {

@@ -14,8 +14,8 @@ import {
   UpdateCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { ApiKeyRecord, BatchRecord, FileRecord } from '../../contracts/records';
-import { nowSeconds, utcDate } from '../time';
+import type { ApiKeyRecord, BatchRecord, FileRecord } from '#contracts/records';
+import { nowSeconds, utcDate } from '#lambda/time';
 import { queryPages } from './query-pages';
 
 export type Kind = 'FILE' | 'BATCH' | 'KEY';

@@ -7,7 +7,7 @@
 // `ttl` (the table's TTL attribute), so DynamoDB forgets uploads a week after they expire.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { BlobLocation, ProviderName } from '../../contracts/records';
+import type { BlobLocation, ProviderName } from '#contracts/records';
 import { queryPages } from './query-pages';
 
 /**

@@ -1,8 +1,8 @@
 // Loading what a tracker step works on. The tracker acts for the batch's owner.
-import { getServices } from '../runtime';
-import { batchProviderContext } from '../auth/batch-credentials';
-import { adapterFor } from '../providers/registry';
-import type { BatchRecord } from '../../contracts/records';
+import { getServices } from '#lambda/runtime';
+import { batchProviderContext } from '#lambda/auth/batch-credentials';
+import { adapterFor } from '#lambda/providers/registry';
+import type { BatchRecord } from '#contracts/records';
 
 export interface TrackerInput {
   batchId: string;

@@ -1,8 +1,8 @@
 // The snapshot of a batch's custom_ids, taken by "Prepare input": one JSON string a line, beside the
 // batch's results. With it the result sink answers every request exactly once whatever happened to
 // the input file (deleted by its owner, expired) and whether or not the provider ever ran the batch.
-import type { BlobStore } from '../store/blobs';
-import type { BatchRecord, BlobLocation, FileRecord } from '../../contracts/records';
+import type { BlobStore } from '#lambda/store/blobs';
+import type { BatchRecord, BlobLocation, FileRecord } from '#contracts/records';
 import { customIdOf } from './unanswered';
 
 export const customIdsLocation = (batch: Pick<BatchRecord, 'id' | 'tenantId'>, bucket: string): BlobLocation => ({

@@ -1,8 +1,8 @@
 // What the tracker does after a status check: pure, so every branch is table-tested.
-import { isTerminal, type BatchStatus } from '../../contracts/openai-types';
-import type { ProviderBatchState } from '../providers/provider';
-import type { BatchRecord } from '../../contracts/records';
-import { nextWaitSeconds } from '../../contracts/schedule';
+import { isTerminal, type BatchStatus } from '#contracts/openai-types';
+import type { ProviderBatchState } from '#lambda/providers/provider';
+import type { BatchRecord } from '#contracts/records';
+import { nextWaitSeconds } from '#contracts/schedule';
 
 /** The outcome a batch ends with, once results are collected. */
 export type Outcome = 'completed' | 'failed' | 'expired' | 'cancelled';

@@ -5,8 +5,8 @@
 // fixed number of concurrent batch jobs per model). The place is given back when the batch ends.
 //   FINOPS_MAX_IN_FLIGHT_<PROVIDER>            batches of that provider in flight (unset or 0: no cap)
 //   FINOPS_MAX_IN_FLIGHT_PER_MODEL_<PROVIDER>  of those, per model
-import { getServices } from '../runtime';
-import type { BatchRecord } from '../../contracts/records';
+import { getServices } from '#lambda/runtime';
+import type { BatchRecord } from '#contracts/records';
 
 interface Pool {
   name: string;

@@ -1,14 +1,14 @@
 // The tracker steps of a mixed-model batch (lambda/tracker/jobs.ts): submit each job durably, poll
 // them all, cancel them all, collect them all into the one result sink. Every job's progress is
 // written to the batch record as soon as it is made, so a step cut off anywhere continues from there.
-import { getServices, logger } from '../runtime';
-import { GatewayError } from '../http/errors';
-import { isTerminal, TERMINAL_BATCH_STATUSES, type BatchError } from '../../contracts/openai-types';
-import type { ProviderAdapter, ProviderBatchState, ProviderContext, UnansweredReason } from '../providers/provider';
-import type { BatchRecord, FileRecord, ProviderJob } from '../../contracts/records';
+import { getServices, logger } from '#lambda/runtime';
+import { GatewayError } from '#lambda/http/errors';
+import { isTerminal, TERMINAL_BATCH_STATUSES, type BatchError } from '#contracts/openai-types';
+import type { ProviderAdapter, ProviderBatchState, ProviderContext, UnansweredReason } from '#lambda/providers/provider';
+import type { BatchRecord, FileRecord, ProviderJob } from '#contracts/records';
 import { isQueueFull } from './decide';
 import { inputCustomIds } from './custom-ids';
-import { notRunLine } from '../openai/output-lines';
+import { notRunLine } from '#lambda/openai/output-lines';
 import { isTransient } from './lifecycle';
 import type { ResultFiles } from './result-files';
 import { submissionInput } from './submission';

@@ -6,11 +6,11 @@
 // adapter, an ordinary single-model batch whose id is the job's key, so the adapters' own idempotency
 // (Bedrock's clientRequestToken, Gemini's display_name, OpenAI's metadata) keeps a retried submit from
 // making a second job for the same model. Pure parts here; the steps' I/O in jobs-steps.ts.
-import { badRequest } from '../http/errors';
-import { isTerminal, type BatchError, type BatchStatus, type RequestCounts } from '../../contracts/openai-types';
-import type { CreateBatchInput, ProviderAdapter } from '../providers/provider';
-import type { BlobStore, LineWriter } from '../store/blobs';
-import type { BatchRecord, BlobLocation, FileRecord, ProviderJob } from '../../contracts/records';
+import { badRequest } from '#lambda/http/errors';
+import { isTerminal, type BatchError, type BatchStatus, type RequestCounts } from '#contracts/openai-types';
+import type { CreateBatchInput, ProviderAdapter } from '#lambda/providers/provider';
+import type { BlobStore, LineWriter } from '#lambda/store/blobs';
+import type { BatchRecord, BlobLocation, FileRecord, ProviderJob } from '#contracts/records';
 
 /** A mixed-model file opens one writer per model while it is split: a gateway limit, to bound memory. */
 export const MAX_MODELS_PER_BATCH = 10;

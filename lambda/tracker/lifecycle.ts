@@ -7,9 +7,9 @@
 // more transitions than healthy polling, for as long as the batch can still finish: until its
 // completion window plus FINOPS_EXPIRY_GRACE_SECONDS. Collecting a finished batch's results may go on
 // for COLLECT_GRACE_SECONDS more (providers keep results for weeks). Only then does it end `expired`.
-import { ProviderUnavailableError, describeError } from '../providers/errors';
-import type { BatchRecord } from '../../contracts/records';
-import { nextWaitSeconds } from '../../contracts/schedule';
+import { ProviderUnavailableError, describeError } from '#lambda/providers/errors';
+import type { BatchRecord } from '#contracts/records';
+import { nextWaitSeconds } from '#contracts/schedule';
 
 /** Results of a batch the provider finished may be fetched this long after the batch's deadline. */
 export const COLLECT_GRACE_SECONDS = 24 * 3600;

@@ -1,17 +1,17 @@
 // The sink adapters stream results into: successful lines to the output file, the rest to the error
 // file, with stable line ids, counts and summed token usage. Files get ids derived from the batch id,
 // so collecting twice rewrites the same two files instead of making new ones.
-import { batchRequestId, resultFileId } from '../ids';
-import { isSuccess, notRunLine } from '../openai/output-lines';
+import { batchRequestId, resultFileId } from '#lambda/ids';
+import { isSuccess, notRunLine } from '#lambda/openai/output-lines';
 import { inputCustomIds, snapshottedCustomIds } from './custom-ids';
-import type { BatchRequestOutput, BatchUsage, ChatCompletionUsage, RequestCounts } from '../../contracts/openai-types';
-import type { ResultSink, UnansweredReason } from '../providers/provider';
-import type { BlobStore, LineWriter } from '../store/blobs';
-import type { BatchRecord, BlobLocation, FileRecord } from '../../contracts/records';
-import { nowSeconds } from '../time';
+import type { BatchRequestOutput, BatchUsage, ChatCompletionUsage, RequestCounts } from '#contracts/openai-types';
+import type { ResultSink, UnansweredReason } from '#lambda/providers/provider';
+import type { BlobStore, LineWriter } from '#lambda/store/blobs';
+import type { BatchRecord, BlobLocation, FileRecord } from '#contracts/records';
+import { nowSeconds } from '#lambda/time';
 import type { Outcome } from './decide';
-import { RESPONSES_ENDPOINT } from '../batch-files/endpoints';
-import { chatCompletionToResponse, isChatCompletion, type ResponseUsage } from '../openai/response-object';
+import { RESPONSES_ENDPOINT } from '#lambda/batch-files/endpoints';
+import { chatCompletionToResponse, isChatCompletion, type ResponseUsage } from '#lambda/openai/response-object';
 
 const NOT_RUN_CODE: Record<Exclude<Outcome, 'completed'>, 'batch_expired' | 'batch_cancelled' | 'batch_failed'> = {
   expired: 'batch_expired',

@@ -2,9 +2,9 @@
 // Step Functions answers a second StartExecution with the same name and input as the running one, and
 // one for an execution that already ended with ExecutionAlreadyExists, which means it ran.
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { getServices, logger } from '../runtime';
-import { nowSeconds } from '../time';
-import type { BatchRecord } from '../../contracts/records';
+import { getServices, logger } from '#lambda/runtime';
+import { nowSeconds } from '#lambda/time';
+import type { BatchRecord } from '#contracts/records';
 
 export async function startTracker(batch: Pick<BatchRecord, 'id' | 'provider'>): Promise<void> {
   const { config, sfn } = getServices();

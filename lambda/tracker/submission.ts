@@ -1,7 +1,7 @@
 // What "Submit to provider" hands the adapter: the create request as batches.create recorded it.
-import { getServices } from '../runtime';
-import type { CreateBatchInput } from '../providers/provider';
-import type { BatchRecord } from '../../contracts/records';
+import { getServices } from '#lambda/runtime';
+import type { CreateBatchInput } from '#lambda/providers/provider';
+import type { BatchRecord } from '#contracts/records';
 
 export class InputFileGoneError extends Error {
   override readonly name = 'InputFileGone';

@@ -3,11 +3,11 @@
 // so every request of the input comes out as an error line (`batch_failed`, with the reason), exactly
 // once, in the batch's error file. Result files an earlier "Collect results" attempt already registered
 // are complete (they are registered only after both were written) and are kept as they are.
-import { resultFileId } from '../ids';
-import type { RequestCounts } from '../../contracts/openai-types';
-import type { BlobStore } from '../store/blobs';
-import type { MetadataStore } from '../store/metadata';
-import type { BatchRecord } from '../../contracts/records';
+import { resultFileId } from '#lambda/ids';
+import type { RequestCounts } from '#contracts/openai-types';
+import type { BlobStore } from '#lambda/store/blobs';
+import type { MetadataStore } from '#lambda/store/metadata';
+import type { BatchRecord } from '#contracts/records';
 import { ResultFiles } from './result-files';
 
 export interface UnansweredResults {

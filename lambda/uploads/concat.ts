@@ -4,7 +4,7 @@
 // Bytes and MD5 are counted on the way, for the size and checksum checks.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { BlobLocation } from '../../contracts/records';
+import type { BlobLocation } from '#contracts/records';
 
 export interface ConcatenationSummary {
   bytes: number;

@@ -1,7 +1,7 @@
 // Upload records → the Upload and UploadPart objects of OpenAI's Uploads API, and the status a client
 // sees. Pure functions.
-import type { OpenAIFile } from '../../contracts/openai-types';
-import type { UploadPartRecord, UploadRecord } from '../store/uploads';
+import type { OpenAIFile } from '#contracts/openai-types';
+import type { UploadPartRecord, UploadRecord } from '#lambda/store/uploads';
 
 export type UploadStatus = 'pending' | 'completed' | 'cancelled' | 'expired';
 

@@ -6,22 +6,22 @@
 // or cancelled (and a bucket lifecycle rule on uploads/ removes those of abandoned uploads).
 import { createHash } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { badRequest } from '../http/errors';
-import type { Caller } from '../http/request';
-import { newFileId, newPartId, newUploadId } from '../ids';
-import { nowSeconds } from '../time';
-import { getServices, logger, providerContext } from '../runtime';
-import { adapterFor } from '../providers/registry';
-import { ingestBatchFile } from '../files/ingest';
-import { isNotFound } from '../store/blobs';
-import { toOpenAIFile } from '../openai/objects';
-import type { BlobLocation, FileRecord } from '../../contracts/records';
-import { UploadStateError, UploadStore, type UploadPartRecord, type UploadRecord } from '../store/uploads';
+import { badRequest } from '#lambda/http/errors';
+import type { Caller } from '#lambda/http/request';
+import { newFileId, newPartId, newUploadId } from '#lambda/ids';
+import { nowSeconds } from '#lambda/time';
+import { getServices, logger, providerContext } from '#lambda/runtime';
+import { adapterFor } from '#lambda/providers/registry';
+import { ingestBatchFile } from '#lambda/files/ingest';
+import { isNotFound } from '#lambda/store/blobs';
+import { toOpenAIFile } from '#lambda/openai/objects';
+import type { BlobLocation, FileRecord } from '#contracts/records';
+import { UploadStateError, UploadStore, type UploadPartRecord, type UploadRecord } from '#lambda/store/uploads';
 import { concatenateParts } from './concat';
 import { toOpenAIUpload, toOpenAIUploadPart, type OpenAIUpload, type OpenAIUploadPart } from './objects';
 import { maxReceivedBytes, UPLOAD_TTL_SECONDS, type UploadCompleteParams, type UploadCreateParams } from './params';
 import { noSuchUpload, tooManyPartBytes, uploadStateError } from './state-errors';
-import { traced } from '../tracer';
+import { traced } from '#lambda/tracer';
 
 /**
  * A completion still marked as running after this long was cut off (the function's timeout is 29 s),

@@ -1,9 +1,9 @@
 // Request parameters of the Uploads API, checked before anything is stored. Pure functions.
-import { badRequest } from '../http/errors';
-import { checkFilename, checkPurpose, parseExpiresAfter } from '../files/ingest';
-import { resolveProvider } from '../providers/registry';
-import type { Extras } from '../providers/provider';
-import type { ProviderName } from '../../contracts/records';
+import { badRequest } from '#lambda/http/errors';
+import { checkFilename, checkPurpose, parseExpiresAfter } from '#lambda/files/ingest';
+import { resolveProvider } from '#lambda/providers/registry';
+import type { Extras } from '#lambda/providers/provider';
+import type { ProviderName } from '#contracts/records';
 
 /** OpenAI's limit for a batch input file (and the OpenAI simulator's): 200 MB. */
 export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;

@@ -2,7 +2,7 @@
 // The part is bounded by what one request can carry through API Gateway and Lambda, so holding it in a
 // Buffer for the length of the request is the same memory the event itself already takes.
 import busboy from 'busboy';
-import { badRequest, GatewayError } from '../http/errors';
+import { badRequest, GatewayError } from '#lambda/http/errors';
 
 /** Multipart framing and the other fields take far less than this. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;

@@ -1,6 +1,6 @@
 // Why an Uploads API call cannot act on an upload, as the OpenAI-shaped error a client gets. Pure.
-import { badRequest, GatewayError, notFound } from '../http/errors';
-import type { UploadRecord } from '../store/uploads';
+import { badRequest, GatewayError, notFound } from '#lambda/http/errors';
+import type { UploadRecord } from '#lambda/store/uploads';
 import { uploadStatusOf } from './objects';
 
 export type UploadAction = 'add a part to' | 'complete' | 'cancel';

@@ -2,10 +2,10 @@
 // success clears its failure streak; a failure starts or continues it, and an endpoint that has
 // failed for FINOPS_WEBHOOK_DISABLE_AFTER_SECONDS (3 days) without one success is disabled and
 // reported (an ERROR log line and the WebhookEndpointsDisabled metric). Retrying is the queue's job.
-import { logger } from '../runtime';
-import { emitMetrics } from '../finops/metrics';
-import { FINOPS_METRIC_NAMESPACE } from '../../contracts/metric-names';
-import { MAX_DELIVERY_ATTEMPTS } from '../../contracts/webhook-names';
+import { logger } from '#lambda/runtime';
+import { emitMetrics } from '#lambda/finops/metrics';
+import { FINOPS_METRIC_NAMESPACE } from '#contracts/metric-names';
+import { MAX_DELIVERY_ATTEMPTS } from '#contracts/webhook-names';
 import type { WebhookEndpointRecord } from './endpoints';
 import type { DeliveryMessage } from './fan-out';
 import { postWebhook, type AttemptResult } from './http-post';

@@ -3,8 +3,8 @@
 //   pk = WEBHOOKS#<tenantId>   sk = <whk id>
 // Secrets are stored only envelope-encrypted (lambda/webhooks/secrets.ts).
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Envelope } from '../auth/envelope';
-import { setClauses } from '../store/metadata';
+import type { Envelope } from '#lambda/auth/envelope';
+import { setClauses } from '#lambda/store/metadata';
 
 export const BATCH_EVENT_TYPES = ['batch.completed', 'batch.failed', 'batch.expired', 'batch.cancelled'] as const;
 export type BatchEventType = (typeof BATCH_EVENT_TYPES)[number];

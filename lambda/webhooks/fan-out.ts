@@ -3,10 +3,10 @@
 // invokes this. The event id is derived from the batch and its outcome, so a repeated invocation
 // queues the same event (same webhook-id) again rather than a new one.
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { stableToken } from '../ids';
-import { getServices, logger } from '../runtime';
-import type { OpenAIBatch } from '../../contracts/openai-types';
-import { toOpenAIBatch } from '../openai/objects';
+import { stableToken } from '#lambda/ids';
+import { getServices, logger } from '#lambda/runtime';
+import type { OpenAIBatch } from '#contracts/openai-types';
+import { toOpenAIBatch } from '#lambda/openai/objects';
 import { BATCH_EVENT_TYPES, type BatchEventType } from './endpoints';
 import { webhookEndpoints, webhookQueue } from './store';
 

@@ -1,6 +1,6 @@
 // Registering, rotating and removing a tenant's webhook endpoints (the /finops/webhooks routes).
 import { randomBytes } from 'node:crypto';
-import { badRequest, notFound } from '../http/errors';
+import { badRequest, notFound } from '#lambda/http/errors';
 import { BATCH_EVENT_TYPES, toWebhookObject, type BatchEventType, type WebhookEndpointRecord } from './endpoints';
 import { dnsResolver } from './http-post';
 import { sealSecret } from './secrets';

@@ -1,14 +1,14 @@
 // Endpoint secrets at rest: the same envelope encryption as the credential vault (lambda/auth/envelope.ts,
 // data keys from KMS in AWS or the local master key file), with the endpoint and tenant in the
 // encryption context, so a sealed secret copied onto another endpoint does not open.
-import { DATA_KEY_BYTES, decryptWithKey, encryptWithKey, type EncryptionContext } from '../auth/envelope';
-import { KmsDataKeys, LocalMasterKey, type DataKeySource } from '../auth/data-keys';
-import { KmsClient } from '../auth/kms-client';
-import { VAULT_KEY_FILE_VARIABLE } from '../../contracts/vault-names';
-import { GatewayError } from '../http/errors';
-import { getServices } from '../runtime';
+import { DATA_KEY_BYTES, decryptWithKey, encryptWithKey, type EncryptionContext } from '#lambda/auth/envelope';
+import { KmsDataKeys, LocalMasterKey, type DataKeySource } from '#lambda/auth/data-keys';
+import { KmsClient } from '#lambda/auth/kms-client';
+import { VAULT_KEY_FILE_VARIABLE } from '#contracts/vault-names';
+import { GatewayError } from '#lambda/http/errors';
+import { getServices } from '#lambda/runtime';
 import type { SealedSecret } from './endpoints';
-import { WEBHOOK_CONTEXT_PURPOSE, WEBHOOK_KMS_KEY_VARIABLE } from '../../contracts/webhook-names';
+import { WEBHOOK_CONTEXT_PURPOSE, WEBHOOK_KMS_KEY_VARIABLE } from '#contracts/webhook-names';
 
 const contextOf = (endpointId: string, tenantId: string): EncryptionContext => ({
   purpose: WEBHOOK_CONTEXT_PURPOSE,

@@ -2,10 +2,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { getServices } from '../runtime';
+import { getServices } from '#lambda/runtime';
 import { WebhookEndpointStore } from './endpoints';
-import { WEBHOOK_QUEUE_URL_VARIABLE } from '../../contracts/webhook-names';
-import { traced } from '../tracer';
+import { WEBHOOK_QUEUE_URL_VARIABLE } from '#contracts/webhook-names';
+import { traced } from '#lambda/tracer';
 
 let cached: { for: ReturnType<typeof getServices>; store: WebhookEndpointStore; sqs: SQSClient } | undefined;
 

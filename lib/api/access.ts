@@ -6,12 +6,12 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
-import type { BedrockBatchAccess } from '../bedrock-access/bedrock-batch-access';
-import type { GatewayBuckets } from '../storage/gateway-buckets';
-import type { ProviderSecrets } from '../storage/provider-secrets';
-import type { CredentialVaultKey } from '../storage/credential-vault-key';
-import type { WebhookDelivery } from '../webhooks/webhook-delivery';
-import { AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, SCHEDULED_FUNCTIONS, TRACKER_FUNCTIONS, WEBHOOK_FUNCTIONS } from '../../contracts/routes';
+import type { BedrockBatchAccess } from '#lib/bedrock-access/bedrock-batch-access';
+import type { GatewayBuckets } from '#lib/storage/gateway-buckets';
+import type { ProviderSecrets } from '#lib/storage/provider-secrets';
+import type { CredentialVaultKey } from '#lib/storage/credential-vault-key';
+import type { WebhookDelivery } from '#lib/webhooks/webhook-delivery';
+import { AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, SCHEDULED_FUNCTIONS, TRACKER_FUNCTIONS, WEBHOOK_FUNCTIONS } from '#contracts/routes';
 
 export interface FunctionAccess {
   /** DynamoDB: `read` = Get/Query/Scan; `readWrite` adds Put/Update/Delete/BatchWrite. */

@@ -19,9 +19,9 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { constructId, GatewayFunction } from '../gateway-function';
+import { constructId, GatewayFunction } from '#lib/gateway-function';
 import { GATEWAY_RESPONSES, type GatewayResponseSpec } from './gateway-responses';
-import { API_PREFIXES, AUTHORIZER_FUNCTION, OPERATION_ROUTES } from '../../contracts/routes';
+import { API_PREFIXES, AUTHORIZER_FUNCTION, OPERATION_ROUTES } from '#contracts/routes';
 
 export interface GatewayApiProps {
   /** FINOPS_* variables for every function (see lambda/config.ts). */

@@ -6,8 +6,8 @@ import { EventBus } from 'aws-cdk-lib/aws-events';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { constructId, GatewayFunction } from '../gateway-function';
-import { TRACKER_FUNCTIONS } from '../../contracts/routes';
+import { constructId, GatewayFunction } from '#lib/gateway-function';
+import { TRACKER_FUNCTIONS } from '#contracts/routes';
 import { trackerDefinition } from './definition';
 
 export interface BatchTrackerProps {

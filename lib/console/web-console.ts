@@ -8,8 +8,8 @@ import { AuthorizationType, LambdaIntegration, type RestApi } from 'aws-cdk-lib/
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { CONSOLE_FUNCTION } from '../../contracts/routes';
-import { constructId, GatewayFunction } from '../gateway-function';
+import { CONSOLE_FUNCTION } from '#contracts/routes';
+import { constructId, GatewayFunction } from '#lib/gateway-function';
 
 export interface WebConsoleProps {
   readonly restApi: RestApi;

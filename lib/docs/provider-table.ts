@@ -7,7 +7,7 @@ import {
   secretContextKey,
   type ProviderEntry,
   type SecretProviderName,
-} from '../../contracts/providers';
+} from '#contracts/providers';
 
 const CREDENTIALS: Record<ProviderEntry['credentials'], string> = {
   'api-key': 'API key',

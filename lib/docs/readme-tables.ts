@@ -1,7 +1,7 @@
 // The generated README blocks, by name (lib/docs/readme-blocks.ts).
-import { configurationTableMarkdown } from '../stack-config';
-import { costTableMarkdown, stackCost } from '../ops/stack-cost';
-import { templateWithPaths } from '../upgrades/snapshots';
+import { configurationTableMarkdown } from '#lib/stack-config';
+import { costTableMarkdown, stackCost } from '#lib/ops/stack-cost';
+import { templateWithPaths } from '#lib/upgrades/snapshots';
 import { providerTableMarkdown } from './provider-table';
 
 /** The stack props under which the README's "lean" idle figure is computed. */

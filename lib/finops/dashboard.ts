@@ -15,7 +15,7 @@ import {
   type IMetric,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { FINOPS_BATCH_STATUS_METRICS, FINOPS_DIMENSIONS, FINOPS_METRICS, FINOPS_METRIC_NAMESPACE } from '../../contracts/metric-names';
+import { FINOPS_BATCH_STATUS_METRICS, FINOPS_DIMENSIONS, FINOPS_METRICS, FINOPS_METRIC_NAMESPACE } from '#contracts/metric-names';
 
 export interface FinOpsDashboardProps {
   /**

@@ -5,11 +5,11 @@
 // model) pair in a month it runs. Counts, memory sizes, schedules, the tracker's transitions and log
 // retention come from the template, so another function, alarm, secret or schedule changes the
 // figures by itself; prices are lib/ops/aws-prices.ts, assumptions lib/ops/batch-profile.ts. Pure.
-import { trackingCost } from '../batch-tracker/cost-model';
-import { trackerDefinitionFromTemplate } from '../batch-tracker/asl';
-import { constructId } from '../gateway-function';
-import { nextWaitSeconds } from '../../contracts/schedule';
-import { FINOPS_METRICS } from '../../contracts/metric-names';
+import { trackingCost } from '#lib/batch-tracker/cost-model';
+import { trackerDefinitionFromTemplate } from '#lib/batch-tracker/asl';
+import { constructId } from '#lib/gateway-function';
+import { nextWaitSeconds } from '#contracts/schedule';
+import { FINOPS_METRICS } from '#contracts/metric-names';
 import { AWS_PRICES, AWS_PRICES_DATE, AWS_PRICES_REGION } from './aws-prices';
 import { BATCH_PROFILE, MINUTES_PER_MONTH, SCHEDULED_RUN_PROFILE, SQS_IDLE_RECEIVES_PER_MINUTE } from './batch-profile';
 

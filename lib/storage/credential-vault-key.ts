@@ -6,7 +6,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { VAULT_CONTEXT_PURPOSE, VAULT_KMS_KEY_VARIABLE } from '../../contracts/vault-names';
+import { VAULT_CONTEXT_PURPOSE, VAULT_KMS_KEY_VARIABLE } from '#contracts/vault-names';
 
 export { VAULT_CONTEXT_PURPOSE, VAULT_KMS_KEY_VARIABLE };
 

@@ -16,7 +16,7 @@ import {
   providerEnvNames,
   type ProviderEntry,
   type SecretProviderName,
-} from '../../contracts/providers';
+} from '#contracts/providers';
 
 export const HTTP_PROVIDERS: readonly SecretProviderName[] = SECRET_PROVIDER_NAMES;
 export type HttpProviderName = SecretProviderName;

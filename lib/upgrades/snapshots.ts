@@ -3,9 +3,9 @@
 // resource that only exists with an option (the pass-through credential vault's key) is guarded too.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FinOpsGatewayStack, type FinOpsGatewayStackProps } from '../finops-gateway-stack';
-import { PROJECT_ROOT } from '../gateway-function';
-import { LOCAL_STACK_NAME, unbundledApp } from '../synth';
+import { FinOpsGatewayStack, type FinOpsGatewayStackProps } from '#lib/finops-gateway-stack';
+import { PROJECT_ROOT } from '#lib/gateway-function';
+import { LOCAL_STACK_NAME, unbundledApp } from '#lib/synth';
 import { SNAPSHOT_FILE, statefulSnapshot, type StatefulSnapshot } from './stateful-resources';
 
 /**

@@ -23,10 +23,10 @@ import {
   WEBHOOK_CONTEXT_PURPOSE,
   WEBHOOK_KMS_KEY_VARIABLE,
   WEBHOOK_QUEUE_URL_VARIABLE,
-} from '../../contracts/webhook-names';
-import { WEBHOOK_FUNCTIONS } from '../../contracts/routes';
-import { BATCH_EVENT_DETAIL_TYPE, BATCH_EVENT_SOURCE } from '../batch-tracker/state-names';
-import { constructId, GatewayFunction } from '../gateway-function';
+} from '#contracts/webhook-names';
+import { WEBHOOK_FUNCTIONS } from '#contracts/routes';
+import { BATCH_EVENT_DETAIL_TYPE, BATCH_EVENT_SOURCE } from '#lib/batch-tracker/state-names';
+import { constructId, GatewayFunction } from '#lib/gateway-function';
 
 /** AWS's advice for an SQS event source: the queue's visibility timeout at least 6 × the function's timeout. */
 export const DELIVERY_VISIBILITY_TIMEOUT_SECONDS = 6 * WEBHOOK_FUNCTIONS.deliver.timeoutSeconds;

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import OpenAI, { toFile } from 'openai';
 import { DescribeExecutionCommand, ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
-import type { ProviderName } from '../../contracts/records';
+import type { ProviderName } from '#contracts/records';
 import type { SmokeOptions } from './options';
 import { StepFailure, StepSkipped } from './steps';
 import { smokeLine } from './workflow';

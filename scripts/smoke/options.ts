@@ -1,8 +1,8 @@
 // Command-line options of `npm run smoke` (scripts/smoke.ts), parsed and checked before anything runs.
 import { parseArgs } from 'node:util';
-import type { ProviderName } from '../../contracts/records';
-import { DEFAULT_STACK_NAME } from '../../lib/stack-name';
-import { PROVIDER_NAMES } from '../../contracts/providers';
+import type { ProviderName } from '#contracts/records';
+import { DEFAULT_STACK_NAME } from '#lib/stack-name';
+import { PROVIDER_NAMES } from '#contracts/providers';
 
 /** Every provider of the catalog; by default the four every deployment has keys for, more with --provider. */
 export const SMOKE_PROVIDERS: readonly ProviderName[] = PROVIDER_NAMES;

@@ -3,7 +3,7 @@
 // state, download the output, check every line, and delete every file it made. Only the public
 // OpenAI-compatible API is used, so it runs against any gateway, deployed or local.
 import OpenAI, { toFile } from 'openai';
-import type { ProviderName } from '../../contracts/records';
+import type { ProviderName } from '#contracts/records';
 import { batchFailureHint } from './hints';
 import type { SmokeOptions } from './options';
 import { StepFailure, type StepLog } from './steps';

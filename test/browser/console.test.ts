@@ -8,12 +8,21 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type OpenAI from 'openai';
 import type { Page } from 'playwright-core';
-import { chatLine, jsonl, pollUntilDone, readJsonl, startTestGateway, TEST_KEYS, upload, type TestGateway } from '../integration/helpers';
+import {
+  chatLine,
+  jsonl,
+  pollUntilDone,
+  readJsonl,
+  startTestGateway,
+  TEST_KEYS,
+  upload,
+  type TestGateway,
+} from '#test/integration/helpers';
 import { launchChromium, type Browser } from './browser';
-import { getServices } from '../../lambda/runtime';
-import { hashKey } from '../../lambda/auth/keys';
-import { CONSOLE_CSP } from '../../lambda/console/assets';
-import { formatUsd } from '../../console/src/format';
+import { getServices } from '#lambda/runtime';
+import { hashKey } from '#lambda/auth/keys';
+import { CONSOLE_CSP } from '#lambda/console/assets';
+import { formatUsd } from '#console/src/format';
 
 export const SCREENSHOTS = resolve(process.env.FINOPS_CONSOLE_SCREENSHOTS ?? join(__dirname, '..', '..', 'test-output', 'console'));
 const [ALICE, BOB] = TEST_KEYS;

@@ -1,7 +1,7 @@
 // trackerDefinitionFromTemplate: turning a template's state machine into runnable ASL.
-import { placeholderArn, trackerDefinitionFromTemplate } from '../../lib/batch-tracker/asl';
-import { TrackerState } from '../../lib/batch-tracker/state-names';
-import { localTrackerDefinition } from '../../lib/synth';
+import { placeholderArn, trackerDefinitionFromTemplate } from '#lib/batch-tracker/asl';
+import { TrackerState } from '#lib/batch-tracker/state-names';
+import { localTrackerDefinition } from '#lib/synth';
 
 const RESOURCES = {
   Fn1: { Type: 'AWS::Lambda::Function' },

@@ -1,9 +1,9 @@
 // The batch tracker: its resource settings, its ASL (as the local gateway sees it), and that ASL run
 // with aws-local-stepfunctions through the success, retry and failure paths.
 import { StateMachine } from 'aws-local-stepfunctions';
-import { TRACKER_FUNCTIONS } from '../../contracts/routes';
-import { trackerDefinitionFromTemplate } from '../../lib/batch-tracker/asl';
-import { BATCH_EVENT_DETAIL_TYPE, BATCH_EVENT_SOURCE, TrackerState } from '../../lib/batch-tracker/state-names';
+import { TRACKER_FUNCTIONS } from '#contracts/routes';
+import { trackerDefinitionFromTemplate } from '#lib/batch-tracker/asl';
+import { BATCH_EVENT_DETAIL_TYPE, BATCH_EVENT_SOURCE, TrackerState } from '#lib/batch-tracker/state-names';
 import { Built, buildStack, logicalIdOf } from './helpers';
 
 let built: Built;

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildSync } from 'esbuild';
-import { PROJECT_ROOT } from '../../lib/gateway-function';
-import { besideCommands, FUNCTION_ESBUILD } from '../../lib/bundling';
-import { LOCAL_CREDENTIALS, startDynamoDB, startS3, type RunningStandIn } from '../../local/stand-ins';
+import { PROJECT_ROOT } from '#lib/gateway-function';
+import { besideCommands, FUNCTION_ESBUILD } from '#lib/bundling';
+import { LOCAL_CREDENTIALS, startDynamoDB, startS3, type RunningStandIn } from '#local/stand-ins';
 
 const execFileAsync = promisify(execFile);
 const TABLE = 'finops-bundle-test';

@@ -9,10 +9,10 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
-import { PROJECT_ROOT } from '../../lib/gateway-function';
-import { besideCommands, FUNCTION_ESBUILD, PROVIDER_SDKS } from '../../lib/bundling';
-import { ENCODINGS_DIR, TOKENIZER_ENCODINGS } from '../../contracts/bundles';
-import { countInputTokens } from '../../lambda/finops/tokens';
+import { PROJECT_ROOT } from '#lib/gateway-function';
+import { besideCommands, FUNCTION_ESBUILD, PROVIDER_SDKS } from '#lib/bundling';
+import { ENCODINGS_DIR, TOKENIZER_ENCODINGS } from '#contracts/bundles';
+import { countInputTokens } from '#lambda/finops/tokens';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));

@@ -1,6 +1,6 @@
 // The web console in the stack: its function, its two public methods (the only ones without the
 // authorizer), nothing it may touch, the stack output, and the switch that leaves it out.
-import { API_PREFIXES, CONSOLE_FUNCTION, OPERATION_ROUTES } from '../../contracts/routes';
+import { API_PREFIXES, CONSOLE_FUNCTION, OPERATION_ROUTES } from '#contracts/routes';
 import { Built, buildStack, logicalIdOf, statementsOfRole } from './helpers';
 
 let withConsole: Built;

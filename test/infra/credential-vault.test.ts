@@ -5,10 +5,10 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { FUNCTION_ACCESS } from '../../lib/api/access';
-import { CredentialVaultKey, VAULT_CONTEXT_PURPOSE, VAULT_KMS_KEY_VARIABLE } from '../../lib/storage/credential-vault-key';
-import { LOCAL_STACK_NAME, unbundledApp } from '../../lib/synth';
-import { FinOpsGatewayStack } from '../../lib/finops-gateway-stack';
+import { FUNCTION_ACCESS } from '#lib/api/access';
+import { CredentialVaultKey, VAULT_CONTEXT_PURPOSE, VAULT_KMS_KEY_VARIABLE } from '#lib/storage/credential-vault-key';
+import { LOCAL_STACK_NAME, unbundledApp } from '#lib/synth';
+import { FinOpsGatewayStack } from '#lib/finops-gateway-stack';
 import {
   actionsOf,
   allIdentityStatements,

@@ -1,5 +1,5 @@
 // Stack pieces of issue 13: API Gateway's own answers carry x-request-id like the handlers' do.
-import { GATEWAY_RESPONSES } from '../../lib/api/gateway-responses';
+import { GATEWAY_RESPONSES } from '#lib/api/gateway-responses';
 import { buildStack } from './helpers';
 
 const built = buildStack();

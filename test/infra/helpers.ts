@@ -4,8 +4,8 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { CfnResource } from 'aws-cdk-lib';
-import { FinOpsGatewayStack, FinOpsGatewayStackProps } from '../../lib/finops-gateway-stack';
-import { LOCAL_STACK_NAME, unbundledApp } from '../../lib/synth';
+import { FinOpsGatewayStack, FinOpsGatewayStackProps } from '#lib/finops-gateway-stack';
+import { LOCAL_STACK_NAME, unbundledApp } from '#lib/synth';
 
 export interface Built {
   stack: FinOpsGatewayStack;

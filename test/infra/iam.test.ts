@@ -1,9 +1,9 @@
 // Who may do what: the Bedrock service role exactly, and least privilege for every function.
 import { Stack } from 'aws-cdk-lib';
-import { FUNCTION_ACCESS } from '../../lib/api/access';
-import { AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, OPERATION_ROUTES, TRACKER_FUNCTIONS, WEBHOOK_FUNCTIONS } from '../../contracts/routes';
-import { WEBHOOK_CONTEXT_PURPOSE } from '../../contracts/webhook-names';
-import type { GatewayFunction } from '../../lib/gateway-function';
+import { FUNCTION_ACCESS } from '#lib/api/access';
+import { AUTHORIZER_FUNCTION, EVENT_FUNCTIONS, OPERATION_ROUTES, TRACKER_FUNCTIONS, WEBHOOK_FUNCTIONS } from '#contracts/routes';
+import { WEBHOOK_CONTEXT_PURPOSE } from '#contracts/webhook-names';
+import type { GatewayFunction } from '#lib/gateway-function';
 import { actionsOf, allIdentityStatements, asArray, Built, buildStack, logicalIdOf, Statement, statementsOfRole } from './helpers';
 
 /** Actions with no resource-level permissions: the only ones allowed on Resource "*". */

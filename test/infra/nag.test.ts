@@ -3,8 +3,8 @@
 import { PolicyViolation, Validations } from 'aws-cdk-lib';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { FinOpsGatewayStack, FinOpsGatewayStackProps } from '../../lib/finops-gateway-stack';
-import { LOCAL_STACK_NAME, unbundledApp } from '../../lib/synth';
+import { FinOpsGatewayStack, FinOpsGatewayStackProps } from '#lib/finops-gateway-stack';
+import { LOCAL_STACK_NAME, unbundledApp } from '#lib/synth';
 
 function nagReport(props: FinOpsGatewayStackProps = {}) {
   const app = unbundledApp();

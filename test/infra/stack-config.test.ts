@@ -1,8 +1,8 @@
 // The stack built from context-derived props: the properties that shape the template do so.
-import { stackConfigFromContext } from '../../lib/stack-config';
+import { stackConfigFromContext } from '#lib/stack-config';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { FinOpsGatewayStack } from '../../lib/finops-gateway-stack';
-import { unbundledApp } from '../../lib/synth';
+import { FinOpsGatewayStack } from '#lib/finops-gateway-stack';
+import { unbundledApp } from '#lib/synth';
 import { buildStack, gatewayFunctionResources } from './helpers';
 
 test('dashboard, alarms, log retention and the budget default come from context', () => {

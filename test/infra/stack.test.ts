@@ -1,9 +1,9 @@
 // The deployable stack's template: functions, routes, authorizer, storage, secrets, environment.
-import { PROVIDER_CATALOG } from '../../contracts/providers';
+import { PROVIDER_CATALOG } from '#contracts/providers';
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { Schedule } from 'aws-cdk-lib/aws-events';
-import { GATEWAY_RESPONSES } from '../../lib/api/gateway-responses';
+import { GATEWAY_RESPONSES } from '#lib/api/gateway-responses';
 import {
   API_PREFIXES,
   AUTHORIZER_FUNCTION,
@@ -12,15 +12,15 @@ import {
   SCHEDULED_FUNCTIONS,
   TRACKER_FUNCTIONS,
   WEBHOOK_FUNCTIONS,
-} from '../../contracts/routes';
+} from '#contracts/routes';
 import {
   MAX_DELIVERY_ATTEMPTS,
   RETRY_SCHEDULE_SECONDS,
   WEBHOOK_KMS_KEY_VARIABLE,
   WEBHOOK_QUEUE_URL_VARIABLE,
-} from '../../contracts/webhook-names';
-import { BATCH_EVENT_DETAIL_TYPE, BATCH_EVENT_SOURCE } from '../../lib/batch-tracker/state-names';
-import { HTTP_PROVIDERS, secretArnVariable } from '../../lib/storage/provider-secrets';
+} from '#contracts/webhook-names';
+import { BATCH_EVENT_DETAIL_TYPE, BATCH_EVENT_SOURCE } from '#lib/batch-tracker/state-names';
+import { HTTP_PROVIDERS, secretArnVariable } from '#lib/storage/provider-secrets';
 import { Built, buildStack, logicalIdOf } from './helpers';
 
 const ALL_FUNCTIONS = [

@@ -3,15 +3,15 @@
 // secret or queue, or rename the state machine, fails here unless lib/upgrades/migrations.ts says how
 // the data is migrated; every stateful resource keeps Retain (and deletion protection where the
 // service has it) unless it is a documented exception.
-import { SECRET_PROVIDER_NAMES } from '../../contracts/providers';
+import { SECRET_PROVIDER_NAMES } from '#contracts/providers';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { CfnBucket } from 'aws-cdk-lib/aws-s3';
-import { compareSnapshots, statefulSnapshot, type SnapshotFinding, type StatefulSnapshot } from '../../lib/upgrades/stateful-resources';
-import { RETENTION_EXCEPTIONS, STATEFUL_MIGRATIONS } from '../../lib/upgrades/migrations';
-import { readCommittedSnapshots, SNAPSHOT_CONFIGURATIONS, templateWithPaths, type SnapshotFileContent } from '../../lib/upgrades/snapshots';
+import { compareSnapshots, statefulSnapshot, type SnapshotFinding, type StatefulSnapshot } from '#lib/upgrades/stateful-resources';
+import { RETENTION_EXCEPTIONS, STATEFUL_MIGRATIONS } from '#lib/upgrades/migrations';
+import { readCommittedSnapshots, SNAPSHOT_CONFIGURATIONS, templateWithPaths, type SnapshotFileContent } from '#lib/upgrades/snapshots';
 
 let templates: Record<string, any>;
 let current: SnapshotFileContent;

@@ -1,14 +1,14 @@
 // Mistakes in stack props or the route table fail at synth, with a message that says what to fix.
-import { PROVIDER_NAMES } from '../../contracts/providers';
+import { PROVIDER_NAMES } from '#contracts/providers';
 import { App } from 'aws-cdk-lib';
-import { GatewayBuckets } from '../../lib/storage/gateway-buckets';
-import { GatewayFunction } from '../../lib/gateway-function';
-import { FinOpsGatewayStack, FinOpsGatewayStackProps } from '../../lib/finops-gateway-stack';
+import { GatewayBuckets } from '#lib/storage/gateway-buckets';
+import { GatewayFunction } from '#lib/gateway-function';
+import { FinOpsGatewayStack, FinOpsGatewayStackProps } from '#lib/finops-gateway-stack';
 import { Stack } from 'aws-cdk-lib';
-import { unbundledApp } from '../../lib/synth';
-import { accessFor } from '../../lib/api/access';
-import { validateGatewayResponses } from '../../lib/api/api';
-import { GATEWAY_RESPONSES } from '../../lib/api/gateway-responses';
+import { unbundledApp } from '#lib/synth';
+import { accessFor } from '#lib/api/access';
+import { validateGatewayResponses } from '#lib/api/api';
+import { GATEWAY_RESPONSES } from '#lib/api/gateway-responses';
 
 const build = (props: FinOpsGatewayStackProps) => () => new FinOpsGatewayStack(unbundledApp(), 'FinOpsGateway', props);
 

@@ -3,21 +3,21 @@
 // Message Batches, cancel, faults, and results into output and error lines.
 import Anthropic, { AuthenticationError, BadRequestError, NotFoundError, RateLimitError } from '@anthropic-ai/sdk';
 import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
-import { startAnthropicSimulator } from '../../local/simulators/anthropic';
-import type { RunningSimulator } from '../../local/simulators/simulator';
-import { anthropicAdapter, type AnthropicBatchData } from '../../lambda/providers/anthropic/adapter';
-import type { CreateBatchInput, CreatedBatch } from '../../lambda/providers/provider';
-import type { BatchRecord, FileRecord } from '../../contracts/records';
-import type { BatchRequestOutput, BatchStatus } from '../../contracts/openai-types';
-import { loadConfig } from '../../lambda/config';
-import { newBatchRecord } from '../../lambda/batches/record';
-import { GatewayError } from '../../lambda/http/errors';
-import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/providers/errors';
-import { isTerminal } from '../../contracts/openai-types';
-import { MemoryBlobStore } from '../support/memory-blobs';
-import { simulatorContext, type SimulatorContext } from '../support/provider-context';
-import { batchInput, batchInputFile } from '../support/records';
-import { collectThroughSink } from '../support/collect';
+import { startAnthropicSimulator } from '#local/simulators/anthropic/index';
+import type { RunningSimulator } from '#local/simulators/simulator';
+import { anthropicAdapter, type AnthropicBatchData } from '#lambda/providers/anthropic/adapter';
+import type { CreateBatchInput, CreatedBatch } from '#lambda/providers/provider';
+import type { BatchRecord, FileRecord } from '#contracts/records';
+import type { BatchRequestOutput, BatchStatus } from '#contracts/openai-types';
+import { loadConfig } from '#lambda/config';
+import { newBatchRecord } from '#lambda/batches/record';
+import { GatewayError } from '#lambda/http/errors';
+import { ProviderLostBatchError, ProviderUnavailableError } from '#lambda/providers/errors';
+import { isTerminal } from '#contracts/openai-types';
+import { MemoryBlobStore } from '#test/support/memory-blobs';
+import { simulatorContext, type SimulatorContext } from '#test/support/provider-context';
+import { batchInput, batchInputFile } from '#test/support/records';
+import { collectThroughSink } from '#test/support/collect';
 
 const STEP_MS = 100;
 

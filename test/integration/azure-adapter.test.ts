@@ -2,18 +2,18 @@
 // moves): the upload in Azure's form, the submit that waits while Azure processes the upload, the
 // status mapping, results exactly once, cancel, Entra ID tokens, and Azure's configuration errors.
 import { Logger } from '@aws-lambda-powertools/logger';
-import { startAzureSimulator, type RunningAzureSimulator } from '../../local/simulators/azure';
-import { createAzureAdapter, type AzureCredentials } from '../../lambda/providers/azure/adapter';
-import { clearEntraTokenCache } from '../../lambda/providers/azure/entra';
-import type { ProviderAdapter, ProviderContext, ResultSink } from '../../lambda/providers/provider';
-import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/providers/errors';
-import { GatewayError } from '../../lambda/http/errors';
-import { loadConfig } from '../../lambda/config';
-import type { BatchRecord, FileRecord } from '../../contracts/records';
-import type { BatchRequestOutput } from '../../contracts/openai-types';
-import { newBatchRecord } from '../../lambda/batches/record';
-import { MemoryBlobStore } from '../support/memory-blobs';
-import { batchInput, batchInputFile } from '../support/records';
+import { startAzureSimulator, type RunningAzureSimulator } from '#local/simulators/azure/index';
+import { createAzureAdapter, type AzureCredentials } from '#lambda/providers/azure/adapter';
+import { clearEntraTokenCache } from '#lambda/providers/azure/entra';
+import type { ProviderAdapter, ProviderContext, ResultSink } from '#lambda/providers/provider';
+import { ProviderLostBatchError, ProviderUnavailableError } from '#lambda/providers/errors';
+import { GatewayError } from '#lambda/http/errors';
+import { loadConfig } from '#lambda/config';
+import type { BatchRecord, FileRecord } from '#contracts/records';
+import type { BatchRequestOutput } from '#contracts/openai-types';
+import { newBatchRecord } from '#lambda/batches/record';
+import { MemoryBlobStore } from '#test/support/memory-blobs';
+import { batchInput, batchInputFile } from '#test/support/records';
 
 const STEP_MS = 10_000;
 let clock = Date.now();

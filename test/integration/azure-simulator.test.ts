@@ -3,9 +3,9 @@
 // and the batch lifecycle with output, error and content-filter lines. The simulator's clock is moved
 // by hand, so nothing here sleeps.
 import { AzureOpenAI, AuthenticationError, BadRequestError, NotFoundError, toFile } from 'openai';
-import { startAzureSimulator, type RunningAzureSimulator } from '../../local/simulators/azure';
-import { AZURE_MAX_REQUESTS } from '../../local/simulators/azure/rules';
-import { parseInputLines, validateBatchInput } from '../../local/simulators/openai/jsonl';
+import { startAzureSimulator, type RunningAzureSimulator } from '#local/simulators/azure/index';
+import { AZURE_MAX_REQUESTS } from '#local/simulators/azure/rules';
+import { parseInputLines, validateBatchInput } from '#local/simulators/openai/jsonl';
 
 const STEP_MS = 10_000;
 let clock = Date.now();

@@ -4,10 +4,10 @@
 // linked in metadata.
 import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
-import type { ProviderName } from '../../contracts/records';
-import { rejectionOf } from '../support/errors';
+import type { ProviderName } from '#contracts/records';
+import { rejectionOf } from '#test/support/errors';
 import { chatLine, jsonl, pollUntilDone, readJsonl, startTestGateway, upload, type TestGateway } from './helpers';
-import { TEST_MODEL } from '../support/provider-models';
+import { TEST_MODEL } from '#test/support/provider-models';
 
 const MODEL = TEST_MODEL;
 const PROVIDERS = Object.keys(MODEL) as ProviderName[];

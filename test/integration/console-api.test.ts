@@ -2,9 +2,9 @@
 // assets without a key, and the authenticated API additions (session, budgets, ?status=, interval=day,
 // provider on batch objects), each for the caller's tenant only.
 import { chatLine, jsonl, pollUntilDone, startTestGateway, TEST_KEYS, upload, type TestGateway } from './helpers';
-import { getServices } from '../../lambda/runtime';
-import { hashKey } from '../../lambda/auth/keys';
-import { CONSOLE_CSP } from '../../lambda/console/assets';
+import { getServices } from '#lambda/runtime';
+import { hashKey } from '#lambda/auth/keys';
+import { CONSOLE_CSP } from '#lambda/console/assets';
 
 let tg: TestGateway;
 let origin: string;

@@ -8,12 +8,12 @@ import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/clien
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3Event } from 'aws-lambda';
-import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
-import { registerFiles } from '../../lambda/handlers/files-register';
-import { RegistrationInProgressError, STALE_REGISTRATION_SECONDS } from '../../lambda/files/direct-upload';
-import { MAX_UPLOAD_BYTES } from '../../lambda/uploads/params';
+import { LOCAL_CREDENTIALS } from '#local/stand-ins';
+import { registerFiles } from '#lambda/handlers/files-register';
+import { RegistrationInProgressError, STALE_REGISTRATION_SECONDS } from '#lambda/files/direct-upload';
+import { MAX_UPLOAD_BYTES } from '#lambda/uploads/params';
 import { chatLine, jsonl, pollUntilDone, readJsonl, startTestGateway, type TestGateway } from './helpers';
-import { rejectionOf } from '../support/errors';
+import { rejectionOf } from '#test/support/errors';
 
 interface DirectUpload {
   object: 'file.direct_upload';

@@ -4,11 +4,11 @@
 // loses a line; deleting the input mid-batch is safe; an Idempotency-Key reused with another body is a
 // 422. Provider rules are switched on per test through the simulators' FINOPS_SIM_* knobs.
 import OpenAI from 'openai';
-import type { FaultRule } from '../../local/simulators/simulator';
-import { adapterFor, registerAdapter } from '../../lambda/providers/registry';
-import type { ProviderAdapter } from '../../lambda/providers/provider';
-import type { ProviderName } from '../../contracts/records';
-import { getServices } from '../../lambda/runtime';
+import type { FaultRule } from '#local/simulators/simulator';
+import { adapterFor, registerAdapter } from '#lambda/providers/registry';
+import type { ProviderAdapter } from '#lambda/providers/provider';
+import type { ProviderName } from '#contracts/records';
+import { getServices } from '#lambda/runtime';
 import { chatLine, jsonl, pollUntilDone, readJsonl, startTestGateway, upload, type TestGateway } from './helpers';
 
 const GPT = 'gpt-4o-mini';

@@ -4,9 +4,9 @@
 // in lines, the refusals, and the usage report per endpoint.
 import OpenAI from 'openai';
 import { jsonl, pollUntilDone, readJsonl, startTestGateway, upload, type TestGateway } from './helpers';
-import { schemaErrors } from '../support/openai-schema';
-import { base64Float32 } from '../../lambda/batch-files/embeddings';
-import type { BatchRequestOutput } from '../../contracts/openai-types';
+import { schemaErrors } from '#test/support/openai-schema';
+import { base64Float32 } from '#lambda/batch-files/embeddings';
+import type { BatchRequestOutput } from '#contracts/openai-types';
 
 let t: TestGateway;
 let client: OpenAI;

@@ -4,9 +4,9 @@
 // The sweep is run here by the test, at the moments it chooses, instead of on its schedule.
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import OpenAI from 'openai';
-import { getServices } from '../../lambda/runtime';
-import { sweepExpiredFiles } from '../../lambda/files/expire';
-import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
+import { getServices } from '#lambda/runtime';
+import { sweepExpiredFiles } from '#lambda/files/expire';
+import { LOCAL_CREDENTIALS } from '#local/stand-ins';
 import { chatLine, jsonl, pollUntilDone, startTestGateway, upload, type TestGateway } from './helpers';
 
 let t: TestGateway;

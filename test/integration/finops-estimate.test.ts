@@ -1,11 +1,11 @@
 // The bill before you pay, end to end with the official OpenAI SDK: POST /finops/estimate (and
 // batches.create with dry_run) on every provider, checked against what the same batch then costs.
 import OpenAI from 'openai';
-import { hashKey } from '../../lambda/auth/keys';
-import { getServices } from '../../lambda/runtime';
-import type { ProviderName } from '../../contracts/records';
-import type { FinOpsEstimate } from '../../lambda/finops/batch-estimate';
-import { rejectionOf } from '../support/errors';
+import { hashKey } from '#lambda/auth/keys';
+import { getServices } from '#lambda/runtime';
+import type { ProviderName } from '#contracts/records';
+import type { FinOpsEstimate } from '#lambda/finops/batch-estimate';
+import { rejectionOf } from '#test/support/errors';
 import { chatLine, jsonl, pollUntilDone, startTestGateway, TEST_KEYS, upload, type TestGateway } from './helpers';
 
 const MODEL: Record<ProviderName, string> = {

@@ -3,7 +3,7 @@
 // and expects every line to run, or a 400 naming the line before anything is sent.
 import OpenAI from 'openai';
 import { BedrockClient, ListModelInvocationJobsCommand } from '@aws-sdk/client-bedrock';
-import { jobNameFor } from '../../lambda/providers/bedrock/adapter';
+import { jobNameFor } from '#lambda/providers/bedrock/adapter';
 import { chatLine, jsonl, pollUntilDone, readJsonl, startTestGateway, upload, type TestGateway } from './helpers';
 
 let t: TestGateway;

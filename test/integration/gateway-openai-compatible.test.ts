@@ -3,7 +3,7 @@
 // playing it with its quirks): upload, create, poll, output and error files, cancel, list. Then the
 // quirks each one enforces: completion windows, purposes, paths and object shapes on the wire.
 import OpenAI from 'openai';
-import { openaiCompatibleQuirks, type ProviderName } from '../../contracts/providers';
+import { openaiCompatibleQuirks, type ProviderName } from '#contracts/providers';
 import { chatLine, jsonl, pollUntilDone, readJsonl, startTestGateway, upload, type TestGateway } from './helpers';
 
 let t: TestGateway;

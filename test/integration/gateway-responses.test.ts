@@ -3,7 +3,7 @@
 // 400s at upload and create for what a provider cannot run.
 import OpenAI from 'openai';
 import { jsonl, pollUntilDone, readJsonl, startTestGateway, upload, type TestGateway } from './helpers';
-import { schemaErrors } from '../support/openai-schema';
+import { schemaErrors } from '#test/support/openai-schema';
 
 let t: TestGateway;
 let client: OpenAI;

@@ -2,7 +2,7 @@
 // local gateway and the Vertex AI / Cloud Storage / OAuth simulator (local/simulators/vertex).
 import OpenAI from 'openai';
 import { chatLine, jsonl, pollUntilDone, readJsonl, startTestGateway, upload, type TestGateway } from './helpers';
-import type { VertexSimulator } from '../../local/simulators/vertex';
+import type { VertexSimulator } from '#local/simulators/vertex/index';
 
 let t: TestGateway;
 let client: OpenAI;

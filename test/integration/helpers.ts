@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
-import { startLocalGateway, type LocalGateway, type LocalGatewayOptions } from '../../local/gateway';
-import type { BatchRequestOutput } from '../../contracts/openai-types';
-import { checkedFetch, schemaErrors, takeViolations } from '../support/openai-schema';
+import { startLocalGateway, type LocalGateway, type LocalGatewayOptions } from '#local/gateway';
+import type { BatchRequestOutput } from '#contracts/openai-types';
+import { checkedFetch, schemaErrors, takeViolations } from '#test/support/openai-schema';
 
 export interface TestGateway {
   gateway: LocalGateway;

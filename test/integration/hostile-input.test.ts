@@ -8,14 +8,14 @@ import { connect } from 'node:net';
 import OpenAI, { toFile } from 'openai';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { BedrockClient, ListModelInvocationJobsCommand } from '@aws-sdk/client-bedrock';
-import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
-import { MAX_BATCH_LINES } from '../../lambda/batch-files/validate';
-import { openaiCompatibleQuirks } from '../../contracts/providers';
+import { LOCAL_CREDENTIALS } from '#local/stand-ins';
+import { MAX_BATCH_LINES } from '#lambda/batch-files/validate';
+import { openaiCompatibleQuirks } from '#contracts/providers';
 
-import { PROVIDER_NAMES } from '../../contracts/providers';
+import { PROVIDER_NAMES } from '#contracts/providers';
 import { chatLine, jsonl, pollUntilDone, startTestGateway, TEST_KEYS, upload, type TestGateway } from './helpers';
 import { PROVIDER_CASES } from './provider-cases';
-import type { VertexSimulator } from '../../local/simulators/vertex';
+import type { VertexSimulator } from '#local/simulators/vertex/index';
 
 let t: TestGateway;
 let alice: OpenAI;

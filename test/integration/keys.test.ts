@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { startLocalGateway, type LocalGateway } from '../../local/gateway';
-import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
-import { hashKey } from '../../lambda/auth/keys';
-import { runKeys, type KeysResult } from '../../scripts/keys';
+import { startLocalGateway, type LocalGateway } from '#local/gateway';
+import { LOCAL_CREDENTIALS } from '#local/stand-ins';
+import { hashKey } from '#lambda/auth/keys';
+import { runKeys, type KeysResult } from '#scripts/keys';
 import { chatLine, jsonl, upload } from './helpers';
 
 const SEEDED = ['sk-finops-keys-test-alice'];

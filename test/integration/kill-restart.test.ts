@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import OpenAI from 'openai';
-import type { FaultRule } from '../../local/simulators/simulator';
+import type { FaultRule } from '#local/simulators/simulator';
 import { chatLine, jsonl, pollUntilDone, readJsonl, upload } from './helpers';
 
 interface ChildInfo {

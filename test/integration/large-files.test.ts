@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
-import { startLocalGateway, type LocalGateway } from '../../local/gateway';
-import { adapterFor, PROVIDER_NAMES } from '../../lambda/providers/registry';
-import type { ProviderName } from '../../contracts/records';
-import type { BatchRequestOutput } from '../../contracts/openai-types';
-import { generateBatchFile } from '../../bench/workload';
+import { startLocalGateway, type LocalGateway } from '#local/gateway';
+import { adapterFor, PROVIDER_NAMES } from '#lambda/providers/registry';
+import type { ProviderName } from '#contracts/records';
+import type { BatchRequestOutput } from '#contracts/openai-types';
+import { generateBatchFile } from '#bench/workload';
 
 const LARGE_FILE_BYTES = 30 * 1024 * 1024;
 const OTHER_FILE_BYTES = 12 * 1024 * 1024;

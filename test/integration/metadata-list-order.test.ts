@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { BatchRecord } from '../../contracts/records';
-import { MetadataStore } from '../../lambda/store/metadata';
-import { startDynamoDB, type RunningStandIn } from '../../local/stand-ins';
+import type { BatchRecord } from '#contracts/records';
+import { MetadataStore } from '#lambda/store/metadata';
+import { startDynamoDB, type RunningStandIn } from '#local/stand-ins';
 
 const TABLE = 'list-order';
 const SECOND = 1_800_000_000;

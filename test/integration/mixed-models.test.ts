@@ -3,9 +3,9 @@
 // batch, with one output and one error file, combined request_counts and a per-model cost breakdown;
 // cancel cancels every job. Anthropic Message Batches take mixed models, so it stays one job.
 import OpenAI from 'openai';
-import { adapterFor, registerAdapter } from '../../lambda/providers/registry';
-import { ProviderUnavailableError } from '../../lambda/providers/errors';
-import type { ProviderAdapter } from '../../lambda/providers/provider';
+import { adapterFor, registerAdapter } from '#lambda/providers/registry';
+import { ProviderUnavailableError } from '#lambda/providers/errors';
+import type { ProviderAdapter } from '#lambda/providers/provider';
 import { chatLine, jsonl, pollUntilDone, readJsonl, startTestGateway, upload, type TestGateway } from './helpers';
 
 let t: TestGateway;

@@ -1,19 +1,19 @@
 // The OpenAI simulator driven by the official `openai` SDK (the seed OpenAI workflow end to end),
 // then the gateway's OpenAI adapter against the same simulator, with an in-memory BlobStore.
 import OpenAI, { AuthenticationError, BadRequestError, ConflictError, NotFoundError, toFile } from 'openai';
-import { startOpenAISimulator } from '../../local/simulators/openai';
-import type { RunningSimulator } from '../../local/simulators/simulator';
-import { createOpenAIAdapter, GATEWAY_BATCH_METADATA_KEY } from '../../lambda/providers/openai/adapter';
-import type { ProviderAdapter, ProviderBatchState, ProviderContext } from '../../lambda/providers/provider';
-import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/providers/errors';
-import { GatewayError } from '../../lambda/http/errors';
-import type { BatchRecord, FileRecord } from '../../contracts/records';
-import type { BatchRequestOutput } from '../../contracts/openai-types';
-import { newBatchRecord } from '../../lambda/batches/record';
-import { MemoryBlobStore } from '../support/memory-blobs';
-import { simulatorContext } from '../support/provider-context';
-import { batchInput, batchInputFile } from '../support/records';
-import { collectThroughSink } from '../support/collect';
+import { startOpenAISimulator } from '#local/simulators/openai/index';
+import type { RunningSimulator } from '#local/simulators/simulator';
+import { createOpenAIAdapter, GATEWAY_BATCH_METADATA_KEY } from '#lambda/providers/openai/adapter';
+import type { ProviderAdapter, ProviderBatchState, ProviderContext } from '#lambda/providers/provider';
+import { ProviderLostBatchError, ProviderUnavailableError } from '#lambda/providers/errors';
+import { GatewayError } from '#lambda/http/errors';
+import type { BatchRecord, FileRecord } from '#contracts/records';
+import type { BatchRequestOutput } from '#contracts/openai-types';
+import { newBatchRecord } from '#lambda/batches/record';
+import { MemoryBlobStore } from '#test/support/memory-blobs';
+import { simulatorContext } from '#test/support/provider-context';
+import { batchInput, batchInputFile } from '#test/support/records';
+import { collectThroughSink } from '#test/support/collect';
 
 const STEP_MS = 80;
 const TERMINAL = ['completed', 'failed', 'expired', 'cancelled'];

@@ -12,12 +12,12 @@ import OpenAI from 'openai';
 import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { startLocalGateway, type LocalGateway } from '../../local/gateway';
-import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
-import { startOpenAISimulator } from '../../local/simulators/openai';
-import { startAnthropicSimulator } from '../../local/simulators/anthropic';
-import { startGeminiSimulator } from '../../local/simulators/gemini';
-import type { RunningSimulator } from '../../local/simulators/simulator';
+import { startLocalGateway, type LocalGateway } from '#local/gateway';
+import { LOCAL_CREDENTIALS } from '#local/stand-ins';
+import { startOpenAISimulator } from '#local/simulators/openai/index';
+import { startAnthropicSimulator } from '#local/simulators/anthropic/index';
+import { startGeminiSimulator } from '#local/simulators/gemini/index';
+import type { RunningSimulator } from '#local/simulators/simulator';
 import { chatLine, jsonl, pollUntilDone, readJsonl, upload } from './helpers';
 
 type HttpProvider = 'openai' | 'anthropic' | 'gemini';

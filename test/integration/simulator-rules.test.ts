@@ -3,14 +3,14 @@
 // gateway converter sent such a request, its tests would fail on this answer.
 import Anthropic from '@anthropic-ai/sdk';
 import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
-import { answerConverse } from '../../local/simulators/bedrock/converse';
-import { answer, ModelError } from '../../local/simulators/bedrock/model-behaviour';
-import { startAnthropicSimulator } from '../../local/simulators/anthropic';
-import { startBedrockSimulator } from '../../local/simulators/bedrock';
-import { simulateOutcome } from '../../local/simulators/gemini/outcomes';
-import { checkBatchUpload } from '../../local/simulators/openai/jsonl';
-import type { RunningSimulator } from '../../local/simulators/simulator';
-import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
+import { answerConverse } from '#local/simulators/bedrock/converse';
+import { answer, ModelError } from '#local/simulators/bedrock/model-behaviour';
+import { startAnthropicSimulator } from '#local/simulators/anthropic/index';
+import { startBedrockSimulator } from '#local/simulators/bedrock/index';
+import { simulateOutcome } from '#local/simulators/gemini/outcomes';
+import { checkBatchUpload } from '#local/simulators/openai/jsonl';
+import type { RunningSimulator } from '#local/simulators/simulator';
+import { LOCAL_CREDENTIALS } from '#local/stand-ins';
 
 let anthropicSim: RunningSimulator;
 let bedrockSim: RunningSimulator;

@@ -1,16 +1,16 @@
 // `npm run smoke` against the local gateway: every provider's workflow passes, each step prints a line,
 // everything it made is deleted; against a wrong key, a dead URL or a provider that loses the batch it
 // fails with a message that says what to check. The CLI is also run as a child process, as operators run it.
-import { PROVIDER_NAMES } from '../../contracts/providers';
+import { PROVIDER_NAMES } from '#contracts/providers';
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { parseSmokeArgs } from '../../scripts/smoke/options';
-import { runSmoke, smokeCli } from '../../scripts/smoke';
-import { outputProblems } from '../../scripts/smoke/workflow';
-import { largeFile } from '../../scripts/smoke/deployment-checks';
-import { hintFor } from '../../scripts/smoke/hints';
+import { parseSmokeArgs } from '#scripts/smoke/options';
+import { runSmoke, smokeCli } from '#scripts/smoke';
+import { outputProblems } from '#scripts/smoke/workflow';
+import { largeFile } from '#scripts/smoke/deployment-checks';
+import { hintFor } from '#scripts/smoke/hints';
 import { APIError } from 'openai';
 import { startTestGateway, type TestGateway } from './helpers';
 

@@ -5,11 +5,11 @@
 // The cases are keyed by operation: a route added to routes.ts without a case here fails the suite.
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { OPERATION_ROUTES } from '../../contracts/routes';
-import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
-import { UploadStore } from '../../lambda/store/uploads';
+import { OPERATION_ROUTES } from '#contracts/routes';
+import { LOCAL_CREDENTIALS } from '#local/stand-ins';
+import { UploadStore } from '#lambda/store/uploads';
 import { chatLine, jsonl, pollUntilDone, startTestGateway, upload, type TestGateway } from './helpers';
-import type { ProviderName } from '../../contracts/providers';
+import type { ProviderName } from '#contracts/providers';
 import { PROVIDER_CASES } from './provider-cases';
 
 let t: TestGateway;

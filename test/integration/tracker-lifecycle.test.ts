@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { startOpenAISimulator } from '../../local/simulators/openai';
-import { startLocalGateway } from '../../local/gateway';
-import { BATCH_EVENT_DETAIL_TYPE, BATCH_EVENT_SOURCE } from '../../lib/batch-tracker/state-names';
+import { startOpenAISimulator } from '#local/simulators/openai/index';
+import { startLocalGateway } from '#local/gateway';
+import { BATCH_EVENT_DETAIL_TYPE, BATCH_EVENT_SOURCE } from '#lib/batch-tracker/state-names';
 import { chatLine, jsonl, pollUntilDone, readJsonl, startTestGateway, upload, type TestGateway } from './helpers';
 
 describe('tracker lifecycle', () => {

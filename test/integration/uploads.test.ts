@@ -9,10 +9,10 @@ import OpenAI, { toFile } from 'openai';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { startLocalGateway, type LocalGateway } from '../../local/gateway';
-import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
+import { startLocalGateway, type LocalGateway } from '#local/gateway';
+import { LOCAL_CREDENTIALS } from '#local/stand-ins';
 import { chatLine } from './helpers';
-import { rejectionOf } from '../support/errors';
+import { rejectionOf } from '#test/support/errors';
 
 const KEYS = ['sk-finops-uploads-alice', 'sk-finops-uploads-bob'];
 const MAX_PART_BYTES = 4_500_000; // config.maxDirectUploadBytes default

@@ -3,7 +3,7 @@
 // schedule's growing steps, and then the queue's redrive policy moves the message to the dead letters.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MAX_DELIVERY_ATTEMPTS } from '../../contracts/webhook-names';
+import { MAX_DELIVERY_ATTEMPTS } from '#contracts/webhook-names';
 import { chatLine, jsonl, pollUntilDone, startTestGateway, upload, type TestGateway } from './helpers';
 
 let t: TestGateway;

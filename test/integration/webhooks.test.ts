@@ -4,12 +4,12 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
-import type { ProviderName } from '../../contracts/records';
-import { rejectionOf } from '../support/errors';
-import { runKeysCli } from '../../scripts/keys';
-import { fanOutBatchEvent } from '../../lambda/handlers/webhooks-fan-out';
+import type { ProviderName } from '#contracts/records';
+import { rejectionOf } from '#test/support/errors';
+import { runKeysCli } from '#scripts/keys';
+import { fanOutBatchEvent } from '#lambda/handlers/webhooks-fan-out';
 import { chatLine, jsonl, pollUntilDone, startTestGateway, upload, type TestGateway } from './helpers';
-import { TEST_MODEL } from '../support/provider-models';
+import { TEST_MODEL } from '#test/support/provider-models';
 
 interface Received {
   path: string;

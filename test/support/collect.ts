@@ -1,14 +1,14 @@
 // Collecting an adapter's results as the tracker does: the adapter streams what the provider returned
 // into the result sink (lambda/tracker/result-files.ts), which answers every other request of the
 // input from the custom_id snapshot "Prepare input" takes. Returns the lines of both files.
-import type { BatchRequestOutput } from '../../contracts/openai-types';
-import type { ProviderAdapter, ProviderContext } from '../../lambda/providers/provider';
-import type { BatchRecord, FileRecord } from '../../contracts/records';
-import { snapshotCustomIds } from '../../lambda/tracker/custom-ids';
-import type { Outcome } from '../../lambda/tracker/decide';
-import { ResultFiles } from '../../lambda/tracker/result-files';
+import type { BatchRequestOutput } from '#contracts/openai-types';
+import type { ProviderAdapter, ProviderContext } from '#lambda/providers/provider';
+import type { BatchRecord, FileRecord } from '#contracts/records';
+import { snapshotCustomIds } from '#lambda/tracker/custom-ids';
+import type { Outcome } from '#lambda/tracker/decide';
+import { ResultFiles } from '#lambda/tracker/result-files';
 import { inputFiles } from './records';
-import type { CredentialKind } from '../../contracts/providers';
+import type { CredentialKind } from '#contracts/providers';
 
 /** The batch's input file: one built by test/support/records.ts, or one the adapter registered (inline requests). */
 function inputOf(batch: BatchRecord, ctx: object & { registered?: FileRecord[] }): FileRecord {

@@ -1,6 +1,6 @@
 // The local gateway as its own process, for kill -9 tests: started on a data folder given as argv[2],
 // it prints one JSON line with its URLs, then serves until killed.
-import { startLocalGateway } from '../../local/gateway';
+import { startLocalGateway } from '#local/gateway';
 
 async function main(): Promise<void> {
   const dataDir = process.argv[2];

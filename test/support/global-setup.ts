@@ -3,7 +3,7 @@
 // once per gateway. Workers inherit the variable; global-teardown.ts removes the file.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TRACKER_DEFINITION_CACHE_ENV } from '../../local/tracker-definition';
+import { TRACKER_DEFINITION_CACHE_ENV } from '#local/tracker-definition';
 
 export default function globalSetup(): void {
   // A run-specific name: sources edited between runs (or in watch mode) are synthesized afresh.

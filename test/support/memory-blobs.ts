@@ -1,9 +1,9 @@
 // A BlobStore in memory, for adapter tests that do not need a local S3: the same interface the
 // adapters use against S3, with the shapes of S3's answers that they depend on (NoSuchKey, null size).
 import { Readable } from 'node:stream';
-import { readLines } from '../../lambda/batch-files/lines';
-import type { BlobStore, LineWriter } from '../../lambda/store/blobs';
-import type { BlobLocation } from '../../contracts/records';
+import { readLines } from '#lambda/batch-files/lines';
+import type { BlobStore, LineWriter } from '#lambda/store/blobs';
+import type { BlobLocation } from '#contracts/records';
 
 export interface MemoryBlobStoreOptions {
   /**

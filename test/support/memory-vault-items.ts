@@ -1,6 +1,6 @@
 // The credential vault's item store in memory, for vault tests that need no DynamoDB. Items are
 // copied in and out, as a database would, so a test cannot pass by mutating what it stored.
-import type { VaultItem, VaultItems } from '../../lambda/auth/vault';
+import type { VaultItem, VaultItems } from '#lambda/auth/vault';
 
 export class MemoryVaultItems implements VaultItems {
   readonly items = new Map<string, VaultItem>();

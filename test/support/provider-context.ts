@@ -1,10 +1,10 @@
 // The ProviderContext an adapter gets in production (lambda/runtime.ts), built for a test: the
 // adapter talks to a simulator, stores blobs where the test says, and logs nothing.
 import { Logger } from '@aws-lambda-powertools/logger';
-import { loadConfig, type RuntimeConfig } from '../../lambda/config';
-import type { ProviderContext } from '../../lambda/providers/provider';
-import type { BlobStore } from '../../lambda/store/blobs';
-import type { FileRecord } from '../../contracts/records';
+import { loadConfig, type RuntimeConfig } from '#lambda/config';
+import type { ProviderContext } from '#lambda/providers/provider';
+import type { BlobStore } from '#lambda/store/blobs';
+import type { FileRecord } from '#contracts/records';
 
 export interface SimulatorContextOptions {
   blobs: BlobStore;

@@ -1,6 +1,6 @@
 // A model each provider's simulator runs, for suites that go over every provider of the catalog: a new
 // provider adds one line here instead of one in each suite (the type makes a missing one a compile error).
-import type { ProviderName } from '../../contracts/providers';
+import type { ProviderName } from '#contracts/providers';
 
 export const TEST_MODEL: Record<ProviderName, string> = {
   openai: 'gpt-4o-mini',

@@ -1,7 +1,7 @@
 // The records the gateway's handlers hand an adapter, built for adapter tests: only what differs
 // from one test to the next has to be spelled out.
-import type { CreateBatchInput } from '../../lambda/providers/provider';
-import type { FileRecord } from '../../contracts/records';
+import type { CreateBatchInput } from '#lambda/providers/provider';
+import type { FileRecord } from '#contracts/records';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 

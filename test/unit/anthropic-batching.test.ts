@@ -1,7 +1,7 @@
-import { CustomIdAssigner, joinTable, originalIdOf, sentIdOf } from '../../lambda/providers/anthropic/custom-ids';
-import { CREATE_BODY_OVERHEAD_BYTES, SubBatchPlanner, batchLimits, requestBytes } from '../../lambda/providers/anthropic/limits';
-import { validateInlineRequests } from '../../lambda/providers/anthropic/inline-requests';
-import { GatewayError } from '../../lambda/http/errors';
+import { CustomIdAssigner, joinTable, originalIdOf, sentIdOf } from '#lambda/providers/anthropic/custom-ids';
+import { CREATE_BODY_OVERHEAD_BYTES, SubBatchPlanner, batchLimits, requestBytes } from '#lambda/providers/anthropic/limits';
+import { validateInlineRequests } from '#lambda/providers/anthropic/inline-requests';
+import { GatewayError } from '#lambda/http/errors';
 
 describe('CustomIdAssigner: client custom_ids → Anthropic-safe ids', () => {
   it.each([

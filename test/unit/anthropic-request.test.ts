@@ -1,10 +1,5 @@
-import {
-  ConversionError,
-  DEFAULT_MAX_TOKENS,
-  toAnthropicParams,
-  type AnthropicMessageParams,
-} from '../../lambda/providers/anthropic/request';
-import type { ChatCompletionRequest } from '../../contracts/openai-types';
+import { ConversionError, DEFAULT_MAX_TOKENS, toAnthropicParams, type AnthropicMessageParams } from '#lambda/providers/anthropic/request';
+import type { ChatCompletionRequest } from '#contracts/openai-types';
 
 const user = (content: ChatCompletionRequest['messages'][number]['content']) => ({ role: 'user' as const, content });
 const base = { model: 'claude-sonnet-4-5', messages: [user('Hi')] };

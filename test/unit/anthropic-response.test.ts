@@ -1,6 +1,6 @@
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches';
-import { finishReasonOf, resultToLine, statusForErrorType, toChatCompletion } from '../../lambda/providers/anthropic/response';
+import { finishReasonOf, resultToLine, statusForErrorType, toChatCompletion } from '#lambda/providers/anthropic/response';
 
 function message(overrides: Partial<Message> & { usage?: Partial<Message['usage']> } = {}): Message {
   const { usage, ...rest } = overrides;

@@ -1,5 +1,5 @@
 import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
-import { combinedState, requestCountsOf, statusOf, toUnixSeconds } from '../../lambda/providers/anthropic/status';
+import { combinedState, requestCountsOf, statusOf, toUnixSeconds } from '#lambda/providers/anthropic/status';
 
 const counts = (c: Partial<MessageBatch['request_counts']> = {}) => ({
   processing: 0,

@@ -11,8 +11,8 @@ import {
   ownTenantOf,
   summarizeKey,
   validateKeySpec,
-} from '../../lambda/auth/keys';
-import { formatKeyTable, parseKeysArgs, UsageError } from '../../scripts/keys';
+} from '#lambda/auth/keys';
+import { formatKeyTable, parseKeysArgs, UsageError } from '#scripts/keys';
 
 const KEY_BODY_START = 'sk-finops-'.length;
 

@@ -4,12 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { decryptWithKey, encryptWithKey } from '../../lambda/auth/envelope';
-import { KmsDataKeys } from '../../lambda/auth/data-keys';
-import { KmsClient, KmsError } from '../../lambda/auth/kms-client';
-import { CredentialVault } from '../../lambda/auth/vault';
-import { ProviderUnavailableError } from '../../lambda/providers/errors';
-import { MemoryVaultItems } from '../support/memory-vault-items';
+import { decryptWithKey, encryptWithKey } from '#lambda/auth/envelope';
+import { KmsDataKeys } from '#lambda/auth/data-keys';
+import { KmsClient, KmsError } from '#lambda/auth/kms-client';
+import { CredentialVault } from '#lambda/auth/vault';
+import { ProviderUnavailableError } from '#lambda/providers/errors';
+import { MemoryVaultItems } from '#test/support/memory-vault-items';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };

@@ -1,9 +1,9 @@
 // Which provider key a ProviderContext hands to adapters: the deployment's, a client's own from the
 // request, or one fetched from the credential vault (opened once per context, retried after a failure).
 // Bedrock takes no key at all.
-import { resetConfig } from '../../lambda/config';
-import { GatewayError } from '../../lambda/http/errors';
-import { providerContext, resetServices } from '../../lambda/runtime';
+import { resetConfig } from '#lambda/config';
+import { GatewayError } from '#lambda/http/errors';
+import { providerContext, resetServices } from '#lambda/runtime';
 
 const saved = { ...process.env };
 beforeAll(() => {

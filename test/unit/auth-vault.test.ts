@@ -4,10 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canonicalContext, decryptWithKey, encryptWithKey, SealError } from '../../lambda/auth/envelope';
-import { LocalMasterKey } from '../../lambda/auth/data-keys';
-import { CredentialVault, CREDENTIAL_REF_PATTERN, VaultError } from '../../lambda/auth/vault';
-import { MemoryVaultItems } from '../support/memory-vault-items';
+import { canonicalContext, decryptWithKey, encryptWithKey, SealError } from '#lambda/auth/envelope';
+import { LocalMasterKey } from '#lambda/auth/data-keys';
+import { CredentialVault, CREDENTIAL_REF_PATTERN, VaultError } from '#lambda/auth/vault';
+import { MemoryVaultItems } from '#test/support/memory-vault-items';
 
 const SECRET = 'sk-proj-client-own-provider-key-0123456789';
 

@@ -2,16 +2,16 @@
 // counts), the gateway's batch into Azure's (endpoint, lines, refusals), and Azure's errors that mean
 // something else than OpenAI's.
 import { APIError } from 'openai';
-import { normalizeAzureBatch, normalizeAzureBatchAnswer, normalizeAzureStatus, azureTimestamp } from '../../lambda/providers/azure/status';
-import { azureEndpoint, checkAzureBatchRequest, toAzureLine } from '../../lambda/providers/azure/request';
-import { checkCompatibleBatch, checkCompatibleFile } from '../../lambda/providers/openai/quirks';
-import { openaiCompatibleQuirks } from '../../contracts/providers';
-import { azureSpecificError } from '../../lambda/providers/azure/errors';
-import { azureFetch } from '../../lambda/providers/azure/adapter';
-import { clearEntraTokenCache, entraTokenProvider } from '../../lambda/providers/azure/entra';
-import { mapBatchStatus } from '../../lambda/providers/openai/status';
-import { GatewayError } from '../../lambda/http/errors';
-import type { FileRecord } from '../../contracts/records';
+import { normalizeAzureBatch, normalizeAzureBatchAnswer, normalizeAzureStatus, azureTimestamp } from '#lambda/providers/azure/status';
+import { azureEndpoint, checkAzureBatchRequest, toAzureLine } from '#lambda/providers/azure/request';
+import { checkCompatibleBatch, checkCompatibleFile } from '#lambda/providers/openai/quirks';
+import { openaiCompatibleQuirks } from '#contracts/providers';
+import { azureSpecificError } from '#lambda/providers/azure/errors';
+import { azureFetch } from '#lambda/providers/azure/adapter';
+import { clearEntraTokenCache, entraTokenProvider } from '#lambda/providers/azure/entra';
+import { mapBatchStatus } from '#lambda/providers/openai/status';
+import { GatewayError } from '#lambda/http/errors';
+import type { FileRecord } from '#contracts/records';
 
 describe('Azure batch status → the gateway status', () => {
   test.each([

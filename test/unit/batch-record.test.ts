@@ -1,6 +1,6 @@
-import { newBatchRecord, type BatchOwner } from '../../lambda/batches/record';
-import type { CreateBatchInput, CreatedBatch } from '../../lambda/providers/provider';
-import type { BatchRecord, FileRecord } from '../../contracts/records';
+import { newBatchRecord, type BatchOwner } from '#lambda/batches/record';
+import type { CreateBatchInput, CreatedBatch } from '#lambda/providers/provider';
+import type { BatchRecord, FileRecord } from '#contracts/records';
 
 const FILE: FileRecord = {
   id: 'file-abc',

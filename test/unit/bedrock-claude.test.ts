@@ -1,7 +1,7 @@
-import { toBedrockRecord, fromBedrockOutput } from '../../lambda/providers/bedrock/records';
-import { BedrockTranslationError } from '../../lambda/providers/bedrock/translate-common';
-import { CLAUDE_DEFAULT_MAX_TOKENS } from '../../lambda/providers/bedrock/claude';
-import type { ChatCompletionRequest } from '../../contracts/openai-types';
+import { toBedrockRecord, fromBedrockOutput } from '#lambda/providers/bedrock/records';
+import { BedrockTranslationError } from '#lambda/providers/bedrock/translate-common';
+import { CLAUDE_DEFAULT_MAX_TOKENS } from '#lambda/providers/bedrock/claude';
+import type { ChatCompletionRequest } from '#contracts/openai-types';
 
 const MODEL = 'us.anthropic.claude-3-5-haiku-20241022-v1:0';
 const user = (content: ChatCompletionRequest['messages'][number]['content']) => ({ role: 'user' as const, content });

@@ -1,8 +1,8 @@
 // The Converse converter for Bedrock families without a native translator.
-import { toConverseRequest, fromConverseResponse } from '../../lambda/providers/bedrock/converse';
-import { familyOf } from '../../lambda/providers/bedrock/model-family';
-import { BedrockTranslationError } from '../../lambda/providers/bedrock/translate-common';
-import type { ChatCompletionRequest } from '../../contracts/openai-types';
+import { toConverseRequest, fromConverseResponse } from '#lambda/providers/bedrock/converse';
+import { familyOf } from '#lambda/providers/bedrock/model-family';
+import { BedrockTranslationError } from '#lambda/providers/bedrock/translate-common';
+import type { ChatCompletionRequest } from '#contracts/openai-types';
 
 const body = (extra: Partial<ChatCompletionRequest>): ChatCompletionRequest => ({
   model: 'mistral.mistral-large-2407-v1:0',

@@ -1,16 +1,11 @@
 // /v1/embeddings on Bedrock: OpenAI lines → Titan V2 / Cohere Embed v3 records, and their outputs back
 // (lambda/providers/bedrock/embeddings.ts). Table-driven, pure.
-import { LineError } from '../../lambda/batch-files/lines';
-import { GatewayError } from '../../lambda/http/errors';
-import {
-  embeddingFamilyOf,
-  fromEmbeddingOutput,
-  requireEmbeddingFamily,
-  toEmbeddingRecords,
-} from '../../lambda/providers/bedrock/embeddings';
-import { stagedEmbeddingRecords } from '../../lambda/providers/bedrock/embedding-batches';
-import type { EmbeddingRequest } from '../../lambda/batch-files/embeddings';
-import type { BatchRequestInput } from '../../contracts/openai-types';
+import { LineError } from '#lambda/batch-files/lines';
+import { GatewayError } from '#lambda/http/errors';
+import { embeddingFamilyOf, fromEmbeddingOutput, requireEmbeddingFamily, toEmbeddingRecords } from '#lambda/providers/bedrock/embeddings';
+import { stagedEmbeddingRecords } from '#lambda/providers/bedrock/embedding-batches';
+import type { EmbeddingRequest } from '#lambda/batch-files/embeddings';
+import type { BatchRequestInput } from '#contracts/openai-types';
 
 const TITAN = 'amazon.titan-embed-text-v2:0';
 const COHERE = 'cohere.embed-english-v3';

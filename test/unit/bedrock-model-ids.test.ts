@@ -1,7 +1,7 @@
 // Bedrock model ids: which run on demand through an inference profile, and which Nova ids are no chat models.
-import { onDemandModelId, profileGeography } from '../../lambda/providers/bedrock/inference-profiles';
-import { familyOf, requireFamily } from '../../lambda/providers/bedrock/model-family';
-import { GatewayError } from '../../lambda/http/errors';
+import { onDemandModelId, profileGeography } from '#lambda/providers/bedrock/inference-profiles';
+import { familyOf, requireFamily } from '#lambda/providers/bedrock/model-family';
+import { GatewayError } from '#lambda/http/errors';
 
 describe('onDemandModelId', () => {
   it.each([

@@ -1,6 +1,6 @@
-import { toBedrockRecord, fromBedrockOutput } from '../../lambda/providers/bedrock/records';
-import { BedrockTranslationError } from '../../lambda/providers/bedrock/translate-common';
-import type { ChatCompletionRequest } from '../../contracts/openai-types';
+import { toBedrockRecord, fromBedrockOutput } from '#lambda/providers/bedrock/records';
+import { BedrockTranslationError } from '#lambda/providers/bedrock/translate-common';
+import type { ChatCompletionRequest } from '#contracts/openai-types';
 
 const MODEL = 'amazon.nova-lite-v1:0';
 const user = (content: ChatCompletionRequest['messages'][number]['content']) => ({ role: 'user' as const, content });

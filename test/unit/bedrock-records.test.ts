@@ -1,6 +1,6 @@
-import { baseModelId, familyOf, requireFamily } from '../../lambda/providers/bedrock/model-family';
-import { recordIdFor, recordIndexOf } from '../../lambda/providers/bedrock/records';
-import { resultLineFor, errorStatusOf } from '../../lambda/providers/bedrock/results';
+import { baseModelId, familyOf, requireFamily } from '#lambda/providers/bedrock/model-family';
+import { recordIdFor, recordIndexOf } from '#lambda/providers/bedrock/records';
+import { resultLineFor, errorStatusOf } from '#lambda/providers/bedrock/results';
 import {
   assertBucketAllowed,
   batchInputKeys,
@@ -10,12 +10,12 @@ import {
   parseS3Uri,
   safeFileName,
   storageConfigOf,
-} from '../../lambda/providers/bedrock/s3-locations';
-import { createJobError, isTransientAwsError, jobCallError, s3CallError } from '../../lambda/providers/bedrock/aws-errors';
-import { jobNameFor, requestTokenFor, minRecordCount } from '../../lambda/providers/bedrock/adapter';
-import { loadConfig } from '../../lambda/config';
-import { GatewayError } from '../../lambda/http/errors';
-import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/providers/errors';
+} from '#lambda/providers/bedrock/s3-locations';
+import { createJobError, isTransientAwsError, jobCallError, s3CallError } from '#lambda/providers/bedrock/aws-errors';
+import { jobNameFor, requestTokenFor, minRecordCount } from '#lambda/providers/bedrock/adapter';
+import { loadConfig } from '#lambda/config';
+import { GatewayError } from '#lambda/http/errors';
+import { ProviderLostBatchError, ProviderUnavailableError } from '#lambda/providers/errors';
 
 const config = loadConfig({
   FINOPS_BEDROCK_INPUT_BUCKET: 'in-bucket',

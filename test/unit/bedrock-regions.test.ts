@@ -1,7 +1,7 @@
 // Where a Bedrock file may live: the stack's region or one of the regions jobs may run in.
-import { loadConfig } from '../../lambda/config';
-import { GatewayError } from '../../lambda/http/errors';
-import { filePlacement } from '../../lambda/providers/bedrock/s3-locations';
+import { loadConfig } from '#lambda/config';
+import { GatewayError } from '#lambda/http/errors';
+import { filePlacement } from '#lambda/providers/bedrock/s3-locations';
 
 const config = (regions?: string) =>
   loadConfig({

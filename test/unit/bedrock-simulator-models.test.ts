@@ -1,7 +1,7 @@
 // The simulator's models must reject what the real models reject, or they could not catch a
 // translator bug; and their answers must be in each family's real response shape.
-import { answer, ModelError, simFamilyOf } from '../../local/simulators/bedrock/model-behaviour';
-import { toModelInput } from '../../lambda/providers/bedrock/records';
+import { answer, ModelError, simFamilyOf } from '#local/simulators/bedrock/model-behaviour';
+import { toModelInput } from '#lambda/providers/bedrock/records';
 
 const claudeBody = { anthropic_version: 'bedrock-2023-05-31', max_tokens: 50, messages: [{ role: 'user', content: 'Hello there' }] };
 const novaBody = { messages: [{ role: 'user', content: [{ text: 'Hello there' }] }] };

@@ -1,5 +1,5 @@
-import { BEDROCK_JOB_STATUSES, notRunCodeFor, notRunCodeForBatch, toOpenAIStatus } from '../../lambda/providers/bedrock/status';
-import { jobRequestCounts } from '../../lambda/providers/bedrock/adapter';
+import { BEDROCK_JOB_STATUSES, notRunCodeFor, notRunCodeForBatch, toOpenAIStatus } from '#lambda/providers/bedrock/status';
+import { jobRequestCounts } from '#lambda/providers/bedrock/adapter';
 
 describe('Bedrock job status → OpenAI batch status (spec bedrock.md §2)', () => {
   const table: Array<[string, string]> = [

@@ -1,6 +1,6 @@
 // A leading UTF-8 BOM is removed from a stored upload whatever the chunking; nothing else changes.
-import { stripByteOrderMark } from '../../lambda/files/byte-order-mark';
-import { MemoryBlobStore } from '../support/memory-blobs';
+import { stripByteOrderMark } from '#lambda/files/byte-order-mark';
+import { MemoryBlobStore } from '#test/support/memory-blobs';
 
 const location = { bucket: 'files', key: 'files/t/file-1' };
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);

@@ -1,5 +1,5 @@
-import { assistantMessage, chatCompletion, completionUsage, type UsageDetails } from '../../lambda/openai/chat-completion';
-import type { ChatCompletionUsage, ChatToolCall } from '../../contracts/openai-types';
+import { assistantMessage, chatCompletion, completionUsage, type UsageDetails } from '#lambda/openai/chat-completion';
+import type { ChatCompletionUsage, ChatToolCall } from '#contracts/openai-types';
 
 const call = (id: string): ChatToolCall => ({ id, type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } });
 

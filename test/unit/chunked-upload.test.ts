@@ -1,6 +1,6 @@
 // The chunked resumable upload Gemini and Vertex AI share (lambda/providers/chunked-upload.ts).
-import { byteLengthOf, requireChunkBytes, retryChunk, sendInChunks } from '../../lambda/providers/chunked-upload';
-import { ProviderUnavailableError } from '../../lambda/providers/errors';
+import { byteLengthOf, requireChunkBytes, retryChunk, sendInChunks } from '#lambda/providers/chunked-upload';
+import { ProviderUnavailableError } from '#lambda/providers/errors';
 
 async function* from(lines: string[]): AsyncGenerator<string> {
   for (const line of lines) yield line;

@@ -1,9 +1,9 @@
 // The Claude capability table: which model takes which sampling parameters, read from every id form,
 // and what the shared converter sends (Anthropic and Bedrock use the same one).
-import { claudeCapabilities, claudeVersion } from '../../lambda/providers/anthropic/capabilities';
-import { ConversionError, samplingParams } from '../../lambda/providers/anthropic/request';
-import { toClaudeRequest } from '../../lambda/providers/bedrock/claude';
-import { BedrockTranslationError } from '../../lambda/providers/bedrock/translate-common';
+import { claudeCapabilities, claudeVersion } from '#lambda/providers/anthropic/capabilities';
+import { ConversionError, samplingParams } from '#lambda/providers/anthropic/request';
+import { toClaudeRequest } from '#lambda/providers/bedrock/claude';
+import { BedrockTranslationError } from '#lambda/providers/bedrock/translate-common';
 
 describe('claudeVersion / claudeCapabilities', () => {
   it.each([

@@ -9,9 +9,9 @@ import {
   spendSeries,
   timelineOf,
   usageCsv,
-} from '../../console/src/format';
-import { apiBase } from '../../console/src/api';
-import type { Batch, UsageLine, UsageReport } from '../../console/src/types';
+} from '#console/src/format';
+import { apiBase } from '#console/src/api';
+import type { Batch, UsageLine, UsageReport } from '#console/src/types';
 
 test.each([
   [0, '$0.00'],

@@ -5,15 +5,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { buildConsole, type BuiltConsole } from '../../console/build';
-import { CONSOLE_CSP, loadConsoleFiles, serveConsole, type ConsoleFiles } from '../../lambda/console/assets';
-import { awsConsoleLinksEnabled, executionUrlTemplate } from '../../lambda/console/links';
-import { budgetUse } from '../../lambda/finops/budget-use';
-import { buildUsageReport, parseUsageQuery } from '../../lambda/finops/report';
-import { zeroCounters, type UsageRow } from '../../lambda/finops/usage-rows';
-import { parseBatchStatus } from '../../lambda/http/params';
-import { GatewayError } from '../../lambda/http/errors';
-import type { ApiKeyRecord } from '../../contracts/records';
+import { buildConsole, type BuiltConsole } from '#console/build';
+import { CONSOLE_CSP, loadConsoleFiles, serveConsole, type ConsoleFiles } from '#lambda/console/assets';
+import { awsConsoleLinksEnabled, executionUrlTemplate } from '#lambda/console/links';
+import { budgetUse } from '#lambda/finops/budget-use';
+import { buildUsageReport, parseUsageQuery } from '#lambda/finops/report';
+import { zeroCounters, type UsageRow } from '#lambda/finops/usage-rows';
+import { parseBatchStatus } from '#lambda/http/params';
+import { GatewayError } from '#lambda/http/errors';
+import type { ApiKeyRecord } from '#contracts/records';
 
 describe('console files', () => {
   let dir: string;

@@ -6,13 +6,13 @@ import {
   readMaxTokens,
   readStopSequences,
   type Turn,
-} from '../../lambda/providers/convert/chat-request';
-import { ConversionError } from '../../lambda/providers/convert/conversion-error';
-import { BedrockTranslationError } from '../../lambda/providers/bedrock/translate-common';
-import { GeminiConversionError } from '../../lambda/providers/gemini/request';
-import { ConversionError as AnthropicConversionError } from '../../lambda/providers/anthropic/request';
-import type { ChatCompletionRequest } from '../../contracts/openai-types';
-import { thrownBy } from '../support/errors';
+} from '#lambda/providers/convert/chat-request';
+import { ConversionError } from '#lambda/providers/convert/conversion-error';
+import { BedrockTranslationError } from '#lambda/providers/bedrock/translate-common';
+import { GeminiConversionError } from '#lambda/providers/gemini/request';
+import { ConversionError as AnthropicConversionError } from '#lambda/providers/anthropic/request';
+import type { ChatCompletionRequest } from '#contracts/openai-types';
+import { thrownBy } from '#test/support/errors';
 
 const body = (extra: Record<string, unknown>) =>
   ({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...extra }) as ChatCompletionRequest;

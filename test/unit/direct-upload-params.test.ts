@@ -14,13 +14,13 @@ import {
   registrationFailure,
   sizeMismatch,
   toDirectUploadAnswer,
-} from '../../lambda/files/direct-upload';
-import { badRequest, GatewayError, upstreamError } from '../../lambda/http/errors';
-import { LineError } from '../../lambda/batch-files/lines';
-import { ProviderUnavailableError } from '../../lambda/providers/errors';
-import { MAX_UPLOAD_BYTES } from '../../lambda/uploads/params';
-import type { FileRecord } from '../../contracts/records';
-import { thrownBy } from '../support/errors';
+} from '#lambda/files/direct-upload';
+import { badRequest, GatewayError, upstreamError } from '#lambda/http/errors';
+import { LineError } from '#lambda/batch-files/lines';
+import { ProviderUnavailableError } from '#lambda/providers/errors';
+import { MAX_UPLOAD_BYTES } from '#lambda/uploads/params';
+import type { FileRecord } from '#contracts/records';
+import { thrownBy } from '#test/support/errors';
 
 const NOW = 1_750_000_000;
 const valid = { filename: 'big.jsonl', purpose: 'batch', bytes: 31_457_280 };

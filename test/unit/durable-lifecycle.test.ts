@@ -1,20 +1,20 @@
 // The pure rules of the durable lifecycle (issue 12): the record batches.create writes, what Submit
 // adds, which errors are refusals, queue-full requeues, the request hash, the in-flight pools, the
 // transient-error wait, and the result sink answering every request from the custom_id snapshot.
-import { newValidatingRecord, submittedPatch } from '../../lambda/batches/record';
-import { hashRequest } from '../../lambda/batches/service';
-import { rejectionOf } from '../../lambda/handlers/tracker-submit-batch';
-import { decideAfterCheck, isQueueFull } from '../../lambda/tracker/decide';
-import { poolsFor } from '../../lambda/tracker/in-flight';
-import { deadlineOf, isSubmitted, isTransient, retryWaitSeconds } from '../../lambda/tracker/lifecycle';
-import { ResultFiles } from '../../lambda/tracker/result-files';
-import { customIdsLocation, snapshotCustomIds } from '../../lambda/tracker/custom-ids';
-import { InputFileGoneError } from '../../lambda/tracker/submission';
-import { GatewayError, badRequest } from '../../lambda/http/errors';
-import { ProviderQueueFullError, ProviderUnavailableError } from '../../lambda/providers/errors';
-import type { BatchRecord } from '../../contracts/records';
-import { MemoryBlobStore } from '../support/memory-blobs';
-import { batchInput, batchInputFile } from '../support/records';
+import { newValidatingRecord, submittedPatch } from '#lambda/batches/record';
+import { hashRequest } from '#lambda/batches/service';
+import { rejectionOf } from '#lambda/handlers/tracker-submit-batch';
+import { decideAfterCheck, isQueueFull } from '#lambda/tracker/decide';
+import { poolsFor } from '#lambda/tracker/in-flight';
+import { deadlineOf, isSubmitted, isTransient, retryWaitSeconds } from '#lambda/tracker/lifecycle';
+import { ResultFiles } from '#lambda/tracker/result-files';
+import { customIdsLocation, snapshotCustomIds } from '#lambda/tracker/custom-ids';
+import { InputFileGoneError } from '#lambda/tracker/submission';
+import { GatewayError, badRequest } from '#lambda/http/errors';
+import { ProviderQueueFullError, ProviderUnavailableError } from '#lambda/providers/errors';
+import type { BatchRecord } from '#contracts/records';
+import { MemoryBlobStore } from '#test/support/memory-blobs';
+import { batchInput, batchInputFile } from '#test/support/records';
 
 const FILE = batchInputFile({
   id: 'file-in',

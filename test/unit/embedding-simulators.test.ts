@@ -1,9 +1,9 @@
 // The simulators' embedding endpoints enforce the providers' rules (local/simulators/*/embeddings.ts):
 // each rule a row, so a gateway converter that breaks one fails against the simulator as it would live.
-import { answerEmbedding, embeddingBatchErrors } from '../../local/simulators/openai/embeddings';
-import { answer, ModelError, simFamilyOf } from '../../local/simulators/bedrock/model-behaviour';
-import { simulateEmbedOutcome } from '../../local/simulators/gemini/embeddings';
-import type { InputLine } from '../../local/simulators/openai/jsonl';
+import { answerEmbedding, embeddingBatchErrors } from '#local/simulators/openai/embeddings';
+import { answer, ModelError, simFamilyOf } from '#local/simulators/bedrock/model-behaviour';
+import { simulateEmbedOutcome } from '#local/simulators/gemini/embeddings';
+import type { InputLine } from '#local/simulators/openai/jsonl';
 
 const ids = { completionId: '', created: 0 };
 

@@ -1,6 +1,6 @@
 // The embeddings reader and answer builder (lambda/openai/embeddings.ts) and the joining of split lines
 // (lambda/providers/embedding-parts.ts): table-driven, pure.
-import { LineError } from '../../lambda/batch-files/lines';
+import { LineError } from '#lambda/batch-files/lines';
 import {
   base64Float32,
   checkEmbeddingBody,
@@ -9,10 +9,10 @@ import {
   embeddingTexts,
   estimateTextTokens,
   float32Base64,
-} from '../../lambda/batch-files/embeddings';
-import { validateBatchFile } from '../../lambda/batch-files/validate';
-import { PartJoiner, type LineShape, type PartOutcome } from '../../lambda/providers/embedding-parts';
-import type { BatchRequestOutput } from '../../contracts/openai-types';
+} from '#lambda/batch-files/embeddings';
+import { validateBatchFile } from '#lambda/batch-files/validate';
+import { PartJoiner, type LineShape, type PartOutcome } from '#lambda/providers/embedding-parts';
+import type { BatchRequestOutput } from '#contracts/openai-types';
 
 const lineError = (fn: () => unknown): LineError => {
   try {

@@ -1,7 +1,7 @@
-import { parseInputLine, validateBatchFile } from '../../lambda/batch-files/validate';
-import { ENDPOINTS, OPENAI_ENDPOINTS, TRANSLATED_CHAT_ENDPOINTS } from '../../lambda/batch-files/endpoints';
-import { LineError, type Line } from '../../lambda/batch-files/lines';
-import { thrownBy } from '../support/errors';
+import { parseInputLine, validateBatchFile } from '#lambda/batch-files/validate';
+import { ENDPOINTS, OPENAI_ENDPOINTS, TRANSLATED_CHAT_ENDPOINTS } from '#lambda/batch-files/endpoints';
+import { LineError, type Line } from '#lambda/batch-files/lines';
+import { thrownBy } from '#test/support/errors';
 
 const line = (url: string, body: Record<string, unknown>, id = 'r1') => JSON.stringify({ custom_id: id, method: 'POST', url, body });
 

@@ -6,10 +6,10 @@ import {
   buildEstimate,
   EstimateAccumulator,
   UnpricedModelError,
-} from '../../lambda/finops/batch-estimate';
-import { buildPriceTable } from '../../lambda/finops/prices';
-import { APPROXIMATION_RANGE, countInputTokens, tokenCountMethod } from '../../lambda/finops/tokens';
-import { thrownBy } from '../support/errors';
+} from '#lambda/finops/batch-estimate';
+import { buildPriceTable } from '#lambda/finops/prices';
+import { APPROXIMATION_RANGE, countInputTokens, tokenCountMethod } from '#lambda/finops/tokens';
+import { thrownBy } from '#test/support/errors';
 
 const line = (model: string, content: string, extra: Record<string, unknown> = {}) => ({
   custom_id: 'x',

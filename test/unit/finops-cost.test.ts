@@ -1,8 +1,8 @@
-import { costOfUsage, priceBatchUsage, microsToUsd, usdToMicros } from '../../lambda/finops/cost';
-import { buildPriceTable, type ModelPrice } from '../../lambda/finops/prices';
-import { priceFinishedBatch, runModeOf } from '../../lambda/finops/record';
-import type { BatchUsage } from '../../contracts/openai-types';
-import type { BatchRecord } from '../../contracts/records';
+import { costOfUsage, priceBatchUsage, microsToUsd, usdToMicros } from '#lambda/finops/cost';
+import { buildPriceTable, type ModelPrice } from '#lambda/finops/prices';
+import { priceFinishedBatch, runModeOf } from '#lambda/finops/record';
+import type { BatchUsage } from '#contracts/openai-types';
+import type { BatchRecord } from '#contracts/records';
 
 const usage = (input: number, output: number, cached = 0): BatchUsage => ({
   input_tokens: input,

@@ -1,6 +1,6 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { FinOpsDashboard } from '../../lib/finops/dashboard';
+import { FinOpsDashboard } from '#lib/finops/dashboard';
 
 describe('FinOpsDashboard', () => {
   const synth = (props: ConstructorParameters<typeof FinOpsDashboard>[2]) => {

@@ -1,12 +1,12 @@
 // FinOps per endpoint (issue 15 item 5): the aggregates remember each batch's endpoint, the report
 // groups by it, and the embedding models are priced at their batch rates.
-import { buildUsageReport, parseUsageQuery } from '../../lambda/finops/report';
-import { formatReportCsv, formatReportTable } from '../../lambda/finops/report-format';
-import { usageDeltasForBatch, usageSortKey, zeroCounters, type UsageRow } from '../../lambda/finops/usage-rows';
-import { priceBatchUsage } from '../../lambda/finops/cost';
-import { priceTableFrom } from '../../lambda/finops/prices';
-import { alternativeCandidates } from '../../lambda/finops/batch-estimate';
-import type { BatchRecord } from '../../contracts/records';
+import { buildUsageReport, parseUsageQuery } from '#lambda/finops/report';
+import { formatReportCsv, formatReportTable } from '#lambda/finops/report-format';
+import { usageDeltasForBatch, usageSortKey, zeroCounters, type UsageRow } from '#lambda/finops/usage-rows';
+import { priceBatchUsage } from '#lambda/finops/cost';
+import { priceTableFrom } from '#lambda/finops/prices';
+import { alternativeCandidates } from '#lambda/finops/batch-estimate';
+import type { BatchRecord } from '#contracts/records';
 
 const batch = (over: Partial<BatchRecord>): BatchRecord =>
   ({

@@ -1,6 +1,6 @@
-import { BatchEstimate, estimateRequest, expectedRunMode, priceEstimate, IMAGE_TOKENS } from '../../lambda/finops/estimate';
-import { budgetExceeded } from '../../lambda/finops/budget';
-import { buildPriceTable } from '../../lambda/finops/prices';
+import { BatchEstimate, estimateRequest, expectedRunMode, priceEstimate, IMAGE_TOKENS } from '#lambda/finops/estimate';
+import { budgetExceeded } from '#lambda/finops/budget';
+import { buildPriceTable } from '#lambda/finops/prices';
 
 const chatLine = (content: string, extra: Record<string, unknown> = {}) => ({
   custom_id: 'r1',

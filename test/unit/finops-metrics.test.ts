@@ -1,5 +1,5 @@
-import { emfDocument, emitMetrics } from '../../lambda/finops/metrics';
-import { zeroCounters, type UsageDelta } from '../../lambda/finops/usage-rows';
+import { emfDocument, emitMetrics } from '#lambda/finops/metrics';
+import { zeroCounters, type UsageDelta } from '#lambda/finops/usage-rows';
 
 const delta = (over: Partial<UsageDelta['row']> = {}): UsageDelta => ({
   rowId: 'openai#gpt-4o-mini#key_1',

@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import repoPrices from '../../pricing/prices.json';
-import { bedrockFoundationModelId } from '../../lambda/providers/bedrock/price-key';
+import repoPrices from '#pricing/prices.json';
+import { bedrockFoundationModelId } from '#lambda/providers/bedrock/price-key';
 import {
   buildPriceTable,
   mergePriceDocuments,
@@ -11,7 +11,7 @@ import {
   PriceTableError,
   toMillionths,
   type PriceTableDocument,
-} from '../../lambda/finops/prices';
+} from '#lambda/finops/prices';
 
 const repo = repoPrices as PriceTableDocument;
 const table = buildPriceTable(repo);

@@ -1,10 +1,10 @@
-import { buildUsageReport, parseUsageQuery, type UsageQuery } from '../../lambda/finops/report';
-import { formatReportCsv, formatReportTable } from '../../lambda/finops/report-format';
-import { finishedAt, usageDeltasForBatch, usageSortKey, zeroCounters, type UsageRow } from '../../lambda/finops/usage-rows';
-import { utcDate } from '../../lambda/time';
-import { GatewayError } from '../../lambda/http/errors';
-import type { BatchUsage } from '../../contracts/openai-types';
-import type { BatchRecord } from '../../contracts/records';
+import { buildUsageReport, parseUsageQuery, type UsageQuery } from '#lambda/finops/report';
+import { formatReportCsv, formatReportTable } from '#lambda/finops/report-format';
+import { finishedAt, usageDeltasForBatch, usageSortKey, zeroCounters, type UsageRow } from '#lambda/finops/usage-rows';
+import { utcDate } from '#lambda/time';
+import { GatewayError } from '#lambda/http/errors';
+import type { BatchUsage } from '#contracts/openai-types';
+import type { BatchRecord } from '#contracts/records';
 
 const usage = (input: number, output: number, cached = 0, reasoning = 0): BatchUsage => ({
   input_tokens: input,

@@ -1,8 +1,8 @@
 // The Gemini capability table: thinking control and thought signatures per model, as the converter
 // applies them (docs/providers.md, "Gemini").
-import { geminiCapabilities } from '../../lambda/providers/gemini/capabilities';
-import { FOREIGN_THOUGHT_SIGNATURE, GeminiConversionError, toGenerateContentRequest } from '../../lambda/providers/gemini/request';
-import type { ChatCompletionRequest } from '../../contracts/openai-types';
+import { geminiCapabilities } from '#lambda/providers/gemini/capabilities';
+import { FOREIGN_THOUGHT_SIGNATURE, GeminiConversionError, toGenerateContentRequest } from '#lambda/providers/gemini/request';
+import type { ChatCompletionRequest } from '#contracts/openai-types';
 
 const ask = (model: string, extra: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest => ({
   model,

@@ -1,14 +1,14 @@
 // /v1/embeddings on Gemini: OpenAI lines → embeddings-batch lines, and responses-file lines back
 // (lambda/providers/gemini/embeddings.ts). Table-driven, pure.
-import { LineError } from '../../lambda/batch-files/lines';
+import { LineError } from '#lambda/batch-files/lines';
 import {
   embedOutcome,
   embedPartKey,
   isGeminiEmbeddingModel,
   parseEmbedPartKey,
   toGeminiEmbedLines,
-} from '../../lambda/providers/gemini/embeddings';
-import type { BatchRequestInput } from '../../contracts/openai-types';
+} from '#lambda/providers/gemini/embeddings';
+import type { BatchRequestInput } from '#contracts/openai-types';
 
 const MODEL = 'gemini-embedding-001';
 const lineOf = (body: Record<string, unknown>, customId = 'req-1'): BatchRequestInput => ({

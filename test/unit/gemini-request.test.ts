@@ -1,7 +1,7 @@
 // OpenAI batch line → Gemini batch line (lambda/providers/gemini/request.ts), table-driven.
-import { GeminiConversionError, toGeminiBatchLine, toGeminiSchema, toGenerateContentRequest } from '../../lambda/providers/gemini/request';
-import type { ChatCompletionRequest } from '../../contracts/openai-types';
-import type { GeminiContent, GenerateContentRequest } from '../../lambda/providers/gemini/types';
+import { GeminiConversionError, toGeminiBatchLine, toGeminiSchema, toGenerateContentRequest } from '#lambda/providers/gemini/request';
+import type { ChatCompletionRequest } from '#contracts/openai-types';
+import type { GeminiContent, GenerateContentRequest } from '#lambda/providers/gemini/types';
 
 const body = (extra: Partial<ChatCompletionRequest>): ChatCompletionRequest => ({
   model: 'gemini-2.5-flash',

@@ -8,9 +8,9 @@ import {
   toFinishReason,
   toOutputLine,
   type ResultContext,
-} from '../../lambda/providers/gemini/response';
-import type { GenerateContentResponse } from '../../lambda/providers/gemini/types';
-import type { ChatCompletion } from '../../contracts/openai-types';
+} from '#lambda/providers/gemini/response';
+import type { GenerateContentResponse } from '#lambda/providers/gemini/types';
+import type { ChatCompletion } from '#contracts/openai-types';
 
 const context: ResultContext = { batchId: 'batch_abc', model: 'gemini-2.5-flash', created: 1_760_000_000 };
 

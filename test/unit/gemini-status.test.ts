@@ -7,11 +7,11 @@ import {
   toBatchStatus,
   toProviderBatchState,
   toRequestCounts,
-} from '../../lambda/providers/gemini/status';
-import { retryAfterSeconds, toProviderError } from '../../lambda/providers/gemini/client';
-import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/providers/errors';
-import { GatewayError } from '../../lambda/http/errors';
-import type { GeminiOperation } from '../../lambda/providers/gemini/types';
+} from '#lambda/providers/gemini/status';
+import { retryAfterSeconds, toProviderError } from '#lambda/providers/gemini/client';
+import { ProviderLostBatchError, ProviderUnavailableError } from '#lambda/providers/errors';
+import { GatewayError } from '#lambda/http/errors';
+import type { GeminiOperation } from '#lambda/providers/gemini/types';
 
 describe('toBatchStatus: both prefixes are accepted', () => {
   test.each([

@@ -1,4 +1,4 @@
-import { readLines, LineError } from '../../lambda/batch-files/lines';
+import { readLines, LineError } from '#lambda/batch-files/lines';
 
 async function collect(chunks: Array<string | Buffer>, max?: number) {
   const out: Array<[number, string]> = [];

@@ -1,12 +1,12 @@
 // FinOps of mixed-model batches (issue 15 item 4): each model's lines are priced at that model's rate
 // and in the run mode of its own job (a Bedrock job below the job minimum runs on demand), both for the
 // estimate the budget check reserves and for the cost booked at the end, which shows each model's share.
-import { BatchEstimate, priceEstimate, expectedRunMode } from '../../lambda/finops/estimate';
-import { costOfUsage, priceBatchUsage } from '../../lambda/finops/cost';
-import { priceFinishedBatch } from '../../lambda/finops/record';
-import { buildPriceTable } from '../../lambda/finops/prices';
-import type { BatchUsage } from '../../contracts/openai-types';
-import type { BatchRecord, ProviderJob } from '../../contracts/records';
+import { BatchEstimate, priceEstimate, expectedRunMode } from '#lambda/finops/estimate';
+import { costOfUsage, priceBatchUsage } from '#lambda/finops/cost';
+import { priceFinishedBatch } from '#lambda/finops/record';
+import { buildPriceTable } from '#lambda/finops/prices';
+import type { BatchUsage } from '#contracts/openai-types';
+import type { BatchRecord, ProviderJob } from '#contracts/records';
 
 const NOVA = 'amazon.nova-lite-v1:0';
 const HAIKU = 'anthropic.claude-3-5-haiku-20241022-v1:0';

@@ -2,8 +2,8 @@
 // has one modelId and its records carry only a modelInput, so a record shaped for another model's
 // family (or naming a model) is a per-record validation error; a Gemini batch runs the model of its URL,
 // so a line naming another model is refused.
-import { answer, ModelError } from '../../local/simulators/bedrock/model-behaviour';
-import { simulateOutcome } from '../../local/simulators/gemini/outcomes';
+import { answer, ModelError } from '#local/simulators/bedrock/model-behaviour';
+import { simulateOutcome } from '#local/simulators/gemini/outcomes';
 
 const NOVA = 'amazon.nova-lite-v1:0';
 const HAIKU = 'anthropic.claude-3-5-haiku-20241022-v1:0';

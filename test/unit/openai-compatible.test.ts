@@ -1,10 +1,10 @@
 // The quirks of the OpenAI-shaped providers (contracts/providers.ts), table-tested: completion
 // windows, the gateway's own window rule, the adapter's cheap checks, and Together's job → Batch.
-import { completionWindowHours, openaiCompatibleQuirks, type ProviderName } from '../../contracts/providers';
-import { checkCompatibleBatch, checkCompatibleFile, windowText } from '../../lambda/providers/openai/quirks';
-import { togetherJobToBatch } from '../../lambda/providers/openai/wire';
-import { completionWindowSeconds, parseBatchCreate } from '../../lambda/batches/create';
-import { GatewayError } from '../../lambda/http/errors';
+import { completionWindowHours, openaiCompatibleQuirks, type ProviderName } from '#contracts/providers';
+import { checkCompatibleBatch, checkCompatibleFile, windowText } from '#lambda/providers/openai/quirks';
+import { togetherJobToBatch } from '#lambda/providers/openai/wire';
+import { completionWindowSeconds, parseBatchCreate } from '#lambda/batches/create';
+import { GatewayError } from '#lambda/http/errors';
 
 const quirks = (provider: ProviderName) => openaiCompatibleQuirks(provider)!;
 

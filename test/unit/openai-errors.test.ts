@@ -1,13 +1,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
-import { GatewayError } from '../../lambda/http/errors';
-import { ProviderLostBatchError, ProviderUnavailableError } from '../../lambda/providers/errors';
-import {
-  isNetworkError,
-  mapOpenAIError,
-  redactSecrets,
-  retryAfterSeconds,
-  type OpenAIOperation,
-} from '../../lambda/providers/openai/errors';
+import { GatewayError } from '#lambda/http/errors';
+import { ProviderLostBatchError, ProviderUnavailableError } from '#lambda/providers/errors';
+import { isNetworkError, mapOpenAIError, redactSecrets, retryAfterSeconds, type OpenAIOperation } from '#lambda/providers/openai/errors';
 
 const apiError = (
   status: number,

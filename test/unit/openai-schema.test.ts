@@ -1,5 +1,5 @@
 // The schema check the integration tests run on every gateway answer catches deviations.
-import { schemaErrors, schemaFor } from '../support/openai-schema';
+import { schemaErrors, schemaFor } from '#test/support/openai-schema';
 
 const running = {
   id: 'batch_1',

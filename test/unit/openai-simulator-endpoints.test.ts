@@ -1,7 +1,7 @@
 // The OpenAI simulator's answers per batch endpoint: OpenAI's shapes (checked against its schemas) and
 // the per-line rules of the real API it enforces.
-import { ENDPOINT_ANSWERS, SIMULATE_FLAGGED_MARKER } from '../../local/simulators/openai/endpoint-answers';
-import { schemaErrors, type OpenAISchemaName } from '../support/openai-schema';
+import { ENDPOINT_ANSWERS, SIMULATE_FLAGGED_MARKER } from '#local/simulators/openai/endpoint-answers';
+import { schemaErrors, type OpenAISchemaName } from '#test/support/openai-schema';
 
 const ids = { completionId: 'chatcmpl-abc123', created: 1_750_000_000 };
 const answer = (endpoint: string, body: unknown, extra: Partial<typeof ids & { rateLimited: boolean }> = {}) =>

@@ -1,8 +1,8 @@
 // The OpenAI simulator's pure parts: per-request answers, upload/batch validation, and the
 // time-driven batch lifecycle (driven here with explicit timestamps, no waiting).
-import { SimulatedAccount, batchPhase, type SimBatch } from '../../local/simulators/openai/account';
-import { checkBatchUpload, parseInputLines, validateBatchInput } from '../../local/simulators/openai/jsonl';
-import { answerChatCompletion, estimateTokens } from '../../local/simulators/openai/requests';
+import { SimulatedAccount, batchPhase, type SimBatch } from '#local/simulators/openai/account';
+import { checkBatchUpload, parseInputLines, validateBatchInput } from '#local/simulators/openai/jsonl';
+import { answerChatCompletion, estimateTokens } from '#local/simulators/openai/requests';
 
 const ids = { completionId: 'chatcmpl-1', created: 1_700_000_000 };
 const chat = (content: unknown, extra: Record<string, unknown> = {}) => ({

@@ -1,5 +1,5 @@
-import { isKnownProviderStatus, mapBatchErrors, mapBatchStatus, mapRequestCounts } from '../../lambda/providers/openai/status';
-import { parseResultLine, providerMetadata, GATEWAY_BATCH_METADATA_KEY } from '../../lambda/providers/openai/adapter';
+import { isKnownProviderStatus, mapBatchErrors, mapBatchStatus, mapRequestCounts } from '#lambda/providers/openai/status';
+import { parseResultLine, providerMetadata, GATEWAY_BATCH_METADATA_KEY } from '#lambda/providers/openai/adapter';
 
 describe('mapBatchStatus', () => {
   test.each([

@@ -1,6 +1,6 @@
 // The provider catalog (contracts/providers.ts) is what every layer reads: each entry must have an
 // adapter, a local endpoint (simulator), a price block, a secret when it needs one, and README's table.
-import repoPrices from '../../pricing/prices.json';
+import repoPrices from '#pricing/prices.json';
 import {
   PROVIDER_CATALOG,
   PROVIDER_NAMES,
@@ -9,13 +9,13 @@ import {
   isProviderName,
   providerEnvNames,
   type ProviderEntry,
-} from '../../contracts/providers';
-import { adapterFor, resolveProvider } from '../../lambda/providers/registry';
-import { LOCAL_PROVIDERS } from '../../local/provider-endpoints';
-import { loadConfig } from '../../lambda/config';
-import { readBlock, readReadme } from '../../lib/docs/readme-blocks';
-import { providerTableMarkdown } from '../../lib/docs/provider-table';
-import { STACK_PROPERTIES } from '../../lib/stack-config';
+} from '#contracts/providers';
+import { adapterFor, resolveProvider } from '#lambda/providers/registry';
+import { LOCAL_PROVIDERS } from '#local/provider-endpoints';
+import { loadConfig } from '#lambda/config';
+import { readBlock, readReadme } from '#lib/docs/readme-blocks';
+import { providerTableMarkdown } from '#lib/docs/provider-table';
+import { STACK_PROPERTIES } from '#lib/stack-config';
 
 const entries = PROVIDER_NAMES.map((name) => [name, PROVIDER_CATALOG[name] as ProviderEntry] as const);
 

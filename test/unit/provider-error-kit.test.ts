@@ -1,5 +1,5 @@
-import { describeError, isNetworkError, isTransientStatus, parseRetryAfter, retryAfterSeconds } from '../../lambda/providers/errors';
-import { toUnixSeconds } from '../../lambda/time';
+import { describeError, isNetworkError, isTransientStatus, parseRetryAfter, retryAfterSeconds } from '#lambda/providers/errors';
+import { toUnixSeconds } from '#lambda/time';
 
 describe('parseRetryAfter: delay-seconds or an HTTP date', () => {
   const now = Date.parse('2025-07-01T12:00:00Z');

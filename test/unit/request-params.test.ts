@@ -1,9 +1,9 @@
-import { PROVIDER_NAMES } from '../../contracts/providers';
-import { parseBatchCreate, parseMetadata } from '../../lambda/batches/create';
-import { parseAfter, parseId, parseLimit } from '../../lambda/http/params';
-import { resolveProvider } from '../../lambda/providers/registry';
-import { GatewayError } from '../../lambda/http/errors';
-import { queryOf, type GatewayEvent } from '../../lambda/http/request';
+import { PROVIDER_NAMES } from '#contracts/providers';
+import { parseBatchCreate, parseMetadata } from '#lambda/batches/create';
+import { parseAfter, parseId, parseLimit } from '#lambda/http/params';
+import { resolveProvider } from '#lambda/providers/registry';
+import { GatewayError } from '#lambda/http/errors';
+import { queryOf, type GatewayEvent } from '#lambda/http/request';
 
 const fails = (fn: () => unknown, param: string | null, status = 400) => {
   let err: GatewayError | undefined;

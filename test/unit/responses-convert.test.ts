@@ -1,17 +1,17 @@
 // Responses batch lines on the translated providers: the Responses body → the chat body (one internal
 // form), then each provider's own chat converter; and a provider's chat.completion → a Response object,
 // checked against OpenAI's published Response schema.
-import { convertLineBody, responsesToChat } from '../../lambda/providers/convert/responses-request';
-import { ConversionError } from '../../lambda/providers/convert/conversion-error';
-import { toAnthropicParams } from '../../lambda/providers/anthropic/request';
-import { toGeminiBatchLine } from '../../lambda/providers/gemini/request';
-import { toBedrockRecord } from '../../lambda/providers/bedrock/records';
-import { chatCompletionToResponse } from '../../lambda/openai/response-object';
-import { chatCompletion, completionUsage } from '../../lambda/openai/chat-completion';
-import { addUsage, emptyUsage } from '../../lambda/tracker/result-files';
-import type { BatchRequestInput } from '../../contracts/openai-types';
-import { schemaErrors } from '../support/openai-schema';
-import { thrownBy } from '../support/errors';
+import { convertLineBody, responsesToChat } from '#lambda/providers/convert/responses-request';
+import { ConversionError } from '#lambda/providers/convert/conversion-error';
+import { toAnthropicParams } from '#lambda/providers/anthropic/request';
+import { toGeminiBatchLine } from '#lambda/providers/gemini/request';
+import { toBedrockRecord } from '#lambda/providers/bedrock/records';
+import { chatCompletionToResponse } from '#lambda/openai/response-object';
+import { chatCompletion, completionUsage } from '#lambda/openai/chat-completion';
+import { addUsage, emptyUsage } from '#lambda/tracker/result-files';
+import type { BatchRequestInput } from '#contracts/openai-types';
+import { schemaErrors } from '#test/support/openai-schema';
+import { thrownBy } from '#test/support/errors';
 
 const line = (body: Record<string, unknown>): BatchRequestInput => ({
   custom_id: 'c1',

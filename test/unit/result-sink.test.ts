@@ -1,14 +1,14 @@
 // The result sink answers the requests no adapter wrote (issue 14 item 3): with the reason the
 // adapter gives, from the custom_id snapshot, or (batches recorded before the snapshot existed) from
 // the input file; and it attributes usage to the model of the job that wrote a line.
-import { ResultFiles } from '../../lambda/tracker/result-files';
-import { snapshotCustomIds } from '../../lambda/tracker/custom-ids';
-import { newValidatingRecord } from '../../lambda/batches/record';
-import type { BatchRecord } from '../../contracts/records';
-import type { Outcome } from '../../lambda/tracker/decide';
-import type { UnansweredReason } from '../../lambda/providers/provider';
-import { MemoryBlobStore } from '../support/memory-blobs';
-import { batchInput, batchInputFile } from '../support/records';
+import { ResultFiles } from '#lambda/tracker/result-files';
+import { snapshotCustomIds } from '#lambda/tracker/custom-ids';
+import { newValidatingRecord } from '#lambda/batches/record';
+import type { BatchRecord } from '#contracts/records';
+import type { Outcome } from '#lambda/tracker/decide';
+import type { UnansweredReason } from '#lambda/providers/provider';
+import { MemoryBlobStore } from '#test/support/memory-blobs';
+import { batchInput, batchInputFile } from '#test/support/records';
 
 const INPUT_BLOB = { bucket: 'files', key: 'input.jsonl' };
 const FILE = batchInputFile({

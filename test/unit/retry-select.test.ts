@@ -1,7 +1,7 @@
 // Which failed lines a retry runs again, table-driven over the error-line shapes every provider writes.
-import { failureIdentifiers, parseRetryOptions, RetrySelection } from '../../lambda/retries/select';
-import { GatewayError } from '../../lambda/http/errors';
-import { thrownBy } from '../support/errors';
+import { failureIdentifiers, parseRetryOptions, RetrySelection } from '#lambda/retries/select';
+import { GatewayError } from '#lambda/http/errors';
+import { thrownBy } from '#test/support/errors';
 
 const httpError = (id: string, status: number, type: string, code: string | null) => ({
   custom_id: id,

@@ -14,7 +14,7 @@ import {
   sendJson,
   serveSimulator,
   type SimulatorServer,
-} from '../../local/simulators/kit';
+} from '#local/simulators/kit/index';
 
 /** A provider whose errors are {"fault":{"kind","text"}} and whose 500 says "boom". */
 class ToyError extends HttpError {

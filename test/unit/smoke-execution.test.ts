@@ -1,9 +1,9 @@
 // The smoke test's Step Functions check (scripts/smoke/deployment-checks.ts) against a fake SFN client:
 // the tracker found by name across pages, the execution named by the batch id, and what fails.
 import { DescribeExecutionCommand, ListStateMachinesCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { checkExecution } from '../../scripts/smoke/deployment-checks';
-import { parseSmokeArgs } from '../../scripts/smoke/options';
-import { StepFailure, StepSkipped } from '../../scripts/smoke/steps';
+import { checkExecution } from '#scripts/smoke/deployment-checks';
+import { parseSmokeArgs } from '#scripts/smoke/options';
+import { StepFailure, StepSkipped } from '#scripts/smoke/steps';
 
 const ARN = (name: string) => `arn:aws:states:eu-west-1:123456789012:stateMachine:${name}`;
 const options = (extra: string[] = []) =>

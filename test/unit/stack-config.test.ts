@@ -1,9 +1,9 @@
 // Stack configuration from cdk.json context (lib/stack-config.ts): every property from its JSON and
 // its -c string form, stages, and one error listing every problem.
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { PROVIDER_NAMES } from '../../contracts/providers';
-import { configurationTableMarkdown, STACK_PROPERTIES, StackConfigError, stackConfigFromContext } from '../../lib/stack-config';
-import { readBlock, readReadme } from '../../lib/docs/readme-blocks';
+import { PROVIDER_NAMES } from '#contracts/providers';
+import { configurationTableMarkdown, STACK_PROPERTIES, StackConfigError, stackConfigFromContext } from '#lib/stack-config';
+import { readBlock, readReadme } from '#lib/docs/readme-blocks';
 
 const fromContext = (context: Record<string, unknown>) => stackConfigFromContext((key) => context[key], Object.keys(context));
 const problemsOf = (context: Record<string, unknown>): string[] => {

@@ -5,15 +5,15 @@ import { S3Client } from '@aws-sdk/client-s3';
 const XRAY_MIDDLEWARE = 'XRaySDKInstrumentation';
 const middlewareNames = (client: S3Client) => client.middlewareStack.identify().map((entry) => entry.split(' ')[0]);
 
-function loadTracer(env: Record<string, string | undefined>): typeof import('../../lambda/tracer') {
+function loadTracer(env: Record<string, string | undefined>): typeof import('#lambda/tracer') {
   const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
   Object.assign(process.env, env);
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete process.env[key];
   try {
-    let loaded!: typeof import('../../lambda/tracer');
+    let loaded!: typeof import('#lambda/tracer');
     jest.isolateModules(() => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module instance per environment, inside isolateModules
-      loaded = require('../../lambda/tracer');
+      loaded = require('#lambda/tracer');
     });
     return loaded;
   } finally {

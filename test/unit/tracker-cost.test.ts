@@ -1,7 +1,7 @@
 // The tracker's cost and latency, derived from the synthesized definition and the real wait schedule.
-import { localTrackerDefinition } from '../../lib/synth';
-import { trackingCost } from '../../lib/batch-tracker/cost-model';
-import { nextWaitSeconds } from '../../contracts/schedule';
+import { localTrackerDefinition } from '#lib/synth';
+import { trackingCost } from '#lib/batch-tracker/cost-model';
+import { nextWaitSeconds } from '#contracts/schedule';
 
 const definition = localTrackerDefinition();
 const minutes = (m: number) => m * 60;

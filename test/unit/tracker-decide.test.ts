@@ -1,8 +1,8 @@
-import { decideAfterCheck, isPastDeadline } from '../../lambda/tracker/decide';
-import { explainNotRun } from '../../lambda/tracker/result-files';
-import { batchRequestId } from '../../lambda/ids';
-import { nextWaitSeconds, MAX_WAIT_SECONDS, MIN_WAIT_SECONDS } from '../../contracts/schedule';
-import type { BatchRecord } from '../../contracts/records';
+import { decideAfterCheck, isPastDeadline } from '#lambda/tracker/decide';
+import { explainNotRun } from '#lambda/tracker/result-files';
+import { batchRequestId } from '#lambda/ids';
+import { nextWaitSeconds, MAX_WAIT_SECONDS, MIN_WAIT_SECONDS } from '#contracts/schedule';
+import type { BatchRecord } from '#contracts/records';
 
 const batch = (over: Partial<BatchRecord> = {}): BatchRecord => ({
   id: 'batch_x',

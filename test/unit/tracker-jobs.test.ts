@@ -12,12 +12,12 @@ import {
   runsAsJobs,
   splitByModel,
   sumCounts,
-} from '../../lambda/tracker/jobs';
-import { jobsSubmittedPatch, originalLineOf } from '../../lambda/tracker/jobs-steps';
-import type { BatchStatus } from '../../contracts/openai-types';
-import type { BatchRecord, ProviderJob } from '../../contracts/records';
-import { MemoryBlobStore } from '../support/memory-blobs';
-import { batchInput, batchInputFile } from '../support/records';
+} from '#lambda/tracker/jobs';
+import { jobsSubmittedPatch, originalLineOf } from '#lambda/tracker/jobs-steps';
+import type { BatchStatus } from '#contracts/openai-types';
+import type { BatchRecord, ProviderJob } from '#contracts/records';
+import { MemoryBlobStore } from '#test/support/memory-blobs';
+import { batchInput, batchInputFile } from '#test/support/records';
 
 const line = (id: string, model: string) =>
   JSON.stringify({
@@ -219,7 +219,7 @@ describe('in-flight pools of a mixed-model batch', () => {
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
   });
   test('a place in the pool of each model it runs (Bedrock counts concurrent jobs per model)', async () => {
-    const { poolsFor } = await import('../../lambda/tracker/in-flight');
+    const { poolsFor } = await import('#lambda/tracker/in-flight');
     process.env.FINOPS_MAX_IN_FLIGHT_BEDROCK = '20';
     process.env.FINOPS_MAX_IN_FLIGHT_PER_MODEL_BEDROCK = '10';
     expect(poolsFor({ provider: 'bedrock', model: null, models: ['m-a', 'm-b'] })).toEqual([

@@ -1,8 +1,8 @@
 // Concatenating stored parts as one stream: order, byte count, MD5, prefetching, failures.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { concatenateParts } from '../../lambda/uploads/concat';
-import type { BlobLocation } from '../../contracts/records';
+import { concatenateParts } from '#lambda/uploads/concat';
+import type { BlobLocation } from '#contracts/records';
 
 const loc = (key: string): BlobLocation => ({ bucket: 'b', key });
 

@@ -1,10 +1,10 @@
 // Upload records → OpenAI Upload / UploadPart objects, the status clients see, and the errors for
 // acting on an upload that has moved on.
-import { toOpenAIUpload, toOpenAIUploadPart, uploadStatusOf } from '../../lambda/uploads/objects';
-import { uploadStateError } from '../../lambda/uploads/state-errors';
-import { orderParts } from '../../lambda/uploads/operations';
-import type { UploadPartRecord, UploadRecord } from '../../lambda/store/uploads';
-import { GatewayError } from '../../lambda/http/errors';
+import { toOpenAIUpload, toOpenAIUploadPart, uploadStatusOf } from '#lambda/uploads/objects';
+import { uploadStateError } from '#lambda/uploads/state-errors';
+import { orderParts } from '#lambda/uploads/operations';
+import type { UploadPartRecord, UploadRecord } from '#lambda/store/uploads';
+import { GatewayError } from '#lambda/http/errors';
 
 const CREATED = 1_750_000_000;
 const upload: UploadRecord = {

@@ -1,7 +1,7 @@
 // Uploads API request parameters: what uploads.create and uploads.complete accept and how they refuse.
-import { maxReceivedBytes, MAX_UPLOAD_BYTES, parseUploadComplete, parseUploadCreate, parseUploadId } from '../../lambda/uploads/params';
-import { GatewayError } from '../../lambda/http/errors';
-import { thrownBy } from '../support/errors';
+import { maxReceivedBytes, MAX_UPLOAD_BYTES, parseUploadComplete, parseUploadCreate, parseUploadId } from '#lambda/uploads/params';
+import { GatewayError } from '#lambda/http/errors';
+import { thrownBy } from '#test/support/errors';
 
 const NOW = 1_750_000_000;
 const valid = { filename: 'big.jsonl', purpose: 'batch', bytes: 31_457_280, mime_type: 'application/jsonl' };

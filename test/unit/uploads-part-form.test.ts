@@ -1,7 +1,7 @@
 // Reading the `data` field of uploads.parts.create the way the OpenAI SDK encodes it.
-import { readPartData } from '../../lambda/uploads/part-form';
-import { GatewayError } from '../../lambda/http/errors';
-import { rejectionOf } from '../support/errors';
+import { readPartData } from '#lambda/uploads/part-form';
+import { GatewayError } from '#lambda/http/errors';
+import { rejectionOf } from '#test/support/errors';
 
 const BOUNDARY = 'openai-test-boundary';
 const CONTENT_TYPE = `multipart/form-data; boundary=${BOUNDARY}`;

@@ -1,5 +1,5 @@
-import { parseInputLine, validateBatchFile } from '../../lambda/batch-files/validate';
-import { LineError, type Line } from '../../lambda/batch-files/lines';
+import { parseInputLine, validateBatchFile } from '#lambda/batch-files/validate';
+import { LineError, type Line } from '#lambda/batch-files/lines';
 
 const good = (id: string, model = 'gpt-4o-mini', url = '/v1/chat/completions') =>
   JSON.stringify({ custom_id: id, method: 'POST', url, body: { model, messages: [{ role: 'user', content: 'hi' }] } });

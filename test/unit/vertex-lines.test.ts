@@ -7,10 +7,10 @@ import {
   statusError,
   toGeminiResult,
   toVertexInputLine,
-} from '../../lambda/providers/vertex/lines';
-import { toGenerateContentRequest } from '../../lambda/providers/gemini/request';
-import { toOutputLine } from '../../lambda/providers/gemini/response';
-import { GeminiConversionError } from '../../lambda/providers/gemini/request-error';
+} from '#lambda/providers/vertex/lines';
+import { toGenerateContentRequest } from '#lambda/providers/gemini/request';
+import { toOutputLine } from '#lambda/providers/gemini/response';
+import { GeminiConversionError } from '#lambda/providers/gemini/request-error';
 
 const body = {
   model: 'gemini-2.5-flash',

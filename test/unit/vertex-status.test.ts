@@ -1,5 +1,5 @@
 // Vertex AI JobState and completionStats → the gateway's statuses and counts (lambda/providers/vertex/status.ts).
-import { parseCount, toBatchStatus, toProviderBatchState, toRequestCounts } from '../../lambda/providers/vertex/status';
+import { parseCount, toBatchStatus, toProviderBatchState, toRequestCounts } from '#lambda/providers/vertex/status';
 
 describe('Vertex AI job states', () => {
   test.each([

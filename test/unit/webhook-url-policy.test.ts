@@ -2,11 +2,11 @@
 // delivery whose host now resolves to a private address is refused without connecting.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseWebhookUrl, refusedAddress, resolveAllowed, WebhookUrlError, type Resolver } from '../../lambda/webhooks/url-policy';
-import { postWebhook } from '../../lambda/webhooks/http-post';
-import { signature, signedHeaders, newWebhookSecret } from '../../lambda/webhooks/signing';
+import { parseWebhookUrl, refusedAddress, resolveAllowed, WebhookUrlError, type Resolver } from '#lambda/webhooks/url-policy';
+import { postWebhook } from '#lambda/webhooks/http-post';
+import { signature, signedHeaders, newWebhookSecret } from '#lambda/webhooks/signing';
 import OpenAI from 'openai';
-import { rejectionOf, thrownBy } from '../support/errors';
+import { rejectionOf, thrownBy } from '#test/support/errors';
 
 const deployed = { allowLocalReceivers: false };
 const local = { allowLocalReceivers: true };

@@ -16,11 +16,11 @@ import type {
   ProviderContext,
   ResultSink,
   UnansweredReason,
-} from '../provider';
-import type { BatchRecord, BlobLocation, FileRecord } from '../../../contracts/records';
-import type { BatchRequestInput, BatchStatus } from '../../../contracts/openai-types';
-import { convertLineBody } from '../convert/responses-request';
-import { GatewayError, badRequest, upstreamError } from '../../http/errors';
+} from '#lambda/providers/provider';
+import type { BatchRecord, BlobLocation, FileRecord } from '#contracts/records';
+import type { BatchRequestInput, BatchStatus } from '#contracts/openai-types';
+import { convertLineBody } from '#lambda/providers/convert/responses-request';
+import { GatewayError, badRequest, upstreamError } from '#lambda/http/errors';
 import {
   ProviderLostBatchError,
   ProviderUnavailableError,
@@ -28,11 +28,11 @@ import {
   isNetworkError,
   isTransientStatus,
   retryAfterSeconds,
-} from '../errors';
-import { inputRequests } from '../../batch-files/validate';
-import { CHAT_ENDPOINT, TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
-import { stableToken } from '../../ids';
-import { nowSeconds } from '../../time';
+} from '#lambda/providers/errors';
+import { inputRequests } from '#lambda/batch-files/validate';
+import { CHAT_ENDPOINT, TRANSLATED_CHAT_ENDPOINTS } from '#lambda/batch-files/endpoints';
+import { stableToken } from '#lambda/ids';
+import { nowSeconds } from '#lambda/time';
 import { ConversionError, toAnthropicParams, type AnthropicMessageParams } from './request';
 import { validateInlineRequests, type InlineRequest } from './inline-requests';
 import { CustomIdAssigner, joinTable, sentIdOf, type CustomIdManifest } from './custom-ids';

@@ -3,8 +3,8 @@
 // after the batch was accepted (a bad one comes back as an errored result); we check what every
 // request needs before anything is paid for, and name the request that is wrong.
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
-import { badRequest, type GatewayError } from '../../http/errors';
-import { MAX_BATCH_LINES, MAX_CUSTOM_ID_LENGTH, isObject } from '../../batch-files/validate';
+import { badRequest, type GatewayError } from '#lambda/http/errors';
+import { MAX_BATCH_LINES, MAX_CUSTOM_ID_LENGTH, isObject } from '#lambda/batch-files/validate';
 
 export interface InlineRequest {
   custom_id: string;

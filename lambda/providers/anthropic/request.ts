@@ -1,9 +1,9 @@
 // OpenAI chat.completions request body → Anthropic Messages `params` (spec/anthropic.md §4).
 // Pure data → data: no I/O, so every rule below is covered by a table-driven test.
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
-import type { ChatCompletionRequest, ChatContentPart, ChatMessage } from '../../../contracts/openai-types';
+import type { ChatCompletionRequest, ChatContentPart, ChatMessage } from '#contracts/openai-types';
 import { claudeCapabilities } from './capabilities';
-import { ConversionError } from '../convert/conversion-error';
+import { ConversionError } from '#lambda/providers/convert/conversion-error';
 import {
   appendTurn,
   IMAGE_MEDIA_TYPES,
@@ -13,7 +13,7 @@ import {
   readMaxTokens,
   readStopSequences,
   type Turn as KitTurn,
-} from '../convert/chat-request';
+} from '#lambda/providers/convert/chat-request';
 
 /** The shared converter error (../convert); Anthropic's field paths have no `body.` prefix. */
 export { ConversionError };

@@ -2,9 +2,9 @@
 // becomes an OpenAI batch output or error line (§3). Pure data → data.
 import type { Message, StopReason } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches';
-import type { BatchRequestOutput, ChatCompletion, ChatToolCall, FinishReason } from '../../../contracts/openai-types';
-import { httpErrorLine, notRunLine, successLine } from '../../openai/output-lines';
-import { chatCompletion, completionUsage } from '../../openai/chat-completion';
+import type { BatchRequestOutput, ChatCompletion, ChatToolCall, FinishReason } from '#contracts/openai-types';
+import { httpErrorLine, notRunLine, successLine } from '#lambda/openai/output-lines';
+import { chatCompletion, completionUsage } from '#lambda/openai/chat-completion';
 
 type Line = Omit<BatchRequestOutput, 'id'>;
 

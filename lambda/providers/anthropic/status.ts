@@ -1,9 +1,9 @@
 // Anthropic MessageBatch → OpenAI batch status and counts (spec/anthropic.md §6). One gateway batch may
 // be several Message Batches (a split); the client sees their combination. Pure.
 import type { MessageBatch, MessageBatchRequestCounts } from '@anthropic-ai/sdk/resources/messages/batches';
-import type { BatchStatus, RequestCounts } from '../../../contracts/openai-types';
-import type { ProviderBatchState } from '../provider';
-import { toUnixSeconds } from '../../time';
+import type { BatchStatus, RequestCounts } from '#contracts/openai-types';
+import type { ProviderBatchState } from '#lambda/providers/provider';
+import { toUnixSeconds } from '#lambda/time';
 
 /** RFC 3339 → Unix seconds (OpenAI objects use seconds): the gateway's one parser, re-exported for this adapter. */
 export { toUnixSeconds };

@@ -5,13 +5,13 @@
 // and writes the batch endpoint in Azure's form, input lines rewritten for Azure (./request.ts), the
 // wait for Azure to process an upload, and Azure's own errors (./errors.ts). docs/providers.md, Azure.
 import { AzureOpenAI, type ClientOptions } from 'openai';
-import { GatewayError, badRequest } from '../../http/errors';
-import { ProviderUnavailableError } from '../errors';
-import type { AzureCredentials, ProviderAdapter } from '../provider';
+import { GatewayError, badRequest } from '#lambda/http/errors';
+import { ProviderUnavailableError } from '#lambda/providers/errors';
+import type { AzureCredentials, ProviderAdapter } from '#lambda/providers/provider';
 
 export type { AzureCredentials };
-import { createOpenAIAdapter, type OpenAIAdapterOptions } from '../openai/adapter';
-import type { MapContext } from '../openai/errors';
+import { createOpenAIAdapter, type OpenAIAdapterOptions } from '#lambda/providers/openai/adapter';
+import type { MapContext } from '#lambda/providers/openai/errors';
 import { azureSpecificError } from './errors';
 import { normalizeAzureBatchAnswer } from './status';
 import { entraTokenProvider } from './entra';

@@ -7,8 +7,8 @@
 // A token is reused until five minutes before it expires; the principal needs the "Cognitive Services
 // OpenAI User" role on the resource.
 import { createHash } from 'node:crypto';
-import { GatewayError } from '../../http/errors';
-import { ProviderUnavailableError, isTransientStatus } from '../errors';
+import { GatewayError } from '#lambda/http/errors';
+import { ProviderUnavailableError, isTransientStatus } from '#lambda/providers/errors';
 
 export const COGNITIVE_SERVICES_SCOPE = 'https://cognitiveservices.azure.com/.default';
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';

@@ -12,7 +12,7 @@
 //   subscription key or wrong API endpoint. …"} (SciSharp/BotSharp#386);
 // - an Entra ID principal without the "Cognitive Services OpenAI User" role: 403 (**unverified** body).
 import { APIError } from 'openai';
-import { GatewayError } from '../../http/errors';
+import { GatewayError } from '#lambda/http/errors';
 
 const CONFIG_HINT =
   'Check the endpoint (https://<resource>.openai.azure.com) and the api-version (one with the Batch API, e.g. 2024-10-21) the gateway is configured with.';

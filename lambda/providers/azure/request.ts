@@ -9,8 +9,8 @@
 //   batch-rest.md's samples); `url_mismatch` fails the batch otherwise. The gateway rewrites both.
 // - `completion_window` must be `24h` ("If you set any other value than 24h your job will fail").
 // - At most 100,000 requests and 200 MB a file; embeddings and fine-tuned models are not supported.
-import { badRequest } from '../../http/errors';
-import type { CreateBatchInput } from '../provider';
+import { badRequest } from '#lambda/http/errors';
+import type { CreateBatchInput } from '#lambda/providers/provider';
 
 /** The api-version used when none is configured: the latest GA release with the Batch API (batch.md "API support"). */
 export const DEFAULT_AZURE_API_VERSION = '2024-10-21';

@@ -8,7 +8,7 @@
 //   samples (`"2024-07-19T17:13:57.2491382+00:00"`): every `*_at` is read as either;
 // - `request_counts` members are null until validation is over (batch-rest.md): read as 0;
 // - `endpoint` may be null and there is no `model` or `usage` (batch-python.md's samples).
-import { toUnixSeconds } from '../../time';
+import { toUnixSeconds } from '#lambda/time';
 
 const TIMESTAMP_FIELDS = [
   'created_at',

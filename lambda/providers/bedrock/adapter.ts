@@ -28,17 +28,17 @@ import type {
   CreatedBatch,
   ResultSink,
   UnansweredReason,
-} from '../provider';
-import type { BatchRecord, FileRecord } from '../../../contracts/records';
-import type { LineWriter } from '../../store/blobs';
-import type { RequestCounts } from '../../../contracts/openai-types';
-import { badRequest } from '../../http/errors';
+} from '#lambda/providers/provider';
+import type { BatchRecord, FileRecord } from '#contracts/records';
+import type { LineWriter } from '#lambda/store/blobs';
+import type { RequestCounts } from '#contracts/openai-types';
+import { badRequest } from '#lambda/http/errors';
 import { bedrockFoundationModelId } from './price-key';
-import { LineError } from '../../batch-files/lines';
-import { inputRequests } from '../../batch-files/validate';
-import { stableToken } from '../../ids';
-import { nowSeconds, toUnixSeconds } from '../../time';
-import { ProviderUnavailableError } from '../errors';
+import { LineError } from '#lambda/batch-files/lines';
+import { inputRequests } from '#lambda/batch-files/validate';
+import { stableToken } from '#lambda/ids';
+import { nowSeconds, toUnixSeconds } from '#lambda/time';
+import { ProviderUnavailableError } from '#lambda/providers/errors';
 import { requireFamily, type BedrockFamily } from './model-family';
 import { onDemandModelId } from './inference-profiles';
 import { recordIdFor, recordIndexOf, toBedrockRecord, toModelInput, type BedrockOutputRecord } from './records';
@@ -60,7 +60,7 @@ import {
 import { createJobError, isValidationOrConflict, jobCallError, s3CallError, unavailableOrSame } from './aws-errors';
 import { bedrockClient, bedrockRuntimeClient } from './clients';
 import { advanceOnDemand, requestOnDemandCancel, resultKey, storedResults, type OnDemandLocations } from './on-demand';
-import { EMBEDDINGS_ENDPOINT } from '../../batch-files/embeddings';
+import { EMBEDDINGS_ENDPOINT } from '#lambda/batch-files/embeddings';
 import { requireEmbeddingFamily, type EmbeddingFamily } from './embeddings';
 import {
   checkEmbeddingLines,
@@ -70,8 +70,8 @@ import {
   isEmbeddingFamily,
   stagedEmbeddingRecords,
 } from './embedding-batches';
-import { TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
-import { convertLineBody } from '../convert/responses-request';
+import { TRANSLATED_CHAT_ENDPOINTS } from '#lambda/batch-files/endpoints';
+import { convertLineBody } from '#lambda/providers/convert/responses-request';
 
 /** Bedrock's default quota "Minimum number of records per batch inference job". */
 export const DEFAULT_MIN_RECORDS = 100;

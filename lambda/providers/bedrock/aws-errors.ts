@@ -1,7 +1,13 @@
 // Sorting AWS SDK errors into what the gateway does about them: retry later (ProviderUnavailable),
 // give up on a batch Bedrock forgot (ProviderLostBatch), or tell the client in plain words (400).
-import { GatewayError } from '../../http/errors';
-import { ProviderLostBatchError, ProviderQueueFullError, ProviderUnavailableError, describeError, isNetworkError } from '../errors';
+import { GatewayError } from '#lambda/http/errors';
+import {
+  ProviderLostBatchError,
+  ProviderQueueFullError,
+  ProviderUnavailableError,
+  describeError,
+  isNetworkError,
+} from '#lambda/providers/errors';
 
 interface AwsErrorLike {
   name?: string;

@@ -5,15 +5,15 @@
 //   - images only as base64 sources (Bedrock does not fetch image URLs);
 //   - no `metadata` (not part of Bedrock's schema), so `user` is dropped.
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages';
-import type { ChatCompletion, ChatCompletionRequest } from '../../../contracts/openai-types';
-import { toAnthropicParams, type AnthropicMessageParams } from '../anthropic/request';
-import { ConversionError } from '../convert/conversion-error';
-import { toChatCompletion } from '../anthropic/response';
+import type { ChatCompletion, ChatCompletionRequest } from '#contracts/openai-types';
+import { toAnthropicParams, type AnthropicMessageParams } from '#lambda/providers/anthropic/request';
+import { ConversionError } from '#lambda/providers/convert/conversion-error';
+import { toChatCompletion } from '#lambda/providers/anthropic/response';
 import { fail } from './translate-common';
 import type { CompletionContext } from './completion-context';
 
 export const ANTHROPIC_BEDROCK_VERSION = 'bedrock-2023-05-31';
-export { DEFAULT_MAX_TOKENS as CLAUDE_DEFAULT_MAX_TOKENS } from '../anthropic/request';
+export { DEFAULT_MAX_TOKENS as CLAUDE_DEFAULT_MAX_TOKENS } from '#lambda/providers/anthropic/request';
 
 export type ClaudeRequest = Omit<AnthropicMessageParams, 'model' | 'metadata'> & { anthropic_version: typeof ANTHROPIC_BEDROCK_VERSION };
 

@@ -3,7 +3,7 @@
 // (that is how local runs and tests point at the simulator).
 import { BedrockClient } from '@aws-sdk/client-bedrock';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import { traced } from '../../tracer';
+import { traced } from '#lambda/tracer';
 
 const controlClients = new Map<string, BedrockClient>();
 const runtimeClients = new Map<string, BedrockRuntimeClient>();

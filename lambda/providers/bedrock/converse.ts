@@ -6,7 +6,7 @@
 // Converse-type jobs refuse records with toolConfig (400; "Process multiple prompts with batch
 // inference"), and Converse needs toolConfig whenever the history has toolUse/toolResult blocks, so
 // tools and tool history are refused here with a 400 naming the field, before any job exists.
-import type { ChatCompletion, ChatCompletionRequest } from '../../../contracts/openai-types';
+import type { ChatCompletion, ChatCompletionRequest } from '#contracts/openai-types';
 import {
   checkFields,
   fail,

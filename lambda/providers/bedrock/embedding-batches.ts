@@ -1,12 +1,12 @@
 // The Bedrock adapter's embeddings path (its hooks call these): staging a line as one or more records
 // with a meta line each (which part of which line, the answer's encoding, the token estimate), and
 // joining the records' answers back into one OpenAI line per custom_id (embedding-parts.ts).
-import type { BatchRecord, FileRecord } from '../../../contracts/records';
-import { inputRequests } from '../../batch-files/validate';
-import type { BatchRequestInput } from '../../../contracts/openai-types';
-import type { EmbeddingRequest } from '../../batch-files/embeddings';
-import type { ProviderBatchState, ProviderContext, ResultSink } from '../provider';
-import { countsInLines, PartJoiner, type LineShape, type NotRunCode, type PartOutcome } from '../embedding-parts';
+import type { BatchRecord, FileRecord } from '#contracts/records';
+import { inputRequests } from '#lambda/batch-files/validate';
+import type { BatchRequestInput } from '#contracts/openai-types';
+import type { EmbeddingRequest } from '#lambda/batch-files/embeddings';
+import type { ProviderBatchState, ProviderContext, ResultSink } from '#lambda/providers/provider';
+import { countsInLines, PartJoiner, type LineShape, type NotRunCode, type PartOutcome } from '#lambda/providers/embedding-parts';
 import { embeddingFamilyOf, fromEmbeddingOutput, toEmbeddingRecords, type EmbeddingFamily, type EmbeddingRecordMeta } from './embeddings';
 import { recordIdFor, type BedrockOutputRecord } from './records';
 import { errorStatusOf, errorTypeOf } from './results';

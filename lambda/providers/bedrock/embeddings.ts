@@ -17,10 +17,10 @@
 // Gateway extensions on a line's body (each refused on the family that has no such parameter):
 // `normalize` (Titan), `input_type` and `truncate` (Cohere; `input_type` defaults to search_document,
 // the type for indexing a corpus, which is what batches are used for).
-import { LineError } from '../../batch-files/lines';
-import { GatewayError } from '../../http/errors';
-import { embeddingTexts, estimateTextTokens, type EmbeddingRequest, type EncodingFormat } from '../../batch-files/embeddings';
-import type { PartOutcome } from '../embedding-parts';
+import { LineError } from '#lambda/batch-files/lines';
+import { GatewayError } from '#lambda/http/errors';
+import { embeddingTexts, estimateTextTokens, type EmbeddingRequest, type EncodingFormat } from '#lambda/batch-files/embeddings';
+import type { PartOutcome } from '#lambda/providers/embedding-parts';
 import { baseModelId } from './model-family';
 
 export type EmbeddingFamily = 'titan-embed' | 'cohere-embed';

@@ -1,12 +1,12 @@
 // Meta Llama on Bedrock: a single prompt string in the model's chat template (spec bedrock.md §7).
 // Llama 3.x and Llama 4 use different special tokens, so the template follows the model id.
 // The Bedrock Llama body has no stop sequences, tools or images (text-only here), so those are rejected.
-import type { ChatCompletion, ChatCompletionRequest, FinishReason } from '../../../contracts/openai-types';
+import type { ChatCompletion, ChatCompletionRequest, FinishReason } from '#contracts/openai-types';
 import type { BedrockFamily } from './model-family';
 import { checkFields, fail, isSystemRole, maxTokensOf, temperatureOf, textOf, topPOf } from './translate-common';
 import type { CompletionContext } from './completion-context';
-import { maxTokensField } from '../convert/chat-request';
-import { chatCompletion, completionUsage } from '../../openai/chat-completion';
+import { maxTokensField } from '#lambda/providers/convert/chat-request';
+import { chatCompletion, completionUsage } from '#lambda/openai/chat-completion';
 
 export interface LlamaRequest {
   prompt: string;

@@ -2,7 +2,7 @@
 // InvokeModel body in every record, so the family decides the translator. Model ids come as plain
 // foundation-model ids (`anthropic.claude-3-haiku-20240307-v1:0`), cross-region inference-profile ids
 // (`us.anthropic.claude-…`, `eu.`, `apac.`, `global.`, …) or ARNs of either.
-import { GatewayError } from '../../http/errors';
+import { GatewayError } from '#lambda/http/errors';
 
 export type BedrockFamily = 'claude' | 'nova' | 'llama3' | 'llama4' | 'converse';
 

@@ -1,7 +1,7 @@
 // Amazon Nova on Bedrock (InvokeModel "messages-v1" schema, spec bedrock.md §7).
 // Parameter spelling: the Nova user guide's complete request schema uses camelCase inferenceConfig
 // keys (maxTokens, topP, stopSequences), the same as Converse; older examples showed max_new_tokens.
-import type { ChatCompletion, ChatCompletionRequest, ChatMessage, ChatToolCall, FinishReason } from '../../../contracts/openai-types';
+import type { ChatCompletion, ChatCompletionRequest, ChatMessage, ChatToolCall, FinishReason } from '#contracts/openai-types';
 import {
   checkFields,
   fail,
@@ -16,7 +16,7 @@ import {
   type InferenceConfig,
 } from './translate-common';
 import type { CompletionContext } from './completion-context';
-import { chatCompletion, completionUsage } from '../../openai/chat-completion';
+import { chatCompletion, completionUsage } from '#lambda/openai/chat-completion';
 
 export type NovaBlock =
   | { text: string }

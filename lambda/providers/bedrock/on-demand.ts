@@ -3,8 +3,8 @@
 // and stores every answer as its own S3 object as soon as it arrives. A check that crashes or times out
 // loses only the calls in flight; the next check lists what is stored and carries on from there.
 import { ConverseCommand, InvokeModelCommand, type BedrockRuntimeClient, type ConverseCommandInput } from '@aws-sdk/client-bedrock-runtime';
-import type { ProviderBatchState, ProviderContext } from '../provider';
-import type { RequestCounts } from '../../../contracts/openai-types';
+import type { ProviderBatchState, ProviderContext } from '#lambda/providers/provider';
+import type { RequestCounts } from '#contracts/openai-types';
 import { awsErrorName, awsStatusOf, isTransientAwsError, s3CallError } from './aws-errors';
 import type { BedrockOutputRecord } from './records';
 import { toS3Uri } from './s3-locations';

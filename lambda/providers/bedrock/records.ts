@@ -1,9 +1,9 @@
 // Bedrock batch records: the JSONL lines the gateway writes for a job and the lines Bedrock writes back
 // (spec bedrock.md §3/§4), and the alphanumeric record ids that join them to OpenAI custom_ids.
-import type { ChatCompletion, ChatCompletionRequest } from '../../../contracts/openai-types';
+import type { ChatCompletion, ChatCompletionRequest } from '#contracts/openai-types';
 import type { BedrockFamily } from './model-family';
 import type { CompletionContext } from './completion-context';
-import { ConversionError } from '../convert/conversion-error';
+import { ConversionError } from '#lambda/providers/convert/conversion-error';
 import type { Message as ClaudeResponse } from '@anthropic-ai/sdk/resources/messages/messages';
 import { fromClaudeResponse, toClaudeRequest, type ClaudeRequest } from './claude';
 import { fromNovaResponse, toNovaRequest, type NovaRequest, type NovaResponse } from './nova';

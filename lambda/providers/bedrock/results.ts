@@ -1,6 +1,6 @@
 // Bedrock output records → OpenAI batch output/error lines (spec bedrock.md §4). Pure.
-import type { BatchRequestOutput } from '../../../contracts/openai-types';
-import { httpErrorLine, successLine } from '../../openai/output-lines';
+import type { BatchRequestOutput } from '#contracts/openai-types';
+import { httpErrorLine, successLine } from '#lambda/openai/output-lines';
 import type { BedrockFamily } from './model-family';
 import { fromBedrockOutput, type BedrockOutputRecord } from './records';
 import type { CompletionContext } from './completion-context';

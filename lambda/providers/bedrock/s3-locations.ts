@@ -1,7 +1,7 @@
 // Where Bedrock files, records and results live in S3, and which buckets a client may name. Pure.
-import type { RuntimeConfig } from '../../config';
-import { badRequest, GatewayError } from '../../http/errors';
-import type { BlobLocation } from '../../../contracts/records';
+import type { RuntimeConfig } from '#lambda/config';
+import { badRequest, GatewayError } from '#lambda/http/errors';
+import type { BlobLocation } from '#contracts/records';
 
 export interface S3Uri {
   bucket: string;

@@ -1,6 +1,6 @@
 // Bedrock ModelInvocationJobStatus → OpenAI batch status (spec bedrock.md §2 and spec/README.md).
-import type { BatchStatus } from '../../../contracts/openai-types';
-import type { BatchRecord } from '../../../contracts/records';
+import type { BatchStatus } from '#contracts/openai-types';
+import type { BatchRecord } from '#contracts/records';
 
 export const BEDROCK_JOB_STATUSES = [
   'Submitted',

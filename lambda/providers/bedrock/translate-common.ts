@@ -1,6 +1,6 @@
 // What every family translator shares: the chat.completions fields no Bedrock family can honour and
 // small pure helpers (text of a message, images, numbers), over the shared converter kit (../convert).
-import { ConversionError } from '../convert/conversion-error';
+import { ConversionError } from '#lambda/providers/convert/conversion-error';
 import {
   isImageMediaType,
   IMAGE_MEDIA_TYPES,
@@ -8,8 +8,8 @@ import {
   readMaxTokens,
   readStopSequences,
   type ImageMediaType,
-} from '../convert/chat-request';
-import type { ChatCompletionRequest, ChatContentPart, ChatMessage } from '../../../contracts/openai-types';
+} from '#lambda/providers/convert/chat-request';
+import type { ChatCompletionRequest, ChatContentPart, ChatMessage } from '#contracts/openai-types';
 import type { BedrockFamily } from './model-family';
 
 export const FAMILY_NAMES: Record<BedrockFamily, string> = {
@@ -21,7 +21,7 @@ export const FAMILY_NAMES: Record<BedrockFamily, string> = {
 };
 
 /** Bedrock's name for the shared ConversionError (field paths start with `body.`). */
-export { ConversionError as BedrockTranslationError } from '../convert/conversion-error';
+export { ConversionError as BedrockTranslationError } from '#lambda/providers/convert/conversion-error';
 
 export const fail = (field: string, reason: string): never => {
   throw new ConversionError(field, `${field} ${reason}`);
@@ -176,4 +176,4 @@ export function parseImageDataUrl(url: string, field: string, family: BedrockFam
 }
 
 /** Tool-call arguments and turn merging are the shared reader's (Bedrock needs alternating turns). */
-export { parseToolArguments, appendTurn as pushTurn } from '../convert/chat-request';
+export { parseToolArguments, appendTurn as pushTurn } from '#lambda/providers/convert/chat-request';

@@ -3,7 +3,7 @@
 // merging), written once. Pure. Field paths: `prefix` is what the converter puts before a body field
 // in ConversionError.field ('' for Anthropic and Gemini, 'body.' for Bedrock); messages always say
 // `body.<field>`, as a client reads it.
-import type { ChatCompletionRequest } from '../../../contracts/openai-types';
+import type { ChatCompletionRequest } from '#contracts/openai-types';
 import { ConversionError } from './conversion-error';
 
 export type MaxTokensField = 'max_completion_tokens' | 'max_tokens';

@@ -1,6 +1,6 @@
 // The one error every request converter throws (Anthropic, Bedrock's families, Gemini, Responses).
-import { GatewayError } from '../../http/errors';
-import { LineError } from '../../batch-files/lines';
+import { GatewayError } from '#lambda/http/errors';
+import { LineError } from '#lambda/batch-files/lines';
 
 /**
  * A request line that cannot be expressed for its provider or model. `field` is the path of the

@@ -11,8 +11,8 @@ import type {
   ChatMessage,
   ChatTool,
   ChatToolCall,
-} from '../../../contracts/openai-types';
-import { RESPONSES_ENDPOINT } from '../../batch-files/endpoints';
+} from '#contracts/openai-types';
+import { RESPONSES_ENDPOINT } from '#lambda/batch-files/endpoints';
 import { ConversionError } from './conversion-error';
 
 type Body = Record<string, unknown>;

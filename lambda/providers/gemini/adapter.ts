@@ -9,13 +9,13 @@
 //   the result sink answers every input custom_id without a result, so each request appears once.
 //
 // HTTP goes through plain fetch (client.ts explains why not the @google/genai SDK).
-import { GatewayError, badRequest } from '../../http/errors';
-import { readLines, type Line } from '../../batch-files/lines';
-import { inputRequests } from '../../batch-files/validate';
-import { isTerminal, type RequestCounts } from '../../../contracts/openai-types';
-import type { BatchRecord, BlobLocation, FileRecord } from '../../../contracts/records';
-import { ProviderLostBatchError, ProviderUnavailableError } from '../errors';
-import { byteLengthOf, requireChunkBytes, retryChunk, sendInChunks } from '../chunked-upload';
+import { GatewayError, badRequest } from '#lambda/http/errors';
+import { readLines, type Line } from '#lambda/batch-files/lines';
+import { inputRequests } from '#lambda/batch-files/validate';
+import { isTerminal, type RequestCounts } from '#contracts/openai-types';
+import type { BatchRecord, BlobLocation, FileRecord } from '#contracts/records';
+import { ProviderLostBatchError, ProviderUnavailableError } from '#lambda/providers/errors';
+import { byteLengthOf, requireChunkBytes, retryChunk, sendInChunks } from '#lambda/providers/chunked-upload';
 import type {
   CreateBatchInput,
   CreatedBatch,
@@ -24,18 +24,18 @@ import type {
   ProviderContext,
   ResultSink,
   UnansweredReason,
-} from '../provider';
+} from '#lambda/providers/provider';
 import { GeminiClient, DEFAULT_TIMEOUT_MS } from './client';
-import { requestPathTimeoutMs } from '../deadlines';
+import { requestPathTimeoutMs } from '#lambda/providers/deadlines';
 import { toGenerateContentRequest, toGeminiBatchLine } from './request';
-import { convertAtLine } from '../convert/conversion-error';
+import { convertAtLine } from '#lambda/providers/convert/conversion-error';
 import { parseResponseLine, toOutputLine, type ResultContext } from './response';
 import { batchStateName, responsesFileOf, rfc3339ToUnixSeconds, toProviderBatchState } from './status';
 import type { GeminiFile, GeminiOperation } from './types';
-import { EMBEDDINGS_ENDPOINT } from '../../batch-files/embeddings';
+import { EMBEDDINGS_ENDPOINT } from '#lambda/batch-files/embeddings';
 import { collectEmbeddingResults, requireGeminiEmbeddingModel, toGeminiEmbedLines } from './embeddings';
-import { countsInLines } from '../embedding-parts';
-import { TRANSLATED_CHAT_ENDPOINTS } from '../../batch-files/endpoints';
+import { countsInLines } from '#lambda/providers/embedding-parts';
+import { TRANSLATED_CHAT_ENDPOINTS } from '#lambda/batch-files/endpoints';
 
 /** Google's resumable protocol wants every chunk but the last to be a multiple of this. */
 export const UPLOAD_CHUNK_GRANULARITY = 256 * 1024;

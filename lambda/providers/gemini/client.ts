@@ -8,9 +8,15 @@
 // The API key travels only in the x-goog-api-key header; it is never logged, and any error text that
 // would echo it is redacted.
 import { Readable } from 'node:stream';
-import { GatewayError } from '../../http/errors';
-import { ProviderLostBatchError, ProviderUnavailableError, describeError, isTransientStatus, parseRetryAfter } from '../errors';
-import type { ProviderCredentials } from '../provider';
+import { GatewayError } from '#lambda/http/errors';
+import {
+  ProviderLostBatchError,
+  ProviderUnavailableError,
+  describeError,
+  isTransientStatus,
+  parseRetryAfter,
+} from '#lambda/providers/errors';
+import type { ProviderCredentials } from '#lambda/providers/provider';
 import type { GeminiFile, GoogleRpcStatus } from './types';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;

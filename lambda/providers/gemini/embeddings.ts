@@ -10,14 +10,14 @@
 // gemini-embedding-001: at most 2,048 input tokens per request, 3,072 dimensions by default (768, 1,536
 // and 3,072 recommended). Gateway extensions on a line's body: `task_type` (Google's TaskType) and
 // `title` (RETRIEVAL_DOCUMENT only).
-import { LineError, type Line } from '../../batch-files/lines';
-import { inputRequests } from '../../batch-files/validate';
-import { GatewayError } from '../../http/errors';
-import { embeddingTexts, estimateTextTokens, type EmbeddingRequest, type EncodingFormat } from '../../batch-files/embeddings';
-import type { BatchRequestInput } from '../../../contracts/openai-types';
-import type { BatchRecord, BlobLocation } from '../../../contracts/records';
-import type { ProviderContext, ResultSink } from '../provider';
-import { PartJoiner, type LineShape, type NotRunCode, type PartOutcome } from '../embedding-parts';
+import { LineError, type Line } from '#lambda/batch-files/lines';
+import { inputRequests } from '#lambda/batch-files/validate';
+import { GatewayError } from '#lambda/http/errors';
+import { embeddingTexts, estimateTextTokens, type EmbeddingRequest, type EncodingFormat } from '#lambda/batch-files/embeddings';
+import type { BatchRequestInput } from '#contracts/openai-types';
+import type { BatchRecord, BlobLocation } from '#contracts/records';
+import type { ProviderContext, ResultSink } from '#lambda/providers/provider';
+import { PartJoiner, type LineShape, type NotRunCode, type PartOutcome } from '#lambda/providers/embedding-parts';
 import { httpStatusOf, openAIErrorTypeOf, parseResponseLine, requestIdFor, type ResultContext } from './response';
 import type { GoogleRpcStatus } from './types';
 

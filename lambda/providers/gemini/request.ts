@@ -1,7 +1,7 @@
 // OpenAI batch input line → Gemini batch input line (shared/spec/gemini.md §2.6 and §3). Pure: no I/O.
 // Every OpenAI field is either mapped, knowingly dropped (it has no effect Gemini could honour), or
 // rejected with an error naming it, so a request never silently runs differently from what was asked.
-import type { BatchRequestInput, ChatCompletionRequest, ChatContentPart, ChatMessage } from '../../../contracts/openai-types';
+import type { BatchRequestInput, ChatCompletionRequest, ChatContentPart, ChatMessage } from '#contracts/openai-types';
 import type {
   GeminiBatchLine,
   GeminiContent,
@@ -14,9 +14,16 @@ import type {
 } from './types';
 
 import { GeminiConversionError } from './request-error';
-import { convertLineBody } from '../convert/responses-request';
+import { convertLineBody } from '#lambda/providers/convert/responses-request';
 import { geminiCapabilities, thinkingConfigFor } from './capabilities';
-import { appendTurn, parseDataUrl, parseToolArguments, readMaxTokens, readStopSequences, type Turn } from '../convert/chat-request';
+import {
+  appendTurn,
+  parseDataUrl,
+  parseToolArguments,
+  readMaxTokens,
+  readStopSequences,
+  type Turn,
+} from '#lambda/providers/convert/chat-request';
 
 export { GeminiConversionError };
 

@@ -8,11 +8,11 @@
 // when their own content filter rejects a request), with a message naming the reason and categories.
 // A candidate that was cut short by a filter after producing some text stays a success with
 // finish_reason `content_filter`, exactly as OpenAI reports a partially filtered completion.
-import { stableToken } from '../../ids';
-import { httpErrorLine, successLine } from '../../openai/output-lines';
-import { chatCompletion, completionUsage } from '../../openai/chat-completion';
-import type { BatchRequestOutput, ChatCompletion, ChatCompletionUsage, ChatToolCall, FinishReason } from '../../../contracts/openai-types';
-import type { OpenAIErrorType } from '../../http/errors';
+import { stableToken } from '#lambda/ids';
+import { httpErrorLine, successLine } from '#lambda/openai/output-lines';
+import { chatCompletion, completionUsage } from '#lambda/openai/chat-completion';
+import type { BatchRequestOutput, ChatCompletion, ChatCompletionUsage, ChatToolCall, FinishReason } from '#contracts/openai-types';
+import type { OpenAIErrorType } from '#lambda/http/errors';
 import type { GeminiCandidate, GeminiResponseLine, GeminiUsageMetadata, GenerateContentResponse, GoogleRpcStatus } from './types';
 
 type OutputLine = Omit<BatchRequestOutput, 'id'>;

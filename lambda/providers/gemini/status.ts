@@ -1,8 +1,8 @@
 // Gemini batch Operation → the gateway's view of it (spec §2.3-2.5, §5). Pure: no I/O.
-import type { BatchError, BatchStatus, RequestCounts } from '../../../contracts/openai-types';
-import type { ProviderBatchState } from '../provider';
+import type { BatchError, BatchStatus, RequestCounts } from '#contracts/openai-types';
+import type { ProviderBatchState } from '#lambda/providers/provider';
 import type { GeminiBatchStats, GeminiOperation } from './types';
-import { toUnixSeconds } from '../../time';
+import { toUnixSeconds } from '#lambda/time';
 
 /** Gemini's state without its prefix: the wire says BATCH_STATE_*, the SDK and guide say JOB_STATE_*. */
 export function batchStateName(state: string | undefined): string {

@@ -7,13 +7,13 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import OpenAI, { ConflictError, NotFoundError } from 'openai';
 import type { Batch } from 'openai/resources/batches';
-import { badRequest } from '../../http/errors';
-import type { BatchRequestOutput } from '../../../contracts/openai-types';
-import { readLines } from '../../batch-files/lines';
-import { isObject } from '../../batch-files/validate';
-import type { BatchRecord, BlobLocation, FileRecord } from '../../../contracts/records';
-import { ProviderLostBatchError } from '../errors';
-import { requestPathTimeoutMs } from '../deadlines';
+import { badRequest } from '#lambda/http/errors';
+import type { BatchRequestOutput } from '#contracts/openai-types';
+import { readLines } from '#lambda/batch-files/lines';
+import { isObject } from '#lambda/batch-files/validate';
+import type { BatchRecord, BlobLocation, FileRecord } from '#contracts/records';
+import { ProviderLostBatchError } from '#lambda/providers/errors';
+import { requestPathTimeoutMs } from '#lambda/providers/deadlines';
 import type {
   CreateBatchInput,
   CreatedBatch,
@@ -22,12 +22,12 @@ import type {
   ProviderContext,
   ResultSink,
   UnansweredReason,
-} from '../provider';
+} from '#lambda/providers/provider';
 import { mapOpenAIError, type MapContext } from './errors';
 import { isKnownProviderStatus, mapBatchErrors, mapBatchStatus, mapRequestCounts } from './status';
 import { batchWire, type BatchWire } from './wire';
 import { checkCompatibleBatch, checkCompatibleFile } from './quirks';
-import { PROVIDER_CATALOG, openaiCompatibleQuirks, type OpenAICompatibleQuirks, type ProviderName } from '../../../contracts/providers';
+import { PROVIDER_CATALOG, openaiCompatibleQuirks, type OpenAICompatibleQuirks, type ProviderName } from '#contracts/providers';
 
 export interface OpenAIAdapterOptions {
   /** SDK retries for idempotent calls (reads, deletes, cancels). */

@@ -8,8 +8,14 @@
 // Messages never carry API keys: OpenAI's 401 text echoes a masked key, so it is dropped, and
 // anything key-shaped in other messages is redacted.
 import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
-import { GatewayError } from '../../http/errors';
-import { ProviderLostBatchError, ProviderUnavailableError, isNetworkError, isTransientStatus, retryAfterSeconds } from '../errors';
+import { GatewayError } from '#lambda/http/errors';
+import {
+  ProviderLostBatchError,
+  ProviderUnavailableError,
+  isNetworkError,
+  isTransientStatus,
+  retryAfterSeconds,
+} from '#lambda/providers/errors';
 
 // The provider-error kit's readings, re-exported where the OpenAI mapping has always offered them.
 export { isNetworkError, retryAfterSeconds };

@@ -1,10 +1,10 @@
 // The cheap checks of an OpenAI-shaped provider's own limits (contracts/providers.ts quirks), made
 // before anything is sent to it, so that a request it would refuse is a clear 400 at once. Pure.
-import type { OpenAICompatibleQuirks } from '../../../contracts/providers';
-import { completionWindowHours } from '../../../contracts/providers';
-import { badRequest } from '../../http/errors';
-import type { FileRecord } from '../../../contracts/records';
-import type { CreateBatchInput } from '../provider';
+import type { OpenAICompatibleQuirks } from '#contracts/providers';
+import { completionWindowHours } from '#contracts/providers';
+import { badRequest } from '#lambda/http/errors';
+import type { FileRecord } from '#contracts/records';
+import type { CreateBatchInput } from '#lambda/providers/provider';
 
 /** A batch input file the provider would refuse for its size or number of requests. */
 export function checkCompatibleFile(

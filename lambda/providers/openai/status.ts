@@ -2,7 +2,7 @@
 // OpenAI already speaks our vocabulary; the one difference is `finalizing`: upstream it means the
 // output files are still being written, so nothing can be collected yet and the tracker must keep
 // polling. We report it as `in_progress` and produce our own `finalizing` while we collect.
-import type { BatchError, BatchStatus, RequestCounts } from '../../../contracts/openai-types';
+import type { BatchError, BatchStatus, RequestCounts } from '#contracts/openai-types';
 
 /** Provider status → the status the gateway records. Unknown (future) statuses keep the tracker polling. */
 const STATUS_MAP: Record<string, BatchStatus> = {

@@ -10,7 +10,7 @@
 import type OpenAI from 'openai';
 import { toStreamingFile } from 'openai';
 import type { Batch, BatchCreateParams } from 'openai/resources/batches';
-import type { OpenAICompatibleQuirks } from '../../../contracts/providers';
+import type { OpenAICompatibleQuirks } from '#contracts/providers';
 
 export interface UploadInput {
   body: NodeJS.ReadableStream | ReadableStream<Uint8Array>;

@@ -9,13 +9,13 @@
 // results: every predictions*.jsonl under the job's outputInfo.gcsOutputDirectory is streamed, each
 //   row joined on its echoed custom_id and converted by the Gemini result converter; the result sink
 //   answers every input custom_id without a row (with the reason the job's end gives), so each request appears once.
-import { GatewayError, badRequest } from '../../http/errors';
-import { readLines } from '../../batch-files/lines';
-import { inputRequests } from '../../batch-files/validate';
-import { isTerminal } from '../../../contracts/openai-types';
-import type { BatchRecord, BlobLocation, FileRecord } from '../../../contracts/records';
-import { ProviderLostBatchError } from '../errors';
-import { byteLengthOf, requireChunkBytes, retryChunk, sendInChunks } from '../chunked-upload';
+import { GatewayError, badRequest } from '#lambda/http/errors';
+import { readLines } from '#lambda/batch-files/lines';
+import { inputRequests } from '#lambda/batch-files/validate';
+import { isTerminal } from '#contracts/openai-types';
+import type { BatchRecord, BlobLocation, FileRecord } from '#contracts/records';
+import { ProviderLostBatchError } from '#lambda/providers/errors';
+import { byteLengthOf, requireChunkBytes, retryChunk, sendInChunks } from '#lambda/providers/chunked-upload';
 import type {
   CreateBatchInput,
   CreatedBatch,
@@ -25,15 +25,15 @@ import type {
   ProviderContext,
   ResultSink,
   UnansweredReason,
-} from '../provider';
+} from '#lambda/providers/provider';
 
 type Ctx = ProviderContext<'gcp-service-account'>;
-import { requestPathTimeoutMs } from '../deadlines';
-import { toGenerateContentRequest } from '../gemini/request';
-import { convertAtLine } from '../convert/conversion-error';
-import { resolveModel } from '../gemini/adapter';
-import { toOutputLine, type ResultContext } from '../gemini/response';
-import { rfc3339ToUnixSeconds } from '../gemini/status';
+import { requestPathTimeoutMs } from '#lambda/providers/deadlines';
+import { toGenerateContentRequest } from '#lambda/providers/gemini/request';
+import { convertAtLine } from '#lambda/providers/convert/conversion-error';
+import { resolveModel } from '#lambda/providers/gemini/adapter';
+import { toOutputLine, type ResultContext } from '#lambda/providers/gemini/response';
+import { rfc3339ToUnixSeconds } from '#lambda/providers/gemini/status';
 import { parseServiceAccountKey } from './auth';
 import { DEFAULT_GCS_CHUNK_BYTES, GCS_CHUNK_GRANULARITY, GcsClient, parseGsUri, toGsUri, type GsUri } from './gcs';
 import { GoogleHttp } from './http';

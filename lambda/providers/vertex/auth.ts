@@ -10,8 +10,8 @@
 // The key never appears in a log or an error message.
 import { createHash } from 'node:crypto';
 import { JWT } from 'google-auth-library';
-import { GatewayError } from '../../http/errors';
-import { ProviderUnavailableError } from '../errors';
+import { GatewayError } from '#lambda/http/errors';
+import { ProviderUnavailableError } from '#lambda/providers/errors';
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';

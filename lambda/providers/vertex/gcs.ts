@@ -1,8 +1,8 @@
 // The few Cloud Storage JSON API calls the gateway makes in the customer's bucket
 // (cloud.google.com/storage/docs/json_api): resumable upload of a batch input, object metadata,
 // listing a job's output directory, streamed download, delete.
-import { GatewayError } from '../../http/errors';
-import { ProviderUnavailableError } from '../errors';
+import { GatewayError } from '#lambda/http/errors';
+import { ProviderUnavailableError } from '#lambda/providers/errors';
 import { bodyChunks, GoogleHttp } from './http';
 import type { GcsObject, GcsObjectList } from './types';
 

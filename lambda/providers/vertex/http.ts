@@ -1,9 +1,9 @@
 // One HTTP exchange with a Google API (Vertex AI or the Cloud Storage JSON API) as the service account:
 // bearer token, timeout, and Google's errors mapped to what the tracker acts on.
 import { Readable } from 'node:stream';
-import { GatewayError } from '../../http/errors';
-import { ProviderLostBatchError, ProviderUnavailableError, describeError, isTransientStatus } from '../errors';
-import { parseGoogleError, retryAfterSeconds } from '../gemini/client';
+import { GatewayError } from '#lambda/http/errors';
+import { ProviderLostBatchError, ProviderUnavailableError, describeError, isTransientStatus } from '#lambda/providers/errors';
+import { parseGoogleError, retryAfterSeconds } from '#lambda/providers/gemini/client';
 import { accessToken, type ServiceAccountKey } from './auth';
 
 export interface Exchange {

@@ -1,6 +1,6 @@
 // projects.locations.batchPredictionJobs (cloud.google.com/vertex-ai/docs/reference/rest/v1/
 // projects.locations.batchPredictionJobs): create, get, list by display name, cancel.
-import { GatewayError } from '../../http/errors';
+import { GatewayError } from '#lambda/http/errors';
 import type { GoogleHttp } from './http';
 import type { VertexBatchPredictionJob, VertexJobList } from './types';
 

@@ -11,9 +11,9 @@
 // Output: `{"status": "", "processed_time", "request", "response"}` for a row that ran; a row that did
 // not has no response and the error in `status`: `Bad Request: {"error": {"code": 400, "message": …,
 // "status": "INVALID_ARGUMENT"}}` (the Cloud Storage guide's example).
-import type { BatchRequestInput } from '../../../contracts/openai-types';
-import { toGenerateContentRequest } from '../gemini/request';
-import type { GeminiResponseLine, GoogleRpcStatus } from '../gemini/types';
+import type { BatchRequestInput } from '#contracts/openai-types';
+import { toGenerateContentRequest } from '#lambda/providers/gemini/request';
+import type { GeminiResponseLine, GoogleRpcStatus } from '#lambda/providers/gemini/types';
 import type { VertexInputLine, VertexPredictionLine } from './types';
 
 export const CUSTOM_ID_PREFIX = 'cid-';

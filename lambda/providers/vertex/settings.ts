@@ -1,7 +1,7 @@
 // Where the gateway runs Vertex AI batches: the customer's project, region and Cloud Storage bucket,
 // from the environment (the stack sets these from its vertex* properties; README "Configuration").
 // The service account key itself is a credential (Secrets Manager / VERTEX_SERVICE_ACCOUNT_KEY).
-import { GatewayError } from '../../http/errors';
+import { GatewayError } from '#lambda/http/errors';
 
 export interface VertexSettings {
   /** Google Cloud project of the jobs; default: the service account key's project_id. */

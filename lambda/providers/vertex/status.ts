@@ -9,9 +9,9 @@
 //     rows that ran are in the predictions files, the missing ones become not-run error lines
 //   FAILED → failed, CANCELLED → cancelled, EXPIRED → expired (queued 72 h without capacity)
 // A state added later keeps the batch polled rather than ended on a guess.
-import type { BatchError, BatchStatus, RequestCounts } from '../../../contracts/openai-types';
-import type { ProviderBatchState } from '../provider';
-import { rfc3339ToUnixSeconds } from '../gemini/status';
+import type { BatchError, BatchStatus, RequestCounts } from '#contracts/openai-types';
+import type { ProviderBatchState } from '#lambda/providers/provider';
+import { rfc3339ToUnixSeconds } from '#lambda/providers/gemini/status';
 import type { Int64, VertexBatchPredictionJob, VertexCompletionStats } from './types';
 
 const STATUS_BY_STATE: Record<string, BatchStatus> = {

@@ -1,7 +1,7 @@
 // Vertex AI batch prediction and Cloud Storage wire shapes (the fields the gateway reads or writes).
 // Sources: docs/providers.md "Vertex AI" (REST reference of projects.locations.batchPredictionJobs,
 // JobState, the Cloud Storage input/output guide, the Cloud Storage JSON API).
-import type { GenerateContentRequest, GenerateContentResponse, GoogleRpcStatus } from '../gemini/types';
+import type { GenerateContentRequest, GenerateContentResponse, GoogleRpcStatus } from '#lambda/providers/gemini/types';
 
 /** int64 fields travel as JSON strings ("12"). */
 export type Int64 = string | number;

@@ -2,7 +2,7 @@
 // their lifecycle, computed from elapsed time on every request (no timers): in_progress for two steps
 // (FINOPS_SIM_ANTHROPIC_BATCH_MS to change it), then ended with every request's result (./behaviour.ts);
 // a cancel ends the batch one step later, through `canceling`.
-import { SimulatorStateFile } from '../persistence';
+import { SimulatorStateFile } from '#local/simulators/persistence';
 import { finish, type SimRequest, type SimResult } from './behaviour';
 import { AnthropicError, invalidRequest, iso, token } from './wire';
 

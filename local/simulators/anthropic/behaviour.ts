@@ -1,8 +1,8 @@
 // What each request of a Message Batch comes out as once the batch ends: its result type (succeeded,
 // errored, canceled, expired) and, for a success, a deterministic Message. The triggers are listed in
 // ./index.ts; the Claude rules the real models enforce are ../rules/claude.ts.
-import { claudeRuleViolation } from '../rules/claude';
-import { rateLimitedOnce } from '../rate-limit-once';
+import { claudeRuleViolation } from '#local/simulators/rules/claude';
+import { rateLimitedOnce } from '#local/simulators/rate-limit-once';
 import { stableToken } from './wire';
 
 export interface SimRequest {

@@ -19,7 +19,7 @@
 // ./behaviour.ts (what each request comes out as), ./wire.ts (Anthropic's errors, ids, JSON answers),
 // all on the simulator kit (../kit: bounded bodies, faults first, provider-shaped errors).
 import type { IncomingMessage } from 'node:http';
-import { FaultInjector, serveSimulator, type RunningSimulator, type SimulatorOptions } from '../kit';
+import { FaultInjector, serveSimulator, type RunningSimulator, type SimulatorOptions } from '#local/simulators/kit/index';
 import { AnthropicAccount } from './account';
 import { routeRequest } from './routes';
 import { AnthropicError, errorBody, json } from './wire';

@@ -2,7 +2,7 @@
 // results file streams (with the `reset` fault cutting it mid-body). Authentication and the
 // anthropic-version header are checked before any route (./index.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readBody, type FaultInjector, type FaultRule } from '../kit';
+import { readBody, type FaultInjector, type FaultRule } from '#local/simulators/kit/index';
 import type { AnthropicAccount, SimBatch } from './account';
 import { AnthropicError, invalidRequest, json, token } from './wire';
 

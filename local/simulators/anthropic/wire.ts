@@ -2,7 +2,7 @@
 // carrying a `request-id` header, its ids (random, or stable for a batch's request) and ISO timestamps.
 import type { ServerResponse } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
-import { HttpError, sendJson } from '../kit';
+import { HttpError, sendJson } from '#local/simulators/kit/index';
 
 export type AnthropicErrorType =
   | 'invalid_request_error'

@@ -39,11 +39,11 @@
 // Layout: resource.ts (the OpenAI simulator's account with Azure's views and limits), routes.ts (the
 // HTTP table), wire.ts (errors, auth, the token endpoint), rules.ts (Azure's rules, pure), over the
 // simulator kit (../kit).
-import { FaultInjector, serveSimulator, type RunningSimulator, type SimulatorOptions } from '../kit';
-import { randomId, type AccountOptions } from '../openai/account';
-import { persistedAccount } from '../openai/persisted';
-import { userTextsOf } from '../openai/requests';
-import { internalError } from '../openai/wire';
+import { FaultInjector, serveSimulator, type RunningSimulator, type SimulatorOptions } from '#local/simulators/kit/index';
+import { randomId, type AccountOptions } from '#local/simulators/openai/account';
+import { persistedAccount } from '#local/simulators/openai/persisted';
+import { userTextsOf } from '#local/simulators/openai/requests';
+import { internalError } from '#local/simulators/openai/wire';
 import { azureResource } from './resource';
 import { azureRoutes } from './routes';
 import { azureAccountRules, deploymentsFrom } from './rules';

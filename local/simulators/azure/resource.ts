@@ -3,10 +3,10 @@
 // Azure allows (its purposes, file limits, the 24h window, a completed batch's empty error file).
 // rules.ts holds the rules as data and pure functions; this is where they meet the account.
 import type { IncomingMessage } from 'node:http';
-import { ApiError, type SimBatch, type SimFile, type SimulatedAccount } from '../openai/account';
-import { checkBatchUpload } from '../openai/jsonl';
-import { checkMetadata } from '../openai/params';
-import { discard, readJson, readMultipart } from '../openai/wire';
+import { ApiError, type SimBatch, type SimFile, type SimulatedAccount } from '#local/simulators/openai/account';
+import { checkBatchUpload } from '#local/simulators/openai/jsonl';
+import { checkMetadata } from '#local/simulators/openai/params';
+import { discard, readJson, readMultipart } from '#local/simulators/openai/wire';
 import {
   AZURE_CHAT_ENDPOINT,
   AZURE_MAX_BATCH_FILE_BYTES,

@@ -3,10 +3,10 @@
 // endpoint needs no key; then the key, the api-version, the path) and the faults a route applies
 // (`reset` before any byte, or mid-body for a download; `lose_batch` for a batch the resource knows).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { canonicalPath, matchRoute, route, type FaultInjector, type PathParams } from '../kit';
-import { ApiError } from '../openai/account';
-import { limitParam } from '../openai/params';
-import { discard, sendContent, sendJson } from '../openai/wire';
+import { canonicalPath, matchRoute, route, type FaultInjector, type PathParams } from '#local/simulators/kit/index';
+import { ApiError } from '#local/simulators/openai/account';
+import { limitParam } from '#local/simulators/openai/params';
+import { discard, sendContent, sendJson } from '#local/simulators/openai/wire';
 import type { AzureResource } from './resource';
 import { AZURE_BATCH_API_VERSIONS } from './rules';
 import { authorize, resourceNotFound, tokenGrant, type AzureCredentials } from './wire';

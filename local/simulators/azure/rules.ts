@@ -6,9 +6,9 @@
 // azure-ai-docs articles/ai-foundry/openai/how-to/batch.md, includes/batch/batch-rest.md and
 // batch-python.md, includes/global-batch-limits.md), Azure/azure-rest-api-specs AzureOpenAI inference
 // 2024-10-21 (error schema, inner_error ResponsibleAIPolicyViolation), issue threads cited inline.
-import type { AccountRules } from '../openai/account';
-import type { BatchValidationError, InputLine } from '../openai/jsonl';
-import type { RequestAnswer } from '../openai/requests';
+import type { AccountRules } from '#local/simulators/openai/account';
+import type { BatchValidationError, InputLine } from '#local/simulators/openai/jsonl';
+import type { RequestAnswer } from '#local/simulators/openai/requests';
 
 /** "Maximum requests per file: 100,000" (global-batch-limits.md); OpenAI's is 50,000. */
 export const AZURE_MAX_REQUESTS = 100_000;

@@ -1,9 +1,9 @@
 // The Azure simulator's HTTP edge: Azure's error body, its key / Entra ID check, and the Entra ID
 // token endpoint (client credentials) a service principal gets its bearer token from.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HttpError } from '../kit';
-import { ApiError } from '../openai/account';
-import { asApiError, discard, sendJson } from '../openai/wire';
+import type { HttpError } from '#local/simulators/kit/index';
+import { ApiError } from '#local/simulators/openai/account';
+import { asApiError, discard, sendJson } from '#local/simulators/openai/wire';
 
 export const ACCESS_DENIED =
   'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.';

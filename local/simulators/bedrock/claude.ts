@@ -2,7 +2,7 @@
 // (anthropic_version bedrock-2023-05-31, max_tokens, alternating user/assistant turns of text, image,
 // tool_use and tool_result blocks), checked as the model checks it (plus the model's own rules in
 // rules/claude.ts), answered with a Messages API reply: text, or a call of the first tool.
-import { claudeRuleViolation } from '../rules/claude';
+import { claudeRuleViolation } from '#local/simulators/rules/claude';
 import {
   checkAlternation,
   checkKeys,

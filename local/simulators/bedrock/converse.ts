@@ -3,7 +3,7 @@
 // Validation as the Converse API does it, then a deterministic reply in the Converse response shape
 // (output.message, stopReason, usage, metrics). Sources: docs/providers.md, "Bedrock Converse".
 // Deliberately independent of the gateway's converter, so it checks it.
-import { claudeRuleViolation } from '../rules/claude';
+import { claudeRuleViolation } from '#local/simulators/rules/claude';
 import {
   checkAlternation,
   checkKeys,

@@ -1,7 +1,7 @@
 // Bedrock's error wire: JSON {message} with the exception name in the x-amzn-ErrorType header
 // (AWS REST JSON protocol), on the simulator kit's HttpError; and the model errors of an InvokeModel
 // or Converse call mapped onto it.
-import { HttpError } from '../kit';
+import { HttpError } from '#local/simulators/kit/index';
 import { ModelError } from './model-common';
 
 export class AwsError extends HttpError {

@@ -32,8 +32,8 @@
 // (the HTTP table), runtime.ts (InvokeModel, Converse), model-behaviour.ts with a file per model
 // family, errors.ts (AWS errors), server.ts (HTTP/1.1 and h2c on one port, which the kit's
 // serveSimulator does not speak).
-import { SimulatorStateFile } from '../persistence';
-import { FaultInjector, type RunningSimulator, type SimulatorOptions } from '../kit';
+import { SimulatorStateFile } from '#local/simulators/persistence';
+import { FaultInjector, type RunningSimulator, type SimulatorOptions } from '#local/simulators/kit/index';
 import { BedrockAccount } from './account';
 import { JobFiles } from './job-files';
 import type { StoredJob } from './jobs';

@@ -2,7 +2,7 @@
 // `<output>/<jobId>/<input name>.out` and `manifest.json.out`.
 import { randomBytes } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { s3ClientConfig } from '../../../lambda/store/blobs';
+import { s3ClientConfig } from '#lambda/store/blobs';
 import { parseS3Uri, type InputRecord, type SimJob } from './jobs';
 
 const MAX_RECORDS = 50_000;

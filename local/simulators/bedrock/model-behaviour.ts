@@ -15,7 +15,7 @@
 //
 // One file per family: claude.ts, nova.ts, llama.ts, converse.ts (the Converse API), embeddings.ts; what
 // they share (checks, the reply, the triggers) is model-common.ts.
-import { isNonChatNova } from '../rules/bedrock';
+import { isNonChatNova } from '#local/simulators/rules/bedrock';
 import { answerEmbeddingModel, simEmbeddingFamilyOf, type SimEmbeddingFamily } from './embeddings';
 import { answerClaude } from './claude';
 import { answerLlama } from './llama';

@@ -2,7 +2,7 @@
 // families make, the deterministic reply and the record triggers (listed in model-behaviour.ts). The
 // families (claude.ts, nova.ts, llama.ts, converse.ts, embeddings.ts) build on it; it knows none of them.
 import { createHash } from 'node:crypto';
-import { rateLimitedOnce } from '../rate-limit-once';
+import { rateLimitedOnce } from '#local/simulators/rate-limit-once';
 
 /** The chat families, whose replies are text. */
 export type SimChatFamily = 'claude' | 'nova' | 'llama' | 'converse';

@@ -7,7 +7,15 @@
 // InvokeModel/Converse after the body was read; `lose_batch` is a 404 on Get/Stop of a known job.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { discard, matchRoute, readBody as readBoundedBody, route, sendJson, type FaultInjector, type PathParams } from '../kit';
+import {
+  discard,
+  matchRoute,
+  readBody as readBoundedBody,
+  route,
+  sendJson,
+  type FaultInjector,
+  type PathParams,
+} from '#local/simulators/kit/index';
 import type { BedrockAccount } from './account';
 import { AwsError } from './errors';
 import { converse, invokeModel } from './runtime';

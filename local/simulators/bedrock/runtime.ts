@@ -1,6 +1,6 @@
 // The Bedrock runtime's synchronous calls: InvokeModel (the family's native body, model-behaviour.ts)
 // and Converse (converse.ts). A bare id of a model without on-demand throughput is refused, as Bedrock does.
-import { onDemandThroughputViolation } from '../rules/bedrock';
+import { onDemandThroughputViolation } from '#local/simulators/rules/bedrock';
 import { answerConverse } from './converse';
 import { runtimeErrorOf, validation } from './errors';
 import { answer, ModelError, simFamilyOf, type Answer } from './model-behaviour';

@@ -4,7 +4,7 @@
 import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { createConnection, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
-import { listenOnLoopback } from '../../loopback';
+import { listenOnLoopback } from '#local/loopback';
 
 export type Request = IncomingMessage | Http2ServerRequest;
 export type Response = ServerResponse | Http2ServerResponse;

@@ -7,7 +7,7 @@
 // refuses is a google.rpc.Status error line. Triggers in the text: "[simulate-error]" → 500 INTERNAL,
 // "[simulate-rate-limit-once]" → 429 RESOURCE_EXHAUSTED the first time. Pure.
 import { createHash } from 'node:crypto';
-import { rateLimitedOnce } from '../rate-limit-once';
+import { rateLimitedOnce } from '#local/simulators/rate-limit-once';
 import type { Outcome } from './outcomes';
 
 export const EMBED_BATCH_TYPE = 'type.googleapis.com/google.ai.generativelanguage.v1beta.EmbedContentBatch';

@@ -25,7 +25,7 @@
 // and their lifecycle), routes.ts (the HTTP table and the key check), uploads.ts and batch-input.ts
 // (what a request asks for), outcomes.ts and embeddings.ts (what one request of a batch answers),
 // wire.ts (Google's errors, paging), state.ts (persistence).
-import { FaultInjector, serveSimulator, type RunningSimulator, type SimulatorOptions } from '../kit';
+import { FaultInjector, serveSimulator, type RunningSimulator, type SimulatorOptions } from '#local/simulators/kit/index';
 import { GeminiAccount } from './account';
 import { geminiHandler } from './routes';
 import { restoreState } from './state';

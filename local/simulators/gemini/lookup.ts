@@ -3,7 +3,7 @@
 // every other method of its path (Google looks the resource up before it says 405), and a simulator
 // may refuse parameters its API would not take (an id with a ':', a job id that is not a number), so
 // that the next route, or none, applies.
-import { matchRoute, type PathParams, type Route, type RouteMatch } from '../kit';
+import { matchRoute, type PathParams, type Route, type RouteMatch } from '#local/simulators/kit/index';
 
 export const ANY = '*';
 

@@ -16,8 +16,8 @@
 // per token (finishReason MAX_TOKENS), one candidate per candidateCount. Thinking models (2.5, 3)
 // report thoughtsTokenCount unless thinkingBudget is 0.
 import { createHash } from 'node:crypto';
-import { geminiRuleViolation } from '../rules/gemini';
-import { rateLimitedOnce } from '../rate-limit-once';
+import { geminiRuleViolation } from '#local/simulators/rules/gemini';
+import { rateLimitedOnce } from '#local/simulators/rate-limit-once';
 
 export type Outcome = { response: Record<string, unknown> } | { error: { code: number; message: string; status: string } };
 

@@ -4,7 +4,7 @@
 // (Google's custom verbs follow it: batches/{id}:cancel), and a route of method ANY answers every other
 // method of its path (after the file or batch it names is looked up, as Gemini does).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { route, type FaultInjector, type PathParams, type Route } from '../kit';
+import { route, type FaultInjector, type PathParams, type Route } from '#local/simulators/kit/index';
 import type { GeminiAccount, SimBatch, SimFile } from './account';
 import { newBatch, type CreateMethod } from './batch-input';
 import { ANY, findRoute } from './lookup';

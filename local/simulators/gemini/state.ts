@@ -1,7 +1,7 @@
 // With a stateDir, files and batches survive a restart (local/simulators/persistence.ts): file bytes
 // once each, the rest after every request that changed it (any non-GET, or a batch that moved on).
 // Upload sessions under way are not kept: the client starts the upload again.
-import { SimulatorStateFile } from '../persistence';
+import { SimulatorStateFile } from '#local/simulators/persistence';
 import type { GeminiAccount, SimBatch, SimFile } from './account';
 
 type Stored = { files: Array<Omit<SimFile, 'bytes'>>; batches: SimBatch[] };

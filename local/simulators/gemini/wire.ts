@@ -3,9 +3,9 @@
 // body, JSON answers, bounded bodies, paging, timestamps, ids.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { HttpError, readBody as kitReadBody, sendJson, type SendJson } from '../kit';
+import { HttpError, readBody as kitReadBody, sendJson, type SendJson } from '#local/simulators/kit/index';
 
-export { header } from '../kit';
+export { header } from '#local/simulators/kit/index';
 
 /** Google's error: `code` is the HTTP status, `status` the canonical name (INVALID_ARGUMENT, NOT_FOUND…). */
 export class GeminiError extends HttpError {

@@ -12,4 +12,4 @@
 export { HttpError, discard, header, readBody, sendJson, type SendJson } from './http';
 export { allowedMethods, canonicalPath, matchRoute, route, type PathParams, type Route, type RouteMatch } from './routes';
 export { serveSimulator, type SimulatorServer, type SimulatorServerOptions } from './server';
-export { FaultInjector, type FaultKind, type FaultRule, type RunningSimulator, type SimulatorOptions } from '../simulator';
+export { FaultInjector, type FaultKind, type FaultRule, type RunningSimulator, type SimulatorOptions } from '#local/simulators/simulator';

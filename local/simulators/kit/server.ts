@@ -4,8 +4,8 @@
 // provider's 500. A failure after the answer began destroys the socket (the client sees a broken
 // answer, as from a real server). close() does not wait for keep-alive sockets or hung requests.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeServer, listenOnLoopback } from '../../loopback';
-import type { FaultInjector } from '../simulator';
+import { closeServer, listenOnLoopback } from '#local/loopback';
+import type { FaultInjector } from '#local/simulators/simulator';
 import { HttpError, sendJson, type SendJson } from './http';
 
 export interface SimulatorServerOptions {

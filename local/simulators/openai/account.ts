@@ -3,12 +3,12 @@
 // output/error files of batches whose time has come, so files.list and batches.retrieve agree.
 import { estimatedTokens, enqueuedTokenLimit, tokenLimitError } from './queue-limit';
 import { createHash, randomBytes } from 'node:crypto';
-import { HttpError } from '../kit/http';
+import { HttpError } from '#local/simulators/kit/http';
 import type { RequestAnswer } from './requests';
 import { ENDPOINT_ANSWERS } from './endpoint-answers';
 import { embeddingBatchErrors } from './embeddings';
-import { rateLimitedOnce } from '../rate-limit-once';
-import { completionWindowHours } from '../../../contracts/providers';
+import { rateLimitedOnce } from '#local/simulators/rate-limit-once';
+import { completionWindowHours } from '#contracts/providers';
 import { batchModel, parseInputLines, validateBatchInput, type BatchValidationError, type InputLine } from './jsonl';
 
 const DAY_SECONDS = 24 * 3600;

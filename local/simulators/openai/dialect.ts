@@ -9,7 +9,7 @@ import {
   openaiCompatibleQuirks,
   type OpenAICompatibleQuirks,
   type ProviderName,
-} from '../../../contracts/providers';
+} from '#contracts/providers';
 import { ApiError } from './account';
 
 const OPENAI_FILE_PURPOSES = ['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals'];

@@ -48,13 +48,13 @@
 // Layout: account.ts (the state and the batch lifecycle), routes.ts (the HTTP table), params.ts (the
 // request checks), wire.ts (errors, bodies, downloads), requests.ts / embeddings.ts /
 // endpoint-answers.ts (what one batch line answers), over the simulator kit (../kit).
-import { FaultInjector, serveSimulator, type RunningSimulator, type SimulatorOptions } from '../kit';
+import { FaultInjector, serveSimulator, type RunningSimulator, type SimulatorOptions } from '#local/simulators/kit/index';
 import { randomId } from './account';
 import { simulatorDialect, type SimulatorDialect } from './dialect';
 import { persistedAccount } from './persisted';
 import { openAIRoutes } from './routes';
 import { asApiError, authorize, faultError, internalError } from './wire';
-import type { ProviderName } from '../../../contracts/providers';
+import type { ProviderName } from '#contracts/providers';
 
 export { SIMULATE_ERROR_MARKER, SIMULATE_SERVER_ERROR_MARKER, INVALID_MODEL_PREFIX } from './requests';
 export { SIMULATE_EXPIRE } from './account';

@@ -1,7 +1,7 @@
 // The simulated account, kept across restarts when the simulator has a stateDir (kill -9 of
 // npm start): saved after every request that may have changed it, file contents once each.
 import type { IncomingMessage } from 'node:http';
-import { SimulatorStateFile } from '../persistence';
+import { SimulatorStateFile } from '#local/simulators/persistence';
 import { SimulatedAccount, type AccountOptions, type AccountSnapshot } from './account';
 
 export interface PersistedAccount {

@@ -3,7 +3,15 @@
 // for downloads) and the account call it makes. The account (account.ts) holds the state; the
 // parameter checks are params.ts; what a batch line answers is requests.ts and its siblings.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { canonicalPath, matchRoute, route, type FaultInjector, type FaultKind, type FaultRule, type PathParams } from '../kit';
+import {
+  canonicalPath,
+  matchRoute,
+  route,
+  type FaultInjector,
+  type FaultKind,
+  type FaultRule,
+  type PathParams,
+} from '#local/simulators/kit/index';
 import { ApiError, type SimBatch, type SimFile, type SimulatedAccount } from './account';
 import { togetherJob, type SimulatorDialect } from './dialect';
 import { batchCreateParams, checkBatchInputFile, checkMetadata, checkUploadFields, limitParam, orderParam, uploadExpiry } from './params';

@@ -3,10 +3,10 @@
 // and the File object. The Azure simulator answers through the same helpers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import busboy from 'busboy';
-import { HttpError, discard, readBody } from '../kit';
+import { HttpError, discard, readBody } from '#local/simulators/kit/index';
 import { ApiError, type SimFile } from './account';
 
-export { discard, sendJson } from '../kit';
+export { discard, sendJson } from '#local/simulators/kit/index';
 
 /** OpenAI's limit on one uploaded file. */
 export const MAX_FILE_BYTES = 512 * 1024 * 1024;

@@ -29,7 +29,13 @@
 // lifecycle), routes.ts (the HTTP table, the bearer check), job-input.ts (what a create asks for),
 // predictions.ts (what a job does when it runs), storage.ts (Cloud Storage), oauth.ts (the service
 // account and its tokens), wire.ts (Google's errors), state.ts (persistence).
-import { FaultInjector, serveSimulator, type HttpError as KitHttpError, type RunningSimulator, type SimulatorOptions } from '../kit';
+import {
+  FaultInjector,
+  serveSimulator,
+  type HttpError as KitHttpError,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from '#local/simulators/kit/index';
 import { jobName, VertexAccount } from './account';
 import { isOAuthError, newServiceAccount, serviceAccountKeyJson, TokenIssuer, type SimServiceAccount } from './oauth';
 import { vertexHandler } from './routes';

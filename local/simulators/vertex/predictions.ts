@@ -4,7 +4,7 @@
 // <create time>/predictions.jsonl` in REVERSE input order (Vertex keeps no order). Triggers in user
 // text: "[simulate-expire]", "[simulate-batch-failure]" (no output), "[simulate-row-lost]" (that row
 // is missing, the job PARTIALLY_SUCCEEDED).
-import { simulateOutcome, userTexts } from '../gemini/outcomes';
+import { simulateOutcome, userTexts } from '#local/simulators/gemini/outcomes';
 import type { SimJob } from './account';
 import type { SimObject, SimStorage } from './storage';
 import { iso } from './wire';

@@ -3,8 +3,8 @@
 // (storage.ts) and batchPredictionJobs; the faults that belong to one route (`lose_batch` on jobs,
 // `reset` mid-body on object downloads). A job id is a number; only the account's project may be used.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { route, type FaultInjector, type PathParams, type Route } from '../kit';
-import { ANY, findRoute } from '../gemini/lookup';
+import { route, type FaultInjector, type PathParams, type Route } from '#local/simulators/kit/index';
+import { ANY, findRoute } from '#local/simulators/gemini/lookup';
 import { jobName, type SimJob, type VertexAccount } from './account';
 import { newJob } from './job-input';
 import { unsupportedUpload } from './storage';

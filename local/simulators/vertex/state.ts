@@ -1,7 +1,7 @@
 // With a stateDir, objects, jobs, the service account and its tokens survive a restart
 // (local/simulators/persistence.ts): object bytes once per generation, the rest after every request
 // that changed it (any non-GET, or a job that moved on).
-import { SimulatorStateFile } from '../persistence';
+import { SimulatorStateFile } from '#local/simulators/persistence';
 import type { SimJob } from './account';
 import type { SimServiceAccount } from './oauth';
 import type { SimObject, SimStorage } from './storage';

@@ -1,9 +1,9 @@
 // HTTP helpers of the Vertex AI / Cloud Storage simulator: Google's error shape, JSON answers, bodies,
 // over the simulator kit (local/simulators/kit).
 import type { IncomingMessage } from 'node:http';
-import { HttpError as KitHttpError, readBody as kitReadBody, sendJson, type SendJson } from '../kit';
+import { HttpError as KitHttpError, readBody as kitReadBody, sendJson, type SendJson } from '#local/simulators/kit/index';
 
-export { header } from '../kit';
+export { header } from '#local/simulators/kit/index';
 
 /** Google's error: `code` is the HTTP status, `status` the canonical name (INVALID_ARGUMENT, NOT_FOUND…). */
 export class HttpError extends KitHttpError {
