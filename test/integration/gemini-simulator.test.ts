@@ -20,7 +20,9 @@ import { simulatorContext } from '#test/support/provider-context';
 import { batchInput, batchInputFile } from '#test/support/records';
 import { collectThroughSink } from '#test/support/collect';
 
-const STEP_MS = 150;
+// Each simulated state lasts this long: long enough that a poll every STEP_MS / 3 sees RUNNING even when a
+// status check is slow on a loaded machine (150 ms was missed once with other suites running).
+const STEP_MS = 400;
 const MODEL = 'gemini-2.5-flash';
 
 type OutputLine = Omit<BatchRequestOutput, 'id'>;
