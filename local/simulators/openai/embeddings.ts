@@ -10,7 +10,7 @@
 // "[simulate-rate-limit-once]" → 429 the first time.
 import { createHash } from 'node:crypto';
 import { countTokens as cl100kTokens } from 'gpt-tokenizer/cjs/encoding/cl100k_base';
-import { INVALID_MODEL_PREFIX, SIMULATE_ERROR_MARKER, SIMULATE_SERVER_ERROR_MARKER, type AnswerIds, type RequestAnswer } from './requests';
+import { INVALID_MODEL_PREFIX, errorAnswer, triggerRefusal, type AnswerIds, type RequestAnswer } from './requests';
 import type { BatchValidationError, InputLine } from './jsonl';
 
 export const EMBEDDINGS_ENDPOINT = '/v1/embeddings';
@@ -26,10 +26,6 @@ const MODEL_DIMENSIONS: Record<string, number> = {
 };
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-function errorAnswer(statusCode: number, message: string, type: string, param: string | null, code: string | null): RequestAnswer {
-  return { statusCode, body: { error: { message, type, param, code } }, promptTokens: 0, completionTokens: 0 };
-}
 
 /** The request's inputs as a list: texts, or token arrays (counted as they are); null when malformed. */
 function inputsOf(input: unknown): Array<string | number[]> | null {
@@ -66,7 +62,7 @@ export function answerEmbedding(body: unknown, ids: AnswerIds): RequestAnswer {
   if (!isObject(body)) return errorAnswer(400, 'The request body must be a JSON object.', 'invalid_request_error', null, null);
   const request = embeddingRequest(body);
   if ('refusal' in request) return request.refusal;
-  const triggered = triggerRefusal(request.model, request.inputs, ids);
+  const triggered = embeddingTriggerRefusal(request.model, request.inputs, ids);
   if (triggered) return triggered;
   const counts = request.inputs.map((i) => (typeof i === 'string' ? cl100kTokens(i) : i.length));
   return tokenRefusal(counts) ?? embeddingList(request, counts);
@@ -139,28 +135,10 @@ function optionRefusal(model: string, dimensions: unknown, format: unknown): Req
   return null;
 }
 
-/** The per-request triggers of ./index.ts, in the order they win. */
-function triggerRefusal(model: string, inputs: Array<string | number[]>, ids: AnswerIds): RequestAnswer | null {
+/** The per-request triggers of ./index.ts, worded as the embeddings endpoint words them. */
+function embeddingTriggerRefusal(model: string, inputs: Array<string | number[]>, ids: AnswerIds): RequestAnswer | null {
   const texts = inputs.map((i) => (typeof i === 'string' ? i : ''));
-  if (texts.some((t) => t.includes(SIMULATE_SERVER_ERROR_MARKER)))
-    return errorAnswer(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null, null);
-  if (ids.rateLimited)
-    return errorAnswer(
-      429,
-      `Rate limit reached for ${model} on requests per min (RPM): Limit 3000, Used 3000, Requested 1. Please try again in 20ms.`,
-      'requests',
-      null,
-      'rate_limit_exceeded',
-    );
-  if (texts.some((t) => t.includes(SIMULATE_ERROR_MARKER)))
-    return errorAnswer(
-      400,
-      `Simulated error: the input contains ${SIMULATE_ERROR_MARKER}.`,
-      'invalid_request_error',
-      'input',
-      'simulated_error',
-    );
-  return null;
+  return triggerRefusal(model, texts, ids, { param: 'input', noun: 'input', rpm: 3000, retryIn: '20ms' });
 }
 
 /** An input over the model's context, or a request over the per-request token limit. */

@@ -16,8 +16,8 @@ import {
   contentText,
   estimateTokens,
   INVALID_MODEL_PREFIX,
-  SIMULATE_ERROR_MARKER,
-  SIMULATE_SERVER_ERROR_MARKER,
+  errorAnswer,
+  triggerRefusal,
   userTextsOf,
   type AnswerIds,
   type RequestAnswer,
@@ -51,10 +51,6 @@ const MODERATION_CATEGORIES = [
 /** A moderation input containing this is flagged (category violence), so tests can see both answers. */
 export const SIMULATE_FLAGGED_MARKER = '[simulate-flagged]';
 
-function errorAnswer(statusCode: number, message: string, type: string, param: string | null, code: string | null): RequestAnswer {
-  return { statusCode, body: { error: { message, type, param, code } }, promptTokens: 0, completionTokens: 0 };
-}
-
 /** The answers every endpoint shares: no model, an unknown model, the error and rate-limit triggers. */
 function commonRefusal(body: unknown, texts: string[], ids: AnswerIds, modelRequired = true): RequestAnswer | null {
   if (!isObject(body)) return errorAnswer(400, 'The request body must be a JSON object.', 'invalid_request_error', null, null);
@@ -70,25 +66,7 @@ function commonRefusal(body: unknown, texts: string[], ids: AnswerIds, modelRequ
       'model_not_found',
     );
   }
-  if (texts.some((t) => t.includes(SIMULATE_SERVER_ERROR_MARKER)))
-    return errorAnswer(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null, null);
-  if (ids.rateLimited)
-    return errorAnswer(
-      429,
-      `Rate limit reached for ${String(model)} on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms.`,
-      'requests',
-      null,
-      'rate_limit_exceeded',
-    );
-  if (texts.some((t) => t.includes(SIMULATE_ERROR_MARKER)))
-    return errorAnswer(
-      400,
-      `Simulated error: the prompt contains ${SIMULATE_ERROR_MARKER}.`,
-      'invalid_request_error',
-      null,
-      'simulated_error',
-    );
-  return null;
+  return triggerRefusal(String(model), texts, ids, { param: null });
 }
 
 /** The answer text and its token count, cut to `limit` tokens as the chat answer is. */

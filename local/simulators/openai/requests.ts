@@ -50,7 +50,8 @@ export function contentText(content: unknown): string {
   return '';
 }
 
-function errorAnswer(statusCode: number, message: string, type: string, param: string | null, code: string | null): RequestAnswer {
+/** An OpenAI-shaped error answer to one request. */
+export function errorAnswer(statusCode: number, message: string, type: string, param: string | null, code: string | null): RequestAnswer {
   return { statusCode, body: { error: { message, type, param, code } }, promptTokens: 0, completionTokens: 0 };
 }
 
@@ -63,7 +64,7 @@ export function answerChatCompletion(body: unknown, ids: AnswerIds): RequestAnsw
   if (refused) return refused;
   const model = body.model as string;
   const messages = body.messages as unknown[];
-  const triggered = refusalOfTrigger(model, userTextsOf(body), ids);
+  const triggered = triggerRefusal(model, userTextsOf(body), ids, { param: 'messages' });
   if (triggered) return triggered;
   return chatCompletion(body, model, messages, ids);
 }
@@ -99,29 +100,34 @@ function refusalOfShape(body: Record<string, unknown>): RequestAnswer | null {
   return null;
 }
 
-/** The per-request triggers of ./index.ts, in the order they win. */
-function refusalOfTrigger(model: string, userTexts: string[], ids: AnswerIds): RequestAnswer | null {
-  if (userTexts.some((t) => t.includes(SIMULATE_SERVER_ERROR_MARKER))) {
+/** How one endpoint words the triggers' answers (its rate limit, what it calls the text, the param it names). */
+export interface TriggerWording {
+  /** The 400's `param` (chat: 'messages'). */
+  param: string | null;
+  /** What the text is called in the 400's message (default 'prompt'). */
+  noun?: string;
+  /** The requests-per-minute limit and retry delay the 429 quotes (default 500 and 120ms). */
+  rpm?: number;
+  retryIn?: string;
+}
+
+/** The per-request triggers of ./index.ts, in the order they win, shared by every endpoint. */
+export function triggerRefusal(model: string, texts: string[], ids: AnswerIds, wording: TriggerWording): RequestAnswer | null {
+  const { param, noun = 'prompt', rpm = 500, retryIn = '120ms' } = wording;
+  if (texts.some((t) => t.includes(SIMULATE_SERVER_ERROR_MARKER)))
     return errorAnswer(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null, null);
-  }
   if (ids.rateLimited) {
-    return errorAnswer(
-      429,
-      `Rate limit reached for ${model} on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms.`,
-      'requests',
-      null,
-      'rate_limit_exceeded',
-    );
+    const message = `Rate limit reached for ${model} on requests per min (RPM): Limit ${rpm}, Used ${rpm}, Requested 1. Please try again in ${retryIn}.`;
+    return errorAnswer(429, message, 'requests', null, 'rate_limit_exceeded');
   }
-  if (userTexts.some((t) => t.includes(SIMULATE_ERROR_MARKER))) {
+  if (texts.some((t) => t.includes(SIMULATE_ERROR_MARKER)))
     return errorAnswer(
       400,
-      `Simulated error: the prompt contains ${SIMULATE_ERROR_MARKER}.`,
+      `Simulated error: the ${noun} contains ${SIMULATE_ERROR_MARKER}.`,
       'invalid_request_error',
-      'messages',
+      param,
       'simulated_error',
     );
-  }
   return null;
 }
 
